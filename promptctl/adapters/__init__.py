@@ -1,0 +1,135 @@
+"""Adapters: provider-neutral :class:`~promptctl.templating.Prompt` -> the provider SDK's call arguments.
+
+Each adapter is a pure function (no I/O, no SDK import). Which one runs, and the
+model's facts it reads, come from :mod:`promptctl.adapters.profiles`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from promptctl.adapters.anthropic import anthropic_request
+from promptctl.adapters.base import ProviderRequest
+from promptctl.adapters.openai import openai_request
+from promptctl.adapters.profiles import DEFAULT_MODELS, ModelProfile, profile
+from promptctl.adapters.watsonx import watsonx_request
+from promptctl.errors import InputError
+from promptctl.registry.frontmatter import PROVIDERS
+from promptctl.templating.prompt import Prompt
+
+if TYPE_CHECKING:
+    from promptctl.config import ProjectConfig
+    from promptctl.registry.registry import PromptVersion
+
+__all__ = ["ModelProfile", "ProviderRequest", "adapt", "build_request", "profile", "resolve_target"]
+
+
+def resolve_target(
+    version: PromptVersion,
+    provider: str | None = None,
+    model: str | None = None,
+    config: ProjectConfig | None = None,
+) -> tuple[str, str]:
+    """Choose the provider and model for a call.
+
+    Precedence, lowest first: the version's front matter, the project config, the options given here.
+    The model for provider P is: ``model``; else config ``[models] P``; else config ``model`` when config
+    ``provider`` is P; else the front matter's ``model`` when its ``provider`` is P; else front matter
+    ``models.P``; else :data:`~promptctl.adapters.profiles.DEFAULT_MODELS` [P].
+
+    Raises:
+        InputError: No provider is named anywhere, or an unknown provider is named (with a suggestion).
+    """
+    fm = version.front_matter
+    chosen = provider or (config.provider if config else None) or fm.provider
+    if chosen is None:
+        raise InputError(
+            f"{version.display}: no provider chosen",
+            hint="add 'provider:' to the front matter, or pass --provider openai|anthropic|watsonx",
+        )
+    check_provider(chosen)
+    if model:
+        return chosen, model
+    if config is not None:
+        if chosen in config.models:
+            return chosen, config.models[chosen]
+        if config.model and config.provider == chosen:
+            return chosen, config.model
+    if fm.model and fm.provider == chosen:
+        return chosen, fm.model
+    if chosen in fm.models:
+        return chosen, fm.models[chosen]
+    return chosen, DEFAULT_MODELS[chosen]
+
+
+def check_provider(name: str) -> str:
+    """Return ``name`` if it is a known provider.
+
+    Raises:
+        InputError: Unknown provider, with a "did you mean" suggestion.
+    """
+    if name not in PROVIDERS:
+        import difflib
+
+        close = difflib.get_close_matches(name, PROVIDERS, n=1)
+        raise InputError(
+            f"unknown provider '{name}'",
+            hint=(f"did you mean '{close[0]}'? " if close else "") + f"providers: {', '.join(PROVIDERS)}",
+        )
+    return name
+
+
+def adapt(
+    prompt: Prompt, provider: str, model: str, parameters: Mapping[str, Any] | None = None, *, where: str = "prompt"
+) -> ProviderRequest:
+    """Turn a neutral prompt into a provider request.
+
+    Args:
+        prompt: The rendered prompt.
+        provider: ``openai``, ``anthropic``, ``watsonx`` or ``fake`` (the fake provider takes OpenAI's shape).
+        model: Model id.
+        parameters: Sampling and length parameters (``temperature``, ``top_p``, ``max_tokens`` in tokens,
+            ``seed``, ``stop``, or provider-specific keys passed through).
+        where: Reference named in errors.
+
+    Raises:
+        AdapterError: The prompt cannot be expressed for this provider.
+        InputError: Unknown provider.
+    """
+    params = dict(parameters or {})
+    prof = profile(check_provider(provider), model)
+    if provider == "anthropic":
+        request = anthropic_request(prompt, model, params, prof, where=where)
+    elif provider == "watsonx":
+        request = watsonx_request(prompt, model, params, prof)
+    else:
+        request = openai_request(prompt, model, params, prof)
+        if provider == "fake":
+            request = ProviderRequest("fake", model, request.kwargs, request.body, request.parameters)
+    return request
+
+
+def build_request(
+    version: PromptVersion,
+    prompt: Prompt,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    config: ProjectConfig | None = None,
+) -> ProviderRequest:
+    """Adapt a rendered version for the provider and model chosen by :func:`resolve_target`.
+
+    ``parameters`` override the front matter's parameters key by key.
+    """
+    chosen, chosen_model = resolve_target(version, provider, model, config)
+    params = version.front_matter.parameters.as_dict()
+    params.update(parameters or {})
+    request = adapt(prompt, chosen, chosen_model, params, where=version.display)
+    if prompt.warnings:
+        request = ProviderRequest(
+            request.provider, request.model, request.kwargs, request.body, request.parameters,
+            warnings=prompt.warnings + request.warnings,
+        )
+    return request

@@ -1,0 +1,23 @@
+"""Adapter for OpenAI's Chat Completions API and OpenAI-compatible servers (Ollama, vLLM, llama.cpp).
+
+System messages stay in place as ``system`` messages, or become ``developer``
+messages for reasoning models (o1, o3, o4, gpt-5 families), whose profiles say
+so; sections become markdown headings. The output-token ceiling is sent under
+the profile's ``max_tokens_param`` (``max_completion_tokens`` for reasoning
+models, ``max_tokens`` otherwise, which local servers also understand).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from promptctl.adapters.base import ProviderRequest, chat_messages
+from promptctl.adapters.profiles import ModelProfile
+from promptctl.templating.prompt import Prompt
+
+def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: ModelProfile) -> ProviderRequest:
+    """Build the ``chat.completions.create`` keyword arguments for an OpenAI (compatible) model."""
+    body: dict[str, Any] = {"model": model, "messages": chat_messages(prompt, profile)}
+    for key, value in params.items():
+        body[profile.max_tokens_param if key == "max_tokens" else key] = value
+    return ProviderRequest(provider="openai", model=model, kwargs=dict(body), body=body, parameters=params)

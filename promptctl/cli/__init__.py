@@ -1,0 +1,71 @@
+"""The ``promptctl`` command: a thin typer app over the library.
+
+Each command group lives in its own module; commands parse options, call one
+library function and print with rich. Library modules are imported inside the
+commands so that ``promptctl --help`` loads no SDK, no SQLAlchemy, no Jinja2.
+
+Exit codes: 0 ok, 1 a check failed, 2 invalid input, 3 provider or credentials
+error, 4 integrity error. ``PROMPTCTL_DEBUG=1`` prints tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from promptctl.cli import log as _log
+from promptctl.cli import prompts as _prompts
+
+app = typer.Typer(
+    name="promptctl",
+    help="Versioned prompts: render per provider, run, record. Exit codes: 0 ok, 1 check failed, "
+    "2 invalid input, 3 provider/credentials, 4 integrity.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+_prompts.register(app)
+_log.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script: run the app and map errors to exit codes."""
+    import click
+
+    from promptctl.errors import PromptctlError
+
+    debug = os.environ.get("PROMPTCTL_DEBUG") == "1"
+    _route_warnings()
+    try:
+        app(args=argv, standalone_mode=False)
+    except PromptctlError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(f"error: {exc.message}\n")
+        if exc.hint:
+            sys.stderr.write(f"hint: {exc.hint}\n")
+        sys.exit(int(exc.exit_code))
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code not in (0, 1) else exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    sys.exit(0)
+
+
+def _route_warnings() -> None:
+    """Print library warnings as one ``warning: ...`` line on stderr."""
+    import warnings
+
+    def show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        sys.stderr.write(f"warning: {message}\n")
+
+    warnings.showwarning = show  # type: ignore[assignment]

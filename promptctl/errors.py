@@ -1,0 +1,151 @@
+"""The promptctl exception family and the CLI exit codes.
+
+Every error a user can cause is a :class:`PromptctlError`. The CLI prints it as
+one line (``error: ...``) plus an optional ``hint: ...`` line and exits with the
+error's :attr:`~PromptctlError.exit_code`; ``PROMPTCTL_DEBUG=1`` shows the traceback.
+
+::
+
+    PromptctlError                      exit 2 unless noted
+    ├── InputError                      bad usage, file, option or config
+    │   ├── ReferenceNotFound           unknown prompt, version, label or hash
+    │   ├── FrontMatterError            malformed YAML front matter
+    │   ├── TemplateError               Jinja2 syntax or render error
+    │   │   ├── UndefinedVariableError  a variable the template needs is missing
+    │   │   └── TemplateSecurityError   the template reached for Python internals
+    │   ├── VariableError               a value does not fit the declared type
+    │   └── AdapterError                the prompt cannot be expressed for the provider
+    ├── CheckFailed                     exit 1: a check the user asked for failed
+    ├── ProviderError                   exit 3: the provider call failed
+    │   └── CredentialsError            exit 3: credentials or endpoint missing
+    └── IntegrityError                  exit 4: a published version or lock does not match
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes of the ``promptctl`` command."""
+
+    OK = 0
+    CHECK_FAILED = 1
+    INVALID_INPUT = 2
+    PROVIDER = 3
+    INTEGRITY = 4
+
+
+class PromptctlError(Exception):
+    """Base class of every error a user can cause.
+
+    Args:
+        message: One line saying what is wrong and where.
+        hint: One line saying what to do about it, or ``None``.
+    """
+
+    exit_code: ExitCode = ExitCode.INVALID_INPUT
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(PromptctlError):
+    """Invalid usage, file, option, dataset row or configuration (exit 2)."""
+
+
+class ReferenceNotFound(InputError):
+    """A reference names a prompt, version, label or hash that does not exist (exit 2)."""
+
+
+class FrontMatterError(InputError):
+    """A version file's YAML front matter is malformed or has invalid fields (exit 2)."""
+
+
+class TemplateError(InputError):
+    """A Jinja2 template failed to parse or render (exit 2)."""
+
+
+class UndefinedVariableError(TemplateError):
+    """A variable the template uses was not given and has no default (exit 2).
+
+    Attributes:
+        variable: The missing variable's name.
+    """
+
+    def __init__(self, message: str, *, variable: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.variable = variable
+
+
+class TemplateSecurityError(TemplateError):
+    """The template tried to reach Python internals; nothing was executed (exit 2)."""
+
+
+class VariableError(InputError):
+    """A variable value does not match its declared type (exit 2)."""
+
+
+class AdapterError(InputError):
+    """The prompt cannot be expressed for the chosen provider, e.g. it starts with the assistant (exit 2)."""
+
+
+class CheckFailed(PromptctlError):
+    """A check requested by the user failed (exit 1)."""
+
+    exit_code = ExitCode.CHECK_FAILED
+
+
+class ProviderError(PromptctlError):
+    """A provider call failed after the SDK's own retries (exit 3).
+
+    Attributes:
+        provider: Provider name (``openai``, ``anthropic``, ``watsonx``, ``fake``).
+        status: HTTP status code, or ``None`` for connection errors.
+        request_id: The provider's request id when it sent one.
+        retryable: Whether trying again later may succeed (``False`` for an exhausted quota).
+    """
+
+    exit_code = ExitCode.PROVIDER
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        request_id: str | None = None,
+        retryable: bool = True,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.provider = provider
+        self.status = status
+        self.request_id = request_id
+        self.retryable = retryable
+
+
+class CredentialsError(ProviderError):
+    """Credentials or endpoint settings for a provider are missing (exit 3)."""
+
+    def __init__(self, message: str, *, provider: str, hint: str | None = None) -> None:
+        super().__init__(message, provider=provider, retryable=False, hint=hint)
+
+
+class IntegrityError(PromptctlError):
+    """A published version's bytes, or a lockfile entry, no longer match the recorded sha256 (exit 4).
+
+    Attributes:
+        path: The file that failed the check, when there is one.
+    """
+
+    exit_code = ExitCode.INTEGRITY
+
+    def __init__(self, message: str, *, path: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path

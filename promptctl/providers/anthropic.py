@@ -1,0 +1,132 @@
+"""Anthropic provider over ``anthropic.AsyncAnthropic``.
+
+Credentials: ``ANTHROPIC_API_KEY`` (or ``ANTHROPIC_AUTH_TOKEN``, or the variable
+named by config ``[providers.anthropic] api_key_env``); endpoint:
+``ANTHROPIC_BASE_URL`` or config ``base_url``. The SDK constructs without a key
+and only fails at the first request, so the key is checked before any call.
+Retries and timeouts are the SDK's (2 retries on 408/409/429/5xx including 529
+``overloaded_error``, honouring ``retry-after``). A 429 whose
+``error.details.error_code`` is ``enforced_spend_limit_reached`` is reported as
+not retryable. A prefill (final assistant message) is prepended to the
+returned text, since the API does not echo it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from promptctl.adapters.base import ProviderRequest
+from promptctl.errors import CredentialsError, ProviderError
+from promptctl.providers.base import Completion, Provider, Usage, prefill_of
+from promptctl.providers.sdk import require
+
+
+class AnthropicProvider(Provider):
+    """Calls ``messages.create`` (and ``messages.count_tokens``) on the async Anthropic client.
+
+    Args:
+        settings: Config ``[providers.anthropic]``: ``base_url``, ``api_key_env``, ``timeout`` (s),
+            ``max_retries``.
+    """
+
+    name = "anthropic"
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.settings = dict(settings or {})
+        self._client: Any = None
+
+    def client(self) -> Any:
+        """The ``anthropic.AsyncAnthropic`` client, built on first use.
+
+        Raises:
+            CredentialsError: No API key or auth token in the environment.
+        """
+        if self._client is None:
+            key_env = str(self.settings.get("api_key_env", "ANTHROPIC_API_KEY"))
+            key = os.environ.get(key_env)
+            token = os.environ.get("ANTHROPIC_AUTH_TOKEN")
+            if not key and not token:
+                raise CredentialsError(
+                    f"no Anthropic API key: {key_env} is not set",
+                    provider=self.name,
+                    hint=f"export {key_env}=sk-ant-...",
+                )
+            anthropic = require("anthropic", self.name)
+            kwargs: dict[str, Any] = {"api_key": key} if key else {"auth_token": token}
+            base_url = self.settings.get("base_url") or os.environ.get("ANTHROPIC_BASE_URL")
+            if base_url:
+                kwargs["base_url"] = base_url
+            if "timeout" in self.settings:
+                kwargs["timeout"] = float(self.settings["timeout"])
+            if "max_retries" in self.settings:
+                kwargs["max_retries"] = int(self.settings["max_retries"])
+            self._client = anthropic.AsyncAnthropic(**kwargs)
+        return self._client
+
+    async def _complete(self, request: ProviderRequest) -> Completion:
+        client = self.client()
+        try:
+            message = await client.messages.create(**request.kwargs)
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
+        u = message.usage
+        cache_read = getattr(u, "cache_read_input_tokens", None) or 0
+        cache_write = getattr(u, "cache_creation_input_tokens", None) or 0
+        usage = Usage(
+            input_tokens=(u.input_tokens or 0) + cache_read + cache_write,
+            output_tokens=u.output_tokens or 0,
+            cached_input_tokens=cache_read,
+            cache_write_tokens=cache_write,
+        )
+        return Completion(
+            text=prefill_of(request) + text,
+            model=message.model,
+            usage=usage,
+            finish_reason=message.stop_reason,
+            request_id=getattr(message, "_request_id", None),
+            raw=message.model_dump(mode="json", exclude_none=True),
+        )
+
+    async def count_tokens(self, request: ProviderRequest) -> int:
+        """Input tokens from ``POST /v1/messages/count_tokens`` (Anthropic calls it an estimate).
+
+        Raises:
+            CredentialsError, ProviderError: As for :meth:`complete`.
+        """
+        client = self.client()
+        allowed = ("model", "messages", "system", "tools", "tool_choice", "thinking")
+        try:
+            result = await client.messages.count_tokens(**{k: v for k, v in request.kwargs.items() if k in allowed})
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        return int(result.input_tokens)
+
+    def _translate(self, exc: Exception) -> Exception:
+        anthropic = require("anthropic", self.name)
+        if isinstance(exc, anthropic.APIStatusError):
+            details = getattr(exc, "error_code", None)
+            retryable = details != "enforced_spend_limit_reached"
+            return ProviderError(
+                f"anthropic: HTTP {exc.status_code} {getattr(exc, 'type', '') or ''}: "
+                f"{getattr(exc, 'api_message', None) or exc.message}",
+                provider=self.name,
+                status=exc.status_code,
+                request_id=exc.request_id,
+                retryable=retryable,
+                hint="check ANTHROPIC_API_KEY" if exc.status_code == 401 else None,
+            )
+        if isinstance(exc, anthropic.APIConnectionError):
+            return ProviderError(
+                f"anthropic: cannot reach the API: {exc}",
+                provider=self.name,
+                hint="check ANTHROPIC_BASE_URL and the network",
+            )
+        return exc
+
+    async def aclose(self) -> None:
+        """Close the SDK client."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None

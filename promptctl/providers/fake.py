@@ -1,0 +1,69 @@
+"""A scriptable provider for tests of prompt code: no network, a history of requests.
+
+Like simonw/llm's ``MockModel`` and pydantic-ai's ``FunctionModel``: give it a
+list of replies (used in order, the last one repeated) or a function from
+request to reply. It is never chosen by default; select it with
+``provider: fake`` or ``--provider fake``. From the command line, replies come
+from ``PROMPTCTL_FAKE_REPLIES`` (a JSON list of strings), else the fake echoes
+the last user message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+
+from promptctl.adapters.base import ProviderRequest
+from promptctl.errors import ProviderError
+from promptctl.providers.base import Completion, Provider, Usage
+
+Reply = str | Exception
+
+
+class FakeProvider(Provider):
+    """Replies from a script; every request is kept in :attr:`requests`.
+
+    Args:
+        replies: Replies in order (the last is repeated), or a function ``request -> reply``. An
+            ``Exception`` reply is raised instead of answering. ``None``: echo the last message.
+
+    Usage is counted as whitespace-separated words of the input messages and of the reply
+    (clearly not a real tokenizer).
+    """
+
+    name = "fake"
+
+    def __init__(self, replies: Sequence[Reply] | Callable[[ProviderRequest], Reply] | None = None) -> None:
+        if replies is None and os.environ.get("PROMPTCTL_FAKE_REPLIES"):
+            replies = list(json.loads(os.environ["PROMPTCTL_FAKE_REPLIES"]))
+        self.replies = replies
+        self.requests: list[ProviderRequest] = []
+
+    async def _complete(self, request: ProviderRequest) -> Completion:
+        self.requests.append(request)
+        reply = self._next(request)
+        if isinstance(reply, Exception):
+            if isinstance(reply, ProviderError):
+                raise reply
+            raise ProviderError(f"fake: {reply}", provider=self.name) from reply
+        words_in = sum(len(str(m.get("content", "")).split()) for m in request.messages)
+        return Completion(
+            text=reply,
+            model=request.model,
+            usage=Usage(input_tokens=words_in, output_tokens=len(reply.split())),
+            finish_reason="stop",
+            request_id=f"fake-{len(self.requests)}",
+            raw={"reply": reply},
+        )
+
+    def _next(self, request: ProviderRequest) -> Reply:
+        if self.replies is None:
+            messages = request.messages
+            return str(messages[-1].get("content", "")) if messages else ""
+        if callable(self.replies):
+            return self.replies(request)
+        if not self.replies:
+            return ""
+        index = min(len(self.requests) - 1, len(self.replies) - 1)
+        return self.replies[index]

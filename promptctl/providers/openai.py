@@ -1,0 +1,135 @@
+"""OpenAI provider over ``openai.AsyncOpenAI`` (also any OpenAI-compatible server).
+
+Credentials and endpoint, in order: config ``[providers.openai]``
+(``api_key_env`` names the variable holding the key, ``base_url``), then the
+SDK's own variables ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``. A server other
+than api.openai.com (Ollama, vLLM, llama.cpp) needs no key: a placeholder is
+sent, which those servers ignore. Retries and timeouts are the SDK's (2 retries
+with exponential backoff on 408/409/429/5xx, honouring ``retry-after`` up to
+120 s); ``max_retries`` and ``timeout`` (seconds) may be set in config.
+A 429 with ``code == "insufficient_quota"`` is reported as not retryable.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from promptctl.adapters.base import ProviderRequest
+from promptctl.errors import CredentialsError, ProviderError
+from promptctl.providers.base import Completion, Provider, Usage
+from promptctl.providers.sdk import require
+
+_OPENAI_HOST = "api.openai.com"
+
+
+class OpenAIProvider(Provider):
+    """Calls ``chat.completions.create`` on the async OpenAI client.
+
+    Args:
+        settings: Config ``[providers.openai]``: ``base_url``, ``api_key_env``, ``timeout`` (s), ``max_retries``.
+    """
+
+    name = "openai"
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.settings = dict(settings or {})
+        self._client: Any = None
+
+    def _credentials(self) -> tuple[str, str | None]:
+        key_env = str(self.settings.get("api_key_env", "OPENAI_API_KEY"))
+        base_url = self.settings.get("base_url") or os.environ.get("OPENAI_BASE_URL") or None
+        key = os.environ.get(key_env)
+        if not key:
+            if base_url and _OPENAI_HOST not in base_url:
+                key = "unused"  # local OpenAI-compatible servers ignore the key
+            else:
+                raise CredentialsError(
+                    f"no OpenAI API key: {key_env} is not set",
+                    provider=self.name,
+                    hint=f"export {key_env}=sk-... or set OPENAI_BASE_URL for a local OpenAI-compatible server",
+                )
+        return key, base_url
+
+    def client(self) -> Any:
+        """The ``openai.AsyncOpenAI`` client, built on first use."""
+        if self._client is None:
+            openai = require("openai", "openai")
+            key, base_url = self._credentials()
+            kwargs: dict[str, Any] = {"api_key": key, "base_url": base_url}
+            if "timeout" in self.settings:
+                kwargs["timeout"] = float(self.settings["timeout"])
+            if "max_retries" in self.settings:
+                kwargs["max_retries"] = int(self.settings["max_retries"])
+            self._client = openai.AsyncOpenAI(**kwargs)
+        return self._client
+
+    async def _complete(self, request: ProviderRequest) -> Completion:
+        client = self.client()
+        openai = require("openai", "openai")
+        try:
+            response = await client.chat.completions.create(**request.kwargs)
+        except openai.APIStatusError as exc:
+            code = getattr(exc, "code", None)
+            retryable = not (exc.status_code == 429 and code == "insufficient_quota")
+            raise ProviderError(
+                f"openai: HTTP {exc.status_code}: {exc.message}",
+                provider=self.name,
+                status=exc.status_code,
+                request_id=exc.request_id,
+                retryable=retryable,
+                hint=_hint(exc.status_code, code),
+            ) from exc
+        except openai.APIConnectionError as exc:
+            raise ProviderError(
+                f"openai: cannot reach {client.base_url}: {exc}",
+                provider=self.name,
+                hint="check OPENAI_BASE_URL and that the server is running",
+            ) from exc
+        return _completion(response)
+
+    async def aclose(self) -> None:
+        """Close the SDK client."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+def _hint(status: int, code: str | None) -> str | None:
+    if status == 401:
+        return "check OPENAI_API_KEY"
+    if code == "insufficient_quota":
+        return "the account's quota is exhausted; retrying will not help"
+    if status == 429:
+        return "rate limited after the SDK's retries; lower --concurrency or try later"
+    if status == 404:
+        return "check the model id (--model) and base URL"
+    return None
+
+
+def _completion(response: Any) -> Completion:
+    choice = response.choices[0] if response.choices else None
+    text = (choice.message.content or "") if choice is not None else ""
+    usage = Usage()
+    if response.usage is not None:
+        u = response.usage
+        prompt_details = getattr(u, "prompt_tokens_details", None)
+        completion_details = getattr(u, "completion_tokens_details", None)
+        usage = Usage(
+            input_tokens=u.prompt_tokens or 0,
+            output_tokens=u.completion_tokens or 0,
+            cached_input_tokens=(getattr(prompt_details, "cached_tokens", None) or 0) if prompt_details else 0,
+            cache_write_tokens=(getattr(prompt_details, "cache_write_tokens", None) or 0) if prompt_details else 0,
+            reasoning_tokens=(getattr(completion_details, "reasoning_tokens", None) or 0)
+            if completion_details
+            else 0,
+        )
+    raw = response.model_dump(mode="json", exclude_none=True)
+    return Completion(
+        text=text,
+        model=response.model,
+        usage=usage,
+        finish_reason=choice.finish_reason if choice is not None else None,
+        request_id=getattr(response, "_request_id", None),
+        raw=raw,
+    )

@@ -1,0 +1,168 @@
+"""IBM watsonx.ai provider over ``ibm_watsonx_ai.foundation_models.ModelInference`` (Chat API).
+
+The SDK itself does not read ``WATSONX_*`` variables; promptctl reads these
+(the convention of LiteLLM and LangChain), each overridable in config
+``[providers.watsonx]``:
+
+============================  ====================================================
+``WATSONX_APIKEY``            IBM Cloud API key (``WATSONX_API_KEY`` accepted too)
+``WATSONX_TOKEN``             a bearer token instead of an API key
+``WATSONX_URL``               regional endpoint, e.g. ``https://us-south.ml.cloud.ibm.com``
+``WATSONX_PROJECT_ID``        project to bill (or ``WATSONX_SPACE_ID`` for a deployment space)
+============================  ====================================================
+
+Config may also set ``platform_url``, ``auth_url`` and ``verify`` (passed to
+``Credentials``). Retries are the SDK's (``WATSONX_MAX_RETRIES``, default 10, on
+429/503/504/520, delay ``WATSONX_DELAY_TIME``). The SDK is imported only when a
+call is made (it loads pandas).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from promptctl.adapters.base import ProviderRequest
+from promptctl.errors import CredentialsError, ProviderError
+from promptctl.providers.base import Completion, Provider, Usage
+from promptctl.providers.sdk import require
+
+DEFAULT_URL = "https://us-south.ml.cloud.ibm.com"
+
+
+class WatsonxProvider(Provider):
+    """Calls ``ModelInference.achat`` (and ``tokenize``) for a watsonx.ai foundation model.
+
+    Args:
+        settings: Config ``[providers.watsonx]``: ``url``, ``project_id``, ``space_id``, ``api_key_env``,
+            ``platform_url``, ``auth_url``, ``verify``.
+    """
+
+    name = "watsonx"
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.settings = dict(settings or {})
+        self._models: dict[str, Any] = {}
+
+    def _setting(self, key: str, *env: str) -> str | None:
+        value = self.settings.get(key)
+        if value:
+            return str(value)
+        for name in env:
+            if os.environ.get(name):
+                return os.environ[name]
+        return None
+
+    def model(self, model_id: str) -> Any:
+        """The ``ModelInference`` for ``model_id``, built on first use.
+
+        Raises:
+            CredentialsError: No API key/token, or no project or space id.
+        """
+        if model_id in self._models:
+            return self._models[model_id]
+        key_env = self.settings.get("api_key_env")
+        api_key = self._setting("api_key", *([key_env] if key_env else []), "WATSONX_APIKEY", "WATSONX_API_KEY")
+        token = self._setting("token", "WATSONX_TOKEN")
+        if not api_key and not token:
+            raise CredentialsError(
+                "no watsonx.ai credentials: WATSONX_APIKEY is not set",
+                provider=self.name,
+                hint="export WATSONX_APIKEY=... (an IBM Cloud API key), WATSONX_URL and WATSONX_PROJECT_ID",
+            )
+        project_id = self._setting("project_id", "WATSONX_PROJECT_ID")
+        space_id = self._setting("space_id", "WATSONX_SPACE_ID")
+        if not project_id and not space_id:
+            raise CredentialsError(
+                "no watsonx.ai project: WATSONX_PROJECT_ID is not set",
+                provider=self.name,
+                hint="export WATSONX_PROJECT_ID=... (or WATSONX_SPACE_ID for a deployment space)",
+            )
+        wx = require("ibm_watsonx_ai", self.name)
+        fm = require("ibm_watsonx_ai.foundation_models", self.name)
+        cred_kwargs: dict[str, Any] = {"url": self._setting("url", "WATSONX_URL") or DEFAULT_URL}
+        if api_key:
+            cred_kwargs["api_key"] = api_key
+        else:
+            cred_kwargs["token"] = token
+        for key in ("platform_url", "auth_url", "verify"):
+            if key in self.settings:
+                cred_kwargs[key] = self.settings[key]
+        try:
+            credentials = wx.Credentials(**cred_kwargs)
+            inference = fm.ModelInference(
+                model_id=model_id,
+                credentials=credentials,
+                project_id=project_id,
+                space_id=None if project_id else space_id,
+                validate=False,
+            )
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        self._models[model_id] = inference
+        return inference
+
+    async def _complete(self, request: ProviderRequest) -> Completion:
+        inference = self.model(request.model)
+        try:
+            data = await inference.achat(**request.kwargs)
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        choices = data.get("choices") or [{}]
+        message = choices[0].get("message") or {}
+        u = data.get("usage") or {}
+        details = u.get("prompt_tokens_details") or {}
+        return Completion(
+            text=message.get("content") or "",
+            model=data.get("model_id") or data.get("model") or request.model,
+            usage=Usage(
+                input_tokens=int(u.get("prompt_tokens") or 0),
+                output_tokens=int(u.get("completion_tokens") or 0),
+                cached_input_tokens=int(details.get("cached_tokens") or 0),
+            ),
+            finish_reason=choices[0].get("finish_reason"),
+            request_id=data.get("id"),
+            raw=data,
+        )
+
+    async def count_tokens(self, request: ProviderRequest) -> int:
+        """Input tokens of the request's message text from ``POST /ml/v1/text/tokenization``.
+
+        The tokenizer sees the messages' contents joined by newlines, without the model's chat
+        template, so the result is close to (not exactly) what the Chat API bills.
+        """
+        import asyncio
+
+        inference = self.model(request.model)
+        text = "\n".join(str(m.get("content", "")) for m in request.messages)
+        try:
+            result = await asyncio.to_thread(inference.tokenize, prompt=text)
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        return int(result["result"]["token_count"])
+
+    def _translate(self, exc: Exception) -> Exception:
+        errors = require("ibm_watsonx_ai.wml_client_error", self.name)
+        if isinstance(exc, errors.WMLClientError):
+            response = getattr(exc, "response", None)
+            status = getattr(response, "status_code", None)
+            message = _error_message(response) or str(getattr(exc, "error_msg", exc)).splitlines()[0]
+            return ProviderError(
+                f"watsonx: {'HTTP ' + str(status) + ': ' if status else ''}{message}",
+                provider=self.name,
+                status=status,
+                retryable=status not in (400, 401, 403, 404),
+                hint="check WATSONX_APIKEY, WATSONX_URL and WATSONX_PROJECT_ID" if status in (401, 403) else None,
+            )
+        if type(exc).__module__.startswith(("httpx", "ssl")) or isinstance(exc, OSError):
+            return ProviderError(f"watsonx: cannot reach the API: {exc}", provider=self.name)
+        return exc
+
+
+def _error_message(response: Any) -> str | None:
+    """``errors[0].message`` of a watsonx error body, if there is one."""
+    try:
+        body = response.json()
+        return str(body["errors"][0]["message"])
+    except Exception:
+        return None

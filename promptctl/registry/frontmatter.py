@@ -1,0 +1,195 @@
+"""Version files: YAML front matter plus a Jinja2 body, and their content hash.
+
+A version file ``prompts/<name>/v<N>.j2`` looks like::
+
+    ---
+    description: Triage a support ticket
+    provider: openai
+    model: gpt-4.1-mini
+    parameters: {temperature: 0, max_tokens: 400}
+    variables:
+      ticket: {type: string, input: true}
+    ---
+    {% system %}...{% endsystem %}
+    {% user %}{{ ticket }}{% enduser %}
+
+Only the opening ``---`` line and the next line that is exactly ``---``
+delimit the front matter; later ``---`` lines belong to the body. Line endings
+are normalised to LF before parsing and hashing, so a CRLF checkout has the
+same hash and renders the same as an LF one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from promptctl.errors import FrontMatterError
+from promptctl.registry import _yaml
+from promptctl.templating.variables import VariableSpec, YStr
+
+PROVIDERS = ("openai", "anthropic", "watsonx", "fake")
+ProviderName = Literal["openai", "anthropic", "watsonx", "fake"]
+StrategyName = Literal["direct", "cot", "fewshot", "consistency", "structured", "chain"]
+
+
+def normalise_newlines(data: bytes | str) -> str:
+    """Decode UTF-8 (dropping a BOM) and turn CRLF and lone CR into LF."""
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def content_sha256(data: bytes | str) -> str:
+    """sha256 hex digest of a version file's text after :func:`normalise_newlines` (UTF-8 encoded)."""
+    return hashlib.sha256(normalise_newlines(data).encode("utf-8")).hexdigest()
+
+
+def _strategy(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class StrategySpec(BaseModel):
+    """The executor a version runs with by default.
+
+    Attributes:
+        name: ``direct`` (default), ``cot``, ``fewshot``, ``consistency``, ``structured`` or ``chain``.
+        options: Executor settings (e.g. ``samples`` for self-consistency), kept as given.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    name: StrategyName = "direct"
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Settings other than the name."""
+        return _yaml.plain(dict(self.model_extra or {}))
+
+
+class OutputSpec(BaseModel):
+    """Declared output: a JSON Schema, or a pydantic model by import path (``package.module:Model``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["text", "json"] = "text"
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    model: YStr | None = None
+
+    @field_validator("json_schema", mode="before")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        return _yaml.plain(value)
+
+
+class Parameters(BaseModel):
+    """Sampling and length parameters, in the providers' common vocabulary.
+
+    ``max_tokens`` is the output-token ceiling (tokens). Unknown keys are kept and passed to the
+    provider unchanged.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+    stop: list[YStr] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The parameters that are set, as plain JSON values."""
+        return _yaml.plain(self.model_dump(exclude_none=True))
+
+
+class FrontMatter(BaseModel):
+    """The typed front matter of a version file. Unknown fields are an error (typos are caught).
+
+    Attributes:
+        description: One line on what the prompt does.
+        provider: The provider it was written for (``openai``, ``anthropic``, ``watsonx``).
+        model: The model id for that provider.
+        models: Model ids to use when the prompt is rendered for another provider.
+        parameters: Sampling and length parameters.
+        variables: Declared variables by name.
+        output: Declared output format or schema.
+        strategy: Default executor and its settings.
+        examples: Few-shot examples (list of ``{input, output}`` mappings) or a dataset path.
+        metadata: Free-form data kept with the version.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: YStr | None = None
+    version: YStr | None = None
+    description: YStr | None = None
+    provider: ProviderName | None = None
+    model: YStr | None = None
+    models: dict[str, YStr] = Field(default_factory=dict)
+    parameters: Parameters = Field(default_factory=Parameters)
+    variables: dict[str, VariableSpec] = Field(default_factory=dict)
+    output: OutputSpec | None = None
+    strategy: Annotated[StrategySpec, BeforeValidator(_strategy)] = Field(default_factory=StrategySpec)
+    examples: Any = None
+    tags: list[YStr] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("examples", "metadata", mode="before")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        return _yaml.plain(value)
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Split normalised text into (front matter YAML or None, body, lines before the body).
+
+    Only a first line that is exactly ``---`` opens front matter, and the next line that is exactly
+    ``---`` closes it.
+    """
+    if not text.startswith("---\n") and text != "---":
+        return None, text, 0
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() == "---":
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 1
+    raise FrontMatterError("front matter opened with '---' is never closed", hint="add a line '---' after it")
+
+
+def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]:
+    """Parse a normalised version file into front matter, body and body line offset.
+
+    Args:
+        text: File text with LF line endings.
+        where: File path or reference named in errors.
+
+    Raises:
+        FrontMatterError: Unclosed, non-mapping or invalid front matter (message names the field).
+    """
+    try:
+        raw, body, offset = split_front_matter(text)
+    except FrontMatterError as exc:
+        raise FrontMatterError(f"{where}: {exc.message}", hint=exc.hint) from None
+    data: Any = {}
+    if raw is not None:
+        try:
+            data = _yaml.load(raw) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" line {mark.line + 2}" if mark is not None else ""
+            raise FrontMatterError(
+                f"{where}:{line}: invalid YAML front matter: {getattr(exc, 'problem', exc)}",
+                hint="fix the YAML between the two '---' lines",
+            ) from None
+        if not isinstance(data, dict):
+            raise FrontMatterError(f"{where}: front matter must be a mapping of fields")
+    try:
+        return FrontMatter.model_validate(data), body, offset
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise FrontMatterError(
+            f"{where}: front matter field '{loc}': {err['msg']}",
+            hint="see the prompt file format in the README",
+        ) from None

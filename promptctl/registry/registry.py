@@ -1,0 +1,422 @@
+"""The prompt registry: prompt folders, versions, references, publishing and labels.
+
+Layout::
+
+    prompts/<name>/prompt.yaml     index: description, labels, published versions (see index.py)
+    prompts/<name>/v<N>.j2         version N: YAML front matter + Jinja2 body
+
+A version file that the index does not list is a *draft*: usable by number,
+always shown as a draft, editable. A published version is immutable: its file
+must keep the sha256 recorded at publish time.
+
+References: ``name`` (latest published), ``name@N``, ``name@<label>``,
+``name@sha256:<8+ hex digits>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promptctl.errors import InputError, IntegrityError, ReferenceNotFound
+from promptctl.registry.frontmatter import FrontMatter, content_sha256, normalise_newlines, parse_version_text
+from promptctl.templating.environment import parse_source
+from promptctl.registry.index import INDEX_FILE, LabelMove, PromptIndex, PublishedVersion, locked_index, read_index, utc_now
+
+if TYPE_CHECKING:
+    from promptctl.adapters.base import ProviderRequest
+    from promptctl.run import Result
+    from promptctl.templating.prompt import Prompt
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+VERSION_FILE_RE = re.compile(r"^v([1-9][0-9]*)\.j2$")
+_SHA_RE = re.compile(r"^sha256:([0-9a-f]{8,64})$")
+_LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A parsed prompt reference.
+
+    Attributes:
+        name: Prompt name.
+        selector: ``None`` (latest published), a version number, a label, or ``sha256:<hex>``.
+    """
+
+    name: str
+    selector: int | str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Reference:
+        """Parse ``name``, ``name@N``, ``name@label`` or ``name@sha256:<hex>``.
+
+        Raises:
+            InputError: The text is not a valid reference (exit 2).
+        """
+        name, sep, selector = text.strip().partition("@")
+        if not NAME_RE.match(name) or (sep and not selector):
+            raise InputError(
+                f"invalid prompt reference {text!r}",
+                hint="use NAME, NAME@3, NAME@production or NAME@sha256:1a2b3c4d (lower-case names)",
+            )
+        if not sep:
+            return cls(name)
+        if selector.isdigit():
+            return cls(name, int(selector))
+        if selector.startswith("sha256:"):
+            if not _SHA_RE.match(selector.lower()):
+                raise InputError(
+                    f"invalid hash in reference {text!r}", hint="give at least 8 hex digits: NAME@sha256:1a2b3c4d"
+                )
+            return cls(name, selector.lower())
+        if not _LABEL_RE.match(selector):
+            raise InputError(f"invalid label in reference {text!r}", hint="labels are letters, digits, _ . -")
+        return cls(name, selector)
+
+    def __str__(self) -> str:
+        return self.name if self.selector is None else f"{self.name}@{self.selector}"
+
+
+@dataclass(frozen=True)
+class PromptVersion:
+    """One version of a prompt, loaded and checked.
+
+    Attributes:
+        name: Prompt name.
+        number: Version number (1, 2, ...).
+        path: The version file.
+        text: File text with LF line endings (what the hash covers).
+        sha256: Hex sha256 of ``text`` (UTF-8).
+        front_matter: Typed front matter.
+        body: The Jinja2 template body.
+        body_line: 1-based file line where the body starts.
+        published: Publish record, or ``None`` for a draft.
+        labels: Labels pointing at this version.
+        modified: True when a published file no longer matches its recorded hash (only loadable
+            with ``allow_modified=True``).
+    """
+
+    name: str
+    number: int
+    path: Path
+    text: str
+    sha256: str
+    front_matter: FrontMatter
+    body: str
+    body_line: int
+    published: PublishedVersion | None = None
+    labels: tuple[str, ...] = ()
+    modified: bool = False
+    registry: Registry | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def is_draft(self) -> bool:
+        """True when the version is not published."""
+        return self.published is None
+
+    @property
+    def ref(self) -> str:
+        """The exact reference ``name@N``."""
+        return f"{self.name}@{self.number}"
+
+    @property
+    def display(self) -> str:
+        """``name@N`` plus ``(draft)`` for drafts."""
+        return self.ref + (" (draft)" if self.is_draft else "")
+
+    def prompt(self, variables: Mapping[str, Any] | None = None) -> Prompt:
+        """Validate variables and render the template into a provider-neutral :class:`Prompt`.
+
+        Raises:
+            VariableError: A value does not fit its declared type.
+            UndefinedVariableError: The template reads a variable that was not given.
+            TemplateSecurityError, TemplateError: See :func:`promptctl.templating.render_prompt`.
+        """
+        from promptctl.templating import render
+
+        return render(self, dict(variables or {}))
+
+    def render(
+        self,
+        provider: str | None = None,
+        model: str | None = None,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        **variables: Any,
+    ) -> ProviderRequest:
+        """Render for a provider: the keyword arguments its SDK call takes.
+
+        Args:
+            provider: ``openai``, ``anthropic``, ``watsonx`` or ``fake``; default the front matter's.
+            model: Model id; default the front matter's model for that provider.
+            parameters: Overrides of the front matter's parameters.
+            **variables: Template variables.
+
+        Returns:
+            The request: ``request.kwargs`` go to the SDK call, ``request.body`` is the wire JSON.
+
+        Raises:
+            InputError: No provider or model could be determined.
+            AdapterError: The prompt cannot be expressed for the provider.
+            and the errors of :meth:`prompt`.
+        """
+        from promptctl.adapters import build_request
+
+        return build_request(self, self.prompt(variables), provider=provider, model=model, parameters=parameters)
+
+    async def arun(self, variables: Mapping[str, Any] | None = None, **options: Any) -> Result:
+        """Run this version with its strategy (see :func:`promptctl.run.arun` for options and errors)."""
+        from promptctl.run import arun
+
+        return await arun(self, variables, **options)
+
+    def run(self, variables: Mapping[str, Any] | None = None, **options: Any) -> Result:
+        """Synchronous :meth:`arun`."""
+        from promptctl.run import run
+
+        return run(self, variables, **options)
+
+
+class Registry:
+    """A folder of prompts.
+
+    Args:
+        path: The prompts folder, or a project folder containing ``prompts/``.
+
+    Resolving a reference reads only that prompt's ``prompt.yaml`` and one version file.
+    """
+
+    def __init__(self, path: str | Path = "prompts") -> None:
+        root = Path(path)
+        if (root / "prompts").is_dir() and not (root / INDEX_FILE).exists():
+            root = root / "prompts"
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"Registry({str(self.root)!r})"
+
+    # -- reading -----------------------------------------------------------------------------
+    def folder(self, name: str) -> Path:
+        """The folder of prompt ``name`` (which may not exist)."""
+        return self.root / name
+
+    def names(self) -> list[str]:
+        """Names of all prompts (folders holding a ``prompt.yaml`` or a version file), sorted."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if p.is_dir() and NAME_RE.match(p.name) and ((p / INDEX_FILE).exists() or any(_version_files(p)))
+        )
+
+    def index(self, name: str) -> PromptIndex:
+        """The index of prompt ``name``.
+
+        Raises:
+            ReferenceNotFound: No such prompt.
+        """
+        folder = self.folder(name)
+        if not folder.is_dir():
+            raise ReferenceNotFound(
+                f"no prompt named '{name}' in {self.root}",
+                hint=_did_you_mean(name, self.names()) or "run 'promptctl list' to see the prompts",
+            )
+        return read_index(folder)
+
+    def version_numbers(self, name: str) -> list[int]:
+        """Numbers of all version files of a prompt (published and drafts), ascending."""
+        return sorted(n for n, _ in _version_files(self.folder(name)))
+
+    def resolve(self, ref: str | Reference) -> tuple[str, int]:
+        """Resolve a reference to ``(name, version number)`` without loading the version.
+
+        Raises:
+            InputError: Invalid reference syntax.
+            ReferenceNotFound: Unknown prompt, version, label or hash; or no published version.
+        """
+        reference = ref if isinstance(ref, Reference) else Reference.parse(ref)
+        name, sel = reference.name, reference.selector
+        index = self.index(name)
+        if sel is None:
+            if not index.versions:
+                drafts = self.version_numbers(name)
+                raise ReferenceNotFound(
+                    f"prompt '{name}' has no published version",
+                    hint=f"use a draft by number ({name}@{drafts[-1]}) or publish it" if drafts else None,
+                )
+            return name, max(r.version for r in index.versions)
+        if isinstance(sel, int):
+            if not (self.folder(name) / f"v{sel}.j2").exists() and index.published(sel) is None:
+                raise ReferenceNotFound(
+                    f"prompt '{name}' has no version {sel}",
+                    hint=f"versions: {', '.join(map(str, self.version_numbers(name))) or 'none'}",
+                )
+            return name, sel
+        if sel.startswith("sha256:"):
+            prefix = sel.removeprefix("sha256:")
+            hits = {r.version for r in index.versions if r.sha256.startswith(prefix)}
+            published = {r.version for r in index.versions}
+            for number, path in _version_files(self.folder(name)):
+                if number not in published and content_sha256(path.read_bytes()).startswith(prefix):
+                    hits.add(number)
+            if not hits:
+                raise ReferenceNotFound(f"no version of '{name}' has sha256 starting with {prefix}")
+            if len(hits) > 1:
+                raise ReferenceNotFound(
+                    f"sha256 prefix {prefix} of '{name}' is ambiguous (versions {sorted(hits)})",
+                    hint="give more hex digits",
+                )
+            return name, hits.pop()
+        if sel not in index.labels:
+            raise ReferenceNotFound(
+                f"prompt '{name}' has no label '{sel}'",
+                hint=f"labels: {', '.join(sorted(index.labels)) or 'none'}",
+            )
+        return name, index.labels[sel]
+
+    def get(self, ref: str | Reference, *, allow_modified: bool = False) -> PromptVersion:
+        """Load the version a reference points at, checking its integrity.
+
+        Args:
+            ref: A reference string or :class:`Reference`.
+            allow_modified: Load a published version even when its file no longer matches its hash
+                (the result has ``modified=True``).
+
+        Raises:
+            InputError, ReferenceNotFound: See :meth:`resolve`.
+            IntegrityError: A published version's file was edited or deleted (exit 4).
+            FrontMatterError: The version file's front matter is invalid.
+        """
+        name, number = self.resolve(ref)
+        return self.load(name, number, allow_modified=allow_modified)
+
+    def load(self, name: str, number: int, *, allow_modified: bool = False) -> PromptVersion:
+        """Load version ``number`` of prompt ``name`` (see :meth:`get`)."""
+        index = self.index(name)
+        path = self.folder(name) / f"v{number}.j2"
+        record = index.published(number)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            if record is not None:
+                raise IntegrityError(
+                    f"{path}: published version {name}@{number} is missing",
+                    path=str(path),
+                    hint="restore the file from version control; published versions are never deleted",
+                ) from None
+            raise ReferenceNotFound(f"prompt '{name}' has no version {number}") from None
+        text = normalise_newlines(raw)
+        sha = content_sha256(text)
+        modified = record is not None and record.sha256 != sha
+        if modified and not allow_modified:
+            raise IntegrityError(
+                f"{path}: published version {name}@{number} was modified "
+                f"(sha256 {sha[:12]}, recorded {record.sha256[:12]})",  # type: ignore[union-attr]
+                path=str(path),
+                hint=f"restore the file, or copy it to a new draft (v{self.next_number(name)}.j2) and publish that",
+            )
+        front, body, offset = parse_version_text(text, where=str(path))
+        labels = tuple(sorted(label for label, n in index.labels.items() if n == number))
+        return PromptVersion(
+            name=name,
+            number=number,
+            path=path,
+            text=text,
+            sha256=sha,
+            front_matter=front,
+            body=body,
+            body_line=offset + 1,
+            published=record,
+            labels=labels,
+            modified=modified,
+            registry=self,
+        )
+
+    def versions(self, name: str, *, allow_modified: bool = True) -> Iterator[PromptVersion]:
+        """Every version of a prompt, ascending (modified published versions flagged, not raised)."""
+        for number in self.version_numbers(name):
+            yield self.load(name, number, allow_modified=allow_modified)
+
+    def next_number(self, name: str) -> int:
+        """The number a new draft of ``name`` gets."""
+        index = read_index(self.folder(name))
+        known = self.version_numbers(name) + [r.version for r in index.versions]
+        return max(known, default=0) + 1
+
+    # -- writing -----------------------------------------------------------------------------
+    def publish(self, name: str, number: int | None = None, *, message: str | None = None) -> PublishedVersion:
+        """Publish a draft: record its sha256, time and message; it is immutable from then on.
+
+        Args:
+            name: Prompt name.
+            number: Draft to publish; default the highest-numbered draft.
+            message: What changed, shown in history.
+
+        Returns:
+            The new publish record.
+
+        Raises:
+            ReferenceNotFound: No such prompt or no draft to publish.
+            InputError: The version is already published, or its front matter or template is invalid.
+        """
+        folder = self.folder(name)
+        self.index(name)  # raises for an unknown prompt
+        with locked_index(folder) as index:
+            published = {r.version for r in index.versions}
+            drafts = [n for n in self.version_numbers(name) if n not in published]
+            if number is None:
+                if not drafts:
+                    raise ReferenceNotFound(f"prompt '{name}' has no draft to publish")
+                number = drafts[-1]
+            elif number in published:
+                raise InputError(f"{name}@{number} is already published", hint="published versions are immutable")
+            elif number not in drafts:
+                raise ReferenceNotFound(f"prompt '{name}' has no draft v{number}.j2")
+            path = folder / f"v{number}.j2"
+            text = normalise_newlines(path.read_bytes())
+            # Refuse to publish what cannot be loaded: front matter and template syntax are checked.
+            _, body, offset = parse_version_text(text, where=str(path))
+            parse_source(body, where=str(path), line_offset=offset)
+            record = PublishedVersion(version=number, sha256=content_sha256(text), published_at=utc_now(), message=message)
+            index.versions.append(record)
+            index.versions.sort(key=lambda r: r.version)
+        return record
+
+    def set_label(self, ref: str, label: str) -> LabelMove:
+        """Point ``label`` at the published version ``ref`` resolves to, recording the move.
+
+        Raises:
+            InputError: Invalid label, or the version is a draft.
+            ReferenceNotFound: The reference does not resolve.
+        """
+        if not _LABEL_RE.match(label) or label.startswith("sha256"):
+            raise InputError(f"invalid label {label!r}", hint="labels are letters, digits, _ . - (e.g. production)")
+        name, number = self.resolve(ref)
+        with locked_index(self.folder(name)) as index:
+            if index.published(number) is None:
+                raise InputError(f"{name}@{number} is a draft", hint=f"publish it first: promptctl publish {name}")
+            move = LabelMove(label=label, from_version=index.labels.get(label), to_version=number, at=utc_now())
+            index.labels[label] = number
+            index.label_history.append(move)
+        return move
+
+
+def _version_files(folder: Path) -> Iterator[tuple[int, Path]]:
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        match = VERSION_FILE_RE.match(path.name)
+        if match:
+            yield int(match.group(1)), path
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f"did you mean '{close[0]}'?" if close else None

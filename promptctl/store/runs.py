@@ -1,0 +1,215 @@
+"""The run store: every run and every provider call, in SQL through SQLAlchemy Core.
+
+Default: SQLite at ``<project>/.promptctl/runs.db``. Override with the
+``PROMPTCTL_DATABASE_URL`` environment variable or ``database_url`` in the
+project config (any SQLAlchemy URL). A run row is written when the run starts
+(status ``running``) and completed when it ends, and each call is inserted as
+soon as it returns, so a crash keeps everything done before it. Credentials are
+never stored: requests are stored as the JSON body the SDK sends, which holds
+none.
+
+Tables:
+
+``runs``: id (32 hex), created_at (ISO 8601 UTC), ref, prompt_name, prompt_version, prompt_sha256,
+draft, provider, model, strategy, variables (JSON), parameters (JSON), request (JSON body), output,
+input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens (tokens),
+latency_s (seconds), cost_usd (USD or NULL), status (``running``/``ok``/``error``), error.
+
+``calls``: id, run_id, seq, created_at, provider, model, fingerprint (sha256 of the request),
+request (JSON), output, the five token counts, latency_s, request_id, error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from promptctl.errors import InputError
+from promptctl.registry.index import utc_now
+
+if TYPE_CHECKING:
+    from promptctl.providers.base import Usage
+
+metadata = sa.MetaData()
+
+_TOKENS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
+
+
+def _token_columns() -> list[sa.Column[Any]]:
+    return [sa.Column(name, sa.Integer, nullable=False, default=0) for name in _TOKENS]
+
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created_at", sa.String(32), nullable=False, index=True),
+    sa.Column("ref", sa.String(200), nullable=False),
+    sa.Column("prompt_name", sa.String(100), nullable=False, index=True),
+    sa.Column("prompt_version", sa.Integer, nullable=False),
+    sa.Column("prompt_sha256", sa.String(64), nullable=False),
+    sa.Column("draft", sa.Boolean, nullable=False, default=False),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("strategy", sa.String(32), nullable=False, default="direct"),
+    sa.Column("variables", sa.JSON, nullable=False, default=dict),
+    sa.Column("parameters", sa.JSON, nullable=False, default=dict),
+    sa.Column("request", sa.JSON, nullable=False, default=dict),
+    sa.Column("output", sa.Text, nullable=True),
+    *_token_columns(),
+    sa.Column("latency_s", sa.Float, nullable=True),
+    sa.Column("cost_usd", sa.Float, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False, default="running"),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+calls = sa.Table(
+    "calls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id"), nullable=False, index=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("output", sa.Text, nullable=True),
+    *_token_columns(),
+    sa.Column("latency_s", sa.Float, nullable=True),
+    sa.Column("request_id", sa.String(200), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+
+def default_url(root: Path) -> str:
+    """The run store URL: ``PROMPTCTL_DATABASE_URL``, else SQLite at ``root/.promptctl/runs.db``."""
+    env = os.environ.get("PROMPTCTL_DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{root / '.promptctl' / 'runs.db'}"
+
+
+class RunStore:
+    """Reads and writes runs and calls.
+
+    Args:
+        url: SQLAlchemy database URL. SQLite folders are created as needed.
+
+    Raises:
+        InputError: The URL is invalid or the database cannot be opened (exit 2).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            parsed = sa.engine.make_url(url)
+            if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = sa.create_engine(url)
+            metadata.create_all(self.engine)
+        except (sa.exc.ArgumentError, sa.exc.OperationalError, OSError) as exc:
+            raise InputError(
+                f"cannot open the run store {url}: {str(exc).splitlines()[0]}",
+                hint="check PROMPTCTL_DATABASE_URL or database_url in promptctl.toml",
+            ) from None
+
+    # -- writing -----------------------------------------------------------------------------
+    def start_run(self, **fields: Any) -> str:
+        """Insert a run with status ``running``; returns its id (32 hex characters)."""
+        run_id = fields.pop("id", None) or uuid.uuid4().hex
+        with self.engine.begin() as conn:
+            conn.execute(runs.insert().values(id=run_id, created_at=utc_now(), status="running", **fields))
+        return run_id
+
+    def finish_run(self, run_id: str, *, usage: Usage | None = None, **fields: Any) -> None:
+        """Complete a run: output, usage, latency (s), cost (USD), status and error."""
+        values = dict(fields)
+        if usage is not None:
+            values.update(usage.to_dict())
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(**values))
+
+    def add_call(self, run_id: str, *, usage: Usage | None = None, **fields: Any) -> None:
+        """Record one provider call of a run (numbered in order)."""
+        with self.engine.begin() as conn:
+            seq = conn.execute(sa.select(sa.func.count()).where(calls.c.run_id == run_id)).scalar_one()
+            values = {**fields, **(usage.to_dict() if usage else {})}
+            conn.execute(calls.insert().values(run_id=run_id, seq=seq + 1, created_at=utc_now(), **values))
+
+    # -- reading -----------------------------------------------------------------------------
+    def recent(self, limit: int = 20, *, prompt: str | None = None) -> list[dict[str, Any]]:
+        """The newest runs first, as dicts with the columns of ``runs``."""
+        query = sa.select(runs).order_by(runs.c.created_at.desc(), runs.c.id.desc()).limit(limit)
+        if prompt:
+            query = query.where(runs.c.prompt_name == prompt)
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query).mappings()]
+
+    def get(self, run_id: str) -> dict[str, Any] | None:
+        """One run by id or unique id prefix, or None."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(runs).where(runs.c.id.startswith(run_id)).limit(2)).mappings().all()
+        return _row(rows[0]) if len(rows) == 1 else None
+
+    def calls_of(self, run_id: str) -> list[dict[str, Any]]:
+        """The calls of a run, in order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(calls).where(calls.c.run_id == run_id).order_by(calls.c.seq)).mappings()
+            return [_row(r) for r in rows]
+
+    def iter_all(self) -> Iterator[dict[str, Any]]:
+        """Every run, oldest first."""
+        with self.engine.connect() as conn:
+            for row in conn.execute(sa.select(runs).order_by(runs.c.created_at)).mappings():
+                yield _row(row)
+
+    def close(self) -> None:
+        """Dispose of the engine's connections."""
+        self.engine.dispose()
+
+
+def _row(row: Any) -> dict[str, Any]:
+    out = dict(row)
+    for key in ("variables", "parameters", "request"):
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+def record_dict(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored run as the ``--json`` record (the schema of ``run --json`` and ``log --json``).
+
+    Keys: run_id, created_at, ref, prompt {name, version, sha256, draft}, provider, model, strategy,
+    variables, parameters, request, output, usage {input_tokens, output_tokens, cached_input_tokens,
+    cache_write_tokens, reasoning_tokens}, latency_s (seconds), cost_usd (USD or null), status, error.
+    """
+    return {
+        "run_id": row["id"],
+        "created_at": row["created_at"],
+        "ref": row["ref"],
+        "prompt": {
+            "name": row["prompt_name"],
+            "version": row["prompt_version"],
+            "sha256": row["prompt_sha256"],
+            "draft": bool(row["draft"]),
+        },
+        "provider": row["provider"],
+        "model": row["model"],
+        "strategy": row["strategy"],
+        "variables": row["variables"],
+        "parameters": row["parameters"],
+        "request": row["request"],
+        "output": row["output"],
+        "usage": {k: row[k] or 0 for k in _TOKENS},
+        "latency_s": row["latency_s"],
+        "cost_usd": row["cost_usd"],
+        "status": row["status"],
+        "error": row["error"],
+    }

@@ -1,0 +1,48 @@
+"""Templating: the sandboxed Jinja2 environment, declared variables and the provider-neutral prompt."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from promptctl.templating.environment import referenced_variables, render_prompt
+from promptctl.templating.prompt import Message, Prompt, Section
+from promptctl.templating.variables import VariableSpec, validate_variables
+
+if TYPE_CHECKING:
+    from promptctl.registry.registry import PromptVersion
+
+__all__ = ["Message", "Prompt", "PromptctlWarning", "Section", "VariableSpec", "render", "render_prompt"]
+
+
+class PromptctlWarning(UserWarning):
+    """A non-fatal finding, e.g. an undeclared extra variable. The CLI prints it as ``warning: ...``."""
+
+
+def render(version: PromptVersion, variables: Mapping[str, Any]) -> Prompt:
+    """Validate variables against a version's declarations and render its template.
+
+    Variables given but neither declared nor read by the template are reported as a
+    :class:`PromptctlWarning` (and kept in ``Prompt.warnings``).
+
+    Args:
+        version: The prompt version.
+        variables: Variable values by name.
+
+    Returns:
+        The provider-neutral prompt, with the validated variables (defaults applied).
+
+    Raises:
+        VariableError, UndefinedVariableError, TemplateSecurityError, TemplateError.
+    """
+    where = version.display
+    specs = version.front_matter.variables
+    values = validate_variables(specs, variables, where=where)
+    used = referenced_variables(version.body, where=where) if not specs or set(values) - set(specs) else set(specs)
+    extras = sorted(set(values) - set(specs) - used)
+    notes = tuple(f"{where}: variable '{name}' is not declared or used by the template; ignored" for name in extras)
+    for note in notes:
+        warnings.warn(note, PromptctlWarning, stacklevel=2)
+    prompt = render_prompt(version.body, values, where=where, line_offset=version.body_line - 1)
+    return Prompt(messages=prompt.messages, variables=values, warnings=notes)

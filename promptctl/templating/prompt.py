@@ -1,0 +1,104 @@
+"""The provider-neutral prompt: messages made of text and named sections.
+
+A template describes structure, not provider syntax. Rendering gives a
+:class:`Prompt`; an adapter then decides how each :class:`Section` looks
+(``<instructions>`` for Claude, ``## Instructions`` for GPT).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+Role = Literal["system", "user", "assistant"]
+ROLES: tuple[Role, ...] = ("system", "user", "assistant")
+
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,63}$")
+
+
+def section_id(name: str) -> str:
+    """Normalise a section name to its snake_case id (``"Output format"`` -> ``"output_format"``).
+
+    Raises:
+        ValueError: The name is empty, too long (over 64 characters) or has characters other than
+            letters, digits, spaces, ``_`` and ``-``, or does not start with a letter.
+    """
+    if not isinstance(name, str) or not _NAME_RE.match(name.strip()):
+        raise ValueError(
+            f"invalid section name {name!r}: use letters, digits, spaces, '_' or '-', starting with a letter"
+        )
+    return re.sub(r"[\s\-]+", "_", name.strip()).lower()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named part of a message (``instructions``, ``context``, ``examples`` ...).
+
+    Attributes:
+        name: snake_case id, e.g. ``output_format``.
+        parts: Text and nested sections, in template order.
+    """
+
+    name: str
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """Human title for markdown headings: ``output_format`` -> ``Output Format``."""
+        return " ".join(word.capitalize() for word in self.name.split("_"))
+
+
+Part = Union[str, Section]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a conversation.
+
+    Attributes:
+        role: ``system``, ``user`` or ``assistant``.
+        parts: Text and sections, in template order. Text parts carry no leading blank lines and no
+            trailing whitespace.
+    """
+
+    role: Role
+    parts: tuple[Part, ...] = ()
+
+    @classmethod
+    def text(cls, role: Role, text: str) -> Message:
+        """Build a message holding a single text part."""
+        return cls(role=role, parts=(text,))
+
+    def is_blank(self) -> bool:
+        """True when the message holds no visible text at all."""
+        return not any(_part_has_text(p) for p in self.parts)
+
+
+def _part_has_text(part: Part) -> bool:
+    if isinstance(part, Section):
+        return any(_part_has_text(p) for p in part.parts)
+    return bool(part.strip())
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A rendered, provider-neutral prompt.
+
+    Attributes:
+        messages: The conversation, in order. A template without message tags renders as one user message.
+        variables: The validated variable values that were rendered in (defaults applied).
+        warnings: Non-fatal findings of rendering, e.g. undeclared extra variables.
+    """
+
+    messages: tuple[Message, ...]
+    variables: dict[str, object] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def clean_text(text: str) -> str:
+    """Drop leading blank lines and trailing whitespace from a text part; keep inner indentation."""
+    lines = text.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(line.rstrip() for line in lines).rstrip()

@@ -1,0 +1,115 @@
+"""Declared template variables: types, defaults, and validation with pydantic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from promptctl.errors import VariableError
+from promptctl.registry._yaml import as_source_text, plain
+
+VariableType = Literal["string", "integer", "number", "boolean", "list", "object", "enum"]
+YStr = Annotated[str, BeforeValidator(as_source_text)]
+
+
+def _json_if_text(value: Any) -> Any:
+    """Let ``--var items='[1, 2]'`` fill a list or object variable."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+_PY_TYPES: dict[str, Any] = {
+    "string": YStr,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "list": Annotated[list[Any], BeforeValidator(_json_if_text)],
+    "object": Annotated[dict[str, Any], BeforeValidator(_json_if_text)],
+}
+
+
+class VariableSpec(BaseModel):
+    """A declared variable in a version's front matter.
+
+    Attributes:
+        type: ``string``, ``integer``, ``number``, ``boolean``, ``list``, ``object`` or ``enum``.
+        description: What the variable holds.
+        default: Value used when none is given; without one the variable is required.
+        values: The allowed values of an ``enum``.
+        input: True when the value comes from an end user (untrusted input, kept inside a delimiter).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: VariableType = "string"
+    description: YStr | None = None
+    default: Any = Field(default=None)
+    values: list[YStr] | None = None
+    input: bool = False
+
+    @model_validator(mode="after")
+    def _enum_has_values(self) -> VariableSpec:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum variable needs a non-empty 'values' list")
+        return self
+
+    @property
+    def required(self) -> bool:
+        """True when the variable has no default."""
+        return "default" not in self.model_fields_set
+
+    def python_type(self) -> Any:
+        """The Python type values are validated against."""
+        if self.type == "enum":
+            return Literal[tuple(self.values or ())]  # type: ignore[valid-type]
+        return _PY_TYPES[self.type]
+
+
+def validate_variables(
+    specs: Mapping[str, VariableSpec], values: Mapping[str, Any], *, where: str
+) -> dict[str, Any]:
+    """Validate values against declared variables and apply defaults.
+
+    Values for undeclared names pass through unchanged (the caller warns about them).
+
+    Args:
+        specs: Declared variables by name.
+        values: Given values (strings from ``--var``, or typed values from ``--vars`` / Python).
+        where: Reference named in errors.
+
+    Returns:
+        A new dict: validated values, defaults for missing optional variables, extras unchanged.
+        Required variables that are missing are left out (rendering reports the one it reaches).
+
+    Raises:
+        VariableError: A value does not fit its declared type (message names variable and expectation).
+    """
+    fields: dict[str, Any] = {}
+    for name, spec in specs.items():
+        default = plain(spec.default) if not spec.required else None
+        fields[name] = (spec.python_type() | None if not spec.required else spec.python_type(), default)
+    model = create_model("Variables", __config__=ConfigDict(extra="allow"), **fields)
+    given = {k: v for k, v in values.items()}
+    try:
+        checked = model.model_validate({k: v for k, v in given.items() if k in specs or k not in fields})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        spec = specs.get(name)
+        expected = spec.type if spec is None or spec.type != "enum" else f"one of {spec.values}"
+        raise VariableError(
+            f"{where}: variable '{name}' is invalid: {err['msg']} (declared type: {expected})",
+            hint=f"pass a value of type {expected} for '{name}'",
+        ) from None
+    result = dict(given)
+    for name, spec in specs.items():
+        if name in given or not spec.required:
+            result[name] = getattr(checked, name)
+    return result
