@@ -32,17 +32,18 @@ _log.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script: run the app and map errors to exit codes."""
-    import click
+    """Entry point of the console script: run the app and map errors to exit codes.
 
+    Usage errors are typer's (exit 2); :class:`~promptctl.errors.PromptctlError` becomes one
+    ``error:`` line, an optional ``hint:`` line and the error's exit code.
+    """
     from promptctl.errors import PromptctlError
 
-    debug = os.environ.get("PROMPTCTL_DEBUG") == "1"
     _route_warnings()
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=True)
     except PromptctlError as exc:
-        if debug:
+        if os.environ.get("PROMPTCTL_DEBUG") == "1":
             import traceback
 
             traceback.print_exc()
@@ -50,15 +51,6 @@ def main(argv: list[str] | None = None) -> None:
         if exc.hint:
             sys.stderr.write(f"hint: {exc.hint}\n")
         sys.exit(int(exc.exit_code))
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        sys.exit(2 if exc.exit_code not in (0, 1) else exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
-    sys.exit(0)
 
 
 def _route_warnings() -> None:

@@ -10,7 +10,9 @@ import typer
 
 from promptctl.cli.common import console, parse_vars, print_json, project, warn
 
-RefArg = Annotated[str, typer.Argument(help="NAME, NAME@3, NAME@production or NAME@sha256:<8+ hex>.", show_default=False)]
+RefArg = Annotated[
+    str, typer.Argument(metavar="REF", help="NAME, NAME@3, NAME@production or NAME@sha256:<8+ hex>.", show_default=False)
+]
 VarOpt = Annotated[
     list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable).", show_default=False)
 ]

@@ -1,0 +1,135 @@
+"""promptctl: versioned prompts, rendered per provider, run, recorded and pinned.
+
+The public Python API. Everything an application needs is importable from here;
+the submodules are implementation detail. No provider SDK is imported until a
+call needs it.
+
+Example::
+
+    import promptctl
+
+    registry = promptctl.Registry("prompts")
+    version = registry.get("support-agent@production")
+    request = version.render("anthropic", message="My site is down")
+    client.messages.create(**request.kwargs)          # your own SDK client
+    result = version.run({"message": "My site is down"})  # or let promptctl call it
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdapterError",
+    "Completion",
+    "CredentialsError",
+    "ExitCode",
+    "FakeProvider",
+    "FrontMatterError",
+    "InputError",
+    "IntegrityError",
+    "Message",
+    "Prompt",
+    "PromptVersion",
+    "PromptctlError",
+    "PromptctlWarning",
+    "Provider",
+    "ProviderError",
+    "ProviderRequest",
+    "ReferenceNotFound",
+    "Registry",
+    "Result",
+    "RunStore",
+    "Section",
+    "TemplateError",
+    "TemplateSecurityError",
+    "UndefinedVariableError",
+    "Usage",
+    "VariableError",
+    "__version__",
+    "adapt",
+    "arun",
+    "get_provider",
+    "load_config",
+    "run",
+]
+
+_LAZY = {
+    "AdapterError": "promptctl.errors",
+    "CredentialsError": "promptctl.errors",
+    "ExitCode": "promptctl.errors",
+    "FrontMatterError": "promptctl.errors",
+    "InputError": "promptctl.errors",
+    "IntegrityError": "promptctl.errors",
+    "PromptctlError": "promptctl.errors",
+    "ProviderError": "promptctl.errors",
+    "ReferenceNotFound": "promptctl.errors",
+    "TemplateError": "promptctl.errors",
+    "TemplateSecurityError": "promptctl.errors",
+    "UndefinedVariableError": "promptctl.errors",
+    "VariableError": "promptctl.errors",
+    "Registry": "promptctl.registry.registry",
+    "PromptVersion": "promptctl.registry.registry",
+    "Message": "promptctl.templating.prompt",
+    "Prompt": "promptctl.templating.prompt",
+    "Section": "promptctl.templating.prompt",
+    "PromptctlWarning": "promptctl.templating",
+    "ProviderRequest": "promptctl.adapters.base",
+    "adapt": "promptctl.adapters",
+    "Provider": "promptctl.providers.base",
+    "Completion": "promptctl.providers.base",
+    "Usage": "promptctl.providers.base",
+    "get_provider": "promptctl.providers",
+    "FakeProvider": "promptctl.providers.fake",
+    "Result": "promptctl.run",
+    "arun": "promptctl.run",
+    "run": "promptctl.run",
+    "RunStore": "promptctl.store.runs",
+    "load_config": "promptctl.config",
+}
+
+if TYPE_CHECKING:
+    from promptctl.adapters import adapt
+    from promptctl.adapters.base import ProviderRequest
+    from promptctl.config import load_config
+    from promptctl.errors import (
+        AdapterError,
+        CredentialsError,
+        ExitCode,
+        FrontMatterError,
+        InputError,
+        IntegrityError,
+        PromptctlError,
+        ProviderError,
+        ReferenceNotFound,
+        TemplateError,
+        TemplateSecurityError,
+        UndefinedVariableError,
+        VariableError,
+    )
+    from promptctl.providers import get_provider
+    from promptctl.providers.base import Completion, Provider, Usage
+    from promptctl.providers.fake import FakeProvider
+    from promptctl.registry.registry import PromptVersion, Registry
+    from promptctl.run import Result, arun, run
+    from promptctl.store.runs import RunStore
+    from promptctl.templating import PromptctlWarning
+    from promptctl.templating.prompt import Message, Prompt, Section
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names on first use, so ``import promptctl`` stays cheap (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'promptctl' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
