@@ -57,7 +57,7 @@ def _escape_closing(text: str, enclosing: tuple[str, ...]) -> str:
 
 
 def xml_text(parts: tuple[Part, ...], enclosing: tuple[str, ...] = ()) -> str:
-    """Render parts with sections as XML tags (``<instructions>\\n...\\n</instructions>``).
+    r"""Render parts with sections as XML tags (``<instructions>\\n...\\n</instructions>``).
 
     Text inside a section can never close it (or any enclosing section): ``</instructions>`` in a
     value becomes ``&lt;/instructions>``.

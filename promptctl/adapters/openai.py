@@ -15,6 +15,7 @@ from promptctl.adapters.base import ProviderRequest, chat_messages
 from promptctl.adapters.profiles import ModelProfile
 from promptctl.templating.prompt import Prompt
 
+
 def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: ModelProfile) -> ProviderRequest:
     """Build the ``chat.completions.create`` keyword arguments for an OpenAI (compatible) model."""
     body: dict[str, Any] = {"model": model, "messages": chat_messages(prompt, profile)}

@@ -17,6 +17,7 @@ import typer
 
 from promptctl.cli import log as _log
 from promptctl.cli import prompts as _prompts
+from promptctl.cli import registry as _registry
 
 app = typer.Typer(
     name="promptctl",
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 _prompts.register(app)
 _log.register(app)
+_registry.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -101,4 +101,6 @@ def console(stderr: bool = False) -> Any:
     """A rich console (stdout or stderr); colours only on a terminal."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 160  # piped output: wide tables, no wrapping mid-column
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)

@@ -104,6 +104,7 @@ def load(text: str) -> Any:
 
     Raises:
         yaml.YAMLError: The text is not valid YAML.
+
     """
     return yaml.load(text, Loader=CoreLoader)  # noqa: S506 - CoreLoader derives from SafeLoader
 

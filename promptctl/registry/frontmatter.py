@@ -57,6 +57,7 @@ class StrategySpec(BaseModel):
     Attributes:
         name: ``direct`` (default), ``cot``, ``fewshot``, ``consistency``, ``structured`` or ``chain``.
         options: Executor settings (e.g. ``samples`` for self-consistency), kept as given.
+
     """
 
     model_config = ConfigDict(extra="allow")
@@ -118,6 +119,7 @@ class FrontMatter(BaseModel):
         strategy: Default executor and its settings.
         examples: Few-shot examples (list of ``{input, output}`` mappings) or a dataset path.
         metadata: Free-form data kept with the version.
+
     """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -166,6 +168,7 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
 
     Raises:
         FrontMatterError: Unclosed, non-mapping or invalid front matter (message names the field).
+
     """
     try:
         raw, body, offset = split_front_matter(text)

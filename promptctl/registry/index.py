@@ -97,6 +97,7 @@ def read_index(folder: Path) -> PromptIndex:
 
     Raises:
         InputError: The index is not valid YAML or has invalid fields (exit 2).
+
     """
     path = folder / INDEX_FILE
     try:
@@ -141,6 +142,7 @@ def locked_index(folder: Path, timeout_s: float = 30.0) -> Iterator[PromptIndex]
 
     Raises:
         InputError: The lock could not be taken within ``timeout_s`` seconds.
+
     """
     from filelock import FileLock, Timeout
 

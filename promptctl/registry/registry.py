@@ -18,14 +18,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import InputError, IntegrityError, ReferenceNotFound
 from promptctl.registry.frontmatter import FrontMatter, content_sha256, normalise_newlines, parse_version_text
+from promptctl.registry.index import (
+    INDEX_FILE,
+    LabelMove,
+    PromptIndex,
+    PublishedVersion,
+    locked_index,
+    read_index,
+    utc_now,
+)
+from promptctl.registry.lock import LockEntry, Lockfile
 from promptctl.templating.environment import parse_source
-from promptctl.registry.index import INDEX_FILE, LabelMove, PromptIndex, PublishedVersion, locked_index, read_index, utc_now
 
 if TYPE_CHECKING:
     from promptctl.adapters.base import ProviderRequest
@@ -45,6 +53,7 @@ class Reference:
     Attributes:
         name: Prompt name.
         selector: ``None`` (latest published), a version number, a label, or ``sha256:<hex>``.
+
     """
 
     name: str
@@ -56,6 +65,7 @@ class Reference:
 
         Raises:
             InputError: The text is not a valid reference (exit 2).
+
         """
         name, sep, selector = text.strip().partition("@")
         if not NAME_RE.match(name) or (sep and not selector):
@@ -98,6 +108,7 @@ class PromptVersion:
         labels: Labels pointing at this version.
         modified: True when a published file no longer matches its recorded hash (only loadable
             with ``allow_modified=True``).
+
     """
 
     name: str
@@ -135,6 +146,7 @@ class PromptVersion:
             VariableError: A value does not fit its declared type.
             UndefinedVariableError: The template reads a variable that was not given.
             TemplateSecurityError, TemplateError: See :func:`promptctl.templating.render_prompt`.
+
         """
         from promptctl.templating import render
 
@@ -163,6 +175,7 @@ class PromptVersion:
             InputError: No provider or model could be determined.
             AdapterError: The prompt cannot be expressed for the provider.
             and the errors of :meth:`prompt`.
+
         """
         from promptctl.adapters import build_request
 
@@ -186,15 +199,22 @@ class Registry:
 
     Args:
         path: The prompts folder, or a project folder containing ``prompts/``.
+        lock: A lockfile path (or :class:`~promptctl.registry.lock.Lockfile`). When given, :meth:`get`
+            resolves only references recorded in the lock, to exactly the locked version and sha256.
 
     Resolving a reference reads only that prompt's ``prompt.yaml`` and one version file.
+
+    Raises:
+        InputError: The lockfile is missing or invalid.
+
     """
 
-    def __init__(self, path: str | Path = "prompts") -> None:
+    def __init__(self, path: str | Path = "prompts", *, lock: str | Path | Lockfile | None = None) -> None:
         root = Path(path)
         if (root / "prompts").is_dir() and not (root / INDEX_FILE).exists():
             root = root / "prompts"
         self.root = root
+        self.lock = lock if isinstance(lock, Lockfile) or lock is None else Lockfile.read(lock)
 
     def __repr__(self) -> str:
         return f"Registry({str(self.root)!r})"
@@ -219,6 +239,7 @@ class Registry:
 
         Raises:
             ReferenceNotFound: No such prompt.
+
         """
         folder = self.folder(name)
         if not folder.is_dir():
@@ -238,6 +259,7 @@ class Registry:
         Raises:
             InputError: Invalid reference syntax.
             ReferenceNotFound: Unknown prompt, version, label or hash; or no published version.
+
         """
         reference = ref if isinstance(ref, Reference) else Reference.parse(ref)
         name, sel = reference.name, reference.selector
@@ -289,11 +311,54 @@ class Registry:
 
         Raises:
             InputError, ReferenceNotFound: See :meth:`resolve`.
-            IntegrityError: A published version's file was edited or deleted (exit 4).
+            IntegrityError: A published version's file was edited or deleted, or (with a lock) no
+                longer has the locked sha256 (exit 4).
             FrontMatterError: The version file's front matter is invalid.
+
         """
+        if self.lock is not None:
+            return self._get_locked(ref)
         name, number = self.resolve(ref)
         return self.load(name, number, allow_modified=allow_modified)
+
+    def _get_locked(self, ref: str | Reference) -> PromptVersion:
+        key = str(ref if isinstance(ref, Reference) else Reference.parse(ref))
+        assert self.lock is not None
+        entry = self.lock.entries.get(key)
+        if entry is None:
+            raise ReferenceNotFound(
+                f"'{key}' is not in {self.lock.path}",
+                hint=f"add it with: promptctl lock {key} (plus the references already locked)",
+            )
+        version = self.load(entry.name, entry.version)
+        if version.sha256 != entry.sha256:
+            raise IntegrityError(
+                f"{version.path}: {key} is locked to {entry.name}@{entry.version} sha256 {entry.sha256[:12]}, "
+                f"the registry has {version.sha256[:12]}",
+                path=str(version.path),
+                hint="restore the prompt file, or re-lock deliberately with: promptctl lock",
+            )
+        return version
+
+    def lock_references(self, refs: list[str], path: str | Path) -> Lockfile:
+        """Resolve references and build a lockfile (not written).
+
+        Raises:
+            ReferenceNotFound, IntegrityError: A reference does not resolve or its version is tampered.
+            InputError: A reference resolves to a draft (drafts cannot be pinned).
+
+        """
+        entries: dict[str, LockEntry] = {}
+        for ref in refs:
+            key = str(Reference.parse(ref))
+            version = self.load(*self.resolve(key))
+            if version.is_draft:
+                raise InputError(
+                    f"{key} resolves to draft {version.ref}",
+                    hint=f"publish it first: promptctl publish {version.name}",
+                )
+            entries[key] = LockEntry(version.name, version.number, version.sha256)
+        return Lockfile(Path(path), entries)
 
     def load(self, name: str, number: int, *, allow_modified: bool = False) -> PromptVersion:
         """Load version ``number`` of prompt ``name`` (see :meth:`get`)."""
@@ -363,6 +428,7 @@ class Registry:
         Raises:
             ReferenceNotFound: No such prompt or no draft to publish.
             InputError: The version is already published, or its front matter or template is invalid.
+
         """
         folder = self.folder(name)
         self.index(name)  # raises for an unknown prompt
@@ -382,7 +448,9 @@ class Registry:
             # Refuse to publish what cannot be loaded: front matter and template syntax are checked.
             _, body, offset = parse_version_text(text, where=str(path))
             parse_source(body, where=str(path), line_offset=offset)
-            record = PublishedVersion(version=number, sha256=content_sha256(text), published_at=utc_now(), message=message)
+            record = PublishedVersion(
+                version=number, sha256=content_sha256(text), published_at=utc_now(), message=message
+            )
             index.versions.append(record)
             index.versions.sort(key=lambda r: r.version)
         return record
@@ -393,6 +461,7 @@ class Registry:
         Raises:
             InputError: Invalid label, or the version is a draft.
             ReferenceNotFound: The reference does not resolve.
+
         """
         if not _LABEL_RE.match(label) or label.startswith("sha256"):
             raise InputError(f"invalid label {label!r}", hint="labels are letters, digits, _ . - (e.g. production)")

@@ -78,6 +78,7 @@ class StructureExtension(Extension):
     tags = {*ROLES, "section"}
 
     def parse(self, parser: Any) -> nodes.Node:
+        """Parse a message or section tag into a call block around its body."""
         token = next(parser.stream)
         tag = token.value
         if tag == "section":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 Role = Literal["system", "user", "assistant"]
 ROLES: tuple[Role, ...] = ("system", "user", "assistant")
@@ -49,7 +49,7 @@ class Section:
         return " ".join(word.capitalize() for word in self.name.split("_"))
 
 
-Part = Union[str, Section]
+Part = str | Section
 
 
 @dataclass(frozen=True)

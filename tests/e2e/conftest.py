@@ -49,7 +49,9 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cli(project: Path) -> CLI:
-    def invoke(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def invoke(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         base = {k: v for k, v in os.environ.items() if k not in _SDK_ENV}
         base.update(env or {})
         return subprocess.run(

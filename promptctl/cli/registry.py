@@ -1,0 +1,190 @@
+"""Registry lifecycle commands: init, new, publish, label, history, verify, lock."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from promptctl.cli.common import console, print_json, project
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command("init")(init)
+    app.command("new")(new)
+    app.command("publish")(publish)
+    app.command("label")(label)
+    app.command("history")(history)
+    app.command("verify")(verify)
+    app.command("lock")(lock)
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Project folder.", show_default=False)] = Path("."),
+) -> None:
+    """Scaffold a project: promptctl.toml, prompts/hello (a draft), .promptctl/ in .gitignore."""
+    from promptctl.registry.lifecycle import init_project
+
+    created = init_project(path.resolve())
+    for file in created:
+        sys.stdout.write(f"created {file}\n")
+    if not created:
+        sys.stdout.write("nothing to do: the project is already set up\n")
+
+
+def new(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Prompt name.", show_default=False)],
+    from_ref: Annotated[
+        str | None, typer.Option("--from", help="Start the draft from this version (any prompt).", show_default=False)
+    ] = None,
+    description: Annotated[str | None, typer.Option("--description", "-d", help="One line for a new prompt.")] = None,
+) -> None:
+    """Create a prompt with a draft v1, or the next draft of NAME from --from REF."""
+    from promptctl.registry.lifecycle import new_prompt
+
+    for file in new_prompt(project().registry, name, source=from_ref, description=description):
+        sys.stdout.write(f"created {file}\n")
+
+
+def publish(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Prompt name.", show_default=False)],
+    version: Annotated[int | None, typer.Option("--version", help="Draft number (default: the newest draft).")] = None,
+    message: Annotated[str | None, typer.Option("--message", "-m", help="What changed.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Publish a draft: record its sha256, time and message. It is immutable from then on."""
+    record = project().registry.publish(name, version, message=message)
+    if as_json:
+        print_json({"name": name, **record.model_dump()})
+        return
+    sys.stdout.write(f"published {name}@{record.version} sha256:{record.sha256[:16]}\n")
+
+
+def label(
+    ref: Annotated[str, typer.Argument(metavar="REF", help="A published version.", show_default=False)],
+    name: Annotated[str, typer.Argument(metavar="LABEL", help="e.g. production, staging.", show_default=False)],
+) -> None:
+    """Point LABEL at the published version REF resolves to, and record the move."""
+    reg = project().registry
+    move = reg.set_label(ref, name)
+    prompt_name = ref.partition("@")[0]
+    was = f" (was {move.from_version})" if move.from_version is not None else ""
+    sys.stdout.write(f"{prompt_name}@{name} -> {move.to_version}{was}\n")
+
+
+def history(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Prompt name.", show_default=False)],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a prompt's versions (published and drafts) and label moves."""
+    reg = project().registry
+    index = reg.index(name)
+    published = {r.version: r for r in index.versions}
+    versions = []
+    for number in sorted(set(reg.version_numbers(name)) | set(published)):
+        record = published.get(number)
+        versions.append({
+            "version": number,
+            "status": "published" if record else "draft",
+            "sha256": record.sha256 if record else None,
+            "published_at": record.published_at if record else None,
+            "message": record.message if record else None,
+            "labels": sorted(k for k, v in index.labels.items() if v == number),
+        })
+    moves = [m.model_dump(by_alias=True) for m in index.label_history]
+    if as_json:
+        print_json({"name": name, "description": index.description, "versions": versions, "label_moves": moves})
+        return
+    from rich.table import Table
+
+    table = Table("version", "status", "published", "sha256", "labels", "message", box=None, title=name)
+    for v in versions:
+        table.add_row(
+            str(v["version"]), v["status"], v["published_at"] or "-", (v["sha256"] or "")[:12] or "-",
+            ", ".join(v["labels"]) or "-", v["message"] or "",
+        )
+    out = console()
+    out.print(table)
+    if moves:
+        out.print("\nlabel moves:", markup=False)
+        for m in moves:
+            start = m["from"] if m["from"] is not None else "(new)"
+            out.print(f"  {m['at']}  {m['label']}: {start} -> {m['to']}", markup=False)
+
+
+def verify(
+    lockfile: Annotated[
+        Path | None, typer.Option("--lock", help="Lockfile to check too (default: promptctl.lock if present).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check every published version against its recorded sha256, and the lockfile. Exit 4 on a mismatch."""
+    from promptctl.errors import IntegrityError
+    from promptctl.registry.lifecycle import verify as run_verify
+    from promptctl.registry.lock import LOCK_FILE, Lockfile
+
+    proj = project()
+    path = lockfile or (proj.config.root / LOCK_FILE)
+    lock = Lockfile.read(path) if lockfile is not None or path.exists() else None
+    problems = run_verify(proj.registry, lock)
+    if as_json:
+        print_json([p.__dict__ for p in problems])
+    else:
+        for problem in problems:
+            sys.stderr.write(f"{problem.kind}: {problem.message}\n")
+    if problems:
+        raise IntegrityError(
+            f"{len(problems)} integrity problem(s); first: {problems[0].message}",
+            path=problems[0].path,
+            hint="restore the files from version control; publish changes as new versions",
+        )
+    names = proj.registry.names()
+    if not as_json:
+        extra = f" and {len(lock.entries)} lock entries" if lock else ""
+        sys.stdout.write(f"ok: {len(names)} prompts verified{extra}\n")
+
+
+def lock(
+    refs: Annotated[list[str] | None, typer.Argument(metavar="[REF]...", help="References the application uses.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Report a stale lock (exit 1) without changing it.")] = False,
+    lockfile: Annotated[Path | None, typer.Option("--lock", help="Lockfile path (default: promptctl.lock).")] = None,
+) -> None:
+    """Write promptctl.lock: the exact version and sha256 each reference resolves to."""
+    from promptctl.errors import CheckFailed, IntegrityError
+    from promptctl.registry.lifecycle import check_lock_integrity, stale_entries
+    from promptctl.registry.lock import LOCK_FILE, Lockfile
+
+    proj = project()
+    path = lockfile or (proj.config.root / LOCK_FILE)
+    if check:
+        current = Lockfile.read(path)
+        problems = check_lock_integrity(proj.registry, current)
+        if problems:
+            raise IntegrityError(problems[0].message, path=problems[0].path, hint="restore the prompt files")
+        stale = stale_entries(proj.registry, current)
+        for s in stale:
+            sys.stderr.write(f"stale: {s.ref} is locked to version {s.locked_version}, now resolves to {s.current_version}\n")
+        if stale:
+            raise CheckFailed(f"{len(stale)} stale lock entr{'y' if len(stale) == 1 else 'ies'} in {path}",
+                              hint="update it with: promptctl lock")
+        sys.stdout.write(f"ok: {path} is current ({len(current.entries)} entries)\n")
+        return
+    keep = list(refs or [])
+    if not keep:
+        if not path.exists():
+            from promptctl.errors import InputError
+
+            raise InputError("no references given and no lockfile to refresh", hint="promptctl lock support-agent@production")
+        keep = sorted(Lockfile.read(path).entries)
+    new_lock = proj.registry.lock_references(keep, path)
+    if path.exists() and refs:
+        merged = {**Lockfile.read(path).entries, **new_lock.entries}
+        new_lock = Lockfile(path, merged)
+    new_lock.write()
+    for ref, entry in sorted(new_lock.entries.items()):
+        sys.stdout.write(f"{ref} -> {entry.name}@{entry.version} sha256:{entry.sha256[:16]}\n")

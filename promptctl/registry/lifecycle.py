@@ -1,0 +1,225 @@
+"""Registry lifecycle: scaffolding projects and prompts, verification, lock checks, history.
+
+Publishing and labels live on :class:`~promptctl.registry.registry.Registry`;
+this module holds the operations that span many prompts or files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from promptctl.errors import InputError, PromptctlError
+from promptctl.registry.frontmatter import content_sha256
+from promptctl.registry.index import INDEX_FILE, PromptIndex, atomic_write_text, read_index
+from promptctl.registry.lock import Lockfile
+from promptctl.registry.registry import NAME_RE, Registry, _version_files
+
+SCAFFOLD = """---
+description: {description}
+provider: openai
+model: gpt-4.1-mini
+models:
+  anthropic: claude-sonnet-4-6
+  watsonx: ibm/granite-3-8b-instruct
+parameters:
+  temperature: 0
+  max_tokens: 400
+variables:
+  question:
+    type: string
+    input: true
+    description: The user's question
+---
+{{% system %}}
+{{% section "role" %}}
+You are a concise, accurate assistant for the {name} feature.
+{{% endsection %}}
+{{% section "instructions" %}}
+Answer the question in the input section. If you are not sure, say what is missing instead of guessing.
+{{% endsection %}}
+{{% section "output format" %}}
+Plain text, at most three sentences.
+{{% endsection %}}
+{{% endsystem %}}
+{{% user %}}
+{{% section "input" %}}
+{{{{ question }}}}
+{{% endsection %}}
+{{% enduser %}}
+"""
+
+CONFIG = """# promptctl project settings; see the README's Configuration section.
+prompts_dir = "prompts"
+# provider = "openai"            # override every prompt's front-matter provider
+# database_url = "sqlite:///.promptctl/runs.db"
+
+# [providers.openai]
+# base_url = "http://localhost:11434/v1"   # e.g. Ollama
+"""
+
+
+def init_project(root: Path) -> list[Path]:
+    """Scaffold a project: ``promptctl.toml``, ``prompts/hello`` (a draft), and ``.promptctl/`` in .gitignore.
+
+    Existing files are left alone.
+
+    Returns:
+        The files created or changed.
+    """
+    created: list[Path] = []
+    config = root / "promptctl.toml"
+    if not config.exists():
+        atomic_write_text(config, CONFIG)
+        created.append(config)
+    registry = Registry(root / "prompts")
+    registry.root.mkdir(parents=True, exist_ok=True)
+    if not registry.folder("hello").exists():
+        created.extend(new_prompt(registry, "hello", description="Example prompt created by promptctl init"))
+    gitignore = root / ".gitignore"
+    lines = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.exists() else []
+    if ".promptctl/" not in lines:
+        atomic_write_text(gitignore, "\n".join([*lines, "# promptctl run store", ".promptctl/"]) + "\n")
+        created.append(gitignore)
+    return created
+
+
+def new_prompt(registry: Registry, name: str, *, source: str | None = None, description: str | None = None) -> list[Path]:
+    """Create the next draft of prompt ``name``, from a scaffold or from the version ``source`` resolves to.
+
+    Args:
+        registry: The registry.
+        name: Prompt name (lower-case letters, digits, ``_ . -``).
+        source: A reference to copy (any prompt), or None for the scaffold (only for a new prompt).
+        description: Description for a new prompt's index.
+
+    Returns:
+        The files created.
+
+    Raises:
+        InputError: Invalid name, or the prompt exists and no ``source`` was given.
+        ReferenceNotFound, IntegrityError: ``source`` does not resolve or is tampered.
+    """
+    if not NAME_RE.match(name):
+        raise InputError(f"invalid prompt name {name!r}", hint="use lower-case letters, digits, '_', '.', '-'")
+    folder = registry.folder(name)
+    if folder.exists() and source is None:
+        raise InputError(f"prompt '{name}' already exists", hint=f"start its next draft with: promptctl new {name} --from {name}")
+    text = registry.get(source).text if source else SCAFFOLD.format(name=name, description=description or name)
+    created: list[Path] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / INDEX_FILE).exists():
+        index = PromptIndex(description=description or (f"Started from {source}" if source else name))
+        atomic_write_text(folder / INDEX_FILE, index.to_yaml())
+        created.append(folder / INDEX_FILE)
+    path = folder / f"v{registry.next_number(name)}.j2"
+    atomic_write_text(path, text)
+    created.append(path)
+    return created
+
+
+ProblemKind = Literal["modified", "missing", "renumbered", "invalid", "label", "lock-mismatch", "lock-missing"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One integrity problem found by :func:`verify`.
+
+    Attributes:
+        kind: ``modified``, ``missing``, ``renumbered``, ``invalid``, ``label``, ``lock-mismatch`` or ``lock-missing``.
+        ref: The reference concerned (``name@N`` or a lock key).
+        path: The file concerned.
+        message: One line for people.
+    """
+
+    kind: ProblemKind
+    ref: str
+    path: str
+    message: str
+
+
+def verify(registry: Registry, lock: Lockfile | None = None) -> list[Problem]:
+    """Check every published version against its recorded sha256, labels, and the lockfile.
+
+    Detects edited, deleted and renumbered (renamed) published versions, unparsable index or version
+    files, labels pointing at unpublished versions, and lock entries whose version or hash no longer
+    matches. Reads each version file once.
+
+    Returns:
+        The problems, in prompt order (empty when all is well).
+    """
+    problems: list[Problem] = []
+    for name in registry.names():
+        folder = registry.folder(name)
+        try:
+            index = read_index(folder)
+        except PromptctlError as exc:
+            problems.append(Problem("invalid", name, str(folder / INDEX_FILE), exc.message))
+            continue
+        files = dict(_version_files(folder))
+        hashes = {n: content_sha256(p.read_bytes()) for n, p in files.items()}
+        published = {r.version for r in index.versions}
+        for record in index.versions:
+            ref, path = f"{name}@{record.version}", folder / f"v{record.version}.j2"
+            if record.version not in files:
+                moved = [n for n, h in hashes.items() if h == record.sha256 and n not in published]
+                if moved:
+                    problems.append(Problem("renumbered", ref, str(path),
+                                            f"{path}: published {ref} was renamed to v{moved[0]}.j2"))
+                else:
+                    problems.append(Problem("missing", ref, str(path), f"{path}: published {ref} is missing"))
+            elif hashes[record.version] != record.sha256:
+                problems.append(Problem(
+                    "modified", ref, str(path),
+                    f"{path}: published {ref} was modified (sha256 {hashes[record.version][:12]}, "
+                    f"recorded {record.sha256[:12]})",
+                ))
+        for label, number in sorted(index.labels.items()):
+            if number not in published:
+                problems.append(Problem("label", f"{name}@{label}", str(folder / INDEX_FILE),
+                                        f"{folder / INDEX_FILE}: label '{label}' points at unpublished version {number}"))
+    if lock is not None:
+        problems.extend(check_lock_integrity(registry, lock))
+    return problems
+
+
+def check_lock_integrity(registry: Registry, lock: Lockfile) -> list[Problem]:
+    """Lock entries whose version file or published record no longer has the locked sha256."""
+    problems: list[Problem] = []
+    for key, entry in sorted(lock.entries.items()):
+        path = registry.folder(entry.name) / f"v{entry.version}.j2"
+        if not path.exists():
+            problems.append(Problem("lock-missing", key, str(path), f"{path}: locked {key} -> {entry.name}@{entry.version} is missing"))
+            continue
+        actual = content_sha256(path.read_bytes())
+        record = read_index(registry.folder(entry.name)).published(entry.version)
+        if actual != entry.sha256 or record is None or record.sha256 != entry.sha256:
+            problems.append(Problem(
+                "lock-mismatch", key, str(path),
+                f"{path}: {key} is locked to sha256 {entry.sha256[:12]}, the registry has {actual[:12]}",
+            ))
+    return problems
+
+
+@dataclass(frozen=True)
+class StaleEntry:
+    """A lock entry whose reference now resolves elsewhere (a label moved, a newer version was published)."""
+
+    ref: str
+    locked_version: int
+    current_version: int
+
+
+def stale_entries(registry: Registry, lock: Lockfile) -> list[StaleEntry]:
+    """Lock entries whose reference resolves to another version today.
+
+    Raises:
+        ReferenceNotFound: A locked reference no longer resolves at all.
+    """
+    stale = []
+    for key, entry in sorted(lock.entries.items()):
+        _, number = registry.resolve(key)
+        if number != entry.version:
+            stale.append(StaleEntry(key, entry.version, number))
+    return stale

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from promptctl.errors import InputError, IntegrityError, ReferenceNotFound
+from promptctl.registry.frontmatter import content_sha256
+from promptctl.registry.lifecycle import init_project, new_prompt, stale_entries, verify
+from promptctl.registry.lock import Lockfile
+from promptctl.registry.registry import Registry
+
+from .conftest import write
+
+
+def test_init_then_publish_label_lock(tmp_path: Path) -> None:
+    created = init_project(tmp_path)
+    assert (tmp_path / "promptctl.toml").exists() and (tmp_path / "prompts" / "hello" / "v1.j2") in created
+    assert ".promptctl/" in (tmp_path / ".gitignore").read_text()
+    assert init_project(tmp_path) == []  # idempotent
+    reg = Registry(tmp_path / "prompts")
+    reg.get("hello@1").render("openai", question="hi")  # the scaffold renders
+    reg.publish("hello", message="first")
+    reg.set_label("hello@1", "production")
+    lock = reg.lock_references(["hello@production"], tmp_path / "promptctl.lock")
+    lock.write()
+    pinned = Registry(tmp_path / "prompts", lock=tmp_path / "promptctl.lock")
+    assert pinned.get("hello@production").number == 1
+    with pytest.raises(ReferenceNotFound, match="not in"):
+        pinned.get("hello")
+
+
+def test_lock_refuses_drafts_and_detects_tampering(registry: Registry, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="draft"):
+        registry.lock_references(["greet@3"], tmp_path / "l")
+    lock = registry.lock_references(["greet@production", "greet"], tmp_path / "promptctl.lock")
+    lock.write()
+    data = json.loads((tmp_path / "promptctl.lock").read_text())
+    assert data["prompts"]["greet@production"]["version"] == 1
+    assert data["prompts"]["greet"]["version"] == 2
+    path = registry.folder("greet") / "v1.j2"
+    path.write_text(path.read_text() + "x")
+    with pytest.raises(IntegrityError):
+        Registry(registry.root, lock=tmp_path / "promptctl.lock").get("greet@production")
+    kinds = {p.kind for p in verify(registry, Lockfile.read(tmp_path / "promptctl.lock"))}
+    assert kinds == {"modified", "lock-mismatch"}
+
+
+def test_stale_lock_after_label_move(registry: Registry, tmp_path: Path) -> None:
+    lock = registry.lock_references(["greet@production"], tmp_path / "promptctl.lock")
+    assert stale_entries(registry, lock) == []
+    registry.set_label("greet@2", "production")
+    [stale] = stale_entries(registry, lock)
+    assert (stale.locked_version, stale.current_version) == (1, 2)
+
+
+def test_verify_detects_edit_delete_renumber_and_bad_label(registry: Registry) -> None:
+    assert verify(registry) == []
+    folder = registry.folder("greet")
+    (folder / "v2.j2").rename(folder / "v7.j2")
+    problems = verify(registry)
+    assert [(p.kind, p.ref) for p in problems] == [("renumbered", "greet@2")]
+    (folder / "v7.j2").unlink()
+    assert [p.kind for p in verify(registry)] == ["missing"]
+    index = (folder / "prompt.yaml").read_text().replace("production: 1", "production: 3")
+    (folder / "prompt.yaml").write_text(index)
+    assert sorted(p.kind for p in verify(registry)) == ["label", "missing"]
+
+
+def test_new_from_reference_copies_bytes(registry: Registry) -> None:
+    [path] = new_prompt(registry, "greet", source="greet@1")
+    assert path.name == "v4.j2"
+    assert content_sha256(path.read_bytes()) == registry.get("greet@1").sha256
+    with pytest.raises(InputError, match="already exists"):
+        new_prompt(registry, "greet")
+    created = new_prompt(registry, "other", source="greet@2")
+    assert [p.name for p in created] == ["prompt.yaml", "v1.j2"]
+
+
+def test_publish_one_byte_change_refused_others_work(registry: Registry) -> None:
+    path = registry.folder("greet") / "v2.j2"
+    path.write_bytes(path.read_bytes()[:-1] + b"?")
+    with pytest.raises(IntegrityError):
+        registry.get("greet@2")
+    assert registry.get("greet@1").number == 1
+
+
+def test_concurrent_publish_and_label_in_threads(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "prompts")
+    write(reg.folder("p") / "prompt.yaml", "description: p\n")
+    for n in range(1, 11):
+        write(reg.folder("p") / f"v{n}.j2", f"version {n}\n")
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        records = list(pool.map(lambda n: reg.publish("p", n, message=f"m{n}"), range(1, 11)))
+    index = reg.index("p")
+    assert sorted(r.version for r in index.versions) == list(range(1, 11))
+    for record in records:
+        assert index.published(record.version).sha256 == record.sha256
+
+
+_WORKER = """
+import sys
+from promptctl.registry.registry import Registry
+reg = Registry(sys.argv[1])
+n = int(sys.argv[2])
+if n % 2:
+    record = reg.publish("p", n, message="m")
+    print("published", record.version, record.sha256)
+else:
+    reg.publish("p", n, message="m")
+    move = reg.set_label(f"p@{n}", "production")
+    print("published", n, reg.index("p").published(n).sha256)
+"""
+
+
+def test_ten_concurrent_publish_label_processes(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "prompts")
+    write(reg.folder("p") / "prompt.yaml", "description: p\n")
+    for n in range(1, 11):
+        write(reg.folder("p") / f"v{n}.j2", f"---\nprovider: openai\n---\nversion {n} {{{{ x }}}}\n")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WORKER, str(reg.root), str(n)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        for n in range(1, 11)
+    ]
+    reported = {}
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        _, number, sha = out.split()
+        reported[int(number)] = sha
+    index = reg.index("p")  # parses
+    assert len(reported) == 10
+    for number, sha in reported.items():
+        assert index.published(number).sha256 == sha
+        assert reg.get(f"p@{number}").sha256 == sha
+    assert index.labels["production"] in range(2, 11, 2)
+    assert len(index.label_history) == 5
