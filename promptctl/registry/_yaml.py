@@ -136,4 +136,4 @@ def plain(value: Any) -> Any:
 
 def dump(data: Any) -> str:
     """Serialise plain data to YAML with stable key order (insertion order) and LF line endings."""
-    return yaml.safe_dump(plain(data), sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return yaml.safe_dump(plain(data), sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)

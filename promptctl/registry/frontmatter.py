@@ -94,8 +94,8 @@ class Parameters(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    temperature: float | None = None
-    top_p: float | None = None
+    temperature: int | float | None = None  # int kept as int, so `0` is sent as 0, not 0.0
+    top_p: int | float | None = None
     max_tokens: int | None = None
     seed: int | None = None
     stop: list[YStr] | None = None

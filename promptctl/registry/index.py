@@ -109,8 +109,8 @@ def read_index(folder: Path) -> PromptIndex:
         return PromptIndex.model_validate(data)
     except (yaml.YAMLError, ValidationError) as exc:
         raise InputError(
-            f"{path}: invalid prompt index: {str(exc).splitlines()[0]}",
-            hint="restore it from version control",
+            f"{path}: invalid prompt index: {' '.join(str(exc).split())}",
+            hint="fix the YAML (quote values that contain ': '), or restore the file from version control",
         ) from None
 
 
@@ -119,6 +119,14 @@ def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp creates 0600 files; give the result the mode a normal write would (existing mode, else umask).
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

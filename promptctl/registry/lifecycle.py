@@ -79,8 +79,10 @@ def init_project(root: Path) -> list[Path]:
         created.extend(new_prompt(registry, "hello", description="Example prompt created by promptctl init"))
     gitignore = root / ".gitignore"
     lines = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.exists() else []
-    if ".promptctl/" not in lines:
-        atomic_write_text(gitignore, "\n".join([*lines, "# promptctl run store", ".promptctl/"]) + "\n")
+    wanted = [entry for entry in (".promptctl/", "prompt.yaml.lock") if entry not in lines]
+    if wanted:
+        block = ["# promptctl: run store, and the index locks of concurrent writers", *wanted]
+        atomic_write_text(gitignore, "\n".join([*lines, *block]) + "\n")
         created.append(gitignore)
     return created
 

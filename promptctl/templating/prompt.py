@@ -14,6 +14,7 @@ from typing import Literal
 Role = Literal["system", "user", "assistant"]
 ROLES: tuple[Role, ...] = ("system", "user", "assistant")
 
+_ACRONYMS = {w.lower(): w for w in ("API", "CSV", "FAQ", "HTML", "ID", "JSON", "SLA", "SQL", "URL", "XML", "YAML")}
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,63}$")
 
 
@@ -45,8 +46,8 @@ class Section:
 
     @property
     def title(self) -> str:
-        """Human title for markdown headings: ``output_format`` -> ``Output Format``."""
-        return " ".join(word.capitalize() for word in self.name.split("_"))
+        """Human title for markdown headings: ``output_format`` -> ``Output Format``, ``json_schema`` -> ``JSON Schema``."""
+        return " ".join(_ACRONYMS.get(word, word.capitalize()) for word in self.name.split("_"))
 
 
 Part = str | Section

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
 
-from promptctl.errors import VariableError
+from promptctl.errors import InputError, VariableError
+from promptctl.registry import _yaml
 from promptctl.registry._yaml import as_source_text, plain
 
 VariableType = Literal["string", "integer", "number", "boolean", "list", "object", "enum"]
@@ -113,3 +114,23 @@ def validate_variables(
         if name in given or not spec.required:
             result[name] = getattr(checked, name)
     return result
+
+
+def load_mapping(text: str, where: str) -> dict[str, Any]:
+    """Parse JSON or YAML (core schema: strings stay strings) into a mapping.
+
+    Raises:
+        InputError: Not valid JSON/YAML, or not a mapping.
+    """
+    import yaml
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        try:
+            data = _yaml.load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(f"{where}: not valid JSON or YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected a mapping of variable names to values")
+    return data

@@ -1,0 +1,106 @@
+"""The ``diff`` command: what changed between two versions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from promptctl.cli.common import parse_vars, print_json, project
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command("diff")(diff)
+
+
+def diff(
+    ref_a: Annotated[str, typer.Argument(metavar="A", help="First reference (or a draft: NAME@N).", show_default=False)],
+    ref_b: Annotated[str, typer.Argument(metavar="B", help="Second reference.", show_default=False)],
+    var: Annotated[list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE.")] = None,
+    vars_file: Annotated[Path | None, typer.Option("--vars", help="JSON or YAML file of variables.")] = None,
+    provider: Annotated[
+        list[str] | None, typer.Option("--provider", "-p", help="Provider to render for (repeatable).")
+    ] = None,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything differs.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show front-matter, template, rendered-request, token and cost changes between A and B.
+
+    Variables come from --var/--vars, else from B's sample input fixtures/<name>/sample.yaml.
+    """
+    from promptctl.diff import diff_versions, sample_variables
+    from promptctl.errors import CheckFailed
+
+    proj = project()
+    old = proj.registry.get(ref_a, allow_modified=True)
+    new = proj.registry.get(ref_b, allow_modified=True)
+    if var or vars_file:
+        values, source = parse_vars(var, vars_file), "--var/--vars"
+    else:
+        values, source = sample_variables(new, proj.config.root)
+    report = diff_versions(
+        old, new, providers=provider or (), variables=values, variables_source=source, config=proj.config
+    )
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        _print(report)
+    if exit_code and report.changed:
+        raise CheckFailed(f"{report.old} and {report.new} differ")
+
+
+def _print(report: Any) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    out = Console(highlight=False, soft_wrap=True)
+    if not report.changed:
+        out.print(f"no differences between {report.old} and {report.new}", markup=False)
+        return
+    out.print(Text(f"diff {report.old} {report.new}", style="bold"))
+    if report.front_matter:
+        out.print(Text("\nfront matter", style="bold"))
+        for change in report.front_matter:
+            line = Text(f"  {change.field}: ")
+            line.append(_show(change.old), style="red")
+            line.append(" -> ")
+            line.append(_show(change.new), style="green")
+            out.print(line)
+    if report.template:
+        out.print(Text("\ntemplate", style="bold"))
+        _print_unified(out, report.template)
+    source = f" (variables from {report.variables_source})" if report.variables_source else ""
+    for request in report.requests:
+        out.print(Text(f"\nrendered request: {request.provider}{source}", style="bold"))
+        if request.error_old or request.error_new:
+            out.print(Text(f"  A: {request.error_old or 'renders'}\n  B: {request.error_new or 'renders'}"))
+        elif request.diff:
+            _print_unified(out, request.diff)
+        else:
+            out.print("  unchanged", markup=False)
+        if request.input_tokens_old is not None and request.input_tokens_new is not None:
+            delta = request.input_tokens_new - request.input_tokens_old
+            kind = "" if request.tokens_exact else " (estimate)"
+            line = f"  input tokens{kind}: {request.input_tokens_old} -> {request.input_tokens_new} ({delta:+d})"
+            if request.cost_old_usd is not None and request.cost_new_usd is not None:
+                change = request.cost_new_usd - request.cost_old_usd
+                line += f"; cost per call: ${request.cost_old_usd:.6f} -> ${request.cost_new_usd:.6f} ({change:+.6f})"
+            out.print(line, markup=False)
+    sys.stdout.flush()
+
+
+def _show(value: Any) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _print_unified(out: Any, text: str) -> None:
+    from rich.text import Text
+
+    for line in text.splitlines():
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
+        out.print(Text(line, style=style or ""))

@@ -1,0 +1,232 @@
+"""What changed between two prompt versions: front matter, template, rendered requests, tokens and cost.
+
+:func:`diff_versions` builds one :class:`VersionDiff`; the CLI prints it (colours
+on a terminal, plain text when piped) or dumps it as JSON.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promptctl.errors import PromptctlError
+
+if TYPE_CHECKING:
+    from promptctl.config import ProjectConfig
+    from promptctl.registry.registry import PromptVersion
+
+_MISSING = "(absent)"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One front-matter field that differs, by dotted path (``parameters.temperature``)."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class RequestDiff:
+    """The rendered request for one provider, before and after.
+
+    Attributes:
+        provider: Provider name.
+        model_old: Model id the old version renders for.
+        model_new: Model id the new version renders for.
+        diff: Unified diff of the pretty JSON bodies (empty when equal).
+        error_old: Why the old version could not be rendered, if it could not.
+        error_new: Same for the new version.
+        input_tokens_old: Input tokens of the old request, or None when not counted.
+        input_tokens_new: Same for the new one.
+        tokens_exact: True when both counts are exact (tiktoken for OpenAI models).
+        cost_old_usd: Estimated USD per call of the old request (input at list price, max_tokens output
+            as the ceiling), or None when unpriced.
+        cost_new_usd: Same for the new one.
+    """
+
+    provider: str
+    model_old: str | None
+    model_new: str | None
+    diff: str
+    error_old: str | None = None
+    error_new: str | None = None
+    input_tokens_old: int | None = None
+    input_tokens_new: int | None = None
+    tokens_exact: bool = False
+    cost_old_usd: float | None = None
+    cost_new_usd: float | None = None
+
+    @property
+    def changed(self) -> bool:
+        """True when the bodies or their renderability differ."""
+        return bool(self.diff) or self.error_old != self.error_new
+
+
+@dataclass
+class VersionDiff:
+    """Everything that differs between two versions.
+
+    Attributes:
+        old: Display reference of the first version (``name@N`` or ``name@N (draft)``).
+        new: Same for the second.
+        variables: The variables both were rendered with.
+        variables_source: Where they came from (``--var``/``--vars`` or the fixture path).
+        front_matter: Changed front-matter fields.
+        template: Unified diff of the template bodies.
+        requests: One entry per provider asked.
+    """
+
+    old: str
+    new: str
+    variables: dict[str, Any]
+    variables_source: str | None
+    front_matter: list[FieldChange] = field(default_factory=list)
+    template: str = ""
+    requests: list[RequestDiff] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """True when anything differs."""
+        return bool(self.front_matter or self.template or any(r.changed for r in self.requests))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``changed`` included)."""
+        data = asdict(self)
+        data["changed"] = self.changed
+        for request, raw in zip(self.requests, data["requests"], strict=True):
+            raw["changed"] = request.changed
+        return data
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Flatten nested mappings to dotted keys; lists stay whole values."""
+    if isinstance(data, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out if out or not prefix else {prefix: {}}
+    return {prefix: data}
+
+
+def front_matter_changes(old: PromptVersion, new: PromptVersion) -> list[FieldChange]:
+    """Front-matter fields that differ, by dotted path, sorted."""
+    a = flatten(old.front_matter.model_dump(mode="json", exclude_defaults=True, by_alias=True))
+    b = flatten(new.front_matter.model_dump(mode="json", exclude_defaults=True, by_alias=True))
+    return [
+        FieldChange(key, a.get(key, _MISSING), b.get(key, _MISSING))
+        for key in sorted(set(a) | set(b))
+        if a.get(key, _MISSING) != b.get(key, _MISSING)
+    ]
+
+
+def unified(old_text: str, new_text: str, old_name: str, new_name: str) -> str:
+    """A unified diff (3 lines of context), or ``""`` when equal."""
+    lines = difflib.unified_diff(
+        old_text.splitlines(keepends=True), new_text.splitlines(keepends=True), old_name, new_name, n=3
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def sample_variables(version: PromptVersion, root: Path) -> tuple[dict[str, Any], str | None]:
+    """The prompt's own sample input: ``fixtures/<name>/sample.yaml`` (or ``.json``) under ``root``."""
+    from promptctl.templating.variables import load_mapping
+
+    for suffix in ("yaml", "yml", "json"):
+        path = root / "fixtures" / version.name / f"sample.{suffix}"
+        if path.is_file():
+            return load_mapping(path.read_text(encoding="utf-8"), str(path)), str(path)
+    return {}, None
+
+
+def diff_versions(
+    old: PromptVersion,
+    new: PromptVersion,
+    *,
+    providers: Sequence[str] = (),
+    variables: Mapping[str, Any] | None = None,
+    variables_source: str | None = None,
+    config: ProjectConfig | None = None,
+) -> VersionDiff:
+    """Compare two versions.
+
+    Args:
+        old: The first version (A).
+        new: The second version (B).
+        providers: Providers to render for; default the providers of both versions' front matter
+            (or ``openai`` when neither names one).
+        variables: Values to render both with.
+        variables_source: Where ``variables`` came from, for the report.
+        config: Project config for provider/model precedence.
+
+    Returns:
+        The :class:`VersionDiff`. A version that cannot be rendered (e.g. a new required variable) is
+        reported in ``error_old``/``error_new`` rather than raised.
+    """
+    result = VersionDiff(
+        old=old.display, new=new.display, variables=dict(variables or {}), variables_source=variables_source,
+        front_matter=front_matter_changes(old, new),
+        template=unified(old.body, new.body, f"{old.display} template", f"{new.display} template"),
+    )
+    chosen = list(providers) or sorted({p for p in (old.front_matter.provider, new.front_matter.provider) if p})
+    for provider in chosen or ["openai"]:
+        result.requests.append(_request_diff(old, new, provider, result.variables, config))
+    return result
+
+
+def _request_diff(
+    old: PromptVersion, new: PromptVersion, provider: str, variables: dict[str, Any], config: ProjectConfig | None
+) -> RequestDiff:
+    from promptctl.adapters import build_request
+
+    rendered: list[tuple[str, Any, str | None]] = []
+    for version in (old, new):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # extra-variable warnings are not about the diff
+                request = build_request(version, version.prompt(variables), provider=provider, config=config)
+            rendered.append((json.dumps(request.body, indent=2, sort_keys=True, ensure_ascii=False) + "\n", request, None))
+        except PromptctlError as exc:
+            rendered.append(("", None, exc.message))
+    (text_a, req_a, err_a), (text_b, req_b, err_b) = rendered
+    tokens_a, tokens_b, exact, cost_a, cost_b = _tokens_and_cost(req_a, req_b, config)
+    return RequestDiff(
+        provider=provider,
+        model_old=req_a.model if req_a else None,
+        model_new=req_b.model if req_b else None,
+        diff=unified(text_a, text_b, f"{old.display} {provider}", f"{new.display} {provider}") if req_a and req_b else "",
+        error_old=err_a,
+        error_new=err_b,
+        input_tokens_old=tokens_a,
+        input_tokens_new=tokens_b,
+        tokens_exact=exact,
+        cost_old_usd=cost_a,
+        cost_new_usd=cost_b,
+    )
+
+
+def _tokens_and_cost(
+    req_a: Any, req_b: Any, config: ProjectConfig | None
+) -> tuple[int | None, int | None, bool, float | None, float | None]:
+    """Input tokens and estimated USD per call of each request (see :mod:`promptctl.tokens`)."""
+    try:
+        from promptctl.tokens import estimate_request
+    except ImportError:  # pragma: no cover - the tokens package is part of promptctl
+        return None, None, False, None, None
+    out: list[Any] = []
+    exact = True
+    for request in (req_a, req_b):
+        if request is None:
+            out.extend([None, None])
+            exact = False
+            continue
+        estimate = estimate_request(request, config=config)
+        out.extend([estimate.input_tokens, estimate.expected_usd])
+        exact = exact and estimate.exact
+    return out[0], out[2], exact, out[1], out[3]

@@ -1,0 +1,136 @@
+"""Golden tests: every example prompt, rendered for every provider, matches its recorded wire body.
+
+For each prompt in ``prompts/`` (latest published version) and its sample variables
+``fixtures/<name>/sample.yaml``, the request body built for openai, anthropic and watsonx is
+serialised as pretty JSON (``sort_keys=True, indent=2``, UTF-8, trailing newline) and compared
+byte for byte with ``tests/adapters/golden/<name>.<provider>.json``.
+
+Any change to the templating engine, the adapters or the example prompts that alters what is
+sent to a provider shows up here as a diff. To accept the new output after reviewing it::
+
+    PROMPTCTL_UPDATE_GOLDENS=1 pytest tests/adapters/test_goldens.py
+
+which rewrites the golden files (and removes goldens of prompts that no longer exist).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from promptctl.registry.registry import Registry
+from promptctl.templating.variables import load_mapping
+
+ROOT = Path(__file__).resolve().parents[2]
+PROMPTS = ROOT / "prompts"
+FIXTURES = ROOT / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+PROVIDERS = ("openai", "anthropic", "watsonx")
+UPDATE = os.environ.get("PROMPTCTL_UPDATE_GOLDENS") == "1"
+
+NAMES = Registry(PROMPTS).names()
+CASES = [(name, provider) for name in NAMES for provider in PROVIDERS]
+
+
+def sample_variables(name: str) -> dict[str, Any]:
+    """The sample variables of a prompt, parsed exactly as ``promptctl render --vars`` parses them."""
+    path = FIXTURES / name / "sample.yaml"
+    return load_mapping(path.read_text(encoding="utf-8"), str(path))
+
+
+def golden_text(body: dict[str, Any]) -> str:
+    """The canonical golden serialisation of a request body."""
+    return json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def golden_path(name: str, provider: str) -> Path:
+    return GOLDEN / f"{name}.{provider}.json"
+
+
+def readable(body: dict[str, Any]) -> list[str]:
+    """A body as lines for diffing: parameters, then the system prompt and each message unescaped."""
+    lines = [
+        f"{k}: {json.dumps(v, sort_keys=True)}\n" for k, v in sorted(body.items()) if k not in ("system", "messages")
+    ]
+    texts = ([("system (top-level)", body["system"])] if "system" in body else []) + [
+        (m.get("role", "?"), m.get("content", "")) for m in body.get("messages", [])
+    ]
+    for label, text in texts:
+        lines.append(f"--- {label} ---\n")
+        lines += [line + "\n" for line in str(text).split("\n")]
+    return lines
+
+
+def test_there_are_example_prompts() -> None:
+    assert len(NAMES) >= 8, f"expected the example prompts in {PROMPTS}, found {NAMES}"
+
+
+@pytest.mark.parametrize(("name", "provider"), CASES, ids=[f"{n}-{p}" for n, p in CASES])
+def test_rendered_body_matches_golden(name: str, provider: str) -> None:
+    version = Registry(PROMPTS).get(name)
+    request = version.render(provider, **sample_variables(name))
+    assert request.warnings == (), f"{version.ref} for {provider}: unexpected warnings {request.warnings}"
+    actual = golden_text(request.body)
+    path = golden_path(name, provider)
+    if UPDATE:
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(actual.encode("utf-8"))
+        return
+    if not path.exists():
+        pytest.fail(f"no golden file {path.relative_to(ROOT)}; create it with PROMPTCTL_UPDATE_GOLDENS=1")
+    expected = path.read_bytes().decode("utf-8")
+    if actual != expected:
+        try:
+            before, after = readable(json.loads(expected)), readable(request.body)
+        except ValueError:  # the golden is not JSON: diff the raw text
+            before, after = expected.splitlines(keepends=True), actual.splitlines(keepends=True)
+        if before == after:  # only the serialisation differs
+            before, after = expected.splitlines(keepends=True), actual.splitlines(keepends=True)
+        diff = "".join(
+            difflib.unified_diff(
+                before, after, fromfile=f"golden/{path.name}", tofile=f"{version.ref} rendered for {provider}", n=2
+            )
+        )
+        pytest.fail(
+            f"{version.ref} for {provider} differs from its golden file "
+            f"(review, then accept with PROMPTCTL_UPDATE_GOLDENS=1):\n{diff[:6000]}",
+            pytrace=False,
+        )
+
+
+@pytest.mark.parametrize(("name", "provider"), CASES, ids=[f"{n}-{p}" for n, p in CASES])
+def test_body_has_the_provider_shape(name: str, provider: str) -> None:
+    """Independent of the goldens: the parts of the body each provider's rules require."""
+    version = Registry(PROMPTS).get(name)
+    body = version.render(provider, **sample_variables(name)).body
+    messages = body["messages"]
+    roles = [m["role"] for m in messages]
+    assert all(isinstance(m["content"], str) and m["content"].strip() for m in messages)
+    if provider == "anthropic":
+        assert body["model"] and body["max_tokens"] > 0
+        assert "system" not in roles, "Claude takes the system prompt as a top-level parameter"
+        assert roles[0] == "user"
+        assert body["system"].startswith("<"), "sections render as XML tags for Claude"
+        assert "\n## " not in body["system"]
+    else:
+        key = "model_id" if provider == "watsonx" else "model"
+        assert body[key]
+        assert roles[0] == "system" and "user" in roles
+        assert messages[0]["content"].startswith("## "), "sections render as markdown headings"
+        assert "<role>" not in messages[0]["content"]
+
+
+def test_no_stale_goldens() -> None:
+    """Every golden file belongs to an existing prompt and provider (stale ones are removed on update)."""
+    wanted = {golden_path(name, provider).name for name, provider in CASES}
+    stale = sorted(p for p in GOLDEN.glob("*.json") if p.name not in wanted) if GOLDEN.is_dir() else []
+    if UPDATE:
+        for path in stale:
+            path.unlink()
+        return
+    assert not stale, f"golden files without a prompt: {[p.name for p in stale]}; remove them or run the update"
