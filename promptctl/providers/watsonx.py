@@ -19,6 +19,7 @@ call is made (it loads pandas).
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -31,7 +32,7 @@ DEFAULT_URL = "https://us-south.ml.cloud.ibm.com"
 
 
 class WatsonxProvider(Provider):
-    """Calls ``ModelInference.achat`` (and ``tokenize``) for a watsonx.ai foundation model.
+    """Calls ``ModelInference.chat`` (and ``tokenize``) in a worker thread for a watsonx.ai foundation model.
 
     Args:
         settings: Config ``[providers.watsonx]``: ``url``, ``project_id``, ``space_id``, ``api_key_env``,
@@ -103,9 +104,12 @@ class WatsonxProvider(Provider):
         return inference
 
     async def _complete(self, request: ProviderRequest) -> Completion:
-        inference = self.model(request.model)
+        # The first use fetches an IAM token and the project (and imports pandas): keep it off the event loop.
+        inference = await asyncio.to_thread(self.model, request.model)
         try:
-            data = await inference.achat(**request.kwargs)
+            # Not ``achat``: in ibm-watsonx-ai 1.8.1 its retry loop calls the sync ``response.close()`` on
+            # an async response, so any retried status (429/503/504/520) raises RuntimeError.
+            data = await asyncio.to_thread(inference.chat, **request.kwargs)
         except Exception as exc:
             raise self._translate(exc) from exc
         choices = data.get("choices") or [{}]
@@ -131,9 +135,7 @@ class WatsonxProvider(Provider):
         The tokenizer sees the messages' contents joined by newlines, without the model's chat
         template, so the result is close to (not exactly) what the Chat API bills.
         """
-        import asyncio
-
-        inference = self.model(request.model)
+        inference = await asyncio.to_thread(self.model, request.model)
         text = "\n".join(str(m.get("content", "")) for m in request.messages)
         try:
             result = await asyncio.to_thread(inference.tokenize, prompt=text)
