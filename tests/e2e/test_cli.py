@@ -130,3 +130,35 @@ def test_config_overrides_front_matter_and_options_override_config(cli: CLI, pro
 def test_console_script_installed() -> None:
     script = Path(sys.executable).with_name("promptctl")
     assert script.exists()
+
+
+def test_run_against_loopback_openai_compatible_server_then_log(cli: CLI) -> None:
+    from promptctl.testing import LoopbackLLMServer
+
+    with LoopbackLLMServer(replies=["Sorry about that! Could you share the app name?"]) as server:
+        env = {"OPENAI_BASE_URL": server.base_url}  # no key: a local server needs none
+        result = cli("run", "support", "--var", "message=My site is down", "-p", "openai", "--json", env=env)
+        assert result.returncode == 0, result.stderr
+        record = json.loads(result.stdout)
+        sent = server.requests[0].body
+    assert record["output"] == "Sorry about that! Could you share the app name?"
+    assert sent["model"] == "gpt-4o-mini" and sent["messages"][0]["role"] == "system"
+    assert "## Role" in sent["messages"][0]["content"]
+    assert record["usage"]["input_tokens"] > 0 and record["usage"]["output_tokens"] > 0
+    assert record["request"] == sent
+    logged = cli("log", "-n", "1", "--json")
+    assert json.loads(logged.stdout)[0]["run_id"] == record["run_id"]
+    plain = cli("log")
+    assert "openai:gpt-4o-mini" in plain.stdout and record["run_id"][:12] in plain.stdout
+
+
+def test_provider_error_is_recorded_exit_3(cli: CLI, project: Path) -> None:
+    from promptctl.testing import LoopbackLLMServer, openai_error
+
+    (project / "promptctl.toml").write_text("[providers.openai]\nmax_retries = 0\n")
+    with LoopbackLLMServer() as server:
+        server.add_faults(openai_error(500, "boom"))
+        result = cli("run", "support", "--var", "message=x", "-p", "openai", env={"OPENAI_BASE_URL": server.base_url})
+    assert result.returncode == 3 and "HTTP 500" in result.stderr and "Traceback" not in result.stderr
+    [row] = json.loads(cli("log", "--json").stdout)
+    assert row["status"] == "error" and "500" in row["error"]
