@@ -1,0 +1,1 @@
+"""Evaluation: scorers, datasets, statistics, A/B comparisons and snapshots."""
