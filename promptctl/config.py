@@ -26,6 +26,17 @@ Keys (all optional)::
     [providers.watsonx]
     url = "https://us-south.ml.cloud.ibm.com"      # also WATSONX_URL
     project_id = "..."                              # also WATSONX_PROJECT_ID (or space_id / WATSONX_SPACE_ID)
+
+    [prices."openai:my-model"]       # price overrides and custom models, USD per million tokens
+    input_per_mtok = 0.5             # required
+    output_per_mtok = 1.5            # required
+    cached_input_per_mtok = 0.05     # optional, default input_per_mtok
+    cache_write_per_mtok = 0.625     # optional, default input_per_mtok
+
+    [lint]                           # promptctl lint settings (see docs/lint.md)
+    disable = {SYS005 = "our prompts are machine-facing"}   # rule id -> reason (required)
+    severity = {SYS004 = "warning"}  # rule id -> error | warning | info
+    context_share = 0.5              # SIZE001: input tokens above this share of the context window
 """
 
 from __future__ import annotations
@@ -54,7 +65,10 @@ class ProjectConfig:
         database_url: SQLAlchemy URL of the run store, or None for the default.
         providers: Per-provider client settings (``base_url``, ``api_key_env``, ``timeout`` in seconds,
             ``max_retries``, watsonx ``url``/``project_id``/``space_id``).
+        prices: Price overrides by ``provider:model``: ``input_per_mtok``, ``output_per_mtok``,
+            ``cached_input_per_mtok``, ``cache_write_per_mtok`` (USD per million tokens).
         source: The file the settings came from, or None.
+        lint: The raw ``[lint]`` table (validated by :func:`promptctl.lint.settings.load_settings`).
     """
 
     root: Path
@@ -65,6 +79,8 @@ class ProjectConfig:
     database_url: str | None = None
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    lint: dict[str, Any] = field(default_factory=dict)
 
     def provider_settings(self, name: str) -> dict[str, Any]:
         """Client settings for provider ``name`` (empty when none are configured)."""
@@ -110,11 +126,13 @@ def load_config(start: Path | None = None) -> ProjectConfig:
         InputError: Invalid TOML, or a key of the wrong type.
     """
     root, source, table = find_root(start)
-    known = {"prompts_dir", "provider", "model", "models", "database_url", "providers"}
+    known = {"prompts_dir", "provider", "model", "models", "database_url", "providers", "prices", "lint"}
     unknown = sorted(set(table) - known)
     if unknown:
-        raise InputError(f"{source}: unknown promptctl setting(s): {', '.join(unknown)}", hint=f"known: {sorted(known)}")
-    for key in ("models", "providers"):
+        raise InputError(
+            f"{source}: unknown promptctl setting(s): {', '.join(unknown)}", hint=f"known: {sorted(known)}"
+        )
+    for key in ("models", "providers", "prices", "lint"):
         if not isinstance(table.get(key, {}), dict):
             raise InputError(f"{source}: '{key}' must be a table")
     return ProjectConfig(
@@ -126,4 +144,43 @@ def load_config(start: Path | None = None) -> ProjectConfig:
         database_url=table.get("database_url"),
         providers={str(k): dict(v) for k, v in table.get("providers", {}).items()},
         source=source,
+        prices=_prices(table.get("prices", {}), source),
+        lint=dict(table.get("lint", {})),
     )
+
+
+_PRICE_KEYS = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok")
+
+
+def _prices(table: dict[str, Any], source: Path | None) -> dict[str, dict[str, float]]:
+    """Validate ``[prices."provider:model"]`` tables (USD per million tokens, >= 0).
+
+    Raises:
+        InputError: A key is not ``provider:model``, a field is unknown or missing, or a value is not a
+            non-negative number.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for key, row in table.items():
+        where = f'{source}: [prices."{key}"]'
+        provider, sep, model = str(key).partition(":")
+        if not sep or not provider or not model:
+            raise InputError(f"{where}: the key must be 'provider:model'", hint='e.g. [prices."openai:my-model"]')
+        if not isinstance(row, dict):
+            raise InputError(f"{where} must be a table", hint="input_per_mtok = 0.5, output_per_mtok = 1.5")
+        unknown = sorted(set(row) - set(_PRICE_KEYS))
+        if unknown:
+            raise InputError(
+                f"{where}: unknown field(s) {', '.join(unknown)}", hint=f"fields: {', '.join(_PRICE_KEYS)}"
+            )
+        missing = [k for k in _PRICE_KEYS[:2] if k not in row]
+        if missing:
+            raise InputError(
+                f"{where}: missing {', '.join(missing)}", hint="input_per_mtok = 0.5, output_per_mtok = 1.5"
+            )
+        values: dict[str, float] = {}
+        for name, value in row.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise InputError(f"{where}: {name} must be a number >= 0 (USD per million tokens), not {value!r}")
+            values[name] = float(value)
+        out[str(key)] = values
+    return out

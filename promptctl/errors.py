@@ -14,7 +14,9 @@ error's :attr:`~PromptctlError.exit_code`; ``PROMPTCTL_DEBUG=1`` shows the trace
     │   │   ├── UndefinedVariableError  a variable the template needs is missing
     │   │   └── TemplateSecurityError   the template reached for Python internals
     │   ├── VariableError               a value does not fit the declared type
-    │   └── AdapterError                the prompt cannot be expressed for the provider
+    │   ├── AdapterError                the prompt cannot be expressed for the provider
+    │   ├── TokenizerError              tiktoken's encodings cannot be loaded or fail their sha256
+    │   └── BudgetExceeded              the high cost estimate crosses --max-cost
     ├── CheckFailed                     exit 1: a check the user asked for failed
     ├── ProviderError                   exit 3: the provider call failed
     │   └── CredentialsError            exit 3: credentials or endpoint missing
@@ -93,6 +95,33 @@ class VariableError(InputError):
 
 class AdapterError(InputError):
     """The prompt cannot be expressed for the chosen provider, e.g. it starts with the assistant (exit 2)."""
+
+
+class TokenizerError(InputError):
+    """tiktoken's encoding files cannot be loaded offline, or the bundled copy fails its sha256 (exit 2)."""
+
+
+class BudgetExceeded(InputError):
+    """The next call's high cost estimate would cross the ``--max-cost`` budget; nothing was sent (exit 2).
+
+    Attributes:
+        limit_usd: The budget (USD).
+        spent_usd: What the calls made so far cost (USD).
+        needed_usd: The high estimate of the call that was refused (USD), or None when it has no price.
+    """
+
+    def __init__(
+        self, message: str, *, limit_usd: float, spent_usd: float, needed_usd: float | None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.limit_usd = limit_usd
+        self.spent_usd = spent_usd
+        self.needed_usd = needed_usd
+
+    @property
+    def left_usd(self) -> float:
+        """What is left of the budget (USD, never negative)."""
+        return max(self.limit_usd - self.spent_usd, 0.0)
 
 
 class CheckFailed(PromptctlError):

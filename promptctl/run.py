@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion
     from promptctl.store.runs import RunStore
+    from promptctl.tokens.estimate import CostEstimate
 
 IMPLEMENTED_STRATEGIES = ("direct",)
 
@@ -41,6 +42,8 @@ class Result:
         calls: Trace of every provider call.
         dry_run: True when nothing was sent.
         warnings: Rendering and adapter notes.
+        cost_usd: What the calls cost (USD) from their reported usage, or None when a model has no price.
+        estimate: The cost estimate made before the call (dry runs and ``max_cost``), or None.
     """
 
     version: PromptVersion
@@ -53,6 +56,8 @@ class Result:
     calls: list[Call] = field(default_factory=list)
     dry_run: bool = False
     warnings: tuple[str, ...] = ()
+    cost_usd: float | None = None
+    estimate: CostEstimate | None = None
 
     @property
     def provider(self) -> str:
@@ -65,8 +70,12 @@ class Result:
         return self.request.model
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` shape: prompt {name, version, sha256, draft}, provider, model, output, usage,
-        latency_s (seconds), run_id, strategy, parameters, request (the wire body), dry_run."""
+        """The ``--json`` shape of a result.
+
+        Keys: prompt {name, version, sha256, draft}, provider, model, output, usage, latency_s (seconds),
+        run_id, strategy, parameters, request (the wire body), dry_run, cost_usd (USD or null),
+        cost_estimate (see :meth:`~promptctl.tokens.estimate.CostEstimate.to_dict`, or null).
+        """
         return {
             "run_id": self.run_id,
             "prompt": prompt_info(self.version),
@@ -79,6 +88,8 @@ class Result:
             "usage": self.usage.to_dict(),
             "latency_s": round(self.latency_s, 6),
             "dry_run": self.dry_run,
+            "cost_usd": self.cost_usd,
+            "cost_estimate": self.estimate.to_dict() if self.estimate is not None else None,
         }
 
 
@@ -98,6 +109,10 @@ async def arun(
     config: ProjectConfig | None = None,
     store: RunStore | None = None,
     dry_run: bool = False,
+    estimate: bool = False,
+    max_cost: float | None = None,
+    samples: int | None = None,
+    history: RunStore | None = None,
 ) -> Result:
     """Render a version, send it with its strategy, and record the run.
 
@@ -111,6 +126,11 @@ async def arun(
         config: Project config (provider/model precedence and client settings).
         store: Run store to record in; None records nothing.
         dry_run: Do everything except the provider call.
+        estimate: Estimate the cost before the call (:func:`promptctl.tokens.estimate.estimate_cost`); implied
+            by ``max_cost``. The estimate is stored with the run.
+        max_cost: Budget in USD: refuse, before any call, when the high estimate crosses it.
+        samples: Self-consistency samples, for the estimate.
+        history: Run store to read this prompt's recorded outputs from for the estimate; default ``store``.
 
     Returns:
         The :class:`Result`.
@@ -118,6 +138,7 @@ async def arun(
     Raises:
         PromptctlError: Any rendering, adapter, credentials or provider error. A failed call is still
             recorded in the store, with status ``error``.
+        BudgetExceeded: The high estimate crosses ``max_cost``, or the model has no price (nothing sent).
     """
     client = provider if isinstance(provider, Provider) else None
     provider_name = client.name if client is not None else provider
@@ -131,6 +152,19 @@ async def arun(
     else:
         chosen_exec = chosen
     result = Result(version=version, request=request, strategy=chosen_exec, dry_run=dry_run, warnings=tuple(notes))
+    # -- cost before the call (issue 4): estimate, and refuse what would cross --max-cost ---------------
+    budget = None
+    if estimate or max_cost is not None:
+        from promptctl.tokens.budget import Budget
+        from promptctl.tokens.estimate import estimate_cost
+
+        result.estimate = estimate_cost(
+            version, request, strategy=chosen_exec, samples=samples, config=config, history=history or store
+        )
+        if max_cost is not None:
+            budget = Budget(max_cost)
+            budget.check(result.estimate.usd_high, what=f"{version.display} on {request.provider}:{request.model}")
+    # -- end cost before the call ---------------------------------------------------------------------
     if dry_run:
         return result
     client = client or get_provider(request.provider, config)
@@ -140,12 +174,19 @@ async def arun(
             ref=version.ref, prompt_name=version.name, prompt_version=version.number, prompt_sha256=version.sha256,
             draft=version.is_draft, provider=request.provider, model=request.model, strategy=chosen_exec,
             variables=_jsonable(variables or {}), parameters=request.parameters, request=request.body,
+            cost_estimate=result.estimate.to_dict() if result.estimate is not None else None,
         )
+    costs: list[float | None] = []  # USD of each completed call, from its reported usage (issue 4)
 
     def record(call: Call) -> None:
+        completion = call.completion
+        cost = _call_cost(call, config) if completion is not None else None
+        if completion is not None:
+            costs.append(cost)
+            if budget is not None:
+                budget.charge(cost)
         if store is None or run_id is None:
             return
-        completion = call.completion
         store.add_call(
             run_id, provider=call.request.provider, model=call.request.model,
             fingerprint=call.request.fingerprint(), request=call.request.body,
@@ -153,6 +194,7 @@ async def arun(
             latency_s=completion.latency_s if completion else None,
             request_id=completion.request_id if completion else call.error.request_id if call.error else None,
             error=str(call.error) if call.error else None,
+            cost_usd=cost,
         )
 
     start = time.perf_counter()
@@ -160,7 +202,8 @@ async def arun(
         executed = await direct(request, client, on_call=record)
     except PromptctlError as exc:
         if store is not None and run_id is not None:
-            store.finish_run(run_id, status="error", error=str(exc), latency_s=time.perf_counter() - start)
+            store.finish_run(run_id, status="error", error=str(exc), latency_s=time.perf_counter() - start,
+                             cost_usd=_total(costs))
         raise
     finally:
         await client.aclose()
@@ -169,9 +212,39 @@ async def arun(
     result.usage = executed.usage
     result.latency_s = time.perf_counter() - start
     result.run_id = run_id
+    result.cost_usd = _total(costs)
+    if result.cost_usd is None and costs:
+        result.warnings = (*result.warnings, _unpriced_note(request, config))
     if store is not None and run_id is not None:
-        store.finish_run(run_id, output=result.output, usage=result.usage, latency_s=result.latency_s, status="ok")
+        store.finish_run(run_id, output=result.output, usage=result.usage, latency_s=result.latency_s, status="ok",
+                         cost_usd=result.cost_usd)
     return result
+
+
+# -- cost after the call (issue 4) ---------------------------------------------------------------------
+def _call_cost(call: Call, config: ProjectConfig | None) -> float | None:
+    """USD of a completed call from its reported usage (None when the model has no known price)."""
+    from promptctl.tokens.pricing import call_cost
+
+    assert call.completion is not None
+    return call_cost(
+        call.completion.usage, call.request.provider, call.request.model, call.completion.model, config
+    ).usd
+
+
+def _total(costs: list[float | None]) -> float | None:
+    """Sum of call costs (USD); None when any completed call has no price."""
+    if any(c is None for c in costs):
+        return None
+    return float(sum(c for c in costs if c is not None))
+
+
+def _unpriced_note(request: ProviderRequest, config: ProjectConfig | None) -> str:
+    from promptctl.tokens.pricing import cost_of
+
+    note = cost_of(Usage(), request.provider, request.model, config).note
+    return f"cost not recorded: {note}" if note else "cost not recorded: no price"
+# -- end cost after the call ---------------------------------------------------------------------------
 
 
 def run(version: PromptVersion, variables: Mapping[str, Any] | None = None, **options: Any) -> Result:

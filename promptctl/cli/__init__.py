@@ -15,6 +15,8 @@ import sys
 
 import typer
 
+from promptctl.cli import cost as _cost
+from promptctl.cli import diff as _diff
 from promptctl.cli import log as _log
 from promptctl.cli import prompts as _prompts
 from promptctl.cli import registry as _registry
@@ -30,7 +32,9 @@ app = typer.Typer(
 )
 _prompts.register(app)
 _log.register(app)
+_cost.register(app)
 _registry.register(app)
+_diff.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

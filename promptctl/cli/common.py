@@ -54,6 +54,8 @@ def parse_vars(pairs: list[str] | None, vars_file: Path | None) -> dict[str, Any
             text = vars_file.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot read --vars file {vars_file}: {exc.strerror}") from None
+        from promptctl.templating.variables import load_mapping
+
         values.update(load_mapping(text, str(vars_file)))
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
@@ -61,29 +63,6 @@ def parse_vars(pairs: list[str] | None, vars_file: Path | None) -> dict[str, Any
             raise InputError(f"--var {pair!r} is not NAME=VALUE", hint="e.g. --var topic=weather")
         values[key.strip()] = value
     return values
-
-
-def load_mapping(text: str, where: str) -> dict[str, Any]:
-    """Parse JSON or YAML (core schema: strings stay strings) into a mapping.
-
-    Raises:
-        InputError: Not valid JSON/YAML, or not a mapping.
-    """
-    import yaml
-
-    from promptctl.errors import InputError
-    from promptctl.registry import _yaml
-
-    try:
-        data = json.loads(text)
-    except ValueError:
-        try:
-            data = _yaml.load(text)
-        except yaml.YAMLError as exc:
-            raise InputError(f"{where}: not valid JSON or YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{where}: expected a mapping of variable names to values")
-    return data
 
 
 def print_json(data: Any) -> None:

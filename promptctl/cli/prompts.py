@@ -11,7 +11,8 @@ import typer
 from promptctl.cli.common import console, parse_vars, print_json, project, warn
 
 RefArg = Annotated[
-    str, typer.Argument(metavar="REF", help="NAME, NAME@3, NAME@production or NAME@sha256:<8+ hex>.", show_default=False)
+    str,
+    typer.Argument(metavar="REF", help="NAME, NAME@3, NAME@production or NAME@sha256:<8+ hex>.", show_default=False),
 ]
 VarOpt = Annotated[
     list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable).", show_default=False)
@@ -65,9 +66,14 @@ def run(
     allow_modified: Annotated[
         bool, typer.Option("--allow-modified", help="Run a published version whose file no longer matches its hash.")
     ] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", help="Budget in USD: refuse before the call if the high estimate crosses it.",
+                     min=0, show_default=False),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Render and send a prompt version, print the output, and record the run."""
+    """Render and send a prompt version, print the output, and record the run (--dry-run: request and cost estimate)."""
     import asyncio
 
     from promptctl.run import arun
@@ -77,10 +83,13 @@ def run(
     if version.modified:
         warn([f"{version.path} no longer matches its published sha256; running it because of --allow-modified"])
     store = None if dry_run else proj.store()
+    from promptctl.cli.cost import history_store
+
     result = asyncio.run(
         arun(
             version, parse_vars(var, vars_file), provider=provider, model=model, config=proj.config,
-            store=store, dry_run=dry_run,
+            store=store, dry_run=dry_run, estimate=dry_run, max_cost=max_cost,
+            history=store if store is not None else history_store(proj),
         )
     )
     warn(result.warnings)
@@ -91,14 +100,21 @@ def run(
         print_json(record_dict(stored) if stored else result.to_dict())
         return
     if dry_run:
+        from promptctl.cli.cost import print_estimate
+
         _print_request(version.display, result.request)
+        if result.estimate is not None:
+            sys.stdout.write("\n")
+            print_estimate(result.estimate)
         sys.stderr.write("dry run: nothing was sent\n")
         return
     sys.stdout.write(result.output + ("\n" if not result.output.endswith("\n") else ""))
     u = result.usage
+    cost = f"${result.cost_usd:.6f}" if result.cost_usd is not None else "cost n/a"
     sys.stderr.write(
         f"{version.display} {result.provider}:{result.model}  in {u.input_tokens} tok"
-        f" (cached {u.cached_input_tokens})  out {u.output_tokens} tok  {result.latency_s:.2f}s  run {result.run_id}\n"
+        f" (cached {u.cached_input_tokens})  out {u.output_tokens} tok  {cost}  {result.latency_s:.2f}s"
+        f"  run {result.run_id}\n"
     )
 
 

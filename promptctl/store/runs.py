@@ -13,10 +13,15 @@ Tables:
 ``runs``: id (32 hex), created_at (ISO 8601 UTC), ref, prompt_name, prompt_version, prompt_sha256,
 draft, provider, model, strategy, variables (JSON), parameters (JSON), request (JSON body), output,
 input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens (tokens),
-latency_s (seconds), cost_usd (USD or NULL), status (``running``/``ok``/``error``), error.
+latency_s (seconds), cost_usd (USD or NULL), status (``running``/``ok``/``error``), error,
+cost_estimate (JSON or NULL: the estimate made before the run, see
+:meth:`promptctl.tokens.estimate.CostEstimate.to_dict`; always labelled ``"estimate": true``).
 
 ``calls``: id, run_id, seq, created_at, provider, model, fingerprint (sha256 of the request),
-request (JSON), output, the five token counts, latency_s, request_id, error.
+request (JSON), output, the five token counts, latency_s, request_id, error, cost_usd (USD computed
+from the call's reported usage, or NULL when the model has no known price).
+
+A store created before ``cost_usd``/``cost_estimate`` existed gains the columns when opened.
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ runs = sa.Table(
     sa.Column("cost_usd", sa.Float, nullable=True),
     sa.Column("status", sa.String(16), nullable=False, default="running"),
     sa.Column("error", sa.Text, nullable=True),
+    sa.Column("cost_estimate", sa.JSON, nullable=True),
 )
 
 calls = sa.Table(
@@ -85,7 +91,20 @@ calls = sa.Table(
     sa.Column("latency_s", sa.Float, nullable=True),
     sa.Column("request_id", sa.String(200), nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    sa.Column("cost_usd", sa.Float, nullable=True),
 )
+
+# Columns added after the first release: (table, column, SQL type) added in place to older stores.
+_ADDED_COLUMNS = (("runs", "cost_estimate", "JSON"), ("calls", "cost_usd", "FLOAT"))
+
+
+def _add_missing_columns(engine: sa.engine.Engine) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for :data:`_ADDED_COLUMNS` missing from an existing store."""
+    inspector = sa.inspect(engine)
+    for table, column, sql_type in _ADDED_COLUMNS:
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
 
 
 def default_url(root: Path) -> str:
@@ -114,6 +133,7 @@ class RunStore:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine = sa.create_engine(url)
             metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         except (sa.exc.ArgumentError, sa.exc.OperationalError, OSError) as exc:
             raise InputError(
                 f"cannot open the run store {url}: {str(exc).splitlines()[0]}",
@@ -177,7 +197,7 @@ class RunStore:
 
 def _row(row: Any) -> dict[str, Any]:
     out = dict(row)
-    for key in ("variables", "parameters", "request"):
+    for key in ("variables", "parameters", "request", "cost_estimate"):
         if isinstance(out.get(key), str):
             out[key] = json.loads(out[key])
     return out
@@ -188,7 +208,8 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
 
     Keys: run_id, created_at, ref, prompt {name, version, sha256, draft}, provider, model, strategy,
     variables, parameters, request, output, usage {input_tokens, output_tokens, cached_input_tokens,
-    cache_write_tokens, reasoning_tokens}, latency_s (seconds), cost_usd (USD or null), status, error.
+    cache_write_tokens, reasoning_tokens}, latency_s (seconds), cost_usd (USD or null), status, error,
+    cost_estimate (the estimate made before the run, labelled ``"estimate": true``, or null).
     """
     return {
         "run_id": row["id"],
@@ -212,4 +233,5 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
         "cost_usd": row["cost_usd"],
         "status": row["status"],
         "error": row["error"],
+        "cost_estimate": row.get("cost_estimate"),
     }

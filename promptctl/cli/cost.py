@@ -1,0 +1,212 @@
+"""The ``cost`` command: tokens and USD of a prompt version before it runs. No network unless ``--exact``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from promptctl.cli.common import parse_vars, print_json, project, warn
+
+if TYPE_CHECKING:
+    from promptctl.cli.common import Project
+    from promptctl.store.runs import RunStore
+    from promptctl.tokens.estimate import CostEstimate
+
+_PROVIDERS = ("openai", "anthropic", "watsonx", "fake")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command("cost")(cost)
+
+
+def cost(
+    ref: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="REF", help="NAME, NAME@3, NAME@production or NAME@sha256:<8+ hex>.", show_default=False
+        ),
+    ] = None,
+    var: Annotated[
+        list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable).", show_default=False)
+    ] = None,
+    vars_file: Annotated[
+        Path | None, typer.Option("--vars", help="JSON or YAML file of variables.", show_default=False)
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", "-p", help="openai, anthropic, watsonx or fake.", show_default=False)
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model id, or provider:model (repeatable: compare, cheapest first).",
+                     show_default=False),
+    ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option("--strategy", help="direct, cot, fewshot, consistency or structured (default: the prompt's).",
+                     show_default=False),
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option("--samples", help="Self-consistency samples (default: the prompt's, else 5).", min=1,
+                                 show_default=False)
+    ] = None,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Ask Anthropic's / watsonx's count endpoint (needs credentials, network).")
+    ] = False,
+    setup: Annotated[
+        bool, typer.Option("--setup", help="Only prime tiktoken's offline cache from bpe-openai, then exit.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the estimates as JSON (a list, cheapest first).")
+    ] = False,
+) -> None:
+    """Estimate input/output tokens and USD low/expected/high before running; several --model: cheapest first."""
+    if setup:
+        from promptctl.tokens.offline import ENCODING_FILES, prime
+
+        paths = prime()
+        for name, path in paths.items():
+            sys.stdout.write(f"{name}: {path} (sha256 {ENCODING_FILES[name].sha256[:16]}... ok)\n")
+        sys.stdout.write(f"TIKTOKEN_CACHE_DIR={next(iter(paths.values())).parent}\n")
+        return
+    if ref is None:
+        from promptctl.errors import InputError
+
+        raise InputError("missing REF", hint="promptctl cost NAME[@VERSION] [--vars FILE] (or --setup)")
+    targets: list[str | None] = list(model) if model else [None]
+    estimates = estimate_targets(
+        project(), ref, parse_vars(var, vars_file), provider=provider, models=targets,
+        strategy=strategy, samples=samples, exact=exact,
+    )
+    if as_json:
+        print_json([e.to_dict() for e in estimates])
+        return
+    if len(estimates) == 1:
+        print_estimate(estimates[0])
+    else:
+        _print_table(estimates)
+
+
+def estimate_targets(
+    proj: Project,
+    ref: str,
+    variables: dict[str, Any],
+    *,
+    provider: str | None,
+    models: list[str | None],
+    strategy: str | None,
+    samples: int | None,
+    exact: bool,
+) -> list[CostEstimate]:
+    """Estimate one version on each target, cheapest expected first (unpriced last)."""
+    import asyncio
+
+    from promptctl.adapters import build_request
+    from promptctl.tokens.estimate import estimate_cost
+    from promptctl.tokens.request_tokens import acount_request
+
+    version = proj.registry.get(ref)
+    prompt = version.prompt(variables)
+    history = history_store(proj)
+    out = []
+    for spec in models:
+        target_provider, target_model = split_model(spec, provider)
+        request = build_request(version, prompt, provider=target_provider, model=target_model, config=proj.config)
+        warn(request.warnings)
+        count = asyncio.run(acount_request(request, exact=exact, config=proj.config))
+        out.append(estimate_cost(version, request, strategy=strategy, samples=samples, count=count,
+                                 config=proj.config, history=history))
+    out.sort(key=lambda e: (e.usd_expected is None, e.usd_expected or 0.0))
+    return out
+
+
+def split_model(spec: str | None, provider: str | None) -> tuple[str | None, str | None]:
+    """``provider:model`` -> (provider, model) when the prefix is a provider name; else (``provider``, spec).
+
+    Model ids that contain a colon for other reasons (``ft:gpt-4o-mini:org::id``, ``llama3.2:latest``) are
+    left whole.
+    """
+    if spec and ":" in spec:
+        head, _, rest = spec.partition(":")
+        if head in _PROVIDERS and rest:
+            return head, rest
+    return provider, spec
+
+
+def history_store(proj: Project) -> RunStore | None:
+    """The run store to read recorded outputs from, or None when its SQLite file does not exist yet."""
+    import os
+
+    from promptctl.store.runs import RunStore, default_url
+
+    url = os.environ.get("PROMPTCTL_DATABASE_URL") or proj.config.database_url or default_url(proj.config.root)
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:" and not Path(path).exists():
+            return None
+    return RunStore(url)
+
+
+def usd(value: float | None) -> str:
+    """USD for display: ``$0.001234``, or ``n/a`` without a price."""
+    return "n/a" if value is None else f"${value:,.6f}"
+
+
+def print_estimate(e: CostEstimate, *, out: Any = None) -> None:
+    """Print one estimate (stdout), notes to stderr as ``note: ...`` lines."""
+    write = (out or sys.stdout).write
+    count = e.input
+    calls = f"{e.calls_expected} call" + ("s" if e.calls_expected != 1 else "")
+    if e.calls_low != e.calls_high:
+        calls += f", {e.calls_low}-{e.calls_high}"
+    write(f"{e.prompt['name']}@{e.prompt['version']} -> {e.target}  strategy {e.strategy} ({calls})\n")
+    label = {"exact": "exact", "approximate": "APPROXIMATE", "estimate": "ESTIMATE"}[count.quality]
+    rng = f", range {count.low:,}-{count.high:,}" if count.low != count.high else ""
+    write(f"input    {count.tokens:,} tokens per call  {label}: {count.method}{rng}\n")
+    write(f"output   {e.output_expected:,} tokens expected ({e.output_source}), ceiling {e.output_ceiling:,}\n")
+    write(f"cost     low {usd(e.usd_low)}   expected {usd(e.usd_expected)}   high {usd(e.usd_high)}  (estimate)\n")
+    if e.price.price:
+        write(f"price    {e.price.price}\n")
+    notes = [*count.notes, *e.notes]
+    for note in dict.fromkeys(notes):
+        sys.stderr.write(f"note: {note}\n")
+
+
+def _print_table(estimates: list[CostEstimate]) -> None:
+    from rich.table import Table
+
+    from promptctl.cli.common import console
+
+    cheapest = next((e.usd_expected for e in estimates if e.usd_expected is not None), None)
+    first = estimates[0]
+    console().print(
+        f"{first.prompt['name']}@{first.prompt['version']}  strategy {first.strategy}  (USD estimates, cheapest first)",
+        markup=False,
+    )
+    table = Table("provider:model", "input tok", "count", "out exp/ceil", "calls", "low", "expected", "high",
+                  "vs cheapest", box=None, pad_edge=False)
+    for e in estimates:
+        extra = "-"
+        if e.usd_expected is not None and cheapest is not None and e.usd_expected != cheapest:
+            extra = f"+{usd(e.usd_expected - cheapest)}" + (f" (x{e.usd_expected / cheapest:.1f})" if cheapest else "")
+        table.add_row(
+            e.target, f"{e.input.tokens:,}", e.input.quality, f"{e.output_expected:,}/{e.output_ceiling:,}",
+            _calls(e),
+            usd(e.usd_low), usd(e.usd_expected), usd(e.usd_high), extra,
+        )
+    console().print(table)
+    targets_of: dict[str, list[str]] = {}
+    for e in estimates:
+        for note in dict.fromkeys([*e.input.notes, *e.notes]):
+            targets_of.setdefault(note, []).append(e.target)
+    for note, targets in targets_of.items():
+        sys.stderr.write(f"note: {', '.join(targets)}: {note}\n")
+
+
+def _calls(e: CostEstimate) -> str:
+    if e.calls_low == e.calls_high:
+        return str(e.calls_expected)
+    return f"{e.calls_expected} ({e.calls_low}-{e.calls_high})"

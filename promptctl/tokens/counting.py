@@ -1,0 +1,248 @@
+"""Counting input tokens of a provider request.
+
+OpenAI (and the fake provider, which takes OpenAI's shape): exact counts with tiktoken by the
+method of the OpenAI cookbook, "How to count tokens with tiktoken"
+(openai/openai-cookbook ``examples/How_to_count_tokens_with_tiktoken.ipynb``, section 6 for messages
+and section 7 for tools): every message costs 3 tokens of framing plus the tokens of each field value
+(role, content, name), a ``name`` costs 1 more, and the reply is primed with 3 tokens
+(``<|start|>assistant<|message|>``). ``gpt-3.5-turbo-0301`` used 4 per message and -1 per name.
+The cookbook checks these against the API's ``prompt_tokens``: 124 (gpt-4o, o200k_base) and 129
+(gpt-4-0613, cl100k_base) for its six-message example.
+
+The encoding comes from tiktoken's own model table (``tiktoken.model.encoding_name_for_model``:
+exact names first, then the longest matching prefix, so ``ft:gpt-4o-mini-...`` is o200k_base and
+``gpt-4-0613`` cl100k_base). A model tiktoken does not know is counted with o200k_base and the count
+is flagged ``approximate``, naming the encoding.
+
+Text that looks like a special token (``<|endoftext|>``) is counted as ordinary text. tiktoken 0.14's
+regex pre-tokeniser fails with "Max stack size exceeded for backtracking" on very long whitespace
+runs under o200k_base (measured: 1,000,000 spaces); such text is then counted in pieces and the count
+is flagged ``approximate``. Long runs of other characters are linear in tiktoken 0.14 (1,000,000 ``a``
+in about 0.3 s here), so they are counted exactly.
+
+Anthropic and watsonx: see :mod:`promptctl.tokens.request_tokens` (an estimate unless the provider's
+count endpoint is asked for).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Quality = Literal["exact", "approximate", "estimate"]
+FALLBACK_ENCODING = "o200k_base"
+_PIECE = 8192  # characters per piece when a text must be counted in pieces
+
+
+@dataclass(frozen=True)
+class TokenCount:
+    """Input tokens of a request and how they were obtained.
+
+    Attributes:
+        tokens: The count (tokens); for an estimate, the expected value.
+        quality: ``exact`` (tiktoken for a model it knows, or the provider's count endpoint),
+            ``approximate`` (tiktoken with a fallback encoding, text counted in pieces, or parts the
+            method does not cover), or ``estimate`` (another tokenizer times a correction factor).
+        method: How, in words (e.g. ``tiktoken o200k_base, OpenAI cookbook chat format``).
+        encoding: tiktoken encoding used, if any.
+        low: Lower bound of the count (tokens); equals ``tokens`` unless an estimate.
+        high: Upper bound of the count (tokens); equals ``tokens`` unless an estimate.
+        notes: Why the count is not exact, when it is not.
+    """
+
+    tokens: int
+    quality: Quality
+    method: str
+    encoding: str | None = None
+    low: int = -1
+    high: int = -1
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.low < 0:
+            object.__setattr__(self, "low", self.tokens)
+        if self.high < 0:
+            object.__setattr__(self, "high", self.tokens)
+
+    @property
+    def is_estimate(self) -> bool:
+        """True unless the count is exact."""
+        return self.quality != "exact"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: tokens, quality, method, encoding, low, high, notes."""
+        return {
+            "tokens": self.tokens,
+            "quality": self.quality,
+            "method": self.method,
+            "encoding": self.encoding,
+            "low": self.low,
+            "high": self.high,
+            "notes": list(self.notes),
+        }
+
+
+def encoding_for_model(model: str) -> tuple[str, bool]:
+    """The tiktoken encoding of an OpenAI model id.
+
+    Args:
+        model: Model id, e.g. ``gpt-4o``, ``gpt-4-0613``, ``ft:gpt-4o-mini-2024-07-18:org::id``.
+
+    Returns:
+        ``(encoding name, known)``; ``known`` is False when tiktoken has no mapping for the model, in
+        which case the encoding is ``o200k_base`` (the cookbook's fallback).
+
+    Source: tiktoken 0.14.0 ``tiktoken/model.py`` (``MODEL_TO_ENCODING`` then ``MODEL_PREFIX_TO_ENCODING``).
+    """
+    from tiktoken.model import encoding_name_for_model
+
+    try:
+        return encoding_name_for_model(model), True
+    except KeyError:
+        return FALLBACK_ENCODING, False
+
+
+def count_text(text: str, encoding: str = FALLBACK_ENCODING) -> tuple[int, bool]:
+    """Tokens of a plain text, special-token lookalikes counted as ordinary text.
+
+    Args:
+        text: Any string (``<|endoftext|>`` is ordinary text here).
+        encoding: tiktoken encoding name.
+
+    Returns:
+        ``(tokens, approximate)``: ``approximate`` is True when tiktoken could not take the text whole
+        (its regex gives up on huge whitespace runs) and it was counted in pieces of 8,192 characters.
+
+    Raises:
+        TokenizerError: The encoding cannot be loaded offline.
+    """
+    if not text:
+        return 0, False
+    from promptctl.tokens.offline import get_encoding
+
+    enc = get_encoding(encoding)
+    try:
+        # encode(), not encode_ordinary(): on regex failure the latter panics (a BaseException) in tiktoken 0.14
+        return len(enc.encode(text, disallowed_special=())), False
+    except ValueError:
+        return _count_in_pieces(enc, text), True
+
+
+def _count_in_pieces(enc: Any, text: str) -> int:
+    """Count text too pathological for tiktoken's regex, in pieces.
+
+    Splits after each newline followed by a non-space character (a boundary of the cl100k/o200k
+    pre-tokenisers, so exact there), then any piece that still fails in fixed slices (approximate).
+    """
+    total = 0
+    for segment in re.split(r"(?<=\n)(?=\S)", text):
+        try:
+            total += len(enc.encode(segment, disallowed_special=()))
+        except ValueError:
+            for start in range(0, len(segment), _PIECE):
+                total += len(enc.encode(segment[start : start + _PIECE], disallowed_special=()))
+    return total
+
+
+def count_openai_messages(
+    messages: list[dict[str, Any]], model: str, *, tools: list[dict[str, Any]] | None = None
+) -> TokenCount:
+    """Prompt tokens of a Chat Completions request, by the OpenAI cookbook method.
+
+    Args:
+        messages: ``[{"role", "content", "name"?}]``; content may be a string or a list of parts
+            (text parts are counted; other parts make the count approximate).
+        model: OpenAI model id (chooses the encoding; see :func:`encoding_for_model`).
+        tools: Function tools, counted with the cookbook's section 7 constants.
+
+    Returns:
+        A :class:`TokenCount`: ``exact`` for a model tiktoken knows and plain messages, else ``approximate``
+        with the reasons in ``notes``.
+
+    Raises:
+        TokenizerError: The encoding cannot be loaded offline.
+
+    Source: openai/openai-cookbook ``examples/How_to_count_tokens_with_tiktoken.ipynb``
+    (``num_tokens_from_messages``, ``num_tokens_for_tools``).
+    """
+    encoding, known = encoding_for_model(model)
+    notes: list[str] = []
+    if not known:
+        notes.append(f"tiktoken does not know model '{model}': counted with {encoding}")
+    legacy = model.startswith("gpt-3.5-turbo-0301")
+    per_message, per_name = (4, -1) if legacy else (3, 1)
+    approximate = not known
+    total = 0
+    for message in messages:
+        total += per_message
+        for key, value in message.items():
+            n, approx = _count_value(value, encoding, notes)
+            total += n
+            approximate |= approx
+            if key == "name":
+                total += per_name
+    total += 3  # every reply is primed with <|start|>assistant<|message|>
+    if tools:
+        total += _count_tools(tools, encoding, model)
+        notes.append("function tools counted with the cookbook's section 7 constants")
+        approximate = True
+    return TokenCount(
+        tokens=total,
+        quality="approximate" if approximate else "exact",
+        method=f"tiktoken {encoding}, OpenAI cookbook chat format",
+        encoding=encoding,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _count_value(value: Any, encoding: str, notes: list[str]) -> tuple[int, bool]:
+    if value is None:
+        return 0, False
+    if isinstance(value, str):
+        n, approx = count_text(value, encoding)
+        if approx:
+            notes.append("a very long whitespace run was counted in pieces")
+        return n, approx
+    if isinstance(value, list):
+        total, approx = 0, False
+        for part in value:
+            if isinstance(part, dict) and part.get("type") == "text":
+                n, a = _count_value(part.get("text", ""), encoding, notes)
+            else:
+                notes.append("non-text content parts (images, files, tool calls) are not counted exactly")
+                n, a = count_text(json.dumps(part, ensure_ascii=False, default=str), encoding)[0], True
+            total += n
+            approx |= a
+        return total, approx
+    notes.append("structured message fields (tool calls) are counted as their JSON text")
+    return count_text(json.dumps(value, ensure_ascii=False, default=str), encoding)[0], True
+
+
+def _count_tools(tools: list[dict[str, Any]], encoding: str, model: str) -> int:
+    """Tokens of function tools by the cookbook's section 7.
+
+    Constants: func_init 7 (gpt-4o family) or 10 (gpt-3.5/gpt-4), prop_init 3, prop_key 3, enum_init -3,
+    enum_item 3, func_end 12; lines ``name:description`` and ``p_name:p_type:p_desc`` are encoded.
+    """
+    func_init = 10 if encoding == "cl100k_base" else 7
+    prop_init, prop_key, enum_init, enum_item, func_end = 3, 3, -3, 3, 12
+    total = 0
+    for tool in tools:
+        function = tool.get("function", tool)
+        total += func_init
+        desc = str(function.get("description", "")).removesuffix(".")
+        total += count_text(f"{function.get('name', '')}:{desc}", encoding)[0]
+        properties = (function.get("parameters") or {}).get("properties") or {}
+        if properties:
+            total += prop_init
+            for key, prop in properties.items():
+                total += prop_key
+                if "enum" in prop:
+                    total += enum_init
+                    for item in prop["enum"]:
+                        total += enum_item + count_text(str(item), encoding)[0]
+                p_desc = str(prop.get("description", "")).removesuffix(".")
+                total += count_text(f"{key}:{prop.get('type', '')}:{p_desc}", encoding)[0]
+    return total + func_end

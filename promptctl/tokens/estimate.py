@@ -1,0 +1,348 @@
+"""The cost of running a prompt version before it runs: tokens in, tokens out, USD low/expected/high.
+
+For one rendered request and a strategy:
+
+- **Input tokens**: :func:`~promptctl.tokens.request_tokens.count_request` (exact with tiktoken for
+  OpenAI; an estimate with a low-high range for Anthropic and watsonx unless ``--exact``).
+- **Output tokens**: the ceiling is the request's ``max_tokens`` (or ``max_completion_tokens``), else
+  :data:`DEFAULT_OUTPUT_CEILING`. The typical figure is the median output of this prompt's recorded
+  calls in the run store (same version, provider and model when there are such calls, else same
+  prompt and model, else same prompt), else :data:`DEFAULT_TYPICAL_OUTPUT` for the strategy. Both
+  are capped by the ceiling.
+- **Calls** per strategy: direct, cot and fewshot make one call. consistency makes N samples
+  (``--samples``, else the front matter's ``samples``, else :data:`DEFAULT_SAMPLES`); it may stop
+  early once a majority is reached, so the low end is N // 2 + 1 calls. structured makes one call
+  that validates, or up to 1 + R calls (R = front matter ``max_retries``, else
+  :data:`DEFAULT_RETRIES`); each retry re-sends the conversation plus the failed reply (up to the
+  ceiling) and the validation error (:data:`RETRY_FEEDBACK_TOKENS`).
+- **USD**: ``low`` = fewest calls x (low input + the smallest recorded output, or no output when
+  nothing is recorded): a floor. ``expected`` = expected calls x (input + typical output). ``high``
+  = most calls x (high input, growing with each retry, + the output ceiling): a ceiling, the figure
+  ``--max-cost`` is checked against. No cached-input discount is assumed.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from promptctl.providers.base import Usage
+from promptctl.tokens.counting import TokenCount
+from promptctl.tokens.pricing import Cost, cost_of
+
+if TYPE_CHECKING:
+    from promptctl.adapters.base import ProviderRequest
+    from promptctl.config import ProjectConfig
+    from promptctl.registry.registry import PromptVersion
+    from promptctl.store.runs import RunStore
+
+STRATEGIES = ("direct", "cot", "fewshot", "consistency", "structured")
+DEFAULT_SAMPLES = 5
+"""Samples of self-consistency when neither ``--samples`` nor the front matter says."""
+DEFAULT_RETRIES = 3
+"""Retries of structured output (instructor's ``max_retries``) when the front matter does not say."""
+RETRY_FEEDBACK_TOKENS = 150
+"""Tokens assumed for the validation-error message appended to each structured-output retry."""
+DEFAULT_OUTPUT_CEILING = 4096
+"""Output ceiling assumed when the request sets no ``max_tokens`` (tokens)."""
+DEFAULT_TYPICAL_OUTPUT = {"direct": 256, "fewshot": 256, "consistency": 256, "structured": 256, "cot": 768}
+"""Typical output per call (tokens) when the run store has no calls of the prompt; CoT writes its steps."""
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """A cost estimate for one prompt version on one provider and model.
+
+    Attributes:
+        prompt: ``{"name", "version", "sha256", "draft"}``.
+        provider: Provider name.
+        model: Model id.
+        strategy: Strategy priced (``direct``, ``cot``, ``fewshot``, ``consistency``, ``structured``).
+        input: Input tokens of one call (:class:`TokenCount`, labelled exact/approximate/estimate).
+        output_low: Smallest recorded output per call, or 0 (tokens).
+        output_expected: Typical output per call (tokens).
+        output_ceiling: Output ceiling per call (tokens).
+        output_source: Where the typical output comes from, in words.
+        calls_low: Fewest calls the strategy makes.
+        calls_expected: Calls it usually makes.
+        calls_high: Most calls it can make.
+        usd_low: Floor (USD), or None without a price.
+        usd_expected: Expected cost (USD), or None.
+        usd_high: Ceiling (USD), or None.
+        price: The price applied (:class:`Cost` of the expected case, for its source and note).
+        notes: Caveats.
+    """
+
+    prompt: dict[str, Any]
+    provider: str
+    model: str
+    strategy: str
+    input: TokenCount
+    output_low: int
+    output_expected: int
+    output_ceiling: int
+    output_source: str
+    calls_low: int
+    calls_expected: int
+    calls_high: int
+    usd_low: float | None
+    usd_expected: float | None
+    usd_high: float | None
+    price: Cost
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def target(self) -> str:
+        """``provider:model``."""
+        return f"{self.provider}:{self.model}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` shape, also stored with a run as ``cost_estimate``.
+
+        Keys: prompt, provider, model, strategy, input_tokens {tokens, quality, method, encoding, low,
+        high, notes}, output_tokens {low, expected, ceiling, source}, calls {low, expected, high},
+        cost_usd {low, expected, high} (USD or null), estimate (always true), price {source, price,
+        note}, notes.
+        """
+        return {
+            "prompt": self.prompt,
+            "provider": self.provider,
+            "model": self.model,
+            "strategy": self.strategy,
+            "input_tokens": self.input.to_dict(),
+            "output_tokens": {
+                "low": self.output_low, "expected": self.output_expected,
+                "ceiling": self.output_ceiling, "source": self.output_source,
+            },
+            "calls": {"low": self.calls_low, "expected": self.calls_expected, "high": self.calls_high},
+            "cost_usd": {"low": self.usd_low, "expected": self.usd_expected, "high": self.usd_high},
+            "estimate": True,
+            "price": {k: v for k, v in self.price.to_dict().items() if k != "usd"},
+            "notes": list(self.notes),
+        }
+
+
+def estimate_cost(
+    version: PromptVersion,
+    request: ProviderRequest,
+    *,
+    strategy: str | None = None,
+    samples: int | None = None,
+    count: TokenCount | None = None,
+    config: ProjectConfig | None = None,
+    history: RunStore | None = None,
+) -> CostEstimate:
+    """Estimate what running ``version`` as ``request`` with ``strategy`` costs. No network.
+
+    Args:
+        version: The prompt version (its front matter gives the default strategy and its options).
+        request: The adapted request of one call.
+        strategy: One of :data:`STRATEGIES` (``chain`` is priced as one call, with a note); default the
+            front matter's.
+        samples: Self-consistency samples, overriding the front matter.
+        count: Input tokens already counted (e.g. with ``--exact``); default
+            :func:`~promptctl.tokens.request_tokens.count_request`.
+        config: Project config (price overrides).
+        history: Run store to read this prompt's recorded outputs from, or None.
+
+    Returns:
+        The :class:`CostEstimate` (USD values None when the model has no price).
+
+    Raises:
+        InputError: Unknown strategy or a non-positive ``samples``.
+        TokenizerError: tiktoken's encoding cannot be loaded offline.
+    """
+    from promptctl.errors import InputError
+    from promptctl.run import prompt_info
+    from promptctl.tokens.request_tokens import count_request
+
+    fm_strategy = version.front_matter.strategy
+    chosen = strategy or fm_strategy.name
+    options = fm_strategy.options if fm_strategy.name == chosen else {}
+    notes: list[str] = []
+    if chosen == "chain":
+        notes.append("chain: only this version's own call is priced; price each step's prompt separately")
+        chosen = "direct"
+    if chosen not in STRATEGIES:
+        raise InputError(f"unknown strategy '{chosen}'", hint=f"strategies: {', '.join(STRATEGIES)}")
+    if samples is not None and samples < 1:
+        raise InputError(f"--samples must be >= 1, not {samples}")
+
+    count = count or count_request(request)
+    ceiling, ceiling_note = _ceiling(request)
+    if ceiling_note:
+        notes.append(ceiling_note)
+    outputs, scope = recorded_outputs(history, version, request.provider, request.model) if history else ([], "")
+    if outputs:
+        typical = min(int(statistics.median(outputs)), ceiling)
+        low_out = min(min(outputs), ceiling)
+        source = f"median of {len(outputs)} recorded call(s) of {scope}"
+    else:
+        typical = min(DEFAULT_TYPICAL_OUTPUT[chosen], ceiling)
+        low_out = 0
+        source = f"default for {chosen}, no recorded runs"
+
+    calls_low = calls_exp = calls_high = 1
+    retry_growth = 0
+    if chosen == "consistency":
+        n = samples or _int_option(options, "samples") or DEFAULT_SAMPLES
+        calls_low, calls_exp, calls_high = n // 2 + 1, n, n
+        notes.append(f"self-consistency: {n} samples; may stop early after {n // 2 + 1} once the vote is decided")
+    elif chosen == "structured":
+        retries = _int_option(options, "max_retries")
+        retries = DEFAULT_RETRIES if retries is None else retries
+        calls_high = 1 + retries
+        retry_growth = ceiling + RETRY_FEEDBACK_TOKENS
+        notes.append(f"structured output: up to {retries} retries, each re-sending the failed reply and the error")
+    if request.provider == "openai" and _reasoning(request):
+        notes.append("reasoning model: hidden reasoning tokens are billed as output; the expected figure may be low")
+
+    def usd(calls: list[tuple[int, int]]) -> tuple[float | None, Cost]:
+        total = 0.0
+        last = Cost(None, "unknown")
+        for tokens_in, tokens_out in calls:
+            usage = Usage(input_tokens=tokens_in, output_tokens=tokens_out)
+            last = cost_of(usage, request.provider, request.model, config)
+            if last.usd is None:
+                return None, last
+            total += last.usd
+        return total, last
+
+    usd_low, _ = usd([(count.low, low_out)] * calls_low)
+    usd_exp, price = usd([(count.tokens, typical)] * calls_exp)
+    usd_high, _ = usd([(count.high + k * retry_growth, ceiling) for k in range(calls_high)])
+    if price.note:
+        notes.append(price.note)
+    return CostEstimate(
+        prompt=prompt_info(version), provider=request.provider, model=request.model, strategy=chosen,
+        input=count, output_low=low_out, output_expected=typical, output_ceiling=ceiling, output_source=source,
+        calls_low=calls_low, calls_expected=calls_exp, calls_high=calls_high,
+        usd_low=usd_low, usd_expected=usd_exp, usd_high=usd_high, price=price, notes=tuple(notes),
+    )
+
+
+def recorded_outputs(
+    store: RunStore, version: PromptVersion, provider: str, model: str, *, limit: int = 200
+) -> tuple[list[int], str]:
+    """Output tokens of this prompt's recorded, successful calls, most specific scope first.
+
+    Args:
+        store: The run store.
+        version: The prompt version.
+        provider: Provider name.
+        model: Model id.
+        limit: Most recent calls to read per scope.
+
+    Returns:
+        ``(output tokens per call, scope in words)``; ``([], "")`` when nothing is recorded.
+    """
+    import sqlalchemy as sa
+
+    from promptctl.store.runs import calls, runs
+
+    base = (
+        sa.select(calls.c.output_tokens)
+        .select_from(calls.join(runs, calls.c.run_id == runs.c.id))
+        .where(runs.c.prompt_name == version.name, runs.c.status == "ok", calls.c.error.is_(None),
+               calls.c.output_tokens > 0)
+    )
+    scopes = [
+        (f"{version.display} on {provider}:{model}",
+         [runs.c.prompt_version == version.number, calls.c.provider == provider, calls.c.model == model]),
+        (f"{version.name} on {provider}:{model}", [calls.c.provider == provider, calls.c.model == model]),
+        (f"{version.name} (any version and model)", []),
+    ]
+    with store.engine.connect() as conn:
+        for label, conditions in scopes:
+            query = base.where(*conditions).order_by(calls.c.id.desc()).limit(limit)
+            values = [int(v) for v in conn.execute(query).scalars()]
+            if values:
+                return values, label
+    return [], ""
+
+
+def _ceiling(request: ProviderRequest) -> tuple[int, str | None]:
+    body = request.body
+    for key in ("max_tokens", "max_completion_tokens"):
+        value = body.get(key) or request.parameters.get(key)
+        if isinstance(value, int) and value > 0:
+            return value, None
+    return DEFAULT_OUTPUT_CEILING, f"no max_tokens set: output ceiling assumed {DEFAULT_OUTPUT_CEILING} tokens"
+
+
+def _int_option(options: dict[str, Any], key: str) -> int | None:
+    value = options.get(key)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _reasoning(request: ProviderRequest) -> bool:
+    from promptctl.adapters.profiles import profile
+
+    return profile(request.provider, request.model).reasoning
+
+
+@dataclass(frozen=True)
+class RequestCost:
+    """Tokens and USD of one call of a request, without a prompt version or run history.
+
+    Attributes:
+        count: Input tokens (:class:`TokenCount`, labelled exact/approximate/estimate).
+        output_expected: Output assumed for the expected figure (tokens): the direct default, capped
+            by the ceiling.
+        output_ceiling: The request's ``max_tokens`` or :data:`DEFAULT_OUTPUT_CEILING` (tokens).
+        low_usd: Input only, at the low end of the count (USD), or None without a price.
+        expected_usd: Input plus the expected output (USD), or None.
+        high_usd: High input plus the output ceiling (USD), or None.
+        price: The :class:`Cost` of the expected case (source, price, note).
+    """
+
+    count: TokenCount
+    output_expected: int
+    output_ceiling: int
+    low_usd: float | None
+    expected_usd: float | None
+    high_usd: float | None
+    price: Cost
+
+    @property
+    def input_tokens(self) -> int:
+        """Input tokens (the expected value for an estimate)."""
+        return self.count.tokens
+
+    @property
+    def exact(self) -> bool:
+        """True when the input count is exact."""
+        return self.count.quality == "exact"
+
+
+def estimate_request(request: ProviderRequest, *, config: ProjectConfig | None = None) -> RequestCost:
+    """Tokens and USD of one call of ``request``, offline (e.g. to compare two versions' requests).
+
+    Args:
+        request: The adapted request.
+        config: Project config (price overrides).
+
+    Returns:
+        A :class:`RequestCost` (USD None when the model has no price).
+
+    Raises:
+        TokenizerError: tiktoken's encoding cannot be loaded offline.
+    """
+    from promptctl.tokens.request_tokens import count_request
+
+    count = count_request(request)
+    ceiling, _ = _ceiling(request)
+    typical = min(DEFAULT_TYPICAL_OUTPUT["direct"], ceiling)
+
+    def at(tokens_in: int, tokens_out: int) -> Cost:
+        return cost_of(Usage(input_tokens=tokens_in, output_tokens=tokens_out), request.provider, request.model, config)
+
+    expected = at(count.tokens, typical)
+    return RequestCost(
+        count=count, output_expected=typical, output_ceiling=ceiling, low_usd=at(count.low, 0).usd,
+        expected_usd=expected.usd, high_usd=at(count.high, ceiling).usd, price=expected,
+    )

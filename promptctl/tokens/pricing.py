@@ -1,0 +1,252 @@
+"""What a call costs in USD, from its normalised usage.
+
+Prices come from, in order:
+
+1. project config ``[prices."provider:model"]`` (``input_per_mtok``, ``output_per_mtok``,
+   optional ``cached_input_per_mtok`` and ``cache_write_per_mtok``, all USD per million tokens):
+   overrides and custom models;
+2. the ``fake`` provider: free;
+3. watsonx: ``promptctl/data/watsonx_prices.json`` (IBM's per-1,000-token Resource Unit prices, with
+   source and date per row), since genai-prices has no IBM provider;
+4. genai-prices (pydantic, dated prices bundled in the package, no network): ``calc_price`` with
+   ``input_tokens`` = all input (cached included), ``cache_read_tokens``, ``cache_write_tokens`` and
+   ``output_tokens``.
+
+Semantics: input tokens include cached reads and cache writes, each charged at its own rate once
+(never cached tokens at the full input rate as well); reasoning tokens are part of the output tokens
+and are never added on top. An unknown model costs ``None``, with a note saying how to add a price;
+it never raises. Batch discounts are not applied (promptctl has no batch runs yet).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promptctl.providers.base import Usage
+
+if TYPE_CHECKING:
+    from promptctl.config import ProjectConfig
+
+_GENAI_PROVIDERS = {"openai": "openai", "anthropic": "anthropic"}
+WATSONX_TABLE = Path(__file__).resolve().parent.parent / "data" / "watsonx_prices.json"
+"""The watsonx price table (USD per 1,000 tokens, source and date per row)."""
+_MILLION = Decimal(1_000_000)
+
+
+@dataclass(frozen=True)
+class Price:
+    """Per-token prices of one model, in USD per million tokens.
+
+    Attributes:
+        input_per_mtok: Uncached input.
+        output_per_mtok: Output (reasoning tokens included).
+        cached_input_per_mtok: Input read from the prompt cache; None means the input price.
+        cache_write_per_mtok: Input written to the prompt cache; None means the input price.
+        source: Where the price comes from.
+    """
+
+    input_per_mtok: float
+    output_per_mtok: float
+    cached_input_per_mtok: float | None = None
+    cache_write_per_mtok: float | None = None
+    source: str = ""
+
+    def cost(self, usage: Usage) -> float:
+        """USD of ``usage`` at this price.
+
+        ``usage.input_tokens`` includes cached reads and cache writes; each part is charged once at its
+        own rate. ``usage.output_tokens`` includes reasoning tokens.
+        """
+        cached = usage.cached_input_tokens
+        written = usage.cache_write_tokens
+        uncached = max(usage.input_tokens - cached - written, 0)
+        rate_cached = self.input_per_mtok if self.cached_input_per_mtok is None else self.cached_input_per_mtok
+        rate_written = self.input_per_mtok if self.cache_write_per_mtok is None else self.cache_write_per_mtok
+        total = (
+            Decimal(uncached) * Decimal(str(self.input_per_mtok))
+            + Decimal(cached) * Decimal(str(rate_cached))
+            + Decimal(written) * Decimal(str(rate_written))
+            + Decimal(usage.output_tokens) * Decimal(str(self.output_per_mtok))
+        )
+        return float(total / _MILLION)
+
+    def describe(self) -> str:
+        """E.g. ``$0.5/M in, $0.05/M cached, $3/M out``."""
+        parts = [f"${self.input_per_mtok:g}/M in"]
+        if self.cached_input_per_mtok is not None:
+            parts.append(f"${self.cached_input_per_mtok:g}/M cached")
+        if self.cache_write_per_mtok is not None:
+            parts.append(f"${self.cache_write_per_mtok:g}/M cache write")
+        parts.append(f"${self.output_per_mtok:g}/M out")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The USD cost of some usage, and where its price came from.
+
+    Attributes:
+        usd: Cost in USD, or None when no price is known.
+        source: ``config``, ``fake``, ``watsonx-table``, ``genai-prices`` or ``unknown``.
+        price: The prices applied, in words (``$3/M in, $15/M out ...``), or None.
+        note: Why there is no price, or a caveat (unconfirmed table row), or None.
+    """
+
+    usd: float | None
+    source: str
+    price: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: usd, source, price, note."""
+        return {"usd": self.usd, "source": self.source, "price": self.price, "note": self.note}
+
+
+def cost_of(usage: Usage, provider: str, model: str, config: ProjectConfig | None = None) -> Cost:
+    """USD cost of a call's usage.
+
+    Args:
+        usage: Normalised usage (tokens; input includes cached, output includes reasoning).
+        provider: ``openai``, ``anthropic``, ``watsonx`` or ``fake``.
+        model: Model id as sent (or as reported by the provider).
+        config: Project config, for ``[prices]`` overrides. A model served by an OpenAI-compatible server
+            (Ollama, vLLM) is priced only when genai-prices knows its id or config prices it.
+
+    Returns:
+        A :class:`Cost`; ``usd`` is None (with a note) when the model has no known price. Never raises
+        for an unknown model.
+    """
+    override = config_price(provider, model, config)
+    if override is not None:
+        return Cost(override.cost(usage), "config", override.describe(), None)
+    if provider == "fake":
+        return Cost(0.0, "fake", "$0 (fake provider)")
+    hint = f'add [prices."{provider}:{model}"] input_per_mtok = ..., output_per_mtok = ... to promptctl.toml'
+    if provider == "watsonx":
+        row = watsonx_price(model)
+        if row is None:
+            return Cost(None, "unknown", None, f"no price for watsonx model '{model}' in promptctl's table; {hint}")
+        price, status = row
+        return Cost(price.cost(usage), "watsonx-table", price.describe(), status)
+    provider_id = _GENAI_PROVIDERS.get(provider)
+    if provider_id is None:
+        return Cost(None, "unknown", None, f"no price source for provider '{provider}'; {hint}")
+    return _genai_cost(usage, provider_id, model, hint)
+
+
+def call_cost(
+    usage: Usage, provider: str, requested_model: str, reported_model: str | None, config: ProjectConfig | None = None
+) -> Cost:
+    """USD cost of a recorded call.
+
+    A config override for the requested model wins, then the model the provider reports (e.g. the
+    dated snapshot behind an alias), then the requested model.
+
+    Args:
+        usage: The call's normalised usage (tokens).
+        provider: Provider name.
+        requested_model: Model id sent.
+        reported_model: Model id in the response, if any.
+        config: Project config.
+
+    Returns:
+        The :class:`Cost` (``usd`` None with a note when no price is known).
+    """
+    overridden = config_price(provider, requested_model, config) is not None
+    if not overridden and reported_model and reported_model != requested_model:
+        reported = cost_of(usage, provider, reported_model, config)
+        if reported.usd is not None:
+            return reported
+    return cost_of(usage, provider, requested_model, config)
+
+
+def config_price(provider: str, model: str, config: ProjectConfig | None) -> Price | None:
+    """The ``[prices."provider:model"]`` override from project config, or None.
+
+    Args:
+        provider: Provider name.
+        model: Model id.
+        config: Project config (``prices`` already validated by :func:`promptctl.config.load_config`).
+
+    Returns:
+        A :class:`Price` (USD per million tokens) or None.
+    """
+    if config is None:
+        return None
+    row = getattr(config, "prices", {}).get(f"{provider}:{model}")
+    if not row:
+        return None
+    return Price(
+        input_per_mtok=float(row["input_per_mtok"]),
+        output_per_mtok=float(row["output_per_mtok"]),
+        cached_input_per_mtok=_opt(row.get("cached_input_per_mtok")),
+        cache_write_per_mtok=_opt(row.get("cache_write_per_mtok")),
+        source=f'config [prices."{provider}:{model}"]',
+    )
+
+
+def watsonx_price(model: str) -> tuple[Price, str | None] | None:
+    """A watsonx model's price from ``promptctl/data/watsonx_prices.json``.
+
+    Args:
+        model: watsonx model id, e.g. ``ibm/granite-3-8b-instruct``.
+
+    Returns:
+        ``(Price in USD per million tokens, status note)`` or None when the model is not in the table.
+        The table's unit is USD per 1,000 tokens (one RU); it is converted by x1,000.
+    """
+    row = _watsonx_table()["models"].get(model)
+    if row is None:
+        return None
+    price = Price(
+        input_per_mtok=float(Decimal(str(row["input_per_1k"])) * 1000),
+        output_per_mtok=float(Decimal(str(row["output_per_1k"])) * 1000),
+        source=f"promptctl watsonx table ({row['source']}, retrieved {row['retrieved']})",
+    )
+    return price, row.get("status")
+
+
+@lru_cache(maxsize=1)
+def _watsonx_table() -> dict[str, Any]:
+    return json.loads(WATSONX_TABLE.read_text(encoding="utf-8"))
+
+
+def _genai_cost(usage: Usage, provider_id: str, model: str, hint: str) -> Cost:
+    import genai_prices
+
+    gusage = genai_prices.Usage(
+        input_tokens=usage.input_tokens,
+        cache_read_tokens=usage.cached_input_tokens or None,
+        cache_write_tokens=usage.cache_write_tokens or None,
+        output_tokens=usage.output_tokens,
+    )
+    try:
+        calc = genai_prices.calc_price(gusage, model, provider_id=provider_id)
+    except LookupError:
+        note = f"no price for {provider_id}:{model} in genai-prices {_genai_version()}; {hint}"
+        return Cost(None, "unknown", None, note)
+    token_prices = ", ".join(p for p in str(calc.model_price).split(", ") if "MTok" in p)
+    return Cost(
+        float(calc.total_price),
+        "genai-prices",
+        f"{token_prices} (genai-prices {_genai_version()}, {calc.provider.id} {calc.model.id})",
+    )
+
+
+@lru_cache(maxsize=1)
+def _genai_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("genai-prices")
+    except PackageNotFoundError:  # pragma: no cover
+        return "?"
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None else float(value)

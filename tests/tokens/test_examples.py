@@ -1,0 +1,52 @@
+"""Every example prompt of the repository can be priced offline, without credentials, for every strategy."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROMPTS = ROOT / "prompts"
+NAMES = sorted(p.name for p in PROMPTS.iterdir() if (p / "prompt.yaml").is_file()) if PROMPTS.is_dir() else []
+
+
+def _variables(name: str) -> dict:
+    from promptctl.cli.common import parse_vars
+
+    sample = ROOT / "fixtures" / name / "sample.yaml"
+    return parse_vars(None, sample) if sample.is_file() else {}
+
+
+@pytest.mark.skipif(not NAMES, reason="no example prompts in this checkout")
+@pytest.mark.parametrize("name", NAMES)
+def test_example_prompt_costs_offline(name: str) -> None:
+    from promptctl.adapters import build_request
+    from promptctl.config import load_config
+    from promptctl.registry.registry import Registry
+    from promptctl.run import arun
+    from promptctl.tokens import estimate_cost
+    from promptctl.tokens.estimate import STRATEGIES
+
+    config = load_config(ROOT)
+    registry = Registry(PROMPTS)
+    version = registry.get(name) if registry.index(name).versions else registry.get(
+        f"{name}@{registry.version_numbers(name)[-1]}"
+    )
+    variables = _variables(name)
+    try:
+        prompt = version.prompt(variables)
+    except Exception as exc:  # a prompt whose sample needs more than its fixture gives is not this test's concern
+        pytest.skip(f"{name} does not render from its sample: {exc}")
+    for provider in ("openai", "anthropic", "watsonx"):
+        request = build_request(version, prompt, provider=provider, config=config)
+        for strategy in STRATEGIES:
+            est = estimate_cost(version, request, strategy=strategy, config=config)
+            assert est.input.tokens > 0
+            if provider != "openai":
+                assert est.input.quality == "estimate"
+            if est.usd_expected is not None:
+                assert est.usd_low <= est.usd_expected <= est.usd_high
+    dry = asyncio.run(arun(version, variables, config=config, dry_run=True, estimate=True))
+    assert dry.estimate is not None and dry.to_dict()["cost_estimate"]["estimate"] is True
