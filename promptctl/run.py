@@ -113,6 +113,7 @@ async def arun(
     max_cost: float | None = None,
     samples: int | None = None,
     history: RunStore | None = None,
+    cache: bool = False,
 ) -> Result:
     """Render a version, send it with its strategy, and record the run.
 
@@ -131,6 +132,8 @@ async def arun(
         max_cost: Budget in USD: refuse, before any call, when the high estimate crosses it.
         samples: Self-consistency samples, for the estimate.
         history: Run store to read this prompt's recorded outputs from for the estimate; default ``store``.
+        cache: Answer requests already recorded in ``store`` from it (:class:`~promptctl.providers.cache.CachedProvider`)
+            instead of calling the provider; cached calls cost nothing and are recorded as cached.
 
     Returns:
         The :class:`Result`.
@@ -168,6 +171,10 @@ async def arun(
     if dry_run:
         return result
     client = client or get_provider(request.provider, config)
+    if cache and store is not None:
+        from promptctl.providers.cache import CachedProvider
+
+        client = CachedProvider(client, store)
     run_id = None
     if store is not None:
         run_id = store.start_run(
@@ -180,7 +187,7 @@ async def arun(
 
     def record(call: Call) -> None:
         completion = call.completion
-        cost = _call_cost(call, config) if completion is not None else None
+        cost = None if completion is None else 0.0 if completion.cached else _call_cost(call, config)
         if completion is not None:
             costs.append(cost)
             if budget is not None:
@@ -195,6 +202,7 @@ async def arun(
             request_id=completion.request_id if completion else call.error.request_id if call.error else None,
             error=str(call.error) if call.error else None,
             cost_usd=cost,
+            cached=bool(completion and completion.cached),
         )
 
     start = time.perf_counter()

@@ -25,6 +25,8 @@ class ProviderRequest:
             added from credentials at send time).
         parameters: The sampling and length parameters that were applied.
         warnings: Adapter notes, e.g. a parameter the provider does not take and that was dropped.
+        cache_salt: Extra text in the cache key, so that deliberately repeated requests (the samples of
+            self-consistency, the trials of an A/B case) are cached separately.
     """
 
     provider: str
@@ -33,6 +35,7 @@ class ProviderRequest:
     body: dict[str, Any]
     parameters: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    cache_salt: str = ""
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -40,8 +43,11 @@ class ProviderRequest:
         return list(self.body.get("messages", []))
 
     def fingerprint(self) -> str:
-        """sha256 of the provider name and the canonical JSON body: the response-cache key."""
-        canonical = json.dumps({"provider": self.provider, "body": self.body}, sort_keys=True, ensure_ascii=False)
+        """sha256 of the provider name, the canonical JSON body and the cache salt: the response-cache key."""
+        key: dict[str, Any] = {"provider": self.provider, "body": self.body}
+        if self.cache_salt:
+            key["salt"] = self.cache_salt
+        canonical = json.dumps(key, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:

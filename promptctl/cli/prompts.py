@@ -71,6 +71,9 @@ def run(
         typer.Option("--max-cost", help="Budget in USD: refuse before the call if the high estimate crosses it.",
                      min=0, show_default=False),
     ] = None,
+    cache: Annotated[
+        bool, typer.Option("--cache", help="Reuse a recorded response to the identical request instead of calling.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Render and send a prompt version, print the output, and record the run (--dry-run: request and cost estimate)."""
@@ -89,7 +92,7 @@ def run(
         arun(
             version, parse_vars(var, vars_file), provider=provider, model=model, config=proj.config,
             store=store, dry_run=dry_run, estimate=dry_run, max_cost=max_cost,
-            history=store if store is not None else history_store(proj),
+            history=store if store is not None else history_store(proj), cache=cache,
         )
     )
     warn(result.warnings)

@@ -55,6 +55,7 @@ class Completion:
         request_id: The provider's request id, when sent.
         latency_s: Wall time of the call in seconds, SDK retries included.
         raw: The provider's response as JSON-ready data.
+        cached: True when the completion came from the response cache (no provider call was made).
     """
 
     text: str
@@ -64,6 +65,7 @@ class Completion:
     request_id: str | None = None
     latency_s: float = 0.0
     raw: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False
 
 
 class Provider(abc.ABC):
@@ -93,6 +95,7 @@ class Provider(abc.ABC):
             request_id=completion.request_id,
             latency_s=latency,
             raw=completion.raw,
+            cached=completion.cached,
         )
 
     @abc.abstractmethod

@@ -90,12 +90,17 @@ calls = sa.Table(
     *_token_columns(),
     sa.Column("latency_s", sa.Float, nullable=True),
     sa.Column("request_id", sa.String(200), nullable=True),
+    sa.Column("cached", sa.Boolean, nullable=False, default=False),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("cost_usd", sa.Float, nullable=True),
 )
 
 # Columns added after the first release: (table, column, SQL type) added in place to older stores.
-_ADDED_COLUMNS = (("runs", "cost_estimate", "JSON"), ("calls", "cost_usd", "FLOAT"))
+_ADDED_COLUMNS = (
+    ("runs", "cost_estimate", "JSON"),
+    ("calls", "cost_usd", "FLOAT"),
+    ("calls", "cached", "BOOLEAN NOT NULL DEFAULT 0"),
+)
 
 
 def _add_missing_columns(engine: sa.engine.Engine) -> None:
@@ -177,6 +182,18 @@ class RunStore:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(runs).where(runs.c.id.startswith(run_id)).limit(2)).mappings().all()
         return _row(rows[0]) if len(rows) == 1 else None
+
+    def cached_call(self, fingerprint: str) -> dict[str, Any] | None:
+        """The newest successful call with this request fingerprint (the response cache), or None."""
+        query = (
+            sa.select(calls)
+            .where(calls.c.fingerprint == fingerprint, calls.c.error.is_(None), calls.c.output.is_not(None))
+            .order_by(calls.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return _row(row) if row is not None else None
 
     def calls_of(self, run_id: str) -> list[dict[str, Any]]:
         """The calls of a run, in order."""
