@@ -27,7 +27,7 @@ REGISTRY = promptctl.Registry(HERE.parent.parent / "prompts", lock=HERE / "promp
 def answer(message: str, *, send: bool = False) -> dict[str, object]:
     """Render (and with ``send``, run on the fake provider) the pinned support prompt for one message."""
     version = REGISTRY.get("support-agent@production")
-    variables = {"message": message, "customer_name": "Dana", "plan": "pro"}
+    variables = {"customer_message": message, "customer_name": "Dana", "plan": "pro"}
     if send:
         result = version.run(variables, provider=promptctl.FakeProvider())
         return {"version": version.ref, "sha256": version.sha256, "reply": result.output}

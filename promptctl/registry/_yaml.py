@@ -39,8 +39,11 @@ class SourceInt(int):
         return obj
 
 
-class CoreLoader(yaml.SafeLoader):
-    """A SafeLoader with the YAML 1.2 core schema's implicit tag resolution."""
+_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present (much faster)
+
+
+class CoreLoader(_Base):  # type: ignore[misc,valid-type]
+    """A SafeLoader (libyaml-backed when available) with the YAML 1.2 core schema's implicit tag resolution."""
 
 
 # Drop every implicit resolver inherited from YAML 1.1, then add the core schema's.
@@ -61,11 +64,11 @@ CoreLoader.add_implicit_resolver(
 )
 
 
-def _construct_bool(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
+def _construct_bool(loader: Any, node: yaml.Node) -> bool:
     return loader.construct_scalar(node).lower() == "true"  # type: ignore[arg-type,union-attr]
 
 
-def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> SourceInt:
+def _construct_int(loader: Any, node: yaml.Node) -> SourceInt:
     text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
     if text.startswith("0o"):
         value = int(text[2:], 8)
@@ -76,7 +79,7 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> SourceInt:
     return SourceInt(value, text)
 
 
-def _construct_float(loader: yaml.SafeLoader, node: yaml.Node) -> SourceFloat:
+def _construct_float(loader: Any, node: yaml.Node) -> SourceFloat:
     text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
     lowered = text.lower()
     if lowered.endswith(".inf"):
@@ -136,4 +139,5 @@ def plain(value: Any) -> Any:
 
 def dump(data: Any) -> str:
     """Serialise plain data to YAML with stable key order (insertion order) and LF line endings."""
-    return yaml.safe_dump(plain(data), sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(plain(data), Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
