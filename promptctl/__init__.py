@@ -10,9 +10,9 @@ Example::
 
     registry = promptctl.Registry("prompts")
     version = registry.get("support-agent@production")
-    request = version.render("anthropic", message="My site is down")
+    request = version.render("anthropic", customer_message="My site is down")
     client.messages.create(**request.kwargs)          # your own SDK client
-    result = version.run({"message": "My site is down"})  # or let promptctl call it
+    result = version.run({"customer_message": "My site is down"})  # or let promptctl call it
 """
 
 from __future__ import annotations
