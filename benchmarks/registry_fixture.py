@@ -43,7 +43,11 @@ def generate(root: Path, prompts: int = 1000, versions: int = 20) -> Path:
         The prompts folder.
     """
     folder = root / "prompts"
-    providers = (("openai", "gpt-4.1-mini"), ("anthropic", "claude-sonnet-4-6"), ("watsonx", "ibm/granite-3-8b-instruct"))
+    providers = (
+        ("openai", "gpt-4.1-mini"),
+        ("anthropic", "claude-sonnet-4-6"),
+        ("watsonx", "ibm/granite-3-8b-instruct"),
+    )
     for p in range(prompts):
         name = f"prompt-{p:04d}"
         pdir = folder / name
@@ -53,14 +57,21 @@ def generate(root: Path, prompts: int = 1000, versions: int = 20) -> Path:
         for v in range(1, versions + 1):
             text = TEMPLATE.format(p=p, v=v, provider=provider, model=model, n=2 + v % 4)
             (pdir / f"v{v}.j2").write_text(text, encoding="utf-8")
-            records.append(PublishedVersion(version=v, sha256=content_sha256(text),
-                                            published_at="2026-11-29T12:00:00+00:00", message=f"revision {v}"))
+            records.append(
+                PublishedVersion(
+                    version=v,
+                    sha256=content_sha256(text),
+                    published_at="2026-11-29T12:00:00+00:00",
+                    message=f"revision {v}",
+                )
+            )
         index = PromptIndex(
             description=f"Generated prompt {p}",
             labels={"production": versions},
             versions=records,
-            label_history=[LabelMove(label="production", from_version=None, to_version=versions,
-                                     at="2026-11-29T12:00:00+00:00")],
+            label_history=[
+                LabelMove(label="production", from_version=None, to_version=versions, at="2026-11-29T12:00:00+00:00")
+            ],
         )
         (pdir / "prompt.yaml").write_text(index.to_yaml(), encoding="utf-8")
     return folder

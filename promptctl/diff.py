@@ -170,7 +170,10 @@ def diff_versions(
         reported in ``error_old``/``error_new`` rather than raised.
     """
     result = VersionDiff(
-        old=old.display, new=new.display, variables=dict(variables or {}), variables_source=variables_source,
+        old=old.display,
+        new=new.display,
+        variables=dict(variables or {}),
+        variables_source=variables_source,
         front_matter=front_matter_changes(old, new),
         template=unified(old.body, new.body, f"{old.display} template", f"{new.display} template"),
     )
@@ -191,7 +194,9 @@ def _request_diff(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # extra-variable warnings are not about the diff
                 request = build_request(version, version.prompt(variables), provider=provider, config=config)
-            rendered.append((json.dumps(request.body, indent=2, sort_keys=True, ensure_ascii=False) + "\n", request, None))
+            rendered.append(
+                (json.dumps(request.body, indent=2, sort_keys=True, ensure_ascii=False) + "\n", request, None)
+            )
         except PromptctlError as exc:
             rendered.append(("", None, exc.message))
     (text_a, req_a, err_a), (text_b, req_b, err_b) = rendered
@@ -200,7 +205,9 @@ def _request_diff(
         provider=provider,
         model_old=req_a.model if req_a else None,
         model_new=req_b.model if req_b else None,
-        diff=unified(text_a, text_b, f"{old.display} {provider}", f"{new.display} {provider}") if req_a and req_b else "",
+        diff=unified(text_a, text_b, f"{old.display} {provider}", f"{new.display} {provider}")
+        if req_a and req_b
+        else "",
         error_old=err_a,
         error_new=err_b,
         input_tokens_old=tokens_a,

@@ -17,7 +17,9 @@ def register(app: typer.Typer) -> None:
 
 
 def diff(
-    ref_a: Annotated[str, typer.Argument(metavar="A", help="First reference (or a draft: NAME@N).", show_default=False)],
+    ref_a: Annotated[
+        str, typer.Argument(metavar="A", help="First reference (or a draft: NAME@N).", show_default=False)
+    ],
     ref_b: Annotated[str, typer.Argument(metavar="B", help="Second reference.", show_default=False)],
     var: Annotated[list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE.")] = None,
     vars_file: Annotated[Path | None, typer.Option("--vars", help="JSON or YAML file of variables.")] = None,
@@ -102,5 +104,13 @@ def _print_unified(out: Any, text: str) -> None:
     from rich.text import Text
 
     for line in text.splitlines():
-        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
+        style = (
+            "green"
+            if line.startswith("+")
+            else "red"
+            if line.startswith("-")
+            else "cyan"
+            if line.startswith("@@")
+            else None
+        )
         out.print(Text(line, style=style or ""))

@@ -88,14 +88,16 @@ def history(
     versions = []
     for number in sorted(set(reg.version_numbers(name)) | set(published)):
         record = published.get(number)
-        versions.append({
-            "version": number,
-            "status": "published" if record else "draft",
-            "sha256": record.sha256 if record else None,
-            "published_at": record.published_at if record else None,
-            "message": record.message if record else None,
-            "labels": sorted(k for k, v in index.labels.items() if v == number),
-        })
+        versions.append(
+            {
+                "version": number,
+                "status": "published" if record else "draft",
+                "sha256": record.sha256 if record else None,
+                "published_at": record.published_at if record else None,
+                "message": record.message if record else None,
+                "labels": sorted(k for k, v in index.labels.items() if v == number),
+            }
+        )
     moves = [m.model_dump(by_alias=True) for m in index.label_history]
     if as_json:
         print_json({"name": name, "description": index.description, "versions": versions, "label_moves": moves})
@@ -105,8 +107,12 @@ def history(
     table = Table("version", "status", "published", "sha256", "labels", "message", box=None, title=name)
     for v in versions:
         table.add_row(
-            str(v["version"]), v["status"], v["published_at"] or "-", (v["sha256"] or "")[:12] or "-",
-            ", ".join(v["labels"]) or "-", v["message"] or "",
+            str(v["version"]),
+            v["status"],
+            v["published_at"] or "-",
+            (v["sha256"] or "")[:12] or "-",
+            ", ".join(v["labels"]) or "-",
+            v["message"] or "",
         )
     out = console()
     out.print(table)
@@ -150,7 +156,9 @@ def verify(
 
 
 def lock(
-    refs: Annotated[list[str] | None, typer.Argument(metavar="[REF]...", help="References the application uses.")] = None,
+    refs: Annotated[
+        list[str] | None, typer.Argument(metavar="[REF]...", help="References the application uses.")
+    ] = None,
     check: Annotated[bool, typer.Option("--check", help="Report a stale lock (exit 1) without changing it.")] = False,
     lockfile: Annotated[Path | None, typer.Option("--lock", help="Lockfile path (default: promptctl.lock).")] = None,
 ) -> None:
@@ -168,10 +176,14 @@ def lock(
             raise IntegrityError(problems[0].message, path=problems[0].path, hint="restore the prompt files")
         stale = stale_entries(proj.registry, current)
         for s in stale:
-            sys.stderr.write(f"stale: {s.ref} is locked to version {s.locked_version}, now resolves to {s.current_version}\n")
+            sys.stderr.write(
+                f"stale: {s.ref} is locked to version {s.locked_version}, now resolves to {s.current_version}\n"
+            )
         if stale:
-            raise CheckFailed(f"{len(stale)} stale lock entr{'y' if len(stale) == 1 else 'ies'} in {path}",
-                              hint="update it with: promptctl lock")
+            raise CheckFailed(
+                f"{len(stale)} stale lock entr{'y' if len(stale) == 1 else 'ies'} in {path}",
+                hint="update it with: promptctl lock",
+            )
         sys.stdout.write(f"ok: {path} is current ({len(current.entries)} entries)\n")
         return
     keep = list(refs or [])
@@ -179,7 +191,9 @@ def lock(
         if not path.exists():
             from promptctl.errors import InputError
 
-            raise InputError("no references given and no lockfile to refresh", hint="promptctl lock support-agent@production")
+            raise InputError(
+                "no references given and no lockfile to refresh", hint="promptctl lock support-agent@production"
+            )
         keep = sorted(Lockfile.read(path).entries)
     new_lock = proj.registry.lock_references(keep, path)
     if path.exists() and refs:

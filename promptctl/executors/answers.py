@@ -155,10 +155,12 @@ def extract_answer(
         matches = list(re.finditer(rf"<{tag}>(.*?)</{tag}>", text, re.DOTALL | re.IGNORECASE))
         if matches:
             last = matches[-1]
-            reasoning = (text[: last.start()] + text[last.end():]).strip()
+            reasoning = (text[: last.start()] + text[last.end() :]).strip()
             return Extraction(_from_span(last.group(1)), last.group(1).strip(), reasoning, "tag")
     for marker in markers:
-        pattern = re.compile(rf"^[ \t*#>_-]*{re.escape(marker)}[ \t*_]*[:：][ \t]*(?P<span>.*)$", re.IGNORECASE | re.MULTILINE)
+        pattern = re.compile(
+            rf"^[ \t*#>_-]*{re.escape(marker)}[ \t*_]*[:：][ \t]*(?P<span>.*)$", re.IGNORECASE | re.MULTILINE
+        )
         matches = [m for m in pattern.finditer(text) if m.group("span").strip()]
         if matches:
             last = matches[-1]
@@ -174,3 +176,90 @@ def extract_answer(
             value = _canonical_number(last["sign"], last["num"], last["pct"])
             return Extraction(value, last.group(0).strip(), text[: last.start()].strip(), "last_number")
     return Extraction(None, None, text.strip(), "none")
+
+
+ANSWER_OPTION_KEYS = (
+    "answer_tag",
+    "answer_marker",
+    "answer_markers",
+    "answer_regex",
+    "answer_pattern",
+    "answer_fallback",
+)
+"""Strategy options that say where the final answer is (shared by ``cot`` and ``consistency``)."""
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """Where a prompt's final answer is, from its strategy options.
+
+    Options (front matter ``strategy:``), all optional:
+
+    - ``answer_tag``: tag name holding the answer (default ``answer``: ``<answer>...</answer>``);
+      ``false`` or ``null`` skips tags.
+    - ``answer_marker``: one marker line prefix, e.g. ``"Final answer:"`` (the colon is optional);
+      ``answer_markers``: a list of them, tried in order. Given markers replace the defaults
+      (``Final answer``, ``Answer``).
+    - ``answer_regex`` (alias ``answer_pattern``): a regular expression; its first group (else the
+      whole match) of the last match is the answer. Tried before tags and markers.
+    - ``answer_fallback``: ``none`` (default) or ``last_number`` (GSM8K-style: the last number in the
+      text when nothing else matches).
+
+    Attributes:
+        tag: Answer tag name, or None.
+        markers: Marker words, without the trailing colon.
+        regex: Regular expression, or None.
+        fallback: ``none`` or ``last_number``.
+    """
+
+    tag: str | None = "answer"
+    markers: tuple[str, ...] = DEFAULT_MARKERS
+    regex: str | None = None
+    fallback: Literal["none", "last_number"] = "none"
+
+    @classmethod
+    def from_options(cls, options: dict[str, object], *, where: str = "strategy") -> AnswerOptions:
+        """Read the ``answer_*`` options of a strategy mapping.
+
+        Raises:
+            InputError: An invalid regular expression, marker list or fallback.
+        """
+        from promptctl.errors import InputError
+
+        tag: str | None = "answer"
+        if "answer_tag" in options:
+            raw_tag = options["answer_tag"]
+            tag = str(raw_tag).strip("<>/ ") if raw_tag not in (None, False, "") else None
+        markers: tuple[str, ...] = DEFAULT_MARKERS
+        raw_markers = options.get("answer_markers", options.get("answer_marker"))
+        if raw_markers is not None:
+            items = [raw_markers] if isinstance(raw_markers, str) else raw_markers
+            if not isinstance(items, list | tuple) or not all(isinstance(m, str) and m.strip(" :") for m in items):
+                raise InputError(f"{where}: answer_marker(s) must be a string or a list of strings")
+            markers = tuple(m.strip().rstrip(":：").strip() for m in items)
+        regex = options.get("answer_regex", options.get("answer_pattern"))
+        if regex is not None:
+            try:
+                re.compile(str(regex))
+            except re.error as exc:
+                raise InputError(f"{where}: answer_regex {regex!r} is not a valid regular expression: {exc}") from None
+        fallback = options.get("answer_fallback", "none")
+        if fallback not in ("none", "last_number"):
+            raise InputError(f"{where}: answer_fallback must be 'none' or 'last_number', not {fallback!r}")
+        return cls(tag=tag, markers=markers, regex=str(regex) if regex is not None else None, fallback=fallback)  # type: ignore[arg-type]
+
+    def extract(self, text: str) -> Extraction:
+        """:func:`extract_answer` with these options."""
+        return extract_answer(text, regex=self.regex, tag=self.tag, markers=self.markers, fallback=self.fallback)
+
+    def describe(self) -> str:
+        """What extraction looks for, in words (for "no answer found" notes)."""
+        parts = []
+        if self.regex:
+            parts.append(f"regex {self.regex!r}")
+        if self.tag:
+            parts.append(f"<{self.tag}> tag")
+        parts.append("marker " + " / ".join(f"'{m}:'" for m in self.markers))
+        if self.fallback == "last_number":
+            parts.append("the last number")
+        return ", ".join(parts)

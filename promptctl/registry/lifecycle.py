@@ -87,7 +87,9 @@ def init_project(root: Path) -> list[Path]:
     return created
 
 
-def new_prompt(registry: Registry, name: str, *, source: str | None = None, description: str | None = None) -> list[Path]:
+def new_prompt(
+    registry: Registry, name: str, *, source: str | None = None, description: str | None = None
+) -> list[Path]:
     """Create the next draft of prompt ``name``, from a scaffold or from the version ``source`` resolves to.
 
     Args:
@@ -107,7 +109,9 @@ def new_prompt(registry: Registry, name: str, *, source: str | None = None, desc
         raise InputError(f"invalid prompt name {name!r}", hint="use lower-case letters, digits, '_', '.', '-'")
     folder = registry.folder(name)
     if folder.exists() and source is None:
-        raise InputError(f"prompt '{name}' already exists", hint=f"start its next draft with: promptctl new {name} --from {name}")
+        raise InputError(
+            f"prompt '{name}' already exists", hint=f"start its next draft with: promptctl new {name} --from {name}"
+        )
     text = registry.get(source).text if source else SCAFFOLD.format(name=name, description=description or name)
     created: list[Path] = []
     folder.mkdir(parents=True, exist_ok=True)
@@ -167,20 +171,31 @@ def verify(registry: Registry, lock: Lockfile | None = None) -> list[Problem]:
             if record.version not in files:
                 moved = [n for n, h in hashes.items() if h == record.sha256 and n not in published]
                 if moved:
-                    problems.append(Problem("renumbered", ref, str(path),
-                                            f"{path}: published {ref} was renamed to v{moved[0]}.j2"))
+                    problems.append(
+                        Problem("renumbered", ref, str(path), f"{path}: published {ref} was renamed to v{moved[0]}.j2")
+                    )
                 else:
                     problems.append(Problem("missing", ref, str(path), f"{path}: published {ref} is missing"))
             elif hashes[record.version] != record.sha256:
-                problems.append(Problem(
-                    "modified", ref, str(path),
-                    f"{path}: published {ref} was modified (sha256 {hashes[record.version][:12]}, "
-                    f"recorded {record.sha256[:12]})",
-                ))
+                problems.append(
+                    Problem(
+                        "modified",
+                        ref,
+                        str(path),
+                        f"{path}: published {ref} was modified (sha256 {hashes[record.version][:12]}, "
+                        f"recorded {record.sha256[:12]})",
+                    )
+                )
         for label, number in sorted(index.labels.items()):
             if number not in published:
-                problems.append(Problem("label", f"{name}@{label}", str(folder / INDEX_FILE),
-                                        f"{folder / INDEX_FILE}: label '{label}' points at unpublished version {number}"))
+                problems.append(
+                    Problem(
+                        "label",
+                        f"{name}@{label}",
+                        str(folder / INDEX_FILE),
+                        f"{folder / INDEX_FILE}: label '{label}' points at unpublished version {number}",
+                    )
+                )
     if lock is not None:
         problems.extend(check_lock_integrity(registry, lock))
     return problems
@@ -192,15 +207,23 @@ def check_lock_integrity(registry: Registry, lock: Lockfile) -> list[Problem]:
     for key, entry in sorted(lock.entries.items()):
         path = registry.folder(entry.name) / f"v{entry.version}.j2"
         if not path.exists():
-            problems.append(Problem("lock-missing", key, str(path), f"{path}: locked {key} -> {entry.name}@{entry.version} is missing"))
+            problems.append(
+                Problem(
+                    "lock-missing", key, str(path), f"{path}: locked {key} -> {entry.name}@{entry.version} is missing"
+                )
+            )
             continue
         actual = content_sha256(path.read_bytes())
         record = read_index(registry.folder(entry.name)).published(entry.version)
         if actual != entry.sha256 or record is None or record.sha256 != entry.sha256:
-            problems.append(Problem(
-                "lock-mismatch", key, str(path),
-                f"{path}: {key} is locked to sha256 {entry.sha256[:12]}, the registry has {actual[:12]}",
-            ))
+            problems.append(
+                Problem(
+                    "lock-mismatch",
+                    key,
+                    str(path),
+                    f"{path}: {key} is locked to sha256 {entry.sha256[:12]}, the registry has {actual[:12]}",
+                )
+            )
     return problems
 
 

@@ -46,7 +46,7 @@ class Section:
 
     @property
     def title(self) -> str:
-        """Human title for markdown headings: ``output_format`` -> ``Output Format``, ``json_schema`` -> ``JSON Schema``."""
+        """Markdown heading title: ``output_format`` -> ``Output Format``, ``json_schema`` -> ``JSON Schema``."""
         return " ".join(_ACRONYMS.get(word, word.capitalize()) for word in self.name.split("_"))
 
 

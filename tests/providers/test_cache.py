@@ -41,4 +41,6 @@ def test_salt_separates_deliberate_repeats(tmp_path: Path) -> None:
     from dataclasses import replace
 
     assert request.fingerprint() != replace(request, cache_salt="sample:1").fingerprint()
-    assert replace(request, cache_salt="sample:1").fingerprint() == replace(request, cache_salt="sample:1").fingerprint()
+    assert (
+        replace(request, cache_salt="sample:1").fingerprint() == replace(request, cache_salt="sample:1").fingerprint()
+    )
