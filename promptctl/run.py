@@ -132,8 +132,9 @@ async def arun(
         max_cost: Budget in USD: refuse, before any call, when the high estimate crosses it.
         samples: Self-consistency samples, for the estimate.
         history: Run store to read this prompt's recorded outputs from for the estimate; default ``store``.
-        cache: Answer requests already recorded in ``store`` from it (:class:`~promptctl.providers.cache.CachedProvider`)
-            instead of calling the provider; cached calls cost nothing and are recorded as cached.
+        cache: Answer requests already recorded in ``store`` from it
+            (:class:`~promptctl.providers.cache.CachedProvider`) instead of calling the provider; cached
+            calls cost nothing and are recorded as cached.
 
     Returns:
         The :class:`Result`.
