@@ -18,7 +18,7 @@ from typing import Any
 
 from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Completion, Provider, Usage, prefill_of
+from promptctl.providers.base import Completion, Provider, Usage, prefill_of, sdk_client_options
 from promptctl.providers.sdk import require
 
 
@@ -57,11 +57,7 @@ class AnthropicProvider(Provider):
             base_url = self.settings.get("base_url") or os.environ.get("ANTHROPIC_BASE_URL")
             if base_url:
                 kwargs["base_url"] = base_url
-            if "timeout" in self.settings:
-                kwargs["timeout"] = float(self.settings["timeout"])
-            if "max_retries" in self.settings:
-                kwargs["max_retries"] = int(self.settings["max_retries"])
-            self._client = anthropic.AsyncAnthropic(**kwargs)
+            self._client = anthropic.AsyncAnthropic(**kwargs, **sdk_client_options(self.settings))
         return self._client
 
     async def _complete(self, request: ProviderRequest) -> Completion:

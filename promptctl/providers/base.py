@@ -120,3 +120,13 @@ def prefill_of(request: ProviderRequest) -> str:
     if messages and messages[-1].get("role") == "assistant" and isinstance(messages[-1].get("content"), str):
         return str(messages[-1]["content"])
     return ""
+
+
+def sdk_client_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """The SDK client's own ``timeout`` (seconds) and ``max_retries``, when the project config sets them."""
+    options: dict[str, Any] = {}
+    if "timeout" in settings:
+        options["timeout"] = float(settings["timeout"])
+    if "max_retries" in settings:
+        options["max_retries"] = int(settings["max_retries"])
+    return options

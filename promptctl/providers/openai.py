@@ -17,7 +17,7 @@ from typing import Any
 
 from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Completion, Provider, Usage
+from promptctl.providers.base import Completion, Provider, Usage, sdk_client_options
 from promptctl.providers.sdk import require
 
 _OPENAI_HOST = "api.openai.com"
@@ -56,12 +56,7 @@ class OpenAIProvider(Provider):
         if self._client is None:
             openai = require("openai", "openai")
             key, base_url = self._credentials()
-            kwargs: dict[str, Any] = {"api_key": key, "base_url": base_url}
-            if "timeout" in self.settings:
-                kwargs["timeout"] = float(self.settings["timeout"])
-            if "max_retries" in self.settings:
-                kwargs["max_retries"] = int(self.settings["max_retries"])
-            self._client = openai.AsyncOpenAI(**kwargs)
+            self._client = openai.AsyncOpenAI(api_key=key, base_url=base_url, **sdk_client_options(self.settings))
         return self._client
 
     async def _complete(self, request: ProviderRequest) -> Completion:
