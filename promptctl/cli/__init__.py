@@ -20,6 +20,7 @@ from promptctl.cli import diff as _diff
 from promptctl.cli import log as _log
 from promptctl.cli import prompts as _prompts
 from promptctl.cli import registry as _registry
+from promptctl.cli import snapshot as _snapshot
 
 app = typer.Typer(
     name="promptctl",
@@ -35,6 +36,7 @@ _log.register(app)
 _cost.register(app)
 _registry.register(app)
 _diff.register(app)
+_snapshot.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

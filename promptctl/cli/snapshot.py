@@ -1,0 +1,206 @@
+"""The ``snapshot`` command group: record, check and update golden files.
+
+Exit codes: 0 all items pass; 1 a request changed, a check failed, a snapshot needs re-recording or a
+published version's bytes changed; 2 invalid input (suite, reference, option); 3 provider or
+credentials error (record, ``--rerecord``, ``--live``); 4 record/update refused on a modified
+published version.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from promptctl.cli.common import print_json
+
+snapshot_app = typer.Typer(
+    name="snapshot",
+    help="Golden-file snapshots of rendered requests and checked outputs (prompts/<name>/snapshots.yaml).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+RefsArg = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="REF", help="Prompts to work on (NAME or NAME@VERSION/label); default every suite.",
+                   show_default=False),
+]
+CaseOpt = Annotated[list[str] | None, typer.Option("--case", "-c", help="Only this case id (repeatable).",
+                                                   show_default=False)]
+ProviderOpt = Annotated[
+    str | None,
+    typer.Option("--provider", "-p", help="Provider that produces the output (default: the case's record_with, "
+                 "else the prompt's own).", show_default=False),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``snapshot`` command group to the app."""
+    app.add_typer(snapshot_app, name="snapshot")
+
+
+def _project() -> Any:
+    from promptctl.cli.common import project
+    from promptctl.evaluation.snapshots import SnapshotProject
+
+    proj = project()
+    return proj, SnapshotProject(proj.config)
+
+
+def _print(text: str, *, stderr: bool = False) -> None:
+    """Print report text; on a terminal, diff lines and FAIL/ok marks are coloured."""
+    stream = sys.stderr if stderr else sys.stdout
+    if not stream.isatty():
+        stream.write(text)
+        stream.flush()
+        return
+    from rich.text import Text
+
+    from promptctl.cli.common import console
+
+    out = console(stderr=stderr)
+    for line in text.splitlines():
+        style = ""
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        elif line.startswith(("FAIL", "=== ")):
+            style = "bold red"
+        elif line.startswith("ok"):
+            style = "green"
+        out.print(Text(line, style=style))
+
+
+@snapshot_app.command("record")
+def record_cmd(
+    refs: RefsArg = None,
+    case: CaseOpt = None,
+    provider: ProviderOpt = None,
+) -> None:
+    """Render each case for its providers, call the model once per case, write snapshots/<name>/<case>.yaml.
+
+    Real providers go through the response cache in the run store, so a request already answered is not
+    sent again; the fake provider answers with the case's record_with.reply.
+    """
+    from promptctl.errors import CheckFailed
+    from promptctl.evaluation.snapshots import record
+    from promptctl.evaluation.snapshots.report import changes_text
+
+    proj, snap = _project()
+    store = proj.store()
+    try:
+        changes = record(snap, refs or (), case or (), provider=provider, store=store)
+    finally:
+        store.close()
+    _print(changes_text(changes, root=snap.root, verb="recorded"))
+    failing = [c for c in changes if c.failing]
+    if failing:
+        raise CheckFailed(
+            f"recorded {len(changes)} case(s); {len(failing)} fail their checks: "
+            + ", ".join(f"{c.prompt}::{c.case}" for c in failing),
+            hint="fix the prompt or the checks in the suite, then record again",
+        )
+
+
+@snapshot_app.command("check")
+def check_cmd(
+    refs: RefsArg = None,
+    case: CaseOpt = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.", show_default=False)] = None,
+    live: Annotated[bool, typer.Option("--live", help="Re-run the model instead of replaying the recorded output "
+                                       "(needs credentials).")] = False,
+    trials: Annotated[int | None, typer.Option("--trials", "-k", help="Live trials per case (K, default 1).",
+                                               min=1, show_default=False)] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Fraction of live trials that must pass "
+                                                    "(default 1.0; 1/K is pass@k).", show_default=False)] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option("--provider", "-p", help="Provider for --live trials (default: the one that recorded the output).",
+                     show_default=False),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failing items and the summary.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Compare every case's re-rendered requests and replayed checks with its golden file. Exit 1 on a difference.
+
+    No network and no credentials (unless --live).
+    """
+    from promptctl.errors import CheckFailed, InputError
+    from promptctl.evaluation.snapshots import LiveOptions, check
+    from promptctl.evaluation.snapshots.report import check_text, junit_xml, report_dict, summary_line
+
+    if not live and (trials is not None or threshold is not None or provider is not None):
+        raise InputError("--trials, --threshold and --provider only apply with --live",
+                         hint="promptctl snapshot check --live --trials 5 --threshold 0.8")
+    proj, snap = _project()
+    options = LiveOptions(trials or 1, 1.0 if threshold is None else threshold, provider) if live else None
+    store = proj.store() if live else None
+    try:
+        report = check(snap, refs or (), case or (), live=options, store=store)
+    finally:
+        if store is not None:
+            store.close()
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_text(junit_xml(report, root=snap.root), encoding="utf-8", newline="\n")
+    if as_json:
+        print_json(report_dict(report, root=snap.root))
+    else:
+        _print(check_text(report, root=snap.root, quiet=quiet))
+        sys.stdout.write(summary_line(report) + "\n")
+    if not report.cases:
+        sys.stderr.write("warning: no snapshot suites found (add prompts/<name>/snapshots.yaml)\n")
+    if not report.passed:
+        ids = sorted({f"{c.prompt.split('@')[0]}" for c, _ in report.failed})
+        raise CheckFailed(
+            f"{len(report.failed)} snapshot item(s) failing",
+            hint="review the diffs above; if the change is intended: promptctl snapshot update "
+            + " ".join(ids) + " (add --rerecord to call the model again)",
+        )
+
+
+@snapshot_app.command("update")
+def update_cmd(
+    refs: RefsArg = None,
+    case: CaseOpt = None,
+    rerecord: Annotated[bool, typer.Option("--rerecord", help="Call the model again (through the response cache) "
+                                           "instead of keeping the recorded output.")] = False,
+    provider: ProviderOpt = None,
+) -> None:
+    """Rewrite golden files (the cases named, or all): re-render requests, re-run checks, keep outputs.
+
+    Prints what changed. With no --case, golden files of removed cases are deleted.
+    """
+    from promptctl.errors import CheckFailed, InputError
+    from promptctl.evaluation.snapshots import update
+    from promptctl.evaluation.snapshots.report import changes_text
+
+    if provider is not None and not rerecord:
+        raise InputError("--provider only applies with --rerecord",
+                         hint="promptctl snapshot update --rerecord -p openai")
+    proj, snap = _project()
+    store = proj.store() if rerecord else None
+    try:
+        changes, removed = update(snap, refs or (), case or (), rerecord=rerecord, provider=provider, store=store)
+    finally:
+        if store is not None:
+            store.close()
+    _print(changes_text(changes, removed, root=snap.root))
+    written = sum(1 for c in changes if c.written)
+    sys.stdout.write(f"snapshot update: {written} golden file(s) rewritten, {len(changes) - written} unchanged"
+                     + (f", {len(removed)} removed" if removed else "") + "\n")
+    failing = [c for c in changes if c.failing]
+    if failing:
+        raise CheckFailed(
+            f"{len(failing)} updated case(s) fail their checks: " + ", ".join(f"{c.prompt}::{c.case}" for c in failing),
+            hint="the golden files record the failures; fix the prompt or the checks",
+        )
