@@ -19,7 +19,8 @@ error's :attr:`~PromptctlError.exit_code`; ``PROMPTCTL_DEBUG=1`` shows the trace
     │   └── BudgetExceeded              the high cost estimate crosses --max-cost
     ├── CheckFailed                     exit 1: a check the user asked for failed
     ├── ProviderError                   exit 3: the provider call failed
-    │   └── CredentialsError            exit 3: credentials or endpoint missing
+    │   ├── CredentialsError            exit 3: credentials or endpoint missing
+    │   └── StructuredOutputError       exit 3: no schema-valid answer within the retries
     └── IntegrityError                  exit 4: a published version or lock does not match
 """
 
@@ -164,6 +165,38 @@ class CredentialsError(ProviderError):
 
     def __init__(self, message: str, *, provider: str, hint: str | None = None) -> None:
         super().__init__(message, provider=provider, retryable=False, hint=hint)
+
+
+class StructuredOutputError(ProviderError):
+    """Structured output: no attempt produced a schema-valid answer within the retries (exit 3).
+
+    A :class:`ProviderError`: the provider answered, but never with usable output, so callers that
+    handle provider failures handle this too, and trying again (or another model) may succeed.
+    Every attempt is also recorded in the run store.
+
+    Attributes:
+        attempts: How many attempts were made (1 + retries).
+        last_output: The raw text of the last answer (a tool call's JSON arguments for instructor).
+        errors: Every attempt's parse or validation error, in order.
+        outputs: Every attempt's raw text, in order.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        attempts: int,
+        last_output: str | None,
+        errors: list[str],
+        outputs: list[str] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, retryable=True, hint=hint)
+        self.attempts = attempts
+        self.last_output = last_output
+        self.errors = list(errors)
+        self.outputs = list(outputs or [])
 
 
 class IntegrityError(PromptctlError):

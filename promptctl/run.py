@@ -1,6 +1,11 @@
-"""Running a prompt version end to end: render, adapt, execute, record.
+"""Running a prompt version end to end: render, apply the strategy, adapt, execute, record.
 
-:func:`arun` is what ``promptctl run`` and ``PromptVersion.run`` call.
+:func:`arun` is what ``promptctl run`` and ``PromptVersion.run`` call. The strategy comes from the
+front matter's ``strategy:`` or the ``strategy`` argument (:func:`promptctl.executors.strategy.resolve_plan`);
+chains (``strategy: {name: chain}``) run through :mod:`promptctl.run_chain`. Every call any executor
+makes goes through one :class:`~promptctl.executors.base.CallContext`, which checks ``--max-cost``
+before the call (:class:`~promptctl.tokens.budget.Budget`, with the call's high estimate from
+:func:`~promptctl.tokens.estimate.estimate_request`) and records it in the run store, linked to the run.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from promptctl.adapters import build_request
 from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import PromptctlError
-from promptctl.executors.base import Call, direct
+from promptctl.executors.base import Call, CallContext, ExecutorResult
+from promptctl.executors.pipeline import Prepared, execute, prepare, project_root
+from promptctl.executors.strategy import STRATEGIES, resolve_plan
 from promptctl.providers import get_provider
 from promptctl.providers.base import Provider, Usage
 
@@ -22,9 +28,11 @@ if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion
     from promptctl.store.runs import RunStore
+    from promptctl.tokens.budget import Budget
     from promptctl.tokens.estimate import CostEstimate
 
-IMPLEMENTED_STRATEGIES = ("direct",)
+IMPLEMENTED_STRATEGIES = STRATEGIES
+__all__ = ["Prepared", "Recorder", "Result", "arun", "execute", "prepare", "project_root", "render_request", "run"]
 
 
 @dataclass
@@ -33,17 +41,26 @@ class Result:
 
     Attributes:
         version: The prompt version that ran.
-        request: The provider request of the first call.
+        request: The provider request of the main call (after few-shot and chain-of-thought transforms).
         output: The final text (empty for a dry run).
         usage: Tokens summed over every call.
         latency_s: Wall time of the whole run (seconds).
         run_id: Id in the run store, or None when not recorded (dry run, no store).
         strategy: Executor used.
-        calls: Trace of every provider call.
+        calls: Trace of every provider call made now.
         dry_run: True when nothing was sent.
-        warnings: Rendering and adapter notes.
+        warnings: Rendering, adapter and strategy notes.
         cost_usd: What the calls cost (USD) from their reported usage, or None when a model has no price.
         estimate: The cost estimate made before the call (dry runs and ``max_cost``), or None.
+        answer: The normalised final answer (cot, consistency, a chain's last step), or None.
+        reasoning: The reasoning before the answer, or None.
+        parsed: The validated structured output (JSON-ready), or None.
+        votes: Self-consistency votes (answer -> samples), or None.
+        confidence: Self-consistency agreement ratio (0-1), or None.
+        samples_drawn: Self-consistency samples drawn, or None.
+        steps: Chain step records, or None.
+        details: Strategy facts (few-shot selection and order, stop rule, attempts ...).
+        estimates: A chain's per-step cost estimates (dry runs and ``max_cost``).
     """
 
     version: PromptVersion
@@ -58,6 +75,15 @@ class Result:
     warnings: tuple[str, ...] = ()
     cost_usd: float | None = None
     estimate: CostEstimate | None = None
+    answer: str | None = None
+    reasoning: str | None = None
+    parsed: Any = None
+    votes: dict[str, int] | None = None
+    confidence: float | None = None
+    samples_drawn: int | None = None
+    steps: list[dict[str, Any]] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    estimates: list[CostEstimate] = field(default_factory=list)
 
     @property
     def provider(self) -> str:
@@ -70,12 +96,15 @@ class Result:
         return self.request.model
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` shape of a result.
+        """The ``--json`` shape of a result (the stored record's keys; see :func:`promptctl.store.runs.record_dict`).
 
-        Keys: prompt {name, version, sha256, draft}, provider, model, output, usage, latency_s (seconds),
-        run_id, strategy, parameters, request (the wire body), dry_run, cost_usd (USD or null),
-        cost_estimate (see :meth:`~promptctl.tokens.estimate.CostEstimate.to_dict`, or null).
+        Keys: run_id, prompt {name, version, sha256, draft}, provider, model, strategy, parameters,
+        request (the wire body), output, usage, latency_s (seconds), dry_run, cost_usd (USD or null),
+        cost_estimate, answer, reasoning, parsed, votes, confidence, samples_drawn, steps, details.
         """
+        estimate = self.estimate.to_dict() if self.estimate is not None else None
+        if estimate is None and self.estimates:
+            estimate = chain_estimate_dict(self.estimates)
         return {
             "run_id": self.run_id,
             "prompt": prompt_info(self.version),
@@ -89,8 +118,26 @@ class Result:
             "latency_s": round(self.latency_s, 6),
             "dry_run": self.dry_run,
             "cost_usd": self.cost_usd,
-            "cost_estimate": self.estimate.to_dict() if self.estimate is not None else None,
+            "cost_estimate": estimate,
+            "answer": self.answer,
+            "reasoning": self.reasoning,
+            "parsed": self.parsed,
+            "votes": self.votes,
+            "confidence": self.confidence,
+            "samples_drawn": self.samples_drawn,
+            "steps": self.steps,
+            "details": self.details or None,
         }
+
+    def absorb(self, executed: ExecutorResult) -> None:
+        """Copy an executor's outcome (output, calls, answer, votes ...) into this result."""
+        self.output = executed.output
+        self.calls = executed.calls
+        self.usage = executed.usage
+        for name in ("answer", "reasoning", "parsed", "votes", "confidence", "samples_drawn", "steps"):
+            setattr(self, name, getattr(executed, name))
+        self.details.update(executed.details)
+        self.warnings = (*self.warnings, *executed.warnings)
 
 
 def prompt_info(version: PromptVersion) -> dict[str, Any]:
@@ -98,6 +145,97 @@ def prompt_info(version: PromptVersion) -> dict[str, Any]:
     return {"name": version.name, "version": version.number, "sha256": version.sha256, "draft": version.is_draft}
 
 
+def chain_estimate_dict(estimates: list[CostEstimate]) -> dict[str, Any]:
+    """A chain's estimate: the sum over its steps (USD null when a step has no price) plus each step's."""
+    def total(key: str) -> float | None:
+        values = [getattr(e, key) for e in estimates]
+        return None if any(v is None for v in values) else float(sum(values))
+
+    return {"estimate": True, "cost_usd": {"low": total("usd_low"), "expected": total("usd_expected"),
+                                           "high": total("usd_high")},
+            "steps": [e.to_dict() for e in estimates]}
+
+
+def is_chain(version: PromptVersion) -> bool:
+    """True when the version's front matter declares ``strategy: {name: chain}``."""
+    return version.front_matter.strategy.name == "chain"
+
+
+# -- recording and the budget ------------------------------------------------------------------------
+class Recorder:
+    """Records each call in the run store and checks ``--max-cost`` before each call.
+
+    Args:
+        store: Run store, or None.
+        run_id: The run's id, or None.
+        config: Project config (prices).
+        budget: The spending limit, or None.
+        what: The work named in budget messages.
+    """
+
+    def __init__(self, store: RunStore | None, run_id: str | None, config: ProjectConfig | None,
+                 budget: Budget | None, what: str) -> None:
+        self.store, self.run_id, self.config, self.budget, self.what = store, run_id, config, budget, what
+        self.costs: list[float | None] = []
+        self.step_costs: dict[int, list[float | None]] = {}
+
+    def before_call(self, request: ProviderRequest, reserved: float) -> float | None:
+        """Refuse the call if its high estimate plus calls in flight would cross the budget; return the estimate."""
+        if self.budget is None:
+            return None
+        from promptctl.tokens.estimate import estimate_request
+
+        high = estimate_request(request, config=self.config).high_usd
+        self.budget.check(None if high is None else high + reserved,
+                          what=f"the next call of {self.what} on {request.provider}:{request.model}")
+        return high
+
+    def record(self, call: Call) -> None:
+        """Cost the call, charge the budget, and store it (``on_call``)."""
+        completion = call.completion
+        cost = None if completion is None else 0.0 if completion.cached else _call_cost(call, self.config)
+        if completion is not None:
+            self.costs.append(cost)
+            if call.step is not None:
+                self.step_costs.setdefault(call.step, []).append(cost)
+            if self.budget is not None:
+                self.budget.charge(cost)
+        if self.store is None or self.run_id is None:
+            return
+        self.store.add_call(
+            self.run_id, provider=call.request.provider, model=call.request.model,
+            fingerprint=call.request.fingerprint(), request=call.request.body,
+            output=completion.text if completion else None, usage=completion.usage if completion else None,
+            latency_s=completion.latency_s if completion else None,
+            request_id=completion.request_id if completion else call.error.request_id if call.error else None,
+            error=str(call.error) if call.error else None, cost_usd=cost, cached=bool(completion and completion.cached),
+            tag=call.tag, step=call.step,
+        )
+
+    def context(self, client: Provider) -> CallContext:
+        """A call context over ``client`` with this recorder's hooks."""
+        return CallContext(client, on_call=self.record, before_call=self.before_call if self.budget else None)
+
+
+def open_client(name: str, provider: str | Provider | None, config: ProjectConfig | None,
+                store: RunStore | None, cache: bool) -> Provider:
+    """The client for provider ``name``: the given instance, else a new one; wrapped by the response cache."""
+    client = provider if isinstance(provider, Provider) else get_provider(name, config)
+    if cache and store is not None:
+        from promptctl.providers.cache import CachedProvider
+
+        client = CachedProvider(client, store)
+    return client
+
+
+def stored_fields(result: ExecutorResult | Result) -> dict[str, Any]:
+    """The strategy columns of a run row."""
+    return {"answer": result.answer, "reasoning": result.reasoning, "parsed": result.parsed, "votes": result.votes,
+            "confidence": result.confidence, "samples_drawn": result.samples_drawn, "steps": result.steps,
+            "details": _jsonable(result.details) if result.details else None}
+
+
+# -- arun ----------------------------------------------------------------------------------------------
 async def arun(
     version: PromptVersion,
     variables: Mapping[str, Any] | None = None,
@@ -114,8 +252,9 @@ async def arun(
     samples: int | None = None,
     history: RunStore | None = None,
     cache: bool = False,
+    resume: str | None = None,
 ) -> Result:
-    """Render a version, send it with its strategy, and record the run.
+    """Render a version, run it with its strategy, and record the run.
 
     Args:
         version: The prompt version (already integrity-checked by the registry).
@@ -123,111 +262,128 @@ async def arun(
         provider: Provider name, or a :class:`Provider` instance (e.g. a ``FakeProvider`` in tests).
         model: Model id override.
         parameters: Parameter overrides (``temperature``, ``max_tokens`` in tokens, ...).
-        strategy: Executor override; default the front matter's ``strategy``.
+        strategy: ``direct``, ``cot``, ``fewshot``, ``consistency`` or ``structured``; default the front
+            matter's (see :mod:`promptctl.executors.strategy`).
         config: Project config (provider/model precedence and client settings).
         store: Run store to record in; None records nothing.
-        dry_run: Do everything except the provider call.
-        estimate: Estimate the cost before the call (:func:`promptctl.tokens.estimate.estimate_cost`); implied
+        dry_run: Do everything except the provider calls.
+        estimate: Estimate the cost before the calls (:func:`promptctl.tokens.estimate.estimate_cost`); implied
             by ``max_cost``. The estimate is stored with the run.
-        max_cost: Budget in USD: refuse, before any call, when the high estimate crosses it.
-        samples: Self-consistency samples, for the estimate.
+        max_cost: Budget in USD: refuse, before any call, when the run's high estimate crosses it, and
+            before each call when that call's high estimate would take the spending past it.
+        samples: Self-consistency samples.
         history: Run store to read this prompt's recorded outputs from for the estimate; default ``store``.
         cache: Answer requests already recorded in ``store`` from it
-            (:class:`~promptctl.providers.cache.CachedProvider`) instead of calling the provider; cached
-            calls cost nothing and are recorded as cached.
+            (:class:`~promptctl.providers.cache.CachedProvider`).
+        resume: A chain only: the id of a failed run of this chain to finish (see :mod:`promptctl.run_chain`).
 
     Returns:
         The :class:`Result`.
 
     Raises:
         PromptctlError: Any rendering, adapter, credentials or provider error. A failed call is still
-            recorded in the store, with status ``error``.
-        BudgetExceeded: The high estimate crosses ``max_cost``, or the model has no price (nothing sent).
+            recorded in the store, with status ``error``; an error raised once calls were made carries
+            them as ``exc.calls`` (list of :class:`~promptctl.executors.base.Call`).
+        BudgetExceeded: A high estimate crosses ``max_cost``, or the model has no price.
+        StructuredOutputError: Structured output found no schema-valid answer within its retries.
     """
-    client = provider if isinstance(provider, Provider) else None
-    provider_name = client.name if client is not None else provider
-    request = build_request(version, version.prompt(variables), provider=provider_name, model=model,
-                            parameters=parameters, config=config)
-    chosen = strategy or version.front_matter.strategy.name
-    notes = list(request.warnings)
-    if chosen not in IMPLEMENTED_STRATEGIES:
-        notes.append(f"strategy '{chosen}' has no executor in this release; the prompt ran once, directly")
-        chosen_exec = "direct"
-    else:
-        chosen_exec = chosen
-    result = Result(version=version, request=request, strategy=chosen_exec, dry_run=dry_run, warnings=tuple(notes))
-    # -- cost before the call (issue 4): estimate, and refuse what would cross --max-cost ---------------
+    if is_chain(version) and strategy in (None, "chain"):
+        from promptctl.run_chain import arun_chain
+
+        return await arun_chain(version, variables, provider=provider, model=model, parameters=parameters,
+                                config=config, store=store, dry_run=dry_run, estimate=estimate, max_cost=max_cost,
+                                history=history, cache=cache, resume=resume, samples=samples)
+    from promptctl.errors import InputError
+
+    if is_chain(version):
+        raise InputError(f"{version.display} is a chain: its steps run with their own strategies",
+                         hint="set a step's strategy in the chain file; --strategy does not apply to a chain")
+    if resume is not None:
+        raise InputError(f"--resume applies to chains; {version.display} is not a chain")
+    if strategy == "chain":
+        raise InputError(f"{version.display} is not a chain", hint="a chain declares strategy: {name: chain, steps}")
+    plan = resolve_plan(version.front_matter.strategy, strategy, samples=samples, where=version.display)
+    client_name = provider.name if isinstance(provider, Provider) else provider
+    prepared = prepare(version, variables, plan, provider=client_name, model=model, parameters=parameters,
+                       config=config)
+    request = prepared.request
+    result = Result(version=version, request=request, strategy=plan.name, dry_run=dry_run,
+                    warnings=tuple(prepared.notes), details=dict(prepared.details))
     budget = None
     if estimate or max_cost is not None:
         from promptctl.tokens.budget import Budget
         from promptctl.tokens.estimate import estimate_cost
 
         result.estimate = estimate_cost(
-            version, request, strategy=chosen_exec, samples=samples, config=config, history=history or store
+            version, request, strategy=plan.name, config=config, history=history or store,
+            samples=plan.consistency.samples if plan.consistency else None,
         )
         if max_cost is not None:
             budget = Budget(max_cost)
             budget.check(result.estimate.usd_high, what=f"{version.display} on {request.provider}:{request.model}")
-    # -- end cost before the call ---------------------------------------------------------------------
     if dry_run:
         return result
-    client = client or get_provider(request.provider, config)
-    if cache and store is not None:
-        from promptctl.providers.cache import CachedProvider
-
-        client = CachedProvider(client, store)
+    client = open_client(request.provider, provider, config, store, cache)
     run_id = None
     if store is not None:
         run_id = store.start_run(
             ref=version.ref, prompt_name=version.name, prompt_version=version.number, prompt_sha256=version.sha256,
-            draft=version.is_draft, provider=request.provider, model=request.model, strategy=chosen_exec,
+            draft=version.is_draft, provider=request.provider, model=request.model, strategy=plan.name,
             variables=_jsonable(variables or {}), parameters=request.parameters, request=request.body,
             cost_estimate=result.estimate.to_dict() if result.estimate is not None else None,
         )
-    costs: list[float | None] = []  # USD of each completed call, from its reported usage (issue 4)
-
-    def record(call: Call) -> None:
-        completion = call.completion
-        cost = None if completion is None else 0.0 if completion.cached else _call_cost(call, config)
-        if completion is not None:
-            costs.append(cost)
-            if budget is not None:
-                budget.charge(cost)
-        if store is None or run_id is None:
-            return
-        store.add_call(
-            run_id, provider=call.request.provider, model=call.request.model,
-            fingerprint=call.request.fingerprint(), request=call.request.body,
-            output=completion.text if completion else None, usage=completion.usage if completion else None,
-            latency_s=completion.latency_s if completion else None,
-            request_id=completion.request_id if completion else call.error.request_id if call.error else None,
-            error=str(call.error) if call.error else None,
-            cost_usd=cost,
-            cached=bool(completion and completion.cached),
-        )
-
+    recorder = Recorder(store, run_id, config, budget, version.display)
+    ctx = recorder.context(client)
     start = time.perf_counter()
     try:
-        executed = await direct(request, client, on_call=record)
+        executed = await execute(prepared, ctx, version, config)
     except PromptctlError as exc:
+        exc.calls = list(ctx.trace)  # type: ignore[attr-defined]  # the trace up to the failure (--show-trace)
         if store is not None and run_id is not None:
             store.finish_run(run_id, status="error", error=str(exc), latency_s=time.perf_counter() - start,
-                             cost_usd=_total(costs))
+                             cost_usd=_total(recorder.costs), details=_jsonable(result.details) or None)
         raise
     finally:
         await client.aclose()
-    result.output = executed.output
-    result.calls = executed.calls
-    result.usage = executed.usage
+    result.absorb(executed)
     result.latency_s = time.perf_counter() - start
     result.run_id = run_id
-    result.cost_usd = _total(costs)
-    if result.cost_usd is None and costs:
+    result.cost_usd = _total(recorder.costs)
+    if result.cost_usd is None and recorder.costs:
         result.warnings = (*result.warnings, _unpriced_note(request, config))
     if store is not None and run_id is not None:
         store.finish_run(run_id, output=result.output, usage=result.usage, latency_s=result.latency_s, status="ok",
-                         cost_usd=result.cost_usd)
+                         cost_usd=result.cost_usd, **stored_fields(result))
     return result
+
+
+def render_request(
+    version: PromptVersion,
+    variables: Mapping[str, Any] | None = None,
+    *,
+    strategy: str | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    config: ProjectConfig | None = None,
+) -> Prepared:
+    """The request ``run`` would send first, strategy transforms included (``render``). No network.
+
+    Raises:
+        PromptctlError: As :func:`prepare`; InputError for a chain (use :func:`promptctl.run_chain.render_chain`).
+    """
+    if is_chain(version):
+        from promptctl.errors import InputError
+
+        raise InputError(f"{version.display} is a chain", hint="render it without --strategy to see every step")
+    plan = resolve_plan(version.front_matter.strategy, strategy, where=version.display)
+    prepared = prepare(version, variables, plan, provider=provider, model=model, config=config)
+    if plan.consistency is not None:
+        prepared.notes.append(f"self-consistency sends this request up to {plan.consistency.samples} times, "
+                              "each at the sampling temperature with its own cache salt")
+    if plan.structured is not None:
+        prepared.notes.append(f"structured output ({plan.structured.mode}): the schema is added at run time "
+                              "(instructor tools / response_format), and failed answers are re-asked")
+    return prepared
 
 
 # -- cost after the call (issue 4) ---------------------------------------------------------------------
@@ -261,7 +417,7 @@ def run(version: PromptVersion, variables: Mapping[str, Any] | None = None, **op
     return asyncio.run(arun(version, variables, **options))
 
 
-def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+def _jsonable(values: Any) -> Any:
     import json
 
-    return json.loads(json.dumps(dict(values), default=str))
+    return json.loads(json.dumps(values if not isinstance(values, Mapping) else dict(values), default=str))

@@ -76,9 +76,15 @@ def cost(
         from promptctl.errors import InputError
 
         raise InputError("missing REF", hint="promptctl cost NAME[@VERSION] [--vars FILE] (or --setup)")
+    proj = project()
+    from promptctl.run import is_chain
+
+    if is_chain(proj.registry.get(ref)):
+        _chain_cost(proj, ref, parse_vars(var, vars_file), provider, model, as_json)
+        return
     targets: list[str | None] = list(model) if model else [None]
     estimates = estimate_targets(
-        project(), ref, parse_vars(var, vars_file), provider=provider, models=targets,
+        proj, ref, parse_vars(var, vars_file), provider=provider, models=targets,
         strategy=strategy, samples=samples, exact=exact,
     )
     if as_json:
@@ -121,6 +127,32 @@ def estimate_targets(
                                  config=proj.config, history=history))
     out.sort(key=lambda e: (e.usd_expected is None, e.usd_expected or 0.0))
     return out
+
+
+def _chain_cost(proj: Project, ref: str, variables: dict[str, Any], provider: str | None,
+                models: list[str] | None, as_json: bool) -> None:
+    """A chain's estimate: every step priced (later steps with placeholder inputs), and the total."""
+    import asyncio
+
+    from promptctl.run import arun, chain_estimate_dict
+
+    if models and len(models) > 1:
+        from promptctl.errors import InputError
+
+        raise InputError("a chain is priced on one target at a time", hint="give at most one --model")
+    target_provider, target_model = split_model(models[0] if models else None, provider)
+    result = asyncio.run(arun(proj.registry.get(ref), variables, provider=target_provider, model=target_model,
+                              config=proj.config, dry_run=True, estimate=True, history=history_store(proj)))
+    summary = chain_estimate_dict(result.estimates)
+    if as_json:
+        print_json(summary)
+        return
+    for estimate in result.estimates:
+        print_estimate(estimate)
+        sys.stdout.write("\n")
+    total = summary["cost_usd"]
+    sys.stdout.write(f"chain total  low {usd(total['low'])}   expected {usd(total['expected'])}   "
+                     f"high {usd(total['high'])}  (estimate; later steps priced with placeholder inputs)\n")
 
 
 def split_model(spec: str | None, provider: str | None) -> tuple[str | None, str | None]:

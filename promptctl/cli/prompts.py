@@ -23,6 +23,11 @@ ProviderOpt = Annotated[
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model id.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+StrategyOpt = Annotated[
+    str | None,
+    typer.Option("--strategy", "-s", help="direct, cot, fewshot, consistency or structured (default: the front "
+                 "matter's strategy).", show_default=False),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -39,21 +44,47 @@ def render(
     vars_file: VarsOpt = None,
     provider: ProviderOpt = None,
     model: ModelOpt = None,
+    strategy: StrategyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Print exactly the request the provider's SDK would send. No network."""
-    from promptctl.adapters import build_request
+    """Print exactly the request the provider's SDK would send (a chain: each step's). No network."""
+    from promptctl.run import is_chain, render_request
 
     proj = project()
     version = proj.registry.get(ref)
-    request = build_request(
-        version, version.prompt(parse_vars(var, vars_file)), provider=provider, model=model, config=proj.config
-    )
-    warn(request.warnings)
+    variables = parse_vars(var, vars_file)
+    if is_chain(version) and strategy in (None, "chain"):
+        _render_chain(version, variables, provider, model, proj.config, as_json)
+        return
+    prepared = render_request(version, variables, strategy=strategy, provider=provider, model=model,
+                              config=proj.config)
+    request = prepared.request
+    warn(prepared.notes)
     if as_json:
-        print_json({"prompt": _info(version), **request.to_dict()})
+        extra = {"strategy": prepared.plan.name, "details": prepared.details} if prepared.details else {}
+        print_json({"prompt": _info(version), **request.to_dict(), **extra})
         return
     _print_request(version.display, request)
+
+
+def _render_chain(version: Any, variables: dict[str, Any], provider: str | None, model: str | None,
+                  config: Any, as_json: bool) -> None:
+    from promptctl.run_chain import render_chain
+
+    steps = render_chain(version, variables, provider=provider, model=model, config=config)
+    for step in steps:
+        warn([f"step '{step['id']}': {note}" for note in step["notes"]])
+    if as_json:
+        print_json({"prompt": _info(version), "chain": [
+            {k: v for k, v in step.items() if k not in ("request", "notes", "version", "plan")}
+            | step["request"].to_dict() for step in steps]})
+        return
+    for step in steps:
+        pending = f"  placeholders: {', '.join(step['placeholders'])}" if step["placeholders"] else ""
+        sys.stdout.write(f"=== step {step['index']}/{len(steps)} {step['id']}: {step['ref']} "
+                         f"({step['strategy']}){pending}\n")
+        _print_request(step["ref"], step["request"])
+        sys.stdout.write("\n")
 
 
 def run(
@@ -68,15 +99,33 @@ def run(
     ] = False,
     max_cost: Annotated[
         float | None,
-        typer.Option("--max-cost", help="Budget in USD: refuse before the call if the high estimate crosses it.",
+        typer.Option("--max-cost", help="Budget in USD: refuse before the run if its high estimate crosses it, "
+                     "and before every call that could take the spending past it.",
                      min=0, show_default=False),
     ] = None,
     cache: Annotated[
         bool, typer.Option("--cache", help="Reuse a recorded response to the identical request instead of calling.")
     ] = False,
+    strategy: StrategyOpt = None,
+    samples: Annotated[
+        int | None, typer.Option("--samples", help="Self-consistency samples (at most; it may stop early).",
+                                 min=1, show_default=False),
+    ] = None,
+    show_trace: Annotated[
+        bool, typer.Option("--show-trace", help="Print every provider call (tag, model, tokens, output) to stderr."),
+    ] = False,
+    show_steps: Annotated[bool, typer.Option("--show-steps", help="Chains: print every step's output.")] = False,
+    resume: Annotated[
+        str | None,
+        typer.Option("--resume", help="Chains: finish the failed run RUN_ID from its failed step.",
+                     metavar="RUN_ID", show_default=False),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Render and send a prompt version, print the output, and record the run (--dry-run: request and cost estimate)."""
+    """Render and send a prompt version with its strategy, print the output, and record the run.
+
+    --dry-run prints the request and the cost estimate instead.
+    """
     import asyncio
 
     from promptctl.run import arun
@@ -87,15 +136,24 @@ def run(
         warn([f"{version.path} no longer matches its published sha256; running it because of --allow-modified"])
     store = None if dry_run else proj.store()
     from promptctl.cli.cost import history_store
+    from promptctl.errors import PromptctlError
 
-    result = asyncio.run(
-        arun(
-            version, parse_vars(var, vars_file), provider=provider, model=model, config=proj.config,
-            store=store, dry_run=dry_run, estimate=dry_run, max_cost=max_cost,
-            history=store if store is not None else history_store(proj), cache=cache,
+    try:
+        result = asyncio.run(
+            arun(
+                version, parse_vars(var, vars_file), provider=provider, model=model, config=proj.config,
+                store=store, dry_run=dry_run, estimate=dry_run, max_cost=max_cost,
+                history=store if store is not None else history_store(proj), cache=cache,
+                strategy=strategy, samples=samples, resume=resume,
+            )
         )
-    )
+    except PromptctlError as exc:
+        if show_trace:
+            _print_trace(getattr(exc, "calls", []))
+        raise
     warn(result.warnings)
+    if show_trace:
+        _print_trace(result.calls)
     if as_json:
         from promptctl.store.runs import record_dict
 
@@ -105,13 +163,30 @@ def run(
     if dry_run:
         from promptctl.cli.cost import print_estimate
 
-        _print_request(version.display, result.request)
-        if result.estimate is not None:
+        if result.steps is not None:
+            for step in result.steps:
+                sys.stdout.write(f"=== step {step['index']}/{len(result.steps)} {step['id']}: {step['ref']}\n")
+                _print_request(step["ref"], _Body(step["provider"], step["model"], step["request"]))
+                sys.stdout.write("\n")
+        else:
+            _print_request(version.display, result.request)
+        for est in [result.estimate] if result.estimate is not None else result.estimates:
             sys.stdout.write("\n")
-            print_estimate(result.estimate)
+            print_estimate(est)
+        if result.estimates:
+            from promptctl.run import chain_estimate_dict
+
+            usd = chain_estimate_dict(result.estimates)["cost_usd"]
+            money = {k: f"${v:.6f}" if v is not None else "n/a" for k, v in usd.items()}
+            sys.stdout.write(f"\nchain total  low {money['low']}   expected {money['expected']}   high {money['high']}"
+                             "  (estimate; later steps priced with placeholder inputs)\n")
         sys.stderr.write("dry run: nothing was sent\n")
         return
+    if show_steps and result.steps:
+        _print_steps(result.steps)
+        sys.stdout.write("=== chain output\n")
     sys.stdout.write(result.output + ("\n" if not result.output.endswith("\n") else ""))
+    _print_strategy_summary(result)
     u = result.usage
     cost = f"${result.cost_usd:.6f}" if result.cost_usd is not None else "cost n/a"
     sys.stderr.write(
@@ -184,6 +259,58 @@ def show(ref: RefArg, as_json: JsonOpt = False) -> None:
     sys.stdout.write(version.text if version.text.endswith("\n") else version.text + "\n")
     if version.modified:
         warn([f"{version.path} no longer matches its published sha256"])
+
+
+class _Body:
+    """A stored request body with its provider and model, printable by :func:`_print_request`."""
+
+    def __init__(self, provider: str, model: str, body: dict[str, Any]) -> None:
+        self.provider, self.model, self.body = provider, model, body
+
+
+def _print_steps(steps: list[dict[str, Any]]) -> None:
+    """Every chain step's status, target, cost and output (stdout)."""
+    for step in steps:
+        cost = f"${step['cost_usd']:.6f}" if step.get("cost_usd") is not None else "cost n/a"
+        note = " (reused from the earlier run)" if step.get("reused") else ""
+        sys.stdout.write(f"=== step {step['index']}/{len(steps)} {step['id']}: {step['ref']} on "
+                         f"{step['provider']}:{step['model']} ({step['strategy']}) {step['status']}{note}  {cost}\n")
+        if step.get("answer") is not None:
+            sys.stdout.write(f"answer: {step['answer']}\n")
+        output = step.get("output") or step.get("error") or ""
+        sys.stdout.write(output + ("\n" if not output.endswith("\n") else ""))
+
+
+def _print_strategy_summary(result: Any) -> None:
+    """One stderr line with the answer, votes and confidence, when the strategy produced them."""
+    parts = []
+    if result.answer is not None:
+        parts.append(f"answer: {result.answer}")
+    if result.votes is not None:
+        parts.append("votes: " + ", ".join(f"{a}={n}" for a, n in result.votes.items()))
+        parts.append(f"confidence {result.confidence:.2f}")
+        info = result.details.get("consistency", {})
+        parts.append(f"samples {result.samples_drawn}/{info.get('samples_max', '?')}"
+                     + (f" (stopped: {info.get('stopped_by')})" if info.get("stopped_early") else ""))
+        if info.get("tie"):
+            parts.append("TIE")
+    if parts:
+        sys.stderr.write("  ".join(parts) + "\n")
+
+
+def _print_trace(calls: list[Any]) -> None:
+    """Every call of the run, in order of completion (stderr)."""
+    for number, call in enumerate(calls, start=1):
+        label = " ".join(p for p in (f"step {call.step}" if call.step else "", call.tag or "") if p)
+        head = f"#{number} {label + ' ' if label else ''}{call.request.provider}:{call.request.model}"
+        if call.completion is None:
+            sys.stderr.write(f"{head}  error: {call.error}\n")
+            continue
+        c = call.completion
+        text = " ".join(c.text.split())
+        cached = " cached" if c.cached else ""
+        sys.stderr.write(f"{head}{cached}  {c.latency_s:.2f}s  in {c.usage.input_tokens} out {c.usage.output_tokens}"
+                         f"  {text[:100]}{'...' if len(text) > 100 else ''}\n")
 
 
 def _info(version: Any) -> dict[str, Any]:

@@ -1,5 +1,12 @@
-"""Executors: how a rendered prompt is run (direct; more strategies build on the same Result)."""
+"""Executors: how a rendered prompt is run.
 
-from promptctl.executors.base import Call, ExecutorResult, direct
+``direct`` (:mod:`.base`), ``cot`` (:mod:`.cot`), ``fewshot`` (:mod:`.fewshot`), ``consistency``
+(:mod:`.consistency`, with :mod:`.voting` and :mod:`.gate`), ``structured`` (:mod:`.structured`,
+with :mod:`.schema`) and ``chain`` (:mod:`.chain`). :mod:`.strategy` turns front matter and run-time
+choices into a plan; :mod:`.pipeline` renders and executes one version with it. Every call goes
+through a :class:`CallContext` (budget check, recording).
+"""
 
-__all__ = ["Call", "ExecutorResult", "direct"]
+from promptctl.executors.base import Call, CallContext, ExecutorResult, direct
+
+__all__ = ["Call", "CallContext", "ExecutorResult", "direct"]

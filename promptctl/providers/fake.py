@@ -4,8 +4,10 @@ Like simonw/llm's ``MockModel`` and pydantic-ai's ``FunctionModel``: give it a
 list of replies (used in order, the last one repeated) or a function from
 request to reply. It is never chosen by default; select it with
 ``provider: fake`` or ``--provider fake``. From the command line, replies come
-from ``PROMPTCTL_FAKE_REPLIES`` (a JSON list of strings), else the fake echoes
-the last user message.
+from ``PROMPTCTL_FAKE_REPLIES`` (a JSON list of strings; an item
+``{"error": "message", "status": 529}`` makes that call fail with a
+:class:`~promptctl.errors.ProviderError`), else the fake echoes the last user
+message.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class FakeProvider(Provider):
 
     def __init__(self, replies: Sequence[Reply] | Callable[[ProviderRequest], Reply] | None = None) -> None:
         if replies is None and os.environ.get("PROMPTCTL_FAKE_REPLIES"):
-            replies = list(json.loads(os.environ["PROMPTCTL_FAKE_REPLIES"]))
+            replies = [_scripted(item) for item in json.loads(os.environ["PROMPTCTL_FAKE_REPLIES"])]
         self.replies = replies
         self.requests: list[ProviderRequest] = []
 
@@ -67,3 +69,11 @@ class FakeProvider(Provider):
             return ""
         index = min(len(self.requests) - 1, len(self.replies) - 1)
         return self.replies[index]
+
+
+def _scripted(item: object) -> Reply:
+    """A ``PROMPTCTL_FAKE_REPLIES`` item: a reply text, or ``{"error": ..., "status": ...}`` for a failed call."""
+    if isinstance(item, dict) and "error" in item:
+        status = item.get("status")
+        return ProviderError(f"fake: {item['error']}", provider="fake", status=int(status) if status else None)
+    return str(item)

@@ -15,11 +15,16 @@ draft, provider, model, strategy, variables (JSON), parameters (JSON), request (
 input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens (tokens),
 latency_s (seconds), cost_usd (USD or NULL), status (``running``/``ok``/``error``), error,
 cost_estimate (JSON or NULL: the estimate made before the run, see
-:meth:`promptctl.tokens.estimate.CostEstimate.to_dict`; always labelled ``"estimate": true``).
+:meth:`promptctl.tokens.estimate.CostEstimate.to_dict`; always labelled ``"estimate": true``),
+and what the strategy produced (all nullable): answer (the normalised final answer), reasoning,
+parsed (JSON: the validated structured output), votes (JSON: answer -> votes), confidence (0-1),
+samples_drawn, steps (JSON: one record per chain step, see :mod:`promptctl.executors.chain`),
+details (JSON: strategy facts such as the few-shot selection and order, the stop rule, attempts).
 
 ``calls``: id, run_id, seq, created_at, provider, model, fingerprint (sha256 of the request),
 request (JSON), output, the five token counts, latency_s, request_id, error, cost_usd (USD computed
-from the call's reported usage, or NULL when the model has no known price).
+from the call's reported usage, or NULL when the model has no known price), tag (what the call was
+for: ``sample:3``, ``attempt:2``, ``gate``, or NULL) and step (the chain step, 1-based, or NULL).
 
 A store created before ``cost_usd``/``cost_estimate`` existed gains the columns when opened.
 """
@@ -73,6 +78,14 @@ runs = sa.Table(
     sa.Column("status", sa.String(16), nullable=False, default="running"),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("cost_estimate", sa.JSON, nullable=True),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("reasoning", sa.Text, nullable=True),
+    sa.Column("parsed", sa.JSON, nullable=True),
+    sa.Column("votes", sa.JSON, nullable=True),
+    sa.Column("confidence", sa.Float, nullable=True),
+    sa.Column("samples_drawn", sa.Integer, nullable=True),
+    sa.Column("steps", sa.JSON, nullable=True),
+    sa.Column("details", sa.JSON, nullable=True),
 )
 
 calls = sa.Table(
@@ -93,6 +106,8 @@ calls = sa.Table(
     sa.Column("cached", sa.Boolean, nullable=False, default=False),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("cost_usd", sa.Float, nullable=True),
+    sa.Column("tag", sa.String(64), nullable=True),
+    sa.Column("step", sa.Integer, nullable=True),
 )
 
 # Columns added after the first release: (table, column, SQL type) added in place to older stores.
@@ -100,6 +115,16 @@ _ADDED_COLUMNS = (
     ("runs", "cost_estimate", "JSON"),
     ("calls", "cost_usd", "FLOAT"),
     ("calls", "cached", "BOOLEAN NOT NULL DEFAULT 0"),
+    ("runs", "answer", "TEXT"),
+    ("runs", "reasoning", "TEXT"),
+    ("runs", "parsed", "JSON"),
+    ("runs", "votes", "JSON"),
+    ("runs", "confidence", "FLOAT"),
+    ("runs", "samples_drawn", "INTEGER"),
+    ("runs", "steps", "JSON"),
+    ("runs", "details", "JSON"),
+    ("calls", "tag", "VARCHAR(64)"),
+    ("calls", "step", "INTEGER"),
 )
 
 
@@ -214,7 +239,7 @@ class RunStore:
 
 def _row(row: Any) -> dict[str, Any]:
     out = dict(row)
-    for key in ("variables", "parameters", "request", "cost_estimate"):
+    for key in ("variables", "parameters", "request", "cost_estimate", "parsed", "votes", "steps", "details"):
         if isinstance(out.get(key), str):
             out[key] = json.loads(out[key])
     return out
@@ -226,7 +251,9 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
     Keys: run_id, created_at, ref, prompt {name, version, sha256, draft}, provider, model, strategy,
     variables, parameters, request, output, usage {input_tokens, output_tokens, cached_input_tokens,
     cache_write_tokens, reasoning_tokens}, latency_s (seconds), cost_usd (USD or null), status, error,
-    cost_estimate (the estimate made before the run, labelled ``"estimate": true``, or null).
+    cost_estimate (the estimate made before the run, labelled ``"estimate": true``, or null), and the
+    strategy's results: answer, reasoning, parsed, votes, confidence (0-1), samples_drawn, steps (chain
+    step records) and details (few-shot selection, stop rule, attempts ...), each null when not produced.
     """
     return {
         "run_id": row["id"],
@@ -251,4 +278,12 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
         "status": row["status"],
         "error": row["error"],
         "cost_estimate": row.get("cost_estimate"),
+        "answer": row.get("answer"),
+        "reasoning": row.get("reasoning"),
+        "parsed": row.get("parsed"),
+        "votes": row.get("votes"),
+        "confidence": row.get("confidence"),
+        "samples_drawn": row.get("samples_drawn"),
+        "steps": row.get("steps"),
+        "details": row.get("details"),
     }

@@ -7,7 +7,9 @@ from promptctl.testing.server import (
     Fault,
     LoopbackLLMServer,
     RecordedRequest,
+    ScriptedReply,
     ServerUsage,
+    ToolCall,
     anthropic_error,
     openai_error,
 )
@@ -16,7 +18,9 @@ __all__ = [
     "Fault",
     "LoopbackLLMServer",
     "RecordedRequest",
+    "ScriptedReply",
     "ServerUsage",
+    "ToolCall",
     "anthropic_error",
     "openai_error",
 ]

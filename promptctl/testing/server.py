@@ -13,6 +13,10 @@ Endpoints (matched on the path's end, so any base-path prefix works):
 - ``POST .../messages``: an Anthropic ``Message`` and a ``request-id`` header.
 - ``POST .../messages/count_tokens``: ``{"input_tokens": N}``.
 
+A reply is a text, a :class:`Fault`, or a :class:`ScriptedReply` carrying tool calls (OpenAI
+``message.tool_calls`` / Anthropic ``tool_use`` blocks, as instructor's ``TOOLS`` mode expects) and
+token log-probabilities (OpenAI ``choices[].logprobs.content``).
+
 Example::
 
     with LoopbackLLMServer(replies=["Hello!"], latency_s=0.2) as server:
@@ -45,7 +49,9 @@ __all__ = [
     "Fault",
     "LoopbackLLMServer",
     "RecordedRequest",
+    "ScriptedReply",
     "ServerUsage",
+    "ToolCall",
     "anthropic_error",
     "openai_error",
 ]
@@ -70,8 +76,44 @@ class Fault:
     body: Any = None
 
 
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool (function) call in a scripted reply.
+
+    Attributes:
+        arguments: The call's arguments: JSON-ready data, or a JSON text sent as is (which may be invalid
+            JSON, to test repair loops).
+        name: The tool's name; ``None`` takes the tool the request forces with ``tool_choice`` (what
+            instructor's ``TOOLS`` mode sends), else the request's first tool, else ``"tool"``.
+        id: The call id; default ``call_<n>`` (OpenAI) or ``toolu_<n>`` (Anthropic).
+    """
+
+    arguments: Any
+    name: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class ScriptedReply:
+    """A reply with more than text.
+
+    Attributes:
+        text: The assistant's text (OpenAI ``message.content``, an Anthropic ``text`` block), or None.
+        tool_calls: Tool calls: OpenAI ``message.tool_calls`` (finish reason ``tool_calls``), Anthropic
+            ``tool_use`` content blocks (stop reason ``tool_use``).
+        logprobs: ``(token, logprob)`` pairs sent as OpenAI ``choices[].logprobs.content`` (natural log).
+            Anthropic has no log-probabilities; they are ignored there.
+        finish_reason: Overrides the finish (stop) reason.
+    """
+
+    text: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    logprobs: tuple[tuple[str, float], ...] | None = None
+    finish_reason: str | None = None
+
+
 FaultLike = Fault | tuple[int, Mapping[str, str], Any]
-Reply = str | Fault
+Reply = str | Fault | ScriptedReply
 ReplySource = Sequence[Reply] | Callable[[dict[str, Any]], Reply]
 
 
@@ -225,6 +267,9 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs' connection pools expect
+    # TCP_NODELAY: headers and body go out in two writes; with Nagle's algorithm the body waits for the
+    # client's delayed ACK of the headers (~40 ms on Linux), which would add to every reply's latency.
+    disable_nagle_algorithm = True
     server: _HTTPServer
     timeout = 60  # idle keep-alive connections are dropped after this many seconds
 
@@ -257,7 +302,8 @@ class LoopbackLLMServer:
 
     Args:
         replies: Reply texts used in order, the last one repeated; or a callable taking the request's
-            JSON body and returning the text. A reply may also be a :class:`Fault`, returned as is.
+            JSON body and returning the text. A reply may also be a :class:`Fault`, returned as is, or a
+            :class:`ScriptedReply` (tool calls, log-probabilities).
         usage: Token usage to report on every reply (a :class:`ServerUsage` or a mapping of its fields).
         latency_s: Seconds to sleep in the handler thread before answering each request (faults
             included); concurrent requests overlap. May be changed while the server runs.
@@ -318,7 +364,7 @@ class LoopbackLLMServer:
 
     @replies.setter
     def replies(self, value: ReplySource | Reply) -> None:
-        self._replies: ReplySource = (value,) if isinstance(value, str | Fault) else value
+        self._replies: ReplySource = (value,) if isinstance(value, str | Fault | ScriptedReply) else value
 
     @property
     def usage(self) -> ServerUsage:
@@ -607,29 +653,80 @@ def _send_fault(handler: _Handler, fault: Fault, default_headers: Mapping[str, s
         _send_json(handler, fault.status, fault.body if fault.body is not None else {}, headers)
 
 
-def _chat_completion(request_id: str, body: dict[str, Any], text: str, usage: ServerUsage) -> dict[str, Any]:
+def _tool_name(call: ToolCall, body: dict[str, Any]) -> str:
+    """The tool a call names: its own, else the one ``tool_choice`` forces, else the first tool."""
+    if call.name:
+        return call.name
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name") or choice.get("name")
+        if name:
+            return str(name)
+    for tool in body.get("tools") or []:
+        if isinstance(tool, dict):
+            name = (tool.get("function") or {}).get("name") or tool.get("name")
+            if name:
+                return str(name)
+    return "tool"
+
+
+def _arguments_text(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments)
+
+
+def _chat_completion(
+    request_id: str, body: dict[str, Any], reply: str | ScriptedReply, usage: ServerUsage
+) -> dict[str, Any]:
     n = body.get("n") or 1
+    scripted = reply if isinstance(reply, ScriptedReply) else ScriptedReply(text=reply)
+    message: dict[str, Any] = {"role": "assistant", "content": scripted.text}
+    finish = "stop"
+    if scripted.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": call.id or f"call_{request_id}_{k}",
+                "type": "function",
+                "function": {"name": _tool_name(call, body), "arguments": _arguments_text(call.arguments)},
+            }
+            for k, call in enumerate(scripted.tool_calls)
+        ]
+        finish = "tool_calls"
+    choice: dict[str, Any] = {"message": message, "finish_reason": scripted.finish_reason or finish}
+    if scripted.logprobs is not None:
+        choice["logprobs"] = {
+            "content": [
+                {"token": token, "logprob": logprob, "bytes": list(token.encode("utf-8")), "top_logprobs": []}
+                for token, logprob in scripted.logprobs
+            ]
+        }
     return {
         "id": f"chatcmpl-{request_id}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model") or "loopback-model",
-        "choices": [
-            {"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-            for i in range(int(n))
-        ],
+        "choices": [{"index": i, **choice} for i in range(int(n))],
         "usage": usage.openai(),
     }
 
 
-def _message(request_id: str, body: dict[str, Any], text: str, usage: ServerUsage) -> dict[str, Any]:
+def _message(request_id: str, body: dict[str, Any], reply: str | ScriptedReply, usage: ServerUsage) -> dict[str, Any]:
+    scripted = reply if isinstance(reply, ScriptedReply) else ScriptedReply(text=reply)
+    content: list[dict[str, Any]] = []
+    if scripted.text is not None or not scripted.tool_calls:
+        content.append({"type": "text", "text": scripted.text or ""})
+    for k, call in enumerate(scripted.tool_calls):
+        arguments = json.loads(call.arguments) if isinstance(call.arguments, str) else call.arguments
+        content.append(
+            {"type": "tool_use", "id": call.id or f"toolu_{request_id}_{k}", "name": _tool_name(call, body),
+             "input": arguments}
+        )
     return {
         "id": f"msg_{request_id}",
         "type": "message",
         "role": "assistant",
         "model": body.get("model") or "loopback-model",
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": "end_turn",
+        "content": content,
+        "stop_reason": scripted.finish_reason or ("tool_use" if scripted.tool_calls else "end_turn"),
         "stop_sequence": None,
         "usage": usage.anthropic(),
     }

@@ -11,7 +11,9 @@ For one rendered request and a strategy:
   are capped by the ceiling.
 - **Calls** per strategy: direct, cot and fewshot make one call. consistency makes N samples
   (``--samples``, else the front matter's ``samples``, else :data:`DEFAULT_SAMPLES`); it may stop
-  early once a majority is reached, so the low end is N // 2 + 1 calls. structured makes one call
+  early (the front matter's ``early_stop`` rule), so the low end is the fewest samples that can end
+  the vote under that rule (:meth:`promptctl.executors.voting.Stopper.next_wave` from no votes: 3 of
+  N = 20 with the default rule; all N with ``early_stop: false``). structured makes one call
   that validates, or up to 1 + R calls (R = front matter ``max_retries``, else
   :data:`DEFAULT_RETRIES`); each retry re-sends the conversation plus the failed reply (up to the
   ceiling) and the validation error (:data:`RETRY_FEEDBACK_TOKENS`).
@@ -187,8 +189,9 @@ def estimate_cost(
     retry_growth = 0
     if chosen == "consistency":
         n = samples or _int_option(options, "samples") or DEFAULT_SAMPLES
-        calls_low, calls_exp, calls_high = n // 2 + 1, n, n
-        notes.append(f"self-consistency: {n} samples; may stop early after {n // 2 + 1} once the vote is decided")
+        fewest = _fewest_samples(n, options)
+        calls_low, calls_exp, calls_high = fewest, n, n
+        notes.append(f"self-consistency: {n} samples; may stop early after {fewest} once the vote is decided")
     elif chosen == "structured":
         retries = _int_option(options, "max_retries")
         retries = DEFAULT_RETRIES if retries is None else retries
@@ -277,6 +280,23 @@ def _int_option(options: dict[str, Any], key: str) -> int | None:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def _fewest_samples(n: int, options: dict[str, Any]) -> int:
+    """The fewest self-consistency samples that can end the vote under the strategy's stopping rule."""
+    from collections import Counter
+
+    from promptctl.errors import PromptctlError
+    from promptctl.executors.consistency import ConsistencyOptions
+    from promptctl.executors.voting import Stopper
+
+    try:
+        parsed = ConsistencyOptions.from_options(options, samples=n)
+    except PromptctlError:
+        return n // 2 + 1
+    if parsed.early_stop == "none":
+        return n
+    return Stopper(n, parsed.early_stop, parsed.stop_threshold, parsed.window, n).next_wave(Counter(), 0)
 
 
 def _reasoning(request: ProviderRequest) -> bool:

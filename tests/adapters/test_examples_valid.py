@@ -10,6 +10,10 @@ Checks, for every prompt and every version file:
 - user-provided text (``input: true`` variables) lands only inside a section of a user message,
   never in the system prompt and never as bare text;
 - a declared JSON output schema is a closed object whose required keys are its properties.
+
+A chain (``strategy: {name: chain}``) has an empty body and no provider of its own: its declared
+variables must be read by its steps' inputs, and each input variable must reach a step variable that
+the step's prompt marks ``input: true`` (whose own placement is checked above).
 """
 
 from __future__ import annotations
@@ -43,6 +47,28 @@ def _load(name: str, number: int) -> PromptVersion:
     return Registry(PROMPTS).load(name, number)
 
 
+def _is_chain(version: PromptVersion) -> bool:
+    return version.front_matter.strategy.name == "chain"
+
+
+def _chain_uses(version: PromptVersion) -> dict[str, list[tuple[PromptVersion, str]]]:
+    """Chain variable -> the (step prompt, step variable) pairs it feeds."""
+    from promptctl.executors.chain import ChainSpec
+
+    spec = ChainSpec.from_options(version.front_matter.strategy.options, where=version.ref,
+                                  variables=version.front_matter.variables)
+    uses: dict[str, list[tuple[PromptVersion, str]]] = {}
+    for step in spec.steps:
+        step_version = Registry(PROMPTS).get(step.prompt)
+        for target, source in step.inputs.items():
+            if source.kind == "var":
+                uses.setdefault(source.name, []).append((step_version, target))
+        for target in step_version.front_matter.variables:
+            if target not in step.inputs and target in version.front_matter.variables:
+                uses.setdefault(target, []).append((step_version, target))
+    return uses
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_prompt_is_published_and_labelled(name: str) -> None:
     registry = Registry(PROMPTS)
@@ -60,6 +86,10 @@ def test_version_loads_with_integrity(name: str, number: int) -> None:
     assert not version.modified
     fm = version.front_matter
     assert fm.description, "front matter needs a description"
+    if _is_chain(version):
+        assert fm.strategy.options.get("steps"), "a chain needs steps"
+        assert not version.body.strip(), "a chain's body is never sent: leave it empty"
+        return
     assert fm.provider in ("openai", "anthropic", "watsonx") and fm.model
 
 
@@ -67,7 +97,10 @@ def test_version_loads_with_integrity(name: str, number: int) -> None:
 def test_declared_and_used_variables_match(name: str, number: int) -> None:
     version = _load(name, number)
     declared = set(version.front_matter.variables)
-    used = referenced_variables(version.body, where=version.ref) - set(environment().globals)
+    if _is_chain(version):
+        used = set(_chain_uses(version))
+    else:
+        used = referenced_variables(version.body, where=version.ref) - set(environment().globals)
     assert used - declared == set(), f"{version.ref}: used but not declared: {sorted(used - declared)}"
     assert declared - used == set(), f"{version.ref}: declared but never used: {sorted(declared - used)}"
     for var, spec in version.front_matter.variables.items():
@@ -102,6 +135,14 @@ def test_user_input_only_inside_user_sections(name: str, number: int) -> None:
     version = _load(name, number)
     inputs = [v for v, spec in version.front_matter.variables.items() if spec.input]
     assert inputs, f"{version.ref} declares no input variable (input: true) for end-user text"
+    if _is_chain(version):
+        uses = _chain_uses(version)
+        for var in inputs:
+            for step_version, target in uses[var]:
+                assert step_version.front_matter.variables[target].input, (
+                    f"{version.ref}: input '{var}' feeds {step_version.ref} variable '{target}', not marked input: true"
+                )
+        return
     values = _sample(name)
     for var in inputs:
         marker = f"UNTRUSTED-{var.upper()}-7f3a"

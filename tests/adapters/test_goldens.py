@@ -11,6 +11,11 @@ sent to a provider shows up here as a diff. To accept the new output after revie
     PROMPTCTL_UPDATE_GOLDENS=1 pytest tests/adapters/test_goldens.py
 
 which rewrites the golden files (and removes goldens of prompts that no longer exist).
+
+A chain (``strategy: {name: chain}``) has no request of its own: its golden is what
+``promptctl render CHAIN --provider P`` shows, every step's body with ``[[steps.ID.FIELD]]``
+placeholders for outputs not known before the run, as ``{"chain": [{id, ref, strategy,
+placeholders, body}]}``.
 """
 
 from __future__ import annotations
@@ -52,8 +57,29 @@ def golden_path(name: str, provider: str) -> Path:
     return GOLDEN / f"{name}.{provider}.json"
 
 
+def rendered(name: str, provider: str) -> tuple[dict[str, Any], tuple[str, ...], list[dict[str, Any]]]:
+    """``(golden body, warnings, request bodies)`` of a prompt (one request) or a chain (one per step)."""
+    version = Registry(PROMPTS).get(name)
+    if version.front_matter.strategy.name == "chain":
+        from promptctl.run_chain import render_chain
+
+        steps = render_chain(version, sample_variables(name), provider=provider)
+        golden = {"chain": [
+            {"id": s["id"], "ref": s["ref"], "strategy": s["strategy"], "placeholders": s["placeholders"],
+             "body": s["request"].body}
+            for s in steps
+        ]}
+        warnings = tuple(w for s in steps for w in s["request"].warnings)
+        return golden, warnings, [s["request"].body for s in steps]
+    request = version.render(provider, **sample_variables(name))
+    return request.body, request.warnings, [request.body]
+
+
 def readable(body: dict[str, Any]) -> list[str]:
     """A body as lines for diffing: parameters, then the system prompt and each message unescaped."""
+    if "chain" in body:
+        return [line for step in body["chain"] for line in [f"=== step {step['id']} {step['ref']}\n",
+                                                              *readable(step["body"])]]
     lines = [
         f"{k}: {json.dumps(v, sort_keys=True)}\n" for k, v in sorted(body.items()) if k not in ("system", "messages")
     ]
@@ -73,9 +99,9 @@ def test_there_are_example_prompts() -> None:
 @pytest.mark.parametrize(("name", "provider"), CASES, ids=[f"{n}-{p}" for n, p in CASES])
 def test_rendered_body_matches_golden(name: str, provider: str) -> None:
     version = Registry(PROMPTS).get(name)
-    request = version.render(provider, **sample_variables(name))
-    assert request.warnings == (), f"{version.ref} for {provider}: unexpected warnings {request.warnings}"
-    actual = golden_text(request.body)
+    body, warnings, _ = rendered(name, provider)
+    assert warnings == (), f"{version.ref} for {provider}: unexpected warnings {warnings}"
+    actual = golden_text(body)
     path = golden_path(name, provider)
     if UPDATE:
         GOLDEN.mkdir(parents=True, exist_ok=True)
@@ -86,7 +112,7 @@ def test_rendered_body_matches_golden(name: str, provider: str) -> None:
     expected = path.read_bytes().decode("utf-8")
     if actual != expected:
         try:
-            before, after = readable(json.loads(expected)), readable(request.body)
+            before, after = readable(json.loads(expected)), readable(body)
         except ValueError:  # the golden is not JSON: diff the raw text
             before, after = expected.splitlines(keepends=True), actual.splitlines(keepends=True)
         if before == after:  # only the serialisation differs
@@ -106,8 +132,11 @@ def test_rendered_body_matches_golden(name: str, provider: str) -> None:
 @pytest.mark.parametrize(("name", "provider"), CASES, ids=[f"{n}-{p}" for n, p in CASES])
 def test_body_has_the_provider_shape(name: str, provider: str) -> None:
     """Independent of the goldens: the parts of the body each provider's rules require."""
-    version = Registry(PROMPTS).get(name)
-    body = version.render(provider, **sample_variables(name)).body
+    for body in rendered(name, provider)[2]:
+        _check_shape(body, provider)
+
+
+def _check_shape(body: dict[str, Any], provider: str) -> None:
     messages = body["messages"]
     roles = [m["role"] for m in messages]
     assert all(isinstance(m["content"], str) and m["content"].strip() for m in messages)

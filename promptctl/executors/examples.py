@@ -1,0 +1,120 @@
+"""Few-shot examples: where they come from (front matter list or a JSONL/CSV/YAML/JSON dataset) and their text.
+
+A dataset row is a mapping with an input and an output field (``input_field``/``output_field``,
+default ``input`` and ``output``) and optionally a label (``label_field``). JSONL: one JSON object
+per line. CSV: a header row, then one example per row (values are strings). YAML or JSON: a list of
+mappings, or a mapping with an ``examples`` (or ``cases``) list. Errors name the file and line (JSONL,
+CSV) or item number (YAML, JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promptctl.errors import InputError
+
+if TYPE_CHECKING:
+    from promptctl.executors.fewshot import FewShotOptions
+
+
+@dataclass(frozen=True)
+class Example:
+    """One few-shot example.
+
+    Attributes:
+        index: 0-based position in its source.
+        input: The input value.
+        output: The expected output value.
+        label: The label (``label_field``), or None.
+        row: The whole source mapping (what the template's variable receives).
+    """
+
+    index: int
+    input: Any
+    output: Any
+    label: str | None
+    row: dict[str, Any]
+
+
+def as_text(value: Any) -> str:
+    """A value as prompt text: strings as they are, anything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def load_examples(source: Any, options: FewShotOptions, *, root: Path, where: str) -> tuple[list[Example], str]:
+    """The examples of an inline list or a dataset file.
+
+    Args:
+        source: A list of mappings, or a dataset path (str).
+        options: Field names.
+        root: Folder relative paths start from (the project root).
+        where: Reference named in errors.
+
+    Returns:
+        ``(examples, source description)``.
+
+    Raises:
+        InputError: No examples, an unreadable or malformed file, or a row without input or output
+            (the message names the file and line or row).
+    """
+    if isinstance(source, str):
+        path = Path(source) if Path(source).is_absolute() else root / source
+        rows, described = _read_dataset(path), str(source)
+    elif isinstance(source, list):
+        rows, described = [(i + 1, row) for i, row in enumerate(source)], "front matter examples"
+    else:
+        raise InputError(f"{where}: few-shot needs examples", hint="add 'examples:' to the front matter or "
+                         "'dataset: FILE' (JSONL, CSV or YAML) to the strategy")
+    examples = []
+    for index, (line, row) in enumerate(rows):
+        if not isinstance(row, dict) or options.input_field not in row or options.output_field not in row:
+            raise InputError(
+                f"{described}:{line}: an example needs '{options.input_field}' and '{options.output_field}'",
+                hint="set input_field/output_field in the strategy if the dataset names them differently",
+            )
+        label = row.get(options.label_field) if options.label_field else None
+        examples.append(Example(index, row[options.input_field], row[options.output_field],
+                                None if label is None else str(label), dict(row)))
+    if not examples:
+        raise InputError(f"{where}: {described} holds no examples")
+    return examples, described
+
+
+def _read_dataset(path: Path) -> list[tuple[int, Any]]:
+    import csv
+    import json
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read few-shot dataset {path}: {exc.strerror}") from None
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append((number, json.loads(line)))
+                except ValueError as exc:
+                    raise InputError(f"{path}:{number}: not valid JSON: {exc}") from None
+        return rows
+    if suffix == ".csv":
+        return [(number + 2, dict(row)) for number, row in enumerate(csv.DictReader(text.splitlines()))]
+    from promptctl.registry import _yaml
+
+    try:
+        data = json.loads(text) if suffix == ".json" else _yaml.load(text)
+    except Exception as exc:  # noqa: BLE001 - JSON and YAML errors alike
+        kind = suffix.lstrip(".").upper() or "YAML"
+        raise InputError(f"{path}: not valid {kind}: {str(exc).splitlines()[0]}") from None
+    if isinstance(data, dict):
+        data = data.get("examples", data.get("cases"))
+    if not isinstance(data, list):
+        raise InputError(f"{path}: expected a list of examples (or a mapping with an 'examples' list)")
+    return [(i + 1, row) for i, row in enumerate(data)]

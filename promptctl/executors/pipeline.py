@@ -1,0 +1,122 @@
+"""One prompt version through its strategy: render with the strategy's transforms, adapt, execute.
+
+:func:`prepare` renders (few-shot examples placed, chain-of-thought trigger added) and adapts, with
+no network; :func:`execute` runs the prepared request with the plan's executors, composed:
+self-consistency samples through structured output when both are on, chain-of-thought extraction
+applies to direct and few-shot runs that declare ``answer_*`` options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promptctl.adapters import build_request, resolve_target
+from promptctl.adapters.base import ProviderRequest
+from promptctl.executors.base import CallContext, ExecutorResult, direct
+from promptctl.executors.strategy import Plan
+
+if TYPE_CHECKING:
+    from promptctl.config import ProjectConfig
+    from promptctl.registry.registry import PromptVersion
+
+
+def project_root(version: PromptVersion, config: ProjectConfig | None) -> Path:
+    """The folder relative dataset and model paths start from: config root, else the prompts folder's parent."""
+    if config is not None:
+        return Path(config.root)
+    if version.registry is not None:
+        return Path(version.registry.root).parent
+    return version.path.parent.parent.parent
+
+
+@dataclass
+class Prepared:
+    """A version rendered for its strategy: the request of the (first) call, and what was decided."""
+
+    request: ProviderRequest
+    plan: Plan
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare(
+    version: PromptVersion,
+    variables: Mapping[str, Any] | None,
+    plan: Plan,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    config: ProjectConfig | None = None,
+) -> Prepared:
+    """Render a version with its strategy's transforms (few-shot examples, chain-of-thought trigger) and adapt it.
+
+    Raises:
+        PromptctlError: Rendering, adapter, few-shot dataset or option errors. No network.
+    """
+    from promptctl.adapters.profiles import profile
+
+    chosen, chosen_model = resolve_target(version, provider, model, config)
+    details: dict[str, Any] = {}
+    notes: list[str] = []
+    if plan.fewshot is not None:
+        from promptctl.executors.fewshot import prepare as fewshot_prepare
+
+        prompt, selection = fewshot_prepare(
+            version, variables or {}, plan.fewshot, section_style=profile(chosen, chosen_model).section_style,
+            model=chosen_model if chosen in ("openai", "fake") else None, root=project_root(version, config),
+        )
+        details["fewshot"] = selection.details
+        notes += selection.warnings
+    else:
+        prompt = version.prompt(variables)
+    if plan.cot is not None:
+        from promptctl.executors.cot import apply_trigger
+
+        prompt = apply_trigger(prompt, plan.cot)
+    request = build_request(version, prompt, provider=chosen, model=chosen_model, parameters=parameters,
+                            config=config)
+    return Prepared(request, plan, details, [*request.warnings, *notes])
+
+
+async def execute(prepared: Prepared, ctx: CallContext, version: PromptVersion,
+                  config: ProjectConfig | None = None) -> ExecutorResult:
+    """Run a prepared request with its plan's executors.
+
+    Raises:
+        ProviderError, StructuredOutputError, BudgetExceeded: From the calls.
+        InputError: An output schema that cannot be found.
+    """
+    plan, request = prepared.plan, prepared.request
+    out = None
+    if plan.structured is not None:
+        from promptctl.executors.schema import output_model
+
+        out = output_model(version.front_matter.output, plan.structured_source, root=project_root(version, config),
+                           where=version.display, default_name=version.name)
+    if plan.consistency is not None:
+        from promptctl.executors.consistency import run_consistency, text_sampler
+        from promptctl.executors.structured import structured_sampler
+
+        sampler = (structured_sampler(out, plan.structured, plan.consistency.vote_field)
+                   if out is not None and plan.structured is not None else text_sampler(plan.consistency.answer))
+        result = await run_consistency(request, ctx, plan.consistency, sampler)
+    elif plan.structured is not None and out is not None:
+        from promptctl.executors.structured import run_structured
+
+        result = await run_structured(request, ctx, plan.structured, out)
+    elif plan.cot is not None:
+        from promptctl.executors.cot import run_cot
+
+        result = await run_cot(request, ctx, plan.cot)
+    else:
+        result = await direct(request, ctx)
+        if plan.answer is not None:
+            from promptctl.executors.cot import with_extraction
+
+            with_extraction(result, plan.answer, required=False)
+    result.details = {**prepared.details, **result.details}
+    return result
