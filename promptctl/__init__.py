@@ -23,6 +23,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdapterError",
+    "BudgetExceeded",
+    "CheckFailed",
     "Completion",
     "CredentialsError",
     "ExitCode",
@@ -43,8 +45,10 @@ __all__ = [
     "Result",
     "RunStore",
     "Section",
+    "StructuredOutputError",
     "TemplateError",
     "TemplateSecurityError",
+    "TokenizerError",
     "UndefinedVariableError",
     "Usage",
     "VariableError",
@@ -58,6 +62,10 @@ __all__ = [
 
 _LAZY = {
     "AdapterError": "promptctl.errors",
+    "BudgetExceeded": "promptctl.errors",
+    "CheckFailed": "promptctl.errors",
+    "StructuredOutputError": "promptctl.errors",
+    "TokenizerError": "promptctl.errors",
     "CredentialsError": "promptctl.errors",
     "ExitCode": "promptctl.errors",
     "FrontMatterError": "promptctl.errors",
@@ -96,6 +104,8 @@ if TYPE_CHECKING:
     from promptctl.config import load_config
     from promptctl.errors import (
         AdapterError,
+        BudgetExceeded,
+        CheckFailed,
         CredentialsError,
         ExitCode,
         FrontMatterError,
@@ -104,8 +114,10 @@ if TYPE_CHECKING:
         PromptctlError,
         ProviderError,
         ReferenceNotFound,
+        StructuredOutputError,
         TemplateError,
         TemplateSecurityError,
+        TokenizerError,
         UndefinedVariableError,
         VariableError,
     )

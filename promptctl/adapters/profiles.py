@@ -10,12 +10,22 @@ Sources: OpenAI reasoning models take ``developer`` messages and
 a top-level parameter, requires ``max_tokens`` and recommends XML tags
 (platform.claude.com "Use XML tags"). watsonx.ai's Chat API takes OpenAI-style
 messages (``/ml/v1/text/chat``). See ../shared/docs/providers.md.
+
+Parameters a model refuses, and model ids that are deprecated or retired, are
+facts here too (read by ``promptctl lint``); their sources are given next to
+the data below.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.util
+import re
 from dataclasses import dataclass
-from typing import Literal
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
 
 SectionStyle = Literal["xml", "markdown"]
 
@@ -32,6 +42,11 @@ class ModelProfile:
         default_max_tokens: Ceiling sent when the prompt sets none (tokens), if the API requires one.
         reasoning: True for reasoning models (sampling parameters are typically rejected).
         context_window: Input plus output tokens the model accepts, when known.
+        rejected_parameters: Request parameters the model's API refuses (HTTP 400) or that the adapter
+            drops for this provider, by promptctl's common name (``temperature``, ``seed`` ...).
+        accepted_values: ``(parameter, value)`` pairs: a rejected parameter is still accepted with exactly
+            this value (OpenAI reasoning models take ``temperature: 1``, their fixed default).
+        exclusive_parameters: Pairs of parameters the API refuses to receive together.
     """
 
     provider: str
@@ -41,6 +56,34 @@ class ModelProfile:
     default_max_tokens: int | None = None
     reasoning: bool = False
     context_window: int | None = None
+    rejected_parameters: frozenset[str] = frozenset()
+    accepted_values: tuple[tuple[str, Any], ...] = ()
+    exclusive_parameters: tuple[tuple[str, str], ...] = ()
+
+    def rejects(self, name: str, value: Any = None) -> bool:
+        """True when the model's API refuses parameter ``name`` with ``value`` (see ``accepted_values``)."""
+        if name not in self.rejected_parameters:
+            return False
+        return not any(key == name and value == allowed for key, allowed in self.accepted_values)
+
+
+# OpenAI reasoning models (o1, o3, o4-mini, gpt-5 families) refuse sampling and log-probability parameters:
+# "Unsupported parameter" / "Unsupported value: 'temperature' does not support 0 with this model. Only the
+# default (1) value is supported." Sources: platform.openai.com/docs/guides/reasoning (limitations);
+# learn.microsoft.com Azure OpenAI "reasoning models" (not supported: temperature, top_p, presence_penalty,
+# frequency_penalty, logprobs, top_logprobs, logit_bias; max_tokens becomes max_completion_tokens, which the
+# adapter does).
+_OPENAI_REASONING_REJECTS = frozenset(
+    {"temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias"}
+)
+_OPENAI_REASONING_DEFAULTS = (("temperature", 1), ("top_p", 1))
+# The Messages API has no seed, n, penalties, logprobs or response_format (anthropic 2.14.0
+# message_create_params.py); the anthropic adapter drops them with a warning.
+_ANTHROPIC_REJECTS = frozenset({"seed", "n", "frequency_penalty", "presence_penalty", "logprobs", "response_format"})
+# From Claude Opus 4.1 on (Sonnet 4.5, Haiku 4.5, Opus 4.5 ..., Sonnet 4.6) the API answers 400 "`temperature`
+# and `top_p` cannot both be specified for this model. Please use only one." (platform.claude.com migration
+# guide to Claude 4.5: "use only temperature OR top_p, not both"). Older models accept both.
+_ANTHROPIC_EXCLUSIVE = (("temperature", "top_p"),)
 
 
 # (provider, model-id prefix) -> profile; "" is the provider's fallback. Longest prefix wins.
@@ -51,23 +94,37 @@ _PROFILES: dict[tuple[str, str], ModelProfile] = {
     ("openai", "gpt-3.5-turbo"): ModelProfile("openai", context_window=16_385),
     ("openai", "o1"): ModelProfile(
         "openai", system_role="developer", max_tokens_param="max_completion_tokens", reasoning=True,
-        context_window=200_000,
+        context_window=200_000, rejected_parameters=_OPENAI_REASONING_REJECTS,
+        accepted_values=_OPENAI_REASONING_DEFAULTS,
     ),
     ("openai", "o3"): ModelProfile(
         "openai", system_role="developer", max_tokens_param="max_completion_tokens", reasoning=True,
-        context_window=200_000,
+        context_window=200_000, rejected_parameters=_OPENAI_REASONING_REJECTS,
+        accepted_values=_OPENAI_REASONING_DEFAULTS,
     ),
     ("openai", "o4"): ModelProfile(
         "openai", system_role="developer", max_tokens_param="max_completion_tokens", reasoning=True,
-        context_window=200_000,
+        context_window=200_000, rejected_parameters=_OPENAI_REASONING_REJECTS,
+        accepted_values=_OPENAI_REASONING_DEFAULTS,
     ),
     ("openai", "gpt-5"): ModelProfile(
         "openai", system_role="developer", max_tokens_param="max_completion_tokens", reasoning=True,
-        context_window=400_000,
+        context_window=400_000, rejected_parameters=_OPENAI_REASONING_REJECTS,
+        accepted_values=_OPENAI_REASONING_DEFAULTS,
     ),
     ("anthropic", ""): ModelProfile(
-        "anthropic", section_style="xml", system_role="top_level", default_max_tokens=1024, context_window=200_000
+        "anthropic", section_style="xml", system_role="top_level", default_max_tokens=1024, context_window=200_000,
+        rejected_parameters=_ANTHROPIC_REJECTS, exclusive_parameters=_ANTHROPIC_EXCLUSIVE,
     ),
+    # Models before Claude Opus 4.1 accept temperature and top_p together.
+    **{
+        ("anthropic", prefix): ModelProfile(
+            "anthropic", section_style="xml", system_role="top_level", default_max_tokens=1024,
+            context_window=200_000, rejected_parameters=_ANTHROPIC_REJECTS,
+        )
+        for prefix in ("claude-2", "claude-instant", "claude-3", "claude-opus-4-0", "claude-opus-4-2025",
+                       "claude-sonnet-4-0", "claude-sonnet-4-2025")
+    },
     ("watsonx", ""): ModelProfile("watsonx", context_window=None),
     ("watsonx", "ibm/granite"): ModelProfile("watsonx", context_window=131_072),
     ("watsonx", "meta-llama/llama-3"): ModelProfile("watsonx", context_window=131_072),
@@ -97,3 +154,152 @@ def profile(provider: str, model: str) -> ModelProfile:
     if best is None:
         return ModelProfile(provider)
     return best[1]
+
+
+# -- model lifecycle: deprecated and retired model ids ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelLifecycle:
+    """A model id that its provider has deprecated, with the day it stops working.
+
+    Attributes:
+        provider: Provider name.
+        model: The exact model id (aliases are listed separately).
+        retires_on: The shutdown (retirement, end-of-life) date; requests fail from that day.
+        replacement: The provider's recommended replacement, when it names one.
+        source: Where the fact comes from.
+    """
+
+    provider: str
+    model: str
+    retires_on: date
+    replacement: str | None = None
+    source: str = ""
+
+    def retired(self, today: date | None = None) -> bool:
+        """True when ``today`` (default: the current date) is on or after the retirement date."""
+        return (today or date.today()) >= self.retires_on
+
+
+_OPENAI_DEPRECATIONS_SOURCE = "platform.openai.com/docs/deprecations"
+_ANTHROPIC_DEPRECATIONS_SOURCE = "platform.claude.com/docs/en/about-claude/model-deprecations"
+
+# Copied facts: the openai SDK (3.3.0) carries no deprecation data, and the anthropic SDK lists only models that
+# are deprecated but not yet retired (anthropic/_data/deprecated_models.py, read at run time below).
+_LIFECYCLE_ROWS: tuple[tuple[str, tuple[str, ...], str, str | None, str], ...] = (
+    # (provider, model ids, retirement date, replacement, source)
+    ("openai", ("gpt-3.5-turbo-0301", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-16k-0613"), "2024-09-13", "gpt-4o-mini",
+     _OPENAI_DEPRECATIONS_SOURCE),
+    ("openai", ("gpt-4-vision-preview", "gpt-4-1106-vision-preview"), "2024-12-06", "gpt-4o",
+     _OPENAI_DEPRECATIONS_SOURCE),
+    ("openai", ("gpt-4-32k", "gpt-4-32k-0613", "gpt-4-32k-0314"), "2025-06-06", "gpt-4o",
+     _OPENAI_DEPRECATIONS_SOURCE),
+    ("openai", ("gpt-4.5-preview", "gpt-4.5-preview-2025-02-27"), "2025-07-14", "gpt-4.1",
+     _OPENAI_DEPRECATIONS_SOURCE),
+    ("openai", ("o1-preview", "o1-preview-2024-09-12"), "2025-07-28", "o3", _OPENAI_DEPRECATIONS_SOURCE),
+    ("openai", ("o1-mini", "o1-mini-2024-09-12"), "2025-10-27", "o4-mini", _OPENAI_DEPRECATIONS_SOURCE),
+    ("openai", ("codex-mini-latest",), "2026-01-16", "gpt-5-codex-mini",
+     _OPENAI_DEPRECATIONS_SOURCE + " (2025-11-17 notice)"),
+    ("openai", ("chatgpt-4o-latest",), "2026-02-17", "gpt-5.1-chat-latest",
+     _OPENAI_DEPRECATIONS_SOURCE + " (2025-11-18 notice)"),
+    ("openai", ("gpt-5-chat-latest", "gpt-5.1-chat-latest"), "2026-07-23", "gpt-5.3-chat-latest",
+     _OPENAI_DEPRECATIONS_SOURCE + " (2026-04-22 notice)"),
+    ("openai", ("gpt-4o-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11"), "2026-07-23",
+     "gpt-4.1-mini", _OPENAI_DEPRECATIONS_SOURCE + " (2026-04-22 notice)"),
+    ("openai", ("gpt-5.2-chat-latest", "gpt-5.3-chat-latest"), "2026-08-10", "gpt-5.5",
+     _OPENAI_DEPRECATIONS_SOURCE + " (2026-05-08 notice)"),
+    ("openai", ("gpt-3.5-turbo", "gpt-3.5-turbo-0125"), "2026-10-23", "gpt-4.1-mini",
+     _OPENAI_DEPRECATIONS_SOURCE + " (2026-04-22 notice)"),
+    ("openai", ("gpt-4", "gpt-4-0613"), "2026-10-23", None, _OPENAI_DEPRECATIONS_SOURCE + " (2026-04-22 notice)"),
+    ("anthropic", ("claude-2.0", "claude-2.1", "claude-3-sonnet-20240229"), "2025-07-21", "claude-sonnet-4-6",
+     _ANTHROPIC_DEPRECATIONS_SOURCE),
+    ("anthropic", ("claude-3-5-sonnet-20240620", "claude-3-5-sonnet-20241022"), "2025-10-22", "claude-sonnet-4-6",
+     _ANTHROPIC_DEPRECATIONS_SOURCE),
+    ("anthropic", ("claude-3-opus-20240229",), "2026-01-05", "claude-opus-4-6", _ANTHROPIC_DEPRECATIONS_SOURCE),
+    ("anthropic", ("claude-3-7-sonnet-20250219", "claude-3-5-haiku-20241022"), "2026-02-19", "claude-sonnet-4-6",
+     _ANTHROPIC_DEPRECATIONS_SOURCE),
+    ("anthropic", ("claude-3-haiku-20240307",), "2026-04-20", "claude-haiku-4-5", _ANTHROPIC_DEPRECATIONS_SOURCE),
+)
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"), start=1)}
+
+
+def _parse_sdk_date(text: str) -> date | None:
+    """Parse the anthropic SDK's end-of-life text (``"November 30th, 2026"``); None if it has another form."""
+    match = re.fullmatch(r"\s*([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\s*", text)
+    if match is None or match.group(1).lower() not in _MONTHS:
+        return None
+    try:
+        return date(int(match.group(3)), _MONTHS[match.group(1).lower()], int(match.group(2)))
+    except ValueError:
+        return None
+
+
+def _anthropic_sdk_deprecations() -> dict[str, date]:
+    """``DEPRECATED_MODELS`` of the installed anthropic SDK: model id -> end-of-life date.
+
+    The SDK warns with this table when a deprecated model is called (anthropic 2.14.0
+    ``anthropic/_data/deprecated_models.py``, used in ``resources/messages/messages.py``). The file is
+    read and parsed without importing ``anthropic`` (which costs about a second); an SDK without it, or a
+    value that is not a date, gives nothing.
+    """
+    try:
+        spec = importlib.util.find_spec("anthropic")
+    except (ImportError, ValueError):
+        return {}
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "_data" / "deprecated_models.py"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return {}
+    for node in ast.walk(tree):
+        target: ast.expr
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "DEPRECATED_MODELS" and value is not None:
+            try:
+                table = ast.literal_eval(value)
+            except ValueError:
+                return {}
+            out = {}
+            for model, when in table.items():
+                parsed = _parse_sdk_date(str(when))
+                if parsed is not None:
+                    out[str(model)] = parsed
+            return out
+    return {}
+
+
+@lru_cache(maxsize=1)
+def _lifecycle_table() -> dict[tuple[str, str], ModelLifecycle]:
+    table: dict[tuple[str, str], ModelLifecycle] = {}
+    for provider, models, retires_on, replacement, source in _LIFECYCLE_ROWS:
+        for model in models:
+            table[(provider, model)] = ModelLifecycle(
+                provider, model, date.fromisoformat(retires_on), replacement, source
+            )
+    for model, end_of_life in _anthropic_sdk_deprecations().items():
+        table[("anthropic", model)] = ModelLifecycle(
+            "anthropic", model, end_of_life, None, "anthropic SDK anthropic/_data/deprecated_models.py"
+        )
+    return table
+
+
+def model_lifecycle(provider: str, model: str) -> ModelLifecycle | None:
+    """The deprecation record of an exact model id, or None when the model is not known to be deprecated.
+
+    Sources: the installed anthropic SDK's ``DEPRECATED_MODELS`` (read once per process, without importing
+    the SDK) and the copied rows of ``_LIFECYCLE_ROWS`` above (OpenAI's and Anthropic's deprecation pages).
+    Fine-tuned OpenAI ids (``ft:gpt-3.5-turbo-0613:org::id``) are looked up by their base model.
+    """
+    model_id = model.removeprefix("ft:").split(":", 1)[0] if model.startswith("ft:") else model
+    return _lifecycle_table().get((provider, model_id))

@@ -17,6 +17,7 @@ import typer
 
 from promptctl.cli import cost as _cost
 from promptctl.cli import diff as _diff
+from promptctl.cli import lint as _lint
 from promptctl.cli import log as _log
 from promptctl.cli import prompts as _prompts
 from promptctl.cli import registry as _registry
@@ -37,6 +38,7 @@ _cost.register(app)
 _registry.register(app)
 _diff.register(app)
 _snapshot.register(app)
+_lint.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

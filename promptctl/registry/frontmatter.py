@@ -22,6 +22,7 @@ same hash and renders the same as an LF one.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -105,6 +106,40 @@ class Parameters(BaseModel):
         return _yaml.plain(self.model_dump(exclude_none=True))
 
 
+_RULE_ID = re.compile(r"^[A-Za-z]+[0-9]+$")
+
+
+class LintSpec(BaseModel):
+    """Per-version lint settings (``lint:`` in the front matter; see docs/lint.md).
+
+    Attributes:
+        disable: Rule ids switched off for this version, each with the reason (required, non-empty):
+            ``{SYS005: "machine-facing prompt: no tone needed"}``.
+        typical_input_tokens: Tokens assumed for each ``input: true`` variable when lint estimates sizes;
+            default the project's ``[lint] typical_input_tokens``.
+
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    disable: dict[str, YStr] = Field(default_factory=dict)
+    typical_input_tokens: int | None = Field(default=None, ge=0)
+
+    @field_validator("disable", mode="before")
+    @classmethod
+    def _reasons(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            raise ValueError("give each disabled rule a reason: disable: {SYS005: \"why\"}")
+        if isinstance(value, dict):
+            for rule, reason in value.items():
+                if not isinstance(rule, str) or not _RULE_ID.match(rule):
+                    raise ValueError(f"{rule!r} is not a rule id (e.g. SYS005)")
+                if reason is None or not str(reason).strip():
+                    raise ValueError(f"rule {rule} is disabled without a reason: {rule}: \"why\"")
+            return {rule.upper(): reason for rule, reason in value.items()}
+        return value
+
+
 class FrontMatter(BaseModel):
     """The typed front matter of a version file. Unknown fields are an error (typos are caught).
 
@@ -119,6 +154,7 @@ class FrontMatter(BaseModel):
         strategy: Default executor and its settings.
         examples: Few-shot examples (list of ``{input, output}`` mappings) or a dataset path.
         metadata: Free-form data kept with the version.
+        lint: Lint settings: rules disabled for this version, with reasons (:class:`LintSpec`).
 
     """
 
@@ -137,6 +173,7 @@ class FrontMatter(BaseModel):
     examples: Any = None
     tags: list[YStr] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    lint: LintSpec = Field(default_factory=LintSpec)
 
     @field_validator("examples", "metadata", mode="before")
     @classmethod

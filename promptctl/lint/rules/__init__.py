@@ -1,0 +1,46 @@
+"""The lint rules, one module per group. Importing this package registers every rule in :data:`RULES`.
+
+========  ==================================================================
+prefix    group
+========  ==================================================================
+LOAD      the version cannot be loaded, parsed or rendered
+SYS       system prompt structure
+OUT       output format
+INJ       injection exposure of user input
+STRAT     strategy fit (chain-of-thought, self-consistency)
+FEW       few-shot hygiene
+NEG       negative instructions only
+PROV      provider mismatch (markup, parameters, model lifecycle)
+REG       registry hygiene (labels, messages, variables, integrity)
+SIZE      size against the model's context window
+========  ==================================================================
+"""
+
+from __future__ import annotations
+
+from promptctl.lint.model import RULES, Rule
+from promptctl.lint.rules import (  # noqa: F401 - imported to register their rules
+    fewshot,
+    injection,
+    instructions,
+    loading,
+    output,
+    provider,
+    registry,
+    size,
+    strategy,
+    structure,
+)
+
+GROUPS = ("LOAD", "SYS", "OUT", "INJ", "STRAT", "FEW", "NEG", "PROV", "REG", "SIZE")
+"""Rule-id prefixes in documentation order."""
+
+
+def _order(rule_id: str) -> tuple[int, str]:
+    prefix = rule_id.rstrip("0123456789")
+    return (GROUPS.index(prefix) if prefix in GROUPS else len(GROUPS), rule_id)
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every registered rule by id, in documentation order (group, then number)."""
+    return {rule_id: RULES[rule_id] for rule_id in sorted(RULES, key=_order)}

@@ -1,0 +1,75 @@
+"""INJ: where user input lands. Variables declared ``input: true`` are rendered as unique markers and found.
+
+A marker is *delimited* when it sits inside a section (an XML tag for Claude, a heading for GPT), or,
+as bare text, between a pair of hard-coded delimiters in the same text: a code fence (```` ``` ````
+or ``~~~``), triple quotes (``\"\"\"`` or ``'''``), ``<<<``/``>>>``, an XML-style tag pair
+(``<input>`` ... ``</input>``), or two delimiter lines of three or more ``-``, ``=``, ``#``, ``*``
+or ``~``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from promptctl.lint.context import VersionContext
+from promptctl.lint.model import Hit, rule
+
+CATEGORY = "injection"
+_DELIMITER_LINE = re.compile(r"^\s*([-=#*~])\1{2,}\s*$", re.MULTILINE)
+
+
+def delimited(text: str, marker: str) -> bool:
+    """True when ``marker`` sits between a pair of hard-coded delimiters in ``text`` (see the module docstring)."""
+    at = text.find(marker)
+    before, after = text[:at], text[at + len(marker):]
+    for fence in ("```", "~~~", '"""', "'''"):
+        if before.count(fence) % 2 == 1 and fence in after:
+            return True
+    if "<<<" in before and ">>>" in after:
+        return True
+    for name in re.findall(r"<([A-Za-z][\w.-]*)(?:\s[^<>]*)?>", before):
+        if f"</{name}>" not in before.rsplit(f"<{name}", 1)[-1] and f"</{name}>" in after:
+            return True
+    return bool(_DELIMITER_LINE.search(before) and _DELIMITER_LINE.search(after))
+
+
+@rule(
+    "INJ001", "error", "User input is rendered into the system prompt",
+    rationale="""The system prompt carries the highest authority in the conversation. A variable declared as user
+    input (input: true) rendered there lets whoever writes that input rewrite the rules ("ignore the above and
+    ..."); in an assistant message it puts words in the model's mouth. User text belongs in a user message.""",
+    fix="Move the variable into a {% user %} message, inside a section ({% section \"input\" %}{{ var }}"
+    "{% endsection %}), and tell the system prompt to treat that section as data.",
+    category=CATEGORY,
+)
+def input_not_in_system(ctx: VersionContext) -> Iterator[Hit]:
+    """An ``input: true`` marker in a system or assistant message."""
+    for var in ctx.input_variables:
+        marker = ctx.marker(var)
+        roles = sorted({s.role for s in ctx.segments if marker in s.text and s.role != "user"})
+        for role in roles:
+            start = ctx.tag_lines.get(("message", role))
+            yield Hit(f"user input '{var}' (input: true) is rendered in the {role} message",
+                      ctx.variable_line(var, after=start) or ctx.field_line("variables", var))
+
+
+@rule(
+    "INJ002", "warning", "User input is rendered outside any section or delimiter",
+    rationale="""Input pasted into the middle of the instructions has no boundary: the model cannot tell where the
+    user's text ends and the instructions resume, which is what prompt injection exploits. A section (an XML tag
+    for Claude, a heading for GPT) or a delimiter pair marks it as data.""",
+    fix='Wrap the variable in a section: {% section "input" %}{{ var }}{% endsection %}, and refer to "the input '
+    'section" in the instructions.',
+    category=CATEGORY,
+)
+def input_delimited(ctx: VersionContext) -> Iterator[Hit]:
+    """An ``input: true`` marker in bare message text with no delimiter pair around it."""
+    for var in ctx.input_variables:
+        marker = ctx.marker(var)
+        for seg in ctx.segments:
+            if seg.role == "user" and marker in seg.text and not seg.in_section and not delimited(seg.text, marker):
+                start = ctx.tag_lines.get(("message", "user"))
+                yield Hit(f"user input '{var}' (input: true) is rendered outside any section or delimiter",
+                          ctx.variable_line(var, after=start) or ctx.field_line("variables", var))
+                break

@@ -1,0 +1,150 @@
+"""OUT: output format (JSON without a schema; schema and prose disagreeing on field names)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from promptctl.lint import text as T
+from promptctl.lint.context import VersionContext, example_sections, strip_markers
+from promptctl.lint.model import Hit, rule
+
+CATEGORY = "output format"
+
+
+def schema_properties(schema: Any) -> set[str]:
+    """Every property name in a JSON Schema, at any depth (properties, items, combinators, $defs)."""
+    names: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                names |= {str(k) for k in props}
+                stack += list(props.values())
+            for key in ("items", "additionalProperties", "not", "if", "then", "else", "contains"):
+                if isinstance(node.get(key), dict):
+                    stack.append(node[key])
+            for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+                if isinstance(node.get(key), list):
+                    stack += node[key]
+            for key in ("$defs", "definitions"):
+                if isinstance(node.get(key), dict):
+                    stack += list(node[key].values())
+        elif isinstance(node, list):
+            stack += node
+    return names
+
+
+def _response_format(ctx: VersionContext) -> dict[str, Any] | None:
+    value = ctx.fm.parameters.as_dict().get("response_format")
+    return value if isinstance(value, dict) else None
+
+
+def has_schema(ctx: VersionContext) -> bool:
+    """True when the version declares an output schema (front matter ``output`` or a json_schema response_format)."""
+    out = ctx.fm.output
+    if out is not None and (out.json_schema or out.model):
+        return True
+    fmt = _response_format(ctx)
+    return bool(fmt and fmt.get("type") == "json_schema" and (fmt.get("json_schema") or {}).get("schema"))
+
+
+@rule(
+    "OUT001", "warning", "The prompt asks for JSON but declares no output schema",
+    rationale="""Asking for JSON in prose gives no contract: field names, types and required keys are left to the
+    model, which varies them between calls. A declared schema (output.schema, or a pydantic model) lets the
+    structured executor validate, retry, and use the provider's native structured output.""",
+    fix="Declare the shape under output: in the front matter: output: {format: json, schema: {type: object, "
+    "properties: {...}, required: [...], additionalProperties: false}}.",
+    category=CATEGORY,
+)
+def json_needs_schema(ctx: VersionContext) -> Iterator[Hit]:
+    """JSON requested (prose, ``output.format: json`` or ``response_format``) without a schema."""
+    if has_schema(ctx):
+        return
+    out = ctx.fm.output
+    if out is not None and out.format == "json":
+        yield Hit("output.format is json but no schema (or model) is declared", ctx.field_line("output", "format"))
+        return
+    fmt = _response_format(ctx)
+    if fmt and fmt.get("type") in ("json_object", "json_schema"):
+        yield Hit(f"parameters.response_format is {fmt.get('type')} but no schema is declared",
+                  ctx.field_line("parameters", "response_format"))
+        return
+    for unit in ctx.instruction_units:
+        if T.JSON_ASK.search(unit):
+            yield Hit(f"the prompt asks for JSON ({unit[:60]!r}) but declares no output schema",
+                      ctx.line_of(unit) or ctx.body_start())
+            return
+
+
+def _output_text(ctx: VersionContext) -> str:
+    """Rendered text of output-format and example sections (all instructions if there are none)."""
+    wanted = T.OUTPUT_SECTIONS | example_sections()
+    chosen = [s for s in ctx.segments if set(s.path) & wanted]
+    if not chosen:
+        chosen = [s for s in ctx.segments if s.role != "assistant"]
+    return "\n".join(strip_markers(s.text) for s in chosen)
+
+
+def _example_keys(examples: Any) -> set[str]:
+    keys: set[str] = set()
+    if not isinstance(examples, list):
+        return keys
+    for example in examples:
+        output = example.get("output") if isinstance(example, dict) else None
+        if isinstance(output, str):
+            try:
+                output = json.loads(output)
+            except ValueError:
+                keys |= set(T.JSON_KEY.findall(output))
+                continue
+        stack = [output]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                keys |= {str(k) for k in node}
+                stack += list(node.values())
+            elif isinstance(node, list):
+                stack += node
+    return keys
+
+
+@rule(
+    "OUT002", "warning", "The output schema and the prose disagree on field names",
+    rationale="""When the instructions or the examples show {"needsHuman": ...} and the schema says needs_human, the
+    model follows one and the validator expects the other: every call fails validation or silently drops the
+    field. Keys shown in the prose must be schema properties, and every required property should appear.""",
+    fix="Use exactly the schema's property names in the output format section and in every example output.",
+    category=CATEGORY,
+)
+def schema_matches_prose(ctx: VersionContext) -> Iterator[Hit]:
+    """Keys written ``"key":`` in output/example text must be schema properties; required ones must be mentioned."""
+    out = ctx.fm.output
+    schema = out.json_schema if out is not None else None
+    if not isinstance(schema, dict) or ctx.prompt is None:
+        return
+    properties = schema_properties(schema)
+    if not properties:
+        return
+    text = _output_text(ctx)
+    keys = set(T.JSON_KEY.findall(text)) | _example_keys(ctx.fm.examples)
+    for key in sorted(keys - properties):
+        close = difflib.get_close_matches(key, sorted(properties), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        yield Hit(f"the prose uses field '{key}', which the output schema does not define{hint}",
+                  ctx.line_of(f'"{key}"') or ctx.field_line("output", "schema"))
+    if not keys:
+        return
+    props = schema.get("properties")
+    top: dict[str, Any] = props if isinstance(props, dict) else {}
+    required = [str(r) for r in schema.get("required", list(top))]
+    for name in required:
+        if name not in keys and not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+            yield Hit(f"the schema requires '{name}' but the output format and examples never mention it",
+                      ctx.field_line("output", "schema", "properties", name))

@@ -1,0 +1,200 @@
+"""PROV: provider mismatch (hard-coded markup, parameters a model refuses, deprecated or retired models).
+
+The version's *targets* are the front matter's ``provider`` and every provider under ``models`` (see
+:mod:`promptctl.lint.context`). Facts about models come from :mod:`promptctl.adapters.profiles`:
+``section_style``, ``rejected_parameters``, ``accepted_values``, ``exclusive_parameters`` and
+:func:`~promptctl.adapters.profiles.model_lifecycle`.
+
+Hard-coded markup is looked for in the template's own text, outside code fences: a markdown heading
+is a line starting with 1-6 ``#`` and a space; an XML structure tag is a line that opens a tag
+(``<context>``) closed by ``</context>`` on a later line, or on the same line around a ``{{ variable }}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from promptctl.lint import text as T
+from promptctl.lint.context import Target, VersionContext
+from promptctl.lint.model import Hit, rule
+
+CATEGORY = "provider"
+
+
+def _names(targets: list[Target]) -> str:
+    return ", ".join(f"{t.provider}:{t.model}" for t in targets)
+
+
+@rule(
+    "PROV001", "warning", "Markdown headings hard-coded in a template meant for Claude",
+    rationale="""Claude's prompting guide structures prompts with XML tags; a template that hard-codes "## Rules"
+    sends markdown to Claude and cannot adapt. Sections render as XML tags for Claude and as markdown headings
+    for GPT, from the same template.""",
+    fix='Replace the heading and the text under it with {% section "rules" %}...{% endsection %}.',
+    category=CATEGORY,
+)
+def no_markdown_for_claude(ctx: VersionContext) -> Iterator[Hit]:
+    """A target with XML sections, and a markdown heading line in the template text."""
+    targets = [t for t in ctx.targets if t.profile.section_style == "xml"]
+    if not targets:
+        return
+    in_fence = False
+    headings = []
+    for line, text in ctx.literal_lines:
+        if T.FENCE.match(text):
+            in_fence = not in_fence
+            continue
+        if not in_fence and T.MARKDOWN_HEADING.match(text):
+            headings.append((line, text.strip()))
+    if headings:
+        line, text = headings[0]
+        more = f" (and {len(headings) - 1} more)" if len(headings) > 1 else ""
+        yield Hit(f"markdown heading {text[:40]!r} hard-coded{more}; {_names(targets)} reads sections as XML tags",
+                  line)
+
+
+def xml_structure_lines(ctx: VersionContext) -> list[tuple[int, str]]:
+    """``(file line, tag)`` of each hard-coded XML structure tag (see the module docstring)."""
+    lines = ctx.source_lines
+    found: list[tuple[int, str]] = []
+    in_fence = False
+    for i, (line, text) in enumerate(lines):
+        if T.FENCE.match(text):
+            in_fence = not in_fence
+            continue
+        if in_fence or "{%" in text.split("<", 1)[0]:
+            continue
+        match = T.XML_OPEN_LINE.match(text)
+        if match is None:
+            continue
+        name, rest = match.group(1), match.group(2)
+        close = f"</{name}>"
+        if close in rest:
+            if "{{" in rest.split(close, 1)[0]:
+                found.append((line, name))
+            continue
+        for _, later in lines[i + 1 : i + 200]:
+            if close in later:
+                if later.strip().startswith(close):
+                    found.append((line, name))
+                break
+    return found
+
+
+@rule(
+    "PROV002", "warning", "XML tags hard-coded in a template meant for GPT",
+    rationale="""OpenAI's and watsonx's models are prompted with markdown structure; XML wrappers hard-coded in the
+    template go to them verbatim, and user input inside a hard-coded tag is not escaped, so it can close the
+    tag. Sections render as markdown headings for GPT and as escaped XML tags for Claude.""",
+    fix='Replace <name>...</name> with {% section "name" %}...{% endsection %}.',
+    category=CATEGORY,
+)
+def no_xml_for_gpt(ctx: VersionContext) -> Iterator[Hit]:
+    """A target with markdown sections, and a hard-coded XML structure tag in the template."""
+    targets = [t for t in ctx.targets if t.profile.section_style == "markdown" and t.provider != "fake"]
+    if not targets:
+        return
+    found = xml_structure_lines(ctx)
+    if found:
+        line, name = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        yield Hit(f"XML tag <{name}> hard-coded as structure{more}; {_names(targets)} reads sections as markdown", line)
+
+
+_DROPPED = re.compile(r"does not take parameter '([^']+)'")
+
+
+@rule(
+    "PROV003", "error", "A parameter the provider or model does not accept",
+    rationale="""Some parameters are refused by some models: OpenAI's reasoning models (o1, o3, o4, gpt-5) reject
+    temperature, top_p, penalties and logprobs with HTTP 400; Claude has no seed, n or penalties (the adapter
+    drops them, so the setting silently does nothing); recent Claude models refuse temperature and top_p
+    together; watsonx chat ignores parameters outside its schema. The facts live in the model profiles.""",
+    fix="Remove the parameter, or move the prompt to a model that accepts it (models: in the front matter).",
+    category=CATEGORY,
+)
+def accepted_parameters(ctx: VersionContext) -> Iterator[Hit]:
+    """Parameters a target's profile rejects, exclusive pairs set together, or parameters its adapter drops."""
+    params = ctx.fm.parameters.as_dict()
+    for target in ctx.targets:
+        if target.provider == "fake":
+            continue
+        name = f"{target.provider}:{target.model}"
+        reported = set()
+        for key, value in params.items():
+            if target.profile.rejects(key, value):
+                reported.add(key)
+                what = "rejects it (HTTP 400)" if target.provider == "openai" else "does not accept it (dropped)"
+                yield Hit(f"parameter '{key}': {name} {what}", ctx.field_line("parameters", key))
+        for left, right in target.profile.exclusive_parameters:
+            if left in params and right in params:
+                yield Hit(f"parameters '{left}' and '{right}' together: {name} refuses both at once (HTTP 400)",
+                          ctx.field_line("parameters", right))
+        for note in target.request.warnings if target.request is not None else ():
+            match = _DROPPED.search(note)
+            if match and match.group(1) not in reported:
+                reported.add(match.group(1))
+                yield Hit(f"parameter '{match.group(1)}': {name} does not accept it (dropped)",
+                          ctx.field_line("parameters", match.group(1)))
+
+
+def _lifecycle_hits(ctx: VersionContext, retired: bool) -> Iterator[Hit]:
+    from promptctl.adapters.profiles import model_lifecycle
+
+    for target in ctx.targets:
+        record = model_lifecycle(target.provider, target.model)
+        if record is None or record.retired(ctx.today) != retired:
+            continue
+        instead = f"; replacement: {record.replacement}" if record.replacement else ""
+        if retired:
+            message = f"model {target.model} ({target.provider}) was retired on {record.retires_on}{instead}"
+        else:
+            message = (f"model {target.model} ({target.provider}) is deprecated and retires on "
+                       f"{record.retires_on}{instead}")
+        yield Hit(f"{message} [source: {record.source}]", ctx.model_line(target))
+
+
+@rule(
+    "PROV004", "warning", "A deprecated model",
+    rationale="""A deprecated model still answers but has a shutdown date; the provider's SDK warns about it on every
+    call (the anthropic SDK's DEPRECATED_MODELS). Prompts pinned to it will fail on that date, and moving to
+    the replacement needs a new version and an evaluation run first.""",
+    fix="Create a new version on the replacement model (promptctl new NAME --from NAME), check it on your dataset "
+    "and move the label to it.",
+    category=CATEGORY,
+    pipelines=True,
+)
+def not_deprecated(ctx: VersionContext) -> Iterator[Hit]:
+    """A target model deprecated, retirement date still ahead."""
+    yield from _lifecycle_hits(ctx, retired=False)
+
+
+@rule(
+    "PROV005", "error", "A retired model",
+    rationale="""A retired model no longer exists at the provider: every request fails. The version can only be
+    replaced, not run.""",
+    fix="Create a new version on the replacement model and move the labels to it.",
+    category=CATEGORY,
+    pipelines=True,
+)
+def not_retired(ctx: VersionContext) -> Iterator[Hit]:
+    """A target model past its retirement date."""
+    yield from _lifecycle_hits(ctx, retired=True)
+
+
+@rule(
+    "PROV006", "error", "The prompt cannot be expressed for a provider it names",
+    rationale="""Some prompts cannot be sent to a provider at all: Claude needs a user message and cannot start
+    with the assistant; a provider name under models: may be misspelt. The adapter refuses them before any
+    network call, so the error surfaces only when someone runs the prompt on that provider.""",
+    fix="Fix the message order (start with a {% user %} message) or the provider name under models:.",
+    category=CATEGORY,
+)
+def adaptable(ctx: VersionContext) -> Iterator[Hit]:
+    """Adapting the rendered prompt for a target failed."""
+    for target in ctx.targets:
+        if target.error is not None:
+            error = target.error.removeprefix(f"{ctx.version.display}: ")
+            line = ctx.model_line(target) if target.source != "default" else ctx.body_start()
+            yield Hit(f"{target.provider}: {error}", line)

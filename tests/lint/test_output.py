@@ -1,0 +1,67 @@
+"""OUT: JSON without a schema; schema and prose disagreeing."""
+
+from __future__ import annotations
+
+from tests.lint.conftest import GOOD, Project, edit
+
+SCHEMA = """output:
+  format: json
+  schema:
+    type: object
+    additionalProperties: false
+    required: [category, needs_human]
+    properties:
+      category: {type: string, enum: [billing, bug, other]}
+      needs_human: {type: boolean}
+"""
+
+
+def test_out001_prose_asks_for_json_without_schema(project: Project) -> None:
+    text = edit(GOOD, "Reply in at most three sentences of plain text.", 'Reply with a JSON object {"answer": "..."}.')
+    assert "OUT001" in project.rules(text)
+
+
+def test_out001_output_format_json_without_schema(project: Project) -> None:
+    text = edit(GOOD, "parameters:", "output: {format: json}\nparameters:")
+    findings = project.found(text, "OUT001")
+    assert findings and "output.format is json" in findings[0].message
+    assert text.split("\n")[findings[0].line - 1].startswith("output:")
+
+
+def test_out001_passes_with_schema(project: Project) -> None:
+    text = edit(GOOD, "parameters:", SCHEMA + "parameters:")
+    text = edit(text, "Reply in at most three sentences of plain text.",
+                'Reply with a JSON object: {"category": "billing|bug|other", "needs_human": true|false}.')
+    assert "OUT001" not in project.rules(text)
+
+
+def test_out001_plain_text_prompt_passes(project: Project) -> None:
+    assert "OUT001" not in project.rules(GOOD)
+
+
+def test_out002_prose_key_not_in_schema(project: Project) -> None:
+    text = edit(GOOD, "parameters:", SCHEMA + "parameters:")
+    text = edit(text, "Reply in at most three sentences of plain text.",
+                'Reply with a JSON object: {"category": "billing|bug|other", "needsHuman": true|false}.')
+    project.write("p", text)
+    project.publish("p")
+    messages = [f.message for f in project.lint(["p"]) if f.rule == "OUT002"]
+    assert any("'needsHuman'" in m and "did you mean 'needs_human'" in m for m in messages)
+    assert any("requires 'needs_human'" in m for m in messages)
+
+
+def test_out002_example_output_key_not_in_schema(project: Project) -> None:
+    text = edit(GOOD, "parameters:", SCHEMA + """examples:
+  - {input: "I was charged twice", output: '{"category": "billing", "human": true}'}
+  - {input: "The app crashes", output: '{"category": "bug", "needs_human": false}'}
+parameters:""")
+    text = edit(text, "Reply in at most three sentences of plain text.",
+                'Reply with a JSON object with the keys "category" and "needs_human".')
+    assert "OUT002" in project.rules(text)
+
+
+def test_out002_matching_names_pass(project: Project) -> None:
+    text = edit(GOOD, "parameters:", SCHEMA + "parameters:")
+    text = edit(text, "Reply in at most three sentences of plain text.",
+                'Reply with a JSON object: {"category": "billing|bug|other", "needs_human": true|false}.')
+    assert "OUT002" not in project.rules(text)

@@ -1,0 +1,163 @@
+"""REG: labels on drafts, messages, declared and used variables, modified versions; LOAD: unloadable versions."""
+
+from __future__ import annotations
+
+from tests.lint.conftest import GOOD, Project, edit
+
+
+def test_reg001_label_on_draft_and_on_missing_version(project: Project) -> None:
+    project.write("p", GOOD)
+    project.publish("p")
+    project.write("p", GOOD.replace("Warm and direct.", "Warm."), number=2)
+    index = (project.root / "p" / "prompt.yaml")
+    index.write_text(index.read_text() + "labels:\n  production: 2\n  staging: 9\n", encoding="utf-8")
+    findings = [f for f in project.lint(["p"]) if f.rule == "REG001"]
+    assert sorted(f.message for f in findings) == [
+        "label 'production' points at draft v2",
+        "label 'staging' points at version 9, which does not exist",
+    ]
+    lines = index.read_text().split("\n")
+    assert {lines[f.line - 1].strip() for f in findings} == {"production: 2", "staging: 9"}
+    assert all(f.file == str(index) for f in findings)
+
+
+def test_reg001_label_on_published_passes(project: Project) -> None:
+    project.write("p", GOOD)
+    project.publish("p")
+    project.registry.set_label("p@1", "production")
+    assert "REG001" not in {f.rule for f in project.lint()}
+
+
+def test_reg002_published_without_message(project: Project) -> None:
+    project.write("p", GOOD)
+    project.publish("p", message=None)
+    findings = [f for f in project.lint() if f.rule == "REG002"]
+    assert findings and findings[0].file.endswith("prompt.yaml")
+    assert "version: 1" in (project.root / "p" / "prompt.yaml").read_text().split("\n")[findings[0].line - 1]
+
+
+def test_reg002_drafts_and_messages_pass(project: Project) -> None:
+    assert "REG002" not in project.rules(GOOD)
+    assert "REG002" not in project.rules(GOOD, name="q", publish=False)
+
+
+def test_reg003_declared_never_used(project: Project) -> None:
+    text = edit(GOOD, "variables:\n", "variables:\n  tone: {type: string, default: warm, description: Unused}\n")
+    findings = project.found(text, "REG003")
+    assert findings and "'tone'" in findings[0].message
+    assert text.split("\n")[findings[0].line - 1].strip().startswith("tone:")
+
+
+def test_reg003_all_used_passes(project: Project) -> None:
+    assert "REG003" not in project.rules(GOOD)
+
+
+def test_reg004_used_never_declared(project: Project) -> None:
+    text = edit(GOOD, "Warm and direct.", "Warm and direct. Sign as {{ agent_name }}.")
+    findings = project.found(text, "REG004")
+    assert findings and findings[0].severity == "error" and "'agent_name'" in findings[0].message
+    assert "{{ agent_name }}" in text.split("\n")[findings[0].line - 1]
+
+
+def test_reg004_loop_variables_and_globals_are_not_undeclared(project: Project) -> None:
+    text = edit(GOOD, "Warm and direct.", "{% for i in range(2) %}{{ loop.index }}{{ i }}{% endfor %}"
+                "{% set x = 1 %}{{ x }}")
+    assert "REG004" not in project.rules(text)
+
+
+def test_reg005_modified_and_deleted_published_versions(project: Project) -> None:
+    path = project.write("p", GOOD)
+    project.publish("p")
+    path.write_text(GOOD + "\n", encoding="utf-8")
+    assert "REG005" in {f.rule for f in project.lint()}
+    path.unlink()
+    findings = [f for f in project.lint() if f.rule == "REG005"]
+    assert findings and "was deleted" in findings[0].message
+
+
+def test_reg005_intact_passes(project: Project) -> None:
+    assert "REG005" not in project.rules(GOOD)
+
+
+def test_load001_invalid_front_matter(project: Project) -> None:
+    findings = project.found("---\nprovider: openai\ntemprature: 0\n---\nhi\n", "LOAD001", publish=False)
+    assert findings and "temprature" in findings[0].message and findings[0].severity == "error"
+
+
+def test_load001_template_syntax_error(project: Project) -> None:
+    findings = project.found("---\nprovider: openai\n---\nline one\n{% if x %}\nno end\n", "LOAD001", publish=False)
+    assert findings and "syntax error" in findings[0].message
+
+
+def test_load001_passes(project: Project) -> None:
+    assert "LOAD001" not in project.rules(GOOD)
+
+
+def test_load002_render_failure_is_reported(project: Project) -> None:
+    text = edit(GOOD, "Warm and direct.", "Warm and direct. {{ 10 // (plan | length - 4) }}")
+    assert "LOAD002" in project.rules(text)
+
+
+def test_load002_passes(project: Project) -> None:
+    assert "LOAD002" not in project.rules(GOOD)
+
+
+def test_load003_unknown_rule_in_front_matter(project: Project) -> None:
+    text = edit(GOOD, "variables:", 'lint:\n  disable: {SYS999: "typo"}\nvariables:')
+    assert "LOAD003" in project.rules(text)
+
+
+def test_load003_known_rule_passes(project: Project) -> None:
+    text = edit(GOOD, "variables:", 'lint:\n  disable: {SYS005: "machine-facing"}\nvariables:')
+    assert "LOAD003" not in project.rules(text)
+
+
+CHAIN = """---
+description: Two-step chain
+variables:
+  report: {type: string, input: true, description: The report}
+strategy:
+  name: chain
+  steps:
+    - id: first
+      prompt: step@1
+      inputs: {question: report}
+    - id: second
+      prompt: step@1
+      inputs: {question: steps.first.output}
+---
+"""
+
+
+def test_chain_versions_skip_template_rules(project: Project) -> None:
+    project.write("step", GOOD)
+    project.publish("step")
+    assert project.rules(CHAIN, name="chain") == []
+
+
+def test_reg006_chain_step_does_not_resolve(project: Project) -> None:
+    project.write("step", GOOD)
+    project.publish("step")
+    text = CHAIN.replace("prompt: step@1\n      inputs: {question: steps", "prompt: step@7\n      inputs: {question: "
+                         "steps")
+    findings = project.found(text, "REG006", name="chain")
+    assert findings and "chain step 'second': 'step@7' does not resolve" in findings[0].message
+    assert text.split("\n")[findings[0].line - 1].strip() == "prompt: step@7"
+
+
+def test_reg006_published_chain_on_a_draft_step(project: Project) -> None:
+    project.write("step", GOOD)
+    project.publish("step")
+    project.write("step", GOOD, number=2)
+    first = "prompt: step@1\n      inputs: {question: report}"
+    text = CHAIN.replace(first, first.replace("step@1", "step@2"))
+    findings = project.found(text, "REG006", name="chain")
+    assert findings and "resolves to draft step@2" in findings[0].message
+
+
+def test_reg003_chain_variable_no_step_uses(project: Project) -> None:
+    project.write("step", GOOD)
+    project.publish("step")
+    text = CHAIN.replace("variables:\n", "variables:\n  extra: {type: string, description: Unused}\n")
+    findings = project.found(text, "REG003", name="chain")
+    assert [f.message for f in findings] == ["variable 'extra' is declared but no chain step uses it"]

@@ -1,0 +1,118 @@
+"""SYS: system prompt structure."""
+
+from __future__ import annotations
+
+from tests.lint.conftest import GOOD, Project, edit
+
+BARE = """---
+provider: anthropic
+model: claude-sonnet-4-6
+variables:
+  text: {type: string, input: true}
+---
+{% user %}
+Translate into French:
+{% section "input" %}{{ text }}{% endsection %}
+{% enduser %}
+"""
+
+
+def _without(text: str, section: str) -> str:
+    start = text.index(f'{{% section "{section}" %}}')
+    end = text.index("{% endsection %}", start) + len("{% endsection %}")
+    return text[:start] + text[end:]
+
+
+def test_sys001_no_system_prompt(project: Project) -> None:
+    assert "SYS001" in project.rules(BARE)
+
+
+def test_sys001_passes_with_system_prompt(project: Project) -> None:
+    assert "SYS001" not in project.rules(GOOD)
+
+
+def test_simple_user_only_prompt_gets_only_the_info(project: Project) -> None:
+    assert project.rules(BARE) == ["SYS001"]
+
+
+def test_sys002_missing_role(project: Project) -> None:
+    assert "SYS002" in project.rules(_without(GOOD, "role"))
+
+
+def test_sys002_role_sentence_without_section_passes(project: Project) -> None:
+    text = edit(_without(GOOD, "role"), "{% system %}", "{% system %}\nYou are the billing assistant of Acme Cloud.")
+    assert "SYS002" not in project.rules(text)
+
+
+def test_sys003_missing_output_format(project: Project) -> None:
+    assert "SYS003" in project.rules(_without(GOOD, "output format"))
+
+
+def test_sys003_declared_output_passes(project: Project) -> None:
+    text = edit(_without(GOOD, "output format"), "parameters:", "output: {format: text}\nparameters:")
+    assert "SYS003" not in project.rules(text)
+
+
+def test_sys004_missing_restrictions(project: Project) -> None:
+    assert "SYS004" in project.rules(_without(GOOD, "restrictions"))
+
+
+def test_sys004_passes_with_restrictions(project: Project) -> None:
+    assert "SYS004" not in project.rules(GOOD)
+
+
+def test_sys005_missing_tone(project: Project) -> None:
+    assert "SYS005" in project.rules(_without(GOOD, "tone"))
+
+
+def test_sys005_passes_with_tone(project: Project) -> None:
+    assert "SYS005" not in project.rules(GOOD)
+
+
+def test_sys006_missing_escalation(project: Project) -> None:
+    assert "SYS006" in project.rules(_without(GOOD, "escalation"))
+
+
+def test_sys006_passes_with_escalation(project: Project) -> None:
+    assert "SYS006" not in project.rules(GOOD)
+
+
+SHORT_COMPLEX = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  ticket: {type: string, input: true}
+output:
+  format: json
+  schema: {type: object, properties: {label: {type: string}}, required: [label], additionalProperties: false}
+---
+{% system %}
+You are a ticket classifier. Never guess. Reply with JSON. If unclear, use "other".
+{% endsystem %}
+{% user %}{% section "ticket" %}{{ ticket }}{% endsection %}{% enduser %}
+"""
+
+
+def test_sys007_short_system_prompt_for_complex_task(project: Project) -> None:
+    assert "SYS007" in project.rules(SHORT_COMPLEX)
+    message = next(f.message for f in project.lint(["p"]) if f.rule == "SYS007")
+    assert "JSON output" in message and "1 lines" in message
+
+
+def test_sys007_long_enough_system_prompt_passes(project: Project) -> None:
+    rules = "\n".join(f"- Rule {i}: when the ticket mentions topic {i}, use label t{i}." for i in range(10))
+    text = edit(SHORT_COMPLEX, "{% endsystem %}", rules + "\n{% endsystem %}")
+    assert "SYS007" not in project.rules(text)
+
+
+def test_sys007_simple_task_may_be_short(project: Project) -> None:
+    assert "SYS007" not in project.rules(GOOD)
+
+
+def test_finding_points_at_the_system_tag(project: Project) -> None:
+    path = project.write("p", _without(GOOD, "role"))
+    project.publish("p")
+    finding = next(f for f in project.lint(["p"]) if f.rule == "SYS002")
+    lines = path.read_text().split("\n")
+    assert lines[finding.line - 1] == "{% system %}"
+    assert finding.file == str(path) and finding.ref == "p@1" and finding.severity == "warning"
