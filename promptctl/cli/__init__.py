@@ -15,6 +15,7 @@ import sys
 
 import typer
 
+from promptctl.cli import ab as _ab
 from promptctl.cli import cost as _cost
 from promptctl.cli import diff as _diff
 from promptctl.cli import lint as _lint
@@ -33,6 +34,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 _prompts.register(app)
+_ab.register(app)
 _log.register(app)
 _cost.register(app)
 _registry.register(app)

@@ -1,0 +1,765 @@
+"""A/B comparisons of prompt versions, models or strategies on a dataset, paired case by case.
+
+``promptctl ab`` and the Python API run in three steps:
+
+1. :func:`plan_ab` (:mod:`promptctl.evaluation.ab_plan`) resolves the variants, loads the dataset and
+   renders every request of every case for every variant with its strategy
+   (:func:`promptctl.run.prepare`), and resolves every case's scorer. Any bad row, missing variable or
+   unknown scorer is reported (``FILE:LINE``) before anything is sent.
+2. :func:`estimate_plan` prices the run before it starts (input tokens counted per request, output
+   from this prompt's recorded calls, cached answers free) and :func:`execute` runs it: calls run
+   concurrently under a limit (:class:`asyncio.Semaphore`), with the SDKs' own retries; every request
+   is first looked up in the response cache (the run store, by request fingerprint), so rerunning a
+   finished comparison makes no provider call; each case is written to the run store as soon as it is
+   scored (:mod:`promptctl.evaluation.ab_store`), so an interrupted run resumes (:func:`load_plan`)
+   without repeating finished cases; ``max_cost`` refuses to start when the expected cost crosses it,
+   and stops cleanly before a call whose high estimate would cross it (calls in flight reserve theirs).
+   Each job runs with its variant's executor (:func:`promptctl.run.execute`: direct, chain-of-thought,
+   few-shot, self-consistency, structured output) through a :class:`GuardedProvider`, which holds the
+   cache lookup, the budget and the concurrency limit for every call any executor or judge makes.
+3. :func:`promptctl.evaluation.ab_report.build_result` computes the statistics from the stored results
+   (:mod:`promptctl.evaluation.stats`).
+
+:func:`arun_ab` does all three; ``promptctl ab`` (:mod:`promptctl.cli.ab`) adds the progress bar, the
+tables and the report.
+
+Variants (one argument each)::
+
+    REF                                   a prompt version: support-agent@2, support-agent@production
+    REF::PROVIDER:MODEL                   the version on another model: support-agent@2::openai:gpt-4.1-mini
+    REF::MODEL                            another model of the variant's provider
+    REF::strategy=NAME                    another strategy (direct, cot, consistency ...)
+    REF::temperature=0.7                  any other key=value overrides a parameter (value parsed as JSON)
+
+Segments combine: ``support-agent@2::anthropic:claude-haiku-4-5::temperature=0``. ``--provider`` and
+``--model`` apply to variants that do not name their own. The first variant is the baseline; every
+other one is compared with it.
+
+Trials (``--trials K``) repeat each case K times; repeats of the same request are told apart in the
+cache by :attr:`~promptctl.adapters.base.ProviderRequest.cache_salt` (``trial:K``, put before any salt
+an executor sets, such as self-consistency's ``sample:N``), so each trial is a real sample, and
+rerunning the comparison reuses all of them. Two variants that send identical requests (an A/A test)
+are salted apart as well (``variant:N``), so each gets its own samples. The first trial of a variant
+that duplicates no other is unsalted, so it shares the cache with ``promptctl run --cache``.
+"""
+
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from promptctl import errors as _errors
+from promptctl.errors import BudgetExceeded, CredentialsError, InputError, PromptctlError, ProviderError
+from promptctl.evaluation.ab_plan import (
+    DEFAULT_CONCURRENCY,
+    ABPlan,
+    CaseScoring,
+    Job,
+    PlanEstimate,
+    Variant,
+    VariantSpec,
+    estimate_plan,
+    load_plan,
+    parse_variant,
+    plan_ab,
+    salted,
+)
+from promptctl.providers.base import Completion, Provider, Usage
+
+if TYPE_CHECKING:
+    from promptctl.adapters.base import ProviderRequest
+    from promptctl.config import ProjectConfig
+    from promptctl.evaluation.datasets import Case
+    from promptctl.executors.base import Call
+    from promptctl.store.runs import RunStore
+
+__all__ = [
+    "ABPlan",
+    "CaseScoring",
+    "GuardedProvider",
+    "Job",
+    "Outcome",
+    "PlanEstimate",
+    "Progress",
+    "Variant",
+    "VariantSpec",
+    "arun_ab",
+    "estimate_plan",
+    "execute",
+    "finish",
+    "load_plan",
+    "parse_variant",
+    "plan_ab",
+]
+
+_FATAL_STATUS = (401, 403, 404)
+_STRUCTURED_ERROR: Any = getattr(_errors, "StructuredOutputError", ())
+"""Structured output found no valid answer: the variant answered, badly, so the case is scored, not an error."""
+
+
+# -- running ---------------------------------------------------------------------------------------------
+@dataclass
+class Progress:
+    """Where a run is (what the progress bar shows).
+
+    Attributes:
+        total: Units of work (model jobs, plus pairwise judgements) in this execution.
+        done: Finished units.
+        errors: Units that ended in an error.
+        cached: Model calls answered by the cache.
+        live_calls: Calls sent to providers (model and judge).
+        spent_usd: USD spent so far in this execution (cached answers are free).
+    """
+
+    total: int
+    done: int = 0
+    errors: int = 0
+    cached: int = 0
+    live_calls: int = 0
+    spent_usd: float = 0.0
+
+
+@dataclass
+class Outcome:
+    """How an execution ended.
+
+    Attributes:
+        status: ``completed``, ``stopped`` (budget or a fatal provider error) or ``interrupted``.
+        reason: Why it stopped, or None.
+        error: The error that stopped it (``BudgetExceeded``, ``CredentialsError``...), or None.
+        progress: Final counts.
+        elapsed_s: Wall time of the execution (seconds).
+    """
+
+    status: str
+    reason: str | None
+    error: PromptctlError | None
+    progress: Progress
+    elapsed_s: float
+
+
+class _Spend:
+    """Budget shared by every client: spent plus the high estimates reserved by calls in flight (USD)."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self.reserved = 0.0
+
+    def reserve(self, high: float | None, what: str) -> float:
+        if self.limit is None:
+            return 0.0
+        state = (f"spent ${self.spent:.6f}, ${self.reserved:.6f} reserved by calls in flight, "
+                 f"--max-cost ${self.limit:.6f}")
+        if high is None:
+            raise BudgetExceeded(f"stopped before {what}: it has no price, so --max-cost cannot be enforced ({state})",
+                                 limit_usd=self.limit, spent_usd=self.spent, needed_usd=None,
+                                 hint='add [prices."provider:model"] to promptctl.toml, or run without --max-cost')
+        if self.spent + self.reserved + high > self.limit + 1e-12:
+            raise BudgetExceeded(f"stopped before {what}: its high estimate ${high:.6f} would cross the budget "
+                                 f"({state})", limit_usd=self.limit, spent_usd=self.spent, needed_usd=high,
+                                 hint="resume later with --resume RUN_ID and a higher --max-cost")
+        self.reserved += high
+        return high
+
+    def settle(self, reserved: float, actual: float | None) -> None:
+        self.reserved -= reserved
+        if actual:
+            self.spent += actual
+
+
+class GuardedProvider(Provider):
+    """A shared provider client behind the response cache, the budget and the concurrency limit.
+
+    Every call an executor or judge makes through it is looked up in the run store's response cache
+    first (a hit costs nothing and is marked ``cached``; its latency is the original call's); a miss
+    reserves its high cost estimate against the budget (raising :class:`BudgetExceeded` rather than
+    cross it), waits for a slot of the semaphore, and is sent. Closing it does not close the shared
+    client.
+
+    Args:
+        inner: The provider client.
+        store: The run store (cache).
+        semaphore: Limits concurrent live calls.
+        spend: The shared budget.
+        config: Project config (prices).
+        use_cache: Look requests up in the cache.
+        high: Function giving a request's high estimate (USD).
+        progress: Counters to update.
+    """
+
+    def __init__(self, inner: Provider, store: RunStore | None, semaphore: asyncio.Semaphore, spend: _Spend,
+                 config: ProjectConfig | None, use_cache: bool, high: Callable[[ProviderRequest], float | None],
+                 progress: Progress) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.store = store
+        self.semaphore = semaphore
+        self.spend = spend
+        self.config = config
+        self.use_cache = use_cache
+        self.high = high
+        self.progress = progress
+        self.costs: dict[int, float | None] = {}
+        self.uncached: set[str] = set()
+        """Fingerprints known to be absent from the cache when the run started (no lookup needed)."""
+
+    def view(self, salt: str) -> Provider:
+        """This client for one job: every call's cache key gets the job's salt (``trial:2``, ``variant:1``)."""
+        return self if not salt else _SaltedView(self, salt)
+
+    async def complete(self, request: ProviderRequest) -> Completion:
+        """Answer from the cache, or check the budget and send (see the class docstring)."""
+        return await self.complete_salted(request, "")
+
+    async def complete_salted(self, request: ProviderRequest, salt: str) -> Completion:
+        """:meth:`complete`, with ``salt`` added to the cache key (not to what is sent)."""
+        key = salted(request, salt)
+        fingerprint = key.fingerprint()
+        if self.use_cache and self.store is not None and fingerprint not in self.uncached:
+            row = self.store.cached_call(fingerprint)
+            if row is not None:
+                completion = Completion(
+                    text=row["output"] or "", model=row["model"],
+                    usage=Usage(**{k: row[k] or 0 for k in Usage.__dataclass_fields__}),
+                    request_id=row["request_id"], latency_s=float(row["latency_s"] or 0.0),
+                    raw={"cached_from_call": row["id"]}, cached=True,
+                )
+                self.costs[id(completion)] = 0.0
+                return completion
+        reserved = 0.0
+        if self.spend.limit is not None:
+            reserved = self.spend.reserve(self.high(key), f"a call to {request.provider}:{request.model}")
+        actual: float | None = None
+        try:
+            async with self.semaphore:
+                self.progress.live_calls += 1
+                completion = await self.inner.complete(request)
+            actual = _cost(completion, request, self.config)
+        finally:
+            self.spend.settle(reserved, actual)
+        if actual:
+            self.progress.spent_usd += actual
+        self.costs[id(completion)] = actual
+        return completion
+
+    async def _complete(self, request: ProviderRequest) -> Completion:  # pragma: no cover - complete() overrides
+        return await self.inner.complete(request)
+
+    async def count_tokens(self, request: ProviderRequest) -> int:
+        """Delegate to the shared client."""
+        return await self.inner.count_tokens(request)
+
+    async def aclose(self) -> None:
+        """Do nothing: the shared client is closed by :func:`execute`."""
+
+
+class _SaltedView(Provider):
+    """A :class:`GuardedProvider` seen by one job: its calls are cached under the job's salt."""
+
+    def __init__(self, guard: GuardedProvider, salt: str) -> None:
+        self.guard = guard
+        self.salt = salt
+        self.name = guard.name
+
+    async def complete(self, request: ProviderRequest) -> Completion:
+        """The guarded call with the job's salt in the cache key."""
+        return await self.guard.complete_salted(request, self.salt)
+
+    async def _complete(self, request: ProviderRequest) -> Completion:  # pragma: no cover - complete() overrides
+        return await self.guard.complete_salted(request, self.salt)
+
+    async def count_tokens(self, request: ProviderRequest) -> int:
+        """Delegate to the shared client."""
+        return await self.guard.count_tokens(request)
+
+
+_COSTS: dict[tuple[Any, ...], float | None] = {}
+
+
+def _cost(completion: Completion, request: ProviderRequest, config: ProjectConfig | None) -> float | None:
+    """USD of a completion at list price (:func:`~promptctl.tokens.pricing.call_cost`), memoised per usage."""
+    key = (tuple(completion.usage.to_dict().values()), request.provider, request.model, completion.model, id(config))
+    if key not in _COSTS:
+        from promptctl.tokens.pricing import call_cost
+
+        if len(_COSTS) > 4096:
+            _COSTS.clear()
+        _COSTS[key] = call_cost(completion.usage, request.provider, request.model, completion.model, config).usd
+    return _COSTS[key]
+
+
+def _fatal(exc: PromptctlError) -> bool:
+    if isinstance(exc, CredentialsError | BudgetExceeded):
+        return True
+    if isinstance(exc, ProviderError):
+        return (not exc.retryable) or exc.status in _FATAL_STATUS
+    return not isinstance(exc, ProviderError)
+
+
+async def execute(
+    plan: ABPlan,
+    store: RunStore,
+    ab_run_id: str,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    max_cost: float | None = None,
+    use_cache: bool = True,
+    clients: Mapping[str, Provider] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    high_by_job: Mapping[tuple[int, int, int], float | None] | None = None,
+    uncached: set[str] | None = None,
+) -> Outcome:
+    """Run the jobs of an A/B run that are not finished yet, writing each case as it completes.
+
+    Args:
+        plan: The plan.
+        store: The run store (prepared with :func:`~promptctl.evaluation.ab_store.prepare`).
+        ab_run_id: The A/B run's id (its row exists).
+        concurrency: Most provider calls in flight at once (>= 1).
+        max_cost: Budget in USD for this execution, or None.
+        use_cache: Answer repeated requests from the response cache.
+        clients: Provider clients by provider name (tests pass a ``FakeProvider``); others are made
+            with :func:`~promptctl.providers.get_provider`.
+        on_progress: Called after every finished unit of work.
+        high_by_job: High estimates from :func:`estimate_plan` (USD), so the budget check costs nothing.
+        uncached: Fingerprints the cache could not answer at the estimate (their lookup is skipped).
+
+    Returns:
+        The :class:`Outcome` (``completed``, or ``stopped`` with the reason). Cancellation (Ctrl-C)
+        marks the run ``interrupted`` and propagates.
+
+    Raises:
+        InputError: ``concurrency`` below 1.
+    """
+    from promptctl.evaluation import ab_store
+    from promptctl.providers import get_provider
+    from promptctl.tokens.estimate import estimate_request
+
+    if concurrency < 1:
+        raise InputError(f"--concurrency must be >= 1, not {concurrency}")
+    rows = ab_store.results_of(store, ab_run_id)
+    finished = {(r["variant"], r["case_index"], r["trial"]): r for r in rows if r["status"] == "ok"}
+    failed = {(r["variant"], r["case_index"], r["trial"]) for r in rows if r["status"] != "ok"}
+    jobs = [j for j in plan.jobs() if j.key not in finished]
+    judged = {(r["candidate"], r["case_index"], r["trial"]) for r in ab_store.pairwise_of(store, ab_run_id)
+              if r["error"] is None}
+    outputs: dict[tuple[int, int], dict[int, str]] = {}
+    for (variant, case, trial), row in finished.items():
+        outputs.setdefault((case, trial), {})[variant] = row["output"] or ""
+    pair_jobs: list[tuple[int, int, int]] = []
+    if plan.pairwise:
+        for (case, trial), done_outputs in outputs.items():
+            if 0 in done_outputs:
+                pair_jobs += [(c, case, trial) for c in done_outputs
+                              if c != 0 and (c, case, trial) not in judged]
+        pending_pairs = len(plan.variants) - 1
+        total_pairs = pending_pairs * len(plan.dataset.cases) * plan.trials - len(judged)
+    else:
+        total_pairs = 0
+    progress = Progress(total=len(jobs) + total_pairs)
+    semaphore = asyncio.Semaphore(concurrency)
+    spend = _Spend(max_cost)
+    inner: dict[str, Provider] = dict(clients or {})
+    owned: list[Provider] = []
+
+    def client(provider: str) -> GuardedProvider:
+        if provider not in guarded:
+            if provider not in inner:
+                inner[provider] = get_provider(provider, plan.config)
+                owned.append(inner[provider])
+            guarded[provider] = GuardedProvider(inner[provider], store, semaphore, spend, plan.config, use_cache,
+                                                high, progress)
+            guarded[provider].uncached = uncached or set()
+        return guarded[provider]
+
+    guarded: dict[str, GuardedProvider] = {}
+    known_high = {j.request.fingerprint(): high_by_job[j.key] for j in jobs
+                  if high_by_job and j.key in high_by_job and high_by_job[j.key]} if max_cost is not None else {}
+
+    def high(request: ProviderRequest) -> float | None:
+        fingerprint = request.fingerprint()
+        if fingerprint in known_high:
+            return known_high[fingerprint]
+        return estimate_request(request, config=plan.config).high_usd
+
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+    for pair in pair_jobs:
+        queue.put_nowait(pair)
+    state: dict[str, Any] = {"stop": None}
+    recorder = _Recorder(plan, store, ab_run_id, failed)
+
+    def notify() -> None:
+        if on_progress is not None:
+            on_progress(progress)
+
+    async def run_job(job: Job) -> None:
+        v = plan.variants[job.variant]
+        case = plan.dataset.cases[job.case]
+        guard = client(v.provider)
+        trace: list[Call] = []
+        output: str | None = None
+        error: str | None = None
+        executed = None
+        try:
+            executed = await _execute(plan, job, guard.view(job.salt), trace.append)
+            output = executed.output
+        except ProviderError as exc:
+            if _fatal(exc):
+                raise
+            if isinstance(exc, _STRUCTURED_ERROR):
+                output = getattr(exc, "last_output", None) or ""  # the variant's answer, invalid: scored as such
+            else:
+                error = str(exc)
+        # let the workers waiting for the slot this call just freed send their requests before this one
+        # records its case (SQLite, scoring): otherwise a burst of replies delays the next wave of calls
+        await asyncio.sleep(0)
+        score = None
+        judge_trace: list[Call] = []
+        if output is not None and not plan.pairwise:
+            try:
+                score = await _score(plan, job, case, output, judge_trace.append, client)
+            except ProviderError as exc:
+                if _fatal(exc):
+                    raise
+                error = f"judge: {exc}"
+            except BudgetExceeded:
+                raise
+            except PromptctlError as exc:
+                error = f"scorer: {exc}"
+        status = "ok" if error is None else "error"
+        completed = [c for c in trace if c.completion is not None]
+        cached = bool(completed) and all(c.completion.cached for c in completed)  # type: ignore[union-attr]
+        recorder.case(job, v, case, trace, judge_trace, output, score, error, guard, client, executed)
+        progress.done += 1
+        progress.errors += status != "ok"
+        progress.cached += cached
+        if plan.pairwise and status == "ok":
+            have = outputs.setdefault((job.case, job.trial), {})
+            have[job.variant] = output or ""
+            if job.variant == 0:
+                for other in have:
+                    if other != 0:
+                        queue.put_nowait((other, job.case, job.trial))
+            elif 0 in have:
+                queue.put_nowait((job.variant, job.case, job.trial))
+        notify()
+
+    async def run_pair(item: tuple[int, int, int]) -> None:
+        from promptctl.evaluation.judges import JudgeError, combine_orders, judge_pair
+
+        candidate, case_index, trial = item
+        assert plan.judge is not None
+        case = plan.dataset.cases[case_index]
+        have = outputs[(case_index, trial)]
+        guard = client(plan.judge.provider)
+        trace: list[Call] = []
+        values: dict[str, Any] = {"ab_run_id": ab_run_id, "baseline": 0, "candidate": candidate,
+                                  "case_index": case_index, "trial": trial}
+        try:
+            first, second = await judge_pair(
+                guard, plan.judge, variables=case.variables, baseline=have[0], candidate=have[candidate],
+                expected=case.expected if case.has_expected else None, has_expected=case.has_expected,
+                rubric=plan.pairwise_rubric, on_call=trace.append)
+            outcome, consistent = combine_orders(first, second)
+            values.update(baseline_first=first, candidate_first=second, outcome=outcome, consistent=consistent)
+        except ProviderError as exc:
+            if _fatal(exc):
+                raise
+            values["error"] = str(exc)
+        except JudgeError as exc:
+            values["error"] = str(exc)
+        recorder.pairwise(values, trace, guard)
+        progress.done += 1
+        progress.errors += values.get("error") is not None
+        notify()
+
+    async def worker() -> None:
+        while True:
+            item = await queue.get()
+            try:
+                if state["stop"] is None:
+                    if isinstance(item, Job):
+                        await run_job(item)
+                    else:
+                        await run_pair(item)
+            except PromptctlError as exc:
+                if state["stop"] is None:
+                    state["stop"] = exc
+            finally:
+                queue.task_done()
+
+    from promptctl.evaluation.ab_store import update_ab_run
+
+    _import_sdks({v.provider for v in plan.variants} | ({plan.judge.provider} if plan.judge else set()))
+    start = time.perf_counter()
+    notify()
+    # more workers than call slots: a worker recording a finished case (SQLite, scoring) never holds a slot,
+    # since the semaphore in GuardedProvider covers the provider call only
+    workers = [asyncio.create_task(worker()) for _ in range(2 * concurrency)]
+    try:
+        await queue.join()
+    except asyncio.CancelledError:
+        update_ab_run(store, ab_run_id, status="interrupted", error="interrupted (Ctrl-C)")
+        raise
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        for provider in owned:
+            try:
+                await provider.aclose()
+            except Exception:  # noqa: BLE001 - closing must not hide the run's own outcome
+                pass
+    elapsed = time.perf_counter() - start
+    stop: PromptctlError | None = state["stop"]
+    if stop is not None:
+        update_ab_run(store, ab_run_id, status="stopped", error=stop.message)
+        return Outcome("stopped", stop.message, stop, progress, elapsed)
+    return Outcome("completed", None, None, progress, elapsed)
+
+
+_SDK_MODULES = {"openai": "openai", "anthropic": "anthropic", "watsonx": "ibm_watsonx_ai"}
+
+
+def _import_sdks(providers: set[str]) -> None:
+    """Import the providers' SDKs before the first call, so the import (seconds) does not stall calls in flight."""
+    import importlib
+
+    for name in providers:
+        module = _SDK_MODULES.get(name)
+        if module is not None:
+            try:
+                importlib.import_module(module)
+            except ImportError:  # the provider reports it, with the extra to install, on its first call
+                pass
+
+
+async def _execute(plan: ABPlan, job: Job, client: Provider, on_call: Callable[[Call], None]) -> Any:
+    """Run one job with its variant's strategy through ``client`` (:func:`promptctl.run.execute`).
+
+    Direct, chain-of-thought, few-shot, self-consistency and structured output all run here.
+    """
+    from promptctl.executors.base import CallContext
+    from promptctl.run import execute as run_executor
+
+    variant = plan.variants[job.variant]
+    return await run_executor(job.prepared, CallContext(client, on_call=on_call), variant.version, plan.config)
+
+
+async def _score(plan: ABPlan, job: Job, case: Case, output: str, on_call: Callable[[Call], None],
+                 client: Callable[[str], GuardedProvider]) -> Any:
+    from promptctl.evaluation.judges import judge_output
+
+    scoring = plan.scoring[job.case]
+    if scoring.scorer is not None:
+        return scoring.scorer(output, case.expected if case.has_expected else None, case.context())
+    assert plan.judge is not None and scoring.rubric is not None
+    return await judge_output(client(plan.judge.provider), plan.judge, scoring.rubric, variables=case.variables,
+                              output=output, expected=case.expected if case.has_expected else None,
+                              has_expected=case.has_expected, on_call=on_call)
+
+
+def _strategy_fields(executed: Any) -> dict[str, Any]:
+    """The strategy columns of a run row (answer, votes ...), when the run store has them."""
+    if executed is None:
+        return {}
+    from promptctl.store.runs import runs
+
+    try:
+        from promptctl.run import stored_fields
+    except ImportError:  # pragma: no cover - older run module
+        return {}
+    return {k: v for k, v in stored_fields(executed).items() if k in runs.c}
+
+
+class _Recorder:
+    """Writes each finished case (its run, calls and result) in one transaction."""
+
+    def __init__(self, plan: ABPlan, store: RunStore, ab_run_id: str, failed: set[tuple[int, int, int]]) -> None:
+        from promptctl.store.runs import calls
+
+        self.plan = plan
+        self.store = store
+        self.ab_run_id = ab_run_id
+        self.failed = failed
+        self.tagged = "tag" in calls.c
+
+    def _call_rows(self, trace: list[Call], guard: GuardedProvider, salt: str = "") -> tuple[
+            list[dict[str, Any]], float | None, list[float | None]]:
+        rows = []
+        spent: list[float | None] = []
+        for call in trace:
+            completion = call.completion
+            cost = guard.costs.pop(id(completion), None) if completion is not None else None
+            if completion is not None:
+                spent.append(cost)
+            rows.append({
+                "provider": call.request.provider, "model": call.request.model,
+                "fingerprint": salted(call.request, salt).fingerprint(), "request": call.request.body,
+                "output": completion.text if completion else None,
+                **(completion.usage.to_dict() if completion else {}),
+                "latency_s": completion.latency_s if completion else None,
+                "request_id": completion.request_id if completion else (call.error.request_id if call.error else None),
+                "error": str(call.error) if call.error else None, "cost_usd": cost,
+                "cached": bool(completion and completion.cached),
+                **({"tag": getattr(call, "tag", None), "step": getattr(call, "step", None)} if self.tagged else {}),
+            })
+        total = None if any(c is None for c in spent) else float(sum(c for c in spent if c is not None))
+        return rows, total, spent
+
+    def _judge_run(self, conn: Any, rows: list[dict[str, Any]]) -> None:
+        from promptctl.evaluation import ab_store
+
+        if not rows or self.plan.judge is None:
+            return
+        ab_store.ensure_run(
+            conn, self.plan.judge_run_id, ref=f"judge:{self.plan.judge.spec}", prompt_name="promptctl-judge",
+            prompt_version=1, prompt_sha256="0" * 64, draft=False, provider=self.plan.judge.provider,
+            model=self.plan.judge.model, strategy="judge", variables={"ab_run_id": self.ab_run_id}, parameters={},
+            request={}, status="ok",
+        )
+        ab_store.add_calls(conn, self.plan.judge_run_id, rows)
+
+    def case(self, job: Job, v: Variant, case: Case, trace: list[Call], judge_trace: list[Call], output: str | None,
+             score: Any, error: str | None, guard: GuardedProvider,
+             client: Callable[[str], GuardedProvider], executed: Any = None) -> None:
+        from promptctl.evaluation import ab_store
+        from promptctl.run import _jsonable
+
+        call_rows, spent, _ = self._call_rows(trace, guard, job.salt)
+        judge_guard = client(self.plan.judge.provider) if self.plan.judge is not None and judge_trace else None
+        judge_rows, judge_spent, _ = self._call_rows(judge_trace, judge_guard) if judge_guard else ([], 0.0, [])
+        usage = Usage()
+        latency = 0.0
+        listed: float | None = 0.0
+        for call in trace:
+            if call.completion is not None:
+                usage = usage + call.completion.usage
+                latency += call.completion.latency_s
+                price = _cost(call.completion, call.request, self.plan.config)
+                listed = None if price is None or listed is None else listed + price
+        status = "ok" if error is None else "error"
+        with self.store.engine.begin() as conn:
+            run_id = ab_store.record_run(conn, run={
+                "ref": v.version.ref, "prompt_name": v.version.name, "prompt_version": v.version.number,
+                "prompt_sha256": v.version.sha256, "draft": v.version.is_draft, "provider": v.provider,
+                "model": v.model, "strategy": v.executed, "variables": _jsonable(case.variables),
+                "parameters": job.request.parameters, "request": job.request.body, "output": output,
+                "latency_s": latency if trace else None, "cost_usd": spent, "status": status, "error": error,
+                **_strategy_fields(executed),
+            }, usage=usage, call_rows=call_rows)
+            self._judge_run(conn, judge_rows)
+            ab_store.put_result(conn, {
+                "ab_run_id": self.ab_run_id, "variant": job.variant, "case_index": job.case, "case_id": case.id,
+                "trial": job.trial, "run_id": run_id, "status": status, "output": output,
+                "score": score.value if score is not None else None,
+                "passed": score.passed if score is not None else None,
+                "detail": score.detail if score is not None else None, "latency_s": latency if trace else None,
+                "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens, "cost_usd": spent,
+                "list_cost_usd": listed, "judge_cost_usd": judge_spent if judge_rows else None,
+                "cached": bool(trace) and all(c.completion is not None and c.completion.cached for c in trace),
+                "error": error,
+            }, replace=job.key in self.failed)
+
+    def pairwise(self, values: dict[str, Any], trace: list[Call], guard: GuardedProvider) -> None:
+        from promptctl.evaluation import ab_store
+
+        rows, spent, _ = self._call_rows(trace, guard)
+        with self.store.engine.begin() as conn:
+            self._judge_run(conn, rows)
+            ab_store.put_pairwise(conn, {**values, "cost_usd": spent})
+
+
+# -- the whole run ---------------------------------------------------------------------------------------
+async def arun_ab(
+    plan: ABPlan,
+    store: RunStore,
+    *,
+    ab_run_id: str | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    max_cost: float | None = None,
+    use_cache: bool = True,
+    clients: Mapping[str, Provider] | None = None,
+    on_start: Callable[[str, PlanEstimate], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> tuple[dict[str, Any], Outcome]:
+    """Estimate, check the budget, run (or resume) and compute the result of an A/B comparison.
+
+    Args:
+        plan: The plan (:func:`plan_ab`, or :func:`load_plan` to resume).
+        store: The run store.
+        ab_run_id: The stored A/B run to resume, or None to start a new one.
+        concurrency: Most provider calls in flight (>= 1).
+        max_cost: Budget in USD for the calls still to make, or None.
+        use_cache: Answer repeated requests from the response cache (a finished comparison reruns free).
+        clients: Provider clients by name (tests), see :func:`execute`.
+        on_start: Called with the run id and the estimate once the budget check has passed, before any call.
+        on_progress: Called after each finished unit of work.
+
+    Returns:
+        ``(result, outcome)``: the result dict (:func:`~promptctl.evaluation.ab_report.build_result`),
+        also stored with the run, and how the execution ended.
+
+    Raises:
+        BudgetExceeded: The expected cost of the calls still to make crosses ``max_cost``, or a model
+            without a price would be called under a budget; nothing was sent (exit 2).
+        InputError: Bad options.
+    """
+    from promptctl.evaluation import ab_store
+
+    ab_store.prepare(store)
+    done: set[tuple[int, int, int]] = set()
+    if ab_run_id is not None:
+        done = {(r["variant"], r["case_index"], r["trial"]) for r in ab_store.results_of(store, ab_run_id)
+                if r["status"] == "ok"}
+    estimate = estimate_plan(plan, store, done=done, use_cache=use_cache)
+    if max_cost is not None:
+        live = estimate.calls - estimate.cached + estimate.judge_calls
+        if live and estimate.usd_expected is None:
+            raise BudgetExceeded(
+                f"cannot enforce --max-cost ${max_cost:g}: no price for {', '.join(estimate.unpriced)}; "
+                "nothing was sent",
+                limit_usd=max_cost, spent_usd=0.0, needed_usd=None,
+                hint='add [prices."provider:model"] to promptctl.toml, or run without --max-cost')
+        if estimate.usd_expected is not None and estimate.usd_expected > max_cost + 1e-12:
+            raise BudgetExceeded(
+                f"the expected cost ${estimate.usd_expected:.6f} of {live} call(s) crosses --max-cost "
+                f"${max_cost:g}; nothing was sent", limit_usd=max_cost, spent_usd=0.0,
+                needed_usd=estimate.usd_expected,
+                hint="raise --max-cost, use fewer cases or trials, or compare on a cheaper model")
+    if ab_run_id is None:
+        ab_run_id = ab_store.create_ab_run(store, plan.spec())
+    else:
+        ab_store.update_ab_run(store, ab_run_id, status="running", error=None)
+    if on_start is not None:
+        on_start(ab_run_id, estimate)
+    outcome = await execute(plan, store, ab_run_id, concurrency=concurrency, max_cost=max_cost, use_cache=use_cache,
+                            clients=clients, on_progress=on_progress, high_by_job=estimate.high_by_job,
+                            uncached=estimate.uncached if use_cache else None)
+    result = finish(plan, store, ab_run_id, outcome)
+    return result, outcome
+
+
+def finish(plan: ABPlan, store: RunStore, ab_run_id: str, outcome: Outcome | None = None) -> dict[str, Any]:
+    """Compute the result from the stored rows and store it with the run (status from ``outcome``)."""
+    from promptctl.evaluation import ab_store
+    from promptctl.evaluation.ab_report import build_result
+
+    row = ab_store.get_ab_run(store, ab_run_id)
+    assert row is not None
+    status = outcome.status if outcome is not None else row["status"]
+    result = build_result(
+        ab_run_id, plan.spec(), ab_store.results_of(store, ab_run_id), ab_store.pairwise_of(store, ab_run_id),
+        status=status, created_at=row["created_at"], case_ids=[c.id for c in plan.dataset.cases],
+        warnings=plan.warnings, stopped=outcome.reason if outcome is not None else row.get("error"),
+    )
+    ab_store.update_ab_run(store, ab_run_id, status=status, result=result,
+                           error=outcome.reason if outcome is not None else row.get("error"))
+    return result

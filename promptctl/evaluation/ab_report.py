@@ -1,0 +1,348 @@
+"""The result of an A/B run, computed from its stored case results; and its markdown report.
+
+:func:`build_result` reads nothing but the stored spec and rows, so a fresh run, a resumed run and a
+rerun of a stored run give the same figures from the same results. Its dict is what
+``promptctl ab --json`` prints and what ``ab_runs.result`` stores.
+
+The metric:
+
+- ``pass`` when every score is 0 or 1 and each case ran once: pass rates with Wilson intervals, exact
+  McNemar tests;
+- ``score`` otherwise (continuous scores such as a judge's rating or ``json_fields``, or
+  ``--trials K`` > 1, where a case's value is its mean over trials, e.g. its pass rate): means with
+  bootstrap intervals over cases, paired permutation tests;
+- ``preference`` for the pairwise judge: wins in both orders, a sign test on the wins.
+
+A case enters a comparison only when both variants completed every trial of it; errors are counted and
+listed, never scored as failures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from promptctl.registry.index import utc_now
+
+RESULT_VERSION = 1
+_MAX_ERRORS_LISTED = 20
+
+
+def build_result(
+    ab_run_id: str,
+    spec: Mapping[str, Any],
+    results: Sequence[Mapping[str, Any]],
+    pairwise: Sequence[Mapping[str, Any]] = (),
+    *,
+    status: str = "completed",
+    created_at: str | None = None,
+    case_ids: Sequence[str] | None = None,
+    warnings: Sequence[str] = (),
+    stopped: str | None = None,
+) -> dict[str, Any]:
+    """Statistics of an A/B run from its stored rows.
+
+    Args:
+        ab_run_id: The A/B run's id.
+        spec: Its stored spec (:meth:`~promptctl.evaluation.ab.ABPlan.spec`).
+        results: Its ``ab_results`` rows.
+        pairwise: Its ``ab_pairwise`` rows.
+        status: ``completed``, ``stopped`` or ``interrupted``.
+        created_at: When it started.
+        case_ids: Case ids by index (default: from the rows).
+        warnings: Notes to keep with the result.
+        stopped: Why it stopped early, or None.
+
+    Returns:
+        The result dict. Keys: result_version, ab_run_id, status, stopped, created_at, computed_at,
+        dataset, scorer, scorers, judge, metric, alpha, trials, variants (per variant: label, spec, ref,
+        prompt, provider, model, strategy, executed, cases, completed, errors, mean, ci95, passed,
+        pass_rate, flaky_cases, cost_usd, list_cost_usd, cost_per_case_usd, judge_cost_usd, latency_s
+        {p50, p95, mean}, tokens {input, output}, cached), comparisons (see
+        :meth:`~promptctl.evaluation.stats.Comparison.to_dict`; pairwise ones add wins, ties, flips and
+        flip_rate), gate {baseline, candidate, verdict, candidate_worse}, cost_usd {models, judge, total},
+        cases (per case: index, id, values {label: value or null}, passes {label: "k/K"} with trials),
+        errors (first 20), warnings.
+    """
+    from promptctl.evaluation import stats
+
+    variants = spec["variants"]
+    labels = [v["label"] for v in variants]
+    k = len(variants)
+    n_cases = int(spec["dataset"]["cases"])
+    trials = int(spec.get("trials", 1))
+    alpha = float(spec.get("alpha", 0.05))
+    seed = int(spec.get("seed", 0))
+    ids = list(case_ids) if case_ids is not None else [""] * n_cases
+    by_key: dict[tuple[int, int], list[Mapping[str, Any]]] = defaultdict(list)
+    for row in results:
+        by_key[(row["variant"], row["case_index"])].append(row)
+        if case_ids is None and row.get("case_id"):
+            ids[row["case_index"]] = row["case_id"]
+    ok_scores = [r["score"] for r in results if r["status"] == "ok" and r["score"] is not None]
+    is_pairwise = bool(spec.get("pairwise"))
+    binary = trials == 1 and all(s in (0.0, 1.0) for s in ok_scores)
+    metric = "preference" if is_pairwise else "pass" if binary else "score"
+
+    # per case and variant: the mean over trials when every trial completed, else None
+    values: list[list[float | None]] = [[None] * n_cases for _ in range(k)]
+    passes: list[list[int | None]] = [[None] * n_cases for _ in range(k)]
+    for (variant, case), rows in by_key.items():
+        good = [r for r in rows if r["status"] == "ok"]
+        if len(good) == trials and (is_pairwise or all(r["score"] is not None for r in good)):
+            if not is_pairwise:
+                values[variant][case] = sum(float(r["score"]) for r in good) / trials
+            else:
+                values[variant][case] = 0.0
+            passes[variant][case] = sum(1 for r in good if r["passed"])
+    out_variants = []
+    for i, v in enumerate(variants):
+        rows = [r for r in results if r["variant"] == i]
+        ok = [r for r in rows if r["status"] == "ok"]
+        completed = [x for x in values[i] if x is not None]
+        entry: dict[str, Any] = {
+            key: v.get(key) for key in ("label", "spec", "ref", "prompt", "provider", "model", "strategy", "executed")
+        }
+        entry.update(cases=n_cases, completed=len(completed), errors=sum(1 for r in rows if r["status"] != "ok"))
+        if is_pairwise:
+            entry.update(mean=None, ci95=None, passed=None, pass_rate=None)
+        else:
+            summary = stats.summarise(completed, binary=binary, seed=seed)
+            pass_count = sum(p for p in passes[i] if p is not None)
+            trial_total = trials * len(completed)
+            entry.update(mean=summary.to_dict()["mean"], ci95=summary.ci.to_dict() if summary.ci else None,
+                         passed=pass_count, pass_rate=round(pass_count / trial_total, 6) if trial_total else None)
+        flaky = [ids[c] for c in range(n_cases) if trials > 1 and passes[i][c] is not None
+                 and 0 < (passes[i][c] or 0) < trials]
+        entry["flaky_cases"] = flaky
+        spent = _sum(r["cost_usd"] for r in rows)
+        listed = _sum(r["list_cost_usd"] for r in ok)
+        latencies = [float(r["latency_s"]) for r in ok if r["latency_s"] is not None]
+        entry.update(
+            cost_usd=spent, list_cost_usd=listed,
+            cost_per_case_usd=round(listed / len(ok), 9) if listed is not None and ok else None,
+            judge_cost_usd=(_sum(r["judge_cost_usd"] for r in rows if r["judge_cost_usd"] is not None)
+                            if spec.get("judge") else None),
+            latency_s={"p50": _round(stats.percentile(latencies, 50)), "p95": _round(stats.percentile(latencies, 95)),
+                       "mean": _round(sum(latencies) / len(latencies)) if latencies else None},
+            tokens={"input": sum(int(r["input_tokens"] or 0) for r in ok),
+                    "output": sum(int(r["output_tokens"] or 0) for r in ok)},
+            cached=sum(1 for r in ok if r["cached"]),
+        )
+        out_variants.append(entry)
+
+    comparisons: list[dict[str, Any]] = []
+    if is_pairwise:
+        comparisons = _pairwise_comparisons(pairwise, labels, n_cases, trials, alpha, seed)
+    elif k >= 2:
+        raw = []
+        for i in range(1, k):
+            paired = [c for c in range(n_cases) if values[0][c] is not None and values[i][c] is not None]
+            raw.append(stats.compare([values[0][c] for c in paired], [values[i][c] for c in paired],  # type: ignore
+                                     binary=binary, labels=(labels[0], labels[i]), alpha=alpha, seed=seed))
+        comparisons = [c.to_dict() for c in stats.adjust(raw)]
+    gate = None
+    if comparisons:
+        last = comparisons[-1]
+        gate = {"baseline": last["baseline"], "candidate": last["candidate"], "verdict": last["verdict"],
+                "candidate_worse": last["winner"] == last["baseline"]}
+    model_cost = _sum(v["cost_usd"] for v in out_variants)
+    judge_cost = _sum([r["judge_cost_usd"] for r in results if r["judge_cost_usd"] is not None]
+                      + [r["cost_usd"] for r in pairwise]) if spec.get("judge") else 0.0
+    cases_out = []
+    for c in range(n_cases):
+        entry_case: dict[str, Any] = {"index": c, "id": ids[c],
+                                      "values": {labels[i]: _round(values[i][c]) for i in range(k)}}
+        if is_pairwise:
+            entry_case.pop("values")
+            entry_case["outcomes"] = {labels[r["candidate"]]: r["outcome"] for r in pairwise
+                                      if r["case_index"] == c and r["trial"] == 0}
+        if trials > 1:
+            entry_case["passes"] = {labels[i]: (f"{passes[i][c]}/{trials}" if passes[i][c] is not None else None)
+                                    for i in range(k)}
+        cases_out.append(entry_case)
+    errors = [{"variant": labels[r["variant"]], "case": r["case_id"], "trial": r["trial"], "error": r["error"]}
+              for r in results if r["status"] != "ok"]
+    errors += [{"variant": labels[r["candidate"]], "case": ids[r["case_index"]], "trial": r["trial"],
+                "error": f"pairwise judge: {r['error']}"} for r in pairwise if r["error"]]
+    return {
+        "result_version": RESULT_VERSION, "ab_run_id": ab_run_id, "status": status, "stopped": stopped,
+        "created_at": created_at, "computed_at": utc_now(), "dataset": dict(spec["dataset"]),
+        "scorer": spec.get("scorer"), "scorers": spec.get("scorers", {}), "judge": spec.get("judge"),
+        "metric": metric, "alpha": alpha, "trials": trials, "variants": out_variants, "comparisons": comparisons,
+        "gate": gate, "cost_usd": {"models": model_cost, "judge": judge_cost,
+                                   "total": None if model_cost is None or judge_cost is None
+                                   else round(model_cost + judge_cost, 9)},
+        "cases": cases_out, "errors": errors[:_MAX_ERRORS_LISTED], "error_count": len(errors),
+        "warnings": list(warnings),
+    }
+
+
+def _pairwise_comparisons(rows: Sequence[Mapping[str, Any]], labels: list[str], n_cases: int, trials: int,
+                          alpha: float, seed: int) -> list[dict[str, Any]]:
+    """Sign tests of pairwise wins (as McNemar on win indicators, which is the same test), Holm-adjusted."""
+    from dataclasses import replace
+
+    from promptctl.evaluation import stats
+    from promptctl.evaluation.judges import summarise_pairwise
+
+    raw = []
+    summaries = []
+    for cand in range(1, len(labels)):
+        judged = [r for r in rows if r["candidate"] == cand and r["error"] is None and r["outcome"]]
+        summary = summarise_pairwise(labels[0], labels[cand], [(r["outcome"], bool(r["consistent"])) for r in judged])
+        # one outcome per case (with --trials, the majority of its trials; a draw is a tie), so that repeated
+        # judgements of one case do not count as independent evidence
+        by_case: dict[int, list[str]] = defaultdict(list)
+        for r in judged:
+            by_case[r["case_index"]].append(r["outcome"])
+        per_case = []
+        for outcomes in by_case.values():
+            net = outcomes.count("candidate") - outcomes.count("baseline")
+            per_case.append("candidate" if net > 0 else "baseline" if net < 0 else "tie")
+        base = [1.0 if o == "baseline" else 0.0 for o in per_case]
+        other = [1.0 if o == "candidate" else 0.0 for o in per_case]
+        comparison = stats.compare(base, other, binary=True, labels=(labels[0], labels[cand]), alpha=alpha, seed=seed)
+        raw.append(replace(comparison, test="sign test (ties dropped)",
+                           effect_size={"name": "net win rate (candidate wins - baseline wins) / judged",
+                                        "value": comparison.difference}))
+        summaries.append(summary)
+    out = []
+    for comparison, summary in zip(stats.adjust(raw), summaries, strict=True):
+        entry = comparison.to_dict()
+        entry["metric"] = "preference"
+        entry.pop("discordant", None)
+        entry.update(summary.to_dict())
+        out.append(entry)
+    return out
+
+
+def _sum(values: Any) -> float | None:
+    total = 0.0
+    for value in values:
+        if value is None:
+            return None
+        total += float(value)
+    return round(total, 9)
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+# -- markdown -------------------------------------------------------------------------------------------------
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _usd(value: float | None) -> str:
+    return "n/a" if value is None else f"${value:.4f}" if value >= 0.01 or value == 0 else f"${value:.6f}"
+
+
+def _secs(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}s"
+
+
+def variant_rows(result: Mapping[str, Any]) -> list[list[str]]:
+    """Rows of the per-variant table (shared by the terminal table and the markdown report)."""
+    rows = []
+    for v in result["variants"]:
+        ci = v.get("ci95")
+        score = "-" if v["mean"] is None else _pct(v["mean"]) + (
+            f" [{_pct(ci['low'])}, {_pct(ci['high'])}]" if ci else "")
+        passed = "-" if v["passed"] is None else f"{v['passed']}/{v['completed'] * result['trials']}"
+        tokens = f"{v['tokens']['input']:,} / {v['tokens']['output']:,}"
+        rows.append([v["label"], v["spec"], f"{v['provider']}:{v['model']}", score, passed, str(v["errors"]),
+                     _usd(v["cost_usd"]), _usd(v["cost_per_case_usd"]), _secs(v["latency_s"]["p50"]),
+                     _secs(v["latency_s"]["p95"]), tokens])
+    return rows
+
+
+VARIANT_HEADERS = ["", "variant", "model", "mean [95% CI]", "passed", "errors", "spent", "per case",
+                   "p50", "p95", "tokens in / out"]
+COMPARISON_HEADERS = ["comparison", "difference [95% CI]", "test", "p", "p (Holm)", "verdict", "cases needed"]
+
+
+def comparison_rows(result: Mapping[str, Any]) -> list[list[str]]:
+    """Rows of the comparison table."""
+    rows = []
+    for c in result["comparisons"]:
+        diff = "-" if c["difference"] is None else f"{c['difference'] * 100:+.1f} pts"
+        if c.get("ci95"):
+            diff += f" [{c['ci95']['low'] * 100:+.1f}, {c['ci95']['high'] * 100:+.1f}]"
+        if c["metric"] == "preference":
+            diff += (f" (wins {c['candidate_wins']}-{c['baseline_wins']}, ties {c['ties']}, "
+                     f"flips {_pct(c['flip_rate'])})")
+        needed = "-" if c["cases_needed"] is None or c["winner"] else f"~{c['cases_needed']}"
+        rows.append([f"{c['candidate']} vs {c['baseline']}", diff, c["test"], _p(c["p_value"]),
+                     _p(c["p_adjusted"]) if c["adjustment"] else "-", _verdict(c), needed])
+    return rows
+
+
+def _verdict(c: Mapping[str, Any]) -> str:
+    return c["verdict"] if c["winner"] else f"no significant difference at alpha {c['alpha']:g}"
+
+
+def _p(p: float | None) -> str:
+    return "-" if p is None else "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def to_markdown(result: Mapping[str, Any]) -> str:
+    """A markdown report for a pull request: verdict, tables, flaky cases, errors, method and sources."""
+    lines = [f"## promptctl ab: {' vs '.join(v['spec'] for v in result['variants'])}", ""]
+    data = result["dataset"]
+    scorer = result.get("scorer") or ", ".join(f"{k} ({n})" for k, n in sorted(result.get("scorers", {}).items()))
+    lines.append(f"Dataset `{data['given']}` ({data['cases']} cases, sha256 `{data['sha256'][:12]}`), "
+                 f"scorer {scorer or '-'}{', judge ' + result['judge'] if result.get('judge') else ''}, "
+                 f"{result['trials']} trial(s) per case, alpha {result['alpha']:g}; "
+                 f"A/B run `{result['ab_run_id']}` ({result['status']}).")
+    lines.append("")
+    for c in result["comparisons"]:
+        lines.append(f"- **{_verdict(c)}**: {c['sentence']}")
+    if result["comparisons"]:
+        lines.append("")
+    lines += _md_table(VARIANT_HEADERS[1:], [[f"{r[0]}: `{r[1]}`", *r[2:]] for r in variant_rows(result)])
+    lines.append("")
+    if result["comparisons"]:
+        lines += _md_table(COMPARISON_HEADERS, comparison_rows(result))
+        lines.append("")
+    for v in result["variants"]:
+        if v["flaky_cases"]:
+            shown = ", ".join(f"`{c}`" for c in v["flaky_cases"][:20])
+            more = f" and {len(v['flaky_cases']) - 20} more" if len(v["flaky_cases"]) > 20 else ""
+            lines.append(f"Flaky cases of {v['label']} (passed some trials, failed others): {shown}{more}")
+    if result["errors"]:
+        lines += ["", f"Errors ({result['error_count']}, not scored):", ""]
+        lines += [f"- {e['variant']} `{e['case']}` trial {e['trial']}: {e['error']}" for e in result["errors"]]
+    if result.get("stopped"):
+        lines += ["", f"Stopped early: {result['stopped']}. Resume: `promptctl ab --resume {result['ab_run_id']}`"]
+    cost = result["cost_usd"]
+    lines += ["", f"Spent: models {_usd(cost['models'])}, judge {_usd(cost['judge'])} (cached answers are free).", ""]
+    lines.append(_method_note(result))
+    return "\n".join(lines) + "\n"
+
+
+def _method_note(result: Mapping[str, Any]) -> str:
+    metric = result["metric"]
+    if metric == "pass":
+        how = ("Pass rates with Wilson 95% intervals; paired difference with a bootstrap BCa interval; exact "
+               "McNemar test on the discordant cases (binomial test at 0.5)")
+    elif metric == "score":
+        how = ("Mean per-case scores with bootstrap BCa 95% intervals over cases; paired permutation test of the "
+               "mean difference")
+    else:
+        how = ("Pairwise judge run in both orders; a variant wins a case only when preferred in both (a disagreement "
+               "is a tie and counts as a flip, Zheng et al. 2023); sign test on the wins")
+    return (f"<sub>Method: {how}; Holm's correction across candidates when there are several; cases needed for "
+            "80% power from Connor (1987) for paired proportions or the normal approximation with Guenther's (1981) "
+            "correction for scores. Computed with scipy.stats.</sub>")
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return out

@@ -1,0 +1,245 @@
+"""Persistence of A/B runs in the run store: the comparison, each case result as it completes, judgements.
+
+The tables live in the run store's SQLAlchemy ``metadata`` next to ``runs`` and ``calls`` (whose
+schema is unchanged). Each case a variant runs is also an ordinary run: a ``runs`` row with its
+``calls``, so ``promptctl log`` shows it, its cost is counted, and the response cache answers the
+same request later. A case is written in one transaction (run, calls, result) as soon as it is
+scored, so a killed ``ab`` loses at most the cases in flight, and ``--resume`` repeats none of the
+others.
+
+Tables:
+
+``ab_runs``: id (32 hex), created_at, updated_at (ISO 8601 UTC), status (``running``, ``completed``,
+``stopped``: budget or a fatal provider error, ``interrupted``: Ctrl-C), spec (JSON: what is compared,
+enough to resume: dataset path and sha256, variants resolved to prompt versions and hashes, scorer,
+judge, trials, alpha, seed, options), result (JSON: the ``--json`` result once computed), error.
+
+``ab_results``: id, ab_run_id, variant (0-based index; 0 is the baseline), case_index (0-based
+position in the dataset), case_id, trial (0-based), run_id (the ``runs`` row of this case, or NULL for
+a pairwise-only variant without its own run), status (``ok``/``error``), output, score (0-1 or NULL),
+passed (or NULL), detail, latency_s (seconds: provider latency of the call that produced the output,
+the original call's for a cached answer), input_tokens, output_tokens (tokens), cost_usd (USD spent
+by this A/B run: 0 for cached answers), list_cost_usd (USD the output costs at list price, cached or
+not), judge_cost_usd (USD spent on judge calls), cached, error, created_at. Unique per
+(ab_run_id, variant, case_index, trial).
+
+``ab_pairwise``: id, ab_run_id, baseline, candidate (variant indexes), case_index, trial,
+baseline_first / candidate_first (the judge's preference, ``first``/``second``/``tie``, in each
+order), outcome (``baseline``/``candidate``/``tie``), consistent, cost_usd (USD spent), error,
+created_at. Unique per (ab_run_id, baseline, candidate, case_index, trial).
+
+SQLite stores opened for ``ab`` use write-ahead logging with ``synchronous=NORMAL``: a commit is a
+write to the log, not an fsync, so hundreds of case results per second cost little; a committed case
+survives a crash or ``kill -9`` of the process (not a power cut of the machine, where the last
+commits may roll back and are then redone by ``--resume``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from promptctl.registry.index import utc_now
+from promptctl.store.runs import calls, metadata, runs
+
+if TYPE_CHECKING:
+    from promptctl.providers.base import Usage
+    from promptctl.store.runs import RunStore
+
+ab_runs = sa.Table(
+    "ab_runs",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created_at", sa.String(32), nullable=False, index=True),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, default="running"),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("result", sa.JSON, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+ab_results = sa.Table(
+    "ab_results",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ab_run_id", sa.String(32), sa.ForeignKey("ab_runs.id"), nullable=False, index=True),
+    sa.Column("variant", sa.Integer, nullable=False),
+    sa.Column("case_index", sa.Integer, nullable=False),
+    sa.Column("case_id", sa.String(200), nullable=False),
+    sa.Column("trial", sa.Integer, nullable=False, default=0),
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id"), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("output", sa.Text, nullable=True),
+    sa.Column("score", sa.Float, nullable=True),
+    sa.Column("passed", sa.Boolean, nullable=True),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("latency_s", sa.Float, nullable=True),
+    sa.Column("input_tokens", sa.Integer, nullable=False, default=0),
+    sa.Column("output_tokens", sa.Integer, nullable=False, default=0),
+    sa.Column("cost_usd", sa.Float, nullable=True),
+    sa.Column("list_cost_usd", sa.Float, nullable=True),
+    sa.Column("judge_cost_usd", sa.Float, nullable=True),
+    sa.Column("cached", sa.Boolean, nullable=False, default=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("ab_run_id", "variant", "case_index", "trial", name="uq_ab_results_key"),
+)
+
+ab_pairwise = sa.Table(
+    "ab_pairwise",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ab_run_id", sa.String(32), sa.ForeignKey("ab_runs.id"), nullable=False, index=True),
+    sa.Column("baseline", sa.Integer, nullable=False),
+    sa.Column("candidate", sa.Integer, nullable=False),
+    sa.Column("case_index", sa.Integer, nullable=False),
+    sa.Column("trial", sa.Integer, nullable=False, default=0),
+    sa.Column("baseline_first", sa.String(8), nullable=True),
+    sa.Column("candidate_first", sa.String(8), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("consistent", sa.Boolean, nullable=True),
+    sa.Column("cost_usd", sa.Float, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("ab_run_id", "baseline", "candidate", "case_index", "trial", name="uq_ab_pairwise_key"),
+)
+
+AB_TABLES = (ab_runs, ab_results, ab_pairwise)
+_RUNS_INSERT = runs.insert()
+_CALLS_INSERT = calls.insert()
+_RESULTS_INSERT = ab_results.insert()
+
+
+def prepare(store: RunStore) -> None:
+    """Create the A/B tables if missing and, for SQLite, switch to WAL with ``synchronous=NORMAL``.
+
+    Args:
+        store: An open run store.
+    """
+    engine = store.engine
+    if engine.dialect.name == "sqlite" and not getattr(engine, "_promptctl_ab_tuned", False):
+        def pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+        sa.event.listen(engine, "connect", pragmas)
+        engine.dispose()  # reconnect so every pooled connection gets the pragmas
+        engine._promptctl_ab_tuned = True  # type: ignore[attr-defined]
+    metadata.create_all(engine, tables=list(AB_TABLES))
+
+
+# -- ab_runs ---------------------------------------------------------------------------------------------
+def create_ab_run(store: RunStore, spec: dict[str, Any], ab_run_id: str | None = None) -> str:
+    """Insert an A/B run with status ``running``; returns its id (32 hex)."""
+    run_id = ab_run_id or uuid.uuid4().hex
+    now = utc_now()
+    with store.engine.begin() as conn:
+        conn.execute(ab_runs.insert().values(id=run_id, created_at=now, updated_at=now, status="running", spec=spec))
+    return run_id
+
+
+def update_ab_run(store: RunStore, ab_run_id: str, **values: Any) -> None:
+    """Update status, result or error of an A/B run."""
+    with store.engine.begin() as conn:
+        conn.execute(ab_runs.update().where(ab_runs.c.id == ab_run_id).values(updated_at=utc_now(), **values))
+
+
+def get_ab_run(store: RunStore, ab_run_id: str) -> dict[str, Any] | None:
+    """An A/B run by id or unique id prefix (8+ characters), or None."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(ab_runs).where(ab_runs.c.id.startswith(ab_run_id)).limit(2)).mappings().all()
+    return dict(rows[0]) if len(rows) == 1 else None
+
+
+def recent_ab_runs(store: RunStore, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest A/B runs first (id, created_at, status, spec)."""
+    query = sa.select(ab_runs.c.id, ab_runs.c.created_at, ab_runs.c.status, ab_runs.c.spec)
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query.order_by(ab_runs.c.created_at.desc()).limit(limit)).mappings()]
+
+
+# -- results -----------------------------------------------------------------------------------------------
+def results_of(store: RunStore, ab_run_id: str) -> list[dict[str, Any]]:
+    """Every case result of an A/B run (without outputs' run rows), ordered by case, trial, variant."""
+    query = (sa.select(ab_results).where(ab_results.c.ab_run_id == ab_run_id)
+             .order_by(ab_results.c.case_index, ab_results.c.trial, ab_results.c.variant))
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def pairwise_of(store: RunStore, ab_run_id: str) -> list[dict[str, Any]]:
+    """Every pairwise judgement of an A/B run."""
+    query = (sa.select(ab_pairwise).where(ab_pairwise.c.ab_run_id == ab_run_id)
+             .order_by(ab_pairwise.c.case_index, ab_pairwise.c.trial, ab_pairwise.c.candidate))
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def cached_fingerprints(store: RunStore, fingerprints: Iterable[str]) -> set[str]:
+    """The fingerprints among ``fingerprints`` that the response cache can answer (successful calls)."""
+    wanted = sorted(set(fingerprints))
+    found: set[str] = set()
+    with store.engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            query = (sa.select(calls.c.fingerprint).distinct()
+                     .where(calls.c.fingerprint.in_(chunk), calls.c.error.is_(None), calls.c.output.is_not(None)))
+            found.update(conn.execute(query).scalars())
+    return found
+
+
+def record_run(
+    conn: sa.Connection, *, run: dict[str, Any], usage: Usage | None, call_rows: list[dict[str, Any]],
+) -> str:
+    """Insert one finished run and its calls (inside the caller's transaction); returns the run id."""
+    run_id = run.pop("id", None) or uuid.uuid4().hex
+    now = utc_now()
+    values = {**run, "id": run_id, "created_at": now}
+    if usage is not None:
+        values.update(usage.to_dict())
+    conn.execute(_RUNS_INSERT, values)  # one compiled statement per row shape, reused: cheap per case
+    if call_rows:
+        conn.execute(_CALLS_INSERT, [{**row, "run_id": run_id, "seq": seq, "created_at": now}
+                                     for seq, row in enumerate(call_rows, start=1)])
+    return run_id
+
+
+def add_calls(conn: sa.Connection, run_id: str, call_rows: list[dict[str, Any]]) -> None:
+    """Append calls to an existing run (the judge's run), numbering them after the existing ones."""
+    if not call_rows:
+        return
+    seq = conn.execute(sa.select(sa.func.count()).where(calls.c.run_id == run_id)).scalar_one()
+    now = utc_now()
+    conn.execute(_CALLS_INSERT, [{**row, "run_id": run_id, "seq": seq + offset, "created_at": now}
+                                 for offset, row in enumerate(call_rows, start=1)])
+
+
+def ensure_run(conn: sa.Connection, run_id: str, **fields: Any) -> None:
+    """Insert a run row with this id unless it exists (the judge's run of an A/B run)."""
+    exists = conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first()
+    if exists is None:
+        conn.execute(runs.insert().values(id=run_id, created_at=utc_now(), **fields))
+
+
+def put_result(conn: sa.Connection, values: dict[str, Any], *, replace: bool = True) -> None:
+    """Insert a case result; with ``replace``, first delete an earlier one with the same key (a retried error)."""
+    if replace:
+        key = (ab_results.c.ab_run_id == values["ab_run_id"]) & (ab_results.c.variant == values["variant"]) & (
+            ab_results.c.case_index == values["case_index"]) & (ab_results.c.trial == values["trial"])
+        conn.execute(ab_results.delete().where(key))
+    conn.execute(_RESULTS_INSERT, {**values, "created_at": utc_now()})
+
+
+def put_pairwise(conn: sa.Connection, values: dict[str, Any]) -> None:
+    """Insert a pairwise judgement, replacing an earlier one with the same key."""
+    key = (ab_pairwise.c.ab_run_id == values["ab_run_id"]) & (ab_pairwise.c.baseline == values["baseline"]) & (
+        ab_pairwise.c.candidate == values["candidate"]) & (ab_pairwise.c.case_index == values["case_index"]) & (
+        ab_pairwise.c.trial == values["trial"])
+    conn.execute(ab_pairwise.delete().where(key))
+    conn.execute(ab_pairwise.insert().values(created_at=utc_now(), **values))

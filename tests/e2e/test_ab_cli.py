@@ -1,0 +1,193 @@
+"""``promptctl ab`` as a user runs it, against a loopback OpenAI-compatible server; kill -9 and --resume."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from promptctl.testing import LoopbackLLMServer
+
+from .conftest import _SDK_ENV
+
+VERSION = """---
+description: Answers yes/no questions
+provider: openai
+model: gpt-4o-mini
+parameters: {{temperature: 0, max_tokens: 50}}
+variables:
+  question: {{type: string, input: true}}
+---
+{{% system %}}{marker}{{% endsystem %}}
+{{% user %}}{{{{ question }}}}{{% enduser %}}
+"""
+CASES = 30
+
+
+def reply(body: dict) -> str:
+    text = json.dumps(body)
+    case = int(re.search(r"\[case (\d+)\]", text).group(1))
+    if "Version two" in text and case % 3 == 0:
+        return "no"  # version 2 gets every third case wrong
+    return "yes"
+
+
+def key_of(body: dict) -> tuple[str, int]:
+    text = json.dumps(body)
+    return ("v2" if "Version two" in text else "v1", int(re.search(r"\[case (\d+)\]", text).group(1)))
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LoopbackLLMServer(reply, latency_s=0.05, max_lifetime_s=300) as srv:
+        yield srv
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "prompts" / "qa"
+    folder.mkdir(parents=True)
+    (folder / "v1.j2").write_text(VERSION.format(marker="Version one. Answer yes or no."))
+    (folder / "v2.j2").write_text(VERSION.format(marker="Version two. Answer yes or no, briefly."))
+    rows = [{"id": f"q{i:02d}", "vars": {"question": f"[case {i}] Is the sky blue?"}, "expected": "yes"}
+            for i in range(CASES)]
+    (tmp_path / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return tmp_path
+
+
+def env_for(project: Path, server: LoopbackLLMServer, db: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SDK_ENV}
+    env.update(server.env(), PROMPTCTL_DATABASE_URL=f"sqlite:///{project / db}")
+    return env
+
+
+def ab_here(project: Path, server: LoopbackLLMServer, db: str, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run ``promptctl ab`` in this process (no interpreter start-up): (exit code, stdout, stderr)."""
+    from promptctl.cli import main
+
+    for name in _SDK_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{project / db}")
+    monkeypatch.chdir(project)
+    capsys.readouterr()
+    try:
+        main(["ab", *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def comparable(result: dict) -> dict:
+    """The parts of a result that must not depend on how the run went (timing and ids left out)."""
+    keep = ("mean", "ci95", "passed", "pass_rate", "completed", "errors", "tokens", "list_cost_usd", "flaky_cases")
+    return {"metric": result["metric"], "comparisons": result["comparisons"], "cases": result["cases"],
+            "variants": [{k: v[k] for k in keep} for v in result["variants"]], "gate": result["gate"]}
+
+
+def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, server, monkeypatch, capsys):
+    before = len(server.requests)
+    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "--dataset",
+                                   "cases.jsonl", "--scorer", "contains", "--concurrency", "4", "--json",
+                                   "--report", "report.md", "--fail-if-worse")
+    # the candidate is significantly worse: --fail-if-worse exits 1, after printing and storing the result
+    assert code == 1, stderr
+    assert "error: B is significantly worse than A" in stderr
+    assert "estimated $" in stderr and "resume with: promptctl ab --resume" in stderr
+    assert len(server.requests) - before == 2 * CASES
+    result = json.loads(stdout)
+    stored = sqlite3.connect(project / "runs.db").execute("select result from ab_runs where id = ?",
+                                                          (result["ab_run_id"],)).fetchone()[0]
+    assert json.loads(stored) == result  # --json prints exactly the stored record
+    assert result["variants"][1]["passed"] == 20 and result["comparisons"][0]["winner"] == "A"
+    assert result["gate"]["candidate_worse"] is True
+    report = (project / "report.md").read_text()
+    assert report.startswith("## promptctl ab: qa@1 vs qa@2") and "| B vs A |" in report and "A better" in report
+    # rerunning the finished comparison is answered from the response cache: no provider call
+    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "-d",
+                                   "cases.jsonl", "-s", "contains")
+    assert code == 0, stderr
+    assert len(server.requests) - before == 2 * CASES and "0 provider call(s)" in stderr
+    assert "A better" in stdout and "exact McNemar" in stdout and "qa@2" in stdout
+
+
+def test_bad_row_and_budget_refusal_send_nothing(project, server, monkeypatch, capsys):
+    (project / "bad.jsonl").write_text('{"vars": {"question": "[case 1] ok"}, "expected": "yes"}\n{"vars": 5}\n')
+    before = len(server.requests)
+    code, _, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "--dataset",
+                              "bad.jsonl")
+    assert code == 2 and stderr.startswith("error: bad.jsonl:2: ")
+    assert len(stderr.strip().splitlines()) <= 2 and "Traceback" not in stderr
+    code, _, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "--dataset",
+                              "cases.jsonl", "-s", "contains", "--max-cost", "0.000001")
+    assert code == 2 and "crosses --max-cost" in stderr and "nothing was sent" in stderr
+    assert len(server.requests) == before
+
+
+def test_kill_9_halfway_then_resume_equals_an_uninterrupted_run(project, server, monkeypatch, capsys):
+    from promptctl.evaluation.ab import arun_ab, plan_ab
+    from promptctl.registry.registry import Registry
+    from promptctl.store.runs import RunStore
+
+    # the uninterrupted reference, in process
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    plan = plan_ab(Registry(project / "prompts"), ["qa@1", "qa@2"], project / "cases.jsonl", scorer="contains")
+    reference, _ = asyncio.run(arun_ab(plan, RunStore(f"sqlite:///{project / 'reference.db'}"), concurrency=4))
+
+    server.clear()
+    env = env_for(project, server, "killed.db")
+    proc = subprocess.Popen([sys.executable, "-m", "promptctl", "ab", "qa@1", "qa@2", "-d", "cases.jsonl", "-s",
+                             "contains", "-c", "4"], cwd=project, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    db = project / "killed.db"
+    deadline = time.monotonic() + 60
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            try:
+                done = sqlite3.connect(db).execute("select count(*) from ab_results").fetchone()[0]
+            except sqlite3.OperationalError:
+                done = 0
+            if done >= CASES // 2:
+                break
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    con = sqlite3.connect(db)
+    ab_run_id, status = con.execute("select id, status from ab_runs").fetchone()
+    finished = {("v1" if v == 0 else "v2", c) for v, c in
+                con.execute("select variant, case_index from ab_results where status = 'ok'")}
+    con.close()
+    assert status == "running" and CASES // 2 <= len(finished) < 2 * CASES  # killed halfway
+
+    code, stdout, stderr = ab_here(project, server, "killed.db", monkeypatch, capsys, "--resume", ab_run_id[:12],
+                                   "--json")
+    assert code == 0, stderr
+    result = json.loads(stdout)
+    assert result["ab_run_id"] == ab_run_id and result["status"] == "completed"
+    assert comparable(result) == comparable(reference)
+    sent = Counter(key_of(r.body) for r in server.requests if r.body)
+    assert all(sent[key] == 1 for key in finished), {k: sent[k] for k in finished if sent[k] != 1}
+    assert set(sent) == {(v, c) for v in ("v1", "v2") for c in range(CASES)}  # nothing lost
+
+
+def test_import_promptctl_cli_stays_light():
+    code = ("import sys, promptctl.cli; heavy = [m for m in ('scipy', 'numpy', 'sqlalchemy', 'openai') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

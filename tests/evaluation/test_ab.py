@@ -1,0 +1,248 @@
+"""The A/B runner: variants, caching, trials, the budget, errors, resuming, and the stored result."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from promptctl.config import ProjectConfig
+from promptctl.errors import BudgetExceeded, InputError, ProviderError
+from promptctl.evaluation import ab_store
+from promptctl.evaluation.ab import arun_ab, estimate_plan, finish, load_plan, parse_variant, plan_ab
+from promptctl.evaluation.ab_report import to_markdown
+from promptctl.providers.fake import FakeProvider
+from promptctl.registry.registry import Registry
+from promptctl.store.runs import RunStore
+
+ROOT = Path(__file__).resolve().parents[2]
+A = "math-word-problem@1::strategy=direct"
+B = "math-word-problem@1::strategy=direct::temperature=0.1"
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return Registry(ROOT / "prompts")
+
+
+@pytest.fixture
+def store(tmp_path) -> RunStore:
+    return RunStore(f"sqlite:///{tmp_path}/runs.db")
+
+
+def dataset(tmp_path: Path, n: int) -> Path:
+    path = tmp_path / "cases.jsonl"
+    rows = [{"id": f"c{i:03d}", "vars": {"problem": f"[case {i}] What is {i} + {i}?"}, "expected": str(2 * i)}
+            for i in range(n)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def case_of(request) -> int:
+    return int(re.search(r"\[case (\d+)\]", json.dumps(request.body)).group(1))
+
+
+def run(plan, store, **options):
+    return asyncio.run(arun_ab(plan, store, **options))
+
+
+def test_parse_variant_syntax():
+    v = parse_variant("support-agent@2::openai:gpt-4.1-mini::temperature=0.7::strategy=cot::stop=[\"x\"]")
+    assert (v.ref, v.provider, v.model, v.strategy) == ("support-agent@2", "openai", "gpt-4.1-mini", "cot")
+    assert v.parameters == {"temperature": 0.7, "stop": ["x"]}
+    assert parse_variant("p::llama3.2:latest").model == "llama3.2:latest"  # not a provider prefix: the model
+    # fine-tuned OpenAI ids contain '::': a bare segment after the model continues it
+    assert parse_variant("p::openai:ft:gpt-3.5-turbo:acme::abc123").model == "ft:gpt-3.5-turbo:acme::abc123"
+    assert parse_variant("p::model=ft:gpt-4o:org::x::seed=1").model == "ft:gpt-4o:org::x"
+    with pytest.raises(InputError):
+        parse_variant("::openai:gpt-4.1")
+    with pytest.raises(InputError):
+        parse_variant("p::::x")
+
+
+def test_aa_run_end_to_end_with_the_fake_provider(registry, store, tmp_path):
+    # A/A: the same prompt twice, a scripted provider passing a fixed 60% of cases for both variants, with
+    # independent noise; the runner must not declare a winner.
+    def reply(request):
+        i = case_of(request)
+        return f"Final answer: {2 * i if (i * 7 + 3) % 10 < 6 else -1}"
+
+    fake = FakeProvider(reply)
+    plan = plan_ab(registry, [A, A], dataset(tmp_path, 40), provider="fake")
+    assert any("A/A" in w for w in plan.warnings) and plan.variants[1].salt == "variant:1"
+    result, outcome = run(plan, store, clients={"fake": fake}, concurrency=8)
+    assert outcome.status == "completed" and len(fake.requests) == 80
+    a, b = result["variants"]
+    assert a["passed"] == b["passed"] == 24 and result["metric"] == "pass"
+    c = result["comparisons"][0]
+    assert c["winner"] is None and c["p_value"] == 1.0 and c["verdict"] == "no significant difference"
+    assert result["gate"] == {"baseline": "A", "candidate": "B", "verdict": "no significant difference",
+                              "candidate_worse": False}
+    # the stored result is the returned one, and per-case results are all there
+    row = ab_store.get_ab_run(store, result["ab_run_id"])
+    assert row["status"] == "completed" and row["result"] == json.loads(json.dumps(result))
+    assert len(ab_store.results_of(store, result["ab_run_id"])) == 80
+    # every case ran as an ordinary recorded run, with its call
+    assert len([r for r in store.recent(200) if r["prompt_name"] == "math-word-problem"]) == 80
+
+
+def test_rerunning_a_finished_comparison_makes_no_provider_call(registry, store, tmp_path):
+    fake = FakeProvider(lambda r: f"Final answer: {2 * case_of(r)}")
+    path = dataset(tmp_path, 10)
+    first, _ = run(plan_ab(registry, [A, B], path, provider="fake"), store, clients={"fake": fake})
+    sent = len(fake.requests)
+    assert sent == 20
+    plan = plan_ab(registry, [A, B], path, provider="fake")
+    estimate = estimate_plan(plan, store)
+    assert (estimate.calls, estimate.cached, estimate.usd_expected) == (20, 20, 0.0)
+    again, outcome = run(plan, store, clients={"fake": fake})
+    assert len(fake.requests) == sent and outcome.progress.live_calls == 0 and outcome.progress.cached == 20
+    assert again["ab_run_id"] != first["ab_run_id"]
+    for key in ("variants", "comparisons", "cases"):
+        if key == "variants":
+            strip = [{k: v for k, v in x.items() if k not in ("cost_usd", "cached")} for x in again[key]]
+            assert strip == [{k: v for k, v in x.items() if k not in ("cost_usd", "cached")} for x in first[key]]
+        else:
+            assert again[key] == first[key]
+    assert all(v["cached"] == 10 for v in again["variants"])
+
+
+def test_trials_are_sampled_separately_and_flaky_cases_reported(registry, store, tmp_path):
+    seen = Counter()
+
+    def reply(request):
+        i = case_of(request)
+        seen[(i, request.body.get("temperature"))] += 1
+        k = seen[(i, request.body.get("temperature"))]
+        if i == 0:
+            return "Final answer: 0" if k % 2 else "Final answer: 99"  # flaky: passes trials 1 and 3
+        return f"Final answer: {2 * i}"
+
+    fake = FakeProvider(reply)
+    plan = plan_ab(registry, [A, B], dataset(tmp_path, 5), provider="fake", trials=3)
+    salts = {(j.variant, j.trial): j.salt for j in plan.jobs() if j.case == 0}
+    assert salts[(0, 0)] == "" and salts[(0, 2)] == "trial:2"
+    result, _ = run(plan, store, clients={"fake": fake}, concurrency=1)
+    assert len(fake.requests) == 30  # 2 variants x 5 cases x 3 trials, none answered from the cache
+    assert result["metric"] == "score" and result["trials"] == 3
+    assert result["variants"][0]["flaky_cases"] == ["c000"]
+    assert result["cases"][0]["passes"] == {"A": "2/3", "B": "2/3"}
+    assert result["variants"][0]["pass_rate"] == pytest.approx(14 / 15, abs=1e-6)
+    # a rerun reuses every trial
+    run(plan_ab(registry, [A, B], dataset(tmp_path, 5), provider="fake", trials=3), store, clients={"fake": fake})
+    assert len(fake.requests) == 30
+
+
+def priced(tmp_path: Path) -> ProjectConfig:
+    # the fake provider counts words as tokens; at $1,000 per million tokens a word costs $0.001
+    price = {"input_per_mtok": 1000.0, "output_per_mtok": 1000.0}
+    return ProjectConfig(root=tmp_path, prompts_dir=ROOT / "prompts", prices={"fake:fake-model": price})
+
+
+def test_max_cost_refuses_to_start_when_the_expected_cost_crosses_it(registry, store, tmp_path):
+    fake = FakeProvider(["Final answer: 0"])
+    config = priced(tmp_path)
+    plan = plan_ab(registry, [A, B], dataset(tmp_path, 10), provider="fake", config=config)
+    expected = estimate_plan(plan, store).usd_expected
+    assert expected and expected > 0
+    with pytest.raises(BudgetExceeded, match="nothing was sent"):
+        run(plan, store, clients={"fake": fake}, max_cost=expected / 2)
+    assert fake.requests == [] and ab_store.recent_ab_runs(store) == []
+
+
+def test_max_cost_stops_cleanly_before_crossing_then_resume_finishes(registry, store, tmp_path):
+    long_reply = "Final answer: 0 " + "word " * 450  # longer than expected, within the max_tokens ceiling
+    fake = FakeProvider(lambda r: long_reply)
+    config = priced(tmp_path)
+    path = dataset(tmp_path, 10)
+    plan = plan_ab(registry, [A, B], path, provider="fake", config=config)
+    budget = estimate_plan(plan, store).usd_expected * 1.01
+    result, outcome = run(plan, store, clients={"fake": fake}, max_cost=budget, concurrency=2)
+    assert outcome.status == "stopped" and isinstance(outcome.error, BudgetExceeded)
+    spent = outcome.progress.spent_usd
+    assert 0 < spent <= budget
+    done = len(ab_store.results_of(store, result["ab_run_id"]))
+    assert 0 < done < 20 and result["status"] == "stopped" and result["stopped"]
+    assert len(fake.requests) == done  # every call made was recorded; nothing is lost
+    # resume with a bigger budget: only the missing cases are sent
+    ab_run_id, plan2, _ = load_plan(registry, store, result["ab_run_id"][:12], config=config)
+    final, outcome2 = run(plan2, store, ab_run_id=ab_run_id, clients={"fake": fake}, max_cost=100.0)
+    assert outcome2.status == "completed" and final["status"] == "completed"
+    assert len(fake.requests) == 20
+    assert Counter((case_of(r), r.body.get("temperature")) for r in fake.requests).most_common(1)[0][1] == 1
+
+
+def test_provider_errors_are_counted_excluded_and_retried_on_resume(registry, store, tmp_path):
+    failing = {3}
+
+    def reply(request):
+        i = case_of(request)
+        if i in failing and request.body.get("temperature") == 0.1:
+            return ProviderError("fake: HTTP 500", provider="fake", status=500)
+        return f"Final answer: {2 * i}"
+
+    fake = FakeProvider(reply)
+    path = dataset(tmp_path, 8)
+    result, outcome = run(plan_ab(registry, [A, B], path, provider="fake"), store, clients={"fake": fake})
+    assert outcome.status == "completed"
+    assert result["variants"][1]["errors"] == 1 and result["error_count"] == 1
+    assert result["comparisons"][0]["n_pairs"] == 7  # the errored case is left out of the paired test
+    assert result["cases"][3]["values"] == {"A": 1.0, "B": None}
+    failing.clear()
+    ab_run_id, plan, _ = load_plan(registry, store, result["ab_run_id"])
+    sent = len(fake.requests)
+    final, _ = run(plan, store, ab_run_id=ab_run_id, clients={"fake": fake})
+    assert len(fake.requests) == sent + 1  # only the failed case is retried
+    assert final["error_count"] == 0 and final["comparisons"][0]["n_pairs"] == 8
+
+
+def test_fatal_provider_errors_stop_the_run(registry, store, tmp_path):
+    from promptctl.errors import CredentialsError
+
+    fake = FakeProvider(lambda r: CredentialsError("no key", provider="fake"))
+    result, outcome = run(plan_ab(registry, [A, B], dataset(tmp_path, 6), provider="fake"), store,
+                          clients={"fake": fake}, concurrency=1)
+    assert outcome.status == "stopped" and isinstance(outcome.error, CredentialsError)
+    assert len(fake.requests) == 1
+
+
+def test_resume_refuses_a_changed_dataset(registry, store, tmp_path):
+    path = dataset(tmp_path, 4)
+    result, _ = run(plan_ab(registry, [A, B], path, provider="fake"), store,
+                    clients={"fake": FakeProvider(["Final answer: 0"])})
+    path.write_text(path.read_text() + json.dumps({"vars": {"problem": "[case 9] x"}, "expected": "1"}) + "\n")
+    with pytest.raises(InputError, match="changed since"):
+        load_plan(registry, store, result["ab_run_id"])
+    with pytest.raises(InputError, match="no A/B run"):
+        load_plan(registry, store, "ffffffffffff")
+
+
+def test_three_variants_are_holm_adjusted_and_reported(registry, store, tmp_path):
+    def reply(request):
+        i = case_of(request)
+        t = request.body.get("temperature")
+        good = (t == 0.1) or (t is not None and t != 0.1 and i % 2 == 0) or (t is None and i % 3 == 0)
+        return f"Final answer: {2 * i if good else -1}"
+
+    C = "math-word-problem@1::strategy=direct::temperature=0.2"
+    plan = plan_ab(registry, [A, B, C], dataset(tmp_path, 30), provider="fake")
+    result, _ = run(plan, store, clients={"fake": FakeProvider(reply)})
+    comps = result["comparisons"]
+    assert [c["candidate"] for c in comps] == ["B", "C"] and all(c["adjustment"] == "holm" for c in comps)
+    assert comps[0]["winner"] == "B" and comps[0]["p_adjusted"] >= comps[0]["p_value"]
+    report = to_markdown(result)
+    assert "| B vs A |" in report and "Holm" in report and "McNemar" in report
+    assert report.count("\n| ") >= 5
+
+
+def test_finish_recomputes_from_stored_rows(registry, store, tmp_path):
+    fake = FakeProvider(lambda r: f"Final answer: {2 * case_of(r)}")
+    plan = plan_ab(registry, [A, B], dataset(tmp_path, 6), provider="fake")
+    result, _ = run(plan, store, clients={"fake": fake})
+    again = finish(plan, store, result["ab_run_id"])
+    assert {k: v for k, v in again.items() if k != "computed_at"} == {
+        k: v for k, v in result.items() if k != "computed_at"}
