@@ -42,25 +42,25 @@ def resolve_target(
         InputError: No provider is named anywhere, or an unknown provider is named (with a suggestion).
     """
     fm = version.front_matter
-    chosen = provider or (config.provider if config else None) or fm.provider
+    chosen: str | None = provider or (config.provider if config else None) or fm.provider
     if chosen is None:
         raise InputError(
             f"{version.display}: no provider chosen",
             hint="add 'provider:' to the front matter, or pass --provider openai|anthropic|watsonx",
         )
-    check_provider(chosen)
+    name: str = check_provider(chosen)
     if model:
-        return chosen, model
+        return name, model
     if config is not None:
-        if chosen in config.models:
-            return chosen, config.models[chosen]
-        if config.model and config.provider == chosen:
-            return chosen, config.model
-    if fm.model and fm.provider == chosen:
-        return chosen, fm.model
-    if chosen in fm.models:
-        return chosen, fm.models[chosen]
-    return chosen, DEFAULT_MODELS[chosen]
+        if name in config.models:
+            return name, config.models[name]
+        if config.model and config.provider == name:
+            return name, config.model
+    if fm.model and fm.provider == name:
+        return name, fm.model
+    if name in fm.models:
+        return name, fm.models[name]
+    return name, DEFAULT_MODELS[name]
 
 
 def check_provider(name: str) -> str:

@@ -39,6 +39,7 @@ def diff(
     proj = project()
     old = proj.registry.get(ref_a, allow_modified=True)
     new = proj.registry.get(ref_b, allow_modified=True)
+    source: str | None
     if var or vars_file:
         values, source = parse_vars(var, vars_file), "--var/--vars"
     else:
@@ -86,11 +87,13 @@ def _print(report: Any) -> None:
         if request.input_tokens_old is not None and request.input_tokens_new is not None:
             delta = request.input_tokens_new - request.input_tokens_old
             kind = "" if request.tokens_exact else " (estimate)"
-            line = f"  input tokens{kind}: {request.input_tokens_old} -> {request.input_tokens_new} ({delta:+d})"
+            summary = f"  input tokens{kind}: {request.input_tokens_old} -> {request.input_tokens_new} ({delta:+d})"
             if request.cost_old_usd is not None and request.cost_new_usd is not None:
                 change = request.cost_new_usd - request.cost_old_usd
-                line += f"; cost per call: ${request.cost_old_usd:.6f} -> ${request.cost_new_usd:.6f} ({change:+.6f})"
-            out.print(line, markup=False)
+                summary += (
+                    f"; cost per call: ${request.cost_old_usd:.6f} -> ${request.cost_new_usd:.6f} ({change:+.6f})"
+                )
+            out.print(summary, markup=False)
     sys.stdout.flush()
 
 

@@ -199,7 +199,7 @@ def run(
 def list_prompts(as_json: JsonOpt = False) -> None:
     """List the prompts: latest published version, drafts, labels and description."""
     proj = project()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in proj.registry.names():
         index = proj.registry.index(name)
         numbers = proj.registry.version_numbers(name)

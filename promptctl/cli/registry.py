@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -85,7 +85,7 @@ def history(
     reg = project().registry
     index = reg.index(name)
     published = {r.version: r for r in index.versions}
-    versions = []
+    versions: list[dict[str, Any]] = []
     for number in sorted(set(reg.version_numbers(name)) | set(published)):
         record = published.get(number)
         versions.append(

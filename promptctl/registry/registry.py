@@ -469,7 +469,8 @@ class Registry:
         with locked_index(self.folder(name)) as index:
             if index.published(number) is None:
                 raise InputError(f"{name}@{number} is a draft", hint=f"publish it first: promptctl publish {name}")
-            move = LabelMove(label=label, from_version=index.labels.get(label), to_version=number, at=utc_now())
+            previous = index.labels.get(label)
+            move = LabelMove.model_validate({"label": label, "from": previous, "to": number, "at": utc_now()})
             index.labels[label] = number
             index.label_history.append(move)
         return move

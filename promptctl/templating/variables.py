@@ -103,8 +103,8 @@ def validate_variables(
     except ValidationError as exc:
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err["loc"] else "?"
-        spec = specs.get(name)
-        expected = spec.type if spec is None or spec.type != "enum" else f"one of {spec.values}"
+        bad = specs.get(name)
+        expected = "?" if bad is None else bad.type if bad.type != "enum" else f"one of {bad.values}"
         raise VariableError(
             f"{where}: variable '{name}' is invalid: {err['msg']} (declared type: {expected})",
             hint=f"pass a value of type {expected} for '{name}'",
