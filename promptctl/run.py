@@ -61,6 +61,8 @@ class Result:
         steps: Chain step records, or None.
         details: Strategy facts (few-shot selection and order, stop rule, attempts ...).
         estimates: A chain's per-step cost estimates (dry runs and ``max_cost``).
+        variables: The variables given (JSON-ready), as the run store keeps them.
+        created_at: When the run started (ISO 8601 UTC), or None for a dry run.
     """
 
     version: PromptVersion

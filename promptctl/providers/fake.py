@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from promptctl.adapters.base import ProviderRequest
-from promptctl.errors import ProviderError
+from promptctl.errors import InputError, ProviderError
 from promptctl.providers.base import Completion, Provider, Usage
 
 Reply = str | Exception
@@ -38,7 +38,7 @@ class FakeProvider(Provider):
 
     def __init__(self, replies: Sequence[Reply] | Callable[[ProviderRequest], Reply] | None = None) -> None:
         if replies is None and os.environ.get("PROMPTCTL_FAKE_REPLIES"):
-            replies = [_scripted(item) for item in json.loads(os.environ["PROMPTCTL_FAKE_REPLIES"])]
+            replies = replies_from_env(os.environ["PROMPTCTL_FAKE_REPLIES"])
         self.replies = replies
         self.requests: list[ProviderRequest] = []
 
@@ -71,9 +71,34 @@ class FakeProvider(Provider):
         return self.replies[index]
 
 
-def _scripted(item: object) -> Reply:
+_ENV_HINT = """set PROMPTCTL_FAKE_REPLIES to a JSON list, e.g. '["first reply", {"error": "overloaded", "status": 529}]'"""
+
+
+def replies_from_env(text: str) -> list[Reply]:
+    """Parse ``PROMPTCTL_FAKE_REPLIES``: a JSON list of reply strings and ``{"error", "status"}`` objects.
+
+    Raises:
+        InputError: Not JSON, not a list, or an item of another shape (exit 2).
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"PROMPTCTL_FAKE_REPLIES is not valid JSON: {exc}", hint=_ENV_HINT) from None
+    if not isinstance(data, list) or not data:
+        raise InputError("PROMPTCTL_FAKE_REPLIES must be a non-empty JSON list of replies", hint=_ENV_HINT)
+    return [_scripted(item, i) for i, item in enumerate(data)]
+
+
+def _scripted(item: object, index: int) -> Reply:
     """A ``PROMPTCTL_FAKE_REPLIES`` item: a reply text, or ``{"error": ..., "status": ...}`` for a failed call."""
-    if isinstance(item, dict) and "error" in item:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict) and set(item) <= {"error", "status"} and isinstance(item.get("error"), str):
         status = item.get("status")
-        return ProviderError(f"fake: {item['error']}", provider="fake", status=int(status) if status else None)
-    return str(item)
+        if status is not None and not isinstance(status, int):
+            raise InputError(f"PROMPTCTL_FAKE_REPLIES item {index}: status must be an integer", hint=_ENV_HINT)
+        return ProviderError(f"fake: {item['error']}", provider="fake", status=status)
+    raise InputError(
+        f"PROMPTCTL_FAKE_REPLIES item {index} is {json.dumps(item)[:60]}: expected a string or an error object",
+        hint=_ENV_HINT,
+    )

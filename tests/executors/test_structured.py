@@ -100,7 +100,11 @@ def test_openai_tools_exhaustion_raises_one_error_with_every_attempt(models, wri
     assert err.exit_code == 3 and err.hint
     [run] = store.recent()
     assert run["status"] == "error" and "3 attempt(s)" in run["error"]
-    assert len(store.calls_of(run["id"])) == 3
+    calls = store.calls_of(run["id"])
+    assert len(calls) == 3
+    # the failed run still carries what it spent: usage summed over every attempt
+    assert run["input_tokens"] == sum(c["input_tokens"] for c in calls) > 0
+    assert run["output_tokens"] == sum(c["output_tokens"] for c in calls) > 0
 
 
 def test_anthropic_tools_through_instructor(models, write_version, loopback_config, server):

@@ -95,3 +95,19 @@ def test_replies_from_the_environment(complete, monkeypatch):
 def test_fake_cannot_count_tokens(count_tokens):
     with pytest.raises(NotImplementedError, match="fake"):
         count_tokens(FakeProvider(["x"]), request_for("x"))
+
+
+def test_env_replies_are_validated(monkeypatch) -> None:
+    import pytest
+
+    from promptctl.errors import InputError
+    from promptctl.providers.fake import FakeProvider
+
+    for bad in ("oops", '"hello"', '{"a": 1}', "[]", '[{"foo": 1}]', '[{"error": "x", "status": "529"}]'):
+        monkeypatch.setenv("PROMPTCTL_FAKE_REPLIES", bad)
+        with pytest.raises(InputError) as exc:
+            FakeProvider()
+        assert "PROMPTCTL_FAKE_REPLIES" in exc.value.message and exc.value.hint
+    monkeypatch.setenv("PROMPTCTL_FAKE_REPLIES", '["ok", {"error": "overloaded", "status": 529}]')
+    fake = FakeProvider()
+    assert fake.replies[0] == "ok" and fake.replies[1].status == 529
