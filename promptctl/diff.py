@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -40,9 +41,14 @@ class RequestDiff:
         provider: Provider name.
         model_old: Model id the old version renders for.
         model_new: Model id the new version renders for.
-        diff: Unified diff of the pretty JSON bodies (empty when equal).
-        error_old: Why the old version could not be rendered, if it could not.
+        diff: Unified diff of the readable text form of the bodies (:func:`request_text`: one line per
+            parameter, then each message under a ``--- role ---`` header with its content on its own
+            lines), empty when equal.
+        error_old: Why the old version could not be rendered, if it could not (without the version's
+            own reference, so that the same error on both sides is no difference).
         error_new: Same for the new version.
+        body_old: The old request's JSON body, or None when it could not be rendered.
+        body_new: Same for the new one.
         input_tokens_old: Input tokens of the old request, or None when not counted.
         input_tokens_new: Same for the new one.
         tokens_exact: True when both counts are exact (tiktoken for OpenAI models).
@@ -62,6 +68,8 @@ class RequestDiff:
     tokens_exact: bool = False
     cost_old_usd: float | None = None
     cost_new_usd: float | None = None
+    body_old: dict[str, Any] | None = None
+    body_new: dict[str, Any] | None = None
 
     @property
     def changed(self) -> bool:
@@ -134,6 +142,52 @@ def unified(old_text: str, new_text: str, old_name: str, new_name: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
+def request_text(body: Mapping[str, Any]) -> str:
+    """A request body as readable text, for line diffs (the shape of ``promptctl render``'s view).
+
+    One ``key: value`` line per parameter (sorted; objects as indented JSON), then the top-level
+    ``system`` parameter and each message under a ``--- role ---`` header, with its content verbatim on
+    its own lines, so that one changed word changes one line.
+    """
+    lines: list[str] = []
+    for key in sorted(k for k in body if k not in ("messages", "system")):
+        lines.append(f"{key}: {_value_text(body[key])}")
+    if "system" in body:
+        lines += ["", "--- system (top-level parameter) ---", _content_text(body["system"])]
+    for message in body.get("messages", []):
+        if not isinstance(message, Mapping):
+            lines += ["", "--- message ---", _value_text(message)]
+            continue
+        extra = {k: v for k, v in message.items() if k not in ("role", "content")}
+        head = f"--- {message.get('role', '?')} ---"
+        if extra:
+            head += "  " + "  ".join(f"{k}={_value_text(v)}" for k, v in sorted(extra.items()))
+        lines += ["", head, _content_text(message.get("content", ""))]
+    return "\n".join(lines) + "\n"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping | list) and value:
+        return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _content_text(content: Any) -> str:
+    """Message content: a string verbatim; text parts joined by blank lines; anything else as JSON."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(isinstance(p, Mapping) and isinstance(p.get("text"), str) for p in content):
+        parts = []
+        for part in content:
+            extra = {k: v for k, v in part.items() if k not in ("type", "text")}
+            note = f"[{part.get('type', 'text')} {json.dumps(extra, sort_keys=True)}]\n" if extra else ""
+            parts.append(note + part["text"])
+        return "\n\n".join(parts)
+    return _value_text(content)
+
+
 def sample_variables(version: PromptVersion, root: Path) -> tuple[dict[str, Any], str | None]:
     """The prompt's own sample input: ``fixtures/<name>/sample.yaml`` (or ``.json``) under ``root``."""
     from promptctl.templating.variables import load_mapping
@@ -153,6 +207,7 @@ def diff_versions(
     variables: Mapping[str, Any] | None = None,
     variables_source: str | None = None,
     config: ProjectConfig | None = None,
+    strict_variables: bool = False,
 ) -> VersionDiff:
     """Compare two versions.
 
@@ -164,10 +219,15 @@ def diff_versions(
         variables: Values to render both with.
         variables_source: Where ``variables`` came from, for the report.
         config: Project config for provider/model precedence.
+        strict_variables: Raise, instead of reporting, when a version cannot render because a variable
+            is missing (the caller had no variables to give).
 
     Returns:
         The :class:`VersionDiff`. A version that cannot be rendered (e.g. a new required variable) is
         reported in ``error_old``/``error_new`` rather than raised.
+
+    Raises:
+        UndefinedVariableError: ``strict_variables`` and a version reads a variable that was not given.
     """
     result = VersionDiff(
         old=old.display,
@@ -179,14 +239,16 @@ def diff_versions(
     )
     chosen = list(providers) or sorted({p for p in (old.front_matter.provider, new.front_matter.provider) if p})
     for provider in chosen or ["openai"]:
-        result.requests.append(_request_diff(old, new, provider, result.variables, config))
+        result.requests.append(_request_diff(old, new, provider, result.variables, config, strict_variables))
     return result
 
 
 def _request_diff(
-    old: PromptVersion, new: PromptVersion, provider: str, variables: dict[str, Any], config: ProjectConfig | None
+    old: PromptVersion, new: PromptVersion, provider: str, variables: dict[str, Any], config: ProjectConfig | None,
+    strict_variables: bool = False,
 ) -> RequestDiff:
     from promptctl.adapters import build_request
+    from promptctl.errors import UndefinedVariableError
 
     rendered: list[tuple[str, Any, str | None]] = []
     for version in (old, new):
@@ -194,11 +256,11 @@ def _request_diff(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # extra-variable warnings are not about the diff
                 request = build_request(version, version.prompt(variables), provider=provider, config=config)
-            rendered.append(
-                (json.dumps(request.body, indent=2, sort_keys=True, ensure_ascii=False) + "\n", request, None)
-            )
+            rendered.append((request_text(request.body), request, None))
         except PromptctlError as exc:
-            rendered.append(("", None, exc.message))
+            if strict_variables and isinstance(exc, UndefinedVariableError):
+                raise
+            rendered.append(("", None, _own_error(exc, version)))
     (text_a, req_a, err_a), (text_b, req_b, err_b) = rendered
     tokens_a, tokens_b, exact, cost_a, cost_b = _tokens_and_cost(req_a, req_b, config)
     return RequestDiff(
@@ -210,12 +272,26 @@ def _request_diff(
         else "",
         error_old=err_a,
         error_new=err_b,
+        body_old=req_a.body if req_a else None,
+        body_new=req_b.body if req_b else None,
         input_tokens_old=tokens_a,
         input_tokens_new=tokens_b,
         tokens_exact=exact,
         cost_old_usd=cost_a,
         cost_new_usd=cost_b,
     )
+
+
+def _own_error(exc: PromptctlError, version: PromptVersion) -> str:
+    """An error message without the version's own reference (``hello@2 (line 3): x`` -> ``line 3: x``)."""
+    message = exc.message
+    rest = message.removeprefix(version.display)
+    if rest != message and rest[:1] in (" ", ":"):
+        line = re.match(r"^ \((line \d+)\)", rest)
+        if line:
+            rest = line.group(1) + rest[line.end():]
+        message = rest.lstrip(" :") or message
+    return message
 
 
 def _tokens_and_cost(

@@ -86,6 +86,8 @@ class Result:
     steps: list[dict[str, Any]] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     estimates: list[CostEstimate] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)
+    created_at: str | None = None
 
     @property
     def provider(self) -> str:
@@ -98,28 +100,34 @@ class Result:
         return self.request.model
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` shape of a result (the stored record's keys; see :func:`promptctl.store.runs.record_dict`).
+        """The ``--json`` record of a result: the keys of :func:`promptctl.store.runs.record_dict`, in its order.
 
-        Keys: run_id, prompt {name, version, sha256, draft}, provider, model, strategy, parameters,
-        request (the wire body), output, usage, latency_s (seconds), dry_run, cost_usd (USD or null),
-        cost_estimate, answer, reasoning, parsed, votes, confidence, samples_drawn, steps, details.
+        Keys: run_id (null when not recorded), created_at (null for a dry run), ref, prompt {name, version,
+        sha256, draft}, provider, model, strategy, variables, parameters, request (the wire body), output,
+        usage, latency_s (seconds), cost_usd (USD or null), status (``ok``, or ``dry_run`` when nothing was
+        sent), error (null: a failed run raises), cost_estimate, answer, reasoning, parsed, votes,
+        confidence, samples_drawn, steps, details.
         """
         estimate = self.estimate.to_dict() if self.estimate is not None else None
         if estimate is None and self.estimates:
             estimate = chain_estimate_dict(self.estimates)
         return {
             "run_id": self.run_id,
+            "created_at": self.created_at,
+            "ref": self.version.ref,
             "prompt": prompt_info(self.version),
             "provider": self.provider,
             "model": self.model,
             "strategy": self.strategy,
+            "variables": self.variables,
             "parameters": self.request.parameters,
             "request": self.request.body,
             "output": self.output,
             "usage": self.usage.to_dict(),
             "latency_s": round(self.latency_s, 6),
-            "dry_run": self.dry_run,
             "cost_usd": self.cost_usd,
+            "status": "dry_run" if self.dry_run else "ok",
+            "error": None,
             "cost_estimate": estimate,
             "answer": self.answer,
             "reasoning": self.reasoning,
@@ -310,7 +318,8 @@ async def arun(
                        config=config)
     request = prepared.request
     result = Result(version=version, request=request, strategy=plan.name, dry_run=dry_run,
-                    warnings=tuple(prepared.notes), details=dict(prepared.details))
+                    warnings=tuple(prepared.notes), details=dict(prepared.details),
+                    variables=_jsonable(variables or {}))
     budget = None
     if estimate or max_cost is not None:
         from promptctl.tokens.budget import Budget
@@ -327,9 +336,13 @@ async def arun(
         return result
     client = open_client(request.provider, provider, config, store, cache)
     run_id = None
+    from promptctl.registry.index import utc_now
+
+    result.created_at = utc_now()
     if store is not None:
         run_id = store.start_run(
-            ref=version.ref, prompt_name=version.name, prompt_version=version.number, prompt_sha256=version.sha256,
+            created_at=result.created_at, ref=version.ref, prompt_name=version.name, prompt_version=version.number,
+            prompt_sha256=version.sha256,
             draft=version.is_draft, provider=request.provider, model=request.model, strategy=plan.name,
             variables=_jsonable(variables or {}), parameters=request.parameters, request=request.body,
             cost_estimate=result.estimate.to_dict() if result.estimate is not None else None,
@@ -342,8 +355,9 @@ async def arun(
     except PromptctlError as exc:
         exc.calls = list(ctx.trace)  # type: ignore[attr-defined]  # the trace up to the failure (--show-trace)
         if store is not None and run_id is not None:
+            spent = sum((c.completion.usage for c in ctx.trace if c.completion is not None), Usage())
             store.finish_run(run_id, status="error", error=str(exc), latency_s=time.perf_counter() - start,
-                             cost_usd=_total(recorder.costs), details=_jsonable(result.details) or None)
+                             usage=spent, cost_usd=_total(recorder.costs), details=_jsonable(result.details) or None)
         raise
     finally:
         await client.aclose()

@@ -179,7 +179,7 @@ async def arun_chain(
         records = pin_steps(chain, spec, overrides, config)
     summary = ProviderRequest(records[0]["provider"], records[0]["model"], kwargs={},
                               body={"steps": [{"id": r["id"], "ref": r["ref"]} for r in records]})
-    result = Result(version=chain, request=summary, strategy="chain", dry_run=dry_run)
+    result = Result(version=chain, request=summary, strategy="chain", dry_run=dry_run, variables=_jsonable(values))
     budget = None
     if dry_run or estimate or max_cost is not None:
         result.estimates, rendered = _estimates(chain, values, provider=name, model=model, config=config,
@@ -195,9 +195,14 @@ async def arun_chain(
             budget.check(chain_estimate_dict(result.estimates)["cost_usd"]["high"], what=f"chain {chain.display}")
     if dry_run:
         return result
+    from promptctl.registry.index import utc_now
+
+    stored = store.get(run_id) if store is not None and run_id is not None else None
+    result.created_at = stored["created_at"] if stored else utc_now()
     if store is not None and run_id is None:
         run_id = store.start_run(
-            ref=chain.ref, prompt_name=chain.name, prompt_version=chain.number, prompt_sha256=chain.sha256,
+            created_at=result.created_at, ref=chain.ref, prompt_name=chain.name, prompt_version=chain.number,
+            prompt_sha256=chain.sha256,
             draft=chain.is_draft, provider=summary.provider, model=summary.model, strategy="chain",
             variables=_jsonable(values), parameters={}, request=summary.body, steps=_jsonable(records),
             cost_estimate=chain_estimate_dict(result.estimates) if result.estimates else None,

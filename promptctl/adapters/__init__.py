@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from promptctl.adapters.anthropic import anthropic_request
 from promptctl.adapters.base import ProviderRequest
 from promptctl.adapters.openai import openai_request
-from promptctl.adapters.profiles import DEFAULT_MODELS, ModelProfile, profile
+from promptctl.adapters.profiles import DEFAULT_MODELS, ModelProfile, profile, provider_of_model
 from promptctl.adapters.watsonx import watsonx_request
 from promptctl.errors import InputError
 from promptctl.registry.frontmatter import PROVIDERS
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion
 
-__all__ = ["ModelProfile", "ProviderRequest", "adapt", "build_request", "profile", "resolve_target"]
+__all__ = [
+    "ModelProfile", "ProviderRequest", "adapt", "build_request", "parse_target", "profile", "resolve_target",
+]
 
 
 def resolve_target(
@@ -33,16 +35,24 @@ def resolve_target(
 ) -> tuple[str, str]:
     """Choose the provider and model for a call.
 
-    Precedence, lowest first: the version's front matter, the project config, the options given here.
+    ``model`` is a model id or ``provider:model`` (``openai:gpt-4.1-mini``). The provider is, first found:
+    the ``provider:`` prefix of ``model``; ``provider`` (``--provider``); the project config's ``provider``;
+    the provider a bare model id clearly belongs to (``gpt-*``, ``o1``/``o3``/``o4``, ``chatgpt-*``,
+    ``ft:gpt-*``, ``text-*``: openai; ``claude-*``: anthropic; ``ibm/*``, ``meta-llama/*``, ``mistralai/*``:
+    watsonx; see :func:`parse_target`); the version's front matter ``provider``. So ``--model gpt-4.1-mini`` on
+    a prompt written for Anthropic goes to OpenAI, while ``--provider openai --model llama3.2`` (a local
+    OpenAI-compatible server) is taken as given.
     The model for provider P is: ``model``; else config ``[models] P``; else config ``model`` when config
     ``provider`` is P; else the front matter's ``model`` when its ``provider`` is P; else front matter
     ``models.P``; else :data:`~promptctl.adapters.profiles.DEFAULT_MODELS` [P].
 
     Raises:
-        InputError: No provider is named anywhere, or an unknown provider is named (with a suggestion).
+        InputError: No provider is named anywhere, or an unknown provider is named (with a suggestion), also
+            as the prefix of ``model`` (``opnai:gpt-4.1``).
     """
     fm = version.front_matter
-    chosen: str | None = provider or (config.provider if config else None) or fm.provider
+    named, model = parse_target(model, provider, configured=config.provider if config else None)
+    chosen: str | None = named or fm.provider
     if chosen is None:
         raise InputError(
             f"{version.display}: no provider chosen",
@@ -61,6 +71,40 @@ def resolve_target(
     if name in fm.models:
         return name, fm.models[name]
     return name, DEFAULT_MODELS[name]
+
+
+def parse_target(
+    model: str | None, provider: str | None = None, *, configured: str | None = None
+) -> tuple[str | None, str | None]:
+    """Split a ``--model`` value into (provider, model id): the one place ``provider:model`` strings are read.
+
+    The provider is, first found: the ``provider:`` prefix of ``model`` (``openai:gpt-4.1-mini``,
+    ``watsonx:ibm/granite-3-8b-instruct``); ``provider`` (an explicit ``--provider``); ``configured`` (the
+    project config's ``provider``); the provider a bare model id clearly belongs to
+    (:func:`~promptctl.adapters.profiles.provider_of_model`); else None (the caller falls back to the
+    front matter). Ids with a colon of their own (``ft:gpt-4o-mini:org::id``, ``llama3.2:latest``) stay whole.
+
+    Raises:
+        InputError: A prefix that is a misspelled provider (``opnai:gpt-4.1``, with "did you mean"), or
+            ``provider:`` with no model.
+    """
+    if model is None:
+        return provider or configured, None
+    head, sep, rest = model.partition(":")
+    if sep and head in PROVIDERS:
+        if not rest:
+            raise InputError(f"--model {model!r} names no model", hint=f"e.g. --model {head}:{DEFAULT_MODELS[head]}")
+        return head, rest
+    if sep and "/" not in head and head != "ft":
+        import difflib
+
+        close = difflib.get_close_matches(head, PROVIDERS, n=1, cutoff=0.75)
+        if close:
+            raise InputError(
+                f"unknown provider '{head}' in --model {model!r}",
+                hint=f"did you mean '{close[0]}:{rest}'? providers: {', '.join(PROVIDERS)}",
+            )
+    return provider or configured or provider_of_model(model), model
 
 
 def check_provider(name: str) -> str:
@@ -106,7 +150,8 @@ def adapt(
     else:
         request = openai_request(prompt, model, params, prof)
         if provider == "fake":
-            request = ProviderRequest("fake", model, request.kwargs, request.body, request.parameters)
+            request = ProviderRequest("fake", model, request.kwargs, request.body, request.parameters,
+                                      warnings=request.warnings)
     return request
 
 

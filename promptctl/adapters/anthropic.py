@@ -19,7 +19,10 @@ platform.claude.com prompt-engineering "Use XML tags"):
   (1024 tokens).
 - anthropic >= 1.0 has no typed ``temperature``/``top_p``/``top_k`` arguments:
   they travel in ``extra_body`` and reach the wire unchanged. ``stop`` becomes
-  ``stop_sequences``. ``seed`` is not supported and is dropped with a warning.
+  ``stop_sequences``. ``seed`` and the other parameters the profile says Claude
+  does not take (``ModelProfile.rejected_parameters``) are dropped with a warning.
+- Other keys are passed through as ``messages.create`` arguments; one that is
+  not a known Messages API parameter gets a warning with a "did you mean".
 """
 
 from __future__ import annotations
@@ -27,12 +30,11 @@ from __future__ import annotations
 from typing import Any
 
 from promptctl.adapters.base import ProviderRequest, message_text
-from promptctl.adapters.profiles import ModelProfile
+from promptctl.adapters.profiles import ModelProfile, parameter_notes
 from promptctl.errors import AdapterError
 from promptctl.templating.prompt import Prompt
 
 _EXTRA_BODY = ("temperature", "top_p", "top_k")
-_UNSUPPORTED = ("seed", "n", "frequency_penalty", "presence_penalty", "logprobs", "response_format")
 
 
 def anthropic_request(
@@ -84,12 +86,13 @@ def anthropic_request(
             kwargs["stop_sequences"] = list(value)
         elif key in _EXTRA_BODY:
             extra[key] = value
-        elif key in _UNSUPPORTED:
+        elif profile.rejects(key, value):
             notes.append(f"Claude does not take parameter '{key}'; dropped")
             continue
         else:
             kwargs[key] = value
         applied[key] = value
+    notes += parameter_notes("anthropic", model, profile, {k: v for k, v in params.items() if k in applied})
     body = dict(kwargs)
     if extra:
         kwargs["extra_body"] = extra

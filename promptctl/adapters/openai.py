@@ -12,13 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 from promptctl.adapters.base import ProviderRequest, chat_messages
-from promptctl.adapters.profiles import ModelProfile
+from promptctl.adapters.profiles import ModelProfile, parameter_notes
 from promptctl.templating.prompt import Prompt
 
 
 def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: ModelProfile) -> ProviderRequest:
-    """Build the ``chat.completions.create`` keyword arguments for an OpenAI (compatible) model."""
+    """Build the ``chat.completions.create`` keyword arguments for an OpenAI (compatible) model.
+
+    Every parameter is sent as is; the request's ``warnings`` name a parameter the model refuses
+    (``temperature`` on a reasoning model) and a key that is not a Chat Completions parameter (with a
+    "did you mean"; compatible servers take extra keys such as ``top_k``).
+    """
     body: dict[str, Any] = {"model": model, "messages": chat_messages(prompt, profile)}
     for key, value in params.items():
         body[profile.max_tokens_param if key == "max_tokens" else key] = value
-    return ProviderRequest(provider="openai", model=model, kwargs=dict(body), body=body, parameters=params)
+    notes = tuple(parameter_notes(profile.provider, model, profile, params))
+    return ProviderRequest(
+        provider="openai", model=model, kwargs=dict(body), body=body, parameters=params, warnings=notes
+    )

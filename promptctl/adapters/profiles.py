@@ -19,8 +19,10 @@ the data below.
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib.util
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -132,6 +134,85 @@ _PROFILES: dict[tuple[str, str], ModelProfile] = {
     ("fake", ""): ModelProfile("fake"),
 }
 
+# -- request parameters each provider's API knows --------------------------------------------------------------
+#
+# By the name used in a version's `parameters:` (promptctl's common vocabulary: `max_tokens` for the output
+# ceiling, `stop` for stop sequences). Unknown keys are still passed through (openai, anthropic) or dropped
+# (watsonx), with a warning and a "did you mean" (a misspelled `temprature` is otherwise silently sent).
+
+# Chat Completions request body, openai 3.3.0 openai/types/chat/completion_create_params.py (minus the adapter's
+# own `messages` and `model`); see ../shared/docs/providers.md section 1.2.
+OPENAI_CHAT_PARAMS = frozenset(
+    {
+        "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs", "max_completion_tokens",
+        "max_tokens", "metadata", "modalities", "moderation", "n", "parallel_tool_calls", "prediction",
+        "presence_penalty", "prompt_cache_key", "prompt_cache_options", "prompt_cache_retention", "reasoning_effort",
+        "response_format", "safety_identifier", "seed", "service_tier", "stop", "store", "stream", "stream_options",
+        "temperature", "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
+    }
+)
+# Messages API, anthropic 2.14.0 anthropic/types/message_create_params.py and Messages.create's signature, plus
+# temperature/top_p/top_k (sent in extra_body) and the common `stop` (sent as stop_sequences); see providers.md
+# section 3.2. The parameters Claude does not take at all are `_ANTHROPIC_REJECTS` below (dropped, with a warning).
+ANTHROPIC_PARAMS = frozenset(
+    {
+        "max_tokens", "temperature", "top_p", "top_k", "stop", "stop_sequences", "system", "metadata", "tools",
+        "tool_choice", "thinking", "service_tier", "output_config", "cache_control", "container", "diagnostics",
+        "inference_geo", "speed", "stream", "user_profile_id", "workspace_id",
+    }
+)
+# TextChatParameters fields (ibm_watsonx_ai 1.8.1 foundation_models/schema); others are dropped with a warning.
+WATSONX_CHAT_PARAMS = frozenset(
+    {
+        "frequency_penalty", "logprobs", "top_logprobs", "presence_penalty", "response_format", "temperature",
+        "max_tokens", "max_completion_tokens", "time_limit", "top_p", "n", "logit_bias", "seed", "stop",
+        "guided_choice", "guided_regex", "guided_grammar", "guided_json", "chat_template_kwargs",
+        "reasoning_effort", "include_reasoning", "repetition_penalty", "length_penalty",
+    }
+)
+KNOWN_PARAMETERS: dict[str, frozenset[str]] = {
+    "openai": OPENAI_CHAT_PARAMS,
+    "anthropic": ANTHROPIC_PARAMS,
+    "watsonx": WATSONX_CHAT_PARAMS,
+    "fake": OPENAI_CHAT_PARAMS,  # the fake provider takes OpenAI's request shape
+}
+"""Request parameters each provider's API takes, by the name a version's ``parameters:`` uses."""
+
+_API_NAMES = {
+    "openai": "an OpenAI Chat Completions", "anthropic": "an Anthropic Messages API", "watsonx": "a watsonx.ai chat",
+    "fake": "an OpenAI Chat Completions",
+}
+
+
+def did_you_mean(name: str, provider: str) -> str:
+    """`` (did you mean 'temperature'?)`` for a near miss among ``provider``'s known parameters, else ``""``.
+
+    A key that some provider takes (``top_k``) is not a typo, so it gets no suggestion.
+    """
+    if any(name in known for known in KNOWN_PARAMETERS.values()):
+        return ""
+    close = difflib.get_close_matches(name, sorted(KNOWN_PARAMETERS.get(provider, ())), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def parameter_notes(provider: str, model: str, prof: ModelProfile, params: Mapping[str, Any]) -> list[str]:
+    """Warnings for parameters that are passed through but will not do what was meant.
+
+    A parameter the model refuses (:meth:`ModelProfile.rejects`, e.g. ``temperature`` on gpt-5 or o3), and a
+    key that is not a known parameter of the provider (:data:`KNOWN_PARAMETERS`), named with a "did you mean".
+    Parameters an adapter drops are not covered here (the adapter says so itself).
+    """
+    notes: list[str] = []
+    known = KNOWN_PARAMETERS.get(provider)
+    for key, value in params.items():
+        if prof.rejects(key, value):
+            notes.append(f"{model} does not accept parameter '{key}' ({value!r}); the API will refuse the request: "
+                         f"remove it, or use a model that takes it")
+        elif known is not None and key not in known:
+            notes.append(f"'{key}' is not {_API_NAMES[provider]} parameter; sent as is{did_you_mean(key, provider)}")
+    return notes
+
+
 DEFAULT_MODELS: dict[str, str] = {
     "openai": "gpt-4.1-mini",
     "anthropic": "claude-sonnet-4-6",
@@ -139,6 +220,29 @@ DEFAULT_MODELS: dict[str, str] = {
     "fake": "fake-model",
 }
 """Model used for a provider when neither options, config nor the front matter name one."""
+
+
+# Model ids that clearly belong to one provider, for `--model ID` without `--provider` (see
+# promptctl.adapters.parse_target). Bare `granite...` is left out: watsonx.ai ids are `ibm/granite-...`,
+# while `granite3.3` / `granite-code` are Ollama's names, served through the OpenAI-compatible API.
+_MODEL_ID_PROVIDERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("openai", re.compile(r"^(?:gpt-|chatgpt-|ft:gpt-|text-|o[134](?:-|$))")),
+    ("anthropic", re.compile(r"^claude-")),
+    ("watsonx", re.compile(r"^(?:ibm|meta-llama|mistralai)/")),
+)
+
+
+def provider_of_model(model: str) -> str | None:
+    """The provider a model id clearly belongs to, or None.
+
+    ``gpt-*``, ``chatgpt-*``, ``ft:gpt-*``, ``text-*``, ``o1``/``o3``/``o4`` (and ``o3-mini`` ...): openai;
+    ``claude-*``: anthropic; ``ibm/*``, ``meta-llama/*``, ``mistralai/*``: watsonx. Anything else (``llama3.2``
+    on a local server, a custom fine-tune name) is None.
+    """
+    for provider, pattern in _MODEL_ID_PROVIDERS:
+        if pattern.match(model):
+            return provider
+    return None
 
 
 def profile(provider: str, model: str) -> ModelProfile:

@@ -12,26 +12,23 @@ from __future__ import annotations
 from typing import Any
 
 from promptctl.adapters.base import ProviderRequest, chat_messages
-from promptctl.adapters.profiles import ModelProfile
+from promptctl.adapters.profiles import WATSONX_CHAT_PARAMS, ModelProfile, did_you_mean, parameter_notes
 from promptctl.templating.prompt import Prompt
 
-# TextChatParameters fields (ibm_watsonx_ai 1.8.1 foundation_models/schema); others are dropped with a warning.
-WATSONX_CHAT_PARAMS = frozenset(
-    {
-        "frequency_penalty", "logprobs", "top_logprobs", "presence_penalty", "response_format", "temperature",
-        "max_tokens", "max_completion_tokens", "time_limit", "top_p", "n", "logit_bias", "seed", "stop",
-        "guided_choice", "guided_regex", "guided_grammar", "guided_json", "chat_template_kwargs",
-        "reasoning_effort", "include_reasoning", "repetition_penalty", "length_penalty",
-    }
-)
+__all__ = ["WATSONX_CHAT_PARAMS", "watsonx_request"]
 
 
 def watsonx_request(prompt: Prompt, model: str, params: dict[str, Any], profile: ModelProfile) -> ProviderRequest:
-    """Build the ``ModelInference.achat`` keyword arguments for a watsonx.ai model."""
+    """Build the ``ModelInference.achat`` keyword arguments for a watsonx.ai model.
+
+    Keys outside ``TextChatParameters`` (:data:`~promptctl.adapters.profiles.WATSONX_CHAT_PARAMS`) are dropped
+    with a warning (and a "did you mean").
+    """
     messages = chat_messages(prompt, profile)
     kept = {k: v for k, v in params.items() if k in WATSONX_CHAT_PARAMS}
     dropped = sorted(set(params) - set(kept))
-    notes = tuple(f"watsonx chat does not take parameter '{k}'; dropped" for k in dropped)
+    notes = tuple(f"watsonx chat does not take parameter '{k}'; dropped{did_you_mean(k, 'watsonx')}" for k in dropped)
+    notes += tuple(parameter_notes("watsonx", model, profile, kept))
     kwargs: dict[str, Any] = {"messages": messages, "params": kept or None}
     body = {"model_id": model, "messages": messages, **kept}
     return ProviderRequest(

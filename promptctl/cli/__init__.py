@@ -33,6 +33,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from promptctl import __version__
+
+        sys.stdout.write(f"promptctl {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_show_version, is_eager=True
+    ),
+) -> None:
+    pass
+
+
 _prompts.register(app)
 _ab.register(app)
 _log.register(app)
@@ -66,10 +85,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _route_warnings() -> None:
-    """Print library warnings as one ``warning: ...`` line on stderr."""
+    """Print library warnings as one ``warning: ...`` line on stderr, through :func:`~promptctl.cli.common.warn`.
+
+    Both paths share one set of printed texts, so a warning the library raises and a command also prints from
+    a request's ``warnings`` appears once. The set starts empty on each :func:`main` call.
+    """
     import warnings
 
+    from promptctl.cli.common import PRINTED_WARNINGS, warn
+
+    PRINTED_WARNINGS.clear()
+
     def show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
-        sys.stderr.write(f"warning: {message}\n")
+        warn([str(message)])
 
     warnings.showwarning = show  # type: ignore[assignment]

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from promptctl.evaluation.ab import PlanEstimate, Progress
 
 
+def plural(count: int, word: str) -> str:
+    """``1 case``, ``2 cases`` (:func:`promptctl.evaluation.ab_report.plural`, without importing it here)."""
+    return f"{count} {word if count == 1 else word + 's'}"
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("ab")(ab)
@@ -26,62 +31,77 @@ def ab(
                        help="Variants, baseline first: REF, REF::PROVIDER:MODEL, REF::strategy=NAME, REF::KEY=VALUE."),
     ] = None,
     dataset: Annotated[
-        Path | None, typer.Option("--dataset", "-d", help="Cases: a .jsonl, .csv or .yaml file.", show_default=False)
+        Path | None,
+        typer.Option("--dataset", "-d", metavar="FILE", help="Cases: a .jsonl, .csv or .yaml file.",
+                     show_default=False),
     ] = None,
     scorer: Annotated[
         str | None,
-        typer.Option("--scorer", "-s", show_default=False,
+        typer.Option("--scorer", "-s", metavar="S", show_default=False,
                      help="exact, normalised, contains, regex[:P], json_schema[:FILE], json_fields, numeric[:TOL], "
                           "python:MOD:FN, judge[:RUBRIC.md] or pairwise[:CRITERIA.md] (default: the dataset's).")
     ] = None,
     judge: Annotated[
-        str | None, typer.Option("--judge", help="Judge model for judge/pairwise, as PROVIDER:MODEL.",
+        str | None, typer.Option("--judge", metavar="P:M", help="Judge model for judge/pairwise, as PROVIDER:MODEL.",
                                  show_default=False)
     ] = None,
     provider: Annotated[
-        str | None, typer.Option("--provider", "-p", help="Provider for variants that name none.", show_default=False)
+        str | None,
+        typer.Option("--provider", "-p", metavar="P", help="Provider for variants that name none.", show_default=False),
     ] = None,
     model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Model for variants that name none.", show_default=False)
+        str | None,
+        typer.Option("--model", "-m", metavar="M", help="Model for variants that name none.", show_default=False),
     ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", help="Most calls in flight at once.", min=1)] = 8,
-    trials: Annotated[int, typer.Option("--trials", "-k", help="Runs of each case (flaky cases, pass rates).",
-                                        min=1)] = 1,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", metavar="N", help="Most calls in flight at once.", min=1)
+    ] = 8,
+    trials: Annotated[int, typer.Option("--trials", "-k", metavar="K",
+                                        help="Runs of each case (flaky cases, pass rates).", min=1)] = 1,
     max_cost: Annotated[
         float | None,
-        typer.Option("--max-cost", min=0, show_default=False,
+        typer.Option("--max-cost", metavar="USD", min=0, show_default=False,
                      help="Budget in USD: refuse to start if the expected cost crosses it; stop before a call whose "
                           "high estimate would."),
     ] = None,
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.", min=0.0001, max=0.5)] = 0.05,
+    alpha: Annotated[
+        float, typer.Option("--alpha", metavar="A", help="Significance level.", min=0.0001, max=0.5)
+    ] = 0.05,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (the stored schema).")] = False,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Also write a markdown report (for a pull request).",
+        Path | None, typer.Option("--report", metavar="FILE", help="Also write a markdown report (for a pull request).",
                                   show_default=False)
     ] = None,
     resume: Annotated[
-        str | None, typer.Option("--resume", help="Continue a stopped, interrupted or killed A/B run by id.",
-                                 show_default=False)
+        str | None,
+        typer.Option("--resume", metavar="RUN_ID", help="Continue a stopped, interrupted or killed A/B run by id.",
+                     show_default=False),
     ] = None,
     fail_if_worse: Annotated[
         bool, typer.Option("--fail-if-worse", help="Exit 1 when the last variant is significantly worse than the "
                                                    "first.")
     ] = False,
     no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Send every request even if the response cache has it.")
-    ] = False,
+        bool | None,
+        typer.Option("--no-cache/--cache", show_default=False,
+                     help="--no-cache: send every request even if the response cache has it. --resume keeps the "
+                          "run's original choice unless one of these is given."),
+    ] = None,
     allow_modified: Annotated[
         bool, typer.Option("--allow-modified", help="Run published versions whose file no longer matches its hash.")
     ] = False,
 ) -> None:
     """Compare variants case by case on a dataset: scores with 95% CIs, paired tests, verdict, cost and latency.
 
-    Exit codes: 0 the run completed; 1 --fail-if-worse and the last variant is significantly worse; 2 invalid
-    input or --max-cost reached (resume with --resume); 3 provider or credentials error; 130 interrupted.
+    Exit codes: 0 the run completed; 1 --fail-if-worse and the last variant is significantly worse (or an
+    unexpected error, a bug); 2 invalid input or --max-cost reached (resume with --resume); 3 provider or
+    credentials error (credentials are checked before anything is sent), or every case of a variant failed;
+    130 interrupted. --resume keeps the run's --no-cache unless --cache or --no-cache is given again.
     """
     import asyncio
+    import os
 
-    from promptctl.errors import CheckFailed, InputError
+    from promptctl.errors import CheckFailed, InputError, PromptctlError
     from promptctl.evaluation.ab import arun_ab, load_plan, plan_ab
 
     proj = project()
@@ -90,8 +110,11 @@ def ab(
         if refs or dataset:
             raise InputError("--resume continues a stored comparison; give no REF or --dataset with it",
                              hint=f"promptctl ab --resume {resume}")
-        ab_run_id, plan, _ = load_plan(proj.registry, store, resume, config=proj.config,
-                                       allow_modified=allow_modified)
+        ab_run_id, plan, row = load_plan(proj.registry, store, resume, config=proj.config,
+                                         allow_modified=allow_modified)
+        if no_cache is None:  # the original run's --no-cache holds unless --cache/--no-cache is given now
+            spec = row["spec"] if isinstance(row["spec"], dict) else {}
+            no_cache = bool((spec.get("options") or {}).get("no_cache", False))
     else:
         if not refs or len(refs) < 2:
             raise InputError("ab needs at least two variants", hint="promptctl ab REF_A REF_B --dataset FILE")
@@ -100,12 +123,13 @@ def ab(
         ab_run_id = None
         plan = plan_ab(proj.registry, refs, dataset, config=proj.config, scorer=scorer, judge=judge,
                        provider=provider, model=model, trials=trials, alpha=alpha, allow_modified=allow_modified)
-    warn(plan.warnings)
     bar = _ProgressBar()
     started: dict[str, Any] = {}
 
     def on_start(run_id: str, estimate: PlanEstimate) -> None:
+        # credentials and the budget are checked: warnings and the plan print only now
         started["id"] = run_id
+        warn(plan.warnings)
         _print_plan(plan, run_id, estimate, resumed=resume is not None)
         bar.start()
 
@@ -120,27 +144,66 @@ def ab(
         sys.stderr.write("interrupted: finished cases are saved"
                          + (f"; resume with: promptctl ab --resume {run_id}\n" if run_id else "\n"))
         raise typer.Exit(130) from None
+    except PromptctlError:
+        raise
+    except Exception as exc:  # a bug: the run is marked failed in the store; one line, not a traceback
+        bar.stop()
+        if os.environ.get("PROMPTCTL_DEBUG") == "1":
+            raise
+        run_id = started.get("id")
+        text = (str(exc).strip().splitlines() or [""])[0]
+        sys.stderr.write(f"error: ab failed on an unexpected {type(exc).__name__}: {text}\n"
+                         "hint: this is a bug in promptctl: please report it with the traceback that "
+                         "PROMPTCTL_DEBUG=1 shows" + (f"; finished cases are saved (promptctl ab --resume {run_id})"
+                                                      if run_id else "") + "\n")
+        raise typer.Exit(1) from None
     finally:
         bar.stop()
     p = outcome.progress
-    sys.stderr.write(f"{p.done}/{p.total} done, {p.errors} error(s), {p.cached} cached, {p.live_calls} provider "
-                     f"call(s), ${p.spent_usd:.6f} spent, {outcome.elapsed_s:.2f}s\n")
+    sys.stderr.write(f"{p.done}/{p.total} done, {plural(p.errors, 'error')}, {p.cached} cached, "
+                     f"{plural(p.live_calls, 'provider call')}, ${p.spent_usd:.6f} spent, {outcome.elapsed_s:.2f}s\n")
+    unscored = _unscored(result)
     if as_json:
         print_json(result)
-    else:
+    elif unscored is None:
         print_result(result)
     if report is not None:
         from promptctl.evaluation.ab_report import to_markdown
 
         report.write_text(to_markdown(result), encoding="utf-8")
         sys.stderr.write(f"report written to {report}\n")
+    resume_hint = f"promptctl ab --resume {result['ab_run_id']}"
     if outcome.status != "completed" and outcome.error is not None:
-        sys.stderr.write(f"resume with: promptctl ab --resume {result['ab_run_id']}\n")
+        if outcome.error.hint is None:
+            outcome.error.hint = f"resume with: {resume_hint}"
+        else:
+            sys.stderr.write(f"resume with: {resume_hint}\n")
         raise outcome.error
+    if unscored is not None:
+        raise unscored_error(result, unscored, resume_hint)
     gate = result.get("gate")
     if fail_if_worse and gate and gate["candidate_worse"]:
         last = result["comparisons"][-1]
         raise CheckFailed(f"{gate['candidate']} is significantly worse than {gate['baseline']}: {last['sentence']}")
+
+
+def _unscored(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The first variant without a single scored case (every case errored), or None."""
+    return next((v for v in result["variants"] if v["completed"] == 0 and v["errors"]), None)
+
+
+def unscored_error(result: dict[str, Any], variant: dict[str, Any], resume_hint: str) -> Exception:
+    """The error of a run where a variant has no scored case: exit 3 (provider), or 2 when its scorer failed."""
+    from promptctl.errors import InputError, ProviderError
+
+    first = next((e["error"] for e in result["errors"] if e["variant"] == variant["label"]),
+                 result["errors"][0]["error"] if result["errors"] else "unknown error")
+    message = (f"every case of {variant['label']} ({variant['spec']}) failed, so nothing was compared "
+               f"({plural(variant['errors'], 'error')}); first: {first}")
+    hint = f"fix the cause, then resume with: {resume_hint} (failed cases are retried, finished ones kept)"
+    if str(first).startswith("scorer:"):
+        return InputError(message, hint=hint)
+    return ProviderError(message, provider=str(variant.get("provider") or ""), hint=hint)
 
 
 def _print_plan(plan: Any, run_id: str, estimate: PlanEstimate, *, resumed: bool) -> None:
@@ -150,11 +213,12 @@ def _print_plan(plan: Any, run_id: str, estimate: PlanEstimate, *, resumed: bool
     cost = (f"estimated ${usd:.4f} (low ${estimate.usd_low:.4f}, high ${estimate.usd_high:.4f})"
             if usd is not None and estimate.usd_low is not None and estimate.usd_high is not None
             else f"cost unknown (no price for {', '.join(estimate.unpriced)})")
-    judge = f", {estimate.judge_calls} judge call(s)" if estimate.judge_calls else ""
+    judge = f", {plural(estimate.judge_calls, 'judge call')}" if estimate.judge_calls else ""
     verb = "resuming" if resumed else "starting"
     sys.stderr.write(
         f"ab {run_id} {verb}: {names}\n"
-        f"  {len(plan.variants)} variants x {cases} cases x {plan.trials} trial(s): {estimate.calls} call(s) to make, "
+        f"  {plural(len(plan.variants), 'variant')} x {plural(cases, 'case')} x {plural(plan.trials, 'trial')}: "
+        f"{plural(estimate.calls, 'call')} to make, "
         f"{estimate.cached} cached{judge}; {cost}\n"
         f"  interrupted? resume with: promptctl ab --resume {run_id}\n"
     )
@@ -197,6 +261,7 @@ def print_result(result: dict[str, Any]) -> None:
 
     from promptctl.evaluation.ab_report import (
         COMPARISON_HEADERS,
+        COST_NOTE,
         VARIANT_HEADERS,
         comparison_rows,
         variant_rows,
@@ -205,12 +270,15 @@ def print_result(result: dict[str, Any]) -> None:
     out = console()
     metric = {"pass": "pass rate", "score": "mean score", "preference": "pairwise preference"}[result["metric"]]
     data = result["dataset"]
-    out.print(f"A/B {result['ab_run_id']}  {data['given']} ({data['cases']} cases)  metric: {metric}  "
+    cases = plural(data["cases"], "case")
+    out.print(f"A/B {result['ab_run_id']}  {data['given']} ({cases})  metric: {metric}  "
               f"trials: {result['trials']}  status: {result['status']}", markup=False)
     table = Table(*VARIANT_HEADERS, box=None, pad_edge=False)
     for row in variant_rows(result):
         table.add_row(*row)
     out.print(table)
+    if any(v["cached"] for v in result["variants"]):  # spent $0 next to a list price: say which is which
+        out.print(COST_NOTE, markup=False, style="dim")
     if result["comparisons"]:
         out.print("")
         comparisons = Table(*COMPARISON_HEADERS, box=None, pad_edge=False)
@@ -226,4 +294,5 @@ def print_result(result: dict[str, Any]) -> None:
             shown = ", ".join(v["flaky_cases"][:10]) + (" ..." if len(v["flaky_cases"]) > 10 else "")
             out.print(f"flaky cases of {v['label']} ({len(v['flaky_cases'])}): {shown}", markup=False)
     if result["error_count"]:
-        out.print(f"{result['error_count']} error(s), not scored; first: {result['errors'][0]['error']}", markup=False)
+        out.print(f"{plural(result['error_count'], 'error')}, not scored; first: {result['errors'][0]['error']}",
+                  markup=False)

@@ -31,12 +31,41 @@ class Project:
         return RunStore(url)
 
 
-def project() -> Project:
-    """Load the project from the working directory (see :mod:`promptctl.config`)."""
+def project(*, create: bool = False) -> Project:
+    """Load the project from the working directory (see :mod:`promptctl.config`).
+
+    Args:
+        create: The command creates the prompts folder (``new``): a project with a config file but no
+            prompts folder yet is accepted.
+
+    Raises:
+        InputError: ``PROMPTCTL_PROJECT`` is not a folder, no project was found (no ``promptctl.toml``,
+            ``[tool.promptctl]`` or ``prompts/`` here or above), or the configured prompts folder is missing.
+    """
+    import os
+
     from promptctl.config import load_config
+    from promptctl.errors import InputError
     from promptctl.registry.registry import Registry
 
+    env = os.environ.get("PROMPTCTL_PROJECT")
+    if env and not Path(env).is_dir():
+        raise InputError(
+            f"PROMPTCTL_PROJECT={env} is not a folder",
+            hint="set it to your project folder (the one holding promptctl.toml or prompts/), or unset it",
+        )
     config = load_config()
+    if not config.prompts_dir.is_dir() and not (create and config.source is not None):
+        if config.source is None:
+            raise InputError(
+                f"no promptctl project in {config.root} or its parents "
+                "(no promptctl.toml, [tool.promptctl] in pyproject.toml, or prompts/ folder)",
+                hint="run promptctl init, or cd into your project (or set PROMPTCTL_PROJECT)",
+            )
+        raise InputError(
+            f"the prompts folder {config.prompts_dir} does not exist (project {config.source})",
+            hint="run promptctl init, or cd into your project; check prompts_dir in " + config.source.name,
+        )
     return Project(config=config, registry=Registry(config.prompts_dir))
 
 
@@ -70,9 +99,20 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+PRINTED_WARNINGS: set[str] = set()
+"""Warning texts already printed by this process: :func:`warn` and the ``warnings`` hook print each once."""
+
+
 def warn(lines: tuple[str, ...] | list[str]) -> None:
-    """Print notes to stderr as ``warning: ...`` lines."""
+    """Print notes to stderr as ``warning: ...`` lines, each distinct text once per process.
+
+    The ``warnings`` module hook of the CLI (``promptctl.cli._route_warnings``) prints through here too, so a
+    note both warned by the library and returned in a request's ``warnings`` appears once.
+    """
     for line in lines:
+        if line in PRINTED_WARNINGS:
+            continue
+        PRINTED_WARNINGS.add(line)
         sys.stderr.write(f"warning: {line}\n")
 
 

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from promptctl.store.runs import RunStore
     from promptctl.tokens.estimate import CostEstimate
 
-_PROVIDERS = ("openai", "anthropic", "watsonx", "fake")
-
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
@@ -119,8 +117,8 @@ def estimate_targets(
     history = history_store(proj)
     out = []
     for spec in models:
-        target_provider, target_model = split_model(spec, provider)
-        request = build_request(version, prompt, provider=target_provider, model=target_model, config=proj.config)
+        # `spec` is a model id or provider:model, read by resolve_target (adapters.parse_target) like run's --model
+        request = build_request(version, prompt, provider=provider, model=spec, config=proj.config)
         warn(request.warnings)
         count = asyncio.run(acount_request(request, exact=exact, config=proj.config))
         out.append(estimate_cost(version, request, strategy=strategy, samples=samples, count=count,
@@ -140,8 +138,7 @@ def _chain_cost(proj: Project, ref: str, variables: dict[str, Any], provider: st
         from promptctl.errors import InputError
 
         raise InputError("a chain is priced on one target at a time", hint="give at most one --model")
-    target_provider, target_model = split_model(models[0] if models else None, provider)
-    result = asyncio.run(arun(proj.registry.get(ref), variables, provider=target_provider, model=target_model,
+    result = asyncio.run(arun(proj.registry.get(ref), variables, provider=provider, model=models[0] if models else None,
                               config=proj.config, dry_run=True, estimate=True, history=history_store(proj)))
     summary = chain_estimate_dict(result.estimates)
     if as_json:
@@ -153,19 +150,6 @@ def _chain_cost(proj: Project, ref: str, variables: dict[str, Any], provider: st
     total = summary["cost_usd"]
     sys.stdout.write(f"chain total  low {usd(total['low'])}   expected {usd(total['expected'])}   "
                      f"high {usd(total['high'])}  (estimate; later steps priced with placeholder inputs)\n")
-
-
-def split_model(spec: str | None, provider: str | None) -> tuple[str | None, str | None]:
-    """``provider:model`` -> (provider, model) when the prefix is a provider name; else (``provider``, spec).
-
-    Model ids that contain a colon for other reasons (``ft:gpt-4o-mini:org::id``, ``llama3.2:latest``) are
-    left whole.
-    """
-    if spec and ":" in spec:
-        head, _, rest = spec.partition(":")
-        if head in _PROVIDERS and rest:
-            return head, rest
-    return provider, spec
 
 
 def history_store(proj: Project) -> RunStore | None:

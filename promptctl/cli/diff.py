@@ -21,20 +21,30 @@ def diff(
         str, typer.Argument(metavar="A", help="First reference (or a draft: NAME@N).", show_default=False)
     ],
     ref_b: Annotated[str, typer.Argument(metavar="B", help="Second reference.", show_default=False)],
-    var: Annotated[list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE.")] = None,
-    vars_file: Annotated[Path | None, typer.Option("--vars", help="JSON or YAML file of variables.")] = None,
-    provider: Annotated[
-        list[str] | None, typer.Option("--provider", "-p", help="Provider to render for (repeatable).")
+    var: Annotated[
+        list[str] | None,
+        typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable).", metavar="NAME=VALUE",
+                     show_default=False),
     ] = None,
-    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything differs.")] = False,
+    vars_file: Annotated[
+        Path | None, typer.Option("--vars", help="JSON or YAML file of variables.", metavar="FILE", show_default=False)
+    ] = None,
+    provider: Annotated[
+        list[str] | None,
+        typer.Option("--provider", "-p", help="Provider to render for (repeatable).", metavar="P", show_default=False),
+    ] = None,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when anything differs (quietly, like git diff --exit-code).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show front-matter, template, rendered-request, token and cost changes between A and B.
 
-    Variables come from --var/--vars, else from B's sample input fixtures/<name>/sample.yaml.
+    Variables come from --var/--vars, else from B's sample input fixtures/<name>/sample.yaml; with
+    neither, a version that needs a variable is an error (exit 2).
     """
     from promptctl.diff import diff_versions, sample_variables
-    from promptctl.errors import CheckFailed
+    from promptctl.errors import UndefinedVariableError
 
     proj = project()
     old = proj.registry.get(ref_a, allow_modified=True)
@@ -44,15 +54,21 @@ def diff(
         values, source = parse_vars(var, vars_file), "--var/--vars"
     else:
         values, source = sample_variables(new, proj.config.root)
-    report = diff_versions(
-        old, new, providers=provider or (), variables=values, variables_source=source, config=proj.config
-    )
+    try:
+        report = diff_versions(
+            old, new, providers=provider or (), variables=values, variables_source=source, config=proj.config,
+            strict_variables=source is None,
+        )
+    except UndefinedVariableError as exc:
+        exc.hint = (f"pass the variables with --var {exc.variable}=VALUE or --vars FILE, or add a sample input "
+                    f"fixtures/{new.name}/sample.yaml")
+        raise
     if as_json:
         print_json(report.to_dict())
     else:
         _print(report)
     if exit_code and report.changed:
-        raise CheckFailed(f"{report.old} and {report.new} differ")
+        raise typer.Exit(1)  # like git diff --exit-code: the diff is the message
 
 
 def _print(report: Any) -> None:

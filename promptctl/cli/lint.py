@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
 def lint(
     refs: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[REF]...", help="NAME (its drafts, labelled and latest versions) or NAME@N/@label. "
+        typer.Argument(metavar="REF", help="NAME (its drafts, labelled and latest versions) or NAME@N/@label. "
                        "Default: the whole registry."),
     ] = None,
     severity: Annotated[
@@ -44,7 +44,8 @@ def lint(
     list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")] = False,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per CPU on big registries)."),
+        typer.Option("--jobs", "-j", metavar="N", min=1,
+                     help="Worker processes (default: one per CPU on big registries)."),
     ] = None,
 ) -> None:
     """Check prompt versions for anti-patterns and provider mistakes, offline. Exit 1 on findings at --severity."""

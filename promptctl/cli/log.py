@@ -18,23 +18,29 @@ def register(app: typer.Typer) -> None:
 
 
 def log(
-    n: Annotated[int, typer.Option("-n", help="How many runs, newest first.", min=1)] = 20,
-    prompt: Annotated[str | None, typer.Option("--prompt", help="Only runs of this prompt.")] = None,
+    n: Annotated[int, typer.Option("-n", help="How many runs, newest first.", min=1, metavar="N")] = 20,
+    prompt: Annotated[
+        str | None, typer.Option("--prompt", help="Only runs of this prompt.", metavar="NAME", show_default=False)
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored records as JSON.")] = False,
     summary: Annotated[
         bool, typer.Option("--summary", help="Totals (runs, calls, tokens, USD) instead of runs; see --by.")
     ] = False,
     by: Annotated[
         list[str] | None,
-        typer.Option("--by", help="Summary grouping: version, day or run (repeatable; default version and day).",
-                     show_default=False),
+        typer.Option("--by", help="Summary grouping: version, day or run (repeatable; default version and day). "
+                     "Implies --summary.", metavar="GROUP", show_default=False),
     ] = None,
 ) -> None:
-    """Show recorded runs, newest first, with their cost in USD; --summary totals per prompt version, day or run."""
+    """Show recorded runs, newest first, with their cost in USD; --summary totals per prompt version, day or run.
+
+    --by GROUP implies --summary.
+    """
     from promptctl.store.runs import record_dict
 
-    store = project().store()
-    if summary:
+    proj = project()
+    store = proj.store()
+    if summary or by:
         _summary(store, by or ["version", "day"], prompt, as_json)
         return
     records = [record_dict(r) for r in store.recent(n, prompt=prompt)]
@@ -58,7 +64,11 @@ def log(
             r["status"] if not r["error"] else f"error: {r['error'][:60]}",
         )
     if not records:
-        console(stderr=True).print("no runs recorded yet")
+        if prompt:
+            known = "" if prompt in proj.registry.names() else " (there is no prompt of that name)"
+            console(stderr=True).print(f"no runs of '{prompt}' recorded{known}", markup=False)
+        else:
+            console(stderr=True).print("no runs recorded yet")
         return
     console().print(table)
 
@@ -87,9 +97,15 @@ def _summary(store: RunStore, groups: list[str], prompt: str | None, as_json: bo
             }[group]
             table.add_row(*key, *_numbers(r))
         out.print(table)
-    out.print(f"total: {overall['runs']} runs, {overall['calls']} calls, {overall['input_tokens']} in / "
-              f"{overall['output_tokens']} out tokens, ${overall['cost_usd']:.6f}"
-              + (f" ({overall['unpriced']} unpriced runs not included)" if overall["unpriced"] else ""), markup=False)
+    out.print(f"total: {_count(overall['runs'], 'run')}, {_count(overall['calls'], 'call')}, "
+              f"{overall['input_tokens']} in / {overall['output_tokens']} out tokens, ${overall['cost_usd']:.6f}"
+              + (f" ({_count(overall['unpriced'], 'unpriced run')} not included)" if overall["unpriced"] else ""),
+              markup=False)
+
+
+def _count(n: int, word: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _numbers(r: dict[str, object]) -> tuple[str, ...]:

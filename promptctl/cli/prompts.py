@@ -15,18 +15,22 @@ RefArg = Annotated[
     typer.Argument(metavar="REF", help="NAME, NAME@3, NAME@production or NAME@sha256:<8+ hex>.", show_default=False),
 ]
 VarOpt = Annotated[
-    list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable).", show_default=False)
+    list[str] | None,
+    typer.Option("--var", "-v", metavar="NAME=VALUE", help="Variable as NAME=VALUE (repeatable).", show_default=False),
 ]
-VarsOpt = Annotated[Path | None, typer.Option("--vars", help="JSON or YAML file of variables.", show_default=False)]
+VarsOpt = Annotated[
+    Path | None, typer.Option("--vars", metavar="FILE", help="JSON or YAML file of variables.", show_default=False)
+]
 ProviderOpt = Annotated[
-    str | None, typer.Option("--provider", "-p", help="openai, anthropic, watsonx or fake.", show_default=False)
+    str | None,
+    typer.Option("--provider", "-p", metavar="P", help="openai, anthropic, watsonx or fake.", show_default=False),
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model id.", show_default=False)]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", metavar="M", help="Model id.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 StrategyOpt = Annotated[
     str | None,
-    typer.Option("--strategy", "-s", help="direct, cot, fewshot, consistency or structured (default: the front "
-                 "matter's strategy).", show_default=False),
+    typer.Option("--strategy", "-s", metavar="S", help="direct, cot, fewshot, consistency or structured (default: "
+                 "the front matter's strategy).", show_default=False),
 ]
 
 
@@ -99,8 +103,8 @@ def run(
     ] = False,
     max_cost: Annotated[
         float | None,
-        typer.Option("--max-cost", help="Budget in USD: refuse before the run if its high estimate crosses it, "
-                     "and before every call that could take the spending past it.",
+        typer.Option("--max-cost", metavar="USD", help="Budget in USD: refuse before the run if its high estimate "
+                     "crosses it, and before every call that could take the spending past it.",
                      min=0, show_default=False),
     ] = None,
     cache: Annotated[
@@ -108,8 +112,9 @@ def run(
     ] = False,
     strategy: StrategyOpt = None,
     samples: Annotated[
-        int | None, typer.Option("--samples", help="Self-consistency samples (at most; it may stop early).",
-                                 min=1, show_default=False),
+        int | None,
+        typer.Option("--samples", metavar="N", help="Self-consistency samples (at most; it may stop early).",
+                     min=1, show_default=False),
     ] = None,
     show_trace: Annotated[
         bool, typer.Option("--show-trace", help="Print every provider call (tag, model, tokens, output) to stderr."),
@@ -191,19 +196,40 @@ def run(
     cost = f"${result.cost_usd:.6f}" if result.cost_usd is not None else "cost n/a"
     sys.stderr.write(
         f"{version.display} {result.provider}:{result.model}  in {u.input_tokens} tok"
-        f" (cached {u.cached_input_tokens})  out {u.output_tokens} tok  {cost}  {result.latency_s:.2f}s"
-        f"  run {result.run_id}\n"
+        f" (cached {u.cached_input_tokens})  out {u.output_tokens} tok  {cost}{_cache_note(result.calls)}"
+        f"  {result.latency_s:.2f}s  run {result.run_id}\n"
     )
 
 
+def _cache_note(calls: list[Any]) -> str:
+    """`` (cached response)`` when --cache answered every call, `` (2/5 calls cached)`` when some."""
+    hits = sum(1 for call in calls if call.completion is not None and call.completion.cached)
+    if not hits:
+        return ""
+    return " (cached response)" if hits == len(calls) == 1 else \
+        " (all calls cached)" if hits == len(calls) else f" ({hits}/{len(calls)} calls cached)"
+
+
 def list_prompts(as_json: JsonOpt = False) -> None:
-    """List the prompts: latest published version, drafts, labels and description."""
+    """List the prompts: latest published version, drafts, labels and description.
+
+    The latest and labelled published versions whose files no longer match their sha256 are flagged
+    as modified (promptctl verify checks every version).
+    """
+    from promptctl.registry.frontmatter import content_sha256
+
     proj = project()
     rows: list[dict[str, Any]] = []
     for name in proj.registry.names():
         index = proj.registry.index(name)
         numbers = proj.registry.version_numbers(name)
         published = sorted(r.version for r in index.versions)
+        checked = ({published[-1]} if published else set()) | set(index.labels.values())
+        modified = []
+        for number in sorted(checked):
+            record, path = index.published(number), proj.registry.folder(name) / f"v{number}.j2"
+            if record is not None and (not path.is_file() or content_sha256(path.read_bytes()) != record.sha256):
+                modified.append(number)
         rows.append(
             {
                 "name": name,
@@ -212,6 +238,7 @@ def list_prompts(as_json: JsonOpt = False) -> None:
                 "drafts": [n for n in numbers if n not in published],
                 "labels": dict(sorted(index.labels.items())),
                 "description": index.description,
+                "modified": modified,
             }
         )
     if as_json:
@@ -221,14 +248,19 @@ def list_prompts(as_json: JsonOpt = False) -> None:
 
     table = Table("prompt", "latest", "drafts", "labels", "description", box=None, pad_edge=False)
     for row in rows:
+        flag = {n: " (modified)" for n in row["modified"]}
         table.add_row(
             row["name"],
-            str(row["latest"] or "-"),
+            (str(row["latest"]) + flag.get(row["latest"], "")) if row["latest"] else "-",
             ", ".join(f"v{n}" for n in row["drafts"]) or "-",
-            ", ".join(f"{k}={v}" for k, v in row["labels"].items()) or "-",
+            ", ".join(f"{k}={v}{flag.get(v, '')}" for k, v in row["labels"].items()) or "-",
             row["description"] or "",
         )
     console().print(table)
+    flagged = [f"{row['name']}@{n}" for row in rows for n in row["modified"]]
+    if flagged:
+        warn([f"{', '.join(flagged)} no longer match{'es' if len(flagged) == 1 else ''} the published sha256; "
+              "run promptctl verify"])
 
 
 def show(ref: RefArg, as_json: JsonOpt = False) -> None:

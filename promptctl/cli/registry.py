@@ -40,21 +40,27 @@ def init(
 def new(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Prompt name.", show_default=False)],
     from_ref: Annotated[
-        str | None, typer.Option("--from", help="Start the draft from this version (any prompt).", show_default=False)
+        str | None,
+        typer.Option("--from", metavar="REF", help="Start the draft from this version (any prompt).",
+                     show_default=False),
     ] = None,
-    description: Annotated[str | None, typer.Option("--description", "-d", help="One line for a new prompt.")] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", "-d", metavar="TEXT", help="One line for a new prompt.")
+    ] = None,
 ) -> None:
     """Create a prompt with a draft v1, or the next draft of NAME from --from REF."""
     from promptctl.registry.lifecycle import new_prompt
 
-    for file in new_prompt(project().registry, name, source=from_ref, description=description):
+    for file in new_prompt(project(create=True).registry, name, source=from_ref, description=description):
         sys.stdout.write(f"created {file}\n")
 
 
 def publish(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Prompt name.", show_default=False)],
-    version: Annotated[int | None, typer.Option("--version", help="Draft number (default: the newest draft).")] = None,
-    message: Annotated[str | None, typer.Option("--message", "-m", help="What changed.")] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", metavar="N", help="Draft number (default: the newest draft).")
+    ] = None,
+    message: Annotated[str | None, typer.Option("--message", "-m", metavar="TEXT", help="What changed.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Publish a draft: record its sha256, time and message. It is immutable from then on."""
@@ -72,7 +78,10 @@ def label(
     """Point LABEL at the published version REF resolves to, and record the move."""
     reg = project().registry
     move = reg.set_label(ref, name)
-    prompt_name = ref.partition("@")[0]
+    prompt_name = ref.partition("@")[0].strip()
+    if move.from_version == move.to_version:
+        sys.stdout.write(f"{prompt_name}@{name} already -> {move.to_version} (nothing recorded)\n")
+        return
     was = f" (was {move.from_version})" if move.from_version is not None else ""
     sys.stdout.write(f"{prompt_name}@{name} -> {move.to_version}{was}\n")
 
@@ -81,17 +90,27 @@ def history(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Prompt name.", show_default=False)],
     as_json: JsonOpt = False,
 ) -> None:
-    """Show a prompt's versions (published and drafts) and label moves."""
+    """Show a prompt's versions and label moves.
+
+    Status: published, draft, modified (a published file that no longer matches its sha256) or missing.
+    """
+    from promptctl.registry.frontmatter import content_sha256
+
     reg = project().registry
     index = reg.index(name)
     published = {r.version: r for r in index.versions}
     versions: list[dict[str, Any]] = []
     for number in sorted(set(reg.version_numbers(name)) | set(published)):
         record = published.get(number)
+        status = "draft"
+        if record is not None:
+            path = reg.folder(name) / f"v{number}.j2"
+            status = ("missing" if not path.is_file()
+                      else "modified" if content_sha256(path.read_bytes()) != record.sha256 else "published")
         versions.append(
             {
                 "version": number,
-                "status": "published" if record else "draft",
+                "status": status,
                 "sha256": record.sha256 if record else None,
                 "published_at": record.published_at if record else None,
                 "message": record.message if record else None,
@@ -125,7 +144,8 @@ def history(
 
 def verify(
     lockfile: Annotated[
-        Path | None, typer.Option("--lock", help="Lockfile to check too (default: promptctl.lock if present).")
+        Path | None,
+        typer.Option("--lock", metavar="FILE", help="Lockfile to check too (default: promptctl.lock if present)."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -147,20 +167,22 @@ def verify(
         raise IntegrityError(
             f"{len(problems)} integrity problem(s); first: {problems[0].message}",
             path=problems[0].path,
-            hint="restore the files from version control; publish changes as new versions",
+            hint=problems[0].hint or "restore the files from version control; publish changes as new versions",
         )
     names = proj.registry.names()
     if not as_json:
-        extra = f" and {len(lock.entries)} lock entries" if lock else ""
-        sys.stdout.write(f"ok: {len(names)} prompts verified{extra}\n")
+        extra = f" and {_count(len(lock.entries), 'lock entry', 'lock entries')}" if lock else ""
+        sys.stdout.write(f"ok: {_count(len(names), 'prompt')} verified{extra}\n")
 
 
 def lock(
     refs: Annotated[
-        list[str] | None, typer.Argument(metavar="[REF]...", help="References the application uses.")
+        list[str] | None, typer.Argument(metavar="REF", help="References the application uses.")
     ] = None,
     check: Annotated[bool, typer.Option("--check", help="Report a stale lock (exit 1) without changing it.")] = False,
-    lockfile: Annotated[Path | None, typer.Option("--lock", help="Lockfile path (default: promptctl.lock).")] = None,
+    lockfile: Annotated[
+        Path | None, typer.Option("--lock", metavar="FILE", help="Lockfile path (default: promptctl.lock).")
+    ] = None,
 ) -> None:
     """Write promptctl.lock: the exact version and sha256 each reference resolves to."""
     from promptctl.errors import CheckFailed, IntegrityError
@@ -173,7 +195,8 @@ def lock(
         current = Lockfile.read(path)
         problems = check_lock_integrity(proj.registry, current)
         if problems:
-            raise IntegrityError(problems[0].message, path=problems[0].path, hint="restore the prompt files")
+            raise IntegrityError(problems[0].message, path=problems[0].path,
+                                 hint=problems[0].hint or "restore the prompt files")
         stale = stale_entries(proj.registry, current)
         for s in stale:
             sys.stderr.write(
@@ -181,10 +204,10 @@ def lock(
             )
         if stale:
             raise CheckFailed(
-                f"{len(stale)} stale lock entr{'y' if len(stale) == 1 else 'ies'} in {path}",
+                f"{_count(len(stale), 'stale lock entry', 'stale lock entries')} in {path}",
                 hint="update it with: promptctl lock",
             )
-        sys.stdout.write(f"ok: {path} is current ({len(current.entries)} entries)\n")
+        sys.stdout.write(f"ok: {path} is current ({_count(len(current.entries), 'entry', 'entries')})\n")
         return
     keep = list(refs or [])
     if not keep:
@@ -202,3 +225,8 @@ def lock(
     new_lock.write()
     for ref, entry in sorted(new_lock.entries.items()):
         sys.stdout.write(f"{ref} -> {entry.name}@{entry.version} sha256:{entry.sha256[:16]}\n")
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 prompt``, ``2 prompts``."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"

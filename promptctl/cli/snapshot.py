@@ -29,12 +29,12 @@ RefsArg = Annotated[
     typer.Argument(metavar="REF", help="Prompts to work on (NAME or NAME@VERSION/label); default every suite.",
                    show_default=False),
 ]
-CaseOpt = Annotated[list[str] | None, typer.Option("--case", "-c", help="Only this case id (repeatable).",
+CaseOpt = Annotated[list[str] | None, typer.Option("--case", "-c", metavar="ID", help="Only this case id (repeatable).",
                                                    show_default=False)]
 ProviderOpt = Annotated[
     str | None,
-    typer.Option("--provider", "-p", help="Provider that produces the output (default: the case's record_with, "
-                 "else the prompt's own).", show_default=False),
+    typer.Option("--provider", "-p", metavar="P", help="Provider that produces the output (default: the case's "
+                 "record_with, else the prompt's own).", show_default=False),
 ]
 
 
@@ -93,7 +93,7 @@ def record_cmd(
     """
     from promptctl.errors import CheckFailed
     from promptctl.evaluation.snapshots import record
-    from promptctl.evaluation.snapshots.report import changes_text
+    from promptctl.evaluation.snapshots.report import changes_text, plural
 
     proj, snap = _project()
     store = proj.store()
@@ -105,7 +105,8 @@ def record_cmd(
     failing = [c for c in changes if c.failing]
     if failing:
         raise CheckFailed(
-            f"recorded {len(changes)} case(s); {len(failing)} fail their checks: "
+            f"recorded {plural(len(changes), 'case')}; {len(failing)} "
+            f"{'fails its' if len(failing) == 1 else 'fail their'} checks: "
             + ", ".join(f"{c.prompt}::{c.case}" for c in failing),
             hint="fix the prompt or the checks in the suite, then record again",
         )
@@ -115,16 +116,21 @@ def record_cmd(
 def check_cmd(
     refs: RefsArg = None,
     case: CaseOpt = None,
-    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.", show_default=False)] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", metavar="FILE", help="Write JUnit XML here.", show_default=False)
+    ] = None,
     live: Annotated[bool, typer.Option("--live", help="Re-run the model instead of replaying the recorded output "
                                        "(needs credentials).")] = False,
-    trials: Annotated[int | None, typer.Option("--trials", "-k", help="Live trials per case (K, default 1).",
+    trials: Annotated[int | None, typer.Option("--trials", "-k", metavar="K",
+                                               help="Live trials per case (K, default 1).",
                                                min=1, show_default=False)] = None,
-    threshold: Annotated[float | None, typer.Option("--threshold", help="Fraction of live trials that must pass "
+    threshold: Annotated[float | None, typer.Option("--threshold", metavar="FRACTION",
+                                                    help="Fraction of live trials that must pass "
                                                     "(default 1.0; 1/K is pass@k).", show_default=False)] = None,
     provider: Annotated[
         str | None,
-        typer.Option("--provider", "-p", help="Provider for --live trials (default: the one that recorded the output).",
+        typer.Option("--provider", "-p", metavar="P",
+                     help="Provider for --live trials (default: the one that recorded the output).",
                      show_default=False),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failing items and the summary.")] = False,
@@ -136,7 +142,7 @@ def check_cmd(
     """
     from promptctl.errors import CheckFailed, InputError
     from promptctl.evaluation.snapshots import LiveOptions, check
-    from promptctl.evaluation.snapshots.report import check_text, junit_xml, report_dict, summary_line
+    from promptctl.evaluation.snapshots.report import check_text, junit_xml, plural, report_dict, summary_line
 
     if not live and (trials is not None or threshold is not None or provider is not None):
         raise InputError("--trials, --threshold and --provider only apply with --live",
@@ -160,12 +166,24 @@ def check_cmd(
     if not report.cases:
         sys.stderr.write("warning: no snapshot suites found (add prompts/<name>/snapshots.yaml)\n")
     if not report.passed:
-        ids = sorted({f"{c.prompt.split('@')[0]}" for c, _ in report.failed})
         raise CheckFailed(
-            f"{len(report.failed)} snapshot item(s) failing",
+            f"{plural(len(report.failed), 'snapshot item')} failing",
             hint="review the diffs above; if the change is intended: promptctl snapshot update "
-            + " ".join(ids) + " (add --rerecord to call the model again)",
+            + " ".join(_update_args(report, refs or (), case or ())) + " (add --rerecord to call the model again)",
         )
+
+
+def _update_args(report: Any, refs: list[str] | tuple[str, ...], cases: list[str] | tuple[str, ...]) -> list[str]:
+    """What to pass ``snapshot update`` to approve the failing items.
+
+    The references as given (``NAME@3`` updates against version 3, a bare ``NAME`` against the suite's own
+    ref), and the ``--case`` options given.
+    """
+    from promptctl.registry.registry import Reference
+
+    failing = {c.prompt.split("@")[0] for c, _ in report.failed}
+    args = [r for r in dict.fromkeys(refs) if Reference.parse(r).name in failing] if refs else sorted(failing)
+    return args + [f"--case {c}" for c in dict.fromkeys(cases)]
 
 
 @snapshot_app.command("update")
@@ -182,7 +200,7 @@ def update_cmd(
     """
     from promptctl.errors import CheckFailed, InputError
     from promptctl.evaluation.snapshots import update
-    from promptctl.evaluation.snapshots.report import changes_text
+    from promptctl.evaluation.snapshots.report import changes_text, plural
 
     if provider is not None and not rerecord:
         raise InputError("--provider only applies with --rerecord",
@@ -196,11 +214,12 @@ def update_cmd(
             store.close()
     _print(changes_text(changes, removed, root=snap.root))
     written = sum(1 for c in changes if c.written)
-    sys.stdout.write(f"snapshot update: {written} golden file(s) rewritten, {len(changes) - written} unchanged"
+    sys.stdout.write(f"snapshot update: {plural(written, 'golden file')} rewritten, {len(changes) - written} unchanged"
                      + (f", {len(removed)} removed" if removed else "") + "\n")
     failing = [c for c in changes if c.failing]
     if failing:
         raise CheckFailed(
-            f"{len(failing)} updated case(s) fail their checks: " + ", ".join(f"{c.prompt}::{c.case}" for c in failing),
+            f"{plural(len(failing), 'updated case')} {'fails its' if len(failing) == 1 else 'fail their'} checks: "
+            + ", ".join(f"{c.prompt}::{c.case}" for c in failing),
             hint="the golden files record the failures; fix the prompt or the checks",
         )

@@ -88,6 +88,7 @@ __all__ = [
     "Variant",
     "VariantSpec",
     "arun_ab",
+    "check_credentials",
     "estimate_plan",
     "execute",
     "finish",
@@ -128,7 +129,8 @@ class Outcome:
     """How an execution ended.
 
     Attributes:
-        status: ``completed``, ``stopped`` (budget or a fatal provider error) or ``interrupted``.
+        status: ``completed`` or ``stopped`` (budget or a fatal provider error). An interrupted run
+            (``interrupted``) or one that hit an unexpected exception (``failed``) raises instead.
         reason: Why it stopped, or None.
         error: The error that stopped it (``BudgetExceeded``, ``CredentialsError``...), or None.
         progress: Final counts.
@@ -335,6 +337,9 @@ async def execute(
 
     Raises:
         InputError: ``concurrency`` below 1.
+        Exception: Any unexpected exception of a job (a bug): the other jobs are cancelled at once, the
+            run is marked ``failed`` (finished cases are kept, so it can be resumed) and the exception
+            is re-raised.
     """
     from promptctl.evaluation import ab_store
     from promptctl.providers import get_provider
@@ -392,7 +397,7 @@ async def execute(
         queue.put_nowait(job)
     for pair in pair_jobs:
         queue.put_nowait(pair)
-    state: dict[str, Any] = {"stop": None}
+    state: dict[str, Any] = {"stop": None, "bug": None}
     recorder = _Recorder(plan, store, ab_run_id, failed)
 
     def notify() -> None:
@@ -433,6 +438,10 @@ async def execute(
                 raise
             except PromptctlError as exc:
                 error = f"scorer: {exc}"
+            except Exception as exc:
+                if not plan.scoring[job.case].spec.startswith("python:"):
+                    raise
+                error = f"scorer: {plan.scoring[job.case].spec} raised {type(exc).__name__}: {exc}"  # the user's code
         status = "ok" if error is None else "error"
         completed = [c for c in trace if c.completion is not None]
         cached = bool(completed) and all(c.completion.cached for c in completed)  # type: ignore[union-attr]
@@ -480,11 +489,13 @@ async def execute(
         progress.errors += values.get("error") is not None
         notify()
 
+    crashed = asyncio.Event()
+
     async def worker() -> None:
         while True:
             item = await queue.get()
             try:
-                if state["stop"] is None:
+                if state["stop"] is None and state["bug"] is None:
                     if isinstance(item, Job):
                         await run_job(item)
                     else:
@@ -492,6 +503,10 @@ async def execute(
             except PromptctlError as exc:
                 if state["stop"] is None:
                     state["stop"] = exc
+            except Exception as exc:  # noqa: BLE001 - a bug: stop every worker and report it, never hang
+                if state["bug"] is None:
+                    state["bug"] = exc
+                crashed.set()
             finally:
                 queue.task_done()
 
@@ -503,21 +518,27 @@ async def execute(
     # more workers than call slots: a worker recording a finished case (SQLite, scoring) never holds a slot,
     # since the semaphore in GuardedProvider covers the provider call only
     workers = [asyncio.create_task(worker()) for _ in range(2 * concurrency)]
+    waiters = [asyncio.create_task(queue.join()), asyncio.create_task(crashed.wait())]
     try:
-        await queue.join()
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:
         update_ab_run(store, ab_run_id, status="interrupted", error="interrupted (Ctrl-C)")
         raise
     finally:
-        for task in workers:
+        # an unexpected exception in one worker cancels the others (and their calls in flight) at once
+        for task in (*workers, *waiters):
             task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        await asyncio.gather(*workers, *waiters, return_exceptions=True)
         for provider in owned:
             try:
                 await provider.aclose()
             except Exception:  # noqa: BLE001 - closing must not hide the run's own outcome
                 pass
     elapsed = time.perf_counter() - start
+    bug: Exception | None = state["bug"]
+    if bug is not None:
+        update_ab_run(store, ab_run_id, status="failed", error=f"{type(bug).__name__}: {bug}")
+        raise bug
     stop: PromptctlError | None = state["stop"]
     if stop is not None:
         update_ab_run(store, ab_run_id, status="stopped", error=stop.message)
@@ -708,6 +729,8 @@ async def arun_ab(
         also stored with the run, and how the execution ended.
 
     Raises:
+        CredentialsError: A provider the run will call (a variant's or the judge's) has no credentials;
+            checked before anything is stored or sent (exit 3).
         BudgetExceeded: The expected cost of the calls still to make crosses ``max_cost``, or a model
             without a price would be called under a budget; nothing was sent (exit 2).
         InputError: Bad options.
@@ -720,6 +743,26 @@ async def arun_ab(
         done = {(r["variant"], r["case_index"], r["trial"]) for r in ab_store.results_of(store, ab_run_id)
                 if r["status"] == "ok"}
     estimate = estimate_plan(plan, store, done=done, use_cache=use_cache)
+    made = check_credentials(plan, estimate, clients)
+    try:
+        return await _run_checked(plan, store, estimate, ab_run_id=ab_run_id, concurrency=concurrency,
+                                  max_cost=max_cost, use_cache=use_cache, clients={**made, **(clients or {})},
+                                  on_start=on_start, on_progress=on_progress)
+    finally:
+        for provider in made.values():
+            try:
+                await provider.aclose()
+            except Exception:  # noqa: BLE001 - closing must not hide the run's own outcome
+                pass
+
+
+async def _run_checked(
+    plan: ABPlan, store: RunStore, estimate: PlanEstimate, *, ab_run_id: str | None, concurrency: int,
+    max_cost: float | None, use_cache: bool, clients: Mapping[str, Provider],
+    on_start: Callable[[str, PlanEstimate], None] | None, on_progress: Callable[[Progress], None] | None,
+) -> tuple[dict[str, Any], Outcome]:
+    from promptctl.evaluation import ab_store
+
     if max_cost is not None:
         live = estimate.calls - estimate.cached + estimate.judge_calls
         if live and estimate.usd_expected is None:
@@ -734,9 +777,14 @@ async def arun_ab(
                 f"${max_cost:g}; nothing was sent", limit_usd=max_cost, spent_usd=0.0,
                 needed_usd=estimate.usd_expected,
                 hint="raise --max-cost, use fewer cases or trials, or compare on a cheaper model")
+    options = {"no_cache": not use_cache}
     if ab_run_id is None:
-        ab_run_id = ab_store.create_ab_run(store, plan.spec())
+        ab_run_id = ab_store.create_ab_run(store, {**plan.spec(), "options": options})
     else:
+        row = ab_store.get_ab_run(store, ab_run_id)
+        stored = dict(row["spec"]) if row is not None and isinstance(row["spec"], dict) else None
+        if stored is not None and stored.get("options") != options:  # a flag given on --resume now applies
+            ab_store.update_ab_run(store, ab_run_id, spec={**stored, "options": options})
         ab_store.update_ab_run(store, ab_run_id, status="running", error=None)
     if on_start is not None:
         on_start(ab_run_id, estimate)
@@ -745,6 +793,67 @@ async def arun_ab(
                             uncached=estimate.uncached if use_cache else None)
     result = finish(plan, store, ab_run_id, outcome)
     return result, outcome
+
+
+def check_credentials(plan: ABPlan, estimate: PlanEstimate | None = None,
+                      clients: Mapping[str, Provider] | None = None) -> dict[str, Provider]:
+    """Make the client of every provider the run will call and check its credentials, without network.
+
+    The providers are the variants' with calls still to make (every variant's without ``estimate``) and
+    the judge's. OpenAI and Anthropic build their SDK client (which needs the API key); watsonx needs an
+    API key or token (``WATSONX_APIKEY``, ``WATSONX_API_KEY``, ``WATSONX_TOKEN`` or the config) and a
+    project or space id (``WATSONX_PROJECT_ID``, ``WATSONX_SPACE_ID``).
+
+    Args:
+        plan: The plan.
+        estimate: Its estimate (variants whose calls are all cached need no credentials), or None.
+        clients: Clients already given by provider name (not checked).
+
+    Returns:
+        The clients made, by provider name (the caller closes them).
+
+    Raises:
+        CredentialsError: Missing credentials (exit 3).
+        InputError: A provider's SDK is not installed, or the fake provider's scripted replies are invalid.
+    """
+    from promptctl.providers import get_provider
+
+    needed: list[str] = []
+    for v in plan.variants:
+        row = estimate.per_variant.get(v.label) if estimate is not None else None
+        if row is None or row["calls"] > row["cached"]:
+            needed.append(v.provider)
+    if plan.judge is not None and (estimate is None or estimate.judge_calls):
+        needed.append(plan.judge.provider)
+    made: dict[str, Provider] = {}
+    for name in dict.fromkeys(needed):
+        if clients is not None and name in clients:
+            continue
+        made[name] = get_provider(name, plan.config)  # no connection is opened before the first call
+        _check_client(made[name], plan.config)
+    return made
+
+
+def _check_client(provider: Provider, config: ProjectConfig | None) -> None:
+    """Raise :class:`CredentialsError` when ``provider`` cannot authenticate (no network)."""
+    import os
+
+    if provider.name in ("openai", "anthropic"):
+        provider.client()  # type: ignore[attr-defined]
+    elif provider.name == "watsonx":
+        settings = config.provider_settings("watsonx") if config is not None else {}
+
+        def given(key: str, *env: str) -> bool:
+            return bool(settings.get(key)) or any(os.environ.get(name) for name in env if name)
+
+        key_env = str(settings.get("api_key_env") or "")
+        if not given("api_key", key_env, "WATSONX_APIKEY", "WATSONX_API_KEY") and not given("token", "WATSONX_TOKEN"):
+            raise CredentialsError("no watsonx.ai credentials: WATSONX_APIKEY is not set", provider="watsonx",
+                                   hint="export WATSONX_APIKEY=... (an IBM Cloud API key), WATSONX_URL and "
+                                        "WATSONX_PROJECT_ID")
+        if not given("project_id", "WATSONX_PROJECT_ID") and not given("space_id", "WATSONX_SPACE_ID"):
+            raise CredentialsError("no watsonx.ai project: WATSONX_PROJECT_ID is not set", provider="watsonx",
+                                   hint="export WATSONX_PROJECT_ID=... (or WATSONX_SPACE_ID for a deployment space)")
 
 
 def finish(plan: ABPlan, store: RunStore, ab_run_id: str, outcome: Outcome | None = None) -> dict[str, Any]:

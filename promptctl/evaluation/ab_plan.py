@@ -312,6 +312,8 @@ class ABPlan:
         config: Project config.
         warnings: Notes for the user (deduplicated).
         judge_run_id: The ``runs`` row the judge's calls are recorded under (created on first use).
+        dataset_given: How the dataset path is shown and stored (``given``), or None: the path relative
+            to the project root when it is inside it, else as given. A resumed run keeps the original.
     """
 
     dataset: Dataset
@@ -328,6 +330,7 @@ class ABPlan:
     config: ProjectConfig | None = None
     warnings: list[str] = field(default_factory=list)
     judge_run_id: str = ""
+    dataset_given: str | None = None
 
     def jobs(self) -> list[Job]:
         """Every job in run order: case by case, trial by trial, variant by variant (pairs complete early)."""
@@ -352,11 +355,24 @@ class ABPlan:
             counts[scoring.spec] = counts.get(scoring.spec, 0) + 1
         return counts
 
+    def given_path(self) -> str:
+        """The dataset path as shown: :attr:`dataset_given`, else relative to the project root when inside it."""
+        if self.dataset_given:
+            return self.dataset_given
+        path = self.dataset.path
+        root = self.config.root if self.config is not None else None
+        if root is not None:
+            try:
+                return path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return str(path)
+
     def spec(self) -> dict[str, Any]:
         """The JSON spec stored with the A/B run (enough to resume it)."""
         return {
             "spec_version": SPEC_VERSION,
-            "dataset": {"path": str(self.dataset.path.resolve()), "given": str(self.dataset.path),
+            "dataset": {"path": str(self.dataset.path.resolve()), "given": self.given_path(),
                         "sha256": self.dataset.sha256, "format": self.dataset.format,
                         "cases": len(self.dataset.cases)},
             "variants": [v.to_dict() for v in self.variants],
@@ -492,7 +508,7 @@ def _finish_plan(
                                     parameters=v.parameters, config=config)
                 except PromptctlError as exc:
                     raise DatasetError(data.path, case.line, f"case '{case.id}' for {v.label} ({v.name}): "
-                                       f"{exc.message}", hint=exc.hint) from None
+                                       f"{exc.message}", hint=_case_hint(exc, data, case)) from None
             for note in [*(str(w.message) for w in caught), *ready.notes]:
                 text = f"{v.label} {v.version.ref}: {note}"
                 if text not in warnings:
@@ -532,8 +548,72 @@ def _finish_plan(
         if scoring.scorer is not None and scoring.scorer.needs_expected and not case.has_expected:
             raise DatasetError(data.path, case.line, f"case '{case.id}' has no 'expected' value, which scorer "
                                                      f"'{spec}' needs", hint="add 'expected' or choose another scorer")
+        problem = expected_problem(spec, case.expected) if scoring.scorer is not None and case.has_expected else None
+        if problem is not None:
+            raise DatasetError(data.path, case.line, f"case '{case.id}': {problem}",
+                               hint=f"fix 'expected' in the case, or choose another scorer than '{spec}'")
         plan.scoring.append(scoring)
     return plan
+
+
+def _case_hint(exc: PromptctlError, data: Dataset, case: Case) -> str | None:
+    """The hint of a case that does not render: about the dataset case, not ``--var`` (which ``ab`` has not)."""
+    from promptctl.errors import UndefinedVariableError, VariableError
+
+    where = f"{data.path}:{case.line}"
+    if isinstance(exc, UndefinedVariableError):
+        return (f"add '{exc.variable}' to the vars of case '{case.id}' ({where}), or give it a default in the "
+                "front matter")
+    if isinstance(exc, VariableError):
+        return f"fix the value in the vars of case '{case.id}' ({where}); {exc.hint}" if exc.hint else (
+            f"fix the value in the vars of case '{case.id}' ({where})")
+    return exc.hint
+
+
+def expected_problem(spec: str, expected: Any) -> str | None:
+    """Why ``expected`` cannot be used by the deterministic scorer ``spec``, or None when it can.
+
+    Checked for every case before anything is sent: ``numeric`` needs a number, ``regex`` without a
+    pattern a compilable pattern, ``json_fields`` a non-empty JSON object, ``contains`` text or a list of
+    texts, ``exact`` and ``normalised`` text or a number. ``python:``, ``json_schema`` and the judges take
+    any value.
+    """
+    import re
+
+    name, _, arg = spec.partition(":")
+    name = {"normalized": "normalised"}.get(name, name)
+    scalar = isinstance(expected, str | int | float)  # bool included: compared as its text
+    shown = repr(expected) if len(repr(expected)) <= 60 else repr(expected)[:57] + "..."
+    if name == "numeric":
+        from promptctl.executors.answers import normalise
+
+        if isinstance(expected, bool) or not isinstance(expected, str | int | float):
+            return f"expected {shown} is not a number, which scorer '{spec}' needs"
+        try:
+            float(normalise(str(expected)).rstrip("%"))
+        except ValueError:
+            return f"expected {shown} is not a number, which scorer '{spec}' needs"
+        return None
+    if name == "regex" and not arg:
+        if not scalar or isinstance(expected, bool):
+            return f"expected {shown} is not a regular expression, which scorer 'regex' (without a pattern) needs"
+        try:
+            re.compile(str(expected), re.MULTILINE)
+        except re.error as exc:
+            return f"expected {shown} is not a valid regular expression ({exc}), which scorer 'regex' needs"
+        return None
+    if name == "json_fields":
+        if not isinstance(expected, Mapping) or not expected:
+            return f"expected {shown} is not a non-empty JSON object, which scorer 'json_fields' needs"
+        return None
+    if name == "contains":
+        if scalar or (isinstance(expected, list) and expected and all(isinstance(e, str | int | float)
+                                                                      for e in expected)):
+            return None
+        return f"expected {shown} is not text or a list of texts, which scorer 'contains' needs"
+    if name in ("exact", "normalised") and not scalar:
+        return f"expected {shown} is not text or a number, which scorer '{spec}' compares with"
+    return None
 
 
 def _prompt_scorer(version: PromptVersion) -> str | None:
@@ -580,9 +660,11 @@ def load_plan(registry: Registry, store: RunStore, ab_run_id: str, *, config: Pr
         raise InputError(f"no A/B run '{ab_run_id}' in {store.url}",
                          hint="the id is printed when an ab run starts; check PROMPTCTL_DATABASE_URL")
     spec = row["spec"] if isinstance(row["spec"], dict) else json.loads(row["spec"])
+    given = str(spec["dataset"]["given"])
     data_path = Path(spec["dataset"]["path"])
-    if not data_path.exists():
-        data_path = Path(spec["dataset"]["given"])
+    if not data_path.exists():  # the project moved: the path as given, from the project root, else from here
+        root_path = config.root / given if config is not None else None
+        data_path = root_path if root_path is not None and root_path.exists() else Path(given)
     data = load_dataset(data_path)
     if data.sha256 != spec["dataset"]["sha256"]:
         raise InputError(f"{data_path} changed since A/B run {row['id'][:12]} started; its results cannot be mixed",
@@ -605,6 +687,7 @@ def load_plan(registry: Registry, store: RunStore, ab_run_id: str, *, config: Pr
     plan = _finish_plan(data, variants, config=config, scorer=spec.get("scorer"), judge=judge,
                         trials=int(spec["trials"]), alpha=float(spec["alpha"]), seed=int(spec.get("seed", 0)),
                         judge_run_id=spec.get("judge_run_id", ""))
+    plan.dataset_given = given
     return row["id"], plan, row
 
 

@@ -232,6 +232,11 @@ def _round(value: float | None, digits: int = 6) -> float | None:
 
 
 # -- markdown -------------------------------------------------------------------------------------------------
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 case``, ``2 cases`` (``words``: an irregular plural)."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
@@ -259,8 +264,10 @@ def variant_rows(result: Mapping[str, Any]) -> list[list[str]]:
     return rows
 
 
-VARIANT_HEADERS = ["", "variant", "model", "mean [95% CI]", "passed", "errors", "spent", "per case",
+VARIANT_HEADERS = ["", "variant", "model", "mean [95% CI]", "passed", "errors", "spent", "list price/case",
                    "p50", "p95", "tokens in / out"]
+COST_NOTE = ("spent: what this run paid (cached answers are free); list price/case: one case's calls at list price, "
+             "cached or not")
 COMPARISON_HEADERS = ["comparison", "difference [95% CI]", "test", "p", "p (Holm)", "verdict", "cases needed"]
 
 
@@ -281,7 +288,18 @@ def comparison_rows(result: Mapping[str, Any]) -> list[list[str]]:
 
 
 def _verdict(c: Mapping[str, Any]) -> str:
+    if not c.get("n_pairs"):
+        return "no verdict (0 paired cases)"
     return c["verdict"] if c["winner"] else f"no significant difference at alpha {c['alpha']:g}"
+
+
+def _verdict_line(c: Mapping[str, Any]) -> tuple[str, str]:
+    """(the verdict, the rest of the comparison's sentence without it)."""
+    sentence = str(c["sentence"])
+    if not c.get("n_pairs"):
+        return "no verdict", sentence.removeprefix("no verdict: ")
+    verdict = _verdict(c)
+    return verdict, sentence.removeprefix(verdict).removeprefix("; ")
 
 
 def _p(p: float | None) -> str:
@@ -293,13 +311,14 @@ def to_markdown(result: Mapping[str, Any]) -> str:
     lines = [f"## promptctl ab: {' vs '.join(v['spec'] for v in result['variants'])}", ""]
     data = result["dataset"]
     scorer = result.get("scorer") or ", ".join(f"{k} ({n})" for k, n in sorted(result.get("scorers", {}).items()))
-    lines.append(f"Dataset `{data['given']}` ({data['cases']} cases, sha256 `{data['sha256'][:12]}`), "
+    lines.append(f"Dataset `{data['given']}` ({plural(data['cases'], 'case')}, sha256 `{data['sha256'][:12]}`), "
                  f"scorer {scorer or '-'}{', judge ' + result['judge'] if result.get('judge') else ''}, "
-                 f"{result['trials']} trial(s) per case, alpha {result['alpha']:g}; "
+                 f"{plural(result['trials'], 'trial')} per case, alpha {result['alpha']:g}; "
                  f"A/B run `{result['ab_run_id']}` ({result['status']}).")
     lines.append("")
     for c in result["comparisons"]:
-        lines.append(f"- **{_verdict(c)}**: {c['sentence']}")
+        verdict, details = _verdict_line(c)
+        lines.append(f"- **{verdict}**: {details}" if details else f"- **{verdict}**")
     if result["comparisons"]:
         lines.append("")
     lines += _md_table(VARIANT_HEADERS[1:], [[f"{r[0]}: `{r[1]}`", *r[2:]] for r in variant_rows(result)])
@@ -318,7 +337,8 @@ def to_markdown(result: Mapping[str, Any]) -> str:
     if result.get("stopped"):
         lines += ["", f"Stopped early: {result['stopped']}. Resume: `promptctl ab --resume {result['ab_run_id']}`"]
     cost = result["cost_usd"]
-    lines += ["", f"Spent: models {_usd(cost['models'])}, judge {_usd(cost['judge'])} (cached answers are free).", ""]
+    lines += ["", f"Spent: models {_usd(cost['models'])}, judge {_usd(cost['judge'])} (cached answers are free). "
+                  f"List price/case: what one case's calls cost at list price, cached or not.", ""]
     lines.append(_method_note(result))
     return "\n".join(lines) + "\n"
 

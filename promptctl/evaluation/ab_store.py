@@ -10,9 +10,11 @@ others.
 Tables:
 
 ``ab_runs``: id (32 hex), created_at, updated_at (ISO 8601 UTC), status (``running``, ``completed``,
-``stopped``: budget or a fatal provider error, ``interrupted``: Ctrl-C), spec (JSON: what is compared,
-enough to resume: dataset path and sha256, variants resolved to prompt versions and hashes, scorer,
-judge, trials, alpha, seed, options), result (JSON: the ``--json`` result once computed), error.
+``stopped``: budget or a fatal provider error, ``interrupted``: Ctrl-C, ``failed``: an unexpected
+exception), spec (JSON: what is compared, enough to resume: dataset path (absolute, and as given,
+relative to the project root) and sha256, variants resolved to prompt versions and hashes, scorer,
+judge, trials, alpha, seed, options such as ``no_cache``), result (JSON: the ``--json`` result once
+computed), error.
 
 ``ab_results``: id, ab_run_id, variant (0-based index; 0 is the baseline), case_index (0-based
 position in the dataset), case_id, trial (0-based), run_id (the ``runs`` row of this case, or NULL for

@@ -52,6 +52,8 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_POWER = 0.8
 DEFAULT_RESAMPLES = 9999
 DEFAULT_SEED = 0
+NO_VERDICT = "no verdict"
+"""The verdict of a comparison without any paired case (every case errored for one side)."""
 """Seed of the bootstrap and permutation resampling: the same data always gives the same figures."""
 
 
@@ -125,7 +127,8 @@ class Comparison:
         cases_needed: Paired cases a difference of the observed size would need to be detected with
             ``power`` at ``alpha`` (Connor 1987; Guenther 1981); None when no difference was observed.
         power: The power ``cases_needed`` is computed for.
-        verdict: ``"<candidate> better"``, ``"<baseline> better"`` or ``"no significant difference"``.
+        verdict: ``"<candidate> better"``, ``"<baseline> better"``, ``"no significant difference"``, or
+            :data:`NO_VERDICT` (``"no verdict"``) when there is no paired case.
         winner: The better label, or None.
     """
 
@@ -156,7 +159,12 @@ class Comparison:
         return self.p_adjusted < self.alpha
 
     def sentence(self) -> str:
-        """One line: verdict, difference with its interval, test, p-value and cases needed."""
+        """One line: verdict, difference with its interval, test, p-value and cases needed.
+
+        With no paired case there is no verdict: the line says so and nothing else.
+        """
+        if self.n_pairs == 0:
+            return f"no verdict: no case was scored for both {self.baseline} and {self.candidate} (0 paired cases)"
         parts = [self.verdict if self.winner else f"no significant difference at alpha {self.alpha:g}"]
         if self.difference is not None:
             diff = f"{self.candidate} - {self.baseline} = {self.difference * 100:+.1f} points"
@@ -167,7 +175,7 @@ class Comparison:
         if self.adjustment:
             p += f" (Holm {_fmt_p(self.p_adjusted)})"
         parts.append(p)
-        parts.append(f"{self.n_pairs} paired cases")
+        parts.append(f"{self.n_pairs} paired case{'' if self.n_pairs == 1 else 's'}")
         if not self.winner and self.cases_needed is not None:
             parts.append(f"~{self.cases_needed} cases would detect a difference this size "
                          f"({self.power:.0%} power)")
@@ -528,6 +536,8 @@ def adjust(comparisons: list[Comparison]) -> list[Comparison]:
 
 
 def _with_verdict(c: Comparison) -> Comparison:
+    if c.n_pairs == 0:
+        return replace(c, verdict=NO_VERDICT, winner=None)
     if c.p_adjusted < c.alpha and c.difference is not None and c.difference != 0:
         winner = c.candidate if c.difference > 0 else c.baseline
         return replace(c, verdict=f"{winner} better", winner=winner)

@@ -71,7 +71,9 @@ class FakeProvider(Provider):
         return self.replies[index]
 
 
-_ENV_HINT = """set PROMPTCTL_FAKE_REPLIES to a JSON list, e.g. '["first reply", {"error": "overloaded", "status": 529}]'"""
+_ENV_HINT = (
+    """set PROMPTCTL_FAKE_REPLIES to a JSON list, e.g. '["first reply", {"error": "overloaded", "status": 529}]'"""
+)
 
 
 def replies_from_env(text: str) -> list[Reply]:

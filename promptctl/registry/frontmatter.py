@@ -229,7 +229,8 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
         raise FrontMatterError(
-            f"{where}: front matter field '{loc}': {err['msg']}",
+            f"{where}: front matter field '{loc}': {msg}",
             hint="see the prompt file format in the README",
         ) from None

@@ -84,7 +84,7 @@ class Reference:
                 )
             return cls(name, selector.lower())
         if not _LABEL_RE.match(selector):
-            raise InputError(f"invalid label in reference {text!r}", hint="labels are letters, digits, _ . -")
+            raise InputError(f"invalid label in reference {text!r}", hint=_LABEL_RULE)
         return cls(name, selector)
 
     def __str__(self) -> str:
@@ -332,11 +332,21 @@ class Registry:
             )
         version = self.load(entry.name, entry.version)
         if version.sha256 != entry.sha256:
+            locked, actual = distinct_prefixes(entry.sha256, version.sha256)
+            if version.published is not None:
+                # load() checked the file against its published record: the lockfile is what changed.
+                raise IntegrityError(
+                    f"{self.lock.path}: {key} is locked to {entry.name}@{entry.version} sha256 {locked}, but "
+                    f"{version.path} and its published record both have {actual}: the lockfile changed",
+                    path=str(self.lock.path),
+                    hint=f"restore {self.lock.path.name} from version control, or re-lock deliberately with: "
+                    "promptctl lock",
+                )
             raise IntegrityError(
-                f"{version.path}: {key} is locked to {entry.name}@{entry.version} sha256 {entry.sha256[:12]}, "
-                f"the registry has {version.sha256[:12]}",
+                f"{version.path}: {key} is locked to {entry.name}@{entry.version} sha256 {locked}, but that version "
+                f"is not published any more (the file has {actual})",
                 path=str(version.path),
-                hint="restore the prompt file, or re-lock deliberately with: promptctl lock",
+                hint="restore the prompt's files from version control, or re-lock deliberately with: promptctl lock",
             )
         return version
 
@@ -379,9 +389,10 @@ class Registry:
         sha = content_sha256(text)
         modified = record is not None and record.sha256 != sha
         if modified and not allow_modified:
+            assert record is not None
+            now, recorded = distinct_prefixes(sha, record.sha256)
             raise IntegrityError(
-                f"{path}: published version {name}@{number} was modified "
-                f"(sha256 {sha[:12]}, recorded {record.sha256[:12]})",  # type: ignore[union-attr]
+                f"{path}: published version {name}@{number} was modified (sha256 {now}, recorded {recorded})",
                 path=str(path),
                 hint=f"restore the file, or copy it to a new draft (v{self.next_number(name)}.j2) and publish that",
             )
@@ -458,22 +469,59 @@ class Registry:
     def set_label(self, ref: str, label: str) -> LabelMove:
         """Point ``label`` at the published version ``ref`` resolves to, recording the move.
 
+        Returns:
+            The move. When the label already points at that version nothing is written or recorded,
+            and the move returned has ``from_version == to_version``.
+
         Raises:
             InputError: Invalid label, or the version is a draft.
             ReferenceNotFound: The reference does not resolve.
 
         """
-        if not _LABEL_RE.match(label) or label.startswith("sha256"):
-            raise InputError(f"invalid label {label!r}", hint="labels are letters, digits, _ . - (e.g. production)")
+        check_label(label)
         name, number = self.resolve(ref)
+        current = self.index(name)
+        if current.labels.get(label) == number and current.published(number) is not None:
+            return LabelMove.model_validate({"label": label, "from": number, "to": number, "at": utc_now()})
         with locked_index(self.folder(name)) as index:
             if index.published(number) is None:
                 raise InputError(f"{name}@{number} is a draft", hint=f"publish it first: promptctl publish {name}")
             previous = index.labels.get(label)
             move = LabelMove.model_validate({"label": label, "from": previous, "to": number, "at": utc_now()})
-            index.labels[label] = number
-            index.label_history.append(move)
+            if previous != number:
+                index.labels[label] = number
+                index.label_history.append(move)
         return move
+
+
+_LABEL_RULE = "a label is a letter followed by letters, digits, '_', '.' or '-' (at most 64), e.g. production"
+
+
+def check_label(label: str) -> None:
+    """Raise :class:`InputError` saying why ``label`` cannot be a label name.
+
+    Labels start with a letter (``NAME@3`` is version 3, so a number cannot be a label) and ``sha256``
+    is reserved for hash references (``NAME@sha256:1a2b3c4d``).
+    """
+    if label[:1].isdigit():
+        raise InputError(
+            f"invalid label {label!r}: labels must start with a letter",
+            hint=f"NAME@{label} would read as a version number; {_LABEL_RULE}",
+        )
+    if label.startswith("sha256"):
+        raise InputError(
+            f"invalid label {label!r}: 'sha256' is reserved for hash references (NAME@sha256:1a2b3c4d)",
+            hint=_LABEL_RULE,
+        )
+    if not _LABEL_RE.match(label):
+        raise InputError(f"invalid label {label!r}", hint=_LABEL_RULE)
+
+
+def distinct_prefixes(a: str, b: str, minimum: int = 12) -> tuple[str, str]:
+    """Prefixes of two hex digests long enough to tell them apart (at least ``minimum`` characters)."""
+    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    n = max(minimum, first + 1)
+    return a[:n], b[:n]
 
 
 def _version_files(folder: Path) -> Iterator[tuple[int, Path]]:

@@ -172,10 +172,11 @@ class RunStore:
 
     # -- writing -----------------------------------------------------------------------------
     def start_run(self, **fields: Any) -> str:
-        """Insert a run with status ``running``; returns its id (32 hex characters)."""
+        """Insert a run with status ``running`` (``created_at`` defaults to now); returns its id (32 hex)."""
         run_id = fields.pop("id", None) or uuid.uuid4().hex
+        created_at = fields.pop("created_at", None) or utc_now()
         with self.engine.begin() as conn:
-            conn.execute(runs.insert().values(id=run_id, created_at=utc_now(), status="running", **fields))
+            conn.execute(runs.insert().values(id=run_id, created_at=created_at, status="running", **fields))
         return run_id
 
     def finish_run(self, run_id: str, *, usage: Usage | None = None, **fields: Any) -> None:
@@ -250,7 +251,8 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
 
     Keys: run_id, created_at, ref, prompt {name, version, sha256, draft}, provider, model, strategy,
     variables, parameters, request, output, usage {input_tokens, output_tokens, cached_input_tokens,
-    cache_write_tokens, reasoning_tokens}, latency_s (seconds), cost_usd (USD or null), status, error,
+    cache_write_tokens, reasoning_tokens}, latency_s (seconds), cost_usd (USD or null), status (``running``,
+    ``ok``, ``error``; ``dry_run`` in ``run --dry-run --json``, which is not stored), error,
     cost_estimate (the estimate made before the run, labelled ``"estimate": true``, or null), and the
     strategy's results: answer, reasoning, parsed, votes, confidence (0-1), samples_drawn, steps (chain
     step records) and details (few-shot selection, stop rule, attempts ...), each null when not produced.

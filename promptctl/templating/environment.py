@@ -16,6 +16,11 @@ Structure tags::
 A body without message tags is one user message. The tags emit placeholders
 carrying a random per-render nonce, so a variable value can never forge a
 message or section boundary.
+
+Templates are self-contained: ``{% include %}``, ``{% extends %}``, ``{% import %}``
+and ``{% from ... import %}`` are refused, so a version's sha256 covers
+everything it renders. Every render error is a :class:`~promptctl.errors.TemplateError`
+naming the reference and the file line.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import TracebackType
 from typing import Any
 
 import jinja2
@@ -33,8 +39,33 @@ from jinja2 import nodes
 from jinja2.ext import Extension
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from promptctl.errors import TemplateError, TemplateSecurityError, UndefinedVariableError
+from promptctl.errors import PromptctlError, TemplateError, TemplateSecurityError, UndefinedVariableError
 from promptctl.templating.prompt import ROLES, Message, Part, Prompt, Role, Section, clean_text, section_id
+
+
+class _StructureError(Exception):
+    """Misuse of a structure tag, raised inside a render; :func:`render_prompt` adds the reference and file line.
+
+    Attributes:
+        lineno: Line of the offending tag in the template body (1-based).
+        message: What is wrong.
+        hint: What to do about it.
+    """
+
+    def __init__(self, lineno: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.lineno = lineno
+        self.message = message
+        self.hint = hint
+
+
+_NESTED_HINT = "close each {% system %}/{% user %}/{% assistant %} before the next; sections go inside messages"
+_UNSUPPORTED_TAGS: tuple[tuple[type[nodes.Node], str], ...] = (
+    (nodes.Extends, "extends"),
+    (nodes.Include, "include"),
+    (nodes.Import, "import"),
+    (nodes.FromImport, "from ... import"),
+)
 
 
 @dataclass
@@ -55,13 +86,15 @@ class _Builder:
         """Split rendered text around this render's placeholders (kept as separate items)."""
         return re.split(f"(\x00{self.nonce}:[sm][0-9]+\x00)", text)
 
-    def parts(self, text: str, *, allow_messages: bool = False) -> tuple[Part, ...]:
+    def parts(self, text: str, *, lineno: int = 0) -> tuple[Part, ...]:
         out: list[Part] = []
         for piece in self.split(text):
             if piece in self.sections:
                 out.append(self.sections.pop(piece))
-            elif piece in self.messages and not allow_messages:
-                raise TemplateError("a message tag cannot be nested inside another message or section")
+            elif piece in self.messages:
+                raise _StructureError(
+                    lineno, "a message tag cannot be nested inside another message or section", _NESTED_HINT
+                )
             else:
                 cleaned = clean_text(piece)
                 if cleaned:
@@ -95,23 +128,25 @@ class StructureExtension(Extension):
         try:
             sid = section_id(name)
         except ValueError as exc:
-            raise TemplateError(f"line {lineno}: {exc}") from None
+            raise _StructureError(lineno, str(exc), 'e.g. {% section "output format" %}') from None
         body = caller()
         token = builder.token("s")
-        builder.sections[token] = Section(sid, builder.parts(body))
+        builder.sections[token] = Section(sid, builder.parts(body, lineno=lineno))
         return token
 
     def _message(self, role: Role, lineno: int, caller: Callable[[], str]) -> str:
         builder = _BUILDER.get()
         if builder.in_message:
-            raise TemplateError(f"line {lineno}: a {{% {role} %}} message cannot be nested inside another message")
+            raise _StructureError(
+                lineno, f"a {{% {role} %}} message cannot be nested inside another message", _NESTED_HINT
+            )
         builder.in_message = True
         try:
             body = caller()
         finally:
             builder.in_message = False
         token = builder.token("m")
-        builder.messages[token] = Message(role=role, parts=builder.parts(body))
+        builder.messages[token] = Message(role=role, parts=builder.parts(body, lineno=lineno))
         return token
 
 
@@ -137,15 +172,54 @@ def parse_source(source: str, *, where: str, line_offset: int = 0) -> jinja2.nod
         line_offset: Lines before the body in its file, added to line numbers in errors.
 
     Raises:
-        TemplateError: The template has a syntax error (message names the file line).
+        TemplateError: The template has a syntax error, or includes, extends or imports another template
+            (message names the file line).
     """
     try:
-        return environment().parse(source)
+        ast = environment().parse(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             f"{where}: line {(exc.lineno or 0) + line_offset}: template syntax error: {exc.message}",
             hint="check the Jinja2 tag on that line",
         ) from None
+    _check_self_contained(ast, where=where, line_offset=line_offset)
+    return ast
+
+
+def _check_self_contained(ast: nodes.Template, *, where: str, line_offset: int) -> None:
+    """Refuse ``include``, ``extends`` and ``import``: a version's sha256 must cover everything it renders.
+
+    Raises:
+        TemplateError: Naming the tag and its file line.
+    """
+    refused = _refused_tag(ast)
+    if refused is not None:
+        raise _refused_error(refused, where=where, line_offset=line_offset)
+
+
+def _refused_tag(ast: nodes.Template) -> tuple[int, str] | None:
+    """(line, tag) of the first ``include``/``extends``/``import`` in the template, or None."""
+    found = [(node.lineno, tag) for kind, tag in _UNSUPPORTED_TAGS for node in ast.find_all(kind)]
+    return min(found) if found else None
+
+
+def _refused_error(refused: tuple[int, str], *, where: str, line_offset: int) -> TemplateError:
+    lineno, tag = refused
+    return TemplateError(
+        f"{where} (line {lineno + line_offset}): {{% {tag} %}} is not supported: a prompt template is "
+        "self-contained, so that its version's sha256 covers everything it renders",
+        hint="copy the shared text into this template, or pass it in as a variable",
+    )
+
+
+def _template_line(tb: TracebackType | None, filename: str | None) -> int | None:
+    """The template line of the innermost traceback frame in template code (Jinja rewrites those frames)."""
+    line = None
+    while tb is not None:
+        if filename is not None and tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def referenced_variables(source: str, *, where: str = "template") -> set[str]:
@@ -189,43 +263,56 @@ def render_prompt(
     Raises:
         TemplateSecurityError: The template reached for Python internals (nothing was executed).
         UndefinedVariableError: A variable the template needs was not given.
-        TemplateError: Syntax errors, misuse of the structure tags, or any other render error.
+        TemplateError: Syntax errors, ``include``/``extends``/``import`` (templates are self-contained), misuse
+            of the structure tags, or any other error while rendering (``1/0``, a sandbox limit, a missing
+            attribute), naming the reference and the file line: ``support@1 (line 12): division by zero``.
     """
-    try:
-        template = _compiled(source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"{where}: line {(exc.lineno or 0) + line_offset}: template syntax error: {exc.message}",
-            hint="check the Jinja2 tag on that line",
-        ) from None
+    template = _template(source, where=where, line_offset=line_offset)
     builder = _Builder()
     reset = _BUILDER.set(builder)
     try:
         text = template.render(dict(variables))
-    except jinja2.exceptions.SecurityError as exc:
-        raise TemplateSecurityError(
-            f"{where}: template tried to access Python internals ({exc}); nothing was executed",
-            hint="templates may only read variables and call safe filters",
-        ) from None
-    except jinja2.UndefinedError as exc:
-        match = re.search(r"'([^']+)' is undefined", str(exc))
-        if match is None:
-            raise TemplateError(f"{where}: {exc}", hint="check the attribute or key the template reads") from None
-        name = match.group(1)
-        line = _first_use_line(source, name)
-        at = f" (line {line + line_offset})" if line else ""
-        raise UndefinedVariableError(
-            f"{where}{at}: missing variable '{name}'",
-            variable=name,
-            hint=f"pass it with --var {name}=... or --vars FILE, or give it a default in the front matter",
-        ) from None
-    except TemplateError:
+    except _StructureError as exc:
+        raise TemplateError(f"{where} (line {exc.lineno + line_offset}): {exc.message}", hint=exc.hint) from None
+    except PromptctlError:
         raise
-    except jinja2.TemplateError as exc:
-        raise TemplateError(f"{where}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any error a template raises is the template's: report it, no traceback
+        line = _template_line(exc.__traceback__, template.filename)
+        at = f" (line {line + line_offset})" if line else ""
+        raise _render_error(exc, source, where, at, line_offset) from None
     finally:
         _BUILDER.reset(reset)
     return Prompt(messages=_assemble(builder, text, where))
+
+
+def _render_error(exc: Exception, source: str, where: str, at: str, line_offset: int) -> TemplateError:
+    """The :class:`TemplateError` reporting an exception raised while rendering (``at``: `` (line N)`` or empty)."""
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return TemplateSecurityError(
+            f"{where}{at}: template tried to access Python internals ({exc}); nothing was executed",
+            hint="templates may only read variables and call safe filters",
+        )
+    if isinstance(exc, jinja2.UndefinedError):
+        match = re.search(r"'([^']+)' is undefined", str(exc))
+        if match is None:
+            return TemplateError(f"{where}{at}: {exc}", hint="check the attribute or key the template reads")
+        name = match.group(1)
+        if not at:
+            line = _first_use_line(source, name)
+            at = f" (line {line + line_offset})" if line else ""
+        return UndefinedVariableError(
+            f"{where}{at}: missing variable '{name}'",
+            variable=name,
+            hint=f"pass it with --var {name}=... or --vars FILE, or give it a default in the front matter",
+        )
+    if isinstance(exc, jinja2.TemplateError):
+        return TemplateError(f"{where}{at}: {exc}", hint="check the template expression on that line")
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, (OverflowError, RecursionError, MemoryError)):
+        hint = "the template exceeds a sandbox limit; compute less in the template, or pass the value in"
+    else:
+        hint = "check the template expression on that line and the values it uses"
+    return TemplateError(f"{where}{at}: {detail}", hint=hint)
 
 
 def _assemble(builder: _Builder, text: str, where: str) -> tuple[Message, ...]:
@@ -245,6 +332,30 @@ def _assemble(builder: _Builder, text: str, where: str) -> tuple[Message, ...]:
     return tuple(messages)
 
 
+def _template(source: str, *, where: str, line_offset: int) -> jinja2.Template:
+    """The compiled template of ``source`` (cached by source text).
+
+    Raises:
+        TemplateError: A syntax error, or an ``include``/``extends``/``import`` tag (naming the file line).
+    """
+    try:
+        template, refused = _compiled(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"{where}: line {(exc.lineno or 0) + line_offset}: template syntax error: {exc.message}",
+            hint="check the Jinja2 tag on that line",
+        ) from None
+    if template is None:
+        raise _refused_error(refused or (0, "?"), where=where, line_offset=line_offset)
+    return template
+
+
 @lru_cache(maxsize=512)
-def _compiled(source: str) -> jinja2.Template:
-    return environment().from_string(source)
+def _compiled(source: str) -> tuple[jinja2.Template | None, tuple[int, str] | None]:
+    """(compiled template, None), or (None, (line, tag)) when the template uses a refused tag."""
+    env = environment()
+    ast = env.parse(source)
+    refused = _refused_tag(ast)
+    if refused is not None:
+        return None, refused
+    return env.from_string(ast), None

@@ -6,7 +6,16 @@ import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 
 from promptctl.errors import InputError, VariableError
 from promptctl.registry import _yaml
@@ -42,7 +51,9 @@ class VariableSpec(BaseModel):
     Attributes:
         type: ``string``, ``integer``, ``number``, ``boolean``, ``list``, ``object`` or ``enum``.
         description: What the variable holds.
-        default: Value used when none is given; without one the variable is required.
+        default: Value used when none is given; without one the variable is required. Checked against
+            ``type`` when the front matter is parsed and kept in its coerced form (a ``string`` default
+            keeps its YAML source text: ``1.10`` is ``"1.10"``, ``007`` is ``"007"``); ``null`` is allowed.
         values: The allowed values of an ``enum``.
         input: True when the value comes from an end user (untrusted input, kept inside a delimiter).
     """
@@ -61,15 +72,41 @@ class VariableSpec(BaseModel):
             raise ValueError("an enum variable needs a non-empty 'values' list")
         return self
 
+    @model_validator(mode="after")
+    def _coerce_default(self) -> VariableSpec:
+        """Validate ``default`` against the declared type, as a given value would be, and keep the result."""
+        if self.required or self.default is None:
+            return self
+        raw = self.default
+        if self.type == "number" and isinstance(raw, int) and not isinstance(raw, bool):
+            coerced: Any = int(raw)  # a whole-number default of a number variable stays as written (3, not 3.0)
+        else:
+            try:
+                coerced = TypeAdapter(self.python_type()).validate_python(raw)
+            except ValidationError as exc:
+                article = "an" if self.type in ("integer", "object") else "a"
+                expected = f"one of {self.values}" if self.type == "enum" else f"{article} {self.type}"
+                shown = as_source_text(raw) if isinstance(raw, (int, float)) else raw
+                raise ValueError(
+                    f"default {shown!r} is not {expected} ({exc.errors()[0]['msg']})"
+                ) from None
+        self.default = plain(coerced)  # still in model_fields_set, so the variable stays optional
+        return self
+
     @property
     def required(self) -> bool:
         """True when the variable has no default."""
         return "default" not in self.model_fields_set
 
     def python_type(self) -> Any:
-        """The Python type values are validated against."""
+        """The Python type values are validated against.
+
+        ``enum`` values are strings (the front matter's ``values`` keep their YAML source text), so a
+        number given from YAML (``--vars``, a default) is compared by its source text too.
+        """
         if self.type == "enum":
-            return Literal[tuple(self.values or ())]  # type: ignore[valid-type]
+            allowed = Literal[tuple(self.values or ())]  # type: ignore[valid-type]
+            return Annotated[allowed, BeforeValidator(as_source_text)]
         return _PY_TYPES[self.type]
 
 
@@ -94,7 +131,7 @@ def validate_variables(
     """
     fields: dict[str, Any] = {}
     for name, spec in specs.items():
-        default = plain(spec.default) if not spec.required else None
+        default = spec.default if not spec.required else None  # already checked and coerced by VariableSpec
         fields[name] = (spec.python_type() | None if not spec.required else spec.python_type(), default)
     model = create_model("Variables", __config__=ConfigDict(extra="allow"), **fields)
     given = {k: v for k, v in values.items()}

@@ -120,7 +120,7 @@ def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, serve
     code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "-d",
                                    "cases.jsonl", "-s", "contains")
     assert code == 0, stderr
-    assert len(server.requests) - before == 2 * CASES and "0 provider call(s)" in stderr
+    assert len(server.requests) - before == 2 * CASES and "0 provider calls" in stderr
     assert "A better" in stdout and "exact McNemar" in stdout and "qa@2" in stdout
 
 
@@ -191,3 +191,121 @@ def test_import_promptctl_cli_stays_light():
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+# -- reported problems ---------------------------------------------------------------------------------------------
+def ab_fake(project: Path, monkeypatch, capsys, replies: list | None, *args: str) -> tuple[int, str, str]:
+    """``promptctl ab ... --provider fake`` in this process, the fake scripted by PROMPTCTL_FAKE_REPLIES."""
+    from promptctl.cli import main
+
+    for name in _SDK_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{project / 'runs.db'}")
+    if replies is None:
+        monkeypatch.delenv("PROMPTCTL_FAKE_REPLIES", raising=False)
+    else:
+        monkeypatch.setenv("PROMPTCTL_FAKE_REPLIES", json.dumps(replies))
+    monkeypatch.chdir(project)
+    capsys.readouterr()
+    try:
+        main(["ab", *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def run_id_of(stderr: str) -> str:
+    return re.search(r"--resume ([0-9a-f]{32})", stderr).group(1)
+
+
+FAKE_AB = ("qa@1", "qa@2", "-d", "cases.jsonl", "-s", "contains", "-p", "fake", "-c", "1")
+
+
+def test_every_call_failing_exits_3_with_one_error_and_no_verdict(project, monkeypatch, capsys):
+    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, [{"error": "overloaded", "status": 529}], *FAKE_AB)
+    assert code == 3, stderr
+    assert stdout == ""  # no table, no verdict on 0 cases
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: every case of A (qa@1) failed, so nothing was compared (30 errors); first: fake: "
+                      "overloaded"]
+    assert f"hint: fix the cause, then resume with: promptctl ab --resume {run_id_of(stderr)}" in stderr
+    assert "no significant difference" not in stderr + stdout
+
+
+def test_resume_keeps_no_cache_unless_told_otherwise(project, monkeypatch, capsys):
+    n = 2 * CASES
+    code, _, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], *FAKE_AB)  # fills the response cache
+    assert code == 0 and f"{n} provider calls" in stderr
+    # a --no-cache run whose calls fail after the first one (the last reply repeats)
+    fail = ["yes", {"error": "boom", "status": 500}]
+    code, _, stderr = ab_fake(project, monkeypatch, capsys, fail, *FAKE_AB, "--no-cache")
+    assert code == 3 and "every case of B (qa@2) failed" in stderr
+    first = run_id_of(stderr)
+    # resumed: still --no-cache, so the failed cases are sent again (the cache would answer them all)
+    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["no"], "--resume", first, "--json")
+    assert code == 0, stderr
+    assert f"{n - 1} provider calls" in stderr
+    result = json.loads(stdout)
+    assert result["variants"][1]["passed"] == 0 and result["dataset"]["given"] == "cases.jsonl"
+    # --cache on resume overrides the stored --no-cache
+    code, _, stderr = ab_fake(project, monkeypatch, capsys, fail, *FAKE_AB, "--no-cache")
+    code, _, stderr = ab_fake(project, monkeypatch, capsys, ["no"], "--resume", run_id_of(stderr), "--cache")
+    assert code == 0 and "0 provider calls" in stderr and f"{n - 1} cached" in stderr
+
+
+def test_missing_credentials_exit_3_before_anything_is_printed(project, monkeypatch, capsys):
+    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, None, "qa@1", "qa@2", "-d", "cases.jsonl")
+    assert code == 3 and stdout == ""
+    assert stderr.splitlines() == ["error: no OpenAI API key: OPENAI_API_KEY is not set",
+                                   "hint: export OPENAI_API_KEY=sk-... or set OPENAI_BASE_URL for a local "
+                                   "OpenAI-compatible server"]
+    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], *FAKE_AB[:-2], "-s", "judge", "--judge",
+                                   "anthropic:claude-haiku-4-5")
+    assert code == 3 and stdout == "" and stderr.startswith("error: no Anthropic API key") and "ab " not in stderr
+    assert sqlite3.connect(project / "runs.db").execute("select count(*) from ab_runs").fetchone()[0] == 0
+
+
+def test_a_one_case_run_reads_in_the_singular(project, monkeypatch, capsys):
+    (project / "one.jsonl").write_text(json.dumps({"vars": {"question": "[case 1] ok?"}, "expected": "yes"}) + "\n")
+    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], "qa@1", "qa@2", "-d", "one.jsonl", "-s",
+                                   "contains", "-p", "fake", "--report", "r.md")
+    assert code == 0, stderr
+    assert "2 variants x 1 case x 1 trial: 2 calls to make" in stderr and "(1 case)" in stdout
+    assert "1 paired case" in stdout and " cases" not in stdout.replace("cases needed", "")
+    assert "list price/case" in stdout and "(1 case, sha256" in (project / "r.md").read_text()
+    # a rerun is answered from the cache: spent $0 next to the list price, which the table now explains
+    code, stdout, _ = ab_fake(project, monkeypatch, capsys, ["yes"], "qa@1", "qa@2", "-d", "one.jsonl", "-s",
+                              "contains", "-p", "fake")
+    assert "list price/case: one case's calls at list price, cached or not" in stdout
+
+
+RAISING = """
+import sys
+from promptctl.providers.fake import FakeProvider
+
+async def boom(self, request):
+    raise RuntimeError("boom in the client")
+
+FakeProvider._complete = boom
+from promptctl.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_an_unexpected_exception_ends_the_run_with_one_error_line(project):
+    env = {k: v for k, v in os.environ.items() if k not in _SDK_ENV}
+    env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{project / 'runs.db'}"
+    cmd = [sys.executable, "-c", RAISING, "ab", *FAKE_AB]
+    out = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=60)  # hung before
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""
+    assert "error: ab failed on an unexpected RuntimeError: boom in the client\n" in out.stderr
+    assert "hint: this is a bug in promptctl: please report it with the traceback that PROMPTCTL_DEBUG=1 shows" \
+        in out.stderr
+    status, error = sqlite3.connect(project / "runs.db").execute("select status, error from ab_runs").fetchone()
+    assert (status, error) == ("failed", "RuntimeError: boom in the client")
+    out = subprocess.run(cmd, cwd=project, env={**env, "PROMPTCTL_DEBUG": "1"}, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 1 and "Traceback" in out.stderr and "RuntimeError: boom in the client" in out.stderr

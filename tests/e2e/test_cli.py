@@ -114,7 +114,7 @@ def test_usage_errors_exit_2(cli: CLI) -> None:
 def test_list_and_show(cli: CLI) -> None:
     listed = json.loads(cli("list", "--json").stdout)
     assert listed == [{"name": "support", "latest": 1, "published": [1], "drafts": [], "labels": {},
-                       "description": "Support agent"}]
+                       "description": "Support agent", "modified": []}]
     shown = cli("show", "support@1")
     assert shown.returncode == 0 and "published" in shown.stdout and "{% system %}" in shown.stdout
 

@@ -246,3 +246,158 @@ def test_finish_recomputes_from_stored_rows(registry, store, tmp_path):
     again = finish(plan, store, result["ab_run_id"])
     assert {k: v for k, v in again.items() if k != "computed_at"} == {
         k: v for k, v in result.items() if k != "computed_at"}
+
+
+# -- reported problems: a worker's unexpected exception, credentials, expected values, hints, the report ----------
+class _Broken(FakeProvider):
+    """Raises a RuntimeError (not a ProviderError) on case 0; the other calls wait, as if in flight."""
+
+    async def _complete(self, request):
+        self.requests.append(request)
+        if case_of(request) == 0:
+            raise RuntimeError("boom from the client")
+        await asyncio.sleep(30)
+        raise AssertionError("unreachable: the run must cancel this call")
+
+
+def test_an_unexpected_worker_exception_cancels_the_others_marks_the_run_failed_and_propagates(
+        registry, store, tmp_path):
+    plan = plan_ab(registry, [A, B], dataset(tmp_path, 6), provider="fake")
+
+    async def bounded():
+        return await asyncio.wait_for(arun_ab(plan, store, clients={"fake": _Broken()}, concurrency=4), 10)
+
+    with pytest.raises(RuntimeError, match="boom from the client"):
+        asyncio.run(bounded())  # before the fix: the queue never drained and the run hung (TimeoutError here)
+    (row,) = ab_store.recent_ab_runs(store)
+    stored = ab_store.get_ab_run(store, row["id"])
+    assert stored["status"] == "failed" and stored["error"] == "RuntimeError: boom from the client"
+
+
+def test_a_python_scorer_that_raises_is_a_case_error_not_a_crash(registry, store, tmp_path, monkeypatch):
+    (tmp_path / "ab_raising_check.py").write_text(
+        "def check(output, expected, case):\n    raise ValueError('bad check')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plan = plan_ab(registry, [A, B], dataset(tmp_path, 2), provider="fake", scorer="python:ab_raising_check:check")
+    result, outcome = run(plan, store, clients={"fake": FakeProvider(["Final answer: 0"])})
+    assert outcome.status == "completed" and result["error_count"] == 4
+    assert "ValueError: bad check" in result["errors"][0]["error"]
+
+
+def test_no_cache_is_stored_with_the_run(registry, store, tmp_path):
+    fake = FakeProvider(["Final answer: 0"])
+    result, _ = run(plan_ab(registry, [A, B], dataset(tmp_path, 2), provider="fake"), store,
+                    clients={"fake": fake}, use_cache=False)
+    assert ab_store.get_ab_run(store, result["ab_run_id"])["spec"]["options"] == {"no_cache": True}
+    ab_run_id, plan, _ = load_plan(registry, store, result["ab_run_id"])
+    run(plan, store, ab_run_id=ab_run_id, clients={"fake": fake}, use_cache=True)  # resumed with --cache
+    assert ab_store.get_ab_run(store, ab_run_id)["spec"]["options"] == {"no_cache": False}
+
+
+def test_credentials_are_checked_before_anything_is_stored_or_sent(registry, store, tmp_path, monkeypatch):
+    from promptctl.errors import CredentialsError
+    from promptctl.evaluation.ab import check_credentials
+
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "WATSONX_APIKEY",
+                 "WATSONX_API_KEY", "WATSONX_TOKEN", "WATSONX_PROJECT_ID", "WATSONX_SPACE_ID"):
+        monkeypatch.delenv(name, raising=False)
+    path = dataset(tmp_path, 3)
+    plan = plan_ab(registry, [A, B], path, provider="openai")
+    with pytest.raises(CredentialsError, match="OPENAI_API_KEY"):
+        run(plan, store)
+    assert ab_store.recent_ab_runs(store) == []  # nothing stored, nothing sent
+    judged = plan_ab(registry, [A, B], path, provider="fake", scorer="judge", judge="anthropic:claude-haiku-4-5")
+    with pytest.raises(CredentialsError, match="ANTHROPIC_API_KEY"):
+        run(judged, store, clients={"fake": FakeProvider(["Final answer: 0"])})
+    watsonx = plan_ab(registry, [A, B], path, provider="watsonx")
+    with pytest.raises(CredentialsError, match="WATSONX_APIKEY"):
+        check_credentials(watsonx)
+    monkeypatch.setenv("WATSONX_API_KEY", "k")
+    with pytest.raises(CredentialsError, match="WATSONX_PROJECT_ID"):
+        check_credentials(watsonx)
+    monkeypatch.setenv("WATSONX_SPACE_ID", "s")
+    assert set(check_credentials(watsonx)) == {"watsonx"}  # no network: only the settings are checked
+    # a finished comparison reruns from the cache: no provider is called, so no credentials are needed
+    fake = FakeProvider(lambda r: f"Final answer: {2 * case_of(r)}")
+    run(plan_ab(registry, [A, B], path, provider="fake"), store, clients={"fake": fake})
+    assert check_credentials(plan_ab(registry, [A, B], path, provider="fake"),
+                             estimate_plan(plan_ab(registry, [A, B], path, provider="fake"), store)) == {}
+
+
+@pytest.mark.parametrize(("scorer", "expected", "says"), [
+    ("numeric:0.01", "four", "'four' is not a number"),
+    ("numeric", None, "None is not a number"),
+    ("regex", "([unclosed", "not a valid regular expression"),
+    ("json_fields", "billing", "not a non-empty JSON object"),
+    ("contains", {"a": 1}, "not text or a list of texts"),
+    ("exact", ["a", "b"], "not text or a number"),
+])
+def test_expected_values_the_scorer_cannot_use_are_reported_before_any_call(registry, tmp_path, scorer, expected,
+                                                                             says):
+    from promptctl.evaluation.datasets import DatasetError
+
+    path = tmp_path / "cases.jsonl"
+    rows = [{"id": "ok", "vars": {"problem": "1 + 1"}, "expected": "2"},
+            {"id": "bad", "vars": {"problem": "2 + 2"}, "expected": expected}]
+    if scorer == "json_fields":
+        rows[0]["expected"] = {"answer": "2"}
+    elif scorer == "regex":
+        rows[0]["expected"] = "2"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(DatasetError, match=re.escape(f"{path}:2: case 'bad': ")) as info:
+        plan_ab(registry, [A, B], path, provider="fake", scorer=scorer)
+    assert says in info.value.message
+
+
+def test_a_case_missing_a_variable_is_told_to_add_it_to_the_dataset(registry, tmp_path):
+    from promptctl.evaluation.datasets import DatasetError
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text(json.dumps({"id": "c1", "vars": {}, "expected": "2"}) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="missing variable 'problem'") as info:
+        plan_ab(registry, [A, B], path, provider="fake")
+    assert "--var" not in info.value.hint
+    assert f"add 'problem' to the vars of case 'c1' ({path}:1)" in info.value.hint
+
+
+def test_the_dataset_path_stays_as_given_relative_to_the_project_root_after_resume(registry, store, tmp_path,
+                                                                                   monkeypatch):
+    config = ProjectConfig(root=tmp_path, prompts_dir=ROOT / "prompts")
+    dataset(tmp_path, 3)
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    fake = FakeProvider([ProviderError("fake: HTTP 500", provider="fake", status=500), "Final answer: 0"])
+    result, _ = run(plan_ab(registry, [A, B], "cases.jsonl", provider="fake", config=config), store,
+                    clients={"fake": fake}, concurrency=1)
+    assert result["dataset"]["given"] == "cases.jsonl" and result["error_count"] == 1
+    monkeypatch.chdir(tmp_path / "sub")  # resumed from elsewhere in the project
+    ab_run_id, plan, _ = load_plan(registry, store, result["ab_run_id"], config=config)
+    final, _ = run(plan, store, ab_run_id=ab_run_id, clients={"fake": fake})
+    assert final["dataset"]["given"] == "cases.jsonl" and final["error_count"] == 0
+
+
+def test_the_markdown_report_states_each_verdict_once_and_labels_the_list_price(registry, store, tmp_path):
+    fake = FakeProvider(lambda r: f"Final answer: {2 * case_of(r)}")
+    plan = plan_ab(registry, [A, B], dataset(tmp_path, 1), provider="fake")
+    result, _ = run(plan, store, clients={"fake": fake})
+    report = to_markdown(result)
+    assert "- **no significant difference at alpha 0.05**: B - A = +0.0 points" in report
+    assert report.count("no significant difference at alpha 0.05") == 2  # the bullet and the table row
+    assert "(1 case, sha256" in report and "1 trial per case" in report and "1 paired case" in report
+    assert "list price/case" in report and "List price/case: what one case's calls cost at list price" in report
+
+
+def test_no_verdict_without_a_paired_case(registry, store, tmp_path):
+    def reply(request):
+        if request.body.get("temperature") == 0.1:
+            return ProviderError("fake: HTTP 529 overloaded", provider="fake", status=529)
+        return "Final answer: 0"
+
+    result, outcome = run(plan_ab(registry, [A, B], dataset(tmp_path, 3), provider="fake"), store,
+                          clients={"fake": FakeProvider(reply)})
+    assert outcome.status == "completed" and result["variants"][1]["completed"] == 0
+    comparison = result["comparisons"][0]
+    assert comparison["verdict"] == "no verdict" and comparison["winner"] is None
+    assert comparison["sentence"] == "no verdict: no case was scored for both A and B (0 paired cases)"
+    assert "- **no verdict**: no case was scored for both A and B" in to_markdown(result)
+    assert "no significant difference" not in to_markdown(result)

@@ -66,3 +66,51 @@ def test_front_matter_errors_are_one_line() -> None:
         parse_version_text("---\nprovider: openia\n---\nbody", where="f.j2")
     with pytest.raises(FrontMatterError, match="values"):
         parse_version_text("---\nvariables:\n  x: {type: enum}\n---\nbody", where="f.j2")
+
+
+@pytest.mark.parametrize(
+    ("declaration", "variable", "shown"),
+    [
+        ("flag: {type: boolean, default: maybe}", "flag", "'maybe' is not a boolean"),
+        ("n: {type: integer, default: lots}", "n", "'lots' is not an integer"),
+        ("r: {type: number, default: plenty}", "r", "'plenty' is not a number"),
+        ("e: {type: enum, values: [a, b], default: zzz}", "e", "'zzz' is not one of ['a', 'b']"),
+        ("tags: {type: list, default: nope}", "tags", "'nope' is not a list"),
+    ],
+)
+def test_invalid_default_is_a_front_matter_error_naming_the_variable(declaration: str, variable: str,
+                                                                     shown: str) -> None:
+    text = f"---\nvariables:\n  {declaration}\n---\nbody\n"
+    with pytest.raises(FrontMatterError) as exc:
+        parse_version_text(text, where="p/v1.j2")
+    assert f"'variables.{variable}'" in exc.value.message and shown in exc.value.message
+    assert "Value error" not in exc.value.message
+
+
+def test_defaults_are_coerced_to_the_declared_type_and_strings_keep_source_text() -> None:
+    text = (
+        "---\nvariables:\n"
+        "  v: {type: string, default: 1.10}\n  z: {type: string, default: 007}\n  t: {type: string, default: true}\n"
+        "  n: {type: integer, default: '12'}\n  r: {type: number, default: 2}\n  f: {type: number, default: 0.50}\n"
+        "  b: {type: boolean, default: 'false'}\n  e: {type: enum, values: [1, 2], default: 2}\n"
+        "  l: {type: list, default: [1.10, x]}\n  o: {type: object, default: {k: 1}}\n"
+        "  none: {type: string, default: ~}\n"
+        "---\nbody\n"
+    )
+    fm, _, _ = parse_version_text(text, where="t")
+    defaults = {name: spec.default for name, spec in fm.variables.items()}
+    assert defaults == {"v": "1.10", "z": "007", "t": "true", "n": 12, "r": 2, "f": 0.5, "b": False, "e": "2",
+                        "l": [1.1, "x"], "o": {"k": 1}, "none": None}
+    assert all(not fm.variables[name].required for name in defaults)
+    assert type(defaults["n"]) is int and type(defaults["f"]) is float and type(defaults["l"][0]) is float
+
+
+def test_string_defaults_render_with_their_source_text(tmp_path) -> None:
+    write(
+        tmp_path / "p" / "d" / "v1.j2",
+        "---\nvariables:\n  v: {type: string, default: 1.10}\n  z: {type: string, default: 007}\n---\n"
+        "{{ v }} {{ z }}\n",
+    )
+    prompt = Registry(tmp_path / "p").get("d@1").prompt({})
+    assert prompt.messages[0].parts == ("1.10 007",)
+    assert prompt.variables == {"v": "1.10", "z": "007"}

@@ -141,3 +141,45 @@ def test_ten_concurrent_publish_label_processes(tmp_path: Path) -> None:
         assert reg.get(f"p@{number}").sha256 == sha
     assert index.labels["production"] in range(2, 11, 2)
     assert len(index.label_history) == 5
+
+
+def test_a_lock_edited_by_hand_is_reported_as_the_lockfile_changing(registry: Registry, tmp_path: Path) -> None:
+    from promptctl.registry.registry import distinct_prefixes
+
+    lock = registry.lock_references(["greet@production"], tmp_path / "promptctl.lock")
+    real = lock.entries["greet@production"].sha256
+    edited = real[:50] + ("0" if real[50] != "0" else "1") + real[51:]
+    Lockfile(lock.path, {"greet@production": lock.entries["greet@production"].__class__("greet", 1, edited)}).write()
+    locked_prefix, real_prefix = distinct_prefixes(edited, real)
+    assert locked_prefix != real_prefix and len(locked_prefix) == 51
+    with pytest.raises(IntegrityError) as info:
+        Registry(registry.root, lock=lock.path).get("greet@production")
+    assert f"sha256 {locked_prefix}, but" in info.value.message and real_prefix in info.value.message
+    assert "the lockfile changed" in info.value.message and "promptctl lock" in (info.value.hint or "")
+    [problem] = verify(registry, Lockfile.read(lock.path))
+    assert problem.kind == "lock-mismatch" and problem.path == str(lock.path)
+    assert "the lockfile changed" in problem.message and "promptctl lock" in (problem.hint or "")
+
+
+def test_distinct_prefixes_keep_twelve_digits_when_they_already_differ() -> None:
+    from promptctl.registry.registry import distinct_prefixes
+
+    assert distinct_prefixes("a" * 64, "b" * 64) == ("a" * 12, "b" * 12)
+    assert distinct_prefixes("ab" * 32, "ab" * 32) == ("ab" * 32, "ab" * 32)  # equal: shown whole
+
+
+def test_setting_a_label_to_its_own_version_records_nothing(registry: Registry) -> None:
+    before = (registry.folder("greet") / "prompt.yaml").read_bytes()
+    move = registry.set_label("greet@1", "production")
+    assert (move.from_version, move.to_version) == (1, 1)
+    assert (registry.folder("greet") / "prompt.yaml").read_bytes() == before
+    with pytest.raises(InputError, match="start with a letter"):
+        registry.set_label("greet@1", "2")
+    with pytest.raises(InputError, match="reserved for hash references"):
+        registry.set_label("greet@1", "sha256abc")
+
+
+def test_init_honours_an_existing_prompts_dir(tmp_path: Path) -> None:
+    (tmp_path / "promptctl.toml").write_text('prompts_dir = "llm"\n')
+    created = init_project(tmp_path)
+    assert tmp_path / "llm" / "hello" / "v1.j2" in created and not (tmp_path / "prompts").exists()

@@ -16,7 +16,7 @@ def test_passing_project_lists_every_item_and_exits_0(recorded, cli):
     ids = re.findall(r"^ok    (\S+)$", result.out, flags=re.MULTILINE)
     providers = ("anthropic", "openai", "watsonx", "fake")
     assert ids == [f"greet@1::{case}::{p}" for case in ("ada", "grace") for p in providers]
-    assert re.search(r"snapshot check: 8 ok, 0 failing \(2 cases, 1 prompts, replayed\) in \d+\.\d\d s", result.out)
+    assert re.search(r"snapshot check: 8 ok, 0 failing \(2 cases, 1 prompt, replayed\) in \d+\.\d\d s", result.out)
 
 
 def test_modified_published_version_fails_with_exit_1_and_record_refuses_with_exit_4(recorded, cli):
@@ -216,3 +216,31 @@ def test_a_chain_prompt_has_no_request_of_its_own(project, cli):
     result = cli("snapshot", "check", "pipeline")
     assert result.code == 1
     assert "pipeline@1 is a chain: it sends no request of its own" in result.out
+
+
+def test_the_update_hint_names_the_reference_as_given(recorded, cli):
+    recorded.publish(1)
+    (recorded.prompt_dir / "v2.j2").write_text(recorded.version.read_text().replace("concise", "friendly"))
+
+    result = cli("snapshot", "check", "greet@2")  # a draft checked without updating (the suite's ref is greet)
+
+    assert result.code == 1
+    assert "hint: review the diffs above; if the change is intended: promptctl snapshot update greet@2 " in result.err
+    result = cli("snapshot", "check", "greet@2", "--case", "ada")
+    assert "promptctl snapshot update greet@2 --case ada (add --rerecord" in result.err
+    recorded.edit(recorded.version, "concise", "terse")  # published v1 modified: the bare name, as given
+    result = cli("snapshot", "check")
+    assert result.code == 1 and "promptctl snapshot update greet (add --rerecord" in result.err
+    assert "error: 8 snapshot items failing" in result.err
+
+
+def test_one_case_one_prompt_in_the_singular(recorded, cli):
+    result = cli("snapshot", "check", "--case", "grace")
+    assert "(1 case, 1 prompt, replayed)" in result.out
+    result = cli("snapshot", "update", "--case", "grace")
+    assert "snapshot update: 0 golden files rewritten, 1 unchanged" in result.out
+    recorded.edit(recorded.suite, "- {scorer: exact, field: vip, expected: true}",
+                  "- {scorer: exact, field: vip, expected: false}")
+    result = cli("snapshot", "update", "--case", "grace")
+    assert result.code == 1 and "snapshot update: 1 golden file rewritten, 0 unchanged" in result.out
+    assert "error: 1 updated case fails its checks: greet@1::grace" in result.err

@@ -65,7 +65,7 @@ def test_cli_live_runs_k_calls_per_case_and_records_them(recorded, cli):
     result = cli("snapshot", "check", "--live", "--trials", "2", "--threshold", "1")
 
     assert result.code == 0, result.out + result.err
-    assert "(2 cases, 1 prompts, live)" in result.out and "0 flaky" in result.out
+    assert "(2 cases, 1 prompt, live)" in result.out and "0 flaky" in result.out
     store = RunStore(f"sqlite:///{recorded.root / 'runs.db'}")
     try:
         runs = store.recent(100)
@@ -78,3 +78,28 @@ def test_cli_live_runs_k_calls_per_case_and_records_them(recorded, cli):
 def test_invalid_live_options(recorded, cli):
     assert cli("snapshot", "check", "--live", "--threshold", "0").code == 2
     assert cli("snapshot", "check", "--live", "--trials", "0").code == 2
+
+
+def test_a_credentials_error_stops_the_live_check_with_exit_3_and_one_error_line(recorded, cli):
+    result = cli("snapshot", "check", "--live", "--provider", "openai")  # no OPENAI_API_KEY in the environment
+
+    assert result.code == 3, result.out + result.err
+    assert result.err.splitlines()[0] == "error: no OpenAI API key: OPENAI_API_KEY is not set"
+    assert result.err.count("error:") == 1 and result.err.startswith("error: ") and len(result.err.splitlines()) == 2
+    assert result.out == ""  # stopped at the first case, not repeated for every item
+
+
+def test_a_provider_error_stops_the_live_check(recorded):
+    import pytest
+
+    from promptctl.errors import ProviderError
+
+    calls = []
+
+    def factory(name, case):
+        calls.append(case.id)
+        return FakeProvider([ProviderError("fake: HTTP 529 overloaded", provider="fake", status=529)])
+
+    with pytest.raises(ProviderError, match="overloaded"):
+        check(recorded.snap(), live=LiveOptions(trials=3, threshold=1.0), provider_factory=factory)
+    assert calls == ["ada"]

@@ -76,7 +76,7 @@ def test_record_writes_the_golden_file_but_exits_1_when_a_check_fails(project, c
     result = cli("snapshot", "record")
     assert result.code == 1
     assert "check failing: exact true on field 'vip'" in result.out
-    assert "1 fail their checks: greet@1::grace" in result.err
+    assert "recorded 2 cases; 1 fails its checks: greet@1::grace" in result.err
     assert project.golden("grace").exists()
     assert cli("snapshot", "check").code == 1
 

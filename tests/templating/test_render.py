@@ -119,3 +119,96 @@ def test_undeclared_extra_variable_warns(tmp_path) -> None:
     with pytest.warns(PromptctlWarning, match="'b'"):
         prompt = version.prompt({"a": "1", "b": "2"})
     assert prompt.warnings and "'b'" in prompt.warnings[0]
+
+
+def test_validate_variables_applies_the_coerced_default() -> None:
+    from promptctl.registry import _yaml
+
+    raw = _yaml.load(
+        "v: {type: string, default: 1.10}\nz: {type: string, default: 007}\nn: {type: integer, default: '3'}"
+    )
+    specs = {name: VariableSpec.model_validate(value) for name, value in raw.items()}
+    assert validate_variables(specs, {}, where="t") == {"v": "1.10", "z": "007", "n": 3}
+    assert validate_variables(specs, {"v": "x"}, where="t")["v"] == "x"
+
+
+def test_enum_values_from_yaml_numbers_compare_by_source_text() -> None:
+    from promptctl.registry import _yaml
+
+    spec = VariableSpec.model_validate(_yaml.load("{type: enum, values: [1, 2]}"))
+    assert validate_variables({"e": spec}, _yaml.load("e: 2"), where="t") == {"e": "2"}
+
+
+@pytest.mark.parametrize(
+    ("source", "values", "expected"),
+    [
+        ("a\n{{ 1/0 }}", {}, "support@1 (line 12): division by zero"),
+        ("a\nb\n{{ 10 / n }}", {"n": 0}, "support@1 (line 13): division by zero"),
+        ("{{ range(200000)|list|length }}", {}, "support@1 (line 11): Range too big"),
+        ("a\n{{ x.a.b }}", {"x": {}}, "support@1 (line 12): 'dict object' has no attribute 'a'"),
+        ("{% macro f(n) %}{{ f(n) }}{% endmacro %}\n{{ f(1) }}", {}, "support@1 (line 11): maximum recursion depth"),
+        ("{% user %}\n{{ [1] | sum(start='s') }}{% enduser %}", {}, "support@1 (line 12): "),
+    ],
+)
+def test_runtime_errors_are_template_errors_naming_reference_and_file_line(
+    source: str, values: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(TemplateError) as exc:
+        render_prompt(source, values, where="support@1", line_offset=10)
+    assert exc.value.message.startswith(expected)
+    assert exc.value.exit_code == ExitCode.INVALID_INPUT and exc.value.hint
+    assert "Traceback" not in exc.value.message
+
+
+@pytest.mark.parametrize(
+    ("source", "tag"),
+    [
+        ("intro\n{% include 'x' %}", "include"),
+        ("{% extends 'x' %}", "extends"),
+        ("{% import 'x' as y %}\n{{ y.z }}", "import"),
+        ("{% from 'x' import y %}", "from ... import"),
+        ("{% if false %}\n\n{% include 'x' %}{% endif %}", "include"),  # refused even where it would not run
+    ],
+)
+def test_include_extends_import_are_refused(source: str, tag: str) -> None:
+    from promptctl.templating.environment import parse_source
+
+    line = 10 + next(i for i, text in enumerate(source.split("\n"), 1) if "'x'" in text)
+    with pytest.raises(TemplateError) as exc:
+        render_prompt(source, {}, where="support@1", line_offset=10)
+    assert exc.value.message.startswith(f"support@1 (line {line}): {{% {tag} %}} is not supported")
+    assert "self-contained" in exc.value.message and exc.value.hint
+    with pytest.raises(TemplateError, match="not supported"):  # publishing checks the same
+        parse_source(source, where="p/v1.j2", line_offset=10)
+
+
+def test_structure_tag_errors_name_reference_file_line_and_hint() -> None:
+    with pytest.raises(TemplateError) as exc:
+        render_prompt("{% user %}\nhi\n{% system %}x{% endsystem %}{% enduser %}", {}, where="t@2", line_offset=4)
+    assert exc.value.message == "t@2 (line 7): a {% system %} message cannot be nested inside another message"
+    assert exc.value.hint and "{% user %}" in exc.value.hint
+    with pytest.raises(TemplateError) as exc:
+        render_prompt("{% user %}\n{% section '<bad>' %}x{% endsection %}{% enduser %}", {}, where="t@2",
+                      line_offset=4)
+    assert exc.value.message.startswith("t@2 (line 6): invalid section name '<bad>'")
+    assert exc.value.hint and "section" in exc.value.hint
+    with pytest.raises(TemplateError) as exc:
+        render_prompt("\n{% section 'a' %}\n{% user %}x{% enduser %}{% endsection %}", {}, where="t@2", line_offset=4)
+    assert exc.value.message == "t@2 (line 6): a message tag cannot be nested inside another message or section"
+
+
+def test_render_error_on_the_command_line_is_one_line_exit_2(tmp_path, monkeypatch, capsys) -> None:
+    from promptctl.cli import main
+
+    folder = tmp_path / "prompts" / "calc"
+    folder.mkdir(parents=True)
+    (folder / "v1.j2").write_text("---\nprovider: openai\nvariables:\n  n: {type: integer}\n---\nhi\n{{ 10 / n }}\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PROMPTCTL_PROJECT", raising=False)
+    monkeypatch.delenv("PROMPTCTL_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["render", "calc@1", "--var", "n=0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: calc@1 (draft) (line 7): division by zero\nhint: ")
+    assert "Traceback" not in err

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptctl.errors import InputError, IntegrityError, PromptctlError
+from promptctl.errors import InputError, IntegrityError, PromptctlError, ProviderError, StructuredOutputError
 from promptctl.evaluation.snapshots.golden import (
     GOLDEN_FORMAT,
     canonical,
@@ -92,7 +92,9 @@ def check_case(
     """Check one case against its golden file (see the module docstring).
 
     Errors in the case (a template error, an invalid check) are reported in ``CaseResult.error``,
-    not raised; an unresolvable reference is.
+    not raised; an unresolvable reference is, and so is a live trial's :class:`ProviderError` (missing
+    credentials, an outage: the check stops rather than repeat it for every case), except a
+    :class:`StructuredOutputError` (the model answered, never validly), which fails the case.
     """
     pin = project.pin(target.ref)
     golden_path = project.golden_path(target.suite.name, case.id)
@@ -139,6 +141,11 @@ def check_case(
         result.checks = run_checks(project, pin, case, output, rendered.variables)
         if live is not None:
             result.live = _run_live(project, target, pin, case, rendered, live, store, provider_factory, golden)
+    except StructuredOutputError as exc:  # the model answered, never validly: this case fails, the check goes on
+        result.error = exc.message
+        return result
+    except ProviderError:  # credentials, quota, outage: every other case would fail the same way; stop (exit 3)
+        raise
     except PromptctlError as exc:
         result.error = exc.message
         return result
@@ -228,6 +235,7 @@ def check(
 
     Raises:
         InputError, ReferenceNotFound: A reference, suite or ``--case`` id is invalid.
+        ProviderError: ``live``: a provider or credentials error (the check stops at the first one).
     """
     start = time.perf_counter()
     report = CheckReport(live=live is not None)

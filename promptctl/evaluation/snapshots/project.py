@@ -171,9 +171,12 @@ class SnapshotProject:
             version = self.registry.load(entry.name, entry.version, allow_modified=True)
             problem = None
             if version.sha256 != entry.sha256:
+                from promptctl.registry.registry import distinct_prefixes
+
+                locked, now = distinct_prefixes(entry.sha256, version.sha256)
                 problem = (
                     f"{version.path} no longer matches {self.lock.path.name}: {key} is locked to "  # type: ignore[union-attr]
-                    f"sha256 {entry.sha256[:12]}, the file has {version.sha256[:12]}"
+                    f"sha256 {locked}, the file has {now}"
                 )
             pin = Pin(key, version, entry.sha256, str(self.lock.path.name), problem)  # type: ignore[union-attr]
         else:
@@ -189,9 +192,12 @@ class SnapshotProject:
             problem = None
             if version.modified:
                 assert version.published is not None
+                from promptctl.registry.registry import distinct_prefixes
+
+                now, recorded = distinct_prefixes(version.sha256, version.published.sha256)
                 problem = (
                     f"published version {version.ref} was modified: {version.path} has sha256 "
-                    f"{version.sha256[:12]}, published as {version.published.sha256[:12]}"
+                    f"{now}, published as {recorded}"
                 )
             pin = Pin(key, version, version.published.sha256 if version.modified else version.sha256,  # type: ignore[union-attr]
                       "registry", problem)

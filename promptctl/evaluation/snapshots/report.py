@@ -9,6 +9,11 @@ from pathlib import Path
 from promptctl.evaluation.snapshots.results import CaseChange, CaseResult, CheckReport, ItemOutcome
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 case``, ``2 cases`` (``words``: an irregular plural)."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
 def _rel(path: Path, root: Path | None) -> str:
     if root is not None and path.is_relative_to(root):
         return path.relative_to(root).as_posix()
@@ -56,7 +61,7 @@ def summary_line(report: CheckReport) -> str:
     mode = "live" if report.live else "replayed"
     flaky = f", {len(report.flaky)} flaky" if report.live else ""
     return (f"snapshot check: {len(items) - failing} ok, {failing} failing{flaky} "
-            f"({len(report.cases)} cases, {prompts} prompts, {mode}) in {report.elapsed_s:.2f} s")
+            f"({plural(len(report.cases), 'case')}, {plural(prompts, 'prompt')}, {mode}) in {report.elapsed_s:.2f} s")
 
 
 def junit_xml(report: CheckReport, *, root: Path | None = None) -> str:
