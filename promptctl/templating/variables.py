@@ -25,8 +25,8 @@ VariableType = Literal["string", "integer", "number", "boolean", "list", "object
 YStr = Annotated[str, BeforeValidator(as_source_text)]
 
 
-def _json_if_text(value: Any) -> Any:
-    """Let ``--var items='[1, 2]'`` fill a list or object variable."""
+def json_if_text(value: Any) -> Any:
+    """Parse a string holding JSON (``--var items='[1, 2]'``); anything else, or invalid JSON, is returned as is."""
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -40,8 +40,8 @@ _PY_TYPES: dict[str, Any] = {
     "integer": int,
     "number": float,
     "boolean": bool,
-    "list": Annotated[list[Any], BeforeValidator(_json_if_text)],
-    "object": Annotated[dict[str, Any], BeforeValidator(_json_if_text)],
+    "list": Annotated[list[Any], BeforeValidator(json_if_text)],
+    "object": Annotated[dict[str, Any], BeforeValidator(json_if_text)],
 }
 
 

@@ -26,13 +26,6 @@ def clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def server() -> Iterator[LoopbackLLMServer]:
-    """A loopback OpenAI/Anthropic server, stopped after the test."""
-    with LoopbackLLMServer(max_lifetime_s=60) as srv:
-        yield srv
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[RunStore]:
     runs = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
     yield runs

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from promptctl.adapters.base import ProviderRequest
 from promptctl.providers.base import Completion, Provider
-from promptctl.testing import LoopbackLLMServer
 
 _PROVIDER_ENV_PREFIXES = ("OPENAI_", "ANTHROPIC_", "WATSONX_", "PROMPTCTL_", "IBM_SDK_")
 # Variables ibm-watsonx-ai reads; it also *writes* WX_CLIENT_VERIFY_REQUESTS and FLIGHT_SERVICE_* into
@@ -31,13 +30,6 @@ def clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _SDK_ENV_NAMES:
         monkeypatch.setenv(name, "")  # recorded, so teardown removes whatever the SDK wrote
         monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackLLMServer]:
-    """A loopback OpenAI/Anthropic server, stopped after the test."""
-    with LoopbackLLMServer(max_lifetime_s=60) as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from typing import Any
 from promptctl.lint import text as T
 from promptctl.lint.context import VersionContext, estimate_tokens
 from promptctl.lint.model import Hit, rule
+from promptctl.templating.variables import json_if_text
 
 CATEGORY = "few-shot"
 BUDGET_OPTIONS = ("token_budget", "example_token_budget", "max_example_tokens")
@@ -31,14 +32,6 @@ def examples_of(ctx: VersionContext) -> list[dict[str, Any]]:
     return [e for e in examples if isinstance(e, dict)]
 
 
-def _decoded(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
 
 def _label_fields(schema: Any) -> list[str]:
     props = schema.get("properties") if isinstance(schema, dict) else None
@@ -52,7 +45,7 @@ def _label_fields(schema: Any) -> list[str]:
 
 def label_of(output: Any, schema: Any) -> str | None:
     """The classification label of an example output (see the module docstring), or None."""
-    value = _decoded(output)
+    value = json_if_text(output)
     fields = _label_fields(schema)
     if fields and isinstance(value, dict):
         picked = [value.get(f) for f in fields if f in value]
@@ -154,7 +147,7 @@ def fits_context(ctx: VersionContext) -> Iterator[Hit]:
 
 
 def _normalised(value: Any) -> str:
-    value = _decoded(value)
+    value = json_if_text(value)
     if isinstance(value, str):
         return " ".join(value.split()).casefold()
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
