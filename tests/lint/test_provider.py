@@ -148,3 +148,13 @@ def test_lifecycle_and_profile_facts() -> None:
     assert o3.rejects("temperature", 0) and not o3.rejects("temperature", 1)
     assert profile("anthropic", "claude-3-5-haiku-20241022").exclusive_parameters == ()
     assert profile("anthropic", "claude-haiku-4-5").exclusive_parameters == (("temperature", "top_p"),)
+
+
+def test_prov003_misspelled_parameter(project: Project) -> None:
+    text = edit(GPT_ONLY, "temperature: 0.2", "temprature: 0.2")
+    findings = project.found(text, "PROV003")
+    assert findings and "'temprature' is not a openai parameter (did you mean 'temperature'?)" in findings[0].message
+
+
+def test_prov003_known_parameters_pass(project: Project) -> None:
+    assert "PROV003" not in project.rules(GPT_ONLY)

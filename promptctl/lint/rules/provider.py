@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from promptctl.adapters.profiles import KNOWN_PARAMETERS, did_you_mean
 from promptctl.lint import text as T
 from promptctl.lint.context import Target, VersionContext
 from promptctl.lint.model import Hit, rule
@@ -107,7 +108,8 @@ _DROPPED = re.compile(r"does not take parameter '([^']+)'")
 
 @rule(
     "PROV003", "error", "A parameter the provider or model does not accept",
-    rationale="""Some parameters are refused by some models: OpenAI's reasoning models (o1, o3, o4, gpt-5) reject
+    rationale="""A misspelled or unknown parameter (`temprature`) is sent as is and refused or ignored by the API.
+    Some parameters are refused by some models: OpenAI's reasoning models (o1, o3, o4, gpt-5) reject
     temperature, top_p, penalties and logprobs with HTTP 400; Claude has no seed, n or penalties (the adapter
     drops them, so the setting silently does nothing); recent Claude models refuse temperature and top_p
     together; watsonx chat ignores parameters outside its schema. The facts live in the model profiles.""",
@@ -122,11 +124,16 @@ def accepted_parameters(ctx: VersionContext) -> Iterator[Hit]:
             continue
         name = f"{target.provider}:{target.model}"
         reported = set()
+        known = KNOWN_PARAMETERS.get(target.provider)
         for key, value in params.items():
             if target.profile.rejects(key, value):
                 reported.add(key)
                 what = "rejects it (HTTP 400)" if target.provider == "openai" else "does not accept it (dropped)"
                 yield Hit(f"parameter '{key}': {name} {what}", ctx.field_line("parameters", key))
+            elif known is not None and key not in known:
+                reported.add(key)
+                yield Hit(f"parameter '{key}' is not a {target.provider} parameter{did_you_mean(key, target.provider)}",
+                          ctx.field_line("parameters", key))
         for left, right in target.profile.exclusive_parameters:
             if left in params and right in params:
                 yield Hit(f"parameters '{left}' and '{right}' together: {name} refuses both at once (HTTP 400)",
