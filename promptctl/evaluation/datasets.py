@@ -283,7 +283,8 @@ def _yaml_rows(file: Path, text: str) -> tuple[list[tuple[int, Any]], dict[str, 
             if data.get(key) is not None:
                 header[key] = data[key]
         cases = data.get("cases")
-        items_node = next((v for k, v in node.value if getattr(k, "value", None) == "cases"), None)
+        pairs = node.value if isinstance(node, yaml.MappingNode) else []
+        items_node = next((v for k, v in pairs if getattr(k, "value", None) == "cases"), None)
         data = cases
     if data is None:
         return [], header
