@@ -71,15 +71,17 @@ def env_for(project: Path, server: LoopbackLLMServer, db: str) -> dict[str, str]
     return env
 
 
-def ab_here(project: Path, server: LoopbackLLMServer, db: str, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run ``promptctl ab`` in this process (no interpreter start-up): (exit code, stdout, stderr)."""
+def _ab_in_process(project: Path, monkeypatch, capsys, env: dict[str, str | None], args) -> tuple[int, str, str]:
+    """Run ``promptctl ab`` in this process (no interpreter start-up) with ``env`` (None unsets): (code, out, err)."""
     from promptctl.cli import main
 
     for name in _SDK_ENV:
         monkeypatch.delenv(name, raising=False)
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{project / db}")
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
     monkeypatch.chdir(project)
     capsys.readouterr()
     try:
@@ -89,6 +91,12 @@ def ab_here(project: Path, server: LoopbackLLMServer, db: str, monkeypatch, caps
         code = int(exc.code or 0)
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def ab_here(project: Path, server: LoopbackLLMServer, db: str, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """``promptctl ab`` in this process against the loopback server, with the run store ``db``."""
+    env: dict[str, str | None] = {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / db}"}
+    return _ab_in_process(project, monkeypatch, capsys, env, args)
 
 
 def comparable(result: dict) -> dict:
@@ -196,24 +204,11 @@ def test_import_promptctl_cli_stays_light():
 # -- reported problems ---------------------------------------------------------------------------------------------
 def ab_fake(project: Path, monkeypatch, capsys, replies: list | None, *args: str) -> tuple[int, str, str]:
     """``promptctl ab ... --provider fake`` in this process, the fake scripted by PROMPTCTL_FAKE_REPLIES."""
-    from promptctl.cli import main
-
-    for name in _SDK_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{project / 'runs.db'}")
-    if replies is None:
-        monkeypatch.delenv("PROMPTCTL_FAKE_REPLIES", raising=False)
-    else:
-        monkeypatch.setenv("PROMPTCTL_FAKE_REPLIES", json.dumps(replies))
-    monkeypatch.chdir(project)
-    capsys.readouterr()
-    try:
-        main(["ab", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    env: dict[str, str | None] = {
+        "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'runs.db'}",
+        "PROMPTCTL_FAKE_REPLIES": None if replies is None else json.dumps(replies),
+    }
+    return _ab_in_process(project, monkeypatch, capsys, env, args)
 
 
 def run_id_of(stderr: str) -> str:
