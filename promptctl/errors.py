@@ -211,3 +211,31 @@ class IntegrityError(PromptctlError):
     def __init__(self, message: str, *, path: str | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.path = path
+
+
+def did_you_mean(name: str, choices: object, *, what: str = "", cutoff: float = 0.6) -> str | None:
+    """``"did you mean 'gpt-4o'?"`` for the closest of ``choices`` to a misspelt ``name``, or None.
+
+    The one "did you mean" of promptctl (hints for unknown prompts, fields, scorers, models, variables,
+    filters): :func:`difflib.get_close_matches` (ratio of matching characters, Ratcliff/Obershelp) with
+    ``cutoff`` 0.6 by default, case-insensitive.
+
+    Args:
+        name: What the user wrote.
+        choices: The names that exist (any iterable of strings).
+        what: A noun for the suggestion, e.g. ``"field"`` gives ``"did you mean field 'model'?"``.
+        cutoff: Minimum similarity in [0, 1].
+
+    Returns:
+        The hint text, or None when nothing is close.
+    """
+    import difflib
+    from collections.abc import Iterable
+
+    names = sorted({str(c) for c in choices}) if isinstance(choices, Iterable) else []
+    by_lower = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=cutoff)
+    if not close:
+        return None
+    noun = f"{what} " if what else ""
+    return f"did you mean {noun}'{by_lower[close[0]]}'?"

@@ -295,7 +295,7 @@ def uses_variable(version: PromptVersion, name: str) -> bool:
     """True when the template reads the variable ``name``."""
     from promptctl.templating.environment import referenced_variables
 
-    return name in referenced_variables(version.body, where=version.display)
+    return name in referenced_variables(version.body, where=version.display, line_offset=version.body_line - 1)
 
 
 def render_with_examples(

@@ -7,7 +7,9 @@ from types import ModuleType
 
 from promptctl.errors import InputError
 
-_EXTRAS = {"ibm_watsonx_ai": "promptctl[watsonx]"}
+# What to install per SDK: the pinned requirement of promptctl's extra (pyproject.toml). The distribution is
+# not on PyPI under the name promptctl (README "Install"), so hints name the SDK itself, never `promptctl[...]`.
+_EXTRAS = {"ibm_watsonx_ai": ("ibm-watsonx-ai==1.8.1", "watsonx")}
 
 
 def require(module: str, provider: str) -> ModuleType:
@@ -24,8 +26,9 @@ def require(module: str, provider: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError:
         top = module.split(".")[0]
-        extra = _EXTRAS.get(top, "promptctl")
+        requirement, extra = _EXTRAS.get(top, (top, ""))
+        where = f' (or pip install -e ".[{extra}]" in a clone of promptctl)' if extra else ""
         raise InputError(
             f"provider '{provider}' needs the '{top}' package, which is not installed",
-            hint=f"pip install '{extra}'",
+            hint=f"pip install '{requirement}'{where}; see the README, Install",
         ) from None

@@ -534,7 +534,6 @@ def _version_files(folder: Path) -> Iterator[tuple[int, Path]]:
 
 
 def _did_you_mean(name: str, choices: list[str]) -> str | None:
-    import difflib
+    from promptctl.errors import did_you_mean
 
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f"did you mean '{close[0]}'?" if close else None
+    return did_you_mean(name, choices)

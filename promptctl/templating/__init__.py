@@ -39,10 +39,21 @@ def render(version: PromptVersion, variables: Mapping[str, Any]) -> Prompt:
     where = version.display
     specs = version.front_matter.variables
     values = validate_variables(specs, variables, where=where)
-    used = referenced_variables(version.body, where=where) if not specs or set(values) - set(specs) else set(specs)
+    offset = version.body_line - 1
+    used = referenced_variables(version.body, where=where, line_offset=offset) if not specs or set(values) - set(
+        specs) else set(specs)
     extras = sorted(set(values) - set(specs) - used)
-    notes = tuple(f"{where}: variable '{name}' is not declared or used by the template; ignored" for name in extras)
+    notes = tuple(_ignored_note(where, name, set(specs) | used) for name in extras)
     for note in notes:
         warnings.warn(note, PromptctlWarning, stacklevel=2)
-    prompt = render_prompt(version.body, values, where=where, line_offset=version.body_line - 1)
+    prompt = render_prompt(version.body, values, where=where, line_offset=offset)
     return Prompt(messages=prompt.messages, variables=values, warnings=notes)
+
+
+def _ignored_note(where: str, name: str, known: set[str]) -> str:
+    """The warning for a variable given but neither declared nor read, with a "did you mean" among those that are."""
+    from promptctl.errors import did_you_mean
+
+    close = did_you_mean(name, known)
+    return f"{where}: variable '{name}' is not declared or used by the template; ignored" + (
+        f" ({close})" if close else "")

@@ -164,7 +164,10 @@ def environment() -> ImmutableSandboxedEnvironment:
 
 
 def parse_source(source: str, *, where: str, line_offset: int = 0) -> jinja2.nodes.Template:
-    """Parse template source into a Jinja2 AST.
+    """Parse and compile template source; return its Jinja2 AST.
+
+    Compiling catches what parsing alone lets through: an unknown filter (``{{ x | nosuchfilter }}``)
+    or test, which Jinja2 reports only when it generates code.
 
     Args:
         source: Template body.
@@ -172,18 +175,11 @@ def parse_source(source: str, *, where: str, line_offset: int = 0) -> jinja2.nod
         line_offset: Lines before the body in its file, added to line numbers in errors.
 
     Raises:
-        TemplateError: The template has a syntax error, or includes, extends or imports another template
-            (message names the file line).
+        TemplateError: The template has a syntax error, does not compile, or includes, extends or imports
+            another template (one line naming the file line).
     """
-    try:
-        ast = environment().parse(source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"{where}: line {(exc.lineno or 0) + line_offset}: template syntax error: {exc.message}",
-            hint="check the Jinja2 tag on that line",
-        ) from None
-    _check_self_contained(ast, where=where, line_offset=line_offset)
-    return ast
+    _template(source, where=where, line_offset=line_offset)
+    return environment().parse(source)
 
 
 def _check_self_contained(ast: nodes.Template, *, where: str, line_offset: int) -> None:
@@ -222,15 +218,20 @@ def _template_line(tb: TracebackType | None, filename: str | None) -> int | None
     return line
 
 
-def referenced_variables(source: str, *, where: str = "template") -> set[str]:
+def referenced_variables(source: str, *, where: str = "template", line_offset: int = 0) -> set[str]:
     """Names of the variables a template reads (``jinja2.meta.find_undeclared_variables``).
 
+    Args:
+        source: Template body.
+        where: Text naming the template in errors.
+        line_offset: Lines before the body in its file, so errors name file lines.
+
     Raises:
-        TemplateError: The template has a syntax error.
+        TemplateError: The template has a syntax error or does not compile (naming the file line).
     """
     from jinja2 import meta
 
-    return set(meta.find_undeclared_variables(parse_source(source, where=where)))
+    return set(meta.find_undeclared_variables(parse_source(source, where=where, line_offset=line_offset)))
 
 
 def _first_use_line(source: str, variable: str) -> int | None:
@@ -336,18 +337,37 @@ def _template(source: str, *, where: str, line_offset: int) -> jinja2.Template:
     """The compiled template of ``source`` (cached by source text).
 
     Raises:
-        TemplateError: A syntax error, or an ``include``/``extends``/``import`` tag (naming the file line).
+        TemplateError: A syntax error, a compile error (unknown filter or test), or an
+            ``include``/``extends``/``import`` tag, naming the file line.
     """
     try:
         template, refused = _compiled(source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"{where}: line {(exc.lineno or 0) + line_offset}: template syntax error: {exc.message}",
-            hint="check the Jinja2 tag on that line",
-        ) from None
+    except jinja2.TemplateSyntaxError as exc:  # TemplateAssertionError (unknown filter or test) is one too
+        raise syntax_error(exc, where=where, line_offset=line_offset) from None
     if template is None:
         raise _refused_error(refused or (0, "?"), where=where, line_offset=line_offset)
     return template
+
+
+def syntax_error(exc: jinja2.TemplateSyntaxError, *, where: str, line_offset: int) -> TemplateError:
+    """One-line :class:`TemplateError` for a Jinja2 syntax or compile error, at its file line.
+
+    An unknown filter or test gets a "did you mean" from the sandbox's filters or tests.
+    """
+    from promptctl.errors import did_you_mean
+
+    message = (exc.message or str(exc)).rstrip(".")
+    hint = "check the Jinja2 tag on that line"
+    unknown = re.match(r"No (filter|test) named '([^']+)'", message)
+    if unknown:
+        kind, name = unknown.groups()
+        known = environment().filters if kind == "filter" else environment().tests
+        message = f"unknown {kind} '{name}'"
+        hint = did_you_mean(name, known, what=kind) or f"the {kind}s a template may use are Jinja2's built-in {kind}s"
+        hint += "; see promptctl help templates"
+        return TemplateError(f"{where}: line {(exc.lineno or 0) + line_offset}: {message}", hint=hint)
+    return TemplateError(f"{where}: line {(exc.lineno or 0) + line_offset}: template syntax error: {message}",
+                         hint=hint)
 
 
 @lru_cache(maxsize=512)

@@ -161,3 +161,9 @@ def test_reg003_chain_variable_no_step_uses(project: Project) -> None:
     text = CHAIN.replace("variables:\n", "variables:\n  extra: {type: string, description: Unused}\n")
     findings = project.found(text, "REG003", name="chain")
     assert [f.message for f in findings] == ["variable 'extra' is declared but no chain step uses it"]
+
+
+def test_reg004_a_macro_name_is_not_an_undeclared_variable(project: Project) -> None:
+    text = edit(GOOD, "Warm and direct.", "{% macro item(x) %}- {{ x }}{% endmacro %}{{ item(plan) }}Warm and direct.")
+    assert "REG004" not in project.rules(text)
+    assert "REG004" in project.rules(edit(text, "{{ item(plan) }}", "{{ item(plan) }}{{ other(plan) }}"), name="q")

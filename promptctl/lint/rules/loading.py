@@ -11,20 +11,79 @@ CATEGORY = "loading"
 
 
 @rule(
-    "LOAD001", "error", "The version file cannot be loaded or its template does not parse",
-    rationale="""A version whose front matter is invalid or whose template has a syntax error cannot be rendered or
-    run at all; every other rule is skipped for it.""",
+    "LOAD001", "error", "The version file cannot be loaded or its template does not compile",
+    rationale="""A version whose front matter is invalid, whose template has a syntax error, or whose template uses a
+    filter or test that does not exist (`{{ review | nosuchfilter }}`, which Jinja2 only reports when it compiles)
+    cannot be rendered or run at all; every other rule is skipped for it.""",
     fix="Fix the field or the Jinja2 tag named in the message; a published version cannot be edited, so publish a "
     "corrected copy as a new version (promptctl new NAME --from NAME@N).",
     category=CATEGORY,
     pipelines=True,
 )
 def template_parses(ctx: VersionContext) -> Iterator[Hit]:
-    """A template syntax error (front-matter errors are reported by the engine, which cannot load the version)."""
+    """A template syntax or compile error (front-matter errors are reported by the engine, which cannot load it).
+
+    Compile errors are found on the AST without generating code: every filter and test the template names must
+    exist in the sandbox (what Jinja2's compiler checks, ``TemplateAssertionError``).
+    """
     error = ctx.parse_error
     if error is not None:
         message, line = error
         yield Hit(f"template syntax error: {message}", line)
+        return
+    if ctx.ast is None:
+        return
+    from jinja2 import nodes
+
+    from promptctl.errors import did_you_mean
+    from promptctl.templating.environment import environment
+
+    env = environment()
+    for node in ctx.ast.find_all((nodes.Filter, nodes.Test)):
+        kind, known = ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
+        if node.name not in known:
+            close = did_you_mean(node.name, known)
+            yield Hit(f"template does not compile: unknown {kind} '{node.name}'" + (f" ({close})" if close else ""),
+                      ctx.file_line(node.lineno))
+
+
+@rule(
+    "LOAD004", "error", "The template reaches for Python internals (a sandbox violation)",
+    rationale="""Templates run in Jinja2's immutable sandbox: attributes starting with `_` (`__class__`, `__mro__`,
+    `__globals__`), Python's internal function and generator attributes, and methods that mutate a value are
+    refused. A template that reaches for them is either an attempt to escape the sandbox or a mistake; it fails on
+    every render, whatever the values.""",
+    fix="Remove the expression. A template may read variables, their keys and public attributes, and call filters; "
+    "compute anything else in your code and pass it in as a variable.",
+    category=CATEGORY,
+    pipelines=True,
+)
+def sandbox_respected(ctx: VersionContext) -> Iterator[Hit]:
+    """Attribute or key names the sandbox refuses, found on the AST, then any refusal while rendering."""
+    if ctx.ast is None:
+        return
+    from jinja2 import nodes
+
+    from promptctl.errors import TemplateSecurityError
+
+    seen: set[int] = set()
+    for node in ctx.ast.find_all((nodes.Getattr, nodes.Getitem)):
+        name = node.attr if isinstance(node, nodes.Getattr) else getattr(getattr(node, "arg", None), "value", None)
+        if isinstance(name, str) and _unsafe(name) and node.lineno not in seen:
+            seen.add(node.lineno)
+            yield Hit(f"the template reads '{name}', which the sandbox refuses: it can never render",
+                      ctx.file_line(node.lineno))
+    if not seen and isinstance(ctx.render_exception, TemplateSecurityError):
+        yield Hit(ctx.render_exception.message, ctx.body_start())
+
+
+def _unsafe(name: str) -> bool:
+    """True for an attribute name Jinja2's sandbox refuses on every object (``jinja2.sandbox.is_safe_attribute``)."""
+    from jinja2 import sandbox
+
+    internal = (sandbox.UNSAFE_FUNCTION_ATTRIBUTES | sandbox.UNSAFE_METHOD_ATTRIBUTES
+                | {"gi_frame", "gi_code", "cr_frame", "cr_code", "ag_code", "ag_frame"})
+    return name.startswith("_") or name in internal
 
 
 @rule(
@@ -37,7 +96,13 @@ def template_parses(ctx: VersionContext) -> Iterator[Hit]:
     category=CATEGORY,
 )
 def renders(ctx: VersionContext) -> Iterator[Hit]:
-    """Rendering with placeholder values failed."""
+    """Rendering with placeholder values failed (not for a sandbox refusal or compile error: LOAD004, LOAD001)."""
+    from promptctl.errors import TemplateSecurityError
+
+    if isinstance(ctx.render_exception, TemplateSecurityError) or "template does not compile" in (
+        ctx.render_error or ""
+    ) or "unknown filter" in (ctx.render_error or "") or "unknown test" in (ctx.render_error or ""):
+        return
     if ctx.ast is not None and ctx.render_error is not None:
         yield Hit(f"render with placeholder values failed ({ctx.render_error}); render-based rules skipped",
                   ctx.body_start())

@@ -1,0 +1,130 @@
+"""Issue 20, "First hour with promptctl": what a new user meets, run in process through ``promptctl.cli.main``."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import _SDK_ENV
+
+Run = Callable[..., tuple[int, str, str]]
+
+FEWSHOT = """---
+description: Classifies the sentiment of a product review
+provider: openai
+model: gpt-4o-mini
+strategy: {{name: fewshot, k: 2}}
+examples:
+  - {{input: "great", output: positive}}
+  - {{input: "awful", output: negative}}
+variables:
+  review: {{type: string, input: true, description: The review}}
+---
+{{% user %}}
+Classify the review.
+{body}
+{{% enduser %}}
+"""
+
+
+@pytest.fixture
+def pc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """``pc(*args, stdin=None)`` runs ``promptctl ARGS`` in ``tmp_path`` in this process: (exit code, out, err)."""
+    from promptctl.cli import main
+
+    for name in _SDK_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{tmp_path / 'runs.db'}")
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+        capsys.readouterr()
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err, out.err
+        return code, out.out, out.err
+
+    return invoke
+
+
+def _fewshot(root: Path, body: str, name: str = "sentiment") -> Path:
+    folder = root / "prompts" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "prompt.yaml").write_text(f"description: {name}\n")
+    path = folder / "v1.j2"
+    path.write_text(FEWSHOT.format(body=body))
+    return path
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+# -- item 1: never a traceback --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("command", ["render", "run"])
+def test_a_fewshot_prompt_with_an_unknown_filter_is_one_line_at_its_file_line(pc: Run, tmp_path: Path,
+                                                                              command: str) -> None:
+    path = _fewshot(tmp_path, "{{ review | nosuchfilter }}")
+    extra = ("--provider", "fake") if command == "run" else ()
+    code, _, err = pc(command, "sentiment@1", "--var", "review=fine", *extra)
+    assert code == 2
+    line = _line_of(path, "nosuchfilter")
+    assert err.splitlines()[0] == f"error: sentiment@1 (draft): line {line}: unknown filter 'nosuchfilter'"
+
+
+def test_a_misspelt_filter_gets_a_did_you_mean(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review | uper }}")
+    code, _, err = pc("render", "sentiment@1", "--var", "review=fine")
+    assert code == 2 and "hint: did you mean filter 'upper'?" in err
+
+
+def test_a_fewshot_syntax_error_names_the_file_line_not_the_body_line(pc: Run, tmp_path: Path) -> None:
+    path = _fewshot(tmp_path, "{{ review }}\n{% if %}")
+    code, _, err = pc("render", "sentiment@1", "--var", "review=fine")
+    assert code == 2
+    assert err.startswith(f"error: sentiment@1 (draft): line {_line_of(path, '{% if %}')}: template syntax error")
+    assert len([x for x in err.splitlines() if x.startswith("error:")]) == 1
+
+
+def test_publish_refuses_a_template_that_does_not_compile(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review | nosuchfilter }}")
+    code, _, err = pc("publish", "sentiment")
+    assert code == 2 and "unknown filter 'nosuchfilter'" in err
+
+
+def test_lint_reports_an_unknown_filter_and_a_sandbox_escape_as_errors(pc: Run, tmp_path: Path) -> None:
+    path = _fewshot(tmp_path, "{{ review | nosuchfilter }}")
+    _fewshot(tmp_path, "{{ review }} {{ review.__class__.__mro__ }}", name="escape")
+    code, out, _ = pc("lint")
+    assert code == 1
+    assert f"prompts/sentiment/v1.j2:{_line_of(path, 'nosuchfilter')}: error LOAD001 sentiment@1: " \
+           "template does not compile: unknown filter 'nosuchfilter'" in out
+    escape = tmp_path / "prompts" / "escape" / "v1.j2"
+    assert f"prompts/escape/v1.j2:{_line_of(escape, '__mro__')}: error LOAD004 escape@1: " \
+           "the template reads '__mro__'" in out
+    assert "LOAD002" not in out
+
+
+def test_a_sandbox_refusal_only_seen_when_rendering_is_still_an_error(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{% set seen = [] %}{{ seen.append(review) }}{{ review }}")
+    code, out, _ = pc("lint")
+    assert code == 1 and "error LOAD004 sentiment@1" in out and "Python internals" in out
+
+
+# -- item 4: typos caught everywhere --------------------------------------------------------------------------------
+def test_a_misspelt_var_name_gets_a_did_you_mean(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    code, _, err = pc("render", "sentiment@1", "--var", "review=fine", "--var", "reveiw=typo")
+    assert code == 0
+    assert "warning: sentiment@1 (draft): variable 'reveiw' is not declared or used by the template; ignored " \
+           "(did you mean 'review'?)" in err
