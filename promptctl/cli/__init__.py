@@ -18,6 +18,7 @@ import typer
 from promptctl.cli import ab as _ab
 from promptctl.cli import cost as _cost
 from promptctl.cli import diff as _diff
+from promptctl.cli import interop as _interop
 from promptctl.cli import lint as _lint
 from promptctl.cli import log as _log
 from promptctl.cli import prompts as _prompts
@@ -60,6 +61,7 @@ _registry.register(app)
 _diff.register(app)
 _snapshot.register(app)
 _lint.register(app)
+_interop.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

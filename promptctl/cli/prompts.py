@@ -213,6 +213,8 @@ def _cache_note(calls: list[Any]) -> str:
 def list_prompts(as_json: JsonOpt = False) -> None:
     """List the prompts: latest published version, drafts, labels and description.
 
+    The description is the index's (prompt.yaml), else the newest version's front matter ``description``.
+
     The latest and labelled published versions whose files no longer match their sha256 are flagged
     as modified (promptctl verify checks every version).
     """
@@ -237,7 +239,7 @@ def list_prompts(as_json: JsonOpt = False) -> None:
                 "published": published,
                 "drafts": [n for n in numbers if n not in published],
                 "labels": dict(sorted(index.labels.items())),
-                "description": index.description,
+                "description": index.description or _front_matter_description(proj.registry, name, numbers),
                 "modified": modified,
             }
         )
@@ -261,6 +263,18 @@ def list_prompts(as_json: JsonOpt = False) -> None:
     if flagged:
         warn([f"{', '.join(flagged)} no longer match{'es' if len(flagged) == 1 else ''} the published sha256; "
               "run promptctl verify"])
+
+
+def _front_matter_description(registry: Any, name: str, numbers: list[int]) -> str | None:
+    """The newest version's front matter ``description``, for a prompt whose index has none (None if unreadable)."""
+    from promptctl.errors import PromptctlError
+
+    for number in reversed(numbers):
+        try:
+            return registry.load(name, number, allow_modified=True).front_matter.description
+        except PromptctlError:
+            continue
+    return None
 
 
 def show(ref: RefArg, as_json: JsonOpt = False) -> None:

@@ -56,15 +56,43 @@ def new(
 
 
 def publish(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Prompt name.", show_default=False)],
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="Prompt name (not with --all).", show_default=False)
+    ] = None,
     version: Annotated[
         int | None, typer.Option("--version", metavar="N", help="Draft number (default: the newest draft).")
     ] = None,
     message: Annotated[str | None, typer.Option("--message", "-m", metavar="TEXT", help="What changed.")] = None,
+    publish_all: Annotated[
+        bool, typer.Option("--all", help="Publish every draft of every prompt (all checked first), one message.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Publish a draft: record its sha256, time and message. It is immutable from then on."""
-    record = project().registry.publish(name, version, message=message)
+    """Publish a draft: record its sha256, time and message. It is immutable from then on.
+
+    --all publishes every draft of every prompt, oldest first; every draft is checked before any is
+    published, so one bad draft publishes nothing.
+    """
+    from promptctl.errors import InputError
+
+    reg = project().registry
+    if publish_all:
+        if name is not None or version is not None:
+            raise InputError("--all publishes every draft; give no NAME or --version with it",
+                             hint="promptctl publish --all -m 'imported prompts'")
+        done = reg.publish_all(message=message)
+        if as_json:
+            print_json([{"name": n, **record.model_dump()} for n, record in done])
+            return
+        for n, record in done:
+            sys.stdout.write(f"published {n}@{record.version} sha256:{record.sha256[:16]}\n")
+        if not done:
+            sys.stdout.write("nothing to publish: no drafts\n")
+        return
+    if name is None:
+        raise InputError("publish needs a prompt NAME (or --all)", hint="promptctl publish NAME, or promptctl "
+                         "publish --all")
+    record = reg.publish(name, version, message=message)
     if as_json:
         print_json({"name": name, **record.model_dump()})
         return

@@ -21,6 +21,11 @@ Scorer specs (strings, as on the command line and in dataset or suite files):
 ``numeric`` / ``numeric:T``  the extracted number is within absolute tolerance T (default 1e-6)
                              of expected
 ``python:module:function``   a function ``f(output, expected, case) -> bool | float | Score``
+``contains_json``            a JSON object or array appears somewhere in the output (valid
+                             against ``json_schema:FILE``-style schema in ``expected`` when given)
+``all``                      every check in ``expected`` passes: a list of ``{scorer, expected}``
+                             mappings (promptfoo's several assertions on one test); the score
+                             is their mean
 ===========================  ==================================================================
 """
 
@@ -177,7 +182,62 @@ def _python(path: str) -> ScoreFn:
     return score
 
 
-SCORER_NAMES = ("exact", "normalised", "contains", "regex", "json_schema", "numeric", "python")
+def _json_values(output: str) -> list[Any]:
+    """Every JSON object or array embedded in ``output``, in order (``json.JSONDecoder.raw_decode``)."""
+    decoder = json.JSONDecoder()
+    found: list[Any] = []
+    pos = 0
+    while True:
+        starts = [i for i in (output.find("{", pos), output.find("[", pos)) if i >= 0]
+        if not starts:
+            return found
+        start = min(starts)
+        try:
+            value, end = decoder.raw_decode(output, start)
+        except ValueError:
+            pos = start + 1
+            continue
+        found.append(value)
+        pos = end
+
+
+def _contains_json(output: str, expected: Any, case: Mapping[str, Any]) -> Score:
+    values = _json_values(output)
+    if not values:
+        return Score.binary(False, "no JSON object or array in the output")
+    if not isinstance(expected, dict):
+        return Score.binary(True, "JSON found")
+    import jsonschema
+
+    for value in values:
+        if not list(jsonschema.Draft202012Validator(expected).iter_errors(value)):
+            return Score.binary(True, "JSON valid against the schema found")
+    return Score.binary(False, "JSON found, none valid against the schema")
+
+
+def _all(output_schema: Mapping[str, Any] | None, base: Path | None) -> ScoreFn:
+    built: dict[str, Scorer] = {}
+
+    def score(output: str, expected: Any, case: Mapping[str, Any]) -> Score:
+        checks = expected if isinstance(expected, list) else None
+        if not checks or not all(isinstance(c, dict) and isinstance(c.get("scorer"), str) for c in checks):
+            raise InputError("the 'all' scorer needs expected: a list of {scorer: SPEC, expected: VALUE} mappings")
+        scores = []
+        for check in checks:
+            spec = check["scorer"]
+            if spec.partition(":")[0] == "all":
+                raise InputError("the 'all' scorer cannot contain another 'all'")
+            scorer = built.get(spec) or make_scorer(spec, output_schema=output_schema, base=base)
+            built[spec] = scorer
+            scores.append((spec, scorer(output, check.get("expected"), case)))
+        failed = [f"{spec}: {s.detail}" for spec, s in scores if not s.passed]
+        value = sum(s.value for _, s in scores) / len(scores)
+        return Score(value, not failed, "; ".join(failed) if failed else f"all {len(scores)} checks passed")
+
+    return score
+
+
+SCORER_NAMES = ("exact", "normalised", "contains", "regex", "json_schema", "numeric", "python", "contains_json", "all")
 
 
 def make_scorer(spec: str, *, output_schema: Mapping[str, Any] | None = None, base: Path | None = None) -> Scorer:
@@ -185,7 +245,7 @@ def make_scorer(spec: str, *, output_schema: Mapping[str, Any] | None = None, ba
 
     Args:
         spec: ``exact``, ``normalised``, ``contains``, ``regex[:PATTERN]``, ``json_schema[:FILE]``,
-            ``numeric[:TOLERANCE]`` or ``python:MODULE:FUNCTION``.
+            ``numeric[:TOLERANCE]``, ``python:MODULE:FUNCTION``, ``contains_json`` or ``all``.
         output_schema: The prompt's declared JSON Schema, used by ``json_schema`` without a file.
         base: Folder that relative schema paths are read from.
 
@@ -219,6 +279,10 @@ def make_scorer(spec: str, *, output_schema: Mapping[str, Any] | None = None, ba
         return Scorer(spec, _numeric(tolerance))
     if name == "python":
         return Scorer(spec, _python(arg))
+    if name == "contains_json":
+        return Scorer(spec, _contains_json, needs_expected=False)
+    if name == "all":
+        return Scorer(spec, _all(output_schema, base))
     import difflib
 
     close = difflib.get_close_matches(name, SCORER_NAMES, n=1)

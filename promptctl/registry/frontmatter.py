@@ -30,6 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from promptctl.errors import FrontMatterError
 from promptctl.registry import _yaml
+from promptctl.templating.environment import literal_source
 from promptctl.templating.variables import VariableSpec, YStr
 
 PROVIDERS = ("openai", "anthropic", "watsonx", "fake")
@@ -155,6 +156,8 @@ class FrontMatter(BaseModel):
         examples: Few-shot examples (list of ``{input, output}`` mappings) or a dataset path.
         metadata: Free-form data kept with the version.
         lint: Lint settings: rules disabled for this version, with reasons (:class:`LintSpec`).
+        literal: True when the body is plain text, not a template: it is sent exactly as written
+            (``{{``, ``{%`` and ``{#`` included) as one user message. For prompts without variables.
 
     """
 
@@ -174,6 +177,7 @@ class FrontMatter(BaseModel):
     tags: list[YStr] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
     lint: LintSpec = Field(default_factory=LintSpec)
+    literal: bool = False
 
     @field_validator("examples", "metadata", mode="before")
     @classmethod
@@ -203,8 +207,12 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
         text: File text with LF line endings.
         where: File path or reference named in errors.
 
+    With ``literal: true`` the body returned is template source that renders the file's body exactly
+    (:func:`~promptctl.templating.environment.literal_source`).
+
     Raises:
-        FrontMatterError: Unclosed, non-mapping or invalid front matter (message names the field).
+        FrontMatterError: Unclosed, non-mapping or invalid front matter (message names the field), or
+            variables declared for a literal body.
 
     """
     try:
@@ -225,7 +233,7 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
         if not isinstance(data, dict):
             raise FrontMatterError(f"{where}: front matter must be a mapping of fields")
     try:
-        return FrontMatter.model_validate(data), body, offset
+        front = FrontMatter.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
@@ -234,3 +242,11 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
             f"{where}: front matter field '{loc}': {msg}",
             hint="see the prompt file format in the README",
         ) from None
+    if front.literal:
+        if front.variables:
+            raise FrontMatterError(
+                f"{where}: a literal body (literal: true) cannot use variables",
+                hint="remove 'literal: true' and write literal braces as {% raw %}{{ ... }}{% endraw %}",
+            )
+        body = literal_source(body)
+    return front, body, offset

@@ -466,6 +466,31 @@ class Registry:
             index.versions.sort(key=lambda r: r.version)
         return record
 
+    def drafts(self, name: str) -> list[int]:
+        """Numbers of the drafts (unpublished version files) of prompt ``name``, ascending."""
+        published = {r.version for r in read_index(self.folder(name)).versions}
+        return [n for n in self.version_numbers(name) if n not in published]
+
+    def publish_all(self, *, message: str | None = None) -> list[tuple[str, PublishedVersion]]:
+        """Publish every draft of every prompt, oldest first, with one message.
+
+        Every draft is checked (front matter and template) before any is published, so a bad draft
+        publishes nothing.
+
+        Returns:
+            ``(name, record)`` for each version published, in prompt and version order.
+
+        Raises:
+            InputError: A draft's front matter or template is invalid (naming the file); nothing was
+                published.
+        """
+        todo = [(name, number) for name in self.names() for number in self.drafts(name)]
+        for name, number in todo:
+            path = self.folder(name) / f"v{number}.j2"
+            _, body, offset = parse_version_text(normalise_newlines(path.read_bytes()), where=str(path))
+            parse_source(body, where=str(path), line_offset=offset)
+        return [(name, self.publish(name, number, message=message)) for name, number in todo]
+
     def set_label(self, ref: str, label: str) -> LabelMove:
         """Point ``label`` at the published version ``ref`` resolves to, recording the move.
 

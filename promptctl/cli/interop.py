@@ -1,0 +1,132 @@
+"""Moving in and out: ``promptctl import`` and ``promptctl export``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from promptctl.cli.common import console, print_json, project
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command("import")(import_prompts)
+    app.command("export")(export_prompt)
+
+
+def import_prompts(
+    sources: Annotated[
+        list[Path], typer.Argument(metavar="SOURCE...", help="Files or folders to import.", show_default=False)
+    ],
+    from_format: Annotated[
+        str | None,
+        typer.Option("--from", metavar="FORMAT", show_default=False,
+                     help="langfuse, dotprompt, prompty, promptfoo, text, fabric or csv (default: detected)."),
+    ] = None,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Publish the new versions in source order and keep their labels.")
+    ] = False,
+    dataset_dir: Annotated[
+        Path | None,
+        typer.Option("--dataset-dir", metavar="DIR", show_default=False,
+                     help="Where promptfoo tests are written as datasets (default: datasets/ beside prompts/)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Import prompts from Langfuse JSON, Dotprompt, Prompty, promptfoo configs, text/markdown/fabric, CSV.
+
+    Creates drafts (or, with --publish, published versions with the source's labels); never overwrites
+    a version: identical versions are skipped, others become the next draft. Prints what was imported,
+    converted, escaped (text that only looks like template syntax, kept literal) and reported (no
+    equivalent: kept in the file or its metadata; look at these).
+    """
+    from promptctl.interop import read_source, write_prompt
+
+    proj = project(create=True)
+    read = [(source, read_source(source, from_format)) for source in sources]  # all sources read before writing
+    rows = [write_prompt(proj.registry, prompt, publish=publish, dataset_dir=dataset_dir)
+            for _, prompts in read for prompt in prompts]
+    if as_json:
+        print_json([{**{k: v for k, v in row.__dict__.items() if k != "findings"},
+                     "findings": [f.__dict__ for f in row.findings]} for row in rows])
+        return
+    from rich.table import Table
+
+    table = Table("prompt", "from", "versions", "status", "converted", "escaped", "reported", box=None,
+                  pad_edge=False)
+    for row in rows:
+        created = ", ".join(r.rsplit("@", 1)[1] for r in row.created) or "-"
+        status = ("published" if row.published else "draft") if row.created else "unchanged"
+        if row.skipped:
+            status += f" ({len(row.skipped)} identical skipped)"
+        source = row.format + (f" '{row.original_name}'" if row.original_name != row.name else "")
+        table.add_row(row.name, source, created, status, str(row.count("converted")), str(row.count("escaped")),
+                      str(row.count("reported")))
+    console().print(table)
+    for row in rows:
+        for label, number in sorted(row.labels.items()):
+            sys.stdout.write(f"label {row.name}@{label} -> {number}\n")
+        if row.dataset:
+            sys.stdout.write(f"dataset {row.dataset}\n")
+        if row.ab_command:
+            sys.stdout.write(f"reproduce the evaluation with:\n  {row.ab_command}\n")
+    for row in rows:
+        for finding in row.findings:
+            if finding.kind != "converted":
+                sys.stderr.write(f"{finding.kind}: {finding.where}: {finding.message}\n")
+
+
+def export_prompt(
+    ref: Annotated[str, typer.Argument(metavar="REF", help="NAME (every version) or NAME@N / NAME@label.",
+                                       show_default=False)],
+    to: Annotated[str, typer.Option("--to", metavar="FORMAT", help="langfuse, dotprompt or promptfoo.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout.",
+                                  show_default=False)
+    ] = None,
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", "-d", metavar="FILE", show_default=False,
+                                  help="promptfoo: a dataset whose cases become tests (scorers as assertions).")
+    ] = None,
+) -> None:
+    """Export a prompt for Langfuse (its prompt JSON), Dotprompt (a .prompt file) or promptfoo (a config).
+
+    NAME alone exports every version (Langfuse, promptfoo) or the latest published one (Dotprompt, which
+    has no versions). What a format cannot express is an error naming the template line; what changes on
+    the way (a section written as a markdown heading, a scorer with no assertion) is a warning.
+    """
+    from promptctl.errors import InputError
+    from promptctl.interop import EXPORT_FORMATS, dotprompt, export_json, langfuse, promptfoo
+    from promptctl.registry.registry import Reference
+
+    if to not in EXPORT_FORMATS:
+        raise InputError(f"unknown export format '{to}'", hint=f"formats: {', '.join(EXPORT_FORMATS)}")
+    reg = project().registry
+    reference = Reference.parse(ref)
+    versions: list[Any]
+    if reference.selector is None and to != "dotprompt":
+        versions = list(reg.versions(reference.name, allow_modified=False))
+        if not versions:
+            raise InputError(f"prompt '{reference.name}' has no versions")
+    else:
+        versions = [reg.get(ref)]
+    notes: list[str] = []
+    if to == "langfuse":
+        text = export_json(langfuse.export(versions))
+    elif to == "dotprompt":
+        text, notes = dotprompt.export(versions[0])
+    else:
+        text, notes = promptfoo.export(versions, dataset)
+    from promptctl.cli.common import warn
+
+    warn(notes)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from promptctl.registry.index import atomic_write_text
+
+    atomic_write_text(output, text)
+    sys.stdout.write(f"wrote {output}\n")

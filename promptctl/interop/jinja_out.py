@@ -1,0 +1,259 @@
+r"""Promptctl Jinja2 bodies written out in other tools' template languages.
+
+A body is parsed with promptctl's own environment and walked as a Jinja2 AST, so whitespace control
+(``trim_blocks``, ``lstrip_blocks``, ``-``) is already applied to the text that is written out. Three
+dialects:
+
+- ``handlebars`` (Dotprompt): variables, ``if``/``elif``/``else``, ``for`` (block params
+  ``{{#each xs as |x|}}``, ``loop.index0``/``first``/``last`` -> ``@index``/``@first``/``@last``),
+  ``with``, ``== / !=`` as ``ifEquals``/``unlessEquals``, ``tojson`` as ``{{json}}``; literal ``{{`` as
+  ``\\{{``.
+- ``mustache`` (Langfuse): variables only; a condition or loop is an error naming the line.
+- ``nunjucks`` (promptfoo): Jinja2 syntax, which Nunjucks shares for these constructs.
+
+Message tags become separate messages; a ``{% section %}`` is written the way promptctl renders it
+for OpenAI (a markdown heading), which is reported by the caller as a change for Claude.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from jinja2 import nodes
+
+from promptctl.errors import InputError
+from promptctl.templating.environment import parse_source
+from promptctl.templating.prompt import Section
+
+Dialect = Literal["handlebars", "mustache", "nunjucks"]
+
+
+@dataclass
+class Written:
+    """A body written in another dialect: messages as ``(role, text)`` and notes on what changed."""
+
+    messages: list[tuple[str, str]]
+    notes: list[str] = field(default_factory=list)
+
+
+class _Writer:
+    def __init__(self, dialect: Dialect, where: str, line_offset: int) -> None:
+        self.dialect = dialect
+        self.where = where
+        self.line_offset = line_offset
+        self.notes: list[str] = []
+        self.loops: list[tuple[str, str | None]] = []  # (item var, key var)
+
+    def fail(self, node: nodes.Node, what: str) -> InputError:
+        line = (getattr(node, "lineno", 0) or 0) + self.line_offset
+        return InputError(f"{self.where}: line {line}: {what} cannot be written as {self.dialect}",
+                          hint="export to a format that supports it (dotprompt keeps conditions and loops), "
+                               "or simplify the template")
+
+    # -- expressions ----------------------------------------------------------------------------------
+    def expr(self, node: nodes.Node) -> str:
+        d = self.dialect
+        if isinstance(node, nodes.Name):
+            if d == "handlebars" and node.name == "loop":
+                raise self.fail(node, "a bare 'loop'")
+            return node.name
+        if isinstance(node, nodes.Getattr):
+            is_loop = isinstance(node.node, nodes.Name) and node.node.name == "loop"
+            base = "loop" if is_loop else self.expr(node.node)
+            if d == "handlebars" and is_loop:
+                special = {"index0": "@index", "first": "@first", "last": "@last"}
+                if node.attr in special:
+                    return special[node.attr]
+                raise self.fail(node, f"loop.{node.attr}")
+            return f"{base}.{node.attr}"
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            base = self.expr(node.node)
+            key = node.arg.value
+            if d == "nunjucks":
+                return f"{base}[{key!r}]"
+            return f"{base}.[{key}]" if d == "handlebars" else f"{base}.{key}"
+        if isinstance(node, nodes.Const):
+            value = node.value
+            if isinstance(value, str):
+                return '"' + value.replace('"', '\\"') + '"'
+            if value is None:
+                return "null" if d == "handlebars" else "none"
+            if isinstance(value, bool):
+                return ("true" if value else "false") if d != "nunjucks" or True else str(value)
+            return str(value)
+        if d == "nunjucks":
+            return self.nunjucks_expr(node)
+        if isinstance(node, nodes.Filter) and node.name == "length" and node.node is not None and d == "handlebars":
+            return f"{self.expr(node.node)}.length"
+        raise self.fail(node, f"the expression {type(node).__name__}")
+
+    def nunjucks_expr(self, node: nodes.Node) -> str:
+        if isinstance(node, nodes.Filter) and node.node is not None:
+            if node.name == "tojson":
+                return f"{self.expr(node.node)} | dump"
+            args = ", ".join(self.expr(a) for a in node.args)
+            return f"{self.expr(node.node)} | {node.name}" + (f"({args})" if args else "")
+        if isinstance(node, nodes.Not):
+            return f"not {self.expr(node.node)}"
+        if isinstance(node, nodes.Compare) and len(node.ops) == 1:
+            return f"{self.expr(node.expr)} {node.ops[0].op.replace('eq', '==').replace('ne', '!=')} " \
+                   f"{self.expr(node.ops[0].expr)}"
+        raise self.fail(node, f"the expression {type(node).__name__}")
+
+    def output(self, node: nodes.Node) -> str:
+        if self.dialect == "handlebars" and isinstance(node, nodes.Filter) and node.name == "tojson":
+            assert node.node is not None
+            indent = next((k.value for k in node.kwargs if k.key == "indent"), None)
+            extra = f" indent={self.expr(indent)}" if indent is not None else ""
+            return "{{json " + self.expr(node.node) + extra + "}}"
+        if self.dialect == "handlebars":
+            return "{{" + self.expr(node) + "}}"
+        if self.dialect == "mustache":
+            if not isinstance(node, nodes.Name):
+                raise self.fail(node, "an expression other than a plain {{ variable }}")
+            return "{{" + node.name + "}}"
+        return "{{ " + self.expr(node) + " }}"
+
+    def text(self, data: str, node: nodes.Node) -> str:
+        if "{{" not in data and "{%" not in data and "{#" not in data:
+            return data
+        if self.dialect == "handlebars":
+            return data.replace("{{", "\\{{")
+        if self.dialect == "nunjucks":
+            return "{% raw %}" + data + "{% endraw %}"
+        return data  # Langfuse only substitutes {{name}}; other braces are text there
+
+    # -- statements ------------------------------------------------------------------------------------
+    def block(self, body: list[nodes.Node]) -> str:
+        return "".join(self.node(n) for n in body)
+
+    def condition(self, test: nodes.Node) -> tuple[str, str]:
+        """(opening tag, closing tag) for an if test."""
+        hb = self.dialect == "handlebars"
+        if hb and isinstance(test, nodes.Not):
+            return "{{#unless " + self.expr(test.node) + "}}", "{{/unless}}"
+        if hb and isinstance(test, nodes.Compare) and len(test.ops) == 1 and test.ops[0].op in ("eq", "ne"):
+            helper = "ifEquals" if test.ops[0].op == "eq" else "unlessEquals"
+            return (f"{{{{#{helper} {self.expr(test.expr)} {self.expr(test.ops[0].expr)}}}}}",
+                    f"{{{{/{helper}}}}}")
+        if hb:
+            return "{{#if " + self.expr(test) + "}}", "{{/if}}"
+        return "{% if " + self.expr(test) + " %}", "{% endif %}"
+
+    def node(self, node: nodes.Node) -> str:
+        hb = self.dialect == "handlebars"
+        if isinstance(node, nodes.Output):
+            return "".join(self.text(n.data, n) if isinstance(n, nodes.TemplateData) else self.output(n)
+                           for n in node.nodes)
+        if self.dialect == "mustache" and isinstance(node, (nodes.If, nodes.For, nodes.With)):
+            raise self.fail(node, f"a {{% {type(node).__name__.lower()} %}} block")
+        if isinstance(node, nodes.If):
+            opening, closing = self.condition(node.test)
+            out = opening + self.block(node.body)
+            if node.elif_ or node.else_:
+                if hb and not closing.startswith("{{/if"):
+                    raise self.fail(node, "an else branch of a comparison")
+                for branch in node.elif_:
+                    out += ("{{else if " + self.expr(branch.test) + "}}") if hb else \
+                        ("{% elif " + self.expr(branch.test) + " %}")
+                    out += self.block(branch.body)
+                if node.else_:
+                    out += ("{{else}}" if hb else "{% else %}") + self.block(node.else_)
+            return out + closing
+        if isinstance(node, nodes.For):
+            if node.test is not None or node.recursive:
+                raise self.fail(node, "a filtered or recursive loop")
+            iterable = node.iter
+            key = None
+            if isinstance(node.target, nodes.Tuple) and len(node.target.items) == 2:
+                key_node, item_node = node.target.items
+                if not (isinstance(iterable, nodes.Call) and isinstance(iterable.node, nodes.Getattr)
+                        and iterable.node.attr == "items"):
+                    raise self.fail(node, "a loop over pairs")
+                iterable = iterable.node.node
+                key, item = key_node.name, item_node.name  # type: ignore[attr-defined]
+            elif isinstance(node.target, nodes.Name):
+                item = node.target.name
+            else:
+                raise self.fail(node, "this loop target")
+            if not hb:
+                target = f"{key}, {item}" if key else item
+                seq = self.expr(iterable) + (".items()" if key else "")
+                inner = self.block(node.body)
+                tail = ("{% else %}" + self.block(node.else_)) if node.else_ else ""
+                return f"{{% for {target} in {seq} %}}{inner}{tail}{{% endfor %}}"
+            params = f"{item} {key}" if key else item
+            out = f"{{{{#each {self.expr(iterable)} as |{params}|}}}}" + self.block(node.body)
+            if node.else_:
+                out += "{{else}}" + self.block(node.else_)
+            return out + "{{/each}}"
+        if isinstance(node, nodes.With):
+            if hb and len(node.targets) == 1:
+                name = node.targets[0].name  # type: ignore[attr-defined]
+                return (f"{{{{#with {self.expr(node.values[0])} as |{name}|}}}}" + self.block(node.body)
+                        + "{{/with}}")
+            if not hb:
+                assigns = ", ".join(f"{t.name} = {self.expr(v)}" for t, v in zip(node.targets, node.values,  # type: ignore[attr-defined]
+                                                                                 strict=True))
+                return f"{{% with {assigns} %}}" + self.block(node.body) + "{% endwith %}"
+            raise self.fail(node, "a with block of several names")
+        if isinstance(node, nodes.CallBlock):
+            method = node.call.node
+            if isinstance(method, nodes.ExtensionAttribute) and method.name == "_section":
+                title_node = node.call.args[0]
+                if not isinstance(title_node, nodes.Const):
+                    raise self.fail(node, "a section with a computed name")
+                title = Section(str(title_node.value).replace(" ", "_").lower()).title
+                self.notes.append(f"section '{title_node.value}' written as a markdown heading")
+                return f"## {title}\n\n" + self.block(node.body).strip("\n") + "\n\n"
+            raise self.fail(node, "a message tag inside another block")
+        raise self.fail(node, f"the {type(node).__name__} statement")
+
+
+def write_body(body: str, dialect: Dialect, *, where: str, line_offset: int = 0) -> Written:
+    """Write a promptctl body in another dialect, one entry per message.
+
+    Args:
+        body: The version's Jinja2 body.
+        dialect: ``handlebars``, ``mustache`` or ``nunjucks``.
+        where: Reference named in errors.
+        line_offset: Lines before the body in its file.
+
+    Raises:
+        InputError: A construct the dialect cannot express (naming the line), or a template error.
+    """
+    ast = parse_source(body, where=where, line_offset=line_offset)
+    writer = _Writer(dialect, where, line_offset)
+    messages: list[tuple[str, str]] = []
+    loose: list[nodes.Node] = []
+    for node in ast.body:
+        method = node.call.node if isinstance(node, nodes.CallBlock) else None
+        if isinstance(method, nodes.ExtensionAttribute) and method.name == "_message":
+            role_node = node.call.args[0]  # type: ignore[attr-defined]
+            role = role_node.value if isinstance(role_node, nodes.Const) else "user"
+            messages.append((str(role), _tidy(writer.block(node.body))))  # type: ignore[attr-defined]
+        elif isinstance(node, nodes.Output) and all(
+            isinstance(n, nodes.TemplateData) and not n.data.strip() for n in node.nodes
+        ):
+            continue
+        else:
+            loose.append(node)
+    if loose:
+        if messages:
+            raise writer.fail(loose[0], "content outside message tags")
+        messages.append(("user", _tidy(writer.block(loose))))
+    return Written(messages, writer.notes)
+
+
+def _tidy(text: str) -> str:
+    return text.strip("\n")
+
+
+def to_mustache_messages(version: Any) -> list[tuple[str, str]]:
+    """A version's messages with ``{{variable}}`` placeholders (Langfuse), sections as headings.
+
+    Raises:
+        InputError: The template has conditions, loops or filters (naming the line).
+    """
+    return write_body(version.body, "mustache", where=version.ref, line_offset=version.body_line - 1).messages

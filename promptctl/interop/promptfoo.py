@@ -1,0 +1,434 @@
+"""promptfoo configurations (``promptfooconfig.yaml``), in and out.
+
+Import (https://www.promptfoo.dev/docs/configuration/reference/):
+
+- ``prompts`` (strings, ``file://`` paths and globs of text, markdown or JSON chat files, or
+  ``{id, label, raw}`` objects) become the versions of one prompt, in order; Nunjucks ``{{ var }}`` is
+  Jinja2 already; an expression that is not valid Jinja2 is escaped and reported; a JSON chat prompt
+  (``[{role, content}]``) becomes message tags;
+- ``providers`` become ``ab`` variants (``NAME@1::openai:gpt-4.1``), with their ``config`` sampling
+  parameters as ``::temperature=0``-style overrides; providers promptctl does not have are reported;
+- ``tests`` (inline, or a ``file://`` CSV/YAML/JSON file) and ``defaultTest`` become a dataset:
+  ``vars`` -> ``vars``; assertions -> scorers:
+
+  ==============================  ========================================================
+  promptfoo assertion             promptctl scorer
+  ==============================  ========================================================
+  ``equals``                      ``exact``
+  ``contains``                    ``regex:<the text, escaped>`` (case-sensitive, like promptfoo)
+  ``icontains``                   ``contains`` (case-insensitive)
+  ``contains-all``/``icontains-all``  ``regex``/``contains`` per value
+  ``contains-any``/``icontains-any``  ``regex:(?:a|b)`` (``(?i)`` for ``icontains-any``)
+  ``regex``                       ``regex:<pattern>``
+  ``is-json`` (optional schema)   ``json_schema`` (the schema is written beside the dataset)
+  ``contains-json``               ``contains_json``
+  ``llm-rubric``                  ``judge`` with the value as the case's rubric
+  ==============================  ========================================================
+
+  Several assertions on one test become the ``all`` scorer (every check must pass, as in promptfoo).
+  An ``llm-rubric`` next to other assertions is kept as the case's ``rubric`` (run with ``--scorer judge``
+  to apply it) and reported; any other assertion type (``javascript``, ``python``, ``not-*``, ``cost``,
+  ``latency``...) is kept in the case's metadata and reported.
+
+Export writes the prompt's versions as JSON chat prompt files (Nunjucks), its dataset's cases as
+``tests`` with the scorers as assertions where they map, and the variants as ``providers``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from promptctl.errors import InputError
+from promptctl.interop.common import load_yaml, map_parameters, read_text, split_model
+from promptctl.interop.model import ImportedDataset, ImportedPrompt, ImportedVersion, derive_name, jinja_literal
+from promptctl.templating.environment import environment, referenced_variables
+
+_EXPR = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_ROLES = {"system": "system", "user": "user", "assistant": "assistant", "developer": "system"}
+_PY_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (list, "list"), (dict, "object"))
+
+
+def read(path: Path) -> list[ImportedPrompt]:
+    """Read a promptfoo configuration (see the module docstring).
+
+    Raises:
+        InputError: Not a mapping, no prompts, or a prompt or tests file that cannot be read.
+    """
+    config = load_yaml(read_text(path), str(path))
+    if not isinstance(config, dict) or "prompts" not in config:
+        raise InputError(f"{path}: not a promptfoo configuration (no 'prompts')")
+    base = path.parent
+    original = str(config.get("description") or (base.name if path.stem == "promptfooconfig" else path.stem))
+    prompt = ImportedPrompt(derive_name(original), original, "promptfoo", description=config.get("description"))
+    tests = _tests(config, base, path, prompt)
+    prompts = config["prompts"] if isinstance(config["prompts"], list) else [config["prompts"]]
+    for i, item in enumerate(prompts, start=1):
+        for text, label, where in _prompt_texts(item, base, f"{path}#prompts[{i}]", prompt):
+            body = _body(text, prompt, where)
+            metadata: dict[str, Any] = {"imported_from": {"format": "promptfoo", "name": original, "prompt": i}}
+            if label:
+                metadata["promptfoo_label"] = label
+            fm: dict[str, Any] = {}
+            if config.get("description"):
+                fm["description"] = " ".join(str(config["description"]).split())
+            variables = _variables(body, tests, where)
+            if variables:
+                fm["variables"] = variables
+            fm["metadata"] = metadata
+            prompt.versions.append(ImportedVersion(fm, body, source=where))
+    if not prompt.versions:
+        raise InputError(f"{path}: no prompts to import")
+    prompt.variants = _variants(config.get("providers"), prompt, str(path))
+    prompt.dataset = _dataset(config, tests, prompt, str(path))
+    return [prompt]
+
+
+def _prompt_texts(item: Any, base: Path, where: str, prompt: ImportedPrompt) -> list[tuple[str, str | None, str]]:
+    """(text, label, where) for one ``prompts`` entry (a glob may give several)."""
+    label = None
+    if isinstance(item, dict):
+        label = item.get("label")
+        item = item.get("raw") if item.get("raw") is not None else item.get("id")
+    if not isinstance(item, str):
+        prompt.note("reported", where, f"prompt entry {item!r} is not text or a file: skipped")
+        return []
+    if not item.startswith("file://"):
+        return [(item, label, where)]
+    spec = item.removeprefix("file://")
+    file_part, _, selector = spec.partition(":")
+    paths = sorted(base.glob(file_part)) if any(c in file_part for c in "*?[") else [base / file_part]
+    out = []
+    for p in paths:
+        if p.suffix.lower() in (".py", ".js", ".ts", ".mjs", ".cjs") or selector:
+            prompt.note("reported", f"{where} ({p.name})", "a prompt function in code cannot be imported: skipped")
+            continue
+        text = read_text(p)
+        if p.suffix.lower() in (".json", ".jsonl"):
+            out.append((text, label or p.name, f"{p}"))
+        else:
+            parts = re.split(r"(?m)^---\s*$", text) if p.suffix.lower() == ".txt" else [text]
+            out.extend((t.strip("\n"), label or p.name, str(p)) for t in parts if t.strip())
+    return out
+
+
+def _body(text: str, prompt: ImportedPrompt, where: str) -> str:
+    stripped = text.strip()
+    if stripped.startswith("[") and stripped.endswith("]"):
+        try:
+            messages = json.loads(stripped)
+        except ValueError:
+            messages = None
+        if isinstance(messages, list) and all(isinstance(m, dict) and "role" in m for m in messages):
+            parts = []
+            for m in messages:
+                role = _ROLES.get(str(m["role"]), "user")
+                content = m.get("content")
+                if not isinstance(content, str):
+                    prompt.note("reported", where, f"a {m['role']} message with non-text content kept as JSON text")
+                    content = json.dumps(content, ensure_ascii=False)
+                parts.append(f"{{% {role} %}}\n{nunjucks_to_jinja(content, prompt, where)}\n{{% end{role} %}}")
+            return "\n".join(parts)
+    return nunjucks_to_jinja(text, prompt, where)
+
+
+def nunjucks_to_jinja(text: str, prompt: ImportedPrompt, where: str) -> str:
+    """Nunjucks text as Jinja2: ``| dump`` -> ``| tojson``; expressions Jinja2 cannot parse escaped."""
+    out: list[str] = []
+    pos = 0
+    for match in _EXPR.finditer(text):
+        out.append(text[pos : match.start()])
+        pos = match.end()
+        tag = match.group(0).replace("| dump", "| tojson").replace("|dump", "|tojson")
+        try:
+            environment().parse(tag)
+        except jinja2.TemplateSyntaxError:
+            line = text.count("\n", 0, match.start()) + 1
+            prompt.note("escaped", f"{where}:{line}", f"not a template expression, kept as literal text: {tag[:40]!r}")
+            tag = jinja_literal(tag)
+        out.append(tag)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _variables(body: str, tests: list[dict[str, Any]], where: str) -> dict[str, Any]:
+    try:
+        names = referenced_variables(body, where=where)
+    except InputError:
+        return {}
+    out: dict[str, Any] = {}
+    for name in sorted(names):
+        sample = next((t["vars"][name] for t in tests if name in (t.get("vars") or {})), None)
+        kind = next((k for t, k in _PY_TYPES if isinstance(sample, t)), "string")
+        out[name] = {"type": kind}
+    return out
+
+
+def _variants(providers: Any, prompt: ImportedPrompt, where: str) -> list[str]:
+    items = providers if isinstance(providers, list) else [providers] if providers else []
+    variants = []
+    for item in items:
+        pid, config = (item.get("id"), item.get("config") or {}) if isinstance(item, dict) else (item, {})
+        if isinstance(item, dict) and pid is None and len(item) == 1:
+            pid, inner = next(iter(item.items()))
+            config = (inner or {}).get("config") or {}
+        provider, model = split_model(str(pid)) if pid else (None, None)
+        if provider is None or not model:
+            prompt.note("reported", where, f"provider {pid!r} has no promptctl equivalent: not a variant")
+            continue
+        params, rest = map_parameters(config)
+        if rest:
+            prompt.note("reported", where, f"provider {pid}: config {', '.join(sorted(rest))} not carried over")
+        suffix = f"::{provider}:{model}" + "".join(f"::{k}={json.dumps(v)}" for k, v in params.items())
+        variants.append(suffix)
+    return variants
+
+
+def _tests(config: dict[str, Any], base: Path, path: Path, prompt: ImportedPrompt) -> list[dict[str, Any]]:
+    if config.get("scenarios"):
+        prompt.note("reported", str(path), "'scenarios' not imported (give the cases as tests)")
+    return _load_tests(config.get("tests"), base, str(path))
+
+
+def _load_tests(raw: Any, base: Path, where: str) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = [raw]
+    out: list[dict[str, Any]] = []
+    for item in raw:
+        if isinstance(item, str) and item.startswith("file://"):
+            target = base / item.removeprefix("file://")
+            files = sorted(base.glob(item.removeprefix("file://"))) if any(c in item for c in "*?[") else [target]
+            for f in files:
+                out.extend(_tests_file(f))
+        elif isinstance(item, dict):
+            out.append(item)
+        else:
+            raise InputError(f"{where}: test {item!r} is not a mapping or a file:// path")
+    return out
+
+
+def _tests_file(path: Path) -> list[dict[str, Any]]:
+    text = read_text(path)
+    if path.suffix.lower() == ".csv":
+        rows = []
+        for row in csv.DictReader(io.StringIO(text)):
+            test: dict[str, Any] = {"vars": {}, "assert": []}
+            for key, value in row.items():
+                if key is None:
+                    continue
+                if key.startswith("__expected"):
+                    if value:
+                        test["assert"].append(_csv_assertion(value))
+                elif key == "__description":
+                    test["description"] = value
+                elif not key.startswith("__"):
+                    test["vars"][key] = value
+            rows.append(test)
+        return rows
+    data = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text, str(path))
+    return data if isinstance(data, list) else [data]
+
+
+def _csv_assertion(value: str) -> dict[str, Any]:
+    """Parse promptfoo's CSV ``__expected`` shorthand: ``contains: x``, ``regex: x``, ``llm-rubric: x``, else equals."""
+    kind, sep, rest = value.partition(":")
+    if sep and re.fullmatch(r"[a-z-]+", kind.strip()):
+        return {"type": kind.strip(), "value": rest.strip()}
+    return {"type": "equals", "value": value}
+
+
+_DETERMINISTIC = {"equals", "contains", "icontains", "contains-all", "icontains-all", "contains-any",
+                  "icontains-any", "regex", "is-json", "contains-json"}
+
+
+def _checks(assertion: dict[str, Any], schemas: list[Any], prefix: str) -> list[dict[str, Any]]:
+    """The promptctl ``{scorer, expected}`` checks for one deterministic promptfoo assertion."""
+    kind, value = assertion.get("type"), assertion.get("value")
+    values = value if isinstance(value, list) else [value]
+    if kind == "equals":
+        return [{"scorer": "exact", "expected": value if isinstance(value, str) else json.dumps(value)}]
+    if kind in ("contains", "contains-all"):
+        return [{"scorer": "regex:" + re.escape(str(v))} for v in values]
+    if kind in ("icontains", "icontains-all"):
+        return [{"scorer": "contains", "expected": str(v)} for v in values]
+    if kind in ("contains-any", "icontains-any"):
+        flags = "(?i)" if kind == "icontains-any" else ""
+        return [{"scorer": "regex:" + flags + "(?:" + "|".join(re.escape(str(v)) for v in values) + ")"}]
+    if kind == "regex":
+        return [{"scorer": "regex:" + str(value)}]
+    if kind == "is-json":
+        if isinstance(value, dict):
+            schemas.append(value)
+            return [{"scorer": f"json_schema:{prefix}.schema{len(schemas)}.json"}]
+        return [{"scorer": "json_schema"}]
+    if kind == "contains-json":
+        return [{"scorer": "contains_json", **({"expected": value} if isinstance(value, dict) else {})}]
+    raise AssertionError(kind)
+
+
+def convert_assertions(
+    asserts: list[dict[str, Any]], case: dict[str, Any], schemas: list[Any], prompt: ImportedPrompt, where: str
+) -> None:
+    """Set a case's ``scorer``/``expected``/``rubric`` from promptfoo assertions (see the module docstring)."""
+    checks: list[dict[str, Any]] = []
+    rubric = None
+    kept = []
+    for assertion in asserts:
+        kind = assertion.get("type")
+        if kind in _DETERMINISTIC and not assertion.get("transform"):
+            checks.extend(_checks(assertion, schemas, prompt.name))
+            if assertion.get("weight") not in (None, 1) or assertion.get("threshold") is not None:
+                prompt.note("reported", where, f"{kind}: weight/threshold not carried over (promptctl: all must pass)")
+        elif kind == "llm-rubric" and isinstance(assertion.get("value"), str):
+            rubric = assertion["value"]
+        else:
+            kept.append(assertion)
+            how = " with transform" if assertion.get("transform") else ""
+            prompt.note("reported", where, f"assertion '{kind}'{how} has no promptctl scorer: kept in the case's "
+                        "metadata.promptfoo_assert")
+    if kept:
+        case.setdefault("metadata", {})["promptfoo_assert"] = kept
+    if rubric is not None:
+        case["rubric"] = rubric
+        if not checks:
+            case["scorer"] = "judge"
+            return
+        prompt.note("reported", where, "llm-rubric next to other assertions: the rubric is kept on the case (apply it "
+                    "with --scorer judge); the other assertions are the scorer")
+    if len(checks) == 1:
+        case["scorer"] = checks[0]["scorer"]
+        if "expected" in checks[0]:
+            case["expected"] = checks[0]["expected"]
+    elif checks:
+        case["scorer"] = "all"
+        case["expected"] = checks
+
+
+def _dataset(config: dict[str, Any], tests: list[dict[str, Any]], prompt: ImportedPrompt,
+             where: str) -> ImportedDataset | None:
+    if not tests:
+        return None
+    default = config.get("defaultTest") or {}
+    if isinstance(default, str):
+        prompt.note("reported", where, f"defaultTest {default!r} (a file) not read")
+        default = {}
+    schemas: list[Any] = []
+    cases = []
+    for i, test in enumerate(tests, start=1):
+        at = f"{where}#tests[{i}]"
+        case: dict[str, Any] = {"id": _case_id(test, i)}
+        case["vars"] = {**(default.get("vars") or {}), **(test.get("vars") or {})}
+        for name, value in case["vars"].items():
+            if isinstance(value, str) and value.startswith("file://"):
+                prompt.note("reported", at, f"variable '{name}' reads a file ({value}): kept as that text")
+        asserts = list(default.get("assert") or []) + list(test.get("assert") or [])
+        convert_assertions(asserts, case, schemas, prompt, at)
+        if test.get("description"):
+            case.setdefault("metadata", {})["description"] = test["description"]
+        cases.append(case)
+    files = {f"{prompt.name}.schema{i}.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+             for i, schema in enumerate(schemas, start=1)}
+    return ImportedDataset(cases, description=config.get("description"), files=files)
+
+
+def _case_id(test: dict[str, Any], index: int) -> str:
+    desc = test.get("description")
+    if isinstance(desc, str) and desc.strip():
+        slug = re.sub(r"[^a-z0-9]+", "-", desc.lower()).strip("-")[:40]
+        if slug:
+            return f"{index}-{slug}"
+    return f"test-{index}"
+
+
+def export(versions: list[Any], dataset: Path | None = None) -> tuple[str, list[str]]:
+    """A ``promptfooconfig.yaml`` for promptctl versions (and a dataset): ``(text, notes)``.
+
+    Each version becomes a prompt (a JSON chat prompt, Nunjucks inside, labelled ``NAME@N``), the
+    versions' provider:model pairs become ``providers``, and the dataset's cases become ``tests`` with
+    their scorers as assertions (``exact`` -> ``equals``, ``contains`` -> ``icontains``, ``regex`` ->
+    ``regex``, ``json_schema`` -> ``is-json``, ``contains_json`` -> ``contains-json``, ``judge`` ->
+    ``llm-rubric``, ``all`` -> each check); a scorer without an assertion is noted.
+
+    Raises:
+        InputError: A template construct Nunjucks cannot express, or an invalid dataset.
+    """
+    from promptctl.interop.jinja_out import write_body
+    from promptctl.registry import _yaml
+
+    notes: list[str] = []
+    prompts = []
+    providers: list[str] = []
+    for version in versions:
+        written = write_body(version.body, "nunjucks", where=version.ref, line_offset=version.body_line - 1)
+        notes.extend(f"{version.ref}: {n}" for n in written.notes)
+        raw = json.dumps([{"role": r, "content": c} for r, c in written.messages], ensure_ascii=False, indent=2)
+        prompts.append({"id": version.ref, "label": version.ref, "raw": raw})
+        fm = version.front_matter
+        if fm.provider and fm.model and f"{fm.provider}:{fm.model}" not in providers:
+            providers.append(f"{fm.provider}:{fm.model}")
+    config: dict[str, Any] = {}
+    description = versions[0].front_matter.description if versions else None
+    if description:
+        config["description"] = description
+    config["prompts"] = prompts
+    if providers:
+        config["providers"] = providers
+    if dataset is not None:
+        config["tests"] = _export_tests(dataset, notes)
+    return _yaml.dump(config), notes
+
+
+def _export_tests(path: Path, notes: list[str]) -> list[dict[str, Any]]:
+    from promptctl.evaluation.datasets import MISSING, load_dataset
+
+    data = load_dataset(path)
+    tests = []
+    for case in data.cases:
+        test: dict[str, Any] = {"description": case.id, "vars": dict(case.variables)}
+        spec = case.scorer or data.scorer
+        expected = case.expected if case.expected is not MISSING else None
+        asserts = _assertions(spec, expected, case.rubric or data.rubric, path.parent, f"{path}: case {case.id}", notes)
+        if asserts:
+            test["assert"] = asserts
+        tests.append(test)
+    return tests
+
+
+def _assertions(spec: str | None, expected: Any, rubric: str | None, base: Path, where: str,
+                notes: list[str]) -> list[dict[str, Any]]:
+    if spec is None:
+        if expected is None:
+            return []
+        spec = "normalised"
+    name, _, arg = spec.partition(":")
+    if name == "all" and isinstance(expected, list):
+        return [a for check in expected for a in _assertions(check.get("scorer"), check.get("expected"), rubric, base,
+                                                            where, notes)]
+    if name == "exact":
+        return [{"type": "equals", "value": expected}]
+    if name == "contains":
+        values = expected if isinstance(expected, list) else [expected]
+        return [{"type": "icontains", "value": v} for v in values]
+    if name == "regex":
+        return [{"type": "regex", "value": arg or expected}]
+    if name in ("json_schema", "json"):
+        if arg:
+            try:
+                return [{"type": "is-json", "value": json.loads((base / arg).read_text(encoding="utf-8"))}]
+            except (OSError, ValueError) as exc:
+                raise InputError(f"{where}: cannot read JSON schema {base / arg}: {exc}") from None
+        return [{"type": "is-json"}]
+    if name == "contains_json":
+        return [{"type": "contains-json", **({"value": expected} if isinstance(expected, dict) else {})}]
+    if name == "judge" and rubric:
+        return [{"type": "llm-rubric", "value": rubric}]
+    notes.append(f"{where}: scorer '{spec}' has no promptfoo assertion; the test has no check for it")
+    return []

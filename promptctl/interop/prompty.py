@@ -1,0 +1,190 @@
+"""Prompty ``.prompty`` files (https://prompty.ai), v1 and v2 front matter, imported.
+
+A ``.prompty`` file is YAML front matter and a Jinja2 body whose lines ``system:``, ``user:`` and
+``assistant:`` start messages. Both front matter generations are read:
+
+- v1: ``model: {api, configuration: {type, azure_deployment | name}, parameters}``, ``inputs`` as a
+  mapping (``name: {type, description, default, sample}`` or ``name: sample``), ``sample``, ``authors``;
+- v2: ``model: {id, provider, apiType, connection, options}`` (or a model id string), ``inputs`` as a list
+  of ``{name, kind, default, description}``, ``tools``, ``metadata``.
+
+The body stays Jinja2; role lines at the top level become ``{% system %}``/``{% user %}``/``{% assistant %}``
+tags. A role line inside a loop or condition (a hand-written chat-history loop), ``thread``, ``image``,
+``file`` and ``audio`` inputs, and ``tools`` have no promptctl equivalent yet (issues 16 and 19): they are
+kept (as text, a comment, or in ``metadata``) and reported. A ``{{ ... }}`` that is not a valid Jinja2
+expression (``{{ $json['name'] }}``) is escaped and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from promptctl.interop.common import front_matter, map_parameters, read_text, split_front_matter, split_model
+from promptctl.interop.model import ImportedPrompt, ImportedVersion, derive_name, jinja_literal, variable_name
+from promptctl.templating.environment import environment
+
+_ROLE_LINE = re.compile(r"^\s*#?\s*(system|user|assistant|developer)\s*:\s*$", re.IGNORECASE)
+_DYNAMIC_ROLE = re.compile(r"^\s*\{\{[^}]*\}\}\s*:\s*$")
+_OPEN = re.compile(r"\{%-?\s*(for|if|macro|call|filter|with)\b")
+_CLOSE = re.compile(r"\{%-?\s*end(for|if|macro|call|filter|with)\b")
+_EXPR = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_TYPES = {"string": "string", "str": "string", "number": "number", "float": "number", "integer": "integer",
+          "int": "integer", "boolean": "boolean", "bool": "boolean", "array": "list", "list": "list",
+          "object": "object", "dict": "object"}
+_UNSUPPORTED = {"thread": "conversation history (issue 19)", "image": "an image (issue 16)",
+                "file": "a file (issue 16)", "audio": "audio (issue 16)"}
+
+
+def read(path: Path) -> list[ImportedPrompt]:
+    """Read one ``.prompty`` file (see the module docstring).
+
+    Raises:
+        InputError: Invalid front matter.
+    """
+    where = str(path)
+    data, body, offset = split_front_matter(read_text(path), where)
+    original = str(data.get("name") or path.stem)
+    prompt = ImportedPrompt(derive_name(original), original, "prompty", description=data.get("description"))
+    metadata: dict[str, Any] = {"imported_from": {"format": "prompty", "name": original}}
+    provider, model, params = _model(data.get("model"), prompt, where, metadata)
+    variables, special = _inputs(data, prompt, where, metadata)
+    if data.get("tools"):
+        metadata["prompty_tools"] = data["tools"]
+        prompt.note("reported", where, "tools kept in metadata.prompty_tools: promptctl has no tools in prompts "
+                    "yet (issue 19)")
+    authors = data.get("authors") or (data.get("metadata") or {}).get("authors")
+    if authors:
+        metadata["authors"] = authors
+    converted = _body(body, prompt, where, offset, special)
+    fm = front_matter(description=data.get("description"), provider=provider, model=model, parameters=params,
+                      variables=variables, tags=(data.get("metadata") or {}).get("tags") or data.get("tags"),
+                      metadata=metadata)
+    prompt.versions.append(ImportedVersion(fm, converted, source=where))
+    return [prompt]
+
+
+def _model(
+    raw: Any, prompt: ImportedPrompt, where: str, metadata: dict[str, Any]
+) -> tuple[str | None, str | None, dict[str, Any]]:
+    if isinstance(raw, str):
+        provider, model = split_model(raw)
+        return provider, model, {}
+    if not isinstance(raw, dict):
+        return None, None, {}
+    configuration = raw.get("configuration") or raw.get("connection") or {}
+    kind = str(configuration.get("type") or raw.get("provider") or "").lower()
+    model_id = raw.get("id") or configuration.get("azure_deployment") or configuration.get("name") \
+        or configuration.get("model")
+    provider, model = split_model(model_id)
+    if kind in ("azure_openai", "azure", "openai", "foundry"):
+        provider = "openai"
+    elif kind == "anthropic":
+        provider = "anthropic"
+    if raw.get("api") not in (None, "chat") or raw.get("apiType") not in (None, "chat"):
+        prompt.note("reported", where, f"model API {raw.get('api') or raw.get('apiType')!r}: promptctl sends chat "
+                    "requests")
+    if kind.startswith("azure") or configuration.get("azure_endpoint") or configuration.get("endpoint"):
+        prompt.note("reported", where, "an Azure deployment name was taken as the model id; set the Azure endpoint "
+                    "with [providers.openai] base_url in promptctl.toml")
+    params, rest = map_parameters(raw.get("parameters") or raw.get("options"))
+    if rest:
+        metadata["prompty_parameters"] = rest
+        prompt.note("reported", where, f"model parameters kept in metadata.prompty_parameters: {', '.join(rest)}")
+    return provider, model, params
+
+
+def _inputs(
+    data: dict[str, Any], prompt: ImportedPrompt, where: str, metadata: dict[str, Any]
+) -> tuple[dict[str, Any], set[str]]:
+    raw = data.get("inputs") or {}
+    sample: dict[str, Any] = data["sample"] if isinstance(data.get("sample"), dict) else {}
+    items: list[tuple[str, Any]]
+    if isinstance(raw, list):  # v2
+        items = [(str(i.get("name")), i) for i in raw if isinstance(i, dict) and i.get("name")]
+    else:  # v1
+        items = [(str(k), v) for k, v in raw.items()]
+    for name in sample:
+        if name not in dict(items):
+            items.append((str(name), {"sample": sample[name]}))
+    variables: dict[str, Any] = {}
+    special: set[str] = set()
+    samples: dict[str, Any] = {}
+    for name, spec in items:
+        spec = spec if isinstance(spec, dict) else {"default": spec}
+        kind = str(spec.get("kind") or spec.get("type") or _infer(spec.get("default", spec.get("sample")))).lower()
+        if kind in _UNSUPPORTED:
+            special.add(name)
+            prompt.note("reported", where, f"input '{name}' is {_UNSUPPORTED[kind]}: no promptctl equivalent yet; "
+                        "its placeholder is kept as a comment")
+            continue
+        out: dict[str, Any] = {"type": _TYPES.get(kind, "string")}
+        if kind not in _TYPES:
+            prompt.note("reported", where, f"input '{name}': type {kind!r} declared as string")
+        if spec.get("description"):
+            out["description"] = str(spec["description"])
+        if "default" in spec:
+            out["default"] = spec["default"]
+        if "sample" in spec:
+            samples[name] = spec["sample"]
+        variables[variable_name(name)] = out
+    if samples:
+        metadata["sample"] = samples
+    return variables, special
+
+
+def _infer(value: Any) -> str:
+    """A type name for an input declared only by a sample or default value."""
+    for kind, name in ((bool, "boolean"), (int, "integer"), (float, "number"), (list, "list"), (dict, "object")):
+        if isinstance(value, kind):
+            return name
+    return "string"
+
+
+def _body(body: str, prompt: ImportedPrompt, where: str, offset: int, special: set[str]) -> str:
+    out: list[str] = []
+    role: str | None = None
+    depth = 0
+    for number, line in enumerate(body.split("\n"), start=1):
+        match = _ROLE_LINE.match(line)
+        if match and depth == 0:
+            if role:
+                out.append(f"{{% end{role} %}}")
+            role = {"developer": "system"}.get(match.group(1).lower(), match.group(1).lower())
+            out.append(f"{{% {role} %}}")
+            continue
+        if match or (depth > 0 and _DYNAMIC_ROLE.match(line)):
+            prompt.note("reported", f"{where}:{number + offset}", "a role line inside a loop or condition (a chat "
+                        "history loop) cannot start a message in promptctl yet (issue 19); kept as text")
+        depth += len(_OPEN.findall(line)) - len(_CLOSE.findall(line))
+        out.append(_line(line, prompt, f"{where}:{number + offset}", special))
+    if role:
+        while out and not out[-1].strip():
+            out.pop()
+        out.append(f"{{% end{role} %}}")
+    return "\n".join(out)
+
+
+def _line(line: str, prompt: ImportedPrompt, where: str, special: set[str]) -> str:
+    """A body line with invalid ``{{ }}`` expressions escaped and special inputs turned into comments."""
+    result: list[str] = []
+    pos = 0
+    for match in _EXPR.finditer(line):
+        result.append(line[pos : match.start()])
+        pos = match.end()
+        inner = match.group(1).strip().strip("-").strip()
+        if inner in special:
+            result.append("{# prompty: " + match.group(0) + " #}")
+            continue
+        try:
+            environment().parse(match.group(0))
+        except jinja2.TemplateSyntaxError:
+            prompt.note("escaped", where, f"not a Jinja2 expression, kept as literal text: {match.group(0)[:40]!r}")
+            result.append(jinja_literal(match.group(0)))
+            continue
+        result.append(match.group(0))
+    result.append(line[pos:])
+    return "".join(result)
