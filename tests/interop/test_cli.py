@@ -1,0 +1,110 @@
+"""The import/export commands and the registry conveniences found on the way (publish --all, list)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from promptctl.registry.registry import Registry
+
+from .conftest import FIXTURES
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch, capsys):
+    (tmp_path / "prompts").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for name in ("PROMPTCTL_PROJECT", "PROMPTCTL_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        from promptctl.cli import main
+
+        capsys.readouterr()
+        try:
+            main(list(argv))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return invoke
+
+
+def test_import_prints_the_table_and_findings_then_publish_all(run, tmp_path: Path):
+    code, out, err = run("import", str(FIXTURES / "langfuse" / "support-reply.json"),
+                         str(FIXTURES / "edge" / "vue-notes.md"))
+    assert code == 0, err
+    header = out.splitlines()[0].split()
+    assert header == ["prompt", "from", "versions", "status", "converted", "escaped", "reported"]
+    vue = next(line for line in out.splitlines() if line.startswith("vue-notes"))
+    assert vue.split()[-3:] == ["0", "2", "0"] and "draft" in vue
+    assert "escaped: " in err and "vue-notes.md:5" in err
+    assert "reported: " in err and "not set on draft support-reply@2" in err
+    code, out, _ = run("publish", "--all", "-m", "imported")
+    assert code == 0
+    assert [line.split(" sha256:")[0] for line in out.splitlines()] == [
+        "published support-reply@1", "published support-reply@2", "published support-reply@3",
+        "published vue-notes@1"]
+    index = Registry(tmp_path / "prompts").index("support-reply")
+    assert {r.message for r in index.versions} == {"imported"}
+    assert run("publish", "--all")[1] == "nothing to publish: no drafts\n"
+
+
+def test_publish_all_publishes_nothing_when_one_draft_is_bad(run, tmp_path: Path):
+    run("import", str(FIXTURES / "edge" / "vue-notes.md"))
+    bad = tmp_path / "prompts" / "broken"
+    bad.mkdir()
+    (bad / "v1.j2").write_text("{% if %}\n")
+    code, _, err = run("publish", "--all")
+    assert code == 2 and "broken" in err
+    assert Registry(tmp_path / "prompts").index("vue-notes").versions == []
+
+
+def test_publish_needs_a_name_or_all(run):
+    code, _, err = run("publish")
+    assert code == 2 and "error: publish needs a prompt NAME (or --all)" in err
+
+
+def test_list_shows_the_front_matter_description_when_the_index_has_none(run, tmp_path: Path):
+    folder = tmp_path / "prompts" / "greeter"
+    folder.mkdir()
+    (folder / "v1.j2").write_text("---\ndescription: Says hello politely\n---\nHello {{ name }}\n")
+    code, out, _ = run("list", "--json")
+    assert code == 0
+    assert json.loads(out)[0]["description"] == "Says hello politely"
+
+
+def test_import_with_publish_then_export_to_a_file(run, tmp_path: Path):
+    code, out, err = run("import", "--publish", str(FIXTURES / "langfuse" / "support-reply.json"))
+    assert code == 0, err
+    assert "label support-reply@production -> 2" in out
+    code, out, err = run("export", "support-reply", "--to", "langfuse", "-o", "out.json")
+    assert code == 0, err
+    exported = json.loads((tmp_path / "out.json").read_text())
+    assert [e["version"] for e in exported] == [1, 2, 3]
+    code, out, _ = run("export", "support-reply@production", "--to", "dotprompt")
+    assert code == 0 and out.startswith("---\nname: support-reply\n") and '{{role "system"}}' in out
+
+
+def test_bad_input_is_one_error_line(run, tmp_path: Path):
+    code, _, err = run("import", "missing.json")
+    assert code == 2 and err.startswith("error: missing.json: no such file or folder")
+    (tmp_path / "x.json").write_text("{not json")
+    code, _, err = run("import", str(tmp_path / "x.json"))
+    assert code == 2 and "not valid JSON" in err and "Traceback" not in err
+    code, _, err = run("import", "--from", "yaml", str(tmp_path / "x.json"))
+    assert code == 2 and "unknown import format 'yaml'" in err
+    code, _, err = run("export", "nothing", "--to", "xml")
+    assert code == 2 and "unknown export format 'xml'" in err
+
+
+def test_export_refuses_what_langfuse_cannot_express(run, tmp_path: Path):
+    folder = tmp_path / "prompts" / "looping"
+    folder.mkdir()
+    (folder / "v1.j2").write_text("---\n---\n{% for x in items %}{{ x }}{% endfor %}\n")
+    code, _, err = run("export", "looping", "--to", "langfuse")
+    assert code == 2 and "line 3" in err and "cannot be written as mustache" in err

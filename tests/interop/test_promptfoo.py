@@ -1,0 +1,158 @@
+"""promptfoo configs: prompts -> versions, tests -> dataset, assertions -> scorers, providers -> ab variants."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from promptctl.evaluation.datasets import load_dataset
+from promptctl.interop import promptfoo, read_source
+from promptctl.registry.registry import Registry
+from promptctl.testing import LoopbackLLMServer
+
+from .conftest import FIXTURES, import_into, messages, requests
+
+THREE_KINDS = FIXTURES / "edge" / "promptfoo-three-kinds"
+ANSWERS = {"France": "Paris", "Japan": "The capital is TOKYO.", "Italy": "Rome.", "Spain": "madrid", "Peru": "Cusco"}
+SDK_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "PROMPTCTL_DATABASE_URL",
+           "PROMPTCTL_PROJECT")
+
+
+def promptfoo_passes(output: str, assertion: dict[str, Any]) -> bool:
+    """promptfoo's documented semantics for the assertion types the fixture uses (written independently)."""
+    kind, value = assertion["type"], assertion["value"]
+    if kind == "equals":
+        return output == value
+    if kind == "icontains":
+        return value.lower() in output.lower()
+    if kind == "regex":
+        return re.search(value, output) is not None
+    raise AssertionError(kind)
+
+
+def reply(body: dict[str, Any]) -> str:
+    text = json.dumps(body["messages"])
+    return next(answer for country, answer in ANSWERS.items() if country in text)
+
+
+def cli(monkeypatch, capsys, cwd: Path, env: dict[str, str], *argv: str) -> tuple[int, str, str]:
+    from promptctl.cli import main
+
+    for name in SDK_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(cwd)
+    capsys.readouterr()
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_three_assertion_kinds_give_the_same_pass_fail_per_case_under_promptctl_ab(tmp_path, monkeypatch, capsys):
+    (tmp_path / "prompts").mkdir()
+    code, out, err = cli(monkeypatch, capsys, tmp_path, {}, "import", str(THREE_KINDS / "promptfooconfig.yaml"))
+    assert code == 0, err
+    command = next(line.strip() for line in out.splitlines() if line.strip().startswith("promptctl ab "))
+    assert command.split()[2:6] == ["capital-cities@1::openai:gpt-4.1-mini", "capital-cities@1::openai:gpt-4.1"
+                                    "::temperature=0", "capital-cities@2::openai:gpt-4.1-mini",
+                                    "capital-cities@2::openai:gpt-4.1::temperature=0"]
+    config = yaml.safe_load((THREE_KINDS / "promptfooconfig.yaml").read_text())
+    expected = {f"{i}-{re.sub(r'[^a-z0-9]+', '-', t['description'].lower()).strip('-')}":
+                all(promptfoo_passes(ANSWERS[t["vars"]["country"]], a) for a in t["assert"])
+                for i, t in enumerate(config["tests"], start=1)}
+    assert list(expected.values()) == [True, True, False, False, False]  # the fixture exercises both outcomes
+    with LoopbackLLMServer(reply, max_lifetime_s=60) as server:
+        env = {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'runs.db'}"}
+        code, out, err = cli(monkeypatch, capsys, tmp_path, env, *shlex.split(command)[1:], "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    for case in result["cases"]:
+        for label, value in case["values"].items():
+            assert (value == 1.0) is expected[case["id"]], (case["id"], label, value)
+    assert len(result["variants"]) == 4
+
+
+def test_getting_started_example_imports_two_versions_a_dataset_and_variants(registry: Registry):
+    [row] = import_into(registry, FIXTURES / "promptfoo" / "getting-started" / "promptfooconfig.yaml")
+    assert row.created == ["getting-started@1", "getting-started@2"]
+    assert messages(registry, "getting-started@1", {"language": "French", "input": "Hi"}) == [
+        ("user", "Convert this English to French: Hi")]
+    data = load_dataset(Path(row.dataset or ""))
+    assert [(c.scorer, c.expected) for c in data.cases] == [(r"regex:Bonjour\ le\ monde", data.cases[0].expected),
+                                                           ("contains", "Dónde está la biblioteca")]
+    assert row.ab_command is not None and "getting-started@2::openai:o4-mini" in row.ab_command
+
+
+def test_is_json_schema_goes_beside_the_dataset_and_unmapped_assertions_are_reported(registry: Registry):
+    [row] = import_into(registry, FIXTURES / "promptfoo" / "json-output" / "promptfooconfig.yaml")
+    dataset = Path(row.dataset or "")
+    data = load_dataset(dataset)
+    assert data.cases[0].scorer == "json_schema"
+    assert data.cases[1].scorer == "json_schema:json-object-evals.schema1.json"
+    schema = json.loads((dataset.parent / "json-object-evals.schema1.json").read_text())
+    assert schema["required"] == ["color", "countries"]
+    reported = [f.message for f in row.findings if f.kind == "reported"]
+    assert sum("'javascript'" in m for m in reported) == 2 and any("contains-any' with transform" in m
+                                                                   for m in reported)
+    assert data.cases[0].metadata["promptfoo_assert"][0]["type"] == "javascript"
+
+
+def test_llm_rubric_becomes_a_judge_rubric_and_several_assertions_become_all(tmp_path: Path):
+    config = tmp_path / "promptfooconfig.yaml"
+    config.write_text(yaml.safe_dump({
+        "prompts": ["Answer: {{q}}"], "providers": ["openai:gpt-4.1-mini", "anthropic:messages:claude-sonnet-4-6"],
+        "tests": [
+            {"vars": {"q": "a"}, "assert": [{"type": "llm-rubric", "value": "Polite and correct."}]},
+            {"vars": {"q": "b"}, "assert": [{"type": "contains", "value": "x"}, {"type": "icontains-any",
+                                                                                   "value": ["y", "z"]}]},
+            {"vars": {"q": "c"}, "assert": [{"type": "contains-json"}, {"type": "not-contains", "value": "w"}]},
+        ]}))
+    [prompt] = read_source(config)
+    assert prompt.variants == ["::openai:gpt-4.1-mini", "::anthropic:claude-sonnet-4-6"]
+    assert prompt.dataset is not None
+    first, second, third = prompt.dataset.cases
+    assert (first["scorer"], first["rubric"]) == ("judge", "Polite and correct.")
+    assert second["scorer"] == "all"
+    assert second["expected"] == [{"scorer": "regex:x"}, {"scorer": "regex:(?i)(?:y|z)"}]
+    assert third["scorer"] == "contains_json" and third["metadata"]["promptfoo_assert"][0]["type"] == "not-contains"
+
+
+@pytest.mark.parametrize("output,passed", [("x and Z", True), ("X and z", False), ("x alone", False)])
+def test_the_all_scorer_passes_only_when_every_check_passes(output: str, passed: bool):
+    from promptctl.evaluation.scorers import make_scorer
+
+    checks = [{"scorer": "regex:x"}, {"scorer": "regex:(?i)(?:y|z)"}]
+    assert make_scorer("all")(output, checks).passed is passed
+
+
+def test_export_then_import_gives_the_same_rendered_requests_and_tests(registry: Registry, tmp_path: Path):
+    [row] = import_into(registry, THREE_KINDS / "promptfooconfig.yaml")
+    versions = list(registry.versions("capital-cities"))
+    text, notes = promptfoo.export(versions, Path(row.dataset or ""))
+    out = tmp_path / "again"
+    out.mkdir()
+    (out / "promptfooconfig.yaml").write_text(text)
+    exported = yaml.safe_load(text)
+    assert [t["assert"] for t in exported["tests"]][:4] == [
+        [{"type": "equals", "value": "Paris"}], [{"type": "icontains", "value": "tokyo"}],
+        [{"type": "regex", "value": "^Rom[ae]$"}],
+        [{"type": "icontains", "value": "madrid"}, {"type": "regex", "value": "^[A-Z]"}]]
+    (tmp_path / "b").mkdir()
+    again = Registry(tmp_path / "b")
+    [row2] = import_into(again, out / "promptfooconfig.yaml")
+    for n in (1, 2):
+        assert requests(again, f"capital-cities@{n}", {"country": "Chile"}) == \
+            requests(registry, f"capital-cities@{n}", {"country": "Chile"})
+    cases = [(c.variables, c.scorer, c.expected) for c in load_dataset(Path(row2.dataset or "")).cases]
+    assert [v for v, _, _ in cases] == [c.variables for c in load_dataset(Path(row.dataset or "")).cases]

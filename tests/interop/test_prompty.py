@@ -1,0 +1,65 @@
+"""Prompty v1 and v2 files: model, inputs, role lines, and what has no equivalent yet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from promptctl.interop import read_source
+from promptctl.registry.registry import Registry
+
+from .conftest import FIXTURES, import_into, messages
+
+PROMPTY = FIXTURES / "prompty"
+SYSTEM_V1 = ("You are an AI assistant who helps people find information.\n"
+             "As the assistant, you answer questions briefly, succinctly,\n")
+
+
+def test_v1_front_matter_and_role_lines(registry: Registry):
+    [row] = import_into(registry, PROMPTY / "v1-basic.prompty")
+    version = registry.get(row.created[0])
+    fm = version.front_matter
+    assert (fm.provider, fm.model) == ("openai", "gpt-35-turbo")
+    assert set(fm.variables) == {"firstName", "lastName", "question"}
+    assert fm.metadata["sample"]["firstName"] == "Jane" and fm.metadata["authors"] == ["sethjuarez", "jietong"]
+    got = messages(registry, row.created[0], {"firstName": "Jane", "lastName": "Doe", "question": "Why?"})
+    assert [role for role, _ in got] == ["system", "user"]
+    assert got[0][1].startswith(SYSTEM_V1) and "You are helping Jane Doe to find answers" in got[0][1]
+    assert got[1] == ("user", "Why?")
+
+
+def test_v2_front_matter_inputs_list_and_options(registry: Registry):
+    [row] = import_into(registry, PROMPTY / "v2-basic.prompty")
+    fm = registry.get(row.created[0]).front_matter
+    assert (fm.provider, fm.model, fm.parameters.as_dict()) == ("openai", "gpt-4",
+                                                               {"temperature": 0.7, "max_tokens": 1000})
+    assert {n: v.default for n, v in fm.variables.items()} == {
+        "firstName": "Jane", "lastName": "Doe", "question": "What is the meaning of life?"}
+    assert messages(registry, row.created[0])[1] == ("user", "What is the meaning of life?")
+
+
+def test_a_chat_history_loop_with_role_lines_is_reported_by_line_and_kept(tmp_path: Path):
+    [prompt] = read_source(PROMPTY / "v1-chat.prompty")
+    assert prompt.versions[0].front_matter["variables"]["chat_history"]["type"] == "list"  # from `sample: []`
+    [finding] = [f for f in prompt.findings if f.kind == "reported"]
+    assert finding.where.endswith("v1-chat.prompty:27") and "chat history loop" in finding.message
+    assert "{{item.role}}:" in prompt.versions[0].body
+
+
+def test_thread_input_and_tools_are_reported_and_kept(registry: Registry):
+    [thread] = import_into(registry, PROMPTY / "v2-threaded.prompty")
+    assert any("'conversation' is conversation history" in f.message for f in thread.findings)
+    assert "{# prompty: {{conversation}} #}" in registry.get(thread.created[0]).body
+    [tools] = import_into(registry, PROMPTY / "v2-tools_function.prompty")
+    fm = registry.get(tools.created[0]).front_matter
+    assert [t["name"] for t in fm.metadata["prompty_tools"]] == ["get_current_weather", "create_a_picture"]
+    assert any("tools kept in metadata" in f.message for f in tools.findings)
+
+
+def test_an_invalid_expression_in_a_prompty_body_is_escaped(tmp_path: Path, registry: Registry):
+    path = tmp_path / "n8n.prompty"
+    path.write_text("---\nname: n8n helper\ninputs:\n  question: {type: string}\n---\nsystem:\n"
+                    "The node reads {{ $json['name'] }}.\nuser:\n{{question}}\n")
+    [row] = import_into(registry, path)
+    assert row.name == "n8n-helper" and row.count("escaped") == 1
+    assert messages(registry, "n8n-helper@1", {"question": "q"}) == [
+        ("system", "The node reads {{ $json['name'] }}."), ("user", "q")]

@@ -1,0 +1,55 @@
+"""Text and markdown files, fabric patterns, CSV collections, and derived prompt names."""
+
+from __future__ import annotations
+
+import re
+
+from promptctl.interop.model import derive_name
+from promptctl.registry.registry import NAME_RE, Registry
+
+from .conftest import FIXTURES, import_into, messages
+
+FABRIC = FIXTURES / "fabric" / "patterns"
+
+
+def test_fabric_patterns_become_a_system_message_and_the_input(registry: Registry):
+    rows = import_into(registry, FABRIC)
+    assert sorted(r.name for r in rows) == ["create_summary", "extract_insights", "summarize"]
+    system = (FABRIC / "summarize" / "system.md").read_text().strip()
+    got = messages(registry, "summarize@1", {"input": "A long article."})
+    assert got[0][0] == "system" and got[0][1].startswith(system.splitlines()[0])
+    assert got[1] == ("user", "A long article.")
+    assert registry.get("summarize@1").front_matter.variables["input"].input
+    # a pattern that places {{input}} itself gets it there, not as a second message
+    inline = messages(registry, "extract_insights@1", {"input": "TEXT"})
+    assert len(inline) == 1 and inline[0][1].rstrip().endswith("TEXT")
+
+
+def test_csv_collection_with_dollar_placeholders_and_defaults(registry: Registry):
+    rows = import_into(registry, FIXTURES / "csv" / "prompts.csv")
+    names = [r.name for r in rows]
+    assert names == ["shell-simulator", "job-interviewer", "translator", derive_name("客服回复")]
+    fm = registry.get("job-interviewer@1").front_matter
+    assert fm.variables["Position"].default == "Software Developer"
+    assert "for the Software Developer position" in messages(registry, "job-interviewer@1")[0][1]
+    assert "for the Staff Engineer position" in messages(registry, "job-interviewer@1",
+                                                         {"Position": "Staff Engineer"})[0][1]
+    translator = registry.get("translator@1").front_matter.variables
+    assert translator["sentence"].required and translator["language"].default == "English"
+    assert "{like this}" in messages(registry, "shell-simulator@1")[0][1]
+    chinese = rows[3]
+    assert chinese.original_name == "客服回复"
+    version = registry.get(f"{chinese.name}@1")
+    assert version.front_matter.metadata["imported_from"]["name"] == "客服回复"
+    assert messages(registry, version.ref, {"question": "在哪？"})[0][1] == "你是Acme的客服。请回答：在哪？"
+
+
+def test_derived_names_are_valid_stable_and_distinct():
+    samples = ["Résumé Écrit", "客服回复", "客服 reply", "Привет мир", "مرحبا", "---", "A" * 300, "Basic Prompt",
+               "ticket_triage.v2", "  spaced  out  "]
+    names = [derive_name(s) for s in samples]
+    assert all(NAME_RE.match(n) for n in names)
+    assert names == [derive_name(s) for s in samples]  # stable
+    assert len(set(names)) == len(names)
+    assert names[0] == "resume-ecrit" and names[7] == "basic-prompt" and names[8] == "ticket_triage.v2"
+    assert re.fullmatch(r"prompt-[0-9a-f]{8}", names[1]) and re.fullmatch(r"reply-[0-9a-f]{8}", names[2])
