@@ -80,6 +80,7 @@ class _Converter:
         self.findings: list[Finding] = []
         self.variables: list[str] = []
         self.counter = 0
+        self.standalone = True
 
     # -- findings ---------------------------------------------------------------------------------
     def report(self, line: int, message: str, kind: str = "reported") -> None:
@@ -167,6 +168,10 @@ class _Converter:
             if tag == "\\{{":
                 out.append(jinja_literal("{{"))
                 continue
+            start = source.rfind("\n", 0, match.start()) + 1
+            end = source.find("\n", match.end())
+            self.standalone = not source[start : match.start()].strip() and not source[
+                match.end() : len(source) if end < 0 else end].strip()
             out.append(self.tag(tag, line, scopes, stack, roles, out, source, depth))
         out.append(self.literal(source[pos:], source, pos))
         for name, line in reversed(stack):
@@ -192,14 +197,19 @@ class _Converter:
         source: str,
         depth: int,
     ) -> str:
+        # Handlebars removes a block tag's line only when the tag stands alone on it; Jinja2's trim_blocks and
+        # lstrip_blocks do that for every block tag, so a tag sharing its line gets '+' to switch them off.
+        keep = "" if self.standalone else "+"
         if tag.startswith("{{!"):
             inner = tag[5:-4] if tag.startswith("{{!--") else tag[3:-2]
-            return "{# " + inner.replace("#}", "# }").strip() + " #}"
+            return "{#" + keep + " " + inner.replace("#}", "# }").strip() + " " + keep + "#}"
         triple = tag.startswith("{{{")
         inner = tag[3:-3] if triple else tag[2:-2]
         left = "-" if inner.startswith("~") else ""
         right = "-" if inner.endswith("~") else ""
         inner = inner.strip("~").strip()
+        if inner[:1] in ("#", "/") or inner == "else" or inner == "^" or inner.startswith("else "):
+            left, right = left or keep, right or keep
         if not inner:
             return self.keep(tag, line, "an empty tag")
         sigil = inner[0]

@@ -17,6 +17,7 @@ for OpenAI (a markdown heading), which is reported by the caller as a change for
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,7 +25,7 @@ from jinja2 import nodes
 
 from promptctl.errors import InputError
 from promptctl.templating.environment import parse_source
-from promptctl.templating.prompt import Section
+from promptctl.templating.prompt import Section, section_id
 
 Dialect = Literal["handlebars", "mustache", "nunjucks"]
 
@@ -43,7 +44,8 @@ class _Writer:
         self.where = where
         self.line_offset = line_offset
         self.notes: list[str] = []
-        self.loops: list[tuple[str, str | None]] = []  # (item var, key var)
+        self.sections: list[str] = []
+        self.level = 0
 
     def fail(self, node: nodes.Node, what: str) -> InputError:
         line = (getattr(node, "lineno", 0) or 0) + self.line_offset
@@ -89,16 +91,39 @@ class _Writer:
         raise self.fail(node, f"the expression {type(node).__name__}")
 
     def nunjucks_expr(self, node: nodes.Node) -> str:
+        """Jinja2 expression syntax, which Nunjucks shares (``| tojson`` is written ``| dump``)."""
+        e = self.expr
         if isinstance(node, nodes.Filter) and node.node is not None:
-            if node.name == "tojson":
-                return f"{self.expr(node.node)} | dump"
-            args = ", ".join(self.expr(a) for a in node.args)
-            return f"{self.expr(node.node)} | {node.name}" + (f"({args})" if args else "")
+            name = "dump" if node.name == "tojson" else node.name
+            args = [e(a) for a in node.args] + [f"{k.key}={e(k.value)}" for k in node.kwargs]
+            return f"{e(node.node)} | {name}" + (f"({', '.join(args)})" if args else "")
+        if isinstance(node, nodes.Test) and node.node is not None:
+            args = ", ".join(e(a) for a in node.args)
+            return f"{e(node.node)} is {node.name}" + (f"({args})" if args else "")
         if isinstance(node, nodes.Not):
-            return f"not {self.expr(node.node)}"
-        if isinstance(node, nodes.Compare) and len(node.ops) == 1:
-            return f"{self.expr(node.expr)} {node.ops[0].op.replace('eq', '==').replace('ne', '!=')} " \
-                   f"{self.expr(node.ops[0].expr)}"
+            return f"not ({e(node.node)})"
+        if isinstance(node, (nodes.And, nodes.Or)):
+            return f"({e(node.left)} {'and' if isinstance(node, nodes.And) else 'or'} {e(node.right)})"
+        if isinstance(node, nodes.Compare):
+            ops = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "lteq": "<=", "gteq": ">=", "in": "in",
+                   "notin": "not in"}
+            return e(node.expr) + "".join(f" {ops[o.op]} {e(o.expr)}" for o in node.ops)
+        if isinstance(node, nodes.CondExpr):
+            other = f" else {e(node.expr2)}" if node.expr2 is not None else ""
+            return f"({e(node.expr1)} if {e(node.test)}{other})"
+        if isinstance(node, nodes.BinExpr):
+            return f"({e(node.left)} {node.operator} {e(node.right)})"
+        if isinstance(node, nodes.Concat):
+            return "(" + " ~ ".join(e(n) for n in node.nodes) + ")"
+        if isinstance(node, (nodes.List, nodes.Tuple)):
+            return "[" + ", ".join(e(n) for n in node.items) + "]"
+        if isinstance(node, nodes.Getitem):
+            return f"{e(node.node)}[{e(node.arg)}]"
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+            self.notes.append(f"line {node.lineno + self.line_offset}: the method call .{node.node.attr}() is "
+                              "written as is; Nunjucks calls the JavaScript method of that name, if any")
+            args = ", ".join(e(a) for a in node.args)
+            return f"{e(node.node)}({args})"
         raise self.fail(node, f"the expression {type(node).__name__}")
 
     def output(self, node: nodes.Node) -> str:
@@ -107,6 +132,12 @@ class _Writer:
             indent = next((k.value for k in node.kwargs if k.key == "indent"), None)
             extra = f" indent={self.expr(indent)}" if indent is not None else ""
             return "{{json " + self.expr(node.node) + extra + "}}"
+        if self.dialect == "handlebars" and isinstance(node, nodes.CondExpr):
+            opening, closing = self.condition(node.test)
+            other = "{{else}}" + self.output(node.expr2) if node.expr2 is not None else ""
+            return opening + self.output(node.expr1) + other + closing
+        if self.dialect == "handlebars" and isinstance(node, nodes.Const) and isinstance(node.value, str):
+            return self.text(node.value, node)
         if self.dialect == "handlebars":
             return "{{" + self.expr(node) + "}}"
         if self.dialect == "mustache":
@@ -151,9 +182,10 @@ class _Writer:
         if isinstance(node, nodes.If):
             opening, closing = self.condition(node.test)
             out = opening + self.block(node.body)
+            if hb and node.elif_:
+                rest = nodes.If(node.elif_[0].test, node.elif_[0].body, node.elif_[1:], node.else_, lineno=node.lineno)
+                return out + "{{else}}" + self.node(rest) + closing
             if node.elif_ or node.else_:
-                if hb and not closing.startswith("{{/if"):
-                    raise self.fail(node, "an else branch of a comparison")
                 for branch in node.elif_:
                     out += ("{{else if " + self.expr(branch.test) + "}}") if hb else \
                         ("{% elif " + self.expr(branch.test) + " %}")
@@ -204,9 +236,14 @@ class _Writer:
                 title_node = node.call.args[0]
                 if not isinstance(title_node, nodes.Const):
                     raise self.fail(node, "a section with a computed name")
-                title = Section(str(title_node.value).replace(" ", "_").lower()).title
-                self.notes.append(f"section '{title_node.value}' written as a markdown heading")
-                return f"## {title}\n\n" + self.block(node.body).strip("\n") + "\n\n"
+                title = Section(section_id(str(title_node.value))).title
+                self.sections.append(str(title_node.value))
+                self.level += 1
+                try:
+                    inner = self.block(node.body).strip("\n")
+                finally:
+                    self.level -= 1
+                return f"{_START}{'#' * min(self.level + 2, 6)} {title}\n\n{inner}{_END}"
             raise self.fail(node, "a message tag inside another block")
         raise self.fail(node, f"the {type(node).__name__} statement")
 
@@ -232,7 +269,7 @@ def write_body(body: str, dialect: Dialect, *, where: str, line_offset: int = 0)
         if isinstance(method, nodes.ExtensionAttribute) and method.name == "_message":
             role_node = node.call.args[0]  # type: ignore[attr-defined]
             role = role_node.value if isinstance(role_node, nodes.Const) else "user"
-            messages.append((str(role), _tidy(writer.block(node.body))))  # type: ignore[attr-defined]
+            messages.append((str(role), _tidy(writer.block(node.body), dialect)))  # type: ignore[attr-defined]
         elif isinstance(node, nodes.Output) and all(
             isinstance(n, nodes.TemplateData) and not n.data.strip() for n in node.nodes
         ):
@@ -242,11 +279,38 @@ def write_body(body: str, dialect: Dialect, *, where: str, line_offset: int = 0)
     if loose:
         if messages:
             raise writer.fail(loose[0], "content outside message tags")
-        messages.append(("user", _tidy(writer.block(loose))))
+        messages.append(("user", _tidy(writer.block(loose), dialect)))
+    if writer.sections:
+        writer.notes.append(f"{len(writer.sections)} section(s) written as markdown headings (what promptctl sends "
+                            f"OpenAI; promptctl sends Claude XML tags): {', '.join(writer.sections)}")
     return Written(messages, writer.notes)
 
 
-def _tidy(text: str) -> str:
+_START, _END = "\x00section-start\x00", "\x00section-end\x00"
+
+
+_HB_BLOCK = re.compile(r"(?<!\\)\{\{(?:[#/^]|else\b)[^{}]*\}\}")
+
+
+def _tidy(text: str, dialect: Dialect) -> str:
+    """Strip blank lines at the ends and separate sections by one blank line (as markdown_text joins parts).
+
+    Handlebars removes the line of a block tag that stands alone on it (with its newline); the text
+    around such a tag gets one more newline, so what renders is what the Jinja2 template rendered.
+    """
+    text = re.sub(f"(?:\\n*(?:{_START}|{_END})\\n*)+", "\n\n", text)
+    if dialect == "handlebars":
+        out, pos = [], 0
+        for match in _HB_BLOCK.finditer(text):
+            start = text.rfind("\n", 0, match.start()) + 1
+            end = text.find("\n", match.end())
+            alone = not text[start : match.start()].strip() and end >= 0 and not text[match.end() : end].strip()
+            out.append(text[pos : match.end()])
+            if alone:
+                out.append("\n")
+            pos = match.end()
+        out.append(text[pos:])
+        text = "".join(out)
     return text.strip("\n")
 
 

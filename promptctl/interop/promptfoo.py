@@ -65,7 +65,8 @@ def read(path: Path) -> list[ImportedPrompt]:
     if not isinstance(config, dict) or "prompts" not in config:
         raise InputError(f"{path}: not a promptfoo configuration (no 'prompts')")
     base = path.parent
-    original = str(config.get("description") or (base.name if path.stem == "promptfooconfig" else path.stem))
+    original = _source_name(config) or str(config.get("description")
+                                            or (base.name if path.stem == "promptfooconfig" else path.stem))
     prompt = ImportedPrompt(derive_name(original), original, "promptfoo", description=config.get("description"))
     tests = _tests(config, base, path, prompt)
     prompts = config["prompts"] if isinstance(config["prompts"], list) else [config["prompts"]]
@@ -78,7 +79,9 @@ def read(path: Path) -> list[ImportedPrompt]:
             fm: dict[str, Any] = {}
             if config.get("description"):
                 fm["description"] = " ".join(str(config["description"]).split())
-            variables = _variables(body, tests, where)
+            default_vars = (config.get("defaultTest") or {}).get("vars") or {} if isinstance(
+                config.get("defaultTest"), dict) else {}
+            variables = _variables(body, tests, default_vars, where)
             if variables:
                 fm["variables"] = variables
             fm["metadata"] = metadata
@@ -88,6 +91,13 @@ def read(path: Path) -> list[ImportedPrompt]:
     prompt.variants = _variants(config.get("providers"), prompt, str(path))
     prompt.dataset = _dataset(config, tests, prompt, str(path))
     return [prompt]
+
+
+def _source_name(config: dict[str, Any]) -> str | None:
+    """The prompt name when every prompt is labelled ``NAME@N`` with one NAME (as ``promptctl export`` writes)."""
+    labels = {str(p.get("label", "")).rpartition("@")[0] for p in config["prompts"] if isinstance(p, dict)} \
+        if isinstance(config.get("prompts"), list) else set()
+    return labels.pop() if len(labels) == 1 and "" not in labels else None
 
 
 def _prompt_texts(item: Any, base: Path, where: str, prompt: ImportedPrompt) -> list[tuple[str, str | None, str]]:
@@ -138,14 +148,34 @@ def _body(text: str, prompt: ImportedPrompt, where: str) -> str:
     return nunjucks_to_jinja(text, prompt, where)
 
 
+_NJ_TOKEN = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+
+
 def nunjucks_to_jinja(text: str, prompt: ImportedPrompt, where: str) -> str:
-    """Nunjucks text as Jinja2: ``| dump`` -> ``| tojson``; expressions Jinja2 cannot parse escaped."""
+    """Nunjucks text as promptctl Jinja2.
+
+    ``| dump`` becomes ``| tojson``; an expression Jinja2 cannot parse is escaped (and reported). Nunjucks
+    (as promptfoo configures it) neither trims the newline after a block tag nor the indentation before
+    it, so block tags and comments get ``+`` to switch promptctl's ``trim_blocks``/``lstrip_blocks`` off.
+    """
     out: list[str] = []
     pos = 0
-    for match in _EXPR.finditer(text):
+    for match in _NJ_TOKEN.finditer(text):
         out.append(text[pos : match.start()])
         pos = match.end()
-        tag = match.group(0).replace("| dump", "| tojson").replace("|dump", "|tojson")
+        tag = match.group(0)
+        if tag.startswith("{%") and re.match(r"\{%-?\s*raw\b", tag):
+            inner = re.sub(r"^\{%-?\s*raw\s*-?%\}|\{%-?\s*endraw\s*-?%\}$", "", tag)
+            out.append(jinja_literal(inner))
+            continue
+        if tag.startswith(("{%", "{#")):
+            opener, closer = tag[:2], tag[-2:]
+            inner = tag[2:-2]
+            left = "" if inner.startswith("-") else "+"
+            right = "" if inner.endswith("-") else "+"
+            out.append(f"{opener}{left}{inner}{right}{closer}")
+            continue
+        tag = tag.replace("| dump", "| tojson").replace("|dump", "|tojson")
         try:
             environment().parse(tag)
         except jinja2.TemplateSyntaxError:
@@ -157,16 +187,25 @@ def nunjucks_to_jinja(text: str, prompt: ImportedPrompt, where: str) -> str:
     return "".join(out)
 
 
-def _variables(body: str, tests: list[dict[str, Any]], where: str) -> dict[str, Any]:
+def _variables(body: str, tests: list[dict[str, Any]], defaults: dict[str, Any], where: str) -> dict[str, Any]:
+    """Declared variables: those the template reads whose type the tests or ``defaultTest.vars`` show.
+
+    ``defaultTest.vars`` values become defaults. A variable no test gives stays undeclared (any value).
+    """
     try:
         names = referenced_variables(body, where=where)
     except InputError:
         return {}
     out: dict[str, Any] = {}
     for name in sorted(names):
-        sample = next((t["vars"][name] for t in tests if name in (t.get("vars") or {})), None)
-        kind = next((k for t, k in _PY_TYPES if isinstance(sample, t)), "string")
-        out[name] = {"type": kind}
+        samples = [t["vars"][name] for t in tests if name in (t.get("vars") or {})]
+        sample = next((v for v in samples if v is not None), defaults.get(name))
+        if sample is None and name not in defaults:
+            continue
+        spec: dict[str, Any] = {"type": next((k for t, k in _PY_TYPES if isinstance(sample, t)), "string")}
+        if name in defaults:
+            spec["default"] = defaults[name]
+        out[name] = spec
     return out
 
 
@@ -381,6 +420,10 @@ def export(versions: list[Any], dataset: Path | None = None) -> tuple[str, list[
     config["prompts"] = prompts
     if providers:
         config["providers"] = providers
+    defaults = {n: v.default for version in versions for n, v in version.front_matter.variables.items()
+                if not v.required}
+    if defaults:
+        config["defaultTest"] = {"vars": defaults}
     if dataset is not None:
         config["tests"] = _export_tests(dataset, notes)
     return _yaml.dump(config), notes

@@ -68,7 +68,7 @@ def test_the_spec_covers_each_if_unless_role_partials_and_whitespace():
                                                                       **(s.get("resolverPartials") or {})}.get).body
               for p in SPEC.glob("*.yaml") if p.name != "picoschema.yaml" for s in yaml.safe_load(p.read_text())]
     joined = "\n".join(bodies)
-    for construct in ("{% for item in", "{% if not", "{% system %}", "{% assistant %}", "loop.last", "{%- ", "==",
+    for construct in ("for item in", "if not", "{% system %}", "{% assistant %}", "loop.last", "{%- ", "==",
                       "{% with name = username %}"):
         assert construct in joined
 
