@@ -2,7 +2,7 @@
 
 Prints two measurements (issue 3):
 
-1. **Concurrency.** ``promptctl.run.arun`` with ``strategy: consistency`` (N = 10 samples,
+1. **Concurrency.** ``promptctl.session.run.arun`` with ``strategy: consistency`` (N = 10 samples,
    ``early_stop: false``, ``max_concurrency: 10``) through the real OpenAI SDK against
    ``LoopbackLLMServer`` answering every request after 200 ms, compared with one direct call of the same
    prompt (median wall time of 7 runs each, end to end, after a warm-up that imports the SDK). Target: N = 10
@@ -70,7 +70,7 @@ def concurrency() -> None:
 
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import Registry
-    from promptctl.run import arun
+    from promptctl.session.run import arun
     from promptctl.testing import LoopbackLLMServer
 
     with tempfile.TemporaryDirectory() as tmp, LoopbackLLMServer(["Final answer: 42"], latency_s=LATENCY_S) as server:

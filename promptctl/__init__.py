@@ -84,23 +84,22 @@ _LAZY = {
     "Prompt": "promptctl.templating.prompt",
     "Section": "promptctl.templating.prompt",
     "PromptctlWarning": "promptctl.templating",
-    "ProviderRequest": "promptctl.adapters.base",
+    "ProviderRequest": "promptctl.types",
     "adapt": "promptctl.adapters",
     "Provider": "promptctl.providers.base",
-    "Completion": "promptctl.providers.base",
-    "Usage": "promptctl.providers.base",
+    "Completion": "promptctl.types",
+    "Usage": "promptctl.types",
     "get_provider": "promptctl.providers",
     "FakeProvider": "promptctl.providers.fake",
-    "Result": "promptctl.run",
-    "arun": "promptctl.run",
-    "run": "promptctl.run",
+    "Result": "promptctl.session.run",
+    "arun": "promptctl.session.run",
+    "run": "promptctl.session.run",
     "RunStore": "promptctl.store.runs",
     "load_config": "promptctl.config",
 }
 
 if TYPE_CHECKING:
     from promptctl.adapters import adapt
-    from promptctl.adapters.base import ProviderRequest
     from promptctl.config import load_config
     from promptctl.errors import (
         AdapterError,
@@ -122,13 +121,14 @@ if TYPE_CHECKING:
         VariableError,
     )
     from promptctl.providers import get_provider
-    from promptctl.providers.base import Completion, Provider, Usage
+    from promptctl.providers.base import Provider
     from promptctl.providers.fake import FakeProvider
     from promptctl.registry.registry import PromptVersion, Registry
-    from promptctl.run import Result, arun, run
+    from promptctl.session.run import Result, arun, run
     from promptctl.store.runs import RunStore
     from promptctl.templating import PromptctlWarning
     from promptctl.templating.prompt import Message, Prompt, Section
+    from promptctl.types import Completion, ProviderRequest, Usage
 
 
 def __getattr__(name: str) -> Any:

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from promptctl.adapters.anthropic import anthropic_request
-from promptctl.adapters.base import ProviderRequest
 from promptctl.adapters.openai import openai_request
 from promptctl.adapters.profiles import DEFAULT_MODELS, ModelProfile, profile, provider_of_model
 from promptctl.adapters.watsonx import watsonx_request
 from promptctl.errors import InputError
 from promptctl.registry.frontmatter import PROVIDERS
 from promptctl.templating.prompt import Prompt
+from promptctl.types import ProviderRequest
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig

@@ -29,10 +29,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest, message_text
+from promptctl.adapters.base import message_text
 from promptctl.adapters.profiles import ModelProfile, parameter_notes
 from promptctl.errors import AdapterError
 from promptctl.templating.prompt import Prompt
+from promptctl.types import ProviderRequest
 
 _EXTRA_BODY = ("temperature", "top_p", "top_k")
 

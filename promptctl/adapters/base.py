@@ -2,57 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from promptctl.adapters.profiles import ModelProfile
 from promptctl.templating.prompt import Message, Part, Prompt, Section
-
-
-@dataclass(frozen=True)
-class ProviderRequest:
-    """What an adapter produces: exactly what the SDK call takes and what goes on the wire.
-
-    Attributes:
-        provider: ``openai``, ``anthropic``, ``watsonx`` or ``fake``.
-        model: Model id.
-        kwargs: Keyword arguments of the SDK call (``chat.completions.create``, ``messages.create``,
-            ``ModelInference.achat``).
-        body: The JSON body the SDK sends (for watsonx without ``project_id``/``space_id``, which are
-            added from credentials at send time).
-        parameters: The sampling and length parameters that were applied.
-        warnings: Adapter notes, e.g. a parameter the provider does not take and that was dropped.
-        cache_salt: Extra text in the cache key, so that deliberately repeated requests (the samples of
-            self-consistency, the trials of an A/B case) are cached separately.
-    """
-
-    provider: str
-    model: str
-    kwargs: dict[str, Any]
-    body: dict[str, Any]
-    parameters: dict[str, Any] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    cache_salt: str = ""
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        """The message list of the body."""
-        return list(self.body.get("messages", []))
-
-    def fingerprint(self) -> str:
-        """sha256 of the provider name, the canonical JSON body and the cache salt: the response-cache key."""
-        key: dict[str, Any] = {"provider": self.provider, "body": self.body}
-        if self.cache_salt:
-            key["salt"] = self.cache_salt
-        canonical = json.dumps(key, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready view: provider, model, body."""
-        return {"provider": self.provider, "model": self.model, "body": self.body}
 
 
 def _escape_closing(text: str, enclosing: tuple[str, ...]) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest, chat_messages
+from promptctl.adapters.base import chat_messages
 from promptctl.adapters.profiles import ModelProfile, parameter_notes
 from promptctl.templating.prompt import Prompt
+from promptctl.types import ProviderRequest
 
 
 def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: ModelProfile) -> ProviderRequest:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest, chat_messages
+from promptctl.adapters.base import chat_messages
 from promptctl.adapters.profiles import WATSONX_CHAT_PARAMS, ModelProfile, did_you_mean, parameter_notes
 from promptctl.templating.prompt import Prompt
+from promptctl.types import ProviderRequest
 
 __all__ = ["WATSONX_CHAT_PARAMS", "watsonx_request"]
 

@@ -75,7 +75,7 @@ def cost(
 
         raise InputError("missing REF", hint="promptctl cost NAME[@VERSION] [--vars FILE] (or --setup)")
     proj = project()
-    from promptctl.run import is_chain
+    from promptctl.session.run import is_chain
 
     if is_chain(proj.registry.get(ref)):
         _chain_cost(proj, ref, parse_vars(var, vars_file), provider, model, as_json)
@@ -132,7 +132,7 @@ def _chain_cost(proj: Project, ref: str, variables: dict[str, Any], provider: st
     """A chain's estimate: every step priced (later steps with placeholder inputs), and the total."""
     import asyncio
 
-    from promptctl.run import arun, chain_estimate_dict
+    from promptctl.session.run import arun, chain_estimate_dict
 
     if models and len(models) > 1:
         from promptctl.errors import InputError

@@ -52,7 +52,7 @@ def render(
     as_json: JsonOpt = False,
 ) -> None:
     """Print exactly the request the provider's SDK would send (a chain: each step's). No network."""
-    from promptctl.run import is_chain, render_request
+    from promptctl.session.run import is_chain, render_request
 
     proj = project()
     version = proj.registry.get(ref)
@@ -73,7 +73,7 @@ def render(
 
 def _render_chain(version: Any, variables: dict[str, Any], provider: str | None, model: str | None,
                   config: Any, as_json: bool) -> None:
-    from promptctl.run_chain import render_chain
+    from promptctl.session.chain import render_chain
 
     steps = render_chain(version, variables, provider=provider, model=model, config=config)
     for step in steps:
@@ -133,7 +133,7 @@ def run(
     """
     import asyncio
 
-    from promptctl.run import arun
+    from promptctl.session.run import arun
 
     proj = project()
     version = proj.registry.get(ref, allow_modified=allow_modified)
@@ -179,7 +179,7 @@ def run(
             sys.stdout.write("\n")
             print_estimate(est)
         if result.estimates:
-            from promptctl.run import chain_estimate_dict
+            from promptctl.session.run import chain_estimate_dict
 
             usd = chain_estimate_dict(result.estimates)["cost_usd"]
             money = {k: f"${v:.6f}" if v is not None else "n/a" for k, v in usd.items()}
@@ -360,7 +360,7 @@ def _print_trace(calls: list[Any]) -> None:
 
 
 def _info(version: Any) -> dict[str, Any]:
-    from promptctl.run import prompt_info
+    from promptctl.session.run import prompt_info
 
     return prompt_info(version)
 

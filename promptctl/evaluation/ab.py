@@ -4,7 +4,7 @@
 
 1. :func:`plan_ab` (:mod:`promptctl.evaluation.ab_plan`) resolves the variants, loads the dataset and
    renders every request of every case for every variant with its strategy
-   (:func:`promptctl.run.prepare`), and resolves every case's scorer. Any bad row, missing variable or
+   (:func:`promptctl.session.run.prepare`), and resolves every case's scorer. Any bad row, missing variable or
    unknown scorer is reported (``FILE:LINE``) before anything is sent.
 2. :func:`estimate_plan` prices the run before it starts (input tokens counted per request, output
    from this prompt's recorded calls, cached answers free) and :func:`execute` runs it: calls run
@@ -14,9 +14,10 @@
    scored (:mod:`promptctl.evaluation.ab_store`), so an interrupted run resumes (:func:`load_plan`)
    without repeating finished cases; ``max_cost`` refuses to start when the expected cost crosses it,
    and stops cleanly before a call whose high estimate would cross it (calls in flight reserve theirs).
-   Each job runs with its variant's executor (:func:`promptctl.run.execute`: direct, chain-of-thought,
-   few-shot, self-consistency, structured output) through a :class:`GuardedProvider`, which holds the
-   cache lookup, the budget and the concurrency limit for every call any executor or judge makes.
+   Each job runs with its variant's executor (:func:`promptctl.executors.pipeline.execute`: direct,
+   chain-of-thought, few-shot, self-consistency, structured output) through the comparison's
+   :class:`~promptctl.session.Session`, whose stack holds the cache lookup, the budget, the concurrency
+   limit, pricing and recording for every call any executor or judge makes.
 3. :func:`promptctl.evaluation.ab_report.build_result` computes the statistics from the stored results
    (:mod:`promptctl.evaluation.stats`).
 
@@ -52,8 +53,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from promptctl import errors as _errors
-from promptctl.errors import BudgetExceeded, CredentialsError, InputError, PromptctlError, ProviderError
+from promptctl.errors import (
+    BudgetExceeded,
+    CredentialsError,
+    InputError,
+    PromptctlError,
+    ProviderError,
+    StructuredOutputError,
+)
 from promptctl.evaluation.ab_plan import (
     DEFAULT_CONCURRENCY,
     ABPlan,
@@ -66,21 +73,19 @@ from promptctl.evaluation.ab_plan import (
     load_plan,
     parse_variant,
     plan_ab,
-    salted,
 )
-from promptctl.providers.base import Completion, Provider, Usage
+from promptctl.providers.base import Provider
+from promptctl.session import Recorder, Session, price, total
+from promptctl.types import Call, ProviderRequest, Usage, jsonable
 
 if TYPE_CHECKING:
-    from promptctl.adapters.base import ProviderRequest
-    from promptctl.config import ProjectConfig
     from promptctl.evaluation.datasets import Case
-    from promptctl.executors.base import Call
+    from promptctl.executors.base import CallContext, ExecutorResult
     from promptctl.store.runs import RunStore
 
 __all__ = [
     "ABPlan",
     "CaseScoring",
-    "GuardedProvider",
     "Job",
     "Outcome",
     "PlanEstimate",
@@ -98,8 +103,6 @@ __all__ = [
 ]
 
 _FATAL_STATUS = (401, 403, 404)
-_STRUCTURED_ERROR: Any = getattr(_errors, "StructuredOutputError", ())
-"""Structured output found no valid answer: the variant answered, badly, so the case is scored, not an error."""
 
 
 # -- running ---------------------------------------------------------------------------------------------
@@ -142,157 +145,6 @@ class Outcome:
     error: PromptctlError | None
     progress: Progress
     elapsed_s: float
-
-
-class _Spend:
-    """Budget shared by every client: spent plus the high estimates reserved by calls in flight (USD)."""
-
-    def __init__(self, limit: float | None) -> None:
-        self.limit = limit
-        self.spent = 0.0
-        self.reserved = 0.0
-
-    def reserve(self, high: float | None, what: str) -> float:
-        if self.limit is None:
-            return 0.0
-        state = (f"spent ${self.spent:.6f}, ${self.reserved:.6f} reserved by calls in flight, "
-                 f"--max-cost ${self.limit:.6f}")
-        if high is None:
-            raise BudgetExceeded(f"stopped before {what}: it has no price, so --max-cost cannot be enforced ({state})",
-                                 limit_usd=self.limit, spent_usd=self.spent, needed_usd=None,
-                                 hint='add [prices."provider:model"] to promptctl.toml, or run without --max-cost')
-        if self.spent + self.reserved + high > self.limit + 1e-12:
-            raise BudgetExceeded(f"stopped before {what}: its high estimate ${high:.6f} would cross the budget "
-                                 f"({state})", limit_usd=self.limit, spent_usd=self.spent, needed_usd=high,
-                                 hint="resume later with --resume RUN_ID and a higher --max-cost")
-        self.reserved += high
-        return high
-
-    def settle(self, reserved: float, actual: float | None) -> None:
-        self.reserved -= reserved
-        if actual:
-            self.spent += actual
-
-
-class GuardedProvider(Provider):
-    """A shared provider client behind the response cache, the budget and the concurrency limit.
-
-    Every call an executor or judge makes through it is looked up in the run store's response cache
-    first (a hit costs nothing and is marked ``cached``; its latency is the original call's); a miss
-    reserves its high cost estimate against the budget (raising :class:`BudgetExceeded` rather than
-    cross it), waits for a slot of the semaphore, and is sent. Closing it does not close the shared
-    client.
-
-    Args:
-        inner: The provider client.
-        store: The run store (cache).
-        semaphore: Limits concurrent live calls.
-        spend: The shared budget.
-        config: Project config (prices).
-        use_cache: Look requests up in the cache.
-        high: Function giving a request's high estimate (USD).
-        progress: Counters to update.
-    """
-
-    def __init__(self, inner: Provider, store: RunStore | None, semaphore: asyncio.Semaphore, spend: _Spend,
-                 config: ProjectConfig | None, use_cache: bool, high: Callable[[ProviderRequest], float | None],
-                 progress: Progress) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.store = store
-        self.semaphore = semaphore
-        self.spend = spend
-        self.config = config
-        self.use_cache = use_cache
-        self.high = high
-        self.progress = progress
-        self.costs: dict[int, float | None] = {}
-        self.uncached: set[str] = set()
-        """Fingerprints known to be absent from the cache when the run started (no lookup needed)."""
-
-    def view(self, salt: str) -> Provider:
-        """This client for one job: every call's cache key gets the job's salt (``trial:2``, ``variant:1``)."""
-        return self if not salt else _SaltedView(self, salt)
-
-    async def complete(self, request: ProviderRequest) -> Completion:
-        """Answer from the cache, or check the budget and send (see the class docstring)."""
-        return await self.complete_salted(request, "")
-
-    async def complete_salted(self, request: ProviderRequest, salt: str) -> Completion:
-        """:meth:`complete`, with ``salt`` added to the cache key (not to what is sent)."""
-        key = salted(request, salt)
-        fingerprint = key.fingerprint()
-        if self.use_cache and self.store is not None and fingerprint not in self.uncached:
-            row = self.store.cached_call(fingerprint)
-            if row is not None:
-                completion = Completion(
-                    text=row["output"] or "", model=row["model"],
-                    usage=Usage(**{k: row[k] or 0 for k in Usage.__dataclass_fields__}),
-                    request_id=row["request_id"], latency_s=float(row["latency_s"] or 0.0),
-                    raw={"cached_from_call": row["id"]}, cached=True,
-                )
-                self.costs[id(completion)] = 0.0
-                return completion
-        reserved = 0.0
-        if self.spend.limit is not None:
-            reserved = self.spend.reserve(self.high(key), f"a call to {request.provider}:{request.model}")
-        actual: float | None = None
-        try:
-            async with self.semaphore:
-                self.progress.live_calls += 1
-                completion = await self.inner.complete(request)
-            actual = _cost(completion, request, self.config)
-        finally:
-            self.spend.settle(reserved, actual)
-        if actual:
-            self.progress.spent_usd += actual
-        self.costs[id(completion)] = actual
-        return completion
-
-    async def _complete(self, request: ProviderRequest) -> Completion:  # pragma: no cover - complete() overrides
-        return await self.inner.complete(request)
-
-    async def count_tokens(self, request: ProviderRequest) -> int:
-        """Delegate to the shared client."""
-        return await self.inner.count_tokens(request)
-
-    async def aclose(self) -> None:
-        """Do nothing: the shared client is closed by :func:`execute`."""
-
-
-class _SaltedView(Provider):
-    """A :class:`GuardedProvider` seen by one job: its calls are cached under the job's salt."""
-
-    def __init__(self, guard: GuardedProvider, salt: str) -> None:
-        self.guard = guard
-        self.salt = salt
-        self.name = guard.name
-
-    async def complete(self, request: ProviderRequest) -> Completion:
-        """The guarded call with the job's salt in the cache key."""
-        return await self.guard.complete_salted(request, self.salt)
-
-    async def _complete(self, request: ProviderRequest) -> Completion:  # pragma: no cover - complete() overrides
-        return await self.guard.complete_salted(request, self.salt)
-
-    async def count_tokens(self, request: ProviderRequest) -> int:
-        """Delegate to the shared client."""
-        return await self.guard.count_tokens(request)
-
-
-_COSTS: dict[tuple[Any, ...], float | None] = {}
-
-
-def _cost(completion: Completion, request: ProviderRequest, config: ProjectConfig | None) -> float | None:
-    """USD of a completion at list price (:func:`~promptctl.tokens.pricing.call_cost`), memoised per usage."""
-    key = (tuple(completion.usage.to_dict().values()), request.provider, request.model, completion.model, id(config))
-    if key not in _COSTS:
-        from promptctl.tokens.pricing import call_cost
-
-        if len(_COSTS) > 4096:
-            _COSTS.clear()
-        _COSTS[key] = call_cost(completion.usage, request.provider, request.model, completion.model, config).usd
-    return _COSTS[key]
 
 
 def _fatal(exc: PromptctlError) -> bool:
@@ -342,8 +194,7 @@ async def execute(
             is re-raised.
     """
     from promptctl.evaluation import ab_store
-    from promptctl.providers import get_provider
-    from promptctl.tokens.estimate import estimate_request
+    from promptctl.session import high_estimate
 
     if concurrency < 1:
         raise InputError(f"--concurrency must be >= 1, not {concurrency}")
@@ -367,30 +218,24 @@ async def execute(
     else:
         total_pairs = 0
     progress = Progress(total=len(jobs) + total_pairs)
-    semaphore = asyncio.Semaphore(concurrency)
-    spend = _Spend(max_cost)
-    inner: dict[str, Provider] = dict(clients or {})
-    owned: list[Provider] = []
-
-    def client(provider: str) -> GuardedProvider:
-        if provider not in guarded:
-            if provider not in inner:
-                inner[provider] = get_provider(provider, plan.config)
-                owned.append(inner[provider])
-            guarded[provider] = GuardedProvider(inner[provider], store, semaphore, spend, plan.config, use_cache,
-                                                high, progress)
-            guarded[provider].uncached = uncached or set()
-        return guarded[provider]
-
-    guarded: dict[str, GuardedProvider] = {}
     known_high = {j.request.fingerprint(): high_by_job[j.key] for j in jobs
                   if high_by_job and j.key in high_by_job and high_by_job[j.key]} if max_cost is not None else {}
+    estimate_high = high_estimate(plan.config)
 
     def high(request: ProviderRequest) -> float | None:
         fingerprint = request.fingerprint()
         if fingerprint in known_high:
             return known_high[fingerprint]
-        return estimate_request(request, config=plan.config).high_usd
+        return estimate_high(request)
+
+    budget = None
+    if max_cost is not None:
+        from promptctl.tokens.budget import Budget
+
+        budget = Budget(max_cost)
+        budget.hint = "resume later with --resume RUN_ID and a higher --max-cost"
+    session = Session(plan.config, store=store, cache=use_cache, budget=budget, concurrency=concurrency, high=high,
+                      clients=clients, uncached=uncached or set())
 
     queue: asyncio.Queue[Any] = asyncio.Queue()
     for job in jobs:
@@ -398,38 +243,42 @@ async def execute(
     for pair in pair_jobs:
         queue.put_nowait(pair)
     state: dict[str, Any] = {"stop": None, "bug": None}
-    recorder = _Recorder(plan, store, ab_run_id, failed)
+    recorder = _CaseRecorder(plan, store, ab_run_id, failed)
 
     def notify() -> None:
+        progress.live_calls, progress.spent_usd = session.stats.live_calls, session.stats.spent_usd
         if on_progress is not None:
             on_progress(progress)
 
     async def run_job(job: Job) -> None:
+        from promptctl.executors.pipeline import execute as run_executor
+
         v = plan.variants[job.variant]
         case = plan.dataset.cases[job.case]
-        guard = client(v.provider)
-        trace: list[Call] = []
+        rows: list[dict[str, Any]] = []
+        ctx = session.context(v.provider, salt=job.salt, sink=rows.append)
         output: str | None = None
         error: str | None = None
         executed = None
         try:
-            executed = await _execute(plan, job, guard.view(job.salt), trace.append)
+            executed = await run_executor(job.prepared, ctx, v.version, plan.config)
             output = executed.output
         except ProviderError as exc:
             if _fatal(exc):
                 raise
-            if isinstance(exc, _STRUCTURED_ERROR):
-                output = getattr(exc, "last_output", None) or ""  # the variant's answer, invalid: scored as such
+            if isinstance(exc, StructuredOutputError):
+                output = exc.last_output or ""  # the variant answered, badly: the case is scored, not an error
             else:
                 error = str(exc)
         # let the workers waiting for the slot this call just freed send their requests before this one
         # records its case (SQLite, scoring): otherwise a burst of replies delays the next wave of calls
         await asyncio.sleep(0)
         score = None
-        judge_trace: list[Call] = []
+        judge_rows: list[dict[str, Any]] = []
         if output is not None and not plan.pairwise:
             try:
-                score = await _score(plan, job, case, output, judge_trace.append, client)
+                judge = session.context(plan.judge.provider, sink=judge_rows.append) if plan.judge else None
+                score = await _score(plan, job, case, output, judge)
             except ProviderError as exc:
                 if _fatal(exc):
                     raise
@@ -442,10 +291,11 @@ async def execute(
                 if not plan.scoring[job.case].spec.startswith("python:"):
                     raise
                 error = f"scorer: {plan.scoring[job.case].spec} raised {type(exc).__name__}: {exc}"  # the user's code
+        trace = ctx.trace
         status = "ok" if error is None else "error"
         completed = [c for c in trace if c.completion is not None]
         cached = bool(completed) and all(c.completion.cached for c in completed)  # type: ignore[union-attr]
-        recorder.case(job, v, case, trace, judge_trace, output, score, error, guard, client, executed)
+        recorder.case(job, v, case, trace, rows, judge_rows, output, score, error, executed)
         progress.done += 1
         progress.errors += status != "ok"
         progress.cached += cached
@@ -467,15 +317,14 @@ async def execute(
         assert plan.judge is not None
         case = plan.dataset.cases[case_index]
         have = outputs[(case_index, trial)]
-        guard = client(plan.judge.provider)
-        trace: list[Call] = []
+        rows: list[dict[str, Any]] = []
         values: dict[str, Any] = {"ab_run_id": ab_run_id, "baseline": 0, "candidate": candidate,
                                   "case_index": case_index, "trial": trial}
         try:
             first, second = await judge_pair(
-                guard, plan.judge, variables=case.variables, baseline=have[0], candidate=have[candidate],
-                expected=case.expected if case.has_expected else None, has_expected=case.has_expected,
-                rubric=plan.pairwise_rubric, on_call=trace.append)
+                session.context(plan.judge.provider, sink=rows.append), plan.judge, variables=case.variables,
+                baseline=have[0], candidate=have[candidate], expected=case.expected if case.has_expected else None,
+                has_expected=case.has_expected, rubric=plan.pairwise_rubric)
             outcome, consistent = combine_orders(first, second)
             values.update(baseline_first=first, candidate_first=second, outcome=outcome, consistent=consistent)
         except ProviderError as exc:
@@ -484,7 +333,7 @@ async def execute(
             values["error"] = str(exc)
         except JudgeError as exc:
             values["error"] = str(exc)
-        recorder.pairwise(values, trace, guard)
+        recorder.pairwise(values, rows)
         progress.done += 1
         progress.errors += values.get("error") is not None
         notify()
@@ -512,11 +361,11 @@ async def execute(
 
     from promptctl.evaluation.ab_store import update_ab_run
 
-    _import_sdks({v.provider for v in plan.variants} | ({plan.judge.provider} if plan.judge else set()))
+    _import_sdks(session, {v.provider for v in plan.variants} | ({plan.judge.provider} if plan.judge else set()))
     start = time.perf_counter()
     notify()
     # more workers than call slots: a worker recording a finished case (SQLite, scoring) never holds a slot,
-    # since the semaphore in GuardedProvider covers the provider call only
+    # since the session's limit layer covers the provider call only
     workers = [asyncio.create_task(worker()) for _ in range(2 * concurrency)]
     waiters = [asyncio.create_task(queue.join()), asyncio.create_task(crashed.wait())]
     try:
@@ -529,11 +378,7 @@ async def execute(
         for task in (*workers, *waiters):
             task.cancel()
         await asyncio.gather(*workers, *waiters, return_exceptions=True)
-        for provider in owned:
-            try:
-                await provider.aclose()
-            except Exception:  # noqa: BLE001 - closing must not hide the run's own outcome
-                pass
+        await session.aclose()
     elapsed = time.perf_counter() - start
     bug: Exception | None = state["bug"]
     if bug is not None:
@@ -546,15 +391,12 @@ async def execute(
     return Outcome("completed", None, None, progress, elapsed)
 
 
-_SDK_MODULES = {"openai": "openai", "anthropic": "anthropic", "watsonx": "ibm_watsonx_ai"}
-
-
-def _import_sdks(providers: set[str]) -> None:
+def _import_sdks(session: Session, providers: set[str]) -> None:
     """Import the providers' SDKs before the first call, so the import (seconds) does not stall calls in flight."""
     import importlib
 
     for name in providers:
-        module = _SDK_MODULES.get(name)
+        module = session.client(name).sdk_module if isinstance(session.client(name), Provider) else None
         if module is not None:
             try:
                 importlib.import_module(module)
@@ -562,120 +404,59 @@ def _import_sdks(providers: set[str]) -> None:
                 pass
 
 
-async def _execute(plan: ABPlan, job: Job, client: Provider, on_call: Callable[[Call], None]) -> Any:
-    """Run one job with its variant's strategy through ``client`` (:func:`promptctl.run.execute`).
-
-    Direct, chain-of-thought, few-shot, self-consistency and structured output all run here.
-    """
-    from promptctl.executors.base import CallContext
-    from promptctl.run import execute as run_executor
-
-    variant = plan.variants[job.variant]
-    return await run_executor(job.prepared, CallContext(client, on_call=on_call), variant.version, plan.config)
-
-
-async def _score(plan: ABPlan, job: Job, case: Case, output: str, on_call: Callable[[Call], None],
-                 client: Callable[[str], GuardedProvider]) -> Any:
+async def _score(plan: ABPlan, job: Job, case: Case, output: str, judge: CallContext | None) -> Any:
     from promptctl.evaluation.judges import judge_output
 
     scoring = plan.scoring[job.case]
     if scoring.scorer is not None:
         return scoring.scorer(output, case.expected if case.has_expected else None, case.context())
-    assert plan.judge is not None and scoring.rubric is not None
-    return await judge_output(client(plan.judge.provider), plan.judge, scoring.rubric, variables=case.variables,
-                              output=output, expected=case.expected if case.has_expected else None,
-                              has_expected=case.has_expected, on_call=on_call)
+    assert plan.judge is not None and scoring.rubric is not None and judge is not None
+    return await judge_output(judge, plan.judge, scoring.rubric, variables=case.variables, output=output,
+                              expected=case.expected if case.has_expected else None, has_expected=case.has_expected)
 
 
-def _strategy_fields(executed: Any) -> dict[str, Any]:
-    """The strategy columns of a run row (answer, votes ...), when the run store has them."""
-    if executed is None:
-        return {}
-    from promptctl.store.runs import runs
-
-    try:
-        from promptctl.run import stored_fields
-    except ImportError:  # pragma: no cover - older run module
-        return {}
-    return {k: v for k, v in stored_fields(executed).items() if k in runs.c}
+def _spent(rows: list[dict[str, Any]]) -> float | None:
+    """USD spent by the answered calls among ``rows`` (cached answers cost 0; None when one has no price)."""
+    return total([r["cost_usd"] for r in rows if r["error"] is None])
 
 
-class _Recorder:
-    """Writes each finished case (its run, calls and result) in one transaction."""
+class _CaseRecorder:
+    """Writes each finished case (its run, calls and result) in one transaction, through the one recorder."""
 
     def __init__(self, plan: ABPlan, store: RunStore, ab_run_id: str, failed: set[tuple[int, int, int]]) -> None:
-        from promptctl.store.runs import calls
-
         self.plan = plan
-        self.store = store
+        self.recorder = Recorder(store)
         self.ab_run_id = ab_run_id
         self.failed = failed
-        self.tagged = "tag" in calls.c
-
-    def _call_rows(self, trace: list[Call], guard: GuardedProvider, salt: str = "") -> tuple[
-            list[dict[str, Any]], float | None, list[float | None]]:
-        rows = []
-        spent: list[float | None] = []
-        for call in trace:
-            completion = call.completion
-            cost = guard.costs.pop(id(completion), None) if completion is not None else None
-            if completion is not None:
-                spent.append(cost)
-            rows.append({
-                "provider": call.request.provider, "model": call.request.model,
-                "fingerprint": salted(call.request, salt).fingerprint(), "request": call.request.body,
-                "output": completion.text if completion else None,
-                **(completion.usage.to_dict() if completion else {}),
-                "latency_s": completion.latency_s if completion else None,
-                "request_id": completion.request_id if completion else (call.error.request_id if call.error else None),
-                "error": str(call.error) if call.error else None, "cost_usd": cost,
-                "cached": bool(completion and completion.cached),
-                **({"tag": getattr(call, "tag", None), "step": getattr(call, "step", None)} if self.tagged else {}),
-            })
-        total = None if any(c is None for c in spent) else float(sum(c for c in spent if c is not None))
-        return rows, total, spent
 
     def _judge_run(self, conn: Any, rows: list[dict[str, Any]]) -> None:
-        from promptctl.evaluation import ab_store
-
         if not rows or self.plan.judge is None:
             return
-        ab_store.ensure_run(
-            conn, self.plan.judge_run_id, ref=f"judge:{self.plan.judge.spec}", prompt_name="promptctl-judge",
+        self.recorder.record_calls(
+            conn, self.plan.judge_run_id, rows, ref=f"judge:{self.plan.judge.spec}", prompt_name="promptctl-judge",
             prompt_version=1, prompt_sha256="0" * 64, draft=False, provider=self.plan.judge.provider,
             model=self.plan.judge.model, strategy="judge", variables={"ab_run_id": self.ab_run_id}, parameters={},
             request={}, status="ok",
         )
-        ab_store.add_calls(conn, self.plan.judge_run_id, rows)
 
-    def case(self, job: Job, v: Variant, case: Case, trace: list[Call], judge_trace: list[Call], output: str | None,
-             score: Any, error: str | None, guard: GuardedProvider,
-             client: Callable[[str], GuardedProvider], executed: Any = None) -> None:
+    def case(self, job: Job, v: Variant, case: Case, trace: list[Call], rows: list[dict[str, Any]],
+             judge_rows: list[dict[str, Any]], output: str | None, score: Any, error: str | None,
+             executed: ExecutorResult | None = None) -> None:
         from promptctl.evaluation import ab_store
-        from promptctl.run import _jsonable
 
-        call_rows, spent, _ = self._call_rows(trace, guard, job.salt)
-        judge_guard = client(self.plan.judge.provider) if self.plan.judge is not None and judge_trace else None
-        judge_rows, judge_spent, _ = self._call_rows(judge_trace, judge_guard) if judge_guard else ([], 0.0, [])
-        usage = Usage()
-        latency = 0.0
-        listed: float | None = 0.0
-        for call in trace:
-            if call.completion is not None:
-                usage = usage + call.completion.usage
-                latency += call.completion.latency_s
-                price = _cost(call.completion, call.request, self.plan.config)
-                listed = None if price is None or listed is None else listed + price
+        done = [c for c in trace if c.completion is not None]
+        usage = Usage.total([c.completion.usage for c in done if c.completion is not None])
+        latency = sum(c.completion.latency_s for c in done if c.completion is not None)
+        listed = total([price(c.completion, c.request, self.plan.config) for c in done if c.completion is not None])
+        spent = _spent(rows)
         status = "ok" if error is None else "error"
-        with self.store.engine.begin() as conn:
-            run_id = ab_store.record_run(conn, run={
-                "ref": v.version.ref, "prompt_name": v.version.name, "prompt_version": v.version.number,
-                "prompt_sha256": v.version.sha256, "draft": v.version.is_draft, "provider": v.provider,
-                "model": v.model, "strategy": v.executed, "variables": _jsonable(case.variables),
-                "parameters": job.request.parameters, "request": job.request.body, "output": output,
-                "latency_s": latency if trace else None, "cost_usd": spent, "status": status, "error": error,
-                **_strategy_fields(executed),
-            }, usage=usage, call_rows=call_rows)
+        with self.recorder.transaction() as conn:
+            run_id = self.recorder.record_run(conn, v.version, run={
+                "provider": v.provider, "model": v.model, "strategy": v.executed,
+                "variables": jsonable(case.variables), "parameters": job.request.parameters,
+                "request": job.request.body, "output": output, "latency_s": latency if trace else None,
+                "cost_usd": spent, "status": status, "error": error,
+            }, usage=usage, calls=rows, outcome=executed)
             self._judge_run(conn, judge_rows)
             ab_store.put_result(conn, {
                 "ab_run_id": self.ab_run_id, "variant": job.variant, "case_index": job.case, "case_id": case.id,
@@ -684,18 +465,18 @@ class _Recorder:
                 "passed": score.passed if score is not None else None,
                 "detail": score.detail if score is not None else None, "latency_s": latency if trace else None,
                 "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens, "cost_usd": spent,
-                "list_cost_usd": listed, "judge_cost_usd": judge_spent if judge_rows else None,
+                "list_cost_usd": listed if done else 0.0,
+                "judge_cost_usd": _spent(judge_rows) if judge_rows else None,
                 "cached": bool(trace) and all(c.completion is not None and c.completion.cached for c in trace),
                 "error": error,
             }, replace=job.key in self.failed)
 
-    def pairwise(self, values: dict[str, Any], trace: list[Call], guard: GuardedProvider) -> None:
+    def pairwise(self, values: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         from promptctl.evaluation import ab_store
 
-        rows, spent, _ = self._call_rows(trace, guard)
-        with self.store.engine.begin() as conn:
+        with self.recorder.transaction() as conn:
             self._judge_run(conn, rows)
-            ab_store.put_pairwise(conn, {**values, "cost_usd": spent})
+            ab_store.put_pairwise(conn, {**values, "cost_usd": _spent(rows)})
 
 
 # -- the whole run ---------------------------------------------------------------------------------------
@@ -830,30 +611,8 @@ def check_credentials(plan: ABPlan, estimate: PlanEstimate | None = None,
         if clients is not None and name in clients:
             continue
         made[name] = get_provider(name, plan.config)  # no connection is opened before the first call
-        _check_client(made[name], plan.config)
+        made[name].check_credentials()
     return made
-
-
-def _check_client(provider: Provider, config: ProjectConfig | None) -> None:
-    """Raise :class:`CredentialsError` when ``provider`` cannot authenticate (no network)."""
-    import os
-
-    if provider.name in ("openai", "anthropic"):
-        provider.client()  # type: ignore[attr-defined]
-    elif provider.name == "watsonx":
-        settings = config.provider_settings("watsonx") if config is not None else {}
-
-        def given(key: str, *env: str) -> bool:
-            return bool(settings.get(key)) or any(os.environ.get(name) for name in env if name)
-
-        key_env = str(settings.get("api_key_env") or "")
-        if not given("api_key", key_env, "WATSONX_APIKEY", "WATSONX_API_KEY") and not given("token", "WATSONX_TOKEN"):
-            raise CredentialsError("no watsonx.ai credentials: WATSONX_APIKEY is not set", provider="watsonx",
-                                   hint="export WATSONX_APIKEY=... (an IBM Cloud API key), WATSONX_URL and "
-                                        "WATSONX_PROJECT_ID")
-        if not given("project_id", "WATSONX_PROJECT_ID") and not given("space_id", "WATSONX_SPACE_ID"):
-            raise CredentialsError("no watsonx.ai project: WATSONX_PROJECT_ID is not set", provider="watsonx",
-                                   hint="export WATSONX_PROJECT_ID=... (or WATSONX_SPACE_ID for a deployment space)")
 
 
 def finish(plan: ABPlan, store: RunStore, ab_run_id: str, outcome: Outcome | None = None) -> dict[str, Any]:

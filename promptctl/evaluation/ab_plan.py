@@ -22,16 +22,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import InputError, PromptctlError
-from promptctl.providers.base import Usage
+from promptctl.types import Usage
 
 if TYPE_CHECKING:
-    from promptctl.adapters.base import ProviderRequest
     from promptctl.config import ProjectConfig
     from promptctl.evaluation.datasets import Case, Dataset
     from promptctl.evaluation.judges import JudgeTarget, Rubric
     from promptctl.evaluation.scorers import Scorer
     from promptctl.registry.registry import PromptVersion, Registry
     from promptctl.store.runs import RunStore
+    from promptctl.types import ProviderRequest
 
 SPEC_VERSION = 1
 DEFAULT_CONCURRENCY = 8
@@ -141,7 +141,7 @@ class Variant:
 
     def to_dict(self) -> dict[str, Any]:
         """What the run store keeps of a variant (enough to resume it)."""
-        from promptctl.run import prompt_info
+        from promptctl.session.run import prompt_info
 
         return {
             "label": self.label, "spec": self.spec.text, "ref": self.version.ref, "prompt": prompt_info(self.version),
@@ -272,7 +272,7 @@ class Job:
         variant: Variant index.
         case: Case index.
         trial: 0-based trial.
-        prepared: The rendered request and strategy plan (:class:`promptctl.run.Prepared`).
+        prepared: The rendered request and strategy plan (:class:`promptctl.session.run.Prepared`).
         salt: Cache salt added to every call of this job (``variant:N``, ``trial:K``), or ``""``.
     """
 
@@ -484,7 +484,7 @@ def _finish_plan(
     import uuid
 
     from promptctl.evaluation.datasets import DatasetError
-    from promptctl.run import prepare
+    from promptctl.session.run import prepare
 
     warnings: list[str] = []
     seen: dict[tuple[Any, ...], int] = {}

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from promptctl.registry.index import utc_now
+from promptctl.types import utc_now
 
 RESULT_VERSION = 1
 _MAX_ERRORS_LISTED = 20

@@ -44,11 +44,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.registry.index import utc_now
-from promptctl.store.runs import calls, metadata, runs
+from promptctl.store.runs import calls, metadata
+from promptctl.types import utc_now
 
 if TYPE_CHECKING:
-    from promptctl.providers.base import Usage
     from promptctl.store.runs import RunStore
 
 ab_runs = sa.Table(
@@ -110,8 +109,6 @@ ab_pairwise = sa.Table(
 )
 
 AB_TABLES = (ab_runs, ab_results, ab_pairwise)
-_RUNS_INSERT = runs.insert()
-_CALLS_INSERT = calls.insert()
 _RESULTS_INSERT = ab_results.insert()
 
 
@@ -194,39 +191,6 @@ def cached_fingerprints(store: RunStore, fingerprints: Iterable[str]) -> set[str
                      .where(calls.c.fingerprint.in_(chunk), calls.c.error.is_(None), calls.c.output.is_not(None)))
             found.update(conn.execute(query).scalars())
     return found
-
-
-def record_run(
-    conn: sa.Connection, *, run: dict[str, Any], usage: Usage | None, call_rows: list[dict[str, Any]],
-) -> str:
-    """Insert one finished run and its calls (inside the caller's transaction); returns the run id."""
-    run_id = run.pop("id", None) or uuid.uuid4().hex
-    now = utc_now()
-    values = {**run, "id": run_id, "created_at": now}
-    if usage is not None:
-        values.update(usage.to_dict())
-    conn.execute(_RUNS_INSERT, values)  # one compiled statement per row shape, reused: cheap per case
-    if call_rows:
-        conn.execute(_CALLS_INSERT, [{**row, "run_id": run_id, "seq": seq, "created_at": now}
-                                     for seq, row in enumerate(call_rows, start=1)])
-    return run_id
-
-
-def add_calls(conn: sa.Connection, run_id: str, call_rows: list[dict[str, Any]]) -> None:
-    """Append calls to an existing run (the judge's run), numbering them after the existing ones."""
-    if not call_rows:
-        return
-    seq = conn.execute(sa.select(sa.func.count()).where(calls.c.run_id == run_id)).scalar_one()
-    now = utc_now()
-    conn.execute(_CALLS_INSERT, [{**row, "run_id": run_id, "seq": seq + offset, "created_at": now}
-                                 for offset, row in enumerate(call_rows, start=1)])
-
-
-def ensure_run(conn: sa.Connection, run_id: str, **fields: Any) -> None:
-    """Insert a run row with this id unless it exists (the judge's run of an A/B run)."""
-    exists = conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first()
-    if exists is None:
-        conn.execute(runs.insert().values(id=run_id, created_at=utc_now(), **fields))
 
 
 def put_result(conn: sa.Connection, values: dict[str, Any], *, replace: bool = True) -> None:

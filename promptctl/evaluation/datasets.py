@@ -259,7 +259,7 @@ def _csv_case(file: Path, line: int, cells: dict[str, str]) -> dict[str, Any]:
 def _yaml_rows(file: Path, text: str) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
     import yaml
 
-    from promptctl.registry._yaml import CoreLoader, load, plain
+    from promptctl._yaml import CoreLoader, load, plain
 
     try:
         data = plain(load(text))

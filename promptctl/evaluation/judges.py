@@ -41,10 +41,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from promptctl.errors import InputError
 
 if TYPE_CHECKING:
-    from promptctl.adapters.base import ProviderRequest
     from promptctl.evaluation.scorers import Score
-    from promptctl.executors.base import OnCall
-    from promptctl.providers.base import Provider
+    from promptctl.executors.base import CallContext
+    from promptctl.types import ProviderRequest
 
 Preference = Literal["first", "second", "tie"]
 Outcome = Literal["baseline", "candidate", "tie"]
@@ -121,7 +120,7 @@ def load_rubric(path: str | Path | None, *, text: str | None = None) -> Rubric:
     if body.startswith("---\n"):
         end = body.find("\n---", 4)
         if end != -1:
-            from promptctl.registry._yaml import load, plain
+            from promptctl._yaml import load, plain
 
             try:
                 meta = plain(load(body[4:end])) or {}
@@ -351,20 +350,19 @@ def summarise_pairwise(baseline: str, candidate: str, outcomes: list[tuple[Outco
 
 # -- running -----------------------------------------------------------------------------------------
 async def judge_output(
-    client: Provider, target: JudgeTarget, rubric: Rubric, *, variables: Mapping[str, Any], output: str,
-    expected: Any = None, has_expected: bool = False, on_call: OnCall | None = None,
+    ctx: CallContext, target: JudgeTarget, rubric: Rubric, *, variables: Mapping[str, Any], output: str,
+    expected: Any = None, has_expected: bool = False,
 ) -> Score:
     """Grade one response with the rubric judge.
 
     Args:
-        client: The judge's provider (a caching, recording client in ``promptctl ab``).
+        ctx: The call context of the judge's provider (its session caches, prices and records the call).
         target: Judge provider and model.
         rubric: The rubric.
         variables: The case's input variables.
         output: The response to grade.
         expected: Reference answer.
         has_expected: Whether there is one.
-        on_call: Called with the judge call (recorded by the caller).
 
     Returns:
         A :class:`~promptctl.evaluation.scorers.Score`: normalised rating, passed when ``rating >= pass``.
@@ -374,11 +372,10 @@ async def judge_output(
         JudgeError: The reply holds no rating on the scale.
     """
     from promptctl.evaluation.scorers import Score
-    from promptctl.executors.base import traced
 
     request = rubric_request(target, rubric, variables=variables, output=output, expected=expected,
                              has_expected=has_expected)
-    completion = await traced(client, request, on_call)
+    completion = await ctx.call(request, tag="judge")
     rating = parse_rating(completion.text, rubric)
     if rating is None:
         raise JudgeError(f"judge {target.spec} gave no rating on the scale {rubric.low:g}-{rubric.high:g}: "
@@ -387,10 +384,10 @@ async def judge_output(
 
 
 async def judge_pair(
-    client: Provider, target: JudgeTarget, *, variables: Mapping[str, Any], baseline: str, candidate: str,
-    expected: Any = None, has_expected: bool = False, rubric: Rubric | None = None, on_call: OnCall | None = None,
+    ctx: CallContext, target: JudgeTarget, *, variables: Mapping[str, Any], baseline: str, candidate: str,
+    expected: Any = None, has_expected: bool = False, rubric: Rubric | None = None,
 ) -> tuple[Preference, Preference]:
-    """Ask the pairwise judge in both orders (concurrently).
+    """Ask the pairwise judge in both orders (concurrently), through ``ctx`` (the judge provider's context).
 
     Returns:
         ``(preference with the baseline first, preference with the candidate first)``.
@@ -401,14 +398,12 @@ async def judge_pair(
     """
     import asyncio
 
-    from promptctl.executors.base import traced
-
     def request(first: str, second: str) -> ProviderRequest:
         return pairwise_request(target, variables=variables, first=first, second=second, expected=expected,
                                 has_expected=has_expected, rubric=rubric)
 
-    replies = await asyncio.gather(traced(client, request(baseline, candidate), on_call),
-                                   traced(client, request(candidate, baseline), on_call))
+    replies = await asyncio.gather(ctx.call(request(baseline, candidate), tag="judge:baseline-first"),
+                                   ctx.call(request(candidate, baseline), tag="judge:candidate-first"))
     prefs = [parse_preference(r.text) for r in replies]
     if prefs[0] is None or prefs[1] is None:
         bad = replies[0] if prefs[0] is None else replies[1]

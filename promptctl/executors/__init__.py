@@ -7,6 +7,7 @@ choices into a plan; :mod:`.pipeline` renders and executes one version with it. 
 through a :class:`CallContext` (budget check, recording).
 """
 
-from promptctl.executors.base import Call, CallContext, ExecutorResult, direct
+from promptctl.executors.base import CallContext, ExecutorResult, direct
+from promptctl.types import Call
 
 __all__ = ["Call", "CallContext", "ExecutorResult", "direct"]

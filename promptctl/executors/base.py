@@ -5,11 +5,10 @@ client plus what happens around each call) and returns an
 :class:`ExecutorResult` with a trace of every call it made. Every call goes
 through :meth:`CallContext.call`, which
 
-1. checks the spending limit first (``before_call``, e.g. :meth:`promptctl.tokens.budget.Budget.check`
-   with the call's high estimate; concurrent calls reserve their estimate so a limit holds under
-   concurrency),
-2. makes the call, and
-3. reports it to ``on_call`` (successful or not) so the caller can record it at once.
+1. sends it through the context's transport: a bare provider, or the session stack
+   (:mod:`promptctl.session`: salt, recording, cache, budget, concurrency limit, pricing,
+   response validation, composed once), and
+2. reports it to ``on_call`` (successful or not) and appends it to the context's trace.
 
 Executors compose by calling each other with the same context: self-consistency
 samples through the structured executor, a chain step runs any executor.
@@ -22,28 +21,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import ProviderError
-from promptctl.providers.base import Completion, Provider, Usage
-
-
-@dataclass(frozen=True)
-class Call:
-    """One provider call in a trace: the request, and the completion or the error.
-
-    Attributes:
-        request: The request sent.
-        completion: The completion, or None when the call failed.
-        error: The error, or None.
-        tag: What the call was for: ``sample:3``, ``attempt:2``, ``gate``, or None for a single call.
-        step: 1-based chain step the call belongs to, or None outside a chain.
-    """
-
-    request: ProviderRequest
-    completion: Completion | None = None
-    error: ProviderError | None = None
-    tag: str | None = None
-    step: int | None = None
+from promptctl.providers.base import Transport
+from promptctl.types import Call, Completion, Exchange, ProviderRequest, Usage
 
 
 @dataclass
@@ -97,34 +77,31 @@ class ExecutorResult:
 
 
 OnCall = Callable[[Call], Awaitable[None] | None]
-BeforeCall = Callable[[ProviderRequest, float], float | None]
-"""``before_call(request, reserved_usd) -> reserved for this call (USD)``: raise to refuse the call."""
-AfterCall = Callable[[float | None], None]
 
 
 @dataclass
 class CallContext:
-    """The provider client and the hooks around every call an executor makes.
+    """The transport and the hooks around every call an executor makes.
 
     Args:
-        provider: The provider client (possibly a cache wrapper).
-        on_call: Receives every :class:`Call` once it returns or fails (recording).
-        before_call: Called before each call with the request and the USD already reserved by calls in
-            flight; raises (e.g. :class:`~promptctl.errors.BudgetExceeded`) to refuse the call and
-            returns what to reserve for it (its high estimate, USD), or None.
+        provider: The transport: a provider, or the session stack around one (:mod:`promptctl.session`),
+            which checks the budget, answers from the cache, prices and records each call.
+        on_call: Receives every :class:`Call` once it returns or fails (progress, the caller's trace).
         step: Chain step (1-based) stamped on every call, or None.
+        salt: Cache salt of the work unit (an A/B job's ``trial:2``), passed down with every call.
+        sink: Where the session's recording layer writes these calls' rows, or None for its default.
 
     Attributes:
         trace: Every call made through this context (and the contexts derived from it), in order of
             completion; an executor's calls are ``trace[start:]`` from where it began.
     """
 
-    provider: Provider
+    provider: Transport
     on_call: OnCall | None = None
-    before_call: BeforeCall | None = None
     step: int | None = None
+    salt: str = ""
+    sink: Callable[[dict[str, Any]], None] | None = None
     trace: list[Call] = field(default_factory=list)
-    _reserved: list[float] = field(default_factory=lambda: [0.0])
 
     def mark(self) -> int:
         """Where the calls of an executor starting now will begin in :attr:`trace`."""
@@ -135,7 +112,7 @@ class CallContext:
         return list(self.trace[mark:])
 
     def for_step(self, step: int) -> CallContext:
-        """The same context, stamping ``step`` on its calls (shares the reservation)."""
+        """The same context, stamping ``step`` on its calls (shares the trace)."""
         return dataclasses.replace(self, step=step)
 
     async def call(
@@ -145,7 +122,7 @@ class CallContext:
         tag: str | None = None,
         text_of: Callable[[Completion], str] | None = None,
     ) -> Completion:
-        """Check the budget, make one call, report it to ``on_call``, and return the completion.
+        """Make one call through the transport, report it to ``on_call``, and return the completion.
 
         Args:
             request: The request to send.
@@ -154,23 +131,18 @@ class CallContext:
                 whole answer (a tool call's JSON arguments); the returned completion carries it.
 
         Raises:
-            BudgetExceeded: ``before_call`` refused the call (nothing was sent).
+            BudgetExceeded: The session's budget refused the call (nothing was sent).
             ProviderError: The call failed (after ``on_call`` saw it).
         """
-        reserved = 0.0
-        if self.before_call is not None:
-            reserved = self.before_call(request, self._reserved[0]) or 0.0
-        self._reserved[0] += reserved
+        exchange = Exchange(request, tag=tag, step=self.step, salt=self.salt, sink=self.sink,
+                            text_of=text_of)
         try:
-            try:
-                completion = await self.provider.complete(request)
-            except ProviderError as exc:
-                failed = Call(request, error=exc, tag=tag, step=self.step)
-                self.trace.append(failed)
-                await _notify(self.on_call, failed)
-                raise
-        finally:
-            self._reserved[0] -= reserved
+            completion = await self.provider.send(exchange)
+        except ProviderError as exc:
+            failed = Call(request, error=exc, tag=tag, step=self.step)
+            self.trace.append(failed)
+            await _notify(self.on_call, failed)
+            raise
         if text_of is not None:
             text = text_of(completion)
             if text != completion.text:
@@ -181,7 +153,7 @@ class CallContext:
         return completion
 
 
-async def traced(provider: Provider, request: ProviderRequest, on_call: OnCall | None = None) -> Completion:
+async def traced(provider: Transport, request: ProviderRequest, on_call: OnCall | None = None) -> Completion:
     """Make one call, report it to ``on_call`` (success or failure), and return the completion.
 
     Raises:
@@ -199,7 +171,7 @@ async def _notify(on_call: OnCall | None, call: Call) -> None:
 
 
 async def direct(
-    request: ProviderRequest, provider: Provider | CallContext, *, on_call: OnCall | None = None
+    request: ProviderRequest, provider: Transport | CallContext, *, on_call: OnCall | None = None
 ) -> ExecutorResult:
     """Send the request once and return the reply as the output.
 

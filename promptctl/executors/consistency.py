@@ -80,7 +80,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import InputError
 from promptctl.executors.answers import AnswerOptions, normalise
 from promptctl.executors.base import CallContext, ExecutorResult
@@ -95,6 +94,7 @@ from promptctl.executors.voting import (
     beta_stop_probability,
     vote,
 )
+from promptctl.types import ProviderRequest
 
 DEFAULT_SAMPLES = 5
 DEFAULT_TEMPERATURE = 0.7

@@ -37,11 +37,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import InputError
 from promptctl.executors.answers import AnswerOptions, Extraction
 from promptctl.executors.base import CallContext, ExecutorResult
 from promptctl.templating.prompt import Message, Prompt
+from promptctl.types import ProviderRequest
 
 DEFAULT_TRIGGER = "Let's think step by step."
 """Kojima et al. 2022's zero-shot chain-of-thought trigger."""

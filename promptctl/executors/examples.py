@@ -106,7 +106,7 @@ def _read_dataset(path: Path) -> list[tuple[int, Any]]:
         return rows
     if suffix == ".csv":
         return [(number + 2, dict(row)) for number, row in enumerate(csv.DictReader(text.splitlines()))]
-    from promptctl.registry import _yaml
+    from promptctl import _yaml
 
     try:
         data = json.loads(text) if suffix == ".json" else _yaml.load(text)

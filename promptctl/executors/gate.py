@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from promptctl.adapters.base import ProviderRequest
 from promptctl.executors.base import CallContext, ExecutorResult
 from promptctl.executors.requests import append_user_text, with_body, with_model, with_temperature
+from promptctl.types import ProviderRequest
 
 if TYPE_CHECKING:
     from promptctl.executors.consistency import ConsistencyOptions

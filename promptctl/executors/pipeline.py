@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptctl.adapters import build_request, resolve_target
-from promptctl.adapters.base import ProviderRequest
 from promptctl.executors.base import CallContext, ExecutorResult, direct
 from promptctl.executors.strategy import Plan
+from promptctl.types import ProviderRequest
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest
+from promptctl.types import ProviderRequest
 
 
 def with_temperature(request: ProviderRequest, temperature: float | None, salt: str) -> ProviderRequest:

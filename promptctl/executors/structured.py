@@ -44,12 +44,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import InputError, PromptctlError, StructuredOutputError
 from promptctl.executors.base import CallContext, ExecutorResult
 from promptctl.executors.requests import append_user_text, with_messages
 from promptctl.executors.schema import OutputModel, dump, error_text
-from promptctl.providers.base import Completion
+from promptctl.types import Completion, ProviderRequest
 
 DEFAULT_RETRIES = 3
 FEEDBACK = ("Your reply did not match the required output schema:\n{errors}\n\n"

@@ -29,19 +29,19 @@ from datetime import date
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from promptctl._yaml import plain
 from promptctl.adapters.profiles import ModelProfile, profile
 from promptctl.errors import PromptctlError
 from promptctl.lint.settings import LintSettings
-from promptctl.registry._yaml import plain
 from promptctl.templating.prompt import Message, Prompt, Section
 
 if TYPE_CHECKING:
     import jinja2.nodes
 
-    from promptctl.adapters.base import ProviderRequest
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion
     from promptctl.templating.variables import VariableSpec
+    from promptctl.types import ProviderRequest
 
 INPUT_MARKER = "LINTINPUT_{name}_7f3a"
 VALUE_MARKER = "LINTVALUE_{name}"

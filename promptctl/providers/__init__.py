@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from promptctl.adapters import check_provider
-from promptctl.providers.base import Completion, Provider, Usage
+from promptctl.providers.base import Provider
+from promptctl.types import Completion, Usage
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig

@@ -16,10 +16,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Completion, Provider, Usage, prefill_of, sdk_client_options
+from promptctl.providers.base import Provider, prefill_of, sdk_client_options
 from promptctl.providers.sdk import require
+from promptctl.types import Completion, ProviderRequest, Usage
 
 
 class AnthropicProvider(Provider):
@@ -31,10 +31,15 @@ class AnthropicProvider(Provider):
     """
 
     name = "anthropic"
+    sdk_module = "anthropic"
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         self.settings = dict(settings or {})
         self._client: Any = None
+
+    def check_credentials(self) -> None:
+        """Build the SDK client, which needs the API key (:class:`CredentialsError` without one); no network."""
+        self.client()
 
     def client(self) -> Any:
         """The ``anthropic.AsyncAnthropic`` client, built on first use.

@@ -10,72 +10,69 @@ from __future__ import annotations
 
 import abc
 import time
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest
+from promptctl.types import Completion, Exchange, ProviderRequest, Usage
+
+__all__ = ["Completion", "Provider", "Transport", "Usage", "prefill_of", "sdk_client_options"]
 
 
-@dataclass(frozen=True)
-class Usage:
-    """Token usage of one call, normalised across providers (all counts in tokens).
+class Transport(abc.ABC):
+    """Something that takes one call and returns its completion: a provider, or a session layer around one.
 
-    Attributes:
-        input_tokens: All input tokens, cached ones included (OpenAI ``prompt_tokens``; Anthropic
-            ``input_tokens + cache_creation_input_tokens + cache_read_input_tokens``).
-        output_tokens: All output tokens, reasoning tokens included.
-        cached_input_tokens: Input tokens read from the provider's prompt cache (part of ``input_tokens``).
-        cache_write_tokens: Input tokens written to the prompt cache (part of ``input_tokens``).
-        reasoning_tokens: Hidden reasoning tokens (part of ``output_tokens``).
+    The one method is :meth:`send`, in the style of httpx transports: a session layer
+    (:mod:`promptctl.session`) is a transport that wraps another, and a provider is the innermost one.
+    Executors only ever see a transport, through :class:`~promptctl.executors.base.CallContext`.
     """
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cached_input_tokens: int = 0
-    cache_write_tokens: int = 0
-    reasoning_tokens: int = 0
+    name: str = "provider"
 
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(**{k: getattr(self, k) + getattr(other, k) for k in asdict(self)})
+    @abc.abstractmethod
+    async def send(self, exchange: Exchange) -> Completion:
+        """Make one call.
 
-    def to_dict(self) -> dict[str, int]:
-        """The counts as a plain dict."""
-        return asdict(self)
+        Raises:
+            CredentialsError: Credentials or endpoint are missing (exit 3).
+            ProviderError: The call failed (exit 3).
+            BudgetExceeded: A budget layer refused the call (nothing was sent).
+        """
 
+    async def count_tokens(self, request: ProviderRequest) -> int:
+        """Exact input tokens of a request from the provider's count endpoint.
 
-@dataclass(frozen=True)
-class Completion:
-    """What one provider call returned.
+        Raises:
+            NotImplementedError: The provider has no count endpoint.
+        """
+        raise NotImplementedError(f"provider '{self.name}' cannot count tokens")
 
-    Attributes:
-        text: The assistant's text (for an Anthropic prefill, the prefill plus the continuation).
-        model: The model id the provider reports.
-        usage: Normalised token usage.
-        finish_reason: The provider's stop reason (``stop``, ``end_turn``, ``max_tokens`` ...).
-        request_id: The provider's request id, when sent.
-        latency_s: Wall time of the call in seconds, SDK retries included.
-        raw: The provider's response as JSON-ready data.
-        cached: True when the completion came from the response cache (no provider call was made).
-    """
-
-    text: str
-    model: str
-    usage: Usage = field(default_factory=Usage)
-    finish_reason: str | None = None
-    request_id: str | None = None
-    latency_s: float = 0.0
-    raw: dict[str, Any] = field(default_factory=dict)
-    cached: bool = False
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release the SDK client's connections."""
 
 
-class Provider(abc.ABC):
+class Provider(Transport):
     """A client for one provider. Subclasses implement :meth:`_complete` only.
 
     Optional abilities (token counting) are separate methods that raise
     :class:`NotImplementedError` naming the provider when it lacks them.
+
+    Class attributes:
+        name: The provider's name (``openai``).
+        sdk_module: The SDK's import name (``openai``, ``anthropic``, ``ibm_watsonx_ai``), or None; imported
+            ahead of a concurrent run so the import does not stall calls in flight.
     """
 
     name: str = "provider"
+    sdk_module: str | None = None
+
+    async def send(self, exchange: Exchange) -> Completion:
+        """:meth:`complete` the exchange's request (a provider is the innermost transport)."""
+        return await self.complete(exchange.request)
+
+    def check_credentials(self) -> None:
+        """Raise :class:`~promptctl.errors.CredentialsError` when this client cannot authenticate (no network).
+
+        The default checks nothing (providers without credentials, such as ``fake``).
+        """
 
     async def complete(self, request: ProviderRequest) -> Completion:
         """Send a request and return the completion, with ``latency_s`` measured around the call.
@@ -102,16 +99,6 @@ class Provider(abc.ABC):
     async def _complete(self, request: ProviderRequest) -> Completion:
         """Send ``request`` through the SDK and return its completion (latency filled in by the caller)."""
 
-    async def count_tokens(self, request: ProviderRequest) -> int:
-        """Exact input tokens of a request from the provider's count endpoint.
-
-        Raises:
-            NotImplementedError: The provider has no count endpoint.
-        """
-        raise NotImplementedError(f"provider '{self.name}' cannot count tokens")
-
-    async def aclose(self) -> None:  # noqa: B027 - optional hook
-        """Release the SDK client's connections."""
 
 
 def prefill_of(request: ProviderRequest) -> str:

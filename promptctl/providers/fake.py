@@ -16,9 +16,9 @@ import json
 import os
 from collections.abc import Callable, Sequence
 
-from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import InputError, ProviderError
-from promptctl.providers.base import Completion, Provider, Usage
+from promptctl.providers.base import Provider
+from promptctl.types import Completion, ProviderRequest, Usage
 
 Reply = str | Exception
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Completion, Provider, Usage, sdk_client_options
+from promptctl.providers.base import Provider, sdk_client_options
 from promptctl.providers.sdk import require
+from promptctl.types import Completion, ProviderRequest, Usage
 
 _OPENAI_HOST = "api.openai.com"
 
@@ -31,6 +31,7 @@ class OpenAIProvider(Provider):
     """
 
     name = "openai"
+    sdk_module = "openai"
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         self.settings = dict(settings or {})
@@ -50,6 +51,10 @@ class OpenAIProvider(Provider):
                     hint=f"export {key_env}=sk-... or set OPENAI_BASE_URL for a local OpenAI-compatible server",
                 )
         return key, base_url
+
+    def check_credentials(self) -> None:
+        """Build the SDK client, which needs the API key (:class:`CredentialsError` without one); no network."""
+        self.client()
 
     def client(self) -> Any:
         """The ``openai.AsyncOpenAI`` client, built on first use."""

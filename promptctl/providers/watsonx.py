@@ -23,10 +23,10 @@ import asyncio
 import os
 from typing import Any
 
-from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Completion, Provider, Usage
+from promptctl.providers.base import Provider
 from promptctl.providers.sdk import require
+from promptctl.types import Completion, ProviderRequest, Usage
 
 DEFAULT_URL = "https://us-south.ml.cloud.ibm.com"
 
@@ -40,6 +40,7 @@ class WatsonxProvider(Provider):
     """
 
     name = "watsonx"
+    sdk_module = "ibm_watsonx_ai"
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         self.settings = dict(settings or {})
@@ -54,14 +55,12 @@ class WatsonxProvider(Provider):
                 return os.environ[name]
         return None
 
-    def model(self, model_id: str) -> Any:
-        """The ``ModelInference`` for ``model_id``, built on first use.
+    def _credentials(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """``(api_key, token, project_id, space_id)`` from the config, else the environment.
 
         Raises:
             CredentialsError: No API key/token, or no project or space id.
         """
-        if model_id in self._models:
-            return self._models[model_id]
         key_env = self.settings.get("api_key_env")
         api_key = self._setting("api_key", *([key_env] if key_env else []), "WATSONX_APIKEY", "WATSONX_API_KEY")
         token = self._setting("token", "WATSONX_TOKEN")
@@ -79,6 +78,21 @@ class WatsonxProvider(Provider):
                 provider=self.name,
                 hint="export WATSONX_PROJECT_ID=... (or WATSONX_SPACE_ID for a deployment space)",
             )
+        return api_key, token, project_id, space_id
+
+    def check_credentials(self) -> None:
+        """Raise :class:`CredentialsError` without an API key or token, or without a project or space id."""
+        self._credentials()
+
+    def model(self, model_id: str) -> Any:
+        """The ``ModelInference`` for ``model_id``, built on first use.
+
+        Raises:
+            CredentialsError: No API key/token, or no project or space id.
+        """
+        if model_id in self._models:
+            return self._models[model_id]
+        api_key, token, project_id, space_id = self._credentials()
         wx = require("ibm_watsonx_ai", self.name)
         fm = require("ibm_watsonx_ai.foundation_models", self.name)
         cred_kwargs: dict[str, Any] = {"url": self._setting("url", "WATSONX_URL") or DEFAULT_URL}

@@ -28,8 +28,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from promptctl import _yaml
 from promptctl.errors import FrontMatterError
-from promptctl.registry import _yaml
 from promptctl.templating.environment import literal_source
 from promptctl.templating.variables import VariableSpec, YStr
 

@@ -25,15 +25,14 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from promptctl import _yaml
 from promptctl.errors import InputError
-from promptctl.registry import _yaml
 from promptctl.templating.variables import YStr
 
 INDEX_FILE = "prompt.yaml"
@@ -85,11 +84,6 @@ class PromptIndex(BaseModel):
         if data.get("description") is None:
             data.pop("description")
         return _yaml.dump(data)
-
-
-def utc_now() -> str:
-    """Current UTC time as ISO 8601 with seconds precision."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def read_index(folder: Path) -> PromptIndex:

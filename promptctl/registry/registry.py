@@ -23,22 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import InputError, IntegrityError, ReferenceNotFound
 from promptctl.registry.frontmatter import FrontMatter, content_sha256, normalise_newlines, parse_version_text
-from promptctl.registry.index import (
-    INDEX_FILE,
-    LabelMove,
-    PromptIndex,
-    PublishedVersion,
-    locked_index,
-    read_index,
-    utc_now,
-)
+from promptctl.registry.index import INDEX_FILE, LabelMove, PromptIndex, PublishedVersion, locked_index, read_index
 from promptctl.registry.lock import LockEntry, Lockfile
 from promptctl.templating.environment import parse_source
+from promptctl.types import utc_now
 
 if TYPE_CHECKING:
-    from promptctl.adapters.base import ProviderRequest
-    from promptctl.run import Result
+    from promptctl.session.run import Result
     from promptctl.templating.prompt import Prompt
+    from promptctl.types import ProviderRequest
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 VERSION_FILE_RE = re.compile(r"^v([1-9][0-9]*)\.j2$")
@@ -182,14 +175,14 @@ class PromptVersion:
         return build_request(self, self.prompt(variables), provider=provider, model=model, parameters=parameters)
 
     async def arun(self, variables: Mapping[str, Any] | None = None, **options: Any) -> Result:
-        """Run this version with its strategy (see :func:`promptctl.run.arun` for options and errors)."""
-        from promptctl.run import arun
+        """Run this version with its strategy (see :func:`promptctl.session.run.arun` for options and errors)."""
+        from promptctl.session.run import arun
 
         return await arun(self, variables, **options)
 
     def run(self, variables: Mapping[str, Any] | None = None, **options: Any) -> Result:
         """Synchronous :meth:`arun`."""
-        from promptctl.run import run
+        from promptctl.session.run import run
 
         return run(self, variables, **options)
 

@@ -41,10 +41,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from promptctl.errors import InputError
-from promptctl.registry.index import utc_now
+from promptctl.types import utc_now
 
 if TYPE_CHECKING:
-    from promptctl.providers.base import Usage
+    from promptctl.types import Usage
 
 metadata = sa.MetaData()
 
@@ -236,6 +236,42 @@ class RunStore:
     def close(self) -> None:
         """Dispose of the engine's connections."""
         self.engine.dispose()
+
+
+_RUNS_INSERT = runs.insert()
+_CALLS_INSERT = calls.insert()
+
+
+def insert_run(conn: sa.Connection, *, run: dict[str, Any], usage: Usage | None,
+               call_rows: list[dict[str, Any]]) -> str:
+    """Insert one finished run and its call rows inside the caller's transaction; returns the run id (32 hex)."""
+    run_id = run.pop("id", None) or uuid.uuid4().hex
+    now = utc_now()
+    values = {**run, "id": run_id, "created_at": now}
+    if usage is not None:
+        values.update(usage.to_dict())
+    conn.execute(_RUNS_INSERT, values)  # one compiled statement per row shape, reused: cheap per case
+    if call_rows:
+        conn.execute(_CALLS_INSERT, [{**row, "run_id": run_id, "seq": seq, "created_at": now}
+                                     for seq, row in enumerate(call_rows, start=1)])
+    return run_id
+
+
+def append_calls(conn: sa.Connection, run_id: str, call_rows: list[dict[str, Any]]) -> None:
+    """Append call rows to an existing run inside the caller's transaction, numbered after its calls."""
+    if not call_rows:
+        return
+    seq = conn.execute(sa.select(sa.func.count()).where(calls.c.run_id == run_id)).scalar_one()
+    now = utc_now()
+    conn.execute(_CALLS_INSERT, [{**row, "run_id": run_id, "seq": seq + offset, "created_at": now}
+                                 for offset, row in enumerate(call_rows, start=1)])
+
+
+def ensure_run(conn: sa.Connection, run_id: str, **fields: Any) -> None:
+    """Insert a run row with this id unless it exists (the judge's run of an A/B run)."""
+    exists = conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first()
+    if exists is None:
+        conn.execute(runs.insert().values(id=run_id, created_at=utc_now(), **fields))
 
 
 def _row(row: Any) -> dict[str, Any]:

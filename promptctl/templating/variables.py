@@ -17,9 +17,9 @@ from pydantic import (
     model_validator,
 )
 
+from promptctl import _yaml
+from promptctl._yaml import as_source_text, plain
 from promptctl.errors import InputError, VariableError
-from promptctl.registry import _yaml
-from promptctl.registry._yaml import as_source_text, plain
 
 VariableType = Literal["string", "integer", "number", "boolean", "list", "object", "enum"]
 YStr = Annotated[str, BeforeValidator(as_source_text)]

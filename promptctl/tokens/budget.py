@@ -28,6 +28,8 @@ class Budget:
             raise InputError(f"--max-cost must be >= 0 USD, not {limit_usd}")
         self.limit_usd = float(limit_usd)
         self.spent_usd = 0.0
+        self.reserved_usd = 0.0
+        self.hint = "raise --max-cost, lower max_tokens, or compare models with 'promptctl cost REF --model ...'"
 
     @property
     def left_usd(self) -> float:
@@ -60,6 +62,39 @@ class Budget:
         if self.spent_usd + high_usd > self.limit_usd + 1e-12:
             raise BudgetExceeded(
                 f"stopped before {what}: its high estimate ${high_usd:.6f} would cross the budget ({state})",
-                limit_usd=self.limit_usd, spent_usd=self.spent_usd, needed_usd=high_usd,
-                hint="raise --max-cost, lower max_tokens, or compare models with 'promptctl cost REF --model ...'",
+                limit_usd=self.limit_usd, spent_usd=self.spent_usd, needed_usd=high_usd, hint=self.hint,
             )
+
+    def reserve(self, high_usd: float | None, *, what: str) -> float:
+        """Check a call about to be sent and reserve its high estimate while it is in flight.
+
+        Concurrent calls each reserve their estimate, so the limit holds under concurrency: a call is
+        refused when spent + reserved + its high estimate would cross the limit.
+
+        Args:
+            high_usd: The call's high estimate (USD), or None when the model has no price.
+            what: The call, for the message (``a call to openai:gpt-4.1``).
+
+        Returns:
+            What was reserved (USD), to pass to :meth:`settle`.
+
+        Raises:
+            BudgetExceeded: As :meth:`check`; the message also says what calls in flight reserve.
+        """
+        if high_usd is None or self.reserved_usd == 0.0:
+            self.check(high_usd, what=what)
+        elif self.spent_usd + self.reserved_usd + high_usd > self.limit_usd + 1e-12:
+            state = (f"spent ${self.spent_usd:.6f}, ${self.reserved_usd:.6f} reserved by calls in flight, "
+                     f"--max-cost ${self.limit_usd:.6f}")
+            raise BudgetExceeded(
+                f"stopped before {what}: its high estimate ${high_usd:.6f} would cross the budget ({state})",
+                limit_usd=self.limit_usd, spent_usd=self.spent_usd, needed_usd=high_usd, hint=self.hint,
+            )
+        assert high_usd is not None  # check() refuses an unpriced call
+        self.reserved_usd += high_usd
+        return high_usd
+
+    def settle(self, reserved_usd: float, actual_usd: float | None) -> None:
+        """Release a finished call's reservation and charge its real cost (USD; None charges nothing)."""
+        self.reserved_usd -= reserved_usd
+        self.charge(actual_usd)

@@ -29,15 +29,15 @@ import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from promptctl.providers.base import Usage
 from promptctl.tokens.counting import TokenCount
 from promptctl.tokens.pricing import Cost, cost_of
+from promptctl.types import Usage
 
 if TYPE_CHECKING:
-    from promptctl.adapters.base import ProviderRequest
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion
     from promptctl.store.runs import RunStore
+    from promptctl.types import ProviderRequest
 
 STRATEGIES = ("direct", "cot", "fewshot", "consistency", "structured")
 DEFAULT_SAMPLES = 5
@@ -156,7 +156,7 @@ def estimate_cost(
         TokenizerError: tiktoken's encoding cannot be loaded offline.
     """
     from promptctl.errors import InputError
-    from promptctl.run import prompt_info
+    from promptctl.session.run import prompt_info
     from promptctl.tokens.request_tokens import count_request
 
     fm_strategy = version.front_matter.strategy

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptctl.providers.base import Usage
+from promptctl.types import Usage
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig

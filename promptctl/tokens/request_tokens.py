@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 from promptctl.tokens.counting import FALLBACK_ENCODING, TokenCount, count_openai_messages, count_text
 
 if TYPE_CHECKING:
-    from promptctl.adapters.base import ProviderRequest
     from promptctl.config import ProjectConfig
     from promptctl.providers.base import Provider
+    from promptctl.types import ProviderRequest
 
 
 @dataclass(frozen=True)

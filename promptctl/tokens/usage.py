@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from promptctl.providers.base import Usage
+from promptctl.types import Usage
 
 
 def usage_from_openai(raw: Mapping[str, Any]) -> Usage:

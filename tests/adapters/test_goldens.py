@@ -61,7 +61,7 @@ def rendered(name: str, provider: str) -> tuple[dict[str, Any], tuple[str, ...],
     """``(golden body, warnings, request bodies)`` of a prompt (one request) or a chain (one per step)."""
     version = Registry(PROMPTS).get(name)
     if version.front_matter.strategy.name == "chain":
-        from promptctl.run_chain import render_chain
+        from promptctl.session.chain import render_chain
 
         steps = render_chain(version, sample_variables(name), provider=provider)
         golden = {"chain": [

@@ -13,8 +13,8 @@ from promptctl.errors import InputError, ProviderError
 from promptctl.executors.chain import ChainSpec
 from promptctl.providers.fake import FakeProvider
 from promptctl.registry.registry import Registry
-from promptctl.run import arun
-from promptctl.run_chain import render_chain
+from promptctl.session.chain import render_chain
+from promptctl.session.run import arun
 from promptctl.testing import openai_error
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -223,7 +223,7 @@ def test_cli_render_and_dry_run_of_the_example_chain(monkeypatch):
 
 def test_direct_strategy_leaves_the_example_requests_unchanged():
     from promptctl.cli.common import parse_vars
-    from promptctl.run import render_request
+    from promptctl.session.run import render_request
 
     registry = Registry(ROOT / "prompts")
     for name in ("code-review", "entity-extraction", "math-word-problem", "ticket-triage"):

@@ -11,7 +11,7 @@ import pytest
 from promptctl.errors import BudgetExceeded
 from promptctl.executors.consistency import Stopper, beta_stop_probability, vote
 from promptctl.providers.fake import FakeProvider
-from promptctl.run import arun
+from promptctl.session.run import arun
 from promptctl.testing import ScriptedReply
 
 MATH = """\
@@ -160,10 +160,10 @@ class SlowFake(FakeProvider):
 
 def test_max_cost_is_checked_before_each_sample(tmp_path, write_version):
     from promptctl.config import ProjectConfig
-    from promptctl.executors.base import CallContext
     from promptctl.executors.consistency import ConsistencyOptions, run_consistency, text_sampler, with_temperature
     from promptctl.executors.strategy import resolve_plan
-    from promptctl.run import Recorder, prepare
+    from promptctl.session import Session
+    from promptctl.session.run import prepare
     from promptctl.tokens.budget import Budget
     from promptctl.tokens.estimate import estimate_request
 
@@ -177,24 +177,25 @@ def test_max_cost_is_checked_before_each_sample(tmp_path, write_version):
 
     def attempt(limit, concurrency):
         fake = SlowFake([reply])
-        recorder = Recorder(None, None, config, Budget(limit), "math")
-        ctx = CallContext(fake, on_call=recorder.record, before_call=recorder.before_call)
+        session = Session(config, budget=Budget(limit), provider=fake, what=lambda r: "the next call of math")
+        ctx = session.context("fake")
         options = ConsistencyOptions(samples=5, early_stop="none", max_concurrency=concurrency)
+        error = None
         try:
             asyncio.run(run_consistency(request, ctx, options, text_sampler(options.answer)))
         except BudgetExceeded as exc:
-            return fake, recorder, exc
-        return fake, recorder, None
+            error = exc
+        return fake, [c.completion.cost_usd for c in ctx.trace if c.completion is not None], error
 
-    _, recorder, _ = attempt(100.0, 1)
-    actual = recorder.costs[0]
+    _, costs, _ = attempt(100.0, 1)
+    actual = costs[0]
     assert 0 < actual < one
     fake, _, error = attempt(2 * actual + 0.99 * one, 1)
     assert error is not None and "next call of math" in error.message
     assert len(fake.requests) == 2  # the third sample's high estimate would take the spending past the limit
-    fake, recorder, error = attempt(2.5 * one, 5)
+    fake, costs, error = attempt(2.5 * one, 5)
     assert error is not None and len(fake.requests) == 2  # samples in flight reserve their estimate
-    assert len(recorder.costs) == 2  # and are recorded when they finish
+    assert len(costs) == 2  # and are priced when they finish
 
 
 def test_cli_json_has_the_vote(tmp_path, write_version, monkeypatch, capsys):

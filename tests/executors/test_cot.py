@@ -11,7 +11,7 @@ from promptctl.errors import InputError
 from promptctl.executors.answers import AnswerOptions
 from promptctl.executors.cot import DEFAULT_TRIGGER, CotOptions
 from promptctl.providers.fake import FakeProvider
-from promptctl.run import arun, render_request
+from promptctl.session.run import arun, render_request
 
 QUESTION = """\
 ---

@@ -11,7 +11,7 @@ import pytest
 from promptctl.errors import InputError
 from promptctl.executors.fewshot import Example, FewShotOptions, bm25_scores, load_examples, select
 from promptctl.providers.fake import FakeProvider
-from promptctl.run import arun, render_request
+from promptctl.session.run import arun, render_request
 
 OPPOSITES = [Example(i, a, b, None, {"input": a, "output": b})
              for i, (a, b) in enumerate([("happy", "sad"), ("tall", "short"), ("sunny", "gloomy")])]

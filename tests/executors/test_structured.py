@@ -14,7 +14,7 @@ from promptctl.executors.base import CallContext
 from promptctl.executors.schema import schema_model
 from promptctl.executors.structured import StructuredOptions, parse_json, run_structured
 from promptctl.providers.fake import FakeProvider
-from promptctl.run import arun
+from promptctl.session.run import arun
 from promptctl.testing import ScriptedReply, ServerUsage, ToolCall
 
 BAD = {"category": "Option C", "value": "ten"}

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from promptctl.adapters.base import ProviderRequest
-from promptctl.providers.base import Completion, Provider
+from promptctl.providers.base import Provider
+from promptctl.types import Completion, ProviderRequest
 
 _PROVIDER_ENV_PREFIXES = ("OPENAI_", "ANTHROPIC_", "WATSONX_", "PROMPTCTL_", "IBM_SDK_")
 # Variables ibm-watsonx-ai reads; it also *writes* WX_CLIENT_VERIFY_REQUESTS and FLIGHT_SERVICE_* into

@@ -11,9 +11,9 @@ import pytest
 from promptctl.adapters import adapt
 from promptctl.errors import CredentialsError, ProviderError
 from promptctl.providers.anthropic import AnthropicProvider
-from promptctl.providers.base import Usage
 from promptctl.templating.prompt import Message, Prompt, Section
 from promptctl.testing import Fault, ServerUsage, anthropic_error
+from promptctl.types import Usage
 
 MODEL = "claude-sonnet-4-6"
 PROMPT = Prompt(

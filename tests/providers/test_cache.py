@@ -7,7 +7,7 @@ from pathlib import Path
 
 from promptctl.providers.fake import FakeProvider
 from promptctl.registry.registry import Registry
-from promptctl.run import arun
+from promptctl.session.run import arun
 from promptctl.store.runs import RunStore
 
 

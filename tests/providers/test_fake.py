@@ -7,9 +7,9 @@ import pytest
 from promptctl.adapters import adapt
 from promptctl.errors import ProviderError
 from promptctl.providers import get_provider
-from promptctl.providers.base import Usage
 from promptctl.providers.fake import FakeProvider
 from promptctl.templating.prompt import Message, Prompt
+from promptctl.types import Usage
 
 
 def request_for(text: str, model: str = "fake-model"):

@@ -7,10 +7,10 @@ import pytest
 from promptctl.adapters import adapt
 from promptctl.errors import CredentialsError, ExitCode, ProviderError
 from promptctl.providers import get_provider
-from promptctl.providers.base import Usage
 from promptctl.providers.openai import OpenAIProvider
 from promptctl.templating.prompt import Message, Prompt, Section
 from promptctl.testing import Fault, ServerUsage, openai_error
+from promptctl.types import Usage
 
 PROMPT = Prompt(
     messages=(

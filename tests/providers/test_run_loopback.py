@@ -1,4 +1,4 @@
-"""promptctl.run.arun end to end: registry version -> adapter -> real openai SDK -> loopback -> run store."""
+"""promptctl.session.run.arun end to end: registry version -> adapter -> real openai SDK -> loopback -> run store."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pytest
 from promptctl.adapters import build_request
 from promptctl.config import ProjectConfig
 from promptctl.errors import ProviderError
-from promptctl.providers.base import Usage
 from promptctl.providers.openai import OpenAIProvider
 from promptctl.registry.registry import Registry
-from promptctl.run import arun
+from promptctl.session.run import arun
 from promptctl.store.runs import RunStore
 from promptctl.testing import ServerUsage, openai_error
+from promptctl.types import Usage
 
 VERSION = textwrap.dedent(
     """\

@@ -18,9 +18,9 @@ import respx
 
 from promptctl.adapters import adapt
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Usage
 from promptctl.providers.watsonx import WatsonxProvider
 from promptctl.templating.prompt import Message, Prompt
+from promptctl.types import Usage
 
 URL = "https://us-south.ml.cloud.ibm.com"
 IAM = "https://iam.cloud.ibm.com/identity/token"

@@ -122,7 +122,7 @@ def test_undeclared_extra_variable_warns(tmp_path) -> None:
 
 
 def test_validate_variables_applies_the_coerced_default() -> None:
-    from promptctl.registry import _yaml
+    from promptctl import _yaml
 
     raw = _yaml.load(
         "v: {type: string, default: 1.10}\nz: {type: string, default: 007}\nn: {type: integer, default: '3'}"
@@ -133,7 +133,7 @@ def test_validate_variables_applies_the_coerced_default() -> None:
 
 
 def test_enum_values_from_yaml_numbers_compare_by_source_text() -> None:
-    from promptctl.registry import _yaml
+    from promptctl import _yaml
 
     spec = VariableSpec.model_validate(_yaml.load("{type: enum, values: [1, 2]}"))
     assert validate_variables({"e": spec}, _yaml.load("e: 2"), where="t") == {"e": "2"}

@@ -10,11 +10,12 @@ import pytest
 from promptctl.adapters import build_request
 from promptctl.config import load_config
 from promptctl.errors import InputError
-from promptctl.providers.base import Provider, Usage
+from promptctl.providers.base import Provider
 from promptctl.registry.registry import Registry
 from promptctl.store.runs import RunStore
 from promptctl.tokens import acount_request, cost_of, count_request, estimate_cost, estimate_request
 from promptctl.tokens.estimate import DEFAULT_OUTPUT_CEILING, RETRY_FEEDBACK_TOKENS
+from promptctl.types import Usage
 
 
 def setup(project: Path, ref: str = "triage", provider: str | None = None, model: str | None = None):
@@ -100,7 +101,7 @@ def test_unpriced_model_gives_none_and_a_note(project: Path) -> None:
 
 def test_typical_output_comes_from_recorded_runs(project: Path) -> None:
     from promptctl.providers.fake import FakeProvider
-    from promptctl.run import arun
+    from promptctl.session.run import arun
 
     config, version, _ = setup(project)
     store = RunStore(f"sqlite:///{project / 'runs.db'}")
@@ -163,7 +164,7 @@ def test_fake_provider_runs_do_not_shape_real_estimates(tmp_path) -> None:
 
     from promptctl.providers.fake import FakeProvider
     from promptctl.registry.registry import Registry
-    from promptctl.run import arun
+    from promptctl.session.run import arun
     from promptctl.store.runs import RunStore
     from promptctl.tokens.estimate import recorded_outputs
 

@@ -28,7 +28,7 @@ def test_example_prompt_costs_offline(name: str) -> None:
     from promptctl.adapters import build_request
     from promptctl.config import load_config
     from promptctl.registry.registry import Registry
-    from promptctl.run import arun
+    from promptctl.session.run import arun
     from promptctl.tokens import estimate_cost
     from promptctl.tokens.estimate import STRATEGIES
 

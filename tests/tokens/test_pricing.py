@@ -8,10 +8,10 @@ import pytest
 
 from promptctl.config import ProjectConfig, load_config
 from promptctl.errors import InputError
-from promptctl.providers.base import Usage
 from promptctl.tokens import Price, cost_of
 from promptctl.tokens.pricing import call_cost, watsonx_price
 from promptctl.tokens.usage import normalise_usage, usage_from_anthropic, usage_from_openai
+from promptctl.types import Usage
 
 
 def config_with(tmp_path: Path, toml: str) -> ProjectConfig:

@@ -12,7 +12,7 @@ from promptctl.config import load_config
 from promptctl.errors import BudgetExceeded
 from promptctl.providers.fake import FakeProvider
 from promptctl.registry.registry import Registry
-from promptctl.run import arun
+from promptctl.session.run import arun
 from promptctl.store.runs import RunStore, record_dict
 from promptctl.tokens import Budget
 from promptctl.tokens.summary import summarise, total

@@ -291,11 +291,11 @@ async def _record_output(
 
     The fake provider answers with the case's scripted ``record_with.reply`` and is never cached (the
     reply lives in the suite, so editing it takes effect). Other providers go through
-    :func:`promptctl.run.arun` with ``cache=True`` and the run store, so a request already answered is
+    :func:`promptctl.session.run.arun` with ``cache=True`` and the run store, so a request already answered is
     not sent again.
     """
-    from promptctl.run import arun
-    from promptctl.tokens.pricing import call_cost
+    from promptctl.session import price
+    from promptctl.session.run import arun
 
     chosen = recording_provider(project, pin, case, provider)
     client: Any = provider_factory(chosen, case) if provider_factory is not None else None
@@ -324,8 +324,7 @@ async def _record_output(
     for call in result.calls:
         if call.completion is None:
             continue
-        usd = call_cost(call.completion.usage, call.request.provider, call.request.model, call.completion.model,
-                        project.config).usd
+        usd = price(call.completion, call.request, project.config)  # list price, a cached answer's too
         cost = None if usd is None or cost is None else cost + usd
     recorded: dict[str, Any] = {
         "provider": result.request.provider,

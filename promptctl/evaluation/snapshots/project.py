@@ -23,11 +23,11 @@ from promptctl.evaluation.snapshots.results import CheckResult
 from promptctl.evaluation.snapshots.suite import SUITE_FILE, Case, Suite, load_suite
 
 if TYPE_CHECKING:
-    from promptctl.adapters.base import ProviderRequest
     from promptctl.config import ProjectConfig
     from promptctl.providers.base import Provider
     from promptctl.registry.lock import Lockfile
     from promptctl.registry.registry import PromptVersion, Registry
+    from promptctl.types import ProviderRequest
 
 SNAPSHOTS_DIR = "snapshots"
 ProviderFactory = Callable[[str, Case], "Provider | None"]

@@ -51,8 +51,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from promptctl import _yaml
 from promptctl.errors import InputError
-from promptctl.registry import _yaml
 from promptctl.registry.frontmatter import ProviderName
 from promptctl.templating.variables import YStr
 

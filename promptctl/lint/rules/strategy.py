@@ -151,8 +151,8 @@ def _rates(provider: str, model: str, config: Any) -> tuple[float, float] | None
     key = (provider, model, tuple(sorted(override.items())))
     if key not in _RATES:
         try:
-            from promptctl.providers.base import Usage
             from promptctl.tokens.pricing import cost_of
+            from promptctl.types import Usage
 
             million = 1_000_000
             cost_in = cost_of(Usage(input_tokens=million), provider, model, config).usd

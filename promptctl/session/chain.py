@@ -13,31 +13,21 @@ output, answer, parsed, usage, cost, status), and every call with its ``step`` n
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from promptctl.adapters import resolve_target
-from promptctl.adapters.base import ProviderRequest
 from promptctl.errors import InputError, IntegrityError, PromptctlError
 from promptctl.executors.base import ExecutorResult
 from promptctl.executors.chain import ChainSpec, StepSpec, new_record, run_chain, step_variables
 from promptctl.executors.strategy import resolve_plan
-from promptctl.providers.base import Provider, Usage
-from promptctl.run import (
-    Prepared,
-    Recorder,
-    Result,
-    _jsonable,
-    _total,
-    chain_estimate_dict,
-    execute,
-    is_chain,
-    open_client,
-    prepare,
-    stored_fields,
-)
+from promptctl.providers.base import Provider
+from promptctl.session.core import Session
+from promptctl.session.pricing import total
+from promptctl.session.recorder import Recorder
+from promptctl.session.run import Prepared, Result, chain_estimate_dict, execute, is_chain, prepare
+from promptctl.types import ProviderRequest, Usage, jsonable, utc_now
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -157,7 +147,7 @@ async def arun_chain(
     resume: str | None = None,
     samples: int | None = None,
 ) -> Result:
-    """Run (or resume, or dry-run) a chain; the options are those of :func:`promptctl.run.arun`.
+    """Run (or resume, or dry-run) a chain; the options are those of :func:`promptctl.session.run.arun`.
 
     Raises:
         InputError: ``samples`` given, an unknown or finished ``resume`` run, or resuming without a store.
@@ -179,14 +169,14 @@ async def arun_chain(
         records = pin_steps(chain, spec, overrides, config)
     summary = ProviderRequest(records[0]["provider"], records[0]["model"], kwargs={},
                               body={"steps": [{"id": r["id"], "ref": r["ref"]} for r in records]})
-    result = Result(version=chain, request=summary, strategy="chain", dry_run=dry_run, variables=_jsonable(values))
+    result = Result(version=chain, request=summary, strategy="chain", dry_run=dry_run, variables=jsonable(values))
     budget = None
     if dry_run or estimate or max_cost is not None:
         result.estimates, rendered = _estimates(chain, values, provider=name, model=model, config=config,
                                                 history=history or store)
         if dry_run:
-            result.steps = [{k: v for k, v in r.items() if k not in ("version", "plan", "request")}
-                            | {"request": r["request"].body} for r in rendered]
+            result.outcome.steps = [{k: v for k, v in r.items() if k not in ("version", "plan", "request")}
+                                    | {"request": r["request"].body} for r in rendered]
             result.warnings = tuple(f"step '{r['id']}': {n}" for r in rendered for n in r["notes"])
         if max_cost is not None:
             from promptctl.tokens.budget import Budget
@@ -195,35 +185,33 @@ async def arun_chain(
             budget.check(chain_estimate_dict(result.estimates)["cost_usd"]["high"], what=f"chain {chain.display}")
     if dry_run:
         return result
-    from promptctl.registry.index import utc_now
-
+    recorder = Recorder(store)
     stored = store.get(run_id) if store is not None and run_id is not None else None
     result.created_at = stored["created_at"] if stored else utc_now()
-    if store is not None and run_id is None:
-        run_id = store.start_run(
-            created_at=result.created_at, ref=chain.ref, prompt_name=chain.name, prompt_version=chain.number,
-            prompt_sha256=chain.sha256,
-            draft=chain.is_draft, provider=summary.provider, model=summary.model, strategy="chain",
-            variables=_jsonable(values), parameters={}, request=summary.body, steps=_jsonable(records),
+    if run_id is None:
+        run_id = recorder.start(
+            chain, created_at=result.created_at, provider=summary.provider, model=summary.model, strategy="chain",
+            variables=jsonable(values), parameters={}, request=summary.body, steps=jsonable(records),
             cost_estimate=chain_estimate_dict(result.estimates) if result.estimates else None,
         )
-    recorder = Recorder(store, run_id, config, budget, f"chain {chain.display}")
-    clients: dict[str, Provider] = {}
-    base = recorder.context(provider if isinstance(provider, Provider) else _Unset())
+    session = Session(config, store=store, cache=cache, budget=budget, sink=recorder.sink(run_id),
+                      what=lambda r: f"the next call of chain {chain.display} on {r.provider}:{r.model}",
+                      provider=provider if isinstance(provider, Provider) else None, close_given=True)
+    base = session.context(records[0]["provider"])
+
+    def step_cost(index: int) -> float | None:
+        return total([c.completion.cost_usd for c in base.trace if c.step == index and c.completion is not None])
 
     async def execute_step(step: StepSpec, step_values: dict[str, Any], record: dict[str, Any]) -> ExecutorResult:
         version, prepared = _prepare_step(chain, step, record, step_values, overrides, config)
-        target = prepared.request.provider
-        if target not in clients:
-            clients[target] = open_client(target, provider, config, store, cache)
-        ctx = dataclasses.replace(base, provider=clients[target], step=step.index)
+        ctx = session.context(prepared.request.provider, step=step.index)
+        ctx.trace = base.trace  # one trace for the whole chain (--show-trace, the error's calls)
         executed = await execute(prepared, ctx, version, config)
-        record["cost_usd"] = _total(recorder.step_costs.get(step.index, []))
+        record["cost_usd"] = step_cost(step.index)
         return executed
 
     def progress(current: list[dict[str, Any]]) -> None:
-        if store is not None and run_id is not None:
-            store.finish_run(run_id, steps=_jsonable(current))
+        recorder.finish(run_id, steps=jsonable(current))
 
     start = time.perf_counter()
     try:
@@ -234,42 +222,30 @@ async def arun_chain(
         failed = next((r for r in records if r.get("status") == "error"), None)
         if failed is not None:
             step_calls = [c for c in base.trace if c.step == failed["index"]]
-            used = sum((c.completion.usage for c in step_calls if c.completion is not None), Usage())
-            failed.update({"calls": len(step_calls), "usage": used.to_dict(),
-                           "cost_usd": _total(recorder.step_costs.get(failed["index"], []))})
+            used = Usage.total([c.completion.usage for c in step_calls if c.completion is not None])
+            failed.update({"calls": len(step_calls), "usage": used.to_dict(), "cost_usd": step_cost(failed["index"])})
             exc.message = f"chain step {failed['index']} '{failed['id']}' ({failed['ref']}): {exc.message}"
             exc.args = (exc.message,)
             if run_id is not None:
                 exc.hint = (f"{exc.hint}; then " if exc.hint else "fix the cause, then ") + \
                     f"resume with: promptctl run {chain.ref} --resume {run_id}"
-        if store is not None and run_id is not None:
-            totals = _totals(records)
-            store.finish_run(run_id, status="error", error=str(exc), steps=_jsonable(records),
-                             latency_s=time.perf_counter() - start, usage=Usage(**totals["usage"]),
-                             cost_usd=totals["cost_usd"])
+        totals = _totals(records)
+        recorder.finish(run_id, status="error", error=str(exc), steps=jsonable(records),
+                        latency_s=time.perf_counter() - start, usage=Usage(**totals["usage"]),
+                        cost_usd=totals["cost_usd"])
         raise
     finally:
-        for client in clients.values():
-            await client.aclose()
-    result.absorb(executed)
+        await session.aclose()
+    result.outcome = executed
+    result.warnings = (*result.warnings, *executed.warnings)
     result.latency_s = time.perf_counter() - start
     result.run_id = run_id
     totals = _totals(records)
     result.usage = Usage(**totals["usage"]) if totals["usage"] else Usage()
     result.cost_usd = totals["cost_usd"]
-    if store is not None and run_id is not None:
-        store.finish_run(run_id, output=result.output, usage=result.usage, latency_s=result.latency_s, status="ok",
-                         error=None, cost_usd=result.cost_usd, **stored_fields(result))
+    recorder.finish(run_id, output=result.output, usage=result.usage, latency_s=result.latency_s, status="ok",
+                    error=None, cost_usd=result.cost_usd, outcome=executed)
     return result
-
-
-class _Unset(Provider):
-    """Placeholder provider of the chain's base context (each step replaces it with its own client)."""
-
-    name = "unset"
-
-    async def _complete(self, request: ProviderRequest) -> Any:  # pragma: no cover - never called
-        raise RuntimeError("no provider chosen for this step")
 
 
 def _totals(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -281,7 +257,7 @@ def _totals(records: list[dict[str, Any]]) -> dict[str, Any]:
             usage = usage + Usage(**record["usage"])
         if record.get("status") in ("ok", "error") and record.get("calls"):
             costs.append(record.get("cost_usd"))
-    return {"usage": usage.to_dict(), "cost_usd": _total(costs)}
+    return {"usage": usage.to_dict(), "cost_usd": total(costs)}
 
 
 def _resumable(chain: PromptVersion, run_id: str, store: RunStore | None,

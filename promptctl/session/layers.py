@@ -1,0 +1,253 @@
+"""The layers of the session stack: each one is a :class:`~promptctl.providers.base.Transport` around another.
+
+Every layer has one method, :meth:`send` (an :class:`~promptctl.types.Exchange` in, a
+:class:`~promptctl.types.Completion` out), and passes :meth:`count_tokens` and :meth:`aclose` down to
+the transport it wraps. :class:`promptctl.session.Session` composes them once, outermost first:
+
+``Salt -> Record -> Cache -> Budget -> Limit -> Price -> Validate -> provider``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from promptctl.errors import ProviderError
+from promptctl.providers.base import Transport
+from promptctl.types import Completion, Exchange, ProviderRequest, Usage
+
+if TYPE_CHECKING:
+    from promptctl.config import ProjectConfig
+    from promptctl.store.runs import RunStore
+    from promptctl.tokens.budget import Budget
+
+Sink = Callable[[dict[str, Any]], None]
+Validator = Callable[[ProviderRequest, Completion], None]
+"""``validate(request, completion)``: raise :class:`~promptctl.errors.ProviderError` for a bad reply."""
+
+
+@dataclass
+class Stats:
+    """What the stack did (shown by progress bars).
+
+    Attributes:
+        live_calls: Calls sent to a provider.
+        cached: Calls answered by the response cache.
+        spent_usd: USD of the calls sent (cached answers are free; unpriced calls add nothing).
+    """
+
+    live_calls: int = 0
+    cached: int = 0
+    spent_usd: float = 0.0
+
+
+class Layer(Transport):
+    """A transport wrapping ``inner``; subclasses override :meth:`send` only."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    async def send(self, exchange: Exchange) -> Completion:
+        """Pass the call down unchanged."""
+        return await self.inner.send(exchange)
+
+    async def count_tokens(self, request: ProviderRequest) -> int:
+        """Delegate to the wrapped transport."""
+        return await self.inner.count_tokens(request)
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self.inner.aclose()
+
+
+class Salt(Layer):
+    """Puts the work unit's salt (``trial:2``) before the request's own cache salt.
+
+    Deliberate repeats are so cached and recorded apart; what is sent is unchanged (the salt is not in
+    the body).
+    """
+
+    async def send(self, exchange: Exchange) -> Completion:
+        """Salt the request's cache key and pass it down."""
+        if exchange.salt:
+            exchange = dataclasses.replace(exchange, request=exchange.request.salted(exchange.salt), salt="")
+        return await self.inner.send(exchange)
+
+
+def call_row(exchange: Exchange, completion: Completion | None, error: ProviderError | None) -> dict[str, Any]:
+    """The ``calls`` row of one call, the one shape every command records.
+
+    Without ``run_id``, ``seq`` and ``created_at``; see :mod:`promptctl.store.runs` for the columns.
+    """
+    request = exchange.request
+    text = None
+    if completion is not None:
+        text = exchange.text_of(completion) if exchange.text_of is not None else completion.text
+    return {
+        "provider": request.provider, "model": request.model, "fingerprint": request.fingerprint(),
+        "request": request.body, "output": text,
+        **(completion.usage if completion is not None else Usage()).to_dict(),
+        "latency_s": completion.latency_s if completion is not None else None,
+        "request_id": completion.request_id if completion is not None else error.request_id if error else None,
+        "error": str(error) if error is not None else None,
+        "cost_usd": completion.cost_usd if completion is not None else None,
+        "cached": bool(completion is not None and completion.cached),
+        "tag": exchange.tag, "step": exchange.step,
+    }
+
+
+class Record(Layer):
+    """Writes every call, answered or failed, as one :func:`call_row` to the exchange's sink (else ``sink``).
+
+    A call refused before it was sent (a budget) is not a call and is not recorded.
+    """
+
+    def __init__(self, inner: Transport, sink: Sink | None = None) -> None:
+        super().__init__(inner)
+        self.sink = sink
+
+    async def send(self, exchange: Exchange) -> Completion:
+        """Make the call and record it."""
+        sink = exchange.sink or self.sink
+        try:
+            completion = await self.inner.send(exchange)
+        except ProviderError as exc:
+            if sink is not None:
+                sink(call_row(exchange, None, exc))
+            raise
+        if sink is not None:
+            sink(call_row(exchange, completion, None))
+        return completion
+
+
+class Cache(Layer):
+    """Answers a request already answered in the run store (same fingerprint) from there.
+
+    A hit is marked ``cached``, costs 0.0 and keeps the original call's latency; no provider call is
+    made. Misses go down the stack.
+
+    Args:
+        inner: The transport below.
+        store: The run store whose successful recorded calls are the cache.
+        stats: Counters.
+        uncached: Fingerprints known to be absent (looked up in bulk before a large run): skipped.
+    """
+
+    def __init__(self, inner: Transport, store: RunStore, stats: Stats, uncached: set[str] | None = None) -> None:
+        super().__init__(inner)
+        self.store = store
+        self.stats = stats
+        self.uncached = uncached or set()
+
+    async def send(self, exchange: Exchange) -> Completion:
+        """Answer from the store, or pass the call down."""
+        fingerprint = exchange.request.fingerprint()
+        if fingerprint not in self.uncached:
+            row = self.store.cached_call(fingerprint)
+            if row is not None:
+                self.stats.cached += 1
+                return Completion(
+                    text=row["output"] or "", model=row["model"],
+                    usage=Usage(**{k: row[k] or 0 for k in Usage.__dataclass_fields__}),
+                    request_id=row["request_id"], latency_s=float(row["latency_s"] or 0.0),
+                    raw={"cached_from_call": row["id"]}, cached=True, cost_usd=0.0,
+                )
+        return await self.inner.send(exchange)
+
+
+class BudgetLayer(Layer):
+    """Refuses a call whose high estimate would take the spending past ``--max-cost``.
+
+    The call's high estimate is reserved while it is in flight (so the limit holds under concurrency)
+    and replaced by its real cost (the pricing layer's ``cost_usd``) when it returns.
+
+    Args:
+        inner: The transport below (the pricing layer must be under it).
+        budget: The shared :class:`~promptctl.tokens.budget.Budget`.
+        high: A request's high estimate (USD), or None when the model has no price.
+        what: Names the call in the refusal (``the next call of q@2 on openai:gpt-4.1``).
+    """
+
+    def __init__(self, inner: Transport, budget: Budget, high: Callable[[ProviderRequest], float | None],
+                 what: Callable[[ProviderRequest], str]) -> None:
+        super().__init__(inner)
+        self.budget = budget
+        self.high = high
+        self.what = what
+
+    async def send(self, exchange: Exchange) -> Completion:
+        """Reserve, send, settle."""
+        request = exchange.request
+        reserved = self.budget.reserve(self.high(request), what=self.what(request))
+        actual: float | None = None
+        try:
+            completion = await self.inner.send(exchange)
+            actual = completion.cost_usd
+        finally:
+            self.budget.settle(reserved, actual)
+        return completion
+
+
+class Limit(Layer):
+    """Holds at most ``semaphore``'s value of calls in flight (``--concurrency``), shared by every provider."""
+
+    def __init__(self, inner: Transport, semaphore: asyncio.Semaphore, stats: Stats) -> None:
+        super().__init__(inner)
+        self.semaphore = semaphore
+        self.stats = stats
+
+    async def send(self, exchange: Exchange) -> Completion:
+        """Wait for a slot, then send."""
+        async with self.semaphore:
+            self.stats.live_calls += 1
+            return await self.inner.send(exchange)
+
+
+class Price(Layer):
+    """Sets ``cost_usd`` on every completion from its usage (:func:`promptctl.session.pricing.price`)."""
+
+    def __init__(self, inner: Transport, config: ProjectConfig | None, stats: Stats) -> None:
+        super().__init__(inner)
+        self.config = config
+        self.stats = stats
+
+    async def send(self, exchange: Exchange) -> Completion:
+        """Send, then price the completion."""
+        from promptctl.session.pricing import price
+
+        completion = await self.inner.send(exchange)
+        cost = price(completion, exchange.request, self.config)
+        if cost:
+            self.stats.spent_usd += cost
+        return dataclasses.replace(completion, cost_usd=cost)
+
+
+class Validate(Layer):
+    """Checks every reply before anything above sees it (so a bad reply is never cached or priced as good).
+
+    Args:
+        inner: The transport below.
+        validators: Each raises :class:`~promptctl.errors.ProviderError` for a reply it refuses.
+    """
+
+    def __init__(self, inner: Transport, validators: list[Validator]) -> None:
+        super().__init__(inner)
+        self.validators = validators
+
+    async def send(self, exchange: Exchange) -> Completion:
+        """Send, then run every validator on the reply."""
+        completion = await self.inner.send(exchange)
+        for validate in self.validators:
+            validate(exchange.request, completion)
+        return completion
+
+
+class Shared(Layer):
+    """A transport whose :meth:`aclose` leaves ``inner`` open (a client the caller owns)."""
+
+    async def aclose(self) -> None:
+        """Do nothing: the owner closes the client."""

@@ -1,0 +1,223 @@
+"""The leaf of promptctl: shared value types and small helpers every layer may use.
+
+Nothing here imports another promptctl module except :mod:`promptctl.errors` (and, lazily,
+:mod:`promptctl._yaml`, the YAML loader that belongs to this leaf but keeps PyYAML off the start-up
+path). The layers above (see :mod:`promptctl.session` for their directions) exchange these values:
+
+- :class:`ProviderRequest`: what an adapter produces and a provider sends;
+- :class:`Usage` and :class:`Completion`: what a provider call returned;
+- :class:`Call`: one call in a trace (request plus completion or error, with its tag and chain step);
+- :class:`Exchange`: one call on its way down the session stack (:mod:`promptctl.session`);
+- :func:`utc_now`, :func:`as_text`, :func:`jsonable`, :func:`load_yaml`; the one "did you mean" is
+  :func:`promptctl.errors.did_you_mean` (errors are the other half of the leaf).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from promptctl.errors import ProviderError
+
+__all__ = [
+    "Call",
+    "Completion",
+    "Exchange",
+    "ProviderRequest",
+    "Usage",
+    "as_text",
+    "jsonable",
+    "load_yaml",
+    "utc_now",
+]
+
+
+@dataclass(frozen=True)
+class ProviderRequest:
+    """What an adapter produces: exactly what the SDK call takes and what goes on the wire.
+
+    Attributes:
+        provider: ``openai``, ``anthropic``, ``watsonx`` or ``fake``.
+        model: Model id.
+        kwargs: Keyword arguments of the SDK call (``chat.completions.create``, ``messages.create``,
+            ``ModelInference.achat``).
+        body: The JSON body the SDK sends (for watsonx without ``project_id``/``space_id``, which are
+            added from credentials at send time).
+        parameters: The sampling and length parameters that were applied.
+        warnings: Adapter notes, e.g. a parameter the provider does not take and that was dropped.
+        cache_salt: Extra text in the cache key, so that deliberately repeated requests (the samples of
+            self-consistency, the trials of an A/B case) are cached separately.
+    """
+
+    provider: str
+    model: str
+    kwargs: dict[str, Any]
+    body: dict[str, Any]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    cache_salt: str = ""
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The message list of the body."""
+        return list(self.body.get("messages", []))
+
+    def fingerprint(self) -> str:
+        """sha256 of the provider name, the canonical JSON body and the cache salt: the response-cache key."""
+        key: dict[str, Any] = {"provider": self.provider, "body": self.body}
+        if self.cache_salt:
+            key["salt"] = self.cache_salt
+        canonical = json.dumps(key, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def salted(self, salt: str) -> ProviderRequest:
+        """This request with ``salt`` put before its own cache salt (``trial:2|sample:3``); unchanged for ``""``."""
+        if not salt:
+            return self
+        import dataclasses
+
+        return dataclasses.replace(self, cache_salt="|".join(s for s in (salt, self.cache_salt) if s))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view: provider, model, body."""
+        return {"provider": self.provider, "model": self.model, "body": self.body}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token usage of one call, normalised across providers (all counts in tokens).
+
+    Attributes:
+        input_tokens: All input tokens, cached ones included (OpenAI ``prompt_tokens``; Anthropic
+            ``input_tokens + cache_creation_input_tokens + cache_read_input_tokens``).
+        output_tokens: All output tokens, reasoning tokens included.
+        cached_input_tokens: Input tokens read from the provider's prompt cache (part of ``input_tokens``).
+        cache_write_tokens: Input tokens written to the prompt cache (part of ``input_tokens``).
+        reasoning_tokens: Hidden reasoning tokens (part of ``output_tokens``).
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(**{k: getattr(self, k) + getattr(other, k) for k in asdict(self)})
+
+    def to_dict(self) -> dict[str, int]:
+        """The counts as a plain dict."""
+        return asdict(self)
+
+    @classmethod
+    def total(cls, usages: Sequence[Usage]) -> Usage:
+        """The sum of ``usages`` (tokens)."""
+        out = cls()
+        for usage in usages:
+            out = out + usage
+        return out
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What one provider call returned.
+
+    Attributes:
+        text: The assistant's text (for an Anthropic prefill, the prefill plus the continuation).
+        model: The model id the provider reports.
+        usage: Normalised token usage.
+        finish_reason: The provider's stop reason (``stop``, ``end_turn``, ``max_tokens`` ...).
+        request_id: The provider's request id, when sent.
+        latency_s: Wall time of the call in seconds, SDK retries included.
+        raw: The provider's response as JSON-ready data.
+        cached: True when the completion came from the response cache (no provider call was made).
+        cost_usd: What the call cost (USD) at list price from its usage, set by the session's pricing
+            layer (:func:`promptctl.session.price`); 0.0 for a cached answer; None when the model has
+            no known price or the completion did not go through a session.
+    """
+
+    text: str
+    model: str
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str | None = None
+    request_id: str | None = None
+    latency_s: float = 0.0
+    raw: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False
+    cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One provider call in a trace: the request, and the completion or the error.
+
+    Attributes:
+        request: The request sent.
+        completion: The completion, or None when the call failed.
+        error: The error, or None.
+        tag: What the call was for: ``sample:3``, ``attempt:2``, ``gate``, or None for a single call.
+        step: 1-based chain step the call belongs to, or None outside a chain.
+    """
+
+    request: ProviderRequest
+    completion: Completion | None = None
+    error: ProviderError | None = None
+    tag: str | None = None
+    step: int | None = None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One call on its way down the session stack (the request plus what the layers need to know).
+
+    Attributes:
+        request: The request as the executor built it.
+        tag: What the call is for (``sample:3``), recorded with it.
+        step: Chain step (1-based), or None.
+        salt: Cache salt of the work unit (an A/B job's ``trial:2``), added to the cache key only.
+        sink: Where the recording layer writes this call's row (a run's, or an A/B case's buffer);
+            None uses the session's default.
+        text_of: Derives the text to record from the completion when ``completion.text`` is not the
+            whole answer (a tool call's JSON arguments), or None.
+    """
+
+    request: ProviderRequest
+    tag: str | None = None
+    step: int | None = None
+    salt: str = ""
+    sink: Callable[[dict[str, Any]], None] | None = None
+    text_of: Callable[[Completion], str] | None = None
+
+
+def utc_now() -> str:
+    """Current UTC time as ISO 8601 with seconds precision."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def as_text(value: Any, *, sort_keys: bool = False) -> str:
+    """A value as text: strings as they are, anything else as compact JSON (non-ASCII kept)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, default=str)
+
+
+def jsonable(values: Any) -> Any:
+    """``values`` as JSON-ready data (anything JSON cannot hold becomes its ``str``)."""
+    return json.loads(json.dumps(values if not isinstance(values, Mapping) else dict(values), default=str))
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML with the YAML 1.2 core schema, numbers keeping their source text (:mod:`promptctl._yaml`).
+
+    Raises:
+        yaml.YAMLError: Invalid YAML.
+    """
+    from promptctl._yaml import load
+
+    return load(text)
