@@ -7,6 +7,7 @@ from typing import Any
 
 from promptctl.adapters.profiles import ModelProfile
 from promptctl.templating.prompt import Message, Part, Prompt, Section
+from promptctl.types import ProviderRequest as ProviderRequest  # re-exported: its home is promptctl.types
 
 
 def _escape_closing(text: str, enclosing: tuple[str, ...]) -> str:

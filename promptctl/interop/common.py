@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from promptctl import _yaml
 from promptctl.errors import InputError
 from promptctl.interop.model import ImportedPrompt, jinja_literal, variable_name
-from promptctl.registry import _yaml
 
 _PARAMETER_NAMES = {
     "temperature": "temperature",

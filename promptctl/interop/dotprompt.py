@@ -18,13 +18,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from promptctl import _yaml
 from promptctl.errors import InputError
 from promptctl.interop.common import front_matter, map_parameters, read_text, split_front_matter, split_model
 from promptctl.interop.handlebars import convert_handlebars
 from promptctl.interop.jinja_out import write_body
 from promptctl.interop.model import ImportedPrompt, ImportedVersion, derive_name
 from promptctl.interop.schemas import picoschema_to_json_schema, variables_from_json_schema
-from promptctl.registry import _yaml
 
 _KNOWN = {"name", "variant", "version", "description", "model", "config", "input", "output", "tools", "metadata",
           "ext", "raw", "toolDefs"}

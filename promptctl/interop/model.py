@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from promptctl.registry import _yaml
+from promptctl import _yaml
 from promptctl.registry.registry import NAME_RE
 from promptctl.templating.environment import literal_source
 

@@ -399,8 +399,8 @@ def export(versions: list[Any], dataset: Path | None = None) -> tuple[str, list[
     Raises:
         InputError: A template construct Nunjucks cannot express, or an invalid dataset.
     """
+    from promptctl import _yaml
     from promptctl.interop.jinja_out import write_body
-    from promptctl.registry import _yaml
 
     notes: list[str] = []
     prompts = []

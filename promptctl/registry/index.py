@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from promptctl import _yaml
 from promptctl.errors import InputError
 from promptctl.templating.variables import YStr
+from promptctl.types import utc_now as utc_now  # re-exported: its home is promptctl.types
 
 INDEX_FILE = "prompt.yaml"
 
