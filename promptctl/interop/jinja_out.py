@@ -98,8 +98,8 @@ class _Writer:
             args = [e(a) for a in node.args] + [f"{k.key}={e(k.value)}" for k in node.kwargs]
             return f"{e(node.node)} | {name}" + (f"({', '.join(args)})" if args else "")
         if isinstance(node, nodes.Test) and node.node is not None:
-            args = ", ".join(e(a) for a in node.args)
-            return f"{e(node.node)} is {node.name}" + (f"({args})" if args else "")
+            test_args = ", ".join(e(a) for a in node.args)
+            return f"{e(node.node)} is {node.name}" + (f"({test_args})" if test_args else "")
         if isinstance(node, nodes.Not):
             return f"not ({e(node.node)})"
         if isinstance(node, (nodes.And, nodes.Or)):
@@ -122,8 +122,8 @@ class _Writer:
         if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
             self.notes.append(f"line {node.lineno + self.line_offset}: the method call .{node.node.attr}() is "
                               "written as is; Nunjucks calls the JavaScript method of that name, if any")
-            args = ", ".join(e(a) for a in node.args)
-            return f"{e(node.node)}({args})"
+            call_args = ", ".join(e(a) for a in node.args)
+            return f"{e(node.node)}({call_args})"
         raise self.fail(node, f"the expression {type(node).__name__}")
 
     def output(self, node: nodes.Node) -> str:
