@@ -76,6 +76,8 @@ def read(path: Path) -> list[ImportedPrompt]:
             metadata: dict[str, Any] = {"imported_from": {"format": "promptfoo", "name": original, "prompt": i}}
             if label:
                 metadata["promptfoo_label"] = label
+            if config.get("providers"):
+                metadata["promptfoo_providers"] = config["providers"]
             fm: dict[str, Any] = {}
             if config.get("description"):
                 fm["description"] = " ".join(str(config["description"]).split())
@@ -391,10 +393,12 @@ def export(versions: list[Any], dataset: Path | None = None) -> tuple[str, list[
     """A ``promptfooconfig.yaml`` for promptctl versions (and a dataset): ``(text, notes)``.
 
     Each version becomes a prompt (a JSON chat prompt, Nunjucks inside, labelled ``NAME@N``), the
-    versions' provider:model pairs become ``providers``, and the dataset's cases become ``tests`` with
-    their scorers as assertions (``exact`` -> ``equals``, ``contains`` -> ``icontains``, ``regex`` ->
-    ``regex``, ``json_schema`` -> ``is-json``, ``contains_json`` -> ``contains-json``, ``judge`` ->
-    ``llm-rubric``, ``all`` -> each check); a scorer without an assertion is noted.
+    versions' provider:model pairs (and the providers an imported config had) become ``providers``, the
+    variables' defaults ``defaultTest.vars``, and the dataset's cases become ``tests`` with their scorers
+    as assertions (``exact`` -> ``equals``, ``contains`` -> ``icontains``, ``regex`` -> ``regex`` (an
+    escaped literal -> ``contains``), ``json_schema`` -> ``is-json``, ``contains_json`` ->
+    ``contains-json``, ``judge`` -> ``llm-rubric``, ``all`` -> each check); a scorer without an assertion
+    is noted.
 
     Raises:
         InputError: A template construct Nunjucks cannot express, or an invalid dataset.
@@ -411,8 +415,11 @@ def export(versions: list[Any], dataset: Path | None = None) -> tuple[str, list[
         raw = json.dumps([{"role": r, "content": c} for r, c in written.messages], ensure_ascii=False, indent=2)
         prompts.append({"id": version.ref, "label": version.ref, "raw": raw})
         fm = version.front_matter
-        if fm.provider and fm.model and f"{fm.provider}:{fm.model}" not in providers:
-            providers.append(f"{fm.provider}:{fm.model}")
+        kept = fm.metadata.get("promptfoo_providers")
+        for provider in (kept if isinstance(kept, list) else []) + (
+                [f"{fm.provider}:{fm.model}"] if fm.provider and fm.model else []):
+            if provider not in providers:
+                providers.append(provider)
     config: dict[str, Any] = {}
     description = versions[0].front_matter.description if versions else None
     if description:
@@ -461,7 +468,11 @@ def _assertions(spec: str | None, expected: Any, rubric: str | None, base: Path,
         values = expected if isinstance(expected, list) else [expected]
         return [{"type": "icontains", "value": v} for v in values]
     if name == "regex":
-        return [{"type": "regex", "value": arg or expected}]
+        pattern = str(arg or expected)
+        literal = re.sub(r"\\(.)", r"\1", pattern)
+        if re.escape(literal) == pattern:  # an escaped literal (how promptfoo's `contains` is imported)
+            return [{"type": "contains", "value": literal}]
+        return [{"type": "regex", "value": pattern}]
     if name in ("json_schema", "json"):
         if arg:
             try:

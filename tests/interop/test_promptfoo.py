@@ -156,3 +156,13 @@ def test_export_then_import_gives_the_same_rendered_requests_and_tests(registry:
             requests(registry, f"capital-cities@{n}", {"country": "Chile"})
     cases = [(c.variables, c.scorer, c.expected) for c in load_dataset(Path(row2.dataset or "")).cases]
     assert [v for v, _, _ in cases] == [c.variables for c in load_dataset(Path(row.dataset or "")).cases]
+
+
+def test_export_restores_contains_and_the_providers_of_an_imported_config(registry: Registry):
+    [row] = import_into(registry, FIXTURES / "promptfoo" / "getting-started" / "promptfooconfig.yaml")
+    text, _ = promptfoo.export(list(registry.versions("getting-started")), Path(row.dataset or ""))
+    exported = yaml.safe_load(text)
+    original = yaml.safe_load((FIXTURES / "promptfoo" / "getting-started" / "promptfooconfig.yaml").read_text())
+    assert exported["providers"] == original["providers"]
+    assert [t["assert"] for t in exported["tests"]] == [t["assert"] for t in original["tests"]]
+    assert [t["vars"] for t in exported["tests"]] == [t["vars"] for t in original["tests"]]
