@@ -488,6 +488,20 @@ class VersionContext:
         return list(directive_units(self.instruction_text()))
 
     @cached_property
+    def titles(self) -> list[str]:
+        """Headings and labels of the instruction text (:func:`promptctl.lint.text.titles`)."""
+        from promptctl.lint.text import titles
+
+        return titles(self.instruction_text())
+
+    @cached_property
+    def prose_units(self) -> list[str]:
+        """Directive units of the instruction text without code fences and ``>`` quotes (:func:`.text.prose`)."""
+        from promptctl.lint.text import directive_units, prose
+
+        return list(directive_units(prose(self.instruction_text())))
+
+    @cached_property
     def system_text(self) -> str:
         """The rendered system prompt's text (sections' text, no headings), markers removed."""
         return "\n".join(strip_markers(s.text) for s in self.segments if s.role == "system")

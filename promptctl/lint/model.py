@@ -46,12 +46,15 @@ class Hit:
             or None to let the engine choose (the start of the template).
         file: The file the line refers to, when not the version file (e.g. the prompt's ``prompt.yaml``).
         fix: A fix more specific than the rule's, or None.
+        severity: A severity for this finding other than the rule's default (e.g. PROV001 is info when only
+            a secondary target is concerned), or None; the project's severity override still wins.
     """
 
     message: str
     line: int | None = None
     file: str | None = None
     fix: str | None = None
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ _IMPERATIVE_VERBS = frozenset(
 
 
 _LEAD_IN = re.compile(
-    r"(?i)^(?:if|when|for|in|once|after|before|then|first|finally|only|otherwise|next|instead)\b[^,:]*[,:]\s*([A-Za-z']+)"
+    r"(?i)^(?:if|when|for|in|once|after|before|then|first|finally|only|otherwise|next|instead)\b[^,:]*[,:]\s*"
+    r"(?:(?:first|then|also|now|please|just|simply)\s+)?([A-Za-z']+)"
 )
 
 
@@ -78,26 +79,64 @@ def is_positive(unit: str) -> bool:
     return bool(_POSITIVE_MODAL.search(unit))
 
 
+_ROLE_VERBS = (
+    r"extract|analy[sz]e|summari[sz]e|take|help|write|create|generate|review|evaluate|convert|translate|classify|"
+    r"identify|produce|assist|answer|explain|design|build|craft|rate|label|detect|find|research|teach|coach|guide|"
+    r"advise|simulate|transform|rewrite|edit|improve|compose|assess|specialize|specialise|excel|support|turn|"
+    r"interpret|critique|score|grade|audit|plan|draft|curate|distill|distil|collect|categori[sz]e|compare|act|serve"
+)
 ROLE_CUES = re.compile(
-    r"\b(?:you\s+are|you're|your\s+(?:role|job|task|goal)\s+is|act\s+as|acting\s+as|"
+    r"\b(?:you\s+are|you're|your\s+(?:role|job|task|goal|purpose|mission|expertise|specialty|speciality|identity)\s+"
+    r"(?:is|are|:)|act\s+as|acting\s+as|act\s+like|"
     r"as\s+(?:the|an?)\s+(?:\w+\s+)?(?:assistant|expert|agent|analyst|engineer|reviewer|tutor|editor|writer|"
-    r"translator|specialist|consultant|advisor|adviser|teacher|classifier|extractor|system))\b",
+    r"translator|specialist|consultant|advisor|adviser|teacher|classifier|extractor|system)|"
+    r"(?:i\s+want|i\s+need|i'd\s+like|i\s+would\s+like)\s+you\s+to\s+(?:act|be|play|pretend|serve|become|take\s+on)|"
+    r"(?:pretend|imagine)\s+(?:to\s+be|you\s+are|you're|that\s+you\s+are)|"
+    r"(?:assume|take\s+on|adopt|play)\s+the\s+(?:role|persona|identity|part)|"
+    r"you\s+(?:will\s+)?(?:act|serve|operate|function)\s+as)\b"
+    rf"|(?:^|[.!?:]\s+|\n)\s*(?:[-*]\s+)?you\s+(?:\w+ly\s+)?(?:{_ROLE_VERBS})s?\b"
+    r"|\bas\s+an?\s+[\w -]{2,40},\s+you\b",
     re.IGNORECASE,
 )
+"""A role sentence: "You are ...", "Act as ...", "I want you to act as ...", "You extract ...", "As a ..., you"."""
 OUTPUT_CUES = re.compile(
     r"\b(?:reply|respond|answer|output|return|write|format(?:ted)?)\b[^.\n]{0,80}?"
     r"\b(?:json|yaml|csv|xml|markdown|plain\s+text|format|object|list|table|bullets?|lines?|sentences?|words?|"
     r"paragraphs?|only|exactly|at\s+most|no\s+more\s+than|one|single|nothing\s+else)\b"
-    r"|\b(?:in\s+at\s+most|no\s+more\s+than|under)\s+\d+\s+(?:words|sentences|lines|characters|bullets)\b"
-    r"|\boutput\s+format\b|\bresponse\s+format\b",
+    r"|\b(?:in\s+at\s+most|at\s+most|no\s+more\s+than|under|within|maximum\s+of|max|up\s+to|between)\s+\d+"
+    r"(?:\s*(?:-|to|and)\s*\d+)?\s*(?:[-\w]+\s+)?(?:words|sentences|lines|characters|bullets|paragraphs|items)\b"
+    r"|\boutput\s+format\b|\bresponse\s+format\b"
+    r"|\bsection\s+(?:called|named|titled|labell?ed)\b"
+    r"|\b(?:use|using)\s+(?:bulleted|bullet(?:ed)?\s+(?:points?|lists?)|numbered\s+lists?|markdown|tables?|headings|"
+    r"headers|code\s+blocks?)\b"
+    r"|\b(?:only\s+output|output\s+only)\b"
+    r"|\byour\s+(?:response|answer|output|reply|report|summary)s?\s+(?:should|must|will|shall)\s+"
+    r"(?:be|include|contain|follow|consist|have|start|begin|end|look)\b"
+    r"|\bformat\s+(?:your|the|it|each|all|them)\b"
+    r"|\b(?:use|follow)\s+(?:this|the\s+following|these|that|the\s+same)\s+(?:structure|format|template|outline|layout|"
+    r"sections?)\b"
+    r"|\b(?:provide|give|present|produce|deliver|create|generate|make)\b[^.\n]{0,50}?\b(?:table|bullet(?:ed)?\s+(?:list|points)|"
+    r"numbered\s+list|lists?|outline|checklist|code\s+block|markdown|\d+\s+(?:words|sentences|bullets|paragraphs|items|points|ideas))\b",
     re.IGNORECASE,
 )
+"""An output-format sentence: "Reply with ...", "Only output Markdown.", "Create a section called ..."."""
+_NOT_A_DUTY = r"(?!\s+(?:have|need|necessarily|required)\b)"
 RESTRICTION_CUES = re.compile(
-    r"\b(?:never|do\s+not|don't|must\s+not|should\s+not|avoid|only\s+(?:use|answer|discuss|reply|respond|"
-    r"quote|extract|include)|refuse|not\s+allowed|ignore\s+(?:any|all)?\s*instructions|under\s+no\s+circumstances|"
+    rf"\b(?:never|do\s+not{_NOT_A_DUTY}|don't{_NOT_A_DUTY}|must\s+not|mustn't|should\s+not|shouldn't|avoid|"
+    r"(?:you|it)\s+(?:will|may|can|should|must)\s*(?:not|n't)(?!\s+(?:have|need)\s+to)|"
+    r"only\s+(?:use|answer|discuss|reply|respond|quote|extract|include|output|return|write|provide|give|print|list|show|"
+    r"focus|talk|consider|rely|ask|suggest|recommend|generate|produce|mention)|"
+    r"(?:include|using|use|with|add)\s+no|no\s+(?:additional|extra|further|other|special)\s+\w+|"
+    r"not\s+anything\s+else|no\s+(?:asterisks|bold|italics?|emojis?|markdown|headings|preamble|commentary|"
+    r"explanations?|notes|warnings|disclaimers|apologies)|"
+    r"refuse|refrain|not\s+allowed|prohibited|forbidden|nothing\s+else|strictly|exclusively|stick\s+to|"
+    r"stay\s+(?:within|on\s+topic|in\s+character)|limit\s+(?:yourself|your\s+\w+|the\s+\w+|it|them)\s+to|"
+    r"(?:no\s+more\s+than|at\s+most|maximum\s+of)\s+\d+|"
+    r"ignore\s+(?:any|all)?\s*instructions|under\s+no\s+circumstances|"
     r"treat\s+(?:it|them|the\s+\w+|everything)[^.\n]{0,40}\s+as\s+(?:data|information))\b",
     re.IGNORECASE,
 )
+"""A restriction sentence: "Never ...", "Do not ...", "Only output ...", "nothing else" (not "you do not have to")."""
 TONE_CUES = re.compile(
     r"\b(?:tone|voice|register|formal|informal|friendly|warm|polite|courteous|concise|succinct|terse|"
     r"plain\s+(?:\w+\s+)?(?:language|english|words)|neutral|professional|empathetic|empathy|calm|direct|brief|"
@@ -113,6 +152,71 @@ ESCALATION_CUES = re.compile(
     r"if\s+(?:none|nothing|no\s+\w+)|empty\s+(?:list|array|string|object)|null\b|otherwise)",
     re.IGNORECASE,
 )
+
+_TITLE_LINE = re.compile(
+    r"^[ \t]{0,3}(?:#{1,6}[ \t]+(?P<h>[^\n]+?)[ \t#]*$"
+    r"|(?:\*\*|__)(?P<b>[^*_\n]{2,60})(?:\*\*|__)[ \t]*:?[ \t]*$"
+    r"|(?:[-*][ \t]+)?(?:\*\*|__)?(?P<l>[A-Za-z][A-Za-z/&' -]{1,40}?)(?:\*\*|__)?[ \t]*::?(?:\*\*|__)?(?:[ \t]|$))",
+    re.MULTILINE,
+)
+ROLE_TITLE = re.compile(r"(?i)\b(?:identity|role|persona|purpose|who\s+you\s+are|about\s+you|character|your\s+role)\b")
+OUTPUT_TITLE = re.compile(
+    r"(?i)^(?!.*\binput\b).*\b(?:output|outputs|format|formatting|response|responses|reply|deliverables?|"
+    r"answer\s+format|report\s+structure|template)\b"
+)
+RESTRICTION_TITLE = re.compile(
+    r"(?i)\b(?:rules|ground\s+rules|restrictions?|constraints?|guardrails?|limitations?|limits|boundaries|"
+    r"polic(?:y|ies)|prohibitions?|prohibited|do\s+not|don'?ts|safety|never)\b"
+)
+
+TONE_TITLE = re.compile(r"(?i)\b(?:tone|style|voice)\b")
+ESCALATION_TITLE = re.compile(
+    r"(?i)\b(?:escalation|hand-?off|fallback|edge\s+cases?|uncertainty|when\s+unsure|out\s+of\s+scope|error\s+handling)\b"
+)
+
+
+def titles(text: str) -> list[str]:
+    """The headings and labels of a text: ``# IDENTITY and PURPOSE``, ``**Rules**``, ``Example format:``.
+
+    A label is a line starting with one to six words and a colon (``Rules:``, ``OUTPUT:``); its text
+    after the colon is not part of the title.
+    """
+    out = []
+    for match in _TITLE_LINE.finditer(text):
+        title = (match.group("h") or match.group("b") or match.group("l") or "").strip().strip("*_:").strip()
+        if title and (match.group("l") is None or len(title.split()) <= 6):
+            out.append(title)
+    return out
+
+
+SAMPLE_REQUEST = re.compile(
+    r"\bmy\s+first\s+(?:[\w-]+\s+){0,2}?(?:request|sentence|command|question|suggestion|message|prompt|"
+    r"input|task|word|topic|query|line|text|statement|problem|term|code|idea|scenario|case)s?\s+(?:is|will\s+be|are)\b",
+    re.IGNORECASE,
+)
+"""A sample request written for a chat window: "My first request is ...", "my first command is pwd"."""
+
+
+_SAMPLE_REQUEST_LINE = re.compile(SAMPLE_REQUEST.pattern + r"[^\n]*", re.IGNORECASE)
+
+
+def without_sample_requests(text: str) -> str:
+    """``text`` without sample requests ("My first request is ...", to the end of the line): sample input."""
+    if "first" not in text.lower():
+        return text
+    return _SAMPLE_REQUEST_LINE.sub("", text)
+
+
+_FENCED = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+
+
+def prose(text: str) -> str:
+    """``text`` without fenced code blocks and ``>`` quoted lines: the author's own instructions."""
+    if "```" in text or "~~~" in text:
+        text = _FENCED.sub("", text)
+    return _QUOTED_LINE.sub("", text) if ">" in text else text
+
 
 ROLE_SECTIONS = frozenset({"role", "persona", "identity", "character", "about_you", "who_you_are", "background"})
 OUTPUT_SECTIONS = frozenset(
@@ -132,12 +236,34 @@ ESCALATION_SECTIONS = frozenset(
 JSON_KEY = re.compile(r"[\"']([A-Za-z_][A-Za-z0-9_\-]{0,63})[\"']\s*:")
 """A key written JSON-style in prose or in an example output: ``"name":``."""
 
+_ASK_VERB = r"(?:reply|respond|return|output|answer|produce|emit|print|generate|format|write|give|provide|create)"
 JSON_ASK = re.compile(
-    r"\bJSON\b[^.\n]{0,80}?\b(?:object|array|reply|respond|return|output|answer|format|only|document)\b"
-    r"|\b(?:reply|respond|return|output|answer|produce|emit|print|generate|format|write)\b[^.\n]{0,80}?\bJSON\b",
+    rf"(?:^|\b(?:only|always|please|then|and|must|should|will|to|you)\s+){_ASK_VERB}\b[^.\n]{{0,80}}?\bJSON\b"
+    r"|\b(?:your|the)\s+(?:output|response|answer|reply|result)s?\s+(?:is|are|should|must|will|shall)\b[^.\n]{0,60}?"
+    r"\bJSON\b"
+    r"|\b(?:in|as|into)\s+(?:a\s+|an\s+)?(?:valid\s+|strict\s+|raw\s+|pure\s+)?JSON(?:\s+(?:format|object|array))?\s*"
+    r"(?:only\b|[.:]|$)",
     re.IGNORECASE,
 )
-"""A sentence asking for JSON output ("Reply with a JSON object", "Return JSON", "Output format: JSON ...")."""
+"""A sentence asking for JSON output ("Reply with a JSON object", "Return JSON", "Your output is only JSON")."""
+
+INPUT_DESCRIPTION = re.compile(
+    r"^(?:the\s+|your\s+|an?\s+)?input\b|\byou\s+will\s+(?:be\s+given|receive|get|see)\b|\b(?:given|receive|provided)\s+"
+    r"(?:with\s+)?(?:a|an|the)\s+(?:\w+\s+)?JSON\b|\b(?:user|i)\s+will\s+(?:provide|give|send|paste|share)\b",
+    re.IGNORECASE,
+)
+"""A sentence describing the input ("The input is a JSON file ..."), not asking for output."""
+
+CODE_LIKE = re.compile(
+    r"\bjson\s*(?:\(|\.\w)|\w\([^)]*\)|^\s*(?:def|return|import|const|let|var|curl)\s+\S*(?:\(|=|\.\w)", re.IGNORECASE
+)
+"""Code rather than prose (``json.loads(...)``, ``return f(x)``)."""
+
+
+def asks_for_json(unit: str) -> bool:
+    """True when a directive unit asks for JSON output (see :data:`JSON_ASK`), not describing input or code."""
+    return bool(JSON_ASK.search(unit)) and not INPUT_DESCRIPTION.search(unit) and not CODE_LIKE.search(unit)
+
 
 ANSWER_CUE = re.compile(
     r"(?im)^[^\n]{0,40}?\b(?:final\s+answer|answer|verdict|result|label|classification)\s*:"
@@ -148,6 +274,11 @@ ANSWER_CUE = re.compile(
 MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")
 XML_OPEN_LINE = re.compile(r"^\s*<([A-Za-z][\w.-]{0,63})(?:\s[^<>]*)?>\s*(.*)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
+HTML_TAGS = frozenset(
+    """a abbr b blockquote body br caption code dd div dl dt em footer form h1 h2 h3 h4 h5 h6 head header hr html i
+    img label li nav ol p pre script small span strong style sub sup table tbody td th thead title tr u ul""".split()
+)
+"""HTML element names: markup shown in documentation or examples, not prompt structure (PROV002 skips them)."""
 
 EXAMPLE_LABEL = re.compile(
     r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(input|output|q|a|question|answer|user|assistant|human|ai|customer|agent|"

@@ -103,3 +103,45 @@ def test_importing_the_cli_does_not_import_lint() -> None:
             "print('promptctl.lint' in sys.modules, 'jinja2' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+EDITED_HELLO = """---
+description: Summarise a customer email for the support queue
+provider: openai
+model: gpt-4.1-mini
+models:
+  anthropic: claude-sonnet-4-6
+parameters:
+  temperature: 0
+  max_tokens: 400
+variables:
+  email:
+    type: string
+    input: true
+    description: The customer's email, verbatim
+---
+{% system %}
+# Role
+You summarise customer emails about Acme hosting for the support queue.
+
+# Output
+Write three bullet points: the problem, what the customer asks for, and how urgent it is.
+
+# Rules
+- Only use facts stated in the email; if the urgency is not stated, write "urgency: not stated".
+- Do not add advice or a reply to the customer.
+{% endsystem %}
+{% user %}
+{{ email }}
+{% enduser %}
+"""
+
+
+def test_first_lint_after_init_and_a_realistic_edit_passes(tmp_path: Path) -> None:
+    """Issue 20: markdown headings (Claude only under models:) and a user message that is the input pass."""
+    assert run(tmp_path, "init").returncode == 0
+    assert run(tmp_path, "lint").returncode == 0
+    (tmp_path / "prompts" / "hello" / "v1.j2").write_text(EDITED_HELLO, encoding="utf-8")
+    result = run(tmp_path, "lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 error(s), 0 warning(s)" in result.stderr

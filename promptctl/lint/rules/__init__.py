@@ -10,6 +10,7 @@ INJ       injection exposure of user input
 STRAT     strategy fit (chain-of-thought, self-consistency)
 FEW       few-shot hygiene
 NEG       negative instructions only
+TXT       text left over from elsewhere (placeholders, sample requests, pasted front matter)
 PROV      provider mismatch (markup, parameters, model lifecycle)
 REG       registry hygiene (labels, messages, variables, integrity)
 SIZE      size against the model's context window
@@ -23,6 +24,7 @@ from promptctl.lint.rules import (  # noqa: F401 - imported to register their ru
     fewshot,
     injection,
     instructions,
+    leftovers,
     loading,
     output,
     provider,
@@ -32,7 +34,7 @@ from promptctl.lint.rules import (  # noqa: F401 - imported to register their ru
     structure,
 )
 
-GROUPS = ("LOAD", "SYS", "OUT", "INJ", "STRAT", "FEW", "NEG", "PROV", "REG", "SIZE")
+GROUPS = ("LOAD", "SYS", "OUT", "INJ", "STRAT", "FEW", "NEG", "TXT", "PROV", "REG", "SIZE")
 """Rule-id prefixes in documentation order."""
 
 

@@ -102,17 +102,22 @@ def provider_idiom(ctx: VersionContext) -> Iterator[Hit]:
     xml_targets = [t for t in ctx.targets if t.profile.section_style == "xml"]
     if not xml_targets:
         return
-    first: dict[str, int] = {}
+    lines: dict[str, list[int]] = {}
+    in_fence = False
     for line, text in ctx.literal_lines:
-        match = T.EXAMPLE_LABEL.match(text)
+        if T.FENCE.match(text):
+            in_fence = not in_fence
+            continue
+        match = None if in_fence else T.EXAMPLE_LABEL.match(text)
         if match:
-            first.setdefault(" ".join(match.group(1).lower().split()), line)
+            lines.setdefault(" ".join(match.group(1).lower().split()), []).append(line)
     for left, right in T.EXAMPLE_PAIRS:
-        if left in first and right in first:
+        # an example is a left label followed by a right one: a lone "INPUT:" after "OUTPUT:" only labels the input
+        if left in lines and right in lines and lines[right][-1] > lines[left][0]:
             names = ", ".join(f"{t.provider}:{t.model}" for t in xml_targets)
             label_l, label_r = left.capitalize(), right.capitalize()
             yield Hit(f"examples hard-coded as '{label_l}:'/'{label_r}:' text; {names} reads examples as XML sections",
-                      min(first[left], first[right]))
+                      lines[left][0])
             return
 
 

@@ -4,7 +4,7 @@ A marker is *delimited* when it sits inside a section (an XML tag for Claude, a 
 as bare text, between a pair of hard-coded delimiters in the same text: a code fence (```` ``` ````
 or ``~~~``), triple quotes (``\"\"\"`` or ``'''``), ``<<<``/``>>>``, an XML-style tag pair
 (``<input>`` ... ``</input>``), or two delimiter lines of three or more ``-``, ``=``, ``#``, ``*``
-or ``~``.
+or ``~``; or when it is the whole user message, after at most one label line (``CONTENT:``).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from promptctl.lint.context import VersionContext
+from promptctl.lint.context import Segment, VersionContext
 from promptctl.lint.model import Hit, rule
 
 CATEGORY = "injection"
+_LABEL_LINE = re.compile(r"(?:#{1,6}\s+)?[\w][\w '/-]{0,40}:?")
 _DELIMITER_LINE = re.compile(r"^\s*([-=#*~])\1{2,}\s*$", re.MULTILINE)
 
 
@@ -32,6 +33,16 @@ def delimited(text: str, marker: str) -> bool:
         if f"</{name}>" not in before.rsplit(f"<{name}", 1)[-1] and f"</{name}>" in after:
             return True
     return bool(_DELIMITER_LINE.search(before) and _DELIMITER_LINE.search(after))
+
+
+def _whole_message(ctx: VersionContext, seg: Segment, marker: str) -> bool:
+    """True when the input is all the message holds, after at most one label line (``CONTENT:``, ``# INPUT``).
+
+    The message boundary then delimits it: nothing of the template follows it for it to blur into.
+    """
+    parts = [s for s in ctx.segments if s.message == seg.message]
+    before, _, after = seg.text.partition(marker)
+    return len(parts) == 1 and not after.strip() and (not before.strip() or bool(_LABEL_LINE.fullmatch(before.strip())))
 
 
 @rule(
@@ -69,6 +80,8 @@ def input_delimited(ctx: VersionContext) -> Iterator[Hit]:
         marker = ctx.marker(var)
         for seg in ctx.segments:
             if seg.role == "user" and marker in seg.text and not seg.in_section and not delimited(seg.text, marker):
+                if _whole_message(ctx, seg, marker):
+                    continue
                 start = ctx.tag_lines.get(("message", "user"))
                 yield Hit(f"user input '{var}' (input: true) is rendered outside any section or delimiter",
                           ctx.variable_line(var, after=start) or ctx.field_line("variables", var))

@@ -76,8 +76,8 @@ def json_needs_schema(ctx: VersionContext) -> Iterator[Hit]:
         yield Hit(f"parameters.response_format is {fmt.get('type')} but no schema is declared",
                   ctx.field_line("parameters", "response_format"))
         return
-    for unit in ctx.instruction_units:
-        if T.JSON_ASK.search(unit):
+    for unit in ctx.prose_units:
+        if T.asks_for_json(unit):
             yield Hit(f"the prompt asks for JSON ({unit[:60]!r}) but declares no output schema",
                       ctx.line_of(unit) or ctx.body_start())
             return

@@ -6,8 +6,10 @@ The version's *targets* are the front matter's ``provider`` and every provider u
 :func:`~promptctl.adapters.profiles.model_lifecycle`.
 
 Hard-coded markup is looked for in the template's own text, outside code fences: a markdown heading
-is a line starting with 1-6 ``#`` and a space; an XML structure tag is a line that opens a tag
-(``<context>``) closed by ``</context>`` on a later line, or on the same line around a ``{{ variable }}``.
+is a line starting with 1-6 ``#`` and a space (a warning when Claude is the primary target, info when
+it is only under ``models:``); an XML structure tag is a line that opens a tag (``<context>``, not an
+HTML element) closed by ``</context>`` on a later line, or on the same line around a ``{{ variable }}``,
+in a prompt that does not ask for HTML or XML output.
 """
 
 from __future__ import annotations
@@ -51,8 +53,13 @@ def no_markdown_for_claude(ctx: VersionContext) -> Iterator[Hit]:
     if headings:
         line, text = headings[0]
         more = f" (and {len(headings) - 1} more)" if len(headings) > 1 else ""
-        yield Hit(f"markdown heading {text[:40]!r} hard-coded{more}; {_names(targets)} reads sections as XML tags",
-                  line)
+        primary = ctx.fm.provider or (ctx.config.provider if ctx.config is not None else None)
+        if any(t.provider == primary for t in targets):
+            yield Hit(f"markdown heading {text[:40]!r} hard-coded{more}; {_names(targets)} reads sections as XML tags",
+                      line)
+        else:  # Claude is only a secondary target (models:): it reads markdown headings well enough
+            yield Hit(f"markdown heading {text[:40]!r} hard-coded{more}; the secondary target {_names(targets)} "
+                      "reads sections as XML tags", line, severity="info")
 
 
 def xml_structure_lines(ctx: VersionContext) -> list[tuple[int, str]]:
@@ -70,6 +77,8 @@ def xml_structure_lines(ctx: VersionContext) -> list[tuple[int, str]]:
         if match is None:
             continue
         name, rest = match.group(1), match.group(2)
+        if name.lower() in T.HTML_TAGS:
+            continue
         close = f"</{name}>"
         if close in rest:
             if "{{" in rest.split(close, 1)[0]:
@@ -97,12 +106,17 @@ def no_xml_for_gpt(ctx: VersionContext) -> Iterator[Hit]:
     if not targets:
         return
     found = xml_structure_lines(ctx)
+    if found and _HTML_OUTPUT.search(T.prose(ctx.instruction_text())):
+        return  # the prompt asks for HTML or XML: its tags show the output, they do not structure the prompt
     if found:
         line, name = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         yield Hit(f"XML tag <{name}> hard-coded as structure{more}; {_names(targets)} reads sections as markdown", line)
 
 
+_HTML_OUTPUT = re.compile(
+    r"(?i)\b(?:use|output|return|write|produce|generate|in|into|as)\s+(?:\w+\s+){0,2}(?:HTML|XML)\b(?!\s+tags?\s+to\s+structure)"
+)
 _DROPPED = re.compile(r"does not take parameter '([^']+)'")
 
 

@@ -11,10 +11,16 @@ a short, simple, user-only prompt only gets SYS001 (info).
 
 A task is **complex** when any of these holds:
 
-1. the strategy is ``cot``, ``consistency``, ``fewshot``, ``structured`` or ``chain``;
-2. the output is declared as JSON (``output.format: json``, a schema or a model);
+1. the strategy is ``cot``, ``consistency``, ``fewshot`` or ``chain``, or ``structured`` without a schema
+   that carries the specification;
+2. the output is declared as JSON (``output.format: json`` or a schema) and no schema carries the
+   specification (a schema carries it when each top-level property has a description or an enum, or
+   the output is a pydantic model);
 3. the front matter has few-shot ``examples``;
-4. two or more variables are declared ``input: true``, or four or more variables are declared.
+4. three or more variables are declared ``input: true``.
+
+Headings and labels count as sections: ``# IDENTITY and PURPOSE`` is a role, ``# OUTPUT INSTRUCTIONS``
+and ``Example format:`` an output format, ``Rules:`` restrictions (:func:`promptctl.lint.text.titles`).
 
 A system prompt is **short** when it has fewer than ``min_system_lines`` (default 8) non-blank lines
 *and* fewer than ``min_system_words`` (default 150) words.
@@ -28,6 +34,7 @@ from collections.abc import Iterator
 from promptctl.lint import text as T
 from promptctl.lint.context import VersionContext
 from promptctl.lint.model import Hit, rule
+from promptctl.lint.rules.output import has_schema
 
 CATEGORY = "system prompt"
 COMPLEX_STRATEGIES = frozenset({"cot", "consistency", "fewshot", "structured", "chain"})
@@ -37,27 +44,39 @@ def complexity_reasons(ctx: VersionContext) -> list[str]:
     """Why the version's task counts as complex (empty when it does not); see the module docstring."""
     fm = ctx.fm
     reasons = []
-    if fm.strategy.name in COMPLEX_STRATEGIES:
+    schema = _schema_specifies(ctx)
+    if fm.strategy.name in COMPLEX_STRATEGIES and not (fm.strategy.name == "structured" and schema):
         reasons.append(f"strategy {fm.strategy.name}")
-    if fm.output is not None and (fm.output.format == "json" or fm.output.json_schema or fm.output.model):
+    if fm.output is not None and (fm.output.format == "json" or has_schema(ctx)) and not schema:
         reasons.append("JSON output")
     if isinstance(fm.examples, list) and fm.examples:
         reasons.append(f"{len(fm.examples)} few-shot examples")
-    if len(ctx.input_variables) >= 2:
+    if len(ctx.input_variables) >= 3:
         reasons.append(f"{len(ctx.input_variables)} user inputs")
-    elif len(fm.variables) >= 4:
-        reasons.append(f"{len(fm.variables)} variables")
     return reasons
+
+
+def _schema_specifies(ctx: VersionContext) -> bool:
+    """True when the output schema carries the specification: each top-level property has a description or enum."""
+    if ctx.fm.output is not None and ctx.fm.output.model:
+        return True  # a pydantic model: its field docs and types are the specification
+    schema = ctx.fm.output.json_schema if ctx.fm.output is not None else None
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    return isinstance(props, dict) and bool(props) and all(
+        isinstance(p, dict) and bool(p.get("description") or "enum" in p or "const" in p) for p in props.values()
+    )
 
 
 def _applies(ctx: VersionContext) -> bool:
     return ctx.prompt is not None and (ctx.has_system or bool(complexity_reasons(ctx)))
 
 
-def _has(ctx: VersionContext, sections: frozenset[str], cues: re.Pattern[str]) -> bool:
+def _has(ctx: VersionContext, sections: frozenset[str], title: re.Pattern[str], cues: re.Pattern[str]) -> bool:
     if ctx.section_names & sections:
         return True
-    return bool(cues.search(ctx.instruction_text()))
+    if any(title.search(t) for t in ctx.titles):
+        return True
+    return bool(cues.search(T.without_sample_requests(ctx.instruction_text())))
 
 
 def _system_line(ctx: VersionContext) -> int:
@@ -89,7 +108,7 @@ def has_system(ctx: VersionContext) -> Iterator[Hit]:
 )
 def has_role(ctx: VersionContext) -> Iterator[Hit]:
     """No role section and no "You are ..." sentence."""
-    if _applies(ctx) and not _has(ctx, T.ROLE_SECTIONS, T.ROLE_CUES):
+    if _applies(ctx) and not _has(ctx, T.ROLE_SECTIONS, T.ROLE_TITLE, T.ROLE_CUES):
         yield Hit("no role: no role section and no 'You are ...' sentence", _system_line(ctx))
 
 
@@ -105,7 +124,7 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
     """No output section, no ``output:`` declaration and no "Reply with ..." instruction."""
     if not _applies(ctx) or ctx.fm.output is not None:
         return
-    if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_CUES):
+    if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES):
         yield Hit("no output format: no output format section, no output: field and no 'Reply with ...' instruction",
                   _system_line(ctx))
 
@@ -121,7 +140,7 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
 )
 def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
     """No restrictions section and no "never / do not / only ..." instruction."""
-    if _applies(ctx) and not _has(ctx, T.RESTRICTION_SECTIONS, T.RESTRICTION_CUES):
+    if _applies(ctx) and not _has(ctx, T.RESTRICTION_SECTIONS, T.RESTRICTION_TITLE, T.RESTRICTION_CUES):
         yield Hit("no restrictions: nothing says what the model must not do or must treat as data", _system_line(ctx))
 
 
@@ -135,7 +154,7 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
 )
 def has_tone(ctx: VersionContext) -> Iterator[Hit]:
     """No tone section and no tone word."""
-    if _applies(ctx) and not _has(ctx, T.TONE_SECTIONS, T.TONE_CUES):
+    if _applies(ctx) and not _has(ctx, T.TONE_SECTIONS, T.TONE_TITLE, T.TONE_CUES):
         yield Hit("no tone guidance", _system_line(ctx))
 
 
@@ -149,7 +168,7 @@ def has_tone(ctx: VersionContext) -> Iterator[Hit]:
 )
 def has_escalation(ctx: VersionContext) -> Iterator[Hit]:
     """No escalation section and no instruction for unclear or missing input."""
-    if _applies(ctx) and not _has(ctx, T.ESCALATION_SECTIONS, T.ESCALATION_CUES):
+    if _applies(ctx) and not _has(ctx, T.ESCALATION_SECTIONS, T.ESCALATION_TITLE, T.ESCALATION_CUES):
         yield Hit("no escalation or uncertainty guidance: nothing says what to do with unclear or out-of-scope input",
                   _system_line(ctx))
 

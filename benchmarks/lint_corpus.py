@@ -1,0 +1,404 @@
+"""Build a corpus of real, human-written prompts as promptctl prompt folders, lint it, sample findings to judge.
+
+The issue 20 precision check (docs/lint.md, "Precision on real prompts"): `promptctl lint` is run over
+public prompt collections converted the way a user migrating to promptctl would convert them, and a
+seeded random sample of its warning/error findings is judged by hand. Nothing fetched is committed:
+this script reads the collections from local git clones (bare or not) and writes prompt folders into a
+directory of your choice (a temporary one). A small judged sample is kept in tests/lint/corpus/.
+
+Collections and their conversion (each prompt: ``provider: openai``, ``model: gpt-4.1-mini`` and a
+secondary Claude target ``models: {anthropic: claude-sonnet-4-6}``, as a team serving both would write):
+
+- ``danielmiessler/fabric`` (MIT): every ``data/patterns/NAME/system.md`` (or ``patterns/...``) becomes
+  the system message; the user message is the pattern's ``user.md`` (if any) followed by ``{{ input }}``
+  (``input: true``), which is how fabric sends the piped input.
+- ``microsoft/prompty`` (MIT): every ``.prompty`` file in the history (newest blob per path, identical
+  bodies once): ``system:``/``user:``/``assistant:`` lines become message tags, ``{{name}}`` references
+  become declared variables (``input: true`` when rendered in a user message), ``temperature`` and
+  ``max_tokens`` are kept, structured ``outputs`` become an output schema, tools are kept in ``metadata``.
+- ``f/awesome-chatgpt-prompts`` (CC0-1.0): a seeded random sample of the chat prompts of ``prompts.csv``
+  (the newest blob of it present in the clone; rows of type IMAGE and prompts for image or video models,
+  two or more cues such as "camera", "aspect ratio", "photorealistic", are left out) as the system
+  message, ``{{ input }}`` as the user message.
+
+Template text that Jinja2 would read (``{{``, ``{%``, ``{#``) is kept literal with ``{% raw %}``.
+
+    python benchmarks/lint_corpus.py build OUT --fabric DIR --prompty DIR --awesome DIR [--awesome-count 150]
+    python benchmarks/lint_corpus.py stats OUT
+    python benchmarks/lint_corpus.py sample OUT --seed 7 --size 40 > sample.yaml
+    python benchmarks/lint_corpus.py precision tests/lint/corpus/verdicts.yaml
+    python benchmarks/lint_corpus.py export OUT tests/lint/corpus/verdicts.yaml tests/lint/corpus/prompts
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PRIMARY = ("openai", "gpt-4.1-mini")
+SECONDARY = {"anthropic": "claude-sonnet-4-6"}
+_JINJA = re.compile(r"\{[{%#]")
+_VAR = re.compile(r"\{\{\s*([A-Za-z_]\w*)((?:\.\w+)*)\s*\}\}")
+_HISTORY = re.compile(
+    r"\{%-?\s*for\s+(\w+)\s+in\s+(\w+)\s*-?%\}\s*\{\{\s*\1\.role\s*\}\}\s*:\s*\{\{\s*\1\.content\s*\}\}\s*"
+    r"\{%-?\s*endfor\s*-?%\}"
+)
+_LOOP = re.compile(r"\{%-?\s*for\s+\w+\s+in\s+([A-Za-z_]\w*)")
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+def _blob(repo: Path, ref: str) -> str | None:
+    done = subprocess.run(["git", "-C", str(repo), "cat-file", "-p", ref], capture_output=True)
+    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:60].strip("-") or "prompt"
+
+
+def _literal(text: str) -> str:
+    """Template text for ``text`` taken literally (raw block when Jinja2 would read part of it)."""
+    return "{% raw %}" + text + "{% endraw %}" if _JINJA.search(text) else text
+
+
+def _front_matter(description: str, variables: dict[str, Any], metadata: dict[str, Any],
+                  extra: dict[str, Any] | None = None) -> str:
+    fm: dict[str, Any] = {
+        "description": " ".join(description.split())[:200] or "imported prompt",
+        "provider": PRIMARY[0], "model": PRIMARY[1], "models": dict(SECONDARY),
+    }
+    fm.update(extra or {})
+    fm["variables"] = variables
+    fm["metadata"] = metadata
+    return "---\n" + yaml.safe_dump(fm, sort_keys=False, allow_unicode=True, width=120) + "---\n"
+
+
+def _write(out: Path, name: str, text: str, description: str, used: set[str]) -> str:
+    base, n = name, 2
+    while (out / name).exists():
+        name, n = f"{base}-{n}", n + 1
+    folder = out / name
+    folder.mkdir(parents=True)
+    (folder / "prompt.yaml").write_text(yaml.safe_dump({"description": " ".join(description.split())[:200]}),
+                                        encoding="utf-8")
+    (folder / "v1.j2").write_text(text, encoding="utf-8")
+    used.add(name)
+    return name
+
+
+def _plain_prompt(system: str, user_prefix: str, description: str, metadata: dict[str, Any]) -> str:
+    variables = {"input": {"type": "string", "input": True, "description": "The text the user sends"}}
+    user = (_literal(user_prefix.rstrip()) + "\n\n" if user_prefix.strip() else "") + "{{ input }}"
+    return (_front_matter(description, variables, metadata)
+            + "{% system %}\n" + _literal(system.strip()) + "\n{% endsystem %}\n"
+            + "{% user %}\n" + user + "\n{% enduser %}\n")
+
+
+def build_fabric(repo: Path, out: Path, used: set[str]) -> int:
+    commit = _git(repo, "rev-parse", "HEAD").strip()
+    files = _git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n")
+    count = 0
+    for path in sorted(f for f in files if re.fullmatch(r"(?:data/)?patterns/[^/]+/system\.md", f)):
+        system = _blob(repo, f"HEAD:{path}")
+        if not system or not system.strip():
+            continue
+        folder = path.rsplit("/", 1)[0]
+        user = _blob(repo, f"HEAD:{folder}/user.md") if f"{folder}/user.md" in files else ""
+        pattern = folder.rsplit("/", 1)[1]
+        meta = {"source": "danielmiessler/fabric", "path": path, "commit": commit, "licence": "MIT"}
+        text = _plain_prompt(system, user or "", f"fabric pattern {pattern}", meta)
+        _write(out, "fabric-" + _slug(pattern), text, f"fabric pattern {pattern}", used)
+        count += 1
+    return count
+
+
+_ROLE_LINE = re.compile(r"^\s*(system|user|assistant)\s*:\s*(.*)$", re.IGNORECASE)
+
+
+def _prompty_messages(body: str) -> list[tuple[str, str]]:
+    messages: list[tuple[str, list[str]]] = []
+    for line in body.split("\n"):
+        match = _ROLE_LINE.match(line)
+        if match:
+            messages.append((match.group(1).lower(), [match.group(2)] if match.group(2) else []))
+        elif messages:
+            messages[-1][1].append(line)
+        elif line.strip():
+            messages.append(("system", [line]))
+    return [(role, "\n".join(lines).strip()) for role, lines in messages if "\n".join(lines).strip()]
+
+
+def _prompty_model(meta: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(front matter extras, parameters)`` from a prompty ``model:`` block (v1 and v2 shapes)."""
+    model = meta.get("model") if isinstance(meta.get("model"), dict) else {}
+    params: dict[str, Any] = {}
+    for key in ("parameters", "options"):
+        block = model.get(key)
+        if isinstance(block, dict):
+            for name, value in block.items():
+                target = {"maxOutputTokens": "max_tokens", "max_tokens": "max_tokens", "temperature": "temperature",
+                          "top_p": "top_p", "topP": "top_p"}.get(name)
+                if target and isinstance(value, int | float) and not isinstance(value, bool):
+                    params[target] = value
+    provider = str(model.get("provider") or (model.get("configuration") or {}).get("type") or "")
+    extras: dict[str, Any] = {}
+    if "anthropic" in provider:
+        extras = {"provider": "anthropic", "model": "claude-sonnet-4-6", "models": {"openai": PRIMARY[1]}}
+    return extras, params
+
+
+def _prompty_schema(meta: dict[str, Any]) -> dict[str, Any] | None:
+    outputs = meta.get("outputs")
+    items = outputs if isinstance(outputs, list) else [
+        {"name": k, **(v if isinstance(v, dict) else {})} for k, v in (outputs or {}).items()
+    ] if isinstance(outputs, dict) else []
+    kinds = {"string": "string", "integer": "integer", "number": "number", "float": "number", "boolean": "boolean",
+             "array": "array", "object": "object"}
+    props: dict[str, Any] = {}
+    required = []
+    for item in items:
+        if not isinstance(item, dict) or not item.get("name"):
+            continue
+        prop: dict[str, Any] = {"type": kinds.get(str(item.get("kind") or item.get("type") or "string"), "string")}
+        if item.get("description"):
+            prop["description"] = str(item["description"])
+        props[str(item["name"])] = prop
+        if item.get("required"):
+            required.append(str(item["name"]))
+    if not props:
+        return None
+    return {"type": "object", "properties": props, "required": required or list(props), "additionalProperties": False}
+
+
+def convert_prompty(text: str, metadata: dict[str, Any]) -> tuple[str, str] | None:
+    """``(version file text, description)`` for one .prompty file, or None when it has no messages."""
+    match = re.match(r"^---\s*\n(.*?)\n---\s*\n(.*)$", text, re.S)
+    meta: dict[str, Any] = {}
+    body = text
+    if match:
+        try:
+            loaded = yaml.safe_load(match.group(1))
+        except yaml.YAMLError:
+            loaded = None
+        meta = loaded if isinstance(loaded, dict) else {}
+        body = match.group(2)
+    template = meta.get("template")
+    fmt = template.get("format") if isinstance(template, dict) else template
+    fmt = fmt.get("kind") if isinstance(fmt, dict) else fmt
+    model = meta.get("model") if isinstance(meta.get("model"), dict) else {}
+    api = str(model.get("api") or model.get("apiType") or "chat")
+    if (fmt and str(fmt) not in ("jinja2", "jinja")) or api not in ("chat", "responses", "agent"):
+        return None  # mustache templates, embeddings and images are not chat prompts
+    history = _HISTORY.search(body)
+    if history:  # a chat-history loop of "role: content" lines becomes a transcript in a user message
+        body = body.replace(history.group(0), "")
+    messages = _prompty_messages(body)
+    if history:
+        item, items = history.group(1), history.group(2)
+        loop = f"{{% for {item} in {items} %}}{{{{ {item}.role }}}}: {{{{ {item}.content }}}}\n{{% endfor %}}"
+        messages.insert(next((i for i, m in enumerate(messages) if m[0] != "system"), len(messages)), ("user", loop))
+    if not any(role == "user" for role, _ in messages):
+        return None  # no user turn: a runtime test fixture, not a prompt
+    lists = set(_LOOP.findall(body)) | ({history.group(2)} if history else set())
+    loop_vars = set(re.findall(r"\{%-?\s*for\s+(\w+)\s+in", body)) | ({history.group(1)} if history else set())
+    variables: dict[str, Any] = {}
+    rendered: list[str] = []
+    for role, content in messages:
+        for name, attrs in _VAR.findall(content):
+            if name in variables or name in {"loop"} | loop_vars:
+                continue
+            kind = "list" if name in lists else "object" if attrs else "string"
+            spec: dict[str, Any] = {"type": kind}
+            if role == "user":
+                spec["input"] = True
+            variables[name] = spec
+        for name in lists - set(variables):
+            variables[name] = {"type": "list"}
+        rendered.append(f"{{% {role} %}}\n{content}\n{{% end{role} %}}")
+    if history:
+        variables[history.group(2)] = {"type": "list", "input": True}
+    extras, params = _prompty_model(meta)
+    if params:
+        extras["parameters"] = params
+    schema = _prompty_schema(meta)
+    if schema:
+        extras["output"] = {"format": "json", "schema": schema}
+    tools = meta.get("tools")
+    if tools:
+        metadata = {**metadata, "tools": json.loads(json.dumps(tools, default=str))}
+    description = str(meta.get("description") or meta.get("name") or "prompty sample")
+    return _front_matter(description, variables, metadata, extras) + "\n".join(rendered) + "\n", description
+
+
+def build_prompty(repo: Path, out: Path, used: set[str]) -> int:
+    log = _git(repo, "log", "--all", "--format=", "--raw", "--no-abbrev", "--diff-filter=AM", "--", "*.prompty")
+    newest: dict[str, str] = {}
+    for line in log.split("\n"):
+        if line.startswith(":"):
+            fields = line.split()
+            newest.setdefault(fields[-1], fields[3])  # git log is newest first
+    seen: set[str] = set()
+    count = 0
+    for path, blob in sorted(newest.items()):
+        text = _blob(repo, blob)
+        if text is None:
+            continue
+        key = " ".join(re.sub(r"^---\s*\n.*?\n---\s*\n", "", text, flags=re.S).split())
+        if key in seen:
+            continue
+        seen.add(key)
+        meta = {"source": "microsoft/prompty", "path": path, "blob": blob, "licence": "MIT"}
+        try:
+            converted = convert_prompty(text.replace("\r\n", "\n"), meta)
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if converted is None:
+            continue
+        stem = path.rsplit("/", 1)[-1].removesuffix(".prompty")
+        parent = path.rsplit("/", 2)[-2] if path.count("/") else ""
+        _write(out, "prompty-" + _slug(f"{parent}-{stem}" if parent else stem), converted[0], converted[1], used)
+        count += 1
+    return count
+
+
+_MEDIA = re.compile(
+    r"(?i)\b(camera|lens|aspect[_ ]ratio|photoreal\w*|cinematic|midjourney|veo|stable diffusion|dall-?e|"
+    r"negative[_ ]prompt|lighting|8k|4k|portrait|depth of field|bokeh|image generation|"
+    r"generate an? (?:image|photo|picture|video))\b"
+)
+"""Two or more of these: a prompt for an image or video model (not a chat prompt), left out."""
+
+
+def _awesome_csv(repo: Path) -> tuple[str, str]:
+    for commit in _git(repo, "log", "--format=%H", "-n", "400", "--", "prompts.csv").split():
+        text = _blob(repo, f"{commit}:prompts.csv")
+        if text:
+            return text, commit
+    raise SystemExit(f"error: no readable prompts.csv in {repo} (hint: a clone with its blobs)")
+
+
+def build_awesome(repo: Path, out: Path, used: set[str], count: int, seed: int) -> int:
+    text, commit = _awesome_csv(repo)
+    csv.field_size_limit(1 << 30)
+    rows = [r for r in csv.DictReader(io.StringIO(text)) if (r.get("type") or "TEXT") != "IMAGE"
+            and (r.get("prompt") or "").strip() and len(_MEDIA.findall(r["prompt"])) < 2]
+    for row in random.Random(seed).sample(rows, min(count, len(rows))):
+        act = row.get("act") or "prompt"
+        meta = {"source": "f/awesome-chatgpt-prompts", "path": "prompts.csv", "act": act, "commit": commit,
+                "licence": "CC0-1.0"}
+        version = _plain_prompt(row["prompt"], "", f"awesome-chatgpt-prompts: {act}", meta)
+        _write(out, "awesome-" + _slug(act), version, f"awesome-chatgpt-prompts: {act}", used)
+    return min(count, len(rows))
+
+
+def lint_corpus(root: Path) -> Any:
+    from promptctl.lint import lint
+    from promptctl.registry.registry import Registry
+
+    return lint(Registry(root), None)
+
+
+def sample_findings(root: Path, seed: int, size: int) -> list[dict[str, Any]]:
+    report = lint_corpus(root)
+    chosen = [f for f in report.findings if f.severity in ("warning", "error")]
+    picked = random.Random(seed).sample(chosen, min(size, len(chosen)))
+    return [
+        {"prompt": f.ref.partition("@")[0], "rule": f.rule, "severity": f.severity, "line": f.line,
+         "message": f.message, "verdict": "", "reason": ""}
+        for f in sorted(picked, key=lambda f: (f.ref, f.rule))
+    ]
+
+
+def stats(root: Path) -> dict[str, Any]:
+    report = lint_corpus(root)
+    warn = [f for f in report.findings if f.severity in ("warning", "error")]
+    with_warning = {f.ref for f in warn}
+    return {
+        "prompts": len(report.checked),
+        "warning_or_error_findings": len(warn),
+        "prompts_without_warning": len(report.checked) - len(with_warning),
+        "by_rule": dict(Counter(f.rule for f in warn).most_common()),
+        "info_by_rule": dict(Counter(f.rule for f in report.findings if f.severity == "info").most_common()),
+    }
+
+
+def precision(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = Counter(v["verdict"] for v in verdicts)
+    total = sum(counts.values())
+    return {"judged": total, **dict(counts), "precision": round(counts["right"] / total, 3) if total else None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("out", type=Path)
+    b.add_argument("--fabric", type=Path)
+    b.add_argument("--prompty", type=Path)
+    b.add_argument("--awesome", type=Path)
+    b.add_argument("--awesome-count", type=int, default=150)
+    b.add_argument("--seed", type=int, default=20)
+    s = sub.add_parser("stats")
+    s.add_argument("out", type=Path)
+    m = sub.add_parser("sample")
+    m.add_argument("out", type=Path)
+    m.add_argument("--seed", type=int, required=True)
+    m.add_argument("--size", type=int, default=40)
+    p = sub.add_parser("precision")
+    p.add_argument("verdicts", type=Path)
+    e = sub.add_parser("export")
+    e.add_argument("out", type=Path)
+    e.add_argument("verdicts", type=Path)
+    e.add_argument("dest", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        args.out.mkdir(parents=True, exist_ok=True)
+        used: set[str] = set()
+        counts = {}
+        if args.fabric:
+            counts["fabric"] = build_fabric(args.fabric, args.out, used)
+        if args.prompty:
+            counts["prompty"] = build_prompty(args.prompty, args.out, used)
+        if args.awesome:
+            counts["awesome"] = build_awesome(args.awesome, args.out, used, args.awesome_count, args.seed)
+        print(json.dumps(counts))
+    elif args.command == "stats":
+        print(json.dumps(stats(args.out), indent=1))
+    elif args.command == "sample":
+        yaml.safe_dump(sample_findings(args.out, args.seed, args.size), sys.stdout, sort_keys=False, width=200,
+                       allow_unicode=True)
+    elif args.command == "precision":
+        data = yaml.safe_load(args.verdicts.read_text(encoding="utf-8"))
+        for name, items in data["samples"].items():
+            print(name, json.dumps(precision(items)))
+    elif args.command == "export":
+        data = yaml.safe_load(args.verdicts.read_text(encoding="utf-8"))
+        names = {v["prompt"] for items in data["samples"].values() for v in items}
+        args.dest.mkdir(parents=True, exist_ok=True)
+        for name in sorted(names):
+            target = args.dest / name
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(args.out / name, target)
+        print(f"{len(names)} prompts copied to {args.dest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""TXT: text left over from where the prompt came from (placeholders, a sample request, a pasted front matter).
+
+Prompts copied from collections and chat tools carry text meant for a human or for another tool:
+``[insert topic here]`` and ``${topic}`` placeholders nobody filled, ``{{ topic }}`` that reached the
+rendered text as literal braces, "My first request is ..." written for a chat window, and the
+``---``/``model:``/``tools:`` header of an agent or skill file. The model reads all of it as
+instructions. The rules read the rendered instruction text (markers of declared variables removed),
+outside code fences and ``>`` quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from promptctl.lint import text as T
+from promptctl.lint.context import VersionContext
+from promptctl.lint.model import Hit, rule
+
+CATEGORY = "leftovers"
+
+PLACEHOLDER = re.compile(
+    r"\[(?:insert|enter|add|put|paste|your|fill\s+in|replace\s+with)\b[^\]\n]{0,80}\](?!\()"
+    r"|\[(?:input|topic|subject|text|content|question|keyword|language|name|project|company|product|process)"
+    r"(?:\s*(?:name|title|/\s*\w+))?\](?!\()"
+    r"|<(?:insert|your|enter|add)\b[^<>\n]{0,60}>"
+    r"|\$\{[A-Za-z_][\w-]*(?::[^{}\n]{0,60})?\}",
+    re.IGNORECASE,
+)
+"""A placeholder for the author: ``[insert ... here]``, ``[your name]``, ``[topic]``, ``<your text>``, ``${x}``.
+
+Bracketed capitals in general (``[ISSUE TITLE]``, ``[VERSE]``) and single braces (``{emoji}``) are left
+alone: prompts use them as slots of an output template for the model to fill.
+"""
+
+TEMPLATE_TEXT = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
+"""A variable of a template language left as text: ``{{ topic }}``."""
+TEMPLATE_DOC_LIMIT = 5
+"""More distinct ``{{x}}`` than this: the prompt documents a template language (Nuclei, Hugo), not a leftover."""
+
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+
+_FRONT_MATTER = re.compile(
+    r"\A[\s\ufeff]*(?:---[ \t]*\n((?:[ \t]*[^\n]*\n){1,60}?)[ \t]*---[ \t]*(?:\n|\Z)"
+    r"|((?:model|tools|allowed-tools|mode)[ \t]*:[^\n]*\n(?:(?:[ \t]+|-[ \t])[^\n]*\n)+))"
+)
+_FM_KEY = re.compile(r"^([A-Za-z][\w-]*)[ \t]*:", re.MULTILINE)
+FRONT_MATTER_KEYS = frozenset(
+    """model models tools allowed-tools allowed_tools mode temperature top_p max_tokens provider name description
+    applyto globs alwaysapply argument-hint color version tags priority""".split()
+)
+"""Keys of agent, skill, chat-mode and rules files (Claude Code, Copilot, Cursor, Prompty)."""
+_TOOL_KEYS = frozenset({"model", "models", "tools", "allowed-tools", "allowed_tools", "mode", "temperature", "top_p",
+                        "max_tokens", "provider", "applyto", "globs", "alwaysapply"})
+
+
+def _prose_texts(ctx: VersionContext, *, system_only: bool = False) -> list[str]:
+    return [T.prose(t) for t in ctx.instruction_text(system_only=system_only).split("\n\n") if t.strip()]
+
+
+@rule(
+    "TXT001", "warning", "An unfilled placeholder in the rendered prompt",
+    rationale="""Placeholders such as [insert topic here], [PROJECT NAME], ${topic} or {topic} were written for a
+    person to fill in before sending; and {{ topic }} appearing as text means a variable was escaped or never
+    declared. The model receives them literally and either invents a value or asks for one.""",
+    fix="Declare a variable for each placeholder and render it ({{ topic }}), or write the intended text.",
+    category=CATEGORY,
+)
+def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
+    """A placeholder pattern in the rendered instruction text, outside code."""
+    if ctx.prompt is None:
+        return
+    found: list[str] = []
+    templated: list[str] = []
+    for text in _prose_texts(ctx):
+        text = _INLINE_CODE.sub("", text)
+        found += [m.group(0) for m in PLACEHOLDER.finditer(text) if m.group(0) not in found]
+        templated += [m.group(0) for m in TEMPLATE_TEXT.finditer(text) if m.group(0) not in templated]
+    if len(templated) <= TEMPLATE_DOC_LIMIT:
+        found += templated
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        yield Hit(f"unfilled placeholder {found[0][:50]!r} in the rendered prompt{more}",
+                  ctx.line_of(found[0]) or ctx.body_start())
+
+
+@rule(
+    "TXT002", "warning", "A sample request baked into the system prompt",
+    rationale="""Chat-window prompts end with "My first request is ..." to start the conversation. In a system
+    prompt that sample is sent with every call: the model answers it, or mixes it with the real request in the
+    user message.""",
+    fix="Remove the sample from the system prompt; put it in a dataset case, a snapshot or an example instead.",
+    category=CATEGORY,
+)
+def no_sample_request(ctx: VersionContext) -> Iterator[Hit]:
+    """"My first request is ..." in the system prompt."""
+    if ctx.prompt is None or not ctx.has_system:
+        return
+    for text in _prose_texts(ctx, system_only=True):
+        match = T.SAMPLE_REQUEST.search(text)
+        if match:
+            sentence = text[match.start(): match.start() + 60]
+            yield Hit(f"a sample request is part of the system prompt ({sentence!r})",
+                      ctx.line_of(sentence) or ctx.body_start())
+            return
+
+
+@rule(
+    "TXT003", "warning", "Model or tool front matter pasted into the prompt text",
+    rationale="""An agent, skill or chat-mode file starts with a front matter block (name, description, model,
+    tools ...) that its own tool reads and strips. Pasted into a promptctl template it is sent to the model as
+    text, and the settings it names (model, tools, temperature) are not applied.""",
+    fix="Remove the block from the template; put the description, model and parameters in the version's front "
+    "matter.",
+    category=CATEGORY,
+)
+def no_pasted_front_matter(ctx: VersionContext) -> Iterator[Hit]:
+    """A ``---`` block of known front matter keys, or a ``tools:``/``model:`` block, at the start of a message."""
+    if ctx.prompt is None:
+        return
+    for seg in ctx.segments:
+        match = _FRONT_MATTER.match(seg.text)
+        if match is None:
+            continue
+        block = match.group(1) or match.group(2)
+        keys = {k.lower() for k in _FM_KEY.findall(block)}
+        known = keys & FRONT_MATTER_KEYS
+        if len(known) >= 2 or keys & _TOOL_KEYS:
+            shown = ", ".join(sorted(known or keys)[:4])
+            line = ctx.line_of(block.strip().split("\n")[0]) or ctx.body_start()
+            yield Hit(f"a front matter block ({shown}) is part of the {seg.role} message text", line)
+            return

@@ -1,0 +1,65 @@
+"""The lint regression set: findings over real public prompts, judged by hand (tests/lint/corpus/).
+
+Each judged sample in ``verdicts.yaml`` lists findings `promptctl lint` gave on the corpus of
+benchmarks/lint_corpus.py (fabric patterns, Prompty samples, awesome-chatgpt-prompts), each judged
+right, wrong or debatable. The prompts they were found on are kept in ``prompts/`` (see ATTRIBUTION.md).
+A finding judged right must still be reported at warning or error; one judged wrong must not be
+reported at all; ``expect: info`` means it must be reported, at info only.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from promptctl.lint import Finding, lint
+from promptctl.registry.registry import Registry
+from tests.lint.conftest import TODAY
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def _verdicts() -> dict[str, list[dict[str, Any]]]:
+    data = yaml.safe_load((CORPUS / "verdicts.yaml").read_text(encoding="utf-8"))
+    return data["samples"]
+
+
+@lru_cache(maxsize=1)
+def _findings() -> dict[tuple[str, str], list[Finding]]:
+    report = lint(Registry(CORPUS / "prompts"), None, today=TODAY, jobs=1)
+    out: dict[tuple[str, str], list[Finding]] = {}
+    for finding in report.findings:
+        out.setdefault((finding.ref.partition("@")[0], finding.rule), []).append(finding)
+    return out
+
+
+CASES = [
+    pytest.param(entry, id=f"{sample}:{entry['prompt']}:{entry['rule']}:{entry.get('expect') or entry['verdict']}")
+    for sample, entries in _verdicts().items()
+    for entry in entries
+    if entry["verdict"] in ("right", "wrong") or entry.get("expect")
+]
+
+
+@pytest.mark.parametrize("entry", CASES)
+def test_judged_finding(entry: dict[str, Any]) -> None:
+    found = _findings().get((entry["prompt"], entry["rule"]), [])
+    severities = sorted({f.severity for f in found})
+    expect = entry.get("expect") or {"right": "fires", "wrong": "silent"}[entry["verdict"]]
+    reason = f"{entry['prompt']} {entry['rule']} ({entry['verdict']}: {entry['reason']})"
+    if expect == "fires":
+        assert {"warning", "error"} & set(severities), f"no longer reported: {reason}"
+    elif expect == "silent":
+        assert not found, f"reported again ({severities}): {reason}"
+    else:
+        assert severities == [expect], f"expected {expect}, got {severities}: {reason}"
+
+
+def test_every_judged_prompt_is_kept() -> None:
+    kept = {p.name for p in (CORPUS / "prompts").iterdir() if p.is_dir()}
+    judged = {e["prompt"] for entries in _verdicts().values() for e in entries}
+    assert judged <= kept
