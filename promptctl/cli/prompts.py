@@ -218,12 +218,14 @@ def list_prompts(as_json: JsonOpt = False) -> None:
     The latest and labelled published versions whose files no longer match their sha256 are flagged
     as modified (promptctl verify checks every version).
     """
+    from promptctl.errors import PromptctlError
     from promptctl.registry.frontmatter import content_sha256
 
     proj = project()
     rows: list[dict[str, Any]] = []
-    for name in proj.registry.names():
-        index = proj.registry.index(name)
+    for name, index in proj.registry.indexes():
+        if isinstance(index, PromptctlError):
+            raise index
         numbers = proj.registry.version_numbers(name)
         published = sorted(r.version for r in index.versions)
         checked = ({published[-1]} if published else set()) | set(index.labels.values())

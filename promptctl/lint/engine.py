@@ -23,6 +23,7 @@ from promptctl.lint.model import SEVERITIES, Finding, Hit, Rule, Severity, at_le
 from promptctl.lint.rules import all_rules
 from promptctl.lint.rules.registry import PromptContext
 from promptctl.lint.settings import LintSettings
+from promptctl.registry.index import PromptIndex
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -101,6 +102,7 @@ def lint_prompt(
     config: ProjectConfig | None = None,
     all_versions: bool = False,
     today: date | None = None,
+    index: PromptIndex | None = None,
 ) -> LintReport:
     """Lint one prompt: its prompt-scoped rules, then each selected version.
 
@@ -112,6 +114,7 @@ def lint_prompt(
         config: Project config (models per provider, prices), or None.
         all_versions: With ``numbers`` None, check every version file.
         today: Date deprecations are judged against (default: today).
+        index: The prompt's index when already read (through the index cache); None: read it here.
 
     Returns:
         The findings and the versions checked.
@@ -121,11 +124,11 @@ def lint_prompt(
     enabled = [r for r in rules.values() if r.id not in settings.disable]
     load_rule = rules["LOAD001"]
     try:
-        prompt = read_prompt(registry, name)
+        prompt = read_prompt(registry, name, index)
     except PromptctlError as exc:
-        index = str(registry.folder(name) / "prompt.yaml")
+        index_file = str(registry.folder(name) / "prompt.yaml")
         if "LOAD001" not in settings.disable:
-            report.findings.append(_make(load_rule, Hit(exc.message, 1), name, index, 1, settings))
+            report.findings.append(_make(load_rule, Hit(exc.message, 1), name, index_file, 1, settings))
         return report
     prompt_context = PromptContext(prompt, settings)
     for rule in (r for r in enabled if r.scope == "prompt"):
@@ -160,7 +163,9 @@ def lint_prompt(
     return report
 
 
-_Chunk = tuple[Path, list[tuple[str, list[int] | None]], LintSettings, Any, bool, date | None]
+_Item = tuple[str, list[int] | None, PromptIndex | None]
+"""One prompt to lint: name, version numbers (None: the default selection), its index when already read."""
+_Chunk = tuple[Path, list[_Item], LintSettings, Any, bool, date | None]
 
 
 def _lint_chunk(args: _Chunk) -> LintReport:
@@ -169,9 +174,9 @@ def _lint_chunk(args: _Chunk) -> LintReport:
     root, items, settings, config, all_versions, today = args
     registry = Registry(root)
     total = LintReport()
-    for name, numbers in items:
+    for name, numbers, index in items:
         part = lint_prompt(registry, name, numbers, settings=settings, config=config, all_versions=all_versions,
-                           today=today)
+                           today=today, index=index)
         total.findings += part.findings
         total.checked += part.checked
     return total
@@ -218,7 +223,11 @@ def lint(
     """
     settings = settings or LintSettings()
     selection = select(registry, refs, all_versions=all_versions)
-    items = [(name, selection.prompts[name]) for name in selection.names()]
+    # every index read once, through the index cache (an invalid one is None here: lint_prompt reports it)
+    items: list[_Item] = [
+        (name, selection.prompts[name], None if isinstance(index, PromptctlError) else index)
+        for name, index in registry.indexes(selection.names())
+    ]
     workers = jobs if jobs is not None else (os.cpu_count() or 1) if len(items) >= PARALLEL_MIN_PROMPTS else 1
     workers = max(1, min(workers, len(items)))
     report = LintReport()
@@ -241,9 +250,9 @@ def lint(
             report.findings.sort(key=_sort_key)
             report.checked.sort(key=lambda r: (r.partition("@")[0], int(r.partition("@")[2])))
             return report
-    for name, numbers in items:
+    for name, numbers, index in items:
         part = lint_prompt(registry, name, numbers, settings=settings, config=config, all_versions=all_versions,
-                           today=today)
+                           today=today, index=index)
         report.findings += part.findings
         report.checked += part.checked
     report.findings.sort(key=_sort_key)

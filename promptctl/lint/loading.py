@@ -60,8 +60,8 @@ class PromptFiles:
         return sorted(chosen)
 
 
-def read_prompt(registry: Registry, name: str) -> PromptFiles:
-    """Read a prompt's index and list its version files.
+def read_prompt(registry: Registry, name: str, index: PromptIndex | None = None) -> PromptFiles:
+    """Read a prompt's index (unless given, already read) and list its version files.
 
     Raises:
         InputError: The index is invalid.
@@ -73,7 +73,7 @@ def read_prompt(registry: Registry, name: str) -> PromptFiles:
             match = VERSION_FILE_RE.match(path.name)
             if match:
                 files[int(match.group(1))] = path
-    return PromptFiles(name=name, folder=folder, index=read_index(folder), files=files)
+    return PromptFiles(name=name, folder=folder, index=read_index(folder) if index is None else index, files=files)
 
 
 def load_version(registry: Registry, prompt: PromptFiles, number: int) -> PromptVersion:

@@ -46,6 +46,9 @@ def normalise_newlines(data: bytes | str) -> str:
 
 def content_sha256(data: bytes | str) -> str:
     """sha256 hex digest of a version file's text after :func:`normalise_newlines` (UTF-8 encoded)."""
+    if isinstance(data, bytes) and b"\r" not in data and not data.startswith(b"\xef\xbb\xbf"):
+        data.decode("utf-8")  # the same UnicodeDecodeError as below for a file that is not UTF-8
+        return hashlib.sha256(data).hexdigest()  # already normalised: hash the bytes as they are
     return hashlib.sha256(normalise_newlines(data).encode("utf-8")).hexdigest()
 
 

@@ -99,6 +99,16 @@ def read_index(folder: Path) -> PromptIndex:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return PromptIndex()
+    return parse_index(text, path)
+
+
+def parse_index(text: str, path: Path) -> PromptIndex:
+    """Parse the text of the index file ``path`` (named in errors).
+
+    Raises:
+        InputError: The index is not valid YAML or has invalid fields (exit 2).
+
+    """
     try:
         data = _yaml.load(text) or {}
         return PromptIndex.model_validate(data)

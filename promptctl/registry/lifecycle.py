@@ -163,12 +163,10 @@ def verify(registry: Registry, lock: Lockfile | None = None) -> list[Problem]:
         The problems, in prompt order (empty when all is well).
     """
     problems: list[Problem] = []
-    for name in registry.names():
+    for name, index in registry.indexes():
         folder = registry.folder(name)
-        try:
-            index = read_index(folder)
-        except PromptctlError as exc:
-            problems.append(Problem("invalid", name, str(folder / INDEX_FILE), exc.message))
+        if isinstance(index, PromptctlError):
+            problems.append(Problem("invalid", name, str(folder / INDEX_FILE), index.message))
             continue
         files = dict(_version_files(folder))
         hashes = {n: content_sha256(p.read_bytes()) for n, p in files.items()}

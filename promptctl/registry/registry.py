@@ -16,7 +16,7 @@ References: ``name`` (latest published), ``name@N``, ``name@<label>``,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from promptctl.errors import InputError, IntegrityError, ReferenceNotFound
 from promptctl.registry.frontmatter import FrontMatter, content_sha256, normalise_newlines, parse_version_text
 from promptctl.registry.index import INDEX_FILE, LabelMove, PromptIndex, PublishedVersion, locked_index, read_index
+from promptctl.registry.index_cache import read_indexes
 from promptctl.registry.lock import LockEntry, Lockfile
 from promptctl.templating.environment import parse_source
 from promptctl.types import utc_now
@@ -241,6 +242,18 @@ class Registry:
                 hint=_did_you_mean(name, self.names()) or "run 'promptctl list' to see the prompts",
             )
         return read_index(folder)
+
+    def indexes(self, names: Iterable[str] | None = None) -> Iterator[tuple[str, PromptIndex | InputError]]:
+        """Every prompt's index (or ``names``'), read through the index cache: for commands that read them all.
+
+        Args:
+            names: Prompt names; None: :meth:`names`.
+
+        Yields:
+            ``(name, index)``, or ``(name, InputError)`` for an invalid ``prompt.yaml`` (see
+            :func:`~promptctl.registry.index_cache.read_indexes`; the result equals :meth:`index`'s).
+        """
+        return read_indexes(self.root, self.names() if names is None else names)
 
     def version_numbers(self, name: str) -> list[int]:
         """Numbers of all version files of a prompt (published and drafts), ascending."""

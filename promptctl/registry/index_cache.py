@@ -1,0 +1,135 @@
+"""A cache of parsed prompt indexes for commands that read every prompt (``list``, ``verify``, ``lint``).
+
+Parsing ``prompt.yaml`` with PyYAML's constructor costs about a millisecond per file; over a registry of
+1,000 prompts it is most of ``promptctl list``. The cache keeps each prompt's parsed index (as validated
+JSON) keyed by the sha256 of the index file's bytes, in one JSON file per registry under the user's cache
+folder (``$PROMPTCTL_CACHE_DIR/registry``, else ``$XDG_CACHE_HOME/promptctl/registry``, else
+``~/.cache/promptctl/registry``), never inside the project.
+
+Correctness does not depend on the cache:
+
+- Every index file is read and hashed on every use; a cached parse is used only for exactly the bytes it
+  was made from, so an edit of any kind (same size, restored mtime, a tampered file) is a miss and is
+  parsed again. ``promptctl verify`` still reads and hashes every version file itself.
+- An index with fields promptctl does not know (kept as extras) is never cached, so what is returned is
+  always what :func:`~promptctl.registry.index.read_index` would return.
+- A missing, unreadable, corrupt or other-release cache file is ignored and rewritten; a cache folder that
+  cannot be written is ignored (the commands work, at the uncached speed).
+- Writes (``publish``, ``label``) never read through the cache (:func:`~promptctl.registry.index.locked_index`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from promptctl.errors import InputError
+from promptctl.registry.index import INDEX_FILE, PromptIndex, parse_index
+
+FORMAT = 1
+"""Bumped when the cache file's layout or :class:`PromptIndex` changes; another format is ignored."""
+
+
+def cache_folder() -> Path:
+    """Where registry caches live: ``$PROMPTCTL_CACHE_DIR/registry``, else ``$XDG_CACHE_HOME/promptctl/registry``."""
+    if os.environ.get("PROMPTCTL_CACHE_DIR"):
+        return Path(os.environ["PROMPTCTL_CACHE_DIR"]) / "registry"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "promptctl" / "registry"
+
+
+def cache_path(root: Path) -> Path:
+    """The cache file of the registry whose prompts folder is ``root`` (named by its absolute path's sha256)."""
+    key = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:24]
+    return cache_folder() / f"{key}.json"
+
+
+def _release() -> str:
+    from promptctl import __version__
+
+    return f"{FORMAT}:{__version__}"
+
+
+def read_indexes(root: Path, names: Iterable[str]) -> Iterator[tuple[str, PromptIndex | InputError]]:
+    """Each prompt's parsed index, in the order of ``names``, through the cache.
+
+    Args:
+        root: The prompts folder.
+        names: Prompt names (folders under ``root``).
+
+    Yields:
+        ``(name, index)``, or ``(name, error)`` when that prompt's ``prompt.yaml`` is invalid: the same
+        :class:`~promptctl.errors.InputError` :func:`~promptctl.registry.index.read_index` raises, so a
+        caller reports it per prompt and goes on. A missing ``prompt.yaml`` is an empty index.
+
+    The cache file is rewritten once, after the last name, when something was parsed; it then holds
+    exactly the prompts of ``names`` (entries of deleted prompts are dropped).
+    """
+    path = cache_path(root)
+    old = _load(path)
+    new: dict[str, list[Any]] = {}
+    changed = False
+    for name in names:
+        index_path = root / name / INDEX_FILE
+        try:
+            data = index_path.read_bytes()
+        except FileNotFoundError:
+            yield name, PromptIndex()
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        entry = old.get(name)
+        if entry is not None and entry[0] == digest:
+            try:
+                index = PromptIndex.model_validate(entry[1])
+            except ValidationError:  # a hand-edited or damaged cache: parse the file instead
+                index = None
+            if index is not None:
+                new[name] = entry
+                yield name, index
+                continue
+        changed = True
+        try:
+            index = parse_index(data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), index_path)
+        except InputError as exc:
+            yield name, exc
+            continue
+        if _cacheable(index):
+            new[name] = [digest, index.model_dump(mode="json", by_alias=True)]
+        yield name, index
+    if changed or new.keys() != old.keys():
+        _save(path, new)
+
+
+def _cacheable(index: PromptIndex) -> bool:
+    """Only indexes without unknown fields: extras keep YAML-specific types JSON would not round-trip."""
+    return not index.model_extra and not any(r.model_extra for r in index.versions)
+
+
+def _load(path: Path) -> dict[str, list[Any]]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("release") != _release() or not isinstance(data.get("indexes"), dict):
+        return {}
+    return {k: v for k, v in data["indexes"].items() if isinstance(v, list) and len(v) == 2}
+
+
+def _save(path: Path, entries: dict[str, list[Any]]) -> None:
+    """Write the cache: a temporary file renamed over the old one (a reader sees the old or the new file)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"release": _release(), "indexes": entries}, separators=(",", ":")), "utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a read-only or full cache folder: the next run parses again
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
