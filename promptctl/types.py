@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from promptctl.errors import ProviderError
@@ -28,6 +28,8 @@ __all__ = [
     "Completion",
     "Exchange",
     "ProviderRequest",
+    "Quality",
+    "TokenCount",
     "Usage",
     "as_text",
     "jsonable",
@@ -191,6 +193,57 @@ class Exchange:
     salt: str = ""
     sink: Callable[[dict[str, Any]], None] | None = None
     text_of: Callable[[Completion], str] | None = None
+
+
+Quality = Literal["exact", "approximate", "estimate"]
+
+
+@dataclass(frozen=True)
+class TokenCount:
+    """Input tokens of a request and how they were obtained.
+
+    Attributes:
+        tokens: The count (tokens); for an estimate, the expected value.
+        quality: ``exact`` (tiktoken for a model it knows, or the provider's count endpoint),
+            ``approximate`` (tiktoken with a fallback encoding, text counted in pieces, or parts the
+            method does not cover), or ``estimate`` (another tokenizer times a correction factor).
+        method: How, in words (e.g. ``tiktoken o200k_base, OpenAI cookbook chat format``).
+        encoding: tiktoken encoding used, if any.
+        low: Lower bound of the count (tokens); equals ``tokens`` unless an estimate.
+        high: Upper bound of the count (tokens); equals ``tokens`` unless an estimate.
+        notes: Why the count is not exact, when it is not.
+    """
+
+    tokens: int
+    quality: Quality
+    method: str
+    encoding: str | None = None
+    low: int = -1
+    high: int = -1
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.low < 0:
+            object.__setattr__(self, "low", self.tokens)
+        if self.high < 0:
+            object.__setattr__(self, "high", self.tokens)
+
+    @property
+    def is_estimate(self) -> bool:
+        """True unless the count is exact."""
+        return self.quality != "exact"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: tokens, quality, method, encoding, low, high, notes."""
+        return {
+            "tokens": self.tokens,
+            "quality": self.quality,
+            "method": self.method,
+            "encoding": self.encoding,
+            "low": self.low,
+            "high": self.high,
+            "notes": list(self.notes),
+        }
 
 
 def utc_now() -> str:

@@ -109,8 +109,8 @@ def estimate_targets(
     import asyncio
 
     from promptctl.adapters import build_request
+    from promptctl.session.count import acount_request
     from promptctl.tokens.estimate import estimate_cost
-    from promptctl.tokens.request_tokens import acount_request
 
     version = proj.registry.get(ref)
     prompt = version.prompt(variables)

@@ -19,7 +19,7 @@ from typing import Any
 from promptctl.errors import CredentialsError, ProviderError
 from promptctl.providers.base import Provider, prefill_of, sdk_client_options
 from promptctl.providers.sdk import require
-from promptctl.types import Completion, ProviderRequest, Usage
+from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
 
 
 class AnthropicProvider(Provider):
@@ -103,6 +103,13 @@ class AnthropicProvider(Provider):
         except Exception as exc:
             raise self._translate(exc) from exc
         return int(result.input_tokens)
+
+    def token_count(self, request: ProviderRequest, tokens: int) -> TokenCount:
+        """The count endpoint's tokens, labelled (Anthropic documents the count as an estimate)."""
+        return TokenCount(
+            tokens=tokens, quality="exact", method="Anthropic POST /v1/messages/count_tokens",
+            notes=("Anthropic calls this count an estimate that may differ from billing by a small amount",),
+        )
 
     def _translate(self, exc: Exception) -> Exception:
         anthropic = require("anthropic", self.name)

@@ -12,7 +12,7 @@ import abc
 import time
 from typing import Any
 
-from promptctl.types import Completion, Exchange, ProviderRequest, Usage
+from promptctl.types import Completion, Exchange, ProviderRequest, TokenCount, Usage
 
 __all__ = ["Completion", "Provider", "Transport", "Usage", "prefill_of", "sdk_client_options"]
 
@@ -73,6 +73,10 @@ class Provider(Transport):
 
         The default checks nothing (providers without credentials, such as ``fake``).
         """
+
+    def token_count(self, request: ProviderRequest, tokens: int) -> TokenCount:
+        """What :meth:`count_tokens`'s ``tokens`` mean for ``request``: the count, its quality and method."""
+        return TokenCount(tokens=tokens, quality="exact", method=f"{self.name} count endpoint")
 
     async def complete(self, request: ProviderRequest) -> Completion:
         """Send a request and return the completion, with ``latency_s`` measured around the call.

@@ -26,7 +26,7 @@ from typing import Any
 from promptctl.errors import CredentialsError, ProviderError
 from promptctl.providers.base import Provider
 from promptctl.providers.sdk import require
-from promptctl.types import Completion, ProviderRequest, Usage
+from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
 
 DEFAULT_URL = "https://us-south.ml.cloud.ibm.com"
 
@@ -156,6 +156,15 @@ class WatsonxProvider(Provider):
         except Exception as exc:
             raise self._translate(exc) from exc
         return int(result["result"]["token_count"])
+
+    def token_count(self, request: ProviderRequest, tokens: int) -> TokenCount:
+        """The tokenize endpoint's tokens plus an estimate of the chat template's framing (3 per message + 3)."""
+        framing = 3 * len(request.messages) + 3
+        return TokenCount(
+            tokens=tokens + framing, quality="approximate",
+            method=f"watsonx POST /ml/v1/text/tokenization ({tokens}) + chat framing ({framing})",
+            notes=("the tokenize endpoint does not apply the model's chat template; its tokens are estimated",),
+        )
 
     def _translate(self, exc: Exception) -> Exception:
         errors = require("ibm_watsonx_ai.wml_client_error", self.name)

@@ -21,7 +21,7 @@ from promptctl.session.layers import (
     Validate,
     Validator,
 )
-from promptctl.types import ProviderRequest
+from promptctl.types import ProviderRequest, TokenCount
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -149,14 +149,18 @@ class Session:
         """
         return CallContext(self.transport(provider), on_call=on_call, step=step, salt=salt, sink=sink)
 
-    async def count_tokens(self, request: ProviderRequest) -> int:
-        """Exact input tokens of ``request`` from its provider's count endpoint, through the session's client.
+    async def count_tokens(self, request: ProviderRequest) -> TokenCount:
+        """Input tokens of ``request`` from its provider's count endpoint, through the session's stack.
+
+        Returns:
+            The count labelled by the provider (:meth:`~promptctl.providers.base.Provider.token_count`).
 
         Raises:
             NotImplementedError: The provider has no count endpoint.
             ProviderError, CredentialsError: The count call failed.
         """
-        return await self.transport(request.provider).count_tokens(request)
+        tokens = await self.transport(request.provider).count_tokens(request)
+        return self.client(request.provider).token_count(request, tokens)
 
     async def aclose(self) -> None:
         """Close the clients this session made (and the given ``provider`` with ``close_given``)."""

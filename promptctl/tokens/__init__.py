@@ -20,7 +20,7 @@ from promptctl.tokens.budget import Budget
 from promptctl.tokens.counting import TokenCount, count_openai_messages, count_text, encoding_for_model
 from promptctl.tokens.estimate import CostEstimate, RequestCost, estimate_cost, estimate_request
 from promptctl.tokens.pricing import Cost, Price, cost_of
-from promptctl.tokens.request_tokens import acount_request, count_request
+from promptctl.tokens.request_tokens import count_request
 from promptctl.tokens.usage import normalise_usage
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "Price",
     "RequestCost",
     "TokenCount",
-    "acount_request",
     "cost_of",
     "count_openai_messages",
     "count_request",

@@ -28,60 +28,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Quality = Literal["exact", "approximate", "estimate"]
+from promptctl.types import Quality as Quality  # re-exported: its home is promptctl.types
+from promptctl.types import TokenCount as TokenCount  # re-exported: its home is promptctl.types
+
 FALLBACK_ENCODING = "o200k_base"
 _PIECE = 8192  # characters per piece when a text must be counted in pieces
-
-
-@dataclass(frozen=True)
-class TokenCount:
-    """Input tokens of a request and how they were obtained.
-
-    Attributes:
-        tokens: The count (tokens); for an estimate, the expected value.
-        quality: ``exact`` (tiktoken for a model it knows, or the provider's count endpoint),
-            ``approximate`` (tiktoken with a fallback encoding, text counted in pieces, or parts the
-            method does not cover), or ``estimate`` (another tokenizer times a correction factor).
-        method: How, in words (e.g. ``tiktoken o200k_base, OpenAI cookbook chat format``).
-        encoding: tiktoken encoding used, if any.
-        low: Lower bound of the count (tokens); equals ``tokens`` unless an estimate.
-        high: Upper bound of the count (tokens); equals ``tokens`` unless an estimate.
-        notes: Why the count is not exact, when it is not.
-    """
-
-    tokens: int
-    quality: Quality
-    method: str
-    encoding: str | None = None
-    low: int = -1
-    high: int = -1
-    notes: tuple[str, ...] = field(default=())
-
-    def __post_init__(self) -> None:
-        if self.low < 0:
-            object.__setattr__(self, "low", self.tokens)
-        if self.high < 0:
-            object.__setattr__(self, "high", self.tokens)
-
-    @property
-    def is_estimate(self) -> bool:
-        """True unless the count is exact."""
-        return self.quality != "exact"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: tokens, quality, method, encoding, low, high, notes."""
-        return {
-            "tokens": self.tokens,
-            "quality": self.quality,
-            "method": self.method,
-            "encoding": self.encoding,
-            "low": self.low,
-            "high": self.high,
-            "notes": list(self.notes),
-        }
 
 
 def encoding_for_model(model: str) -> tuple[str, bool]:

@@ -26,8 +26,6 @@ from typing import TYPE_CHECKING, Any
 from promptctl.tokens.counting import FALLBACK_ENCODING, TokenCount, count_openai_messages, count_text
 
 if TYPE_CHECKING:
-    from promptctl.config import ProjectConfig
-    from promptctl.providers.base import Provider
     from promptctl.types import ProviderRequest
 
 
@@ -84,7 +82,7 @@ def count_request(request: ProviderRequest) -> TokenCount:
         body = request.body
         count = count_openai_messages(list(body.get("messages", [])), request.model, tools=body.get("tools"))
         if body.get("response_format") not in (None, {"type": "text"}):
-            count = _with(count, "approximate", "the response_format schema is not counted")
+            count = with_note(count, "approximate", "the response_format schema is not counted")
         return count
     return estimate_input_tokens(request)
 
@@ -114,57 +112,6 @@ def estimate_input_tokens(request: ProviderRequest) -> TokenCount:
         low=round(base * factor.low),
         high=round(base * factor.high),
         notes=(*notes, f"factor {factor.low:g}-{factor.high:g}: {factor.basis}"),
-    )
-
-
-async def acount_request(
-    request: ProviderRequest,
-    *,
-    exact: bool = False,
-    config: ProjectConfig | None = None,
-    client: Provider | None = None,
-) -> TokenCount:
-    """Input tokens of a request, asking the provider's count endpoint when ``exact`` and credentials allow.
-
-    Args:
-        request: The adapted request.
-        exact: Use Anthropic's count_tokens / watsonx's tokenize endpoint (network) instead of the estimate.
-        config: Project config (provider settings for the endpoint's client).
-        client: A provider client to use instead of building one.
-
-    Returns:
-        The endpoint's count, or :func:`count_request`'s when not asked, not possible (no credentials,
-        no endpoint) or failed; ``notes`` says which.
-
-    Raises:
-        TokenizerError: tiktoken's encoding cannot be loaded offline.
-    """
-    offline = count_request(request)
-    if not exact or request.provider not in ("anthropic", "watsonx"):
-        return offline
-    from promptctl.errors import CredentialsError, InputError, ProviderError
-    from promptctl.providers import get_provider
-
-    provider = client or get_provider(request.provider, config)
-    try:
-        tokens = await provider.count_tokens(request)
-    except CredentialsError as exc:
-        return _with(offline, "estimate", f"--exact needs credentials: {exc.message}; estimate shown")
-    except (ProviderError, InputError, NotImplementedError) as exc:
-        return _with(offline, "estimate", f"the count endpoint failed ({str(exc)[:120]}); estimate shown")
-    finally:
-        if client is None:
-            await provider.aclose()
-    if request.provider == "anthropic":
-        return TokenCount(
-            tokens=tokens, quality="exact", method="Anthropic POST /v1/messages/count_tokens",
-            notes=("Anthropic calls this count an estimate that may differ from billing by a small amount",),
-        )
-    framing = 3 * len(request.messages) + 3
-    return TokenCount(
-        tokens=tokens + framing, quality="approximate",
-        method=f"watsonx POST /ml/v1/text/tokenization ({tokens}) + chat framing ({framing})",
-        notes=("the tokenize endpoint does not apply the model's chat template; its tokens are estimated",),
     )
 
 
@@ -206,7 +153,8 @@ def _text_of(content: Any, notes: list[str]) -> str:
     return str(content)
 
 
-def _with(count: TokenCount, quality: str, note: str) -> TokenCount:
+def with_note(count: TokenCount, quality: str, note: str) -> TokenCount:
+    """``count`` with ``note`` added and its quality lowered to ``quality`` when that is worse."""
     worse = {"exact": 0, "approximate": 1, "estimate": 2}
     chosen = quality if worse[quality] > worse[count.quality] else count.quality
     return TokenCount(

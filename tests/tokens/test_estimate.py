@@ -10,10 +10,11 @@ import pytest
 from promptctl.adapters import build_request
 from promptctl.config import load_config
 from promptctl.errors import InputError
-from promptctl.providers.base import Provider
+from promptctl.providers.anthropic import AnthropicProvider
 from promptctl.registry.registry import Registry
+from promptctl.session.count import acount_request
 from promptctl.store.runs import RunStore
-from promptctl.tokens import acount_request, cost_of, count_request, estimate_cost, estimate_request
+from promptctl.tokens import cost_of, count_request, estimate_cost, estimate_request
 from promptctl.tokens.estimate import DEFAULT_OUTPUT_CEILING, RETRY_FEEDBACK_TOKENS
 from promptctl.types import Usage
 
@@ -123,8 +124,8 @@ def test_exact_without_credentials_falls_back_to_the_labelled_estimate(project: 
     assert any("credentials" in note for note in count.notes)
 
 
-class _Counter(Provider):
-    name = "anthropic"
+class _Counter(AnthropicProvider):
+    """Anthropic's labels for a count, without its endpoint."""
 
     async def _complete(self, request):  # pragma: no cover - not called
         raise AssertionError
