@@ -78,9 +78,19 @@ def ab(
                      show_default=False),
     ] = None,
     fail_if_worse: Annotated[
-        bool, typer.Option("--fail-if-worse", help="Exit 1 when the last variant is significantly worse than the "
-                                                   "first.")
+        bool, typer.Option("--fail-if-worse", help="Exit 1 when any candidate is significantly worse than the "
+                                                   "baseline (the first variant).")
     ] = False,
+    max_regression: Annotated[
+        str | None,
+        typer.Option("--max-regression", metavar="PTS", show_default=False,
+                     help="Non-inferiority gate: exit 1 unless every candidate's one-sided 95% lower bound of "
+                          "(candidate - baseline) is at least -PTS percentage points, e.g. 3pts."),
+    ] = None,
+    mde: Annotated[
+        str, typer.Option("--mde", metavar="PTS", help="Minimum difference the planning advice sizes for "
+                                                       "(percentage points).")
+    ] = "5pts",
     no_cache: Annotated[
         bool | None,
         typer.Option("--no-cache/--cache", show_default=False,
@@ -93,17 +103,21 @@ def ab(
 ) -> None:
     """Compare variants case by case on a dataset: scores with 95% CIs, paired tests, verdict, cost and latency.
 
-    Exit codes: 0 the run completed; 1 --fail-if-worse and the last variant is significantly worse (or an
-    unexpected error, a bug); 2 invalid input or --max-cost reached (resume with --resume); 3 provider or
-    credentials error (credentials are checked before anything is sent), or every case of a variant failed;
-    130 interrupted. --resume keeps the run's --no-cache unless --cache or --no-cache is given again.
+    Exit codes: 0 the run completed; 1 a gate failed (--fail-if-worse: a candidate is significantly worse;
+    --max-regression: a candidate is not shown within the tolerated drop), or an unexpected error (a bug);
+    2 invalid input or --max-cost reached (resume with --resume); 3 provider or credentials error (credentials
+    are checked before anything is sent), or every case of a variant failed; 130 interrupted. --resume keeps
+    the run's --no-cache unless --cache or --no-cache is given again.
     """
     import asyncio
     import os
 
     from promptctl.errors import CheckFailed, InputError, PromptctlError
     from promptctl.evaluation.ab import arun_ab, load_plan, plan_ab
+    from promptctl.evaluation.ab_report import check_gates, parse_points
 
+    tolerated = parse_points(max_regression, "--max-regression") if max_regression is not None else None
+    minimum = parse_points(mde, "--mde")
     proj = project()
     store = proj.store()
     if resume:
@@ -122,7 +136,8 @@ def ab(
             raise InputError("missing --dataset", hint="promptctl ab REF_A REF_B --dataset cases.jsonl")
         ab_run_id = None
         plan = plan_ab(proj.registry, refs, dataset, config=proj.config, scorer=scorer, judge=judge,
-                       provider=provider, model=model, trials=trials, alpha=alpha, allow_modified=allow_modified)
+                       provider=provider, model=model, trials=trials, alpha=alpha, allow_modified=allow_modified,
+                       mde=minimum)
     bar = _ProgressBar()
     started: dict[str, Any] = {}
 
@@ -163,6 +178,12 @@ def ab(
     sys.stderr.write(f"{p.done}/{p.total} done, {plural(p.errors, 'error')}, {p.cached} cached, "
                      f"{plural(p.live_calls, 'provider call')}, ${p.spent_usd:.6f} spent, {outcome.elapsed_s:.2f}s\n")
     unscored = _unscored(result)
+    gate = check_gates(result, fail_if_worse=fail_if_worse, max_regression=tolerated)
+    if gate is not None:  # stored with the run too, so --json still prints exactly the stored record
+        from promptctl.evaluation import ab_store
+
+        result["gate"] = gate
+        ab_store.update_ab_run(store, result["ab_run_id"], result=result)
     if as_json:
         print_json(result)
     elif unscored is None:
@@ -181,10 +202,8 @@ def ab(
         raise outcome.error
     if unscored is not None:
         raise unscored_error(result, unscored, resume_hint)
-    gate = result.get("gate")
-    if fail_if_worse and gate and gate["candidate_worse"]:
-        last = result["comparisons"][-1]
-        raise CheckFailed(f"{gate['candidate']} is significantly worse than {gate['baseline']}: {last['sentence']}")
+    if gate is not None and gate["failed"]:
+        raise CheckFailed("CI gate failed: " + "; ".join(c["text"] for c in gate["checks"] if not c["passed"]))
 
 
 def _unscored(result: dict[str, Any]) -> dict[str, Any] | None:
@@ -289,6 +308,16 @@ def print_result(result: dict[str, Any]) -> None:
         for c in result["comparisons"]:
             style = "bold" if c["winner"] else None
             out.print(f"{c['candidate']} vs {c['baseline']}: {c['sentence']}", style=style, markup=False)
+    if result.get("gate"):
+        gate = result["gate"]
+        checks = "; ".join(c["text"] for c in gate["checks"])
+        out.print(f"CI gate {'FAILED' if gate['failed'] else 'passed'}: {checks}",
+                  style="bold" if gate["failed"] else None, markup=False)
+    if result["trials"] > 1 and any(v.get("pass_at_k") for v in result["variants"]):
+        k = str(result["trials"])
+        out.print("  ".join(f"{v['label']}: pass@1 {v['pass_at_k']['1']:.1%}, pass@{k} {v['pass_at_k'][k]:.1%}, "
+                            f"pass^{k} {v['pass_hat_k'][k]:.1%}" for v in result["variants"] if v.get("pass_at_k")),
+                  markup=False)
     for v in result["variants"]:
         if v["flaky_cases"]:
             shown = ", ".join(v["flaky_cases"][:10]) + (" ..." if len(v["flaky_cases"]) > 10 else "")

@@ -309,6 +309,7 @@ class ABPlan:
         trials: Repeats of each case.
         alpha: Significance level.
         seed: Resampling seed of the statistics.
+        mde: Minimum difference the planning advice sizes for (a share: 0.05 = 5 points).
         config: Project config.
         warnings: Notes for the user (deduplicated).
         judge_run_id: The ``runs`` row the judge's calls are recorded under (created on first use).
@@ -327,6 +328,7 @@ class ABPlan:
     trials: int = 1
     alpha: float = 0.05
     seed: int = 0
+    mde: float = 0.05
     config: ProjectConfig | None = None
     warnings: list[str] = field(default_factory=list)
     judge_run_id: str = ""
@@ -378,7 +380,7 @@ class ABPlan:
             "variants": [v.to_dict() for v in self.variants],
             "scorer": self.scorer, "pairwise": self.pairwise, "scorers": self.scorer_counts(),
             "judge": self.judge.spec if self.judge else None, "trials": self.trials, "alpha": self.alpha,
-            "seed": self.seed, "judge_run_id": self.judge_run_id,
+            "seed": self.seed, "mde": self.mde, "judge_run_id": self.judge_run_id,
         }
 
 
@@ -396,6 +398,7 @@ def plan_ab(
     alpha: float = 0.05,
     seed: int = 0,
     allow_modified: bool = False,
+    mde: float = 0.05,
 ) -> ABPlan:
     """Resolve, load and render everything; nothing is sent.
 
@@ -412,6 +415,7 @@ def plan_ab(
         alpha: Significance level (0 < alpha < 1).
         seed: Resampling seed.
         allow_modified: Accept published versions whose file changed.
+        mde: Minimum difference of the planning advice (a share, 0 < mde <= 1).
 
     Returns:
         The :class:`ABPlan`.
@@ -431,12 +435,16 @@ def plan_ab(
         raise InputError(f"--trials must be >= 1, not {trials}")
     if not 0 < alpha < 1:
         raise InputError(f"--alpha must be between 0 and 1, not {alpha}")
+    if not 0 < mde <= 1:
+        raise InputError(f"--mde must be above 0 and at most 100 points, not {mde * 100:g}", hint="e.g. --mde 5pts")
     data = load_dataset(dataset)
     target = parse_judge(judge) if judge else None
     resolved = [_resolve_variant(registry, i, parse_variant(text), provider, model, config, allow_modified)
                 for i, text in enumerate(variants)]
-    return _finish_plan(data, resolved, config=config, scorer=scorer, judge=target, trials=trials, alpha=alpha,
+    plan = _finish_plan(data, resolved, config=config, scorer=scorer, judge=target, trials=trials, alpha=alpha,
                         seed=seed)
+    plan.mde = mde
+    return plan
 
 
 def _resolve_variant(
@@ -688,6 +696,7 @@ def load_plan(registry: Registry, store: RunStore, ab_run_id: str, *, config: Pr
                         trials=int(spec["trials"]), alpha=float(spec["alpha"]), seed=int(spec.get("seed", 0)),
                         judge_run_id=spec.get("judge_run_id", ""))
     plan.dataset_given = given
+    plan.mde = float(spec.get("mde", 0.05))
     return row["id"], plan, row
 
 

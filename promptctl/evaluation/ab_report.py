@@ -6,12 +6,16 @@ rerun of a stored run give the same figures from the same results. Its dict is w
 
 The metric:
 
-- ``pass`` when every score is 0 or 1 and each case ran once: pass rates with Wilson intervals, exact
-  McNemar tests;
+- ``pass`` when every score is 0 or 1 and each case ran once: pass rates with Wilson intervals,
+  McNemar's score test with Tango's interval of the difference;
 - ``score`` otherwise (continuous scores such as a judge's rating or ``json_fields``, or
-  ``--trials K`` > 1, where a case's value is its mean over trials, e.g. its pass rate): means with
-  bootstrap intervals over cases, paired permutation tests;
-- ``preference`` for the pairwise judge: wins in both orders, a sign test on the wins.
+  ``--trials K`` > 1, where a case's value is its mean over trials, e.g. its pass rate): means and
+  differences with the sign-flip permutation test and the interval that inverts it; with trials, also
+  pass@k and pass^k per case and per variant;
+- ``preference`` for the pairwise judge: wins in both orders, the paired test on the win indicators
+  (a sign test), and the judge's agreement with itself across the two orders (Cohen's kappa).
+
+See :mod:`promptctl.evaluation.stats` for the methods and their sources.
 
 A case enters a comparison only when both variants completed every trial of it; errors are counted and
 listed, never scored as failures.
@@ -58,12 +62,13 @@ def build_result(
         The result dict. Keys: result_version, ab_run_id, status, stopped, created_at, computed_at,
         dataset, scorer, scorers, judge, metric, alpha, trials, variants (per variant: label, spec, ref,
         prompt, provider, model, strategy, executed, cases, completed, errors, mean, ci95, passed,
-        pass_rate, flaky_cases, cost_usd, list_cost_usd, cost_per_case_usd, judge_cost_usd, latency_s
-        {p50, p95, mean}, tokens {input, output}, cached), comparisons (see
-        :meth:`~promptctl.evaluation.stats.Comparison.to_dict`; pairwise ones add wins, ties, flips and
-        flip_rate), gate {baseline, candidate, verdict, candidate_worse}, cost_usd {models, judge, total},
-        cases (per case: index, id, values {label: value or null}, passes {label: "k/K"} with trials),
-        errors (first 20), warnings.
+        pass_rate, pass_at_k and pass_hat_k {k: value} with trials, flaky_cases, cost_usd, list_cost_usd,
+        cost_per_case_usd, judge_cost_usd, latency_s {p50, p95, mean}, tokens {input, output}, cached),
+        comparisons (see :meth:`~promptctl.evaluation.stats.Comparison.to_dict`; pairwise ones add wins,
+        ties, flips, flip_rate and agreement), gates (per candidate: baseline, candidate, verdict,
+        candidate_worse, lower_bound_95; see :func:`check_gates`), mde, cost_usd {models, judge, total},
+        cases (per case: index, id, values {label: value or null}; with trials passes {label: "k/K"},
+        pass_at_k and pass_hat_k {label: value} for k = K), errors (first 20), warnings.
     """
     from promptctl.evaluation import stats
 
@@ -74,6 +79,7 @@ def build_result(
     trials = int(spec.get("trials", 1))
     alpha = float(spec.get("alpha", 0.05))
     seed = int(spec.get("seed", 0))
+    mde = float(spec.get("mde", stats.DEFAULT_MDE))
     ids = list(case_ids) if case_ids is not None else [""] * n_cases
     by_key: dict[tuple[int, int], list[Mapping[str, Any]]] = defaultdict(list)
     for row in results:
@@ -113,6 +119,10 @@ def build_result(
             trial_total = trials * len(completed)
             entry.update(mean=summary.to_dict()["mean"], ci95=summary.ci.to_dict() if summary.ci else None,
                          passed=pass_count, pass_rate=round(pass_count / trial_total, 6) if trial_total else None)
+            if trials > 1:
+                counts = [p for p in passes[i] if p is not None]
+                entry.update(pass_at_k=_mean_over_cases(counts, trials, stats.pass_at_k),
+                             pass_hat_k=_mean_over_cases(counts, trials, stats.pass_hat_k))
         flaky = [ids[c] for c in range(n_cases) if trials > 1 and passes[i][c] is not None
                  and 0 < (passes[i][c] or 0) < trials]
         entry["flaky_cases"] = flaky
@@ -134,19 +144,18 @@ def build_result(
 
     comparisons: list[dict[str, Any]] = []
     if is_pairwise:
-        comparisons = _pairwise_comparisons(pairwise, labels, n_cases, trials, alpha, seed)
+        comparisons = _pairwise_comparisons(pairwise, labels, n_cases, trials, alpha, seed, mde)
     elif k >= 2:
         raw = []
         for i in range(1, k):
             paired = [c for c in range(n_cases) if values[0][c] is not None and values[i][c] is not None]
             raw.append(stats.compare([values[0][c] for c in paired], [values[i][c] for c in paired],  # type: ignore
-                                     binary=binary, labels=(labels[0], labels[i]), alpha=alpha, seed=seed))
+                                     binary=binary, labels=(labels[0], labels[i]), alpha=alpha, seed=seed,
+                                     mde=mde))
         comparisons = [c.to_dict() for c in stats.adjust(raw)]
-    gate = None
-    if comparisons:
-        last = comparisons[-1]
-        gate = {"baseline": last["baseline"], "candidate": last["candidate"], "verdict": last["verdict"],
-                "candidate_worse": last["winner"] == last["baseline"]}
+    gates = [{"baseline": c["baseline"], "candidate": c["candidate"], "verdict": c["verdict"],
+              "candidate_worse": c["winner"] == c["baseline"], "lower_bound_95": c.get("lower_bound_95")}
+             for c in comparisons]
     model_cost = _sum(v["cost_usd"] for v in out_variants)
     judge_cost = _sum([r["judge_cost_usd"] for r in results if r["judge_cost_usd"] is not None]
                       + [r["cost_usd"] for r in pairwise]) if spec.get("judge") else 0.0
@@ -161,6 +170,11 @@ def build_result(
         if trials > 1:
             entry_case["passes"] = {labels[i]: (f"{passes[i][c]}/{trials}" if passes[i][c] is not None else None)
                                     for i in range(k)}
+            if not is_pairwise:
+                entry_case["pass_at_k"] = {labels[i]: (stats.pass_at_k(trials, passes[i][c] or 0, trials)
+                                                       if passes[i][c] is not None else None) for i in range(k)}
+                entry_case["pass_hat_k"] = {labels[i]: (stats.pass_hat_k(trials, passes[i][c] or 0, trials)
+                                                        if passes[i][c] is not None else None) for i in range(k)}
         cases_out.append(entry_case)
     errors = [{"variant": labels[r["variant"]], "case": r["case_id"], "trial": r["trial"], "error": r["error"]}
               for r in results if r["status"] != "ok"]
@@ -171,7 +185,7 @@ def build_result(
         "created_at": created_at, "computed_at": utc_now(), "dataset": dict(spec["dataset"]),
         "scorer": spec.get("scorer"), "scorers": spec.get("scorers", {}), "judge": spec.get("judge"),
         "metric": metric, "alpha": alpha, "trials": trials, "variants": out_variants, "comparisons": comparisons,
-        "gate": gate, "cost_usd": {"models": model_cost, "judge": judge_cost,
+        "gates": gates, "mde": mde, "cost_usd": {"models": model_cost, "judge": judge_cost,
                                    "total": None if model_cost is None or judge_cost is None
                                    else round(model_cost + judge_cost, 9)},
         "cases": cases_out, "errors": errors[:_MAX_ERRORS_LISTED], "error_count": len(errors),
@@ -180,15 +194,16 @@ def build_result(
 
 
 def _pairwise_comparisons(rows: Sequence[Mapping[str, Any]], labels: list[str], n_cases: int, trials: int,
-                          alpha: float, seed: int) -> list[dict[str, Any]]:
-    """Sign tests of pairwise wins (as McNemar on win indicators, which is the same test), Holm-adjusted."""
+                          alpha: float, seed: int, mde: float) -> list[dict[str, Any]]:
+    """Sign tests of pairwise wins (McNemar's test on win indicators), Holm-adjusted, with the judge's agreement."""
     from dataclasses import replace
 
     from promptctl.evaluation import stats
-    from promptctl.evaluation.judges import summarise_pairwise
+    from promptctl.evaluation.judges import order_agreement, summarise_pairwise
 
     raw = []
     summaries = []
+    agreements = []
     for cand in range(1, len(labels)):
         judged = [r for r in rows if r["candidate"] == cand and r["error"] is None and r["outcome"]]
         summary = summarise_pairwise(labels[0], labels[cand], [(r["outcome"], bool(r["consistent"])) for r in judged])
@@ -203,19 +218,96 @@ def _pairwise_comparisons(rows: Sequence[Mapping[str, Any]], labels: list[str], 
             per_case.append("candidate" if net > 0 else "baseline" if net < 0 else "tie")
         base = [1.0 if o == "baseline" else 0.0 for o in per_case]
         other = [1.0 if o == "candidate" else 0.0 for o in per_case]
-        comparison = stats.compare(base, other, binary=True, labels=(labels[0], labels[cand]), alpha=alpha, seed=seed)
-        raw.append(replace(comparison, test="sign test (ties dropped)",
+        comparison = stats.compare(base, other, binary=True, labels=(labels[0], labels[cand]), alpha=alpha, seed=seed,
+                                   mde=mde)
+        agreements.append(order_agreement([(r["baseline_first"], r["candidate_first"]) for r in judged
+                                           if r.get("baseline_first") and r.get("candidate_first")]))
+        raw.append(replace(comparison, test="sign test (score form, ties dropped)",
                            effect_size={"name": "net win rate (candidate wins - baseline wins) / judged",
                                         "value": comparison.difference}))
         summaries.append(summary)
     out = []
-    for comparison, summary in zip(stats.adjust(raw), summaries, strict=True):
+    for comparison, summary, agreement in zip(stats.adjust(raw), summaries, agreements, strict=True):
         entry = comparison.to_dict()
         entry["metric"] = "preference"
         entry.pop("discordant", None)
         entry.update(summary.to_dict())
+        entry["agreement"] = agreement
         out.append(entry)
     return out
+
+
+def _mean_over_cases(counts: Sequence[int], trials: int, estimator: Any) -> dict[str, float] | None:
+    """``{k: mean over cases of estimator(trials, passes, k)}`` for k = 1..trials, or None with no case."""
+    if not counts:
+        return None
+    return {str(k): round(sum(estimator(trials, c, k) for c in counts) / len(counts), 6) for k in range(1, trials + 1)}
+
+
+def parse_points(text: str, option: str) -> float:
+    """A difference in percentage points (``3pts``, ``3pt``, ``3%``, ``3``) as a share (0.03).
+
+    Raises:
+        InputError: Not a number of points between 0 and 100.
+    """
+    from promptctl.errors import InputError
+
+    raw = text.strip().lower()
+    for suffix in ("points", "point", "pts", "pt", "%"):
+        if raw.endswith(suffix):
+            raw = raw[: -len(suffix)].strip()
+            break
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"{option} must be a number of percentage points such as 3pts, not {text!r}",
+                         hint=f"e.g. {option} 3pts") from None
+    if not 0 <= value <= 100:
+        raise InputError(f"{option} must be between 0 and 100 points, not {text!r}", hint=f"e.g. {option} 3pts")
+    return value / 100
+
+
+def check_gates(result: Mapping[str, Any], *, fail_if_worse: bool = False,
+                max_regression: float | None = None) -> dict[str, Any] | None:
+    """The CI gates of ``promptctl ab``, checked for every candidate against the baseline.
+
+    - ``--fail-if-worse``: fails when a candidate is significantly worse than the baseline (the verdict
+      after Holm's correction).
+    - ``--max-regression X``: non-inferiority; fails unless the one-sided 95% lower bound of
+      (candidate - baseline) is at least ``-X``, i.e. unless the data show the candidate is at most X
+      worse. Every candidate must pass on its own (an intersection-union test, so no correction is
+      needed for several candidates).
+
+    Args:
+        result: The result dict (:func:`build_result`).
+        fail_if_worse: Check the superiority gate.
+        max_regression: The largest tolerated drop (a share: 0.03 = 3 points), or None.
+
+    Returns:
+        ``{"fail_if_worse", "max_regression", "failed", "checks"}``, ``checks`` one per candidate and gate:
+        ``{"candidate", "gate" ("fail-if-worse" or "max-regression"), "passed", "text"}``; None when no gate
+        was asked for.
+    """
+    if not fail_if_worse and max_regression is None:
+        return None
+    checks: list[dict[str, Any]] = []
+    for gate in result.get("gates") or []:
+        name = f"{gate['candidate']} vs {gate['baseline']}"
+        if fail_if_worse:
+            worse = bool(gate["candidate_worse"])
+            checks.append({"candidate": gate["candidate"], "gate": "fail-if-worse", "passed": not worse,
+                           "text": f"{name}: {'significantly worse' if worse else 'not significantly worse'} "
+                                   "(--fail-if-worse)"})
+        if max_regression is not None:
+            bound = gate.get("lower_bound_95")
+            ok = bound is not None and bound >= -max_regression - 1e-12
+            shown = "no bound (no paired case)" if bound is None else f"one-sided 95% bound {bound * 100:+.1f} pts"
+            checks.append({"candidate": gate["candidate"], "gate": "max-regression", "passed": ok,
+                           "text": f"{name}: {shown} {'>=' if ok else '<'} -{max_regression * 100:g} pts "
+                                   f"({'within' if ok else 'not shown within'} --max-regression "
+                                   f"{max_regression * 100:g}pts)"})
+    return {"fail_if_worse": fail_if_worse, "max_regression": max_regression,
+            "failed": any(not c["passed"] for c in checks), "checks": checks}
 
 
 def _sum(values: Any) -> float | None:
@@ -268,7 +360,8 @@ VARIANT_HEADERS = ["", "variant", "model", "mean [95% CI]", "passed", "errors", 
                    "p50", "p95", "tokens in / out"]
 COST_NOTE = ("spent: what this run paid (cached answers are free); list price/case: one case's calls at list price, "
              "cached or not")
-COMPARISON_HEADERS = ["comparison", "difference [95% CI]", "test", "p", "p (Holm)", "verdict", "cases needed"]
+COMPARISON_HEADERS = ["comparison", "difference [95% CI]", "one-sided 95% bound", "test", "p", "p (Holm)", "verdict",
+                      "planning advice"]
 
 
 def comparison_rows(result: Mapping[str, Any]) -> list[list[str]]:
@@ -279,10 +372,15 @@ def comparison_rows(result: Mapping[str, Any]) -> list[list[str]]:
         if c.get("ci95"):
             diff += f" [{c['ci95']['low'] * 100:+.1f}, {c['ci95']['high'] * 100:+.1f}]"
         if c["metric"] == "preference":
+            kappa = (c.get("agreement") or {}).get("kappa")
             diff += (f" (wins {c['candidate_wins']}-{c['baseline_wins']}, ties {c['ties']}, "
-                     f"flips {_pct(c['flip_rate'])})")
-        needed = "-" if c["cases_needed"] is None or c["winner"] else f"~{c['cases_needed']}"
-        rows.append([f"{c['candidate']} vs {c['baseline']}", diff, c["test"], _p(c["p_value"]),
+                     f"flips {_pct(c['flip_rate'])}, order agreement kappa "
+                     f"{'-' if kappa is None else f'{kappa:.2f}'})")
+        mde = c.get("mde", 0.05) * 100
+        needed = "-" if c["cases_needed"] is None else f"~{c['cases_needed']} cases for {mde:g} pts"
+        bound = c.get("lower_bound_95")
+        shown = "-" if bound is None else f">= {bound * 100:+.1f} pts"
+        rows.append([f"{c['candidate']} vs {c['baseline']}", diff, shown, c["test"], _p(c["p_value"]),
                      _p(c["p_adjusted"]) if c["adjustment"] else "-", _verdict(c), needed])
     return rows
 
@@ -326,6 +424,17 @@ def to_markdown(result: Mapping[str, Any]) -> str:
     if result["comparisons"]:
         lines += _md_table(COMPARISON_HEADERS, comparison_rows(result))
         lines.append("")
+    checked = result.get("gate")
+    if checked:
+        state = "**failed**" if checked["failed"] else "passed"
+        lines += [f"CI gate {state}: " + "; ".join(c["text"] for c in checked["checks"]), ""]
+    if result.get("trials", 1) > 1 and any(v.get("pass_at_k") for v in result["variants"]):
+        ks = list(next(v["pass_at_k"] for v in result["variants"] if v.get("pass_at_k")))
+        lines += _md_table(["variant", *[f"pass@{k}" for k in ks], *[f"pass^{k}" for k in ks]],
+                           [[v["label"], *[_pct(v["pass_at_k"][k]) for k in ks],
+                             *[_pct(v["pass_hat_k"][k]) for k in ks]]
+                            for v in result["variants"] if v.get("pass_at_k")])
+        lines.append("")
     for v in result["variants"]:
         if v["flaky_cases"]:
             shown = ", ".join(f"`{c}`" for c in v["flaky_cases"][:20])
@@ -346,17 +455,26 @@ def to_markdown(result: Mapping[str, Any]) -> str:
 def _method_note(result: Mapping[str, Any]) -> str:
     metric = result["metric"]
     if metric == "pass":
-        how = ("Pass rates with Wilson 95% intervals; paired difference with a bootstrap BCa interval; exact "
-               "McNemar test on the discordant cases (binomial test at 0.5)")
+        how = ("Pass rates with Wilson 95% intervals; McNemar's score test on the discordant cases (Fagerland et al. "
+               "2013) with Tango's (1998) score interval of the paired difference, its inversion, so the interval "
+               "excludes 0 exactly when p < alpha")
     elif metric == "score":
-        how = ("Mean per-case scores with bootstrap BCa 95% intervals over cases; paired permutation test of the "
-               "mean difference")
+        how = ("Mean per-case scores; paired sign-flip permutation test of the mean difference and the interval that "
+               "inverts it on the same flips, so the interval excludes 0 exactly when p < alpha")
+        if result.get("trials", 1) > 1:
+            how += ("; pass@k (Chen et al. 2021, unbiased estimator) and pass^k (Yao et al. 2024) from each case's "
+                    "trials")
     else:
         how = ("Pairwise judge run in both orders; a variant wins a case only when preferred in both (a disagreement "
-               "is a tie and counts as a flip, Zheng et al. 2023); sign test on the wins")
-    return (f"<sub>Method: {how}; Holm's correction across candidates when there are several; cases needed for "
-            "80% power from Connor (1987) for paired proportions or the normal approximation with Guenther's (1981) "
-            "correction for scores. Computed with scipy.stats.</sub>")
+               "is a tie and counts as a flip, Zheng et al. 2023); McNemar's score test on the per-case wins; "
+               "order agreement as Cohen's kappa")
+    several = len(result.get("comparisons", [])) > 1
+    holm = ("; Holm's correction across candidates: the verdicts follow the Holm-adjusted p-values, the intervals "
+            "are per comparison" if several else "")
+    return (f"<sub>Method: {how}{holm}; one-sided 95% bound: the low end of the 90% interval of the same method "
+            "(the --max-regression gate); planning: the fewest paired cases giving 80% power to detect the minimum "
+            f"difference (--mde, {result.get('mde', 0.05) * 100:g} points) with this run's discordant share or SD of "
+            "differences (planning advice, not a result). Computed with numpy and scipy.stats.</sub>")
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:

@@ -21,9 +21,15 @@ candidate's responses twice, once in each order, and answers ``[[A]]``, ``[[B]]`
 for the first and second *position* (MT-Bench's pairwise format). LLM judges prefer a position:
 Zheng et al. (2023) found GPT-4 consistent on swapped pairs only 65% of the time. So a variant wins
 a case only when it is preferred in both orders; any disagreement between the orders (including a
-tie in one order) is a tie, and the share of such cases is reported as the flip rate.
+tie in one order) is a tie, and the share of such cases is reported as the flip rate. Beside it,
+:func:`order_agreement` reports how far the two orders agree beyond chance: Cohen's (1960) kappa
+and Krippendorff's (2004) alpha (nominal) over the verdicts read as baseline / candidate / tie. A
+flip rate of 20% means little on its own when most verdicts are ties; kappa near 0 says the judge's
+verdicts are no better than chance at agreeing with themselves.
 
-Reference:
+References:
+    Cohen J (1960). A coefficient of agreement for nominal scales. Educ Psychol Meas 20(1):37-46.
+    Krippendorff K (2004). Content Analysis: An Introduction to Its Methodology, 2nd ed., ch. 11. Sage.
     Zheng L, Chiang W-L, Sheng Y, et al. (2023). Judging LLM-as-a-Judge with MT-Bench and Chatbot
     Arena. NeurIPS 2023 Datasets and Benchmarks. arXiv:2306.05685.
 """
@@ -337,6 +343,42 @@ class PairwiseSummary:
                 "baseline_wins": self.baseline_wins, "candidate_wins": self.candidate_wins, "ties": self.ties,
                 "flips": self.flips, "flip_rate": None if self.flip_rate is None else round(self.flip_rate, 6),
                 "candidate_win_rate": None if rate is None else round(rate, 6)}
+
+
+def order_agreement(pairs: list[tuple[Preference, Preference]]) -> dict[str, Any]:
+    """Agreement of a pairwise judge with itself across the two orders: Cohen's kappa and Krippendorff's alpha.
+
+    Each order's verdict is read as ``baseline``, ``candidate`` or ``tie`` (the position swapped back), and
+    the two orders are treated as two raters of the same cases. Cohen's kappa (Cohen 1960) is
+    ``(p_o - p_e) / (1 - p_e)`` with ``p_e`` from each order's own marginals; Krippendorff's alpha for
+    nominal data with two raters and no missing values (Krippendorff 2004) is ``1 - D_o / D_e`` with
+    ``D_e`` from the pooled marginals (``(N - 1) / N`` small-sample factor, N = 2 x cases).
+
+    Args:
+        pairs: Per case, ``(preference with the baseline first, preference with the candidate first)``.
+
+    Returns:
+        ``{"cases", "observed", "kappa", "alpha"}``; kappa and alpha are None with fewer than 2 cases or
+        when every verdict is the same (agreement is then undefined: no variation to agree on).
+    """
+    def read(pref: Preference, first: Outcome, second: Outcome) -> Outcome:
+        return first if pref == "first" else second if pref == "second" else "tie"
+
+    one = [read(a, "baseline", "candidate") for a, _ in pairs]
+    two = [read(b, "candidate", "baseline") for _, b in pairs]
+    n = len(pairs)
+    if n == 0:
+        return {"cases": 0, "observed": None, "kappa": None, "alpha": None}
+    observed = sum(1 for x, y in zip(one, two, strict=True) if x == y) / n
+    labels: tuple[Outcome, ...] = ("baseline", "candidate", "tie")
+    expected = float(sum((one.count(k) / n) * (two.count(k) / n) for k in labels))
+    kappa = None if n < 2 or expected >= 1 else (observed - expected) / (1 - expected)
+    pooled = [one.count(k) + two.count(k) for k in labels]
+    total = 2 * n
+    disagree_expected = 1 - sum(c * (c - 1) for c in pooled) / (total * (total - 1)) if total > 1 else 0.0
+    alpha = None if n < 2 or disagree_expected <= 0 else 1 - (1 - observed) / disagree_expected
+    return {"cases": n, "observed": round(observed, 6), "kappa": None if kappa is None else round(kappa, 6),
+            "alpha": None if alpha is None else round(alpha, 6)}
 
 
 def summarise_pairwise(baseline: str, candidate: str, outcomes: list[tuple[Outcome, bool]]) -> PairwiseSummary:

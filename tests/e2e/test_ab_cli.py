@@ -103,7 +103,7 @@ def comparable(result: dict) -> dict:
     """The parts of a result that must not depend on how the run went (timing and ids left out)."""
     keep = ("mean", "ci95", "passed", "pass_rate", "completed", "errors", "tokens", "list_cost_usd", "flaky_cases")
     return {"metric": result["metric"], "comparisons": result["comparisons"], "cases": result["cases"],
-            "variants": [{k: v[k] for k in keep} for v in result["variants"]], "gate": result["gate"]}
+            "variants": [{k: v[k] for k in keep} for v in result["variants"]], "gates": result["gates"]}
 
 
 def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, server, monkeypatch, capsys):
@@ -113,7 +113,7 @@ def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, serve
                                    "--report", "report.md", "--fail-if-worse")
     # the candidate is significantly worse: --fail-if-worse exits 1, after printing and storing the result
     assert code == 1, stderr
-    assert "error: B is significantly worse than A" in stderr
+    assert "error: CI gate failed: B vs A: significantly worse (--fail-if-worse)" in stderr
     assert "estimated $" in stderr and "resume with: promptctl ab --resume" in stderr
     assert len(server.requests) - before == 2 * CASES
     result = json.loads(stdout)
@@ -121,7 +121,7 @@ def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, serve
                                                           (result["ab_run_id"],)).fetchone()[0]
     assert json.loads(stored) == result  # --json prints exactly the stored record
     assert result["variants"][1]["passed"] == 20 and result["comparisons"][0]["winner"] == "A"
-    assert result["gate"]["candidate_worse"] is True
+    assert result["gates"][0]["candidate_worse"] is True and result["gate"]["failed"] is True
     report = (project / "report.md").read_text()
     assert report.startswith("## promptctl ab: qa@1 vs qa@2") and "| B vs A |" in report and "A better" in report
     # rerunning the finished comparison is answered from the response cache: no provider call
@@ -129,7 +129,7 @@ def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, serve
                                    "cases.jsonl", "-s", "contains")
     assert code == 0, stderr
     assert len(server.requests) - before == 2 * CASES and "0 provider calls" in stderr
-    assert "A better" in stdout and "exact McNemar" in stdout and "qa@2" in stdout
+    assert "A better" in stdout and "McNemar score test" in stdout and "qa@2" in stdout
 
 
 def test_bad_row_and_budget_refusal_send_nothing(project, server, monkeypatch, capsys):
@@ -268,7 +268,7 @@ def test_a_one_case_run_reads_in_the_singular(project, monkeypatch, capsys):
                                    "contains", "-p", "fake", "--report", "r.md")
     assert code == 0, stderr
     assert "2 variants x 1 case x 1 trial: 2 calls to make" in stderr and "(1 case)" in stdout
-    assert "1 paired case" in stdout and " cases" not in stdout.replace("cases needed", "")
+    assert "1 paired case" in stdout and " cases" not in re.sub(r"~\d+ (paired )?cases", "", stdout)
     assert "list price/case" in stdout and "(1 case, sha256" in (project / "r.md").read_text()
     # a rerun is answered from the cache: spent $0 next to the list price, which the table now explains
     code, stdout, _ = ab_fake(project, monkeypatch, capsys, ["yes"], "qa@1", "qa@2", "-d", "one.jsonl", "-s",
@@ -304,3 +304,33 @@ def test_an_unexpected_exception_ends_the_run_with_one_error_line(project):
     out = subprocess.run(cmd, cwd=project, env={**env, "PROMPTCTL_DEBUG": "1"}, capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 1 and "Traceback" in out.stderr and "RuntimeError: boom in the client" in out.stderr
+
+
+def test_gates_check_every_candidate_and_the_non_inferiority_bound(project, server, monkeypatch, capsys):
+    # B (qa@2) is 33 points worse; C, the last variant, is the baseline again: --fail-if-worse must still fail on B
+    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2",
+                                   "qa@1::temperature=0.5", "-d", "cases.jsonl", "-s", "contains", "--json",
+                                   "--fail-if-worse", "--max-regression", "10pts", "--mde", "10pts")
+    assert code == 1, stderr
+    assert "CI gate failed: B vs A: significantly worse (--fail-if-worse)" in stderr
+    assert "B vs A: one-sided 95% bound" in stderr and "not shown within --max-regression 10pts" in stderr
+    assert "C vs A" not in stderr.split("error:")[-1]
+    result = json.loads(stdout)
+    gate = result["gate"]
+    assert gate["failed"] and gate["max_regression"] == 0.10 and len(gate["checks"]) == 4
+    assert [c["passed"] for c in gate["checks"]] == [False, False, True, True]
+    b, c = result["comparisons"]
+    # C ties the baseline on every case; with 30 cases the one-sided bound is still -8.3 points (never 0)
+    assert b["lower_bound_95"] < -0.10 and c["lower_bound_95"] == pytest.approx(-0.0827, abs=1e-3)
+    assert b["mde"] == c["mde"] == 0.10
+    # the same tie under a 3-point margin fails: 30 cases cannot show a regression under 3 points
+    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@1::temperature=0.5",
+                                   "-d", "cases.jsonl", "-s", "contains", "--max-regression", "3pts")
+    assert code == 1 and "B vs A: one-sided 95% bound -8.3 pts < -3 pts" in stderr
+    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@1::temperature=0.5",
+                                   "-d", "cases.jsonl", "-s", "contains", "--max-regression", "10pts")
+    assert code == 0, stderr
+    assert "CI gate passed: B vs A: one-sided 95% bound -8.3 pts >= -10 pts" in stdout
+    code, _, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "-d", "cases.jsonl",
+                              "--max-regression", "three")
+    assert code == 2 and "error: --max-regression must be a number of percentage points" in stderr

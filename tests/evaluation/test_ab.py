@@ -80,8 +80,8 @@ def test_aa_run_end_to_end_with_the_fake_provider(registry, store, tmp_path):
     assert a["passed"] == b["passed"] == 24 and result["metric"] == "pass"
     c = result["comparisons"][0]
     assert c["winner"] is None and c["p_value"] == 1.0 and c["verdict"] == "no significant difference"
-    assert result["gate"] == {"baseline": "A", "candidate": "B", "verdict": "no significant difference",
-                              "candidate_worse": False}
+    assert [{k: g[k] for k in ("baseline", "candidate", "verdict", "candidate_worse")} for g in result["gates"]] == [
+        {"baseline": "A", "candidate": "B", "verdict": "no significant difference", "candidate_worse": False}]
     # the stored result is the returned one, and per-case results are all there
     row = ab_store.get_ab_run(store, result["ab_run_id"])
     assert row["status"] == "completed" and row["result"] == json.loads(json.dumps(result))
@@ -401,3 +401,27 @@ def test_no_verdict_without_a_paired_case(registry, store, tmp_path):
     assert comparison["sentence"] == "no verdict: no case was scored for both A and B (0 paired cases)"
     assert "- **no verdict**: no case was scored for both A and B" in to_markdown(result)
     assert "no significant difference" not in to_markdown(result)
+
+
+def test_trials_report_pass_at_k_and_pass_hat_k_per_case_and_overall():
+    from promptctl.evaluation.ab_report import build_result, to_markdown
+
+    spec = {"variants": [{"label": x, "spec": f"p@{i + 1}", "ref": f"p@{i + 1}", "prompt": {}, "provider": "fake",
+                          "model": "m", "strategy": "direct", "executed": "direct"} for i, x in enumerate("AB")],
+            "dataset": {"cases": 2, "given": "d.jsonl", "sha256": "0" * 64}, "trials": 3, "alpha": 0.05}
+    passes = {(0, 0): [1, 1, 1], (0, 1): [1, 0, 0], (1, 0): [1, 1, 0], (1, 1): [0, 0, 0]}
+    rows = [{"variant": v, "case_index": c, "case_id": f"c{c}", "trial": t, "status": "ok", "score": float(ok),
+             "passed": bool(ok), "cost_usd": 0.0, "list_cost_usd": 0.0, "judge_cost_usd": None, "latency_s": 0.1,
+             "input_tokens": 1, "output_tokens": 1, "cached": False, "error": None}
+            for (v, c), outcomes in passes.items() for t, ok in enumerate(outcomes)]
+    result = build_result("r", spec, rows)
+    a, b = result["variants"]
+    # case 0 of A: 3/3, case 1: 1/3 -> pass@1 = (1 + 1/3) / 2, pass@3 = 1, pass^3 = 1/2
+    assert a["pass_at_k"] == {"1": pytest.approx(2 / 3), "2": pytest.approx((1 + 2 / 3) / 2), "3": 1.0}
+    assert a["pass_hat_k"] == {"1": pytest.approx(2 / 3), "2": pytest.approx(0.5), "3": 0.5}
+    assert b["pass_at_k"]["3"] == 0.5 and b["pass_hat_k"]["3"] == 0.0
+    assert result["cases"][1]["pass_at_k"] == {"A": 1.0, "B": 0.0}
+    assert result["cases"][0]["pass_hat_k"] == {"A": 1.0, "B": 0.0}
+    report = to_markdown(result)
+    assert "| variant | pass@1 | pass@2 | pass@3 | pass^1 | pass^2 | pass^3 |" in report
+    assert "Chen et al. 2021" in report

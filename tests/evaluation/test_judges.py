@@ -139,7 +139,8 @@ def test_pairwise_judge_that_is_consistent_finds_the_winner(tmp_path):
     result, _ = asyncio.run(arun_ab(plan, RunStore(f"sqlite:///{tmp_path}/runs.db"), clients={"fake": fake}))
     c = result["comparisons"][0]
     assert c["candidate_wins"] == 20 and c["flip_rate"] == 0.0 and c["winner"] == "B"
-    assert c["test"] == "sign test (ties dropped)" and c["p_value"] < 0.001
+    assert c["test"] == "sign test (score form, ties dropped)" and c["p_value"] < 0.001
+    assert c["agreement"] == {"cases": 20, "observed": 1.0, "kappa": None, "alpha": None}  # no variation
 
 
 def test_rubric_judge_scores_are_normalised_and_recorded(tmp_path):
@@ -160,3 +161,19 @@ def test_rubric_judge_scores_are_normalised_and_recorded(tmp_path):
     assert result["comparisons"][0]["winner"] == "B"
     judge_runs = [r for r in store.recent(50) if r["prompt_name"] == "promptctl-judge"]
     assert len(judge_runs) == 1 and len(store.calls_of(judge_runs[0]["id"])) == 20
+
+
+def test_order_agreement_reports_cohens_kappa_and_krippendorffs_alpha():
+    from promptctl.evaluation.judges import order_agreement
+
+    # read back as (baseline first, candidate first): (A, A) both orders agree; (A, B) a flip; ...
+    pairs = [("first", "second"), ("first", "first"), ("second", "first"), ("second", "first"), ("tie", "tie")]
+    agreement = order_agreement(pairs)
+    # observed 4/5; chance from the orders' marginals (2,2,1) and (1,3,1): 9/25 -> kappa 0.44 / 0.64
+    assert agreement["observed"] == 0.8 and agreement["kappa"] == pytest.approx(0.6875)
+    # Krippendorff: 1 - (N - 1) * 2 / (N^2 - sum n_c^2) with pooled counts (3, 5, 2), N = 10
+    assert agreement["alpha"] == pytest.approx(1 - 9 * 2 / 62, abs=1e-6)
+    # a judge that always prefers the first position: every case flips; kappa 0, alpha below 0
+    biased = order_agreement([("first", "first")] * 10)
+    assert biased["observed"] == 0.0 and biased["kappa"] == 0.0 and biased["alpha"] < 0
+    assert order_agreement([]) == {"cases": 0, "observed": None, "kappa": None, "alpha": None}
