@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -82,7 +83,7 @@ class VariableSpec(BaseModel):
             coerced: Any = int(raw)  # a whole-number default of a number variable stays as written (3, not 3.0)
         else:
             try:
-                coerced = TypeAdapter(self.python_type()).validate_python(raw)
+                coerced = _adapter(self.type, tuple(self.values or ())).validate_python(raw)
             except ValidationError as exc:
                 article = "an" if self.type in ("integer", "object") else "a"
                 expected = f"one of {self.values}" if self.type == "enum" else f"{article} {self.type}"
@@ -110,6 +111,64 @@ class VariableSpec(BaseModel):
         return _PY_TYPES[self.type]
 
 
+@lru_cache(maxsize=256)
+def _adapter(type_: str, values: tuple[str, ...]) -> TypeAdapter[Any]:
+    """The validator of one declared type (an ``enum`` with its values), built once per process.
+
+    Building a pydantic validator costs about a millisecond; front matter is parsed for every version read.
+    """
+    return TypeAdapter(VariableSpec(type=type_, values=list(values) or None).python_type())  # type: ignore[arg-type]
+
+
+_MODELS: dict[str, type[BaseModel]] = {}
+_MODELS_MAX = 512
+
+
+def _variables_model(specs: Mapping[str, VariableSpec]) -> type[BaseModel]:
+    """The pydantic model validating values for ``specs``, built once per distinct set of declarations.
+
+    Building it costs about a millisecond (pydantic compiles a validator); ``ab`` renders a version hundreds of
+    times and ``lint`` renders a thousand versions that mostly declare the same variables.
+    """
+    key = _model_key(specs)
+    model = _MODELS.get(key) if key is not None else None
+    if model is None:
+        fields: dict[str, Any] = {}
+        for name, spec in specs.items():
+            default = spec.default if not spec.required else None  # already checked and coerced by VariableSpec
+            fields[name] = (spec.python_type() | None if not spec.required else spec.python_type(), default)
+        model = create_model("Variables", __config__=ConfigDict(extra="allow"), **fields)
+        if key is not None and len(_MODELS) < _MODELS_MAX:
+            _MODELS[key] = model
+    return model
+
+
+def _model_key(specs: Mapping[str, VariableSpec]) -> str | None:
+    """A text naming the declarations exactly, or None when a default is not plain data (never cached).
+
+    ``repr`` of plain built-in values tells ``1``, ``1.0``, ``True`` and ``"1"`` apart, so two declarations
+    share a model only when their names, types, enum values, requiredness and defaults are the same.
+    """
+    parts = []
+    for name, spec in specs.items():
+        if not spec.required and not _is_plain(spec.default):
+            return None
+        default = None if spec.required else spec.default
+        parts.append((name, spec.type, tuple(spec.values or ()), spec.required, default))
+    return repr(parts)
+
+
+def _is_plain(value: Any) -> bool:
+    kind = type(value)
+    if kind in (str, int, float, bool, type(None)):
+        return True
+    if kind in (list, tuple):
+        return all(_is_plain(v) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _is_plain(v) for k, v in value.items())
+    return False
+
+
 def validate_variables(
     specs: Mapping[str, VariableSpec], values: Mapping[str, Any], *, where: str
 ) -> dict[str, Any]:
@@ -129,14 +188,10 @@ def validate_variables(
     Raises:
         VariableError: A value does not fit its declared type (message names variable and expectation).
     """
-    fields: dict[str, Any] = {}
-    for name, spec in specs.items():
-        default = spec.default if not spec.required else None  # already checked and coerced by VariableSpec
-        fields[name] = (spec.python_type() | None if not spec.required else spec.python_type(), default)
-    model = create_model("Variables", __config__=ConfigDict(extra="allow"), **fields)
+    model = _variables_model(specs)
     given = {k: v for k, v in values.items()}
     try:
-        checked = model.model_validate({k: v for k, v in given.items() if k in specs or k not in fields})
+        checked = model.model_validate(given)
     except ValidationError as exc:
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err["loc"] else "?"
