@@ -36,3 +36,27 @@ def requests(registry: Registry, ref: str, variables: dict[str, Any] | None = No
     version = registry.get(ref)
     return {provider: version.render(provider, model, **(variables or {})).body
             for provider, model in (("openai", "gpt-4.1-mini"), ("anthropic", "claude-sonnet-4-6"))}
+
+
+SDK_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "PROMPTCTL_DATABASE_URL",
+           "PROMPTCTL_PROJECT", "PROMPTCTL_DEBUG")
+
+
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cwd: Path, env: dict[str, str],
+            *argv: str) -> tuple[int, str, str]:
+    """``promptctl ARGV`` in this process, in ``cwd``, with only ``env`` of the SDK variables: (code, out, err)."""
+    from promptctl.cli import main
+
+    for name in SDK_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(cwd)
+    capsys.readouterr()
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err

@@ -9,29 +9,13 @@ import pytest
 
 from promptctl.registry.registry import Registry
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, run_cli
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch, capsys):
     (tmp_path / "prompts").mkdir()
-    monkeypatch.chdir(tmp_path)
-    for name in ("PROMPTCTL_PROJECT", "PROMPTCTL_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-    def invoke(*argv: str) -> tuple[int, str, str]:
-        from promptctl.cli import main
-
-        capsys.readouterr()
-        try:
-            main(list(argv))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+    return lambda *argv: run_cli(monkeypatch, capsys, tmp_path, {}, *argv)
 
 
 def test_import_prints_the_table_and_findings_then_publish_all(run, tmp_path: Path):

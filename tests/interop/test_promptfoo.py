@@ -16,12 +16,10 @@ from promptctl.interop import promptfoo, read_source
 from promptctl.registry.registry import Registry
 from promptctl.testing import LoopbackLLMServer
 
-from .conftest import FIXTURES, import_into, messages, requests
+from .conftest import FIXTURES, import_into, messages, requests, run_cli
 
 THREE_KINDS = FIXTURES / "edge" / "promptfoo-three-kinds"
 ANSWERS = {"France": "Paris", "Japan": "The capital is TOKYO.", "Italy": "Rome.", "Spain": "madrid", "Peru": "Cusco"}
-SDK_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "PROMPTCTL_DATABASE_URL",
-           "PROMPTCTL_PROJECT")
 
 
 def promptfoo_passes(output: str, assertion: dict[str, Any]) -> bool:
@@ -41,27 +39,9 @@ def reply(body: dict[str, Any]) -> str:
     return next(answer for country, answer in ANSWERS.items() if country in text)
 
 
-def cli(monkeypatch, capsys, cwd: Path, env: dict[str, str], *argv: str) -> tuple[int, str, str]:
-    from promptctl.cli import main
-
-    for name in SDK_ENV:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(cwd)
-    capsys.readouterr()
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_three_assertion_kinds_give_the_same_pass_fail_per_case_under_promptctl_ab(tmp_path, monkeypatch, capsys):
     (tmp_path / "prompts").mkdir()
-    code, out, err = cli(monkeypatch, capsys, tmp_path, {}, "import", str(THREE_KINDS / "promptfooconfig.yaml"))
+    code, out, err = run_cli(monkeypatch, capsys, tmp_path, {}, "import", str(THREE_KINDS / "promptfooconfig.yaml"))
     assert code == 0, err
     command = next(line.strip() for line in out.splitlines() if line.strip().startswith("promptctl ab "))
     assert command.split()[2:6] == ["capital-cities@1::openai:gpt-4.1-mini", "capital-cities@1::openai:gpt-4.1"
@@ -74,7 +54,7 @@ def test_three_assertion_kinds_give_the_same_pass_fail_per_case_under_promptctl_
     assert list(expected.values()) == [True, True, False, False, False]  # the fixture exercises both outcomes
     with LoopbackLLMServer(reply, max_lifetime_s=60) as server:
         env = {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'runs.db'}"}
-        code, out, err = cli(monkeypatch, capsys, tmp_path, env, *shlex.split(command)[1:], "--json")
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, env, *shlex.split(command)[1:], "--json")
     assert code == 0, err
     result = json.loads(out)
     for case in result["cases"]:
