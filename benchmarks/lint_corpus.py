@@ -17,9 +17,10 @@ secondary Claude target ``models: {anthropic: claude-sonnet-4-6}``, as a team se
   become declared variables (``input: true`` when rendered in a user message), ``temperature`` and
   ``max_tokens`` are kept, structured ``outputs`` become an output schema, tools are kept in ``metadata``.
 - ``f/awesome-chatgpt-prompts`` (CC0-1.0): a seeded random sample of the chat prompts of ``prompts.csv``
-  (the newest blob of it present in the clone; rows of type IMAGE and prompts for image or video models,
-  two or more cues such as "camera", "aspect ratio", "photorealistic", are left out) as the system
-  message, ``{{ input }}`` as the user message.
+  (the newest blob of it present in the clone; rows of type IMAGE and prompts for image, video or music
+  models are left out: two or more cues such as "camera", "aspect ratio", "photorealistic", or one of
+  "create an image/photo/poster ...", "108 BPM", "--ar 16:9") as the system message, ``{{ input }}`` as
+  the user message.
 
 Template text that Jinja2 would read (``{{``, ``{%``, ``{#``) is kept literal with ``{% raw %}``.
 
@@ -283,6 +284,12 @@ _MEDIA = re.compile(
     r"generate an? (?:image|photo|picture|video))\b"
 )
 """Two or more of these: a prompt for an image or video model (not a chat prompt), left out."""
+_MEDIA_STRONG = re.compile(
+    r"(?i)\b(?:create|generate|make|render|design|draw|paint)\s+(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,3}?"
+    r"(?:image|photo(?:graph)?|picture|illustration|poster|render|wallpaper|drawing|painting)s?\b"
+    r"|\b\d{2,3}\s*BPM\b|--ar\s+\d|\bphotograph(?:y|ic)?\s+(?:style|aesthetic)\b"
+)
+"""One of these: a prompt for an image, video or music model, left out."""
 
 
 def _awesome_csv(repo: Path) -> tuple[str, str]:
@@ -297,7 +304,8 @@ def build_awesome(repo: Path, out: Path, used: set[str], count: int, seed: int) 
     text, commit = _awesome_csv(repo)
     csv.field_size_limit(1 << 30)
     rows = [r for r in csv.DictReader(io.StringIO(text)) if (r.get("type") or "TEXT") != "IMAGE"
-            and (r.get("prompt") or "").strip() and len(_MEDIA.findall(r["prompt"])) < 2]
+            and (r.get("prompt") or "").strip() and len(_MEDIA.findall(r["prompt"])) < 2
+            and not _MEDIA_STRONG.search(r["prompt"])]
     for row in random.Random(seed).sample(rows, min(count, len(rows))):
         act = row.get("act") or "prompt"
         meta = {"source": "f/awesome-chatgpt-prompts", "path": "prompts.csv", "act": act, "commit": commit,

@@ -115,6 +115,11 @@ OUTPUT_CUES = re.compile(
     r"|\bformat\s+(?:your|the|it|each|all|them)\b"
     r"|\b(?:use|follow)\s+(?:this|the\s+following|these|that|the\s+same)\s+(?:structure|format|template|outline|layout|"
     r"sections?)\b"
+    r"|\b(?:this|the\s+following|the\s+same|that)\s+(?:structure|format|template|layout)\b"
+    r"|\bformat\s+(?:as|in|into)\b"
+    r"|\b(?:output|return|write|print)\s+(?:anything|nothing)\s+(?:but|besides|except|other\s+than)\b"
+    r"|\b\d+(?:\s*(?:-|to)\s*\d+)?\s+(?:words|sentences|paragraphs|bullets|bullet\s+points|characters)\b"
+    r"|\bin\s+(?:one|two|three|a\s+single)\s+(?:sentences?|paragraphs?|lines?|words?)\b"
     r"|\b(?:provide|give|present|produce|deliver|create|generate|make)\b[^.\n]{0,50}?\b(?:table|bullet(?:ed)?\s+(?:list|points)|"
     r"numbered\s+list|lists?|outline|checklist|code\s+block|markdown|\d+\s+(?:words|sentences|bullets|paragraphs|items|points|ideas))\b",
     re.IGNORECASE,
@@ -130,7 +135,9 @@ RESTRICTION_CUES = re.compile(
     r"not\s+anything\s+else|no\s+(?:asterisks|bold|italics?|emojis?|markdown|headings|preamble|commentary|"
     r"explanations?|notes|warnings|disclaimers|apologies)|"
     r"refuse|refrain|not\s+allowed|prohibited|forbidden|nothing\s+else|strictly|exclusively|stick\s+to|"
-    r"stay\s+(?:within|on\s+topic|in\s+character)|limit\s+(?:yourself|your\s+\w+|the\s+\w+|it|them)\s+to|"
+    r"stay\s+(?:within|on\s+topic|in\s+character)|limit\s+(?:[\w-]+\s+){0,3}to|"
+    r"without\s+(?:making|adding|using|including|inventing|any|the\s+use)|"
+    r"(?:output|return|reply\s+with|respond\s+with|write|provide)\s+only|"
     r"(?:no\s+more\s+than|at\s+most|maximum\s+of)\s+\d+|"
     r"ignore\s+(?:any|all)?\s*instructions|under\s+no\s+circumstances|"
     r"treat\s+(?:it|them|the\s+\w+|everything)[^.\n]{0,40}\s+as\s+(?:data|information))\b",
@@ -156,7 +163,8 @@ ESCALATION_CUES = re.compile(
 _TITLE_LINE = re.compile(
     r"^[ \t]{0,3}(?:#{1,6}[ \t]+(?P<h>[^\n]+?)[ \t#]*$"
     r"|(?:\*\*|__)(?P<b>[^*_\n]{2,60})(?:\*\*|__)[ \t]*:?[ \t]*$"
-    r"|(?:[-*][ \t]+)?(?:\*\*|__)?(?P<l>[A-Za-z][A-Za-z/&' -]{1,40}?)(?:\*\*|__)?[ \t]*::?(?:\*\*|__)?(?:[ \t]|$))",
+    r"|(?:[-*][ \t]+)?(?:\*\*|__)?(?P<l>[A-Za-z][A-Za-z/&' -]{1,40}?)(?:\*\*|__)?[ \t]*::?(?:\*\*|__)?(?:[ \t]|$)"
+    r"|[ \t]*\"(?P<j>[A-Za-z][A-Za-z_ -]{1,40})\"[ \t]*:)",
     re.MULTILINE,
 )
 ROLE_TITLE = re.compile(r"(?i)\b(?:identity|role|persona|purpose|who\s+you\s+are|about\s+you|character|your\s+role)\b")
@@ -179,11 +187,13 @@ def titles(text: str) -> list[str]:
     """The headings and labels of a text: ``# IDENTITY and PURPOSE``, ``**Rules**``, ``Example format:``.
 
     A label is a line starting with one to six words and a colon (``Rules:``, ``OUTPUT:``); its text
-    after the colon is not part of the title.
+    after the colon is not part of the title. A prompt written as JSON has its keys as labels
+    (``"output_format":`` is ``output format``).
     """
     out = []
     for match in _TITLE_LINE.finditer(text):
-        title = (match.group("h") or match.group("b") or match.group("l") or "").strip().strip("*_:").strip()
+        title = match.group("h") or match.group("b") or match.group("l") or match.group("j").replace("_", " ")
+        title = title.strip().strip("*_:").strip()
         if title and (match.group("l") is None or len(title.split()) <= 6):
             out.append(title)
     return out
@@ -290,6 +300,24 @@ EXAMPLE_PAIRS = (
     ("human", "ai"), ("customer", "agent"), ("text", "label"), ("example input", "example output"),
 )
 """Label pairs that mark hard-coded few-shot examples when both appear at the start of template lines."""
+
+
+_ENGLISH = frozenset(
+    "the and you to of a is in for your with that this be are it on as or will not an if each from".split()
+)
+
+
+def is_english(text: str) -> bool:
+    """True when ``text`` reads as English: mostly ASCII letters, and one word in ten a common English function word.
+
+    English prose has about four in ten; the cues of the SYS rules are English, so a prompt in another
+    language (French, Chinese ...) is not judged by them.
+    """
+    letters = sum(1 for c in text if c.isalpha())
+    if letters and sum(1 for c in text if c.isascii() and c.isalpha()) * 2 < letters:
+        return False
+    found = re.findall(r"[a-z]+", text.lower())
+    return len(found) < 5 or sum(1 for w in found if w in _ENGLISH) * 10 >= len(found)
 
 
 def words(text: str) -> int:

@@ -250,3 +250,28 @@ def test_txt003_pasted_front_matter(project: Project, text: str) -> None:
 
 def test_txt003_a_horizontal_rule_is_not_front_matter(project: Project) -> None:
     assert "TXT003" not in project.rules(prompt("---\nYou are a writer.\n---\nReply briefly."))
+
+
+@pytest.mark.parametrize("text", ["Agissez en tant qu'expert en analyse énergétique. Vous êtes chargé d'analyser des "
+                                  "données énergétiques et de proposer des économies.",
+                                  "担任Go语言开发者。您是一名Go（Golang）编程专家，专注于创建高性能、可扩展和可靠的应用程序。"])
+def test_sys_element_rules_do_not_judge_other_languages(project: Project, text: str) -> None:
+    assert not {"SYS002", "SYS003", "SYS004"} & set(project.rules(prompt(text)))
+
+
+def test_json_keys_of_a_json_prompt_are_labels(project: Project) -> None:
+    text = '{\n  "role": "Style Guide Creator",\n  "output_format": "Markdown",\n  "constraints": ["Be brief"]\n}'
+    assert not {"SYS002", "SYS003", "SYS004"} & set(project.rules(prompt(text)))
+
+
+@pytest.mark.parametrize("text", ["For each thinker, output the following template:\nNAME: ...",
+                                  "Answer using 2-3 sentences.", "Do not output anything besides the LaTeX code.",
+                                  "Format as an actionable project plan.", "Give a summary in one sentence."])
+def test_sys003_more_output_sentences(project: Project, text: str) -> None:
+    assert "SYS003" not in project.rules(prompt("You are a writer. " + text))
+
+
+@pytest.mark.parametrize("text", ["Use the article's content without making inferential conclusions.",
+                                  "Output only LaTeX code.", "Limit each step to one main action."])
+def test_sys004_more_restriction_sentences(project: Project, text: str) -> None:
+    assert "SYS004" not in project.rules(prompt("You are a writer. " + text))

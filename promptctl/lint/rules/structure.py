@@ -19,6 +19,9 @@ A task is **complex** when any of these holds:
 3. the front matter has few-shot ``examples``;
 4. three or more variables are declared ``input: true``.
 
+The element rules judge English prompts only: their cues are English words, so a prompt in which
+fewer than one word in ten is a common English function word is not judged by them.
+
 Headings and labels count as sections: ``# IDENTITY and PURPOSE`` is a role, ``# OUTPUT INSTRUCTIONS``
 and ``Example format:`` an output format, ``Rules:`` restrictions (:func:`promptctl.lint.text.titles`).
 
@@ -68,7 +71,11 @@ def _schema_specifies(ctx: VersionContext) -> bool:
 
 
 def _applies(ctx: VersionContext) -> bool:
-    return ctx.prompt is not None and (ctx.has_system or bool(complexity_reasons(ctx)))
+    return (
+        ctx.prompt is not None
+        and (ctx.has_system or bool(complexity_reasons(ctx)))
+        and T.is_english(ctx.instruction_text())
+    )
 
 
 def _has(ctx: VersionContext, sections: frozenset[str], title: re.Pattern[str], cues: re.Pattern[str]) -> bool:
