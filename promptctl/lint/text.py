@@ -24,9 +24,15 @@ _NEGATED_MODAL = re.compile(
     re.IGNORECASE,
 )
 _POSITIVE_MODAL = re.compile(
-    r"\b(?:always|must|should|need\s+to|make\s+sure|ensure|be\s+sure|remember\s+to|try\s+to)\b(?!\s*(?:not|n't))",
+    r"\b(?:always|must|should|need\s+to|make\s+sure|ensure|be\s+sure|remember\s+to|try\s+to|you\s+will)\b"
+    r"(?!\s*(?:not|n't|never|be\s+given|receive|get\b))",
     re.IGNORECASE,
 )
+_POSITIVE_CLAUSE = re.compile(
+    r"[,;:]\s*(?:just|only|instead|simply|rather)\s+(?:reply|respond|answer|write|output|return|give|list|say|use|provide)\b",
+    re.IGNORECASE,
+)
+"""A positive clause after a prohibition: "Do not explain, just reply with the name"."""
 _IMPERATIVE_VERBS = frozenset(
     """
     acknowledge add address adjust analyse analyze answer apologise apologize apply ask assess assign attach base
@@ -35,7 +41,7 @@ _IMPERATIVE_VERBS = frozenset(
     estimate evaluate explain extract fill find flag focus follow format generate give greet group handle
     highlight identify include indicate infer keep label lead leave limit list locate make map mark match mention
     name normalise normalize note offer order organise organize output paraphrase pick place plan point prefer
-    prioritise prioritize produce proofread provide put quote rank rate read recommend refer refuse rephrase
+    play print prioritise prioritize produce proofread provide put quote rank rate read recommend refer refuse rephrase
     reply report request respond restate return review rewrite say score select separate set share show sign
     solve sort specify split start state stay suggest summarise summarize take tell think trace translate treat
     use validate verify walk wrap write
@@ -68,6 +74,8 @@ def is_negative(unit: str) -> bool:
 
 def is_positive(unit: str) -> bool:
     """True when a directive unit tells the model what to do (an imperative verb first, or must/should/always)."""
+    if _POSITIVE_CLAUSE.search(unit):
+        return True
     if is_negative(unit):
         return False
     first = re.match(r"[A-Za-z']+", unit)

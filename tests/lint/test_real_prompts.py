@@ -275,3 +275,20 @@ def test_sys003_more_output_sentences(project: Project, text: str) -> None:
                                   "Output only LaTeX code.", "Limit each step to one main action."])
 def test_sys004_more_restriction_sentences(project: Project, text: str) -> None:
     assert "SYS004" not in project.rules(prompt("You are a writer. " + text))
+
+
+@pytest.mark.parametrize("text", ["Do not choose songs by the same artist. Do not write any explanations or other "
+                                  "words, just reply with the playlist name.",
+                                  "Never use markdown.\nDo not add notes.\nFor the following query, first write a "
+                                  "critique, then the verdict.",
+                                  "Print the board after each move. Do not explain. Never cheat."])
+def test_neg001_positive_clauses_lead_ins_and_verbs(project: Project, text: str) -> None:
+    assert "NEG001" not in project.rules(prompt("You are a player.\n" + text))
+
+
+def test_neg001_still_fires_on_prohibitions_only(project: Project) -> None:
+    assert "NEG001" in project.rules(prompt("Do not be rude.\nNever discuss politics.\nAvoid long answers."))
+
+
+def test_txt001_a_bracketed_language_is_an_output_slot(project: Project) -> None:
+    assert "TXT001" not in project.rules(prompt("You translate code.\nSOURCE ([Language]):\nTRANSLATED ([Language]):"))

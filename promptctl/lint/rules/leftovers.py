@@ -21,7 +21,7 @@ CATEGORY = "leftovers"
 
 PLACEHOLDER = re.compile(
     r"\[(?:insert|enter|add|put|paste|your|fill\s+in|replace\s+with)\b[^\]\n]{0,80}\](?!\()"
-    r"|\[(?:input|topic|subject|text|content|question|keyword|language|name|project|company|product|process)"
+    r"|\[(?:input|topic|subject|text|content|question|keyword|project|company|product|process)"
     r"(?:\s*(?:name|title|/\s*\w+))?\](?!\()"
     r"|<(?:insert|your|enter|add)\b[^<>\n]{0,60}>"
     r"|\$\{[A-Za-z_][\w-]*(?::[^{}\n]{0,60})?\}",
