@@ -33,16 +33,14 @@ strings), ``difficulty``, ``metadata`` (mapping). Any other key is an error, so 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promptctl.errors import InputError
+from promptctl.rows import RowError, read_rows
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
 CASE_KEYS = ("id", "vars", "variables", "expected", "scorer", "rubric", "tags", "difficulty", "metadata")
@@ -51,19 +49,13 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool_
 """Sentinel for a case without an expected value (``None`` is a valid expected value)."""
 
 
-class DatasetError(InputError):
+class DatasetError(RowError):
     """A dataset file or row is invalid (exit 2). The message starts with ``FILE:LINE:``.
 
     Attributes:
         path: The dataset file.
         line: 1-based line of the bad row, or None for a file-level problem.
     """
-
-    def __init__(self, path: Path | str, line: int | None, message: str, *, hint: str | None = None) -> None:
-        where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: {message}", hint=hint)
-        self.path = str(path)
-        self.line = line
 
 
 @dataclass(frozen=True)
@@ -156,21 +148,14 @@ def load_dataset(path: str | Path) -> Dataset:
     if fmt is None:
         raise DatasetError(file, None, f"unknown dataset format '{file.suffix}'",
                            hint="use .jsonl, .csv or .yaml (see 'promptctl ab --help')")
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise DatasetError(file, None, f"cannot read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError as exc:
-        raise DatasetError(file, None, f"not UTF-8 text (byte {exc.start})") from None
-    header: dict[str, Any] = {}
-    if fmt == "jsonl":
-        rows = list(_jsonl_rows(file, text))
-    elif fmt == "csv":
-        rows = list(_csv_rows(file, text))
+    read = read_rows(file, list_keys=("cases",), what="cases", error=DatasetError)
+    raw, header = read.raw, read.header
+    if fmt == "csv":
+        rows = [(line, _csv_case(file, line, cells)) for line, cells in read.rows]
     else:
-        rows, header = _yaml_rows(file, text)
+        rows = read.rows
+    if fmt == "yaml":
+        _check_header(file, header)
     cases = []
     seen: dict[str, int] = {}
     for index, (line, row) in enumerate(rows):
@@ -186,48 +171,6 @@ def load_dataset(path: str | Path) -> Dataset:
 
 
 # -- formats --------------------------------------------------------------------------------------------
-def _jsonl_rows(file: Path, text: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except ValueError as exc:
-            raise DatasetError(file, number, f"invalid JSON: {exc}",
-                               hint="one JSON object per line (JSON Lines)") from None
-
-
-def _csv_rows(file: Path, text: str) -> Iterator[tuple[int, Any]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        raise DatasetError(file, 1, f"invalid CSV header: {exc}") from None
-    names = [h.strip() for h in header]
-    for i, name in enumerate(names):
-        if not name:
-            raise DatasetError(file, 1, f"column {i + 1} has no name")
-        if names.index(name) != i:
-            raise DatasetError(file, 1, f"duplicate column '{name}'")
-    last = reader.line_num
-    while True:
-        start = last + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise DatasetError(file, start, f"invalid CSV: {exc}") from None
-        last = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(names):
-            raise DatasetError(file, start, f"{len(cells)} cells, but the header has {len(names)} columns")
-        yield start, _csv_case(file, start, dict(zip(names, cells, strict=True)))
-
-
 def _csv_case(file: Path, line: int, cells: dict[str, str]) -> dict[str, Any]:
     row: dict[str, Any] = {"vars": {}}
     metadata: dict[str, Any] = {}
@@ -256,42 +199,17 @@ def _csv_case(file: Path, line: int, cells: dict[str, str]) -> dict[str, Any]:
     return row
 
 
-def _yaml_rows(file: Path, text: str) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
-    import yaml
-
-    from promptctl._yaml import CoreLoader, load, plain
-
-    try:
-        data = plain(load(text))
-        node = yaml.compose(text, Loader=CoreLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DatasetError(file, line, f"invalid YAML: {problem}") from None
-    header: dict[str, Any] = {}
-    items_node = node
-    if isinstance(data, dict):
-        unknown = sorted(set(data) - {"cases", "scorer", "rubric", "description"})
-        if unknown:
-            raise DatasetError(file, 1, f"unknown top-level key '{unknown[0]}'",
-                               hint="a YAML dataset is a list of cases, or a mapping with 'cases' "
-                                    "(and optional 'scorer', 'rubric', 'description')")
-        for key in ("scorer", "rubric", "description"):
-            if data.get(key) is not None and not isinstance(data[key], str):
-                raise DatasetError(file, 1, f"'{key}' must be a string")
-            if data.get(key) is not None:
-                header[key] = data[key]
-        cases = data.get("cases")
-        pairs = node.value if isinstance(node, yaml.MappingNode) else []
-        items_node = next((v for k, v in pairs if getattr(k, "value", None) == "cases"), None)
-        data = cases
-    if data is None:
-        return [], header
-    if not isinstance(data, list) or items_node is None or not isinstance(items_node, yaml.SequenceNode):
-        raise DatasetError(file, 1, "expected a list of cases")
-    lines = [item.start_mark.line + 1 for item in items_node.value]
-    return list(zip(lines, data, strict=True)), header
+def _check_header(file: Path, header: dict[str, Any]) -> None:
+    unknown = sorted(set(header) - {"scorer", "rubric", "description"})
+    if unknown:
+        raise DatasetError(file, 1, f"unknown top-level key '{unknown[0]}'",
+                           hint="a YAML dataset is a list of cases, or a mapping with 'cases' "
+                                "(and optional 'scorer', 'rubric', 'description')")
+    for key in ("scorer", "rubric", "description"):
+        if header.get(key) is not None and not isinstance(header[key], str):
+            raise DatasetError(file, 1, f"'{key}' must be a string")
+    for key in [k for k, v in header.items() if v is None]:
+        del header[key]
 
 
 # -- one case -------------------------------------------------------------------------------------------

@@ -87,34 +87,7 @@ def load_examples(source: Any, options: FewShotOptions, *, root: Path, where: st
 
 
 def _read_dataset(path: Path) -> list[tuple[int, Any]]:
-    import csv
-    import json
+    """The rows of a few-shot dataset file with their lines (:func:`promptctl.rows.read_rows`)."""
+    from promptctl.rows import read_rows
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read few-shot dataset {path}: {exc.strerror}") from None
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        rows = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    rows.append((number, json.loads(line)))
-                except ValueError as exc:
-                    raise InputError(f"{path}:{number}: not valid JSON: {exc}") from None
-        return rows
-    if suffix == ".csv":
-        return [(number + 2, dict(row)) for number, row in enumerate(csv.DictReader(text.splitlines()))]
-    from promptctl import _yaml
-
-    try:
-        data = json.loads(text) if suffix == ".json" else _yaml.load(text)
-    except Exception as exc:  # noqa: BLE001 - JSON and YAML errors alike
-        kind = suffix.lstrip(".").upper() or "YAML"
-        raise InputError(f"{path}: not valid {kind}: {str(exc).splitlines()[0]}") from None
-    if isinstance(data, dict):
-        data = data.get("examples", data.get("cases"))
-    if not isinstance(data, list):
-        raise InputError(f"{path}: expected a list of examples (or a mapping with an 'examples' list)")
-    return [(i + 1, row) for i, row in enumerate(data)]
+    return read_rows(path, list_keys=("examples", "cases"), what="examples").rows

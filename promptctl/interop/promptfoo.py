@@ -36,8 +36,6 @@ Export writes the prompt's versions as JSON chat prompt files (Nunjucks), its da
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from pathlib import Path
@@ -259,8 +257,10 @@ def _load_tests(raw: Any, base: Path, where: str) -> list[dict[str, Any]]:
 def _tests_file(path: Path) -> list[dict[str, Any]]:
     text = read_text(path)
     if path.suffix.lower() == ".csv":
+        from promptctl.rows import read_rows
+
         rows = []
-        for row in csv.DictReader(io.StringIO(text)):
+        for _, row in read_rows(path, what="tests").rows:
             test: dict[str, Any] = {"vars": {}, "assert": []}
             for key, value in row.items():
                 if key is None:

@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
@@ -99,17 +97,19 @@ def read_csv(path: Path) -> list[ImportedPrompt]:
     Raises:
         InputError: No header with a name and a prompt column.
     """
-    text = read_text(path)
-    reader = csv.DictReader(io.StringIO(text))
-    columns = {c.strip().lower(): c for c in reader.fieldnames or []}
+    from promptctl.rows import read_rows
+
+    read_text(path)  # the interop checks (size, encoding) before the row reader
+    rows = read_rows(path, what="prompts").rows
+    fieldnames = list(rows[0][1]) if rows else []
+    columns = {c.strip().lower(): c for c in fieldnames}
     name_col = next((columns[c] for c in _NAME_COLUMNS if c in columns), None)
     text_col = next((columns[c] for c in _TEXT_COLUMNS if c in columns), None)
     if name_col is None or text_col is None:
         raise InputError(f"{path}: a CSV collection needs a name column ({', '.join(_NAME_COLUMNS)}) and a text "
-                         f"column ({', '.join(_TEXT_COLUMNS)})", hint=f"columns found: {reader.fieldnames}")
+                         f"column ({', '.join(_TEXT_COLUMNS)})", hint=f"columns found: {fieldnames}")
     prompts: dict[str, ImportedPrompt] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:  # the line each record starts on, multi-line cells included
         original = (row.get(name_col) or "").strip()
         if not original:
             continue

@@ -83,8 +83,19 @@ def test_datasets_load(tmp_path: Path, suffix: str):
     examples, _ = load_examples(f"shots.{suffix}", FewShotOptions(input_field="q", output_field="a"),
                                 root=tmp_path, where="t")
     assert [(e.input, e.output) for e in examples] == [("hot", "cold"), ("up", "down")]
-    with pytest.raises(InputError, match=rf"shots.{suffix}:{2 if suffix == 'csv' else 1}: an example needs 'input'"):
+    line = {"jsonl": 1, "csv": 2, "yaml": 2}[suffix]  # the row's own line in the file
+    with pytest.raises(InputError, match=rf"shots.{suffix}:{line}: an example needs 'input'"):
         load_examples(f"shots.{suffix}", FewShotOptions(), root=tmp_path, where="t")
+
+
+def test_csv_quoted_multi_line_cell_is_kept_and_a_bad_row_is_reported_at_its_line(tmp_path: Path):
+    (tmp_path / "shots.csv").write_text('q,a\n"line one\nline two",answer one\n"x, y",second\n', encoding="utf-8")
+    options = FewShotOptions(input_field="q", output_field="a")
+    examples, _ = load_examples("shots.csv", options, root=tmp_path, where="t")
+    assert [(e.input, e.output) for e in examples] == [("line one\nline two", "answer one"), ("x, y", "second")]
+    (tmp_path / "bad.csv").write_text('q,a\n"line one\nline two",answer one\nonly-one-cell\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.csv:4: 1 cells, but the header has 2 columns"):
+        load_examples("bad.csv", options, root=tmp_path, where="t")
 
 
 def test_openai_gets_alternating_message_pairs_on_the_wire(write_version, loopback_config, server):
