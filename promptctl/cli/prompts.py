@@ -281,6 +281,8 @@ def _front_matter_description(registry: Any, name: str, numbers: list[int]) -> s
 
 def show(ref: RefArg, as_json: JsonOpt = False) -> None:
     """Show a version: status, hash, labels, front matter and template."""
+    from promptctl.registry.frontmatter import split_front_matter
+
     proj = project()
     version = proj.registry.get(ref, allow_modified=True)
     info = {
@@ -291,7 +293,7 @@ def show(ref: RefArg, as_json: JsonOpt = False) -> None:
         "published_at": version.published.published_at if version.published else None,
         "message": version.published.message if version.published else None,
         "front_matter": version.front_matter.model_dump(mode="json", exclude_defaults=True, by_alias=True),
-        "template": version.body,
+        "template": split_front_matter(version.text)[1],  # the file's body (a literal body as written)
     }
     if as_json:
         print_json(info)

@@ -78,3 +78,13 @@ def test_import_json_output_lists_escaped_findings(registry: Registry, capsys, m
     [row] = json.loads(capsys.readouterr().out)
     assert row["created"] == ["n8n-mapping@1"]
     assert [f["kind"] for f in row["findings"]] == ["escaped"] * 3
+
+
+def test_show_prints_a_literal_body_as_written(tmp_path: Path, monkeypatch, capsys):
+    from .conftest import run_cli
+
+    folder = tmp_path / "prompts" / "vue-help"
+    folder.mkdir(parents=True)
+    (folder / "v1.j2").write_text(f"---\nliteral: true\n---\nExplain {VUE}\n")
+    code, out, _ = run_cli(monkeypatch, capsys, tmp_path, {}, "show", "vue-help@1", "--json")
+    assert code == 0 and json.loads(out)["template"] == f"Explain {VUE}\n"
