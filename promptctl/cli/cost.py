@@ -75,7 +75,7 @@ def cost(
 
         raise InputError("missing REF", hint="promptctl cost NAME[@VERSION] [--vars FILE] (or --setup)")
     proj = project()
-    from promptctl.session.run import is_chain
+    from promptctl.registry.registry import is_chain
 
     if is_chain(proj.registry.get(ref)):
         _chain_cost(proj, ref, parse_vars(var, vars_file), provider, model, as_json)

@@ -52,7 +52,8 @@ def render(
     as_json: JsonOpt = False,
 ) -> None:
     """Print exactly the request the provider's SDK would send (a chain: each step's). No network."""
-    from promptctl.session.run import is_chain, render_request
+    from promptctl.registry.registry import is_chain
+    from promptctl.session.run import render_request
 
     proj = project()
     version = proj.registry.get(ref)
@@ -364,7 +365,7 @@ def _print_trace(calls: list[Any]) -> None:
 
 
 def _info(version: Any) -> dict[str, Any]:
-    from promptctl.session.run import prompt_info
+    from promptctl.registry.registry import prompt_info
 
     return prompt_info(version)
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from promptctl import _yaml
 from promptctl.errors import FrontMatterError
-from promptctl.templating.environment import literal_source
+from promptctl.templating.literal import literal_source
 from promptctl.templating.variables import VariableSpec, YStr
 
 PROVIDERS = ("openai", "anthropic", "watsonx", "fake")
@@ -211,7 +211,7 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
         where: File path or reference named in errors.
 
     With ``literal: true`` the body returned is template source that renders the file's body exactly
-    (:func:`~promptctl.templating.environment.literal_source`).
+    (:func:`~promptctl.templating.literal.literal_source`).
 
     Raises:
         FrontMatterError: Unclosed, non-mapping or invalid front matter (message names the field), or

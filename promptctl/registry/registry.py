@@ -26,7 +26,6 @@ from promptctl.registry.frontmatter import FrontMatter, content_sha256, normalis
 from promptctl.registry.index import INDEX_FILE, LabelMove, PromptIndex, PublishedVersion, locked_index, read_index
 from promptctl.registry.index_cache import read_indexes
 from promptctl.registry.lock import LockEntry, Lockfile
-from promptctl.templating.environment import parse_source
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -464,7 +463,7 @@ class Registry:
             text = normalise_newlines(path.read_bytes())
             # Refuse to publish what cannot be loaded: front matter and template syntax are checked.
             _, body, offset = parse_version_text(text, where=str(path))
-            parse_source(body, where=str(path), line_offset=offset)
+            _parse_template(body, where=str(path), line_offset=offset)
             record = PublishedVersion(
                 version=number, sha256=content_sha256(text), published_at=utc_now(), message=message
             )
@@ -494,7 +493,7 @@ class Registry:
         for name, number in todo:
             path = self.folder(name) / f"v{number}.j2"
             _, body, offset = parse_version_text(normalise_newlines(path.read_bytes()), where=str(path))
-            parse_source(body, where=str(path), line_offset=offset)
+            _parse_template(body, where=str(path), line_offset=offset)
         return [(name, self.publish(name, number, message=message)) for name, number in todo]
 
     def set_label(self, ref: str, label: str) -> LabelMove:
@@ -526,6 +525,23 @@ class Registry:
 
 
 _LABEL_RULE = "a label is a letter followed by letters, digits, '_', '.' or '-' (at most 64), e.g. production"
+
+
+def _parse_template(body: str, *, where: str, line_offset: int) -> None:
+    """Check that a template parses before it is published (Jinja2 is imported here, not for reading)."""
+    from promptctl.templating.environment import parse_source
+
+    parse_source(body, where=where, line_offset=line_offset)
+
+
+def prompt_info(version: PromptVersion) -> dict[str, Any]:
+    """``{"name", "version", "sha256", "draft"}`` of a version (the ``prompt`` of records and ``--json``)."""
+    return {"name": version.name, "version": version.number, "sha256": version.sha256, "draft": version.is_draft}
+
+
+def is_chain(version: PromptVersion) -> bool:
+    """True when the version's front matter declares ``strategy: {name: chain}``."""
+    return version.front_matter.strategy.name == "chain"
 
 
 def check_label(label: str) -> None:

@@ -21,6 +21,7 @@ from promptctl.executors.base import Call, ExecutorResult
 from promptctl.executors.pipeline import Prepared, execute, prepare, project_root
 from promptctl.executors.strategy import resolve_plan
 from promptctl.providers.base import Provider
+from promptctl.registry.registry import is_chain, prompt_info
 from promptctl.session.core import Session
 from promptctl.session.pricing import total
 from promptctl.session.recorder import Recorder
@@ -176,11 +177,6 @@ class Result:
         }
 
 
-def prompt_info(version: PromptVersion) -> dict[str, Any]:
-    """``{"name", "version", "sha256", "draft"}`` of a version."""
-    return {"name": version.name, "version": version.number, "sha256": version.sha256, "draft": version.is_draft}
-
-
 def chain_estimate_dict(estimates: list[CostEstimate]) -> dict[str, Any]:
     """A chain's estimate: the sum over its steps (USD null when a step has no price) plus each step's."""
     def total(key: str) -> float | None:
@@ -190,11 +186,6 @@ def chain_estimate_dict(estimates: list[CostEstimate]) -> dict[str, Any]:
     return {"estimate": True, "cost_usd": {"low": total("usd_low"), "expected": total("usd_expected"),
                                            "high": total("usd_high")},
             "steps": [e.to_dict() for e in estimates]}
-
-
-def is_chain(version: PromptVersion) -> bool:
-    """True when the version's front matter declares ``strategy: {name: chain}``."""
-    return version.front_matter.strategy.name == "chain"
 
 
 # -- arun ----------------------------------------------------------------------------------------------

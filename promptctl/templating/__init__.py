@@ -6,12 +6,12 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from promptctl.templating.environment import referenced_variables, render_prompt
 from promptctl.templating.prompt import Message, Prompt, Section
 from promptctl.templating.variables import VariableSpec, validate_variables
 
 if TYPE_CHECKING:
     from promptctl.registry.registry import PromptVersion
+    from promptctl.templating.environment import render_prompt
 
 __all__ = ["Message", "Prompt", "PromptctlWarning", "Section", "VariableSpec", "render", "render_prompt"]
 
@@ -36,6 +36,9 @@ def render(version: PromptVersion, variables: Mapping[str, Any]) -> Prompt:
     Raises:
         VariableError, UndefinedVariableError, TemplateSecurityError, TemplateError.
     """
+    # Jinja2 is imported when something is rendered: reading front matter (list, show, verify) never needs it
+    from promptctl.templating.environment import referenced_variables, render_prompt
+
     where = version.display
     specs = version.front_matter.variables
     values = validate_variables(specs, variables, where=where)
@@ -57,3 +60,12 @@ def _ignored_note(where: str, name: str, known: set[str]) -> str:
     close = did_you_mean(name, known)
     return f"{where}: variable '{name}' is not declared or used by the template; ignored" + (
         f" ({close})" if close else "")
+
+
+def __getattr__(name: str) -> Any:
+    """``render_prompt`` on first use (it brings Jinja2, see :func:`render`)."""
+    if name == "render_prompt":
+        from promptctl.templating.environment import render_prompt
+
+        return render_prompt
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,50 @@
+"""Everyday commands load only what they use: reading prompts never imports Jinja2, the session stack, SQLAlchemy,
+tiktoken, genai-prices, scipy or a provider SDK (a regression here is seconds of start-up on every command)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("jinja2", "promptctl.session", "sqlalchemy", "tiktoken", "genai_prices", "scipy", "openai", "anthropic",
+         "ibm_watsonx_ai", "instructor", "jsonschema")
+PROBE = """
+import json, sys
+from promptctl.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+heavy = sorted(m for m in {heavy!r} if m in sys.modules)
+sys.stderr.write("\\nPROBE " + json.dumps({{"code": code, "heavy": heavy}}) + "\\n")
+"""
+
+
+def loaded(argv: list[str], tmp_path: Path) -> tuple[int, list[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")}
+    env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{tmp_path / 'runs.db'}"
+    env["PROMPTCTL_CACHE_DIR"] = str(tmp_path / "cache")
+    out = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    probe = json.loads(out.stderr.rsplit("PROBE ", 1)[1])
+    return probe["code"], probe["heavy"]
+
+
+@pytest.mark.parametrize("argv", [["list"], ["show", "support-agent@production"], ["--help"], ["verify"]])
+def test_reading_prompts_imports_nothing_heavy(argv: list[str], tmp_path: Path) -> None:
+    code, heavy = loaded(argv, tmp_path)
+    assert code == 0 and heavy == []
+
+
+def test_render_imports_jinja2_but_no_store_pricing_or_sdk(tmp_path: Path) -> None:
+    code, heavy = loaded(["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"], tmp_path)
+    assert code == 0 and "jinja2" in heavy
+    assert not {"sqlalchemy", "tiktoken", "genai_prices", "scipy", "openai", "anthropic"} & set(heavy)
