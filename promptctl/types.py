@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from promptctl.errors import ProviderError
 
 __all__ = [
+    "PROVIDERS",
     "Call",
     "Completion",
     "Exchange",
@@ -32,6 +33,7 @@ __all__ = [
     "TokenCount",
     "Usage",
     "as_text",
+    "check_provider",
     "jsonable",
     "load_yaml",
     "utc_now",
@@ -193,6 +195,25 @@ class Exchange:
     salt: str = ""
     sink: Callable[[dict[str, Any]], None] | None = None
     text_of: Callable[[Completion], str] | None = None
+
+
+PROVIDERS = ("openai", "anthropic", "watsonx", "fake")
+"""The providers promptctl adapts for and calls."""
+
+
+def check_provider(name: str) -> str:
+    """Return ``name`` if it is a known provider.
+
+    Raises:
+        InputError: Unknown provider, with a "did you mean" suggestion.
+    """
+    if name not in PROVIDERS:
+        from promptctl.errors import InputError, did_you_mean
+
+        close = did_you_mean(name, PROVIDERS)
+        raise InputError(f"unknown provider '{name}'",
+                         hint=(f"{close} " if close else "") + f"providers: {', '.join(PROVIDERS)}")
+    return name
 
 
 Quality = Literal["exact", "approximate", "estimate"]

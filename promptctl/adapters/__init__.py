@@ -14,9 +14,8 @@ from promptctl.adapters.openai import openai_request
 from promptctl.adapters.profiles import DEFAULT_MODELS, ModelProfile, profile, provider_of_model
 from promptctl.adapters.watsonx import watsonx_request
 from promptctl.errors import InputError
-from promptctl.registry.frontmatter import PROVIDERS
 from promptctl.templating.prompt import Prompt
-from promptctl.types import ProviderRequest
+from promptctl.types import PROVIDERS, ProviderRequest, check_provider
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -105,23 +104,6 @@ def parse_target(
                 hint=f"did you mean '{close[0]}:{rest}'? providers: {', '.join(PROVIDERS)}",
             )
     return provider or configured or provider_of_model(model), model
-
-
-def check_provider(name: str) -> str:
-    """Return ``name`` if it is a known provider.
-
-    Raises:
-        InputError: Unknown provider, with a "did you mean" suggestion.
-    """
-    if name not in PROVIDERS:
-        import difflib
-
-        close = difflib.get_close_matches(name, PROVIDERS, n=1)
-        raise InputError(
-            f"unknown provider '{name}'",
-            hint=(f"did you mean '{close[0]}'? " if close else "") + f"providers: {', '.join(PROVIDERS)}",
-        )
-    return name
 
 
 def adapt(

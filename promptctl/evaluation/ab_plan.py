@@ -70,7 +70,7 @@ def parse_variant(text: str) -> VariantSpec:
     Raises:
         InputError: An empty reference or segment, or an unknown provider prefix form.
     """
-    from promptctl.registry.frontmatter import PROVIDERS
+    from promptctl.types import PROVIDERS
 
     ref, *segments = text.split("::")
     if not ref.strip():

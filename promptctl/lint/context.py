@@ -511,7 +511,7 @@ class VersionContext:
     def targets(self) -> list[Target]:
         """The providers this version is meant for, each adapted (see the module docstring)."""
         from promptctl.adapters import adapt, resolve_target
-        from promptctl.registry.frontmatter import PROVIDERS
+        from promptctl.types import PROVIDERS
 
         wanted: list[str] = []
         if self.fm.provider:

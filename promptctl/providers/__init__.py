@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from promptctl.adapters import check_provider
 from promptctl.providers.base import Provider
-from promptctl.types import Completion, Usage
+from promptctl.types import Completion, Usage, check_provider
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig

@@ -32,8 +32,8 @@ from promptctl import _yaml
 from promptctl.errors import FrontMatterError
 from promptctl.templating.literal import literal_source
 from promptctl.templating.variables import VariableSpec, YStr
+from promptctl.types import PROVIDERS as PROVIDERS  # re-exported: its home is promptctl.types
 
-PROVIDERS = ("openai", "anthropic", "watsonx", "fake")
 ProviderName = Literal["openai", "anthropic", "watsonx", "fake"]
 StrategyName = Literal["direct", "cot", "fewshot", "consistency", "structured", "chain"]
 
