@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from promptctl import _yaml
 from promptctl.registry.registry import NAME_RE
-from promptctl.templating.environment import literal_source
+from promptctl.templating.literal import literal_source
 
 FindingKind = Literal["converted", "escaped", "reported"]
 
@@ -124,7 +124,7 @@ class ImportedPrompt:
 
 
 def jinja_literal(text: str) -> str:
-    """Template source that renders exactly ``text`` (:func:`promptctl.templating.environment.literal_source`)."""
+    """Template source that renders exactly ``text`` (:func:`promptctl.templating.literal.literal_source`)."""
     return literal_source(text)
 
 
