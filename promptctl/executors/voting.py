@@ -99,14 +99,14 @@ class Stopper:
 
     Args:
         max_samples: N.
-        rule: ``predictive``, ``beta``, ``window``, ``decided`` or ``none``.
+        rule: ``beta`` (the default), ``predictive``, ``window``, ``decided`` or ``none``.
         threshold: Stopping threshold of ``predictive`` and ``beta``.
         window: ESC window size.
         max_wave: Most samples drawn at once (the concurrency limit).
     """
 
     max_samples: int
-    rule: str = "predictive"
+    rule: str = "beta"
     threshold: float = DEFAULT_THRESHOLD
     window: int = DEFAULT_WINDOW
     max_wave: int = DEFAULT_CONCURRENCY

@@ -60,6 +60,7 @@ def test_beta_criterion_and_wave_planning():
     assert beta_stop_probability(3, 0) == pytest.approx(1 - 1 / 16)
     stopper = Stopper(20, "beta", 0.95, max_wave=5)
     assert stopper.next_wave(Counter(), 0) == 4  # four agreeing samples would reach 0.969
+    assert Stopper(20).rule == "beta"
     assert stopper.should_stop(Counter({"a": 4}), 4) and stopper.reason == "beta"
     assert not stopper.should_stop(Counter({"a": 3, "b": 1}), 4)
     assert stopper.next_wave(Counter({"a": 3, "b": 1}), 4) == 3
@@ -90,12 +91,13 @@ def test_samples_are_salted_and_vote_with_the_normaliser(write_version, store):
 def test_adaptive_stopping_draws_fewer_samples(write_version):
     fake = FakeProvider(["Final answer: 8"])
     result = asyncio.run(arun(_math(write_version, samples=20), {"problem": "p"}, provider=fake))
-    assert result.samples_drawn == 3 and len(fake.requests) == 3
-    assert result.details["consistency"]["stopped_by"] == "predictive" and result.confidence == 1.0
+    # the default is Adaptive-Consistency's Beta rule: four agreeing samples give P(p1 > p2) = 0.97
+    assert result.samples_drawn == 4 and len(fake.requests) == 4
+    assert result.details["consistency"]["stopped_by"] == "beta" and result.confidence == 1.0
     fake = FakeProvider(["Final answer: 8"])
-    beta = write_version("math", MATH.format(samples=20, extra=", early_stop: beta"), number=2)
-    result = asyncio.run(arun(beta, {"problem": "p"}, provider=fake))
-    assert result.samples_drawn == 4 and result.details["consistency"]["stopped_by"] == "beta"
+    predictive = write_version("math", MATH.format(samples=20, extra=", early_stop: predictive"), number=2)
+    result = asyncio.run(arun(predictive, {"problem": "p"}, provider=fake))
+    assert result.samples_drawn == 3 and result.details["consistency"]["stopped_by"] == "predictive"
 
 
 def test_no_answer_at_all_is_reported(write_version):
@@ -226,3 +228,36 @@ def test_cache_replays_every_sample(write_version, store):
     second = asyncio.run(arun(version, {"problem": "p"}, store=store, cache=True, provider=replay))
     assert replay.requests == [] and second.votes == first.votes and second.cost_usd == 0
     assert all(c.completion.cached for c in second.calls)
+
+
+def test_default_stopping_rule_small_simulation_matches_the_executor_and_keeps_accuracy():
+    # the benchmark's vectorised simulation (benchmarks/consistency_sim.py) on 3,000 questions per family: it
+    # must draw exactly what the executor's Stopper draws, and the default rule must stay close to fixed N
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from consistency_sim import FAMILIES, MAX_SAMPLES, adaptive_drawn, simulate, streams, tables
+
+    rng = np.random.default_rng(3)
+    family = next(f for f in FAMILIES if f.name == "near-tie")
+    probs = family.draw(rng, 300)
+    answers = streams(probs, rng)
+    table = tables("beta", 0.95)
+    drawn = adaptive_drawn(answers, probs.shape[1] - 1, table)
+    for row, n in zip(answers, drawn, strict=True):
+        stopper = Stopper(MAX_SAMPLES, "beta", 0.95, max_wave=5)
+        counts: Counter[str] = Counter()
+        seen = 0
+        while True:
+            size = stopper.next_wave(counts, seen)
+            counts.update(str(a) for a in row[seen:seen + size] if a >= 0)
+            seen += size
+            if stopper.should_stop(counts, seen):
+                break
+        assert seen == n
+    for family in FAMILIES[:2]:
+        (outcome,) = simulate(family, {"beta": table}, 3000, seed=7)
+        assert outcome.saving >= 2.0 and abs(outcome.loss_points) <= 0.3
