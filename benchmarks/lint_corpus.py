@@ -28,7 +28,7 @@ Template text that Jinja2 would read (``{{``, ``{%``, ``{#``) is kept literal wi
     python benchmarks/lint_corpus.py stats OUT
     python benchmarks/lint_corpus.py sample OUT --seed 7 --size 40 > sample.yaml
     python benchmarks/lint_corpus.py precision tests/lint/corpus/verdicts.yaml
-    python benchmarks/lint_corpus.py export OUT tests/lint/corpus/verdicts.yaml tests/lint/corpus/prompts
+    python benchmarks/lint_corpus.py export OUT tests/lint/corpus/verdicts.yaml tests/lint/corpus/prompts  # new ones
 """
 
 from __future__ import annotations
@@ -399,12 +399,16 @@ def main(argv: list[str] | None = None) -> int:
         data = yaml.safe_load(args.verdicts.read_text(encoding="utf-8"))
         names = {v["prompt"] for items in data["samples"].values() for v in items}
         args.dest.mkdir(parents=True, exist_ok=True)
+        copied = 0
         for name in sorted(names):
             target = args.dest / name
             if target.exists():
-                shutil.rmtree(target)
+                continue  # kept from an earlier sample: the prompt its findings were judged on
+            if not (args.out / name).is_dir():
+                raise SystemExit(f"error: {name} is neither in {args.dest} nor in {args.out}")
             shutil.copytree(args.out / name, target)
-        print(f"{len(names)} prompts copied to {args.dest}")
+            copied += 1
+        print(f"{copied} prompts copied to {args.dest} ({len(names)} judged)")
     return 0
 
 

@@ -103,12 +103,14 @@ ROLE_CUES = re.compile(
     r"(?:assume|take\s+on|adopt|play)\s+the\s+(?:role|persona|identity|part)|"
     r"you\s+(?:will\s+)?(?:act|serve|operate|function)\s+as)\b"
     rf"|(?:^|[.!?:]\s+|\n)\s*(?:[-*]\s+)?you\s+(?:\w+ly\s+)?(?:{_ROLE_VERBS})s?\b"
-    r"|\bas\s+an?\s+[\w -]{2,40},\s+you\b",
+    r"|\bas\s+an?\s+[\w -]{2,40},\s+you\b"
+    r"|\b(?:is|acts\s+as|serves\s+as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:assistant|expert|agent|analyst|bot|chatbot|advisor|"
+    r"adviser|coach|tutor|specialist|consultant|guide|persona)\b",
     re.IGNORECASE,
 )
 """A role sentence: "You are ...", "Act as ...", "I want you to act as ...", "You extract ...", "As a ..., you"."""
 OUTPUT_CUES = re.compile(
-    r"\b(?:reply|respond|answer|output|return|write|format(?:ted)?)\b[^.\n]{0,80}?"
+    r"\b(?:reply|replies|respond|answer|output|return|write|format(?:ted)?)\b[^.\n]{0,80}?"
     r"\b(?:json|yaml|csv|xml|markdown|plain\s+text|format|object|list|table|bullets?|lines?|sentences?|words?|"
     r"paragraphs?|only|exactly|at\s+most|no\s+more\s+than|one|single|nothing\s+else)\b"
     r"|\b(?:in\s+at\s+most|at\s+most|no\s+more\s+than|under|within|maximum\s+of|max|up\s+to|between)\s+\d+"
@@ -146,7 +148,8 @@ RESTRICTION_CUES = re.compile(
     r"stay\s+(?:within|on\s+topic|in\s+character)|limit\s+(?:[\w-]+\s+){0,3}to|"
     r"without\s+(?:making|adding|using|including|inventing|any|the\s+use)|"
     r"(?:output|return|reply\s+with|respond\s+with|write|provide)\s+only|"
-    r"(?:no\s+more\s+than|at\s+most|maximum\s+of)\s+\d+|"
+    r"(?:no\s+more\s+than|at\s+most|maximum\s+of|under|below|fewer\s+than|less\s+than)\s+\d+|"
+    r"(?:[(,;]|\band)\s*no\s+(?!more\b|less\b|later\b)[a-z]+|"
     r"ignore\s+(?:any|all)?\s*instructions|under\s+no\s+circumstances|"
     r"treat\s+(?:it|them|the\s+\w+|everything)[^.\n]{0,40}\s+as\s+(?:data|information))\b",
     re.IGNORECASE,
@@ -209,7 +212,8 @@ def titles(text: str) -> list[str]:
 
 SAMPLE_REQUEST = re.compile(
     r"\bmy\s+first\s+(?:[\w-]+\s+){0,2}?(?:request|sentence|command|question|suggestion|message|prompt|"
-    r"input|task|word|topic|query|line|text|statement|problem|term|code|idea|scenario|case)s?\s+(?:is|will\s+be|are)\b",
+    r"input|task|word|topic|query|line|text|statement|problem|term|code|idea|scenario|case)s?\s+(?:is|will\s+be|are)\b"
+    r"(?=[ \t]*(?:[:\-][ \t]*)?[^\s:\-])",
     re.IGNORECASE,
 )
 """A sample request written for a chat window: "My first request is ...", "my first command is pwd"."""

@@ -292,3 +292,16 @@ def test_neg001_still_fires_on_prohibitions_only(project: Project) -> None:
 
 def test_txt001_a_bracketed_language_is_an_output_slot(project: Project) -> None:
     assert "TXT001" not in project.rules(prompt("You translate code.\nSOURCE ([Language]):\nTRANSLATED ([Language]):"))
+
+
+def test_sys002_to_sys004_are_info_for_a_brief_simple_prompt(project: Project) -> None:
+    project.write("p", prompt("You are a helpful assistant."))
+    project.publish("p")
+    found = {f.rule: f.severity for f in project.lint(["p"])}
+    assert found["SYS003"] == "info" and found["SYS004"] == "info"
+    longer = ("You are a helpful assistant for the customers of Acme Cloud, a hosting company. You explain plans, "
+              "invoices, domains and deploys to people who are not engineers, using their own words.")
+    project.write("q", prompt(longer))
+    project.publish("q")
+    found = {f.rule: f.severity for f in project.lint(["q"])}
+    assert found["SYS003"] == "warning" and found["SYS004"] == "warning"

@@ -19,6 +19,10 @@ A task is **complex** when any of these holds:
 3. the front matter has few-shot ``examples``;
 4. three or more variables are declared ``input: true``.
 
+For a **brief** prompt (fewer than 30 words of instructions) whose task is not complex, SYS002-SYS004
+report at info: "You are a helpful assistant." lacks everything, and saying so three times as warnings
+is noise; a complex task or a longer prompt gets them as warnings.
+
 The element rules judge English prompts only: their cues are English words, so a prompt in which
 fewer than one word in ten is a common English function word is not judged by them.
 
@@ -36,7 +40,7 @@ from collections.abc import Iterator
 
 from promptctl.lint import text as T
 from promptctl.lint.context import VersionContext
-from promptctl.lint.model import Hit, rule
+from promptctl.lint.model import Hit, Severity, rule
 from promptctl.lint.rules.output import has_schema
 
 CATEGORY = "system prompt"
@@ -86,6 +90,17 @@ def _has(ctx: VersionContext, sections: frozenset[str], title: re.Pattern[str], 
     return bool(cues.search(T.without_sample_requests(ctx.instruction_text())))
 
 
+BRIEF_WORDS = 30
+"""A simple task's prompt with fewer instruction words than this is *brief*: SYS002-SYS004 report at info."""
+
+
+def _severity(ctx: VersionContext) -> Severity | None:
+    """``info`` for a brief prompt for a simple task ("You are a helpful assistant."), else the rule's own."""
+    if not complexity_reasons(ctx) and T.words(ctx.instruction_text()) < BRIEF_WORDS:
+        return "info"
+    return None
+
+
 def _system_line(ctx: VersionContext) -> int:
     return ctx.tag_lines.get(("message", "system"), ctx.body_start())
 
@@ -116,7 +131,7 @@ def has_system(ctx: VersionContext) -> Iterator[Hit]:
 def has_role(ctx: VersionContext) -> Iterator[Hit]:
     """No role section and no "You are ..." sentence."""
     if _applies(ctx) and not _has(ctx, T.ROLE_SECTIONS, T.ROLE_TITLE, T.ROLE_CUES):
-        yield Hit("no role: no role section and no 'You are ...' sentence", _system_line(ctx))
+        yield Hit("no role: no role section and no 'You are ...' sentence", _system_line(ctx), severity=_severity(ctx))
 
 
 @rule(
@@ -133,7 +148,7 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
         return
     if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES):
         yield Hit("no output format: no output format section, no output: field and no 'Reply with ...' instruction",
-                  _system_line(ctx))
+                  _system_line(ctx), severity=_severity(ctx))
 
 
 @rule(
@@ -148,7 +163,8 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
 def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
     """No restrictions section and no "never / do not / only ..." instruction."""
     if _applies(ctx) and not _has(ctx, T.RESTRICTION_SECTIONS, T.RESTRICTION_TITLE, T.RESTRICTION_CUES):
-        yield Hit("no restrictions: nothing says what the model must not do or must treat as data", _system_line(ctx))
+        yield Hit("no restrictions: nothing says what the model must not do or must treat as data", _system_line(ctx),
+                  severity=_severity(ctx))
 
 
 @rule(
