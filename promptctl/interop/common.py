@@ -187,7 +187,7 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def load_yaml(text: str, where: str) -> Any:
+def load_yaml(text: str, where: str, line_offset: int = 0) -> Any:
     """Parse YAML (core schema: strings stay strings), as plain data.
 
     Raises:
@@ -199,7 +199,7 @@ def load_yaml(text: str, where: str) -> Any:
         return _yaml.plain(_yaml.load(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
+        line = f":{mark.line + 1 + line_offset}" if mark is not None else ""
         raise InputError(f"{where}{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
 
 
@@ -220,7 +220,7 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
         return {}, text, 0
     for end in range(start + 1, len(lines)):
         if lines[end].rstrip() == "---":
-            data = load_yaml("\n".join(lines[start + 1 : end]), where) or {}
+            data = load_yaml("\n".join(lines[start + 1 : end]), where, line_offset=start + 1) or {}
             if not isinstance(data, dict):
                 raise InputError(f"{where}: front matter must be a mapping")
             return data, "\n".join(lines[end + 1 :]), end + 1

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 
 from promptctl.interop.model import Finding, jinja_literal
 
-_TAG = re.compile(r"\\\{\{|\{\{!--.*?--\}\}|\{\{![^}]*?\}\}|\{\{\{~?.*?~?\}\}\}|\{\{~?.*?~?\}\}", re.DOTALL)
+_TAG = re.compile(r"\\\{\{|\{\{!--.*?--\}\}|\{\{![^}]*?\}\}|\{\{\{(?:(?!\{\{).)*?\}\}\}|\{\{(?:(?!\{\{).)*?\}\}",
+                  re.DOTALL)
 _ROLE_MAP = {"system": "system", "user": "user", "model": "assistant", "assistant": "assistant"}
 _PATH = re.compile(r"^(?:\.\./)*(?:@?[A-Za-z_$][\w$-]*|this)(?:\.(?:[A-Za-z_$][\w$-]*|\[[^\]]+\]))*$")
 _MAX_PARTIAL_DEPTH = 8
@@ -174,9 +175,10 @@ class _Converter:
                 match.end() : len(source) if end < 0 else end].strip()
             out.append(self.tag(tag, line, scopes, stack, roles, out, source, depth))
         out.append(self.literal(source[pos:], source, pos))
+        closing = {"each": "{% endfor %}", "with": "{% endwith %}{% endif %}", "if": "{% endif %}"}
         for name, line in reversed(stack):
-            self.report(line, f"{{{{#{name}}}}} is never closed; closed at the end of the template")
-            out.append("{% endif %}" if name != "each" else "{% endfor %}")
+            self.report(line, "a block opened here is never closed; closed at the end of the template")
+            out.append(closing.get(name, ""))
         return "".join(out), roles
 
     def literal(self, text: str, source: str, pos: int) -> str:
@@ -354,7 +356,11 @@ class _Converter:
     ) -> str:
         if not stack:
             return self.keep(tag, line, f"{{{{/{name}}}}} closes no open block")
-        kind, _ = stack.pop()
+        kind, opened = stack.pop()
+        expected = {"if": ("if", "unless", "ifEquals", "unlessEquals")}.get(kind, (kind,))
+        if kind != "unknown" and name not in expected:
+            self.report(line, f"{{{{/{name}}}}} closes the block opened at line {opened + self.line_offset}; "
+                              "taken as its end")
         if kind == "each":
             scopes.pop()
             return f"{{%{left} endfor {right}%}}"

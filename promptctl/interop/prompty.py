@@ -23,9 +23,10 @@ from typing import Any
 
 import jinja2
 
+from promptctl.errors import PromptctlError
 from promptctl.interop.common import front_matter, map_parameters, read_text, split_front_matter, split_model
 from promptctl.interop.model import ImportedPrompt, ImportedVersion, derive_name, jinja_literal, variable_name
-from promptctl.templating.environment import environment
+from promptctl.templating.environment import environment, referenced_variables
 
 _ROLE_LINE = re.compile(r"^\s*#?\s*(system|user|assistant|developer)\s*:\s*$", re.IGNORECASE)
 _DYNAMIC_ROLE = re.compile(r"^\s*\{\{[^}]*\}\}\s*:\s*$")
@@ -60,11 +61,29 @@ def read(path: Path) -> list[ImportedPrompt]:
     if authors:
         metadata["authors"] = authors
     converted = _body(body, prompt, where, offset, special)
+    _declare_read_variables(converted, variables, prompt, where)
     fm = front_matter(description=data.get("description"), provider=provider, model=model, parameters=params,
                       variables=variables, tags=(data.get("metadata") or {}).get("tags") or data.get("tags"),
                       metadata=metadata)
     prompt.versions.append(ImportedVersion(fm, converted, source=where))
     return [prompt]
+
+
+def _declare_read_variables(body: str, variables: dict[str, Any], prompt: ImportedPrompt, where: str) -> None:
+    """Declare the variables the body reads but the inputs do not, as required strings, and report them.
+
+    Prompty's Jinja2 renders a missing variable as nothing; promptctl asks for it instead.
+    """
+    try:
+        read = referenced_variables(body, where=where)
+    except PromptctlError:
+        return  # the writer reports a template that does not parse
+    missing = sorted(read - set(variables) - {"loop"})
+    for name in missing:
+        variables[name] = {"type": "string"}
+    if missing:
+        prompt.note("reported", where, f"the template reads {', '.join(missing)} without declaring them: declared "
+                    "as required strings (Prompty would render them empty)")
 
 
 def _model(
@@ -76,6 +95,7 @@ def _model(
     if not isinstance(raw, dict):
         return None, None, {}
     configuration = raw.get("configuration") or raw.get("connection") or {}
+    configuration = configuration if isinstance(configuration, dict) else {}
     kind = str(configuration.get("type") or raw.get("provider") or "").lower()
     model_id = raw.get("id") or configuration.get("azure_deployment") or configuration.get("name") \
         or configuration.get("model")
@@ -90,7 +110,8 @@ def _model(
     if kind.startswith("azure") or configuration.get("azure_endpoint") or configuration.get("endpoint"):
         prompt.note("reported", where, "an Azure deployment name was taken as the model id; set the Azure endpoint "
                     "with [providers.openai] base_url in promptctl.toml")
-    params, rest = map_parameters(raw.get("parameters") or raw.get("options"))
+    options = raw.get("parameters") or raw.get("options")
+    params, rest = map_parameters(options if isinstance(options, dict) else None)
     if rest:
         metadata["prompty_parameters"] = rest
         prompt.note("reported", where, f"model parameters kept in metadata.prompty_parameters: {', '.join(rest)}")
@@ -101,6 +122,11 @@ def _inputs(
     data: dict[str, Any], prompt: ImportedPrompt, where: str, metadata: dict[str, Any]
 ) -> tuple[dict[str, Any], set[str]]:
     raw = data.get("inputs") or {}
+    if isinstance(raw, str):
+        metadata["prompty_inputs"] = raw
+        prompt.note("reported", where, f"inputs {raw!r} (a reference resolved by Prompty's runtime) kept in "
+                    "metadata.prompty_inputs; the template's variables are declared as strings")
+        raw = {}
     sample: dict[str, Any] = data["sample"] if isinstance(data.get("sample"), dict) else {}
     items: list[tuple[str, Any]]
     if isinstance(raw, list):  # v2

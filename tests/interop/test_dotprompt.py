@@ -175,3 +175,15 @@ def test_export_then_import_gives_the_same_rendered_requests(registry: Registry,
         assert requests(again, ref, values) == requests(registry, ref, values)
     assert again.get("greet@1").front_matter.output == registry.get("greet@1").front_matter.output
     assert read_source(out / "greet.prompt")[0].versions[0].front_matter["model"] == "gpt-4.1-mini"
+
+
+def test_broken_handlebars_is_kept_and_reported_not_swallowed(tmp_path: Path):
+    path = tmp_path / "broken.prompt"
+    path.write_text("---\nmodel: gemini-2.5-flash\n---\nType here: {{\n\n{{! a comment }}\n{{#if x}}open\n"
+                    "{{/each}}\n")
+    [prompt] = read_source(path)
+    findings = {f.where.rsplit(":", 1)[1]: f for f in prompt.findings if f.where.count(":")}
+    assert findings["4"].kind == "escaped"  # the lone '{{' stays text; the comment after it is still a comment
+    assert "closes the block opened at line 7" in findings["8"].message
+    body = prompt.versions[0].body
+    assert "{#+ a comment +#}" not in body and "{# a comment #}" in body

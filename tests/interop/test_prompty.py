@@ -63,3 +63,15 @@ def test_an_invalid_expression_in_a_prompty_body_is_escaped(tmp_path: Path, regi
     assert row.name == "n8n-helper" and row.count("escaped") == 1
     assert messages(registry, "n8n-helper@1", {"question": "q"}) == [
         ("system", "The node reads {{ $json['name'] }}."), ("user", "q")]
+
+
+def test_inputs_given_by_reference_and_undeclared_variables_are_reported_and_declared(tmp_path: Path):
+    path = tmp_path / "ref.prompty"
+    path.write_text("---\nname: file-ref\nmodel:\n  id: gpt-4\n  connection: ${env:CONN}\ninputs: ${file:schema.json}\n"
+                    "---\nsystem:\nHelp.\n\nuser:\n{{question}}\n")
+    [prompt] = read_source(path)
+    fm = prompt.versions[0].front_matter
+    assert fm["variables"] == {"question": {"type": "string"}}
+    assert fm["metadata"]["prompty_inputs"] == "${file:schema.json}"
+    messages = [f.message for f in prompt.findings if f.kind == "reported"]
+    assert any("without declaring them" in m for m in messages) and any("prompty_inputs" in m for m in messages)
