@@ -93,6 +93,8 @@ def read_source(path: Path, fmt: str | None = None) -> list[ImportedPrompt]:
     if fmt == "promptfoo" and path.is_dir():
         path = path / "promptfooconfig.yaml"
     if fmt in ("text", "fabric"):
+        if path.is_file() and path.name == "system.md":  # a fabric pattern given by its system.md
+            return [text.read_pattern(path.parent)]
         return text.read_folder(path) if path.is_dir() else text.read_file(path)
     if path.is_dir():
         suffix = {"dotprompt": ".prompt", "prompty": ".prompty", "langfuse": ".json", "csv": ".csv"}[fmt]

@@ -53,3 +53,20 @@ def test_derived_names_are_valid_stable_and_distinct():
     assert len(set(names)) == len(names)
     assert names[0] == "resume-ecrit" and names[7] == "basic-prompt" and names[8] == "ticket_triage.v2"
     assert re.fullmatch(r"prompt-[0-9a-f]{8}", names[1]) and re.fullmatch(r"reply-[0-9a-f]{8}", names[2])
+
+
+def test_a_mixed_folder_reads_each_file_in_its_own_format(tmp_path):
+    import shutil
+
+    from promptctl.interop import read_source
+
+    shutil.copy(FIXTURES / "langfuse" / "support-reply.json", tmp_path)
+    shutil.copy(FIXTURES / "prompty" / "v2-basic.prompty", tmp_path)
+    shutil.copy(FIXTURES / "dotprompt" / "samples" / "valid-customer-support.prompt", tmp_path)
+    shutil.copytree(FABRIC / "summarize", tmp_path / "summarize")
+    (tmp_path / "README.md").write_text("not a prompt")
+    formats = sorted((p.format, p.name) for p in read_source(tmp_path))
+    assert formats == [("dotprompt", "valid-customer-support"), ("fabric", "summarize"), ("langfuse", "support-reply"),
+                       ("prompty", "basic-prompt")]
+    [pattern] = read_source(FABRIC / "summarize" / "system.md")
+    assert (pattern.format, pattern.name) == ("fabric", "summarize")
