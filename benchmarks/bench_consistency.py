@@ -6,8 +6,8 @@ Prints two measurements (issue 3):
    ``early_stop: false``, ``max_concurrency: 10``) through the real OpenAI SDK against
    ``LoopbackLLMServer`` answering every request after 200 ms, compared with one direct call of the same
    prompt (median wall time of 7 runs each, end to end, after a warm-up that imports the SDK). Target: N = 10
-   takes at most 1.5 x one call. Also shown: the default adaptive run (``predictive`` stopping, 5 at a
-   time) when every sample agrees.
+   takes at most 1.2 x one call (issue 14; issue 3 asked 1.5 x). Also shown: the default adaptive run
+   (``predictive`` stopping, 5 at a time) when every sample agrees.
 
 2. **Adaptive stopping.** 200,000 simulated questions per family of answer distributions (seven
    families, :mod:`consistency_sim`: two the default was chosen on, five it was not), at most 20 samples,
@@ -34,6 +34,7 @@ QUESTIONS = 200_000
 MAX_SAMPLES = 20
 LATENCY_S = 0.2
 REPEAT = 7
+TARGET_RATIO = 1.2
 
 PROMPT = """---
 description: Arithmetic with self-consistency
@@ -48,7 +49,8 @@ strategy: {name: consistency, samples: 10, answer_marker: "Final answer:"}
 
 
 # -- 1. concurrency ------------------------------------------------------------------------------------
-def concurrency() -> None:
+def concurrency() -> float:
+    """Print the concurrency figures; return the ratio of N = 10 samples to one call."""
     import os
 
     from promptctl.config import ProjectConfig
@@ -81,13 +83,14 @@ def concurrency() -> None:
         adaptive_t, adaptive = timed()
     ratio = ten / one
     print("1. Self-consistency concurrency (loopback OpenAI-compatible server, 200 ms per request, real openai SDK)")
-    verdict = "PASS" if ratio <= 1.5 else "FAIL"
+    verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
     stopped = adaptive.details["consistency"]["stopped_by"]
     print(f"   one direct call:                       {one * 1000:7.1f} ms (median of {REPEAT}, run end to end)")
     print(f"   N = 10 samples, 10 concurrent:         {ten * 1000:7.1f} ms (median of {REPEAT}), {drawn} samples drawn")
-    print(f"   ratio N=10 / one call:                 {ratio:7.2f} x   target <= 1.5 x: {verdict}")
+    print(f"   ratio N=10 / one call:                 {ratio:7.2f} x   target <= {TARGET_RATIO} x: {verdict}")
     print(f"   default adaptive run (5 at a time):    {adaptive_t * 1000:7.1f} ms, {adaptive.samples_drawn} of 10 "
           f"samples (stopped by {stopped})")
+    return ratio
 
 
 def _with_options(version, root: Path, extra: str):

@@ -361,7 +361,9 @@ async def execute(
 
     from promptctl.evaluation.ab_store import update_ab_run
 
-    _import_sdks(session, {v.provider for v in plan.variants} | ({plan.judge.provider} if plan.judge else set()))
+    if uncached is None or plan.judge is not None or any(j.request.fingerprint() in uncached for j in jobs):
+        # a run that will call (a rerun answered from the cache never does: it needs no SDK at all)
+        _import_sdks(session, {v.provider for v in plan.variants} | ({plan.judge.provider} if plan.judge else set()))
     start = time.perf_counter()
     notify()
     # more workers than call slots: a worker recording a finished case (SQLite, scoring) never holds a slot,

@@ -770,15 +770,22 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
     totals: list[float | None] = [0.0, 0.0, 0.0]
     high_by_job: dict[tuple[int, int, int], float | None] = {}
     counts: dict[tuple[int, int], Any] = {}
-    outputs: dict[int, tuple[int, int, int]] = {}
-    calls_per_job: dict[int, tuple[int, int, int]] = {}
+    shapes: dict[int, tuple[tuple[int, int, int], tuple[int, int, int]]] = {}
+
+    def shape(v: Variant) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        """A variant's (output tokens low/expected/ceiling, calls low/expected/high per job), on first need.
+
+        Estimating counts the first request's tokens: a rerun the cache answers whole never loads an encoding.
+        """
+        if v.index not in shapes:
+            consistency = getattr(v.plan, "consistency", None)
+            est = estimate_cost(v.version, plan.request(v.index, 0), strategy=v.executed, config=plan.config,
+                                history=store, samples=consistency.samples if consistency else None)
+            shapes[v.index] = ((est.output_low, est.output_expected, est.output_ceiling),
+                               (est.calls_low, est.calls_expected, est.calls_high))
+        return shapes[v.index]
+
     for v in plan.variants:
-        first = plan.request(v.index, 0)
-        consistency = getattr(v.plan, "consistency", None)
-        est = estimate_cost(v.version, first, strategy=v.executed, config=plan.config, history=store,
-                            samples=consistency.samples if consistency else None)
-        outputs[v.index] = (est.output_low, est.output_expected, est.output_ceiling)
-        calls_per_job[v.index] = (est.calls_low, est.calls_expected, est.calls_high)
         per_variant[v.label] = {"calls": 0, "cached": 0, "usd_expected": 0.0}
 
     def add(index: int, value: float | None) -> None:
@@ -803,8 +810,7 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
             if ck not in prices:
                 count = counts.get(ck) or count_request(plan.request(job.variant, job.case))
                 counts[ck] = count
-                low_out, exp_out, ceiling = outputs[job.variant]
-                n_low, n_exp, n_high = calls_per_job[job.variant]
+                (low_out, exp_out, ceiling), (n_low, n_exp, n_high) = shape(v)
                 call_high = usd(v, count.high, ceiling)
                 prices[ck] = (_times(n_low, usd(v, count.low, low_out)), _times(n_exp, usd(v, count.tokens, exp_out)),
                               _times(n_high, call_high), call_high)
@@ -824,7 +830,7 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
         if done:
             judged = max(judged - 2 * (len(plan.variants) - 1) * len({(c, t) for (_, c, t) in done}), 0)
     if plan.judge is not None and judged:
-        jlow, jexp, jhigh = _judge_estimate(plan, outputs)
+        jlow, jexp, jhigh = _judge_estimate(plan, {v.index: shape(v)[0] for v in plan.variants})
         add(0, None if jlow is None else jlow * judged)
         add(1, None if jexp is None else jexp * judged)
         add(2, None if jhigh is None else jhigh * judged)

@@ -334,3 +334,22 @@ def test_gates_check_every_candidate_and_the_non_inferiority_bound(project, serv
     code, _, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "-d", "cases.jsonl",
                               "--max-regression", "three")
     assert code == 2 and "error: --max-regression must be a number of percentage points" in stderr
+
+
+def test_a_rerun_answered_from_the_cache_imports_no_sdk_and_loads_no_encoding(project, server):
+    """A finished comparison run again only reads the store: no SDK import, no tiktoken encoding (seconds each)."""
+    env = env_for(project, server, "rerun.db")
+    args = ["ab", "qa@1", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--json"]
+    first = subprocess.run([sys.executable, "-m", "promptctl", *args], cwd=project, env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    probe = ("import sys\nfrom promptctl.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "from promptctl.tokens.offline import get_encoding\n"
+             "print('LOADED', sorted(m for m in ('openai', 'anthropic', 'ibm_watsonx_ai') if m in sys.modules),"
+             " get_encoding.cache_info().currsize, file=sys.stderr)")
+    before = len(server.requests)
+    rerun = subprocess.run([sys.executable, "-c", probe, *args], cwd=project, env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert len(server.requests) == before
+    assert json.loads(rerun.stdout)["comparisons"] == json.loads(first.stdout)["comparisons"]
+    assert rerun.stderr.rsplit("LOADED ", 1)[1].strip() == "[] 0"
