@@ -298,10 +298,8 @@ def _tokens_and_cost(
     req_a: Any, req_b: Any, config: ProjectConfig | None
 ) -> tuple[int | None, int | None, bool, float | None, float | None]:
     """Input tokens and estimated USD per call of each request (see :mod:`promptctl.tokens`)."""
-    try:
-        from promptctl.tokens import estimate_request
-    except ImportError:  # pragma: no cover - the tokens package is part of promptctl
-        return None, None, False, None, None
+    from promptctl.tokens import estimate_request
+
     out: list[Any] = []
     exact = True
     for request in (req_a, req_b):

@@ -585,12 +585,13 @@ class VersionContext:
         occurrences = sum(text.count(self.marker(v)) for v in self.input_variables)
         base, method = estimate_tokens(text), "estimate: characters / 4"
         if exact:
-            try:
-                from promptctl.tokens import count_request
+            from promptctl.errors import TokenizerError
+            from promptctl.tokens import count_request
 
+            try:
                 count = count_request(request)
                 base, method = count.tokens, f"{count.quality}: {count.method}"
-            except Exception:  # noqa: BLE001 - tokens module missing or tokenizer unavailable: keep the estimate
+            except TokenizerError:  # the encoding cannot be loaded offline: keep the estimate
                 pass
         return base + occurrences * self.typical_input_tokens, method
 

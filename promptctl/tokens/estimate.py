@@ -10,12 +10,14 @@ For one rendered request and a strategy:
   prompt and model, else same prompt), else :data:`DEFAULT_TYPICAL_OUTPUT` for the strategy. Both
   are capped by the ceiling.
 - **Calls** per strategy: direct, cot and fewshot make one call. consistency makes N samples
-  (``--samples``, else the front matter's ``samples``, else :data:`DEFAULT_SAMPLES`); it may stop
+  (``--samples``, else the front matter's ``samples``, else
+  :data:`promptctl.executors.consistency.DEFAULT_SAMPLES`); it may stop
   early (the front matter's ``early_stop`` rule), so the low end is the fewest samples that can end
   the vote under that rule (:meth:`promptctl.executors.voting.Stopper.next_wave` from no votes: 3 of
   N = 20 with the default rule; all N with ``early_stop: false``). structured makes one call
   that validates, or up to 1 + R calls (R = front matter ``max_retries``, else
-  :data:`DEFAULT_RETRIES`); each retry re-sends the conversation plus the failed reply (up to the
+  :data:`promptctl.executors.structured.DEFAULT_RETRIES`); each retry re-sends the conversation plus
+  the failed reply (up to the
   ceiling) and the validation error (:data:`RETRY_FEEDBACK_TOKENS`).
 - **USD**: ``low`` = fewest calls x (low input + the smallest recorded output, or no output when
   nothing is recorded): a floor. ``expected`` = expected calls x (input + typical output). ``high``
@@ -39,11 +41,6 @@ if TYPE_CHECKING:
     from promptctl.store.runs import RunStore
     from promptctl.types import ProviderRequest
 
-STRATEGIES = ("direct", "cot", "fewshot", "consistency", "structured")
-DEFAULT_SAMPLES = 5
-"""Samples of self-consistency when neither ``--samples`` nor the front matter says."""
-DEFAULT_RETRIES = 3
-"""Retries of structured output (instructor's ``max_retries``) when the front matter does not say."""
 RETRY_FEEDBACK_TOKENS = 150
 """Tokens assumed for the validation-error message appended to each structured-output retry."""
 DEFAULT_OUTPUT_CEILING = 4096
@@ -156,6 +153,9 @@ def estimate_cost(
         TokenizerError: tiktoken's encoding cannot be loaded offline.
     """
     from promptctl.errors import InputError
+    from promptctl.executors.consistency import DEFAULT_SAMPLES  # strategy facts live once, in the executors
+    from promptctl.executors.strategy import STRATEGIES
+    from promptctl.executors.structured import DEFAULT_RETRIES
     from promptctl.session.run import prompt_info
     from promptctl.tokens.request_tokens import count_request
 
@@ -166,8 +166,9 @@ def estimate_cost(
     if chosen == "chain":
         notes.append("chain: only this version's own call is priced; price each step's prompt separately")
         chosen = "direct"
-    if chosen not in STRATEGIES:
-        raise InputError(f"unknown strategy '{chosen}'", hint=f"strategies: {', '.join(STRATEGIES)}")
+    if chosen not in STRATEGIES or chosen == "chain":
+        names = ", ".join(s for s in STRATEGIES if s != "chain")
+        raise InputError(f"unknown strategy '{chosen}'", hint=f"strategies: {names}")
     if samples is not None and samples < 1:
         raise InputError(f"--samples must be >= 1, not {samples}")
 

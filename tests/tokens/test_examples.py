@@ -30,7 +30,7 @@ def test_example_prompt_costs_offline(name: str) -> None:
     from promptctl.registry.registry import Registry
     from promptctl.session.run import arun
     from promptctl.tokens import estimate_cost
-    from promptctl.tokens.estimate import STRATEGIES
+    from promptctl.executors.strategy import STRATEGIES
 
     config = load_config(ROOT)
     registry = Registry(PROMPTS)

@@ -15,8 +15,6 @@ EXTRACTOR_OPTIONS = ("answer_marker", "answer_markers", "answer_regex", "answer_
 """Strategy options that tell the executor how to find the final answer."""
 GATE_OPTIONS = ("gate", "max_cost", "max_cost_usd", "budget_usd", "early_stop")
 """Strategy options that bound the cost of self-consistency (any one, set and not false)."""
-DEFAULT_SAMPLES = 5
-"""Samples assumed when the front matter gives none (the estimator's default, promptctl.tokens.estimate)."""
 DEFAULT_OUTPUT_CEILING = 4096
 """Output tokens assumed per sample when ``max_tokens`` is not set (promptctl.tokens.estimate)."""
 
@@ -114,11 +112,9 @@ def _samples(ctx: VersionContext) -> int:
     value = ctx.fm.strategy.options.get("samples")
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    try:
-        from promptctl.tokens.estimate import DEFAULT_SAMPLES as samples
-    except ImportError:  # pragma: no cover - tokens package not installed
-        samples = DEFAULT_SAMPLES
-    return int(samples)
+    from promptctl.executors.consistency import DEFAULT_SAMPLES  # the strategy's own default
+
+    return DEFAULT_SAMPLES
 
 
 def run_cost(ctx: VersionContext, samples: int) -> tuple[float | None, int, int, str]:
@@ -150,16 +146,13 @@ def _rates(provider: str, model: str, config: Any) -> tuple[float, float] | None
     override = (getattr(config, "prices", None) or {}).get(f"{provider}:{model}") or {}
     key = (provider, model, tuple(sorted(override.items())))
     if key not in _RATES:
-        try:
-            from promptctl.tokens.pricing import cost_of
-            from promptctl.types import Usage
+        from promptctl.tokens.pricing import cost_of
+        from promptctl.types import Usage
 
-            million = 1_000_000
-            cost_in = cost_of(Usage(input_tokens=million), provider, model, config).usd
-            cost_out = cost_of(Usage(output_tokens=million), provider, model, config).usd
-            _RATES[key] = None if cost_in is None or cost_out is None else (cost_in / million, cost_out / million)
-        except ImportError:  # pragma: no cover - tokens package not installed
-            _RATES[key] = None
+        million = 1_000_000
+        cost_in = cost_of(Usage(input_tokens=million), provider, model, config).usd
+        cost_out = cost_of(Usage(output_tokens=million), provider, model, config).usd
+        _RATES[key] = None if cost_in is None or cost_out is None else (cost_in / million, cost_out / million)
     return _RATES[key]
 
 
