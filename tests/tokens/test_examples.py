@@ -27,10 +27,10 @@ def test_there_are_example_prompts() -> None:
 def test_example_prompt_costs_offline(name: str) -> None:
     from promptctl.adapters import build_request
     from promptctl.config import load_config
+    from promptctl.executors.strategy import STRATEGIES
     from promptctl.registry.registry import Registry
     from promptctl.session.run import arun
     from promptctl.tokens import estimate_cost
-    from promptctl.executors.strategy import STRATEGIES
 
     config = load_config(ROOT)
     registry = Registry(PROMPTS)
