@@ -146,3 +146,15 @@ def test_export_restores_contains_and_the_providers_of_an_imported_config(regist
     assert exported["providers"] == original["providers"]
     assert [t["assert"] for t in exported["tests"]] == [t["assert"] for t in original["tests"]]
     assert [t["vars"] for t in exported["tests"]] == [t["vars"] for t in original["tests"]]
+
+
+@pytest.mark.parametrize("output,expected,passed", [
+    ('Sure: {"color": "yellow"} done', None, True),
+    ("no json here {oops}", None, False),
+    ('[1, 2] and {"color": 3}', {"type": "object", "required": ["color"]}, True),
+    ('{"shape": "round"}', {"type": "object", "required": ["color"]}, False),
+])
+def test_contains_json_scorer(output: str, expected: Any, passed: bool):
+    from promptctl.evaluation.scorers import make_scorer
+
+    assert make_scorer("contains_json")(output, expected).passed is passed
