@@ -548,6 +548,15 @@ class VersionContext:
             out.append(Target(provider, model, prof, request, error, source))
         return out
 
+    @property
+    def primary_provider(self) -> str | None:
+        """The provider the version was written for: the front matter's ``provider``, else the config's."""
+        return self.fm.provider or (self.config.provider if self.config is not None else None)
+
+    def secondary_only(self, targets: list[Target]) -> bool:
+        """True when none of ``targets`` is the primary provider (they all come from ``models:`` or defaults)."""
+        return not any(t.provider == self.primary_provider for t in targets)
+
     def model_line(self, target: Target) -> int:
         """Front-matter line naming the target's model (``model`` or ``models.<provider>``)."""
         if target.source == "models" or (target.source != "model" and target.provider in self.fm.models):

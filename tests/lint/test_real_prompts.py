@@ -305,3 +305,9 @@ def test_sys002_to_sys004_are_info_for_a_brief_simple_prompt(project: Project) -
     project.publish("q")
     found = {f.rule: f.severity for f in project.lint(["q"])}
     assert found["SYS003"] == "warning" and found["SYS004"] == "warning"
+
+
+def test_few002_is_info_for_a_secondary_claude_target(project: Project) -> None:
+    project.write("p", prompt("You label reviews. Reply with one word.\nInput: great\nOutput: positive"))
+    project.publish("p")
+    assert {f.rule: f.severity for f in project.lint(["p"])}["FEW002"] == "info"

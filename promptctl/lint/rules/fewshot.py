@@ -116,8 +116,10 @@ def provider_idiom(ctx: VersionContext) -> Iterator[Hit]:
         if left in lines and right in lines and lines[right][-1] > lines[left][0]:
             names = ", ".join(f"{t.provider}:{t.model}" for t in xml_targets)
             label_l, label_r = left.capitalize(), right.capitalize()
-            yield Hit(f"examples hard-coded as '{label_l}:'/'{label_r}:' text; {names} reads examples as XML sections",
-                      lines[left][0])
+            secondary = ctx.secondary_only(xml_targets)
+            which = "the secondary target " if secondary else ""
+            yield Hit(f"examples hard-coded as '{label_l}:'/'{label_r}:' text; {which}{names} reads examples as XML "
+                      "sections", lines[left][0], severity="info" if secondary else None)
             return
 
 

@@ -53,8 +53,7 @@ def no_markdown_for_claude(ctx: VersionContext) -> Iterator[Hit]:
     if headings:
         line, text = headings[0]
         more = f" (and {len(headings) - 1} more)" if len(headings) > 1 else ""
-        primary = ctx.fm.provider or (ctx.config.provider if ctx.config is not None else None)
-        if any(t.provider == primary for t in targets):
+        if not ctx.secondary_only(targets):
             yield Hit(f"markdown heading {text[:40]!r} hard-coded{more}; {_names(targets)} reads sections as XML tags",
                       line)
         else:  # Claude is only a secondary target (models:): it reads markdown headings well enough
