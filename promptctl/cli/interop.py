@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
 
 def import_prompts(
     sources: Annotated[
-        list[Path], typer.Argument(metavar="SOURCE", help="Files or folders to import (one or more).", show_default=False)
+        list[Path],
+        typer.Argument(metavar="SOURCE", help="Files or folders to import (one or more).", show_default=False),
     ],
     from_format: Annotated[
         str | None,

@@ -153,6 +153,8 @@ class _Writer:
             return data.replace("{{", "\\{{")
         if self.dialect == "nunjucks":
             return "{% raw %}" + data + "{% endraw %}"
+        if re.search(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}", data):
+            raise self.fail(node, "literal text that reads as a Langfuse variable ({{name}})")
         return data  # Langfuse only substitutes {{name}}; other braces are text there
 
     # -- statements ------------------------------------------------------------------------------------

@@ -75,3 +75,15 @@ def test_a_chat_placeholder_is_reported_not_dropped_silently(tmp_path: Path):
     [prompt] = read_source(path)
     assert [f.kind for f in prompt.findings] == ["reported"]
     assert "placeholder 'history'" in prompt.findings[0].message
+
+
+def test_literal_text_that_would_read_as_a_langfuse_variable_is_refused(tmp_path: Path):
+    import pytest
+
+    from promptctl.errors import InputError
+
+    folder = tmp_path / "prompts" / "doc"
+    folder.mkdir(parents=True)
+    (folder / "v1.j2").write_text("---\n---\nWrite {% raw %}{{name}}{% endraw %} literally for {{ who }}.\n")
+    with pytest.raises(InputError, match=r"line 3: literal text that reads as a Langfuse variable"):
+        langfuse.export([Registry(tmp_path / "prompts").get("doc@1")])
