@@ -99,11 +99,12 @@ def test_score_interval_excludes_zero_exactly_when_the_permutation_test_rejects(
     p, low, high = stats.sign_flip_batch(cand - base, resamples=999)
     assert np.array_equal((low > 0) | (high < 0), p <= 0.05)
     assert 0.2 < np.mean(p <= 0.05) < 0.95 and np.all(high > low)
-    # the p-value is scipy's own permutation test when every flip is enumerated
+    # the p-value is scipy's own permutation test, as a mid-p, when every flip is enumerated
     x, y = base[0, :12], cand[0, :12]
     ref = permutation_test((x, y), lambda u, v, axis=-1: np.mean(v - u, axis=axis), permutation_type="samples",
                            vectorized=True)
-    assert stats.paired_permutation(x, y) == pytest.approx(ref.pvalue)
+    # mid-p: the two flips as extreme as the observed one (itself and its mirror) count half
+    assert stats.paired_permutation(x, y) == pytest.approx(ref.pvalue - 1 / 2**12)
     # every difference equal: a real interval on the verdict's side of 0
     flat = stats.compare([0.5] * 30, [0.5] * 30, binary=False)
     assert flat.ci.low < 0 < flat.ci.high and flat.winner is None
@@ -241,9 +242,9 @@ def test_continuous_scores_use_a_paired_permutation_test():
     assert c.effect_size["value"] > 1  # Cohen's d_z
     same = stats.compare(base, base, binary=False)
     assert same.p_value == 1.0 and same.winner is None and same.cases_needed is None  # no spread: cannot size
-    # exact for small n: 2**5 = 32 sign flips, all differences positive -> p = 2/32
+    # exact for small n: 2**5 = 32 sign flips, all differences positive -> mid-p = (0 + 2 / 2) / 32
     small = stats.compare([0.1] * 5, [0.2, 0.3, 0.4, 0.5, 0.6], binary=False)
-    assert small.p_value == pytest.approx(2 / 32)
+    assert small.p_value == pytest.approx(1 / 32)
 
 
 def test_holm_step_down():
