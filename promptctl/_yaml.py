@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from promptctl.limits import YAML_ALIAS_NODES
+
 
 class SourceFloat(float):
     """A float parsed from YAML that remembers its source text (``1.10`` stays ``"1.10"`` as a string)."""
@@ -42,8 +44,67 @@ class SourceInt(int):
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present (much faster)
 
 
+class AliasBombError(yaml.YAMLError):
+    """A document whose aliases expand it past :data:`~promptctl.limits.YAML_ALIAS_NODES` nodes, or refer to itself."""
+
+
 class CoreLoader(_Base):  # type: ignore[misc,valid-type]
-    """A SafeLoader (libyaml-backed when available) with the YAML 1.2 core schema's implicit tag resolution."""
+    """A SafeLoader (libyaml-backed when available) with the YAML 1.2 core schema's implicit tag resolution.
+
+    Aliases are bounded before anything is constructed: a document whose aliases would add more than
+    :data:`~promptctl.limits.YAML_ALIAS_NODES` nodes when expanded (a "billion laughs" bomb), or whose
+    aliases refer to their own ancestor (a recursive document), raises :class:`AliasBombError`.
+    """
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        """Check the node graph's expanded size, then construct it."""
+        _check_aliases(node)
+        return super().construct_document(node)
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    """Raise :class:`AliasBombError` when aliases expand ``root`` by more than the limit, or recurse.
+
+    PyYAML represents an alias as the anchored node object itself, so the graph is a DAG (or cyclic):
+    the expanded size is computed with one memo per distinct node, in time linear in the distinct nodes.
+    """
+    sizes: dict[int, int] = {}
+    distinct = 0
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_nodes.discard(key)
+            children = _children(node)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise AliasBombError("a YAML alias refers to a node that contains it (a recursive document)")
+        distinct += 1
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_nodes:
+                raise AliasBombError("a YAML alias refers to a node that contains it (a recursive document)")
+            if id(child) not in sizes:
+                stack.append((child, False))
+    if sizes[id(root)] - distinct > YAML_ALIAS_NODES:
+        raise AliasBombError(
+            f"YAML aliases expand the document by {sizes[id(root)] - distinct:,} nodes, more than the "
+            f"{YAML_ALIAS_NODES:,} allowed (an alias bomb?)"
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    return []
 
 
 # Drop every implicit resolver inherited from YAML 1.1, then add the core schema's.
@@ -106,7 +167,8 @@ def load(text: str) -> Any:
         The parsed document (dicts, lists, str, bool, None, :class:`SourceInt`, :class:`SourceFloat`).
 
     Raises:
-        yaml.YAMLError: The text is not valid YAML.
+        yaml.YAMLError: The text is not valid YAML, or its aliases expand it too far
+            (:class:`AliasBombError`).
 
     """
     return yaml.load(text, Loader=CoreLoader)  # noqa: S506 - CoreLoader derives from SafeLoader

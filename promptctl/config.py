@@ -33,6 +33,11 @@ Keys (all optional)::
     cached_input_per_mtok = 0.05     # optional, default input_per_mtok
     cache_write_per_mtok = 0.625     # optional, default input_per_mtok
 
+    [limits]                         # resource limits (see promptctl.limits); the defaults:
+    input_file_mb = 50               # largest file read (MiB): prompts, --vars, datasets, lockfiles
+    render_output_mb = 10            # largest rendered template and value built while rendering (MiB)
+    render_time_s = 10               # longest render (seconds)
+
     [lint]                           # promptctl lint settings (see docs/lint.md)
     disable = {SYS005 = "our prompts are machine-facing"}   # rule id -> reason (required)
     severity = {SYS004 = "warning"}  # rule id -> error | warning | info
@@ -48,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from promptctl.errors import InputError
+from promptctl.limits import DEFAULT_LIMITS, Limits, limits_from_table, read_input_text
 
 CONFIG_FILE = "promptctl.toml"
 
@@ -69,6 +75,7 @@ class ProjectConfig:
             ``cached_input_per_mtok``, ``cache_write_per_mtok`` (USD per million tokens).
         source: The file the settings came from, or None.
         lint: The raw ``[lint]`` table (validated by :func:`promptctl.lint.settings.load_settings`).
+        limits: The resource limits of ``[limits]`` (see :mod:`promptctl.limits`); the CLI puts them in force.
     """
 
     root: Path
@@ -81,6 +88,7 @@ class ProjectConfig:
     source: Path | None = None
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     lint: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS
 
     def provider_settings(self, name: str) -> dict[str, Any]:
         """Client settings for provider ``name`` (empty when none are configured)."""
@@ -114,7 +122,7 @@ def find_root(start: Path | None = None) -> tuple[Path, Path | None, dict[str, A
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_input_text(path, what="config file"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: invalid TOML: {exc}", hint="fix the file's syntax") from None
 
@@ -126,13 +134,13 @@ def load_config(start: Path | None = None) -> ProjectConfig:
         InputError: Invalid TOML, or a key of the wrong type.
     """
     root, source, table = find_root(start)
-    known = {"prompts_dir", "provider", "model", "models", "database_url", "providers", "prices", "lint"}
+    known = {"prompts_dir", "provider", "model", "models", "database_url", "providers", "prices", "lint", "limits"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise InputError(
             f"{source}: unknown promptctl setting(s): {', '.join(unknown)}", hint=f"known: {sorted(known)}"
         )
-    for key in ("models", "providers", "prices", "lint"):
+    for key in ("models", "providers", "prices", "lint", "limits"):
         if not isinstance(table.get(key, {}), dict):
             raise InputError(f"{source}: '{key}' must be a table")
     return ProjectConfig(
@@ -146,6 +154,7 @@ def load_config(start: Path | None = None) -> ProjectConfig:
         source=source,
         prices=_prices(table.get("prices", {}), source),
         lint=dict(table.get("lint", {})),
+        limits=limits_from_table(table.get("limits", {}), str(source)),
     )
 
 

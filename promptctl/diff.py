@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import PromptctlError
+from promptctl.limits import read_input_text
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -195,7 +196,7 @@ def sample_variables(version: PromptVersion, root: Path) -> tuple[dict[str, Any]
     for suffix in ("yaml", "yml", "json"):
         path = root / "fixtures" / version.name / f"sample.{suffix}"
         if path.is_file():
-            return load_mapping(path.read_text(encoding="utf-8"), str(path)), str(path)
+            return load_mapping(read_input_text(path, what="sample input"), str(path)), str(path)
     return {}, None
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from promptctl.errors import InputError
+from promptctl.limits import read_input_bytes
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
@@ -83,9 +84,9 @@ def read_rows(path: str | Path, *, list_keys: Sequence[str] = ("cases",), what: 
     if fmt is None:
         raise error(file, None, f"unknown format '{file.suffix}'", hint="use .jsonl, .csv, .yaml or .json")
     try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise error(file, None, f"cannot read: {exc.strerror}") from None
+        raw = read_input_bytes(file, what=f"{what} file")  # regular files under the input limit only
+    except FileNotFoundError:
+        raise error(file, None, "cannot read: no such file") from None
     try:
         text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:

@@ -55,6 +55,9 @@ class ProviderRequest:
         warnings: Adapter notes, e.g. a parameter the provider does not take and that was dropped.
         cache_salt: Extra text in the cache key, so that deliberately repeated requests (the samples of
             self-consistency, the trials of an A/B case) are cached separately.
+        timeout_s: The default time limit of the call (seconds), chosen by the adapter from the model
+            profile (:func:`promptctl.adapters.profiles.call_timeout_s`); a provider's configured
+            ``timeout`` wins. Not part of the cache key.
     """
 
     provider: str
@@ -64,6 +67,7 @@ class ProviderRequest:
     parameters: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     cache_salt: str = ""
+    timeout_s: float | None = None
 
     @property
     def messages(self) -> list[dict[str, Any]]:

@@ -6,12 +6,13 @@ model's facts it reads, come from :mod:`promptctl.adapters.profiles`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from promptctl.adapters.anthropic import anthropic_request
 from promptctl.adapters.openai import openai_request
-from promptctl.adapters.profiles import DEFAULT_MODELS, ModelProfile, profile, provider_of_model
+from promptctl.adapters.profiles import DEFAULT_MODELS, ModelProfile, call_timeout_s, profile, provider_of_model
 from promptctl.adapters.watsonx import watsonx_request
 from promptctl.errors import InputError
 from promptctl.templating.prompt import Prompt
@@ -132,9 +133,8 @@ def adapt(
     else:
         request = openai_request(prompt, model, params, prof)
         if provider == "fake":
-            request = ProviderRequest("fake", model, request.kwargs, request.body, request.parameters,
-                                      warnings=request.warnings)
-    return request
+            request = dataclasses.replace(request, provider="fake")
+    return dataclasses.replace(request, timeout_s=call_timeout_s(prof, params))
 
 
 def build_request(
@@ -155,8 +155,5 @@ def build_request(
     params.update(parameters or {})
     request = adapt(prompt, chosen, chosen_model, params, where=version.display)
     if prompt.warnings:
-        request = ProviderRequest(
-            request.provider, request.model, request.kwargs, request.body, request.parameters,
-            warnings=prompt.warnings + request.warnings,
-        )
+        request = dataclasses.replace(request, warnings=prompt.warnings + request.warnings)
     return request

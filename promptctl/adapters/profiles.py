@@ -29,7 +29,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from promptctl.limits import DEFAULT_CALL_TIMEOUT_S, REASONING_CALL_TIMEOUT_S
+
 SectionStyle = Literal["xml", "markdown"]
+
+
+def call_timeout_s(prof: ModelProfile, parameters: Mapping[str, Any]) -> float:
+    """The default time limit of a call (seconds): longer for reasoning models and extended thinking.
+
+    Args:
+        prof: The model's profile (``reasoning`` marks OpenAI's o-series and gpt-5 families).
+        parameters: The request's parameters (``thinking`` or ``reasoning_effort`` ask for reasoning).
+    """
+    thinking = parameters.get("thinking")
+    reasoning = prof.reasoning or bool(parameters.get("reasoning_effort")) or (
+        isinstance(thinking, Mapping) and thinking.get("type") in ("enabled", "adaptive")
+    )
+    return REASONING_CALL_TIMEOUT_S if reasoning else DEFAULT_CALL_TIMEOUT_S
 
 
 @dataclass(frozen=True)

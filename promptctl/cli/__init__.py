@@ -70,9 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     Usage errors are typer's (exit 2); :class:`~promptctl.errors.PromptctlError` becomes one
     ``error:`` line, an optional ``hint:`` line and the error's exit code.
     """
+    from promptctl import limits
     from promptctl.errors import PromptctlError
 
     _route_warnings()
+    previous = limits.current()  # the project's [limits] apply to this invocation only
     try:
         app(args=argv, standalone_mode=True)
     except PromptctlError as exc:
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> None:
         if exc.hint:
             sys.stderr.write(f"hint: {exc.hint}\n")
         sys.exit(int(exc.exit_code))
+    finally:
+        limits.configure(previous)
 
 
 def _route_warnings() -> None:

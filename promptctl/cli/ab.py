@@ -190,8 +190,9 @@ def ab(
         print_result(result)
     if report is not None:
         from promptctl.evaluation.ab_report import to_markdown
+        from promptctl.registry.index import atomic_write_text
 
-        report.write_text(to_markdown(result), encoding="utf-8")
+        atomic_write_text(report, to_markdown(result))
         sys.stderr.write(f"report written to {report}\n")
     resume_hint = f"promptctl ab --resume {result['ab_run_id']}"
     if outcome.status != "completed" and outcome.error is not None:

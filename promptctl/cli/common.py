@@ -66,6 +66,9 @@ def project(*, create: bool = False) -> Project:
             f"the prompts folder {config.prompts_dir} does not exist (project {config.source})",
             hint="run promptctl init, or cd into your project; check prompts_dir in " + config.source.name,
         )
+    from promptctl.limits import configure
+
+    configure(config.limits)
     return Project(config=config, registry=Registry(config.prompts_dir))
 
 
@@ -79,10 +82,12 @@ def parse_vars(pairs: list[str] | None, vars_file: Path | None) -> dict[str, Any
 
     values: dict[str, Any] = {}
     if vars_file is not None:
+        from promptctl.limits import read_input_text
+
         try:
-            text = vars_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read --vars file {vars_file}: {exc.strerror}") from None
+            text = read_input_text(vars_file, what="--vars file")
+        except FileNotFoundError:
+            raise InputError(f"cannot read --vars file {vars_file}: no such file") from None
         from promptctl.templating.variables import load_mapping
 
         values.update(load_mapping(text, str(vars_file)))

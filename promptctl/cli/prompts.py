@@ -220,7 +220,7 @@ def list_prompts(as_json: JsonOpt = False) -> None:
     as modified (promptctl verify checks every version).
     """
     from promptctl.errors import PromptctlError
-    from promptctl.registry.frontmatter import content_sha256
+    from promptctl.registry.registry import matches_record
 
     proj = project()
     rows: list[dict[str, Any]] = []
@@ -233,7 +233,7 @@ def list_prompts(as_json: JsonOpt = False) -> None:
         modified = []
         for number in sorted(checked):
             record, path = index.published(number), proj.registry.folder(name) / f"v{number}.j2"
-            if record is not None and (not path.is_file() or content_sha256(path.read_bytes()) != record.sha256):
+            if record is not None and not matches_record(proj.registry.root, path, record.sha256):
                 modified.append(number)
         rows.append(
             {

@@ -122,7 +122,7 @@ def history(
 
     Status: published, draft, modified (a published file that no longer matches its sha256) or missing.
     """
-    from promptctl.registry.frontmatter import content_sha256
+    from promptctl.registry.registry import matches_record
 
     reg = project().registry
     index = reg.index(name)
@@ -133,8 +133,8 @@ def history(
         status = "draft"
         if record is not None:
             path = reg.folder(name) / f"v{number}.j2"
-            status = ("missing" if not path.is_file()
-                      else "modified" if content_sha256(path.read_bytes()) != record.sha256 else "published")
+            status = ("missing" if not path.exists()
+                      else "modified" if not matches_record(reg.root, path, record.sha256) else "published")
         versions.append(
             {
                 "version": number,

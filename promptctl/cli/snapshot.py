@@ -157,7 +157,9 @@ def check_cmd(
             store.close()
     if junit is not None:
         junit.parent.mkdir(parents=True, exist_ok=True)
-        junit.write_text(junit_xml(report, root=snap.root), encoding="utf-8", newline="\n")
+        from promptctl.registry.index import atomic_write_text
+
+        atomic_write_text(junit, junit_xml(report, root=snap.root))
     if as_json:
         print_json(report_dict(report, root=snap.root))
     else:

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.store.runs import calls, metadata
+from promptctl.store.runs import calls, ensure_schema, metadata
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -122,15 +122,15 @@ def prepare(store: RunStore) -> None:
     if engine.dialect.name == "sqlite" and not getattr(engine, "_promptctl_ab_tuned", False):
         def pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=10000")  # first: switching to WAL waits for other writers
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
 
         sa.event.listen(engine, "connect", pragmas)
         engine.dispose()  # reconnect so every pooled connection gets the pragmas
         engine._promptctl_ab_tuned = True  # type: ignore[attr-defined]
-    metadata.create_all(engine, tables=list(AB_TABLES))
+    ensure_schema(engine, list(AB_TABLES))
 
 
 # -- ab_runs ---------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from promptctl.errors import InputError
+from promptctl.limits import read_input_text
 
 if TYPE_CHECKING:
     from promptctl.evaluation.scorers import Score
@@ -113,9 +114,9 @@ def load_rubric(path: str | Path | None, *, text: str | None = None) -> Rubric:
     source = "default"
     if path is not None:
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read rubric {path}: {exc.strerror}") from None
+            text = read_input_text(path, what="rubric")
+        except FileNotFoundError:
+            raise InputError(f"cannot read rubric {path}: no such file") from None
         source = str(path)
     elif text is not None:
         source = "dataset"

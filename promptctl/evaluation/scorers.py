@@ -41,6 +41,7 @@ from typing import Any
 
 from promptctl.errors import InputError
 from promptctl.executors.answers import extract_answer, normalise, numbers_in
+from promptctl.limits import read_input_text
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ def make_scorer(spec: str, *, output_schema: Mapping[str, Any] | None = None, ba
         if arg:
             path = (base or Path.cwd()) / arg
             try:
-                schema = json.loads(path.read_text(encoding="utf-8"))
+                schema = json.loads(read_input_text(path, what="JSON schema"))
             except (OSError, ValueError) as exc:
                 raise InputError(f"cannot read JSON schema {path}: {exc}") from None
         return Scorer(spec, _json_schema(schema), needs_expected=False)

@@ -26,6 +26,7 @@ from promptctl.errors import InputError
 from promptctl.interop import dotprompt, langfuse, promptfoo, prompty, text
 from promptctl.interop.model import Finding, ImportedPrompt
 from promptctl.interop.writer import ImportRow, write_prompt
+from promptctl.limits import read_input_bytes
 
 IMPORT_FORMATS = ("langfuse", "dotprompt", "prompty", "promptfoo", "text", "fabric", "csv")
 EXPORT_FORMATS = ("langfuse", "dotprompt", "promptfoo")
@@ -64,7 +65,7 @@ def detect_format(path: Path) -> str:
 
 def _has_key(path: Path, key: str) -> bool:
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")
+        head = read_input_bytes(path, what="source file").decode("utf-8", errors="replace")
     except OSError:
         return False
     return any(line.startswith(f"{key}:") for line in head.splitlines())

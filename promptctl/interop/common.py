@@ -9,6 +9,7 @@ from typing import Any
 from promptctl import _yaml
 from promptctl.errors import InputError
 from promptctl.interop.model import ImportedPrompt, jinja_literal, variable_name
+from promptctl.limits import read_input_bytes
 
 _PARAMETER_NAMES = {
     "temperature": "temperature",
@@ -177,9 +178,9 @@ def read_text(path: Path) -> str:
         InputError: The file cannot be read or is not UTF-8.
     """
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        data = read_input_bytes(path, what="source file")
+    except FileNotFoundError:
+        raise InputError(f"cannot read {path}: no such file") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -46,6 +46,7 @@ import jinja2
 from promptctl.errors import InputError
 from promptctl.interop.common import load_yaml, map_parameters, read_text, split_model
 from promptctl.interop.model import ImportedDataset, ImportedPrompt, ImportedVersion, derive_name, jinja_literal
+from promptctl.limits import read_input_text
 from promptctl.templating.environment import environment, referenced_variables
 
 _EXPR = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
@@ -476,7 +477,7 @@ def _assertions(spec: str | None, expected: Any, rubric: str | None, base: Path,
     if name in ("json_schema", "json"):
         if arg:
             try:
-                return [{"type": "is-json", "value": json.loads((base / arg).read_text(encoding="utf-8"))}]
+                return [{"type": "is-json", "value": json.loads(read_input_text(base / arg, what="JSON schema"))}]
             except (OSError, ValueError) as exc:
                 raise InputError(f"{where}: cannot read JSON schema {base / arg}: {exc}") from None
         return [{"type": "is-json"}]

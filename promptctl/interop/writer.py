@@ -13,8 +13,8 @@ from pathlib import Path
 from promptctl.errors import InputError, PromptctlError
 from promptctl.interop.model import Finding, ImportedPrompt, ImportedVersion, jinja_literal
 from promptctl.registry.frontmatter import content_sha256, parse_version_text
-from promptctl.registry.index import INDEX_FILE, PromptIndex, atomic_write_text, locked_index
-from promptctl.registry.registry import Registry, check_label
+from promptctl.registry.index import INDEX_FILE, PromptIndex, atomic_write_text, folder_lock, locked_index
+from promptctl.registry.registry import Registry, check_label, read_prompt_file
 from promptctl.templating.environment import parse_source
 
 
@@ -100,21 +100,22 @@ def write_prompt(
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / INDEX_FILE).exists():
         atomic_write_text(folder / INDEX_FILE, PromptIndex(description=prompt.description).to_yaml())
-    existing = {content_sha256(p.read_bytes()): n for n, p in _files(registry, prompt.name)}
+    existing = {content_sha256(read_prompt_file(registry.root, p)): n for n, p in _files(registry, prompt.name)}
     new: list[tuple[int, ImportedVersion]] = []
-    for version in prompt.versions:
-        number = registry.next_number(prompt.name)
-        path = folder / f"v{number}.j2"
-        text = _checked_text(version, prompt, str(path))
-        sha = content_sha256(text)
-        if sha in existing:
-            row.skipped.append(f"{prompt.name}@{existing[sha]}")
-            new.append((existing[sha], version))
-            continue
-        atomic_write_text(path, text)
-        existing[sha] = number
-        row.created.append(f"{prompt.name}@{number}")
-        new.append((number, version))
+    with folder_lock(folder):  # numbers are chosen and files created under the lock, exclusively (as `new`)
+        for version in prompt.versions:
+            number = registry.next_number(prompt.name)
+            path = folder / f"v{number}.j2"
+            text = _checked_text(version, prompt, str(path))
+            sha = content_sha256(text)
+            if sha in existing:
+                row.skipped.append(f"{prompt.name}@{existing[sha]}")
+                new.append((existing[sha], version))
+                continue
+            atomic_write_text(path, text, exclusive=True)
+            existing[sha] = number
+            row.created.append(f"{prompt.name}@{number}")
+            new.append((number, version))
     if publish:
         _publish(registry, prompt, new, row)
     else:

@@ -25,6 +25,7 @@ from jinja2.exceptions import TemplateRuntimeError
 from jinja2.runtime import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from promptctl.templating import bounds
 from promptctl.templating.prompt import ROLES, Message, Part, Prompt, Section, clean_text, section_id
 
 
@@ -36,6 +37,7 @@ _BINARY = {
     nodes.Add: operator.add, nodes.Sub: operator.sub, nodes.Mul: operator.mul, nodes.Div: operator.truediv,
     nodes.FloorDiv: operator.floordiv, nodes.Mod: operator.mod, nodes.Pow: operator.pow,
 }
+_INTERCEPTED = {nodes.Add: "+", nodes.Mul: "*", nodes.Pow: "**", nodes.Mod: "%"}
 _COMPARE = {
     "eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gteq": operator.ge, "lt": operator.lt,
     "lteq": operator.le, "in": lambda a, b: a in b, "notin": lambda a, b: a not in b,
@@ -116,7 +118,7 @@ class _Renderer:
         else:
             raise Unsupported("for target")
         iterable = self.defined(self.expr(node.iter, scope))
-        items = list(iterable)
+        items = list(bounds.loop_guard(iterable))
         if not items:
             return self.block(node.else_, scope)
         out: list[Any] = []
@@ -179,7 +181,7 @@ class _Renderer:
             return ""
         if isinstance(value, Undefined):
             raise Unsupported("undefined value rendered")
-        return str(value)
+        return str(bounds.check_text(value))
 
     def defined(self, value: Any) -> Any:
         if isinstance(value, Undefined):
@@ -236,9 +238,12 @@ class _Renderer:
         if isinstance(node, nodes.Pos):
             return +self.expr(node.node, scope)
         if isinstance(node, nodes.BinExpr) and type(node) in _BINARY:
-            return _BINARY[type(node)](self.expr(node.left, scope), self.expr(node.right, scope))
+            left, right = self.expr(node.left, scope), self.expr(node.right, scope)
+            if type(node) in _INTERCEPTED:
+                bounds.check_binop(_INTERCEPTED[type(node)], left, right)
+            return _BINARY[type(node)](left, right)
         if isinstance(node, nodes.Concat):
-            return "".join(self.text(self.expr(n, scope)) for n in node.nodes)
+            return bounds.bounded_concat(self.text(self.expr(n, scope)) for n in node.nodes)
         if isinstance(node, nodes.List):
             return [self.expr(n, scope) for n in node.items]
         if isinstance(node, nodes.Tuple):
@@ -253,7 +258,8 @@ class _Renderer:
                 raise Unsupported("call")
             args = [self.expr(a, scope) for a in node.args]
             kwargs = {str(k.key): self.expr(k.value, scope) for k in node.kwargs}
-            return callee(*args, **kwargs)
+            bounds.check_call(callee, tuple(args), kwargs)
+            return bounds.check_result(callee(*args, **kwargs), "a call's result")
         raise Unsupported(type(node).__name__)
 
 
@@ -275,7 +281,8 @@ def fast_render(ast: nodes.Template, variables: Mapping[str, Any], env: Immutabl
     renderer = _Renderer(env)
     scope = _Scope(variables, _Scope(env.globals))
     try:
-        items = renderer.block(ast.body, scope)
+        with bounds.render_budget():
+            items = renderer.block(ast.body, scope)
     except Unsupported:
         raise
     except Exception as exc:  # noqa: BLE001 - any evaluation error: let the real engine report it

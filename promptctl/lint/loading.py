@@ -17,7 +17,7 @@ from pathlib import Path
 
 from promptctl.registry.frontmatter import content_sha256, normalise_newlines, parse_version_text
 from promptctl.registry.index import INDEX_FILE, PromptIndex, read_index
-from promptctl.registry.registry import VERSION_FILE_RE, PromptVersion, Reference, Registry
+from promptctl.registry.registry import VERSION_FILE_RE, PromptVersion, Reference, Registry, read_prompt_file
 
 
 @dataclass
@@ -86,7 +86,7 @@ def load_version(registry: Registry, prompt: PromptFiles, number: int) -> Prompt
         OSError: The file cannot be read.
     """
     path = prompt.files[number]
-    text = normalise_newlines(path.read_bytes())
+    text = normalise_newlines(read_prompt_file(registry.root, path))
     sha = content_sha256(text)
     record = prompt.index.published(number)
     front, body, offset = parse_version_text(text, where=str(path))

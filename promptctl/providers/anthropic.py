@@ -17,7 +17,7 @@ import os
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Provider, prefill_of, sdk_client_options
+from promptctl.providers.base import Provider, count_of, malformed_reply, prefill_of, sdk_client_options
 from promptctl.providers.sdk import require
 from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
 
@@ -65,6 +65,10 @@ class AnthropicProvider(Provider):
             self._client = anthropic.AsyncAnthropic(**kwargs, **sdk_client_options(self.settings))
         return self._client
 
+    def prepare(self) -> None:
+        """Build the SDK client before the call is timed."""
+        self.client()
+
     async def _complete(self, request: ProviderRequest) -> Completion:
         client = self.client()
         try:
@@ -102,7 +106,7 @@ class AnthropicProvider(Provider):
             result = await client.messages.count_tokens(**{k: v for k, v in request.kwargs.items() if k in allowed})
         except Exception as exc:
             raise self._translate(exc) from exc
-        return int(result.input_tokens)
+        return count_of(self.name, getattr(result, "input_tokens", None))
 
     def token_count(self, request: ProviderRequest, tokens: int) -> TokenCount:
         """The count endpoint's tokens, labelled (Anthropic documents the count as an estimate)."""
@@ -131,6 +135,8 @@ class AnthropicProvider(Provider):
                 provider=self.name,
                 hint="check ANTHROPIC_BASE_URL and the network",
             )
+        if isinstance(exc, ValueError | anthropic.APIResponseValidationError):  # the SDK's JSON decoding failed
+            return malformed_reply(self.name, f"the reply is not valid JSON ({exc})")
         return exc
 
     async def aclose(self) -> None:

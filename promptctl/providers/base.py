@@ -9,12 +9,16 @@ request id) or :class:`~promptctl.errors.CredentialsError`.
 from __future__ import annotations
 
 import abc
+import asyncio
 import time
 from typing import Any
 
+from promptctl.errors import ProviderError
+from promptctl.limits import DEFAULT_CALL_TIMEOUT_S
 from promptctl.types import Completion, Exchange, ProviderRequest, TokenCount, Usage
 
-__all__ = ["Completion", "Provider", "Transport", "Usage", "prefill_of", "sdk_client_options"]
+__all__ = ["Completion", "Provider", "Transport", "Usage", "count_of", "malformed_reply", "prefill_of",
+           "sdk_client_options"]
 
 
 class Transport(abc.ABC):
@@ -83,10 +87,22 @@ class Provider(Transport):
 
         Raises:
             CredentialsError: Credentials or endpoint are missing (exit 3).
-            ProviderError: The call failed after the SDK's retries (exit 3).
+            ProviderError: The call failed after the SDK's retries, or took longer than :meth:`timeout_s`
+                (exit 3).
         """
+        self.prepare()  # build the SDK client (imports, credentials) outside the call's time limit
+        timeout = self.timeout_s(request)
         start = time.perf_counter()
-        completion = await self._complete(request)
+        try:
+            async with asyncio.timeout(timeout):
+                completion = await self._complete(request)
+        except TimeoutError:
+            raise ProviderError(
+                f"{self.name}: no reply within {timeout:g} s (the per-call timeout)",
+                provider=self.name,
+                hint=f"the endpoint may be hung or overloaded; try again, or set timeout (seconds) in "
+                f"[providers.{self.name}] of promptctl.toml",
+            ) from None
         latency = time.perf_counter() - start
         return Completion(
             text=completion.text,
@@ -99,10 +115,48 @@ class Provider(Transport):
             cached=completion.cached,
         )
 
+    def prepare(self) -> None:  # noqa: B027 - optional hook
+        """Build what a call needs before it is timed (the SDK client); may raise :class:`CredentialsError`."""
+
+    def timeout_s(self, request: ProviderRequest) -> float:
+        """The time limit of one call (seconds), SDK retries included.
+
+        Config ``[providers.<name>] timeout`` when set, else the request's default from its model profile
+        (:data:`~promptctl.limits.DEFAULT_CALL_TIMEOUT_S`, longer for reasoning models).
+        """
+        configured = getattr(self, "settings", {}).get("timeout")
+        if configured is not None:
+            return float(configured)
+        return request.timeout_s or DEFAULT_CALL_TIMEOUT_S
+
     @abc.abstractmethod
     async def _complete(self, request: ProviderRequest) -> Completion:
         """Send ``request`` through the SDK and return its completion (latency filled in by the caller)."""
 
+
+def malformed_reply(provider: str, what: str) -> ProviderError:
+    """The :class:`ProviderError` for a reply that arrived but cannot be used (exit 3, retryable).
+
+    Args:
+        provider: Provider name.
+        what: What was wrong, e.g. ``the reply is not valid JSON``.
+    """
+    return ProviderError(
+        f"{provider}: malformed reply: {what}",
+        provider=provider,
+        hint="the provider (or a proxy in front of it) sent an unusable reply; try again, and check the base URL",
+    )
+
+
+def count_of(provider: str, value: Any) -> int:
+    """A count endpoint's token count, checked: a non-negative integer.
+
+    Raises:
+        ProviderError: The reply has no such count (exit 3).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise malformed_reply(provider, f"the count endpoint's reply has no token count (got {type(value).__name__})")
+    return value
 
 
 def prefill_of(request: ProviderRequest) -> str:
@@ -114,7 +168,10 @@ def prefill_of(request: ProviderRequest) -> str:
 
 
 def sdk_client_options(settings: dict[str, Any]) -> dict[str, Any]:
-    """The SDK client's own ``timeout`` (seconds) and ``max_retries``, when the project config sets them."""
+    """The SDK client's own ``timeout`` (seconds, per attempt) and ``max_retries``, when the config sets them.
+
+    :meth:`Provider.complete` also bounds the whole call (all attempts) by the same ``timeout``.
+    """
     options: dict[str, Any] = {}
     if "timeout" in settings:
         options["timeout"] = float(settings["timeout"])

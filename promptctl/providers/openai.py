@@ -64,6 +64,10 @@ class OpenAIProvider(Provider):
             self._client = openai.AsyncOpenAI(api_key=key, base_url=base_url, **sdk_client_options(self.settings))
         return self._client
 
+    def prepare(self) -> None:
+        """Build the SDK client before the call is timed."""
+        self.client()
+
     async def _complete(self, request: ProviderRequest) -> Completion:
         client = self.client()
         openai = require("openai", "openai")

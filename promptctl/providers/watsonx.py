@@ -24,7 +24,7 @@ import os
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Provider
+from promptctl.providers.base import Provider, count_of
 from promptctl.providers.sdk import require
 from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
 
@@ -155,7 +155,11 @@ class WatsonxProvider(Provider):
             result = await asyncio.to_thread(inference.tokenize, prompt=text)
         except Exception as exc:
             raise self._translate(exc) from exc
-        return int(result["result"]["token_count"])
+        try:
+            count = result["result"]["token_count"]
+        except (KeyError, TypeError, IndexError):
+            count = None
+        return count_of(self.name, count)
 
     def token_count(self, request: ProviderRequest, tokens: int) -> TokenCount:
         """The tokenize endpoint's tokens plus an estimate of the chat template's framing (3 per message + 3)."""

@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from promptctl.errors import InputError
+from promptctl.limits import read_input_bytes
 from promptctl.registry.index import INDEX_FILE, PromptIndex, parse_index
 
 FORMAT = 1
@@ -78,9 +79,12 @@ def read_indexes(root: Path, names: Iterable[str]) -> Iterator[tuple[str, Prompt
     for name in names:
         index_path = root / name / INDEX_FILE
         try:
-            data = index_path.read_bytes()
+            data = read_input_bytes(index_path, what="prompt index")
         except FileNotFoundError:
             yield name, PromptIndex()
+            continue
+        except InputError as exc:  # a directory, FIFO or oversized file
+            yield name, exc
             continue
         digest = hashlib.sha256(data).hexdigest()
         entry = old.get(name)

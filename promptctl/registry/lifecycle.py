@@ -12,9 +12,17 @@ from typing import Literal
 
 from promptctl.errors import InputError, PromptctlError
 from promptctl.registry.frontmatter import content_sha256
-from promptctl.registry.index import INDEX_FILE, PromptIndex, atomic_write_text, read_index
+from promptctl.registry.index import (
+    INDEX_FILE,
+    PUBLISH_LOG,
+    PromptIndex,
+    atomic_write_text,
+    folder_lock,
+    read_index,
+    read_publish_log,
+)
 from promptctl.registry.lock import Lockfile
-from promptctl.registry.registry import NAME_RE, Registry, _version_files, distinct_prefixes
+from promptctl.registry.registry import NAME_RE, Registry, _version_files, distinct_prefixes, read_prompt_file
 
 SCAFFOLD = """---
 description: {description}
@@ -119,18 +127,31 @@ def new_prompt(
         )
     text = registry.get(source).text if source else SCAFFOLD.format(name=name, description=description or name)
     created: list[Path] = []
-    folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / INDEX_FILE).exists():
-        index = PromptIndex(description=description or (f"Started from {source}" if source else name))
-        atomic_write_text(folder / INDEX_FILE, index.to_yaml())
-        created.append(folder / INDEX_FILE)
-    path = folder / f"v{registry.next_number(name)}.j2"
-    atomic_write_text(path, text)
+    # The number is chosen and the file created under the folder's lock, and created exclusively: concurrent
+    # `new` commands each get their own draft, and none overwrites a file that appeared meanwhile.
+    with folder_lock(folder):
+        if source is None and any(True for _ in _version_files(folder)):
+            raise InputError(f"prompt '{name}' already exists",
+                             hint=f"start its next draft with: promptctl new {name} --from {name}")
+        if not (folder / INDEX_FILE).exists():
+            index = PromptIndex(description=description or (f"Started from {source}" if source else name))
+            atomic_write_text(folder / INDEX_FILE, index.to_yaml())
+            created.append(folder / INDEX_FILE)
+        number = registry.next_number(name)
+        while True:
+            path = folder / f"v{number}.j2"
+            try:
+                atomic_write_text(path, text, exclusive=True)
+                break
+            except FileExistsError:
+                number += 1
     created.append(path)
     return created
 
 
-ProblemKind = Literal["modified", "missing", "renumbered", "invalid", "label", "lock-mismatch", "lock-missing"]
+ProblemKind = Literal[
+    "modified", "missing", "renumbered", "invalid", "unrecorded", "label", "lock-mismatch", "lock-missing"
+]
 
 
 @dataclass(frozen=True)
@@ -138,7 +159,9 @@ class Problem:
     """One integrity problem found by :func:`verify`.
 
     Attributes:
-        kind: ``modified``, ``missing``, ``renumbered``, ``invalid``, ``label``, ``lock-mismatch`` or ``lock-missing``.
+        kind: ``modified``, ``missing``, ``renumbered``, ``invalid``, ``unrecorded`` (a published record removed
+            from or rewritten in ``prompt.yaml``, found through the publish log), ``label``, ``lock-mismatch``
+            or ``lock-missing``.
         ref: The reference concerned (``name@N`` or a lock key).
         path: The file concerned.
         message: One line for people.
@@ -155,9 +178,11 @@ class Problem:
 def verify(registry: Registry, lock: Lockfile | None = None) -> list[Problem]:
     """Check every published version against its recorded sha256, labels, and the lockfile.
 
-    Detects edited, deleted and renumbered (renamed) published versions, unparsable index or version
-    files, labels pointing at unpublished versions, and lock entries whose version or hash no longer
-    matches. Reads each version file once.
+    Detects edited, deleted and renumbered (renamed) published versions, published records removed from
+    or rewritten in ``prompt.yaml`` (through the append-only publish log, see
+    :data:`~promptctl.registry.index.PUBLISH_LOG`), unparsable index or version files, published files
+    that are not regular files or link outside the registry, labels pointing at unpublished versions, and
+    lock entries whose version or hash no longer matches. Reads each version file once.
 
     Returns:
         The problems, in prompt order (empty when all is well).
@@ -169,10 +194,20 @@ def verify(registry: Registry, lock: Lockfile | None = None) -> list[Problem]:
             problems.append(Problem("invalid", name, str(folder / INDEX_FILE), index.message))
             continue
         files = dict(_version_files(folder))
-        hashes = {n: content_sha256(p.read_bytes()) for n, p in files.items()}
         published = {r.version for r in index.versions}
+        hashes: dict[int, str] = {}
+        for number, file in files.items():
+            try:
+                hashes[number] = content_sha256(read_prompt_file(registry.root, file))
+            except PromptctlError as exc:  # a directory, FIFO, oversized file or link out of the registry
+                if number in published:
+                    problems.append(Problem("invalid", f"{name}@{number}", str(file), exc.message, hint=exc.hint))
+                # an unreadable draft is not an integrity problem: render, lint and publish report it
+        problems.extend(_unrecorded(name, folder, index))
         for record in index.versions:
             ref, path = f"{name}@{record.version}", folder / f"v{record.version}.j2"
+            if record.version in files and record.version not in hashes:
+                continue  # reported as invalid above
             if record.version not in files:
                 moved = [n for n, h in hashes.items() if h == record.sha256 and n not in published]
                 if moved:
@@ -202,6 +237,36 @@ def verify(registry: Registry, lock: Lockfile | None = None) -> list[Problem]:
     return problems
 
 
+def _unrecorded(name: str, folder: Path, index: PromptIndex) -> list[Problem]:
+    """Publishes in the folder's publish log whose record is gone from (or rewritten in) ``prompt.yaml``."""
+    index_path = folder / INDEX_FILE
+    try:
+        logged = read_publish_log(folder)
+    except PromptctlError as exc:
+        return [Problem("invalid", name, str(folder / PUBLISH_LOG), exc.message, hint=exc.hint)]
+    problems: list[Problem] = []
+    hint = "restore prompt.yaml (and the version file) from version control; published versions are never removed"
+    for entry in logged:
+        ref = f"{name}@{entry.version}"
+        record = index.published(entry.version)
+        if record is None:
+            problems.append(Problem(
+                "unrecorded", ref, str(index_path),
+                f"{index_path}: published {ref} (sha256 {entry.sha256[:12]}, {entry.published_at}) was removed "
+                f"from the index; {PUBLISH_LOG} line {entry.line} records it",
+                hint=hint,
+            ))
+        elif record.sha256 != entry.sha256:
+            now, logged_sha = distinct_prefixes(record.sha256, entry.sha256)
+            problems.append(Problem(
+                "unrecorded", ref, str(index_path),
+                f"{index_path}: the record of published {ref} was rewritten (sha256 {now}, published as "
+                f"{logged_sha} per {PUBLISH_LOG} line {entry.line})",
+                hint=hint,
+            ))
+    return problems
+
+
 def check_lock_integrity(registry: Registry, lock: Lockfile) -> list[Problem]:
     """Lock entries whose version file or published record no longer has the locked sha256.
 
@@ -219,7 +284,11 @@ def check_lock_integrity(registry: Registry, lock: Lockfile) -> list[Problem]:
                 )
             )
             continue
-        actual = content_sha256(path.read_bytes())
+        try:
+            actual = content_sha256(read_prompt_file(registry.root, path))
+        except PromptctlError as exc:
+            problems.append(Problem("invalid", key, str(path), exc.message, hint=exc.hint))
+            continue
         record = read_index(registry.folder(entry.name)).published(entry.version)
         if actual == entry.sha256 and record is not None and record.sha256 == entry.sha256:
             continue

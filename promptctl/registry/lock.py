@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from promptctl.errors import InputError
+from promptctl.limits import read_input_text
 
 LOCK_FILE = "promptctl.lock"
 LOCK_VERSION = 1
@@ -64,7 +65,7 @@ class Lockfile:
         """
         file = Path(path)
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
+            data = json.loads(read_input_text(file, what="lockfile"))
             if data.get("lock_version") != LOCK_VERSION:
                 raise ValueError(f"unsupported lock_version {data.get('lock_version')!r}")
             entries = {

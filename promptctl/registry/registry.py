@@ -22,8 +22,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import InputError, IntegrityError, ReferenceNotFound
+from promptctl.limits import read_input_bytes
 from promptctl.registry.frontmatter import FrontMatter, content_sha256, normalise_newlines, parse_version_text
-from promptctl.registry.index import INDEX_FILE, LabelMove, PromptIndex, PublishedVersion, locked_index, read_index
+from promptctl.registry.index import (
+    INDEX_FILE,
+    LabelMove,
+    PromptIndex,
+    PublishedVersion,
+    append_publish_log,
+    atomic_write_text,
+    folder_lock,
+    locked_index,
+    read_index,
+    read_publish_log,
+)
 from promptctl.registry.index_cache import read_indexes
 from promptctl.registry.lock import LockEntry, Lockfile
 from promptctl.types import utc_now
@@ -289,7 +301,7 @@ class Registry:
             hits = {r.version for r in index.versions if r.sha256.startswith(prefix)}
             published = {r.version for r in index.versions}
             for number, path in _version_files(self.folder(name)):
-                if number not in published and content_sha256(path.read_bytes()).startswith(prefix):
+                if number not in published and content_sha256(read_prompt_file(self.root, path)).startswith(prefix):
                     hits.add(number)
             if not hits:
                 raise ReferenceNotFound(f"no version of '{name}' has sha256 starting with {prefix}")
@@ -381,7 +393,7 @@ class Registry:
         path = self.folder(name) / f"v{number}.j2"
         record = index.published(number)
         try:
-            raw = path.read_bytes()
+            raw = read_prompt_file(self.root, path)
         except FileNotFoundError:
             if record is not None:
                 raise IntegrityError(
@@ -424,9 +436,11 @@ class Registry:
             yield self.load(name, number, allow_modified=allow_modified)
 
     def next_number(self, name: str) -> int:
-        """The number a new draft of ``name`` gets."""
-        index = read_index(self.folder(name))
+        """The number a new draft of ``name`` gets (never one that was published, even if its record is gone)."""
+        folder = self.folder(name)
+        index = read_index(folder)
         known = self.version_numbers(name) + [r.version for r in index.versions]
+        known += [entry.version for entry in read_publish_log(folder)]
         return max(known, default=0) + 1
 
     # -- writing -----------------------------------------------------------------------------
@@ -448,7 +462,8 @@ class Registry:
         """
         folder = self.folder(name)
         self.index(name)  # raises for an unknown prompt
-        with locked_index(folder) as index:
+        with folder_lock(folder):
+            index = read_index(folder)
             published = {r.version for r in index.versions}
             drafts = [n for n in self.version_numbers(name) if n not in published]
             if number is None:
@@ -460,7 +475,7 @@ class Registry:
             elif number not in drafts:
                 raise ReferenceNotFound(f"prompt '{name}' has no draft v{number}.j2")
             path = folder / f"v{number}.j2"
-            text = normalise_newlines(path.read_bytes())
+            text = normalise_newlines(read_prompt_file(self.root, path))
             # Refuse to publish what cannot be loaded: front matter and template syntax are checked.
             _, body, offset = parse_version_text(text, where=str(path))
             _parse_template(body, where=str(path), line_offset=offset)
@@ -469,6 +484,8 @@ class Registry:
             )
             index.versions.append(record)
             index.versions.sort(key=lambda r: r.version)
+            atomic_write_text(folder / INDEX_FILE, index.to_yaml())
+            append_publish_log(folder, [record])  # after the index: a crash in between loses no protection
         return record
 
     def drafts(self, name: str) -> list[int]:
@@ -492,7 +509,8 @@ class Registry:
         todo = [(name, number) for name in self.names() for number in self.drafts(name)]
         for name, number in todo:
             path = self.folder(name) / f"v{number}.j2"
-            _, body, offset = parse_version_text(normalise_newlines(path.read_bytes()), where=str(path))
+            _, body, offset = parse_version_text(normalise_newlines(read_prompt_file(self.root, path)),
+                                                 where=str(path))
             _parse_template(body, where=str(path), line_offset=offset)
         return [(name, self.publish(name, number, message=message)) for name, number in todo]
 
@@ -569,6 +587,45 @@ def distinct_prefixes(a: str, b: str, minimum: int = 12) -> tuple[str, str]:
     first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     n = max(minimum, first + 1)
     return a[:n], b[:n]
+
+
+def read_prompt_file(root: Path, path: Path) -> bytes:
+    """The bytes of a version file of the registry at ``root``, read within the input limits.
+
+    Raises:
+        FileNotFoundError: No such file.
+        InputError: The path is a symlink (or in a symlinked folder) leading outside the registry, is not a
+            regular file, or is larger than the input limit (exit 2).
+    """
+    check_inside(root, path)
+    return read_input_bytes(path, what="prompt file")
+
+
+def matches_record(root: Path, path: Path, sha256: str) -> bool:
+    """Whether the version file at ``path`` exists, can be read and has the published ``sha256``."""
+    try:
+        return content_sha256(read_prompt_file(root, path)) == sha256
+    except (FileNotFoundError, InputError):
+        return False
+
+
+def check_inside(root: Path, path: Path) -> None:
+    """Refuse a prompt file that is, or sits in a folder that is, a symlink leading outside the registry.
+
+    A published version's sha256 protects the file's bytes, not where a link points: a link out of the
+    registry could be changed behind it, or expose any file on the machine, so it is refused.
+
+    Raises:
+        InputError: The file resolves outside ``root`` (exit 2).
+    """
+    if not (path.is_symlink() or path.parent.is_symlink()):
+        return
+    real = path.resolve()
+    if not real.is_relative_to(root.resolve()):
+        raise InputError(
+            f"{path} is a symlink to {real}, outside the registry {root}",
+            hint="keep prompt files inside the prompts folder: copy the file instead of linking it",
+        )
 
 
 def _version_files(folder: Path) -> Iterator[tuple[int, Path]]:

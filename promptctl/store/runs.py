@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,6 +138,33 @@ def _add_missing_columns(engine: sa.engine.Engine) -> None:
                 conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
 
 
+_RACE_MARKERS = ("already exists", "duplicate column", "database is locked", "duplicate key value")
+
+
+def ensure_schema(engine: sa.engine.Engine, tables: list[sa.Table] | None = None, *, attempts: int = 8) -> None:
+    """Create missing tables (``tables``, default all of the store's, then added columns), safe under concurrency.
+
+    Many processes opening a new store at once race between "does the table exist?" and ``CREATE TABLE``
+    (SQLite: "table runs already exists"; PostgreSQL: a duplicate ``pg_type`` key). Such a failure means
+    another process created it: the check is run again, a few times, with a short backoff.
+
+    Raises:
+        sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.IntegrityError:
+            Any other failure, or the race still lost after ``attempts`` tries.
+    """
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine, tables=tables)
+            if tables is None:
+                _add_missing_columns(engine)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError) as exc:
+            text = str(exc.orig if getattr(exc, "orig", None) is not None else exc).lower()
+            if attempt == attempts - 1 or not any(marker in text for marker in _RACE_MARKERS):
+                raise
+            time.sleep(0.02 * (attempt + 1))
+
+
 def default_url(root: Path) -> str:
     """The run store URL: ``PROMPTCTL_DATABASE_URL``, else SQLite at ``root/.promptctl/runs.db``."""
     env = os.environ.get("PROMPTCTL_DATABASE_URL")
@@ -162,8 +190,7 @@ class RunStore:
             if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine = sa.create_engine(url)
-            metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
+            ensure_schema(self.engine)
         except (sa.exc.ArgumentError, sa.exc.OperationalError, OSError) as exc:
             raise InputError(
                 f"cannot open the run store {url}: {str(exc).splitlines()[0]}",

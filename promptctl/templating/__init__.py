@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,7 @@ def render(version: PromptVersion, variables: Mapping[str, Any]) -> Prompt:
     used = referenced_variables(version.body, where=where, line_offset=offset) if not specs or set(values) - set(
         specs) else set(specs)
     extras = sorted(set(values) - set(specs) - used)
-    notes = tuple(_ignored_note(where, name, set(specs) | used) for name in extras)
+    notes = _extra_notes(where, extras, set(specs) | used)
     for note in notes:
         warnings.warn(note, PromptctlWarning, stacklevel=2)
     prompt = render_prompt(version.body, values, where=where, line_offset=offset)
@@ -60,6 +61,25 @@ def _ignored_note(where: str, name: str, known: set[str]) -> str:
     close = did_you_mean(name, known)
     return f"{where}: variable '{name}' is not declared or used by the template; ignored" + (
         f" ({close})" if close else "")
+
+
+_SHOWN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def _extra_notes(where: str, extras: list[str], known: set[str]) -> tuple[str, ...]:
+    """Warnings for variables that are neither declared nor used.
+
+    Only names that could be template variables (identifiers of at most 64 characters) are echoed: the
+    others are most likely a file's content read as a mapping (``--vars /etc/passwd``), and a value read
+    from a file is never printed, so they are counted instead.
+    """
+    shown = [name for name in extras if _SHOWN_NAME.match(name)]
+    notes = [_ignored_note(where, name, known) for name in shown]
+    hidden = len(extras) - len(shown)
+    if hidden:
+        notes.append(f"{where}: {hidden} variable name(s) that are not identifiers (not shown) are not declared or "
+                     "used by the template; ignored; is the --vars file the right one?")
+    return tuple(notes)
 
 
 def __getattr__(name: str) -> Any:

@@ -4,7 +4,8 @@ Templates run in Jinja2's :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment`
 with :class:`~jinja2.StrictUndefined`: attributes starting with ``_`` and
 mutating methods are refused, so a template can never reach Python internals,
 and a missing variable is an error. Variable values are inserted once and are
-never parsed again as template text.
+never parsed again as template text. Rendering is bounded in size and time inside
+the sandbox (:mod:`promptctl.templating.bounds`).
 
 Structure tags::
 
@@ -40,6 +41,7 @@ from jinja2.ext import Extension
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptctl.errors import PromptctlError, TemplateError, TemplateSecurityError, UndefinedVariableError
+from promptctl.templating import bounds
 from promptctl.templating.literal import literal_source, looks_like_template  # noqa: F401 (re-exported)
 from promptctl.templating.prompt import ROLES, Message, Part, Prompt, Role, Section, clean_text, section_id
 
@@ -151,10 +153,40 @@ class StructureExtension(Extension):
         return token
 
 
+class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox plus the render limits of :mod:`promptctl.templating.bounds`.
+
+    Operators that can build large values (``*``, ``+``, ``**``, ``%``) are intercepted, every call goes
+    through :func:`~promptctl.templating.bounds.check_call`, every filter through
+    :func:`~promptctl.templating.bounds.guard_filter`, every printed value through ``finalize`` and every
+    joined block of text through :func:`~promptctl.templating.bounds.bounded_concat`. Templates compiled
+    by :func:`_compiled` also have their loops wrapped in :func:`~promptctl.templating.bounds.loop_guard`.
+    """
+
+    intercepted_binops = frozenset({"*", "+", "**", "%"})
+    concat = staticmethod(bounds.bounded_concat)  # type: ignore[assignment]
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(finalize=bounds.check_text, **options)
+        self.filters = {name: bounds.guard_filter(name, func) for name, func in self.filters.items()}
+        self.globals[bounds.LOOP_GUARD] = bounds.loop_guard
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Apply a binary operator after checking the size of what it would build."""
+        bounds.check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja2's signature
+        """Call an object from sandboxed code, after the size and deadline checks."""
+        bounds.check_call(__obj, args, kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        return bounds.check_result(result, f"the result of {getattr(__obj, '__name__', 'a call')}()")
+
+
 @lru_cache(maxsize=1)
-def environment() -> ImmutableSandboxedEnvironment:
-    """The shared sandboxed environment (StrictUndefined, autoescape off, trim/lstrip blocks on)."""
-    return ImmutableSandboxedEnvironment(
+def environment() -> BoundedSandboxedEnvironment:
+    """The shared sandboxed environment (StrictUndefined, autoescape off, trim/lstrip blocks on, bounded)."""
+    return BoundedSandboxedEnvironment(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -273,7 +305,8 @@ def render_prompt(
     builder = _Builder()
     reset = _BUILDER.set(builder)
     try:
-        text = template.render(dict(variables))
+        with bounds.render_budget():
+            text = template.render(dict(variables))
     except _StructureError as exc:
         raise TemplateError(f"{where} (line {exc.lineno + line_offset}): {exc.message}", hint=exc.hint) from None
     except PromptctlError:
@@ -289,6 +322,8 @@ def render_prompt(
 
 def _render_error(exc: Exception, source: str, where: str, at: str, line_offset: int) -> TemplateError:
     """The :class:`TemplateError` reporting an exception raised while rendering (``at``: `` (line N)`` or empty)."""
+    if isinstance(exc, bounds.RenderLimitExceeded):
+        return TemplateError(f"{where}{at}: {exc}", hint=exc.hint)
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return TemplateSecurityError(
             f"{where}{at}: template tried to access Python internals ({exc}); nothing was executed",
@@ -379,4 +414,9 @@ def _compiled(source: str) -> tuple[jinja2.Template | None, tuple[int, str] | No
     refused = _refused_tag(ast)
     if refused is not None:
         return None, refused
-    return env.from_string(ast), None
+    template = env.from_string(bounds.guard_loops(ast))
+    # ``~`` compiles to the runtime's ``str_join``, a global of the compiled module: bound it too.
+    namespace = template.root_render_func.__globals__
+    if "str_join" in namespace:
+        namespace["str_join"] = bounds.bounded_str_join
+    return template, None

@@ -4,6 +4,7 @@ Nothing here is imported by promptctl itself; it is a stdlib-only toolkit for te
 """
 
 from promptctl.testing.server import (
+    BAD_REPLIES,
     Fault,
     LoopbackLLMServer,
     RecordedRequest,
@@ -11,10 +12,12 @@ from promptctl.testing.server import (
     ServerUsage,
     ToolCall,
     anthropic_error,
+    bad_reply,
     openai_error,
 )
 
 __all__ = [
+    "BAD_REPLIES",
     "Fault",
     "LoopbackLLMServer",
     "RecordedRequest",
@@ -22,5 +25,6 @@ __all__ = [
     "ServerUsage",
     "ToolCall",
     "anthropic_error",
+    "bad_reply",
     "openai_error",
 ]

@@ -46,6 +46,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
+    "BAD_REPLIES",
     "Fault",
     "LoopbackLLMServer",
     "RecordedRequest",
@@ -53,6 +54,7 @@ __all__ = [
     "ServerUsage",
     "ToolCall",
     "anthropic_error",
+    "bad_reply",
     "openai_error",
 ]
 
@@ -68,12 +70,15 @@ class Fault:
         headers: Extra response headers, e.g. ``{"retry-after-ms": "10"}``. A request-id header is
             added unless given here.
         body: The response body: JSON-ready data (sent as ``application/json``), or ``str``/``bytes``
-            (sent as ``text/plain``).
+            (sent as ``text/plain`` unless ``content_type`` says otherwise).
+        content_type: The ``content-type`` header, overriding the default above: e.g. ``application/json``
+            with a body that is not JSON, or ``text/html`` for a proxy's error page.
     """
 
     status: int
     headers: Mapping[str, str] = field(default_factory=dict)
     body: Any = None
+    content_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,56 @@ def anthropic_error(
     if error_code is not None:
         error["details"] = {"error_code": error_code}
     return Fault(status, all_headers, {"type": "error", "error": error})
+
+
+BAD_REPLIES = ("malformed_json", "empty_body", "html", "no_choices", "content_null", "empty_truncated")
+"""The kinds of unusable 200 replies :func:`bad_reply` builds."""
+
+
+def bad_reply(kind: str, api: str = "openai", *, model: str = "loopback-model") -> Fault:
+    """A reply with status 200 that is not a usable completion, as a broken server or proxy sends.
+
+    Args:
+        kind: One of :data:`BAD_REPLIES`: ``malformed_json`` (``{bad}`` sent as JSON), ``empty_body``
+            (no bytes, sent as JSON), ``html`` (a proxy's HTML page), ``no_choices`` (OpenAI ``choices: []``;
+            Anthropic ``content: []``), ``content_null`` (OpenAI ``message.content: null``; Anthropic
+            ``content: null``), ``empty_truncated`` (an empty text with finish reason ``length`` /
+            stop reason ``max_tokens``).
+        api: ``openai`` or ``anthropic``: the shape of the JSON kinds.
+        model: The model the JSON kinds report.
+
+    Returns:
+        The :class:`Fault` (queue it with :meth:`LoopbackLLMServer.add_faults`, or use it as a reply).
+
+    Raises:
+        ValueError: An unknown ``kind`` or ``api``.
+    """
+    if api not in ("openai", "anthropic"):
+        raise ValueError(f"unknown api {api!r}: openai or anthropic")
+    if kind == "malformed_json":
+        return Fault(200, body=b"{bad}", content_type="application/json")
+    if kind == "empty_body":
+        return Fault(200, body=b"", content_type="application/json")
+    if kind == "html":
+        return Fault(200, body="<html><body><h1>Gateway</h1><p>Please sign in.</p></body></html>",
+                     content_type="text/html; charset=utf-8")
+    usage = ServerUsage(input_tokens=10, output_tokens=0)
+    if api == "openai":
+        message: dict[str, Any] = {"role": "assistant", "content": None if kind == "content_null" else ""}
+        choice = {"index": 0, "message": message, "finish_reason": "length" if kind == "empty_truncated" else "stop"}
+        choices = {"no_choices": [], "content_null": [choice], "empty_truncated": [choice]}
+        if kind not in choices:
+            raise ValueError(f"unknown bad reply {kind!r}: one of {', '.join(BAD_REPLIES)}")
+        return Fault(200, body={"id": "chatcmpl-bad", "object": "chat.completion", "created": int(time.time()),
+                                "model": model, "choices": choices[kind], "usage": usage.openai()})
+    contents: dict[str, Any] = {"no_choices": [], "content_null": None,
+                                "empty_truncated": [{"type": "text", "text": ""}]}
+    if kind not in contents:
+        raise ValueError(f"unknown bad reply {kind!r}: one of {', '.join(BAD_REPLIES)}")
+    return Fault(200, body={"id": "msg_bad", "type": "message", "role": "assistant", "model": model,
+                            "content": contents[kind],
+                            "stop_reason": "max_tokens" if kind == "empty_truncated" else "end_turn",
+                            "stop_sequence": None, "usage": usage.anthropic()})
 
 
 @dataclass(frozen=True)
@@ -648,9 +703,10 @@ def _send_fault(handler: _Handler, fault: Fault, default_headers: Mapping[str, s
     headers.update(fault.headers)
     if isinstance(fault.body, bytes | str):
         data = fault.body.encode("utf-8") if isinstance(fault.body, str) else fault.body
-        _send(handler, fault.status, data, "text/plain; charset=utf-8", headers)
+        _send(handler, fault.status, data, fault.content_type or "text/plain; charset=utf-8", headers)
     else:
-        _send_json(handler, fault.status, fault.body if fault.body is not None else {}, headers)
+        data = json.dumps(fault.body if fault.body is not None else {}).encode("utf-8")
+        _send(handler, fault.status, data, fault.content_type or "application/json", headers)
 
 
 def _tool_name(call: ToolCall, body: dict[str, Any]) -> str:

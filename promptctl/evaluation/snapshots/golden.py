@@ -49,6 +49,7 @@ from typing import Any
 import yaml
 
 from promptctl.errors import InputError
+from promptctl.limits import read_input_bytes, read_input_text
 
 GOLDEN_FORMAT = 1
 HEADER = (
@@ -200,7 +201,7 @@ def write_golden(path: Path, doc: Mapping[str, Any], *, extra_env: Iterable[str]
     text = render_golden(doc)
     assert_no_credentials(text, str(path), extra_env)
     try:
-        if path.read_bytes() == text.encode("utf-8"):
+        if read_input_bytes(path, what="golden file") == text.encode("utf-8"):
             return False
     except FileNotFoundError:
         pass
@@ -215,7 +216,7 @@ def read_golden(path: Path) -> dict[str, Any]:
         FileNotFoundError: No such file.
         InputError: Not YAML, or not a golden file of a known format.
     """
-    text = path.read_bytes().decode("utf-8-sig")
+    text = read_input_text(path, what="golden file", encoding="utf-8-sig")
     try:
         data = load_yaml(text)
     except yaml.YAMLError as exc:

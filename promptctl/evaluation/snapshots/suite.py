@@ -53,6 +53,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from promptctl import _yaml
 from promptctl.errors import InputError
+from promptctl.limits import read_input_text
 from promptctl.registry.frontmatter import ProviderName
 from promptctl.templating.variables import YStr
 
@@ -200,10 +201,10 @@ class Case:
 
             path = root / self.vars_file
             try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
+                text = read_input_text(path, what=f"case '{self.id}': vars file")
+            except FileNotFoundError:
                 raise InputError(
-                    f"case '{self.id}': cannot read vars file {path}: {exc.strerror}",
+                    f"case '{self.id}': cannot read vars file {path}: no such file",
                     hint="`vars:` paths are relative to the project root",
                 ) from None
             values.update(load_mapping(text, str(path)))
@@ -259,9 +260,9 @@ def load_suite(path: Path, name: str | None = None) -> Suite:
         InputError: The file is missing, not YAML, or has an invalid field (the message names it).
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read snapshot suite {path}: {exc.strerror}") from None
+        text = read_input_text(path, what="snapshot suite", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"cannot read snapshot suite {path}: no such file") from None
     try:
         data = _yaml.load(text) or {}
     except yaml.YAMLError as exc:

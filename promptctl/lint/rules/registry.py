@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from promptctl.errors import PromptctlError
+from promptctl.limits import read_input_text
 from promptctl.lint.context import VersionContext
 from promptctl.lint.loading import PromptFiles
 from promptctl.lint.model import Hit, rule
@@ -36,8 +37,8 @@ class PromptContext:
     def index_lines(self) -> list[str]:
         """Lines of ``prompt.yaml`` (empty when it does not exist)."""
         try:
-            return self.prompt.index_path.read_text(encoding="utf-8").split("\n")
-        except OSError:
+            return read_input_text(self.prompt.index_path, what="prompt index").split("\n")
+        except (OSError, PromptctlError):
             return []
 
     def label_line(self, label: str) -> int:
@@ -103,8 +104,8 @@ def published_with_message(ctx: VersionContext) -> Iterator[Hit]:
         return
     index = ctx.version.path.parent / "prompt.yaml"
     try:
-        lines = index.read_text(encoding="utf-8").split("\n")
-    except OSError:
+        lines = read_input_text(index, what="prompt index").split("\n")
+    except (OSError, PromptctlError):
         lines = []
     yield Hit(f"{ctx.version.ref} was published without a message", version_record_line(lines, ctx.version.number),
               file=str(index))
