@@ -6,7 +6,8 @@ with numpy, seeded (the same figures every run):
 1. Agreement: for every table of discordant counts at n = 30 and 100, and for 2,000 simulated score
    comparisons, the 95% interval excludes 0 exactly when p < 0.05 (goal: 0 disagreements).
 2. Coverage of the 95% interval of the difference, 2,000 simulations each at n = 30 and 100, for
-   pass/fail (few and many discordant cases, with and without a difference), continuous scores, rubric
+   pass/fail (few and many discordant cases, with and without a difference; also exactly, over every
+   table of discordant counts, which the verdict uses), continuous scores, rubric
    scores (1-5) and trials (3 per case, per-case pass rates); goal 93-97%, and no zero-width interval.
    Also the coverage of a variant's mean score interval.
 3. A/A size (goal <= 6%, alpha + 1 point) of the exact, mid-p and score (the one used) McNemar tests:
@@ -110,6 +111,16 @@ def agreement() -> None:
           f"goal 0: {verdict(total == 0)}")
 
 
+def exact_coverage(n: int, psi: float, delta: float) -> float:
+    """Exact coverage of Tango's interval: every (b, c) table weighted by its multinomial probability."""
+    from scipy.stats import multinomial
+
+    b, c = np.array([(x, y) for x in range(n + 1) for y in range(n + 1 - x)]).T
+    low, high = stats.tango_bounds(b, c, np.full(b.shape, n))
+    weights = multinomial.pmf(np.column_stack([b, c, n - b - c]), n, [(psi - delta) / 2, (psi + delta) / 2, 1 - psi])
+    return float(np.sum(weights * ((low <= delta + 1e-12) & (delta - 1e-12 <= high))))
+
+
 # -- 2. coverage ---------------------------------------------------------------------------------------------
 def coverage() -> None:
     print("\n2. Coverage of the 95% interval of the difference (2,000 simulations each)   "
@@ -121,8 +132,19 @@ def coverage() -> None:
             low, high = stats.tango_bounds(b, c, np.full(b.shape, n))
             cover = float(np.mean((low <= delta + 1e-12) & (delta - 1e-12 <= high)))
             width = float(np.min(high - low))
+            exact = exact_coverage(n, psi, delta)
             print(f"   pass/fail  n = {n:3}  discordant {psi:4.0%}  true difference {delta * 100:+5.1f}: coverage "
-                  f"{cover:6.1%}, narrowest {width * 100:4.1f} pts   {verdict(0.93 <= cover <= 0.97 and width > 0)}")
+                  f"{cover:6.1%} (exactly {exact:6.2%}), narrowest {width * 100:4.1f} pts   "
+                  f"{verdict(0.93 <= exact <= 0.97 and width > 0)}")
+    for n in (30, 100):
+        grid = [(psi, delta) for psi in np.arange(0.1, 0.95, 0.1)
+                for delta in np.arange(-psi + 0.05, psi - 0.049, 0.05)]
+        exact = np.array([exact_coverage(n, psi, delta) for psi, delta in grid])
+        share = float(np.mean((exact >= 0.93) & (exact <= 0.97)))
+        worst = grid[int(np.argmax(exact))]
+        print(f"   pass/fail  n = {n:3}, exact coverage over {len(grid)} settings (discordant 10-90%, every difference "
+              f"in steps of 5 points): {exact.min():.2%} to {exact.max():.2%} (highest at {worst[0]:.0%} discordant, "
+              f"{worst[1] * 100:+.0f} points); {share:.1%} of settings in 93-97%")
     for n in (30, 100):
         for kind in ("continuous", "rubric", "trials", "trials, mostly passing"):
             for delta in (0.0, 0.05):
