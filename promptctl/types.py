@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -269,6 +271,18 @@ class TokenCount:
             "high": self.high,
             "notes": list(self.notes),
         }
+
+
+def user_cache_dir() -> Path:
+    """The user cache folder of promptctl: tiktoken's files, the registry index cache, token counts.
+
+    Returns:
+        ``$PROMPTCTL_CACHE_DIR``, else ``$XDG_CACHE_HOME/promptctl``, else ``~/.cache/promptctl``; never a
+        folder inside a project.
+    """
+    if os.environ.get("PROMPTCTL_CACHE_DIR"):
+        return Path(os.environ["PROMPTCTL_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "promptctl"
 
 
 def utc_now() -> str:

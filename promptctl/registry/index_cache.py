@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from promptctl.errors import InputError
 from promptctl.limits import read_input_bytes
 from promptctl.registry.index import INDEX_FILE, PromptIndex, parse_index
+from promptctl.types import user_cache_dir
 
 FORMAT = 1
 """Bumped when the cache file's layout or :class:`PromptIndex` changes; another format is ignored."""
@@ -39,10 +40,7 @@ FORMAT = 1
 
 def cache_folder() -> Path:
     """Where registry caches live: ``$PROMPTCTL_CACHE_DIR/registry``, else ``$XDG_CACHE_HOME/promptctl/registry``."""
-    if os.environ.get("PROMPTCTL_CACHE_DIR"):
-        return Path(os.environ["PROMPTCTL_CACHE_DIR"]) / "registry"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "promptctl" / "registry"
+    return user_cache_dir() / "registry"
 
 
 def cache_path(root: Path) -> Path:

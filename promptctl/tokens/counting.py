@@ -30,6 +30,7 @@ import json
 import re
 from typing import Any
 
+from promptctl.tokens import count_cache
 from promptctl.types import Quality as Quality  # re-exported: its home is promptctl.types
 from promptctl.types import TokenCount as TokenCount  # re-exported: its home is promptctl.types
 
@@ -73,14 +74,20 @@ def count_text(text: str, encoding: str = FALLBACK_ENCODING) -> tuple[int, bool]
     """
     if not text:
         return 0, False
+    key = count_cache.digest(text)
+    known = count_cache.get(encoding, key)  # the same text counted before: no encoding to load
+    if known is not None:
+        return known
     from promptctl.tokens.offline import get_encoding
 
     enc = get_encoding(encoding)
     try:
         # encode(), not encode_ordinary(): on regex failure the latter panics (a BaseException) in tiktoken 0.14
-        return len(enc.encode(text, disallowed_special=())), False
+        count = len(enc.encode(text, disallowed_special=())), False
     except ValueError:
-        return _count_in_pieces(enc, text), True
+        count = _count_in_pieces(enc, text), True
+    count_cache.put(encoding, key, count)
+    return count
 
 
 def _count_in_pieces(enc: Any, text: str) -> int:

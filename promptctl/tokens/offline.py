@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from promptctl.errors import TokenizerError
+from promptctl.types import user_cache_dir
 
 _BLOB = "https://openaipublic.blob.core.windows.net/encodings/"
 
@@ -101,10 +102,7 @@ def default_cache_dir() -> Path:
         ``$PROMPTCTL_CACHE_DIR/tiktoken``, else ``$XDG_CACHE_HOME/promptctl/tiktoken``, else
         ``~/.cache/promptctl/tiktoken``.
     """
-    if os.environ.get("PROMPTCTL_CACHE_DIR"):
-        return Path(os.environ["PROMPTCTL_CACHE_DIR"]) / "tiktoken"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "promptctl" / "tiktoken"
+    return user_cache_dir() / "tiktoken"
 
 
 def bundled_dir() -> Path | None:
