@@ -167,6 +167,7 @@ async def execute(
     on_progress: Callable[[Progress], None] | None = None,
     high_by_job: Mapping[tuple[int, int, int], float | None] | None = None,
     uncached: set[str] | None = None,
+    cached: dict[str, dict[str, Any]] | None = None,
 ) -> Outcome:
     """Run the jobs of an A/B run that are not finished yet, writing each case as it completes.
 
@@ -182,6 +183,7 @@ async def execute(
         on_progress: Called after every finished unit of work.
         high_by_job: High estimates from :func:`estimate_plan` (USD), so the budget check costs nothing.
         uncached: Fingerprints the cache could not answer at the estimate (their lookup is skipped).
+        cached: The cache's answers read at the estimate, by fingerprint (their lookup is skipped).
 
     Returns:
         The :class:`Outcome` (``completed``, or ``stopped`` with the reason). Cancellation (Ctrl-C)
@@ -235,7 +237,7 @@ async def execute(
         budget = Budget(max_cost)
         budget.hint = "resume later with --resume RUN_ID and a higher --max-cost"
     session = Session(plan.config, store=store, cache=use_cache, budget=budget, concurrency=concurrency, high=high,
-                      clients=clients, uncached=uncached or set())
+                      clients=clients, uncached=uncached or set(), cached=cached)
 
     queue: asyncio.Queue[Any] = asyncio.Queue()
     for job in jobs:
@@ -573,7 +575,8 @@ async def _run_checked(
         on_start(ab_run_id, estimate)
     outcome = await execute(plan, store, ab_run_id, concurrency=concurrency, max_cost=max_cost, use_cache=use_cache,
                             clients=clients, on_progress=on_progress, high_by_job=estimate.high_by_job,
-                            uncached=estimate.uncached if use_cache else None)
+                            uncached=estimate.uncached if use_cache else None,
+                            cached=estimate.cached_calls if use_cache else None)
     result = finish(plan, store, ab_run_id, outcome)
     return result, outcome
 

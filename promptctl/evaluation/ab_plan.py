@@ -716,6 +716,7 @@ class PlanEstimate:
         unpriced: ``provider:model`` targets without a price.
         high_by_job: High estimate (USD) of one call of each job, by ``(variant, case, trial)``.
         uncached: Fingerprints of jobs' requests the cache could not answer when estimated.
+        cached_calls: The cache's answers to the others (fingerprint -> call row), read in bulk.
     """
 
     calls: int
@@ -728,6 +729,7 @@ class PlanEstimate:
     unpriced: list[str]
     high_by_job: dict[tuple[int, int, int], float | None] = field(default_factory=dict, repr=False)
     uncached: set[str] = field(default_factory=set, repr=False)
+    cached_calls: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view (``estimate: true``)."""
@@ -757,14 +759,14 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
     Returns:
         The :class:`PlanEstimate`.
     """
-    from promptctl.evaluation.ab_store import cached_fingerprints
     from promptctl.tokens.estimate import estimate_cost
     from promptctl.tokens.pricing import cost_of
     from promptctl.tokens.request_tokens import count_request
 
     jobs = [j for j in plan.jobs() if not done or j.key not in done]
     fingerprints = {j.key: j.request.fingerprint() for j in jobs}
-    cached = cached_fingerprints(store, fingerprints.values()) if (store is not None and use_cache) else set()
+    answers = store.cached_calls(fingerprints.values()) if (store is not None and use_cache) else {}
+    cached = set(answers)
     per_variant: dict[str, dict[str, Any]] = {}
     unpriced: list[str] = []
     totals: list[float | None] = [0.0, 0.0, 0.0]
@@ -840,7 +842,7 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
         calls=len(jobs), cached=sum(r["cached"] for r in per_variant.values()), judge_calls=judged,
         usd_low=totals[0], usd_expected=totals[1], usd_high=totals[2], per_variant=per_variant,
         unpriced=unpriced, high_by_job=high_by_job,
-        uncached={fp for fp in fingerprints.values() if fp not in cached},
+        uncached={fp for fp in fingerprints.values() if fp not in cached}, cached_calls=answers,
     )
 
 

@@ -39,12 +39,11 @@ commits may roll back and are then redone by ``--resume``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.store.runs import calls, ensure_schema, metadata
+from promptctl.store.runs import ensure_schema, metadata
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -178,19 +177,6 @@ def pairwise_of(store: RunStore, ab_run_id: str) -> list[dict[str, Any]]:
              .order_by(ab_pairwise.c.case_index, ab_pairwise.c.trial, ab_pairwise.c.candidate))
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
-
-
-def cached_fingerprints(store: RunStore, fingerprints: Iterable[str]) -> set[str]:
-    """The fingerprints among ``fingerprints`` that the response cache can answer (successful calls)."""
-    wanted = sorted(set(fingerprints))
-    found: set[str] = set()
-    with store.engine.connect() as conn:
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            query = (sa.select(calls.c.fingerprint).distinct()
-                     .where(calls.c.fingerprint.in_(chunk), calls.c.error.is_(None), calls.c.output.is_not(None)))
-            found.update(conn.execute(query).scalars())
-    return found
 
 
 def put_result(conn: sa.Connection, values: dict[str, Any], *, replace: bool = True) -> None:

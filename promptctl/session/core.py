@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from promptctl.executors.base import CallContext, OnCall
 from promptctl.providers.base import Provider, Transport
@@ -59,6 +59,7 @@ class Session:
             tests), or None.
         clients: Clients by provider name (used instead of new ones); the session does not close them.
         uncached: Fingerprints known to be absent from the cache (their lookup is skipped).
+        cached: Cache answers read in bulk before a large run, by fingerprint (their lookup is skipped).
         sink: Where calls are recorded when the context gives no sink of its own.
         close_given: Close ``provider`` too when the session closes.
 
@@ -80,6 +81,7 @@ class Session:
         provider: Provider | None = None,
         clients: Mapping[str, Provider] | None = None,
         uncached: set[str] | None = None,
+        cached: Mapping[str, dict[str, Any]] | None = None,
         sink: Sink | None = None,
         close_given: bool = False,
     ) -> None:
@@ -94,6 +96,7 @@ class Session:
         self.provider = provider
         self.clients = dict(clients or {})
         self.uncached = uncached
+        self.cached = cached
         self.sink = sink
         self.close_given = close_given
         self.stats = Stats()
@@ -132,7 +135,7 @@ class Session:
         if self.budget is not None:
             stack = BudgetLayer(stack, self.budget, self.high, self.what)
         if self.cache and self.store is not None:
-            stack = Cache(stack, self.store, self.stats, self.uncached)
+            stack = Cache(stack, self.store, self.stats, self.uncached, self.cached)
         stack = Record(stack, self.sink)
         return Salt(stack)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -135,19 +135,22 @@ class Cache(Layer):
         store: The run store whose successful recorded calls are the cache.
         stats: Counters.
         uncached: Fingerprints known to be absent (looked up in bulk before a large run): skipped.
+        known: Answers already read in bulk (:meth:`~promptctl.store.runs.RunStore.cached_calls`): used as is.
     """
 
-    def __init__(self, inner: Transport, store: RunStore, stats: Stats, uncached: set[str] | None = None) -> None:
+    def __init__(self, inner: Transport, store: RunStore, stats: Stats, uncached: set[str] | None = None,
+                 known: Mapping[str, dict[str, Any]] | None = None) -> None:
         super().__init__(inner)
         self.store = store
         self.stats = stats
         self.uncached = uncached or set()
+        self.known = known or {}
 
     async def send(self, exchange: Exchange) -> Completion:
         """Answer from the store, or pass the call down."""
         fingerprint = exchange.request.fingerprint()
         if fingerprint not in self.uncached:
-            row = self.store.cached_call(fingerprint)
+            row = self.known.get(fingerprint) or self.store.cached_call(fingerprint)
             if row is not None:
                 self.stats.cached += 1
                 return Completion(

@@ -35,7 +35,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -247,6 +247,25 @@ class RunStore:
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         return _row(row) if row is not None else None
+
+    def cached_calls(self, fingerprints: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """:meth:`cached_call` for many fingerprints in a few queries: fingerprint -> newest successful call.
+
+        Fingerprints the cache cannot answer are absent. ``ab`` reads its answers this way before it starts.
+        """
+        wanted = sorted(set(fingerprints))
+        found: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                query = (
+                    sa.select(calls)
+                    .where(calls.c.fingerprint.in_(wanted[start:start + 500]), calls.c.error.is_(None),
+                           calls.c.output.is_not(None))
+                    .order_by(calls.c.id)
+                )
+                for row in conn.execute(query).mappings():
+                    found[row["fingerprint"]] = _row(row)  # ascending ids: the newest call wins
+        return found
 
     def calls_of(self, run_id: str) -> list[dict[str, Any]]:
         """The calls of a run, in order."""

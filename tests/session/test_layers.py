@@ -109,3 +109,31 @@ def test_the_concurrency_limit_is_shared_by_every_context(config):
 
     asyncio.run(go())
     assert in_flight[1] == 2 and session.stats.live_calls == 6
+
+
+def test_answers_read_in_bulk_equal_those_read_one_at_a_time(store, config, monkeypatch):
+    fake = FakeProvider(["first answer", "second answer", "newer answer"])
+    run_id = store.start_run(ref="x@1", prompt_name="x", prompt_version=1, prompt_sha256="0" * 64, draft=False,
+                             provider="fake", model="fake-model", strategy="direct", variables={}, parameters={},
+                             request={})
+
+    def write(row):
+        store.add_call(run_id, **row)
+
+    async def call(text: str, session: Session):
+        return await session.context("fake").call(_request(text))
+
+    live = Session(config, store=store, cache=False, provider=fake, sink=write)
+    asyncio.run(call("a", live))
+    asyncio.run(call("b", live))
+    asyncio.run(call("a", live))  # a newer answer to the same request: the cache answers with the newest
+    fingerprints = [_request(t).fingerprint() for t in ("a", "b", "never asked")]
+    bulk = store.cached_calls(fingerprints)
+    assert set(bulk) == set(fingerprints[:2])
+    assert all(bulk[fp] == store.cached_call(fp) for fp in bulk) and bulk[fingerprints[0]]["output"] == "newer answer"
+    # a session given the bulk answers serves them without one query per call
+    monkeypatch.setattr(store, "cached_call", lambda fp: pytest.fail("queried although read in bulk"))
+    served = Session(config, store=store, cache=True, provider=fake, cached=bulk, uncached={fingerprints[2]})
+    a, b = asyncio.run(call("a", served)), asyncio.run(call("b", served))
+    assert (a.text, b.text, a.cached, b.cached) == ("newer answer", "second answer", True, True)
+    assert len(fake.requests) == 3
