@@ -206,6 +206,19 @@ def size_and_power() -> None:
             p, _, _ = stats.sign_flip_batch(b - a, resamples=FLIPS, seed=n)
             size = float(np.mean(p <= 0.05))
             print(f"   {kind:10} n = {n:3} permutation test: simulated A/A size {size:5.2%}   {verdict(size <= 0.06)}")
+    for n in (30, 100):  # Holm across two candidates, A/A/A: family-wise error rate
+        base = rng.random((SIMS, n)) < 0.6
+        rejected = np.zeros(SIMS, dtype=bool)
+        ps = []
+        for _ in range(2):
+            cand = rng.random((SIMS, n)) < 0.6
+            b, c = (base & ~cand).sum(axis=1), (cand & ~base).sum(axis=1)
+            ps.append(np.where(b + c == 0, 1.0, 2 * norm.sf(np.abs(c - b) / np.sqrt(np.maximum(b + c, 1)))))
+        for row in range(SIMS):
+            rejected[row] = min(stats.holm([ps[0][row], ps[1][row]])) < 0.05
+        rate = float(rejected.mean())
+        print(f"   pass/fail n = {n:3}, two candidates, Holm: family-wise error rate {rate:5.2%}   "
+              f"{verdict(rate <= 0.06)}")
     print("   power (exact, by enumeration) of a 10-point difference, 20% discordant cases:")
     for n in (30, 60, 100):
         row = {t: exact_rate(n, 0.2, 0.1, t) for t in ("exact", "mid-p", "score")}

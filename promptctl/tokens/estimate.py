@@ -13,8 +13,8 @@ For one rendered request and a strategy:
   (``--samples``, else the front matter's ``samples``, else
   :data:`promptctl.executors.consistency.DEFAULT_SAMPLES`); it may stop
   early (the front matter's ``early_stop`` rule), so the low end is the fewest samples that can end
-  the vote under that rule (:meth:`promptctl.executors.voting.Stopper.next_wave` from no votes: 3 of
-  N = 20 with the default rule; all N with ``early_stop: false``). structured makes one call
+  the vote under that rule (:meth:`promptctl.executors.voting.Stopper.next_wave` from no votes: 4 of
+  N = 20 with the default ``beta`` rule; all N with ``early_stop: false``). structured makes one call
   that validates, or up to 1 + R calls (R = front matter ``max_retries``, else
   :data:`promptctl.executors.structured.DEFAULT_RETRIES`); each retry re-sends the conversation plus
   the failed reply (up to the
