@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import PromptctlError
 from promptctl.limits import read_input_text
+from promptctl.registry.frontmatter import split_front_matter
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -236,7 +237,8 @@ def diff_versions(
         variables=dict(variables or {}),
         variables_source=variables_source,
         front_matter=front_matter_changes(old, new),
-        template=unified(old.body, new.body, f"{old.display} template", f"{new.display} template"),
+        template=unified(split_front_matter(old.text)[1], split_front_matter(new.text)[1],  # literal bodies as written
+                         f"{old.display} template", f"{new.display} template"),
     )
     chosen = list(providers) or sorted({p for p in (old.front_matter.provider, new.front_matter.provider) if p})
     for provider in chosen or ["openai"]:

@@ -88,3 +88,16 @@ def test_show_prints_a_literal_body_as_written(tmp_path: Path, monkeypatch, caps
     (folder / "v1.j2").write_text(f"---\nliteral: true\n---\nExplain {VUE}\n")
     code, out, _ = run_cli(monkeypatch, capsys, tmp_path, {}, "show", "vue-help@1", "--json")
     assert code == 0 and json.loads(out)["template"] == f"Explain {VUE}\n"
+
+
+def test_diff_shows_literal_bodies_as_written(tmp_path: Path, monkeypatch, capsys):
+    from .conftest import run_cli
+
+    folder = tmp_path / "prompts" / "vue-help"
+    folder.mkdir(parents=True)
+    (folder / "v1.j2").write_text(f"---\nliteral: true\n---\nExplain {VUE}\n")
+    (folder / "v2.j2").write_text(f"---\nliteral: true\n---\nExplain briefly {VUE}\n")
+    code, out, err = run_cli(monkeypatch, capsys, tmp_path, {}, "diff", "vue-help@1", "vue-help@2", "--json")
+    assert code == 0, err
+    template = json.loads(out)["template"]
+    assert f"+Explain briefly {VUE}" in template and "raw" not in template
