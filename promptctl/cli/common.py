@@ -72,31 +72,112 @@ def project(*, create: bool = False) -> Project:
     return Project(config=config, registry=Registry(config.prompts_dir))
 
 
-def parse_vars(pairs: list[str] | None, vars_file: Path | None) -> dict[str, Any]:
-    """Merge ``--vars FILE`` (JSON or YAML mapping) and ``--var k=v`` pairs (later wins).
+def parse_vars(
+    pairs: list[str] | None, vars_file: Path | None, *, version: Any = None, input_text: str | None = None
+) -> dict[str, Any]:
+    """Merge ``--vars FILE`` (JSON or YAML mapping), ``--var k=v`` pairs (later wins) and the prompt's input.
+
+    ``--vars -`` reads the mapping from stdin; ``--var name=@path`` reads the value from a file (``@-``: stdin,
+    ``@@text``: the literal ``@text``). ``input_text`` (``run REF -`` or ``--input``; ``-`` is stdin) becomes the
+    value of ``version``'s one ``input: true`` variable. Stdin can be read once. A value read from a file or
+    stdin is taken byte for byte except its final newlines, which are dropped (as the shell's ``$(cat FILE)``).
 
     Raises:
-        InputError: A pair without ``=``, an unreadable file, or a file that is not a mapping.
+        InputError: A pair without ``=``, an unreadable file, a file that is not a mapping, stdin used twice, or
+            an input for a version without exactly one ``input: true`` variable.
     """
     from promptctl.errors import InputError
 
+    stdin = _StdinOnce()
     values: dict[str, Any] = {}
     if vars_file is not None:
-        from promptctl.limits import read_input_text
-
-        try:
-            text = read_input_text(vars_file, what="--vars file")
-        except FileNotFoundError:
-            raise InputError(f"cannot read --vars file {vars_file}: no such file") from None
         from promptctl.templating.variables import load_mapping
 
-        values.update(load_mapping(text, str(vars_file)))
+        if str(vars_file) == "-":
+            values.update(load_mapping(stdin.read("--vars -"), "--vars - (stdin)"))
+        else:
+            values.update(load_mapping(read_text_file(vars_file, "--vars file"), str(vars_file)))
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InputError(f"--var {pair!r} is not NAME=VALUE", hint="e.g. --var topic=weather")
+            raise InputError(f"--var {pair!r} is not NAME=VALUE",
+                             hint="e.g. --var topic=weather, --var text=@notes.md (a file), --var text=@- (stdin)")
+        if value.startswith("@@"):
+            value = value[1:]
+        elif value == "@-":
+            value = stdin.read(f"--var {key.strip()}=@-").rstrip("\r\n")
+        elif value.startswith("@"):
+            value = read_text_file(Path(value[1:]), f"--var {key.strip()}={value}",
+                                   hint=f"to pass a value starting with @, double it: --var {key.strip()}=@{value}"
+                                   ).rstrip("\r\n")
         values[key.strip()] = value
+    if input_text is not None and version is not None:
+        name = input_variable(version)
+        values[name] = stdin.read(f"the input of {version.display}").rstrip("\r\n") if input_text == "-" \
+            else input_text
     return values
+
+
+def input_variable(version: Any) -> str:
+    """The name of ``version``'s one ``input: true`` variable (where ``run REF -`` puts stdin).
+
+    Raises:
+        InputError: The version declares no input variable, or several.
+    """
+    from promptctl.errors import InputError
+
+    names = [name for name, spec in version.front_matter.variables.items() if spec.input]
+    if len(names) == 1:
+        return str(names[0])
+    if not names:
+        raise InputError(f"{version.display} declares no 'input: true' variable to take the input",
+                         hint="pass values with --var NAME=VALUE (NAME=@file reads a file), or mark the variable "
+                              "holding user input with input: true in the front matter")
+    raise InputError(f"{version.display} has {len(names)} input variables ({', '.join(names)}): which one is meant?",
+                     hint=f"name it: --var {names[0]}=@- reads stdin, --var {names[0]}=@FILE a file")
+
+
+class _StdinOnce:
+    """Reads stdin at most once per command, naming the option that used it."""
+
+    def __init__(self) -> None:
+        self.used_by: str | None = None
+
+    def read(self, who: str) -> str:
+        from promptctl.errors import InputError
+
+        if self.used_by is not None:
+            raise InputError(f"{who} and {self.used_by} both read stdin", hint="read one of them from a file instead")
+        self.used_by = who
+        if sys.stdin is None:
+            raise InputError(f"{who}: there is no stdin to read")
+        if sys.stdin.isatty():
+            sys.stderr.write(f"reading {who} from stdin (end with Ctrl-D)\n")
+        from promptctl.limits import current
+
+        limit = current().input_file_bytes
+        text = sys.stdin.read(limit + 1)
+        if len(text.encode("utf-8")) > limit:
+            raise InputError(f"{who}: stdin is larger than the {limit / 2**20:g} MiB input limit",
+                             hint="raise input_file_mb in the [limits] table of promptctl.toml")
+        return text
+
+
+def read_text_file(path: Path, what: str, *, hint: str | None = None) -> str:
+    """Read a UTF-8 text file given on the command line, byte for byte (newlines as written).
+
+    Goes through :func:`promptctl.limits.read_input_text`: regular files under the input size limit only.
+
+    Raises:
+        InputError: The file is missing, not a regular file, too large or not UTF-8.
+    """
+    from promptctl.errors import InputError
+    from promptctl.limits import read_input_text
+
+    try:
+        return read_input_text(path, what=what)
+    except FileNotFoundError:
+        raise InputError(f"{what}: {path} does not exist", hint=hint) from None
 
 
 def print_json(data: Any) -> None:

@@ -29,10 +29,11 @@ def cost(
         ),
     ] = None,
     var: Annotated[
-        list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable).", show_default=False)
+        list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable); NAME=@FILE reads "
+                                       "a file, NAME=@- stdin.", show_default=False)
     ] = None,
     vars_file: Annotated[
-        Path | None, typer.Option("--vars", help="JSON or YAML file of variables.", show_default=False)
+        Path | None, typer.Option("--vars", help="JSON or YAML file of variables; - reads stdin.", show_default=False)
     ] = None,
     provider: Annotated[
         str | None, typer.Option("--provider", "-p", help="openai, anthropic, watsonx or fake.", show_default=False)

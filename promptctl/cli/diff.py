@@ -23,11 +23,12 @@ def diff(
     ref_b: Annotated[str, typer.Argument(metavar="B", help="Second reference.", show_default=False)],
     var: Annotated[
         list[str] | None,
-        typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable).", metavar="NAME=VALUE",
-                     show_default=False),
+        typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable); NAME=@FILE reads a file.",
+                     metavar="NAME=VALUE", show_default=False),
     ] = None,
     vars_file: Annotated[
-        Path | None, typer.Option("--vars", help="JSON or YAML file of variables.", metavar="FILE", show_default=False)
+        Path | None, typer.Option("--vars", help="JSON or YAML file of variables; - reads stdin.", metavar="FILE",
+                              show_default=False)
     ] = None,
     provider: Annotated[
         list[str] | None,

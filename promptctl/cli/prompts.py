@@ -16,11 +16,32 @@ RefArg = Annotated[
 ]
 VarOpt = Annotated[
     list[str] | None,
-    typer.Option("--var", "-v", metavar="NAME=VALUE", help="Variable as NAME=VALUE (repeatable).", show_default=False),
+    typer.Option("--var", "-v", metavar="NAME=VALUE", help="Variable as NAME=VALUE (repeatable); NAME=@FILE reads "
+                 "the value from a file, NAME=@- from stdin.", show_default=False),
 ]
 VarsOpt = Annotated[
-    Path | None, typer.Option("--vars", metavar="FILE", help="JSON or YAML file of variables.", show_default=False)
+    Path | None, typer.Option("--vars", metavar="FILE", help="JSON or YAML file of variables; - reads stdin.",
+                              show_default=False)
 ]
+InputArg = Annotated[
+    str | None,
+    typer.Argument(metavar="[INPUT]", help="Value of the prompt's one 'input: true' variable; - reads stdin.",
+                   show_default=False),
+]
+InputOpt = Annotated[
+    str | None,
+    typer.Option("--input", "-i", metavar="TEXT", help="Same as INPUT: the input variable's value; - reads stdin.",
+                 show_default=False),
+]
+
+
+def _input(argument: str | None, option: str | None) -> str | None:
+    """The INPUT argument or ``--input`` (not both)."""
+    if argument is not None and option is not None:
+        from promptctl.errors import InputError
+
+        raise InputError("give the input once: as INPUT or with --input, not both")
+    return argument if argument is not None else option
 ProviderOpt = Annotated[
     str | None,
     typer.Option("--provider", "-p", metavar="P", help="openai, anthropic, watsonx or fake.", show_default=False),
@@ -44,11 +65,13 @@ def register(app: typer.Typer) -> None:
 
 def render(
     ref: RefArg,
+    input_arg: InputArg = None,
     var: VarOpt = None,
     vars_file: VarsOpt = None,
     provider: ProviderOpt = None,
     model: ModelOpt = None,
     strategy: StrategyOpt = None,
+    input_opt: InputOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Print exactly the request the provider's SDK would send (a chain: each step's). No network."""
@@ -57,7 +80,7 @@ def render(
 
     proj = project()
     version = proj.registry.get(ref)
-    variables = parse_vars(var, vars_file)
+    variables = parse_vars(var, vars_file, version=version, input_text=_input(input_arg, input_opt))
     if is_chain(version) and strategy in (None, "chain"):
         _render_chain(version, variables, provider, model, proj.config, as_json)
         return
@@ -94,6 +117,7 @@ def _render_chain(version: Any, variables: dict[str, Any], provider: str | None,
 
 def run(
     ref: RefArg,
+    input_arg: InputArg = None,
     var: VarOpt = None,
     vars_file: VarsOpt = None,
     provider: ProviderOpt = None,
@@ -126,11 +150,13 @@ def run(
         typer.Option("--resume", help="Chains: finish the failed run RUN_ID from its failed step.",
                      metavar="RUN_ID", show_default=False),
     ] = None,
+    input_opt: InputOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Render and send a prompt version with its strategy, print the output, and record the run.
 
-    --dry-run prints the request and the cost estimate instead.
+    INPUT (or --input) is the value of the prompt's 'input: true' variable; '-' reads it from stdin:
+    cat review.txt | promptctl run sentiment -. --dry-run prints the request and the cost estimate instead.
     """
     import asyncio
 
@@ -147,7 +173,8 @@ def run(
     try:
         result = asyncio.run(
             arun(
-                version, parse_vars(var, vars_file), provider=provider, model=model, config=proj.config,
+                version, parse_vars(var, vars_file, version=version, input_text=_input(input_arg, input_opt)),
+                provider=provider, model=model, config=proj.config,
                 store=store, dry_run=dry_run, estimate=dry_run, max_cost=max_cost,
                 history=store if store is not None else history_store(proj), cache=cache,
                 strategy=strategy, samples=samples, resume=resume,

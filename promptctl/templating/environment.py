@@ -43,7 +43,17 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from promptctl.errors import PromptctlError, TemplateError, TemplateSecurityError, UndefinedVariableError
 from promptctl.templating import bounds
 from promptctl.templating.literal import literal_source, looks_like_template  # noqa: F401 (re-exported)
-from promptctl.templating.prompt import ROLES, Message, Part, Prompt, Role, Section, clean_text, section_id
+from promptctl.templating.prompt import (
+    ROLES,
+    Message,
+    Part,
+    Prompt,
+    Role,
+    Section,
+    clean_text,
+    mark_value,
+    section_id,
+)
 
 
 class _StructureError(Exception):
@@ -193,7 +203,15 @@ def environment() -> BoundedSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         extensions=[StructureExtension],
+        finalize=_finalize,
     )
+
+
+def _finalize(value: Any) -> Any:
+    """Mark each ``{{ value }}`` output during a render, so that its whitespace survives cleaning, byte for byte."""
+    if _BUILDER.get(None) is None or value is None or not isinstance(value, str):
+        return value
+    return mark_value(value)
 
 
 def parse_source(source: str, *, where: str, line_offset: int = 0) -> jinja2.nodes.Template:
@@ -399,8 +417,8 @@ def syntax_error(exc: jinja2.TemplateSyntaxError, *, where: str, line_offset: in
         kind, name = unknown.groups()
         known = environment().filters if kind == "filter" else environment().tests
         message = f"unknown {kind} '{name}'"
-        hint = did_you_mean(name, known, what=kind) or f"the {kind}s a template may use are Jinja2's built-in {kind}s"
-        hint += "; see promptctl help templates"
+        close = did_you_mean(name, known, what=kind)
+        hint = (f"{close} " if close else "") + f"(Jinja2's built-in {kind}s: promptctl help templates)"
         return TemplateError(f"{where}: line {(exc.lineno or 0) + line_offset}: {message}", hint=hint)
     return TemplateError(f"{where}: line {(exc.lineno or 0) + line_offset}: template syntax error: {message}",
                          hint=hint)

@@ -97,9 +97,59 @@ class Prompt:
     warnings: tuple[str, ...] = ()
 
 
+VALUE_OPEN = "\x0e"
+"""Marks the start of an inserted value whose lines end in whitespace (see :func:`mark_value`)."""
+VALUE_CLOSE = "\x0f"
+"""Marks the end of such a value."""
+
+_TRAILING_SPACE = re.compile(r"[ \t]+(?:\r?\n|$)")
+
+
+def mark_value(text: str) -> str:
+    """Wrap an inserted value so that :func:`clean_text` keeps its whitespace byte for byte.
+
+    Only values with a line ending in spaces or tabs (a markdown line break, a code sample) are wrapped:
+    every other value comes out of :func:`clean_text` unchanged anyway, and stays unmarked for filters
+    applied to captured blocks.
+    """
+    return f"{VALUE_OPEN}{text}{VALUE_CLOSE}" if _TRAILING_SPACE.search(text) else text
+
+
 def clean_text(text: str) -> str:
-    """Drop leading blank lines and trailing whitespace from a text part; keep inner indentation."""
-    lines = text.split("\n")
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    return "\n".join(line.rstrip() for line in lines).rstrip()
+    """Drop leading blank lines and trailing whitespace of the template's own text; keep inner indentation.
+
+    Whitespace inside a value marked by :func:`mark_value` is kept byte for byte (the markers are removed):
+    a value's trailing spaces are the author's (a markdown line break), not the template's layout.
+    """
+    if VALUE_OPEN not in text and VALUE_CLOSE not in text:
+        lines = text.split("\n")
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        return "\n".join(line.rstrip() for line in lines).rstrip()
+    chars: list[tuple[str, bool]] = []  # (character, inside a value)
+    depth = 0
+    for ch in text:
+        if ch == VALUE_OPEN:
+            depth += 1
+        elif ch == VALUE_CLOSE:
+            depth = max(0, depth - 1)
+        else:
+            chars.append((ch, depth > 0))
+    out: list[tuple[str, bool]] = []
+    line: list[tuple[str, bool]] = []
+    for item in [*chars, ("\n", False)]:
+        if item[0] != "\n":
+            line.append(item)
+            continue
+        while line and line[-1][0].isspace() and not line[-1][1]:
+            line.pop()
+        out.extend(line)
+        out.append(item)
+        line = []
+    out.pop()  # the sentinel newline
+    first = next((i for i, (ch, inside) in enumerate(out) if inside or not ch.isspace()), len(out))
+    start = max((i for i in range(first) if out[i][0] == "\n"), default=-1) + 1
+    out = out[start:]
+    while out and out[-1][0].isspace() and not out[-1][1]:
+        out.pop()
+    return "".join(ch for ch, _ in out)

@@ -85,7 +85,8 @@ def test_a_fewshot_prompt_with_an_unknown_filter_is_one_line_at_its_file_line(pc
 def test_a_misspelt_filter_gets_a_did_you_mean(pc: Run, tmp_path: Path) -> None:
     _fewshot(tmp_path, "{{ review | uper }}")
     code, _, err = pc("render", "sentiment@1", "--var", "review=fine")
-    assert code == 2 and "hint: did you mean filter 'upper'?" in err
+    assert code == 2
+    assert "hint: did you mean filter 'upper'? (Jinja2's built-in filters: promptctl help templates)" in err
 
 
 def test_a_fewshot_syntax_error_names_the_file_line_not_the_body_line(pc: Run, tmp_path: Path) -> None:
@@ -128,3 +129,62 @@ def test_a_misspelt_var_name_gets_a_did_you_mean(pc: Run, tmp_path: Path) -> Non
     assert code == 0
     assert "warning: sentiment@1 (draft): variable 'reveiw' is not declared or used by the template; ignored " \
            "(did you mean 'review'?)" in err
+
+
+# -- item 3: input from files and stdin -----------------------------------------------------------------------------
+def _user_text(out: str) -> str:
+    import json
+
+    return json.loads(out)["body"]["messages"][-1]["content"]
+
+
+def test_var_at_path_reads_a_file_byte_for_byte(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    (tmp_path / "review.md").write_text("Line one  \n    code()\t\nend\n")
+    code, out, _ = pc("render", "sentiment@1", "--var", "review=@review.md", "--strategy", "direct", "--json")
+    assert code == 0
+    assert _user_text(out) == "Classify the review.\nLine one  \n    code()\t\nend"
+
+
+def test_var_at_path_errors_and_a_literal_at_sign(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    code, _, err = pc("render", "sentiment@1", "--var", "review=@missing.txt")
+    assert code == 2 and err.splitlines() == [
+        "error: --var review=@missing.txt: missing.txt does not exist",
+        "hint: to pass a value starting with @, double it: --var review=@@missing.txt"]
+    code, out, _ = pc("render", "sentiment@1", "--var", "review=@@joe", "--strategy", "direct", "--json")
+    assert code == 0 and _user_text(out).endswith("\n@joe")
+    (tmp_path / "folder").mkdir()
+    code, _, err = pc("render", "sentiment@1", "--var", "review=@folder")
+    assert code == 2 and "folder is not a regular file" in err
+
+
+@pytest.mark.parametrize("text", ['{"review": "from json"}', "review: from json\n"])
+def test_vars_dash_reads_json_or_yaml_from_stdin(pc: Run, tmp_path: Path, text: str) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    code, out, _ = pc("render", "sentiment@1", "--vars", "-", "--strategy", "direct", "--json", stdin=text)
+    assert code == 0 and _user_text(out).endswith("\nfrom json")
+
+
+def test_run_ref_dash_puts_stdin_into_the_input_variable(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    code, out, err = pc("run", "sentiment@1", "-", "--provider", "fake", "--strategy", "direct", "--json",
+                        stdin="Loved it.\n")
+    assert code == 0, err
+    import json
+
+    record = json.loads(out)
+    assert record["variables"] == {"review": "Loved it."}
+    code, out, _ = pc("render", "sentiment@1", "--input", "Hated it.", "--strategy", "direct", "--json")
+    assert code == 0 and _user_text(out).endswith("\nHated it.")
+
+
+def test_stdin_is_read_once_and_the_input_needs_one_input_variable(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    code, _, err = pc("render", "sentiment@1", "-", "--var", "review=@-", stdin="x")
+    assert code == 2 and "both read stdin" in err
+    path = _fewshot(tmp_path, "{{ review }} {{ other }}", name="two")
+    path.write_text(path.read_text().replace(
+        "variables:\n", "variables:\n  other: {type: string, input: true, description: Other}\n"))
+    code, _, err = pc("render", "two@1", "-", stdin="x")
+    assert code == 2 and "has 2 input variables (other, review)" in err and "--var other=@-" in err

@@ -212,3 +212,27 @@ def test_render_error_on_the_command_line_is_one_line_exit_2(tmp_path, monkeypat
     err = capsys.readouterr().err
     assert err.startswith("error: calc@1 (draft) (line 7): division by zero\nhint: ")
     assert "Traceback" not in err
+
+
+def test_values_are_inserted_byte_for_byte_and_only_template_whitespace_is_trimmed() -> None:
+    value = "first line  \n\tcode()   \n\n  last  "
+    source = "{% user %}{% section 'input' %}\nText {% if true %}{% endif %}\n{{ v }}   \n{% endsection %}{% enduser %}"
+    prompt = render_prompt(source, {"v": value}, where="t@1")
+    [section] = prompt.messages[0].parts
+    assert section.parts == (f"Text {value}",)  # trim_blocks ate the newline after endif
+    assert "\x0e" not in section.parts[0] and "\x0f" not in section.parts[0]
+
+
+def test_values_without_trailing_whitespace_are_not_marked_for_filters() -> None:
+    prompt = render_prompt("{% set x %}{{ v }}{% endset %}{{ x | length }}", {"v": "abc"}, where="t@1")
+    assert prompt.messages[0].parts == ("3",)
+
+
+def test_the_final_prefill_still_loses_its_trailing_whitespace() -> None:
+    from promptctl.adapters import adapt
+
+    source = "{% user %}{{ q }}{% enduser %}{% assistant %}{{ start }}{% endassistant %}"
+    prompt = render_prompt(source, {"q": "Say it  ", "start": "Answer:  "}, where="t@1")
+    request = adapt(prompt, "anthropic", "claude-sonnet-4-6", {"max_tokens": 10})
+    assert request.body["messages"][0]["content"] == "Say it  "
+    assert request.body["messages"][-1]["content"] == "Answer:"
