@@ -52,6 +52,10 @@ def resolve_target(
     """
     fm = version.front_matter
     named, model = parse_target(model, provider, configured=config.provider if config else None)
+    if model and named is None:
+        named = _provider_of_unknown_model(model, config)
+    elif model and named is not None:
+        _warn_if_misspelt(named, model, config)
     chosen: str | None = named or fm.provider
     if chosen is None:
         raise InputError(
@@ -71,6 +75,63 @@ def resolve_target(
     if name in fm.models:
         return name, fm.models[name]
     return name, DEFAULT_MODELS[name]
+
+
+def _configured_models(config: ProjectConfig | None) -> dict[str, str]:
+    """``{model: provider}`` of the models a project config names (``[models]``, ``[prices."provider:model"]``)."""
+    if config is None:
+        return {}
+    named = {model: provider for provider, model in config.models.items()}
+    named |= {key.partition(":")[2]: key.partition(":")[0] for key in config.prices if ":" in key}
+    if config.model and config.provider:
+        named[config.model] = config.provider
+    return named
+
+
+def _provider_of_unknown_model(model: str, config: ProjectConfig | None) -> str:
+    """The provider of a ``--model`` id that neither names nor implies one (``davinci``, ``gtp-4o``).
+
+    Never falls back to the prompt's provider: a model id promptctl does not know is a typo or needs its provider
+    named (``--model openai:llama3.2`` for a local OpenAI-compatible server).
+
+    Raises:
+        InputError: The id is unknown; the hint is a "did you mean" from the known ids, or how to name the provider.
+    """
+    from promptctl.adapters.profiles import is_known_model, model_suggestion
+
+    configured = _configured_models(config)
+    if model in configured:
+        return configured[model]
+    real = tuple(p for p in PROVIDERS if p != "fake")
+    for name in real:
+        if is_known_model(name, model):
+            return name
+    close = model_suggestion(model, real)
+    named = f"--model openai:{model} or --provider openai --model {model}"
+    raise InputError(
+        f"unknown model '{model}': not in any provider's price table or profiles, so promptctl cannot tell where "
+        "to send it",
+        hint=f"did you mean '{close[1]}' ({close[0]})? A model promptctl does not know needs its provider: {named}"
+        if close else f"a local or fine-tuned model needs its provider: {named}",
+    )
+
+
+def _warn_if_misspelt(provider: str, model: str, config: ProjectConfig | None) -> None:
+    """Warn (once per text) when ``model`` is unknown for ``provider`` but close to a known id (``gpt-4oo``)."""
+    if provider == "fake" or model in _configured_models(config):
+        return
+    from promptctl.adapters.profiles import is_known_model, model_suggestion
+
+    if is_known_model(provider, model):
+        return
+    close = model_suggestion(model, (provider,))
+    if close is not None:
+        import warnings
+
+        from promptctl.templating import PromptctlWarning
+
+        warnings.warn(f"model '{model}' is not in {provider}'s price table or profiles (did you mean "
+                      f"'{close[1]}'?); sending it as given", PromptctlWarning, stacklevel=3)
 
 
 def parse_target(

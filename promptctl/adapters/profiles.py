@@ -423,3 +423,54 @@ def model_lifecycle(provider: str, model: str) -> ModelLifecycle | None:
     """
     model_id = model.removeprefix("ft:").split(":", 1)[0] if model.startswith("ft:") else model
     return _lifecycle_table().get((provider, model_id))
+
+
+# -- known model ids: "did you mean" for a misspelt --model --------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def known_models(provider: str) -> frozenset[str]:
+    """Model ids promptctl knows for ``provider``: its profiles, its default, and its price table.
+
+    Sources: the profile prefixes above, :data:`DEFAULT_MODELS`, genai-prices' model ids for OpenAI and
+    Anthropic (loaded on first use, about 0.3 s: only called for a model id promptctl does not recognise) and
+    promptctl's watsonx table (``promptctl/data/watsonx_prices.json``).
+    """
+    ids = {prefix for prov, prefix in _PROFILES if prov == provider and prefix}  # "" is a provider's default
+    if provider in DEFAULT_MODELS:
+        ids.add(DEFAULT_MODELS[provider])
+    if provider in ("openai", "anthropic"):
+        try:
+            from genai_prices import data
+
+            ids |= {m.id for p in data.providers if p.id == provider for m in p.models}
+        except Exception:  # noqa: BLE001 - the price table is optional here: suggestions come from profiles then
+            pass
+    if provider == "watsonx":
+        import json
+
+        table = Path(__file__).resolve().parents[1] / "data" / "watsonx_prices.json"
+        ids |= set(json.loads(table.read_text(encoding="utf-8")).get("models", {}))
+    return frozenset(ids)
+
+
+def is_known_model(provider: str, model: str) -> bool:
+    """True when ``model`` (or its dated variant, ``gpt-4o-2024-08-06``; a fine-tune ``ft:gpt-4o-mini:...``) is known.
+
+    Profiles are matched first (no price table load); then :func:`known_models`.
+    """
+    model_id = model.removeprefix("ft:").split(":")[0]
+    if any(prov == provider and prefix and model_id.startswith(prefix) for prov, prefix in _PROFILES):
+        return True
+    known = known_models(provider)
+    return model_id in known or any(model_id.startswith(k + "-") for k in known)
+
+
+def model_suggestion(model: str, providers: tuple[str, ...]) -> tuple[str, str] | None:
+    """``(provider, model id)`` of the known model closest to a misspelt ``model``, or None.
+
+    Close means :func:`promptctl.errors.did_you_mean`'s similarity of at least 0.75 (``gtp-4o`` -> ``gpt-4o``).
+    """
+    candidates = {m: p for p in providers for m in known_models(p)}
+    close = difflib.get_close_matches(model, list(candidates), n=1, cutoff=0.75)
+    return (candidates[close[0]], close[0]) if close else None

@@ -20,6 +20,22 @@ class SeverityOpt(str, Enum):  # noqa: UP042 - typer needs a str Enum for choice
     info = "info"
 
 
+def _severity(value: str) -> str:
+    """The ``--severity`` threshold, checked in promptctl's words.
+
+    Raises:
+        InputError: Not error, warning or info (with a "did you mean").
+    """
+    from promptctl.errors import InputError, did_you_mean
+
+    choices = [s.value for s in SeverityOpt]
+    if value in choices:
+        return value
+    close = did_you_mean(value, choices)
+    raise InputError(f"--severity {value!r} is not one of {', '.join(choices)}",
+                     hint=close or "e.g. --severity error shows only errors")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``lint`` command to the app."""
     app.command("lint")(lint)
@@ -32,8 +48,9 @@ def lint(
                        "Default: the whole registry."),
     ] = None,
     severity: Annotated[
-        SeverityOpt, typer.Option("--severity", help="Show findings at or above this; exit 1 if there are any.")
-    ] = SeverityOpt.warning,
+        str, typer.Option("--severity", metavar="[error|warning|info]",
+                          help="Show findings at or above this; exit 1 if there are any.")
+    ] = SeverityOpt.warning.value,
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
     all_versions: Annotated[
         bool, typer.Option("--all-versions", help="Check every version, superseded published ones too.")
@@ -76,7 +93,7 @@ def lint(
     settings = load_settings(proj.config.lint, proj.config.source)
     report = run_lint(proj.registry, refs or None, settings=settings, config=proj.config,
                       all_versions=all_versions, jobs=jobs)
-    threshold = severity.value
+    threshold = _severity(severity)
     shown = report.at_least(threshold)  # type: ignore[arg-type]
     if as_json:
         print_json(report.to_dict(threshold))  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ whatever the strategy). ``--samples N`` sets the self-consistency sample count.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,39 @@ class Plan:
     consistency: ConsistencyOptions | None = None
     structured: StructuredOptions | None = None
     structured_source: dict[str, Any] = field(default_factory=dict)
+
+
+_NESTED = ("fewshot", "cot", "structured")
+OPTION_KEYS: dict[str, frozenset[str]] = {
+    "direct": frozenset(),
+    "fewshot": frozenset(f.name for f in dataclasses.fields(FewShotOptions)),
+    "cot": frozenset({"mode", "trigger", "answer_instruction"}),
+    "consistency": frozenset({"samples", "temperature", "max_concurrency", "early_stop", "stop_threshold", "window",
+                              "gate", "vote_field"}),
+    "structured": frozenset({"mode", "max_retries", "strict", "schema_in_prompt", "model", "schema", "name"}),
+}
+"""The options each strategy reads (besides the ``answer_*`` options and nested ``fewshot``/``cot``/``structured``)."""
+
+
+def _check_keys(options: Mapping[str, Any], strategy: str, where: str, *, nested: bool) -> None:
+    """Refuse an option ``strategy`` does not read, with a "did you mean" (a typo would be silently ignored).
+
+    Raises:
+        InputError: Naming the option, the strategy and the closest known option.
+    """
+    from promptctl.errors import did_you_mean
+
+    known = OPTION_KEYS[strategy] | (set(ANSWER_OPTION_KEYS) | set(_NESTED) if not nested else set())
+    for key in options:
+        if key not in known:
+            close = did_you_mean(str(key), known, what="option")
+            own = ", ".join(sorted(OPTION_KEYS[strategy])) or "none of its own"
+            raise InputError(
+                f"{where}: strategy {strategy} has no option '{key}'",
+                hint=(f"{close} " if close else "") + f"{strategy} options: {own}"
+                + ("" if nested else "; any strategy also takes answer_* options and nested fewshot/cot/structured")
+                + " (promptctl help strategies)",
+            )
 
 
 def _sub(options: Mapping[str, Any], key: str) -> dict[str, Any] | None:
@@ -116,9 +150,13 @@ def resolve_plan(
     here = f"{where} {name}"
     if name == "chain":
         return Plan(name, options)
+    _check_keys(options, name, where, nested=False)
     fewshot_opts = options if name == "fewshot" else _sub(options, "fewshot")
     cot_opts = options if name == "cot" else _sub(options, "cot")
     structured_opts = options if name == "structured" else _sub(options, "structured")
+    for nested, given in (("fewshot", fewshot_opts), ("cot", cot_opts), ("structured", structured_opts)):
+        if given is not None and nested != name:
+            _check_keys(given, nested, where, nested=True)
     plan_answer = None
     cot = None
     if cot_opts is not None:

@@ -114,7 +114,10 @@ def load_settings(table: dict[str, Any] | None, source: Path | str | None = None
     for rule_id, level in raw_severity.items():
         key = _check_rule_id(rule_id, where, rule_ids)
         if level not in SEVERITIES:
-            raise InputError(f"{where}: severity of {key} must be one of {', '.join(SEVERITIES)}, not {level!r}")
+            from promptctl.errors import did_you_mean
+
+            raise InputError(f"{where}: severity of {key} must be one of {', '.join(SEVERITIES)}, not {level!r}",
+                             hint=did_you_mean(str(level), SEVERITIES))
         severity[key] = level
     numbers: dict[str, Any] = {}
     for name, (kind, low, high) in _NUMBERS.items():

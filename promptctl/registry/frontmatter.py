@@ -238,13 +238,7 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
     try:
         front = FrontMatter.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise FrontMatterError(
-            f"{where}: front matter field '{loc}': {msg}",
-            hint="see the prompt file format in the README",
-        ) from None
+        raise _field_error(exc.errors()[0], raw or "", where) from None
     if front.literal:
         if front.variables:
             raise FrontMatterError(
@@ -253,3 +247,91 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
             )
         body = literal_source(body)
     return front, body, offset
+
+
+_FORMAT_HINT = "promptctl help prompt-files describes every field"
+
+
+def _field_error(err: Any, raw: str, where: str) -> FrontMatterError:
+    """One line in promptctl's words for pydantic's first error: field, file line, "did you mean".
+
+    Args:
+        err: One entry of :meth:`pydantic.ValidationError.errors`.
+        raw: The front matter text (between the ``---`` lines), to find the field's line.
+        where: File path named in the message.
+    """
+    from promptctl.errors import did_you_mean
+
+    path = [str(p) for p in err["loc"]]
+    loc = ".".join(path)
+    at = f"{where}:{_key_line(raw, path)}" if path else where
+    kind = err.get("type")
+    if kind == "extra_forbidden":
+        known = _known_fields(path[:-1])
+        close = did_you_mean(path[-1], known, what="field")
+        hint = close or ""
+        if len(path) == 1 and not close:
+            from promptctl.adapters.profiles import KNOWN_PARAMETERS
+
+            params = set().union(*KNOWN_PARAMETERS.values())
+            param = path[-1] if path[-1] in params else None
+            near = did_you_mean(path[-1], params, cutoff=0.75) if param is None else None
+            if param or near:
+                name = param or (near or "").split("'")[1]
+                hint = f"sampling parameters go under parameters, e.g. parameters: {{{name}: ...}}."
+        fields = ", ".join(sorted(known))
+        return FrontMatterError(f"{at}: unknown front matter field '{loc}'",
+                                hint=f"{hint + ' ' if hint else ''}Fields here: {fields} ({_FORMAT_HINT})")
+    if kind in ("literal_error", "enum"):
+        expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        close = did_you_mean(str(err.get("input")), expected)
+        return FrontMatterError(f"{at}: front matter field '{loc}' is {err.get('input')!r}, which is not one of "
+                                f"{', '.join(expected)}", hint=close or _FORMAT_HINT)
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return FrontMatterError(f"{at}: front matter field '{loc}': {msg}", hint=_FORMAT_HINT)
+
+
+def _known_fields(parents: list[str]) -> set[str]:
+    """Field names (by alias) of the front matter model found under ``parents`` (``["variables", "q"]``)."""
+    node: Any = FrontMatter
+    for part in parents:
+        if isinstance(node, tuple):  # a key of a mapping field: go to the mapping's value model
+            node = node[1]
+            continue
+        field = next((f for n, f in node.model_fields.items() if part in (n, f.alias)), None)
+        node = _model_of(field.annotation) if field is not None else None
+        if node is None:
+            return set()
+    if not isinstance(node, type):
+        return set()
+    return {f.alias or n for n, f in node.model_fields.items()}
+
+
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model an annotation holds: ``Model``, ``("map", Model)`` for ``dict[str, Model]``, or None."""
+    import typing
+
+    if typing.get_origin(annotation) is dict:
+        args = typing.get_args(annotation)
+        value = _model_of(args[1]) if len(args) == 2 else None
+        return ("map", value) if isinstance(value, type) else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _key_line(raw: str, path: list[str]) -> int:
+    """File line of the last key of ``path`` in the front matter (the ``---`` line is 1), else 1."""
+    lines = raw.split("\n")
+    start = 0
+    for key in path:
+        pattern = re.compile(rf"^\s*(?:-\s+)?['\"]?{re.escape(key)}['\"]?\s*:|[{{,]\s*{re.escape(key)}\s*:")
+        found = next((i for i in range(start, len(lines)) if pattern.search(lines[i])), None)
+        if found is None:
+            return start + 2 if start else 1
+        start = found
+    return start + 2

@@ -188,3 +188,59 @@ def test_stdin_is_read_once_and_the_input_needs_one_input_variable(pc: Run, tmp_
         "variables:\n", "variables:\n  other: {type: string, input: true, description: Other}\n"))
     code, _, err = pc("render", "two@1", "-", stdin="x")
     assert code == 2 and "has 2 input variables (other, review)" in err and "--var other=@-" in err
+
+
+def test_an_unknown_model_id_gets_a_did_you_mean_and_is_not_sent_to_the_prompts_provider(pc: Run,
+                                                                                        tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    code, out, err = pc("render", "sentiment@1", "--var", "review=x", "--model", "gtp-4o")
+    assert code == 2 and out == ""
+    assert err.splitlines()[0].startswith("error: unknown model 'gtp-4o'")
+    assert "hint: did you mean 'gpt-4o' (openai)?" in err and "--model openai:gtp-4o" in err
+    code, out, _ = pc("render", "sentiment@1", "--var", "review=x", "--model", "openai:llama3.2")
+    assert code == 0 and "-> openai:llama3.2" in out
+    code, out, _ = pc("render", "sentiment@1", "--var", "review=x", "--model", "davinci")
+    assert code == 0 and "-> openai:davinci" in out
+    code, out, err = pc("render", "sentiment@1", "--var", "review=x", "--model", "claude-sonet-4-6")
+    assert code == 0 and "did you mean 'claude-sonnet-4-6'?" in err
+
+
+@pytest.mark.parametrize(("old", "new", "line", "message", "hint"), [
+    ("description:", "temprature: 1\ndescription:", 2, "unknown front matter field 'temprature'",
+     "parameters: {temperature: ...}"),
+    ("description:", "descripton:", 2, "unknown front matter field 'descripton'", "did you mean field 'description'?"),
+    ("provider: openai", "provider: opnai", 3,
+     "front matter field 'provider' is 'opnai', which is not one of openai, anthropic", "did you mean 'openai'?"),
+])
+def test_front_matter_typos_are_in_promptctls_words_at_their_line(pc: Run, tmp_path: Path, old: str, new: str,
+                                                                    line: int, message: str, hint: str) -> None:
+    path = _fewshot(tmp_path, "{{ review }}")
+    path.write_text(path.read_text().replace(old, new, 1))
+    code, _, err = pc("render", "sentiment@1", "--var", "review=x")
+    assert code == 2
+    assert err.startswith(f"error: {path}:{line}: {message}"), err
+    assert hint in err and "Extra inputs" not in err and "Input should be" not in err
+
+
+def test_a_misspelt_strategy_option_is_refused_with_a_did_you_mean(pc: Run, tmp_path: Path) -> None:
+    path = _fewshot(tmp_path, "{{ review }}")
+    path.write_text(path.read_text().replace("k: 2}", "kk: 2}"))
+    code, _, err = pc("render", "sentiment@1", "--var", "review=x")
+    assert code == 2
+    assert "strategy fewshot has no option 'kk'" in err and "did you mean option 'k'?" in err
+
+
+def test_a_misspelt_severity_gets_a_did_you_mean(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    code, _, err = pc("lint", "--severity", "warnig")
+    assert code == 2 and err.splitlines() == [
+        "error: --severity 'warnig' is not one of error, warning, info", "hint: did you mean 'warning'?"]
+
+
+def test_a_misspelt_scorer_gets_a_did_you_mean() -> None:
+    from promptctl.errors import InputError
+    from promptctl.evaluation.scorers import make_scorer
+
+    with pytest.raises(InputError) as info:
+        make_scorer("exatc")
+    assert "did you mean 'exact'?" in (info.value.hint or "")
