@@ -302,7 +302,7 @@ def _known_fields(parents: list[str]) -> set[str]:
         node = _model_of(field.annotation) if field is not None else None
         if node is None:
             return set()
-    if not isinstance(node, type):
+    if not (isinstance(node, type) and issubclass(node, BaseModel)):
         return set()
     return {f.alias or n for n, f in node.model_fields.items()}
 
