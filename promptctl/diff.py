@@ -57,6 +57,7 @@ class RequestDiff:
         cost_old_usd: Estimated USD per call of the old request (input at list price, max_tokens output
             as the ceiling), or None when unpriced.
         cost_new_usd: Same for the new one.
+        missing_variables: Variables a version needs that were not given (the rendered diff needs them).
     """
 
     provider: str
@@ -72,10 +73,13 @@ class RequestDiff:
     cost_new_usd: float | None = None
     body_old: dict[str, Any] | None = None
     body_new: dict[str, Any] | None = None
+    missing_variables: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        """True when the bodies or their renderability differ."""
+        """True when the bodies or their renderability differ (not when both only lack variables)."""
+        if self.missing_variables and not self.diff:
+            return False
         return bool(self.diff) or self.error_old != self.error_new
 
 
@@ -254,6 +258,7 @@ def _request_diff(
     from promptctl.errors import UndefinedVariableError
 
     rendered: list[tuple[str, Any, str | None]] = []
+    missing: list[str] = []
     for version in (old, new):
         try:
             with warnings.catch_warnings():
@@ -263,6 +268,8 @@ def _request_diff(
         except PromptctlError as exc:
             if strict_variables and isinstance(exc, UndefinedVariableError):
                 raise
+            if isinstance(exc, UndefinedVariableError) and exc.variable not in missing:
+                missing.append(exc.variable)
             rendered.append(("", None, _own_error(exc, version)))
     (text_a, req_a, err_a), (text_b, req_b, err_b) = rendered
     tokens_a, tokens_b, exact, cost_a, cost_b = _tokens_and_cost(req_a, req_b, config)
@@ -282,6 +289,7 @@ def _request_diff(
         tokens_exact=exact,
         cost_old_usd=cost_a,
         cost_new_usd=cost_b,
+        missing_variables=missing,
     )
 
 

@@ -18,6 +18,7 @@ import typer
 from promptctl.cli import ab as _ab
 from promptctl.cli import cost as _cost
 from promptctl.cli import diff as _diff
+from promptctl.cli import help as _help
 from promptctl.cli import interop as _interop
 from promptctl.cli import lint as _lint
 from promptctl.cli import log as _log
@@ -29,6 +30,8 @@ app = typer.Typer(
     name="promptctl",
     help="Versioned prompts: render per provider, run, record. Exit codes: 0 ok, 1 check failed, "
     "2 invalid input, 3 provider/credentials, 4 integrity.",
+    epilog="File formats (datasets, snapshot suites, few-shot examples, prompt files, templates, strategies): "
+    "promptctl help TOPIC; 'promptctl help' lists the topics.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -61,6 +64,7 @@ _registry.register(app)
 _diff.register(app)
 _snapshot.register(app)
 _lint.register(app)
+_help.register(app)
 _interop.register(app)
 
 

@@ -21,14 +21,20 @@ class Project:
     config: ProjectConfig
     registry: Registry
 
-    def store(self) -> RunStore:
-        """Open the run store (``PROMPTCTL_DATABASE_URL``, config ``database_url``, or the default SQLite file)."""
+    def store(self, origin: str = "run") -> RunStore:
+        """Open the run store (``PROMPTCTL_DATABASE_URL``, config ``database_url``, or the default SQLite file).
+
+        Args:
+            origin: What the runs this command records are (``run``, ``snapshot``; see ``promptctl log --origin``).
+        """
         import os
 
         from promptctl.store.runs import RunStore, default_url
 
         url = os.environ.get("PROMPTCTL_DATABASE_URL") or self.config.database_url or default_url(self.config.root)
-        return RunStore(url)
+        store = RunStore(url)
+        store.origin = origin
+        return store
 
 
 def project(*, create: bool = False) -> Project:
@@ -200,6 +206,19 @@ def warn(lines: tuple[str, ...] | list[str]) -> None:
             continue
         PRINTED_WARNINGS.add(line)
         sys.stderr.write(f"warning: {line}\n")
+
+
+def note(lines: tuple[str, ...] | list[str]) -> None:
+    """Print notes to stderr as ``note: ...`` lines, each distinct text once per process.
+
+    A chain's steps or several targets share notes (the Claude tokenizer factor): they are printed once.
+    """
+    for line in lines:
+        key = f"note: {line}"
+        if key in PRINTED_WARNINGS:
+            continue
+        PRINTED_WARNINGS.add(key)
+        sys.stderr.write(f"note: {line}\n")
 
 
 def console(stderr: bool = False) -> Any:

@@ -187,9 +187,9 @@ def print_estimate(e: CostEstimate, *, out: Any = None) -> None:
     write(f"cost     low {usd(e.usd_low)}   expected {usd(e.usd_expected)}   high {usd(e.usd_high)}  (estimate)\n")
     if e.price.price:
         write(f"price    {e.price.price}\n")
-    notes = [*count.notes, *e.notes]
-    for note in dict.fromkeys(notes):
-        sys.stderr.write(f"note: {note}\n")
+    from promptctl.cli.common import note
+
+    note([*count.notes, *e.notes])
 
 
 def _print_table(estimates: list[CostEstimate]) -> None:

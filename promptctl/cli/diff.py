@@ -45,7 +45,6 @@ def diff(
     neither, a version that needs a variable is an error (exit 2).
     """
     from promptctl.diff import diff_versions, sample_variables
-    from promptctl.errors import UndefinedVariableError
 
     proj = project()
     old = proj.registry.get(ref_a, allow_modified=True)
@@ -55,15 +54,15 @@ def diff(
         values, source = parse_vars(var, vars_file), "--var/--vars"
     else:
         values, source = sample_variables(new, proj.config.root)
-    try:
-        report = diff_versions(
-            old, new, providers=provider or (), variables=values, variables_source=source, config=proj.config,
-            strict_variables=source is None,
-        )
-    except UndefinedVariableError as exc:
-        exc.hint = (f"pass the variables with --var {exc.variable}=VALUE or --vars FILE, or add a sample input "
-                    f"fixtures/{new.name}/sample.yaml")
-        raise
+    report = diff_versions(
+        old, new, providers=provider or (), variables=values, variables_source=source, config=proj.config,
+    )
+    missing = sorted({name for r in report.requests for name in r.missing_variables})
+    if missing and source is None:
+        first = missing[0]
+        sys.stderr.write(f"note: the rendered requests are not compared: {', '.join(repr(m) for m in missing)} "
+                         f"not given; pass --var {first}=VALUE or --vars FILE, or add a sample input "
+                         f"fixtures/{new.name}/sample.yaml\n")
     if as_json:
         print_json(report.to_dict())
     else:
@@ -95,7 +94,9 @@ def _print(report: Any) -> None:
     source = f" (variables from {report.variables_source})" if report.variables_source else ""
     for request in report.requests:
         out.print(Text(f"\nrendered request: {request.provider}{source}", style="bold"))
-        if request.error_old or request.error_new:
+        if request.missing_variables and report.variables_source is None:
+            out.print(f"  needs variables ({', '.join(request.missing_variables)}): not compared", markup=False)
+        elif request.error_old or request.error_new:
             out.print(Text(f"  A: {request.error_old or 'renders'}\n  B: {request.error_new or 'renders'}"))
         elif request.diff:
             _print_unified(out, request.diff)

@@ -1,8 +1,14 @@
-"""The ``log`` command: recorded runs, their cost, and totals (``--summary``)."""
+"""The ``log`` command: recorded runs, their cost, and totals (``--summary``); ``log show RUN_ID``: one run.
+
+Runs are recorded by interactive ``run`` (origin ``run``), ``ab`` cases and judges (``ab``), ``eval`` cases
+(``eval``) and snapshot recording (``snapshot``). ``log`` shows ``run`` rows unless ``--origin`` says otherwise,
+and says how many others it left out.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,16 +17,32 @@ from promptctl.cli.common import console, print_json, project
 if TYPE_CHECKING:
     from promptctl.store.runs import RunStore
 
+app = typer.Typer(
+    help="Show recorded runs, newest first, with their cost; 'log show RUN_ID' prints one run in full.",
+    invoke_without_command=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
-    app.command("log")(log)
+
+def register(parent: typer.Typer) -> None:
+    """Add the ``log`` command group (``log``, ``log show RUN_ID``) to the app."""
+    parent.add_typer(app, name="log")
 
 
+@app.callback()
 def log(
+    ctx: typer.Context,
     n: Annotated[int, typer.Option("-n", help="How many runs, newest first.", min=1, metavar="N")] = 20,
     prompt: Annotated[
         str | None, typer.Option("--prompt", help="Only runs of this prompt.", metavar="NAME", show_default=False)
+    ] = None,
+    origin: Annotated[
+        list[str] | None,
+        typer.Option("--origin", metavar="ORIGIN", show_default=False,
+                     help="Runs recorded by: run (interactive, the default), ab, eval, snapshot, or all "
+                     "(repeatable)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored records as JSON.")] = False,
     summary: Annotated[
@@ -34,22 +56,27 @@ def log(
 ) -> None:
     """Show recorded runs, newest first, with their cost in USD; --summary totals per prompt version, day or run.
 
-    --by GROUP implies --summary.
+    Only interactive runs unless --origin (ab, eval, snapshot, all); --summary totals every origin.
+    'promptctl log show RUN_ID' prints one run: its rendered prompt, output, usage and calls.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from promptctl.store.runs import record_dict
 
+    origins = _origins(origin)
     proj = project()
     store = proj.store()
     if summary or by:
         _summary(store, by or ["version", "day"], prompt, as_json)
         return
-    records = [record_dict(r) for r in store.recent(n, prompt=prompt)]
+    records = [record_dict(r) for r in store.recent(n, prompt=prompt, origins=origins)]
     if as_json:
         print_json(records)
         return
     from rich.table import Table
 
-    table = Table("run", "time", "prompt", "provider:model", "in", "out", "cost", "latency", "status", box=None)
+    table = Table("run", "time", "prompt", "provider:model", "in", "out", "cost", "latency", "origin", "status",
+                  box=None)
     for r in records:
         p = r["prompt"]
         table.add_row(
@@ -61,16 +88,50 @@ def log(
             str(r["usage"]["output_tokens"]),
             f"${r['cost_usd']:.6f}" if r["cost_usd"] is not None else "-",
             f"{r['latency_s']:.2f}s" if r["latency_s"] is not None else "-",
+            r["origin"],
             r["status"] if not r["error"] else f"error: {r['error'][:60]}",
         )
+    hidden = _hidden(store, origins, prompt)
     if not records:
         if prompt:
             known = "" if prompt in proj.registry.names() else " (there is no prompt of that name)"
             console(stderr=True).print(f"no runs of '{prompt}' recorded{known}", markup=False)
         else:
-            console(stderr=True).print("no runs recorded yet")
-        return
-    console().print(table)
+            console(stderr=True).print("no runs recorded yet", markup=False)
+    else:
+        console().print(table)
+    if hidden:
+        sys.stderr.write(f"note: {hidden}\n")
+
+
+def _origins(given: list[str] | None) -> tuple[str, ...] | None:
+    """The ``--origin`` values checked (None for ``all``; default ``run``).
+
+    Raises:
+        InputError: An unknown origin, with a "did you mean".
+    """
+    from promptctl.errors import InputError, did_you_mean
+    from promptctl.store.runs import ORIGINS
+
+    values = given or ["run"]
+    if "all" in values:
+        return None
+    for value in values:
+        if value not in ORIGINS:
+            raise InputError(f"--origin {value!r} is not one of {', '.join(ORIGINS)}, all",
+                             hint=did_you_mean(value, (*ORIGINS, "all")) or "e.g. --origin ab, or --origin all")
+    return tuple(dict.fromkeys(values))
+
+
+def _hidden(store: RunStore, origins: tuple[str, ...] | None, prompt: str | None) -> str:
+    """``12 ab, 3 snapshot runs not shown (promptctl log --origin all)`` for the runs left out, else ``""``."""
+    if origins is None:
+        return ""
+    counts = {o: n for o, n in store.count_by_origin(prompt=prompt).items() if o not in origins and n}
+    if not counts:
+        return ""
+    parts = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+    return f"{parts} runs not shown (promptctl log --origin all)"
 
 
 def _summary(store: RunStore, groups: list[str], prompt: str | None, as_json: bool) -> None:
@@ -111,3 +172,68 @@ def _count(n: int, word: str) -> str:
 def _numbers(r: dict[str, object]) -> tuple[str, ...]:
     return (str(r["runs"]), str(r["calls"]), str(r["errors"]), str(r["input_tokens"]), str(r["output_tokens"]),
             f"${r['cost_usd']:.6f}", str(r["unpriced"]))
+
+
+@app.command("show")
+def show(
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="A run id, or a unique prefix of one (12 hex "
+                                          "characters, as log shows).", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="The stored record and its calls as JSON.")] = False,
+) -> None:
+    """Print one recorded run: the rendered prompt it sent, the output, usage, cost and each provider call."""
+    from promptctl.errors import InputError
+    from promptctl.store.runs import record_dict
+
+    store = project().store()
+    row = store.get(run_id)
+    if row is None:
+        matches = [r for r in store.recent(1000) if r["id"].startswith(run_id)]
+        hint = "two or more runs start with it: give more characters" if len(matches) > 1 else \
+            "promptctl log --origin all lists the recorded runs and their ids"
+        raise InputError(f"no run '{run_id}' recorded" if not matches else f"run id prefix '{run_id}' is ambiguous",
+                         hint=hint)
+    record = record_dict(row)
+    calls = store.calls_of(row["id"])
+    if as_json:
+        print_json({**record, "calls": [_call_dict(c) for c in calls]})
+        return
+    _print_run(record, calls)
+
+
+def _call_dict(call: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in call.items() if k not in ("id", "run_id")}
+
+
+def _print_run(r: dict[str, Any], calls: list[dict[str, Any]]) -> None:
+    """The run as text: header, variables, the request as sent, the output, usage and calls."""
+    import json
+
+    from promptctl.cli.prompts import _Body, _print_request
+
+    out = sys.stdout.write
+    p, u = r["prompt"], r["usage"]
+    display = f"{p['name']}@{p['version']}" + (" (draft)" if p["draft"] else "")
+    out(f"run {r['run_id']}  {r['created_at']}  {display}  {r['provider']}:{r['model']}  strategy {r['strategy']}  "
+        f"origin {r['origin']}  status {r['status']}\n")
+    if r["variables"]:
+        out("variables: " + json.dumps(r["variables"], ensure_ascii=False) + "\n")
+    out("\n=== rendered prompt (the request as sent)\n")
+    _print_request(display, _Body(r["provider"], r["model"], r["request"] or {}))
+    out("\n=== output\n")
+    text = r["output"] if r["output"] is not None else (f"(none: {r['error']})" if r["error"] else "(none)")
+    out(text + ("\n" if not text.endswith("\n") else ""))
+    if r.get("answer") is not None:
+        out(f"answer: {r['answer']}\n")
+    cost = f"${r['cost_usd']:.6f}" if r["cost_usd"] is not None else "cost n/a"
+    latency = f"{r['latency_s']:.2f}s" if r["latency_s"] is not None else "-"
+    out(f"\n=== usage\nin {u['input_tokens']} tok (cached {u['cached_input_tokens']}, cache write "
+        f"{u['cache_write_tokens']})  out {u['output_tokens']} tok (reasoning {u['reasoning_tokens']})  {cost}  "
+        f"{latency}\n")
+    if calls:
+        out(f"\n=== calls ({len(calls)})\n")
+        for c in calls:
+            usd = f"${c['cost_usd']:.6f}" if c.get("cost_usd") is not None else "cost n/a"
+            tag = f"  [{c['tag']}]" if c.get("tag") else ""
+            status = f"error: {c['error'][:80]}" if c.get("error") else ("cached" if c.get("cached") else "ok")
+            out(f"{c['seq']:>3}  {c['provider']}:{c['model']}  in {c['input_tokens']} out {c['output_tokens']}  "
+                f"{usd}  {status}{tag}\n")

@@ -90,9 +90,17 @@ def render(
     warn(prepared.notes)
     if as_json:
         extra = {"strategy": prepared.plan.name, "details": prepared.details} if prepared.details else {}
-        print_json({"prompt": _info(version), **request.to_dict(), **extra})
+        schema = {"output_schema": prepared.output_schema} if prepared.output_schema else {}
+        print_json({"prompt": _info(version), **request.to_dict(), **extra, **schema})
         return
     _print_request(version.display, request)
+    if prepared.output_schema:
+        import json
+
+        out = prepared.output_schema
+        sys.stdout.write(f"\n--- output schema '{out['name']}' ({out['source']}; structured output, mode "
+                         f"{out['mode']}: sent with the request at run time) ---\n")
+        sys.stdout.write(json.dumps(out["schema"], indent=2, ensure_ascii=False) + "\n")
 
 
 def _render_chain(version: Any, variables: dict[str, Any], provider: str | None, model: str | None,

@@ -27,14 +27,46 @@ def register(app: typer.Typer) -> None:
 def init(
     path: Annotated[Path, typer.Argument(help="Project folder.", show_default=False)] = Path("."),
 ) -> None:
-    """Scaffold a project: promptctl.toml, prompts/hello (a draft), .promptctl/ in .gitignore."""
+    """Scaffold a project that works right away: a prompt, its sample input, a dataset and a snapshot suite.
+
+    Writes promptctl.toml, prompts/hello (a draft), fixtures/hello/sample.yaml, fixtures/datasets/hello.yaml,
+    prompts/hello/snapshots.yaml with its golden files (recorded with the fake provider), .gitignore entries.
+    """
     from promptctl.registry.lifecycle import init_project
 
-    created = init_project(path.resolve())
+    root = path.resolve()
+    created = init_project(root)
+    suite = next((f for f in created if f.name == "snapshots.yaml"), None)
+    if suite is not None:
+        created.extend(_record_scaffold(root))
     for file in created:
         sys.stdout.write(f"created {file}\n")
     if not created:
         sys.stdout.write("nothing to do: the project is already set up\n")
+        return
+    sys.stdout.write(
+        "\nnext, in " + str(root) + ":\n"
+        '  promptctl render hello@1 --var question="What is a prompt?"     # the request, per provider\n'
+        "  promptctl lint && promptctl snapshot check                      # what CI runs\n"
+        "  promptctl ab hello@1 hello@1::temperature=0.7 --dataset fixtures/datasets/hello.yaml --provider fake\n"
+        "  promptctl help                                                  # file formats\n"
+    )
+
+
+def _record_scaffold(root: Path) -> list[Path]:
+    """Record the golden files of the scaffolded snapshot suite (fake provider: no network, no credentials)."""
+    import os
+
+    from promptctl.config import load_config
+    from promptctl.evaluation.snapshots import SnapshotProject, record
+
+    cwd = Path.cwd()
+    os.chdir(root)  # the suite's paths are relative to the project root
+    try:
+        changes = record(SnapshotProject(load_config(root)), ["hello"])
+    finally:
+        os.chdir(cwd)
+    return [c.golden for c in changes if c.written]
 
 
 def new(

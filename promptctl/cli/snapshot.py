@@ -96,7 +96,7 @@ def record_cmd(
     from promptctl.evaluation.snapshots.report import changes_text, plural
 
     proj, snap = _project()
-    store = proj.store()
+    store = proj.store(origin="snapshot")
     try:
         changes = record(snap, refs or (), case or (), provider=provider, store=store)
     finally:
@@ -149,7 +149,7 @@ def check_cmd(
                          hint="promptctl snapshot check --live --trials 5 --threshold 0.8")
     proj, snap = _project()
     options = LiveOptions(trials or 1, 1.0 if threshold is None else threshold, provider) if live else None
-    store = proj.store() if live else None
+    store = proj.store(origin="snapshot") if live else None
     try:
         report = check(snap, refs or (), case or (), live=options, store=store)
     finally:
@@ -208,7 +208,7 @@ def update_cmd(
         raise InputError("--provider only applies with --rerecord",
                          hint="promptctl snapshot update --rerecord -p openai")
     proj, snap = _project()
-    store = proj.store() if rerecord else None
+    store = proj.store(origin="snapshot") if rerecord else None
     try:
         changes, removed = update(snap, refs or (), case or (), rerecord=rerecord, provider=provider, store=store)
     finally:

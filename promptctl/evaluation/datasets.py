@@ -52,10 +52,16 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool_
 class DatasetError(RowError):
     """A dataset file or row is invalid (exit 2). The message starts with ``FILE:LINE:``.
 
+    The hint ends by pointing to the format, shipped with the package: ``promptctl help datasets``.
+
     Attributes:
         path: The dataset file.
         line: 1-based line of the bad row, or None for a file-level problem.
     """
+
+    def __init__(self, path: Path | str, line: int | None, message: str, *, hint: str | None = None) -> None:
+        topic = "the dataset format: promptctl help datasets"
+        super().__init__(path, line, message, hint=f"{hint} ({topic})" if hint else topic)
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,7 @@ def load_dataset(path: str | Path) -> Dataset:
     fmt = FORMATS.get(file.suffix.lower())
     if fmt is None:
         raise DatasetError(file, None, f"unknown dataset format '{file.suffix}'",
-                           hint="use .jsonl, .csv or .yaml (see 'promptctl ab --help')")
+                           hint="use .jsonl, .csv or .yaml")
     read = read_rows(file, list_keys=("cases",), what="cases", error=DatasetError)
     raw, header = read.raw, read.header
     if fmt == "csv":

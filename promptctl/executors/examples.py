@@ -70,13 +70,14 @@ def load_examples(source: Any, options: FewShotOptions, *, root: Path, where: st
         rows, described = [(i + 1, row) for i, row in enumerate(source)], "front matter examples"
     else:
         raise InputError(f"{where}: few-shot needs examples", hint="add 'examples:' to the front matter or "
-                         "'dataset: FILE' (JSONL, CSV or YAML) to the strategy")
+                         "'dataset: FILE' (JSONL, CSV or YAML) to the strategy (promptctl help examples)")
     examples = []
     for index, (line, row) in enumerate(rows):
         if not isinstance(row, dict) or options.input_field not in row or options.output_field not in row:
             raise InputError(
                 f"{described}:{line}: an example needs '{options.input_field}' and '{options.output_field}'",
-                hint="set input_field/output_field in the strategy if the dataset names them differently",
+                hint="set input_field/output_field in the strategy if the dataset names them differently "
+                "(promptctl help examples)",
             )
         label = row.get(options.label_field) if options.label_field else None
         examples.append(Example(index, row[options.input_field], row[options.output_field],

@@ -40,6 +40,8 @@ class Prepared:
     plan: Plan
     details: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    output_schema: dict[str, Any] | None = None
+    """Structured output: ``{"name", "source", "mode", "schema"}``, the JSON Schema added at run time."""
 
 
 def prepare(

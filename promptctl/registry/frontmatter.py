@@ -238,7 +238,7 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
     try:
         front = FrontMatter.model_validate(data)
     except ValidationError as exc:
-        raise _field_error(exc.errors()[0], raw or "", where) from None
+        raise field_error(exc.errors()[0], raw or "", where) from None
     if front.literal:
         if front.variables:
             raise FrontMatterError(
@@ -249,28 +249,33 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
     return front, body, offset
 
 
-_FORMAT_HINT = "promptctl help prompt-files describes every field"
-
-
-def _field_error(err: Any, raw: str, where: str) -> FrontMatterError:
-    """One line in promptctl's words for pydantic's first error: field, file line, "did you mean".
+def field_error(err: Any, raw: str, where: str, *, model: type[BaseModel] | None = None,
+                what: str = "front matter field", topic: str = "prompt-files",
+                line_offset: int = 1) -> FrontMatterError:
+    """One line in promptctl's words for pydantic's first error: the field, its file line, a "did you mean".
 
     Args:
         err: One entry of :meth:`pydantic.ValidationError.errors`.
-        raw: The front matter text (between the ``---`` lines), to find the field's line.
+        raw: The YAML text validated, to find the field's line.
         where: File path named in the message.
+        model: The pydantic model validated (default :class:`FrontMatter`).
+        what: What a field is called in the message.
+        topic: The ``promptctl help`` topic describing the format.
+        line_offset: File line of ``raw``'s first line, minus 1 (front matter: 1, after the ``---`` line).
     """
     from promptctl.errors import did_you_mean
 
+    hint_topic = f"promptctl help {topic} describes every field"
     path = [str(p) for p in err["loc"]]
     loc = ".".join(path)
-    at = f"{where}:{_key_line(raw, path)}" if path else where
+    line = _key_line(raw, path) - 1 + line_offset
+    at = f"{where}:{line}" if path and line > 0 else where
     kind = err.get("type")
     if kind == "extra_forbidden":
-        known = _known_fields(path[:-1])
+        known = _known_fields(path[:-1], model or FrontMatter)
         close = did_you_mean(path[-1], known, what="field")
         hint = close or ""
-        if len(path) == 1 and not close:
+        if len(path) == 1 and not close and model in (None, FrontMatter):
             from promptctl.adapters.profiles import KNOWN_PARAMETERS
 
             params = set().union(*KNOWN_PARAMETERS.values())
@@ -280,20 +285,20 @@ def _field_error(err: Any, raw: str, where: str) -> FrontMatterError:
                 name = param or (near or "").split("'")[1]
                 hint = f"sampling parameters go under parameters, e.g. parameters: {{{name}: ...}}."
         fields = ", ".join(sorted(known))
-        return FrontMatterError(f"{at}: unknown front matter field '{loc}'",
-                                hint=f"{hint + ' ' if hint else ''}Fields here: {fields} ({_FORMAT_HINT})")
+        return FrontMatterError(f"{at}: unknown {what} '{loc}'",
+                                hint=f"{hint + ' ' if hint else ''}Fields here: {fields} ({hint_topic})")
     if kind in ("literal_error", "enum"):
         expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
         close = did_you_mean(str(err.get("input")), expected)
-        return FrontMatterError(f"{at}: front matter field '{loc}' is {err.get('input')!r}, which is not one of "
-                                f"{', '.join(expected)}", hint=close or _FORMAT_HINT)
+        return FrontMatterError(f"{at}: {what} '{loc}' is {err.get('input')!r}, which is not one of "
+                                f"{', '.join(expected)}", hint=close or hint_topic)
     msg = str(err["msg"]).removeprefix("Value error, ")
-    return FrontMatterError(f"{at}: front matter field '{loc}': {msg}", hint=_FORMAT_HINT)
+    return FrontMatterError(f"{at}: {what} '{loc}': {msg}" if loc else f"{at}: {msg}", hint=hint_topic)
 
 
-def _known_fields(parents: list[str]) -> set[str]:
-    """Field names (by alias) of the front matter model found under ``parents`` (``["variables", "q"]``)."""
-    node: Any = FrontMatter
+def _known_fields(parents: list[str], root: type[BaseModel]) -> set[str]:
+    """Field names (by alias) of the model found under ``parents`` (``["variables", "q"]``) from ``root``."""
+    node: Any = root
     for part in parents:
         if isinstance(node, tuple):  # a key of a mapping field: go to the mapping's value model
             node = node[1]
@@ -308,13 +313,13 @@ def _known_fields(parents: list[str]) -> set[str]:
 
 
 def _model_of(annotation: Any) -> Any:
-    """The pydantic model an annotation holds: ``Model``, ``("map", Model)`` for ``dict[str, Model]``, or None."""
+    """The pydantic model an annotation holds: ``Model``, ``("items", Model)`` for a dict or list of them, or None."""
     import typing
 
-    if typing.get_origin(annotation) is dict:
+    if typing.get_origin(annotation) in (dict, list):
         args = typing.get_args(annotation)
-        value = _model_of(args[1]) if len(args) == 2 else None
-        return ("map", value) if isinstance(value, type) else None
+        value = _model_of(args[-1]) if args else None
+        return ("items", value) if isinstance(value, type) else None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
@@ -325,10 +330,22 @@ def _model_of(annotation: Any) -> Any:
 
 
 def _key_line(raw: str, path: list[str]) -> int:
-    """File line of the last key of ``path`` in the front matter (the ``---`` line is 1), else 1."""
+    """Line of the last key of ``path`` in ``raw`` plus 1 (front matter: its file line, ``---`` being line 1).
+
+    A list index in ``path`` (``cases.2.id``) moves to that item's ``- `` line. 1 when nothing is found.
+    """
     lines = raw.split("\n")
     start = 0
+    item = re.compile(r"^(\s*)-\s")
     for key in path:
+        if key.isdigit():
+            items = [i for i in range(start + 1, len(lines)) if item.match(lines[i])]
+            if len(items) <= int(key):
+                return start + 2 if start else 1
+            start = items[int(key)]
+            if re.search(r"^\s*-\s+[\w'\"]+\s*:", lines[start]) and key == path[-1]:
+                return start + 2
+            continue
         pattern = re.compile(rf"^\s*(?:-\s+)?['\"]?{re.escape(key)}['\"]?\s*:|[{{,]\s*{re.escape(key)}\s*:")
         found = next((i for i in range(start, len(lines)) if pattern.search(lines[i])), None)
         if found is None:

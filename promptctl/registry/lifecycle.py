@@ -61,6 +61,58 @@ Plain text, at most three sentences.
 {{% enduser %}}
 """
 
+SAMPLE = """# Sample input of prompts/hello: promptctl diff and the snapshot suite render with it.
+question: What is a prompt?
+"""
+
+DATASET = """# Cases for promptctl ab (promptctl help datasets): the answer must contain the expected text.
+# Try: promptctl ab hello@1 hello@1::temperature=0.7 --dataset fixtures/datasets/hello.yaml --provider fake
+# (the fake provider echoes the input, so every case fails alike; drop --provider fake to call the model).
+description: Short factual questions
+scorer: contains
+cases:
+  - id: capital-of-france
+    vars: {question: "What is the capital of France?"}
+    expected: Paris
+  - id: largest-planet
+    vars: {question: "Which planet is the largest in the solar system?"}
+    expected: Jupiter
+  - id: water-formula
+    vars: {question: "What is the chemical formula of water?"}
+    expected: H2O
+  - id: speed-of-light-unit
+    vars: {question: "In which unit is the speed of light usually given, per second?"}
+    expected: kilomet
+  - id: python-creator
+    vars: {question: "Who created the Python programming language?"}
+    expected: Guido
+  - id: http-not-found
+    vars: {question: 'Which HTTP status code means "not found"?'}
+    expected: "404"
+"""
+
+SUITE = r"""# Snapshot suite of hello (promptctl help snapshots). Golden files: snapshots/hello/<case>.yaml.
+# promptctl snapshot check     replays them offline (CI); exit 1 when a request or a check changed
+# promptctl snapshot update    approves a deliberate change (review the diff, commit it with the prompt)
+# record_with: fake records the scripted replies below; remove it (or pass --provider openai) and run
+# promptctl snapshot record hello to record a real model's answers.
+providers: [openai, anthropic]
+record_with: {provider: fake}
+cases:
+  - id: what-is-a-prompt
+    vars: fixtures/hello/sample.yaml
+    record_with:
+      reply: A prompt is the text you send to a language model to get an answer.
+    checks:
+      - {scorer: contains, expected: [prompt]}
+  - id: unanswerable
+    variables: {question: What did I have for breakfast?}
+    record_with:
+      reply: I cannot know that; tell me what you had and I can help with the rest.
+    checks:
+      - 'regex:\A[^\n]{1,400}\Z'
+"""
+
 CONFIG = """# promptctl project settings; see the README's Configuration section.
 prompts_dir = "prompts"
 # provider = "openai"            # override every prompt's front-matter provider
@@ -72,9 +124,12 @@ prompts_dir = "prompts"
 
 
 def init_project(root: Path) -> list[Path]:
-    """Scaffold a project: ``promptctl.toml``, ``prompts/hello`` (a draft), and ``.promptctl/`` in .gitignore.
+    """Scaffold a project that works right away: config, a prompt, a sample input, a dataset, a snapshot suite.
 
-    Existing files are left alone; an existing ``promptctl.toml``'s ``prompts_dir`` is honoured.
+    Writes ``promptctl.toml``, ``prompts/hello`` (a draft), ``fixtures/hello/sample.yaml`` (its sample input),
+    ``fixtures/datasets/hello.yaml`` (cases for ``ab``), ``prompts/hello/snapshots.yaml`` (a suite recorded with
+    the fake provider; the CLI records its golden files), and ``.promptctl/`` in .gitignore. Existing files are
+    left alone; an existing ``promptctl.toml``'s ``prompts_dir`` is honoured.
 
     Returns:
         The files created or changed.
@@ -90,6 +145,13 @@ def init_project(root: Path) -> list[Path]:
     registry.root.mkdir(parents=True, exist_ok=True)
     if not registry.folder("hello").exists():
         created.extend(new_prompt(registry, "hello", description="Example prompt created by promptctl init"))
+        for path, text in ((root / "fixtures" / "hello" / "sample.yaml", SAMPLE),
+                           (root / "fixtures" / "datasets" / "hello.yaml", DATASET),
+                           (registry.folder("hello") / "snapshots.yaml", SUITE)):
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(path, text)
+                created.append(path)
     gitignore = root / ".gitignore"
     lines = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.exists() else []
     wanted = [entry for entry in (".promptctl/", "prompt.yaml.lock") if entry not in lines]

@@ -482,6 +482,7 @@ class Registry:
             record = PublishedVersion(
                 version=number, sha256=content_sha256(text), published_at=utc_now(), message=message
             )
+            _warn_if_identical(name, record, index.versions)
             index.versions.append(record)
             index.versions.sort(key=lambda r: r.version)
             atomic_write_text(folder / INDEX_FILE, index.to_yaml())
@@ -635,6 +636,19 @@ def _version_files(folder: Path) -> Iterator[tuple[int, Path]]:
         match = VERSION_FILE_RE.match(path.name)
         if match:
             yield int(match.group(1)), path
+
+
+def _warn_if_identical(name: str, record: PublishedVersion, published: list[PublishedVersion]) -> None:
+    """Warn when the version being published has the bytes of the newest published one (a no-op version)."""
+    earlier = [r for r in published if r.version < record.version]
+    if earlier and max(earlier, key=lambda r: r.version).sha256 == record.sha256:
+        import warnings
+
+        from promptctl.templating import PromptctlWarning
+
+        previous = max(earlier, key=lambda r: r.version).version
+        warnings.warn(f"{name}@{record.version} is identical to {name}@{previous} (same sha256): publishing it "
+                      "changes nothing a model sees", PromptctlWarning, stacklevel=3)
 
 
 def _did_you_mean(name: str, choices: list[str]) -> str | None:

@@ -174,6 +174,7 @@ class Result:
             "samples_drawn": self.samples_drawn,
             "steps": self.steps,
             "details": self.details or None,
+            "origin": "run",
         }
 
 
@@ -338,8 +339,15 @@ def render_request(
         prepared.notes.append(f"self-consistency sends this request up to {plan.consistency.samples} times, "
                               "each at the sampling temperature with its own cache salt")
     if plan.structured is not None:
-        prepared.notes.append(f"structured output ({plan.structured.mode}): the schema is added at run time "
-                              "(instructor tools / response_format), and failed answers are re-asked")
+        from promptctl.executors.schema import output_model
+
+        out = output_model(version.front_matter.output, plan.structured_source, root=project_root(version, config),
+                           where=version.display, default_name=version.name)
+        prepared.output_schema = {"name": out.name, "source": out.source, "mode": plan.structured.mode,
+                                  "schema": out.schema}
+        prepared.notes.append(f"structured output ({plan.structured.mode}): the output schema '{out.name}' shown "
+                              "below is added at run time (instructor tools / response_format), and failed answers "
+                              "are re-asked")
     return prepared
 
 

@@ -87,7 +87,12 @@ runs = sa.Table(
     sa.Column("samples_drawn", sa.Integer, nullable=True),
     sa.Column("steps", sa.JSON, nullable=True),
     sa.Column("details", sa.JSON, nullable=True),
+    sa.Column("origin", sa.String(16), nullable=True),
 )
+
+ORIGINS = ("run", "ab", "eval", "snapshot")
+"""Where a run row comes from: an interactive or library ``run``, an ``ab`` case (or its judge), an ``eval`` case,
+a snapshot record or live check. ``log`` shows ``run`` rows unless asked (``--origin``)."""
 
 calls = sa.Table(
     "calls",
@@ -126,6 +131,7 @@ _ADDED_COLUMNS = (
     ("runs", "details", "JSON"),
     ("calls", "tag", "VARCHAR(64)"),
     ("calls", "step", "INTEGER"),
+    ("runs", "origin", "VARCHAR(16)"),
 )
 
 
@@ -136,6 +142,16 @@ def _add_missing_columns(engine: sa.engine.Engine) -> None:
         if column not in {c["name"] for c in inspector.get_columns(table)}:
             with engine.begin() as conn:
                 conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
+                if (table, column) == ("runs", "origin"):
+                    _backfill_origin(conn, inspector)
+
+
+def _backfill_origin(conn: sa.Connection, inspector: Any) -> None:
+    """Set ``origin`` of rows recorded before the column existed: ``ab`` for A/B cases and judges, else ``run``."""
+    if inspector.has_table("ab_results"):
+        conn.execute(sa.text("UPDATE runs SET origin = 'ab' WHERE id IN (SELECT run_id FROM ab_results)"))
+    conn.execute(sa.text("UPDATE runs SET origin = 'ab' WHERE origin IS NULL AND strategy = 'judge'"))
+    conn.execute(sa.text("UPDATE runs SET origin = 'run' WHERE origin IS NULL"))
 
 
 _RACE_MARKERS = ("already exists", "duplicate column", "database is locked", "duplicate key value")
@@ -183,6 +199,9 @@ class RunStore:
         InputError: The URL is invalid or the database cannot be opened (exit 2).
     """
 
+    origin: str = "run"
+    """The ``origin`` recorded by :meth:`start_run` (see :data:`ORIGINS`); ``snapshot`` commands set it."""
+
     def __init__(self, url: str) -> None:
         self.url = url
         try:
@@ -202,6 +221,7 @@ class RunStore:
         """Insert a run with status ``running`` (``created_at`` defaults to now); returns its id (32 hex)."""
         run_id = fields.pop("id", None) or uuid.uuid4().hex
         created_at = fields.pop("created_at", None) or utc_now()
+        fields.setdefault("origin", self.origin)
         with self.engine.begin() as conn:
             conn.execute(runs.insert().values(id=run_id, created_at=created_at, status="running", **fields))
         return run_id
@@ -222,13 +242,31 @@ class RunStore:
             conn.execute(calls.insert().values(run_id=run_id, seq=seq + 1, created_at=utc_now(), **values))
 
     # -- reading -----------------------------------------------------------------------------
-    def recent(self, limit: int = 20, *, prompt: str | None = None) -> list[dict[str, Any]]:
-        """The newest runs first, as dicts with the columns of ``runs``."""
+    def recent(
+        self, limit: int = 20, *, prompt: str | None = None, origins: tuple[str, ...] | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest runs first, as dicts with the columns of ``runs``.
+
+        Args:
+            limit: At most this many runs.
+            prompt: Only runs of this prompt.
+            origins: Only runs of these origins (:data:`ORIGINS`); None for all.
+        """
         query = sa.select(runs).order_by(runs.c.created_at.desc(), runs.c.id.desc()).limit(limit)
         if prompt:
             query = query.where(runs.c.prompt_name == prompt)
+        if origins is not None:
+            query = query.where(runs.c.origin.in_(origins))
         with self.engine.connect() as conn:
             return [_row(r) for r in conn.execute(query).mappings()]
+
+    def count_by_origin(self, *, prompt: str | None = None) -> dict[str, int]:
+        """Number of runs per origin (what ``log`` hides when it shows one origin)."""
+        query = sa.select(runs.c.origin, sa.func.count()).group_by(runs.c.origin)
+        if prompt:
+            query = query.where(runs.c.prompt_name == prompt)
+        with self.engine.connect() as conn:
+            return {str(origin): int(n) for origin, n in conn.execute(query)}
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         """One run by id or unique id prefix, or None."""
@@ -337,7 +375,8 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
     ``ok``, ``error``; ``dry_run`` in ``run --dry-run --json``, which is not stored), error,
     cost_estimate (the estimate made before the run, labelled ``"estimate": true``, or null), and the
     strategy's results: answer, reasoning, parsed, votes, confidence (0-1), samples_drawn, steps (chain
-    step records) and details (few-shot selection, stop rule, attempts ...), each null when not produced.
+    step records) and details (few-shot selection, stop rule, attempts ...), each null when not produced, and
+    origin (``run``, ``ab``, ``eval`` or ``snapshot``: what recorded it).
     """
     return {
         "run_id": row["id"],
@@ -370,4 +409,5 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
         "samples_drawn": row.get("samples_drawn"),
         "steps": row.get("steps"),
         "details": row.get("details"),
+        "origin": row.get("origin") or "run",
     }

@@ -45,6 +45,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from promptctl.providers.base import LOOPBACK_REQUEST_ID_PREFIX
+
 __all__ = [
     "BAD_REPLIES",
     "Fault",
@@ -584,7 +586,7 @@ class LoopbackLLMServer:
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
         try:
             flavor = _flavor(handler.command, path)
-            request_id = f"req_{next(self._seq):06d}"
+            request_id = f"{LOOPBACK_REQUEST_ID_PREFIX}{next(self._seq):06d}"
             id_header = "request-id" if flavor in ("messages", "count_tokens") else "x-request-id"
             if count > self.max_requests:
                 _send_json(handler, 503, {"error": {"message": "loopback server request limit reached"}},

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from promptctl.tokens import count_cache
@@ -56,6 +57,26 @@ def encoding_for_model(model: str) -> tuple[str, bool]:
         return encoding_name_for_model(model), True
     except KeyError:
         return FALLBACK_ENCODING, False
+
+
+@lru_cache(maxsize=8)
+def available_offline(encoding: str) -> str:
+    """``encoding`` if tiktoken can load it here, else ``cl100k_base`` (the closest encoding promptctl ships).
+
+    Legacy encodings (``p50k_base`` for ``text-davinci-003``, ``r50k_base`` for ``davinci``) are not in
+    bpe-openai; tiktoken downloads them on first use. Offline, counting falls back to cl100k_base and the caller
+    labels the count approximate, rather than failing.
+    """
+    from promptctl.errors import TokenizerError
+    from promptctl.tokens.offline import ENCODING_FILES, get_encoding
+
+    if encoding in ENCODING_FILES:
+        return encoding
+    try:
+        get_encoding(encoding)
+    except TokenizerError:
+        return "cl100k_base"
+    return encoding
 
 
 def count_text(text: str, encoding: str = FALLBACK_ENCODING) -> tuple[int, bool]:
@@ -131,6 +152,12 @@ def count_openai_messages(
     notes: list[str] = []
     if not known:
         notes.append(f"tiktoken does not know model '{model}': counted with {encoding}")
+    offline = available_offline(encoding)
+    if offline != encoding:
+        notes.append(f"{model} uses {encoding}, which tiktoken can only download (promptctl ships o200k_base and "
+                     f"cl100k_base, from bpe-openai) and which is not cached here: counted with {offline}, "
+                     "approximate")
+        encoding, known = offline, False
     legacy = model.startswith("gpt-3.5-turbo-0301")
     per_message, per_name = (4, -1) if legacy else (3, 1)
     approximate = not known

@@ -227,9 +227,15 @@ def estimate_cost(
 
 
 def recorded_outputs(
-    store: RunStore, version: PromptVersion, provider: str, model: str, *, limit: int = 200
+    store: RunStore, version: PromptVersion, provider: str, model: str, *, limit: int = 200,
+    include_test_replies: bool = False,
 ) -> tuple[list[int], str]:
-    """Output tokens of this prompt's recorded, successful calls, most specific scope first.
+    """Output tokens of this prompt's recorded, successful calls on the same provider and model.
+
+    Only outputs of the same provider and model say how long this model's answers to this prompt are: the
+    same version's first, else any version's. Scripted replies never count unless asked: the fake provider's
+    (except when estimating for the fake provider itself) and those of promptctl's loopback test server
+    (request ids starting with :data:`promptctl.providers.base.LOOPBACK_REQUEST_ID_PREFIX`).
 
     Args:
         store: The run store.
@@ -237,27 +243,28 @@ def recorded_outputs(
         provider: Provider name.
         model: Model id.
         limit: Most recent calls to read per scope.
+        include_test_replies: Count loopback-server replies too.
 
     Returns:
         ``(output tokens per call, scope in words)``; ``([], "")`` when nothing is recorded.
     """
     import sqlalchemy as sa
 
+    from promptctl.providers.base import LOOPBACK_REQUEST_ID_PREFIX
     from promptctl.store.runs import calls, runs
 
     base = (
         sa.select(calls.c.output_tokens)
         .select_from(calls.join(runs, calls.c.run_id == runs.c.id))
         .where(runs.c.prompt_name == version.name, runs.c.status == "ok", calls.c.error.is_(None),
-               calls.c.output_tokens > 0)
+               calls.c.output_tokens > 0, calls.c.provider == provider, calls.c.model == model)
     )
+    if not include_test_replies:
+        base = base.where(sa.or_(calls.c.request_id.is_(None),
+                                 sa.not_(calls.c.request_id.startswith(LOOPBACK_REQUEST_ID_PREFIX))))
     scopes = [
-        (f"{version.display} on {provider}:{model}",
-         [runs.c.prompt_version == version.number, calls.c.provider == provider, calls.c.model == model]),
-        (f"{version.name} on {provider}:{model}", [calls.c.provider == provider, calls.c.model == model]),
-        # Any real model's outputs say something about this prompt's typical length; scripted replies of
-        # the fake provider (tests, demos) do not, so they only count when estimating for the fake itself.
-        (f"{version.name} (any version and model)", [] if provider == "fake" else [calls.c.provider != "fake"]),
+        (f"{version.display} on {provider}:{model}", [runs.c.prompt_version == version.number]),
+        (f"{version.name} on {provider}:{model}", []),
     ]
     with store.engine.connect() as conn:
         for label, conditions in scopes:

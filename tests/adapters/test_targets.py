@@ -71,7 +71,10 @@ def test_resolve_target_infers_the_provider_of_a_bare_model(claude_prompt: Promp
     assert resolve_target(claude_prompt, None, "gpt-4.1-mini") == ("openai", "gpt-4.1-mini")
     assert resolve_target(claude_prompt, None, "openai:gpt-4.1-mini") == ("openai", "gpt-4.1-mini")
     assert resolve_target(claude_prompt, None, "claude-haiku-4-5") == ("anthropic", "claude-haiku-4-5")
-    assert resolve_target(claude_prompt, None, "llama3.2") == ("anthropic", "llama3.2")  # not clear: front matter
+    with pytest.raises(InputError, match="unknown model 'llama3.2'"):  # never silently sent to the front matter's
+        resolve_target(claude_prompt, None, "llama3.2")
+    assert resolve_target(claude_prompt, "openai", "llama3.2") == ("openai", "llama3.2")  # named: taken as given
+    assert resolve_target(claude_prompt, None, "davinci") == ("openai", "davinci")  # in OpenAI's price table
     assert resolve_target(claude_prompt, "anthropic", "gpt-4.1-mini") == ("anthropic", "gpt-4.1-mini")
     config = ProjectConfig(root=claude_prompt.path.parent, prompts_dir=claude_prompt.path.parent, provider="openai")
     assert resolve_target(claude_prompt, None, "claude-haiku-4-5", config) == ("openai", "claude-haiku-4-5")

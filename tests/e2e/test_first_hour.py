@@ -244,3 +244,134 @@ def test_a_misspelt_scorer_gets_a_did_you_mean() -> None:
     with pytest.raises(InputError) as info:
         make_scorer("exatc")
     assert "did you mean 'exact'?" in (info.value.hint or "")
+
+
+# -- item 2: init scaffolds a working example -----------------------------------------------------------------------
+def test_init_scaffolds_a_prompt_sample_dataset_and_suite_that_work_right_away(pc: Run, tmp_path: Path) -> None:
+    code, out, err = pc("init")
+    assert code == 0, err
+    for part in ("prompts/hello/v1.j2", "fixtures/hello/sample.yaml", "fixtures/datasets/hello.yaml",
+                 "prompts/hello/snapshots.yaml", "snapshots/hello/what-is-a-prompt.yaml",
+                 "snapshots/hello/unanswerable.yaml"):
+        assert (tmp_path / part).is_file() and f"created {tmp_path / part}" in out
+    assert "promptctl help" in out
+    code, out, err = pc("lint")
+    assert code == 0, out + err
+    code, out, err = pc("snapshot", "check")
+    assert code == 0 and "6 ok, 0 failing" in out, out + err
+    code, out, err = pc("ab", "hello@1", "hello@1::temperature=0.7", "--dataset", "fixtures/datasets/hello.yaml",
+                        "--provider", "fake")
+    assert code == 0, err
+    assert "(6 cases)" in out and "no significant difference" in out
+    code, out, err = pc("publish", "hello", "-m", "first")
+    assert code == 0, err
+    code, out, err = pc("snapshot", "check")
+    assert code == 0, out + err  # the suite now pins the published hello@1, whose bytes are the draft's
+    code, out, err = pc("init")
+    assert code == 0 and "nothing to do" in out
+
+
+# -- item 6: small fixes --------------------------------------------------------------------------------------------
+def test_publishing_a_version_identical_to_the_previous_one_warns(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    assert pc("publish", "sentiment", "-m", "first")[0] == 0
+    assert pc("new", "sentiment", "--from", "sentiment@1")[0] == 0
+    code, _, err = pc("publish", "sentiment", "-m", "same")
+    assert code == 0
+    assert "warning: sentiment@2 is identical to sentiment@1 (same sha256)" in err
+
+
+def test_the_claude_tokenizer_note_is_printed_once_for_a_chain() -> None:
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-m", "promptctl", "cost", "incident-pipeline", "--vars",
+                             "fixtures/incident-pipeline/sample.yaml"], cwd=root, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Claude's tokenizer") == 1
+
+
+def test_render_of_a_structured_output_prompt_shows_the_schema_it_will_send(pc: Run, tmp_path: Path) -> None:
+    import json
+
+    path = _fewshot(tmp_path, "{{ review }}")
+    schema = '{type: object, properties: {label: {type: string, enum: [positive, negative]}}, required: [label]}'
+    path.write_text(path.read_text().replace("strategy: {name: fewshot, k: 2}", "strategy: structured")
+                    .replace("variables:", f"output: {{format: json, schema: {schema}}}\nvariables:"))
+    code, out, err = pc("render", "sentiment@1", "--var", "review=x")
+    assert code == 0, err
+    head, _, shown = out.partition("--- output schema 'sentiment' (schema; structured output, mode auto")
+    assert shown and json.loads(shown.split("---\n", 1)[1])["required"] == ["label"]
+    code, out, _ = pc("render", "sentiment@1", "--var", "review=x", "--json")
+    assert json.loads(out)["output_schema"]["schema"]["properties"]["label"]["enum"] == ["positive", "negative"]
+
+
+def test_legacy_p50k_and_r50k_models_are_counted_offline_and_labelled_approximate(pc: Run, tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    from promptctl.errors import TokenizerError
+    from promptctl.tokens import counting, offline
+
+    def no_network(name: str) -> object:
+        raise TokenizerError(f"tiktoken cannot load the {name} encoding offline")
+
+    real = offline.get_encoding
+    monkeypatch.setattr(offline, "get_encoding", lambda n: real(n) if n in offline.ENCODING_FILES else no_network(n))
+    counting.available_offline.cache_clear()
+    _fewshot(tmp_path, "{{ review }}")
+    for model, encoding in (("text-davinci-003", "p50k_base"), ("davinci", "r50k_base")):
+        code, out, err = pc("cost", "sentiment@1", "--var", "review=x", "--strategy", "direct", "-m", model)
+        assert code == 0, err
+        assert "APPROXIMATE: tiktoken cl100k_base" in out
+        assert f"{model} uses {encoding}" in err and "counted with cl100k_base, approximate" in err
+    counting.available_offline.cache_clear()
+
+
+# -- item 5: the run store serves its user --------------------------------------------------------------------------
+def test_log_separates_interactive_runs_and_log_show_prints_one_run(pc: Run, tmp_path: Path) -> None:
+    import json
+
+    assert pc("init")[0] == 0
+    code, _, err = pc("ab", "hello@1", "hello@1::temperature=0.7", "--dataset", "fixtures/datasets/hello.yaml",
+                      "--provider", "fake")
+    assert code == 0, err
+    code, out, err = pc("run", "hello@1", "-", "--provider", "fake", stdin="What is a prompt?")
+    assert code == 0, err
+    code, out, err = pc("log")
+    rows = [line for line in out.splitlines()[1:] if line.strip()]
+    assert len(rows) == 1 and " run " in rows[0] and "hello@1 (draft)" in rows[0]
+    assert "note: 12 ab runs not shown (promptctl log --origin all)" in err
+    code, out, _ = pc("log", "--origin", "all", "--json")
+    origins = [r["origin"] for r in json.loads(out)]
+    assert origins.count("ab") == 12 and origins.count("run") == 1
+    code, out, _ = pc("log", "--origin", "ab", "-n", "50", "--json")
+    assert {r["origin"] for r in json.loads(out)} == {"ab"}
+    run_id = json.loads(pc("log", "--json")[1])[0]["run_id"]
+    code, out, err = pc("log", "show", run_id[:12])
+    assert code == 0, err
+    assert f"run {run_id}" in out and "origin run" in out
+    assert "=== rendered prompt (the request as sent)" in out and "What is a prompt?" in out
+    assert "=== output\n" in out and "=== usage\nin " in out and "=== calls (1)" in out
+    code, out, _ = pc("log", "show", run_id, "--json")
+    assert json.loads(out)["calls"][0]["seq"] == 1
+    code, _, err = pc("log", "show", "ffffffffffff")
+    assert code == 2 and "no run 'ffffffffffff' recorded" in err
+    code, _, err = pc("log", "--origin", "abb")
+    assert code == 2 and "did you mean 'ab'?" in err
+
+
+def test_a_store_from_before_origins_is_backfilled(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from promptctl.store.runs import RunStore
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = RunStore(url)
+    first = store.start_run(ref="p@1", prompt_name="p", prompt_version=1, prompt_sha256="0" * 64, provider="fake",
+                            model="m", strategy="judge", variables={}, parameters={}, request={})
+    second = store.start_run(ref="p@1", prompt_name="p", prompt_version=1, prompt_sha256="0" * 64, provider="fake",
+                             model="m", variables={}, parameters={}, request={})
+    with store.engine.begin() as conn:  # as an older promptctl wrote it: no origin column
+        conn.execute(sa.text("ALTER TABLE runs DROP COLUMN origin"))
+    reopened = RunStore(url)
+    assert {r["id"]: r["origin"] for r in reopened.recent(10)} == {first: "ab", second: "run"}

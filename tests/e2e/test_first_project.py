@@ -160,13 +160,17 @@ def test_diff_of_the_rendered_request_is_line_by_line_text(cli: CLI, app: Path) 
     assert "friendly" in request["body_new"]["messages"][0]["content"]
 
 
-def test_diff_without_variables_is_an_error_with_a_hint(cli: CLI, app: Path) -> None:
+def test_diff_without_variables_still_diffs_the_template_and_says_what_the_rendered_diff_needs(
+        cli: CLI, app: Path) -> None:
     _second_draft(cli, app, "concise, accurate", "concise, friendly")
+    (app / "fixtures" / "hello" / "sample.yaml").unlink()  # init's sample input would give the variables
     result = cli("diff", "hello@1", "hello@2", cwd=app)
-    assert result.returncode == 2 and result.stdout == ""
-    [error] = _errors(result.stderr)
-    assert "missing variable 'question'" in error
-    assert "hint: pass the variables with --var question=VALUE or --vars FILE" in result.stderr
+    assert result.returncode == 0 and not _errors(result.stderr), result.stderr
+    assert "+You are a concise, friendly assistant" in result.stdout
+    assert "needs variables (question): not compared" in result.stdout
+    assert "note: the rendered requests are not compared: 'question' not given; pass --var question=VALUE " \
+           "or --vars FILE, or add a sample input fixtures/hello/sample.yaml" in result.stderr
+    assert cli("diff", "hello@1", "hello@2", "--exit-code", cwd=app).returncode == 1  # the template changed
 
 
 def test_diff_exit_code_is_quiet_like_git(cli: CLI, app: Path) -> None:

@@ -62,7 +62,7 @@ def test_call_sends_system_top_level_and_temperature(env, complete):
     assert completion.text == "Blue."
     assert completion.model == MODEL
     assert completion.finish_reason == "end_turn"
-    assert completion.request_id == "req_000001"
+    assert completion.request_id == "req_loopback_000001"
     # On the wire input_tokens excludes the cache: 100 - 30 read - 10 written.
     assert completion.raw["usage"]["input_tokens"] == 60
     assert completion.usage == Usage(input_tokens=100, output_tokens=20, cached_input_tokens=30,
@@ -117,7 +117,7 @@ def test_overloaded_is_retried_then_raises(env, complete):
     err = info.value
     assert err.status == 529
     assert err.provider == "anthropic"
-    assert err.request_id == "req_000002"
+    assert err.request_id == "req_loopback_000002"
     assert err.retryable is True
     assert err.exit_code == 3
     assert "overloaded_error" in err.message

@@ -58,7 +58,7 @@ def test_openai_shape_under_any_prefix_and_headers():
         status, headers, body = post(server.url + "/openai/v1/chat/completions", {"model": "m", "n": 2})
 
     assert status == 200
-    assert headers["x-request-id"] == "req_000001"
+    assert headers["x-request-id"] == "req_loopback_000001"
     assert body["object"] == "chat.completion"
     assert body["model"] == "m"
     assert [c["message"]["content"] for c in body["choices"]] == ["hi", "hi"]
@@ -79,7 +79,7 @@ def test_anthropic_shapes():
                            {"system": "a b", "messages": [{"role": "user", "content": [{"type": "text",
                                                                                         "text": "c d e"}]}]})
 
-    assert headers["request-id"] == "req_000001"
+    assert headers["request-id"] == "req_loopback_000001"
     assert message["content"] == [{"type": "text", "text": "ok"}]
     assert message["usage"] == {"input_tokens": 20, "output_tokens": 5, "cache_creation_input_tokens": 10,
                                 "cache_read_input_tokens": 20}
@@ -96,7 +96,7 @@ def test_faults_come_first_then_replies_in_order():
 
     assert limited[0] == 429
     assert limited[1]["retry-after-ms"] == "10"
-    assert limited[1]["x-request-id"] == "req_000001"
+    assert limited[1]["x-request-id"] == "req_loopback_000001"
     assert limited[2] == {"error": {"code": "rate_limit_exceeded"}}
     assert busy[0] == 503
     assert busy[1]["content-type"].startswith("text/plain")

@@ -58,7 +58,7 @@ def test_env_configured_call_sends_the_adapted_body(
     assert completion.text == "The sky is blue."
     assert completion.model == model
     assert completion.finish_reason == "stop"
-    assert completion.request_id == "req_000001"
+    assert completion.request_id == "req_loopback_000001"
     assert completion.usage == Usage(input_tokens=120, output_tokens=30, cached_input_tokens=64,
                                      reasoning_tokens=12)
     assert completion.usage.to_dict() == server.usage.to_dict()
@@ -106,7 +106,7 @@ def test_rate_limit_is_retried_by_the_sdk_then_succeeds(server, complete, monkey
 
     assert completion.text == "Hello!"
     assert [r.headers["x-stainless-retry-count"] for r in server.requests] == ["0", "1", "2"]
-    assert completion.request_id == "req_000003"
+    assert completion.request_id == "req_loopback_000003"
 
 
 def test_rate_limit_exhausting_retries_raises_a_retryable_provider_error(server, complete, monkeypatch):
@@ -122,7 +122,7 @@ def test_rate_limit_exhausting_retries_raises_a_retryable_provider_error(server,
     assert server.pending_faults == 0
     assert err.status == 429
     assert err.provider == "openai"
-    assert err.request_id == "req_000003"
+    assert err.request_id == "req_loopback_000003"
     assert err.retryable is True
     assert err.exit_code == ExitCode.PROVIDER == 3
     assert "Rate limit reached" in err.message
@@ -158,7 +158,7 @@ def test_authentication_error_has_a_hint_and_is_not_retried(server, complete, mo
 
     assert len(server.requests) == 1
     assert info.value.status == 401
-    assert info.value.request_id == "req_000001"
+    assert info.value.request_id == "req_loopback_000001"
     assert info.value.hint == "check OPENAI_API_KEY"
     assert "Incorrect API key provided" in info.value.message
 

@@ -94,7 +94,7 @@ def test_run_is_recorded_with_usage_and_latency(version, store, config, server, 
     assert call["output"] == "Hello, Ada!"
     assert (call["input_tokens"], call["output_tokens"], call["cached_input_tokens"]) == (25, 4, 8)
     assert call["latency_s"] >= 0.05
-    assert call["request_id"] == "req_000001"
+    assert call["request_id"] == "req_loopback_000001"
     assert call["fingerprint"] == expected.fingerprint()
     assert call["error"] is None
     assert json.dumps(call["request"])  # stored as JSON
@@ -118,7 +118,7 @@ def test_failed_call_is_recorded_as_an_error(version, store, config, server, mon
     [call] = store.calls_of(run["id"])
     assert call["output"] is None
     assert "The server had an error" in call["error"]
-    assert call["request_id"] == "req_000001"
+    assert call["request_id"] == "req_loopback_000001"
 
 
 def test_provider_instance_and_no_store(version, server, monkeypatch):

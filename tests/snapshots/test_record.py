@@ -48,6 +48,20 @@ def test_record_with_a_real_provider_goes_through_the_response_cache(project, cl
     assert check.code == 0 and "ok    greet@1::ada::openai" in check.out and "::fake" not in check.out
 
 
+def test_rerecord_without_provider_uses_the_provider_the_golden_file_was_recorded_with(project, cli, server):
+    (project.root / "promptctl.toml").write_text(
+        f'[providers.openai]\nbase_url = "{server.base_url}"\nmax_retries = 0\n', encoding="utf-8")
+    assert cli("snapshot", "record", "--provider", "openai").code == 0
+    project.edit(project.version, "concise", "cheerful")  # a new request: the cache cannot answer it
+
+    again = cli("snapshot", "update", "--rerecord", "--case", "ada")  # no --provider
+
+    assert again.code == 0, again.err
+    assert "greet@1::ada with openai:gpt-4.1-mini" in again.out
+    assert read_golden(project.golden("ada"))["recorded"]["provider"] == "openai"
+    assert len(server.requests) == 3  # recorded again with openai, not with the suite's fake provider
+
+
 def test_fake_replies_come_from_the_suite_and_are_never_cached(recorded, cli):
     recorded.edit(recorded.suite, "Hello Ada, welcome", "Welcome aboard Ada, hello")
 

@@ -178,3 +178,33 @@ def test_fake_provider_runs_do_not_shape_real_estimates(tmp_path) -> None:
     assert recorded_outputs(store, version, "anthropic", "claude-sonnet-4-6") == ([], "")
     values, scope = recorded_outputs(store, version, "fake", "fake-model")
     assert values == [1] and "fake" in scope
+
+
+def test_estimates_use_only_the_same_provider_and_model_and_never_loopback_replies(tmp_path, server,
+                                                                                   monkeypatch) -> None:
+    import asyncio
+
+    from promptctl.config import ProjectConfig
+    from promptctl.registry.registry import Registry
+    from promptctl.run import arun
+    from promptctl.store.runs import RunStore
+    from promptctl.tokens.estimate import recorded_outputs
+
+    folder = tmp_path / "prompts" / "p"
+    folder.mkdir(parents=True)
+    (folder / "v1.j2").write_text("---\nprovider: openai\nmodel: gpt-4.1-mini\nparameters: {max_tokens: 500}\n---\n"
+                                  "Say {{ w }}\n")
+    version = Registry(tmp_path / "prompts").get("p@1")
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
+    config = ProjectConfig(root=tmp_path, prompts_dir=tmp_path / "prompts",
+                           providers={"openai": {"base_url": server.base_url, "max_retries": 0}})
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-loopback")
+    asyncio.run(arun(version, {"w": "x"}, provider="openai", config=config, store=store))
+    call = store.calls_of(store.recent(1)[0]["id"])[0]
+    assert call["request_id"].startswith("req_loopback_") and call["output_tokens"] > 0
+    # the loopback server's scripted replies never shape a real model's estimate, unless asked
+    assert recorded_outputs(store, version, "openai", "gpt-4.1-mini") == ([], "")
+    values, _ = recorded_outputs(store, version, "openai", "gpt-4.1-mini", include_test_replies=True)
+    assert values == [call["output_tokens"]]
+    # another model's outputs never count either
+    assert recorded_outputs(store, version, "openai", "gpt-4o", include_test_replies=True) == ([], "")

@@ -486,7 +486,8 @@ def update_case(
         providers: Update only these providers' requests (default all; then requests of providers the
             suite no longer lists are removed).
         checks: Re-run the checks on the (kept or re-recorded) output.
-        rerecord: Call the model again (through the response cache) instead of keeping the output.
+        rerecord: Call the model again (through the response cache) instead of keeping the output; without
+            ``provider``, with the provider the golden file was recorded with.
         provider: Provider for re-recording (default the case's ``record_with`` or the prompt's own).
         store: Run store for re-recording.
         provider_factory: Clients for re-recording (tests).
@@ -516,7 +517,10 @@ def update_case(
             )
         recorded = dict(old["recorded"]) if old is not None else {}
         if rerecord:
-            recorded = asyncio.run(_record_output(project, target, pin, case, rendered.variables, provider, store,
+            # Without --provider, record again with the provider the golden file was made with (it may have been
+            # recorded with `snapshot record --provider X`), not the suite's or the prompt's default.
+            again = provider or (str(recorded["provider"]) if recorded.get("provider") else None)
+            recorded = asyncio.run(_record_output(project, target, pin, case, rendered.variables, again, store,
                                                   provider_factory))
         doc = golden_doc(pin, case, rendered, recorded, [])
         if old is not None and providers is not None:

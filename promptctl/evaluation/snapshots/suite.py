@@ -272,13 +272,10 @@ def load_suite(path: Path, name: str | None = None) -> Suite:
     try:
         spec = SuiteSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        message = str(err["msg"]).removeprefix("Value error, ")
-        raise InputError(
-            f"{path}: {loc + ': ' if loc else ''}{message}",
-            hint="see the suite format in promptctl/evaluation/snapshots/suite.py or the README",
-        ) from None
+        from promptctl.registry.frontmatter import field_error
+
+        raise field_error(exc.errors()[0], text, str(path), model=SuiteSpec, what="suite key", topic="snapshots",
+                          line_offset=0) from None
     cases = []
     for raw in spec.cases:
         record_with = spec.record_with.merged(raw.record_with)

@@ -1,0 +1,114 @@
+"""Issue 20 item 2: the file formats ship inside the package (``promptctl help TOPIC``), and their examples load."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from promptctl.help import TOPICS, topic_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _blocks(text: str) -> list[str]:
+    """The indented (4-space) example blocks of a topic, dedented."""
+    blocks, current = [], []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("    "):
+            current.append(line[4:])
+        elif current and line.strip():
+            blocks.append("\n".join(current) + "\n")
+            current = []
+        elif current:
+            current.append("")
+    return [b.strip("\n") + "\n" for b in blocks]
+
+
+def test_every_topic_is_shipped_as_package_data() -> None:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["promptctl"]
+    assert "help/*.md" in data
+    for name in TOPICS:
+        assert (ROOT / "promptctl" / "help" / f"{name}.md").is_file()
+        assert topic_text(name).startswith("# ")
+
+
+def test_the_readme_points_to_the_topics() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## File formats"):readme.index("## Configuration")]
+    for name in ("datasets", "snapshots", "examples"):
+        assert f"promptctl help {name}" in section
+
+
+def test_the_dataset_examples_load(tmp_path: Path) -> None:
+    from promptctl.evaluation.datasets import load_dataset
+
+    jsonl, yaml_text, csv_text = _blocks(topic_text("datasets"))[:3]
+    for name, text in (("d.jsonl", jsonl), ("d.yaml", yaml_text), ("d.csv", csv_text)):
+        (tmp_path / name).write_text(text)
+        dataset = load_dataset(tmp_path / name)
+        assert [c.id for c in dataset.cases] == ["refund-dup", "login"], name
+
+
+def test_the_snapshot_suite_example_loads(tmp_path: Path) -> None:
+    from promptctl.evaluation.snapshots.suite import load_suite
+
+    suite_text = _blocks(topic_text("snapshots"))[0]
+    path = tmp_path / "prompts" / "hello" / "snapshots.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(suite_text)
+    suite = load_suite(path)
+    assert [c.id for c in suite.cases] == ["what-is-a-prompt"]
+
+
+def test_the_few_shot_example_loads_and_renders(tmp_path: Path) -> None:
+    from promptctl.registry.registry import Registry
+    from promptctl.run import render_request
+
+    version_text = _blocks(topic_text("examples"))[0]
+    folder = tmp_path / "prompts" / "sentiment"
+    folder.mkdir(parents=True)
+    (folder / "prompt.yaml").write_text("description: sentiment\n")
+    (folder / "v1.j2").write_text(version_text)
+    version = Registry(tmp_path / "prompts").get("sentiment@1")
+    prepared = render_request(version, {"review": "Love it"}, provider="openai")
+    contents = [m["content"] for m in prepared.request.body["messages"]]
+    assert len(contents) == 5 and contents[-1].endswith("Love it")  # 2 example pairs, then the input
+
+
+@pytest.mark.parametrize("name", list(TOPICS))
+def test_help_prints_each_topic(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from promptctl.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["help", name])
+    assert exit_info.value.code in (0, None)
+    assert capsys.readouterr().out == topic_text(name)
+
+
+def test_help_lists_topics_and_suggests_on_a_typo(capsys: pytest.CaptureFixture[str]) -> None:
+    from promptctl.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["help"])
+    out = capsys.readouterr().out
+    assert all(re.search(rf"^  {re.escape(n)} ", out, re.M) for n in TOPICS)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["help", "dataset"])
+    assert exit_info.value.code == 2
+    assert "hint: did you mean 'datasets'?" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "promptctl help TOPIC" in capsys.readouterr().out
+
+
+def test_dataset_errors_point_to_the_topic(tmp_path: Path) -> None:
+    from promptctl.errors import InputError
+    from promptctl.evaluation.datasets import load_dataset
+
+    (tmp_path / "d.jsonl").write_text('{"vars": {"q": "x"}, "expectd": 1}\n')
+    with pytest.raises(InputError) as info:
+        load_dataset(tmp_path / "d.jsonl")
+    assert "promptctl help datasets" in (info.value.hint or "") and "did you mean 'expected'" in (info.value.hint or "")
