@@ -335,7 +335,7 @@ def render_prompt(
         raise _render_error(exc, source, where, at, line_offset) from None
     finally:
         _BUILDER.reset(reset)
-    return Prompt(messages=_assemble(builder, text, where))
+    return Prompt(messages=_assemble(builder, text, where, source=source, line_offset=line_offset))
 
 
 def _render_error(exc: Exception, source: str, where: str, at: str, line_offset: int) -> TemplateError:
@@ -370,7 +370,8 @@ def _render_error(exc: Exception, source: str, where: str, at: str, line_offset:
     return TemplateError(f"{where}{at}: {detail}", hint=hint)
 
 
-def _assemble(builder: _Builder, text: str, where: str) -> tuple[Message, ...]:
+def _assemble(builder: _Builder, text: str, where: str, *, source: str = "", line_offset: int = 0
+              ) -> tuple[Message, ...]:
     pieces = builder.split(text)
     message_tokens = [p for p in pieces if p in builder.messages]
     if not message_tokens:
@@ -380,11 +381,24 @@ def _assemble(builder: _Builder, text: str, where: str) -> tuple[Message, ...]:
         if piece in builder.messages:
             messages.append(builder.messages[piece])
         elif piece in builder.sections or piece.strip():
+            shown = clean_text(piece)[:40]
+            line = _line_of_text(source, shown.split("\n")[0]) if piece not in builder.sections else None
+            at = f" (line {line + line_offset})" if line else ""
             raise TemplateError(
-                f"{where}: text or sections outside any message tag ({clean_text(piece)[:40]!r})",
+                f"{where}{at}: text or sections outside any message tag ({shown!r})",
                 hint="put all content inside {% system %}, {% user %} or {% assistant %} when the template uses them",
             )
     return tuple(messages)
+
+
+def _line_of_text(source: str, text: str) -> int | None:
+    """The 1-based line of ``source`` where ``text`` first occurs (template text outside tags), or None."""
+    if not text.strip():
+        return None
+    for number, line in enumerate(source.split("\n"), 1):
+        if text.strip() in line:
+            return number
+    return None
 
 
 def _template(source: str, *, where: str, line_offset: int) -> jinja2.Template:

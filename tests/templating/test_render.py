@@ -236,3 +236,10 @@ def test_the_final_prefill_still_loses_its_trailing_whitespace() -> None:
     request = adapt(prompt, "anthropic", "claude-sonnet-4-6", {"max_tokens": 10})
     assert request.body["messages"][0]["content"] == "Say it  "
     assert request.body["messages"][-1]["content"] == "Answer:"
+
+
+def test_text_outside_message_tags_names_its_line() -> None:
+    source = "{% system %}Be brief.{% endsystem %}\nstray words here\n{% user %}{{ q }}{% enduser %}"
+    with pytest.raises(TemplateError) as exc:
+        render_prompt(source, {"q": "x"}, where="t@1", line_offset=5)
+    assert exc.value.message.startswith("t@1 (line 7): text or sections outside any message tag ('stray words")
