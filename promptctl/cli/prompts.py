@@ -25,7 +25,7 @@ VarsOpt = Annotated[
 ]
 InputArg = Annotated[
     str | None,
-    typer.Argument(metavar="[INPUT]", help="Value of the prompt's one 'input: true' variable; - reads stdin.",
+    typer.Argument(metavar="INPUT", help="Value of the prompt's one 'input: true' variable; - reads stdin.",
                    show_default=False),
 ]
 InputOpt = Annotated[
