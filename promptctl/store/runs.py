@@ -150,7 +150,9 @@ def _backfill_origin(conn: sa.Connection, inspector: Any) -> None:
     """Set ``origin`` of rows recorded before the column existed: ``ab`` for A/B cases and judges, else ``run``."""
     if inspector.has_table("ab_results"):
         conn.execute(sa.text("UPDATE runs SET origin = 'ab' WHERE id IN (SELECT run_id FROM ab_results)"))
-    conn.execute(sa.text("UPDATE runs SET origin = 'ab' WHERE origin IS NULL AND strategy = 'judge'"))
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("runs")}
+    if "strategy" in columns:  # the oldest stores have no strategy column
+        conn.execute(sa.text("UPDATE runs SET origin = 'ab' WHERE origin IS NULL AND strategy = 'judge'"))
     conn.execute(sa.text("UPDATE runs SET origin = 'run' WHERE origin IS NULL"))
 
 
