@@ -177,7 +177,7 @@ class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
     concat = staticmethod(bounds.bounded_concat)  # type: ignore[assignment]
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(finalize=bounds.check_text, **options)
+        super().__init__(finalize=_finalize, **options)
         self.filters = {name: bounds.guard_filter(name, func) for name, func in self.filters.items()}
         self.globals[bounds.LOOP_GUARD] = bounds.loop_guard
 
@@ -203,13 +203,17 @@ def environment() -> BoundedSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         extensions=[StructureExtension],
-        finalize=_finalize,
     )
 
 
 def _finalize(value: Any) -> Any:
-    """Mark each ``{{ value }}`` output during a render, so that its whitespace survives cleaning, byte for byte."""
-    if _BUILDER.get(None) is None or value is None or not isinstance(value, str):
+    """Check each ``{{ value }}`` output against the size limit, then mark it for cleaning.
+
+    During a render the value is marked (:func:`~promptctl.templating.prompt.mark_value`) so that its
+    whitespace survives cleaning, byte for byte.
+    """
+    value = bounds.check_text(value)
+    if _BUILDER.get(None) is None or not isinstance(value, str):
         return value
     return mark_value(value)
 

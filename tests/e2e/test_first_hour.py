@@ -156,7 +156,7 @@ def test_var_at_path_errors_and_a_literal_at_sign(pc: Run, tmp_path: Path) -> No
     assert code == 0 and _user_text(out).endswith("\n@joe")
     (tmp_path / "folder").mkdir()
     code, _, err = pc("render", "sentiment@1", "--var", "review=@folder")
-    assert code == 2 and "folder is not a regular file" in err
+    assert code == 2 and "--var review=@folder folder is a directory, not a regular file" in err
 
 
 @pytest.mark.parametrize("text", ['{"review": "from json"}', "review: from json\n"])
