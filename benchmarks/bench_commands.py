@@ -59,20 +59,33 @@ def once(argv: list[str], folder: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
+def interleaved(argvs: dict[str, list[str]], rounds: int, folder: Path, env: dict[str, str]) -> dict[str, list[float]]:
+    """Wall seconds of every command per round: one warm-up each, then ``rounds`` rounds in shuffled order."""
+    for argv in argvs.values():  # warm the page cache, the bytecode and promptctl's user caches
+        once(argv, folder, env)
+    times: dict[str, list[float]] = {k: [] for k in argvs}
+    order = list(argvs)
+    for _ in range(rounds):
+        random.shuffle(order)
+        for label in order:
+            times[label].append(once(argvs[label], folder, env))
+    return times
+
+
+def print_rows(rows: list[tuple[str, float, str, bool]]) -> None:
+    """Print rows (figure, measured, target, met) between the load averages."""
+    for figure, measured, target, met in rows:
+        print(f"{figure:<58} {measured:>8.3f} {target:>8}  {'met' if met else 'NOT MET'}")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def measure(rounds: int) -> list[tuple[str, float, str, bool]]:
     """Rows (figure, measured, target, met) for the baseline-relative figures; medians of ``rounds`` rounds."""
     with tempfile.TemporaryDirectory(prefix="promptctl-bench-cmd-") as tmp:
         folder = Path(tmp)
         env = make_project(folder)
         argvs = {BASELINE: [sys.executable, "-c", "pass"]} | {k: [*PROMPTCTL, *v[0]] for k, v in COMMANDS.items()}
-        for argv in argvs.values():  # warm the page cache and the bytecode
-            once(argv, folder, env)
-        times: dict[str, list[float]] = {k: [] for k in argvs}
-        order = list(argvs)
-        for _ in range(rounds):
-            random.shuffle(order)
-            for label in order:
-                times[label].append(once(argvs[label], folder, env))
+        times = interleaved(argvs, rounds, folder, env)
     base = statistics.median(times[BASELINE])
     rows = [(f"{BASELINE} (baseline), median s", base, "-", True)]
     for label, (_, target) in COMMANDS.items():
@@ -87,10 +100,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    rows = measure(args.rounds)
-    for figure, measured, target, met in rows:
-        print(f"{figure:<58} {measured:>8.3f} {target:>8}  {'met' if met else 'NOT MET'}")
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print_rows(measure(args.rounds))
 
 
 if __name__ == "__main__":

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_commands import interleaved, print_rows  # noqa: E402
 from registry_fixture import generate  # noqa: E402
 
 BASELINE = "python -c pass"
@@ -38,23 +36,7 @@ def measure(rounds: int = 5, prompts: int = 1000, versions: int = 20) -> list[tu
         env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{folder / 'runs.db'}"
         argvs = {BASELINE: [sys.executable, "-c", "pass"]}
         argvs |= {name: [sys.executable, "-m", "promptctl", name] for name in TARGETS}
-
-        def once(argv: list[str]) -> float:
-            start = time.perf_counter()
-            out = subprocess.run(argv, cwd=folder, env=env, capture_output=True, check=False)
-            elapsed = time.perf_counter() - start
-            if out.returncode != 0:
-                raise SystemExit(f"{' '.join(argv)} failed ({out.returncode}): {out.stderr.decode()[-500:]}")
-            return elapsed
-
-        for argv in argvs.values():
-            once(argv)
-        times: dict[str, list[float]] = {k: [] for k in argvs}
-        order = list(argvs)
-        for _ in range(rounds):
-            random.shuffle(order)
-            for label in order:
-                times[label].append(once(argvs[label]))
+        times = interleaved(argvs, rounds, folder, env)
     base = statistics.median(times[BASELINE])
     rows = [(f"{BASELINE} (baseline, same rounds), s", base, "-", True)]
     for name, target in TARGETS.items():
@@ -69,9 +51,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for figure, measured, target, met in measure(args.rounds):
-        print(f"{figure:<58} {measured:>8.3f} {target:>8}  {'met' if met else 'NOT MET'}")
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print_rows(measure(args.rounds))
 
 
 if __name__ == "__main__":
