@@ -488,6 +488,27 @@ class VersionContext:
         return list(directive_units(self.instruction_text()))
 
     @cached_property
+    def is_english(self) -> bool:
+        """:func:`promptctl.lint.text.is_english` of the instruction text."""
+        from promptctl.lint.text import is_english
+
+        return is_english(self.instruction_text())
+
+    @cached_property
+    def cue_text(self) -> str:
+        """The instruction text without sample requests (:func:`promptctl.lint.text.without_sample_requests`)."""
+        from promptctl.lint.text import without_sample_requests
+
+        return without_sample_requests(self.instruction_text())
+
+    @cached_property
+    def instruction_words(self) -> int:
+        """Number of words of the instruction text."""
+        from promptctl.lint.text import words
+
+        return words(self.instruction_text())
+
+    @cached_property
     def titles(self) -> list[str]:
         """Headings and labels of the instruction text (:func:`promptctl.lint.text.titles`)."""
         from promptctl.lint.text import titles

@@ -284,6 +284,8 @@ CODE_LIKE = re.compile(
 
 def asks_for_json(unit: str) -> bool:
     """True when a directive unit asks for JSON output (see :data:`JSON_ASK`), not describing input or code."""
+    if "json" not in unit.lower():
+        return False
     return bool(JSON_ASK.search(unit)) and not INPUT_DESCRIPTION.search(unit) and not CODE_LIKE.search(unit)
 
 
@@ -319,16 +321,23 @@ _ENGLISH = frozenset(
 )
 
 
+LANGUAGE_SAMPLE = 4000
+"""Characters of a text read to tell its language (the start of a prompt is enough)."""
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+_OTHER_LETTERS = re.compile(r"[^\W\dA-Za-z_]")
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+
 def is_english(text: str) -> bool:
     """True when ``text`` reads as English: mostly ASCII letters, and one word in ten a common English function word.
 
     English prose has about four in ten; the cues of the SYS rules are English, so a prompt in another
-    language (French, Chinese ...) is not judged by them.
+    language (French, Chinese ...) is not judged by them. Reads the first :data:`LANGUAGE_SAMPLE` characters.
     """
-    letters = sum(1 for c in text if c.isalpha())
-    if letters and sum(1 for c in text if c.isascii() and c.isalpha()) * 2 < letters:
+    text = text[:LANGUAGE_SAMPLE]
+    if not text.isascii() and len(_OTHER_LETTERS.findall(text)) > len(_ASCII_LETTERS.findall(text)):
         return False
-    found = re.findall(r"[a-z]+", text.lower())
+    found = _ASCII_WORD.findall(text.lower())
     return len(found) < 5 or sum(1 for w in found if w in _ENGLISH) * 10 >= len(found)
 
 

@@ -39,6 +39,8 @@ TEMPLATE_DOC_LIMIT = 5
 """More distinct ``{{x}}`` than this: the prompt documents a template language (Nuclei, Hugo), not a leftover."""
 
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
+_MAYBE_PLACEHOLDER = re.compile(r"\[|<|\$\{|\{\{")
+"""Cheap test: a text without any of these characters has no placeholder."""
 
 _FRONT_MATTER = re.compile(
     r"\A[\s\ufeff]*(?:---[ \t]*\n((?:[ \t]*[^\n]*\n){1,60}?)[ \t]*---[ \t]*(?:\n|\Z)"
@@ -68,7 +70,7 @@ def _prose_texts(ctx: VersionContext, *, system_only: bool = False) -> list[str]
 )
 def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
     """A placeholder pattern in the rendered instruction text, outside code."""
-    if ctx.prompt is None:
+    if ctx.prompt is None or not _MAYBE_PLACEHOLDER.search(ctx.instruction_text()):
         return
     found: list[str] = []
     templated: list[str] = []
@@ -94,7 +96,7 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
 )
 def no_sample_request(ctx: VersionContext) -> Iterator[Hit]:
     """"My first request is ..." in the system prompt."""
-    if ctx.prompt is None or not ctx.has_system:
+    if ctx.prompt is None or not ctx.has_system or "first" not in ctx.instruction_text(system_only=True).lower():
         return
     for text in _prose_texts(ctx, system_only=True):
         match = T.SAMPLE_REQUEST.search(text)

@@ -76,6 +76,8 @@ def json_needs_schema(ctx: VersionContext) -> Iterator[Hit]:
         yield Hit(f"parameters.response_format is {fmt.get('type')} but no schema is declared",
                   ctx.field_line("parameters", "response_format"))
         return
+    if "json" not in ctx.instruction_text().lower():
+        return
     for unit in ctx.prose_units:
         if T.asks_for_json(unit):
             yield Hit(f"the prompt asks for JSON ({unit[:60]!r}) but declares no output schema",

@@ -78,7 +78,7 @@ def _applies(ctx: VersionContext) -> bool:
     return (
         ctx.prompt is not None
         and (ctx.has_system or bool(complexity_reasons(ctx)))
-        and T.is_english(ctx.instruction_text())
+        and ctx.is_english
     )
 
 
@@ -87,7 +87,7 @@ def _has(ctx: VersionContext, sections: frozenset[str], title: re.Pattern[str], 
         return True
     if any(title.search(t) for t in ctx.titles):
         return True
-    return bool(cues.search(T.without_sample_requests(ctx.instruction_text())))
+    return bool(cues.search(ctx.cue_text))
 
 
 BRIEF_WORDS = 30
@@ -96,7 +96,7 @@ BRIEF_WORDS = 30
 
 def _severity(ctx: VersionContext) -> Severity | None:
     """``info`` for a brief prompt for a simple task ("You are a helpful assistant."), else the rule's own."""
-    if not complexity_reasons(ctx) and T.words(ctx.instruction_text()) < BRIEF_WORDS:
+    if not complexity_reasons(ctx) and ctx.instruction_words < BRIEF_WORDS:
         return "info"
     return None
 
