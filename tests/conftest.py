@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +30,96 @@ def _user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     yield
     if saved is None:
         os.environ.pop("PROMPTCTL_CACHE_DIR", None)
+
+
+# -- the one CLI harness -----------------------------------------------------------------------------------
+SDK_ENV_PREFIXES = ("OPENAI_", "ANTHROPIC_", "WATSONX_", "IBM_SDK_")
+"""Environment variables of the provider SDKs (by prefix): the one list every conftest clears."""
+SDK_ENV_NAMES = (
+    "PROJECT_ID", "SPACE_ID", "USER_ACCESS_TOKEN", "RUNTIME_ENV_ACCESS_TOKEN_FILE", "RUNTIME_ENV_APSX_URL",
+    "WX_CLIENT_VERIFY_REQUESTS", "FLIGHT_SERVICE_LOCATION", "FLIGHT_SERVICE_PORT",
+)
+"""Unprefixed variables ibm-watsonx-ai reads (and writes into ``os.environ`` from credentials)."""
+PROMPTCTL_ENV = ("PROMPTCTL_DATABASE_URL", "PROMPTCTL_PROJECT", "PROMPTCTL_DEBUG", "PROMPTCTL_FAKE_REPLIES")
+"""promptctl's own variables that change what a command does (the cache folder is kept)."""
+
+
+def is_sdk_env(name: str) -> bool:
+    """True for a provider SDK's or promptctl's behaviour-changing environment variable."""
+    return name.startswith(SDK_ENV_PREFIXES) or name in PROMPTCTL_ENV or name in SDK_ENV_NAMES
+
+
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset every :func:`is_sdk_env` variable for the test, and whatever an SDK writes to them during it."""
+    for name in [n for n in os.environ if is_sdk_env(n)]:
+        monkeypatch.delenv(name)
+    for name in SDK_ENV_NAMES:
+        monkeypatch.setenv(name, "")  # recorded, so teardown removes whatever the SDK wrote
+        monkeypatch.delenv(name)
+
+
+@dataclass
+class CLIRun:
+    """What one ``promptctl`` invocation gave: the attributes of :class:`subprocess.CompletedProcess`."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path, env: Mapping[str, str | None] | None = None, stdin: str = "") -> CLIRun:
+    """``promptctl ARGS`` in this process through :func:`promptctl.cli.main`, as a fresh process would run it.
+
+    The working directory is ``cwd``; the environment is this one without the SDKs' and promptctl's
+    variables (:func:`is_sdk_env`), plus ``env`` (None unsets); warnings are shown as on a fresh start;
+    stdout and stderr are captured (not a terminal). Everything is restored afterwards.
+    """
+    import contextlib
+    import io
+    import traceback
+    import warnings
+
+    from promptctl.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        for name in [n for n in os.environ if is_sdk_env(n)]:
+            del os.environ[name]
+        for name, value in (env or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        os.chdir(cwd)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                _stdin(stdin):
+            warnings.simplefilter("default")  # a fresh registry: each invocation shows its warnings
+            try:
+                main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                if isinstance(exc.code, str):
+                    err.write(exc.code + "\n")
+            except Exception:  # noqa: BLE001 - what the interpreter does with an uncaught exception
+                err.write(traceback.format_exc())
+                code = 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return CLIRun(["promptctl", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _stdin(text: str) -> Iterator[None]:
+    import io
+
+    saved = sys.stdin
+    sys.stdin = io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = saved

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import CLIRun, run_cli
 
 SUPPORT = """---
 description: Support agent
@@ -26,13 +25,7 @@ variables:
 {% enduser %}
 """
 
-_SDK_ENV = (
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL",
-    "WATSONX_APIKEY", "WATSONX_API_KEY", "WATSONX_URL", "WATSONX_PROJECT_ID", "PROMPTCTL_DATABASE_URL",
-    "PROMPTCTL_PROJECT", "PROMPTCTL_DEBUG",
-)
-
-CLI = Callable[..., subprocess.CompletedProcess[str]]
+CLI = Callable[..., CLIRun]
 
 
 @pytest.fixture
@@ -49,14 +42,31 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cli(project: Path) -> CLI:
-    def invoke(
-        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        base = {k: v for k, v in os.environ.items() if k not in _SDK_ENV}
-        base.update(env or {})
-        return subprocess.run(
-            [sys.executable, "-m", "promptctl", *args],
-            cwd=cwd or project, env=base, capture_output=True, text=True, timeout=60,
-        )
+    """``promptctl ARGS`` in process (:func:`tests.conftest.run_cli`) in the project, without SDK variables."""
+    def invoke(*args: str, env: dict[str, str | None] | None = None, cwd: Path | None = None,
+               input: str = "") -> CLIRun:  # noqa: A002 - subprocess.run's name
+        return run_cli(*args, cwd=cwd or project, env=env, stdin=input)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def example_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's first project, built once per session: ``init``, hello@1 published, labelled, locked."""
+    proj = tmp_path_factory.mktemp("example") / "app"
+    proj.mkdir()
+    for args in (("init",), ("publish", "hello", "-m", "first"), ("label", "hello@1", "production"),
+                 ("lock", "hello@production")):
+        result = run_cli(*args, cwd=proj)
+        assert result.returncode == 0, (args, result.stderr)
+    return proj
+
+
+@pytest.fixture
+def app(example_app: Path, tmp_path: Path) -> Path:
+    """A copy of :func:`example_app` for one test to change."""
+    import shutil
+
+    copy = tmp_path / "app"
+    shutil.copytree(example_app, copy)
+    return copy

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from promptctl.testing import LoopbackLLMServer
-
-from .conftest import _SDK_ENV
+from tests.conftest import clean_env, is_sdk_env
 
 VERSION = """---
 description: Answers yes/no questions
@@ -66,7 +65,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def env_for(project: Path, server: LoopbackLLMServer, db: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _SDK_ENV}
+    env = {k: v for k, v in os.environ.items() if not is_sdk_env(k)}
     env.update(server.env(), PROMPTCTL_DATABASE_URL=f"sqlite:///{project / db}")
     return env
 
@@ -75,8 +74,7 @@ def _ab_in_process(project: Path, monkeypatch, capsys, env: dict[str, str | None
     """Run ``promptctl ab`` in this process (no interpreter start-up) with ``env`` (None unsets): (code, out, err)."""
     from promptctl.cli import main
 
-    for name in _SDK_ENV:
-        monkeypatch.delenv(name, raising=False)
+    clean_env(monkeypatch)
     for name, value in env.items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
@@ -290,7 +288,7 @@ main(sys.argv[1:])
 
 
 def test_an_unexpected_exception_ends_the_run_with_one_error_line(project):
-    env = {k: v for k, v in os.environ.items() if k not in _SDK_ENV}
+    env = {k: v for k, v in os.environ.items() if not is_sdk_env(k)}
     env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{project / 'runs.db'}"
     cmd = [sys.executable, "-c", RAISING, "ab", *FAKE_AB]
     out = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=60)  # hung before

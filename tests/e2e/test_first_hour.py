@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import _SDK_ENV
+from tests.conftest import clean_env
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -36,8 +36,7 @@ def pc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     """``pc(*args, stdin=None)`` runs ``promptctl ARGS`` in ``tmp_path`` in this process: (exit code, out, err)."""
     from promptctl.cli import main
 
-    for name in _SDK_ENV:
-        monkeypatch.delenv(name, raising=False)
+    clean_env(monkeypatch)
     monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{tmp_path / 'runs.db'}")
     monkeypatch.chdir(tmp_path)
 

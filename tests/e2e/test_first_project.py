@@ -13,18 +13,6 @@ from .conftest import CLI
 QUESTION = ("--var", "question=What is a prompt?")
 
 
-@pytest.fixture
-def app(cli: CLI, tmp_path: Path) -> Path:
-    """A project made by ``promptctl init``, with hello@1 published, labelled production and locked."""
-    proj = tmp_path / "app"
-    proj.mkdir()
-    for args in (("init",), ("publish", "hello", "-m", "first"), ("label", "hello@1", "production"),
-                 ("lock", "hello@production")):
-        result = cli(*args, cwd=proj)
-        assert result.returncode == 0, (args, result.stderr)
-    return proj
-
-
 def _errors(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("error:")]
 

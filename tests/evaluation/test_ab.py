@@ -18,6 +18,7 @@ from promptctl.evaluation.ab_report import to_markdown
 from promptctl.providers.fake import FakeProvider
 from promptctl.registry.registry import Registry
 from promptctl.store.runs import RunStore
+from tests.conftest import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 A = "math-word-problem@1::strategy=direct"
@@ -298,9 +299,7 @@ def test_credentials_are_checked_before_anything_is_stored_or_sent(registry, sto
     from promptctl.errors import CredentialsError
     from promptctl.evaluation.ab import check_credentials
 
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "WATSONX_APIKEY",
-                 "WATSONX_API_KEY", "WATSONX_TOKEN", "WATSONX_PROJECT_ID", "WATSONX_SPACE_ID"):
-        monkeypatch.delenv(name, raising=False)
+    clean_env(monkeypatch)
     path = dataset(tmp_path, 3)
     plan = plan_ab(registry, [A, B], path, provider="openai")
     with pytest.raises(CredentialsError, match="OPENAI_API_KEY"):

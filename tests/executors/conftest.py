@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,16 +12,13 @@ from promptctl.config import ProjectConfig
 from promptctl.registry.registry import PromptVersion, Registry
 from promptctl.store.runs import RunStore
 from promptctl.testing import LoopbackLLMServer
-
-_PROVIDER_ENV_PREFIXES = ("OPENAI_", "ANTHROPIC_", "WATSONX_", "PROMPTCTL_")
+from tests.conftest import clean_env
 
 
 @pytest.fixture(autouse=True)
 def clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's keys, base URLs or fake replies."""
-    for name in list(os.environ):
-        if name.startswith(_PROVIDER_ENV_PREFIXES):
-            monkeypatch.delenv(name)
+    clean_env(monkeypatch)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from promptctl.interop import read_source, write_prompt
 from promptctl.interop.writer import ImportRow
 from promptctl.registry.registry import Registry
+from tests.conftest import clean_env
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 
@@ -38,17 +39,12 @@ def requests(registry: Registry, ref: str, variables: dict[str, Any] | None = No
             for provider, model in (("openai", "gpt-4.1-mini"), ("anthropic", "claude-sonnet-4-6"))}
 
 
-SDK_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "PROMPTCTL_DATABASE_URL",
-           "PROMPTCTL_PROJECT", "PROMPTCTL_DEBUG")
-
-
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cwd: Path, env: dict[str, str],
             *argv: str) -> tuple[int, str, str]:
     """``promptctl ARGV`` in this process, in ``cwd``, with only ``env`` of the SDK variables: (code, out, err)."""
     from promptctl.cli import main
 
-    for name in SDK_ENV:
-        monkeypatch.delenv(name, raising=False)
+    clean_env(monkeypatch)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(cwd)

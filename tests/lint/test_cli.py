@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import CLIRun, run_cli
 from tests.lint.conftest import GOOD, Project, edit
 
-# Registers the lint command on the real app when promptctl.cli does not yet, then runs main().
-DRIVER = """
-import sys
-import promptctl.cli as cli
-if not any(c.name == "lint" for c in cli.app.registered_commands):
-    from promptctl.cli import lint as _lint
-    _lint.register(cli.app)
-cli.main(sys.argv[1:])
-"""
 
-
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")}
-    return subprocess.run([sys.executable, "-c", DRIVER, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
+def run(cwd: Path, *args: str) -> CLIRun:
+    return run_cli(*args, cwd=cwd)
 
 
 def test_clean_registry_exits_0(project: Project) -> None:

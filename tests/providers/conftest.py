@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 from collections.abc import Callable
 
@@ -11,25 +10,13 @@ import pytest
 
 from promptctl.providers.base import Provider
 from promptctl.types import Completion, ProviderRequest
-
-_PROVIDER_ENV_PREFIXES = ("OPENAI_", "ANTHROPIC_", "WATSONX_", "PROMPTCTL_", "IBM_SDK_")
-# Variables ibm-watsonx-ai reads; it also *writes* WX_CLIENT_VERIFY_REQUESTS and FLIGHT_SERVICE_* into
-# os.environ when credentials carry them, so these are restored to "unset" after every test.
-_SDK_ENV_NAMES = (
-    "PROJECT_ID", "SPACE_ID", "USER_ACCESS_TOKEN", "RUNTIME_ENV_ACCESS_TOKEN_FILE", "RUNTIME_ENV_APSX_URL",
-    "WX_CLIENT_VERIFY_REQUESTS", "FLIGHT_SERVICE_LOCATION", "FLIGHT_SERVICE_PORT",
-)
+from tests.conftest import clean_env
 
 
 @pytest.fixture(autouse=True)
 def clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's real keys, base URLs or SDK settings."""
-    for name in list(os.environ):
-        if name.startswith(_PROVIDER_ENV_PREFIXES):
-            monkeypatch.delenv(name)
-    for name in _SDK_ENV_NAMES:
-        monkeypatch.setenv(name, "")  # recorded, so teardown removes whatever the SDK wrote
-        monkeypatch.delenv(name)
+    clean_env(monkeypatch)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import textwrap
 from collections.abc import Callable, Iterator
@@ -10,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import clean_env
 
 GREET = textwrap.dedent(
     """\
@@ -71,7 +72,6 @@ SUITE = textwrap.dedent(
 
 ADA = "# sample input\nname: Ada\nmessage: |\n  Hello,\n  I just signed up for the free plan.\n"
 
-_CLEAN_PREFIXES = ("OPENAI_", "ANTHROPIC_", "WATSONX_", "PROMPTCTL_")
 
 
 @dataclass
@@ -122,9 +122,7 @@ class Project:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A project in ``tmp_path`` (the working directory), with no provider credentials in the environment."""
-    for name in list(os.environ):
-        if name.startswith(_CLEAN_PREFIXES):
-            monkeypatch.delenv(name)
+    clean_env(monkeypatch)
     monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{tmp_path / 'runs.db'}")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "prompts" / "greet").mkdir(parents=True)

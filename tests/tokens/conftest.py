@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import CLIRun, clean_env, run_cli
 
 OPENAI_PROMPT = """---
 description: Triage
@@ -46,11 +46,6 @@ input_per_mtok = 1.0
 output_per_mtok = 2.0
 """
 
-_SDK_ENV = (
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL",
-    "WATSONX_APIKEY", "WATSONX_API_KEY", "WATSONX_URL", "WATSONX_PROJECT_ID", "PROMPTCTL_DATABASE_URL",
-    "PROMPTCTL_PROJECT", "PROMPTCTL_DEBUG",
-)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -83,8 +78,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in _SDK_ENV:
-        monkeypatch.delenv(key, raising=False)
+    clean_env(monkeypatch)
 
 
 def write(path: Path, text: str) -> Path:
@@ -107,7 +101,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-CLI = Callable[..., subprocess.CompletedProcess[str]]
+CLI = Callable[..., CLIRun]
 
 NO_NETWORK_SITECUSTOMIZE = """
 import socket
@@ -128,17 +122,9 @@ def offline_env(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def cli(project: Path, tmp_path_factory: pytest.TempPathFactory) -> CLI:
-    """Run ``python -m promptctl`` in the project, without SDK credentials and without network."""
-    guard = offline_env(tmp_path_factory.mktemp("offline-site"))
-
-    def invoke(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        base = {k: v for k, v in os.environ.items() if k not in _SDK_ENV}
-        base.update(guard)
-        base.update(env or {})
-        return subprocess.run(
-            [sys.executable, "-m", "promptctl", *args], cwd=project, env=base, capture_output=True, text=True,
-            timeout=120,
-        )
+def cli(project: Path) -> CLI:
+    """``promptctl ARGS`` in process in the project, without SDK credentials (the ``_no_network`` guard applies)."""
+    def invoke(*args: str, env: dict[str, str | None] | None = None) -> CLIRun:
+        return run_cli(*args, cwd=project, env=env)
 
     return invoke
