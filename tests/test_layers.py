@@ -17,7 +17,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptctl"
 
-LEAF = {"types", "errors", "_yaml", "rows", "config", "limits", "__version__"}
+LEAF = {"types", "errors", "_yaml", "rows", "limits", "config", "__version__"}
 """Shared values and helpers every unit may use (``config`` is the project settings value)."""
 
 MAY_IMPORT: dict[str, set[str]] = {
@@ -185,10 +185,11 @@ def test_a_cycle_between_units_is_found() -> None:
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-@pytest.mark.parametrize("module", ["promptctl.types", "promptctl.errors", "promptctl._yaml", "promptctl.rows",
-                                    "promptctl.limits"])
+LEAF_MODULES = ("promptctl.types", "promptctl.errors", "promptctl._yaml", "promptctl.rows", "promptctl.limits")
+
+
+@pytest.mark.parametrize("module", LEAF_MODULES)
 def test_the_leaf_imports_nothing_above_it(module: str) -> None:
     path = PACKAGE.parent / (module.replace(".", "/") + ".py")
     targets = {t for m, t, _ in imports(PACKAGE) if m == module and t.startswith("promptctl")}
-    assert path.exists() and targets <= {"promptctl.errors", "promptctl._yaml", "promptctl.types",
-                                         "promptctl.limits"}, targets
+    assert path.exists() and targets <= set(LEAF_MODULES), targets

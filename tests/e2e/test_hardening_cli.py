@@ -9,16 +9,14 @@ from pathlib import Path
 import pytest
 
 from promptctl.testing import LoopbackLLMServer, bad_reply
-
-from .conftest import _SDK_ENV
+from tests.conftest import clean_env
 
 
 def run_cli(project: Path, monkeypatch, capsys, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """``promptctl ARGS`` in this process: (exit code, stdout, stderr)."""
     from promptctl.cli import main
 
-    for name in _SDK_ENV:
-        monkeypatch.delenv(name, raising=False)
+    clean_env(monkeypatch)
     for name, value in (env or {}).items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(project)
