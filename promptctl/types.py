@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from promptctl.errors import ProviderError
 
 __all__ = [
+    "LOOPBACK_REQUEST_ID_PREFIX",
     "PROVIDERS",
     "Call",
     "Completion",
@@ -204,6 +205,10 @@ class Exchange:
 
 
 PROVIDERS = ("openai", "anthropic", "watsonx", "fake")
+
+LOOPBACK_REQUEST_ID_PREFIX = "req_loopback_"
+"""Request ids of :class:`promptctl.testing.LoopbackLLMServer` replies. Their outputs are scripted, not a model's:
+cost estimates leave them out (:func:`promptctl.tokens.estimate.recorded_outputs`)."""
 """The providers promptctl adapts for and calls."""
 
 

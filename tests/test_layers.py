@@ -17,8 +17,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptctl"
 
-LEAF = {"types", "errors", "_yaml", "rows", "limits", "config", "__version__"}
-"""Shared values and helpers every unit may use (``config`` is the project settings value)."""
+LEAF = {"types", "errors", "_yaml", "rows", "config", "limits", "help", "__version__"}
+"""Shared values and helpers every unit may use (``config`` is the project settings value, ``help`` the help topics'
+text)."""
 
 MAY_IMPORT: dict[str, set[str]] = {
     "promptctl": {"cli", "session", "evaluation", "registry", "lint", "tokens", "providers", "adapters",

@@ -20,10 +20,6 @@ from promptctl.types import Completion, Exchange, ProviderRequest, TokenCount, U
 __all__ = ["Completion", "Provider", "Transport", "Usage", "count_of", "malformed_reply", "prefill_of",
            "sdk_client_options"]
 
-LOOPBACK_REQUEST_ID_PREFIX = "req_loopback_"
-"""Request ids of :class:`promptctl.testing.LoopbackLLMServer` replies. Their outputs are scripted, not a model's:
-cost estimates leave them out (:func:`promptctl.tokens.estimate.recorded_outputs`)."""
-
 
 class Transport(abc.ABC):
     """Something that takes one call and returns its completion: a provider, or a session layer around one.

@@ -45,7 +45,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from promptctl.providers.base import LOOPBACK_REQUEST_ID_PREFIX
+from promptctl.types import LOOPBACK_REQUEST_ID_PREFIX
 
 __all__ = [
     "BAD_REPLIES",

@@ -235,7 +235,7 @@ def recorded_outputs(
     Only outputs of the same provider and model say how long this model's answers to this prompt are: the
     same version's first, else any version's. Scripted replies never count unless asked: the fake provider's
     (except when estimating for the fake provider itself) and those of promptctl's loopback test server
-    (request ids starting with :data:`promptctl.providers.base.LOOPBACK_REQUEST_ID_PREFIX`).
+    (request ids starting with :data:`promptctl.types.LOOPBACK_REQUEST_ID_PREFIX`).
 
     Args:
         store: The run store.
@@ -250,8 +250,8 @@ def recorded_outputs(
     """
     import sqlalchemy as sa
 
-    from promptctl.providers.base import LOOPBACK_REQUEST_ID_PREFIX
     from promptctl.store.runs import calls, runs
+    from promptctl.types import LOOPBACK_REQUEST_ID_PREFIX
 
     base = (
         sa.select(calls.c.output_tokens)
