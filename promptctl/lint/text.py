@@ -109,12 +109,13 @@ ROLE_CUES = re.compile(
     re.IGNORECASE,
 )
 """A role sentence: "You are ...", "Act as ...", "I want you to act as ...", "You extract ...", "As a ..., you"."""
+_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|fifty|hundred)"
 OUTPUT_CUES = re.compile(
     r"\b(?:reply|replies|respond|answer|output|return|write|format(?:ted)?)\b[^.\n]{0,80}?"
     r"\b(?:json|yaml|csv|xml|markdown|plain\s+text|format|object|list|table|bullets?|lines?|sentences?|words?|"
     r"paragraphs?|only|exactly|at\s+most|no\s+more\s+than|one|single|nothing\s+else)\b"
-    r"|\b(?:in\s+at\s+most|at\s+most|no\s+more\s+than|under|within|maximum\s+of|max|up\s+to|between)\s+\d+"
-    r"(?:\s*(?:-|to|and)\s*\d+)?\s*(?:[-\w]+\s+)?(?:words|sentences|lines|characters|bullets|paragraphs|items)\b"
+    rf"|\b(?:in\s+at\s+most|at\s+most|no\s+more\s+than|under|within|maximum\s+of|max|up\s+to|between)\s+{_NUMBER}"
+    rf"(?:\s*(?:-|to|and)\s*{_NUMBER})?\s*(?:[-\w]+\s+)?(?:words|sentences|lines|characters|bullets|paragraphs|items)\b"
     r"|\boutput\s+format\b|\bresponse\s+format\b"
     r"|\bsection\s+(?:called|named|titled|labell?ed)\b"
     r"|\b(?:use|using)\s+(?:bulleted|bullet(?:ed)?\s+(?:points?|lists?)|numbered\s+lists?|markdown|tables?|headings|"
@@ -128,7 +129,7 @@ OUTPUT_CUES = re.compile(
     r"|\b(?:this|the\s+following|the\s+same|that)\s+(?:structure|format|template|layout)\b"
     r"|\bformat\s+(?:as|in|into)\b"
     r"|\b(?:output|return|write|print)\s+(?:anything|nothing)\s+(?:but|besides|except|other\s+than)\b"
-    r"|\b\d+(?:\s*(?:-|to)\s*\d+)?\s+(?:words|sentences|paragraphs|bullets|bullet\s+points|characters)\b"
+    rf"|\b{_NUMBER}(?:\s*(?:-|to)\s*{_NUMBER})?\s+(?:words|sentences|paragraphs|bullets|bullet\s+points|characters)\b"
     r"|\bin\s+(?:one|two|three|a\s+single)\s+(?:sentences?|paragraphs?|lines?|words?)\b"
     r"|\b(?:provide|give|present|produce|deliver|create|generate|make)\b[^.\n]{0,50}?\b(?:table|bullet(?:ed)?\s+(?:list|points)|"
     r"numbered\s+list|lists?|outline|checklist|code\s+block|markdown|\d+\s+(?:words|sentences|bullets|paragraphs|items|points|ideas))\b",

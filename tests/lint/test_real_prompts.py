@@ -74,7 +74,7 @@ def test_sys002_still_fires_without_a_role(project: Project) -> None:
 @pytest.mark.parametrize("fmt", ["# OUTPUT INSTRUCTIONS\n- Be brief.", "Example format:\nTitle - Summary",
                                  "Only output Markdown.", "Create a section called IDEAS with the best ideas.",
                                  "Use this structure:\n1. Introduction\n2. Main points",
-                                 "The post should be within 400 words."])
+                                 "The post should be within 400 words.", "Suggest places in at most five lines."])
 def test_sys003_output_format_in_headings_labels_and_sentences(project: Project, fmt: str) -> None:
     assert "SYS003" not in project.rules(prompt("You are a writer.\n" + fmt))
 
