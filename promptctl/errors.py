@@ -1,6 +1,8 @@
 """The promptctl exception family and the CLI exit codes.
 
-Every error a user can cause is a :class:`PromptctlError`. The CLI prints it as
+Every error a user can cause is a :class:`PromptctlError`. Its message and hint are redacted when it is
+made (:func:`promptctl.redaction.redact`: known credentials and key-shaped text become ``***``), so no
+credential reaches the terminal, the run store or a report. The CLI prints it as
 one line (``error: ...``) plus an optional ``hint: ...`` line and exits with the
 error's :attr:`~PromptctlError.exit_code`; ``PROMPTCTL_DEBUG=1`` shows the traceback.
 
@@ -28,6 +30,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from promptctl.redaction import redact
+
 
 class ExitCode(IntEnum):
     """Documented process exit codes of the ``promptctl`` command."""
@@ -50,9 +54,10 @@ class PromptctlError(Exception):
     exit_code: ExitCode = ExitCode.INVALID_INPUT
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        message = redact(message)  # a provider's text may echo a credential: it never leaves promptctl
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = redact(hint) if hint else hint
 
     def __str__(self) -> str:
         return self.message
@@ -211,6 +216,14 @@ class IntegrityError(PromptctlError):
     def __init__(self, message: str, *, path: str | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.path = path
+
+
+def error_text(exc: BaseException) -> str:
+    """One line for any exception: a promptctl error's message, else ``TypeName: text`` (redacted)."""
+    if isinstance(exc, PromptctlError):
+        return exc.message
+    detail = str(exc)
+    return redact(f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__)
 
 
 def did_you_mean(name: str, choices: object, *, what: str = "", cutoff: float = 0.6) -> str | None:

@@ -17,9 +17,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptctl"
 
-LEAF = {"types", "errors", "_yaml", "rows", "config", "limits", "help", "__version__"}
+LEAF = {"types", "errors", "_yaml", "rows", "config", "limits", "redaction", "help", "__version__"}
 """Shared values and helpers every unit may use (``config`` is the project settings value, ``help`` the help topics'
-text)."""
+text, ``redaction`` the credential redaction of every error text)."""
 
 MAY_IMPORT: dict[str, set[str]] = {
     "promptctl": {"cli", "session", "evaluation", "registry", "lint", "tokens", "providers", "adapters",
@@ -186,7 +186,8 @@ def test_a_cycle_between_units_is_found() -> None:
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-LEAF_MODULES = ("promptctl.types", "promptctl.errors", "promptctl._yaml", "promptctl.rows", "promptctl.limits")
+LEAF_MODULES = ("promptctl.types", "promptctl.errors", "promptctl._yaml", "promptctl.rows", "promptctl.limits",
+                "promptctl.redaction")
 
 
 @pytest.mark.parametrize("module", LEAF_MODULES)

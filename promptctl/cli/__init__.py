@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     from promptctl import limits
     from promptctl.errors import PromptctlError
+    from promptctl.redaction import redact
 
     _route_warnings()
     previous = limits.current()  # the project's [limits] apply to this invocation only
@@ -83,15 +84,25 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=True)
     except PromptctlError as exc:
         if os.environ.get("PROMPTCTL_DEBUG") == "1":
-            import traceback
-
-            traceback.print_exc()
-        sys.stderr.write(f"error: {exc.message}\n")
+            _print_traceback()
+        sys.stderr.write(f"error: {redact(exc.message)}\n")
         if exc.hint:
-            sys.stderr.write(f"hint: {exc.hint}\n")
+            sys.stderr.write(f"hint: {redact(exc.hint)}\n")
         sys.exit(int(exc.exit_code))
+    except Exception:  # a bug: its traceback is shown (exit 1), with credentials redacted like any error
+        _print_traceback()
+        sys.exit(1)
     finally:
         limits.configure(previous)
+
+
+def _print_traceback() -> None:
+    """Print the exception being handled, its chain included, with credentials redacted."""
+    import traceback
+
+    from promptctl.redaction import redact
+
+    sys.stderr.write(redact(traceback.format_exc()))
 
 
 def _route_warnings() -> None:

@@ -75,6 +75,7 @@ from promptctl.evaluation.ab_plan import (
     plan_ab,
 )
 from promptctl.providers.base import Provider
+from promptctl.redaction import redact
 from promptctl.session import Recorder, Session, price, total
 from promptctl.types import Call, ProviderRequest, Usage, jsonable
 
@@ -292,7 +293,8 @@ async def execute(
             except Exception as exc:
                 if not plan.scoring[job.case].spec.startswith("python:"):
                     raise
-                error = f"scorer: {plan.scoring[job.case].spec} raised {type(exc).__name__}: {exc}"  # the user's code
+                # the user's code: its exception text is redacted like any error (it may echo a credential)
+                error = redact(f"scorer: {plan.scoring[job.case].spec} raised {type(exc).__name__}: {exc}")
         trace = ctx.trace
         status = "ok" if error is None else "error"
         completed = [c for c in trace if c.completion is not None]

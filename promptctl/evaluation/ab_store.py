@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.store.runs import ensure_schema, metadata
+from promptctl.store.runs import RedactedText, ensure_schema, metadata
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ ab_runs = sa.Table(
     sa.Column("status", sa.String(16), nullable=False, default="running"),
     sa.Column("spec", sa.JSON, nullable=False),
     sa.Column("result", sa.JSON, nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error", RedactedText, nullable=True),
 )
 
 ab_results = sa.Table(
@@ -83,7 +83,7 @@ ab_results = sa.Table(
     sa.Column("list_cost_usd", sa.Float, nullable=True),
     sa.Column("judge_cost_usd", sa.Float, nullable=True),
     sa.Column("cached", sa.Boolean, nullable=False, default=False),
-    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error", RedactedText, nullable=True),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.UniqueConstraint("ab_run_id", "variant", "case_index", "trial", name="uq_ab_results_key"),
 )
@@ -102,7 +102,7 @@ ab_pairwise = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=True),
     sa.Column("consistent", sa.Boolean, nullable=True),
     sa.Column("cost_usd", sa.Float, nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error", RedactedText, nullable=True),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.UniqueConstraint("ab_run_id", "baseline", "candidate", "case_index", "trial", name="uq_ab_pairwise_key"),
 )

@@ -17,8 +17,9 @@ import os
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Provider, count_of, malformed_reply, prefill_of, sdk_client_options
+from promptctl.providers.base import Provider, count_of, malformed_reply, not_json, prefill_of, sdk_client_options
 from promptctl.providers.sdk import require
+from promptctl.redaction import register_secret
 from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
 
 
@@ -51,6 +52,8 @@ class AnthropicProvider(Provider):
             key_env = str(self.settings.get("api_key_env", "ANTHROPIC_API_KEY"))
             key = os.environ.get(key_env)
             token = os.environ.get("ANTHROPIC_AUTH_TOKEN")
+            register_secret(key)  # redacted from every error text from now on (also under a custom api_key_env)
+            register_secret(token)
             if not key and not token:
                 raise CredentialsError(
                     f"no Anthropic API key: {key_env} is not set",
@@ -75,6 +78,7 @@ class AnthropicProvider(Provider):
             message = await client.messages.create(**request.kwargs)
         except Exception as exc:
             raise self._translate(exc) from exc
+        _check_reply(message, prefilled=bool(prefill_of(request)))
         text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
         u = message.usage
         cache_read = getattr(u, "cache_read_input_tokens", None) or 0
@@ -144,3 +148,26 @@ class AnthropicProvider(Provider):
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+_STOPPED = ("end_turn", "stop_sequence")
+
+
+def _check_reply(message: Any, *, prefilled: bool) -> None:
+    """Refuse a 200 reply that is not a usable message.
+
+    Raises:
+        ProviderError: An HTML page or other non-JSON body, a ``null`` or (without a prefill) empty
+            ``content``, or an empty text whose stop reason is not ``end_turn``/``stop_sequence`` (exit 3).
+    """
+    if isinstance(message, str | bytes) or not hasattr(message, "content"):
+        raise malformed_reply("anthropic", not_json(message))
+    if message.content is None:
+        raise malformed_reply("anthropic", f"the message content is null (stop reason {message.stop_reason!r})")
+    if any(getattr(block, "type", None) != "text" for block in message.content):
+        return  # tool use, thinking: not a text answer to check here
+    if not message.content and not prefilled:
+        raise malformed_reply("anthropic", f"the message has no content (stop reason {message.stop_reason!r})")
+    text = "".join(getattr(block, "text", "") or "" for block in message.content)
+    if not text and message.stop_reason not in _STOPPED:
+        raise malformed_reply("anthropic", f"an empty text with stop reason {message.stop_reason!r}")

@@ -148,6 +148,17 @@ def malformed_reply(provider: str, what: str) -> ProviderError:
     )
 
 
+def not_json(reply: Any) -> str:
+    """What was wrong with a reply the SDK could not parse as JSON: an HTML page, other text, or another type."""
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", "replace")
+    if isinstance(reply, str):
+        if reply.lstrip().startswith("<"):
+            return "the reply is an HTML page, not JSON (a proxy or login page in front of the API?)"
+        return "the reply is text, not JSON" if reply.strip() else "the reply is empty"
+    return f"the reply is not the API's JSON object (got {type(reply).__name__})"
+
+
 def count_of(provider: str, value: Any) -> int:
     """A count endpoint's token count, checked: a non-negative integer.
 

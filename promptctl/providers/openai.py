@@ -16,8 +16,9 @@ import os
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Provider, sdk_client_options
+from promptctl.providers.base import Provider, malformed_reply, not_json, sdk_client_options
 from promptctl.providers.sdk import require
+from promptctl.redaction import register_secret
 from promptctl.types import Completion, ProviderRequest, Usage
 
 _OPENAI_HOST = "api.openai.com"
@@ -41,6 +42,7 @@ class OpenAIProvider(Provider):
         key_env = str(self.settings.get("api_key_env", "OPENAI_API_KEY"))
         base_url = self.settings.get("base_url") or os.environ.get("OPENAI_BASE_URL") or None
         key = os.environ.get(key_env)
+        register_secret(key)  # redacted from every error text from now on (also under a custom api_key_env)
         if not key:
             if base_url and _OPENAI_HOST not in base_url:
                 key = "unused"  # local OpenAI-compatible servers ignore the key
@@ -90,6 +92,9 @@ class OpenAIProvider(Provider):
                 provider=self.name,
                 hint="check OPENAI_BASE_URL and that the server is running",
             ) from exc
+        except ValueError as exc:  # the SDK could not decode the body (malformed JSON, an empty body)
+            raise malformed_reply(self.name, f"the reply is not valid JSON ({exc})") from exc
+        _check_reply(response)
         return _completion(response)
 
     async def aclose(self) -> None:
@@ -109,6 +114,29 @@ def _hint(status: int, code: str | None) -> str | None:
     if status == 404:
         return "check the model id (--model) and base URL"
     return None
+
+
+def _check_reply(response: Any) -> None:
+    """Refuse a 200 reply that is not a usable chat completion.
+
+    Raises:
+        ProviderError: An HTML page or other non-JSON body, no ``choices``, a ``null`` content without tool
+            calls or refusal, or an empty text whose finish reason is not ``stop`` (exit 3).
+    """
+    if isinstance(response, str | bytes) or not hasattr(response, "choices"):
+        raise malformed_reply("openai", not_json(response))
+    if not response.choices:
+        raise malformed_reply("openai", "the reply has no choices")
+    choice = response.choices[0]
+    message = getattr(choice, "message", None)
+    if message is None:
+        raise malformed_reply("openai", "the reply's choice has no message")
+    if getattr(message, "tool_calls", None) or getattr(message, "refusal", None):
+        return
+    if message.content is None:
+        raise malformed_reply("openai", f"the message content is null (finish reason {choice.finish_reason!r})")
+    if message.content == "" and choice.finish_reason != "stop":
+        raise malformed_reply("openai", f"an empty text with finish reason {choice.finish_reason!r}")
 
 
 def _completion(response: Any) -> Completion:

@@ -24,8 +24,9 @@ import os
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Provider, count_of
+from promptctl.providers.base import Provider, count_of, malformed_reply, not_json
 from promptctl.providers.sdk import require
+from promptctl.redaction import register_secret
 from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
 
 DEFAULT_URL = "https://us-south.ml.cloud.ibm.com"
@@ -64,6 +65,8 @@ class WatsonxProvider(Provider):
         key_env = self.settings.get("api_key_env")
         api_key = self._setting("api_key", *([key_env] if key_env else []), "WATSONX_APIKEY", "WATSONX_API_KEY")
         token = self._setting("token", "WATSONX_TOKEN")
+        register_secret(api_key)  # redacted from every error text from now on
+        register_secret(token)
         if not api_key and not token:
             raise CredentialsError(
                 "no watsonx.ai credentials: WATSONX_APIKEY is not set",
@@ -126,8 +129,18 @@ class WatsonxProvider(Provider):
             data = await asyncio.to_thread(inference.chat, **request.kwargs)
         except Exception as exc:
             raise self._translate(exc) from exc
-        choices = data.get("choices") or [{}]
+        if not isinstance(data, dict):
+            raise malformed_reply(self.name, not_json(data))
+        if not data.get("choices") or not isinstance(data["choices"][0], dict):
+            raise malformed_reply(self.name, "the reply has no choices")
+        choices = data["choices"]
         message = choices[0].get("message") or {}
+        finish = choices[0].get("finish_reason")
+        if not message.get("tool_calls"):
+            if message.get("content") is None:
+                raise malformed_reply(self.name, f"the message content is null (finish reason {finish!r})")
+            if message["content"] == "" and finish != "stop":
+                raise malformed_reply(self.name, f"an empty text with finish reason {finish!r}")
         u = data.get("usage") or {}
         details = u.get("prompt_tokens_details") or {}
         return Completion(

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from promptctl.adapters import resolve_target
-from promptctl.errors import InputError, IntegrityError, PromptctlError
+from promptctl.errors import InputError, IntegrityError, PromptctlError, error_text
 from promptctl.executors.base import ExecutorResult
 from promptctl.executors.chain import ChainSpec, StepSpec, new_record, run_chain, step_variables
 from promptctl.executors.strategy import resolve_plan
@@ -233,6 +233,10 @@ async def arun_chain(
         recorder.finish(run_id, status="error", error=str(exc), steps=jsonable(records),
                         latency_s=time.perf_counter() - start, usage=Usage(**totals["usage"]),
                         cost_usd=totals["cost_usd"])
+        raise
+    except BaseException as exc:  # a bug, Ctrl-C or a cancellation: the run row is finished (and resumable)
+        recorder.finish(run_id, status="error", error=error_text(exc), steps=jsonable(records),
+                        latency_s=time.perf_counter() - start)
         raise
     finally:
         await session.aclose()

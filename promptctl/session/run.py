@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from promptctl.errors import PromptctlError
+from promptctl.errors import PromptctlError, error_text
 from promptctl.executors.base import Call, ExecutorResult
 from promptctl.executors.pipeline import Prepared, execute, prepare, project_root
 from promptctl.executors.strategy import resolve_plan
@@ -298,6 +298,9 @@ async def arun(
         recorder.finish(run_id, status="error", error=str(exc), latency_s=time.perf_counter() - start,
                         usage=Usage.total([c.usage for c in done]), cost_usd=total([c.cost_usd for c in done]),
                         details=jsonable(result.details) or None)
+        raise
+    except BaseException as exc:  # a bug, Ctrl-C or a cancellation: the run row is finished all the same
+        recorder.finish(run_id, status="error", error=error_text(exc), latency_s=time.perf_counter() - start)
         raise
     finally:
         await session.aclose()

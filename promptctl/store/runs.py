@@ -42,12 +42,28 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from promptctl.errors import InputError
+from promptctl.redaction import redact
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
     from promptctl.types import Usage
 
 metadata = sa.MetaData()
+
+
+class RedactedText(sa.types.TypeDecorator[str]):
+    """A ``TEXT`` column whose values are redacted as they are written (:func:`promptctl.redaction.redact`).
+
+    Every ``error`` column of the store is one: whatever produced the text (a provider, a proxy, an
+    unexpected exception), no credential is ever stored.
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> Any:
+        """Redact a string before it is bound to a statement."""
+        return redact(value) if isinstance(value, str) else value
 
 _TOKENS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
 
@@ -77,7 +93,7 @@ runs = sa.Table(
     sa.Column("latency_s", sa.Float, nullable=True),
     sa.Column("cost_usd", sa.Float, nullable=True),
     sa.Column("status", sa.String(16), nullable=False, default="running"),
-    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error", RedactedText, nullable=True),
     sa.Column("cost_estimate", sa.JSON, nullable=True),
     sa.Column("answer", sa.Text, nullable=True),
     sa.Column("reasoning", sa.Text, nullable=True),
@@ -110,7 +126,7 @@ calls = sa.Table(
     sa.Column("latency_s", sa.Float, nullable=True),
     sa.Column("request_id", sa.String(200), nullable=True),
     sa.Column("cached", sa.Boolean, nullable=False, default=False),
-    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error", RedactedText, nullable=True),
     sa.Column("cost_usd", sa.Float, nullable=True),
     sa.Column("tag", sa.String(64), nullable=True),
     sa.Column("step", sa.Integer, nullable=True),

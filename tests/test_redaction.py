@@ -1,0 +1,48 @@
+"""Credentials never leave in error texts (issue 12, item 1): unit tests of the redaction itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from promptctl.errors import InputError, ProviderError
+from promptctl.redaction import redact, register_secret
+
+
+def test_known_credentials_from_the_environment_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WATSONX_APIKEY", "Zq9-unshaped-ibm-cloud-key-0123456789")
+    text = "watsonx: HTTP 401: invalid key Zq9-unshaped-ibm-cloud-key-0123456789 for project"
+    assert redact(text) == "watsonx: HTTP 401: invalid key *** for project"
+
+
+def test_a_key_read_through_api_key_env_is_redacted() -> None:
+    register_secret("ollama-local-secret-value-42")
+    assert redact("proxy said: ollama-local-secret-value-42 rejected") == "proxy said: *** rejected"
+    register_secret("short")  # placeholders under 8 characters are not secrets
+    assert redact("a short text") == "a short text"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Incorrect API key provided: sk-live-Abc123def456ghi789. You can find your API key at "
+     "https://platform.openai.com/account/api-keys.",
+     "Incorrect API key provided: sk-***. You can find your API key at https://platform.openai.com/account/api-keys."),
+    ("Incorrect API key provided: sk-proj-abcd************wxyz.", "Incorrect API key provided: sk-proj-***."),
+    ("invalid x-api-key: sk-ant-api03-AbCdEfGhIjKlMnOp", "invalid x-api-key: sk-ant-***"),
+    ("upstream headers: {'authorization': 'Bearer eyJhbGciOi.payload.sig'}",
+     "upstream headers: {'authorization': 'Bearer ***'}"),
+    ('{"api_key": "9f8e7d6c5b4a39281706"}', '{"api_key": "***"}'),
+    ("x-api-key=abcdefghijklmnop&model=m", "x-api-key=***&model=m"),
+    ("hint: export OPENAI_API_KEY=sk-... or set OPENAI_BASE_URL",
+     "hint: export OPENAI_API_KEY=sk-... or set OPENAI_BASE_URL"),
+    ("risk-assessment@2 failed: max_tokens=4000 reached", "risk-assessment@2 failed: max_tokens=4000 reached"),
+])
+def test_key_shaped_text_is_redacted_and_ordinary_text_is_not(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_every_promptctl_error_redacts_its_message_and_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789abcdef")
+    exc = ProviderError("openai: HTTP 401: Incorrect API key provided: sk-test-0123456789abcdef.", provider="openai",
+                        status=401, hint="the key sk-test-0123456789abcdef was refused")
+    assert "0123456789" not in str(exc) and "0123456789" not in (exc.hint or "")
+    assert str(exc) == "openai: HTTP 401: Incorrect API key provided: ***."
+    assert "0123456789" not in str(InputError("bad Bearer abcdefghijklmnopqrstuvwxyz"))
