@@ -57,6 +57,7 @@ __all__ = [
     "arun",
     "get_provider",
     "load_config",
+    "render",
     "run",
 ]
 
@@ -94,6 +95,7 @@ _LAZY = {
     "Result": "promptctl.session.run",
     "arun": "promptctl.session.run",
     "run": "promptctl.session.run",
+    "render": "promptctl.session.run",
     "RunStore": "promptctl.store.runs",
     "load_config": "promptctl.config",
 }
@@ -124,7 +126,7 @@ if TYPE_CHECKING:
     from promptctl.providers.base import Provider
     from promptctl.providers.fake import FakeProvider
     from promptctl.registry.registry import PromptVersion, Registry
-    from promptctl.session.run import Result, arun, run
+    from promptctl.session.run import Result, arun, render, run
     from promptctl.store.runs import RunStore
     from promptctl.templating import PromptctlWarning
     from promptctl.templating.prompt import Message, Prompt, Section

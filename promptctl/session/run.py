@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from promptctl.store.runs import RunStore
     from promptctl.tokens.estimate import CostEstimate
 
-__all__ = ["Prepared", "Result", "arun", "execute", "prepare", "project_root", "render_request", "run"]
+__all__ = ["Prepared", "Result", "arun", "execute", "prepare", "project_root", "render", "render_request", "run"]
 
 
 @dataclass
@@ -316,6 +316,39 @@ async def arun(
     recorder.finish(run_id, output=result.output, usage=result.usage, latency_s=result.latency_s, status="ok",
                     cost_usd=result.cost_usd, outcome=executed)
     return result
+
+
+def render(
+    version: PromptVersion,
+    provider: str | None = None,
+    model: str | None = None,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    config: ProjectConfig | None = None,
+    **variables: Any,
+) -> ProviderRequest:
+    """Render ``version`` for a provider: the request its SDK call takes (``promptctl.render``). No network.
+
+    Args:
+        version: The prompt version.
+        provider: ``openai``, ``anthropic``, ``watsonx`` or ``fake``; default the front matter's.
+        model: Model id; default the front matter's model for that provider.
+        parameters: Overrides of the front matter's parameters.
+        config: Project config (provider and model defaults), or None.
+        **variables: Template variables.
+
+    Returns:
+        The request: ``request.kwargs`` go to the SDK call, ``request.body`` is the wire JSON.
+
+    Raises:
+        InputError: No provider or model could be determined.
+        AdapterError: The prompt cannot be expressed for the provider.
+        VariableError, UndefinedVariableError, TemplateError: As :meth:`PromptVersion.prompt`.
+    """
+    from promptctl.adapters import build_request
+
+    return build_request(version, version.prompt(variables), provider=provider, model=model, parameters=parameters,
+                         config=config)
 
 
 def render_request(
