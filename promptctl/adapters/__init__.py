@@ -54,8 +54,8 @@ def resolve_target(
     named, model = parse_target(model, provider, configured=config.provider if config else None)
     if model and named is None:
         named = _provider_of_unknown_model(model, config)
-    elif model and named is not None:
-        _warn_if_misspelt(named, model, config)
+    elif model and named is not None and model != fm.model and model not in fm.models.values():
+        _warn_if_misspelt(named, model, config)  # a --model the user typed (the front matter's are linted)
     chosen: str | None = named or fm.provider
     if chosen is None:
         raise InputError(
@@ -118,7 +118,7 @@ def _provider_of_unknown_model(model: str, config: ProjectConfig | None) -> str:
 
 def _warn_if_misspelt(provider: str, model: str, config: ProjectConfig | None) -> None:
     """Warn (once per text) when ``model`` is unknown for ``provider`` but close to a known id (``gpt-4oo``)."""
-    if provider == "fake" or model in _configured_models(config):
+    if provider == "fake" or model in _configured_models(config) or model in DEFAULT_MODELS.values():
         return
     from promptctl.adapters.profiles import is_known_model, model_suggestion
 
