@@ -110,16 +110,34 @@ def front_matter(
 
 _MUSTACHE_VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _DOLLAR_VAR = re.compile(r"\$\{([^{}:]+?)(?::([^{}]*))?\}")
+TEMPLATE_KEYWORDS = frozenset({"end", "else", "break", "continue", "nil", "this", "true", "false", "none", "True",
+                               "False", "None", "and", "or", "not", "in", "is", "if", "for", "endif", "endfor"})
+"""Words that are syntax, not a placeholder, in ``{{ word }}`` of prose: Go templates' ``{{ end }}``,
+``{{ else }}``, ``{{ break }}``, ``{{ nil }}``; Handlebars' ``{{this}}``; Jinja2's reserved names."""
+_BOUND_NAMES = re.compile(r"\{%[-+]?\s*(?:for\s+([A-Za-z_][\w\s,]*?)\s+in\b|set\s+([A-Za-z_]\w*)\s*=)")
+"""A Jinja example in prose binds names (``{% for x in xs %}{{ x }}{% endfor %}``): its ``{{ x }}`` is text too."""
 
 
 def convert_mustache(
-    text: str, prompt: ImportedPrompt, *, where: str, line_offset: int = 0, dollar: bool = False
+    text: str, prompt: ImportedPrompt, *, where: str, line_offset: int = 0, dollar: bool = False,
+    prose: bool = False,
 ) -> tuple[str, dict[str, str | None]]:
     """Convert text with ``{{var}}`` (or, with ``dollar``, ``${var}``/``${var:default}``) placeholders.
 
     Placeholders become Jinja2 variables; every other ``{{``, ``{%`` or ``{#`` (a Vue expression, an n8n
     ``{{ $json[...] }}``, a Jinja example in the prose) is escaped so it renders as written, and reported
     as ``escaped`` with its line.
+
+    Args:
+        text: The source text.
+        prompt: The prompt the findings are noted on.
+        where: The source named in findings (file, or file and entry).
+        line_offset: Lines before ``text`` in its source.
+        dollar: Read ``${var}``/``${var:default}`` placeholders instead of ``{{var}}``.
+        prose: The text is free prose (a text or markdown file, a fabric pattern), not a template of a tool
+            whose every ``{{word}}`` is a variable (Langfuse): ``{{ word }}`` is then text when ``word`` is
+            template syntax (:data:`TEMPLATE_KEYWORDS`, such as Go's ``{{ end }}``) or a name bound by a
+            ``{% for %}``/``{% set %}`` of a Jinja example in the text.
 
     Returns:
         ``(body, variables)``: the Jinja2 source and the variables found, in order, with their defaults
@@ -129,7 +147,14 @@ def convert_mustache(
     out: list[str] = []
     variables: dict[str, str | None] = {}
     pos = 0
+    syntax: set[str] = set()
+    if prose and not dollar:
+        syntax = set(TEMPLATE_KEYWORDS)
+        for bound in _BOUND_NAMES.finditer(text):
+            syntax.update(n.strip() for n in (bound.group(1) or bound.group(2)).split(",") if n.strip())
     for match in pattern.finditer(text):
+        if match.group(1).strip() in syntax:
+            continue  # left in the text, escaped with it below
         out.append(_literal(text, pos, match.start(), prompt, where, line_offset))
         name = variable_name(match.group(1).strip())
         default = match.group(2) if dollar else None

@@ -1,7 +1,8 @@
 """Plain prompt collections: text and markdown files, folders of them, fabric patterns, CSV lists.
 
 - A ``.txt``/``.md`` file is one prompt named after the file: ``{{name}}`` placeholders become
-  variables; any other ``{{``, ``{%`` or ``{#`` is literal text (escaped, reported). A file without a
+  variables; any other ``{{``, ``{%`` or ``{#`` is literal text (escaped, reported), as are syntax words
+  (Go templates' ``{{ end }}``) and names bound by a Jinja example's ``{% for x in ... %}``. A file without a
   placeholder is one user message.
 - A fabric pattern folder ``patterns/NAME/system.md`` (optionally ``user.md``) is the prompt ``NAME``:
   ``system.md`` is the system message; the user message is ``user.md``, or the ``{{ input }}`` variable
@@ -32,7 +33,7 @@ def read_file(path: Path) -> list[ImportedPrompt]:
     """A text or markdown file as one prompt (see the module docstring)."""
     original = path.stem
     prompt = ImportedPrompt(derive_name(original), original, "text")
-    body, found = convert_mustache(read_text(path).strip("\n"), prompt, where=str(path))
+    body, found = convert_mustache(read_text(path).strip("\n"), prompt, where=str(path), prose=True)
     fm = front_matter(variables=string_variables(found), metadata=_metadata("text", original, path.name))
     prompt.versions.append(ImportedVersion(fm, body, source=str(path)))
     return [prompt]
@@ -48,11 +49,12 @@ def read_pattern(folder: Path) -> ImportedPrompt:
     original = folder.name
     prompt = ImportedPrompt(derive_name(original), original, "fabric")
     system_path = folder / "system.md"
-    system, found = convert_mustache(read_text(system_path).strip("\n"), prompt, where=str(system_path))
+    system, found = convert_mustache(read_text(system_path).strip("\n"), prompt, where=str(system_path),
+                                     prose=True)
     user_path = folder / "user.md"
     user_text = read_text(user_path).strip("\n") if user_path.is_file() else ""
     if user_text.strip():
-        user, more = convert_mustache(user_text, prompt, where=str(user_path))
+        user, more = convert_mustache(user_text, prompt, where=str(user_path), prose=True)
         found.update(more)
     elif "input" in found:
         user = ""

@@ -70,3 +70,18 @@ def test_a_mixed_folder_reads_each_file_in_its_own_format(tmp_path):
                        ("prompty", "basic-prompt")]
     [pattern] = read_source(FABRIC / "summarize" / "system.md")
     assert (pattern.format, pattern.name) == ("fabric", "summarize")
+
+
+def test_go_template_keywords_and_jinja_example_names_in_prose_stay_text(registry: Registry, tmp_path):
+    # a markdown prompt that documents Go templates and Jinja: {{ end }}, {{ else }} and the loop's {{ x }}
+    # are the documented syntax, not placeholders; {{question}} is the one variable
+    source = tmp_path / "template-helper.md"
+    text = ("Go: {{ if .Enabled }}on{{ else }}off{{ end }}.\n"
+            "Jinja: {% for x in xs %}{{ x }}{% endfor %} and {% set y = 1 %}{{ y }}.\n"
+            "Question: {{question}}")
+    source.write_text(text + "\n")
+    import_into(registry, source)
+    variables = registry.get("template-helper@1").front_matter.variables
+    assert list(variables) == ["question"]
+    got = messages(registry, "template-helper@1", {"question": "Why?"})
+    assert got == [("user", text.replace("{{question}}", "Why?"))]
