@@ -21,8 +21,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["CREDENTIAL_ENV", "MASK", "redact", "register_secret"]
+__all__ = ["CREDENTIAL_ENV", "MASK", "redact", "redact_all", "register_secret"]
 
 MASK = "***"
 CREDENTIAL_ENV = (
@@ -39,6 +41,12 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     # OpenAI (sk-, sk-proj-, sk-svcacct-) and Anthropic (sk-ant-api03-...) keys, also partly masked echoes
     (re.compile(r"\b(sk-(?:ant-|proj-|svcacct-|admin-)?)[A-Za-z0-9_\-*]{8,}"), r"\1" + MASK),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=\-]{8,}"), r"\1" + MASK),
+    # AWS access key ids, GitHub and Slack tokens, Google API keys, JSON Web Tokens (their documented shapes)
+    (re.compile(r"\b(AKIA)[0-9A-Z]{16}\b"), r"\1" + MASK),
+    (re.compile(r"\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{30,}"), r"\1" + MASK),
+    (re.compile(r"\b(xox[abprs]-)[A-Za-z0-9\-]{10,}"), r"\1" + MASK),
+    (re.compile(r"\b(AIza)[0-9A-Za-z_\-]{35}\b"), r"\1" + MASK),
+    (re.compile(r"\b(eyJ)[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"), r"\1" + MASK),
     (
         re.compile(
             r"(?i)\b((?:x-)?api[-_]?key|authorization|(?:access|auth|bearer|id)[-_]?token|apikey|password|secret)"
@@ -85,3 +93,43 @@ def redact(text: str) -> str:
     for pattern, replacement in _SHAPES:
         text = pattern.sub(replacement, text)
     return text
+
+
+_MARKERS = ("sk-", "bearer", "api", "authorization", "token", "password", "secret", "akia", "ghp_", "gho_", "ghu_",
+            "ghs_", "ghr_", "github_pat_", "xox", "aiza", "eyj")
+"""Lower-case substrings one of which every key shape above contains: text without any is left as it is."""
+
+
+def redact_all(value: Any) -> Any:
+    """A copy of a JSON-like value (dicts, lists, strings, scalars) with every string passed through :func:`redact`.
+
+    Used for what leaves promptctl whole: ``--json`` records and the HTML report. Each distinct string is
+    redacted once (a system prompt shared by 10,000 requests costs one scan), and a string holding no known
+    credential and none of the key shapes' markers is not scanned at all.
+
+    Args:
+        value: Nested dicts, lists, tuples, strings and scalars.
+
+    Returns:
+        The same structure (tuples become lists), strings redacted; mapping keys are kept as they are.
+    """
+    secrets = known_secrets()
+    seen: dict[str, str] = {}
+
+    def text(item: str) -> str:
+        if item not in seen:
+            lower = item.lower()
+            risky = any(m in lower for m in _MARKERS) or any(s in item for s in secrets)
+            seen[item] = redact(item) if risky else item
+        return seen[item]
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            return text(item)
+        if isinstance(item, Mapping):
+            return {key: walk(v) for key, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [walk(v) for v in item]
+        return item
+
+    return walk(value)

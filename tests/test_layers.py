@@ -32,7 +32,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "interop": {"evaluation", "registry"},
     "diff": {"registry", "tokens", "adapters"},
     "lint": {"registry", "tokens", "executors", "adapters"},
-    "evaluation": {"session"},
+    "evaluation": {"session", "diff"},  # diff: the prompt diff of the HTML report
     "session": {"executors", "providers", "adapters", "tokens", "store", "registry"},
     "run": {"session"},  # old import paths kept as re-exports
     "run_chain": {"session"},

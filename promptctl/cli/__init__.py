@@ -24,6 +24,7 @@ from promptctl.cli import lint as _lint
 from promptctl.cli import log as _log
 from promptctl.cli import prompts as _prompts
 from promptctl.cli import registry as _registry
+from promptctl.cli import runs as _runs
 from promptctl.cli import snapshot as _snapshot
 
 app = typer.Typer(
@@ -58,6 +59,7 @@ def _options(
 
 _prompts.register(app)
 _ab.register(app)
+_runs.register(app)
 _log.register(app)
 _cost.register(app)
 _registry.register(app)

@@ -22,6 +22,29 @@ def plural(count: int, word: str) -> str:
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("ab")(ab)
+    app.command("eval")(eval_)
+
+
+DatasetOpt = Annotated[
+    Path | None,
+    typer.Option("--dataset", "-d", metavar="FILE", help="Cases: a .jsonl, .csv or .yaml file.", show_default=False),
+]
+ConcurrencyOpt = Annotated[
+    int, typer.Option("--concurrency", "-c", metavar="N", help="Most calls in flight at once.", min=1)
+]
+TrialsOpt = Annotated[
+    int, typer.Option("--trials", "-k", metavar="K", help="Runs of each case (flaky cases, pass rates).", min=1)
+]
+MaxCostOpt = Annotated[
+    float | None,
+    typer.Option("--max-cost", metavar="USD", min=0, show_default=False,
+                 help="Budget in USD: refuse to start if the expected cost crosses it; stop before a call whose "
+                      "high estimate would."),
+]
+AllowModifiedOpt = Annotated[
+    bool, typer.Option("--allow-modified", help="Run published versions whose file no longer matches its hash.")
+]
+"""Options ``ab`` and ``eval`` share."""
 
 
 def ab(
@@ -30,11 +53,7 @@ def ab(
         typer.Argument(metavar="REF_A REF_B [REF_C ...]", show_default=False,
                        help="Variants, baseline first: REF, REF::PROVIDER:MODEL, REF::strategy=NAME, REF::KEY=VALUE."),
     ] = None,
-    dataset: Annotated[
-        Path | None,
-        typer.Option("--dataset", "-d", metavar="FILE", help="Cases: a .jsonl, .csv or .yaml file.",
-                     show_default=False),
-    ] = None,
+    dataset: DatasetOpt = None,
     scorer: Annotated[
         str | None,
         typer.Option("--scorer", "-s", metavar="S", show_default=False,
@@ -53,24 +72,18 @@ def ab(
         str | None,
         typer.Option("--model", "-m", metavar="M", help="Model for variants that name none.", show_default=False),
     ] = None,
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", metavar="N", help="Most calls in flight at once.", min=1)
-    ] = 8,
-    trials: Annotated[int, typer.Option("--trials", "-k", metavar="K",
-                                        help="Runs of each case (flaky cases, pass rates).", min=1)] = 1,
-    max_cost: Annotated[
-        float | None,
-        typer.Option("--max-cost", metavar="USD", min=0, show_default=False,
-                     help="Budget in USD: refuse to start if the expected cost crosses it; stop before a call whose "
-                          "high estimate would."),
-    ] = None,
+    concurrency: ConcurrencyOpt = 8,
+    trials: TrialsOpt = 1,
+    max_cost: MaxCostOpt = None,
     alpha: Annotated[
         float, typer.Option("--alpha", metavar="A", help="Significance level.", min=0.0001, max=0.5)
     ] = 0.05,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (the stored schema).")] = False,
     report: Annotated[
-        Path | None, typer.Option("--report", metavar="FILE", help="Also write a markdown report (for a pull request).",
-                                  show_default=False)
+        list[Path] | None, typer.Option("--report", metavar="FILE", show_default=False,
+                                        help="Also write a report (repeatable): FILE.html a self-contained page to "
+                                             "read, sort, filter and drill into cases; any other name markdown (for a "
+                                             "pull request).")
     ] = None,
     resume: Annotated[
         str | None,
@@ -97,9 +110,7 @@ def ab(
                      help="--no-cache: send every request even if the response cache has it. --resume keeps the "
                           "run's original choice unless one of these is given."),
     ] = None,
-    allow_modified: Annotated[
-        bool, typer.Option("--allow-modified", help="Run published versions whose file no longer matches its hash.")
-    ] = False,
+    allow_modified: AllowModifiedOpt = False,
 ) -> None:
     """Compare variants case by case on a dataset: scores with 95% CIs, paired tests, verdict, cost and latency.
 
@@ -109,11 +120,8 @@ def ab(
     are checked before anything is sent), or every case of a variant failed; 130 interrupted. --resume keeps
     the run's --no-cache unless --cache or --no-cache is given again.
     """
-    import asyncio
-    import os
-
-    from promptctl.errors import CheckFailed, InputError, PromptctlError
-    from promptctl.evaluation.ab import arun_ab, load_plan, plan_ab
+    from promptctl.errors import InputError
+    from promptctl.evaluation.ab import plan_ab
     from promptctl.evaluation.ab_report import check_gates, parse_points
 
     tolerated = parse_points(max_regression, "--max-regression") if max_regression is not None else None
@@ -124,40 +132,193 @@ def ab(
         if refs or dataset:
             raise InputError("--resume continues a stored comparison; give no REF or --dataset with it",
                              hint=f"promptctl ab --resume {resume}")
-        ab_run_id, plan, row = load_plan(proj.registry, store, resume, config=proj.config,
-                                         allow_modified=allow_modified)
-        if no_cache is None:  # the original run's --no-cache holds unless --cache/--no-cache is given now
-            spec = row["spec"] if isinstance(row["spec"], dict) else {}
-            no_cache = bool((spec.get("options") or {}).get("no_cache", False))
+        ab_run_id, plan, no_cache = _resumed(proj, store, resume, no_cache, allow_modified)
     else:
         if not refs or len(refs) < 2:
-            raise InputError("ab needs at least two variants", hint="promptctl ab REF_A REF_B --dataset FILE")
+            raise InputError("ab needs at least two variants", hint="promptctl ab REF_A REF_B --dataset FILE"
+                             + ("; to score one variant: promptctl eval REF --dataset FILE" if refs else ""))
         if dataset is None:
             raise InputError("missing --dataset", hint="promptctl ab REF_A REF_B --dataset cases.jsonl")
         ab_run_id = None
         plan = plan_ab(proj.registry, refs, dataset, config=proj.config, scorer=scorer, judge=judge,
                        provider=provider, model=model, trials=trials, alpha=alpha, allow_modified=allow_modified,
                        mde=minimum)
-    bar = _ProgressBar()
+    run_plan(proj, store, plan, ab_run_id, resumed=resume is not None, concurrency=concurrency,
+             max_cost=max_cost, no_cache=bool(no_cache), as_json=as_json, report=report, printer=print_result,
+             gates=lambda result: check_gates(result, fail_if_worse=fail_if_worse, max_regression=tolerated))
+
+
+def eval_(
+    ref: Annotated[
+        str | None,
+        typer.Argument(metavar="REF", show_default=False,
+                       help="The variant: REF, REF::PROVIDER:MODEL, REF::strategy=NAME, REF::KEY=VALUE."),
+    ] = None,
+    dataset: DatasetOpt = None,
+    scorer: Annotated[
+        str | None,
+        typer.Option("--scorer", "-s", metavar="S", show_default=False,
+                     help="exact, normalised, contains, regex[:P], json_schema[:FILE], json_fields, numeric[:TOL], "
+                          "python:MOD:FN or judge[:RUBRIC.md] (default: the dataset's).")
+    ] = None,
+    judge: Annotated[
+        str | None, typer.Option("--judge", metavar="P:M", help="Judge model for judge, as PROVIDER:MODEL.",
+                                 show_default=False)
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", "-p", metavar="P", help="Provider, if REF names none.",
+                                 show_default=False),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", metavar="M", help="Model, if REF names none.", show_default=False),
+    ] = None,
+    concurrency: ConcurrencyOpt = 8,
+    trials: TrialsOpt = 1,
+    max_cost: MaxCostOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (the stored schema, with "
+                                                         "every case's record).")] = False,
+    report: Annotated[
+        list[Path] | None, typer.Option("--report", metavar="FILE", show_default=False,
+                                        help="Also write a report (repeatable): FILE.html a self-contained page; any "
+                                             "other name markdown.")
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option("--resume", metavar="RUN_ID", help="Continue a stopped, interrupted or killed evaluation by id.",
+                     show_default=False),
+    ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option("--compare", metavar="RUN_ID[:LABEL]", show_default=False,
+                     help="Compare this evaluation with an earlier run (an eval, or a variant of an ab run: its "
+                          "last one unless :LABEL is given) on the same dataset, paired case by case."),
+    ] = None,
+    fail_under: Annotated[
+        float | None,
+        typer.Option("--fail-under", metavar="RATE", min=0.0, max=1.0, show_default=False,
+                     help="Exit 1 when the pass rate (or mean score) is below RATE (0-1)."),
+    ] = None,
+    no_cache: Annotated[
+        bool | None,
+        typer.Option("--no-cache/--cache", show_default=False,
+                     help="--no-cache: send every request even if the response cache has it."),
+    ] = None,
+    allow_modified: AllowModifiedOpt = False,
+) -> None:
+    """Evaluate one prompt version (or model, or strategy) on a dataset: pass rate or mean with its 95% CI.
+
+    The same scorers, judges, trials, cache, budget and --resume as ab; the failures are listed first.
+    With --compare RUN_ID the new run is also compared, case by case, with an earlier one.
+
+    Exit codes: 0 the run completed; 1 --fail-under and the score is below it, or --compare and this run is
+    significantly worse; 2 invalid input or --max-cost reached (resume with --resume); 3 provider or
+    credentials error, or every case failed; 130 interrupted.
+    """
+    from promptctl.errors import CheckFailed, InputError
+    from promptctl.evaluation.ab_plan import plan_eval
+
+    proj = project()
+    store = proj.store()
+    baseline = None
+    if compare is not None:
+        from promptctl.evaluation.past_runs import compare_baseline
+
+        baseline = compare_baseline(store, compare)  # checked before anything is sent
+    if resume:
+        if ref or dataset:
+            raise InputError("--resume continues a stored evaluation; give no REF or --dataset with it",
+                             hint=f"promptctl eval --resume {resume}")
+        run_id, plan, no_cache = _resumed(proj, store, resume, no_cache, allow_modified)
+    else:
+        if not ref:
+            raise InputError("eval needs the prompt version to evaluate", hint="promptctl eval REF --dataset FILE")
+        if dataset is None:
+            raise InputError("missing --dataset", hint=f"promptctl eval {ref} --dataset cases.jsonl")
+        run_id = None
+        plan = plan_eval(proj.registry, ref, dataset, config=proj.config, scorer=scorer, judge=judge,
+                         provider=provider, model=model, trials=trials, allow_modified=allow_modified)
+    if baseline is not None:
+        from promptctl.evaluation.past_runs import check_comparable
+
+        check_comparable(baseline, plan.dataset.sha256, plan.trials)
+    printer: Any = print_eval
+    if baseline is not None:
+        from promptctl.evaluation.past_runs import compared_result
+
+        def print_both(result: dict[str, Any], store: Any) -> None:
+            print_eval(result, store)
+            console().print("")
+            print_result(compared_result(store, baseline, result))
+
+        printer = print_both
+
+    result = run_plan(proj, store, plan, run_id, resumed=resume is not None, concurrency=concurrency,
+                      max_cost=max_cost, no_cache=bool(no_cache), as_json=as_json, report=report, printer=printer,
+                      baseline=baseline)
+    if baseline is not None:
+        from promptctl.evaluation.past_runs import compared_result
+
+        worse = [g for g in compared_result(store, baseline, result).get("gates") or [] if g["candidate_worse"]]
+        if worse:
+            raise CheckFailed(f"this evaluation is significantly worse than run {baseline['run_id'][:12]} "
+                              f"({worse[0]['verdict']})")
+    v = result["variants"][0]
+    if fail_under is not None and v["mean"] is not None and v["mean"] < fail_under:
+        raise CheckFailed(f"{v['spec']} scored {v['mean'] * 100:.1f}%, below --fail-under {fail_under * 100:g}%")
+
+
+def _resumed(proj: Any, store: Any, run_id: str, no_cache: bool | None, allow_modified: bool) -> tuple[
+        str, Any, bool | None]:
+    """The stored plan of a run to resume, and its --no-cache unless given again."""
+    from promptctl.evaluation.ab import load_plan
+
+    full_id, plan, row = load_plan(proj.registry, store, run_id, config=proj.config, allow_modified=allow_modified)
+    if no_cache is None:  # the original run's --no-cache holds unless --cache/--no-cache is given now
+        spec = row["spec"] if isinstance(row["spec"], dict) else {}
+        no_cache = bool((spec.get("options") or {}).get("no_cache", False))
+    return full_id, plan, no_cache
+
+
+def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: bool, concurrency: int,
+             max_cost: float | None, no_cache: bool, as_json: bool, report: list[Path] | None,
+             printer: Any, baseline: dict[str, Any] | None = None, gates: Any = None) -> dict[str, Any]:
+    """Run (or resume) a planned comparison or evaluation with a progress bar; print and report its result.
+
+    ``gates`` (``ab``'s CI gates) is called with the result; a gate it returns is stored with the run,
+    printed, and failing it raises.
+
+    Raises:
+        PromptctlError: The run stopped (budget, provider), or a variant has no scored case.
+        CheckFailed: A CI gate failed (exit 1).
+        typer.Exit: Interrupted (130) or an unexpected error (1).
+    """
+    import asyncio
+    import os
+
+    from promptctl.errors import CheckFailed, PromptctlError
+    from promptctl.evaluation.ab import arun_ab
+
+    command = "eval" if plan.kind == "eval" else "ab"
+    bar = _ProgressBar(command)
     started: dict[str, Any] = {}
 
     def on_start(run_id: str, estimate: PlanEstimate) -> None:
         # credentials and the budget are checked: warnings and the plan print only now
         started["id"] = run_id
         warn(plan.warnings)
-        _print_plan(plan, run_id, estimate, resumed=resume is not None)
+        _print_plan(plan, run_id, estimate, resumed=resumed)
         bar.start()
 
     try:
         result, outcome = asyncio.run(arun_ab(
-            plan, store, ab_run_id=ab_run_id, concurrency=concurrency, max_cost=max_cost, use_cache=not no_cache,
+            plan, store, ab_run_id=run_id, concurrency=concurrency, max_cost=max_cost, use_cache=not no_cache,
             on_start=on_start, on_progress=bar.update,
         ))
     except KeyboardInterrupt:
         bar.stop()
         run_id = started.get("id")
         sys.stderr.write("interrupted: finished cases are saved"
-                         + (f"; resume with: promptctl ab --resume {run_id}\n" if run_id else "\n"))
+                         + (f"; resume with: promptctl {command} --resume {run_id}\n" if run_id else "\n"))
         raise typer.Exit(130) from None
     except PromptctlError:
         raise
@@ -167,10 +328,10 @@ def ab(
             raise
         run_id = started.get("id")
         text = (str(exc).strip().splitlines() or [""])[0]
-        sys.stderr.write(f"error: ab failed on an unexpected {type(exc).__name__}: {text}\n"
+        sys.stderr.write(f"error: {command} failed on an unexpected {type(exc).__name__}: {text}\n"
                          "hint: this is a bug in promptctl: please report it with the traceback that "
-                         "PROMPTCTL_DEBUG=1 shows" + (f"; finished cases are saved (promptctl ab --resume {run_id})"
-                                                      if run_id else "") + "\n")
+                         "PROMPTCTL_DEBUG=1 shows" + (f"; finished cases are saved (promptctl {command} --resume "
+                                                      f"{run_id})" if run_id else "") + "\n")
         raise typer.Exit(1) from None
     finally:
         bar.stop()
@@ -178,23 +339,19 @@ def ab(
     sys.stderr.write(f"{p.done}/{p.total} done, {plural(p.errors, 'error')}, {p.cached} cached, "
                      f"{plural(p.live_calls, 'provider call')}, ${p.spent_usd:.6f} spent, {outcome.elapsed_s:.2f}s\n")
     unscored = _unscored(result)
-    gate = check_gates(result, fail_if_worse=fail_if_worse, max_regression=tolerated)
+    gate = gates(result) if gates is not None else None
     if gate is not None:  # stored with the run too, so --json still prints exactly the stored record
         from promptctl.evaluation import ab_store
 
         result["gate"] = gate
         ab_store.update_ab_run(store, result["ab_run_id"], result=result)
     if as_json:
-        print_json(result)
+        print_json(with_records(store, result))
     elif unscored is None:
-        print_result(result)
-    if report is not None:
-        from promptctl.evaluation.ab_report import to_markdown
-        from promptctl.registry.index import atomic_write_text
-
-        atomic_write_text(report, to_markdown(result))
-        sys.stderr.write(f"report written to {report}\n")
-    resume_hint = f"promptctl ab --resume {result['ab_run_id']}"
+        printer(result, store)
+    for path in report or []:
+        write_report(path, result, proj, store, baseline=baseline)
+    resume_hint = f"promptctl {command} --resume {result['ab_run_id']}"
     if outcome.status != "completed" and outcome.error is not None:
         if outcome.error.hint is None:
             outcome.error.hint = f"resume with: {resume_hint}"
@@ -205,6 +362,55 @@ def ab(
         raise unscored_error(result, unscored, resume_hint)
     if gate is not None and gate["failed"]:
         raise CheckFailed("CI gate failed: " + "; ".join(c["text"] for c in gate["checks"] if not c["passed"]))
+    return result
+
+
+def with_records(store: Any, result: dict[str, Any]) -> dict[str, Any]:
+    """The result with every case's record (``records``, ``requests``, ``judgements``): what --json prints."""
+    from promptctl.evaluation import ab_store
+    from promptctl.redaction import redact_all
+
+    labels = [v["label"] for v in result["variants"]]
+    records, requests = ab_store.records_of(store, result["ab_run_id"], labels)
+    out = {**result, "records": records, "requests": requests}
+    if any(c.get("metric") == "preference" for c in result.get("comparisons", [])):
+        out["judgements"] = ab_store.judgements_of(store, result["ab_run_id"], labels)
+    return redact_all(out)
+
+
+def write_report(path: Path, result: dict[str, Any], proj: Any, store: Any,
+                 baseline: dict[str, Any] | None = None, fmt: str | None = None) -> None:
+    """Write ``FILE.html`` (the self-contained report) or, for any other name, the markdown report.
+
+    ``fmt`` (``html`` or ``markdown``) overrides the choice by file name.
+
+    Raises:
+        InputError: The file cannot be written (exit 2).
+    """
+    from promptctl.errors import InputError
+    from promptctl.registry.index import atomic_write_text
+
+    try:
+        if fmt == "html" or (fmt is None and path.suffix.lower() in (".html", ".htm")):
+            from promptctl.evaluation.past_runs import report_for_run
+            from promptctl.evaluation.report_html import render_html
+
+            if baseline is not None:
+                from promptctl.evaluation.past_runs import compared_report
+
+                model = compared_report(store, proj.registry, baseline, result, config=proj.config)
+            else:
+                model = report_for_run(store, proj.registry, result["ab_run_id"], config=proj.config, result=result)
+            atomic_write_text(path, render_html(model))
+        else:
+            from promptctl.evaluation.ab_report import to_markdown
+            from promptctl.redaction import redact
+
+            atomic_write_text(path, redact(to_markdown(result)))
+    except OSError as exc:
+        raise InputError(f"cannot write the report {path}: {exc.strerror}",
+                         hint="check that the folder exists and is writable") from None
+    sys.stderr.write(f"report written to {path}\n")
 
 
 def _unscored(result: dict[str, Any]) -> dict[str, Any] | None:
@@ -235,19 +441,21 @@ def _print_plan(plan: Any, run_id: str, estimate: PlanEstimate, *, resumed: bool
             else f"cost unknown (no price for {', '.join(estimate.unpriced)})")
     judge = f", {plural(estimate.judge_calls, 'judge call')}" if estimate.judge_calls else ""
     verb = "resuming" if resumed else "starting"
+    command = "eval" if plan.kind == "eval" else "ab"
     sys.stderr.write(
-        f"ab {run_id} {verb}: {names}\n"
+        f"{command} {run_id} {verb}: {names}\n"
         f"  {plural(len(plan.variants), 'variant')} x {plural(cases, 'case')} x {plural(plan.trials, 'trial')}: "
         f"{plural(estimate.calls, 'call')} to make, "
         f"{estimate.cached} cached{judge}; {cost}\n"
-        f"  interrupted? resume with: promptctl ab --resume {run_id}\n"
+        f"  interrupted? resume with: promptctl {command} --resume {run_id}\n"
     )
 
 
 class _ProgressBar:
     """A rich progress bar on stderr (a terminal only): cases done, errors, spend so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: str = "ab") -> None:
+        self.command = command
         self.progress: Any = None
         self.task: Any = None
 
@@ -257,7 +465,7 @@ class _ProgressBar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
-            TextColumn("ab"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[errors]} errors"),
+            TextColumn(self.command), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[errors]} errors"),
             TextColumn("{task.fields[cached]} cached"), TextColumn("${task.fields[spent]:.4f}"), TimeElapsedColumn(),
             console=console(stderr=True), transient=True,
         )
@@ -275,10 +483,29 @@ class _ProgressBar:
             self.progress = None
 
 
-def print_result(result: dict[str, Any]) -> None:
-    """The result as rich tables on stdout: variants, comparisons, verdicts."""
-    from rich.table import Table
+_VARIANT_PRIORITY = [0, 3, 4, 5, 1, 6, 8, 2, 9, 10, 7]
+_COMPARISON_PRIORITY = [0, 1, 3, 5, 4, 2, 6]
 
+
+def _print_fitted(out: Any, headers: list[str], rows: list[list[str]], priority: list[int],
+                  wrap: tuple[int, ...], right: tuple[int, ...] = ()) -> None:
+    from promptctl.cli.common import fitted_table
+
+    table, hidden = fitted_table(headers, rows, out.width, priority=priority, wrap=wrap, right=right)
+    out.print(table)
+    if hidden:
+        out.print(f"(not shown at {out.width} columns: {', '.join(hidden)}; see --json or --report)",
+                  markup=False, soft_wrap=False, style="dim")
+
+
+def print_result(result: dict[str, Any], store: Any = None, *, cases: int = 10) -> None:
+    """The result on stdout, fitted to the terminal: variants, comparisons, verdicts, the cases that changed most.
+
+    Args:
+        result: An ab result (or an eval result compared with an earlier run).
+        store: Unused (the printers of ``ab`` and ``eval`` take the same arguments).
+        cases: Most cases listed (the largest regressions first); 0 for none.
+    """
     from promptctl.evaluation.ab_report import (
         COMPARISON_HEADERS,
         COST_NOTE,
@@ -290,39 +517,112 @@ def print_result(result: dict[str, Any]) -> None:
     out = console()
     metric = {"pass": "pass rate", "score": "mean score", "preference": "pairwise preference"}[result["metric"]]
     data = result["dataset"]
-    cases = plural(data["cases"], "case")
-    out.print(f"A/B {result['ab_run_id']}  {data['given']} ({cases})  metric: {metric}  "
-              f"trials: {result['trials']}  status: {result['status']}", markup=False)
-    table = Table(*VARIANT_HEADERS, box=None, pad_edge=False)
-    for row in variant_rows(result):
-        table.add_row(*row)
-    out.print(table)
+    what = f"A/B {result['ab_run_id']}"
+    if result.get("compared_with"):
+        what = f"eval {result['ab_run_id']} compared with run {result['compared_with']['run_id'][:12]}"
+    out.print(f"{what}  {data['given']} ({plural(data['cases'], 'case')})  metric: {metric}  "
+              f"trials: {result['trials']}  status: {result['status']}", markup=False, soft_wrap=False)
+    _print_fitted(out, VARIANT_HEADERS, variant_rows(result), _VARIANT_PRIORITY, wrap=(1, 2),
+                  right=(3, 4, 5, 6, 7, 8, 9, 10))
     if any(v["cached"] for v in result["variants"]):  # spent $0 next to a list price: say which is which
-        out.print(COST_NOTE, markup=False, style="dim")
+        out.print(COST_NOTE, markup=False, soft_wrap=False, style="dim")
     if result["comparisons"]:
         out.print("")
-        comparisons = Table(*COMPARISON_HEADERS, box=None, pad_edge=False)
-        for row in comparison_rows(result):
-            comparisons.add_row(*row)
-        out.print(comparisons)
+        _print_fitted(out, COMPARISON_HEADERS, comparison_rows(result), _COMPARISON_PRIORITY, wrap=(2, 5),
+                      right=(3, 4, 6))
         out.print("")
         for c in result["comparisons"]:
             style = "bold" if c["winner"] else None
-            out.print(f"{c['candidate']} vs {c['baseline']}: {c['sentence']}", style=style, markup=False)
+            out.print(f"{c['candidate']} vs {c['baseline']}: {c['sentence']}", style=style, markup=False,
+                      soft_wrap=False)
     if result.get("gate"):
         gate = result["gate"]
         checks = "; ".join(c["text"] for c in gate["checks"])
         out.print(f"CI gate {'FAILED' if gate['failed'] else 'passed'}: {checks}",
-                  style="bold" if gate["failed"] else None, markup=False)
+                  style="bold" if gate["failed"] else None, markup=False, soft_wrap=False)
     if result["trials"] > 1 and any(v.get("pass_at_k") for v in result["variants"]):
         k = str(result["trials"])
         out.print("  ".join(f"{v['label']}: pass@1 {v['pass_at_k']['1']:.1%}, pass@{k} {v['pass_at_k'][k]:.1%}, "
                             f"pass^{k} {v['pass_hat_k'][k]:.1%}" for v in result["variants"] if v.get("pass_at_k")),
-                  markup=False)
+                  markup=False, soft_wrap=False)
+    if cases and result["metric"] != "preference" and len(result["variants"]) > 1:
+        print_cases(result, limit=cases, changed_only=True)
     for v in result["variants"]:
         if v["flaky_cases"]:
             shown = ", ".join(v["flaky_cases"][:10]) + (" ..." if len(v["flaky_cases"]) > 10 else "")
-            out.print(f"flaky cases of {v['label']} ({len(v['flaky_cases'])}): {shown}", markup=False)
+            out.print(f"flaky cases of {v['label']} ({len(v['flaky_cases'])}): {shown}", markup=False, soft_wrap=False)
     if result["error_count"]:
         out.print(f"{plural(result['error_count'], 'error')}, not scored; first: {result['errors'][0]['error']}",
-                  markup=False)
+                  markup=False, soft_wrap=False)
+
+
+def print_cases(result: dict[str, Any], *, limit: int | None = None, changed_only: bool = False,
+                explanations: dict[tuple[str, str], str] | None = None) -> None:
+    """The per-case table: each variant's value and each candidate's change, the largest regression first.
+
+    Args:
+        result: An ab or eval result.
+        limit: Most rows printed (None: all).
+        changed_only: Only cases where a candidate differs from the baseline.
+        explanations: ``(case id, label) -> scorer explanation or error``, shown for an evaluation.
+    """
+    from promptctl.evaluation.ab_report import case_rows
+
+    out = console()
+    headers, rows, total = case_rows(result, changed_only=changed_only, explanations=explanations)
+    if not rows:
+        return
+    shown = rows if limit is None else rows[:limit]
+    single = len(result["variants"]) == 1
+    title = ("Cases, lowest score first" if single else "Cases that changed, largest regression first"
+             if changed_only else "Cases, largest regression first")
+    more = f" ({len(shown)} of {total})" if len(shown) < total else f" ({total})"
+    out.print("")
+    out.print(title + more, markup=False, style="bold")
+    last = len(headers) - 1
+    _print_fitted(out, headers, shown, [0, *range(1, last), last] if single else list(range(len(headers))),
+                  wrap=(last,) if single else (), right=tuple(range(1, last if single else len(headers))))
+
+
+def print_eval(result: dict[str, Any], store: Any = None, *, cases: int = 20) -> None:
+    """An evaluation's result on stdout: the score with its interval, the variant's figures, the failures first.
+
+    Args:
+        result: An eval result.
+        store: The run store (scorer explanations of the failures), or None.
+        cases: Most failed cases listed.
+    """
+    from promptctl.evaluation.ab_report import COST_NOTE, VARIANT_HEADERS, variant_rows
+
+    out = console()
+    v = result["variants"][0]
+    data = result["dataset"]
+    out.print(f"eval {result['ab_run_id']}  {data['given']} ({plural(data['cases'], 'case')})  "
+              f"trials: {result['trials']}  status: {result['status']}", markup=False, soft_wrap=False)
+    if v["mean"] is not None:
+        ci = v.get("ci95")
+        what = "pass rate" if result["metric"] == "pass" else "mean score"
+        interval = f" [{ci['low'] * 100:.1f}%, {ci['high'] * 100:.1f}%] (95% CI)" if ci else ""
+        out.print(f"{v['spec']}: {what} {v['mean'] * 100:.1f}%{interval}, "
+                  f"{v['passed']}/{v['completed'] * result['trials']} passed, {plural(v['errors'], 'error')}",
+                  markup=False, soft_wrap=False, style="bold")
+    _print_fitted(out, VARIANT_HEADERS, variant_rows(result), _VARIANT_PRIORITY, wrap=(1, 2),
+                  right=(3, 4, 5, 6, 7, 8, 9, 10))
+    if v["cached"]:
+        out.print(COST_NOTE, markup=False, soft_wrap=False, style="dim")
+    explanations: dict[tuple[str, str], str] = {}
+    if store is not None:
+        from promptctl.evaluation import ab_store
+
+        records, _ = ab_store.records_of(store, result["ab_run_id"], [v["label"]])
+        for r in records:
+            if r["status"] != "ok" or not r["passed"]:
+                explanations.setdefault((r["case_id"], r["variant"]), r["error"] or r["explanation"] or "")
+    if cases:
+        print_cases(result, limit=cases, changed_only=True, explanations=explanations)
+    if v["flaky_cases"]:
+        shown = ", ".join(v["flaky_cases"][:10]) + (" ..." if len(v["flaky_cases"]) > 10 else "")
+        out.print(f"flaky cases ({len(v['flaky_cases'])}): {shown}", markup=False, soft_wrap=False)
+    if result["error_count"]:
+        out.print(f"{plural(result['error_count'], 'error')}, not scored; first: {result['errors'][0]['error']}",
+                  markup=False, soft_wrap=False)

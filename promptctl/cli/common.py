@@ -221,10 +221,52 @@ def note(lines: tuple[str, ...] | list[str]) -> None:
         sys.stderr.write(f"note: {line}\n")
 
 
-def console(stderr: bool = False) -> Any:
-    """A rich console (stdout or stderr); colours only on a terminal."""
+def console(stderr: bool = False, width: int | None = None) -> Any:
+    """A rich console (stdout or stderr); colours only on a terminal.
+
+    Its width is ``width``, else the terminal's; piped output is 160 columns wide (no wrapping mid-column).
+    """
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else 160  # piped output: wide tables, no wrapping mid-column
+    if width is None:
+        width = None if stream.isatty() else 160
     return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+
+
+def fitted_table(headers: list[str], rows: list[list[str]], width: int, *, priority: list[int] | None = None,
+                 wrap: tuple[int, ...] = (), right: tuple[int, ...] = ()) -> tuple[Any, list[str]]:
+    """A rich table that fits ``width`` columns: whole columns dropped by priority, never a cell cut with "…".
+
+    Args:
+        headers: Column headers.
+        rows: Cells, as text.
+        width: Columns available (the console's width).
+        priority: Column indexes, most important first (default: left to right); a column that does not fit
+            is left out, and the next one tried. A column with nothing in it (every cell ``-``) is left out.
+        wrap: Columns whose text may wrap onto several lines (at least 12 columns wide) rather than be dropped.
+        right: Columns aligned right (numbers).
+
+    Returns:
+        ``(table, hidden)``: the rich Table and the headers of the columns left out.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    natural = [max([len(h) for h in headers[i].splitlines() or [""]]
+                   + [len(line) for row in rows for line in str(row[i]).splitlines() or [""]])
+               for i in range(len(headers))]
+    least = [min(natural[i], 12) if i in wrap else natural[i] for i in range(len(headers))]
+    chosen: list[int] = []
+    empty = {i for i in range(len(headers)) if rows and all(str(row[i]).strip() in ("", "-") for row in rows)}
+    for i in priority if priority is not None else range(len(headers)):
+        if i not in empty and sum(least[j] for j in [*chosen, i]) + 2 * len(chosen) <= width:
+            chosen.append(i)
+    chosen.sort()
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for i in chosen:
+        table.add_column(Text(headers[i]), justify="right" if i in right else "left",
+                         no_wrap=i not in wrap, overflow="fold", min_width=least[i] if i not in wrap else None)
+    for row in rows:
+        table.add_row(*(Text(str(row[i])) for i in chosen))  # text, never rich markup: "\\[" stays "\\["
+    return table, [headers[i] for i in range(len(headers)) if i not in chosen and i not in empty and headers[i]]

@@ -135,6 +135,11 @@ def check_cmd(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failing items and the summary.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    report_html: Annotated[
+        Path | None, typer.Option("--report", metavar="FILE.html", show_default=False,
+                                  help="Also write a self-contained HTML report: every item, each changed request "
+                                       "or failed check with its diff.")
+    ] = None,
 ) -> None:
     """Compare every case's re-rendered requests and replayed checks with its golden file. Exit 1 on a difference.
 
@@ -160,6 +165,16 @@ def check_cmd(
         from promptctl.registry.index import atomic_write_text
 
         atomic_write_text(junit, junit_xml(report, root=snap.root))
+    if report_html is not None:
+        from promptctl.evaluation.report_html import write_html
+        from promptctl.evaluation.snapshots.report import report_model
+
+        try:
+            write_html(report_model(report, root=snap.root), report_html)
+        except OSError as exc:
+            raise InputError(f"cannot write the report {report_html}: {exc.strerror}",
+                             hint="check that the folder exists and is writable") from None
+        sys.stderr.write(f"report written to {report_html}\n")
     if as_json:
         print_json(report_dict(report, root=snap.root))
     else:

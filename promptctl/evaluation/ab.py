@@ -324,11 +324,12 @@ async def execute(
         rows: list[dict[str, Any]] = []
         values: dict[str, Any] = {"ab_run_id": ab_run_id, "baseline": 0, "candidate": candidate,
                                   "case_index": case_index, "trial": trial}
+        reasons: list[str] = []
         try:
             first, second = await judge_pair(
                 session.context(plan.judge.provider, sink=rows.append), plan.judge, variables=case.variables,
                 baseline=have[0], candidate=have[candidate], expected=case.expected if case.has_expected else None,
-                has_expected=case.has_expected, rubric=plan.pairwise_rubric)
+                has_expected=case.has_expected, rubric=plan.pairwise_rubric, replies=reasons)
             outcome, consistent = combine_orders(first, second)
             values.update(baseline_first=first, candidate_first=second, outcome=outcome, consistent=consistent)
         except ProviderError as exc:
@@ -337,6 +338,8 @@ async def execute(
             values["error"] = str(exc)
         except JudgeError as exc:
             values["error"] = str(exc)
+        if len(reasons) == 2:
+            values.update(baseline_first_reason=reasons[0], candidate_first_reason=reasons[1])
         recorder.pairwise(values, rows)
         progress.done += 1
         progress.errors += values.get("error") is not None

@@ -315,6 +315,7 @@ class ABPlan:
         judge_run_id: The ``runs`` row the judge's calls are recorded under (created on first use).
         dataset_given: How the dataset path is shown and stored (``given``), or None: the path relative
             to the project root when it is inside it, else as given. A resumed run keeps the original.
+        kind: ``ab`` (a comparison) or ``eval`` (one variant evaluated, :func:`plan_eval`).
     """
 
     dataset: Dataset
@@ -333,6 +334,7 @@ class ABPlan:
     warnings: list[str] = field(default_factory=list)
     judge_run_id: str = ""
     dataset_given: str | None = None
+    kind: str = "ab"
 
     def jobs(self) -> list[Job]:
         """Every job in run order: case by case, trial by trial, variant by variant (pairs complete early)."""
@@ -380,8 +382,32 @@ class ABPlan:
             "variants": [v.to_dict() for v in self.variants],
             "scorer": self.scorer, "pairwise": self.pairwise, "scorers": self.scorer_counts(),
             "judge": self.judge.spec if self.judge else None, "trials": self.trials, "alpha": self.alpha,
-            "seed": self.seed, "mde": self.mde, "judge_run_id": self.judge_run_id,
+            "seed": self.seed, "mde": self.mde, "judge_run_id": self.judge_run_id, "kind": self.kind,
         }
+
+
+def plan_eval(registry: Registry, ref: str, dataset: str | Path, **options: Any) -> ABPlan:
+    """Plan an evaluation: one variant on a dataset, with the scorers, trials and judge of :func:`plan_ab`.
+
+    Args:
+        registry: The prompt registry.
+        ref: The variant (any :func:`parse_variant` spec).
+        dataset: The dataset file.
+        **options: :func:`plan_ab`'s keyword options.
+
+    Returns:
+        The plan (``kind`` ``eval``); it runs, resumes and is stored like a comparison.
+
+    Raises:
+        InputError: The pairwise judge (it needs two variants), bad options, unknown references or scorers.
+        DatasetError: A bad row, or a case that does not render (``FILE:LINE``).
+    """
+    plan = plan_ab(registry, [ref], dataset, minimum=1, **options)
+    if plan.pairwise:
+        raise InputError("the pairwise judge compares two variants; an evaluation has one",
+                         hint="use --scorer judge[:RUBRIC.md] for a rubric judge, or promptctl ab for a comparison")
+    plan.kind = "eval"
+    return plan
 
 
 def plan_ab(
@@ -399,6 +425,7 @@ def plan_ab(
     seed: int = 0,
     allow_modified: bool = False,
     mde: float = 0.05,
+    minimum: int = 2,
 ) -> ABPlan:
     """Resolve, load and render everything; nothing is sent.
 
@@ -416,6 +443,7 @@ def plan_ab(
         seed: Resampling seed.
         allow_modified: Accept published versions whose file changed.
         mde: Minimum difference of the planning advice (a share, 0 < mde <= 1).
+        minimum: Fewest variants accepted (1 for :func:`plan_eval`).
 
     Returns:
         The :class:`ABPlan`.
@@ -428,7 +456,7 @@ def plan_ab(
     from promptctl.evaluation.datasets import load_dataset
     from promptctl.evaluation.judges import parse_judge
 
-    if len(variants) < 2:
+    if len(variants) < minimum:
         raise InputError("ab needs at least two variants to compare",
                          hint="e.g. promptctl ab support-agent@1 support-agent@2 --dataset FILE")
     if trials < 1:
@@ -697,6 +725,7 @@ def load_plan(registry: Registry, store: RunStore, ab_run_id: str, *, config: Pr
                         judge_run_id=spec.get("judge_run_id", ""))
     plan.dataset_given = given
     plan.mde = float(spec.get("mde", 0.05))
+    plan.kind = str(spec.get("kind") or "ab")
     return row["id"], plan, row
 
 

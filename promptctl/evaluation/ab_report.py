@@ -385,6 +385,62 @@ def comparison_rows(result: Mapping[str, Any]) -> list[list[str]]:
     return rows
 
 
+def case_rows(result: Mapping[str, Any], *, changed_only: bool = False,
+              explanations: Mapping[tuple[str, str], str] | None = None) -> tuple[list[str], list[list[str]], int]:
+    """The per-case table of a result, the largest regression first (for one variant: the lowest score first).
+
+    Args:
+        result: An ab or eval result (not pairwise).
+        changed_only: Comparisons: only cases where a candidate's value differs from the baseline's;
+            an evaluation: only cases that did not fully pass.
+        explanations: ``(case id, label) -> text`` shown in a last ``why`` column (an evaluation).
+
+    Returns:
+        ``(headers, rows, total)``: rows of text, and how many cases qualified.
+    """
+    labels = [v["label"] for v in result["variants"]]
+    binary = result["metric"] == "pass"
+
+    def value(v: float | None) -> str:
+        if v is None:
+            return "error"
+        return ("pass" if v == 1 else "fail") if binary else _pct(v)
+
+    if result["metric"] == "preference":
+        return [], [], 0
+    picked = []
+    for case in result["cases"]:
+        values = [case["values"].get(label) for label in labels]
+        if len(labels) == 1:
+            if changed_only and values[0] is not None and values[0] >= 1:
+                continue
+            key = -1.0 if values[0] is None else values[0]
+        else:
+            deltas = [None if v is None or values[0] is None else v - values[0] for v in values[1:]]
+            if changed_only and not any(d is None or abs(d) > 1e-12 for d in deltas):
+                continue
+            known = [d for d in deltas if d is not None]
+            key = min(known) if known else -2.0
+        picked.append((key, case["index"], case, values))
+    picked.sort(key=lambda item: (item[0], item[1]))
+    if len(labels) == 1:
+        headers = ["case", "score", *(["passes"] if result["trials"] > 1 else []), "why"]
+        rows = []
+        for _, _, case, values in picked:
+            why = (explanations or {}).get((case["id"], labels[0]), "")
+            passes = [str((case.get("passes") or {}).get(labels[0]) or "-")] if result["trials"] > 1 else []
+            rows.append([case["id"], value(values[0]), *passes, " ".join(why.split())[:300]])
+        return headers, rows, len(picked)
+    headers = ["case", f"{labels[0]} (baseline)", *(f"{label} change" for label in labels[1:])]
+    rows = []
+    for _, _, case, values in picked:
+        changes = ["-" if v is None or values[0] is None else f"{(v - values[0]) * 100:+.0f} pts" if not binary
+                   else {1.0: "fixed", -1.0: "broke", 0.0: "same"}.get(round(v - values[0], 6), f"{v - values[0]:+.2f}")
+                   for v in values[1:]]
+        rows.append([case["id"], value(values[0]), *changes])
+    return headers, rows, len(picked)
+
+
 def _verdict(c: Mapping[str, Any]) -> str:
     if not c.get("n_pairs"):
         return "no verdict (0 paired cases)"

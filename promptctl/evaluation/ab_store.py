@@ -27,7 +27,8 @@ not), judge_cost_usd (USD spent on judge calls), cached, error, created_at. Uniq
 
 ``ab_pairwise``: id, ab_run_id, baseline, candidate (variant indexes), case_index, trial,
 baseline_first / candidate_first (the judge's preference, ``first``/``second``/``tie``, in each
-order), outcome (``baseline``/``candidate``/``tie``), consistent, cost_usd (USD spent), error,
+order), outcome (``baseline``/``candidate``/``tie``), consistent, baseline_first_reason /
+candidate_first_reason (the judge's reply in each order: its rationale), cost_usd (USD spent), error,
 created_at. Unique per (ab_run_id, baseline, candidate, case_index, trial).
 
 SQLite stores opened for ``ab`` use write-ahead logging with ``synchronous=NORMAL``: a commit is a
@@ -43,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.store.runs import RedactedText, ensure_schema, metadata
+from promptctl.store.runs import RedactedText, ensure_schema, metadata, runs
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ ab_pairwise = sa.Table(
     sa.Column("candidate_first", sa.String(8), nullable=True),
     sa.Column("outcome", sa.String(16), nullable=True),
     sa.Column("consistent", sa.Boolean, nullable=True),
+    sa.Column("baseline_first_reason", sa.Text, nullable=True),
+    sa.Column("candidate_first_reason", sa.Text, nullable=True),
     sa.Column("cost_usd", sa.Float, nullable=True),
     sa.Column("error", RedactedText, nullable=True),
     sa.Column("created_at", sa.String(32), nullable=False),
@@ -130,6 +133,15 @@ def prepare(store: RunStore) -> None:
         engine.dispose()  # reconnect so every pooled connection gets the pragmas
         engine._promptctl_ab_tuned = True  # type: ignore[attr-defined]
     ensure_schema(engine, list(AB_TABLES))
+    present = {c["name"] for c in sa.inspect(engine).get_columns("ab_pairwise")}
+    for column in ("baseline_first_reason", "candidate_first_reason"):  # added after the first release
+        if column not in present:
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f"ALTER TABLE ab_pairwise ADD COLUMN {column} TEXT"))
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+                if "duplicate column" not in str(exc).lower() and "already exists" not in str(exc).lower():
+                    raise  # another process adding it at the same time is fine; anything else is not
 
 
 # -- ab_runs ---------------------------------------------------------------------------------------------
@@ -155,9 +167,10 @@ def get_ab_run(store: RunStore, ab_run_id: str) -> dict[str, Any] | None:
     return dict(rows[0]) if len(rows) == 1 else None
 
 
-def recent_ab_runs(store: RunStore, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest A/B runs first (id, created_at, status, spec)."""
-    query = sa.select(ab_runs.c.id, ab_runs.c.created_at, ab_runs.c.status, ab_runs.c.spec)
+def recent_ab_runs(store: RunStore, limit: int = 20, *, with_result: bool = False) -> list[dict[str, Any]]:
+    """The newest A/B runs first (id, created_at, status, spec; and result with ``with_result``)."""
+    columns = [ab_runs.c.id, ab_runs.c.created_at, ab_runs.c.status, ab_runs.c.spec]
+    query = sa.select(*columns, *([ab_runs.c.result] if with_result else []))
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(query.order_by(ab_runs.c.created_at.desc()).limit(limit)).mappings()]
 
@@ -195,3 +208,77 @@ def put_pairwise(conn: sa.Connection, values: dict[str, Any]) -> None:
         ab_pairwise.c.trial == values["trial"])
     conn.execute(ab_pairwise.delete().where(key))
     conn.execute(ab_pairwise.insert().values(created_at=utc_now(), **values))
+
+
+# -- outputs kept per case ---------------------------------------------------------------------------------
+def request_sha256(body: Any) -> str:
+    """The sha256 (hex) of a request body as canonical JSON (sorted keys, no spaces): its identity in records."""
+    import hashlib
+    import json
+
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def records_of(store: RunStore, ab_run_id: str, labels: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Everything kept of each case of an A/B run or evaluation: one record per variant and trial.
+
+    Read from the stored rows (``ab_results``, the case's ``runs`` row, ``ab_pairwise``); nothing is
+    written here.
+
+    Args:
+        store: The run store.
+        ab_run_id: The run's id.
+        labels: Variant labels by index (``A``, ``B`` ...).
+
+    Returns:
+        ``(records, requests)``. ``records``, ordered by case, trial and variant, each: case_index,
+        case_id, variant (label), trial, status (``ok``/``error``), output, answer (the extracted final
+        answer, when the strategy has one), reasoning, parsed (structured output), score (0-1), passed,
+        explanation (the scorer's: a regex that did not match, a JSON Schema error path, a judge's
+        rating and rationale), input_tokens, output_tokens (tokens), cost_usd (USD this run spent),
+        list_cost_usd (USD at list price), latency_s (seconds), cached, error, run_id, request_sha256
+        (key into ``requests``, or None). ``requests``: rendered request bodies by
+        :func:`request_sha256`, each stored once however many cases send it.
+    """
+    rows = results_of(store, ab_run_id)
+    run_ids = [r["run_id"] for r in rows if r["run_id"]]
+    extra: dict[str, dict[str, Any]] = {}
+    columns = [runs.c.id, runs.c.request, runs.c.answer, runs.c.reasoning, runs.c.parsed]
+    with store.engine.connect() as conn:
+        for start in range(0, len(run_ids), 500):
+            query = sa.select(*columns).where(runs.c.id.in_(run_ids[start:start + 500]))
+            extra.update({r["id"]: dict(r) for r in conn.execute(query).mappings()})
+    requests: dict[str, Any] = {}
+    records = []
+    for r in rows:
+        run = extra.get(r["run_id"] or "", {})
+        sha = None
+        if run.get("request"):
+            sha = request_sha256(run["request"])
+            requests.setdefault(sha, run["request"])
+        records.append({
+            "case_index": r["case_index"], "case_id": r["case_id"], "variant": labels[r["variant"]],
+            "trial": r["trial"], "status": r["status"], "output": r["output"], "answer": run.get("answer"),
+            "reasoning": run.get("reasoning"), "parsed": run.get("parsed"), "score": r["score"],
+            "passed": r["passed"], "explanation": r["detail"] or None, "input_tokens": r["input_tokens"],
+            "output_tokens": r["output_tokens"], "cost_usd": r["cost_usd"], "list_cost_usd": r["list_cost_usd"],
+            "latency_s": r["latency_s"], "cached": bool(r["cached"]), "error": r["error"], "run_id": r["run_id"],
+            "request_sha256": sha,
+        })
+    return records, requests
+
+
+def judgements_of(store: RunStore, ab_run_id: str, labels: list[str]) -> list[dict[str, Any]]:
+    """The pairwise judgements of an A/B run as records.
+
+    Returns:
+        One dict per judgement, ordered by case, trial and candidate: case_index, trial, baseline,
+        candidate (labels), baseline_first / candidate_first (``first``/``second``/``tie``),
+        baseline_first_reason / candidate_first_reason (the judge's rationale in each order), outcome,
+        consistent, cost_usd, error.
+    """
+    keep = ("case_index", "trial", "baseline_first", "candidate_first", "baseline_first_reason",
+            "candidate_first_reason", "outcome", "consistent", "cost_usd", "error")
+    return [{**{k: r.get(k) for k in keep}, "baseline": labels[r["baseline"]], "candidate": labels[r["candidate"]]}
+            for r in pairwise_of(store, ab_run_id)]

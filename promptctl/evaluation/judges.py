@@ -423,14 +423,29 @@ async def judge_output(
     if rating is None:
         raise JudgeError(f"judge {target.spec} gave no rating on the scale {rubric.low:g}-{rubric.high:g}: "
                          f"{completion.text[-120:]!r}")
-    return Score(rubric.normalise(rating), rating >= rubric.pass_at, f"judge rating {rating:g}/{rubric.high:g}")
+    rationale = completion.text.strip()
+    return Score(rubric.normalise(rating), rating >= rubric.pass_at,
+                 f"judge rating {rating:g}/{rubric.high:g}" + (f": {rationale}" if rationale else ""))
 
 
 async def judge_pair(
     ctx: CallContext, target: JudgeTarget, *, variables: Mapping[str, Any], baseline: str, candidate: str,
     expected: Any = None, has_expected: bool = False, rubric: Rubric | None = None,
+    replies: list[str] | None = None,
 ) -> tuple[Preference, Preference]:
     """Ask the pairwise judge in both orders (concurrently), through ``ctx`` (the judge provider's context).
+
+    Args:
+        ctx: The judge provider's call context.
+        target: Judge provider and model.
+        variables: The case's input variables.
+        baseline: The baseline's response.
+        candidate: The candidate's response.
+        expected: Reference answer, shown when ``has_expected``.
+        has_expected: Whether there is one.
+        rubric: Criteria to compare on, or None for the default.
+        replies: When given, the judge's two replies (its rationale; baseline first, then candidate first)
+            are appended to it, also when a reply holds no verdict.
 
     Returns:
         ``(preference with the baseline first, preference with the candidate first)``.
@@ -445,11 +460,13 @@ async def judge_pair(
         return pairwise_request(target, variables=variables, first=first, second=second, expected=expected,
                                 has_expected=has_expected, rubric=rubric)
 
-    replies = await asyncio.gather(ctx.call(request(baseline, candidate), tag="judge:baseline-first"),
+    answers = await asyncio.gather(ctx.call(request(baseline, candidate), tag="judge:baseline-first"),
                                    ctx.call(request(candidate, baseline), tag="judge:candidate-first"))
-    prefs = [parse_preference(r.text) for r in replies]
+    if replies is not None:
+        replies.extend(r.text.strip() for r in answers)
+    prefs = [parse_preference(r.text) for r in answers]
     if prefs[0] is None or prefs[1] is None:
-        bad = replies[0] if prefs[0] is None else replies[1]
+        bad = answers[0] if prefs[0] is None else answers[1]
         raise JudgeError(f"judge {target.spec} gave no verdict ([[A]], [[B]] or [[C]]): {bad.text[-120:]!r}")
     return prefs[0], prefs[1]
 

@@ -117,7 +117,11 @@ def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, serve
     result = json.loads(stdout)
     stored = sqlite3.connect(project / "runs.db").execute("select result from ab_runs where id = ?",
                                                           (result["ab_run_id"],)).fetchone()[0]
-    assert json.loads(stored) == result  # --json prints exactly the stored record
+    records = result.pop("records")  # --json prints the stored record plus every case's outputs
+    requests = result.pop("requests")
+    assert json.loads(stored) == result
+    assert len(records) == 2 * CASES and {r["variant"] for r in records} == {"A", "B"}
+    assert all(r["output"] in ("yes", "no") and r["request_sha256"] in requests for r in records)
     assert result["variants"][1]["passed"] == 20 and result["comparisons"][0]["winner"] == "A"
     assert result["gates"][0]["candidate_worse"] is True and result["gate"]["failed"] is True
     report = (project / "report.md").read_text()
@@ -271,7 +275,7 @@ def test_a_one_case_run_reads_in_the_singular(project, monkeypatch, capsys):
     # a rerun is answered from the cache: spent $0 next to the list price, which the table now explains
     code, stdout, _ = ab_fake(project, monkeypatch, capsys, ["yes"], "qa@1", "qa@2", "-d", "one.jsonl", "-s",
                               "contains", "-p", "fake")
-    assert "list price/case: one case's calls at list price, cached or not" in stdout
+    assert "list price/case: one case's calls at list price, cached or not" in " ".join(stdout.split())  # wrapped
 
 
 RAISING = """

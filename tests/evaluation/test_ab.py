@@ -16,23 +16,11 @@ from promptctl.evaluation import ab_store
 from promptctl.evaluation.ab import arun_ab, estimate_plan, finish, load_plan, parse_variant, plan_ab
 from promptctl.evaluation.ab_report import to_markdown
 from promptctl.providers.fake import FakeProvider
-from promptctl.registry.registry import Registry
-from promptctl.store.runs import RunStore
 from tests.conftest import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 A = "math-word-problem@1::strategy=direct"
 B = "math-word-problem@1::strategy=direct::temperature=0.1"
-
-
-@pytest.fixture
-def registry() -> Registry:
-    return Registry(ROOT / "prompts")
-
-
-@pytest.fixture
-def store(tmp_path) -> RunStore:
-    return RunStore(f"sqlite:///{tmp_path}/runs.db")
 
 
 def dataset(tmp_path: Path, n: int) -> Path:

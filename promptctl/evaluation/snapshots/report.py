@@ -147,3 +147,55 @@ def report_dict(report: CheckReport, *, root: Path | None = None) -> dict[str, o
         "orphans": [_rel(p, root) for p in report.orphans],
         "elapsed_s": round(report.elapsed_s, 6),
     }
+
+
+def report_model(report: CheckReport, *, root: Path | None = None) -> dict[str, object]:
+    """The HTML report model (:mod:`promptctl.evaluation.report_model`, ``kind`` ``snapshot``) of a check.
+
+    One "case" per item (``prompt@version::case::provider``), tagged with its prompt and provider; a
+    changed request or failed check is ``failed`` and carries its reasons and diff.
+
+    Args:
+        report: The check report.
+        root: Project root, to show golden files relative to it.
+
+    Returns:
+        The redacted model.
+    """
+    from promptctl.evaluation.report_model import REPORT_VERSION
+    from promptctl.redaction import redact_all
+    from promptctl.types import utc_now
+
+    items = report.outcomes()
+    failing = len(report.failed)
+    cases = []
+    for index, (case, outcome) in enumerate(items):
+        live = case.live if case.live is not None and outcome.provider == case.recorder else None
+        flaky = bool(live is not None and live.flaky)
+        cases.append({
+            "index": index, "id": outcome.id, "tags": [case.prompt, outcome.provider],
+            "variables": None, "expected": None, "values": [1.0 if outcome.passed else 0.0], "deltas": [0.0],
+            "regression": 1.0 if outcome.passed else 0.0, "failed": not outcome.passed, "flaky": flaky,
+            "errored": case.error is not None,
+            "trials": [[{"trial": 0, "status": "ok" if case.error is None else "error", "passed": outcome.passed,
+                         "explanation": "; ".join(outcome.reasons) or None, "diff": outcome.details or None,
+                         "golden": _rel(case.golden, root), "error": case.error,
+                         "live": f"{live.passes}/{live.trials} live trials passed" if live is not None else None}]],
+            "pairwise": [],
+        })
+    headline = (f"{failing} of {len(items)} snapshot items changed or failing" if failing
+                else f"all {len(items)} snapshot items unchanged")
+    details = [summary_line(report)] + [f"orphan golden file: {_rel(p, root)}" for p in report.orphans]
+    tags = sorted({t for c in cases for t in c["tags"]})  # type: ignore[attr-defined]
+    return redact_all({  # type: ignore[no-any-return]
+        "report_version": REPORT_VERSION, "kind": "snapshot", "title": "snapshot check" + (" (live)" if report.live
+                                                                                         else ""),
+        "run_id": None, "created_at": None, "generated_at": utc_now(), "status": "failed" if failing else "passed",
+        "metric": "snapshot", "dataset": None, "scorer": None, "judge": None, "alpha": None,
+        "trials": 1, "verdict": {"tone": "fail" if failing else "pass", "headline": headline, "details": details},
+        "variants": [{"label": "A", "spec": "golden files", "passed": len(items) - failing, "completed": len(items)}],
+        "comparisons": [], "tags": [{"tag": t, "cases": sum(1 for c in cases if t in c["tags"]),  # type: ignore
+                                     "means": [None]} for t in tags],
+        "cost_usd": None, "prompt_diffs": [], "warnings": [], "errors": [], "error_count": 0,
+        "cases": cases, "requests": {},
+    })

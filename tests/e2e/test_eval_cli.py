@@ -1,0 +1,143 @@
+"""``promptctl eval``, ``runs``, ``runs show``, ``report`` and 80-column tables, in process (loopback server)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from promptctl.testing import LoopbackLLMServer
+
+from .conftest import _SDK_ENV
+from .test_ab_cli import VERSION
+
+CASES = 24
+
+
+def reply(body: dict) -> str:
+    text = json.dumps(body)
+    case = int(re.search(r"\[case (\d+)\]", text).group(1))
+    if "Version two" in text and case % 4 == 0:
+        return "no, it is not"
+    return "yes, the sky is blue on a clear day"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LoopbackLLMServer(reply, max_lifetime_s=300) as srv:
+        yield srv
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "prompts" / "qa"
+    folder.mkdir(parents=True)
+    (folder / "v1.j2").write_text(VERSION.format(marker="Version one. Answer yes or no."))
+    (folder / "v2.j2").write_text(VERSION.format(marker="Version two. Answer yes or no, briefly."))
+    rows = [{"id": f"q{i:02d}", "vars": {"question": f"[case {i}] Is the sky blue?"}, "expected": "yes",
+             "tags": ["weather", "even" if i % 2 == 0 else "odd"]} for i in range(CASES)]
+    (tmp_path / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return tmp_path
+
+
+@pytest.fixture
+def cli(project: Path, server: LoopbackLLMServer, monkeypatch, capsys):
+    from promptctl.cli import main
+
+    for name in _SDK_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'runs.db'}"}.items():
+        monkeypatch.setenv(name, value)
+    import promptctl.cli.ab
+    import promptctl.cli.runs
+    from promptctl.cli.common import console
+
+    def narrow(stderr: bool = False, width: int | None = None):  # an 80-column terminal
+        return console(stderr, width=80)
+
+    monkeypatch.setattr(promptctl.cli.ab, "console", narrow)
+    monkeypatch.setattr(promptctl.cli.runs, "console", narrow)
+    monkeypatch.chdir(project)
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return invoke
+
+
+def fits(text: str, width: int = 80) -> None:
+    for line in text.splitlines():
+        assert len(line) <= width or " " not in line.strip() and len(line) < 200, line
+        assert "…" not in line, line
+
+
+def test_eval_prints_the_pass_rate_with_its_interval_and_the_failures_first(cli, project):
+    code, out, err = cli("eval", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains",
+                         "--report", "eval.html", "--fail-under", "0.9")
+    assert code == 1 and "below --fail-under 90%" in err  # 18/24 = 75% passed
+    assert "eval " in err and "starting: A=qa@2" in err
+    assert re.search(r"qa@2: pass rate 75\.0% \[\d+\.\d%, \d+\.\d%\] \(95% CI\), 18/24 passed, 0 errors", out)
+    failures = out[out.index("Cases, lowest score first"):]
+    assert failures.index("q00") < failures.index("q04") and "q01" not in failures
+    assert "missing ['yes']" in failures  # the scorer's explanation
+    fits(out)
+    html = (project / "eval.html").read_text()
+    assert '"kind":"eval"' in html and "q04" in html
+
+
+def test_runs_lists_and_shows_and_reports_a_past_comparison(cli, project):
+    code, out, err = cli("ab", "qa@1", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    run_id = result["ab_run_id"]
+    assert len(result["records"]) == 2 * CASES and result["records"][0]["output"].startswith("yes")
+    code, out, _ = cli("runs")
+    assert code == 0 and run_id[:12] in out and "ab" in out and "A better" in out
+    fits(out)
+    code, out, _ = cli("runs", "--json", "--kind", "ab")
+    listed = json.loads(out)
+    assert listed[0]["id"] == run_id and listed[0]["variants"] == ["qa@1", "qa@2"] and listed[0]["cases"] == CASES
+    code, out, _ = cli("runs", "show", run_id[:10])
+    assert code == 0 and "A better" in out and "Cases, largest regression first" in out
+    assert out.index("q00") < out.index("q01")  # broke before unchanged
+    fits(out)
+    code, _, err = cli("report", run_id[:10], "--html", "again.html", "--markdown", "again.md")
+    assert code == 0 and "report written to again.html" in err
+    assert (project / "again.md").read_text().startswith("## promptctl ab: qa@1 vs qa@2")
+    html = (project / "again.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and run_id in html
+    code, _, err = cli("runs", "show", "ffffffffff")
+    assert code == 2 and err.startswith("error: no comparison or evaluation 'ffffffffff'")
+    code, _, err = cli("report", run_id)
+    assert code == 2 and "--html FILE" in err
+
+
+def test_eval_compare_pairs_with_an_earlier_run_on_the_same_dataset(cli, project):
+    code, out, err = cli("eval", "qa@1", "--dataset", "cases.jsonl", "--scorer", "contains", "--json")
+    assert code == 0, err
+    first = json.loads(out)["ab_run_id"]
+    code, out, err = cli("eval", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains",
+                         "--compare", first[:12], "--report", "cmp.html")
+    assert code == 1 and "significantly worse than run" in err
+    assert f"compared with run {first[:12]}" in out and "A better" in out
+    assert '"compared_with"' not in (project / "cmp.html").read_text()  # the report is the comparison
+    (project / "other.jsonl").write_text((project / "cases.jsonl").read_text().replace("Is the sky", "Is sky"))
+    code, _, err = cli("eval", "qa@2", "--dataset", "other.jsonl", "--compare", first[:12])
+    assert code == 2 and "another dataset" in err
+
+
+def test_ab_tables_fit_80_columns_and_say_what_they_leave_out(cli):
+    code, out, err = cli("ab", "qa@1", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains")
+    assert code == 0, err
+    fits(out)
+    assert "mean [95% CI]" in out and "not shown at 80 columns" in out
+    assert "Cases that changed, largest regression first (6)" in out
