@@ -9,8 +9,6 @@ answer to the prompt-injection case carries markup that must stay text.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import threading
 import time
@@ -57,35 +55,24 @@ def agent(body: dict[str, Any]) -> str:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """``promptctl ab ... --json --report r.html`` in this process, against the loopback server."""
-    from promptctl.cli import main
-
-    from ..e2e.conftest import _SDK_ENV
+    from tests.conftest import run_cli
 
     folder = tmp_path_factory.mktemp("report")
     path = folder / "r.html"
-    out, err = io.StringIO(), io.StringIO()
-    with LoopbackLLMServer(agent, max_lifetime_s=120) as server, pytest.MonkeyPatch.context() as mp:
-        for name in _SDK_ENV:
-            mp.delenv(name, raising=False)
-        for name, value in {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{folder / 'runs.db'}"}.items():
-            mp.setenv(name, value)
-        mp.chdir(ROOT)
-        codes: list[int] = []
+    runs: list[Any] = []
+    with LoopbackLLMServer(agent, max_lifetime_s=120) as server:
+        env = {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{folder / 'runs.db'}"}
 
         def run() -> None:  # in a thread: Playwright's sync API keeps an event loop running in this one
-            try:
-                main(["ab", "support-agent@1", "support-agent@2", "--dataset", "fixtures/datasets/support-agent.yaml",
-                      "--provider", "openai", "--model", "gpt-4o-mini", "--json", "--report", str(path)])
-                codes.append(0)
-            except SystemExit as exc:
-                codes.append(int(exc.code or 0))
+            runs.append(run_cli("ab", "support-agent@1", "support-agent@2", "--dataset",
+                                "fixtures/datasets/support-agent.yaml", "--provider", "openai", "--model",
+                                "gpt-4o-mini", "--json", "--report", str(path), cwd=ROOT, env=env))
 
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            worker = threading.Thread(target=run)
-            worker.start()
-            worker.join(timeout=120)
-    assert codes == [0], err.getvalue()
-    return path, json.loads(out.getvalue())
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(timeout=120)
+    assert runs and runs[0].returncode == 0, runs[0].stderr if runs else "timed out"
+    return path, json.loads(runs[0].stdout)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from promptctl.testing import LoopbackLLMServer
+from tests.conftest import run_cli
 
-from .conftest import _SDK_ENV
 from .test_ab_cli import VERSION
 
 CASES = 24
@@ -43,33 +43,22 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli(project: Path, server: LoopbackLLMServer, monkeypatch, capsys):
-    from promptctl.cli import main
-
-    for name in _SDK_ENV:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'runs.db'}"}.items():
-        monkeypatch.setenv(name, value)
+def cli(project: Path, server: LoopbackLLMServer, monkeypatch):
+    """``promptctl ARGS`` in process (tests.conftest.run_cli) on an 80-column terminal, against the loopback server."""
     import promptctl.cli.ab
     import promptctl.cli.runs
     from promptctl.cli.common import console
 
-    def narrow(stderr: bool = False, width: int | None = None):  # an 80-column terminal
+    def narrow(stderr: bool = False, width: int | None = None):
         return console(stderr, width=80)
 
     monkeypatch.setattr(promptctl.cli.ab, "console", narrow)
     monkeypatch.setattr(promptctl.cli.runs, "console", narrow)
-    monkeypatch.chdir(project)
+    env = {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'runs.db'}"}
 
     def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out = capsys.readouterr()
-        return code, out.out, out.err
+        run = run_cli(*args, cwd=project, env=env)
+        return run.returncode, run.stdout, run.stderr
 
     return invoke
 
