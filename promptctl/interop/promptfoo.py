@@ -1,4 +1,4 @@
-"""promptfoo configurations (``promptfooconfig.yaml``), in and out.
+r"""promptfoo configurations (``promptfooconfig.yaml``), in and out.
 
 Import (https://www.promptfoo.dev/docs/configuration/reference/):
 
@@ -23,15 +23,18 @@ Import (https://www.promptfoo.dev/docs/configuration/reference/):
   ``is-json`` (optional schema)   ``json_schema`` (the schema is written beside the dataset)
   ``contains-json``               ``contains_json``
   ``llm-rubric``                  ``judge`` with the value as the case's rubric
+  ``not-contains``/``not-icontains``  ``regex:\A(?![\s\S]*<the text, escaped>)`` (``(?i)`` for ``not-icontains``)
+  ``not-contains-any``/``not-icontains-any``  the same with ``(?:a|b)``: none of the values appears
   ==============================  ========================================================
 
   Several assertions on one test become the ``all`` scorer (every check must pass, as in promptfoo).
   An ``llm-rubric`` next to other assertions is kept as the case's ``rubric`` (run with ``--scorer judge``
-  to apply it) and reported; any other assertion type (``javascript``, ``python``, ``not-*``, ``cost``,
+  to apply it) and reported; any other assertion type (``javascript``, ``python``, other ``not-*``, ``cost``,
   ``latency``...) is kept in the case's metadata and reported.
 
 Export writes the prompt's versions as JSON chat prompt files (Nunjucks), its dataset's cases as
-``tests`` with the scorers as assertions where they map, and the variants as ``providers``.
+``tests`` with the scorers as assertions where they map (plus the assertions an import kept in the case's
+``metadata.promptfoo_assert``), and the variants as ``providers``.
 """
 
 from __future__ import annotations
@@ -288,7 +291,21 @@ def _csv_assertion(value: str) -> dict[str, Any]:
 
 
 _DETERMINISTIC = {"equals", "contains", "icontains", "contains-all", "icontains-all", "contains-any",
-                  "icontains-any", "regex", "is-json", "contains-json"}
+                  "icontains-any", "regex", "is-json", "contains-json", "not-contains", "not-icontains",
+                  "not-contains-any", "not-icontains-any"}
+_ABSENT = re.compile(r"(\(\?i\))?\\A\(\?!\[\\s\\S\]\*(.*)\)", re.DOTALL)
+r"""The ``regex`` scorer a ``not-contains``/``not-icontains`` imports as: ``\A(?![\s\S]*TEXT)``."""
+
+
+def _absent(values: list[Any], *, ignore_case: bool) -> str:
+    r"""A ``regex`` scorer that passes when none of ``values`` appears anywhere in the output.
+
+    ``\A`` (not ``^``, which the scorer's multiline mode matches at every line) anchors the negative lookahead
+    at the start of the output, and ``[\s\S]*`` crosses line ends.
+    """
+    texts = [re.escape(str(v)) for v in values]
+    body = texts[0] if len(texts) == 1 else "(?:" + "|".join(texts) + ")"
+    return "regex:" + ("(?i)" if ignore_case else "") + r"\A(?![\s\S]*" + body + ")"
 
 
 def _checks(assertion: dict[str, Any], schemas: list[Any], prefix: str) -> list[dict[str, Any]]:
@@ -304,6 +321,8 @@ def _checks(assertion: dict[str, Any], schemas: list[Any], prefix: str) -> list[
     if kind in ("contains-any", "icontains-any"):
         flags = "(?i)" if kind == "icontains-any" else ""
         return [{"scorer": "regex:" + flags + "(?:" + "|".join(re.escape(str(v)) for v in values) + ")"}]
+    if kind in ("not-contains", "not-icontains", "not-contains-any", "not-icontains-any"):
+        return [{"scorer": _absent(values, ignore_case=kind.startswith("not-i"))}]
     if kind == "regex":
         return [{"scorer": "regex:" + str(value)}]
     if kind == "is-json":
@@ -447,6 +466,9 @@ def _export_tests(path: Path, notes: list[str]) -> list[dict[str, Any]]:
         spec = case.scorer or data.scorer
         expected = case.expected if case.expected is not MISSING else None
         asserts = _assertions(spec, expected, case.rubric or data.rubric, path.parent, f"{path}: case {case.id}", notes)
+        kept = case.metadata.get("promptfoo_assert")  # what an import could not convert goes back as it was
+        if isinstance(kept, list):
+            asserts += [a for a in kept if isinstance(a, dict) and a not in asserts]
         if asserts:
             test["assert"] = asserts
         tests.append(test)
@@ -470,6 +492,13 @@ def _assertions(spec: str | None, expected: Any, rubric: str | None, base: Path,
         return [{"type": "icontains", "value": v} for v in values]
     if name == "regex":
         pattern = str(arg or expected)
+        absent = _ABSENT.fullmatch(pattern)
+        if absent and _unescapes(absent.group(2)) is not None:
+            values = _unescapes(absent.group(2)) or []
+            kind = "not-icontains" if absent.group(1) else "not-contains"
+            if len(values) > 1:
+                return [{"type": kind + "-any", "value": values}]
+            return [{"type": kind, "value": values[0]}]
         literal = re.sub(r"\\(.)", r"\1", pattern)
         if re.escape(literal) == pattern:  # an escaped literal (how promptfoo's `contains` is imported)
             return [{"type": "contains", "value": literal}]
@@ -487,3 +516,10 @@ def _assertions(spec: str | None, expected: Any, rubric: str | None, base: Path,
         return [{"type": "llm-rubric", "value": rubric}]
     notes.append(f"{where}: scorer '{spec}' has no promptfoo assertion; the test has no check for it")
     return []
+
+
+def _unescapes(body: str) -> list[str] | None:
+    """The literal texts of ``re.escape(TEXT)`` or ``(?:re.escape(A)|re.escape(B))``, else None."""
+    parts = body[3:-1].split("|") if body.startswith("(?:") and body.endswith(")") else [body]
+    texts = [re.sub(r"\\(.)", r"\1", part) for part in parts]
+    return texts if all(re.escape(t) == part for t, part in zip(texts, parts, strict=True)) else None

@@ -96,7 +96,8 @@ def test_llm_rubric_becomes_a_judge_rubric_and_several_assertions_become_all(tmp
             {"vars": {"q": "a"}, "assert": [{"type": "llm-rubric", "value": "Polite and correct."}]},
             {"vars": {"q": "b"}, "assert": [{"type": "contains", "value": "x"}, {"type": "icontains-any",
                                                                                    "value": ["y", "z"]}]},
-            {"vars": {"q": "c"}, "assert": [{"type": "contains-json"}, {"type": "not-contains", "value": "w"}]},
+            {"vars": {"q": "c"}, "assert": [{"type": "contains-json"},
+                                            {"type": "javascript", "value": "output.length < 9"}]},
         ]}))
     [prompt] = read_source(config)
     assert prompt.variants == ["::openai:gpt-4.1-mini", "::anthropic:claude-sonnet-4-6"]
@@ -105,7 +106,43 @@ def test_llm_rubric_becomes_a_judge_rubric_and_several_assertions_become_all(tmp
     assert (first["scorer"], first["rubric"]) == ("judge", "Polite and correct.")
     assert second["scorer"] == "all"
     assert second["expected"] == [{"scorer": "regex:x"}, {"scorer": "regex:(?i)(?:y|z)"}]
-    assert third["scorer"] == "contains_json" and third["metadata"]["promptfoo_assert"][0]["type"] == "not-contains"
+    assert third["scorer"] == "contains_json" and third["metadata"]["promptfoo_assert"][0]["type"] == "javascript"
+
+
+NEGATED = [{"type": "not-contains", "value": "Barcelona"}, {"type": "not-icontains", "value": "i.e."},
+           {"type": "not-contains-any", "value": ["Lisbon", "Porto"]}]
+
+
+@pytest.mark.parametrize("kind,output,passed", [
+    (0, "Madrid", True), (0, "Barcelona", False), (0, "Madrid\nnot Barcelona", False), (0, "barcelona", True),
+    (1, "Madrid, that is", True), (1, "Madrid, I.E. the capital", False), (1, "Madrid, ie", True),
+    (2, "Madrid", True), (2, "Madrid\n\nPorto", False),
+])
+def test_not_contains_assertions_become_regex_scorers_that_pass_only_without_the_text(
+        kind: int, output: str, passed: bool, tmp_path: Path):
+    # before: no scorer, so `ab` sent the case to the LLM judge with no rubric
+    from promptctl.evaluation.scorers import make_scorer
+
+    config = tmp_path / "promptfooconfig.yaml"
+    config.write_text(yaml.safe_dump({"prompts": ["Capital of {{c}}?"], "providers": ["openai:gpt-4.1-mini"],
+                                      "tests": [{"vars": {"c": "Spain"}, "assert": [NEGATED[kind]]}]}))
+    [prompt] = read_source(config)
+    assert prompt.dataset is not None
+    [case] = prompt.dataset.cases
+    assert "metadata" not in case and not any(f.kind == "reported" for f in prompt.findings)
+    assert make_scorer(case["scorer"])(output, None).passed is passed
+
+
+def test_export_writes_back_negated_and_kept_assertions(registry: Registry, tmp_path: Path):
+    config = tmp_path / "promptfooconfig.yaml"
+    tests = [{"vars": {"c": "Spain"}, "assert": [a]} for a in NEGATED]
+    tests.append({"vars": {"c": "Chile"}, "assert": [{"type": "javascript", "value": "output.length < 20"},
+                                                    {"type": "cost", "threshold": 0.01}]})
+    config.write_text(yaml.safe_dump({"prompts": ["Capital of {{c}}?"], "providers": ["openai:gpt-4.1-mini"],
+                                      "tests": tests}))
+    [row] = import_into(registry, config)
+    text, _ = promptfoo.export(list(registry.versions(row.name)), Path(row.dataset or ""))
+    assert [t.get("assert") for t in yaml.safe_load(text)["tests"]] == [t["assert"] for t in tests]
 
 
 @pytest.mark.parametrize("output,passed", [("x and Z", True), ("X and z", False), ("x alone", False)])
