@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env
+from tests.conftest import clean_env, run_cli
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -281,12 +281,8 @@ def test_publishing_a_version_identical_to_the_previous_one_warns(pc: Run, tmp_p
 
 
 def test_the_claude_tokenizer_note_is_printed_once_for_a_chain() -> None:
-    import subprocess
-
     root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "-m", "promptctl", "cost", "incident-pipeline", "--vars",
-                             "fixtures/incident-pipeline/sample.yaml"], cwd=root, capture_output=True, text=True,
-                            timeout=120)
+    result = run_cli("cost", "incident-pipeline", "--vars", "fixtures/incident-pipeline/sample.yaml", cwd=root)
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("Claude's tokenizer") == 1
 
