@@ -44,9 +44,18 @@ def import_prompts(
     converted, escaped (text that only looks like template syntax, kept literal) and reported (no
     equivalent: kept in the file or its metadata; look at these).
     """
-    from promptctl.interop import read_source, write_prompt
+    from promptctl.errors import InputError
+    from promptctl.interop import detect_format, read_source, write_prompt
 
     proj = project(create=True)
+    partials = [s for s in sources if s.is_file() and s.name.startswith("_")
+                and (from_format or detect_format(s)) == "dotprompt"]
+    for partial in partials:  # `import prompts/*.prompt` also names the partials: they are inlined, not prompts
+        sys.stderr.write(f"skipped: {partial}: a Dotprompt partial (_NAME.prompt), inlined where a prompt uses it\n")
+    sources = [s for s in sources if s not in partials]
+    if not sources:
+        raise InputError("nothing to import: every source is a Dotprompt partial (_NAME.prompt)",
+                         hint="import the .prompt files that use them; their partials are inlined")
     read = [(source, read_source(source, from_format)) for source in sources]  # all sources read before writing
     rows = [write_prompt(proj.registry, prompt, publish=publish, dataset_dir=dataset_dir)
             for _, prompts in read for prompt in prompts]

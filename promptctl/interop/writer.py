@@ -119,9 +119,11 @@ def write_prompt(
     if publish:
         _publish(registry, prompt, new, row)
     else:
-        for number, version in new:
-            if version.labels:
-                prompt.note("reported", version.source, f"labels {', '.join(version.labels)} not set on draft "
+        for number, version in new:  # what only a published version holds: said, not dropped silently
+            kept = [f"labels {', '.join(version.labels)}"] if version.labels else []
+            kept += [f"commit message {version.message!r}"] if version.message else []
+            if kept:
+                prompt.note("reported", version.source, f"{' and '.join(kept)} not set on draft "
                             f"{prompt.name}@{number} (import with --publish to keep them)")
     if prompt.dataset is not None:
         row.dataset = str(_write_dataset(registry, prompt, dataset_dir))

@@ -92,3 +92,19 @@ def test_export_refuses_what_langfuse_cannot_express(run, tmp_path: Path):
     (folder / "v1.j2").write_text("---\n---\n{% for x in items %}{{ x }}{% endfor %}\n")
     code, _, err = run("export", "looping", "--to", "langfuse")
     assert code == 2 and "line 3" in err and "cannot be written as mustache" in err
+
+
+def test_import_of_a_glob_skips_the_dotprompt_partials_it_names(run, tmp_path: Path):
+    # `promptctl import prompts/*.prompt` (the README's example) also names _footer.prompt
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "chat.prompt").write_text("---\nmodel: openai/gpt-4o\n---\nTell me about {{topic}}. {{>footer}}\n")
+    (source / "_footer.prompt").write_text("Thanks!\n")
+    code, out, err = run("import", str(source / "_footer.prompt"), str(source / "chat.prompt"))
+    assert code == 0, err
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["chat"]
+    assert "skipped: " in err and "_footer.prompt: a Dotprompt partial" in err
+    assert not (tmp_path / "prompts" / "footer").exists()
+    assert "Thanks!" in (tmp_path / "prompts" / "chat" / "v1.j2").read_text()
+    code, _, err = run("import", str(source / "_footer.prompt"))
+    assert code == 2 and "\nerror: nothing to import: every source is a Dotprompt partial" in err

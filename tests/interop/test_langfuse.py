@@ -37,6 +37,9 @@ def test_import_makes_drafts_by_default_and_never_overwrites(registry: Registry)
     assert row.created == ["support-reply@1", "support-reply@2", "support-reply@3"] and not row.published
     assert registry.index("support-reply").versions == []
     assert any("not set on draft support-reply@2" in f.message for f in row.findings)
+    # the commit message only a published version keeps is reported, not dropped silently
+    assert any(f.message.startswith("commit message 'first draft' not set on draft support-reply@1")
+               for f in row.findings)
     [again] = import_into(registry, SOURCE)  # the same versions again: nothing written
     assert again.created == [] and again.skipped == ["support-reply@1", "support-reply@2", "support-reply@3"]
     changed = json.loads(SOURCE.read_text())[:1]
