@@ -144,3 +144,25 @@ def test_ab_marks_bad_replies_failed_and_scores_the_rest(qa: Path, monkeypatch, 
         assert len(server.requests) - sent == len(bad)
     with sqlite3.connect(qa / "runs.db") as conn:
         assert conn.execute("select count(*) from runs where status not in ('ok', 'error')").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("raised", [RuntimeError("a bug in a provider"), KeyboardInterrupt()])
+def test_a_run_row_is_finished_whatever_happens(qa: Path, raised: BaseException) -> None:
+    from promptctl.providers.base import Provider
+    from promptctl.registry.registry import Registry
+    from promptctl.session.run import run
+    from promptctl.store.runs import RunStore
+
+    class Broken(Provider):
+        name = "fake"
+
+        async def _complete(self, request):  # noqa: ANN001, ANN202 - a test double
+            raise raised
+
+    store = RunStore(f"sqlite:///{qa / 'runs.db'}")
+    version = Registry(qa / "prompts").get("qa@1")
+    with pytest.raises(type(raised)):
+        run(version, {"question": "hi"}, provider=Broken(), store=store)
+    [row] = store.recent(5)
+    assert row["status"] == "error"
+    assert row["error"] == (f"{type(raised).__name__}: {raised}" if str(raised) else type(raised).__name__)
