@@ -483,15 +483,27 @@ class _ProgressBar:
             self.progress = None
 
 
-_VARIANT_PRIORITY = [0, 3, 4, 5, 1, 6, 8, 2, 9, 10, 7]
-_COMPARISON_PRIORITY = [0, 1, 3, 5, 4, 2, 6]
+# columns by name, most important first; a header not named here comes last, so a new column is never lost
+_VARIANT_PRIORITY = ["", "mean [95% CI]", "passed", "errors", "variant", "spent", "p50", "model", "p95",
+                     "tokens in / out", "list price/case"]
+_VARIANT_WRAP = ("variant", "model")
+_COMPARISON_PRIORITY = ["comparison", "difference [95% CI]", "p", "verdict", "p (Holm)", "one-sided 95% bound",
+                        "test", "planning advice", "cases needed"]
+_COMPARISON_WRAP = ("verdict", "test", "planning advice", "one-sided 95% bound")
+_NUMBERS = ("mean [95% CI]", "passed", "errors", "spent", "list price/case", "p50", "p95", "tokens in / out", "p",
+            "p (Holm)")
 
 
-def _print_fitted(out: Any, headers: list[str], rows: list[list[str]], priority: list[int],
-                  wrap: tuple[int, ...], right: tuple[int, ...] = ()) -> None:
+def _print_fitted(out: Any, headers: list[str], rows: list[list[str]], priority: list[str],
+                  wrap: tuple[str, ...], right: tuple[str, ...] = _NUMBERS) -> None:
+    """A table fitted to the console's width; ``priority``, ``wrap`` and ``right`` name columns by header."""
     from promptctl.cli.common import fitted_table
 
-    table, hidden = fitted_table(headers, rows, out.width, priority=priority, wrap=wrap, right=right)
+    order = [headers.index(h) for h in priority if h in headers]
+    order += [i for i in range(len(headers)) if i not in order]
+    table, hidden = fitted_table(headers, rows, out.width, priority=order,
+                                 wrap=tuple(i for i, h in enumerate(headers) if h in wrap),
+                                 right=tuple(i for i, h in enumerate(headers) if h in right))
     out.print(table)
     if hidden:
         out.print(f"(not shown at {out.width} columns: {', '.join(hidden)}; see --json or --report)",
@@ -522,14 +534,12 @@ def print_result(result: dict[str, Any], store: Any = None, *, cases: int = 10) 
         what = f"eval {result['ab_run_id']} compared with run {result['compared_with']['run_id'][:12]}"
     out.print(f"{what}  {data['given']} ({plural(data['cases'], 'case')})  metric: {metric}  "
               f"trials: {result['trials']}  status: {result['status']}", markup=False, soft_wrap=False)
-    _print_fitted(out, VARIANT_HEADERS, variant_rows(result), _VARIANT_PRIORITY, wrap=(1, 2),
-                  right=(3, 4, 5, 6, 7, 8, 9, 10))
+    _print_fitted(out, VARIANT_HEADERS, variant_rows(result), _VARIANT_PRIORITY, _VARIANT_WRAP)
     if any(v["cached"] for v in result["variants"]):  # spent $0 next to a list price: say which is which
         out.print(COST_NOTE, markup=False, soft_wrap=False, style="dim")
     if result["comparisons"]:
         out.print("")
-        _print_fitted(out, COMPARISON_HEADERS, comparison_rows(result), _COMPARISON_PRIORITY, wrap=(2, 5),
-                      right=(3, 4, 6))
+        _print_fitted(out, COMPARISON_HEADERS, comparison_rows(result), _COMPARISON_PRIORITY, _COMPARISON_WRAP)
         out.print("")
         for c in result["comparisons"]:
             style = "bold" if c["winner"] else None
@@ -579,9 +589,8 @@ def print_cases(result: dict[str, Any], *, limit: int | None = None, changed_onl
     more = f" ({len(shown)} of {total})" if len(shown) < total else f" ({total})"
     out.print("")
     out.print(title + more, markup=False, style="bold")
-    last = len(headers) - 1
-    _print_fitted(out, headers, shown, [0, *range(1, last), last] if single else list(range(len(headers))),
-                  wrap=(last,) if single else (), right=tuple(range(1, last if single else len(headers))))
+    values = headers[1:-1] if single else headers[1:]  # the why column (an evaluation's last) wraps
+    _print_fitted(out, headers, shown, headers, wrap=("why",), right=tuple(values))
 
 
 def print_eval(result: dict[str, Any], store: Any = None, *, cases: int = 20) -> None:
@@ -606,8 +615,7 @@ def print_eval(result: dict[str, Any], store: Any = None, *, cases: int = 20) ->
         out.print(f"{v['spec']}: {what} {v['mean'] * 100:.1f}%{interval}, "
                   f"{v['passed']}/{v['completed'] * result['trials']} passed, {plural(v['errors'], 'error')}",
                   markup=False, soft_wrap=False, style="bold")
-    _print_fitted(out, VARIANT_HEADERS, variant_rows(result), _VARIANT_PRIORITY, wrap=(1, 2),
-                  right=(3, 4, 5, 6, 7, 8, 9, 10))
+    _print_fitted(out, VARIANT_HEADERS, variant_rows(result), _VARIANT_PRIORITY, _VARIANT_WRAP)
     if v["cached"]:
         out.print(COST_NOTE, markup=False, soft_wrap=False, style="dim")
     explanations: dict[tuple[str, str], str] = {}

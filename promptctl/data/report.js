@@ -100,9 +100,11 @@
   }
   function verdictNotes() {
     var errs = S.error_count ? el('div', {class: 'note'}, S.error_count + ' case error' + (S.error_count === 1 ? '' : 's') + ', not scored (filter by errors below)') : null;
-    return el('div', null, errs, el('div', {class: 'note'}, S.metric === 'pass' ? 'Pass rates with Wilson intervals; exact McNemar test on the discordant cases; Holm-adjusted across candidates.'
-      : S.metric === 'score' ? 'Mean per-case scores with bootstrap intervals; paired permutation test; Holm-adjusted across candidates.'
-      : 'Pairwise judge in both orders; a win counts only when both orders agree; sign test on the wins.'));
+    var tests = S.comparisons.map(function (c) { return c.test; }).filter(function (t, i, a) { return t && a.indexOf(t) === i; });
+    var what = S.metric === 'pass' ? 'Pass rates with Wilson intervals' : S.metric === 'score' ? 'Mean per-case scores'
+      : 'Pairwise judge in both orders; a win counts only when both orders agree';
+    return el('div', null, errs, el('div', {class: 'note'}, what + '; paired by case' + (tests.length ? ' (' + tests.join(', ') + ')' : '')
+      + (S.comparisons.length > 1 ? '; Holm-adjusted across candidates.' : '.')));
   }
 
   function variantTable() {
