@@ -79,6 +79,8 @@ def import_prompts(
     for row in rows:
         for label, number in sorted(row.labels.items()):
             sys.stdout.write(f"label {row.name}@{label} -> {number}\n")
+        if row.sample:
+            sys.stdout.write(f"sample input {row.sample}\n")
         if row.dataset:
             sys.stdout.write(f"dataset {row.dataset}\n")
         if row.ab_command:

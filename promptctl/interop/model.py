@@ -107,6 +107,7 @@ class ImportedPrompt:
         findings: What was converted, escaped and reported.
         dataset: Cases that came with the prompt (promptfoo), or None.
         variants: ``ab`` variant suffixes (``::openai:gpt-4.1``) from the source's providers.
+        sample: A sample input (Prompty's ``sample``), written as ``fixtures/<name>/sample.yaml``, or None.
     """
 
     name: str
@@ -117,6 +118,7 @@ class ImportedPrompt:
     findings: list[Finding] = field(default_factory=list)
     dataset: ImportedDataset | None = None
     variants: list[str] = field(default_factory=list)
+    sample: dict[str, Any] | None = None
 
     def note(self, kind: FindingKind, where: str, message: str) -> None:
         """Record a finding."""

@@ -60,6 +60,8 @@ def read(path: Path) -> list[ImportedPrompt]:
     authors = data.get("authors") or (data.get("metadata") or {}).get("authors")
     if authors:
         metadata["authors"] = authors
+    if isinstance(metadata.get("sample"), dict):
+        prompt.sample = {variable_name(str(k)): v for k, v in metadata["sample"].items()}
     converted = _body(body, prompt, where, offset, special)
     _declare_read_variables(converted, variables, prompt, where)
     fm = front_matter(description=data.get("description"), provider=provider, model=model, parameters=params,

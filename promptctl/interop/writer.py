@@ -33,6 +33,7 @@ class ImportRow:
         findings: Converted, escaped and reported findings.
         dataset: The dataset file written, or None.
         ab_command: The ``promptctl ab`` command reproducing the source's evaluation, or None.
+        sample: The sample input file written (``fixtures/<name>/sample.yaml``), or None.
     """
 
     name: str
@@ -45,6 +46,7 @@ class ImportRow:
     findings: list[Finding] = field(default_factory=list)
     dataset: str | None = None
     ab_command: str | None = None
+    sample: str | None = None
 
     def count(self, kind: str) -> int:
         """How many findings of ``kind`` (``converted``, ``escaped``, ``reported``)."""
@@ -125,6 +127,8 @@ def write_prompt(
             if kept:
                 prompt.note("reported", version.source, f"{' and '.join(kept)} not set on draft "
                             f"{prompt.name}@{number} (import with --publish to keep them)")
+    if prompt.sample:
+        _write_sample(registry, prompt, row)
     if prompt.dataset is not None:
         row.dataset = str(_write_dataset(registry, prompt, dataset_dir))
         refs = [ref for ref, _ in _variant_refs(row, prompt)]
@@ -165,6 +169,22 @@ def _publish(registry: Registry, prompt: ImportedPrompt, new: list[tuple[int, Im
                 continue
             registry.set_label(f"{prompt.name}@{number}", label)
             row.labels[label] = number
+
+
+def _write_sample(registry: Registry, prompt: ImportedPrompt, row: ImportRow) -> None:
+    """Write the prompt's sample input where ``diff`` and snapshot suites look for it; never overwrite one."""
+    from promptctl import _yaml
+
+    path = registry.root.parent / "fixtures" / prompt.name / "sample.yaml"
+    text = _yaml.dump(prompt.sample)
+    if path.exists():
+        if path.read_text(encoding="utf-8") != text:
+            prompt.note("reported", str(path), "a different sample input exists: kept (the source's sample is in "
+                        "the version's metadata.sample)")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, text)
+    row.sample = str(path)
 
 
 def _write_dataset(registry: Registry, prompt: ImportedPrompt, dataset_dir: Path | None) -> Path:

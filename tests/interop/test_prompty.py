@@ -75,3 +75,19 @@ def test_inputs_given_by_reference_and_undeclared_variables_are_reported_and_dec
     assert fm["metadata"]["prompty_inputs"] == "${file:schema.json}"
     messages = [f.message for f in prompt.findings if f.kind == "reported"]
     assert any("without declaring them" in m for m in messages) and any("prompty_inputs" in m for m in messages)
+
+
+def test_the_sample_becomes_the_prompts_sample_input_fixture(registry: Registry):
+    # Prompty's `sample` is what its tools render with; promptctl's place for it is fixtures/<name>/sample.yaml
+    # (what `diff` and snapshot suites read), so the imported prompt renders without typing every --var
+    import yaml
+
+    [row] = import_into(registry, PROMPTY / "v1-basic.prompty")
+    sample = registry.root.parent / "fixtures" / row.name / "sample.yaml"
+    assert row.sample == str(sample)
+    values = yaml.safe_load(sample.read_text())
+    assert values["firstName"] == "Jane" and set(values) == {"firstName", "lastName", "question"}
+    assert "You are helping Jane Doe" in messages(registry, row.created[0], values)[0][1]
+    sample.write_text("firstName: Ada\n")  # an edited sample is never overwritten by a re-import
+    import_into(registry, PROMPTY / "v1-basic.prompty")
+    assert sample.read_text() == "firstName: Ada\n"
