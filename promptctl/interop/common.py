@@ -158,11 +158,13 @@ def convert_mustache(
         out.append(_literal(text, pos, match.start(), prompt, where, line_offset))
         name = variable_name(match.group(1).strip())
         default = match.group(2) if dollar else None
+        line = text.count("\n", 0, match.start()) + 1 + line_offset
+        if name != match.group(1).strip():
+            prompt.note("converted", f"{where}:{line}", f"variable {match.group(1)!r} renamed {name!r}")
+        elif name not in variables:  # each placeholder counts once in the import table's "converted"
+            prompt.note("converted", f"{where}:{line}", f"placeholder {match.group(0)!r} -> variable {name!r}")
         if name not in variables or variables[name] is None:
             variables[name] = default
-        if name != match.group(1).strip():
-            line = text.count("\n", 0, match.start()) + 1 + line_offset
-            prompt.note("converted", f"{where}:{line}", f"variable {match.group(1)!r} renamed {name!r}")
         out.append("{{ " + name + " }}")
         pos = match.end()
     out.append(_literal(text, pos, len(text), prompt, where, line_offset))

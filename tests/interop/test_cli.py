@@ -25,7 +25,7 @@ def test_import_prints_the_table_and_findings_then_publish_all(run, tmp_path: Pa
     header = out.splitlines()[0].split()
     assert header == ["prompt", "from", "versions", "status", "converted", "escaped", "reported"]
     vue = next(line for line in out.splitlines() if line.startswith("vue-notes"))
-    assert vue.split()[-3:] == ["0", "2", "0"] and "draft" in vue
+    assert vue.split()[-3:] == ["1", "2", "0"] and "draft" in vue  # {{component}} converted, Vue kept
     assert "escaped: " in err and "vue-notes.md:5" in err
     assert "reported: " in err and "not set on draft support-reply@2" in err
     code, out, _ = run("publish", "--all", "-m", "imported")

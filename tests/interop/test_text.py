@@ -36,6 +36,7 @@ def test_csv_collection_with_dollar_placeholders_and_defaults(registry: Registry
                                                          {"Position": "Staff Engineer"})[0][1]
     translator = registry.get("translator@1").front_matter.variables
     assert translator["sentence"].required and translator["language"].default == "English"
+    assert rows[2].count("converted") == 2  # ${sentence} and ${language:English}, counted in the import table
     assert "{like this}" in messages(registry, "shell-simulator@1")[0][1]
     chinese = rows[3]
     assert chinese.original_name == "客服回复"
