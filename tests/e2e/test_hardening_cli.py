@@ -9,25 +9,13 @@ from pathlib import Path
 import pytest
 
 from promptctl.testing import LoopbackLLMServer, bad_reply
-from tests.conftest import clean_env
+from tests.conftest import run_cli as run_in_process
 
 
 def run_cli(project: Path, monkeypatch, capsys, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """``promptctl ARGS`` in this process: (exit code, stdout, stderr)."""
-    from promptctl.cli import main
-
-    clean_env(monkeypatch)
-    for name, value in (env or {}).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(project)
-    capsys.readouterr()
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    """``promptctl ARGS`` in this process: (exit code, stdout, stderr), through :func:`tests.conftest.run_cli`."""
+    result = run_in_process(*args, cwd=project, env=env)
+    return result.returncode, result.stdout, result.stderr
 
 
 def one_error(stderr: str) -> str:

@@ -10,7 +10,6 @@ import pytest
 from promptctl.interop import read_source, write_prompt
 from promptctl.interop.writer import ImportRow
 from promptctl.registry.registry import Registry
-from tests.conftest import clean_env
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "interop"
 
@@ -41,18 +40,11 @@ def requests(registry: Registry, ref: str, variables: dict[str, Any] | None = No
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cwd: Path, env: dict[str, str],
             *argv: str) -> tuple[int, str, str]:
-    """``promptctl ARGV`` in this process, in ``cwd``, with only ``env`` of the SDK variables: (code, out, err)."""
-    from promptctl.cli import main
+    """``promptctl ARGV`` in this process, in ``cwd``, with only ``env`` of the SDK variables: (code, out, err).
 
-    clean_env(monkeypatch)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(cwd)
-    capsys.readouterr()
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    A shim over the suite's one harness, :func:`tests.conftest.run_cli`.
+    """
+    from tests.conftest import run_cli as run
+
+    result = run(*argv, cwd=cwd, env=env)
+    return result.returncode, result.stdout, result.stderr
