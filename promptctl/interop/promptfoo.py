@@ -48,7 +48,15 @@ import jinja2
 
 from promptctl.errors import InputError
 from promptctl.interop.common import load_yaml, map_parameters, read_text, split_model
-from promptctl.interop.model import ImportedDataset, ImportedPrompt, ImportedVersion, derive_name, jinja_literal
+from promptctl.interop.model import (
+    Finding,
+    FindingKind,
+    ImportedDataset,
+    ImportedPrompt,
+    ImportedVersion,
+    derive_name,
+    jinja_literal,
+)
 from promptctl.limits import read_input_text
 from promptctl.templating.environment import environment, referenced_variables
 
@@ -383,6 +391,7 @@ def _dataset(config: dict[str, Any], tests: list[dict[str, Any]], prompt: Import
         default = {}
     schemas: list[Any] = []
     cases = []
+    first = len(prompt.findings)
     for i, test in enumerate(tests, start=1):
         at = f"{where}#tests[{i}]"
         case: dict[str, Any] = {"id": _case_id(test, i)}
@@ -395,9 +404,25 @@ def _dataset(config: dict[str, Any], tests: list[dict[str, Any]], prompt: Import
         if test.get("description"):
             case.setdefault("metadata", {})["description"] = test["description"]
         cases.append(case)
+    _merge_repeated(prompt, first, where)
     files = {f"{prompt.name}.schema{i}.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
              for i, schema in enumerate(schemas, start=1)}
     return ImportedDataset(cases, description=config.get("description"), files=files)
+
+
+def _merge_repeated(prompt: ImportedPrompt, first: int, where: str) -> None:
+    """One finding, naming every test, for a message repeated on several tests (a ``defaultTest`` assertion)."""
+    tests_of: dict[tuple[FindingKind, str], list[str]] = {}
+    merged = []
+    for finding in prompt.findings[first:]:
+        if finding.where.startswith(f"{where}#tests["):
+            tests_of.setdefault((finding.kind, finding.message), []).append(finding.where[len(where) + 6:])
+        else:
+            merged.append(finding)
+    for (kind, message), tests in tests_of.items():
+        at = tests[0] if len(tests) == 1 else "[" + ",".join(t.strip("[]") for t in tests) + "]"
+        merged.append(Finding(kind, f"{where}#tests{at}", message))
+    prompt.findings[first:] = merged
 
 
 def _case_id(test: dict[str, Any], index: int) -> str:

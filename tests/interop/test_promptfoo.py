@@ -83,9 +83,11 @@ def test_is_json_schema_goes_beside_the_dataset_and_unmapped_assertions_are_repo
     schema = json.loads((dataset.parent / "json-object-evals.schema1.json").read_text())
     assert schema["required"] == ["color", "countries"]
     reported = [f.message for f in row.findings if f.kind == "reported"]
-    assert sum("'javascript'" in m for m in reported) == 2 and any("contains-any' with transform" in m
+    assert sum("'javascript'" in m for m in reported) == 1 and any("contains-any' with transform" in m
                                                                    for m in reported)
     assert data.cases[0].metadata["promptfoo_assert"][0]["type"] == "javascript"
+    [js] = [f for f in row.findings if "'javascript'" in f.message]  # one line naming both tests
+    assert re.search(r"#tests\[\d+,\d+\]$", js.where)
 
 
 def test_llm_rubric_becomes_a_judge_rubric_and_several_assertions_become_all(tmp_path: Path):
@@ -195,3 +197,18 @@ def test_contains_json_scorer(output: str, expected: Any, passed: bool):
     from promptctl.evaluation.scorers import make_scorer
 
     assert make_scorer("contains_json")(output, expected).passed is passed
+
+
+def test_a_default_test_assertion_is_reported_once_naming_every_test(tmp_path: Path):
+    config = tmp_path / "promptfooconfig.yaml"
+    config.write_text(yaml.safe_dump({
+        "prompts": ["Capital of {{c}}?"], "providers": ["openai:gpt-4.1-mini"],
+        "defaultTest": {"assert": [{"type": "cost", "threshold": 0.01}]},
+        "tests": [{"vars": {"c": "Spain"}}, {"vars": {"c": "Peru"}},
+                  {"vars": {"c": "Chad"}, "assert": [{"type": "javascript", "value": "output.length < 9"}]}]}))
+    [prompt] = read_source(config)
+    reported = [(f.where, f.message.split(" has no")[0]) for f in prompt.findings if f.kind == "reported"]
+    assert reported == [(f"{config}#tests[1,2,3]", "assertion 'cost'"),
+                        (f"{config}#tests[3]", "assertion 'javascript'")]
+    assert prompt.dataset is not None
+    assert all(c["metadata"]["promptfoo_assert"][0]["type"] == "cost" for c in prompt.dataset.cases)
