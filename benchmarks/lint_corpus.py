@@ -18,9 +18,10 @@ secondary Claude target ``models: {anthropic: claude-sonnet-4-6}``, as a team se
   ``max_tokens`` are kept, structured ``outputs`` become an output schema, tools are kept in ``metadata``.
 - ``f/awesome-chatgpt-prompts`` (CC0-1.0): a seeded random sample of the chat prompts of ``prompts.csv``
   (the newest blob of it present in the clone; rows of type IMAGE and prompts for image, video or music
-  models are left out: two or more cues such as "camera", "aspect ratio", "photorealistic", or one of
-  "create an image/photo/poster ...", "108 BPM", "--ar 16:9") as the system message, ``{{ input }}`` as
-  the user message.
+  models are left out (:func:`is_media_prompt`: two or more cues such as "camera", "aspect ratio",
+  "photorealistic", or one of "create an image/photo/poster ...", "ultra-realistic", "reference photo",
+  "108 BPM", "--ar 16:9", or three scene words such as "lighting", "shadows", "foreground" in a prompt that
+  never addresses a chat model) as the system message, ``{{ input }}`` as the user message.
 
 Template text that Jinja2 would read (``{{``, ``{%``, ``{#``) is kept literal with ``{% raw %}``.
 
@@ -284,12 +285,40 @@ _MEDIA = re.compile(
     r"generate an? (?:image|photo|picture|video))\b"
 )
 """Two or more of these: a prompt for an image or video model (not a chat prompt), left out."""
+_SCENE = re.compile(
+    r"(?i)\b(photo(?:graph)?s?|photography|framing|shadows?|foreground|background|outfit|pose|scene|depiction|"
+    r"hand-drawn|sketch|realistic|vintage|atmosphere|ambiance|composition|color palette|close-up|shot|lighting|"
+    r"film|camera)\b"
+)
+"""Three or more distinct of these in a prompt that does not address a chat model: a scene for an image model."""
 _MEDIA_STRONG = re.compile(
     r"(?i)\b(?:create|generate|make|render|design|draw|paint)\s+(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,3}?"
     r"(?:image|photo(?:graph)?|picture|illustration|poster|render|wallpaper|drawing|painting)s?\b"
     r"|\b\d{2,3}\s*BPM\b|--ar\s+\d|\bphotograph(?:y|ic)?\s+(?:style|aesthetic)\b"
+    r"|\b(?:ultra|hyper)-?realistic\b|\bfilm\s+grain\b|\bvertical\s+framing\b|\breference\s+(?:photo|image)\b"
+    r"|\b(?:couple|group|family|portrait)\s+photo\b|\bphoto\s*;|\bvisual_\w+"
 )
 """One of these: a prompt for an image, video or music model, left out."""
+_CHAT = re.compile(
+    r"(?i)\b(?:i\s+want\s+you\s+to|you\s+are|you\s+will|act\s+as|reply|respond|answer|ask\s+me|my\s+first)\b"
+)
+"""A prompt that addresses a chat model; kept unless a strong media cue says otherwise."""
+
+
+def is_media_prompt(text: str) -> bool:
+    """True when ``text`` is a prompt for an image, video or music model rather than an LLM chat prompt.
+
+    One strong cue (``Create an image of``, ``ultra-realistic``, ``--ar 16:9``, ``108 BPM``, ``reference photo``)
+    is enough, or two camera/model words (camera, lens, bokeh, midjourney, ...); otherwise three distinct scene
+    words (lighting, shadows, foreground, photo, ...) in a prompt that never addresses a chat model
+    ("you are", "I want you to", "reply").
+    """
+    if _MEDIA_STRONG.search(text):
+        return True
+    if len(_MEDIA.findall(text)) >= 2:
+        return True
+    scene = {m.lower() for m in _SCENE.findall(text)}
+    return len(scene) >= 3 and not _CHAT.search(text)
 
 
 def _awesome_csv(repo: Path) -> tuple[str, str]:
@@ -304,8 +333,7 @@ def build_awesome(repo: Path, out: Path, used: set[str], count: int, seed: int) 
     text, commit = _awesome_csv(repo)
     csv.field_size_limit(1 << 30)
     rows = [r for r in csv.DictReader(io.StringIO(text)) if (r.get("type") or "TEXT") != "IMAGE"
-            and (r.get("prompt") or "").strip() and len(_MEDIA.findall(r["prompt"])) < 2
-            and not _MEDIA_STRONG.search(r["prompt"])]
+            and (r.get("prompt") or "").strip() and not is_media_prompt(r["prompt"])]
     for row in random.Random(seed).sample(rows, min(count, len(rows))):
         act = row.get("act") or "prompt"
         meta = {"source": "f/awesome-chatgpt-prompts", "path": "prompts.csv", "act": act, "commit": commit,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from enum import Enum
 from typing import Annotated
@@ -80,6 +81,9 @@ def lint(
             raise InputError(f"unknown lint rule '{explain}'",
                              hint=(f"did you mean {close[0]}? " if close else "") + "see promptctl lint --list-rules")
         sys.stdout.write(rule.describe())
+        examples = _doc_examples(rule.id)
+        if examples:
+            sys.stdout.write("\nExamples (from promptctl help lint):\n\n" + examples + "\n")
         return
     if list_rules:
         if as_json:
@@ -109,3 +113,11 @@ def lint(
     if shown:
         raise CheckFailed(f"{len(shown)} lint finding(s) at or above {threshold}",
                           hint="promptctl lint --explain RULE says why and how to fix or disable a rule")
+
+
+def _doc_examples(rule_id: str) -> str:
+    """The fenced examples of the rule's section in the packaged rule documentation (``promptctl help lint``)."""
+    from promptctl.help import rule_section
+
+    section = rule_section(rule_id) or ""
+    return "\n\n".join(m.strip() for m in re.findall(r"^```[^\n]*\n.*?^```", section, re.M | re.S))

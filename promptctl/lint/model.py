@@ -92,7 +92,7 @@ class Rule:
             f"Fix: {self.fix}\n\n"
             f"Disable for one version (front matter):  lint: {{disable: {{{self.id}: \"why\"}}}}\n"
             f"Disable for the project (promptctl.toml): [lint] disable = {{{self.id} = \"why\"}}\n"
-            f"Docs: docs/lint.md#{self.id.lower()}\n"
+            f"Docs: promptctl help lint (every rule; docs/lint.md#{self.id.lower()} in the source repository)\n"
         )
 
 

@@ -109,6 +109,45 @@ ROLE_CUES = re.compile(
     re.IGNORECASE,
 )
 """A role sentence: "You are ...", "Act as ...", "I want you to act as ...", "You extract ...", "As a ..., you"."""
+PERSONA_CUES = re.compile(
+    r"\b(?:(?:i\s+want|i\s+need|i'd\s+like|i\s+would\s+like)\s+you\s+to\s+(?:act|play|pretend|be\s+my|become|roleplay|role-play)"
+    r"|(?:^|[.!?:\n]\s*)(?:please\s+)?(?:act|behave)\s+(?:as|like)\s+(?:an?|my|the)\b"
+    r"|(?:pretend|imagine)\s+(?:to\s+be|you\s+are|you're|that\s+you\s+are)"
+    r"|\brole-?play|\bplay\s+the\s+(?:role|part|character)\s+of"
+    r"|(?:be|as)\s+my\s+(?:\w+\s+)?(?:conversation|chat|speaking|practice|sparring|debate|writing)\s+(?:partner|buddy|friend)"
+    r"|you\s+are\s+(?:an?\s+)?(?:\w+\s+){0,2}?(?:novelist|storyteller|poet|lyricist|songwriter|screenwriter|playwright|"
+    r"comedian|stand-up\s+comedian|motivational\s+(?:speaker|coach)|character|persona|companion|dungeon\s+master))",
+    re.IGNORECASE,
+)
+"""A role-play or persona opening: "I want you to act as a novelist", "Pretend to be ...", "Act as my ...",
+"role-play", "be my conversation partner", "You are a storyteller". Only searched in the first
+:data:`PERSONA_SPAN` characters of the instructions (:func:`is_persona`)."""
+PERSONA_SPAN = 300
+"""How far into the instruction text a persona opening may start, in characters."""
+
+
+_PERSONA_TASK = re.compile(
+    r"\byour\s+(?:main\s+|primary\s+)?(?:task|job|goal|mission|objective|responsibilit(?:y|ies))\s+(?:is|are|will\s+be)\b"
+    r"|\b(?:build|implement|develop|deploy|refactor|debug|transforms?|converts?|rewrites?)\b"
+    r"|\btakes?\s+(?:the\s+)?(?:user(?:-|\s+)?)?(?:input|prompt|text)s?\b",
+    re.IGNORECASE,
+)
+"""A stated task, a build deliverable or an input transformation: "Act as a developer. Your task is to build ...",
+"Act as a Prompt Enhancer AI that takes user-input prompts and transforms them" are task prompts."""
+
+
+def is_persona(text: str) -> bool:
+    """True when ``text`` opens as a role-play or persona prompt and states no task of its own.
+
+    A persona opening (:data:`PERSONA_CUES`) must be in the first 300 characters; a stated task ("Your task
+    is to ...", "build", "implement", ...; :data:`_PERSONA_TASK`) anywhere makes it a task prompt in costume.
+
+    Args:
+        text: The instruction text (system prompt, without sample requests).
+    """
+    return bool(PERSONA_CUES.search(text[:PERSONA_SPAN].lstrip())) and not _PERSONA_TASK.search(text)
+
+
 _NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|fifty|hundred)"
 OUTPUT_CUES = re.compile(
     r"\b(?:reply|replies|respond|answer|output|return|write|format(?:ted)?)\b[^.\n]{0,80}?"

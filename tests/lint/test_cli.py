@@ -70,6 +70,11 @@ def test_explain_and_list_rules(project: Project) -> None:
     result = run(project.root.parent, "lint", "--explain", "inj001")
     assert result.returncode == 0 and result.stdout.startswith("INJ001 (error, injection)")
     assert "Fix:" in result.stdout and 'lint: {disable: {INJ001: "why"}}' in result.stdout
+    # the rule's examples come from the documentation shipped in the package, and the hint works without docs/
+    assert "Examples (from promptctl help lint):" in result.stdout and "```jinja" in result.stdout
+    assert "Docs: promptctl help lint" in result.stdout
+    topic = run(project.root.parent, "help", "lint")
+    assert topic.returncode == 0 and "### INJ001" in topic.stdout and "### SYS003" in topic.stdout
     result = run(project.root.parent, "lint", "--explain", "INJ01")
     assert result.returncode == 2 and "did you mean INJ001" in result.stderr
     listed = run(project.root.parent, "lint", "--list-rules").stdout.splitlines()

@@ -63,3 +63,30 @@ def test_every_judged_prompt_is_kept() -> None:
     kept = {p.name for p in (CORPUS / "prompts").iterdir() if p.is_dir()}
     judged = {e["prompt"] for entries in _verdicts().values() for e in entries}
     assert judged <= kept
+
+
+def _corpus_script() -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "lint_corpus.py"
+    spec = importlib.util.spec_from_file_location("lint_corpus", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_corpus_filter_leaves_out_the_judged_image_prompts_and_keeps_the_chat_prompts() -> None:
+    """Every awesome-chatgpt-prompts row judged an image-model prompt is left out; every other judged one is kept."""
+    script = _corpus_script()
+    media = {e["prompt"] for entries in _verdicts().values() for e in entries
+             if "image-model" in e["reason"] or "drawing diagrams" in e["reason"]}
+    assert len(media) >= 8
+    judged = {e["prompt"] for entries in _verdicts().values() for e in entries if e["prompt"].startswith("awesome-")}
+    left_out = set()
+    for name in judged:
+        body = (CORPUS / "prompts" / name / "v1.j2").read_text(encoding="utf-8")
+        system = body.split("{% system %}", 1)[-1].split("{% endsystem %}", 1)[0]
+        if script.is_media_prompt(system):
+            left_out.add(name)
+    assert left_out == media

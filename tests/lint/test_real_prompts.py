@@ -311,3 +311,45 @@ def test_few002_is_info_for_a_secondary_claude_target(project: Project) -> None:
     project.write("p", prompt("You label reviews. Reply with one word.\nInput: great\nOutput: positive"))
     project.publish("p")
     assert {f.rule: f.severity for f in project.lint(["p"])}["FEW002"] == "info"
+
+
+NOVELIST = ("I want you to act as a novelist. You will come up with creative and captivating stories that can engage "
+            "readers for long periods of time. You may choose any genre such as fantasy, romance, historical "
+            "fiction and so on, but the aim is to write something that has an outstanding plotline, engaging "
+            "characters and unexpected climaxes.")
+
+
+@pytest.mark.parametrize("opening", [
+    NOVELIST,
+    NOVELIST.replace("I want you to act as a novelist.", "Pretend to be a novelist."),
+    NOVELIST.replace("I want you to act as a novelist.", "Act as my writing partner and a novelist."),
+    NOVELIST.replace("I want you to act as a novelist.", "Let's role-play: you are a novelist."),
+    NOVELIST.replace("I want you to act as a novelist.", "I want you to be my conversation partner in English."),
+])
+def test_sys003_sys004_are_info_for_a_persona_without_an_output_contract(project: Project, opening: str) -> None:
+    project.write("p", prompt(opening))
+    project.publish("p")
+    found = {f.rule: f.severity for f in project.lint(["p"])}
+    assert found["SYS003"] == "info" and found["SYS004"] == "info"
+
+
+def test_sys003_sys004_still_warn_for_a_task_prompt_or_a_complex_persona(project: Project) -> None:
+    task = NOVELIST.replace("I want you to act as a novelist.", "You are a fiction editor for a publisher.")
+    project.write("task", prompt(task))
+    project.publish("task")
+    found = {f.rule: f.severity for f in project.lint(["task"])}
+    assert found["SYS003"] == "warning" and found["SYS004"] == "warning"
+    # a persona whose task is complex (three user inputs) has an output contract to state
+    head = HEAD.replace("variables:\n", "variables:\n  genre: {type: string, input: true}\n"
+                        "  audience: {type: string, input: true}\n")
+    project.write("complex", prompt(NOVELIST, head=head))
+    project.publish("complex")
+    found = {f.rule: f.severity for f in project.lint(["complex"])}
+    assert found["SYS003"] == "warning" and found["SYS004"] == "warning"
+    # the opening must start the prompt: "act as" deep inside a task prompt is not a persona
+    late = "You are a support agent for Acme Cloud. " + "You answer questions about invoices and plans. " * 6 + \
+        "If asked, act as a tutor for the billing page."
+    project.write("late", prompt(late))
+    project.publish("late")
+    found = {f.rule: f.severity for f in project.lint(["late"])}
+    assert found["SYS004"] == "warning"

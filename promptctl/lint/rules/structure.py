@@ -23,6 +23,11 @@ For a **brief** prompt (fewer than 30 words of instructions) whose task is not c
 report at info: "You are a helpful assistant." lacks everything, and saying so three times as warnings
 is noise; a complex task or a longer prompt gets them as warnings.
 
+For a **persona** prompt (a role-play or persona opening in the first 300 characters: "I want you to act as
+a novelist", "Pretend to be ...", "be my conversation partner"; :func:`promptctl.lint.text.is_persona`)
+whose task is not complex and that declares no ``output:``, SYS003 and SYS004 report at info: the genre
+implies the form, and a reviewer would not insist on a format or restrictions there.
+
 The element rules judge English prompts only: their cues are English words, so a prompt in which
 fewer than one word in ten is a common English function word is not judged by them.
 
@@ -101,6 +106,18 @@ def _severity(ctx: VersionContext) -> Severity | None:
     return None
 
 
+def _persona_severity(ctx: VersionContext) -> Severity | None:
+    """``info`` for a role-play/persona prompt with no output contract, else :func:`_severity`.
+
+    A persona prompt ("I want you to act as a novelist", "Pretend to be ...", a conversation partner;
+    :func:`promptctl.lint.text.is_persona`) with no ``output:`` declaration and a simple task leaves form and
+    limits to the genre: a missing format or restriction there is advice (SYS003, SYS004), not a defect.
+    """
+    if ctx.fm.output is None and not complexity_reasons(ctx) and T.is_persona(ctx.cue_text):
+        return "info"
+    return _severity(ctx)
+
+
 def _system_line(ctx: VersionContext) -> int:
     return ctx.tag_lines.get(("message", "system"), ctx.body_start())
 
@@ -148,7 +165,7 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
         return
     if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES):
         yield Hit("no output format: no output format section, no output: field and no 'Reply with ...' instruction",
-                  _system_line(ctx), severity=_severity(ctx))
+                  _system_line(ctx), severity=_persona_severity(ctx))
 
 
 @rule(
@@ -164,7 +181,7 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
     """No restrictions section and no "never / do not / only ..." instruction."""
     if _applies(ctx) and not _has(ctx, T.RESTRICTION_SECTIONS, T.RESTRICTION_TITLE, T.RESTRICTION_CUES):
         yield Hit("no restrictions: nothing says what the model must not do or must treat as data", _system_line(ctx),
-                  severity=_severity(ctx))
+                  severity=_persona_severity(ctx))
 
 
 @rule(
