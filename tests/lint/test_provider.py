@@ -158,3 +158,21 @@ def test_prov003_misspelled_parameter(project: Project) -> None:
 
 def test_prov003_known_parameters_pass(project: Project) -> None:
     assert "PROV003" not in project.rules(GPT_ONLY)
+
+
+def test_prov007_misspelt_model_under_models(project: Project) -> None:
+    text = edit(GOOD, "  openai: gpt-4.1-mini", "  openai: gtp-4o")
+    findings = project.found(text, "PROV007")
+    assert findings and findings[0].severity == "warning" and "did you mean 'gpt-4o'" in findings[0].message
+    assert text.split("\n")[findings[0].line - 1] == "  openai: gtp-4o"
+
+
+def test_prov007_misspelt_primary_model(project: Project) -> None:
+    findings = project.found(edit(GOOD, "model: claude-sonnet-4-6", "model: claude-sonet-4-6"), "PROV007")
+    assert findings and "claude-sonet-4-6" in findings[0].message and "anthropic" in findings[0].message
+
+
+def test_prov007_known_and_far_from_known_models_pass(project: Project) -> None:
+    assert "PROV007" not in project.rules(GOOD)
+    local = edit(GOOD, "  openai: gpt-4.1-mini", "  openai: my-company-finetune-xyz")
+    assert "PROV007" not in project.rules(local, name="q")

@@ -1,4 +1,4 @@
-"""PROV: provider mismatch (hard-coded markup, parameters a model refuses, deprecated or retired models).
+"""PROV: provider mismatch (hard-coded markup, parameters a model refuses, deprecated, retired or misspelt models).
 
 The version's *targets* are the front matter's ``provider`` and every provider under ``models`` (see
 :mod:`promptctl.lint.context`). Facts about models come from :mod:`promptctl.adapters.profiles`:
@@ -218,3 +218,33 @@ def adaptable(ctx: VersionContext) -> Iterator[Hit]:
             error = target.error.removeprefix(f"{ctx.version.display}: ")
             line = ctx.model_line(target) if target.source != "default" else ctx.body_start()
             yield Hit(f"{target.provider}: {error}", line)
+
+
+@rule(
+    "PROV007", "warning", "A model id that looks like a misspelling of a known model",
+    rationale="""A model id the provider does not know fails only when the prompt is sent (HTTP 404), and promptctl
+    cannot price it, so `cost` and `run --dry-run` show n/a instead of failing. An id that is unknown for its
+    provider but close to a known one (gtp-4o, claude-sonet-4-6) is almost always a typo. Ids that are not close
+    to any known model (a local llama3.2, a fine-tune) are not reported, and neither are ids the project's
+    promptctl.toml names under [models] or [prices].""",
+    fix="Correct the id to the suggested one, or name the model in promptctl.toml ([models] or "
+    '[prices."provider:model"]) if it really exists.',
+    category=CATEGORY,
+)
+def model_not_misspelt(ctx: VersionContext) -> Iterator[Hit]:
+    """A front matter model id unknown for its provider and close to a known id."""
+    from promptctl.adapters.profiles import DEFAULT_MODELS, is_known_model, model_suggestion
+
+    configured: set[str] = set()
+    if ctx.config is not None:
+        configured = set(ctx.config.models.values()) | {k.partition(":")[2] for k in ctx.config.prices}
+        if ctx.config.model:
+            configured.add(ctx.config.model)
+    for target in ctx.targets:
+        if (target.source not in ("model", "models") or target.provider == "fake" or target.model in configured
+                or target.model in DEFAULT_MODELS.values() or is_known_model(target.provider, target.model)):
+            continue
+        close = model_suggestion(target.model, (target.provider,))
+        if close is not None:
+            yield Hit(f"model '{target.model}' is not a known {target.provider} model: did you mean '{close[1]}'? "
+                      "(the provider would refuse it with HTTP 404)", ctx.model_line(target))
