@@ -89,13 +89,15 @@ def parse_vars(
     stdin is taken byte for byte except its final newlines, which are dropped (as the shell's ``$(cat FILE)``).
 
     Raises:
-        InputError: A pair without ``=``, an unreadable file, a file that is not a mapping, stdin used twice, or
-            an input for a version without exactly one ``input: true`` variable.
+        InputError: A pair without ``=``, an unreadable file, a file that is not a mapping, stdin used twice,
+            an input for a version without exactly one ``input: true`` variable, or an input and a ``--var`` for
+            the same variable (a ``--vars FILE`` value is replaced by the input).
     """
     from promptctl.errors import InputError
 
     stdin = _StdinOnce()
     values: dict[str, Any] = {}
+    given: set[str] = set()  # names set by --var (the input may not silently replace one)
     if vars_file is not None:
         from promptctl.templating.variables import load_mapping
 
@@ -117,10 +119,15 @@ def parse_vars(
                                    hint=f"to pass a value starting with @, double it: --var {key.strip()}=@{value}"
                                    ).rstrip("\r\n")
         values[key.strip()] = value
+        given.add(key.strip())
     if input_text is not None and version is not None:
         name = input_variable(version)
-        values[name] = stdin.read(f"the input of {version.display}").rstrip("\r\n") if input_text == "-" \
-            else input_text
+        text = stdin.read(f"the input of {version.display}").rstrip("\r\n") if input_text == "-" else input_text
+        if name in given:
+            shown = "-" if input_text == "-" else "--input"
+            raise InputError(f"two values for '{name}': --var {name}=... and the input ({shown}) of {version.display}",
+                             hint=f"give '{name}' once: either --var {name}=... or the input")
+        values[name] = text
     return values
 
 

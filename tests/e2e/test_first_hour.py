@@ -370,3 +370,13 @@ def test_a_store_from_before_origins_is_backfilled(tmp_path: Path) -> None:
         conn.execute(sa.text("ALTER TABLE runs DROP COLUMN origin"))
     reopened = RunStore(url)
     assert {r["id"]: r["origin"] for r in reopened.recent(10)} == {first: "ab", second: "run"}
+
+
+@pytest.mark.parametrize("args", [("-",), ("--input", "from input")])
+def test_the_input_and_a_var_for_the_same_variable_is_an_error_not_a_silent_override(pc: Run, tmp_path: Path,
+                                                                                     args: tuple[str, ...]) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    code, out, err = pc("render", "sentiment@1", *args, "--var", "review=from var", "--strategy", "direct",
+                        stdin="from stdin")
+    assert code == 2 and out == ""
+    assert err.splitlines()[0].startswith("error: two values for 'review'") and "hint: give 'review' once" in err
