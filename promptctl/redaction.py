@@ -46,6 +46,8 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{30,}"), r"\1" + MASK),
     (re.compile(r"\b(xox[abprs]-)[A-Za-z0-9\-]{10,}"), r"\1" + MASK),
     (re.compile(r"\b(AIza)[0-9A-Za-z_\-]{35}\b"), r"\1" + MASK),
+    # a password in a URL's userinfo (https://user:PASSWORD@host), e.g. a proxy in OPENAI_BASE_URL (RFC 3986 3.2.1)
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*:)[^/\s@]+@"), r"\1" + MASK + "@"),
     (re.compile(r"\b(eyJ)[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"), r"\1" + MASK),
     (
         re.compile(
@@ -96,7 +98,7 @@ def redact(text: str) -> str:
 
 
 _MARKERS = ("sk-", "bearer", "api", "authorization", "token", "password", "secret", "akia", "ghp_", "gho_", "ghu_",
-            "ghs_", "ghr_", "github_pat_", "xox", "aiza", "eyj")
+            "ghs_", "ghr_", "github_pat_", "xox", "aiza", "eyj", "://")
 """Lower-case substrings one of which every key shape above contains: text without any is left as it is."""
 
 

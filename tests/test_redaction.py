@@ -33,6 +33,9 @@ def test_a_key_read_through_api_key_env_is_redacted() -> None:
     ("x-api-key=abcdefghijklmnop&model=m", "x-api-key=***&model=m"),
     ("hint: export OPENAI_API_KEY=sk-... or set OPENAI_BASE_URL",
      "hint: export OPENAI_API_KEY=sk-... or set OPENAI_BASE_URL"),
+    ("openai: cannot reach http://admin:hunter2pass@127.0.0.1:1/v1/: Connection error.",
+     "openai: cannot reach http://admin:***@127.0.0.1:1/v1/: Connection error."),
+    ("see http://127.0.0.1:8080/v1/a@b", "see http://127.0.0.1:8080/v1/a@b"),
     ("risk-assessment@2 failed: max_tokens=4000 reached", "risk-assessment@2 failed: max_tokens=4000 reached"),
 ])
 def test_key_shaped_text_is_redacted_and_ordinary_text_is_not(text: str, expected: str) -> None:

@@ -17,7 +17,15 @@ import os
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Provider, count_of, malformed_reply, not_json, prefill_of, sdk_client_options
+from promptctl.providers.base import (
+    Provider,
+    count_of,
+    malformed_reply,
+    not_json,
+    prefill_of,
+    sdk_client_options,
+    usage_count,
+)
 from promptctl.providers.sdk import require
 from promptctl.redaction import register_secret
 from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
@@ -81,11 +89,12 @@ class AnthropicProvider(Provider):
         _check_reply(message, prefilled=bool(prefill_of(request)))
         text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
         u = message.usage
-        cache_read = getattr(u, "cache_read_input_tokens", None) or 0
-        cache_write = getattr(u, "cache_creation_input_tokens", None) or 0
+        cache_read = usage_count(self.name, "cache_read_input_tokens", getattr(u, "cache_read_input_tokens", None))
+        cache_write = usage_count(self.name, "cache_creation_input_tokens",
+                                  getattr(u, "cache_creation_input_tokens", None))
         usage = Usage(
-            input_tokens=(u.input_tokens or 0) + cache_read + cache_write,
-            output_tokens=u.output_tokens or 0,
+            input_tokens=usage_count(self.name, "input_tokens", u.input_tokens) + cache_read + cache_write,
+            output_tokens=usage_count(self.name, "output_tokens", u.output_tokens),
             cached_input_tokens=cache_read,
             cache_write_tokens=cache_write,
         )
@@ -95,7 +104,7 @@ class AnthropicProvider(Provider):
             usage=usage,
             finish_reason=message.stop_reason,
             request_id=getattr(message, "_request_id", None),
-            raw=message.model_dump(mode="json", exclude_none=True),
+            raw=message.model_dump(mode="json", exclude_none=True, warnings=False),
         )
 
     async def count_tokens(self, request: ProviderRequest) -> int:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import re
 import time
+from dataclasses import asdict
 from typing import Any
 
 from promptctl.errors import ProviderError
 from promptctl.limits import DEFAULT_CALL_TIMEOUT_S
 from promptctl.types import Completion, Exchange, ProviderRequest, TokenCount, Usage
 
-__all__ = ["Completion", "Provider", "Transport", "Usage", "count_of", "malformed_reply", "prefill_of",
-           "sdk_client_options"]
+__all__ = ["Completion", "Provider", "Transport", "Usage", "checked_usage", "count_of", "malformed_reply",
+           "prefill_of", "sdk_client_options", "storable_text", "usage_count"]
 
 
 class Transport(abc.ABC):
@@ -105,10 +107,10 @@ class Provider(Transport):
             ) from None
         latency = time.perf_counter() - start
         return Completion(
-            text=completion.text,
-            model=completion.model,
-            usage=completion.usage,
-            finish_reason=completion.finish_reason,
+            text=storable_text(completion.text),
+            model=storable_text(completion.model),
+            usage=checked_usage(self.name, completion.usage),
+            finish_reason=storable_text(completion.finish_reason),
             request_id=completion.request_id,
             latency_s=latency,
             raw=completion.raw,
@@ -146,6 +148,45 @@ def malformed_reply(provider: str, what: str) -> ProviderError:
         provider=provider,
         hint="the provider (or a proxy in front of it) sent an unusable reply; try again, and check the base URL",
     )
+
+
+MAX_USAGE_TOKENS = 2**53
+"""The largest token count a reply's usage may report (JSON's exact-integer range; SQLite stores it)."""
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def checked_usage(provider: str, usage: Usage) -> Usage:
+    """``usage`` when every count is a whole number of tokens in ``[0, 2**53]`` (floats such as ``12.0`` allowed).
+
+    Raises:
+        ProviderError: A count is text, negative, fractional, infinite or too large (a broken proxy or server);
+            the reply is unusable for pricing and recording (exit 3, never cached).
+    """
+    return Usage(**{key: usage_count(provider, key, value) for key, value in asdict(usage).items()})
+
+
+def usage_count(provider: str, key: str, value: Any) -> int:
+    """One token count of a reply's usage, checked as :func:`checked_usage` describes (``None`` is 0).
+
+    Raises:
+        ProviderError: The count is not a whole number of tokens in ``[0, 2**53]`` (exit 3).
+    """
+    if value is None:
+        return 0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_USAGE_TOKENS:
+        raise malformed_reply(provider, f"the reply's usage has no valid {key} (got {str(value)[:40]!r})")
+    return value
+
+
+def storable_text(text: Any) -> Any:
+    r"""``text`` with lone UTF-16 surrogates (a JSON ``\\ud800`` escape) replaced by U+FFFD.
+
+    Such text cannot be stored or printed as UTF-8; anything other than a string is returned as it is.
+    """
+    return _SURROGATES.sub("\ufffd", text) if isinstance(text, str) else text
 
 
 def not_json(reply: Any) -> str:

@@ -156,7 +156,7 @@ def _completion(response: Any) -> Completion:
             if completion_details
             else 0,
         )
-    raw = response.model_dump(mode="json", exclude_none=True)
+    raw = response.model_dump(mode="json", exclude_none=True, warnings=False)
     return Completion(
         text=text,
         model=response.model,

@@ -24,7 +24,7 @@ import os
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Provider, count_of, malformed_reply, not_json
+from promptctl.providers.base import Provider, count_of, malformed_reply, not_json, usage_count
 from promptctl.providers.sdk import require
 from promptctl.redaction import register_secret
 from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
@@ -141,15 +141,15 @@ class WatsonxProvider(Provider):
                 raise malformed_reply(self.name, f"the message content is null (finish reason {finish!r})")
             if message["content"] == "" and finish != "stop":
                 raise malformed_reply(self.name, f"an empty text with finish reason {finish!r}")
-        u = data.get("usage") or {}
-        details = u.get("prompt_tokens_details") or {}
+        u = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        details = u.get("prompt_tokens_details") if isinstance(u.get("prompt_tokens_details"), dict) else {}
         return Completion(
             text=message.get("content") or "",
             model=data.get("model_id") or data.get("model") or request.model,
             usage=Usage(
-                input_tokens=int(u.get("prompt_tokens") or 0),
-                output_tokens=int(u.get("completion_tokens") or 0),
-                cached_input_tokens=int(details.get("cached_tokens") or 0),
+                input_tokens=usage_count(self.name, "prompt_tokens", u.get("prompt_tokens")),
+                output_tokens=usage_count(self.name, "completion_tokens", u.get("completion_tokens")),
+                cached_input_tokens=usage_count(self.name, "cached_tokens", details.get("cached_tokens")),
             ),
             finish_reason=choices[0].get("finish_reason"),
             request_id=data.get("id"),

@@ -184,7 +184,8 @@ def anthropic_error(
     return Fault(status, all_headers, {"type": "error", "error": error})
 
 
-BAD_REPLIES = ("malformed_json", "empty_body", "html", "no_choices", "content_null", "empty_truncated")
+BAD_REPLIES = ("malformed_json", "empty_body", "html", "no_choices", "content_null", "empty_truncated", "bad_usage",
+               "huge_usage")
 """The kinds of unusable 200 replies :func:`bad_reply` builds."""
 
 
@@ -195,7 +196,8 @@ def bad_reply(kind: str, api: str = "openai", *, model: str = "loopback-model") 
         kind: One of :data:`BAD_REPLIES`: ``malformed_json`` (``{bad}`` sent as JSON), ``empty_body``
             (no bytes, sent as JSON), ``html`` (a proxy's HTML page), ``no_choices`` (OpenAI ``choices: []``;
             Anthropic ``content: []``), ``content_null`` (OpenAI ``message.content: null``; Anthropic
-            ``content: null``), ``empty_truncated`` (an empty text with finish reason ``length`` /
+            ``content: null``), ``bad_usage`` / ``huge_usage`` (a text answer whose usage reports the input
+            tokens as ``"abc"`` / ``10**30``), ``empty_truncated`` (an empty text with finish reason ``length`` /
             stop reason ``max_tokens``).
         api: ``openai`` or ``anthropic``: the shape of the JSON kinds.
         model: The model the JSON kinds report.
@@ -216,6 +218,16 @@ def bad_reply(kind: str, api: str = "openai", *, model: str = "loopback-model") 
         return Fault(200, body="<html><body><h1>Gateway</h1><p>Please sign in.</p></body></html>",
                      content_type="text/html; charset=utf-8")
     usage = ServerUsage(input_tokens=10, output_tokens=0)
+    if kind in ("bad_usage", "huge_usage"):
+        count: Any = "abc" if kind == "bad_usage" else 10**30
+        if api == "openai":
+            return Fault(200, body={"id": "chatcmpl-bad", "object": "chat.completion", "created": int(time.time()),
+                                    "model": model, "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                                        "role": "assistant", "content": "an answer"}}],
+                                    "usage": {**usage.openai(), "prompt_tokens": count}})
+        return Fault(200, body={"id": "msg_bad", "type": "message", "role": "assistant", "model": model,
+                                "content": [{"type": "text", "text": "an answer"}], "stop_reason": "end_turn",
+                                "stop_sequence": None, "usage": {**usage.anthropic(), "input_tokens": count}})
     if api == "openai":
         message: dict[str, Any] = {"role": "assistant", "content": None if kind == "content_null" else ""}
         choice = {"index": 0, "message": message, "finish_reason": "length" if kind == "empty_truncated" else "stop"}

@@ -119,6 +119,18 @@ def test_run_a_bad_reply_is_exit_3_the_row_is_error_and_nothing_is_cached(qa: Pa
 
 
 @pytest.mark.parametrize("api", ["openai", "anthropic"])
+def test_a_lone_surrogate_in_the_answer_is_stored_and_printed(qa: Path, monkeypatch, capsys, api: str) -> None:
+    # a JSON "\ud800" escape decodes to a str that UTF-8 (SQLite, stdout) cannot encode
+    with LoopbackLLMServer(["a\ud800b"], max_lifetime_s=60) as server:
+        code, out, err = run_cli(qa, monkeypatch, capsys, "run", "qa@1", "--provider", api, "--var", "question=hi",
+                                 env=env(server, qa))
+    assert code == 0, err
+    assert out.strip() == "a\ufffdb"
+    with sqlite3.connect(qa / "runs.db") as conn:
+        assert conn.execute("select status from runs").fetchall() == [("ok",)]
+
+
+@pytest.mark.parametrize("api", ["openai", "anthropic"])
 def test_ab_marks_bad_replies_failed_and_scores_the_rest(qa: Path, monkeypatch, capsys, api: str) -> None:
     bad = {1: "malformed_json", 2: "empty_body", 3: "html", 5: "no_choices", 6: "content_null", 7: "empty_truncated"}
 
