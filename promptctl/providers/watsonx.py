@@ -141,8 +141,10 @@ class WatsonxProvider(Provider):
                 raise malformed_reply(self.name, f"the message content is null (finish reason {finish!r})")
             if message["content"] == "" and finish != "stop":
                 raise malformed_reply(self.name, f"an empty text with finish reason {finish!r}")
-        u = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-        details = u.get("prompt_tokens_details") if isinstance(u.get("prompt_tokens_details"), dict) else {}
+        u = data.get("usage")
+        u = u if isinstance(u, dict) else {}
+        details = u.get("prompt_tokens_details")
+        details = details if isinstance(details, dict) else {}
         return Completion(
             text=message.get("content") or "",
             model=data.get("model_id") or data.get("model") or request.model,
