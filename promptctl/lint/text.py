@@ -148,6 +148,28 @@ def is_persona(text: str) -> bool:
     return bool(PERSONA_CUES.search(text[:PERSONA_SPAN].lstrip())) and not _PERSONA_TASK.search(text)
 
 
+_REQUEST_OPENING = re.compile(
+    r"^\W{0,3}(?:please\s+)?(?:develop|build|create|write|curate|design|compose|draft|generate|plan|make|produce|"
+    r"implement|prepare|outline|brainstorm)\s+(?:an?|the|me|my|some|\d+)\b"
+    r"|^\W{0,3}(?:i\s+(?:want|need|would\s+like|'d\s+like)\s+(?:to\s+(?:create|write|build|make|develop|design|plan)|"
+    r"an?\s)|can\s+you\s|could\s+you\s)",
+    re.IGNORECASE,
+)
+"""The opening of a one-off request: "Develop a budget app ...", "Curate a collection ...", "I want to create ..."."""
+
+
+def is_one_off_request(text: str) -> bool:
+    """True when ``text`` reads as a one-off request rather than standing instructions.
+
+    It opens with a request to make something ("Develop a ...", "Write me ...", "I want to create ...",
+    "Can you ...") and gives the model no role anywhere (no :data:`ROLE_CUES`).
+
+    Args:
+        text: The instruction text (system prompt, without sample requests).
+    """
+    return bool(_REQUEST_OPENING.search(text.lstrip())) and not ROLE_CUES.search(text)
+
+
 _NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|fifty|hundred)"
 OUTPUT_CUES = re.compile(
     r"\b(?:reply|replies|respond|answer|output|return|write|format(?:ted)?)\b[^.\n]{0,80}?"

@@ -353,3 +353,33 @@ def test_sys003_sys004_still_warn_for_a_task_prompt_or_a_complex_persona(project
     project.publish("late")
     found = {f.rule: f.severity for f in project.lint(["late"])}
     assert found["SYS004"] == "warning"
+
+
+BUDGET = ("Develop a comprehensive budget tracking application using HTML5, CSS3, and JavaScript. Create an intuitive "
+          "dashboard showing income, expenses, savings, and budget status. Implement transaction management with "
+          "categories, tags, and recurring transactions. Add interactive charts for expense analysis by category.")
+
+
+@pytest.mark.parametrize("text", [
+    BUDGET,
+    "I want to create a brand story and portfolio background for my footwear brand. The story should capture "
+    "attention emotionally, not in a corporate way. The goal is to build a brand identity, not just explain a "
+    "business, and the name should feel intentional and symbolic.",
+])
+def test_sys002_sys004_are_info_for_a_one_off_request(project: Project, text: str) -> None:
+    project.write("p", prompt(text))
+    project.publish("p")
+    found = {f.rule: f.severity for f in project.lint(["p"])}
+    assert found["SYS002"] == "info" and found["SYS004"] == "info"
+    assert found["SYS003"] == "warning"  # what to deliver still matters
+
+
+def test_a_request_opening_with_a_role_or_variables_is_standing_instructions(project: Project) -> None:
+    project.write("role", prompt("You are a front-end engineer. " + BUDGET))
+    project.publish("role")
+    assert {f.rule: f.severity for f in project.lint(["role"])}["SYS004"] == "warning"
+    head = HEAD.replace("variables:\n", "variables:\n  currency: {type: string}\n")
+    project.write("templated", head + BUDGET + " Amounts are in {{ currency }}." + TAIL)
+    project.publish("templated")
+    found = {f.rule: f.severity for f in project.lint(["templated"])}
+    assert found["SYS002"] == "warning" and found["SYS004"] == "warning"

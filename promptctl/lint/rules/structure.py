@@ -28,6 +28,11 @@ a novelist", "Pretend to be ...", "be my conversation partner"; :func:`promptctl
 whose task is not complex and that declares no ``output:``, SYS003 and SYS004 report at info: the genre
 implies the form, and a reviewer would not insist on a format or restrictions there.
 
+For a **one-off request** pasted as a system prompt ("Develop a budget tracking app ...", "I want to create a
+brand story ..."; :func:`promptctl.lint.text.is_one_off_request`: a request opening, no role anywhere, no
+template variables but the user inputs) whose task is not complex, SYS002 and SYS004 report at info: a role
+and restrictions are not what such a request lacks. SYS003 still applies (what to deliver matters).
+
 The element rules judge English prompts only: their cues are English words, so a prompt in which
 fewer than one word in ten is a common English function word is not judged by them.
 
@@ -118,6 +123,22 @@ def _persona_severity(ctx: VersionContext) -> Severity | None:
     return _severity(ctx)
 
 
+def _request_severity(ctx: VersionContext) -> Severity | None:
+    """``info`` for a one-off request pasted as a system prompt, no variables but inputs, else :func:`_severity`.
+
+    "Develop a budget app ...", "I want to create a brand story ..." (:func:`promptctl.lint.text.is_one_off_request`):
+    a role and restrictions are not what such a request lacks (SYS002, SYS004); SYS003 still applies.
+    """
+    if not complexity_reasons(ctx) and not _system_variables(ctx) and T.is_one_off_request(ctx.cue_text):
+        return "info"
+    return _severity(ctx)
+
+
+def _system_variables(ctx: VersionContext) -> bool:
+    """True when the template reads variables besides its user inputs (standing instructions filled per call)."""
+    return bool(ctx.used_variables - set(ctx.input_variables))
+
+
 def _system_line(ctx: VersionContext) -> int:
     return ctx.tag_lines.get(("message", "system"), ctx.body_start())
 
@@ -148,7 +169,8 @@ def has_system(ctx: VersionContext) -> Iterator[Hit]:
 def has_role(ctx: VersionContext) -> Iterator[Hit]:
     """No role section and no "You are ..." sentence."""
     if _applies(ctx) and not _has(ctx, T.ROLE_SECTIONS, T.ROLE_TITLE, T.ROLE_CUES):
-        yield Hit("no role: no role section and no 'You are ...' sentence", _system_line(ctx), severity=_severity(ctx))
+        yield Hit("no role: no role section and no 'You are ...' sentence", _system_line(ctx),
+                  severity=_request_severity(ctx))
 
 
 @rule(
@@ -181,7 +203,7 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
     """No restrictions section and no "never / do not / only ..." instruction."""
     if _applies(ctx) and not _has(ctx, T.RESTRICTION_SECTIONS, T.RESTRICTION_TITLE, T.RESTRICTION_CUES):
         yield Hit("no restrictions: nothing says what the model must not do or must treat as data", _system_line(ctx),
-                  severity=_persona_severity(ctx))
+                  severity=_persona_severity(ctx) or _request_severity(ctx))
 
 
 @rule(
