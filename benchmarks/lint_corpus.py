@@ -288,7 +288,7 @@ _MEDIA = re.compile(
 _SCENE = re.compile(
     r"(?i)\b(photo(?:graph)?s?|photography|framing|shadows?|foreground|background|outfit|pose|scene|depiction|"
     r"hand-drawn|sketch|realistic|vintage|atmosphere|ambiance|composition|color palette|close-up|shot|lighting|"
-    r"film|camera)\b"
+    r"film|camera|interior|panoramic)\b"
 )
 """Three or more distinct of these in a prompt that does not address a chat model: a scene for an image model."""
 _MEDIA_STRONG = re.compile(
@@ -296,7 +296,7 @@ _MEDIA_STRONG = re.compile(
     r"(?:image|photo(?:graph)?|picture|illustration|poster|render|wallpaper|drawing|painting)s?\b"
     r"|\b\d{2,3}\s*BPM\b|--ar\s+\d|\bphotograph(?:y|ic)?\s+(?:style|aesthetic)\b"
     r"|\b(?:ultra|hyper)-?realistic\b|\bfilm\s+grain\b|\bvertical\s+framing\b|\breference\s+(?:photo|image)\b"
-    r"|\b(?:couple|group|family|portrait)\s+photo\b|\bphoto\s*;|\bvisual_\w+"
+    r"|\b(?:couple|group|family|portrait)\s+photo\b|\bphoto\s*;|\bvisual_\w+|\bupload\s+your\s+(?:image|photo)\b"
 )
 """One of these: a prompt for an image, video or music model, left out."""
 _CHAT = re.compile(

@@ -80,8 +80,8 @@ def test_the_corpus_filter_leaves_out_the_judged_image_prompts_and_keeps_the_cha
     """Every awesome-chatgpt-prompts row judged an image-model prompt is left out; every other judged one is kept."""
     script = _corpus_script()
     media = {e["prompt"] for entries in _verdicts().values() for e in entries
-             if "image-model" in e["reason"] or "drawing diagrams" in e["reason"]}
-    assert len(media) >= 8
+             if any(k in e["reason"] for k in ("image-model", "image-tool", "drawing diagrams"))}
+    assert len(media) >= 10
     judged = {e["prompt"] for entries in _verdicts().values() for e in entries if e["prompt"].startswith("awesome-")}
     left_out = set()
     for name in judged:
