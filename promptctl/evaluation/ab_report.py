@@ -457,7 +457,9 @@ def _verdict_line(c: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _p(p: float | None) -> str:
-    return "-" if p is None else "<0.001" if p < 0.001 else f"{p:.3f}"
+    from promptctl.evaluation.stats import format_p
+
+    return "-" if p is None else format_p(p)
 
 
 def to_markdown(result: Mapping[str, Any]) -> str:

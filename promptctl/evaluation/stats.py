@@ -207,9 +207,9 @@ class Comparison:
             if self.ci is not None:
                 diff += f" [{self.ci.low * 100:+.1f}, {self.ci.high * 100:+.1f}]"
             parts.append(diff)
-        p = f"{self.test} p = {_fmt_p(self.p_value)}"
+        p = f"{self.test} p = {format_p(self.p_value)}"
         if self.adjustment:
-            p += f" (Holm {_fmt_p(self.p_adjusted)})"
+            p += f" (Holm {format_p(self.p_adjusted)})"
         parts.append(p)
         parts.append(f"{self.n_pairs} paired case{'' if self.n_pairs == 1 else 's'}")
         if not self.winner and self.cases_needed is not None:
@@ -1005,5 +1005,24 @@ def _r(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def _fmt_p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}" if p < 0.995 else "1.0"
+def format_p(p: float) -> str:
+    """A p-value as printed everywhere (sentence, tables, report), from the value as stored.
+
+    The stored record keeps p to 6 decimals; printing rounds that decimal half up to 3, so a p of
+    0.0455003 (stored 0.0455) prints ``0.046`` in every place, never ``0.045`` from the binary float
+    0.0455 = 0.04549999...
+
+    Args:
+        p: A p-value in [0, 1].
+
+    Returns:
+        ``<0.001``, three decimals, or ``1.0`` from 0.995 up.
+    """
+    from decimal import ROUND_HALF_UP, Decimal
+
+    value = Decimal(repr(round(float(p), 6)))
+    if value < Decimal("0.001"):
+        return "<0.001"
+    if value >= Decimal("0.995"):
+        return "1.0"
+    return str(value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))

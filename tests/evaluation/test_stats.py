@@ -290,3 +290,17 @@ def test_sample_size_formulas():
     # d_z = 0.5: ((1.96 + 0.84) / 0.5)^2 + 1.96^2 / 2 = 31.4 + 1.9 -> 34
     assert stats.cases_needed_paired_means(0.1, 0.2) == 34
     assert stats.cases_needed_paired_means(0.0, 0.2) is None
+
+
+def test_the_table_and_the_sentence_print_the_same_p_value():
+    """4 of 30 discordant, all one way: z = 2, p = 0.0455003, stored as 0.0455; both places print 0.046."""
+    from promptctl.evaluation.ab_report import comparison_rows
+
+    comparison = stats.compare([1.0] * 30, [0.0] * 4 + [1.0] * 26, binary=True, labels=("A", "B"))
+    record = comparison.to_dict()
+    assert record["p_value"] == 0.0455
+    row = comparison_rows({"comparisons": [record]})[0]
+    assert row[4] == "0.046"
+    assert "McNemar score test p = 0.046;" in record["sentence"]
+    assert [stats.format_p(p) for p in (0.0004, 0.0009996, 0.012345, 0.994, 0.9951, 1.0)] == [
+        "<0.001", "0.001", "0.012", "0.994", "1.0", "1.0"]
