@@ -103,9 +103,10 @@ def _provider_of_unknown_model(model: str, config: ProjectConfig | None) -> str:
     if model in configured:
         return configured[model]
     real = tuple(p for p in PROVIDERS if p != "fake")
-    for name in real:
-        if is_known_model(name, model):
-            return name
+    for tables in (False, True):  # every provider's profiles first: a price table loads only when none matches
+        for name in real:
+            if is_known_model(name, model, tables=tables):
+                return name
     close = model_suggestion(model, real)
     named = f"--model openai:{model} or --provider openai --model {model}"
     raise InputError(

@@ -454,14 +454,20 @@ def known_models(provider: str) -> frozenset[str]:
     return frozenset(ids)
 
 
-def is_known_model(provider: str, model: str) -> bool:
+def is_known_model(provider: str, model: str, *, tables: bool = True) -> bool:
     """True when ``model`` (or its dated variant, ``gpt-4o-2024-08-06``; a fine-tune ``ft:gpt-4o-mini:...``) is known.
 
-    Profiles are matched first (no price table load); then :func:`known_models`.
+    Profiles and the provider's default model are matched first (no price table load); then
+    :func:`known_models` (with ``tables``; without, a model neither matches is reported unknown).
     """
     model_id = model.removeprefix("ft:").split(":")[0]
     if any(prov == provider and prefix and model_id.startswith(prefix) for prov, prefix in _PROFILES):
         return True
+    default = DEFAULT_MODELS.get(provider)
+    if default and (model_id == default or model_id.startswith(default + "-")):
+        return True
+    if not tables:  # profiles and defaults only: no price table is loaded
+        return False
     known = known_models(provider)
     return model_id in known or any(model_id.startswith(k + "-") for k in known)
 
