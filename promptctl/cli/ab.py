@@ -117,7 +117,8 @@ def ab(
     Exit codes: 0 the run completed; 1 a gate failed (--fail-if-worse: a candidate is significantly worse;
     --max-regression: a candidate is not shown within the tolerated drop), or an unexpected error (a bug);
     2 invalid input or --max-cost reached (resume with --resume); 3 provider or credentials error (credentials
-    are checked before anything is sent), or every case of a variant failed; 130 interrupted. --resume keeps
+    are checked before anything is sent), or every case of a variant failed (2 when its scorer failed); 130
+    interrupted. --resume keeps
     the run's --no-cache unless --cache or --no-cache is given again.
     """
     from promptctl.errors import InputError
