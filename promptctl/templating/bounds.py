@@ -263,6 +263,9 @@ def check_call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None
     """Raise before a ``str`` method call would build a string past the limit; check the deadline."""
     spent = budget()
     spent.check_time()
+    if getattr(func, "__name__", "") == "generate_lorem_ipsum":  # Jinja2's ``lipsum`` global
+        _check_lipsum(spent, args, kwargs)
+        return
     owner = getattr(getattr(func, "__wrapped__", func), "__self__", None)
     if not isinstance(owner, str):
         return
@@ -278,6 +281,19 @@ def check_call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None
         spent.check_size(_joined_size(args[0], owner, spent.max_chars), "str.join()")
     elif name in ("format", "format_map"):
         check_format_widths(owner, args)
+
+
+def _check_lipsum(spent: RenderBudget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse ``lipsum(n, html, min, max)`` whose text could pass the limit before it is generated.
+
+    ``n`` paragraphs of up to ``max`` words, each word at least 2 characters with its separator
+    (Jinja2's ``generate_lorem_ipsum``): ``lipsum(10**6)`` would otherwise run for minutes.
+    """
+    names = ("n", "html", "min", "max")
+    given = dict(zip(names, args, strict=False)) | {k: v for k, v in kwargs.items() if k in names}
+    paragraphs, words = given.get("n", 5), given.get("max", 100)
+    if isinstance(paragraphs, int) and isinstance(words, int):
+        spent.check_size(max(paragraphs, 0) * max(words, 0) * 2, "lipsum()")
 
 
 def check_result(value: Any, what: str) -> Any:

@@ -51,6 +51,8 @@ ABUSE = {
     "nested loops in a message": "{% user %}{% for i in range(100000) %}{% for j in range(100000) %}"
                                  "{% endfor %}{% endfor %}{% enduser %}",
     "loop output": "{% for i in range(100000) %}{{ 'z' * 100 }}{% endfor %}",
+    "lipsum paragraphs": "{{ lipsum(10**6) }}",
+    "lipsum words": "{{ lipsum(1, max=10**9) }}",
 }
 
 
