@@ -240,6 +240,35 @@ _TITLE_LINE = re.compile(
     r"|[ \t]*\"(?P<j>[A-Za-z][A-Za-z_ -]{1,40})\"[ \t]*:)",
     re.MULTILINE,
 )
+_HEADING_LINE = re.compile(
+    r"^[ \t]{0,3}(?:#{1,6}[ \t]+(?P<h>[^\n]+?)[ \t#]*|\*{1,2}[ \t]*(?P<b>[^*\n]{2,60}?)[ \t]*:?\*{1,2}[ \t]*:?)[ \t]*$"
+)
+"""A heading line: ``# Output format``, ``**RESPONSE FORMAT**``, ``*Response format:*``."""
+_INPUT_TITLE = re.compile(r"(?i)\b(?:input|inputs|variables?|context|data|parameters|placeholders?)\b")
+
+
+def output_template_lines(text: str) -> set[int]:
+    """0-based numbers of the lines of ``text`` under an output-format heading (until an input heading).
+
+    ``# Response format`` starts such a run and ``# Input`` or ``## Variables`` ends it; other headings (its
+    subsections) leave it going. ``${slot}`` placeholders there are slots of the reply, not the author's.
+    """
+    out: set[int] = set()
+    inside = False
+    for number, line in enumerate(text.split("\n")):
+        match = _HEADING_LINE.match(line)
+        if match:
+            title = (match.group("h") or match.group("b") or "").strip()
+            if _INPUT_TITLE.search(title):
+                inside = False
+            elif OUTPUT_TITLE.search(title):
+                inside = True
+            continue
+        if inside:
+            out.add(number)
+    return out
+
+
 ROLE_TITLE = re.compile(r"(?i)\b(?:identity|role|persona|purpose|who\s+you\s+are|about\s+you|character|your\s+role)\b")
 OUTPUT_TITLE = re.compile(
     r"(?i)^(?!.*\binput\b).*\b(?:output|outputs|format|formatting|response|responses|reply|deliverables?|"

@@ -383,3 +383,19 @@ def test_a_request_opening_with_a_role_or_variables_is_standing_instructions(pro
     project.publish("templated")
     found = {f.rule: f.severity for f in project.lint(["templated"])}
     assert found["SYS002"] == "warning" and found["SYS004"] == "warning"
+
+
+def test_txt001_slots_of_a_reply_template_under_an_output_heading_pass(project: Project) -> None:
+    text = ("You are a prompt optimiser. Improve the prompt the user sends.\n\n"
+            "**RESPONSE FORMAT:**\n\n**Your Optimized Prompt:**\n\n${improved_prompt}\n\n"
+            "**What Changed:** ${key_improvements}")
+    project.write("p", prompt(text))
+    project.publish("p")
+    assert "TXT001" not in {f.rule for f in project.lint(["p"])}
+    # an input placeholder before the output heading, or under an input heading after it, is still reported
+    for name, extra in (("before", "Original prompt: ${original_prompt}\n\n" + text),
+                        ("after", text + "\n\n## Input\n\nOriginal prompt: ${original_prompt}")):
+        project.write(name, prompt(extra))
+        project.publish(name)
+        found = [f for f in project.lint([name]) if f.rule == "TXT001"]
+        assert found and "${original_prompt}" in found[0].message

@@ -78,12 +78,27 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
         text = _INLINE_CODE.sub("", text)
         found += [m.group(0) for m in PLACEHOLDER.finditer(text) if m.group(0) not in found]
         templated += [m.group(0) for m in TEMPLATE_TEXT.finditer(text) if m.group(0) not in templated]
+    if any(f.startswith("${") for f in found):
+        slots = _output_slots(ctx)
+        found = [f for f in found if f not in slots]
     if len(templated) <= TEMPLATE_DOC_LIMIT:
         found += templated
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         yield Hit(f"unfilled placeholder {found[0][:50]!r} in the rendered prompt{more}",
                   ctx.line_of(found[0]) or ctx.body_start())
+
+
+def _output_slots(ctx: VersionContext) -> set[str]:
+    """``${x}`` placeholders that only appear under an output-format heading: slots of the reply template."""
+    text = ctx.instruction_text()
+    lines = text.split("\n")
+    under = T.output_template_lines(text)
+    where: dict[str, set[bool]] = {}
+    for number, line in enumerate(lines):
+        for match in re.finditer(r"\$\{[^{}\n]{1,80}\}", line):
+            where.setdefault(match.group(0), set()).add(number in under)
+    return {slot for slot, inside in where.items() if inside == {True}}
 
 
 @rule(
