@@ -118,21 +118,29 @@ def _provider_of_unknown_model(model: str, config: ProjectConfig | None) -> str:
 
 
 def _warn_if_misspelt(provider: str, model: str, config: ProjectConfig | None) -> None:
-    """Warn (once per text) when ``model`` is unknown for ``provider`` but close to a known id (``gpt-4oo``)."""
+    """Warn (once per text) when ``model`` is unknown for ``provider``: a near miss of its ids, or another's model.
+
+    ``gpt-4oo`` gets a "did you mean"; ``--provider anthropic --model gpt-4o`` names ``--model openai:gpt-4o``.
+    """
     if provider == "fake" or model in _configured_models(config) or model in DEFAULT_MODELS.values():
         return
     from promptctl.adapters.profiles import is_known_model, model_suggestion
 
     if is_known_model(provider, model):
         return
+    import warnings
+
+    from promptctl.templating import PromptctlWarning
+
     close = model_suggestion(model, (provider,))
     if close is not None:
-        import warnings
-
-        from promptctl.templating import PromptctlWarning
-
         warnings.warn(f"model '{model}' is not in {provider}'s price table or profiles (did you mean "
                       f"'{close[1]}'?); sending it as given", PromptctlWarning, stacklevel=3)
+        return
+    owner = next((p for p in PROVIDERS if p not in ("fake", provider) and is_known_model(p, model)), None)
+    if owner is not None:
+        warnings.warn(f"model '{model}' belongs to {owner}, not {provider}; sending it to {provider} as given "
+                      f"(for {owner}: --model {owner}:{model})", PromptctlWarning, stacklevel=3)
 
 
 def parse_target(

@@ -380,3 +380,14 @@ def test_the_input_and_a_var_for_the_same_variable_is_an_error_not_a_silent_over
                         stdin="from stdin")
     assert code == 2 and out == ""
     assert err.splitlines()[0].startswith("error: two values for 'review'") and "hint: give 'review' once" in err
+
+
+def test_another_providers_model_for_a_named_provider_is_a_warning(pc: Run, tmp_path: Path) -> None:
+    _fewshot(tmp_path, "{{ review }}")
+    code, out, err = pc("render", "sentiment@1", "--var", "review=x", "--provider", "anthropic", "--model", "gpt-4o",
+                        "--strategy", "direct")
+    assert code == 0 and "-> anthropic:gpt-4o" in out
+    assert "warning: model 'gpt-4o' belongs to openai, not anthropic" in err and "--model openai:gpt-4o" in err
+    code, _, err = pc("render", "sentiment@1", "--var", "review=x", "--provider", "openai", "--model", "llama3.2",
+                      "--strategy", "direct")
+    assert code == 0 and "warning" not in err
