@@ -114,3 +114,16 @@ def test_string_defaults_render_with_their_source_text(tmp_path) -> None:
     prompt = Registry(tmp_path / "p").get("d@1").prompt({})
     assert prompt.messages[0].parts == ("1.10 007",)
     assert prompt.variables == {"v": "1.10", "z": "007"}
+
+
+def test_the_readme_names_every_front_matter_field() -> None:
+    import re
+    from pathlib import Path
+
+    from promptctl.registry.frontmatter import FrontMatter
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("Front matter fields:", 1)[1].split("An unknown field is an error", 1)[0]
+    named = set(re.findall(r"`([a-z_]+)`", listed))
+    fields = {info.alias or name for name, info in FrontMatter.model_fields.items()}
+    assert fields - named == set()
