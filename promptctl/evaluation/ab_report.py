@@ -131,7 +131,7 @@ def build_result(
         latencies = [float(r["latency_s"]) for r in ok if r["latency_s"] is not None]
         entry.update(
             cost_usd=spent, list_cost_usd=listed,
-            cost_per_case_usd=round(listed / len(ok), 9) if listed is not None and ok else None,
+            cost_per_case_usd=round(listed / len(ok) * trials, 9) if listed is not None and ok else None,  # K trials
             judge_cost_usd=(_sum(r["judge_cost_usd"] for r in rows if r["judge_cost_usd"] is not None)
                             if spec.get("judge") else None),
             latency_s={"p50": _round(stats.percentile(latencies, 50)), "p95": _round(stats.percentile(latencies, 95)),

@@ -412,3 +412,16 @@ def test_trials_report_pass_at_k_and_pass_hat_k_per_case_and_overall():
     report = to_markdown(result)
     assert "| variant | pass@1 | pass@2 | pass@3 | pass^1 | pass^2 | pass^3 |" in report
     assert "Chen et al. 2021" in report
+
+
+def test_list_price_per_case_counts_every_trial_of_the_case(registry, store, tmp_path):
+    config = priced(tmp_path)
+    fake = FakeProvider(["Final answer: 1"])
+    one, _ = run(plan_ab(registry, [A, B], dataset(tmp_path, 4), provider="fake", config=config), store,
+                 clients={"fake": fake}, use_cache=False)
+    three, _ = run(plan_ab(registry, [A, B], dataset(tmp_path, 4), provider="fake", config=config, trials=3), store,
+                   clients={"fake": fake}, use_cache=False)
+    per_call = one["variants"][0]["cost_per_case_usd"]
+    assert per_call > 0
+    assert three["variants"][0]["cost_per_case_usd"] == pytest.approx(3 * per_call)
+    assert three["variants"][0]["list_cost_usd"] == pytest.approx(4 * three["variants"][0]["cost_per_case_usd"])
