@@ -107,7 +107,7 @@ def _jsonl(file: Path, text: str, error: type[RowError]) -> Iterator[tuple[int, 
             continue
         try:
             yield number, json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise error(file, number, f"invalid JSON: {exc}", hint="one JSON object per line (JSON Lines)") from None
 
 
@@ -150,7 +150,7 @@ def _tree(file: Path, text: str, fmt: str, list_keys: Sequence[str], what: str,
 
     try:
         data = json.loads(text) if fmt == "json" else plain(load(text))
-    except ValueError as exc:  # JSON
+    except (ValueError, RecursionError) as exc:  # JSON (RecursionError: nested too deeply)
         raise error(file, getattr(exc, "lineno", None), f"invalid JSON: {getattr(exc, 'msg', exc)}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -90,7 +90,7 @@ def parse_variant(text: str) -> VariantSpec:
             else:
                 try:
                     parameters[key] = json.loads(value)
-                except ValueError:
+                except (ValueError, RecursionError):
                     parameters[key] = value
             continue
         head, colon, rest = segment.partition(":")

@@ -189,7 +189,7 @@ def _csv_case(file: Path, line: int, cells: dict[str, str]) -> dict[str, Any]:
             elif name == "expected" and value.strip()[:1] in ("{", "["):
                 try:
                     row["expected"] = json.loads(value)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
                     raise DatasetError(file, line, f"column 'expected' looks like JSON but is not: {exc}") from None
             else:
                 row[name] = value

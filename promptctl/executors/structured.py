@@ -132,7 +132,7 @@ def parse_json(text: str) -> Any:
         body = fenced.group(1).strip()
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a reply nested too deeply
         pass
     starts = [i for i in (body.find("{"), body.find("[")) if i >= 0]
     if starts:
@@ -141,7 +141,7 @@ def parse_json(text: str) -> Any:
         if last > first:
             try:
                 return json.loads(body[first : last + 1])
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise ValueError(f"the reply is not valid JSON: {exc}") from None
     raise ValueError("the reply holds no JSON object")
 

@@ -31,7 +31,7 @@ def json_if_text(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return value
     return value
 
@@ -218,7 +218,7 @@ def load_mapping(text: str, where: str) -> dict[str, Any]:
 
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply for JSON; YAML says so
         try:
             data = _yaml.load(text)
         except yaml.YAMLError as exc:

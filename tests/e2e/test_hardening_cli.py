@@ -106,3 +106,23 @@ def test_cost_exact_with_a_malformed_count_reply_falls_back_to_the_estimate(proj
     assert code == 0, err
     assert "Traceback" not in err
     assert "anthropic: malformed reply" in out + err and "estimate" in out + err
+
+
+DEEP = "[" * 100_000 + "]" * 100_000  # deeper than Python's recursion limit
+
+
+@pytest.mark.parametrize("command", [("render", "support@1", "--vars", "deep.json"),
+                                     ("cost", "support@1", "--vars", "deep.json"),
+                                     ("ab", "support@1", "support@1", "--dataset", "deep.jsonl", "--provider", "fake")])
+def test_deeply_nested_json_input_is_one_error(project: Path, monkeypatch, capsys, command: tuple[str, ...]) -> None:
+    (project / "deep.json").write_text('{"message": ' + DEEP + "}")
+    (project / "deep.jsonl").write_text('{"message": ' + DEEP + "}\n")
+    code, _, err = run_cli(project, monkeypatch, capsys, *command)
+    assert code == 2 and one_error(err)
+
+
+def test_a_reply_nested_too_deeply_is_not_valid_json() -> None:
+    from promptctl.executors.structured import parse_json
+
+    with pytest.raises(ValueError, match="not valid JSON"):
+        parse_json('{"a": ' + DEEP + "}")
