@@ -303,7 +303,7 @@ def check_gates(result: Mapping[str, Any], *, fail_if_worse: bool = False,
             ok = bound is not None and bound >= -max_regression - 1e-12
             shown = "no bound (no paired case)" if bound is None else f"one-sided 95% bound {bound * 100:+.1f} pts"
             checks.append({"candidate": gate["candidate"], "gate": "max-regression", "passed": ok,
-                           "text": f"{name}: {shown} {'>=' if ok else '<'} -{max_regression * 100:g} pts "
+                           "text": f"{name}: {shown} {'>=' if ok else '<'} {-max_regression * 100 + 0.0:g} pts "
                                    f"({'within' if ok else 'not shown within'} --max-regression "
                                    f"{max_regression * 100:g}pts)"})
     return {"fail_if_worse": fail_if_worse, "max_regression": max_regression,

@@ -425,3 +425,15 @@ def test_list_price_per_case_counts_every_trial_of_the_case(registry, store, tmp
     assert per_call > 0
     assert three["variants"][0]["cost_per_case_usd"] == pytest.approx(3 * per_call)
     assert three["variants"][0]["list_cost_usd"] == pytest.approx(4 * three["variants"][0]["cost_per_case_usd"])
+
+
+def test_max_regression_zero_prints_no_minus_zero():
+    from promptctl.evaluation.ab_report import check_gates
+
+    gate = {"baseline": "A", "candidate": "B", "verdict": "no significant difference", "candidate_worse": False,
+            "lower_bound_95": -0.022}
+    [check] = check_gates({"gates": [gate]}, max_regression=0.0)["checks"]
+    assert check["text"] == ("B vs A: one-sided 95% bound -2.2 pts < 0 pts "
+                             "(not shown within --max-regression 0pts)")
+    [check] = check_gates({"gates": [gate]}, max_regression=0.05)["checks"]
+    assert "-2.2 pts >= -5 pts (within --max-regression 5pts)" in check["text"]
