@@ -34,7 +34,7 @@ def read(path: Path) -> list[ImportedPrompt]:
     """
     try:
         data = json.loads(read_text(path))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InputError(f"{path}: not valid JSON: {exc}") from None
     items = data.get("data") if isinstance(data, dict) and "data" in data else data
     items = items if isinstance(items, list) else [items]

@@ -259,7 +259,7 @@ def read_publish_log(folder: Path) -> list[LoggedPublish]:
             data = json.loads(line)
             entries.append(LoggedPublish(int(data["version"]), str(data["sha256"]), str(data["published_at"]),
                                          number))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise InputError(f"{path}:{number}: invalid publish log line",
                              hint="restore the file from version control; it is only ever appended to") from None
     return entries

@@ -74,7 +74,7 @@ class Lockfile:
             }
         except FileNotFoundError:
             raise InputError(f"no lockfile at {file}", hint="create it with: promptctl lock REF ...") from None
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise InputError(f"{file}: invalid lockfile: {exc}", hint="regenerate it with promptctl lock") from None
         return cls(file, entries)
 

@@ -105,8 +105,9 @@ def test_the_publish_log_starts_with_the_records_published_before_it(tmp_path: P
     assert json.loads(lines[1])["sha256"] == reg.index("p").published(2).sha256
 
 
-def test_a_broken_publish_log_is_reported(registry: Registry) -> None:
-    (registry.folder("greet") / PUBLISH_LOG).write_text("not json\n")
+@pytest.mark.parametrize("line", ["not json", '{"version": ' + "[" * 100_000 + "]" * 100_000 + "}"])
+def test_a_broken_publish_log_is_reported(registry: Registry, line: str) -> None:
+    (registry.folder("greet") / PUBLISH_LOG).write_text(line + "\n")
     problems = verify(registry)
     assert [(p.kind, p.message.split(": ", 1)[1]) for p in problems] == [("invalid", "invalid publish log line")]
 
