@@ -286,7 +286,14 @@ def _tests_file(path: Path) -> list[dict[str, Any]]:
                     test["vars"][key] = value
             rows.append(test)
         return rows
-    data = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text, str(path))
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{path}: not valid JSON: {exc}", hint="promptfoo's tests file: a JSON list of tests") \
+                from None
+    else:
+        data = load_yaml(text, str(path))
     return data if isinstance(data, list) else [data]
 
 

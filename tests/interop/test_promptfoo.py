@@ -212,3 +212,14 @@ def test_a_default_test_assertion_is_reported_once_naming_every_test(tmp_path: P
                         (f"{config}#tests[3]", "assertion 'javascript'")]
     assert prompt.dataset is not None
     assert all(c["metadata"]["promptfoo_assert"][0]["type"] == "cost" for c in prompt.dataset.cases)
+
+
+@pytest.mark.parametrize("content", ["{bad", "[" * 100_000 + "]" * 100_000])
+def test_a_broken_json_tests_file_is_one_error(tmp_path: Path, monkeypatch, capsys, content: str) -> None:
+    (tmp_path / "promptfooconfig.yaml").write_text(
+        'prompts:\n  - "Say {{topic}}"\nproviders: [openai:gpt-4o-mini]\ntests: file://bad.json\n')
+    (tmp_path / "bad.json").write_text(content)
+    (tmp_path / "prompts").mkdir()
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, {}, "import", str(tmp_path / "promptfooconfig.yaml"))
+    assert code == 2 and "Traceback" not in err
+    assert "bad.json: not valid JSON" in err
