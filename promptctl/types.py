@@ -78,10 +78,17 @@ class ProviderRequest:
         return list(self.body.get("messages", []))
 
     def fingerprint(self) -> str:
-        """sha256 of the provider name, the canonical JSON body and the cache salt: the response-cache key."""
+        """sha256 of the provider name, the canonical JSON body and the cache salt: the response-cache key.
+
+        For the fake provider the key also holds ``PROMPTCTL_FAKE_REPLIES`` when it is set: its replies come
+        from that script, not from the request, so a run with another script must not be answered from the
+        cache of the previous one.
+        """
         key: dict[str, Any] = {"provider": self.provider, "body": self.body}
         if self.cache_salt:
             key["salt"] = self.cache_salt
+        if self.provider == "fake" and os.environ.get("PROMPTCTL_FAKE_REPLIES"):
+            key["fake_replies"] = os.environ["PROMPTCTL_FAKE_REPLIES"]
         canonical = json.dumps(key, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

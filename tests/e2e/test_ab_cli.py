@@ -248,8 +248,20 @@ def test_resume_keeps_no_cache_unless_told_otherwise(project, monkeypatch, capsy
     assert result["variants"][1]["passed"] == 0 and result["dataset"]["given"] == "cases.jsonl"
     # --cache on resume overrides the stored --no-cache
     code, _, stderr = ab_fake(project, monkeypatch, capsys, fail, *FAKE_AB, "--no-cache")
-    code, _, stderr = ab_fake(project, monkeypatch, capsys, ["no"], "--resume", run_id_of(stderr), "--cache")
+    code, _, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], "--resume", run_id_of(stderr), "--cache")
     assert code == 0 and "0 provider calls" in stderr and f"{n - 1} cached" in stderr
+
+
+def test_another_fake_script_is_not_answered_from_the_cache(project, monkeypatch, capsys):
+    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], *FAKE_AB, "--json")
+    assert code == 0 and [v["passed"] for v in json.loads(stdout)["variants"]] == [CASES, CASES]
+    # the same requests with another PROMPTCTL_FAKE_REPLIES: the new script answers, not the cache of the last run
+    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["no"], *FAKE_AB, "--json")
+    assert code == 0 and f"{2 * CASES} provider calls" in stderr and " 0 cached" in stderr
+    assert [v["passed"] for v in json.loads(stdout)["variants"]] == [0, 0]
+    # the same script again is cached
+    code, _, stderr = ab_fake(project, monkeypatch, capsys, ["no"], *FAKE_AB)
+    assert code == 0 and "0 provider calls" in stderr
 
 
 def test_missing_credentials_exit_3_before_anything_is_printed(project, monkeypatch, capsys):

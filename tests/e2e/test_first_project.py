@@ -224,10 +224,12 @@ def test_help_has_readable_metavars(cli: CLI, command: str) -> None:
 def test_a_cache_hit_is_marked_in_the_run_summary(cli: CLI) -> None:
     args = ("run", "support", "--var", "message=hi", "-p", "fake", "--cache")
     first = cli(*args, env={"PROMPTCTL_FAKE_REPLIES": '["ok"]'})
-    second = cli(*args, env={"PROMPTCTL_FAKE_REPLIES": '["other"]'})
-    assert first.returncode == second.returncode == 0
+    second = cli(*args, env={"PROMPTCTL_FAKE_REPLIES": '["ok"]'})
+    other = cli(*args, env={"PROMPTCTL_FAKE_REPLIES": '["other"]'})  # another script: the fake answers anew
+    assert first.returncode == second.returncode == other.returncode == 0
     assert "cached response" not in first.stderr
     assert second.stdout == "ok\n" and "(cached response)" in second.stderr
+    assert other.stdout == "other\n" and "cached response" not in other.stderr
 
 
 def test_the_same_render_error_on_both_sides_is_no_difference(cli: CLI, app: Path) -> None:
