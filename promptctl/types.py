@@ -100,6 +100,14 @@ class ProviderRequest:
 
         return dataclasses.replace(self, cache_salt="|".join(s for s in (salt, self.cache_salt) if s))
 
+    def at(self, endpoint: str) -> ProviderRequest:
+        """This request keyed to the server it goes to (``endpoint`` from :func:`promptctl.providers.endpoint_of`).
+
+        The endpoint joins the cache salt, so answers of different OpenAI-compatible servers are cached
+        apart; unchanged for ``""`` (the provider's own API). What is sent is unchanged.
+        """
+        return self.salted(f"endpoint={endpoint}") if endpoint else self
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view: provider, model, body."""
         return {"provider": self.provider, "model": self.model, "body": self.body}

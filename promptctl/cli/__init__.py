@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
 
@@ -73,8 +74,9 @@ _interop.register(app)
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: run the app and map errors to exit codes.
 
-    Usage errors are typer's (exit 2); :class:`~promptctl.errors.PromptctlError` becomes one
-    ``error:`` line, an optional ``hint:`` line and the error's exit code.
+    A usage error (an unknown option, a bad option value, a missing argument) becomes one ``error:`` line
+    and a ``hint:`` naming the command's ``--help`` (exit 2); :class:`~promptctl.errors.PromptctlError`
+    becomes one ``error:`` line, an optional ``hint:`` line and the error's exit code.
     """
     from promptctl import limits
     from promptctl.errors import PromptctlError
@@ -82,8 +84,27 @@ def main(argv: list[str] | None = None) -> None:
 
     _route_warnings()
     previous = limits.current()  # the project's [limits] apply to this invocation only
+    # click's exceptions, wherever this typer keeps them (click itself, or typer's vendored copy)
+    click_errors = sys.modules[typer.BadParameter.__module__]
+    no_args: type[Any] = getattr(click_errors, "NoArgsIsHelpError", _NeverRaised)
     try:
-        app(args=argv, standalone_mode=True)
+        code = app(args=argv, prog_name="promptctl", standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool) and code:
+            sys.exit(code)  # a command's typer.Exit(code)
+    except no_args as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click_errors.UsageError as exc:  # a bad option or argument: one line, like every other user error
+        sys.stderr.write(f"error: {redact(exc.format_message())}\n")
+        where = exc.ctx.command_path if exc.ctx is not None else "promptctl"
+        sys.stderr.write(f"hint: see '{where} --help'\n")
+        sys.exit(exc.exit_code)
+    except click_errors.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("Aborted.\n")
+        sys.exit(1)
     except PromptctlError as exc:
         if os.environ.get("PROMPTCTL_DEBUG") == "1":
             _print_traceback()
@@ -96,6 +117,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     finally:
         limits.configure(previous)
+
+
+class _NeverRaised(Exception):
+    """Stands for an exception class this click version does not have."""
 
 
 def _print_traceback() -> None:

@@ -281,11 +281,12 @@ class Job:
     trial: int
     prepared: Any
     salt: str = ""
+    endpoint: str = ""
 
     @property
     def request(self) -> ProviderRequest:
-        """The job's (first) request, with the job's salt: what the response cache is asked for."""
-        return salted(self.prepared.request, self.salt)
+        """The job's (first) request, with the job's salt and endpoint: what the response cache is asked for."""
+        return salted(self.prepared.request, self.salt).at(self.endpoint)
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -338,12 +339,16 @@ class ABPlan:
 
     def jobs(self) -> list[Job]:
         """Every job in run order: case by case, trial by trial, variant by variant (pairs complete early)."""
+        from promptctl.session import endpoint_for
+
+        endpoints = {v.provider: endpoint_for(v.provider, self.config) for v in self.variants}
         out = []
         for case in range(len(self.dataset.cases)):
             for trial in range(self.trials):
                 for variant in self.variants:
                     salt = "|".join(s for s in (variant.salt, f"trial:{trial}" if trial else "") if s)
-                    out.append(Job(variant.index, case, trial, self.prepared[variant.index][case], salt))
+                    out.append(Job(variant.index, case, trial, self.prepared[variant.index][case], salt,
+                                   endpoints[variant.provider]))
         return out
 
     def request(self, variant: int, case: int) -> ProviderRequest:
@@ -410,6 +415,11 @@ def plan_eval(registry: Registry, ref: str, dataset: str | Path, **options: Any)
     return plan
 
 
+MAX_JOBS = 1_000_000
+"""The most jobs (cases x variants x trials) one ``ab`` or ``eval`` run plans: past it, planning alone holds
+gigabytes and minutes before the first call (``--trials 1000000`` on 30 cases used to hang)."""
+
+
 def plan_ab(
     registry: Registry,
     variants: Sequence[str],
@@ -466,6 +476,11 @@ def plan_ab(
     if not 0 < mde <= 1:
         raise InputError(f"--mde must be above 0 and at most 100 points, not {mde * 100:g}", hint="e.g. --mde 5pts")
     data = load_dataset(dataset)
+    calls = len(data.cases) * len(variants) * trials
+    if calls > MAX_JOBS:
+        raise InputError(f"{len(data.cases)} cases x {len(variants)} variants x {trials} trials is {calls:,} calls, "
+                         f"over promptctl's limit of {MAX_JOBS:,} in one run",
+                         hint="use fewer --trials or split the dataset")
     target = parse_judge(judge) if judge else None
     resolved = [_resolve_variant(registry, i, parse_variant(text), provider, model, config, allow_modified)
                 for i, text in enumerate(variants)]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from promptctl.providers.base import Provider
+from promptctl.providers.base import Provider, endpoint_of
 from promptctl.types import Completion, Usage, check_provider
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
 
-__all__ = ["Completion", "Provider", "Usage", "get_provider"]
-
+__all__ = ["Completion", "Provider", "Usage", "endpoint_of", "get_provider"]
 
 def get_provider(name: str, config: ProjectConfig | None = None) -> Provider:
     """A provider client by name, with the project's settings for it.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import os
 import re
 import time
 from dataclasses import asdict
@@ -55,6 +56,30 @@ class Transport(abc.ABC):
         """Release the SDK client's connections."""
 
 
+# The variables that point a provider's SDK at another server (an OpenAI-compatible server, a proxy, a gateway).
+ENDPOINT_ENV = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+_OWN_HOSTS = {"openai": "api.openai.com", "anthropic": "api.anthropic.com"}
+
+
+def endpoint_of(name: str, settings: dict[str, Any] | None = None) -> str:
+    """The server a provider's calls go to when it is not the provider's own API, else ``""``.
+
+    It is part of the response-cache key (:meth:`promptctl.types.ProviderRequest.at`): two
+    OpenAI-compatible servers that serve the same model name give different answers, so one never
+    answers from the other's cache. The provider's own API gives ``""``, so keys made before this
+    existed stay valid.
+
+    Args:
+        name: Provider name.
+        settings: Its ``[providers.NAME]`` config (``base_url`` wins over the environment variable).
+    """
+    env = ENDPOINT_ENV.get(name)
+    if env is None:
+        return ""
+    url = str((settings or {}).get("base_url") or os.environ.get(env) or "").strip().rstrip("/")
+    return "" if not url or _OWN_HOSTS[name] in url else url
+
+
 class Provider(Transport):
     """A client for one provider. Subclasses implement :meth:`_complete` only.
 
@@ -69,6 +94,11 @@ class Provider(Transport):
 
     name: str = "provider"
     sdk_module: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The non-default server this client calls (:func:`endpoint_of` of its settings), or ``""``."""
+        return endpoint_of(self.name, getattr(self, "settings", None))
 
     async def send(self, exchange: Exchange) -> Completion:
         """:meth:`complete` the exchange's request (a provider is the innermost transport)."""

@@ -42,12 +42,13 @@ import directions (cli -> session -> executors/providers/adapters/tokens/store/r
 
 from __future__ import annotations
 
-from promptctl.session.core import Session, high_estimate
+from promptctl.session.core import Session, endpoint_for, high_estimate
 from promptctl.session.layers import Layer, Stats, call_row
 from promptctl.session.pricing import price, total
 from promptctl.session.recorder import Recorder, outcome_columns, prompt_columns
 
 __all__ = [
+    "endpoint_for",
     "Layer",
     "Recorder",
     "Session",

@@ -137,7 +137,7 @@ class Session:
         if self.cache and self.store is not None:
             stack = Cache(stack, self.store, self.stats, self.uncached, self.cached)
         stack = Record(stack, self.sink)
-        return Salt(stack)
+        return Salt(stack, str(getattr(client, "endpoint", "")))
 
     def context(self, provider: str, *, step: int | None = None, salt: str = "", sink: Sink | None = None,
                 on_call: OnCall | None = None) -> CallContext:
@@ -180,3 +180,14 @@ class Session:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def endpoint_for(provider: str, config: ProjectConfig | None) -> str:
+    """The non-default server a session's ``provider`` calls under ``config`` (its cache-key part), or ``""``.
+
+    The same value the session's stack keys its cache with (:class:`~promptctl.session.layers.Salt`), for
+    callers that look answers up in bulk before a run.
+    """
+    from promptctl.providers import endpoint_of
+
+    return endpoint_of(provider, config.provider_settings(provider) if config else None)

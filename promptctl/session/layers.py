@@ -65,16 +65,25 @@ class Layer(Transport):
 
 
 class Salt(Layer):
-    """Puts the work unit's salt (``trial:2``) before the request's own cache salt.
+    """Puts the work unit's salt (``trial:2``) before the request's own cache salt, then the endpoint's.
 
-    Deliberate repeats are so cached and recorded apart; what is sent is unchanged (the salt is not in
-    the body).
+    Deliberate repeats are so cached and recorded apart, and so are the answers of different servers
+    (:meth:`~promptctl.types.ProviderRequest.at`); what is sent is unchanged (the salt is not in the body).
+
+    Args:
+        inner: The transport below.
+        endpoint: The client's non-default server (:func:`promptctl.providers.endpoint_of`), or ``""``.
     """
+
+    def __init__(self, inner: Transport, endpoint: str = "") -> None:
+        super().__init__(inner)
+        self.endpoint = endpoint
 
     async def send(self, exchange: Exchange) -> Completion:
         """Salt the request's cache key and pass it down."""
-        if exchange.salt:
-            exchange = dataclasses.replace(exchange, request=exchange.request.salted(exchange.salt), salt="")
+        if exchange.salt or self.endpoint:
+            request = exchange.request.salted(exchange.salt).at(self.endpoint)
+            exchange = dataclasses.replace(exchange, request=request, salt="")
         return await self.inner.send(exchange)
 
 
