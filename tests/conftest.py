@@ -22,6 +22,15 @@ def server() -> Iterator[LoopbackLLMServer]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_terminal_width() -> Iterator[None]:
+    """Piped output is 160 columns wide unless ``COLUMNS`` says otherwise: keep the shell's ``COLUMNS`` out."""
+    saved = os.environ.pop("COLUMNS", None)
+    yield
+    if saved is not None:
+        os.environ["COLUMNS"] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep promptctl's user cache (registry index cache, tiktoken files) out of the real home during tests."""
     saved = os.environ.get("PROMPTCTL_CACHE_DIR")

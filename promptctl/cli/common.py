@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,13 +232,16 @@ def note(lines: tuple[str, ...] | list[str]) -> None:
 def console(stderr: bool = False, width: int | None = None) -> Any:
     """A rich console (stdout or stderr); colours only on a terminal.
 
-    Its width is ``width``, else the terminal's; piped output is 160 columns wide (no wrapping mid-column).
+    Its width is ``width``, else the terminal's; piped output is ``COLUMNS`` wide when that environment
+    variable is a positive number (as rich, click and argparse honour it), else 160 columns (no wrapping
+    mid-column).
     """
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    if width is None:
-        width = None if stream.isatty() else 160
+    if width is None and not stream.isatty():
+        columns = os.environ.get("COLUMNS", "").strip()
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else 160
     return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 

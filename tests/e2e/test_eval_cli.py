@@ -124,6 +124,19 @@ def test_eval_compare_pairs_with_an_earlier_run_on_the_same_dataset(cli, project
     assert code == 2 and "another dataset" in err
 
 
+def test_piped_tables_honour_columns(project, server):
+    env = {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'runs.db'}"}
+    assert run_cli("ab", "qa@1", "qa@2", "-d", "cases.jsonl", "-s", "contains", cwd=project, env=env).returncode == 0
+    narrow = run_cli("runs", cwd=project, env={**env, "COLUMNS": "80"})  # piped, as `COLUMNS=80 promptctl runs | less`
+    assert narrow.returncode == 0, narrow.stderr
+    fits(narrow.stdout)
+    assert "not shown at 80 columns" in narrow.stdout
+    wide = run_cli("runs", cwd=project, env={**env, "COLUMNS": None})  # piped without COLUMNS: 160 columns
+    assert "not shown at" not in wide.stdout and max(map(len, wide.stdout.splitlines())) > 80
+    bad = run_cli("runs", cwd=project, env={**env, "COLUMNS": "wide"})  # not a number: as without it
+    assert bad.returncode == 0 and bad.stdout == wide.stdout
+
+
 def test_ab_tables_fit_80_columns_and_say_what_they_leave_out(cli):
     code, out, err = cli("ab", "qa@1", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains")
     assert code == 0, err
