@@ -154,7 +154,9 @@
     var rows = [{name: 'overall', vals: S.variants.map(function (v) { return {m: v.mean, c: v.ci95}; }), head: true}];
     var tags = S.tags.slice().sort(function (a, b) { return b.cases - a.cases || (a.tag < b.tag ? -1 : 1); }).slice(0, TAGS);
     tags.forEach(function (t) {
-      rows.push({name: t.tag + ' (' + t.cases + ')', vals: t.means.map(function (m) { return {m: m, c: null}; })});
+      var count = ' (' + t.cases + ')';  // a long tag is clipped, never its case count; the full tag on hover
+      rows.push({name: clip(t.tag, 24 - count.length) + count, full: t.tag + count,
+        vals: t.means.map(function (m) { return {m: m, c: null}; })});
     });
     var W = 560, L = 150, R = 20, top = 22, rowH = 12 * K + 14, gap = rows.length > 1 ? 18 : 0;
     var H = top + rowH * rows.length + gap + 26;
@@ -166,8 +168,9 @@
     });
     rows.forEach(function (r, ri) {
       var y0 = top + ri * rowH + (ri ? gap : 0);
-      if (ri === 1) g.appendChild(sv('text', {x: 4, y: y0 - 4, 'font-weight': 600, class: 'lbl'}, 'by tag (cases)'));
-      g.appendChild(sv('text', {x: 4, y: y0 + rowH / 2 + 2, class: 'lbl', 'font-weight': r.head ? 600 : 400}, clip(r.name, 24)));
+      if (ri === 1) g.appendChild(sv('text', {x: 4, y: y0 - 4, 'font-weight': 600, class: 'lbl'}, 'by tag (cases): mean'));
+      g.appendChild(sv('text', {x: 4, y: y0 + rowH / 2 + 2, class: 'lbl', 'font-weight': r.head ? 600 : 400}, clip(r.name, 24),
+        sv('title', null, r.full || r.name)));
       r.vals.forEach(function (p, i) {
         if (p.m === null || p.m === undefined) return;
         var y = y0 + 7 + i * 12, col = COLORS[i % COLORS.length];

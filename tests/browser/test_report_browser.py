@@ -198,3 +198,20 @@ def test_the_page_makes_no_network_request(page):
     page.keyboard.press("j")
     assert [url for url in page.requests_seen if not url.startswith("file://")] == []
     assert len(page.requests_seen) == 1  # the file itself
+
+
+def test_a_long_tag_in_the_plot_keeps_its_case_count(browser, report, tmp_path):
+    long_tag = "no-escalation-needed-for-this-kind-of-ticket"
+    cases = sum("no-escalation" in c.tags for c in load_dataset(ROOT / "fixtures/datasets/support-agent.yaml").cases)
+    path = tmp_path / "long-tag.html"
+    path.write_text(report[0].read_text(encoding="utf-8").replace("no-escalation", long_tag), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    labels = page.locator("#plot text.lbl").evaluate_all("ns => ns.map(n => n.firstChild.textContent)")
+    label = next(t for t in labels if t.startswith("no-escalation-"))
+    assert label.endswith(f"… ({cases})") and len(label) <= 24, labels  # clipped, the count kept
+    titles = page.locator("#plot text.lbl title").all_text_contents()
+    assert f"{long_tag} ({cases})" in titles  # the full tag on hover
+    context.close()
