@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     no_args: type[Any] = getattr(click_errors, "NoArgsIsHelpError", _NeverRaised)
     try:
         code = app(args=argv, prog_name="promptctl", standalone_mode=False)
-        if isinstance(code, int) and not isinstance(code, bool) and code:
-            sys.exit(code)  # a command's typer.Exit(code)
+        # like click's standalone mode: always leave through SystemExit (a command's typer.Exit(code) returns code)
+        sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
     except no_args as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -95,7 +95,8 @@ def test_run_is_recorded_with_usage_and_latency(version, store, config, server, 
     assert (call["input_tokens"], call["output_tokens"], call["cached_input_tokens"]) == (25, 4, 8)
     assert call["latency_s"] >= 0.05
     assert call["request_id"] == "req_loopback_000001"
-    assert call["fingerprint"] == expected.fingerprint()
+    # keyed by the server too: the loopback server is not OpenAI's own API
+    assert call["fingerprint"] == expected.at(server.base_url).fingerprint() != expected.fingerprint()
     assert call["error"] is None
     assert json.dumps(call["request"])  # stored as JSON
     assert "sk-test" not in json.dumps(run) + json.dumps(call)  # credentials never reach the store
