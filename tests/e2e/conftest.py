@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,3 +71,18 @@ def app(example_app: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "app"
     shutil.copytree(example_app, copy)
     return copy
+
+
+def write_qa_project(root: Path, template: str, cases: int, *, id_format: str = "q{:02d}", tags: bool = False) -> Path:
+    """A project with prompt ``qa`` (v1 and v2 drafts from ``template``'s ``{marker}``) and ``cases.jsonl``.
+
+    Each case asks ``[case N] Is the sky blue?`` and expects ``yes``; ``tags`` adds ``weather`` and ``even``/``odd``.
+    """
+    folder = root / "prompts" / "qa"
+    folder.mkdir(parents=True)
+    (folder / "v1.j2").write_text(template.format(marker="Version one. Answer yes or no."))
+    (folder / "v2.j2").write_text(template.format(marker="Version two. Answer yes or no, briefly."))
+    rows = [{"id": id_format.format(i), "vars": {"question": f"[case {i}] Is the sky blue?"}, "expected": "yes",
+             **({"tags": ["weather", "even" if i % 2 == 0 else "odd"]} if tags else {})} for i in range(cases)]
+    (root / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return root

@@ -19,6 +19,8 @@ import pytest
 from promptctl.testing import LoopbackLLMServer
 from tests.conftest import clean_env, is_sdk_env
 
+from .conftest import write_qa_project
+
 VERSION = """---
 description: Answers yes/no questions
 provider: openai
@@ -54,14 +56,7 @@ def server():
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    folder = tmp_path / "prompts" / "qa"
-    folder.mkdir(parents=True)
-    (folder / "v1.j2").write_text(VERSION.format(marker="Version one. Answer yes or no."))
-    (folder / "v2.j2").write_text(VERSION.format(marker="Version two. Answer yes or no, briefly."))
-    rows = [{"id": f"q{i:02d}", "vars": {"question": f"[case {i}] Is the sky blue?"}, "expected": "yes"}
-            for i in range(CASES)]
-    (tmp_path / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return tmp_path
+    return write_qa_project(tmp_path, VERSION, CASES)
 
 
 def env_for(project: Path, server: LoopbackLLMServer, db: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ import pytest
 
 from promptctl.testing import BAD_REPLIES, LoopbackLLMServer, anthropic_error, bad_reply, openai_error
 
+from .conftest import write_qa_project
 from .test_hardening_cli import one_error, run_cli
 
 QA = """---
@@ -30,14 +31,7 @@ CASES = 8
 
 @pytest.fixture
 def qa(tmp_path: Path) -> Path:
-    folder = tmp_path / "prompts" / "qa"
-    folder.mkdir(parents=True)
-    (folder / "v1.j2").write_text(QA.format(marker="Version one. Answer yes or no."))
-    (folder / "v2.j2").write_text(QA.format(marker="Version two. Answer yes or no, briefly."))
-    rows = [{"id": f"q{i}", "vars": {"question": f"[case {i}] Is the sky blue?"}, "expected": "yes"}
-            for i in range(CASES)]
-    (tmp_path / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return tmp_path
+    return write_qa_project(tmp_path, QA, CASES, id_format="q{}")
 
 
 def database_text(path: Path) -> str:
