@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptctl.adapters.base import message_text
+from promptctl.adapters.base import message_text, require_text
 from promptctl.adapters.profiles import ModelProfile, parameter_notes
 from promptctl.errors import AdapterError
 from promptctl.templating.prompt import Prompt
@@ -52,6 +52,7 @@ def anthropic_request(
     for message in prompt.messages:
         if message.is_blank():
             continue
+        require_text(message, "anthropic", where)
         text = message_text(message, profile.section_style)
         if message.role == "system":
             if turns:

@@ -44,6 +44,7 @@ from promptctl.errors import PromptctlError, TemplateError, TemplateSecurityErro
 from promptctl.templating import bounds
 from promptctl.templating.literal import literal_source, looks_like_template  # noqa: F401 (re-exported)
 from promptctl.templating.prompt import (
+    OBJECT_PARTS,
     ROLES,
     Message,
     Part,
@@ -52,6 +53,7 @@ from promptctl.templating.prompt import (
     Section,
     clean_text,
     mark_value,
+    placeholder,
     section_id,
 )
 
@@ -83,11 +85,12 @@ _UNSUPPORTED_TAGS: tuple[tuple[type[nodes.Node], str], ...] = (
 
 @dataclass
 class _Builder:
-    """Per-render state: the nonce and the sections and messages built so far."""
+    """Per-render state: the nonce and the sections, messages and non-text parts built so far."""
 
     nonce: str = field(default_factory=lambda: secrets.token_hex(12))
     sections: dict[str, Section] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
+    objects: dict[str, Part] = field(default_factory=dict)
     in_message: bool = False
     counter: int = 0
 
@@ -97,13 +100,25 @@ class _Builder:
 
     def split(self, text: str) -> list[str]:
         """Split rendered text around this render's placeholders (kept as separate items)."""
-        return re.split(f"(\x00{self.nonce}:[sm][0-9]+\x00)", text)
+        return re.split(f"(\x00{self.nonce}:[smo][0-9]+\x00)", text)
+
+    def place(self, part: Part) -> str:
+        """Hold a non-text part (:data:`~promptctl.templating.prompt.OBJECT_PARTS`) and return its placeholder.
+
+        A tag that inserts media, a cache breakpoint or a tool call returns this placeholder as its output;
+        :meth:`parts` puts the object back in template order. Values can never forge one (the nonce).
+        """
+        token = self.token("o")
+        self.objects[token] = part
+        return token
 
     def parts(self, text: str, *, lineno: int = 0) -> tuple[Part, ...]:
         out: list[Part] = []
         for piece in self.split(text):
             if piece in self.sections:
                 out.append(self.sections.pop(piece))
+            elif piece in self.objects:
+                out.append(self.objects.pop(piece))
             elif piece in self.messages:
                 raise _StructureError(
                     lineno, "a message tag cannot be nested inside another message or section", _NESTED_HINT
@@ -384,9 +399,11 @@ def _assemble(builder: _Builder, text: str, where: str, *, source: str = "", lin
     for piece in pieces:
         if piece in builder.messages:
             messages.append(builder.messages[piece])
-        elif piece in builder.sections or piece.strip():
-            shown = clean_text(piece)[:40]
-            line = _line_of_text(source, shown.split("\n")[0]) if piece not in builder.sections else None
+        elif piece in builder.sections or piece in builder.objects or piece.strip():
+            held = builder.objects.get(piece)
+            shown = placeholder(held)[:40] if isinstance(held, OBJECT_PARTS) else clean_text(piece)[:40]
+            line = (_line_of_text(source, shown.split("\n")[0])
+                    if piece not in builder.sections and piece not in builder.objects else None)
             at = f" (line {line + line_offset})" if line else ""
             raise TemplateError(
                 f"{where}{at}: text or sections outside any message tag ({shown!r})",

@@ -1,15 +1,25 @@
-"""The provider-neutral prompt: messages made of text and named sections.
+"""The provider-neutral prompt: messages made of text, named sections and non-text parts.
 
 A template describes structure, not provider syntax. Rendering gives a
 :class:`Prompt`; an adapter then decides how each :class:`Section` looks
-(``<instructions>`` for Claude, ``## Instructions`` for GPT).
+(``<instructions>`` for Claude, ``## Instructions`` for GPT) and how each
+non-text part goes on the wire:
+
+- :class:`Media`: an image or a document (a PDF) given as a variable value;
+- :class:`CacheBreak`: the end of a cacheable prefix (Anthropic ``cache_control``);
+- :class:`ToolCall` and :class:`ToolResult`: a tool call of the assistant and its result.
+
+These are *values*, never template text: a template places them with a tag, the
+renderer carries them through as objects, and only an adapter turns them into
+provider syntax. Text-only views (token counting of text, ``render`` in the
+terminal) show them as placeholders (:func:`placeholder`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
 ROLES: tuple[Role, ...] = ("system", "user", "assistant")
@@ -50,7 +60,107 @@ class Section:
         return " ".join(_ACRONYMS.get(word, word.capitalize()) for word in self.name.split("_"))
 
 
-Part = str | Section
+@dataclass(frozen=True)
+class Media:
+    """An image or a document inserted into a message from a variable value.
+
+    The bytes are read once, when the value is validated, and never rendered as a template.
+
+    Attributes:
+        kind: ``image`` or ``document``.
+        variable: The variable the value came from (named in errors).
+        media_type: IANA media type sniffed from the bytes (``image/png``, ``application/pdf``), or
+            taken from a data URL; for an ``https`` URL, from the file name or None.
+        data: The bytes, or None for an ``https`` URL sent by reference.
+        url: The ``https`` URL sent by reference, or None.
+        sha256: Hex sha256 of the bytes (of the URL text for a reference).
+        size: Size of the bytes (bytes); 0 for a URL reference.
+        source: Where the value came from, as given (a path relative to the project, a URL, ``data:``).
+        options: Per-part options from the tag (``detail: low|high|auto`` for OpenAI images ...).
+    """
+
+    kind: Literal["image", "document"]
+    variable: str
+    media_type: str | None
+    data: bytes | None = field(default=None, repr=False)
+    url: str | None = None
+    sha256: str = ""
+    size: int = 0
+    source: str = ""
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class CacheBreak:
+    """The end of a cacheable prefix: everything before it in the request is expected to stay the same.
+
+    Anthropic: ``cache_control: {type: ephemeral}`` on the content block just before the marker.
+    OpenAI and watsonx cache automatically; there the marker tells lint and cost where the stable
+    prefix ends and puts nothing on the wire.
+
+    Attributes:
+        ttl: ``5m`` (the default) or ``1h`` where the provider supports a longer time to live.
+    """
+
+    ttl: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call made by the assistant (in an assistant message of a few-shot example or a history).
+
+    Attributes:
+        id: The call id that its :class:`ToolResult` refers to.
+        name: The tool (function) name.
+        arguments: The arguments as parsed JSON.
+    """
+
+    id: str
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """The result of a tool call, sent back to the model (neutral form: a part of a user message).
+
+    OpenAI's adapter turns each into a ``tool`` message after the assistant's ``tool_calls``;
+    Anthropic's into a ``tool_result`` block of the next user turn.
+
+    Attributes:
+        tool_call_id: The id of the :class:`ToolCall` answered.
+        content: The result as text (JSON text for structured results).
+        is_error: True when the tool failed (Anthropic ``is_error``).
+    """
+
+    tool_call_id: str
+    content: str
+    is_error: bool = False
+
+
+Part = str | Section | Media | CacheBreak | ToolCall | ToolResult
+"""One item of a message or section, in template order."""
+
+OBJECT_PARTS = (Media, CacheBreak, ToolCall, ToolResult)
+"""The part types that are not text (a template places them with a tag; adapters translate them)."""
+
+
+def placeholder(part: Media | CacheBreak | ToolCall | ToolResult) -> str:
+    """A one-line text stand-in for a non-text part, for text-only views (``render``, text token counts).
+
+    ``[image screenshot: image/png, 48,213 bytes, sha256 1f2e3d4c5b6a]``, ``[cache breakpoint]``,
+    ``[tool call get_weather {"city": "Paris"} id call_1]``, ``[tool result call_1: 18 C]``.
+    """
+    import json
+
+    if isinstance(part, Media):
+        where = part.url if part.url else f"{part.size:,} bytes, sha256 {part.sha256[:12]}"
+        return f"[{part.kind} {part.variable}: {part.media_type or 'unknown type'}, {where}]"
+    if isinstance(part, CacheBreak):
+        return "[cache breakpoint" + (f" ttl {part.ttl}]" if part.ttl else "]")
+    if isinstance(part, ToolCall):
+        return f"[tool call {part.name} {json.dumps(part.arguments, ensure_ascii=False)} id {part.id}]"
+    return f"[tool {'error' if part.is_error else 'result'} {part.tool_call_id}: {part.content}]"
 
 
 @dataclass(frozen=True)
@@ -59,8 +169,8 @@ class Message:
 
     Attributes:
         role: ``system``, ``user`` or ``assistant``.
-        parts: Text and sections, in template order. Text parts carry no leading blank lines and no
-            trailing whitespace.
+        parts: Text, sections and non-text parts (:data:`Part`), in template order. Text parts carry no
+            leading blank lines and no trailing whitespace.
     """
 
     role: Role
@@ -72,14 +182,17 @@ class Message:
         return cls(role=role, parts=(text,))
 
     def is_blank(self) -> bool:
-        """True when the message holds no visible text at all."""
+        """True when the message holds no visible content: no text but whitespace, no media, no tool call or result."""
         return not any(_part_has_text(p) for p in self.parts)
 
 
 def _part_has_text(part: Part) -> bool:
+    """True for visible content: text that is not blank, or any non-text part except a cache breakpoint."""
     if isinstance(part, Section):
         return any(_part_has_text(p) for p in part.parts)
-    return bool(part.strip())
+    if isinstance(part, str):
+        return bool(part.strip())
+    return not isinstance(part, CacheBreak)
 
 
 @dataclass(frozen=True)
