@@ -11,7 +11,9 @@ secondary Claude target ``models: {anthropic: claude-sonnet-4-6}``, as a team se
 
 - ``danielmiessler/fabric`` (MIT): every ``data/patterns/NAME/system.md`` (or ``patterns/...``) becomes
   the system message; the user message is the pattern's ``user.md`` (if any) followed by ``{{ input }}``
-  (``input: true``), which is how fabric sends the piped input.
+  (``input: true``), which is how fabric sends the piped input; a ``{{input}}`` inside ``system.md`` is
+  where fabric puts it instead, and other ``{{name}}`` placeholders are fabric's ``-v`` variables: both become
+  declared variables, as ``promptctl import`` converts them (:func:`fabric_prompt`).
 - ``microsoft/prompty`` (MIT): every ``.prompty`` file in the history (newest blob per path, identical
   bodies once): ``system:``/``user:``/``assistant:`` lines become message tags, ``{{name}}`` references
   become declared variables (``input: true`` when rendered in a user message), ``temperature`` and
@@ -112,6 +114,35 @@ def _plain_prompt(system: str, user_prefix: str, description: str, metadata: dic
             + "{% user %}\n" + user + "\n{% enduser %}\n")
 
 
+def fabric_prompt(system: str, user_text: str, description: str, metadata: dict[str, Any]) -> str:
+    """A fabric pattern as fabric sends it, converted the way ``promptctl import`` converts it.
+
+    ``{{name}}`` placeholders become declared variables (fabric fills them from ``-v=#name:value``); a
+    ``{{input}}`` in ``system.md`` is where fabric puts the piped input (at the very end, under ``# INPUT``, it
+    becomes the user message), else the input is the user message (after ``user.md``). Other template syntax
+    (Vue, Nuclei expressions) is kept literal.
+    """
+    from promptctl.interop.common import convert_mustache
+    from promptctl.interop.model import ImportedPrompt
+
+    prompt = ImportedPrompt("pattern", "pattern", "fabric")
+    body, found = convert_mustache(system.strip(), prompt, where="system.md", prose=True)
+    from promptctl.interop.text import split_trailing_input
+
+    user = ""
+    if "input" in found and not user_text.strip():
+        body, user = split_trailing_input(body)
+    if user_text.strip():
+        user, more = convert_mustache(user_text.strip(), prompt, where="user.md", prose=True)
+        found.update(more)
+    if "input" not in found:
+        user, found["input"] = (user + "\n\n" if user else "") + "{{ input }}", None
+    variables: dict[str, Any] = {name: {"type": "string"} for name in found}
+    variables["input"] = {"type": "string", "input": True, "description": "The text the user sends"}
+    text = _front_matter(description, variables, metadata) + "{% system %}\n" + body + "\n{% endsystem %}\n"
+    return text + ("{% user %}\n" + user + "\n{% enduser %}\n" if user else "")
+
+
 def build_fabric(repo: Path, out: Path, used: set[str]) -> int:
     commit = _git(repo, "rev-parse", "HEAD").strip()
     files = _git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n")
@@ -124,7 +155,7 @@ def build_fabric(repo: Path, out: Path, used: set[str]) -> int:
         user = _blob(repo, f"HEAD:{folder}/user.md") if f"{folder}/user.md" in files else ""
         pattern = folder.rsplit("/", 1)[1]
         meta = {"source": "danielmiessler/fabric", "path": path, "commit": commit, "licence": "MIT"}
-        text = _plain_prompt(system, user or "", f"fabric pattern {pattern}", meta)
+        text = fabric_prompt(system, user or "", f"fabric pattern {pattern}", meta)
         _write(out, "fabric-" + _slug(pattern), text, f"fabric pattern {pattern}", used)
         count += 1
     return count

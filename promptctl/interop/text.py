@@ -7,7 +7,9 @@
 - A fabric pattern folder ``patterns/NAME/system.md`` (optionally ``user.md``) is the prompt ``NAME``:
   ``system.md`` is the system message; the user message is ``user.md``, or the ``{{ input }}`` variable
   when there is no ``user.md``. A ``{{input}}`` inside ``system.md`` is replaced there instead, as fabric
-  does. A folder holding such pattern folders imports every pattern.
+  does, except at its very end (``# INPUT`` then ``{{input}}``, the usual layout), which becomes the user
+  message: the same text, with user input kept out of the system prompt. A folder holding such pattern
+  folders imports every pattern.
 - A ``.csv`` file with a header row is a list of prompts: the name comes from the ``act``, ``name`` or
   ``title`` column and the text from ``prompt``, ``text`` or ``content``; ``${var}`` and
   ``${var:default}`` placeholders become variables (with defaults).
@@ -15,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +60,10 @@ def read_pattern(folder: Path) -> ImportedPrompt:
         user, more = convert_mustache(user_text, prompt, where=str(user_path), prose=True)
         found.update(more)
     elif "input" in found:
-        user = ""
+        system, user = split_trailing_input(system)
+        if user:
+            prompt.note("converted", str(system_path), "the input section at the end of system.md -> the user "
+                        "message (user input is kept out of the system prompt)")
     else:
         user, found["input"] = "{{ input }}", None
     body = f"{{% system %}}\n{system}\n{{% endsystem %}}\n"
@@ -67,6 +73,34 @@ def read_pattern(folder: Path) -> ImportedPrompt:
                       metadata=_metadata("fabric", original, f"{folder.name}/system.md"))
     prompt.versions.append(ImportedVersion(fm, body, source=str(system_path)))
     return prompt
+
+
+_INPUT_HEADING = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]+|\*\*)?[A-Za-z ]{0,30}\binput\b[A-Za-z ]{0,30}(?:\*\*)?[ \t]*:?(?:\*\*)?[ \t]*$",
+    re.IGNORECASE,
+)
+"""An input heading or label line: ``# INPUT``, ``INPUT:``, ``**Input**``."""
+
+
+def split_trailing_input(system: str) -> tuple[str, str]:
+    """Split a pattern's final input section off its system text: ``(system, user)``.
+
+    A ``{{ input }}`` at the very end (under ``# INPUT`` headings or ``INPUT:`` labels, if any) moves to the user
+    message; ``(system, "")`` when the input is elsewhere in the text. Fabric substitutes the input wherever
+    the pattern says; at the end it is the same text in a user message, which keeps user input out of the system
+    prompt (lint INJ001) and gives Claude the user turn it requires.
+    """
+    body = system.rstrip()
+    if not body.endswith("{{ input }}") or system.count("{{ input }}") != 1:
+        return system, ""
+    lines = body[: -len("{{ input }}")].rstrip().split("\n")
+    heads: list[str] = []
+    while lines and _INPUT_HEADING.match(lines[-1]) and len(heads) < 2:
+        heads.insert(0, lines.pop().strip())
+        while lines and not lines[-1].strip():
+            lines.pop()
+    rest = "\n".join(lines).rstrip()
+    return (rest, "\n\n".join([*heads, "{{ input }}"])) if rest.strip() else (system, "")
 
 
 def read_folder(folder: Path) -> list[ImportedPrompt]:

@@ -108,3 +108,15 @@ def test_import_of_a_glob_skips_the_dotprompt_partials_it_names(run, tmp_path: P
     assert "Thanks!" in (tmp_path / "prompts" / "chat" / "v1.j2").read_text()
     code, _, err = run("import", str(source / "_footer.prompt"))
     assert code == 2 and "\nerror: nothing to import: every source is a Dotprompt partial" in err
+
+
+def test_lint_passes_right_after_importing_real_files(run, tmp_path: Path):
+    """Import then lint: escaped template syntax (Vue, n8n) and a fabric pattern's input section are not findings."""
+    sources = [FIXTURES / "fabric" / "patterns", FIXTURES / "edge" / "vue-notes.md",
+               FIXTURES / "edge" / "n8n-mapping.txt", FIXTURES / "langfuse" / "support-reply.json"]
+    code, _, err = run("import", *map(str, sources))
+    assert code == 0, err
+    assert "escaped: " in err  # the Vue and n8n braces were kept literal in raw blocks
+    code, out, err = run("lint")
+    assert code == 0, out + err
+    assert " TXT001 " not in out and " INJ001 " not in out

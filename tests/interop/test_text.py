@@ -12,7 +12,7 @@ from .conftest import FIXTURES, import_into, messages
 FABRIC = FIXTURES / "fabric" / "patterns"
 
 
-def test_fabric_patterns_become_a_system_message_and_the_input(registry: Registry):
+def test_fabric_patterns_become_a_system_message_and_the_input(registry: Registry, tmp_path):
     rows = import_into(registry, FABRIC)
     assert sorted(r.name for r in rows) == ["create_summary", "extract_insights", "summarize"]
     system = (FABRIC / "summarize" / "system.md").read_text().strip()
@@ -20,9 +20,18 @@ def test_fabric_patterns_become_a_system_message_and_the_input(registry: Registr
     assert got[0][0] == "system" and got[0][1].startswith(system.splitlines()[0])
     assert got[1] == ("user", "A long article.")
     assert registry.get("summarize@1").front_matter.variables["input"].input
-    # a pattern that places {{input}} itself gets it there, not as a second message
-    inline = messages(registry, "extract_insights@1", {"input": "TEXT"})
-    assert len(inline) == 1 and inline[0][1].rstrip().endswith("TEXT")
+    # a pattern ending in its own "# INPUT" section gets that section as the user message (same text, input
+    # kept out of the system prompt); one that places {{input}} mid-text gets it there, not a second message
+    ending = messages(registry, "extract_insights@1", {"input": "TEXT"})
+    assert [role for role, _ in ending] == ["system", "user"] and ending[1][1] == "# INPUT\n\nTEXT"
+    assert ending[0][1].rstrip().endswith("Ensure you follow ALL these instructions when creating your output.")
+    assert any("input section at the end of system.md" in f.message for r in rows for f in r.findings)
+    middle = tmp_path / "patterns" / "inline"
+    middle.mkdir(parents=True)
+    (middle / "system.md").write_text("Summarise this:\n\n{{input}}\n\nin three bullets.\n")
+    import_into(registry, middle)
+    inline = messages(registry, "inline@1", {"input": "TEXT"})
+    assert len(inline) == 1 and "this:\n\nTEXT\n\nin three" in inline[0][1]
 
 
 def test_csv_collection_with_dollar_placeholders_and_defaults(registry: Registry):

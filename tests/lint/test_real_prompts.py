@@ -215,7 +215,7 @@ variables:
 
 
 @pytest.mark.parametrize("text", ["Write a post about [insert topic here].", "Summarise ${title} by ${author}.",
-                                  "Translate into {{lang_code}}.", "Create a template for [project name].",
+                                  "Create a template for [project name].",
                                   "Review this: <your code>"])
 def test_txt001_unfilled_placeholders(project: Project, text: str) -> None:
     assert "TXT001" in project.rules(prompt("You are a writer. " + text))
@@ -226,6 +226,17 @@ def test_txt001_unfilled_placeholders(project: Project, text: str) -> None:
                                   "```\nhello ${name}\n```", "[VERSE] Driving beat"])
 def test_txt001_output_templates_code_and_links_pass(project: Project, text: str) -> None:
     assert "TXT001" not in project.rules(prompt("You are a writer.\n" + text))
+
+
+def test_txt001_braces_escaped_in_the_template_are_literal_but_a_value_holding_them_is_reported(
+        project: Project) -> None:
+    """``{% raw %}{{x}}{% endraw %}`` is the author's (or promptctl import's) literal text; a value is not."""
+    assert "TXT001" not in project.rules(prompt("You are a writer. Translate into {{lang_code}}."))
+    assert "TXT001" not in project.rules(prompt("You rewrite Vue. Keep <p>{{ note.text }}</p> as it is."), name="v")
+    from_value = HEAD.replace("variables:\n", "variables:\n  style: {type: string, default: 'in {{lang_code}}'}\n")
+    assert from_value != HEAD
+    text = from_value + "{% raw %}You are a writer.{% endraw %} Translate {{ style }}." + TAIL
+    assert "TXT001" in project.rules(text, name="d")
 
 
 def test_txt001_many_template_variables_document_a_template_language(project: Project) -> None:

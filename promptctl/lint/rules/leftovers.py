@@ -34,7 +34,12 @@ alone: prompts use them as slots of an output template for the model to fill.
 """
 
 TEMPLATE_TEXT = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
-"""A variable of a template language left as text: ``{{ topic }}``."""
+"""A variable of a template language left as text: ``{{ topic }}``.
+
+Only reported when it reached the rendered text from a value (a default, a filled variable): written in the
+template itself it can only be inside ``{% raw %}`` or a string literal, which is the author's (or
+``promptctl import``'s) statement that the braces are literal text.
+"""
 TEMPLATE_DOC_LIMIT = 5
 """More distinct ``{{x}}`` than this: the prompt documents a template language (Nuclei, Hugo), not a leftover."""
 
@@ -81,6 +86,7 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
     if any(f.startswith("${") for f in found):
         slots = _output_slots(ctx)
         found = [f for f in found if f not in slots]
+    templated = [t for t in templated if t not in ctx.version.body]  # escaped on purpose: literal by declaration
     if len(templated) <= TEMPLATE_DOC_LIMIT:
         found += templated
     if found:
