@@ -178,6 +178,8 @@ OUTPUT_CUES = re.compile(
     rf"|\b(?:in\s+at\s+most|at\s+most|no\s+more\s+than|under|within|maximum\s+of|max|up\s+to|between)\s+{_NUMBER}"
     rf"(?:\s*(?:-|to|and)\s*{_NUMBER})?\s*(?:[-\w]+\s+)?(?:words|sentences|lines|characters|bullets|paragraphs|items)\b"
     r"|\boutput\s+format\b|\bresponse\s+format\b"
+    r"|\b(?:provide|include|return|give|deliver|output|respond\s+with|reply\s+with)(?:\s+the\s+following)?\s*:[ \t]*\n"
+    r"[ \t]*(?:[-*•.]|\d+[.)])"
     r"|\bsection\s+(?:called|named|titled|labell?ed)\b"
     r"|\b(?:use|using)\s+(?:bulleted|bullet(?:ed)?\s+(?:points?|lists?)|numbered\s+lists?|markdown|tables?|headings|"
     r"headers|code\s+blocks?)\b"
@@ -272,7 +274,7 @@ def output_template_lines(text: str) -> set[int]:
 ROLE_TITLE = re.compile(r"(?i)\b(?:identity|role|persona|purpose|who\s+you\s+are|about\s+you|character|your\s+role)\b")
 OUTPUT_TITLE = re.compile(
     r"(?i)^(?!.*\binput\b).*\b(?:output|outputs|format|formatting|response|responses|reply|deliverables?|"
-    r"answer\s+format|report\s+structure|template)\b"
+    r"answer\s+format|report\s+structure|structure|sections|template)\b"
 )
 RESTRICTION_TITLE = re.compile(
     r"(?i)\b(?:rules|ground\s+rules|restrictions?|constraints?|guardrails?|limitations?|limits|boundaries|"
@@ -440,3 +442,66 @@ def words(text: str) -> int:
 def non_blank_lines(text: str) -> int:
     """Number of lines holding something other than whitespace."""
     return sum(1 for line in text.split("\n") if line.strip())
+
+
+_ARTIFACTS = (
+    r"reports?|essays?|articles?|blog\s+posts?|posts?|tweets?|threads?|newsletters?|press\s+releases?|summar(?:y|ies)|"
+    r"abstracts?|outlines?|plans?|proposals?|roadmaps?|briefs?|briefings?|memos?|e-?mails?|letters?|resumes?|cvs?|"
+    r"scripts?|screenplays?|stor(?:y|ies)|poems?|songs?|lyrics|speech(?:es)?|recipes?|menus?|itinerar(?:y|ies)|"
+    r"schedules?|curricul(?:um|a)|syllab(?:us|i)|lessons?|quiz(?:zes)?|exams?|flash\s*cards?|slides?|"
+    r"presentations?|decks?|code|functions?|classes|programs?|apps?|applications?|apks?|websites?|web\s*apps?|"
+    r"pages?|components?|interfaces?|uis?|screens?|apis?|backends?|frontends?|quer(?:y|ies)|sql|regex(?:es)?|"
+    r"configs?|configurations?|dockerfiles?|manifests?|templates?|readmes?|documentation|docs|guides?|tutorials?|"
+    r"specs?|specifications?|requirements|user\s+stories|test\s+cases?|unit\s+tests?|tests|tables?|lists?|"
+    r"checklists?|diagrams?|charts?|prompts?|reviews?|critiques?|evaluations?|assessments?|ratings?|scores?|"
+    r"translations?|descriptions?|captions?|headlines?|titles?|taglines?|slogans?|ad\s+copy|copy|contracts?|"
+    r"policies|rules|files?|documents?|notes|minutes|transcripts?|datasets?|json|yaml|csv|markdown|html|chapters?|"
+    r"books?|novels?|scenes?|dialogues?|jokes?|riddles?|puzzles?|games?|bots?|extensions?|plugins?|libraries|"
+    r"modules?|pipelines?|workflows?|dashboards?|mockups?|wireframes?|logos?|names?|questions|simulations?|"
+    r"forecasts?|budgets?|invoices?|systems?|solutions?|projects?"
+)
+_PROCESS_OBJECTS = (
+    r"input|text|content|articles?|transcripts?|documents?|code(?:base)?|data|messages?|e-?mails?|essays?|papers?|"
+    r"prompts?|resumes?|cvs?|posts?|passages?|sentences?|paragraphs?|stor(?:y|ies)|files?|reports?|conversations?|"
+    r"chats?|notes|books?|videos?|podcasts?|pages?|websites?|contracts?|logs?|quer(?:y|ies)|functions?|scripts?|"
+    r"diffs?|pull\s+requests?|prs?|tickets?|reviews?|feedback|responses?|answers?|outputs?|submissions?|"
+    r"descriptions?|requirements?|specs?|proposals?|plans?|repositor(?:y|ies)|applications?|candidates?|"
+    r"transactions?|invoices?|receipts?|records?|results?|images?|screenshots?|tables?|spreadsheets?|datasets?"
+)
+DELIVERABLE = re.compile(
+    r"\b(?:write|writes|writing|create|creates|creating|generate|generates|generating|produce|produces|producing|"
+    r"draft|drafts|drafting|compose|composes|composing|prepare|prepares|preparing|design|designs|designing|build|"
+    r"builds|building|develop|develops|developing|implement|implements|implementing|make|makes|craft|crafts|"
+    r"crafting|code|program|output|outputs|return|returns|deliver|delivers|compile|compiles|put\s+together|"
+    r"write\s+up|come\s+up\s+with|provide|provides|give|gives|suggest|suggests|propose|proposes)\s+"
+    r"(?:(?:a|an|the|me|us|my|your|their|his|her|its|this|that|these|some|one|two|three|four|five|ten|several|"
+    r"multiple|each|\d+)\s+)?(?:[\w'/-]+\s+){0,3}?"
+    rf"(?:{_ARTIFACTS})\b"
+    r"|\b(?:(?:summari[sz]|extract|classif|categori[sz]|translat|rewrit|rephras|paraphras|convert|transform|"
+    r"proofread|refactor|review|evaluat|assess|critiqu|analy[sz]|label|annotat|condens|shorten|simplif|improv|edit|"
+    r"correct|audit|debug|fix|optimi[sz])(?:e|es|ed|ing|s|y|ies|ying)?|(?:grad|scor|rat|pars)(?:e|es|ed|ing)"
+    r"|tag(?:s|ged|ging)?)\s+"
+    r"(?:(?:the|this|that|these|those|my|your|a|an|any|each|every|given|provided|following|user's|users'|user|"
+    r"submitted|incoming|supplied|pasted|candidates'|their)\s+)*(?:[\w'-]+\s+){0,2}?"
+    rf"(?:{_PROCESS_OBJECTS})\b"
+    r"|\b(?:from|in)\s+the\s+(?:input|provided\s+\w+|given\s+\w+|attached\s+\w+)\b"
+    r"|\b(?:take|takes|taking|given|receive|receives|you\s+will\s+(?:be\s+given|receive|get))\s+"
+    r"(?:(?:an?|the|some)\s+)?(?:[\w'-]+\s+){0,3}?(?:as\s+)?input\b"
+    r"|\b(?:set\s+up|setting\s+up|configure|configuring|deploy|deploying|install|integrate|integrating|simulate|"
+    r"automate|scaffold|prototype|migrate)\b",
+    re.IGNORECASE,
+)
+"""A deliverable: an artifact to make ("write a report", "build a web app", "suggest recipes"), an input to process
+into one ("summarize the transcript", "analyze resumes", "extract ... from the input", "takes ... as input") or
+work whose product is configuration or code ("set up", "configure", "deploy", "simulate"). A prompt without one
+sets up a conversation: its replies are chat turns (SYS003 at info)."""
+
+
+def deliverable(text: str) -> str | None:
+    """The phrase that names the prompt's deliverable (:data:`DELIVERABLE`), or None for a conversational prompt.
+
+    Args:
+        text: The instruction text (system prompt, without sample requests).
+    """
+    match = DELIVERABLE.search(text)
+    return match.group(0) if match else None

@@ -315,7 +315,45 @@ def test_sys002_to_sys004_are_info_for_a_brief_simple_prompt(project: Project) -
     project.write("q", prompt(longer))
     project.publish("q")
     found = {f.rule: f.severity for f in project.lint(["q"])}
+    assert found["SYS004"] == "warning"
+    assert found["SYS003"] == "info"  # a conversation: no deliverable named (test_sys003_...conversational...)
+    project.write("r", prompt(longer + " You also write the monthly invoice summary email each customer receives."))
+    project.publish("r")
+    found = {f.rule: f.severity for f in project.lint(["r"])}
     assert found["SYS003"] == "warning" and found["SYS004"] == "warning"
+
+
+ADVISOR = ("Act as a travel ticket advisor. Your task is to help me find the cheapest routes between cities. I will "
+           "tell you where I am and where I want to go, and you will suggest the best days to fly, nearby airports "
+           "and budget airlines, and answer my follow-up questions about baggage and connections.")
+
+
+@pytest.mark.parametrize("deliverable", [
+    "Write a trip report after each booking.",
+    "Summarize the attached booking emails.",
+    "Draft an email to the airline when a flight is cancelled.",
+    "Extract the flight numbers from the input.",
+    "Build a web app that compares fares.",
+    "You take a list of fares as input and rank them.",
+])
+def test_sys003_is_info_for_a_conversational_prompt_and_a_warning_once_it_names_a_deliverable(
+        project: Project, deliverable: str) -> None:
+    """An advisor that answers in chat turns has no output contract to state; one that makes an artifact has."""
+    project.write("chat", prompt(ADVISOR))
+    project.publish("chat")
+    found = [f for f in project.lint(["chat"]) if f.rule == "SYS003"]
+    assert [f.severity for f in found] == ["info"] and "conversational" in found[0].message
+    project.write("task", prompt(ADVISOR + " " + deliverable))
+    project.publish("task")
+    assert [f.severity for f in project.lint(["task"]) if f.rule == "SYS003"] == ["warning"]
+
+
+@pytest.mark.parametrize("text", [
+    '{"role": "Style Guide Creator", "task": "Generate a style guide", "sections": ["Overview", "Typography"]}',
+    "You are a Business English trainer. Write a lesson for me. Then, provide:\n. Key vocabulary\n. Feedback\n. Tips",
+])
+def test_sys003_reads_a_sections_list_and_a_provide_list_as_the_output_format(project: Project, text: str) -> None:
+    assert "SYS003" not in project.rules(prompt(text))
 
 
 def test_few002_is_info_for_a_secondary_claude_target(project: Project) -> None:

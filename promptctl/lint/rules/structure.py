@@ -28,6 +28,10 @@ a novelist", "Pretend to be ...", "be my conversation partner"; :func:`promptctl
 whose task is not complex and that declares no ``output:``, SYS003 and SYS004 report at info: the genre
 implies the form, and a reviewer would not insist on a format or restrictions there.
 
+For a **conversational** prompt (no deliverable named: no artifact to make, no input to process, no
+configuration work; :func:`promptctl.lint.text.deliverable`) whose task is not complex and that declares no
+``output:``, SYS003 reports at info: its replies are chat turns whose form follows the question.
+
 For a **one-off request** pasted as a system prompt ("Develop a budget tracking app ...", "I want to create a
 brand story ..."; :func:`promptctl.lint.text.is_one_off_request`: a request opening, no role anywhere, no
 template variables but the user inputs) whose task is not complex, SYS002 and SYS004 report at info: a role
@@ -123,6 +127,18 @@ def _persona_severity(ctx: VersionContext) -> Severity | None:
     return _severity(ctx)
 
 
+def _is_conversation(ctx: VersionContext) -> bool:
+    """True for a conversational prompt: simple task, no ``output:``, and no deliverable named anywhere.
+
+    A prompt that names no artifact to make ("write a report", "build an app", "suggest recipes"), no input to
+    process ("summarize the transcript", "analyze resumes", "extract ... from the input") and no configuration
+    work ("set up", "deploy") sets up a conversation (:func:`promptctl.lint.text.deliverable`): an advisor, a
+    tutor, a Q&A assistant. Its replies are chat turns read by the person who asked, whose form follows the
+    question; a missing output format there is advice (SYS003 at info), not a defect.
+    """
+    return ctx.fm.output is None and not complexity_reasons(ctx) and T.deliverable(ctx.cue_text) is None
+
+
 def _request_severity(ctx: VersionContext) -> Severity | None:
     """``info`` for a one-off request pasted as a system prompt, no variables but inputs, else :func:`_severity`.
 
@@ -186,8 +202,12 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
     if not _applies(ctx) or ctx.fm.output is not None:
         return
     if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES):
-        yield Hit("no output format: no output format section, no output: field and no 'Reply with ...' instruction",
-                  _system_line(ctx), severity=_persona_severity(ctx))
+        message = "no output format: no output format section, no output: field and no 'Reply with ...' instruction"
+        if _is_conversation(ctx):
+            yield Hit(message + " (a conversational prompt: no deliverable named, replies are chat turns)",
+                      _system_line(ctx), severity="info")
+        else:
+            yield Hit(message, _system_line(ctx), severity=_persona_severity(ctx))
 
 
 @rule(
