@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,6 +193,27 @@ def read_text_file(path: Path, what: str, *, hint: str | None = None) -> str:
         return read_input_text(path, what=what)
     except FileNotFoundError:
         raise InputError(f"{what}: {path} does not exist", hint=hint) from None
+
+
+_CONTROL = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters a terminal would interpret: all C0 but tab and newline (a lone CR too), DEL, C1."""
+
+
+def model_text(text: str, *, newline: bool = True) -> None:
+    r"""Write text a model produced (an output, a step's output) to stdout.
+
+    On a terminal, control characters other than newline and tab (ESC and the C1 controls among them) are
+    shown as ``\x1b``-style escapes instead of being interpreted: a reply can then not clear the screen,
+    move the cursor, retitle the window or write the clipboard (OSC 52), whatever a prompt injection made
+    the model say. Piped or redirected output is written byte for byte.
+
+    Args:
+        text: The model's text.
+        newline: End with a newline when the text does not.
+    """
+    if sys.stdout.isatty():
+        text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    sys.stdout.write(text + ("\n" if newline and not text.endswith("\n") else ""))
 
 
 def print_json(data: Any) -> None:

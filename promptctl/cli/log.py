@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from promptctl.cli.common import console, print_json, project
+from promptctl.cli.common import console, model_text, print_json, project
 
 if TYPE_CHECKING:
     from promptctl.store.runs import RunStore
@@ -221,9 +221,9 @@ def _print_run(r: dict[str, Any], calls: list[dict[str, Any]]) -> None:
     _print_request(display, _Body(r["provider"], r["model"], r["request"] or {}))
     out("\n=== output\n")
     text = r["output"] if r["output"] is not None else (f"(none: {r['error']})" if r["error"] else "(none)")
-    out(text + ("\n" if not text.endswith("\n") else ""))
+    model_text(text)
     if r.get("answer") is not None:
-        out(f"answer: {r['answer']}\n")
+        model_text(f"answer: {r['answer']}")
     cost = f"${r['cost_usd']:.6f}" if r["cost_usd"] is not None else "cost n/a"
     latency = f"{r['latency_s']:.2f}s" if r["latency_s"] is not None else "-"
     out(f"\n=== usage\nin {u['input_tokens']} tok (cached {u['cached_input_tokens']}, cache write "

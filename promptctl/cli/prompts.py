@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from promptctl.cli.common import console, parse_vars, print_json, project, warn
+from promptctl.cli.common import console, model_text, parse_vars, print_json, project, warn
 
 RefArg = Annotated[
     str,
@@ -226,7 +226,7 @@ def run(
     if show_steps and result.steps:
         _print_steps(result.steps)
         sys.stdout.write("=== chain output\n")
-    sys.stdout.write(result.output + ("\n" if not result.output.endswith("\n") else ""))
+    model_text(result.output)
     _print_strategy_summary(result)
     u = result.usage
     cost = f"${result.cost_usd:.6f}" if result.cost_usd is not None else "cost n/a"
@@ -362,9 +362,8 @@ def _print_steps(steps: list[dict[str, Any]]) -> None:
         sys.stdout.write(f"=== step {step['index']}/{len(steps)} {step['id']}: {step['ref']} on "
                          f"{step['provider']}:{step['model']} ({step['strategy']}) {step['status']}{note}  {cost}\n")
         if step.get("answer") is not None:
-            sys.stdout.write(f"answer: {step['answer']}\n")
-        output = step.get("output") or step.get("error") or ""
-        sys.stdout.write(output + ("\n" if not output.endswith("\n") else ""))
+            model_text(f"answer: {step['answer']}")
+        model_text(step.get("output") or step.get("error") or "")
 
 
 def _print_strategy_summary(result: Any) -> None:
