@@ -159,7 +159,7 @@ def request_text(body: Mapping[str, Any]) -> str:
     for key in sorted(k for k in body if k not in ("messages", "system")):
         lines.append(f"{key}: {_value_text(body[key])}")
     if "system" in body:
-        lines += ["", "--- system (top-level parameter) ---", _content_text(body["system"])]
+        lines += ["", "--- system (top-level parameter) ---", content_text(body["system"])]
     for message in body.get("messages", []):
         if not isinstance(message, Mapping):
             lines += ["", "--- message ---", _value_text(message)]
@@ -168,7 +168,7 @@ def request_text(body: Mapping[str, Any]) -> str:
         head = f"--- {message.get('role', '?')} ---"
         if extra:
             head += "  " + "  ".join(f"{k}={_value_text(v)}" for k, v in sorted(extra.items()))
-        lines += ["", head, _content_text(message.get("content", ""))]
+        lines += ["", head, content_text(message.get("content", ""))]
     return "\n".join(lines) + "\n"
 
 
@@ -180,18 +180,30 @@ def _value_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _content_text(content: Any) -> str:
-    """Message content: a string verbatim; text parts joined by blank lines; anything else as JSON."""
+def content_text(content: Any) -> str:
+    """Message content as ``render`` and ``diff`` show it: a string verbatim; text parts joined by blank lines.
+
+    A part's ``cache_control`` (an Anthropic cache breakpoint) is shown as a ``[cache breakpoint]`` line
+    after its text (``[cache breakpoint ttl 1h]``), so a breakpoint that moves is a changed line; other
+    keys of a part as a ``[type {...}]`` line before it; anything else as JSON.
+    """
     if isinstance(content, str):
         return content
     if isinstance(content, list) and all(isinstance(p, Mapping) and isinstance(p.get("text"), str) for p in content):
         parts = []
         for part in content:
-            extra = {k: v for k, v in part.items() if k not in ("type", "text")}
+            extra = {k: v for k, v in part.items() if k not in ("type", "text", "cache_control")}
             note = f"[{part.get('type', 'text')} {json.dumps(extra, sort_keys=True)}]\n" if extra else ""
-            parts.append(note + part["text"])
+            parts.append(note + part["text"] + _breakpoint_note(part.get("cache_control")))
         return "\n\n".join(parts)
     return _value_text(content)
+
+
+def _breakpoint_note(control: Any) -> str:
+    if control is None:
+        return ""
+    ttl = control.get("ttl") if isinstance(control, Mapping) else None
+    return "\n[cache breakpoint" + (f" ttl {ttl}]" if ttl else "]")
 
 
 def sample_variables(version: PromptVersion, root: Path) -> tuple[dict[str, Any], str | None]:

@@ -29,10 +29,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptctl.adapters.base import message_text, require_text
+from promptctl.adapters.base import Segment, message_segments, require_text
 from promptctl.adapters.profiles import ModelProfile, parameter_notes
 from promptctl.errors import AdapterError
-from promptctl.templating.prompt import Prompt
+from promptctl.templating.prompt import CacheBreak, Prompt
 from promptctl.types import ProviderRequest
 
 _EXTRA_BODY = ("temperature", "top_p", "top_k")
@@ -44,24 +44,29 @@ def anthropic_request(
     """Build the ``messages.create`` keyword arguments for a Claude model.
 
     Raises:
-        AdapterError: The conversation starts with the assistant or has no user message.
+        AdapterError: The conversation starts with the assistant or has no user message; or its cache
+            breakpoints are more than Anthropic allows (4), mark nothing, or ask for a 1 h lifetime after
+            a 5 min one.
     """
     notes: list[str] = []
-    system: list[str] = []
+    system: list[Item] = []
     turns: list[dict[str, Any]] = []
     for message in prompt.messages:
         if message.is_blank():
+            breaks = [p for p in message.parts if isinstance(p, CacheBreak)]
+            if breaks:  # a message holding only a breakpoint marks the end of what came before it
+                (turns[-1]["content"] if turns else system).extend(breaks)
             continue
         require_text(message, "anthropic", where)
-        text = message_text(message, profile.section_style)
+        items = content_items(message_segments(message, profile.section_style))
         if message.role == "system":
             if turns:
                 notes.append("a system message after the first turn was hoisted into the top-level system prompt")
-            system.append(text)
+            system[:] = _joined(system, items)
         elif turns and turns[-1]["role"] == message.role:
-            turns[-1]["content"] += "\n\n" + text
+            turns[-1]["content"] = _joined(turns[-1]["content"], items)
         else:
-            turns.append({"role": message.role, "content": text})
+            turns.append({"role": message.role, "content": items})
     if not turns or all(t["role"] != "user" for t in turns):
         raise AdapterError(f"{where}: Claude needs at least one user message", hint="add a {% user %} message")
     if turns[0]["role"] == "assistant":
@@ -70,14 +75,17 @@ def anthropic_request(
             hint="start with a {% user %} message",
         )
     if turns[-1]["role"] == "assistant":
-        turns[-1]["content"] = turns[-1]["content"].rstrip()
+        _strip_prefill(turns[-1]["content"])
+    system_blocks, contents = _apply_breakpoints([system, *(t["content"] for t in turns)], where)
+    for turn, content in zip(turns, contents, strict=True):
+        turn["content"] = _wire_content(content)
 
     kwargs: dict[str, Any] = {
         "model": model,
         "max_tokens": params.get("max_tokens") or profile.default_max_tokens,
     }
-    if system:
-        kwargs["system"] = "\n\n".join(system)
+    if system_blocks:
+        kwargs["system"] = _wire_content(system_blocks)
     kwargs["messages"] = turns
     extra: dict[str, Any] = {}
     applied: dict[str, Any] = {"max_tokens": kwargs["max_tokens"]}
@@ -102,3 +110,105 @@ def anthropic_request(
     return ProviderRequest(
         provider="anthropic", model=model, kwargs=kwargs, body=body, parameters=applied, warnings=tuple(notes)
     )
+
+
+Block = dict[str, Any]
+Item = Block | CacheBreak
+"""A content block of the Messages API, or a cache breakpoint not yet applied to the block before it."""
+
+MAX_CACHE_BREAKPOINTS = 4
+"""Blocks with ``cache_control`` a request may carry (platform.claude.com prompt caching: "up to 4 cache
+breakpoints"; the API answers 400 past it)."""
+
+
+def content_items(segments: list[Segment]) -> list[Item]:
+    """One message's segments as Messages API content blocks, in order: the adapter's one block builder.
+
+    Text becomes ``{"type": "text", "text": ...}``; a cache breakpoint stays a marker, applied by
+    :func:`_apply_breakpoints` to the block before it.
+    """
+    items: list[Item] = []
+    for segment in segments:
+        if isinstance(segment, str):
+            items.append({"type": "text", "text": segment})
+        elif isinstance(segment, CacheBreak):
+            items.append(segment)
+        else:  # require_text refused every other part before
+            raise AdapterError(f"anthropic requests cannot carry {type(segment).__name__} parts yet")
+    return items
+
+
+def _joined(before: list[Item], after: list[Item]) -> list[Item]:
+    """Two messages' content merged into one turn: adjacent text blocks joined by a blank line, as one text."""
+    if before and after and _is_text(before[-1]) and _is_text(after[0]):
+        merged = {"type": "text", "text": before[-1]["text"] + "\n\n" + after[0]["text"]}  # type: ignore[index]
+        return [*before[:-1], merged, *after[1:]]
+    return [*before, *after]
+
+
+def _is_text(item: Item) -> bool:
+    return isinstance(item, dict) and item.get("type") == "text" and "cache_control" not in item
+
+
+def _strip_prefill(items: list[Item]) -> None:
+    """A final assistant turn (a prefill) may not end in whitespace (the API rejects it)."""
+    for index in range(len(items) - 1, -1, -1):
+        item = items[index]
+        if isinstance(item, dict):
+            if item.get("type") == "text":
+                items[index] = {**item, "text": item["text"].rstrip()}
+            return
+
+
+def _apply_breakpoints(contents: list[list[Item]], where: str) -> tuple[list[Block], list[list[Block]]]:
+    """Put ``cache_control`` on the block before each breakpoint; return (system blocks, turns' blocks).
+
+    ``contents`` is the system prompt's items then each turn's, in request order. A breakpoint at the
+    start of a turn marks the last block before it (the system prompt's, or the previous turn's).
+
+    Raises:
+        AdapterError: More than :data:`MAX_CACHE_BREAKPOINTS` breakpoints; a breakpoint with no content
+            before it; a ``1h`` breakpoint after a ``5m`` one (Anthropic: longer lifetimes first).
+    """
+    out: list[list[Block]] = []
+    last: Block | None = None
+    marked: list[Block] = []
+    for items in contents:
+        blocks: list[Block] = []
+        for item in items:
+            if isinstance(item, CacheBreak):
+                if last is None:
+                    raise AdapterError(f"{where}: a cache breakpoint has no content before it",
+                                       hint="place {% cache %} after the text it should cache")
+                control = {"type": "ephemeral", **({"ttl": item.ttl} if item.ttl else {})}
+                if "cache_control" in last:  # two breakpoints in a row: one, with the longer lifetime
+                    if item.ttl != "1h":
+                        continue
+                else:
+                    marked.append(last)
+                last["cache_control"] = control
+            else:
+                block = dict(item)
+                blocks.append(block)
+                last = block
+        out.append(blocks)
+    if len(marked) > MAX_CACHE_BREAKPOINTS:
+        raise AdapterError(
+            f"{where}: {len(marked)} cache breakpoints; Anthropic allows at most {MAX_CACHE_BREAKPOINTS} per request",
+            hint="remove {% cache %} markers: keep the ones after the largest stable parts",
+        )
+    ttls = [block["cache_control"].get("ttl", "5m") for block in marked]
+    if "5m" in ttls and "1h" in ttls[ttls.index("5m"):]:
+        raise AdapterError(
+            f"{where}: a cache breakpoint with ttl 1h comes after one with 5m; Anthropic needs longer lifetimes "
+            "first",
+            hint='give the earlier breakpoints ttl="1h" too, or the later ones the default',
+        )
+    return out[0], out[1:]
+
+
+def _wire_content(blocks: list[Block]) -> str | list[Block]:
+    """A single text block without ``cache_control`` as a plain string (the usual shorthand); else the blocks."""
+    if len(blocks) == 1 and _is_text(blocks[0]):
+        return str(blocks[0]["text"])
+    return blocks

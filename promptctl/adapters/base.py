@@ -150,5 +150,20 @@ def chat_messages(prompt: Prompt, profile: ModelProfile) -> list[dict[str, Any]]
         role = message.role
         if role == "system" and profile.system_role == "developer":
             role = "developer"  # type: ignore[assignment]
-        out.append({"role": role, "content": message_text(message, profile.section_style)})
+        out.append({"role": role, "content": wire_text(message, profile.section_style)})
     return out
+
+
+def _hide_breaks(part: ObjectPart) -> str:
+    return "" if isinstance(part, CacheBreak) else placeholder(part)
+
+
+def wire_text(message: Message, style: str) -> str:
+    """A text-only message's content for a provider that puts nothing on the wire for a cache breakpoint.
+
+    OpenAI and watsonx cache prefixes automatically: a ``{% cache %}`` marker only tells lint and cost where
+    the stable prefix ends, so the text is exactly the text of the same message without the marker.
+    """
+    if style == "xml":
+        return xml_text(message.parts, show=_hide_breaks)
+    return markdown_text(message.parts, show=_hide_breaks)

@@ -406,6 +406,8 @@ def _info(version: Any) -> dict[str, Any]:
 
 def _print_request(display: str, request: Any) -> None:
     """Readable view of a request; contents printed verbatim (no markup interpretation)."""
+    from promptctl.diff import content_text
+
     out = sys.stdout.write
     body = request.body
     out(f"# {display} -> {request.provider}:{request.model}\n")
@@ -413,6 +415,6 @@ def _print_request(display: str, request: Any) -> None:
     if params:
         out("# " + "  ".join(f"{k}={v}" for k, v in params.items()) + "\n")
     if "system" in body:
-        out("\n--- system (top-level parameter) ---\n" + str(body["system"]) + "\n")
+        out("\n--- system (top-level parameter) ---\n" + content_text(body["system"]) + "\n")
     for message in body.get("messages", []):
-        out(f"\n--- {message['role']} ---\n{message['content']}\n")
+        out(f"\n--- {message['role']} ---\n{content_text(message['content'])}\n")

@@ -635,7 +635,7 @@ def _walk(message: Message, index: int, out: list[Segment]) -> None:
         for part in items:
             if isinstance(part, Section):
                 parts(part.parts, (*path, part.name))
-            elif part.strip():
+            elif isinstance(part, str) and part.strip():
                 out.append(Segment(message.role, index, path, part))
 
     parts(message.parts, ())
@@ -650,6 +650,8 @@ def _placeholder(name: str, spec: VariableSpec) -> Any:
             return [marker]
         if spec.type == "object":
             return Anything(marker)
+        if spec.type == "messages":
+            return [{"role": "user", "content": marker}]
     if not spec.required:
         return plain(spec.default)
     if spec.type == "enum":
@@ -660,6 +662,7 @@ def _placeholder(name: str, spec: VariableSpec) -> Any:
         "number": 1.0,
         "boolean": True,
         "list": [],
+        "messages": [],
     }.get(spec.type, Anything(VALUE_MARKER.format(name=name)))
 
 

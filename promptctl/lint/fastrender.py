@@ -9,7 +9,7 @@ structure tags, and builds the same :class:`~promptctl.templating.Prompt` that
 Only the constructs prompt templates use are evaluated here: text, ``{{ expressions }}`` (names,
 constants, attributes, items, filters, tests, comparisons, arithmetic, conditional expressions, literals,
 safe calls), ``if``, ``for`` (with ``loop.index``/``first``/``last``/``length``...), ``set`` and the
-``system``/``user``/``assistant``/``section`` tags. Anything else, and any error, raises
+``system``/``user``/``assistant``/``section``, ``messages`` and ``cache`` tags. Anything else, and any error, raises
 :class:`Unsupported`, and the caller renders with the real engine instead; tests check that both
 give equal prompts.
 """
@@ -26,7 +26,9 @@ from jinja2.runtime import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptctl.templating import bounds
-from promptctl.templating.prompt import ROLES, Message, Part, Prompt, Section, clean_text, section_id
+from promptctl.templating.conversation import CACHE_TTLS
+from promptctl.templating.history import validate_history
+from promptctl.templating.prompt import ROLES, CacheBreak, Message, Part, Prompt, Section, clean_text, section_id
 
 
 class Unsupported(Exception):
@@ -85,6 +87,8 @@ class _Renderer:
                 for child in node.nodes:
                     if isinstance(child, nodes.TemplateData):
                         out.append(child.data)
+                    elif isinstance(child, nodes.Call) and isinstance(child.node, nodes.ExtensionAttribute):
+                        out += self.conversation(child, scope)
                     else:
                         out.append(self.text(self.expr(child, scope)))
             elif isinstance(node, nodes.If):
@@ -150,6 +154,21 @@ class _Renderer:
                 self.in_message = False
         raise Unsupported(kind)
 
+    def conversation(self, call: nodes.Call, scope: _Scope) -> list[Any]:
+        """The object a ``{% cache %}`` places, or the messages a ``{% messages %}`` inserts."""
+        kind = call.node.name  # type: ignore[attr-defined]
+        if kind == "_cache" and call.args:
+            ttl = self.expr(call.args[0], scope)
+            if ttl is not None and ttl not in CACHE_TTLS:
+                raise Unsupported("cache ttl")
+            return [CacheBreak(ttl=ttl)]
+        if kind == "_messages" and call.args and not self.in_message:
+            try:
+                return list(validate_history(self.expr(call.args[0], scope), variable="messages"))
+            except ValueError as exc:
+                raise Unsupported(str(exc)) from None
+        raise Unsupported(kind)
+
     @staticmethod
     def parts(items: list[Any]) -> tuple[Part, ...]:
         """Text and sections like the real builder: text between sections joined, then cleaned."""
@@ -166,7 +185,7 @@ class _Renderer:
         for item in items:
             if isinstance(item, str):
                 text.append(item)
-            elif isinstance(item, Section):
+            elif isinstance(item, Section | CacheBreak):
                 flush()
                 out.append(item)
             else:
@@ -287,10 +306,14 @@ def fast_render(ast: nodes.Template, variables: Mapping[str, Any], env: Immutabl
         raise
     except Exception as exc:  # noqa: BLE001 - any evaluation error: let the real engine report it
         raise Unsupported(f"{type(exc).__name__}: {exc}") from None
-    messages = [item for item in items if isinstance(item, Message)]
-    if not messages:
+    if not any(isinstance(item, Message) for item in items):
         return Prompt(messages=(Message(role="user", parts=renderer.parts(items)),))
+    messages: list[Message] = []
     for item in items:
-        if isinstance(item, Section) or (isinstance(item, str) and item.strip()):
+        if isinstance(item, Message):
+            messages.append(item)
+        elif isinstance(item, CacheBreak) and messages:  # {% cache %} between messages: the end of the one before
+            messages[-1] = Message(messages[-1].role, (*messages[-1].parts, item))
+        elif not isinstance(item, str) or item.strip():
             raise Unsupported("text outside any message")
     return Prompt(messages=tuple(messages))

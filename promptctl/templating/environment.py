@@ -46,6 +46,7 @@ from promptctl.templating.literal import literal_source, looks_like_template  # 
 from promptctl.templating.prompt import (
     OBJECT_PARTS,
     ROLES,
+    CacheBreak,
     Message,
     Part,
     Prompt,
@@ -217,8 +218,15 @@ def environment() -> BoundedSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        extensions=[StructureExtension],
+        extensions=[StructureExtension, _conversation_extension()],
     )
+
+
+def _conversation_extension() -> type[Extension]:
+    """The ``{% messages %}`` and ``{% cache %}`` tags (their module uses this one's builder, so it loads after it)."""
+    from promptctl.templating.conversation import ConversationExtension
+
+    return ConversationExtension
 
 
 def _finalize(value: Any) -> Any:
@@ -399,6 +407,9 @@ def _assemble(builder: _Builder, text: str, where: str, *, source: str = "", lin
     for piece in pieces:
         if piece in builder.messages:
             messages.append(builder.messages[piece])
+        elif isinstance(builder.objects.get(piece), CacheBreak) and messages:
+            # {% cache %} between messages ends the prefix at the end of the message before it
+            messages[-1] = Message(messages[-1].role, (*messages[-1].parts, builder.objects[piece]))
         elif piece in builder.sections or piece in builder.objects or piece.strip():
             held = builder.objects.get(piece)
             shown = placeholder(held)[:40] if isinstance(held, OBJECT_PARTS) else clean_text(piece)[:40]

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,8 +22,9 @@ from pydantic import (
 from promptctl import _yaml
 from promptctl._yaml import as_source_text, plain
 from promptctl.errors import InputError, VariableError
+from promptctl.templating.history import HistoryMessage, describe_error, plain_history
 
-VariableType = Literal["string", "integer", "number", "boolean", "list", "object", "enum"]
+VariableType = Literal["string", "integer", "number", "boolean", "list", "object", "enum", "messages"]
 YStr = Annotated[str, BeforeValidator(as_source_text)]
 
 
@@ -43,6 +45,7 @@ _PY_TYPES: dict[str, Any] = {
     "boolean": bool,
     "list": Annotated[list[Any], BeforeValidator(json_if_text)],
     "object": Annotated[dict[str, Any], BeforeValidator(json_if_text)],
+    "messages": Annotated[list[HistoryMessage], BeforeValidator(json_if_text), AfterValidator(plain_history)],
 }
 
 
@@ -197,8 +200,11 @@ def validate_variables(
         name = str(err["loc"][0]) if err["loc"] else "?"
         bad = specs.get(name)
         expected = "?" if bad is None else bad.type if bad.type != "enum" else f"one of {bad.values}"
+        detail = str(err["msg"])
+        if bad is not None and bad.type == "messages":
+            detail = describe_error(exc, skip=1)
         raise VariableError(
-            f"{where}: variable '{name}' is invalid: {err['msg']} (declared type: {expected})",
+            f"{where}: variable '{name}' is invalid: {detail} (declared type: {expected})",
             hint=f"pass a value of type {expected} for '{name}'",
         ) from None
     result = dict(given)

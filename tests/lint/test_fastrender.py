@@ -103,3 +103,19 @@ def test_declines_what_it_cannot_render_exactly(source: str, values: dict[str, A
     env = environment()
     with pytest.raises(Unsupported):
         fast_render(env.parse(source), values, env)
+
+
+@pytest.mark.parametrize("source", [
+    "{% system %}Rules.{% cache %}{% endsystem %}{% messages history %}{% cache ttl='1h' %}{% user %}q{% enduser %}",
+    "Stable.\n{% cache %}\n{{ x }}",
+    "{% user %}{% section 'a' %}A{% cache %}B{% endsection %}{% enduser %}",
+])
+def test_conversation_tags_render_the_same(source: str) -> None:
+    history = [{"role": "user", "content": "{{ 7*7 }}"}, {"role": "assistant", "content": "ok"}]
+    assert same(source, {"history": history, "x": "X"})
+
+
+def test_an_invalid_history_is_left_to_the_real_engine() -> None:
+    env = environment()
+    with pytest.raises(Unsupported):
+        fast_render(env.parse("{% messages h %}"), {"h": [{"role": "robot", "content": "x"}]}, env)
