@@ -505,3 +505,29 @@ def deliverable(text: str) -> str | None:
     """
     match = DELIVERABLE.search(text)
     return match.group(0) if match else None
+
+
+CREATIVE_CUES = re.compile(
+    r"\b(?:creative|creativity|imaginative|imagination|brainstorm\w*|stor(?:y|ies)|storytelling|storyteller|poems?|"
+    r"poetry|poet|lyrics|songs?|slogans?|taglines?|jokes?|humou?r\w*|fiction|fantasy|plot\w*|screenplays?|rhymes?|"
+    r"riddles?|limericks?|haikus?)\b",
+    re.IGNORECASE,
+)
+"""Creative work, where invention is the point: stories, poems, lyrics, slogans, jokes, brainstorming."""
+FACTUAL_CUES = re.compile(
+    r"\b(?:facts?|factual|accura\w+|data|statistic\w*|figures|prices?|costs?|numbers|research\w*|sources?|"
+    r"cit(?:e|es|ations?)|references?|evidence|legal|laws?|medical|health|diagnos\w*|financ\w*|invest\w*|stocks?|"
+    r"security|vulnerab\w*|complian\w*|verif\w*|analy[sz]\w*|extract\w*|code|api|input|transcripts?|articles?|"
+    r"reports?|documents?|history|historical|news|science|scientific)\b",
+    re.IGNORECASE,
+)
+"""Facts, data, code or a supplied document: a task whose output can be wrong, not only dull."""
+
+
+def is_creative(text: str) -> bool:
+    """True for a creative task with nothing factual about it (:data:`CREATIVE_CUES`, no :data:`FACTUAL_CUES`).
+
+    Args:
+        text: The instruction text (system prompt, without sample requests).
+    """
+    return bool(CREATIVE_CUES.search(text)) and not FACTUAL_CUES.search(text)

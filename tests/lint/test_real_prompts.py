@@ -448,3 +448,18 @@ def test_txt001_slots_of_a_reply_template_under_an_output_heading_pass(project: 
         project.publish(name)
         found = [f for f in project.lint([name]) if f.rule == "TXT001"]
         assert found and "${original_prompt}" in found[0].message
+
+
+SLOGANS = ("You are the copywriter of a small neighbourhood bakery. You come up with playful slogans and short rhymes "
+           "for the chalkboard outside the shop, one theme a week, in a warm and cheeky voice that makes people smile "
+           "as they walk past on their way to work.")
+
+
+def test_sys004_is_info_for_a_creative_task_and_a_warning_once_it_touches_facts(project: Project) -> None:
+    project.write("creative", prompt(SLOGANS))
+    project.publish("creative")
+    assert [f.severity for f in project.lint(["creative"]) if f.rule == "SYS004"] == ["info"]
+    factual = SLOGANS + " Base each slogan on this week's prices and the allergen data of the product."
+    project.write("factual", prompt(factual))
+    project.publish("factual")
+    assert [f.severity for f in project.lint(["factual"]) if f.rule == "SYS004"] == ["warning"]

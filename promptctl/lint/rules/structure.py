@@ -32,6 +32,10 @@ For a **conversational** prompt (no deliverable named: no artifact to make, no i
 configuration work; :func:`promptctl.lint.text.deliverable`) whose task is not complex and that declares no
 ``output:``, SYS003 reports at info: its replies are chat turns whose form follows the question.
 
+For a **creative** task (stories, poems, slogans, jokes, brainstorming; :func:`promptctl.lint.text.is_creative`)
+with nothing factual about it (no facts, data, code or supplied document), simple and without ``output:``,
+SYS004 reports at info: invention is the point there.
+
 For a **one-off request** pasted as a system prompt ("Develop a budget tracking app ...", "I want to create a
 brand story ..."; :func:`promptctl.lint.text.is_one_off_request`: a request opening, no role anywhere, no
 template variables but the user inputs) whose task is not complex, SYS002 and SYS004 report at info: a role
@@ -139,6 +143,17 @@ def _is_conversation(ctx: VersionContext) -> bool:
     return ctx.fm.output is None and not complexity_reasons(ctx) and T.deliverable(ctx.cue_text) is None
 
 
+def _creative_severity(ctx: VersionContext) -> Severity | None:
+    """``info`` for a creative task with nothing factual about it (SYS004), else None.
+
+    Stories, poems, slogans, jokes, brainstorming (:func:`promptctl.lint.text.is_creative`) with no facts, data,
+    code or supplied document: invention is the point, so a list of prohibitions is not what the prompt lacks.
+    """
+    if ctx.fm.output is None and not complexity_reasons(ctx) and T.is_creative(ctx.cue_text):
+        return "info"
+    return None
+
+
 def _request_severity(ctx: VersionContext) -> Severity | None:
     """``info`` for a one-off request pasted as a system prompt, no variables but inputs, else :func:`_severity`.
 
@@ -223,7 +238,7 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
     """No restrictions section and no "never / do not / only ..." instruction."""
     if _applies(ctx) and not _has(ctx, T.RESTRICTION_SECTIONS, T.RESTRICTION_TITLE, T.RESTRICTION_CUES):
         yield Hit("no restrictions: nothing says what the model must not do or must treat as data", _system_line(ctx),
-                  severity=_persona_severity(ctx) or _request_severity(ctx))
+                  severity=_persona_severity(ctx) or _request_severity(ctx) or _creative_severity(ctx))
 
 
 @rule(
