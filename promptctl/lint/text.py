@@ -104,11 +104,15 @@ ROLE_CUES = re.compile(
     r"you\s+(?:will\s+)?(?:act|serve|operate|function)\s+as)\b"
     rf"|(?:^|[.!?:]\s+|\n)\s*(?:[-*]\s+)?you\s+(?:\w+ly\s+)?(?:{_ROLE_VERBS})s?\b"
     r"|\bas\s+an?\s+[\w -]{2,40},\s+you\b"
+    r"|\b(?:i\s+(?:require|need|want|am\s+looking\s+for|seek)|looking\s+for|calling\s+(?:out\s+)?for)\s+"
+    r"(?:[\w-]+\s+){0,4}?(?:someone|somebody|a\s+person|personnel|an?\s+(?:[\w-]+\s+)?(?:expert|professional|"
+    r"specialist))\b"
     r"|\b(?:is|acts\s+as|serves\s+as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:assistant|expert|agent|analyst|bot|chatbot|advisor|"
     r"adviser|coach|tutor|specialist|consultant|guide|persona)\b",
     re.IGNORECASE,
 )
-"""A role sentence: "You are ...", "Act as ...", "I want you to act as ...", "You extract ...", "As a ..., you"."""
+"""A role sentence: "You are ...", "Act as ...", "I want you to act as ...", "You extract ...", "As a ..., you",
+or the helper requested ("I require someone who can ...", "calling for assistance from knowledgeable personnel")."""
 PERSONA_CUES = re.compile(
     r"\b(?:(?:i\s+want|i\s+need|i'd\s+like|i\s+would\s+like)\s+you\s+to\s+(?:act|play|pretend|be\s+my|become|roleplay|role-play)"
     r"|(?:^|[.!?:\n]\s*)(?:please\s+)?(?:act|behave)\s+(?:as|like)\s+(?:an?|my|the)\b"
@@ -178,6 +182,9 @@ OUTPUT_CUES = re.compile(
     rf"|\b(?:in\s+at\s+most|at\s+most|no\s+more\s+than|under|within|maximum\s+of|max|up\s+to|between)\s+{_NUMBER}"
     rf"(?:\s*(?:-|to|and)\s*{_NUMBER})?\s*(?:[-\w]+\s+)?(?:words|sentences|lines|characters|bullets|paragraphs|items)\b"
     r"|\boutput\s+format\b|\bresponse\s+format\b"
+    r"|\b(?:on|in|within|to)\s+(?:one|a\s+single|two|three|\d+)\s+(?:A4\s+|letter\s+|printed\s+)?pages?\b"
+    r"|\b(?:should|must|will|shall|to)\s+(?:cover|include|contain|have|follow)\s+(?:the\s+following|these)\s+"
+    r"(?:sections|parts|headings|chapters|components|elements|points|fields)\b"
     r"|\b(?:provide|include|return|give|deliver|output|respond\s+with|reply\s+with)(?:\s+the\s+following)?\s*:[ \t]*\n"
     r"[ \t]*(?:[-*•.]|\d+[.)])"
     r"|\bsection\s+(?:called|named|titled|labell?ed)\b"
@@ -265,6 +272,40 @@ def output_template_lines(text: str) -> set[int]:
                 inside = False
             elif OUTPUT_TITLE.search(title):
                 inside = True
+            continue
+        if inside:
+            out.add(number)
+    return out
+
+
+_EXAMPLE_START = re.compile(
+    r"^[ \t]{0,3}(?:#{1,6}[ \t]+|\*{1,2})?[ \t]*(?:an?\s+)?(?:example|examples|sample|for\s+example)"
+    r"(?:\s+(?:input\s+and\s+output|exchange|conversation|usage|format))?[ \t]*:?[ \t]*(?:\*{1,2})?[ \t]*:?[ \t]*$",
+    re.IGNORECASE,
+)
+"""The start of an example block: ``Example:``, ``## Examples``, ``**Sample**``."""
+_LABEL_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?(?P<l>[A-Za-z][A-Za-z /&'-]{1,40}?)(?:\*\*)?[ \t]*:[ \t]*$")
+_EXAMPLE_PART = re.compile(r"(?i)^(?:example\s+)?(?:input|output|user|assistant|response|answer|request|result)s?$")
+
+
+def example_lines(text: str) -> set[int]:
+    """0-based numbers of the lines of ``text`` inside an example block.
+
+    ``Example:`` (or ``## Examples``) starts one; its ``Input:``/``Output:`` labels belong to it; the next other
+    heading or label line (``Rules:``, ``# Variables``) ends it. ``${slot}`` placeholders there illustrate
+    the shape of an exchange, they are not inputs the author forgot to fill.
+    """
+    out: set[int] = set()
+    inside = False
+    for number, line in enumerate(text.split("\n")):
+        if _EXAMPLE_START.match(line):
+            inside = True
+            continue
+        heading = _HEADING_LINE.match(line)
+        label = _LABEL_LINE.match(line)
+        title = (heading.group("h") or heading.group("b") or "") if heading else label.group("l") if label else None
+        if title is not None and not _EXAMPLE_PART.match(title.strip()):
+            inside = False
             continue
         if inside:
             out.add(number)
@@ -448,7 +489,7 @@ _ARTIFACTS = (
     r"reports?|essays?|articles?|blog\s+posts?|posts?|tweets?|threads?|newsletters?|press\s+releases?|summar(?:y|ies)|"
     r"abstracts?|outlines?|plans?|proposals?|roadmaps?|briefs?|briefings?|memos?|e-?mails?|letters?|resumes?|cvs?|"
     r"scripts?|screenplays?|stor(?:y|ies)|poems?|songs?|lyrics|speech(?:es)?|recipes?|menus?|itinerar(?:y|ies)|"
-    r"schedules?|curricul(?:um|a)|syllab(?:us|i)|lessons?|quiz(?:zes)?|exams?|flash\s*cards?|slides?|"
+    r"schedules?|curricul(?:um|a)|syllab(?:us|i)|lesson\s+plans?|quiz(?:zes)?|exams?|flash\s*cards?|slides?|"
     r"presentations?|decks?|code|functions?|classes|programs?|apps?|applications?|apks?|websites?|web\s*apps?|"
     r"pages?|components?|interfaces?|uis?|screens?|apis?|backends?|frontends?|quer(?:y|ies)|sql|regex(?:es)?|"
     r"configs?|configurations?|dockerfiles?|manifests?|templates?|readmes?|documentation|docs|guides?|tutorials?|"
@@ -457,7 +498,7 @@ _ARTIFACTS = (
     r"translations?|descriptions?|captions?|headlines?|titles?|taglines?|slogans?|ad\s+copy|copy|contracts?|"
     r"policies|rules|files?|documents?|notes|minutes|transcripts?|datasets?|json|yaml|csv|markdown|html|chapters?|"
     r"books?|novels?|scenes?|dialogues?|jokes?|riddles?|puzzles?|games?|bots?|extensions?|plugins?|libraries|"
-    r"modules?|pipelines?|workflows?|dashboards?|mockups?|wireframes?|logos?|names?|questions|simulations?|"
+    r"modules?|pipelines?|workflows?|dashboards?|mockups?|wireframes?|logos?|names?|simulations?|"
     r"forecasts?|budgets?|invoices?|systems?|solutions?|projects?"
 )
 _PROCESS_OBJECTS = (
@@ -468,16 +509,20 @@ _PROCESS_OBJECTS = (
     r"descriptions?|requirements?|specs?|proposals?|plans?|repositor(?:y|ies)|applications?|candidates?|"
     r"transactions?|invoices?|receipts?|records?|results?|images?|screenshots?|tables?|spreadsheets?|datasets?"
 )
-DELIVERABLE = re.compile(
-    r"\b(?:write|writes|writing|create|creates|creating|generate|generates|generating|produce|produces|producing|"
-    r"draft|drafts|drafting|compose|composes|composing|prepare|prepares|preparing|design|designs|designing|build|"
-    r"builds|building|develop|develops|developing|implement|implements|implementing|make|makes|craft|crafts|"
-    r"crafting|code|program|output|outputs|return|returns|deliver|delivers|compile|compiles|put\s+together|"
-    r"write\s+up|come\s+up\s+with|provide|provides|give|gives|suggest|suggests|propose|proposes)\s+"
+_DOCUMENTS = (
+    r"reports?|summar(?:y|ies)|outlines?|plans?|proposals?|roadmaps?|briefs?|briefings?|memos?|e-?mails?|letters?|"
+    r"scripts?|recipes?|menus?|itinerar(?:y|ies)|schedules?|code|configs?|configurations?|templates?|documents?|"
+    r"documentation|specs?|specifications?|tables?|lists?|checklists?|diagrams?|charts?|budgets?|forecasts?|"
+    r"drafts?|translations?|files?|json|yaml|csv|markdown|html|snippets?|implementations?|designs?|mockups?"
+)
+"""Documents a delivery verb ("provide", "give", "suggest") names as a deliverable; "provide tips, questions or
+lessons" is conversation, "provide a report" is a deliverable."""
+_DETERMINER = (
     r"(?:(?:a|an|the|me|us|my|your|their|his|her|its|this|that|these|some|one|two|three|four|five|ten|several|"
-    r"multiple|each|\d+)\s+)?(?:[\w'/-]+\s+){0,3}?"
-    rf"(?:{_ARTIFACTS})\b"
-    r"|\b(?:(?:summari[sz]|extract|classif|categori[sz]|translat|rewrit|rephras|paraphras|convert|transform|"
+    r"multiple|each|complete|full|\d+)\s+)?"
+)
+_PROCESS_INPUT = (
+    r"\b(?:(?:summari[sz]|extract|classif|categori[sz]|translat|rewrit|rephras|paraphras|convert|transform|"
     r"proofread|refactor|review|evaluat|assess|critiqu|analy[sz]|label|annotat|condens|shorten|simplif|improv|edit|"
     r"correct|audit|debug|fix|optimi[sz])(?:e|es|ed|ing|s|y|ies|ying)?|(?:grad|scor|rat|pars)(?:e|es|ed|ing)"
     r"|tag(?:s|ged|ging)?)\s+"
@@ -487,8 +532,24 @@ DELIVERABLE = re.compile(
     r"|\b(?:from|in)\s+the\s+(?:input|provided\s+\w+|given\s+\w+|attached\s+\w+)\b"
     r"|\b(?:take|takes|taking|given|receive|receives|you\s+will\s+(?:be\s+given|receive|get))\s+"
     r"(?:(?:an?|the|some)\s+)?(?:[\w'-]+\s+){0,3}?(?:as\s+)?input\b"
-    r"|\b(?:set\s+up|setting\s+up|configure|configuring|deploy|deploying|install|integrate|integrating|simulate|"
-    r"automate|scaffold|prototype|migrate)\b",
+    r"|\b(?:takes?|taking)\s+(?:the\s+)?(?:user(?:-|\s+)?)?(?:input|prompt|text)s?\b"
+)
+PROCESSES_INPUT = re.compile(_PROCESS_INPUT, re.IGNORECASE)
+"""Supplied input to process: "summarize the transcript", "analyze resumes", "from the input", "takes user prompts"."""
+DELIVERABLE = re.compile(
+    r"\b(?:write|writes|writing|create|creates|creating|generate|generates|generating|produce|produces|producing|"
+    r"draft|drafts|drafting|compose|composes|composing|prepare|prepares|preparing|design|designs|designing|build|"
+    r"builds|building|develop|develops|developing|implement|implements|implementing|make|makes|craft|crafts|"
+    r"crafting|code|program|output|outputs|return|returns|compile|compiles|put\s+together|"
+    r"write\s+up|come\s+up\s+with)\s+"
+    rf"{_DETERMINER}(?:[\w'/-]+\s+){{0,3}}?(?:{_ARTIFACTS})\b"
+    r"|\b(?:provide|provides|providing|give|gives|giving|suggest|suggests|suggesting|propose|proposes|offer|offers|"
+    r"deliver|delivers|send|sends)\s+"
+    rf"{_DETERMINER}(?:[\w'/-]+\s+){{0,3}}?(?:{_DOCUMENTS})\b"
+    + "|" + _PROCESS_INPUT + "|"
+    r"\b(?:set\s+up|setting\s+up|configure|configuring|deploy|deploying|install|integrate|integrating|simulate|"
+    r"automate|scaffold|prototype|migrate)\b(?!\s+(?:and|or|with|into|within|in|to|of|for|across|between)\b)"
+    r"(?=\s+\w)",
     re.IGNORECASE,
 )
 """A deliverable: an artifact to make ("write a report", "build a web app", "suggest recipes"), an input to process
@@ -507,27 +568,27 @@ def deliverable(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-CREATIVE_CUES = re.compile(
-    r"\b(?:creative|creativity|imaginative|imagination|brainstorm\w*|stor(?:y|ies)|storytelling|storyteller|poems?|"
-    r"poetry|poet|lyrics|songs?|slogans?|taglines?|jokes?|humou?r\w*|fiction|fantasy|plot\w*|screenplays?|rhymes?|"
-    r"riddles?|limericks?|haikus?)\b",
+STAKES_CUES = re.compile(
+    r"\b(?:facts?|factual|accura\w+|data|statistic\w*|figures|prices?|pricing|costs?|fees?|numbers|dates|"
+    r"research\w*|sources?|cit(?:e|es|ing|ations?)|references?|evidence|quotes?|news|history|historical|science|"
+    r"scientific|legal|laws?|lawyers?|legislation|bills?|regulat\w+|contracts?|medical|medicine|health|symptoms?|"
+    r"diagnos\w*|treatments?|therap\w+|patients?|clinical|drugs?|nutrition\w*|financ\w*|invest\w*|stocks?|"
+    r"tax\w*|bank\w*|insurance|security|vulnerab\w*|complian\w*|safety|verif\w*|analy[sz]\w*|extract\w*|"
+    r"code|api|tools?|functions?|commands?|database|transcripts?|articles?|reports?|documents?|logs?|resumes?|"
+    r"cvs?|information|knowledge|context|customers?|clients?|personal|privacy|stay\s+in\s+character|"
+    r"answer\w*\s+(?:\w+\s+){0,2}questions)\b",
     re.IGNORECASE,
 )
-"""Creative work, where invention is the point: stories, poems, lyrics, slogans, jokes, brainstorming."""
-FACTUAL_CUES = re.compile(
-    r"\b(?:facts?|factual|accura\w+|data|statistic\w*|figures|prices?|costs?|numbers|research\w*|sources?|"
-    r"cit(?:e|es|ations?)|references?|evidence|legal|laws?|medical|health|diagnos\w*|financ\w*|invest\w*|stocks?|"
-    r"security|vulnerab\w*|complian\w*|verif\w*|analy[sz]\w*|extract\w*|code|api|input|transcripts?|articles?|"
-    r"reports?|documents?|history|historical|news|science|scientific)\b",
-    re.IGNORECASE,
-)
-"""Facts, data, code or a supplied document: a task whose output can be wrong, not only dull."""
+"""Stakes: facts, figures, sources, a field with stakes (legal, medical, financial, security), supplied material
+to extract from or analyse, knowledge questions, tools, customers, or a role-play that must stay in character:
+a task whose output can be wrong in a way that matters, not only dull. Input to transform (:data:`PROCESSES_INPUT`)
+counts too: the output must stay faithful to it."""
 
 
-def is_creative(text: str) -> bool:
-    """True for a creative task with nothing factual about it (:data:`CREATIVE_CUES`, no :data:`FACTUAL_CUES`).
+def has_stakes(text: str) -> bool:
+    """True when ``text`` names something a reply can get wrong in a way that matters (:data:`STAKES_CUES`).
 
     Args:
         text: The instruction text (system prompt, without sample requests).
     """
-    return bool(CREATIVE_CUES.search(text)) and not FACTUAL_CUES.search(text)
+    return bool(STAKES_CUES.search(text) or PROCESSES_INPUT.search(text))

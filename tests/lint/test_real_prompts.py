@@ -463,3 +463,66 @@ def test_sys004_is_info_for_a_creative_task_and_a_warning_once_it_touches_facts(
     project.write("factual", prompt(factual))
     project.publish("factual")
     assert [f.severity for f in project.lint(["factual"]) if f.rule == "SYS004"] == ["warning"]
+
+
+def test_txt001_slots_of_an_example_block_are_not_reported(project: Project) -> None:
+    text = ("You review git diffs.\nExample:\nInput:\n- Diff: ${sample_diff}\nOutput:\n- Summary: ${summary}\n"
+            "Rules:\n- Be brief.")
+    assert "TXT001" not in project.rules(prompt(text))
+    # the same slot also used outside the example is an input left unfilled
+    assert "TXT001" in project.rules(prompt(text + "\nReview ${sample_diff} now."), name="q")
+
+
+@pytest.mark.parametrize("text", [
+    "Write a cover letter for the applicant. Ensure the cover letter fits on one A4 page.",
+    "Write the project document. This document should cover the following sections:\n1. Introduction\n2. Design",
+])
+def test_sys003_reads_a_page_length_and_a_list_of_sections_as_an_output_format(project: Project, text: str) -> None:
+    assert "SYS003" not in project.rules(prompt("You are a documentation specialist. " + text))
+
+
+TUTOR = ("Act as a Spanish language tutor. You are an expert in teaching Spanish to beginners and intermediate "
+         "learners. Your task is to guide users through interactive practice. You will provide vocabulary and "
+         "grammar lessons, offer pronunciation tips, and answer questions about the language and its culture. "
+         "Modules integrate and build on each other.")
+
+
+def test_sys003_conversation_items_and_intransitive_verbs_are_not_deliverables(project: Project) -> None:
+    """'provide lessons/tips' is a tutor's conversation; 'modules integrate' is not configuration work."""
+    project.write("tutor", prompt(TUTOR))
+    project.publish("tutor")
+    found = [f for f in project.lint(["tutor"]) if f.rule == "SYS003"]
+    assert [f.severity for f in found] == ["info"]
+    project.write("plan", prompt(TUTOR + " Provide a weekly study plan for each learner."))
+    project.publish("plan")
+    assert [f.severity for f in project.lint(["plan"]) if f.rule == "SYS003"] == ["warning"]
+
+
+COMPARE = ("You compare the items of a list the user sends and show where they agree and where they differ, one "
+           "item per row and one aspect per column, in a markdown table, keeping each cell short and plain so "
+           "that the table reads at a glance on a phone screen.")
+
+
+def test_sys004_is_info_without_stakes_and_a_warning_for_a_transformation_or_facts(project: Project) -> None:
+    project.write("compare", prompt(COMPARE))
+    project.publish("compare")
+    assert [f.severity for f in project.lint(["compare"]) if f.rule == "SYS004"] == ["info"]
+    for name, extra in (("rewrite", " Then rewrite the user's prompts into richer questions."),
+                        ("prices", " Include each item's current price.")):
+        project.write(name, prompt(COMPARE + extra))
+        project.publish(name)
+        assert [f.severity for f in project.lint([name]) if f.rule == "SYS004"] == ["warning"], name
+
+
+def test_sys002_reads_a_requested_helper_as_a_role_and_is_info_for_a_long_specification(project: Project) -> None:
+    asked = ("I require someone who can suggest healthy recipes that are quick to cook for busy people, cheap to "
+             "make and filling enough for a long afternoon at work.")
+    assert "SYS002" not in project.rules(prompt(asked))
+    spec = "\n\n".join(f"## Part {n}\n" + "Report market-moving news and price anomalies for the indices. " * 12
+                       for n in range(1, 5))
+    project.write("spec", prompt(spec))
+    project.publish("spec")
+    assert [f.severity for f in project.lint(["spec"]) if f.rule == "SYS002"] == ["info"]
+    project.write("short", prompt("Report market-moving news and price anomalies for the indices. " * 6))
+    project.publish("short")
+    assert [f.severity for f in project.lint(["short"]) if f.rule == "SYS002"] == ["warning"]

@@ -96,10 +96,10 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
 
 
 def _output_slots(ctx: VersionContext) -> set[str]:
-    """``${x}`` placeholders that only appear under an output-format heading: slots of the reply template."""
+    """``${x}`` placeholders that only appear under an output-format heading or in an example block: slots."""
     text = ctx.instruction_text()
     lines = text.split("\n")
-    under = T.output_template_lines(text)
+    under = T.output_template_lines(text) | T.example_lines(text)
     where: dict[str, set[bool]] = {}
     for number, line in enumerate(lines):
         for match in re.finditer(r"\$\{[^{}\n]{1,80}\}", line):

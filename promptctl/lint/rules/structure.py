@@ -32,9 +32,13 @@ For a **conversational** prompt (no deliverable named: no artifact to make, no i
 configuration work; :func:`promptctl.lint.text.deliverable`) whose task is not complex and that declares no
 ``output:``, SYS003 reports at info: its replies are chat turns whose form follows the question.
 
-For a **creative** task (stories, poems, slogans, jokes, brainstorming; :func:`promptctl.lint.text.is_creative`)
-with nothing factual about it (no facts, data, code or supplied document), simple and without ``output:``,
-SYS004 reports at info: invention is the point there.
+For a task with **no stakes** (:func:`promptctl.lint.text.has_stakes`: no facts, figures or sources, no field
+with stakes such as legal, medical, financial or security, no supplied material to extract from or analyse, no
+knowledge questions, tools, customers or character to keep), simple and without ``output:``, SYS004 reports at
+info: restrictions there refine taste, not correctness.
+
+For a **specification** (a system prompt of 300+ words under 3+ headings) without a role sentence, SYS002 reports
+at info: its sections set domain, audience and expertise.
 
 For a **one-off request** pasted as a system prompt ("Develop a budget tracking app ...", "I want to create a
 brand story ..."; :func:`promptctl.lint.text.is_one_off_request`: a request opening, no role anywhere, no
@@ -143,13 +147,32 @@ def _is_conversation(ctx: VersionContext) -> bool:
     return ctx.fm.output is None and not complexity_reasons(ctx) and T.deliverable(ctx.cue_text) is None
 
 
-def _creative_severity(ctx: VersionContext) -> Severity | None:
-    """``info`` for a creative task with nothing factual about it (SYS004), else None.
+def _stakes_severity(ctx: VersionContext) -> Severity | None:
+    """``info`` for a task with no stakes (SYS004), else None.
 
-    Stories, poems, slogans, jokes, brainstorming (:func:`promptctl.lint.text.is_creative`) with no facts, data,
-    code or supplied document: invention is the point, so a list of prohibitions is not what the prompt lacks.
+    Restrictions guard against output that is wrong in a way that matters: invented facts, figures or sources,
+    advice in a field with stakes, answers beyond the supplied material, tool use, a role-play breaking
+    character (:func:`promptctl.lint.text.has_stakes`). A task naming none of these (suggestions, comparisons,
+    creative or formatting work) gains taste, not correctness, from a list of prohibitions.
     """
-    if ctx.fm.output is None and not complexity_reasons(ctx) and T.is_creative(ctx.cue_text):
+    if ctx.fm.output is None and not complexity_reasons(ctx) and not T.has_stakes(ctx.cue_text):
+        return "info"
+    return None
+
+
+SPEC_WORDS = 300
+"""A system prompt of at least this many words under at least :data:`SPEC_HEADINGS` headings is a specification."""
+SPEC_HEADINGS = 3
+
+
+def _spec_severity(ctx: VersionContext) -> Severity | None:
+    """``info`` for a detailed specification without a role sentence (SYS002), else None.
+
+    A system prompt of :data:`SPEC_WORDS`+ words under :data:`SPEC_HEADINGS`+ headings sets domain, audience and
+    expertise through its own sections; a role sentence would add little there.
+    """
+    text = ctx.instruction_text(system_only=True)
+    if T.words(text) >= SPEC_WORDS and sum(1 for t in T.titles(text) if not t.isdigit()) >= SPEC_HEADINGS:
         return "info"
     return None
 
@@ -201,7 +224,7 @@ def has_role(ctx: VersionContext) -> Iterator[Hit]:
     """No role section and no "You are ..." sentence."""
     if _applies(ctx) and not _has(ctx, T.ROLE_SECTIONS, T.ROLE_TITLE, T.ROLE_CUES):
         yield Hit("no role: no role section and no 'You are ...' sentence", _system_line(ctx),
-                  severity=_request_severity(ctx))
+                  severity=_request_severity(ctx) or _spec_severity(ctx))
 
 
 @rule(
@@ -238,7 +261,7 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
     """No restrictions section and no "never / do not / only ..." instruction."""
     if _applies(ctx) and not _has(ctx, T.RESTRICTION_SECTIONS, T.RESTRICTION_TITLE, T.RESTRICTION_CUES):
         yield Hit("no restrictions: nothing says what the model must not do or must treat as data", _system_line(ctx),
-                  severity=_persona_severity(ctx) or _request_severity(ctx) or _creative_severity(ctx))
+                  severity=_persona_severity(ctx) or _request_severity(ctx) or _stakes_severity(ctx))
 
 
 @rule(
