@@ -132,3 +132,25 @@ def _stdin(text: str) -> Iterator[None]:
         yield
     finally:
         sys.stdin = saved
+
+
+# -- PostgreSQL (Debian's postgresql package; .ci/run installs it) ------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """One throwaway PostgreSQL server per test session (per xdist worker), as the ``postgres`` user under root.
+
+    A missing server is a failure, not a skip: ``apt-get install postgresql`` (``.ci/run`` does it).
+    """
+    from promptctl.testing.postgres import TemporaryPostgres
+
+    with TemporaryPostgres() as pg:
+        yield pg
+
+
+@pytest.fixture
+def postgres_url(postgres_server: object) -> str:
+    """The URL of a new, empty database on :func:`postgres_server` (``postgresql+psycopg://...``)."""
+    from promptctl.testing.postgres import TemporaryPostgres
+
+    assert isinstance(postgres_server, TemporaryPostgres)
+    return postgres_server.create_database()

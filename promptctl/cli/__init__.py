@@ -18,6 +18,7 @@ import typer
 
 from promptctl.cli import ab as _ab
 from promptctl.cli import cost as _cost
+from promptctl.cli import db as _db
 from promptctl.cli import diff as _diff
 from promptctl.cli import help as _help
 from promptctl.cli import interop as _interop
@@ -69,6 +70,7 @@ _snapshot.register(app)
 _lint.register(app)
 _help.register(app)
 _interop.register(app)
+_db.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

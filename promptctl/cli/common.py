@@ -29,14 +29,19 @@ class Project:
         Args:
             origin: What the runs this command records are (``run``, ``snapshot``; see ``promptctl log --origin``).
         """
-        import os
+        from promptctl.store.runs import RunStore
 
-        from promptctl.store.runs import RunStore, default_url
-
-        url = os.environ.get("PROMPTCTL_DATABASE_URL") or self.config.database_url or default_url(self.config.root)
-        store = RunStore(url)
+        store = RunStore(self.store_url())
         store.origin = origin
         return store
+
+    def store_url(self) -> str:
+        """The run store URL: ``PROMPTCTL_DATABASE_URL``, else config ``database_url``, else .promptctl/runs.db."""
+        import os
+
+        from promptctl.store.runs import default_url
+
+        return os.environ.get("PROMPTCTL_DATABASE_URL") or self.config.database_url or default_url(self.config.root)
 
 
 def project(*, create: bool = False) -> Project:

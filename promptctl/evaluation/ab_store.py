@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.store.runs import RedactedText, ensure_schema, metadata, runs
+from promptctl.store.runs import RedactedText, metadata, runs
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ _RESULTS_INSERT = ab_results.insert()
 
 
 def prepare(store: RunStore) -> None:
-    """Create the A/B tables if missing and, for SQLite, switch to WAL with ``synchronous=NORMAL``.
+    """For SQLite, switch to WAL with ``synchronous=NORMAL`` (the tables exist: the baseline migration makes them).
 
     Args:
         store: An open run store.
@@ -132,16 +132,6 @@ def prepare(store: RunStore) -> None:
         sa.event.listen(engine, "connect", pragmas)
         engine.dispose()  # reconnect so every pooled connection gets the pragmas
         engine._promptctl_ab_tuned = True  # type: ignore[attr-defined]
-    ensure_schema(engine, list(AB_TABLES))
-    present = {c["name"] for c in sa.inspect(engine).get_columns("ab_pairwise")}
-    for column in ("baseline_first_reason", "candidate_first_reason"):  # added after the first release
-        if column not in present:
-            try:
-                with engine.begin() as conn:
-                    conn.execute(sa.text(f"ALTER TABLE ab_pairwise ADD COLUMN {column} TEXT"))
-            except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
-                if "duplicate column" not in str(exc).lower() and "already exists" not in str(exc).lower():
-                    raise  # another process adding it at the same time is fine; anything else is not
 
 
 # -- ab_runs ---------------------------------------------------------------------------------------------

@@ -26,16 +26,19 @@ request (JSON), output, the five token counts, latency_s, request_id, error, cos
 from the call's reported usage, or NULL when the model has no known price), tag (what the call was
 for: ``sample:3``, ``attempt:2``, ``gate``, or NULL) and step (the chain step, 1-based, or NULL).
 
-A store created before ``cost_usd``/``cost_estimate`` existed gains the columns when opened.
+Any SQLAlchemy URL works; SQLite (zero setup) and PostgreSQL (``postgresql+psycopg://``, many processes and
+machines writing at once; the ``postgres`` extra installs psycopg) are the tested ones. The schema is
+versioned with Alembic (:mod:`promptctl.store.migrate`): opening a store upgrades it to this release's revision,
+once, under a lock; stores made before Alembic are adopted with their rows intact.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,71 +135,28 @@ calls = sa.Table(
     sa.Column("step", sa.Integer, nullable=True),
 )
 
-# Columns added after the first release: (table, column, SQL type) added in place to older stores.
-_ADDED_COLUMNS = (
-    ("runs", "cost_estimate", "JSON"),
-    ("calls", "cost_usd", "FLOAT"),
-    ("calls", "cached", "BOOLEAN NOT NULL DEFAULT 0"),
-    ("runs", "answer", "TEXT"),
-    ("runs", "reasoning", "TEXT"),
-    ("runs", "parsed", "JSON"),
-    ("runs", "votes", "JSON"),
-    ("runs", "confidence", "FLOAT"),
-    ("runs", "samples_drawn", "INTEGER"),
-    ("runs", "steps", "JSON"),
-    ("runs", "details", "JSON"),
-    ("calls", "tag", "VARCHAR(64)"),
-    ("calls", "step", "INTEGER"),
-    ("runs", "origin", "VARCHAR(16)"),
-)
-
-
-def _add_missing_columns(engine: sa.engine.Engine) -> None:
-    """``ALTER TABLE ... ADD COLUMN`` for :data:`_ADDED_COLUMNS` missing from an existing store."""
-    inspector = sa.inspect(engine)
-    for table, column, sql_type in _ADDED_COLUMNS:
-        if column not in {c["name"] for c in inspector.get_columns(table)}:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
-                if (table, column) == ("runs", "origin"):
-                    _backfill_origin(conn, inspector)
-
-
-def _backfill_origin(conn: sa.Connection, inspector: Any) -> None:
-    """Set ``origin`` of rows recorded before the column existed: ``ab`` for A/B cases and judges, else ``run``."""
-    if inspector.has_table("ab_results"):
-        conn.execute(sa.text("UPDATE runs SET origin = 'ab' WHERE id IN (SELECT run_id FROM ab_results)"))
-    columns = {c["name"] for c in sa.inspect(conn).get_columns("runs")}
-    if "strategy" in columns:  # the oldest stores have no strategy column
-        conn.execute(sa.text("UPDATE runs SET origin = 'ab' WHERE origin IS NULL AND strategy = 'judge'"))
-    conn.execute(sa.text("UPDATE runs SET origin = 'run' WHERE origin IS NULL"))
-
-
-_RACE_MARKERS = ("already exists", "duplicate column", "database is locked", "duplicate key value")
-
-
-def ensure_schema(engine: sa.engine.Engine, tables: list[sa.Table] | None = None, *, attempts: int = 8) -> None:
-    """Create missing tables (``tables``, default all of the store's, then added columns), safe under concurrency.
-
-    Many processes opening a new store at once race between "does the table exist?" and ``CREATE TABLE``
-    (SQLite: "table runs already exists"; PostgreSQL: a duplicate ``pg_type`` key). Such a failure means
-    another process created it: the check is run again, a few times, with a short backoff.
+@contextmanager
+def store_errors(url: str) -> Iterator[None]:
+    """Turn the failures of opening the store at ``url`` into one :class:`InputError` (password masked).
 
     Raises:
-        sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.IntegrityError:
-            Any other failure, or the race still lost after ``attempts`` tries.
+        InputError: The URL is invalid, its driver is not installed, or the database cannot be reached.
     """
-    for attempt in range(attempts):
-        try:
-            metadata.create_all(engine, tables=tables)
-            if tables is None:
-                _add_missing_columns(engine)
-            return
-        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError) as exc:
-            text = str(exc.orig if getattr(exc, "orig", None) is not None else exc).lower()
-            if attempt == attempts - 1 or not any(marker in text for marker in _RACE_MARKERS):
-                raise
-            time.sleep(0.02 * (attempt + 1))
+    from promptctl.store.migrate import safe_url
+
+    try:
+        yield
+    except ImportError as exc:
+        raise InputError(
+            f"cannot open the run store {safe_url(url)}: its database driver is not installed ({exc.name})",
+            hint="for PostgreSQL: pip install 'psycopg[binary]>=3.1' "
+                 "(or pip install -e \".[postgres]\" in a clone of promptctl)",
+        ) from None
+    except (sa.exc.ArgumentError, sa.exc.OperationalError, sa.exc.ProgrammingError, OSError) as exc:
+        raise InputError(
+            f"cannot open the run store {safe_url(url)}: {redact(str(exc).splitlines()[0])}",
+            hint="check PROMPTCTL_DATABASE_URL or database_url in promptctl.toml",
+        ) from None
 
 
 def default_url(root: Path) -> str:
@@ -211,28 +171,32 @@ class RunStore:
     """Reads and writes runs and calls.
 
     Args:
-        url: SQLAlchemy database URL. SQLite folders are created as needed.
+        url: SQLAlchemy database URL. SQLite folders are created as needed; ``postgresql://`` means
+            ``postgresql+psycopg://`` (psycopg 3).
+        upgrade: Bring the schema to this release's revision now if it is older (see
+            :mod:`promptctl.store.migrate`); ``promptctl db current`` opens without.
 
     Raises:
-        InputError: The URL is invalid or the database cannot be opened (exit 2).
+        InputError: The URL is invalid, its driver is not installed, the database cannot be opened, or its
+            schema is newer than this release (exit 2).
     """
 
     origin: str = "run"
     """The ``origin`` recorded by :meth:`start_run` (see :data:`ORIGINS`); ``snapshot`` commands set it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, upgrade: bool = True) -> None:
+        from promptctl.store.migrate import ensure_current
+
         self.url = url
-        try:
+        with store_errors(url):
             parsed = sa.engine.make_url(url)
+            if parsed.drivername == "postgresql":  # SQLAlchemy's default driver is psycopg2; promptctl uses psycopg 3
+                parsed = parsed.set(drivername="postgresql+psycopg")
             if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = sa.create_engine(url)
-            ensure_schema(self.engine)
-        except (sa.exc.ArgumentError, sa.exc.OperationalError, OSError) as exc:
-            raise InputError(
-                f"cannot open the run store {url}: {str(exc).splitlines()[0]}",
-                hint="check PROMPTCTL_DATABASE_URL or database_url in promptctl.toml",
-            ) from None
+            self.engine = sa.create_engine(parsed)
+            if upgrade:
+                ensure_current(self.engine)
 
     # -- writing -----------------------------------------------------------------------------
     def start_run(self, **fields: Any) -> str:
@@ -255,9 +219,9 @@ class RunStore:
     def add_call(self, run_id: str, *, usage: Usage | None = None, **fields: Any) -> None:
         """Record one provider call of a run (numbered in order)."""
         with self.engine.begin() as conn:
-            seq = conn.execute(sa.select(sa.func.count()).where(calls.c.run_id == run_id)).scalar_one()
+            seq = _next_seq(conn, run_id)
             values = {**fields, **(usage.to_dict() if usage else {})}
-            conn.execute(calls.insert().values(run_id=run_id, seq=seq + 1, created_at=utc_now(), **values))
+            conn.execute(calls.insert().values(run_id=run_id, seq=seq, created_at=utc_now(), **values))
 
     # -- reading -----------------------------------------------------------------------------
     def recent(
@@ -363,17 +327,37 @@ def append_calls(conn: sa.Connection, run_id: str, call_rows: list[dict[str, Any
     """Append call rows to an existing run inside the caller's transaction, numbered after its calls."""
     if not call_rows:
         return
-    seq = conn.execute(sa.select(sa.func.count()).where(calls.c.run_id == run_id)).scalar_one()
+    seq = _next_seq(conn, run_id)
     now = utc_now()
     conn.execute(_CALLS_INSERT, [{**row, "run_id": run_id, "seq": seq + offset, "created_at": now}
-                                 for offset, row in enumerate(call_rows, start=1)])
+                                 for offset, row in enumerate(call_rows)])
+
+
+def _next_seq(conn: sa.Connection, run_id: str) -> int:
+    """The ``seq`` of the next call of run ``run_id``, holding the run's row until the transaction ends.
+
+    ``SELECT ... FOR UPDATE`` on PostgreSQL: two processes appending to one run (an A/B comparison's judge
+    run) number their calls one after the other. SQLite serialises writers itself (no ``FOR UPDATE``).
+    """
+    conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id).with_for_update())
+    return int(conn.execute(sa.select(sa.func.count()).where(calls.c.run_id == run_id)).scalar_one()) + 1
 
 
 def ensure_run(conn: sa.Connection, run_id: str, **fields: Any) -> None:
-    """Insert a run row with this id unless it exists (the judge's run of an A/B run)."""
-    exists = conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first()
-    if exists is None:
-        conn.execute(runs.insert().values(id=run_id, created_at=utc_now(), **fields))
+    """Insert a run row with this id unless it exists (the judge's run of an A/B run), safe under concurrency.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL: two processes creating the same run at
+    once both succeed, and one row is kept.
+    """
+    values = {"id": run_id, "created_at": utc_now(), **fields}
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        from importlib import import_module
+
+        insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
+        conn.execute(insert(runs).values(**values).on_conflict_do_nothing(index_elements=[runs.c.id]))
+    elif conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is None:
+        conn.execute(runs.insert().values(**values))
 
 
 def _row(row: Any) -> dict[str, Any]:

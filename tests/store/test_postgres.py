@@ -1,0 +1,120 @@
+"""The run store on a real PostgreSQL server (issue 17): many processes at once, migrations, the CLI on it."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from promptctl.store import migrate
+from promptctl.store.runs import RunStore, append_calls, calls, ensure_run, insert_run, runs
+from tests.conftest import run_cli
+from tests.store.test_migrations import schema_diff
+
+pytestmark = pytest.mark.postgres
+
+PROCESSES = 10
+RUNS_EACH = 5  # per process: RUNS_EACH runs call by call, RUNS_EACH A/B-style cases in one transaction each
+JUDGE = "d" * 32  # one judge run every process appends to (an A/B comparison's judge)
+
+
+def _run_fields(i: int) -> dict[str, Any]:
+    return {"ref": "q@1", "prompt_name": "q", "prompt_version": 1, "prompt_sha256": "0" * 64, "provider": "fake",
+            "model": "m", "variables": {"i": i}, "parameters": {}, "request": {"messages": [{"content": str(i)}]}}
+
+
+def _call(i: int, k: int) -> dict[str, Any]:
+    return {"provider": "fake", "model": "m", "fingerprint": f"{i:032x}{k:032x}", "request": {"k": k},
+            "output": f"out {i}.{k}", "input_tokens": 3, "output_tokens": 1, "cached": False}
+
+
+def _writer(url: str, worker: int, barrier: Any, results: Any) -> None:
+    try:
+        barrier.wait(timeout=60)
+        store = RunStore(url)  # all ten open a new database at once: one of them migrates it
+        written: list[str] = []
+        for n in range(RUNS_EACH):
+            i = worker * 1000 + n
+            run_id = store.start_run(**_run_fields(i))
+            for k in range(3):
+                store.add_call(run_id, **_call(i, k))
+            store.finish_run(run_id, status="ok", output="done", cost_usd=0.001)
+            written.append(run_id)
+        for n in range(RUNS_EACH):
+            i = worker * 1000 + 500 + n
+            with store.engine.begin() as conn:  # an A/B case: run, calls and the judge's calls together
+                written.append(insert_run(conn, run={**_run_fields(i), "status": "ok", "origin": "ab"}, usage=None,
+                                          call_rows=[_call(i, 0), _call(i, 1)]))
+                ensure_run(conn, JUDGE, **_run_fields(-1), status="ok", origin="ab", strategy="judge")
+                append_calls(conn, JUDGE, [_call(i, 9)])
+        store.close()
+        results.put(written)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_ten_processes_writing_runs_at_once_lose_no_row(postgres_url: str) -> None:
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
+    workers = [ctx.Process(target=_writer, args=(postgres_url, w, barrier, results)) for w in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    failures = [o for o in outcomes if isinstance(o, str)]
+    assert failures == []
+    written = {run_id for ids in outcomes for run_id in ids}
+    assert len(written) == PROCESSES * RUNS_EACH * 2
+
+    store = RunStore(postgres_url)
+    with store.engine.connect() as conn:
+        stored = {r for (r,) in conn.execute(sa.select(runs.c.id))}
+        per_run = dict(conn.execute(sa.select(calls.c.run_id, sa.func.count()).group_by(calls.c.run_id)).all())
+        judge_seqs = sorted(s for (s,) in conn.execute(sa.select(calls.c.seq).where(calls.c.run_id == JUDGE)))
+        versions = conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar_one()
+    assert stored == written | {JUDGE}
+    assert sum(per_run.values()) == PROCESSES * RUNS_EACH * (3 + 2 + 1)
+    assert all(per_run[r] in (2, 3) for r in written)
+    assert judge_seqs == list(range(1, PROCESSES * RUNS_EACH + 1))  # numbered one after another, none twice
+    assert versions == 1 and migrate.current(store.engine) == migrate.HEAD
+    store.close()
+
+
+def test_a_postgres_store_of_the_release_before_migrations_is_adopted_intact(postgres_url: str) -> None:
+    import promptctl.evaluation.ab_store  # noqa: F401 - the A/B tables, as that release created them on first ab
+    from promptctl.store.runs import metadata
+
+    engine = sa.create_engine(postgres_url)
+    metadata.create_all(engine)  # what 0.1.0 did on any database URL (no alembic_version)
+    with engine.begin() as conn:
+        conn.execute(runs.insert().values(id="a" * 32, created_at="2026-12-01T10:00:00Z", **_run_fields(1),
+                                          draft=False, strategy="direct", status="ok", origin="run",
+                                          input_tokens=1, output_tokens=1, cached_input_tokens=0,
+                                          cache_write_tokens=0, reasoning_tokens=0))
+        conn.execute(calls.insert().values(run_id="a" * 32, seq=1, created_at="2026-12-01T10:00:00Z", **_call(1, 0),
+                                           cached_input_tokens=0, cache_write_tokens=0, reasoning_tokens=0))
+    engine.dispose()
+    store = RunStore(postgres_url)
+    assert migrate.current(store.engine) == migrate.HEAD and schema_diff(store.engine) == []
+    assert store.get("a" * 32)["variables"] == {"i": 1} and store.calls_of("a" * 32)[0]["output"] == "out 1.0"
+    store.close()
+
+
+def test_every_command_works_with_a_postgres_database_url(postgres_url: str, tmp_path: Path) -> None:
+    env = {"PROMPTCTL_DATABASE_URL": postgres_url.replace("postgresql+psycopg://", "postgresql://")}
+    assert run_cli("init", cwd=tmp_path).returncode == 0
+    for question in ("What is a prompt?", "And a version?"):
+        done = run_cli("run", "hello@1", "-", "--provider", "fake", cwd=tmp_path, env=env, stdin=question)
+        assert done.returncode == 0, done.stderr
+    listed = json.loads(run_cli("log", "--json", cwd=tmp_path, env=env).stdout)
+    assert [r["prompt"]["name"] for r in listed] == ["hello", "hello"] and listed[0]["usage"]["input_tokens"] > 0
+    summary = json.loads(run_cli("log", "--summary", "--json", cwd=tmp_path, env=env).stdout)
+    assert summary["total"]["runs"] == 2 and summary["total"]["calls"] == 2
+    shown = run_cli("log", "show", listed[0]["run_id"][:12], cwd=tmp_path, env=env)
+    assert shown.returncode == 0 and "=== calls (1)" in shown.stdout
+    assert "up to date" in run_cli("db", "current", cwd=tmp_path, env=env).stdout
