@@ -106,6 +106,8 @@ def call_row(exchange: Exchange, completion: Completion | None, error: ProviderE
         "cost_usd": completion.cost_usd if completion is not None else None,
         "cached": bool(completion is not None and completion.cached),
         "tag": exchange.tag, "step": exchange.step,
+        "finish_reason": completion.finish_reason if completion is not None else None,
+        "response_model": completion.model if completion is not None else None,
     }
 
 
@@ -163,9 +165,10 @@ class Cache(Layer):
             if row is not None:
                 self.stats.cached += 1
                 return Completion(
-                    text=row["output"] or "", model=row["model"],
+                    text=row["output"] or "", model=row.get("response_model") or row["model"],
                     usage=Usage(**{k: row[k] or 0 for k in Usage.__dataclass_fields__}),
                     request_id=row["request_id"], latency_s=float(row["latency_s"] or 0.0),
+                    finish_reason=row.get("finish_reason"),
                     raw={"cached_from_call": row["id"]}, cached=True, cost_usd=0.0,
                 )
         return await self.inner.send(exchange)

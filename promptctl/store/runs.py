@@ -24,7 +24,9 @@ details (JSON: strategy facts such as the few-shot selection and order, the stop
 ``calls``: id, run_id, seq, created_at, provider, model, fingerprint (sha256 of the request),
 request (JSON), output, the five token counts, latency_s, request_id, error, cost_usd (USD computed
 from the call's reported usage, or NULL when the model has no known price), tag (what the call was
-for: ``sample:3``, ``attempt:2``, ``gate``, or NULL) and step (the chain step, 1-based, or NULL).
+for: ``sample:3``, ``attempt:2``, ``gate``, or NULL), step (the chain step, 1-based, or NULL) and
+finish_reason (the provider's stop reason, ``stop``, ``end_turn``, ``max_tokens`` ...) and response_model (the model
+id the reply reports), both NULL for failed calls and for calls recorded before revision 0002.
 
 Any SQLAlchemy URL works; SQLite (zero setup) and PostgreSQL (``postgresql+psycopg://``, many processes and
 machines writing at once; the ``postgres`` extra installs psycopg) are the tested ones. The schema is
@@ -133,6 +135,8 @@ calls = sa.Table(
     sa.Column("cost_usd", sa.Float, nullable=True),
     sa.Column("tag", sa.String(64), nullable=True),
     sa.Column("step", sa.Integer, nullable=True),
+    sa.Column("finish_reason", sa.String(64), nullable=True),
+    sa.Column("response_model", sa.String(200), nullable=True),
 )
 
 @contextmanager

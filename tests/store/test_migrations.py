@@ -29,9 +29,10 @@ def schema_diff(engine: sa.Engine) -> list[Any]:
         return list(compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata))
 
 
-def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+def _rows(path: Path) -> dict[str, list[dict[str, Any]]]:
     with sqlite3.connect(path) as conn:
-        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+        conn.row_factory = sqlite3.Row
+        return {table: [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY id")]
                 for table in ("runs", "calls", "ab_runs", "ab_results", "ab_pairwise")}
 
 
@@ -61,7 +62,8 @@ def test_the_head_revision_is_the_newest_migration_script() -> None:
 
     scripts = ScriptDirectory.from_config(migrate._config())
     assert scripts.get_heads() == [migrate.HEAD], "set promptctl.store.migrate.HEAD to the new revision"
-    assert [r.revision for r in scripts.walk_revisions()][-1] == "0001"  # one linear history from the baseline
+    history = [r.revision for r in scripts.walk_revisions()]
+    assert history[-1] == "0001" and len(scripts.get_bases()) == 1  # one linear history from the baseline
 
 
 def test_a_new_sqlite_store_has_exactly_the_tables_the_code_defines(tmp_path: Path) -> None:
@@ -77,7 +79,10 @@ def test_a_store_written_by_the_release_before_migrations_opens_upgraded_with_ev
     store = RunStore(f"sqlite:///{path}")
     assert migrate.current(store.engine) == migrate.HEAD
     assert schema_diff(store.engine) == []
-    assert _rows(path) == before  # every row of every table, every value, unchanged
+    after = _rows(path)
+    kept = {table: [{k: row[k] for k in before[table][0]} for row in rows] for table, rows in after.items()}
+    assert kept == before  # every row of every table, every value, unchanged
+    assert after["calls"][0]["finish_reason"] is None  # a column added since: empty for old rows
     assert store.get("a" * 12)["variables"] == {"x": "1"} and store.calls_of("a" * 32)[0]["tag"] == "sample:1"
     assert migrate.upgrade(store.engine) == (migrate.HEAD, migrate.HEAD)  # once: a second upgrade does nothing
 
@@ -103,7 +108,7 @@ def test_a_store_upgraded_by_a_newer_promptctl_is_refused_not_written(tmp_path: 
     with pytest.raises(InputError) as caught:
         RunStore(url)
     assert "schema revision 9999, newer than this promptctl knows" in str(caught.value)
-    assert "upgrade promptctl" in (caught.value.hint or "")
+    assert "install the newer promptctl" in (caught.value.hint or "")
 
 
 def test_db_current_and_db_upgrade(tmp_path: Path) -> None:
@@ -114,9 +119,10 @@ def test_db_current_and_db_upgrade(tmp_path: Path) -> None:
     assert json.loads(shown.stdout) == {"url": env["PROMPTCTL_DATABASE_URL"], "revision": None,
                                         "head": migrate.HEAD, "up_to_date": False}
     done = run_cli("db", "upgrade", cwd=tmp_path, env=env)
-    assert done.returncode == 0 and done.stdout == f"{env['PROMPTCTL_DATABASE_URL']}: upgraded from none to 0001\n"
+    assert done.returncode == 0
+    assert done.stdout == f"{env['PROMPTCTL_DATABASE_URL']}: upgraded from none to {migrate.HEAD}\n"
     again = run_cli("db", "upgrade", cwd=tmp_path, env=env)
-    assert again.stdout.endswith(": already at revision 0001\n")
+    assert again.stdout.endswith(f": already at revision {migrate.HEAD}\n")
     assert "up to date" in run_cli("db", "current", cwd=tmp_path, env=env).stdout
 
 
