@@ -86,18 +86,23 @@ def test_ten_processes_writing_runs_at_once_lose_no_row(postgres_url: str) -> No
 
 
 def test_a_postgres_store_of_the_release_before_migrations_is_adopted_intact(postgres_url: str) -> None:
-    import promptctl.evaluation.ab_store  # noqa: F401 - the A/B tables, as that release created them on first ab
-    from promptctl.store.runs import metadata
+    from alembic import command
 
     engine = sa.create_engine(postgres_url)
-    metadata.create_all(engine)  # what 0.1.0 did on any database URL (no alembic_version)
+    with engine.begin() as conn:  # 0.1.0's tables (the baseline's frozen definitions), without alembic_version
+        config = migrate._config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(sa.text("DROP TABLE alembic_version"))
     with engine.begin() as conn:
         conn.execute(runs.insert().values(id="a" * 32, created_at="2026-12-01T10:00:00Z", **_run_fields(1),
                                           draft=False, strategy="direct", status="ok", origin="run",
                                           input_tokens=1, output_tokens=1, cached_input_tokens=0,
                                           cache_write_tokens=0, reasoning_tokens=0))
-        conn.execute(calls.insert().values(run_id="a" * 32, seq=1, created_at="2026-12-01T10:00:00Z", **_call(1, 0),
-                                           cached_input_tokens=0, cache_write_tokens=0, reasoning_tokens=0))
+        conn.execute(sa.text("INSERT INTO calls (run_id, seq, created_at, provider, model, fingerprint, request, "
+                             "output, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, "
+                             "reasoning_tokens, cached) VALUES (:r, 1, '2026-12-01T10:00:00Z', 'fake', 'm', 'f', "
+                             "'{}', 'out 1.0', 3, 1, 0, 0, 0, false)"), {"r": "a" * 32})
     engine.dispose()
     store = RunStore(postgres_url)
     assert migrate.current(store.engine) == migrate.HEAD and schema_diff(store.engine) == []
