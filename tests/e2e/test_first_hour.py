@@ -368,6 +368,8 @@ def test_a_store_from_before_origins_is_backfilled(tmp_path: Path) -> None:
                              model="m", variables={}, parameters={}, request={})
     with store.engine.begin() as conn:  # as an older promptctl wrote it: no origin column
         conn.execute(sa.text("ALTER TABLE runs DROP COLUMN origin"))
+        for column in ("finish_reason", "response_model"):  # nor the columns of later revisions
+            conn.execute(sa.text(f"ALTER TABLE calls DROP COLUMN {column}"))
         conn.execute(sa.text("DROP TABLE alembic_version"))  # nor a schema revision
     reopened = RunStore(url)
     assert {r["id"]: r["origin"] for r in reopened.recent(10)} == {first: "ab", second: "run"}
