@@ -61,6 +61,10 @@ class ProviderRequest:
         timeout_s: The default time limit of the call (seconds), chosen by the adapter from the model
             profile (:func:`promptctl.adapters.profiles.call_timeout_s`); a provider's configured
             ``timeout`` wins. Not part of the cache key.
+        cache_prefix: The body up to the request's last cache breakpoint (``{% cache %}``), in the shape of
+            ``body``: the system prompt and the messages before the marker, the marked text included; None
+            when the prompt has no breakpoint. Never sent: ``cost`` prices it as cached input and lint
+            checks its length against the provider's minimum.
     """
 
     provider: str
@@ -71,6 +75,7 @@ class ProviderRequest:
     warnings: tuple[str, ...] = ()
     cache_salt: str = ""
     timeout_s: float | None = None
+    cache_prefix: dict[str, Any] | None = None
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -134,6 +139,11 @@ class Usage:
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(**{k: getattr(self, k) + getattr(other, k) for k in asdict(self)})
+
+    @property
+    def cache_hit_rate(self) -> float | None:
+        """Cached input tokens / input tokens (0-1), or None without input (see :func:`cache_hit_rate`)."""
+        return cache_hit_rate(self.cached_input_tokens, self.input_tokens)
 
     def to_dict(self) -> dict[str, int]:
         """The counts as a plain dict."""
@@ -333,3 +343,18 @@ def load_yaml(text: str) -> Any:
     from promptctl._yaml import load
 
     return load(text)
+
+
+def cache_hit_rate(cached_input_tokens: int | None, input_tokens: int | None) -> float | None:
+    """The prompt-cache hit rate: input tokens read from the cache / all input tokens (0-1).
+
+    Args:
+        cached_input_tokens: Input tokens read from the provider's prompt cache (tokens).
+        input_tokens: All input tokens, cached ones included (tokens).
+
+    Returns:
+        The rate, or None when there was no input (nothing to hit).
+    """
+    if not input_tokens:
+        return None
+    return (cached_input_tokens or 0) / input_tokens

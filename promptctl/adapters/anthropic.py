@@ -76,7 +76,7 @@ def anthropic_request(
         )
     if turns[-1]["role"] == "assistant":
         _strip_prefill(turns[-1]["content"])
-    system_blocks, contents = _apply_breakpoints([system, *(t["content"] for t in turns)], where)
+    system_blocks, contents, last = _apply_breakpoints([system, *(t["content"] for t in turns)], where)
     for turn, content in zip(turns, contents, strict=True):
         turn["content"] = _wire_content(content)
 
@@ -108,7 +108,8 @@ def anthropic_request(
         kwargs["extra_body"] = extra
         body.update(extra)
     return ProviderRequest(
-        provider="anthropic", model=model, kwargs=kwargs, body=body, parameters=applied, warnings=tuple(notes)
+        provider="anthropic", model=model, kwargs=kwargs, body=body, parameters=applied, warnings=tuple(notes),
+        cache_prefix=_prefix_body(body, system_blocks, contents, last),
     )
 
 
@@ -160,8 +161,13 @@ def _strip_prefill(items: list[Item]) -> None:
             return
 
 
-def _apply_breakpoints(contents: list[list[Item]], where: str) -> tuple[list[Block], list[list[Block]]]:
-    """Put ``cache_control`` on the block before each breakpoint; return (system blocks, turns' blocks).
+def _apply_breakpoints(
+    contents: list[list[Item]], where: str
+) -> tuple[list[Block], list[list[Block]], tuple[int, int] | None]:
+    """Put ``cache_control`` on the block before each breakpoint.
+
+    Returns ``(system blocks, each turn's blocks, (content, block) index of the last marked block or None)``,
+    content index 0 being the system prompt and 1 the first turn.
 
     ``contents`` is the system prompt's items then each turn's, in request order. A breakpoint at the
     start of a turn marks the last block before it (the system prompt's, or the previous turn's).
@@ -173,7 +179,9 @@ def _apply_breakpoints(contents: list[list[Item]], where: str) -> tuple[list[Blo
     out: list[list[Block]] = []
     last: Block | None = None
     marked: list[Block] = []
-    for items in contents:
+    where_last: tuple[int, int] = (0, 0)
+    last_marked: tuple[int, int] | None = None
+    for position, items in enumerate(contents):
         blocks: list[Block] = []
         for item in items:
             if isinstance(item, CacheBreak):
@@ -187,10 +195,12 @@ def _apply_breakpoints(contents: list[list[Item]], where: str) -> tuple[list[Blo
                 else:
                     marked.append(last)
                 last["cache_control"] = control
+                last_marked = where_last
             else:
                 block = dict(item)
                 blocks.append(block)
                 last = block
+                where_last = (position, len(blocks) - 1)
         out.append(blocks)
     if len(marked) > MAX_CACHE_BREAKPOINTS:
         raise AdapterError(
@@ -204,7 +214,27 @@ def _apply_breakpoints(contents: list[list[Item]], where: str) -> tuple[list[Blo
             "first",
             hint='give the earlier breakpoints ttl="1h" too, or the later ones the default',
         )
-    return out[0], out[1:]
+    return out[0], out[1:], last_marked
+
+
+def _prefix_body(
+    body: dict[str, Any], system: list[Block], turns: list[list[Block]], last: tuple[int, int] | None
+) -> dict[str, Any] | None:
+    """The body up to the last marked block (tools and system first, as Claude caches them); None without one."""
+    if last is None:
+        return None
+    content, block = last
+    prefix = {k: v for k, v in body.items() if k in ("model", "tools")}
+    if content == 0:
+        prefix["system"] = system[: block + 1]
+        prefix["messages"] = []
+        return prefix
+    if system:
+        prefix["system"] = system
+    messages = body["messages"][: content - 1]
+    messages.append({"role": body["messages"][content - 1]["role"], "content": turns[content - 1][: block + 1]})
+    prefix["messages"] = messages
+    return prefix
 
 
 def _wire_content(blocks: list[Block]) -> str | list[Block]:

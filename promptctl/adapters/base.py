@@ -167,3 +167,39 @@ def wire_text(message: Message, style: str) -> str:
     if style == "xml":
         return xml_text(message.parts, show=_hide_breaks)
     return markdown_text(message.parts, show=_hide_breaks)
+
+
+def cache_prefix_messages(prompt: Prompt, profile: ModelProfile) -> list[dict[str, Any]] | None:
+    """The chat messages up to the prompt's last cache breakpoint, as :func:`chat_messages` writes them.
+
+    The message holding the breakpoint is cut just after the text before it. None when the prompt has
+    no breakpoint. For OpenAI and watsonx this is where the stable prefix ends (nothing goes on the wire).
+    """
+    last = _last_break(prompt)
+    if last is None:
+        return None
+    messages = [m for m in prompt.messages[: last + 1] if not m.is_blank()]
+    if not messages:
+        return None
+    head = Message(messages[-1].role, _parts_before_last_break(messages[-1].parts))
+    return chat_messages(Prompt(messages=(*messages[:-1], head)), profile)
+
+
+def _last_break(prompt: Prompt) -> int | None:
+    """Index of the last message holding a cache breakpoint (sections searched), or None."""
+    def holds(parts: tuple[Part, ...]) -> bool:
+        return any(isinstance(p, CacheBreak) or (isinstance(p, Section) and holds(p.parts)) for p in parts)
+
+    found = [i for i, message in enumerate(prompt.messages) if holds(message.parts)]
+    return found[-1] if found else None
+
+
+def _parts_before_last_break(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """``parts`` cut at their last cache breakpoint (a section holding it is cut inside, its heading kept)."""
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        if isinstance(part, CacheBreak):
+            return parts[:index]
+        if isinstance(part, Section) and _last_break(Prompt(messages=(Message("user", part.parts),))) is not None:
+            return (*parts[:index], Section(part.name, _parts_before_last_break(part.parts)))
+    return parts

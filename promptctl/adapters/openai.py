@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptctl.adapters.base import chat_messages
+from promptctl.adapters.base import cache_prefix_messages, chat_messages
 from promptctl.adapters.profiles import ModelProfile, parameter_notes
 from promptctl.templating.prompt import Prompt
 from promptctl.types import ProviderRequest
@@ -29,5 +29,13 @@ def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: 
         body[profile.max_tokens_param if key == "max_tokens" else key] = value
     notes = tuple(parameter_notes(profile.provider, model, profile, params))
     return ProviderRequest(
-        provider="openai", model=model, kwargs=dict(body), body=body, parameters=params, warnings=notes
+        provider="openai", model=model, kwargs=dict(body), body=body, parameters=params, warnings=notes,
+        cache_prefix=prefix_body(body, cache_prefix_messages(prompt, profile)),
     )
+
+
+def prefix_body(body: dict[str, Any], messages: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The cached prefix of a chat body: its model and tools (which come first) and ``messages``; None without."""
+    if messages is None:
+        return None
+    return {k: v for k, v in body.items() if k in ("model", "model_id", "tools")} | {"messages": messages}

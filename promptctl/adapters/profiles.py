@@ -23,7 +23,7 @@ import difflib
 import importlib.util
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +65,10 @@ class ModelProfile:
         accepted_values: ``(parameter, value)`` pairs: a rejected parameter is still accepted with exactly
             this value (OpenAI reasoning models take ``temperature: 1``, their fixed default).
         exclusive_parameters: Pairs of parameters the API refuses to receive together.
+        prompt_cache: How the provider caches prompt prefixes: ``breakpoints`` (Anthropic: only up to the
+            blocks marked ``cache_control``), ``automatic`` (OpenAI: the longest repeated prefix), or None
+            (no prompt caching documented).
+        min_cache_tokens: The shortest prefix the provider caches (tokens), or None without caching.
     """
 
     provider: str
@@ -77,6 +81,8 @@ class ModelProfile:
     rejected_parameters: frozenset[str] = frozenset()
     accepted_values: tuple[tuple[str, Any], ...] = ()
     exclusive_parameters: tuple[tuple[str, str], ...] = ()
+    prompt_cache: Literal["breakpoints", "automatic"] | None = None
+    min_cache_tokens: int | None = None
 
     def rejects(self, name: str, value: Any = None) -> bool:
         """True when the model's API refuses parameter ``name`` with ``value`` (see ``accepted_values``)."""
@@ -271,9 +277,47 @@ def profile(provider: str, model: str) -> ModelProfile:
     for (prov, prefix), prof in _PROFILES.items():
         if prov == provider and model_id.startswith(prefix) and (best is None or len(prefix) > best[0]):
             best = (len(prefix), prof)
-    if best is None:
-        return ModelProfile(provider)
-    return best[1]
+    found = ModelProfile(provider) if best is None else best[1]
+    minimum = _longest_prefix(_CACHE_MINIMUMS, provider, model_id)
+    kind = _PROMPT_CACHE.get(provider) if minimum is not None else None
+    if minimum is None and found.prompt_cache is None:
+        return found
+    return replace(found, prompt_cache=kind, min_cache_tokens=minimum)
+
+
+def _longest_prefix(table: Mapping[tuple[str, str], int | None], provider: str, model_id: str) -> int | None:
+    best: tuple[int, int | None] | None = None
+    for (prov, prefix), value in table.items():
+        if prov == provider and model_id.startswith(prefix) and (best is None or len(prefix) > best[0]):
+            best = (len(prefix), value)
+    return None if best is None else best[1]
+
+
+# -- prompt caching -------------------------------------------------------------------------------------------
+#
+# OpenAI caches the longest repeated prefix of a prompt automatically, "for prompts that are 1024 tokens or
+# longer", with hits "in 128-token increments" (platform.openai.com/docs/guides/prompt-caching; gpt-4o and
+# newer models). Anthropic caches only up to blocks marked `cache_control`, at most 4 per request, when the
+# prefix reaches the model's "minimum cacheable prompt length" (platform.claude.com/docs/en/build-with-claude/
+# prompt-caching; the per-model table as quoted by docs.orq.ai/docs/proxy/prompt-caching, December 2026). A
+# shorter prefix is processed without caching and without an error. watsonx.ai documents no prompt caching.
+_PROMPT_CACHE: dict[str, Literal["breakpoints", "automatic"]] = {
+    "openai": "automatic", "fake": "automatic", "anthropic": "breakpoints",
+}
+_CACHE_MINIMUMS: dict[tuple[str, str], int | None] = {
+    ("openai", ""): 1024,
+    ("openai", "gpt-3.5"): None,
+    ("fake", ""): 1024,
+    ("anthropic", ""): 1024,  # Sonnet 4.5, Opus 4.1, Opus 4, Sonnet 4, Sonnet 3.7, Opus 3
+    ("anthropic", "claude-sonnet-4-6"): 2048,
+    ("anthropic", "claude-opus-4-5"): 4096,
+    ("anthropic", "claude-opus-4-6"): 4096,
+    ("anthropic", "claude-haiku-4-5"): 4096,
+    ("anthropic", "claude-3-5-haiku"): 2048,
+    ("anthropic", "claude-3-haiku"): 2048,
+}
+OPENAI_CACHE_INCREMENT = 128
+"""OpenAI reads a cached prefix in steps of this many tokens past the minimum (prompt caching guide)."""
 
 
 # -- model lifecycle: deprecated and retired model ids ------------------------------------------------------

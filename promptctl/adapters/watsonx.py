@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptctl.adapters.base import chat_messages
+from promptctl.adapters.base import cache_prefix_messages, chat_messages
+from promptctl.adapters.openai import prefix_body
 from promptctl.adapters.profiles import WATSONX_CHAT_PARAMS, ModelProfile, did_you_mean, parameter_notes
 from promptctl.templating.prompt import Prompt
 from promptctl.types import ProviderRequest
@@ -33,5 +34,6 @@ def watsonx_request(prompt: Prompt, model: str, params: dict[str, Any], profile:
     kwargs: dict[str, Any] = {"messages": messages, "params": kept or None}
     body = {"model_id": model, "messages": messages, **kept}
     return ProviderRequest(
-        provider="watsonx", model=model, kwargs=kwargs, body=body, parameters=kept, warnings=notes
+        provider="watsonx", model=model, kwargs=kwargs, body=body, parameters=kept, warnings=notes,
+        cache_prefix=prefix_body(body, cache_prefix_messages(prompt, profile)),
     )

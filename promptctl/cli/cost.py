@@ -185,6 +185,10 @@ def print_estimate(e: CostEstimate, *, out: Any = None) -> None:
     write(f"input    {count.tokens:,} tokens per call  {label}: {count.method}{rng}\n")
     write(f"output   {e.output_expected:,} tokens expected ({e.output_source}), ceiling {e.output_ceiling:,}\n")
     write(f"cost     low {usd(e.usd_low)}   expected {usd(e.usd_expected)}   high {usd(e.usd_high)}  (estimate)\n")
+    if e.cache is not None:
+        c = e.cache
+        write(f"cache    prefix {c.prefix_tokens:,} tokens   expected cold {usd(c.usd_cold)}   warm {usd(c.usd_warm)}"
+              f"  ({c.note})\n")
     if e.price.price:
         write(f"price    {e.price.price}\n")
     from promptctl.cli.common import note

@@ -40,11 +40,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from promptctl.testing.prompt_cache import PromptCache
 from promptctl.types import LOOPBACK_REQUEST_ID_PREFIX
 
 __all__ = [
@@ -381,6 +382,12 @@ class LoopbackLLMServer:
         count_tokens: What ``/messages/count_tokens`` answers: a fixed count, or a callable taking the
             request's JSON body. Default: the number of whitespace-separated words in ``system`` and the
             messages' text.
+        prompt_cache: Model the providers' prompt caches (:mod:`promptctl.testing.prompt_cache`): input
+            tokens are then counted from the request (characters / 4), and a repeated prefix is reported as
+            cached input (OpenAI ``prompt_tokens_details.cached_tokens``; Anthropic
+            ``cache_read_input_tokens`` and ``cache_creation_input_tokens`` at ``cache_control``
+            breakpoints); ``usage`` still gives the output and reasoning tokens. Off by default.
+        prompt_cache_minimum: The shortest prefix the modelled caches take (tokens).
         max_requests: Requests answered at most over the server's life (:meth:`clear` does not reset
             it); later ones get ``503``.
         max_lifetime_s: Seconds after :meth:`start` at which the server shuts itself down.
@@ -398,6 +405,8 @@ class LoopbackLLMServer:
         latency_s: float = 0.0,
         faults: Iterable[FaultLike] = (),
         count_tokens: int | Callable[[dict[str, Any]], int] | None = None,
+        prompt_cache: bool = False,
+        prompt_cache_minimum: int = 1024,
         max_requests: int = 100_000,
         max_lifetime_s: float = 600.0,
         host: str = "127.0.0.1",
@@ -408,6 +417,7 @@ class LoopbackLLMServer:
         self.usage = usage  # the setter normalises
         self.latency_s = float(latency_s)
         self.count_tokens = count_tokens
+        self.prompt_cache = PromptCache(minimum=prompt_cache_minimum) if prompt_cache else None
         self.max_requests = int(max_requests)
         self.max_lifetime_s = float(max_lifetime_s)
         self.host = host
@@ -621,8 +631,9 @@ class LoopbackLLMServer:
                 if isinstance(reply, Fault):
                     fault = reply
                 else:
+                    data = body if isinstance(body, dict) else {}
                     payload = (_chat_completion if flavor == "chat" else _message)(
-                        request_id, body if isinstance(body, dict) else {}, reply, self.usage
+                        request_id, data, reply, self._usage_of(flavor, data)
                     )
                     _send_json(handler, 200, payload, {id_header: request_id})
                     return
@@ -637,6 +648,14 @@ class LoopbackLLMServer:
         finally:
             with self._lock:
                 self._in_flight -= 1
+
+    def _usage_of(self, flavor: str, body: dict[str, Any]) -> ServerUsage:
+        """The usage to report: ``usage``, with input and cache counts from the prompt cache when it is on."""
+        if self.prompt_cache is None:
+            return self.usage
+        use = (self.prompt_cache.openai if flavor == "chat" else self.prompt_cache.anthropic)(body)
+        return replace(self.usage, input_tokens=use.input_tokens, cached_input_tokens=use.cached_tokens,
+                       cache_write_tokens=use.written_tokens)
 
     def _next_fault(self) -> Fault | None:
         try:

@@ -22,7 +22,14 @@ For one rendered request and a strategy:
 - **USD**: ``low`` = fewest calls x (low input + the smallest recorded output, or no output when
   nothing is recorded): a floor. ``expected`` = expected calls x (input + typical output). ``high``
   = most calls x (high input, growing with each retry, + the output ceiling): a ceiling, the figure
-  ``--max-cost`` is checked against. No cached-input discount is assumed.
+  ``--max-cost`` is checked against.
+- **Prompt caching** (:class:`CacheEstimate`, only for a prompt with ``{% cache %}``): the prefix up to
+  the last breakpoint is counted like the request. With a warm cache it is billed at the cached-input
+  price: all of it for Anthropic, for OpenAI the part that its cache serves (1,024 tokens and then
+  steps of 128); nothing when it is under the model's minimum (the profile's ``min_cache_tokens``).
+  With a cold cache Anthropic bills it as a cache write (genai-prices' write price, its one-hour write
+  price for a ``ttl="1h"`` breakpoint), OpenAI at the input price.
+  ``expected`` and ``high`` are the cold figures; ``low`` assumes a warm cache.
 """
 
 from __future__ import annotations
@@ -50,6 +57,58 @@ DEFAULT_TYPICAL_OUTPUT = {"direct": 256, "fewshot": 256, "consistency": 256, "st
 
 
 @dataclass(frozen=True)
+class CacheEstimate:
+    """What prompt caching does to one call's cost, for a request with a cache breakpoint.
+
+    Attributes:
+        prefix_tokens: Input tokens up to the last breakpoint (same counting method as the request).
+        cached_tokens: Of those, the tokens read from the cache on a warm call (0 under the minimum).
+        written_tokens: Tokens written to the cache on a cold call (Anthropic; 0 for OpenAI, which bills no
+            writes).
+        minimum: The model's minimum cacheable prefix (tokens), or None when the provider has no caching.
+        usd_cold: Expected cost with a cold cache (USD), or None without a price.
+        usd_warm: Expected cost with a warm cache (USD), or None.
+        note: How the figures were made, in words.
+    """
+
+    prefix_tokens: int
+    cached_tokens: int
+    written_tokens: int
+    minimum: int | None
+    usd_cold: float | None
+    usd_warm: float | None
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: prefix_tokens, cached_tokens, written_tokens, minimum, cost_usd {cold, warm}, note."""
+        return {"prefix_tokens": self.prefix_tokens, "cached_tokens": self.cached_tokens,
+                "written_tokens": self.written_tokens, "minimum": self.minimum,
+                "cost_usd": {"cold": self.usd_cold, "warm": self.usd_warm}, "note": self.note}
+
+
+def cached_part(request: ProviderRequest, prefix_tokens: int) -> tuple[int, int, int | None, str]:
+    """``(read on a warm call, written on a cold call, minimum, explanation)`` for a prefix of ``prefix_tokens``.
+
+    From the model profile's prompt-cache facts (:func:`promptctl.adapters.profiles.profile`).
+    """
+    from promptctl.adapters.profiles import OPENAI_CACHE_INCREMENT, profile
+
+    prof = profile(request.provider, request.model)
+    minimum = prof.min_cache_tokens
+    if prof.prompt_cache is None or minimum is None:
+        return 0, 0, None, f"{request.provider}:{request.model} has no documented prompt caching"
+    if prefix_tokens < minimum:
+        return 0, 0, minimum, (f"the cacheable prefix ({prefix_tokens:,} tokens) is under {request.model}'s minimum "
+                               f"of {minimum:,}: it is not cached")
+    if prof.prompt_cache == "automatic":
+        read = minimum + (prefix_tokens - minimum) // OPENAI_CACHE_INCREMENT * OPENAI_CACHE_INCREMENT
+        return read, 0, minimum, (f"warm: {read:,} prefix tokens at the cached price (automatic prefix caching, "
+                                  f"{minimum:,} tokens then steps of {OPENAI_CACHE_INCREMENT})")
+    return prefix_tokens, prefix_tokens, minimum, (f"cold: {prefix_tokens:,} prefix tokens written to the cache; "
+                                                   "warm: read from it")
+
+
+@dataclass(frozen=True)
 class CostEstimate:
     """A cost estimate for one prompt version on one provider and model.
 
@@ -71,6 +130,7 @@ class CostEstimate:
         usd_high: Ceiling (USD), or None.
         price: The price applied (:class:`Cost` of the expected case, for its source and note).
         notes: Caveats.
+        cache: What prompt caching changes (:class:`CacheEstimate`), for a prompt with ``{% cache %}``; else None.
     """
 
     prompt: dict[str, Any]
@@ -90,6 +150,7 @@ class CostEstimate:
     usd_high: float | None
     price: Cost
     notes: tuple[str, ...] = field(default=())
+    cache: CacheEstimate | None = None
 
     @property
     def target(self) -> str:
@@ -102,7 +163,7 @@ class CostEstimate:
         Keys: prompt, provider, model, strategy, input_tokens {tokens, quality, method, encoding, low,
         high, notes}, output_tokens {low, expected, ceiling, source}, calls {low, expected, high},
         cost_usd {low, expected, high} (USD or null), estimate (always true), price {source, price,
-        note}, notes.
+        note}, notes, cache (:meth:`CacheEstimate.to_dict`, or null without a cache breakpoint).
         """
         return {
             "prompt": self.prompt,
@@ -119,6 +180,7 @@ class CostEstimate:
             "estimate": True,
             "price": {k: v for k, v in self.price.to_dict().items() if k != "usd"},
             "notes": list(self.notes),
+            "cache": self.cache.to_dict() if self.cache is not None else None,
         }
 
 
@@ -202,28 +264,71 @@ def estimate_cost(
     if request.provider == "openai" and _reasoning(request):
         notes.append("reasoning model: hidden reasoning tokens are billed as output; the expected figure may be low")
 
-    def usd(calls: list[tuple[int, int]]) -> tuple[float | None, Cost]:
+    prefix = _prefix_tokens(request, count)
+    read, written, minimum, cache_note = cached_part(request, prefix) if prefix is not None else (0, 0, None, "")
+    one_hour = _one_hour_writes(request)
+
+    def usd(calls: list[tuple[int, int]], *, warm: bool = False, cold: bool = False) -> tuple[float | None, Cost]:
         total = 0.0
         last = Cost(None, "unknown")
         for tokens_in, tokens_out in calls:
-            usage = Usage(input_tokens=tokens_in, output_tokens=tokens_out)
-            last = cost_of(usage, request.provider, request.model, config)
+            usage = Usage(input_tokens=tokens_in, output_tokens=tokens_out,
+                          cached_input_tokens=min(read, tokens_in) if warm else 0,
+                          cache_write_tokens=min(written, tokens_in) if cold else 0)
+            last = cost_of(usage, request.provider, request.model, config, write_ttl="1h" if one_hour else None)
             if last.usd is None:
                 return None, last
             total += last.usd
         return total, last
 
-    usd_low, _ = usd([(count.low, low_out)] * calls_low)
-    usd_exp, price = usd([(count.tokens, typical)] * calls_exp)
-    usd_high, _ = usd([(count.high + k * retry_growth, ceiling) for k in range(calls_high)])
+    caching = prefix is not None
+    usd_low, _ = usd([(count.low, low_out)] * calls_low, warm=caching)
+    usd_exp, price = usd([(count.tokens, typical)] * calls_exp, cold=caching)
+    usd_high, _ = usd([(count.high + k * retry_growth, ceiling) for k in range(calls_high)], cold=caching)
+    cache = None
+    if prefix is not None:
+        usd_warm, _ = usd([(count.tokens, typical)] * calls_exp, warm=True)
+        if one_hour and written:
+            cache_note += " (ttl 1h: one-hour write price)"
+        cache = CacheEstimate(prefix_tokens=prefix, cached_tokens=read, written_tokens=written, minimum=minimum,
+                              usd_cold=usd_exp, usd_warm=usd_warm, note=cache_note)
     if price.note:
         notes.append(price.note)
     return CostEstimate(
         prompt=prompt_info(version), provider=request.provider, model=request.model, strategy=chosen,
         input=count, output_low=low_out, output_expected=typical, output_ceiling=ceiling, output_source=source,
         calls_low=calls_low, calls_expected=calls_exp, calls_high=calls_high,
-        usd_low=usd_low, usd_expected=usd_exp, usd_high=usd_high, price=price, notes=tuple(notes),
+        usd_low=usd_low, usd_expected=usd_exp, usd_high=usd_high, price=price, notes=tuple(notes), cache=cache,
     )
+
+
+def _prefix_tokens(request: ProviderRequest, count: TokenCount) -> int | None:
+    """Input tokens of the request's cached prefix (:attr:`ProviderRequest.cache_prefix`), counted like ``count``.
+
+    Counted offline with the request's own method; when ``count`` came from a provider endpoint (``--exact``),
+    the offline prefix count is scaled by the ratio of the two counts of the whole request. None without a
+    breakpoint.
+    """
+    import dataclasses
+
+    from promptctl.tokens.request_tokens import count_request
+
+    if request.cache_prefix is None:
+        return None
+    prefix = count_request(dataclasses.replace(request, body=request.cache_prefix)).tokens
+    offline = count_request(request).tokens
+    if offline and offline != count.tokens:
+        prefix = round(prefix * count.tokens / offline)
+    return min(prefix, count.tokens)
+
+
+def _one_hour_writes(request: ProviderRequest) -> bool:
+    """True when the request asks Claude for a one-hour cache (a breakpoint with ``ttl: 1h``)."""
+    if request.provider != "anthropic" or request.cache_prefix is None:
+        return False
+    import json
+
+    return '"ttl": "1h"' in json.dumps(request.cache_prefix)
 
 
 def recorded_outputs(

@@ -38,6 +38,11 @@ WATSONX_TABLE = Path(__file__).resolve().parent.parent / "data" / "watsonx_price
 _MILLION = Decimal(1_000_000)
 
 
+ONE_HOUR_WRITE_FACTOR = 2.0
+"""A one-hour cache write costs 2x the base input price (Anthropic pricing, platform.claude.com/docs/en/about-claude/
+pricing; 5-minute writes cost 1.25x). Used for config prices; genai-prices carries its own 1h write prices."""
+
+
 @dataclass(frozen=True)
 class Price:
     """Per-token prices of one model, in USD per million tokens.
@@ -56,17 +61,20 @@ class Price:
     cache_write_per_mtok: float | None = None
     source: str = ""
 
-    def cost(self, usage: Usage) -> float:
+    def cost(self, usage: Usage, *, write_ttl: str | None = None) -> float:
         """USD of ``usage`` at this price.
 
         ``usage.input_tokens`` includes cached reads and cache writes; each part is charged once at its
-        own rate. ``usage.output_tokens`` includes reasoning tokens.
+        own rate. ``usage.output_tokens`` includes reasoning tokens. With ``write_ttl="1h"`` cache writes
+        cost :data:`ONE_HOUR_WRITE_FACTOR` times the input price (Anthropic's one-hour cache).
         """
         cached = usage.cached_input_tokens
         written = usage.cache_write_tokens
         uncached = max(usage.input_tokens - cached - written, 0)
         rate_cached = self.input_per_mtok if self.cached_input_per_mtok is None else self.cached_input_per_mtok
         rate_written = self.input_per_mtok if self.cache_write_per_mtok is None else self.cache_write_per_mtok
+        if write_ttl == "1h":
+            rate_written = ONE_HOUR_WRITE_FACTOR * self.input_per_mtok
         total = (
             Decimal(uncached) * Decimal(str(self.input_per_mtok))
             + Decimal(cached) * Decimal(str(rate_cached))
@@ -107,7 +115,9 @@ class Cost:
         return {"usd": self.usd, "source": self.source, "price": self.price, "note": self.note}
 
 
-def cost_of(usage: Usage, provider: str, model: str, config: ProjectConfig | None = None) -> Cost:
+def cost_of(
+    usage: Usage, provider: str, model: str, config: ProjectConfig | None = None, *, write_ttl: str | None = None
+) -> Cost:
     """USD cost of a call's usage.
 
     Args:
@@ -116,6 +126,7 @@ def cost_of(usage: Usage, provider: str, model: str, config: ProjectConfig | Non
         model: Model id as sent (or as reported by the provider).
         config: Project config, for ``[prices]`` overrides. A model served by an OpenAI-compatible server
             (Ollama, vLLM) is priced only when genai-prices knows its id or config prices it.
+        write_ttl: ``1h`` when the cache writes are one-hour writes (Anthropic ``ttl: 1h``), priced as such.
 
     Returns:
         A :class:`Cost`; ``usd`` is None (with a note) when the model has no known price. Never raises
@@ -123,7 +134,7 @@ def cost_of(usage: Usage, provider: str, model: str, config: ProjectConfig | Non
     """
     override = config_price(provider, model, config)
     if override is not None:
-        return Cost(override.cost(usage), "config", override.describe(), None)
+        return Cost(override.cost(usage, write_ttl=write_ttl), "config", override.describe(), None)
     if provider == "fake":
         return Cost(0.0, "fake", "$0 (fake provider)")
     hint = f'add [prices."{provider}:{model}"] input_per_mtok = ..., output_per_mtok = ... to promptctl.toml'
@@ -136,7 +147,7 @@ def cost_of(usage: Usage, provider: str, model: str, config: ProjectConfig | Non
     provider_id = _GENAI_PROVIDERS.get(provider)
     if provider_id is None:
         return Cost(None, "unknown", None, f"no price source for provider '{provider}'; {hint}")
-    return _genai_cost(usage, provider_id, model, hint)
+    return _genai_cost(usage, provider_id, model, hint, write_ttl)
 
 
 def call_cost(
@@ -216,14 +227,17 @@ def _watsonx_table() -> dict[str, Any]:
     return json.loads(WATSONX_TABLE.read_text(encoding="utf-8"))
 
 
-def _genai_cost(usage: Usage, provider_id: str, model: str, hint: str) -> Cost:
+def _genai_cost(usage: Usage, provider_id: str, model: str, hint: str, write_ttl: str | None = None) -> Cost:
     import genai_prices
 
+    one_hour = {"cache_write_1h_tokens": usage.cache_write_tokens} if write_ttl == "1h" and usage.cache_write_tokens \
+        else {}
     gusage = genai_prices.Usage(
         input_tokens=usage.input_tokens,
         cache_read_tokens=usage.cached_input_tokens or None,
         cache_write_tokens=usage.cache_write_tokens or None,
         output_tokens=usage.output_tokens,
+        **one_hour,
     )
     try:
         calc = genai_prices.calc_price(gusage, model, provider_id=provider_id)

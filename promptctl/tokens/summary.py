@@ -1,20 +1,23 @@
 """Totals of recorded runs, for ``promptctl log --summary``: per run, per prompt version, per day.
 
 Each row has: the group key, ``runs``, ``calls``, ``errors`` (runs with status ``error``),
-``input_tokens``, ``output_tokens``, ``cached_input_tokens``, ``reasoning_tokens`` (tokens),
-``cost_usd`` (USD: the sum of the priced runs) and ``unpriced`` (finished runs whose cost is unknown,
-so the sum leaves them out). Days are UTC dates of ``created_at``.
+``input_tokens``, ``output_tokens``, ``cached_input_tokens``, ``cache_write_tokens``, ``reasoning_tokens``
+(tokens), ``cache_hit_rate`` (cached input tokens / input tokens, 0-1, None without input), ``cost_usd``
+(USD: the sum of the priced runs) and ``unpriced`` (finished runs whose cost is unknown, so the sum leaves
+them out). Days are UTC dates of ``created_at``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from promptctl.types import cache_hit_rate
+
 if TYPE_CHECKING:
     from promptctl.store.runs import RunStore
 
 GROUPS = ("run", "version", "day")
-_SUMS = ("input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens")
+_SUMS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
 
 
 def summarise(store: RunStore, by: str, *, prompt: str | None = None) -> list[dict[str, Any]]:
@@ -62,7 +65,7 @@ def summarise(store: RunStore, by: str, *, prompt: str | None = None) -> list[di
             head = {"day": key}
         group = groups.setdefault(key, {**head, **_zero()})
         _add(group, row, call_counts.get(row["id"], 0))
-    out = list(groups.values())
+    out = [_with_rate(group) for group in groups.values()]
     if by in ("run", "day"):
         out.reverse()
     else:
@@ -76,7 +79,11 @@ def total(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for row in rows:
         for key in out:
             out[key] = (out[key] or 0) + (row[key] or 0)
-    return out
+    return _with_rate(out)
+
+
+def _with_rate(group: dict[str, Any]) -> dict[str, Any]:
+    return {**group, "cache_hit_rate": cache_hit_rate(group["cached_input_tokens"], group["input_tokens"])}
 
 
 def _zero() -> dict[str, Any]:

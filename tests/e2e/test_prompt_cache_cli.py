@@ -1,0 +1,87 @@
+"""Prompt caching end to end (issue 16): `run` twice through the real SDKs, then `log --summary`.
+
+Case: "The loopback server reports cached tokens on the second call: ``log --summary`` shows the hit rate
+and the lower cost." The loopback server models each provider's documented prompt cache
+(:mod:`promptctl.testing.prompt_cache`): OpenAI's automatic prefix cache (``cached_tokens``), Anthropic's
+``cache_control`` breakpoints (``cache_creation_input_tokens`` then ``cache_read_input_tokens``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from promptctl.testing import LoopbackLLMServer
+from tests.conftest import run_cli
+
+RULE = ("Refunds over one hundred dollars, disputed charges and chargebacks go to a billing specialist; "
+        "explain the next step, the expected wait and what the customer should prepare before they are contacted.")
+POLICY = "\n".join(f"{n}. {RULE}" for n in range(1, 51))
+PROMPT = f"""---
+description: Billing support with a long, stable policy
+provider: anthropic
+model: claude-sonnet-4-5
+models: {{openai: gpt-4o}}
+parameters: {{max_tokens: 200}}
+variables:
+  message: {{type: string, input: true}}
+---
+{{% system %}}
+{{% section "policy" %}}
+{POLICY}
+{{% endsection %}}
+{{% cache %}}
+{{% endsystem %}}
+{{% user %}}{{% section "input" %}}{{{{ message }}}}{{% endsection %}}{{% enduser %}}
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cache")
+    (root / "prompts" / "billing").mkdir(parents=True)
+    (root / "prompts" / "billing" / "v1.j2").write_text(PROMPT, encoding="utf-8")
+    (root / "promptctl.toml").write_text("[providers.openai]\nmax_retries = 0\n[providers.anthropic]\n"
+                                         "max_retries = 0\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_second_call_reads_the_cache_and_log_summary_shows_it(project: Path, provider: str) -> None:
+    with LoopbackLLMServer(replies=["We will pass this to billing."], prompt_cache=True) as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test",
+               "ANTHROPIC_BASE_URL": server.anthropic_base_url, "ANTHROPIC_API_KEY": "sk-ant-test",
+               "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / f'{provider}.db'}"}
+        records = []
+        for message in ("I was charged twice.", "Where is my refund?"):  # same prefix, another question
+            result = run_cli("run", "billing@1", "-p", provider, "--var", f"message={message}", "--json",
+                             cwd=project, env=env)
+            assert result.returncode == 0, result.stderr
+            records.append(json.loads(result.stdout))
+        wire = [json.loads(r.raw) for r in server.requests]
+
+    first, second = (r["usage"] for r in records)
+    if provider == "anthropic":
+        assert wire[0]["system"][0]["cache_control"] == {"type": "ephemeral"}
+        assert first["cache_write_tokens"] > 1024 and first["cached_input_tokens"] == 0
+        assert second["cached_input_tokens"] == first["cache_write_tokens"] and second["cache_write_tokens"] == 0
+    else:
+        assert "cache_control" not in json.dumps(wire)
+        assert first["cached_input_tokens"] == 0
+        # OpenAI serves 1,024 tokens and then steps of 128
+        assert second["cached_input_tokens"] >= 1024 and (second["cached_input_tokens"] - 1024) % 128 == 0
+    assert records[1]["cost_usd"] < records[0]["cost_usd"]
+
+    summary = run_cli("log", "--summary", "--by", "run", "--json", cwd=project, env=env)
+    assert summary.returncode == 0, summary.stderr
+    rows = json.loads(summary.stdout)["run"]  # newest first
+    assert rows[0]["cache_hit_rate"] == pytest.approx(second["cached_input_tokens"] / second["input_tokens"])
+    assert rows[0]["cache_hit_rate"] > 0.5 and rows[1]["cache_hit_rate"] == 0
+    assert rows[0]["cost_usd"] < rows[1]["cost_usd"]
+    total = json.loads(summary.stdout)["total"]
+    assert total["cache_hit_rate"] == pytest.approx(second["cached_input_tokens"] / total["input_tokens"])
+
+    text = run_cli("log", "--summary", "--by", "run", cwd=project, env=env).stdout
+    assert f"{rows[0]['cache_hit_rate']:.1%}" in text and "cache hit rate" in text
