@@ -324,12 +324,13 @@ _SCENE = re.compile(
 """Three or more distinct of these in a prompt that does not address a chat model: a scene for an image model."""
 _MEDIA_STRONG = re.compile(
     r"(?i)\b(?:create|generate|make|render|design|draw|paint)\s+(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,3}?"
-    r"(?:image|photo(?:graph)?|picture|illustration|poster|render|wallpaper|drawing|painting)s?\b"
+    r"(?:image|photo(?:graph)?|picture|illustration|poster|render|wallpaper|drawing|painting|logo)s?\b"
     r"|\b\d{2,3}\s*BPM\b|--ar\s+\d|\bphotograph(?:y|ic)?\s+(?:style|aesthetic)\b"
     r"|\b(?:ultra|hyper)-?realistic\b|\bfilm\s+grain\b|\bvertical\s+framing\b|\breference\s+(?:photo|image)\b"
     r"|\b(?:couple|group|family|portrait)\s+photo\b|\bphoto\s*;|\bvisual_\w+|\bupload\s+your\s+(?:image|photo)\b"
     r"|\bthe\s+(?:final|resulting|output)\s+image\b|\b(?:if\s+)?the\s+image\s+contains\b|\b100%\s+vector\b"
     r"|\b(?:raster|vector)\s+(?:effects|art|graphics?|illustrations?)\b|\beditable\s+paths\b"
+    r"|\bnano\s+banana\b|\b(?:scientific\s+)?illustrator\b"
 )
 """One of these: a prompt for an image, video or music model, left out."""
 _CHAT = re.compile(

@@ -162,6 +162,40 @@ _REQUEST_OPENING = re.compile(
 """The opening of a one-off request: "Develop a budget app ...", "Curate a collection ...", "I want to create ..."."""
 
 
+_TASK_OPENING = re.compile(
+    r"^\W{0,3}(?:i\s+(?:want|need|would\s+like|'d\s+like)\s+you\s+to\s+(?!act\b|be\b|play\b|pretend\b|become\b|"
+    r"take\s+on\b|roleplay\b|role-play\b|serve\b|imagine\b)[a-z]+)"
+    r"|^\W{0,3}(?:please\s+)?(?P<verb>[A-Za-z]+)\b",
+    re.IGNORECASE,
+)
+
+
+def is_task_instruction(text: str) -> bool:
+    """True when ``text`` opens with the task itself and gives the model no role anywhere.
+
+    "Perform a final review ...", "Extract the event information ...", "I want you to design ..." (an
+    imperative verb of :data:`_IMPERATIVE_VERBS` or a request opening first, no :data:`ROLE_CUES`): the task
+    names the domain, a role sentence would add little.
+
+    Args:
+        text: The instruction text (system prompt, without sample requests).
+    """
+    stripped = text.lstrip()
+    if ROLE_CUES.search(text):
+        return False
+    if _REQUEST_OPENING.search(stripped):
+        return True
+    match = _TASK_OPENING.match(stripped)
+    if match is None:
+        return False
+    verb = match.group("verb")
+    return verb is None or verb.lower() in _IMPERATIVE_VERBS or verb.lower() in _TASK_VERBS
+
+
+_TASK_VERBS = frozenset("perform develop build design curate compose draft generate plan implement prepare outline "
+                        "brainstorm conduct create analyze analyse".split())
+
+
 def is_one_off_request(text: str) -> bool:
     """True when ``text`` reads as a one-off request rather than standing instructions.
 
@@ -285,7 +319,9 @@ _EXAMPLE_START = re.compile(
 )
 """The start of an example block: ``Example:``, ``## Examples``, ``**Sample**``."""
 _LABEL_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?(?P<l>[A-Za-z][A-Za-z /&'-]{1,40}?)(?:\*\*)?[ \t]*:[ \t]*$")
-_EXAMPLE_PART = re.compile(r"(?i)^(?:example\s+)?(?:input|output|user|assistant|response|answer|request|result)s?$")
+_EXAMPLE_PART = re.compile(
+    r"(?i)\b(?:input|output|user|assistant|response|answer|request|result|question|reply|message)s?\b[\s:*]*$"
+)
 
 
 def example_lines(text: str) -> set[int]:
@@ -304,7 +340,7 @@ def example_lines(text: str) -> set[int]:
         heading = _HEADING_LINE.match(line)
         label = _LABEL_LINE.match(line)
         title = (heading.group("h") or heading.group("b") or "") if heading else label.group("l") if label else None
-        if title is not None and not _EXAMPLE_PART.match(title.strip()):
+        if title is not None and not _EXAMPLE_PART.search(title.strip()):
             inside = False
             continue
         if inside:
@@ -420,7 +456,13 @@ def asks_for_json(unit: str) -> bool:
     """True when a directive unit asks for JSON output (see :data:`JSON_ASK`), not describing input or code."""
     if "json" not in unit.lower():
         return False
+    unit = _JSON_TRANSPORT.sub("", unit)
     return bool(JSON_ASK.search(unit)) and not INPUT_DESCRIPTION.search(unit) and not CODE_LIKE.search(unit)
+
+
+_JSON_TRANSPORT = re.compile(r"\b(?:via|over|through)\s+(?:a\s+)?JSON\b(?:\s+(?:API|endpoints?|updates?|messages?))?",
+                             re.IGNORECASE)
+"""JSON as the transport of software being built ("serve the state via JSON"), not the reply's format."""
 
 
 ANSWER_CUE = re.compile(

@@ -65,3 +65,12 @@ def test_out002_matching_names_pass(project: Project) -> None:
     text = edit(text, "Reply in at most three sentences of plain text.",
                 'Reply with a JSON object: {"category": "billing|bug|other", "needs_human": true|false}.')
     assert "OUT002" not in project.rules(text)
+
+
+def test_out001_json_as_the_transport_of_software_being_built_is_not_an_output_request(project) -> None:
+    from tests.lint.test_real_prompts import prompt
+
+    text = ("You are an embedded developer. Build a UI library for the ESP32. "
+            "Serve static frontend files and provide the runtime state via JSON.")
+    assert "OUT001" not in project.rules(prompt(text))
+    assert "OUT001" in project.rules(prompt("You are an extractor. Provide the fields as JSON."), name="q")

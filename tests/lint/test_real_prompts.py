@@ -523,6 +523,25 @@ def test_sys002_reads_a_requested_helper_as_a_role_and_is_info_for_a_long_specif
     project.write("spec", prompt(spec))
     project.publish("spec")
     assert [f.severity for f in project.lint(["spec"]) if f.rule == "SYS002"] == ["info"]
-    project.write("short", prompt("Report market-moving news and price anomalies for the indices. " * 6))
+    short = "Market-moving news and price anomalies for the indices matter most to our readers. " * 6
+    project.write("short", prompt(short))
     project.publish("short")
     assert [f.severity for f in project.lint(["short"]) if f.rule == "SYS002"] == ["warning"]
+
+
+@pytest.mark.parametrize("opening", ["Perform a comprehensive final review merging all work streams.",
+                                     "Extract the event information from the statement.",
+                                     "I want you to design an application architecture for a booking app."])
+def test_sys002_is_info_for_a_task_instruction_without_a_role(project: Project, opening: str) -> None:
+    text = opening + " Check feasibility, requirements, quality and consistency, and list what is missing. " * 2
+    project.write("task", prompt(text))
+    project.publish("task")
+    assert [f.severity for f in project.lint(["task"]) if f.rule == "SYS002"] == ["info"]
+
+
+def test_txt001_any_placeholder_inside_an_example_block_is_an_illustration(project: Project) -> None:
+    text = ("You are a research associate editing abstracts.\n### Example\n**Student Input:**\n"
+            "\"Please edit my abstract: [Insert abstract text]\"\n**Your Response:**\nThe edited abstract.\n"
+            "### Rules\n- Keep the author's claims.")
+    assert "TXT001" not in project.rules(prompt(text))
+    assert "TXT001" in project.rules(prompt(text + "\nAbstract: [Insert abstract text]"), name="q")

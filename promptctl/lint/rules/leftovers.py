@@ -83,8 +83,8 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
         text = _INLINE_CODE.sub("", text)
         found += [m.group(0) for m in PLACEHOLDER.finditer(text) if m.group(0) not in found]
         templated += [m.group(0) for m in TEMPLATE_TEXT.finditer(text) if m.group(0) not in templated]
-    if any(f.startswith("${") for f in found):
-        slots = _output_slots(ctx)
+    if found:
+        slots = _template_slots(ctx, found)
         found = [f for f in found if f not in slots]
     templated = [t for t in templated if t not in ctx.version.body]  # escaped on purpose: literal by declaration
     if len(templated) <= TEMPLATE_DOC_LIMIT:
@@ -95,15 +95,22 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
                   ctx.line_of(found[0]) or ctx.body_start())
 
 
-def _output_slots(ctx: VersionContext) -> set[str]:
-    """``${x}`` placeholders that only appear under an output-format heading or in an example block: slots."""
+def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
+    """Placeholders of ``found`` that appear only in a reply template or an example block: slots, not leftovers.
+
+    ``${x}`` under an output-format heading is a slot of the reply; any placeholder inside an example block
+    (``Example:`` with its ``Input:``/``Output:``) illustrates the shape of an exchange.
+    """
     text = ctx.instruction_text()
     lines = text.split("\n")
-    under = T.output_template_lines(text) | T.example_lines(text)
+    examples = T.example_lines(text)
+    output = T.output_template_lines(text)
     where: dict[str, set[bool]] = {}
     for number, line in enumerate(lines):
-        for match in re.finditer(r"\$\{[^{}\n]{1,80}\}", line):
-            where.setdefault(match.group(0), set()).add(number in under)
+        for slot in found:
+            if slot in line:
+                inside = number in examples or (slot.startswith("${") and number in output)
+                where.setdefault(slot, set()).add(inside)
     return {slot for slot, inside in where.items() if inside == {True}}
 
 

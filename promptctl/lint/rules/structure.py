@@ -37,6 +37,10 @@ with stakes such as legal, medical, financial or security, no supplied material 
 knowledge questions, tools, customers or character to keep), simple and without ``output:``, SYS004 reports at
 info: restrictions there refine taste, not correctness.
 
+For a **task instruction** (the system prompt opens with the task itself: "Perform a final review ...", "Extract the
+event information ...", "I want you to design ..."; no role anywhere; :func:`promptctl.lint.text.is_task_instruction`)
+SYS002 reports at info when it reads no variables besides the user inputs: the task names the domain.
+
 For a **specification** (a system prompt of 300+ words under 3+ headings) without a role sentence, SYS002 reports
 at info: its sections set domain, audience and expertise.
 
@@ -160,6 +164,17 @@ def _stakes_severity(ctx: VersionContext) -> Severity | None:
     return None
 
 
+def _task_severity(ctx: VersionContext) -> Severity | None:
+    """``info`` for a task instruction without a role (SYS002), else None.
+
+    A system prompt that opens with the task itself ("Perform a final review ...", "Extract the event information
+    ...", "I want you to design ...") and gives no role anywhere (:func:`promptctl.lint.text.is_task_instruction`):
+    the task names the domain, a role sentence would add little. A template that reads variables besides its
+    user inputs is standing instructions and keeps the warning.
+    """
+    return "info" if not _system_variables(ctx) and T.is_task_instruction(ctx.cue_text) else None
+
+
 SPEC_WORDS = 300
 """A system prompt of at least this many words under at least :data:`SPEC_HEADINGS` headings is a specification."""
 SPEC_HEADINGS = 3
@@ -224,7 +239,7 @@ def has_role(ctx: VersionContext) -> Iterator[Hit]:
     """No role section and no "You are ..." sentence."""
     if _applies(ctx) and not _has(ctx, T.ROLE_SECTIONS, T.ROLE_TITLE, T.ROLE_CUES):
         yield Hit("no role: no role section and no 'You are ...' sentence", _system_line(ctx),
-                  severity=_request_severity(ctx) or _spec_severity(ctx))
+                  severity=_request_severity(ctx) or _spec_severity(ctx) or _task_severity(ctx))
 
 
 @rule(
