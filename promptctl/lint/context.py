@@ -594,10 +594,9 @@ class VersionContext:
     def request_text(self, request: ProviderRequest) -> str:
         """Every text the model reads in a request: the system parameter and each message's content."""
         body = request.body
-        parts = [str(body.get("system") or "")]
+        parts = [_content_text(body.get("system") or "")]
         for message in body.get("messages", []):
-            content = message.get("content")
-            parts.append(content if isinstance(content, str) else str(content))
+            parts.append(_content_text(message.get("content")))
         return "\n".join(parts)
 
     def input_tokens(self, request: ProviderRequest, *, exact: bool = False) -> tuple[int, str]:
@@ -624,6 +623,13 @@ class VersionContext:
             except TokenizerError:  # the encoding cannot be loaded offline: keep the estimate
                 pass
         return base + occurrences * self.typical_input_tokens, method
+
+
+def _content_text(content: Any) -> str:
+    """A system prompt's or message's text: a string, or the texts of its content blocks (cache_control aside)."""
+    if isinstance(content, list):
+        return "\n\n".join(str(b.get("text", "")) if isinstance(b, dict) else str(b) for b in content)
+    return content if isinstance(content, str) else str(content)
 
 
 _EXAMPLE_SECTIONS = {"examples", "example", "few_shot", "fewshot", "shots", "demonstrations", "samples"}

@@ -14,6 +14,7 @@ TXT       text left over from elsewhere (placeholders, sample requests, pasted f
 PROV      provider mismatch (markup, parameters, model lifecycle)
 REG       registry hygiene (labels, messages, variables, integrity)
 SIZE      size against the model's context window
+CACHE     prompt caching (stable prefix first, long enough, breakpoints the provider takes)
 ========  ==================================================================
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from promptctl.lint.model import RULES, Rule
 from promptctl.lint.rules import (  # noqa: F401 - imported to register their rules
+    caching,
     fewshot,
     injection,
     instructions,
@@ -34,7 +36,7 @@ from promptctl.lint.rules import (  # noqa: F401 - imported to register their ru
     structure,
 )
 
-GROUPS = ("LOAD", "SYS", "OUT", "INJ", "STRAT", "FEW", "NEG", "TXT", "PROV", "REG", "SIZE")
+GROUPS = ("LOAD", "SYS", "OUT", "INJ", "STRAT", "FEW", "NEG", "TXT", "PROV", "REG", "SIZE", "CACHE")
 """Rule-id prefixes in documentation order."""
 
 

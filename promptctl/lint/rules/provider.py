@@ -21,6 +21,7 @@ from promptctl.adapters.profiles import KNOWN_PARAMETERS, did_you_mean
 from promptctl.lint import text as T
 from promptctl.lint.context import Target, VersionContext
 from promptctl.lint.model import Hit, rule
+from promptctl.lint.rules.caching import is_cache_error
 
 CATEGORY = "provider"
 
@@ -214,7 +215,7 @@ def not_retired(ctx: VersionContext) -> Iterator[Hit]:
 def adaptable(ctx: VersionContext) -> Iterator[Hit]:
     """Adapting the rendered prompt for a target failed."""
     for target in ctx.targets:
-        if target.error is not None:
+        if target.error is not None and not is_cache_error(target.error):  # CACHE003 reports those
             error = target.error.removeprefix(f"{ctx.version.display}: ")
             line = ctx.model_line(target) if target.source != "default" else ctx.body_start()
             yield Hit(f"{target.provider}: {error}", line)
