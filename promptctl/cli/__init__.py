@@ -1,8 +1,11 @@
 """The ``promptctl`` command: a thin typer app over the library.
 
 Each command group lives in its own module; commands parse options, call one
-library function and print with rich. Library modules are imported inside the
-commands so that ``promptctl --help`` loads no SDK, no SQLAlchemy, no Jinja2.
+library function and print with rich. Only the invoked command's module is
+imported and only that command is built (:data:`COMMANDS` lists them all for
+``--help``); library modules are imported inside the commands, so that
+``promptctl --help`` loads typer and nothing else: no SDK, SQLAlchemy, Jinja2,
+pydantic or rich.
 
 Exit codes: 0 ok, 1 a check failed, 2 invalid input, 3 provider or credentials
 error, 4 integrity error. ``PROMPTCTL_DEBUG=1`` prints tracebacks.
@@ -10,26 +13,139 @@ error, 4 integrity error. ``PROMPTCTL_DEBUG=1`` prints tracebacks.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import typer
+import typer.core
+import typer.main
 
-from promptctl.cli import ab as _ab
-from promptctl.cli import cost as _cost
-from promptctl.cli import db as _db
-from promptctl.cli import diff as _diff
-from promptctl.cli import help as _help
-from promptctl.cli import interop as _interop
-from promptctl.cli import lint as _lint
-from promptctl.cli import log as _log
-from promptctl.cli import prompts as _prompts
-from promptctl.cli import registry as _registry
-from promptctl.cli import runs as _runs
-from promptctl.cli import snapshot as _snapshot
+#: Every command, in ``--help`` order: name -> (module of ``promptctl.cli`` whose ``register`` adds it, the first
+#: paragraph of its help). Only the invoked command's module is imported and only that command is built (typer
+#: inspects every parameter of every command it builds); ``--help`` lists the commands from this table.
+#: ``tests/test_cli_commands_table.py`` keeps it equal to what the modules register.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "render": ("prompts", "Print exactly the request the provider's SDK would send (a chain: each step's). "
+               "No network."),
+    "run": ("prompts", "Render and send a prompt version with its strategy, print the output, and record the run."),
+    "list": ("prompts", "List the prompts: latest published version, drafts, labels and description."),
+    "show": ("prompts", "Show a version: status, hash, labels, front matter and template."),
+    "ab": ("ab", "Compare variants case by case on a dataset: scores with 95% CIs, paired tests, verdict, cost and "
+           "latency."),
+    "eval": ("ab", "Evaluate one prompt version (or model, or strategy) on a dataset: pass rate or mean with its 95% "
+             "CI."),
+    "report": ("runs", "Write the report of a stored comparison or evaluation: --html FILE and/or --markdown FILE."),
+    "cost": ("cost", "Estimate input/output tokens and USD low/expected/high before running; several --model: "
+             "cheapest first."),
+    "init": ("registry", "Scaffold a project that works right away: a prompt, its sample input, a dataset and a "
+             "snapshot suite."),
+    "new": ("registry", "Create a prompt with a draft v1, or the next draft of NAME from --from REF."),
+    "publish": ("registry", "Publish a draft: record its sha256, time and message. It is immutable from then on."),
+    "label": ("registry", "Point LABEL at the published version REF resolves to, and record the move."),
+    "history": ("registry", "Show a prompt's versions and label moves."),
+    "verify": ("registry", "Check every published version against its recorded sha256, and the lockfile. Exit 4 on a "
+               "mismatch."),
+    "lock": ("registry", "Write promptctl.lock: the exact version and sha256 each reference resolves to."),
+    "diff": ("diff", "Show front-matter, template, rendered-request, token and cost changes between A and B."),
+    "lint": ("lint", "Check prompt versions for anti-patterns and provider mistakes, offline. Exit 1 on findings at "
+             "--severity."),
+    "help": ("help", "Print a help topic: the format of datasets, snapshot suites, few-shot examples, prompt files."),
+    "import": ("interop", "Import prompts from Langfuse JSON, Dotprompt, Prompty, promptfoo configs, "
+               "text/markdown/fabric, CSV."),
+    "export": ("interop", "Export a prompt for Langfuse (its prompt JSON), Dotprompt (a .prompt file) or promptfoo (a "
+               "config)."),
+    "runs": ("runs", "List past comparisons (ab) and evaluations (eval); show one again."),
+    "log": ("log", "Show recorded runs, newest first, with their cost; 'log show RUN_ID' prints one run in full."),
+    "snapshot": ("snapshot", "Golden-file snapshots of rendered requests and checked outputs "
+                 "(prompts/<name>/snapshots.yaml)."),
+    "db": ("db", "The run store's schema: show its revision, upgrade it (Alembic; SQLite or PostgreSQL)."),
+}
+
+
+def build_command(name: str, group: typer.core.TyperGroup) -> Any:
+    """The click command (or group) ``name`` of :data:`COMMANDS`, built alone with ``group``'s typer settings.
+
+    Raises:
+        KeyError: ``name`` is not in :data:`COMMANDS`, or its module does not register it.
+    """
+    module = importlib.import_module(f"promptctl.cli.{COMMANDS[name][0]}")
+    collector = typer.Typer()
+    module.register(collector)
+    short, markup = app.pretty_exceptions_short, group.rich_markup_mode
+    for info in collector.registered_commands:
+        if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:  # type: ignore[union-attr]
+            return typer.main.get_command_from_info(info, pretty_exceptions_short=short, rich_markup_mode=markup)
+    for group_info in collector.registered_groups:
+        if group_info.name == name:
+            return typer.main.get_group_from_info(group_info, pretty_exceptions_short=short, rich_markup_mode=markup,
+                                                  suggest_commands=group.suggest_commands)
+    raise KeyError(name)
+
+
+class _Commands(MutableMapping[str, Any]):
+    """The top-level group's commands: every name of :data:`COMMANDS`, each built on first access."""
+
+    def __init__(self, group: typer.core.TyperGroup) -> None:
+        self._group = group
+        self._built: dict[str, Any] = {}
+        self._names = list(COMMANDS)
+
+    def built(self, name: str) -> bool:
+        """Whether ``name`` has been built (or added) already."""
+        return name in self._built
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = build_command(name, self._group)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        if name not in self._names:
+            self._names.append(name)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._names.remove(name)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class _LazyGroup(typer.core.TyperGroup):
+    """The ``promptctl`` group: builds only the command invoked; ``--help`` lists every command from the table."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(self)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The ``Commands`` section as click writes it, with the help of unbuilt commands from :data:`COMMANDS`."""
+        commands = self.commands
+        assert isinstance(commands, _Commands)
+        names = [n for n in commands if commands.built(n) or n in COMMANDS]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:  # an unbuilt command shortens its help exactly as a built one would
+            command = commands[name] if commands.built(name) else typer.core.TyperCommand(name, help=COMMANDS[name][1])
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
+    cls=_LazyGroup,
     name="promptctl",
     help="Versioned prompts: render per provider, run, record. Exit codes: 0 ok, 1 check failed, "
     "2 invalid input, 3 provider/credentials, 4 integrity.",
@@ -59,18 +175,6 @@ def _options(
     pass
 
 
-_prompts.register(app)
-_ab.register(app)
-_runs.register(app)
-_log.register(app)
-_cost.register(app)
-_registry.register(app)
-_diff.register(app)
-_snapshot.register(app)
-_lint.register(app)
-_help.register(app)
-_interop.register(app)
-_db.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

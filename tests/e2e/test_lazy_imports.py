@@ -28,14 +28,23 @@ sys.stderr.write("\\nPROBE " + json.dumps({{"code": code, "heavy": heavy}}) + "\
 """
 
 
-def loaded(argv: list[str], tmp_path: Path) -> tuple[int, list[str]]:
+def loaded(argv: list[str], tmp_path: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")}
     env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{tmp_path / 'runs.db'}"
     env["PROMPTCTL_CACHE_DIR"] = str(tmp_path / "cache")
-    out = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, "-c", PROBE.format(heavy=heavy), *argv], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     probe = json.loads(out.stderr.rsplit("PROBE ", 1)[1])
     return probe["code"], probe["heavy"]
+
+
+def test_help_imports_typer_and_no_command_module_nor_any_other_library(tmp_path: Path) -> None:
+    from promptctl.cli import COMMANDS
+
+    libraries = ("pydantic", "rich", "yaml", "httpx", "click", "opentelemetry", "psycopg", "PIL", "numpy", "pypdf")
+    modules = tuple(sorted({f"promptctl.cli.{module}" for module, _ in COMMANDS.values()}))
+    code, heavy = loaded(["--help"], tmp_path, HEAVY + libraries + modules)
+    assert code == 0 and heavy == []
 
 
 @pytest.mark.parametrize("argv", [["list"], ["show", "support-agent@production"], ["--help"], ["verify"]])
