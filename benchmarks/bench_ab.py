@@ -36,6 +36,10 @@ from pathlib import Path
 
 from promptctl.testing import LoopbackLLMServer
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_commands import installed_env  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = [
     "Our production app returns 502 for every request since 10:00 UTC.",
@@ -86,7 +90,7 @@ def timed_process(args: list[str], **kwargs: object) -> tuple[subprocess.Complet
 
 
 def run_promptctl(folder: Path, dataset: Path, server: LoopbackLLMServer, concurrency: int) -> dict:
-    env = {**os.environ, **server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{folder / 'runs.db'}",
+    env = {**installed_env(os.environ), **server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{folder / 'runs.db'}",
            "PROMPTCTL_PROJECT": str(ROOT)}
     before = len(server.requests)
     out, wall, rss = timed_process([sys.executable, "-m", "promptctl", "ab", "support-agent@1", "support-agent@2",

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,11 +38,25 @@ COMMANDS: dict[str, tuple[list[str], float]] = {
 }
 
 
+def installed_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` for running promptctl as a pip-installed copy runs: from its modules' bytecode.
+
+    pip compiles a package's modules when it installs it; a checkout run with ``PYTHONDONTWRITEBYTECODE=1``
+    (some sandboxes set it) would instead compile every promptctl module on every start, about 0.1 s per
+    command that no user pays. So the package is compiled once here (``__pycache__`` is git-ignored, and Python
+    checks each file's bytecode against its source) and the variable is left out of the returned environment.
+    """
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "promptctl")], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return env
+
+
 def make_project(folder: Path) -> dict[str, str]:
     """Copy the example project into ``folder``, record three fake runs; return the environment to run in."""
     for name in ("prompts", "fixtures"):
         shutil.copytree(ROOT / name, folder / name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")}
+    env = installed_env({k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")})
     env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{folder / 'runs.db'}"
     for _ in range(3):
         subprocess.run([*PROMPTCTL, "run", "support-agent", "--vars", SAMPLE, "--provider", "fake"], cwd=folder,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_commands import interleaved, print_rows  # noqa: E402
+from bench_commands import installed_env, interleaved, print_rows  # noqa: E402
 from registry_fixture import generate  # noqa: E402
 
 BASELINE = "python -c pass"
@@ -31,7 +31,7 @@ def measure(rounds: int = 5, prompts: int = 1000, versions: int = 20) -> list[tu
     with tempfile.TemporaryDirectory(prefix="promptctl-bench-reg-") as tmp:
         folder = Path(tmp)
         generate(folder, prompts, versions)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")}
+        env = installed_env({k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")})
         env["PROMPTCTL_CACHE_DIR"] = str(folder / "user-cache")
         env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{folder / 'runs.db'}"
         argvs = {BASELINE: [sys.executable, "-c", "pass"]}

@@ -77,12 +77,71 @@ def build_command(name: str, group: typer.core.TyperGroup) -> Any:
     short, markup = app.pretty_exceptions_short, group.rich_markup_mode
     for info in collector.registered_commands:
         if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:  # type: ignore[union-attr]
-            return typer.main.get_command_from_info(info, pretty_exceptions_short=short, rich_markup_mode=markup)
+            command = typer.main.get_command_from_info(info, pretty_exceptions_short=short, rich_markup_mode=markup)
+            return _defer_coercion(command)
     for group_info in collector.registered_groups:
         if group_info.name == name:
-            return typer.main.get_group_from_info(group_info, pretty_exceptions_short=short, rich_markup_mode=markup,
-                                                  suggest_commands=group.suggest_commands)
+            return _defer_coercion(typer.main.get_group_from_info(
+                group_info, pretty_exceptions_short=short, rich_markup_mode=markup,
+                suggest_commands=group.suggest_commands))
     raise KeyError(name)
+
+
+def _defer_coercion(command: Any) -> Any:
+    """Let typer build a parameter's coercion (a pydantic ``TypeAdapter``) only once a value is given.
+
+    typer (0.29) builds it for every parameter a command has, given or not, at parse time: importing and
+    generating pydantic schemas that cost tens of ms on each run of a command whose options were left out. An
+    absent option coerces to ``None`` (``()`` when repeatable) without it, as typer's own ``RuntimeParam.coerce``
+    does; a given one is coerced by exactly typer's coercion, built on first use. With a typer that has no such
+    coercion, the command is returned as is. Applied to ``command``'s built subcommands too; returns ``command``.
+    """
+    coercion = sys.modules.get("typer._coercion")
+    if coercion is None or not hasattr(coercion, "build_runtime_param"):
+        return command
+
+    def defer(param: Any) -> Any:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is not None and getattr(param, "_runtime_param", False) is None:
+            param._runtime_param = _deferred_type(coercion)(descriptor.parameter_info, descriptor.annotation,
+                                                            descriptor)
+        return param
+
+    for param in command.params:
+        defer(param)
+    help_option = command.get_help_option  # typer makes the --help option on first use, as a typer parameter
+    command.get_help_option = lambda ctx: defer(help_option(ctx))
+    subcommands = getattr(command, "commands", None)
+    if subcommands is not None and not isinstance(subcommands, _Commands):  # the lazy ones defer as they are built
+        for sub in subcommands.values():
+            _defer_coercion(sub)
+    return command
+
+
+def _deferred_type(coercion: Any) -> Any:
+    """The class of :func:`_defer_coercion`'s stand-ins, a subclass of typer's ``RuntimeParam`` (made once)."""
+    global _DEFERRED
+    if _DEFERRED is None:
+        import dataclasses
+
+        @dataclasses.dataclass(frozen=True)
+        class DeferredRuntimeParam(coercion.RuntimeParam):  # type: ignore[misc,name-defined]
+            descriptor: Any
+
+            def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+                if value is None:
+                    return super().coerce(value, param, ctx)
+                param._runtime_param = coercion.build_runtime_param(self.descriptor)
+                return param._runtime_param.coerce(value, param=param, ctx=ctx)
+
+            def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:  # pragma: no cover - coerce builds
+                raise NotImplementedError
+
+        _DEFERRED = DeferredRuntimeParam
+    return _DEFERRED
+
+
+_DEFERRED: Any = None
 
 
 class _Commands(MutableMapping[str, Any]):
@@ -126,6 +185,7 @@ class _LazyGroup(typer.core.TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = _Commands(self)
+        _defer_coercion(self)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """The ``Commands`` section as click writes it, with the help of unbuilt commands from :data:`COMMANDS`."""
@@ -188,6 +248,9 @@ def main(argv: list[str] | None = None) -> None:
     from promptctl.errors import PromptctlError
     from promptctl.redaction import redact
 
+    # The command line's pydantic models need no pydantic plugin, and finding plugins reads the entry points of
+    # every installed distribution (tens of ms on every command); a PYDANTIC_DISABLE_PLUGINS you set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     _route_warnings()
     previous = limits.current()  # the project's [limits] apply to this invocation only
     # click's exceptions, wherever this typer keeps them (click itself, or typer's vendored copy)

@@ -41,7 +41,8 @@ def loaded(argv: list[str], tmp_path: Path, heavy: tuple[str, ...] = HEAVY) -> t
 def test_help_imports_typer_and_no_command_module_nor_any_other_library(tmp_path: Path) -> None:
     from promptctl.cli import COMMANDS
 
-    libraries = ("pydantic", "rich", "yaml", "httpx", "click", "opentelemetry", "psycopg", "PIL", "numpy", "pypdf")
+    libraries = ("pydantic", "rich", "yaml", "httpx", "click", "opentelemetry", "psycopg", "PIL", "numpy", "pypdf",
+                 "typer._adapters")
     modules = tuple(sorted({f"promptctl.cli.{module}" for module, _ in COMMANDS.values()}))
     code, heavy = loaded(["--help"], tmp_path, HEAVY + libraries + modules)
     assert code == 0 and heavy == []
@@ -57,3 +58,25 @@ def test_render_imports_jinja2_but_no_store_pricing_or_sdk(tmp_path: Path) -> No
     code, heavy = loaded(["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"], tmp_path)
     assert code == 0 and "jinja2" in heavy
     assert not {"sqlalchemy", "tiktoken", "genai_prices", "scipy", "openai", "anthropic"} & set(heavy)
+
+
+def test_options_left_out_build_no_typer_coercion(tmp_path: Path) -> None:
+    """typer builds a pydantic TypeAdapter per parameter at parse time; promptctl defers it to given values."""
+    code, heavy = loaded(["list"], tmp_path, ("typer._adapters",))
+    assert code == 0 and heavy == []
+    code, heavy = loaded(["log", "-n", "5"], tmp_path, ("typer._adapters",))
+    assert code == 0 and heavy == ["typer._adapters"]  # a given option is coerced by typer itself
+
+
+def test_the_command_line_looks_up_no_pydantic_plugin(tmp_path: Path) -> None:
+    """Looking pydantic plugins up reads every installed distribution's entry points: the CLI turns it off."""
+    probe = ("import sys\nfrom promptctl.cli import main\ntry:\n    main(['list'])\nexcept SystemExit:\n    pass\n"
+             "import pydantic.plugin._loader as loader\nsys.stderr.write(f'PLUGINS {loader._plugins!r}')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMPTCTL_", "PYDANTIC_"))}
+    env["PROMPTCTL_CACHE_DIR"] = str(tmp_path / "cache")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.stderr.rsplit("PLUGINS ", 1)[1] == "None"
+    kept = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env={**env, "PYDANTIC_DISABLE_PLUGINS": "x"},
+                          capture_output=True, text=True, timeout=120)
+    assert kept.stderr.rsplit("PLUGINS ", 1)[1] != "None"  # a value the user set is kept: plugins are looked up
