@@ -17,9 +17,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptctl"
 
-LEAF = {"types", "errors", "_yaml", "rows", "config", "limits", "redaction", "help", "__version__"}
+LEAF = {"types", "errors", "_yaml", "rows", "config", "limits", "redaction", "help", "__version__", "cache_file"}
 """Shared values and helpers every unit may use (``config`` is the project settings value, ``help`` the help topics'
-text, ``redaction`` the credential redaction of every error text)."""
+text, ``redaction`` the credential redaction of every error text, ``cache_file`` a file of remembered results in
+the user cache)."""
 
 MAY_IMPORT: dict[str, set[str]] = {
     "promptctl": {"cli", "session", "evaluation", "registry", "lint", "tokens", "providers", "adapters",

@@ -70,7 +70,7 @@ def build_result(
         cases (per case: index, id, values {label: value or null}; with trials passes {label: "k/K"},
         pass_at_k and pass_hat_k {label: value} for k = K), errors (first 20), warnings.
     """
-    from promptctl.evaluation import stats
+    from promptctl.evaluation import stats, stats_memo
 
     variants = spec["variants"]
     labels = [v["label"] for v in variants]
@@ -114,7 +114,7 @@ def build_result(
         if is_pairwise:
             entry.update(mean=None, ci95=None, passed=None, pass_rate=None)
         else:
-            summary = stats.summarise(completed, binary=binary, seed=seed)
+            summary = stats_memo.summarise(completed, binary=binary, seed=seed)
             pass_count = sum(p for p in passes[i] if p is not None)
             trial_total = trials * len(completed)
             entry.update(mean=summary.to_dict()["mean"], ci95=summary.ci.to_dict() if summary.ci else None,
@@ -149,9 +149,9 @@ def build_result(
         raw = []
         for i in range(1, k):
             paired = [c for c in range(n_cases) if values[0][c] is not None and values[i][c] is not None]
-            raw.append(stats.compare([values[0][c] for c in paired], [values[i][c] for c in paired],  # type: ignore
-                                     binary=binary, labels=(labels[0], labels[i]), alpha=alpha, seed=seed,
-                                     mde=mde))
+            raw.append(stats_memo.compare([values[0][c] for c in paired], [values[i][c] for c in paired],  # type: ignore
+                                          binary=binary, labels=(labels[0], labels[i]), alpha=alpha, seed=seed,
+                                          mde=mde))
         comparisons = [c.to_dict() for c in stats.adjust(raw)]
     gates = [{"baseline": c["baseline"], "candidate": c["candidate"], "verdict": c["verdict"],
               "candidate_worse": c["winner"] == c["baseline"], "lower_bound_95": c.get("lower_bound_95")}
@@ -198,7 +198,7 @@ def _pairwise_comparisons(rows: Sequence[Mapping[str, Any]], labels: list[str], 
     """Sign tests of pairwise wins (McNemar's test on win indicators), Holm-adjusted, with the judge's agreement."""
     from dataclasses import replace
 
-    from promptctl.evaluation import stats
+    from promptctl.evaluation import stats, stats_memo
     from promptctl.evaluation.judges import order_agreement, summarise_pairwise
 
     raw = []
@@ -218,8 +218,8 @@ def _pairwise_comparisons(rows: Sequence[Mapping[str, Any]], labels: list[str], 
             per_case.append("candidate" if net > 0 else "baseline" if net < 0 else "tie")
         base = [1.0 if o == "baseline" else 0.0 for o in per_case]
         other = [1.0 if o == "candidate" else 0.0 for o in per_case]
-        comparison = stats.compare(base, other, binary=True, labels=(labels[0], labels[cand]), alpha=alpha, seed=seed,
-                                   mde=mde)
+        comparison = stats_memo.compare(base, other, binary=True, labels=(labels[0], labels[cand]), alpha=alpha,
+                                        seed=seed, mde=mde)
         agreements.append(order_agreement([(r["baseline_first"], r["candidate_first"]) for r in judged
                                            if r.get("baseline_first") and r.get("candidate_first")]))
         raw.append(replace(comparison, test="sign test (score form, ties dropped)",

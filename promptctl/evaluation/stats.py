@@ -993,12 +993,20 @@ def _with_verdict(c: Comparison) -> Comparison:
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0-100, linear interpolation, ``numpy.percentile``), or None for no values."""
+    """The q-th percentile (0-100), or None for no values.
+
+    ``numpy.percentile``'s default (``linear``, Hyndman and Fan 1996 type 7), computed with the same floating
+    point steps as numpy's ``_lerp`` without importing numpy: the virtual index ``(n - 1) * q / 100``, and
+    ``a + (b - a) * t``, or ``b - (b - a) * (1 - t)`` when ``t >= 0.5``.
+    """
     if not values:
         return None
-    import numpy as np
-
-    return float(np.percentile(np.asarray(values, dtype=float), q))
+    ordered = sorted(float(v) for v in values)
+    index = (len(ordered) - 1) * (q / 100)
+    below = math.floor(index)
+    a, b = ordered[below], ordered[min(below + 1, len(ordered) - 1)]
+    t = index - below
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
 
 def _r(value: float | None, digits: int = 6) -> float | None:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import threading
 
-from promptctl.types import user_cache_dir
+from promptctl.cache_file import CacheFile
 
 MAX_ROWS = 500_000
-_lock = threading.Lock()
 _memory: dict[tuple[str, str], tuple[int, bool]] = {}
-_state: dict[str, sqlite3.Connection | None | bool] = {"db": None, "opened": False}
+_file = CacheFile("token-counts.sqlite3", "counts",
+                  "CREATE TABLE IF NOT EXISTS counts (encoding TEXT NOT NULL, digest TEXT NOT NULL, "
+                  "tokens INTEGER NOT NULL, approximate INTEGER NOT NULL, UNIQUE (encoding, digest))", MAX_ROWS)
 
 
 def digest(text: str) -> str:
@@ -36,16 +36,8 @@ def get(encoding: str, key: str) -> tuple[int, bool] | None:
     hit = _memory.get((encoding, key))
     if hit is not None:
         return hit
-    with _lock:
-        db = _db()
-        if db is None:
-            return None
-        try:
-            row = db.execute("SELECT tokens, approximate FROM counts WHERE encoding = ? AND digest = ?",
-                             (encoding, key)).fetchone()
-        except sqlite3.Error:
-            _off()
-            return None
+    row = _file.use(lambda db: db.execute("SELECT tokens, approximate FROM counts WHERE encoding = ? AND digest = ?",
+                                          (encoding, key)).fetchone())
     if row is None:
         return None
     _memory[(encoding, key)] = hit = (int(row[0]), bool(row[1]))
@@ -55,60 +47,16 @@ def get(encoding: str, key: str) -> tuple[int, bool] | None:
 def put(encoding: str, key: str, count: tuple[int, bool]) -> None:
     """Remember a count (in memory, and in the cache file when it can be written)."""
     _memory[(encoding, key)] = count
-    with _lock:
-        db = _db()
-        if db is None:
-            return
-        try:
-            with db:
-                db.execute("INSERT OR REPLACE INTO counts (encoding, digest, tokens, approximate) VALUES (?, ?, ?, ?)",
-                           (encoding, key, count[0], int(count[1])))
-        except sqlite3.Error:
-            _off()
 
-
-def _db() -> sqlite3.Connection | None:
-    """The cache file's connection, opened (and trimmed) on first use; None when it cannot be used."""
-    if _state["opened"]:
-        return _state["db"]  # type: ignore[return-value]
-    _state["opened"] = True
-    from promptctl import __version__
-
-    path = user_cache_dir() / "token-counts.sqlite3"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=0.5, check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE IF NOT EXISTS meta (release TEXT NOT NULL)")
-        db.execute("CREATE TABLE IF NOT EXISTS counts (encoding TEXT NOT NULL, digest TEXT NOT NULL, "
-                   "tokens INTEGER NOT NULL, approximate INTEGER NOT NULL, UNIQUE (encoding, digest))")
-        release = db.execute("SELECT release FROM meta").fetchone()
-        if release is None or release[0] != __version__:
-            with db:
-                db.execute("DELETE FROM counts")
-                db.execute("DELETE FROM meta")
-                db.execute("INSERT INTO meta (release) VALUES (?)", (__version__,))
+    def insert(db: sqlite3.Connection) -> None:
         with db:
-            db.execute("DELETE FROM counts WHERE rowid <= (SELECT max(rowid) FROM counts) - ?", (MAX_ROWS,))
-    except (OSError, sqlite3.Error):
-        return None
-    _state["db"] = db
-    return db
+            db.execute("INSERT OR REPLACE INTO counts (encoding, digest, tokens, approximate) VALUES (?, ?, ?, ?)",
+                       (encoding, key, count[0], int(count[1])))
 
-
-def _off() -> None:
-    db = _state["db"]
-    _state["db"] = None
-    if isinstance(db, sqlite3.Connection):
-        try:
-            db.close()
-        except sqlite3.Error:
-            pass
+    _file.use(insert)
 
 
 def reset() -> None:
     """Forget everything in memory and close the file (tests; a changed ``PROMPTCTL_CACHE_DIR``)."""
-    with _lock:
-        _memory.clear()
-        _off()
-        _state["opened"] = False
+    _memory.clear()
+    _file.reset()

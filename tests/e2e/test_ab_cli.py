@@ -346,7 +346,8 @@ def test_gates_check_every_candidate_and_the_non_inferiority_bound(project, serv
 
 
 def test_a_rerun_answered_from_the_cache_imports_no_sdk_and_loads_no_encoding(project, server):
-    """A finished comparison run again only reads the store: no SDK import, no tiktoken encoding (seconds each)."""
+    """A finished comparison run again only reads the store: no SDK import, no tiktoken encoding, and its
+    statistics are remembered, so neither scipy nor numpy is imported (seconds in all)."""
     env = env_for(project, server, "rerun.db")
     args = ["ab", "qa@1", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--json"]
     first = subprocess.run([sys.executable, "-m", "promptctl", *args], cwd=project, env=env, capture_output=True,
@@ -354,7 +355,8 @@ def test_a_rerun_answered_from_the_cache_imports_no_sdk_and_loads_no_encoding(pr
     assert first.returncode == 0, first.stderr
     probe = ("import sys\nfrom promptctl.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "from promptctl.tokens.offline import get_encoding\n"
-             "print('LOADED', sorted(m for m in ('openai', 'anthropic', 'ibm_watsonx_ai') if m in sys.modules),"
+             "print('LOADED', sorted(m for m in ('openai', 'anthropic', 'ibm_watsonx_ai', 'scipy', 'numpy')"
+             " if m in sys.modules),"
              " get_encoding.cache_info().currsize, file=sys.stderr)")
     before = len(server.requests)
     rerun = subprocess.run([sys.executable, "-c", probe, *args], cwd=project, env=env, capture_output=True,

@@ -1,0 +1,90 @@
+"""One SQLite file of remembered results in the user's cache folder (never inside a project).
+
+Used for values that are pure functions of their key, so an entry never goes stale: token counts
+(:mod:`promptctl.tokens.count_cache`) and the statistics of a comparison
+(:mod:`promptctl.evaluation.stats_memo`). The file is emptied when promptctl's release changes, keeps its
+newest ``max_rows`` rows, and any problem with it (a read-only folder, a damaged or locked file) only turns it
+off for the process: callers then compute as if nothing were remembered.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from promptctl.types import user_cache_dir
+
+T = TypeVar("T")
+
+
+class CacheFile:
+    """A lazily opened SQLite file ``user_cache_dir() / filename`` holding one table.
+
+    Args:
+        filename: The file's name in the user cache folder.
+        table: The table's name (trimmed to the newest ``max_rows`` rows by ``rowid``).
+        schema: Its ``CREATE TABLE IF NOT EXISTS`` statement.
+        max_rows: Rows kept.
+    """
+
+    def __init__(self, filename: str, table: str, schema: str, max_rows: int) -> None:
+        self.filename, self.table, self.schema, self.max_rows = filename, table, schema, max_rows
+        self.lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._opened = False
+
+    def use(self, action: Callable[[sqlite3.Connection], T]) -> T | None:
+        """``action(connection)`` under the lock; None when the file cannot be used (then or from now on)."""
+        with self.lock:
+            db = self._connection()
+            if db is None:
+                return None
+            try:
+                return action(db)
+            except sqlite3.Error:
+                self._off()
+                return None
+
+    def _connection(self) -> sqlite3.Connection | None:
+        """The file's connection, opened (emptied on a new release, trimmed) on first use; None if unusable."""
+        if self._opened:
+            return self._db
+        self._opened = True
+        from promptctl import __version__
+
+        path = user_cache_dir() / self.filename
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=0.5, check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (release TEXT NOT NULL)")
+            db.execute(self.schema)
+            release = db.execute("SELECT release FROM meta").fetchone()
+            if release is None or release[0] != __version__:
+                with db:
+                    db.execute(f"DELETE FROM {self.table}")  # a fixed name given by this module's callers
+                    db.execute("DELETE FROM meta")
+                    db.execute("INSERT INTO meta (release) VALUES (?)", (__version__,))
+            with db:
+                db.execute(f"DELETE FROM {self.table} WHERE rowid <= (SELECT max(rowid) FROM {self.table}) - ?",
+                           (self.max_rows,))
+        except (OSError, sqlite3.Error):
+            return None
+        self._db = db
+        return db
+
+    def _off(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            try:
+                db.close()
+            except sqlite3.Error:
+                pass
+
+    def reset(self) -> None:
+        """Close the file; the next use opens it again (tests; a changed ``PROMPTCTL_CACHE_DIR``)."""
+        with self.lock:
+            self._off()
+            self._opened = False
