@@ -285,17 +285,18 @@ def list_prompts(as_json: JsonOpt = False) -> None:
         print_json(rows)
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table("prompt", "latest", "drafts", "labels", "description", box=None, pad_edge=False)
     for row in rows:
         flag = {n: " (modified)" for n in row["modified"]}
-        table.add_row(
+        table.add_row(*map(Text, (  # plain text: a "[...]" in a description is not rich markup (and is faster)
             row["name"],
             (str(row["latest"]) + flag.get(row["latest"], "")) if row["latest"] else "-",
             ", ".join(f"v{n}" for n in row["drafts"]) or "-",
             ", ".join(f"{k}={v}{flag.get(v, '')}" for k, v in row["labels"].items()) or "-",
             row["description"] or "",
-        )
+        )))
     console().print(table)
     flagged = [f"{row['name']}@{n}" for row in rows for n in row["modified"]]
     if flagged:

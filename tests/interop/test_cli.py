@@ -62,6 +62,15 @@ def test_list_shows_the_front_matter_description_when_the_index_has_none(run, tm
     assert json.loads(out)[0]["description"] == "Says hello politely"
 
 
+def test_list_prints_a_description_with_brackets_as_written(run, tmp_path: Path):
+    folder = tmp_path / "prompts" / "triage"
+    folder.mkdir()
+    (folder / "v1.j2").write_text("---\ndescription: '[bold]Triage[/bold] into [SEV1] to [SEV4]'\n---\nHi\n")
+    code, out, _ = run("list")
+    assert code == 0
+    assert "[bold]Triage[/bold] into [SEV1] to [SEV4]" in out
+
+
 def test_import_with_publish_then_export_to_a_file(run, tmp_path: Path):
     code, out, err = run("import", "--publish", str(FIXTURES / "langfuse" / "support-reply.json"))
     assert code == 0, err
