@@ -48,6 +48,8 @@ def init(
         "\nnext, in " + str(root) + ":\n"
         '  promptctl render hello@1 --var question="What is a prompt?"     # the request, per provider\n'
         "  promptctl lint && promptctl snapshot check                      # what CI runs\n"
+        "  promptctl eval hello@1 --dataset fixtures/datasets/hello.yaml --provider fake\n"
+        "      # the fake provider echoes the input, so 0/6 pass: drop --provider fake to score the model\n"
         "  promptctl ab hello@1 hello@1::temperature=0.7 --dataset fixtures/datasets/hello.yaml --provider fake\n"
         "  promptctl help                                                  # file formats\n"
     )

@@ -272,7 +272,8 @@ ESCALATION_CUES = re.compile(
     r"not\s+enough\s+information|unable\s+to|cannot\s+(?:answer|help|determine|tell)|can't\s+(?:answer|help|"
     r"determine|tell)|out\s+of\s+scope|not\s+stated|unconfirmed|not\s+(?:yet\s+)?confirmed|missing|say\s+so|"
     r"if\s+(?:there\s+is|there\s+are)\s+no|"
-    r"if\s+(?:none|nothing|no\s+\w+)|empty\s+(?:list|array|string|object)|null\b|otherwise)",
+    r"if\s+(?:none|nothing|no\s+\w+)|empty\s+(?:list|array|string|object)|null\b|otherwise|"
+    r"if\s+(?:the|a|an)\s+\w+\s+(?:is|are)\s+not\s+(?:about|related\s+to|relevant\s+to|within))",
     re.IGNORECASE,
 )
 

@@ -249,6 +249,7 @@ def test_a_misspelt_scorer_gets_a_did_you_mean() -> None:
 def test_init_scaffolds_a_prompt_sample_dataset_and_suite_that_work_right_away(pc: Run, tmp_path: Path) -> None:
     code, out, err = pc("init")
     assert code == 0, err
+    init_out = out
     for part in ("prompts/hello/v1.j2", "fixtures/hello/sample.yaml", "fixtures/datasets/hello.yaml",
                  "prompts/hello/snapshots.yaml", "snapshots/hello/what-is-a-prompt.yaml",
                  "snapshots/hello/unanswerable.yaml"):
@@ -262,6 +263,12 @@ def test_init_scaffolds_a_prompt_sample_dataset_and_suite_that_work_right_away(p
                         "--provider", "fake")
     assert code == 0, err
     assert "(6 cases)" in out and "no significant difference" in out
+    assert "promptctl eval hello@1 --dataset fixtures/datasets/hello.yaml --provider fake" in init_out
+    code, out, err = pc("eval", "hello@1", "--dataset", "fixtures/datasets/hello.yaml", "--provider", "fake")
+    assert code == 0, err  # the fake echoes the input: every case fails alike, and the run completes
+    assert "(6 cases)" in out and "0/6 passed, 0 errors" in out
+    code, out, err = pc("run", "hello@1", "--input", "What is a prompt?", "--provider", "fake")
+    assert code == 0 and "What is a prompt?" in out, err
     code, out, err = pc("publish", "hello", "-m", "first")
     assert code == 0, err
     code, out, err = pc("snapshot", "check")

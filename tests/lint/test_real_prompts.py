@@ -545,3 +545,9 @@ def test_txt001_any_placeholder_inside_an_example_block_is_an_illustration(proje
             "### Rules\n- Keep the author's claims.")
     assert "TXT001" not in project.rules(prompt(text))
     assert "TXT001" in project.rules(prompt(text + "\nAbstract: [Insert abstract text]"), name="q")
+
+
+def test_sys006_reads_an_out_of_scope_instruction(project: Project) -> None:
+    text = ("You are the support assistant for a billing page. Answer in two sentences. Never promise refunds. "
+            "If the question is not about billing, say you can only help with billing.")
+    assert "SYS006" not in project.rules(prompt(text))
