@@ -173,9 +173,10 @@ _TASK_OPENING = re.compile(
 def is_task_instruction(text: str) -> bool:
     """True when ``text`` opens with the task itself and gives the model no role anywhere.
 
-    "Perform a final review ...", "Extract the event information ...", "I want you to design ..." (an
-    imperative verb of :data:`_IMPERATIVE_VERBS` or a request opening first, no :data:`ROLE_CUES`): the task
-    names the domain, a role sentence would add little.
+    "Perform a final review ...", "Extract the event information ...", "I want you to design ...", "I have a
+    bug: ... Take a test-first approach", "Attached is a table. Please extract ..." (one of the first three
+    sentences starts with an imperative verb of :data:`_IMPERATIVE_VERBS`, "I want you to <verb>" or "Please
+    <verb>"; no :data:`ROLE_CUES`): the task names the domain, a role sentence would add little.
 
     Args:
         text: The instruction text (system prompt, without sample requests).
@@ -185,11 +186,21 @@ def is_task_instruction(text: str) -> bool:
         return False
     if _REQUEST_OPENING.search(stripped):
         return True
-    match = _TASK_OPENING.match(stripped)
-    if match is None:
-        return False
-    verb = match.group("verb")
-    return verb is None or verb.lower() in _IMPERATIVE_VERBS or verb.lower() in _TASK_VERBS
+    for sentence in list(directive_units(stripped[:_OPENING_SPAN]))[:3]:
+        if _POLITE_REQUEST.match(sentence):
+            return True
+        match = _TASK_OPENING.match(sentence)
+        if match is not None:
+            verb = match.group("verb")
+            if verb is None or verb.lower() in _IMPERATIVE_VERBS or verb.lower() in _TASK_VERBS:
+                return True
+    return False
+
+
+_OPENING_SPAN = 400
+"""How far into the instructions (characters) the task instruction may start: its first three sentences."""
+_POLITE_REQUEST = re.compile(r"^\W{0,3}(?:please\s+[a-z]+|can\s+you|could\s+you|would\s+you|help\s+me)\b",
+                             re.IGNORECASE)
 
 
 _TASK_VERBS = frozenset("perform develop build design curate compose draft generate plan implement prepare outline "
@@ -210,7 +221,11 @@ def is_one_off_request(text: str) -> bool:
 
 _NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|fifty|hundred)"
 OUTPUT_CUES = re.compile(
-    r"\b(?:reply|replies|respond|answer|output|return|write|format(?:ted)?)\b[^.\n]{0,80}?"
+    r"\b(?:provide|give|return|reply\s+with|respond\s+with|write|output|print)\s+only\s+(?:the\s+|a\s+|an\s+)?\w+"
+    r"|\b(?:into|as)\s+(?:an?\s+)?(?:csv|json|yaml|xml|markdown|html|sql|latex)\s+(?:code\s+block|file|table|document|"
+    r"list|object|array)\b"
+    r"|\bsections?\s+(?:like|such\s+as|including|named|called)\s+[\"'*]?[A-Z]"
+    r"|\b(?:reply|replies|respond|answer|output|return|write|format(?:ted)?)\b[^.\n]{0,80}?"
     r"\b(?:json|yaml|csv|xml|markdown|plain\s+text|format|object|list|table|bullets?|lines?|sentences?|words?|"
     r"paragraphs?|only|exactly|at\s+most|no\s+more\s+than|one|single|nothing\s+else)\b"
     rf"|\b(?:in\s+at\s+most|at\s+most|no\s+more\s+than|under|within|maximum\s+of|max|up\s+to|between)\s+{_NUMBER}"
@@ -404,8 +419,22 @@ _FENCED = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.MULTILIN
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 
 
+_REFERENCE_BLOCK = re.compile(
+    r"^[ \t]*(?:START|BEGIN)[ \t]+(?P<name>[A-Z][A-Z0-9 _-]{2,60}?)[ \t]*:?[ \t]*\n"
+    r".*?^[ \t]*END[ \t]+(?P=name)[ \t]*:?[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+"""Reference material quoted between marker lines: ``START PROMPT WRITING KNOWLEDGE`` ... ``END PROMPT WRITING
+KNOWLEDGE``. Its examples and placeholders belong to the quoted documents, not to the prompt's instructions."""
+
+
 def prose(text: str) -> str:
-    """``text`` without fenced code blocks and ``>`` quoted lines: the author's own instructions."""
+    """``text`` without fenced code blocks, ``>`` quoted lines and START/END reference blocks.
+
+    What is left is the author's own instructions.
+    """
+    if "START" in text or "BEGIN" in text:
+        text = _REFERENCE_BLOCK.sub("", text)
     if "```" in text or "~~~" in text:
         text = _FENCED.sub("", text)
     return _QUOTED_LINE.sub("", text) if ">" in text else text

@@ -551,3 +551,31 @@ def test_sys006_reads_an_out_of_scope_instruction(project: Project) -> None:
     text = ("You are the support assistant for a billing page. Answer in two sentences. Never promise refunds. "
             "If the question is not about billing, say you can only help with billing.")
     assert "SYS006" not in project.rules(prompt(text))
+
+
+def test_reference_material_between_start_and_end_markers_is_not_the_prompts_instructions(project: Project) -> None:
+    text = ("You are a prompt-writing service. You improve the prompt the user sends; reply with the improved prompt "
+            "only.\n\nSTART PROMPT WRITING KNOWLEDGE\n\nExample prompt: Summarize <insert articles here>.\n\n"
+            "SYSTEM\nProvide your output in json format with the keys: primary and secondary.\n\n"
+            "END PROMPT WRITING KNOWLEDGE\n\nNever answer the prompt itself.")
+    found = project.rules(prompt(text))
+    assert "TXT001" not in found and "OUT001" not in found
+
+
+@pytest.mark.parametrize("text", [
+    "You generate regular expressions. Provide only the regex pattern, nothing around it.",
+    "You read tables from images. Extract the data and convert it into a CSV code block.",
+    "You help draft product requirement documents with sections like Subject, Introduction and Timeline.",
+])
+def test_sys003_reads_only_the_x_a_format_block_and_named_sections(project: Project, text: str) -> None:
+    assert "SYS003" not in project.rules(prompt(text))
+
+
+@pytest.mark.parametrize("opening", [
+    "I have a bug in the billing export. Take a test-first approach and fix it with the smallest change.",
+    "Attached is an image of a table of model parameters. Please extract the data and check every number.",
+])
+def test_sys002_reads_a_task_in_the_first_sentences_as_a_task_instruction(project: Project, opening: str) -> None:
+    project.write("task", prompt(opening + " Keep the existing tests green and report what you changed. " * 2))
+    project.publish("task")
+    assert [f.severity for f in project.lint(["task"]) if f.rule == "SYS002"] == ["info"]

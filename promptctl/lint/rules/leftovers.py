@@ -62,7 +62,8 @@ _TOOL_KEYS = frozenset({"model", "models", "tools", "allowed-tools", "allowed_to
 
 
 def _prose_texts(ctx: VersionContext, *, system_only: bool = False) -> list[str]:
-    return [T.prose(t) for t in ctx.instruction_text(system_only=system_only).split("\n\n") if t.strip()]
+    text = T.prose(ctx.instruction_text(system_only=system_only))
+    return [T.prose(t) for t in text.split("\n\n") if t.strip()]
 
 
 @rule(
