@@ -93,7 +93,8 @@ def _defer_coercion(command: Any) -> Any:
     typer (0.29) builds it for every parameter a command has, given or not, at parse time: importing and
     generating pydantic schemas that cost tens of ms on each run of a command whose options were left out. An
     absent option coerces to ``None`` (``()`` when repeatable) without it, as typer's own ``RuntimeParam.coerce``
-    does; a given one is coerced by exactly typer's coercion, built on first use. With a typer that has no such
+    does, and a plain ``str`` parameter to the string given (typer's str coercion is ``str(value)``); any other
+    given value is coerced by exactly typer's coercion, built on first use. With a typer that has no such
     coercion, the command is returned as is. Applied to ``command``'s built subcommands too; returns ``command``.
     """
     coercion = sys.modules.get("typer._coercion")
@@ -131,6 +132,9 @@ def _deferred_type(coercion: Any) -> Any:
             def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
                 if value is None:
                     return super().coerce(value, param, ctx)
+                if (type(value) is str and self.descriptor.annotation is str and self.parameter_info.parser is None
+                        and not (param.multiple or param.nargs == -1)):
+                    return value  # what typer's str coercion (str(value)) gives a command-line string
                 param._runtime_param = coercion.build_runtime_param(self.descriptor)
                 return param._runtime_param.coerce(value, param=param, ctx=ctx)
 

@@ -64,6 +64,8 @@ def test_options_left_out_build_no_typer_coercion(tmp_path: Path) -> None:
     """typer builds a pydantic TypeAdapter per parameter at parse time; promptctl defers it to given values."""
     code, heavy = loaded(["list"], tmp_path, ("typer._adapters",))
     assert code == 0 and heavy == []
+    code, heavy = loaded(["show", "support-agent@production"], tmp_path, ("typer._adapters",))  # a str argument
+    assert code == 0 and heavy == []
     code, heavy = loaded(["log", "-n", "5"], tmp_path, ("typer._adapters",))
     assert code == 0 and heavy == ["typer._adapters"]  # a given option is coerced by typer itself
 
