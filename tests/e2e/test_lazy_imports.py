@@ -71,14 +71,16 @@ def test_options_left_out_build_no_typer_coercion(tmp_path: Path) -> None:
 
 
 def test_the_command_line_looks_up_no_pydantic_plugin(tmp_path: Path) -> None:
-    """Looking pydantic plugins up reads every installed distribution's entry points: the CLI turns it off."""
-    probe = ("import sys\nfrom promptctl.cli import main\ntry:\n    main(['list'])\nexcept SystemExit:\n    pass\n"
-             "import pydantic.plugin._loader as loader\nsys.stderr.write(f'PLUGINS {loader._plugins!r}')\n")
+    """Looking pydantic plugins up reads every installed distribution's entry points: the CLI turns it off,
+    unless the user set PYDANTIC_DISABLE_PLUGINS."""
+    probe = ("import os, sys\nfrom promptctl.cli import main\ntry:\n    main(['list'])\nexcept SystemExit:\n    pass\n"
+             "from pydantic.plugin._loader import get_plugins\n"
+             "sys.stderr.write(f'PLUGINS {os.environ.get(\"PYDANTIC_DISABLE_PLUGINS\")} {list(get_plugins())!r}')\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMPTCTL_", "PYDANTIC_"))}
     env["PROMPTCTL_CACHE_DIR"] = str(tmp_path / "cache")
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=120)
-    assert out.stderr.rsplit("PLUGINS ", 1)[1] == "None"
+    assert out.stderr.rsplit("PLUGINS ", 1)[1] == "__all__ []"
     kept = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env={**env, "PYDANTIC_DISABLE_PLUGINS": "x"},
                           capture_output=True, text=True, timeout=120)
-    assert kept.stderr.rsplit("PLUGINS ", 1)[1] != "None"  # a value the user set is kept: plugins are looked up
+    assert kept.stderr.rsplit("PLUGINS ", 1)[1].startswith("x [")  # a value the user set is kept
