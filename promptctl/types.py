@@ -34,6 +34,7 @@ __all__ = [
     "ProviderRequest",
     "Quality",
     "TokenCount",
+    "ToolCall",
     "Usage",
     "as_text",
     "check_provider",
@@ -159,6 +160,30 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A tool (function) call: made by the model in a reply, or written in a template or history.
+
+    The one type for both: a :class:`Completion` carries the calls the model made, and a template places
+    one in an assistant message (:mod:`promptctl.templating.tools`), where adapters send it back in the
+    provider's form (OpenAI ``tool_calls``, Anthropic ``tool_use`` blocks).
+
+    Attributes:
+        id: The call id that its tool result refers to (OpenAI ``call_...``, Anthropic ``toolu_...``).
+        name: The tool (function) name.
+        arguments: The arguments as parsed JSON (a mapping). When a model sent arguments that are not
+            valid JSON, the raw text, unparsed (scorers treat it as a mismatch).
+    """
+
+    id: str
+    name: str
+    arguments: Any = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"id", "name", "arguments"}``."""
+        return {"id": self.id, "name": self.name, "arguments": self.arguments}
+
+
+@dataclass(frozen=True)
 class Completion:
     """What one provider call returned.
 
@@ -174,6 +199,11 @@ class Completion:
         cost_usd: What the call cost (USD) at list price from its usage, set by the session's pricing
             layer (:func:`promptctl.session.price`); 0.0 for a cached answer; None when the model has
             no known price or the completion did not go through a session.
+        tool_calls: The tool calls the model made, in order (OpenAI ``message.tool_calls``, Anthropic
+            ``tool_use`` blocks, watsonx ``tool_calls``); empty when it answered in text.
+        reasoning: The model's reasoning (thinking) text where the provider returns it (Anthropic
+            ``thinking`` blocks, watsonx/vLLM ``reasoning_content``), kept apart from ``text``; None when
+            the provider returns none (OpenAI Chat Completions reports only the reasoning tokens).
     """
 
     text: str
@@ -185,6 +215,8 @@ class Completion:
     raw: dict[str, Any] = field(default_factory=dict)
     cached: bool = False
     cost_usd: float | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    reasoning: str | None = None
 
 
 @dataclass(frozen=True)

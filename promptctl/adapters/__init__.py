@@ -199,9 +199,9 @@ def adapt(
     if provider == "anthropic":
         request = anthropic_request(prompt, model, params, prof, where=where)
     elif provider == "watsonx":
-        request = watsonx_request(prompt, model, params, prof)
+        request = watsonx_request(prompt, model, params, prof, where=where)
     else:
-        request = openai_request(prompt, model, params, prof)
+        request = openai_request(prompt, model, params, prof, where=where)
         if provider == "fake":
             request = dataclasses.replace(request, provider="fake")
     return dataclasses.replace(request, timeout_s=call_timeout_s(prof, params))
@@ -222,6 +222,8 @@ def build_request(
     """
     chosen, chosen_model = resolve_target(version, provider, model, config)
     params = version.front_matter.parameters.as_dict()
+    if version.front_matter.reasoning is not None:
+        params["reasoning"] = version.front_matter.reasoning.as_dict()
     params.update(parameters or {})
     request = adapt(prompt, chosen, chosen_model, params, where=version.display)
     if prompt.warnings:

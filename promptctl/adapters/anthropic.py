@@ -31,8 +31,10 @@ from typing import Any
 
 from promptctl.adapters.base import Segment, message_segments, require_text
 from promptctl.adapters.profiles import ModelProfile, parameter_notes
+from promptctl.adapters.reasoning import anthropic_reasoning, reasoning_of
+from promptctl.adapters.tools import anthropic_tools, check_tool_turns, tool_result_block, tool_use_block
 from promptctl.errors import AdapterError
-from promptctl.templating.prompt import CacheBreak, Prompt
+from promptctl.templating.prompt import CacheBreak, Prompt, ToolCall, ToolResult
 from promptctl.types import ProviderRequest
 
 _EXTRA_BODY = ("temperature", "top_p", "top_k")
@@ -51,6 +53,7 @@ def anthropic_request(
     notes: list[str] = []
     system: list[Item] = []
     turns: list[dict[str, Any]] = []
+    check_tool_turns(prompt, where)
     for message in prompt.messages:
         if message.is_blank():
             breaks = [p for p in message.parts if isinstance(p, CacheBreak)]
@@ -87,10 +90,20 @@ def anthropic_request(
     if system_blocks:
         kwargs["system"] = _wire_content(system_blocks)
     kwargs["messages"] = turns
+    if prompt.tools is not None:
+        kwargs.update(anthropic_tools(prompt.tools))
+    reasoning = reasoning_of(params, where)
+    if reasoning is not None:
+        settings, more = anthropic_reasoning(reasoning, model, profile, params, kwargs["max_tokens"], prompt.tools,
+                                             where)
+        kwargs.update(settings)
+        notes += more
     extra: dict[str, Any] = {}
     applied: dict[str, Any] = {"max_tokens": kwargs["max_tokens"]}
+    if reasoning is not None:
+        applied["reasoning"] = reasoning
     for key, value in params.items():
-        if key == "max_tokens":
+        if key in ("max_tokens", "reasoning"):
             continue
         if key == "stop":
             kwargs["stop_sequences"] = list(value)
@@ -102,7 +115,8 @@ def anthropic_request(
         else:
             kwargs[key] = value
         applied[key] = value
-    notes += parameter_notes("anthropic", model, profile, {k: v for k, v in params.items() if k in applied})
+    notes += parameter_notes("anthropic", model, profile,
+                             {k: v for k, v in params.items() if k in applied and k != "reasoning"})
     body = dict(kwargs)
     if extra:
         kwargs["extra_body"] = extra
@@ -126,17 +140,27 @@ def content_items(segments: list[Segment]) -> list[Item]:
     """One message's segments as Messages API content blocks, in order: the adapter's one block builder.
 
     Text becomes ``{"type": "text", "text": ...}``; a cache breakpoint stays a marker, applied by
-    :func:`_apply_breakpoints` to the block before it.
+    :func:`_apply_breakpoints` to the block before it; a tool call becomes a ``tool_use`` block and a tool
+    result a ``tool_result`` block (:mod:`promptctl.adapters.tools`), the results moved first in their
+    message (the API requires them before any other content of a user turn).
     """
-    items: list[Item] = []
+    units: list[list[Item]] = []
     for segment in segments:
         if isinstance(segment, str):
-            items.append({"type": "text", "text": segment})
+            units.append([{"type": "text", "text": segment}])
         elif isinstance(segment, CacheBreak):
-            items.append(segment)
+            if units:
+                units[-1].append(segment)
+            else:
+                units.append([segment])
+        elif isinstance(segment, ToolCall):
+            units.append([tool_use_block(segment)])
+        elif isinstance(segment, ToolResult):
+            units.append([tool_result_block(segment)])
         else:  # require_text refused every other part before
             raise AdapterError(f"anthropic requests cannot carry {type(segment).__name__} parts yet")
-    return items
+    first = [u for u in units if isinstance(u[0], dict) and u[0].get("type") == "tool_result"]
+    return [item for unit in first + [u for u in units if u not in first] for item in unit]
 
 
 def _joined(before: list[Item], after: list[Item]) -> list[Item]:

@@ -117,10 +117,11 @@ def message_segments(message: Message, style: str) -> list[Segment]:
 def require_text(message: Message, provider: str, where: str) -> None:
     """Refuse a message with non-text parts that this adapter does not translate yet.
 
-    Cache breakpoints pass (they put nothing on the wire unless the adapter supports them).
+    Cache breakpoints pass (they put nothing on the wire unless the adapter supports them), and so do tool
+    calls and tool results (every adapter translates them, :mod:`promptctl.adapters.tools`).
 
     Raises:
-        AdapterError: The message holds media, a tool call or a tool result.
+        AdapterError: The message holds media.
     """
     def first(parts: tuple[Part, ...]) -> ObjectPart | None:
         for part in parts:
@@ -128,7 +129,7 @@ def require_text(message: Message, provider: str, where: str) -> None:
                 found = first(part.parts)
                 if found is not None:
                     return found
-            elif isinstance(part, OBJECT_PARTS) and not isinstance(part, CacheBreak):
+            elif isinstance(part, OBJECT_PARTS) and not isinstance(part, CacheBreak | ToolCall | ToolResult):
                 return part
         return None
 
@@ -140,11 +141,27 @@ def require_text(message: Message, provider: str, where: str) -> None:
         )
 
 
-def chat_messages(prompt: Prompt, profile: ModelProfile) -> list[dict[str, Any]]:
-    """Messages as ``[{"role", "content"}]``, blank ones dropped, system role per the profile."""
+def chat_messages(prompt: Prompt, profile: ModelProfile, *, where: str = "prompt") -> list[dict[str, Any]]:
+    """Messages as ``[{"role", "content"}]``, blank ones dropped, system role per the profile.
+
+    Tool calls and results become OpenAI's ``tool_calls`` and ``tool`` messages
+    (:func:`promptctl.adapters.tools.chat_tool_messages`).
+
+    Raises:
+        AdapterError: Tool calls and results out of turn (:func:`promptctl.adapters.tools.check_tool_turns`), or a
+            part the provider cannot take.
+    """
+    from promptctl.adapters.tools import chat_tool_messages, check_tool_turns, split_tools
+
+    check_tool_turns(prompt, where)
     out: list[dict[str, Any]] = []
     for message in prompt.messages:
         if message.is_blank():
+            continue
+        message, calls, results = split_tools(message)
+        if calls or results:
+            require_text(message, profile.provider, where)
+            out.extend(chat_tool_messages(message.role, wire_text(message, profile.section_style), calls, results))
             continue
         require_text(message, profile.provider, "prompt")
         role = message.role

@@ -13,21 +13,39 @@ from typing import Any
 
 from promptctl.adapters.base import cache_prefix_messages, chat_messages
 from promptctl.adapters.profiles import ModelProfile, parameter_notes
+from promptctl.adapters.reasoning import openai_reasoning, reasoning_of
+from promptctl.adapters.tools import openai_tools
 from promptctl.templating.prompt import Prompt
 from promptctl.types import ProviderRequest
 
 
-def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: ModelProfile) -> ProviderRequest:
+def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: ModelProfile, *,
+                   where: str = "prompt") -> ProviderRequest:
     """Build the ``chat.completions.create`` keyword arguments for an OpenAI (compatible) model.
 
     Every parameter is sent as is; the request's ``warnings`` name a parameter the model refuses
     (``temperature`` on a reasoning model) and a key that is not a Chat Completions parameter (with a
-    "did you mean"; compatible servers take extra keys such as ``top_k``).
+    "did you mean"; compatible servers take extra keys such as ``top_k``). The prompt's tools go in as
+    ``tools``/``tool_choice``/``parallel_tool_calls`` and ``reasoning`` as ``reasoning_effort``
+    (:mod:`promptctl.adapters.tools`, :mod:`promptctl.adapters.reasoning`).
+
+    Raises:
+        AdapterError: Tool calls and results out of turn, or reasoning asked of a model without it.
     """
-    body: dict[str, Any] = {"model": model, "messages": chat_messages(prompt, profile)}
+    body: dict[str, Any] = {"model": model, "messages": chat_messages(prompt, profile, where=where)}
+    if prompt.tools is not None:
+        body.update(openai_tools(prompt.tools))
+    reasoning = reasoning_of(params, where)
+    extra_notes: list[str] = []
     for key, value in params.items():
+        if key == "reasoning":
+            continue
         body[profile.max_tokens_param if key == "max_tokens" else key] = value
-    notes = tuple(parameter_notes(profile.provider, model, profile, params))
+    if reasoning is not None:
+        settings, extra_notes = openai_reasoning(reasoning, model, profile, where)
+        body.update(settings)
+    notes = tuple(parameter_notes(profile.provider, model, profile,
+                                  {k: v for k, v in params.items() if k != "reasoning"})) + tuple(extra_notes)
     return ProviderRequest(
         provider="openai", model=model, kwargs=dict(body), body=body, parameters=params, warnings=notes,
         cache_prefix=prefix_body(body, cache_prefix_messages(prompt, profile)),

@@ -42,7 +42,7 @@ def call_timeout_s(prof: ModelProfile, parameters: Mapping[str, Any]) -> float:
         parameters: The request's parameters (``thinking`` or ``reasoning_effort`` ask for reasoning).
     """
     thinking = parameters.get("thinking")
-    reasoning = prof.reasoning or bool(parameters.get("reasoning_effort")) or (
+    reasoning = prof.reasoning or bool(parameters.get("reasoning_effort")) or bool(parameters.get("reasoning")) or (
         isinstance(thinking, Mapping) and thinking.get("type") in ("enabled", "adaptive")
     )
     return REASONING_CALL_TIMEOUT_S if reasoning else DEFAULT_CALL_TIMEOUT_S
@@ -69,6 +69,10 @@ class ModelProfile:
             blocks marked ``cache_control``), ``automatic`` (OpenAI: the longest repeated prefix), or None
             (no prompt caching documented).
         min_cache_tokens: The shortest prefix the provider caches (tokens), or None without caching.
+        reasoning_controls: How the model's reasoning is set (``reasoning:`` of a version): ``effort``
+            (OpenAI ``reasoning_effort``, Claude ``output_config.effort``, watsonx ``reasoning_effort``),
+            ``thinking`` (Claude extended thinking with ``budget_tokens``); empty for a model without
+            reasoning settings (a version asking for reasoning is refused).
     """
 
     provider: str
@@ -83,6 +87,7 @@ class ModelProfile:
     exclusive_parameters: tuple[tuple[str, str], ...] = ()
     prompt_cache: Literal["breakpoints", "automatic"] | None = None
     min_cache_tokens: int | None = None
+    reasoning_controls: frozenset[str] = frozenset()
 
     def rejects(self, name: str, value: Any = None) -> bool:
         """True when the model's API refuses parameter ``name`` with ``value`` (see ``accepted_values``)."""
@@ -108,6 +113,13 @@ _ANTHROPIC_REJECTS = frozenset({"seed", "n", "frequency_penalty", "presence_pena
 # and `top_p` cannot both be specified for this model. Please use only one." (platform.claude.com migration
 # guide to Claude 4.5: "use only temperature OR top_p, not both"). Older models accept both.
 _ANTHROPIC_EXCLUSIVE = (("temperature", "top_p"),)
+# Reasoning settings per model (anthropic 2.14.0 thinking_config_enabled_param.py: budget_tokens >= 1024 and below
+# max_tokens; output_config_param.py `effort`; platform.claude.com "Extended thinking": Claude 3.7 Sonnet and the
+# Claude 4 family; "Effort": Claude Opus 4.5 and later. openai 3.3.0 shared/reasoning_effort.py for o-series and
+# gpt-5. watsonx.ai TextChatParameters.reasoning_effort for reasoning models such as openai/gpt-oss-120b.)
+_EFFORT = frozenset({"effort"})
+_THINKING = frozenset({"thinking"})
+_THINKING_AND_EFFORT = frozenset({"thinking", "effort"})
 
 
 # (provider, model-id prefix) -> profile; "" is the provider's fallback. Longest prefix wins.
@@ -119,40 +131,55 @@ _PROFILES: dict[tuple[str, str], ModelProfile] = {
     ("openai", "o1"): ModelProfile(
         "openai", system_role="developer", max_tokens_param="max_completion_tokens", reasoning=True,
         context_window=200_000, rejected_parameters=_OPENAI_REASONING_REJECTS,
-        accepted_values=_OPENAI_REASONING_DEFAULTS,
+        accepted_values=_OPENAI_REASONING_DEFAULTS, reasoning_controls=_EFFORT,
     ),
     ("openai", "o3"): ModelProfile(
         "openai", system_role="developer", max_tokens_param="max_completion_tokens", reasoning=True,
         context_window=200_000, rejected_parameters=_OPENAI_REASONING_REJECTS,
-        accepted_values=_OPENAI_REASONING_DEFAULTS,
+        accepted_values=_OPENAI_REASONING_DEFAULTS, reasoning_controls=_EFFORT,
     ),
     ("openai", "o4"): ModelProfile(
         "openai", system_role="developer", max_tokens_param="max_completion_tokens", reasoning=True,
         context_window=200_000, rejected_parameters=_OPENAI_REASONING_REJECTS,
-        accepted_values=_OPENAI_REASONING_DEFAULTS,
+        accepted_values=_OPENAI_REASONING_DEFAULTS, reasoning_controls=_EFFORT,
     ),
     ("openai", "gpt-5"): ModelProfile(
         "openai", system_role="developer", max_tokens_param="max_completion_tokens", reasoning=True,
         context_window=400_000, rejected_parameters=_OPENAI_REASONING_REJECTS,
-        accepted_values=_OPENAI_REASONING_DEFAULTS,
+        accepted_values=_OPENAI_REASONING_DEFAULTS, reasoning_controls=_EFFORT,
     ),
+    # The fallback describes current models (Opus 4.5 and later, Sonnet 4.6): extended thinking and effort.
     ("anthropic", ""): ModelProfile(
         "anthropic", section_style="xml", system_role="top_level", default_max_tokens=1024, context_window=200_000,
         rejected_parameters=_ANTHROPIC_REJECTS, exclusive_parameters=_ANTHROPIC_EXCLUSIVE,
+        reasoning_controls=_THINKING_AND_EFFORT,
     ),
-    # Models before Claude Opus 4.1 accept temperature and top_p together.
+    # Models before Claude Opus 4.1 accept temperature and top_p together; before Claude 3.7 Sonnet, no thinking.
     **{
         ("anthropic", prefix): ModelProfile(
             "anthropic", section_style="xml", system_role="top_level", default_max_tokens=1024,
             context_window=200_000, rejected_parameters=_ANTHROPIC_REJECTS,
+            reasoning_controls=_THINKING if prefix.startswith(("claude-3-7", "claude-opus-4", "claude-sonnet-4"))
+            else frozenset(),
         )
-        for prefix in ("claude-2", "claude-instant", "claude-3", "claude-opus-4-0", "claude-opus-4-2025",
-                       "claude-sonnet-4-0", "claude-sonnet-4-2025")
+        for prefix in ("claude-2", "claude-instant", "claude-3", "claude-3-7-sonnet", "claude-opus-4-0",
+                       "claude-opus-4-2025", "claude-sonnet-4-0", "claude-sonnet-4-2025")
+    },
+    # Thinking without the effort setting: Opus 4.1, Sonnet 4.5, Haiku 4.5.
+    **{
+        ("anthropic", prefix): ModelProfile(
+            "anthropic", section_style="xml", system_role="top_level", default_max_tokens=1024,
+            context_window=200_000, rejected_parameters=_ANTHROPIC_REJECTS, exclusive_parameters=_ANTHROPIC_EXCLUSIVE,
+            reasoning_controls=_THINKING,
+        )
+        for prefix in ("claude-opus-4-1", "claude-sonnet-4-5", "claude-haiku-4-5")
     },
     ("watsonx", ""): ModelProfile("watsonx", context_window=None),
     ("watsonx", "ibm/granite"): ModelProfile("watsonx", context_window=131_072),
     ("watsonx", "meta-llama/llama-3"): ModelProfile("watsonx", context_window=131_072),
     ("watsonx", "mistralai/"): ModelProfile("watsonx", context_window=131_072),
+    ("watsonx", "openai/gpt-oss"): ModelProfile("watsonx", context_window=131_072, reasoning=True,
+                                                reasoning_controls=_EFFORT),
     ("fake", ""): ModelProfile("fake"),
 }
 

@@ -14,25 +14,43 @@ from typing import Any
 from promptctl.adapters.base import cache_prefix_messages, chat_messages
 from promptctl.adapters.openai import prefix_body
 from promptctl.adapters.profiles import WATSONX_CHAT_PARAMS, ModelProfile, did_you_mean, parameter_notes
+from promptctl.adapters.reasoning import openai_reasoning, reasoning_of
+from promptctl.adapters.tools import watsonx_tools
 from promptctl.templating.prompt import Prompt
 from promptctl.types import ProviderRequest
 
 __all__ = ["WATSONX_CHAT_PARAMS", "watsonx_request"]
 
 
-def watsonx_request(prompt: Prompt, model: str, params: dict[str, Any], profile: ModelProfile) -> ProviderRequest:
-    """Build the ``ModelInference.achat`` keyword arguments for a watsonx.ai model.
+def watsonx_request(prompt: Prompt, model: str, params: dict[str, Any], profile: ModelProfile, *,
+                    where: str = "prompt") -> ProviderRequest:
+    """Build the ``ModelInference.chat`` keyword arguments for a watsonx.ai model.
 
     Keys outside ``TextChatParameters`` (:data:`~promptctl.adapters.profiles.WATSONX_CHAT_PARAMS`) are dropped
-    with a warning (and a "did you mean").
+    with a warning (and a "did you mean"). The prompt's tools go in as ``tools`` and ``tool_choice`` (a named
+    tool) or ``tool_choice_option``; ``reasoning`` as ``reasoning_effort`` for reasoning models.
+
+    Raises:
+        AdapterError: Tool calls and results out of turn, or reasoning asked of a model without it.
     """
-    messages = chat_messages(prompt, profile)
+    messages = chat_messages(prompt, profile, where=where)
+    reasoning = reasoning_of(params, where)
+    params = {k: v for k, v in params.items() if k != "reasoning"}
     kept = {k: v for k, v in params.items() if k in WATSONX_CHAT_PARAMS}
     dropped = sorted(set(params) - set(kept))
     notes = tuple(f"watsonx chat does not take parameter '{k}'; dropped{did_you_mean(k, 'watsonx')}" for k in dropped)
     notes += tuple(parameter_notes("watsonx", model, profile, kept))
+    if reasoning is not None:
+        settings, more = openai_reasoning(reasoning, model, profile, where)
+        kept.update(settings)
+        notes += tuple(more)
     kwargs: dict[str, Any] = {"messages": messages, "params": kept or None}
     body = {"model_id": model, "messages": messages, **kept}
+    if prompt.tools is not None:
+        tools, more = watsonx_tools(prompt.tools)
+        kwargs.update(tools)
+        body.update(tools)
+        notes += tuple(more)
     return ProviderRequest(
         provider="watsonx", model=model, kwargs=kwargs, body=body, parameters=kept, warnings=notes,
         cache_prefix=prefix_body(body, cache_prefix_messages(prompt, profile)),

@@ -23,7 +23,7 @@ from typing import Any
 
 from promptctl.errors import ProviderError
 from promptctl.providers.base import Transport
-from promptctl.types import Call, Completion, Exchange, ProviderRequest, Usage
+from promptctl.types import Call, Completion, Exchange, ProviderRequest, ToolCall, Usage
 
 
 @dataclass
@@ -46,6 +46,7 @@ class ExecutorResult:
             structured-output attempts ...), JSON-ready.
         warnings: Notes for the user (no answer found, tie broken, ...).
         request: The request of the main call (after strategy transforms), when there is one.
+        tool_calls: The tool calls the model made in the main call (name, parsed arguments, id), in order.
     """
 
     output: str
@@ -60,6 +61,7 @@ class ExecutorResult:
     details: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     request: ProviderRequest | None = None
+    tool_calls: list[ToolCall] = field(default_factory=list)
 
     @property
     def usage(self) -> Usage:
@@ -187,4 +189,5 @@ async def direct(
     ctx = provider if isinstance(provider, CallContext) else CallContext(provider, on_call)
     start = ctx.mark()
     completion = await ctx.call(request)
-    return ExecutorResult(output=completion.text, calls=ctx.calls_since(start), request=request)
+    return ExecutorResult(output=completion.text, calls=ctx.calls_since(start), request=request,
+                          reasoning=completion.reasoning, tool_calls=list(completion.tool_calls))

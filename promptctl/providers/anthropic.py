@@ -23,12 +23,13 @@ from promptctl.providers.base import (
     malformed_reply,
     not_json,
     prefill_of,
+    reasoning_cut_off,
     sdk_client_options,
     usage_count,
 )
 from promptctl.providers.sdk import require
 from promptctl.redaction import register_secret
-from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
+from promptctl.types import Completion, ProviderRequest, TokenCount, ToolCall, Usage
 
 
 class AnthropicProvider(Provider):
@@ -88,6 +89,11 @@ class AnthropicProvider(Provider):
             raise self._translate(exc) from exc
         _check_reply(message, prefilled=bool(prefill_of(request)))
         text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
+        thinking = "\n\n".join(block.thinking for block in message.content
+                                if getattr(block, "type", None) == "thinking" and getattr(block, "thinking", None))
+        calls = tuple(ToolCall(id=str(block.id), name=str(block.name), arguments=block.input if block.input is not None
+                               else {})
+                      for block in message.content if getattr(block, "type", None) == "tool_use")
         u = message.usage
         cache_read = usage_count(self.name, "cache_read_input_tokens", getattr(u, "cache_read_input_tokens", None))
         cache_write = usage_count(self.name, "cache_creation_input_tokens",
@@ -105,6 +111,8 @@ class AnthropicProvider(Provider):
             finish_reason=message.stop_reason,
             request_id=getattr(message, "_request_id", None),
             raw=message.model_dump(mode="json", exclude_none=True, warnings=False),
+            tool_calls=calls,
+            reasoning=thinking or None,
         )
 
     async def count_tokens(self, request: ProviderRequest) -> int:
@@ -173,7 +181,13 @@ def _check_reply(message: Any, *, prefilled: bool) -> None:
         raise malformed_reply("anthropic", not_json(message))
     if message.content is None:
         raise malformed_reply("anthropic", f"the message content is null (stop reason {message.stop_reason!r})")
-    if any(getattr(block, "type", None) != "text" for block in message.content):
+    kinds = {getattr(block, "type", None) for block in message.content}
+    visible = "".join(getattr(block, "text", "") or "" for block in message.content
+                      if getattr(block, "type", None) == "text")
+    if (message.stop_reason == "max_tokens" and not visible and not prefilled and "tool_use" not in kinds
+            and kinds & {"thinking", "redacted_thinking"}):
+        raise reasoning_cut_off("anthropic", getattr(message.usage, "output_tokens", None), None)
+    if any(kind != "text" for kind in kinds):
         return  # tool use, thinking: not a text answer to check here
     if not message.content and not prefilled:
         raise malformed_reply("anthropic", f"the message has no content (stop reason {message.stop_reason!r})")

@@ -145,6 +145,8 @@ class Provider(Transport):
             latency_s=latency,
             raw=completion.raw,
             cached=completion.cached,
+            tool_calls=completion.tool_calls,
+            reasoning=storable_text(completion.reasoning),
         )
 
     def prepare(self) -> None:  # noqa: B027 - optional hook
@@ -164,6 +166,29 @@ class Provider(Transport):
     @abc.abstractmethod
     async def _complete(self, request: ProviderRequest) -> Completion:
         """Send ``request`` through the SDK and return its completion (latency filled in by the caller)."""
+
+
+def reasoning_cut_off(provider: str, output_tokens: int | None, reasoning_tokens: int | None) -> ProviderError:
+    """The :class:`ProviderError` for a reply cut off at ``max_tokens`` with no visible output: reasoning used it all.
+
+    Exit 3; not retryable: the same request does the same.
+
+    Args:
+        provider: Provider name.
+        output_tokens: Output tokens the reply used (tokens), when reported.
+        reasoning_tokens: Of which reasoning (tokens), when reported.
+    """
+    spent = ""
+    if output_tokens:
+        spent = f" ({reasoning_tokens or output_tokens:,} of {output_tokens:,} output tokens went to reasoning)"
+    return ProviderError(
+        f"{provider}: the reply was cut off at max_tokens with no visible output: reasoning used the whole "
+        f"output budget{spent}",
+        provider=provider,
+        retryable=False,
+        hint="raise parameters.max_tokens (it covers reasoning and answer), or lower reasoning.effort / "
+        "reasoning.budget_tokens",
+    )
 
 
 def malformed_reply(provider: str, what: str) -> ProviderError:
@@ -217,6 +242,20 @@ def storable_text(text: Any) -> Any:
     Such text cannot be stored or printed as UTF-8; anything other than a string is returned as it is.
     """
     return _SURROGATES.sub("\ufffd", text) if isinstance(text, str) else text
+
+
+def parsed_arguments(text: Any) -> Any:
+    """A tool call's arguments: JSON text parsed (a mapping), or the text itself when it is not valid JSON."""
+    import json
+
+    if not isinstance(text, str):
+        return text if text is not None else {}
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
 
 
 def not_json(reply: Any) -> str:

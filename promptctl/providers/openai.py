@@ -16,10 +16,17 @@ import os
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Provider, malformed_reply, not_json, sdk_client_options
+from promptctl.providers.base import (
+    Provider,
+    malformed_reply,
+    not_json,
+    parsed_arguments,
+    reasoning_cut_off,
+    sdk_client_options,
+)
 from promptctl.providers.sdk import require
 from promptctl.redaction import register_secret
-from promptctl.types import Completion, ProviderRequest, Usage
+from promptctl.types import Completion, ProviderRequest, ToolCall, Usage
 
 _OPENAI_HOST = "api.openai.com"
 
@@ -133,6 +140,11 @@ def _check_reply(response: Any) -> None:
         raise malformed_reply("openai", "the reply's choice has no message")
     if getattr(message, "tool_calls", None) or getattr(message, "refusal", None):
         return
+    if not message.content and choice.finish_reason == "length":
+        details = getattr(response.usage, "completion_tokens_details", None)
+        reasoning = getattr(details, "reasoning_tokens", None) or 0
+        if reasoning > 0 or _reasoning_text(message):
+            raise reasoning_cut_off("openai", getattr(response.usage, "completion_tokens", None), reasoning)
     if message.content is None:
         raise malformed_reply("openai", f"the message content is null (finish reason {choice.finish_reason!r})")
     if message.content == "" and choice.finish_reason != "stop":
@@ -157,6 +169,11 @@ def _completion(response: Any) -> Completion:
             else 0,
         )
     raw = response.model_dump(mode="json", exclude_none=True, warnings=False)
+    message = choice.message if choice is not None else None
+    calls = tuple(
+        ToolCall(id=str(call.id), name=str(call.function.name), arguments=parsed_arguments(call.function.arguments))
+        for call in (getattr(message, "tool_calls", None) or []) if getattr(call, "function", None) is not None
+    )
     return Completion(
         text=text,
         model=response.model,
@@ -164,4 +181,21 @@ def _completion(response: Any) -> Completion:
         finish_reason=choice.finish_reason if choice is not None else None,
         request_id=getattr(response, "_request_id", None),
         raw=raw,
+        tool_calls=calls,
+        reasoning=_reasoning_text(message) if message is not None else None,
     )
+
+
+def _reasoning_text(message: Any) -> str | None:
+    """Reasoning text an OpenAI-compatible server returns beside the answer, or None.
+
+    vLLM and DeepSeek send ``reasoning_content``, Ollama and OpenRouter ``reasoning``; OpenAI's own Chat
+    Completions returns none.
+    """
+    for key in ("reasoning_content", "reasoning"):
+        value = getattr(message, key, None)
+        if value is None and getattr(message, "model_extra", None):
+            value = message.model_extra.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -24,10 +24,18 @@ import os
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
-from promptctl.providers.base import Provider, count_of, malformed_reply, not_json, usage_count
+from promptctl.providers.base import (
+    Provider,
+    count_of,
+    malformed_reply,
+    not_json,
+    parsed_arguments,
+    reasoning_cut_off,
+    usage_count,
+)
 from promptctl.providers.sdk import require
 from promptctl.redaction import register_secret
-from promptctl.types import Completion, ProviderRequest, TokenCount, Usage
+from promptctl.types import Completion, ProviderRequest, TokenCount, ToolCall, Usage
 
 DEFAULT_URL = "https://us-south.ml.cloud.ibm.com"
 
@@ -136,6 +144,11 @@ class WatsonxProvider(Provider):
         choices = data["choices"]
         message = choices[0].get("message") or {}
         finish = choices[0].get("finish_reason")
+        reasoning = message.get("reasoning_content") if isinstance(message.get("reasoning_content"), str) else None
+        if not message.get("tool_calls") and not message.get("content") and finish == "length" and reasoning:
+            spent = data.get("usage")
+            raise reasoning_cut_off(self.name, spent.get("completion_tokens") if isinstance(spent, dict) else None,
+                                    None)
         if not message.get("tool_calls"):
             if message.get("content") is None:
                 raise malformed_reply(self.name, f"the message content is null (finish reason {finish!r})")
@@ -156,6 +169,12 @@ class WatsonxProvider(Provider):
             finish_reason=choices[0].get("finish_reason"),
             request_id=data.get("id"),
             raw=data,
+            tool_calls=tuple(
+                ToolCall(id=str(call.get("id") or f"call_{k}"), name=str((call.get("function") or {}).get("name")),
+                         arguments=parsed_arguments((call.get("function") or {}).get("arguments")))
+                for k, call in enumerate(message.get("tool_calls") or []) if isinstance(call, dict)
+            ),
+            reasoning=reasoning or None,
         )
 
     async def count_tokens(self, request: ProviderRequest) -> int:

@@ -26,11 +26,13 @@ import re
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from promptctl import _yaml
 from promptctl.errors import FrontMatterError
 from promptctl.templating.literal import literal_source
+from promptctl.templating.prompt import ToolSet
+from promptctl.templating.tools import ReasoningSpec, ToolChoiceSpec, ToolSpec, parse_tools, tool_set
 from promptctl.templating.variables import VariableSpec, YStr
 from promptctl.types import PROVIDERS as PROVIDERS  # re-exported: its home is promptctl.types
 
@@ -161,6 +163,12 @@ class FrontMatter(BaseModel):
         lint: Lint settings: rules disabled for this version, with reasons (:class:`LintSpec`).
         literal: True when the body is plain text, not a template: it is sent exactly as written
             (``{{``, ``{%`` and ``{#`` included) as one user message. For prompts without variables.
+        tools: The tools the model may call (:class:`~promptctl.templating.tools.ToolSpec`), or the name of a
+            JSON/YAML file in the prompt's folder holding them (its content is covered by the version's
+            sha256; the registry loads it, see :func:`tools_reference`).
+        tool_choice: ``auto``, ``none``, ``required`` or ``{name: TOOL}``.
+        parallel_tool_calls: False allows at most one tool call per reply.
+        reasoning: Reasoning settings (``effort``, ``budget_tokens``), mapped per model profile by the adapters.
 
     """
 
@@ -181,11 +189,108 @@ class FrontMatter(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     lint: LintSpec = Field(default_factory=LintSpec)
     literal: bool = False
+    tools: list[ToolSpec] | YStr | None = None
+    tool_choice: ToolChoiceSpec | None = None
+    parallel_tool_calls: bool | None = None
+    reasoning: ReasoningSpec | None = None
 
     @field_validator("examples", "metadata", mode="before")
     @classmethod
     def _plain(cls, value: Any) -> Any:
         return _yaml.plain(value)
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _tools(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            check_tools_file_name(value)
+        elif isinstance(value, list):
+            return parse_tools(value, "")  # one message naming the tool and its field
+        elif value is not None:
+            raise ValueError(f"tools must be a list of tools or a tools file name, not {type(value).__name__}")
+        return value
+
+    @model_validator(mode="after")
+    def _tool_choice(self) -> FrontMatter:
+        if not isinstance(self.tools, str):
+            self.tool_set()  # a choice naming an undeclared tool, duplicate names
+        return self
+
+    @property
+    def tools_file(self) -> str | None:
+        """The tools file named by ``tools:`` (relative to the prompt's folder), or None."""
+        return self.tools if isinstance(self.tools, str) else None
+
+    def tool_set(self) -> ToolSet | None:
+        """The neutral tools of this version (None without tools; a tools file must have been loaded).
+
+        Raises:
+            ValueError: ``tool_choice`` names a tool that is not declared, or two tools share a name.
+        """
+        if isinstance(self.tools, str):
+            raise ValueError(f"the tools file {self.tools} was not loaded")
+        return tool_set(self.tools or [], self.tool_choice, self.parallel_tool_calls, "")
+
+
+_TOOLS_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.(?:json|ya?ml)$")
+_TOOLS_LINE = re.compile(r"^tools:[ \t]*(['\"]?)([^\s'\"\[{#-][^\s'\"#]*)\1[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def check_tools_file_name(name: str) -> None:
+    """A tools file is a ``.json``/``.yaml``/``.yml`` file directly in the prompt's folder.
+
+    Raises:
+        ValueError: Another name (a path with folders, ``..``, another extension).
+    """
+    if not _TOOLS_FILE.match(name):
+        raise ValueError(f"tools: {name!r} must be a list of tools, or the name of a .json or .yaml file in the "
+                         "prompt's folder (e.g. tools.json)")
+
+
+def tools_reference(text: str) -> str | None:
+    """The tools file a version file's front matter names (``tools: tools.json`` on one line), or None.
+
+    Read without parsing YAML, so hashing stays cheap; :func:`parse_version_text` checks that the parsed
+    front matter agrees.
+    """
+    if "\ntools:" not in text:
+        return None
+    try:
+        raw, _, _ = split_front_matter(text)
+    except FrontMatterError:
+        return None
+    match = _TOOLS_LINE.search(raw or "")
+    return match.group(2) if match else None
+
+
+def bundle_sha256(text_sha: str, files: dict[str, str]) -> str:
+    """The sha256 of a version: its file's, or with a tools file, one digest over both files' sha256s.
+
+    Args:
+        text_sha: :func:`content_sha256` of the version file.
+        files: ``{file name: content_sha256}`` of the files the version reads (its tools file).
+    """
+    if not files:
+        return text_sha
+    lines = [f"version {text_sha}", *(f"file {name} {sha}" for name, sha in sorted(files.items()))]
+    return hashlib.sha256(("promptctl version bundle\n" + "\n".join(lines) + "\n").encode("utf-8")).hexdigest()
+
+
+def load_tools_text(text: str, where: str) -> list[ToolSpec]:
+    """Parse and validate a tools file's text (JSON or YAML).
+
+    Raises:
+        FrontMatterError: Not valid JSON/YAML, or not a valid list of tools (naming the tool and field).
+    """
+    try:
+        data = _yaml.load(normalise_newlines(text))
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(f"{where}: invalid tools file: {getattr(exc, 'problem', exc)}",
+                               hint="a tools file is a JSON or YAML list of tools") from None
+    try:
+        return parse_tools(data, where)
+    except ValueError as exc:
+        raise FrontMatterError(str(exc), hint="promptctl help prompt-files describes tools") from None
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -239,6 +344,11 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
         front = FrontMatter.model_validate(data)
     except ValidationError as exc:
         raise field_error(exc.errors()[0], raw or "", where) from None
+    if front.tools_file != tools_reference(text):
+        raise FrontMatterError(
+            f"{where}: write the tools file on one line of its own: tools: {front.tools_file}",
+            hint="the version's sha256 covers the tools file it names on that line",
+        )
     if front.literal:
         if front.variables:
             raise FrontMatterError(

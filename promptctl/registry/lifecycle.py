@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Literal
 
 from promptctl.errors import InputError, PromptctlError
-from promptctl.registry.frontmatter import content_sha256
 from promptctl.registry.index import (
     INDEX_FILE,
     PUBLISH_LOG,
@@ -22,7 +21,14 @@ from promptctl.registry.index import (
     read_publish_log,
 )
 from promptctl.registry.lock import Lockfile
-from promptctl.registry.registry import NAME_RE, Registry, _version_files, distinct_prefixes, read_prompt_file
+from promptctl.registry.registry import (
+    NAME_RE,
+    Registry,
+    _version_files,
+    distinct_prefixes,
+    modified_error,
+    version_hashes,
+)
 
 SCAFFOLD = """---
 description: {description}
@@ -258,9 +264,10 @@ def verify(registry: Registry, lock: Lockfile | None = None) -> list[Problem]:
         files = dict(_version_files(folder))
         published = {r.version for r in index.versions}
         hashes: dict[int, str] = {}
+        extra: dict[int, dict[str, str]] = {}
         for number, file in files.items():
             try:
-                hashes[number] = content_sha256(read_prompt_file(registry.root, file))
+                hashes[number], extra[number] = version_hashes(registry.root, file)
             except PromptctlError as exc:  # a directory, FIFO, oversized file or link out of the registry
                 if number in published:
                     problems.append(Problem("invalid", f"{name}@{number}", str(file), exc.message, hint=exc.hint))
@@ -279,11 +286,9 @@ def verify(registry: Registry, lock: Lockfile | None = None) -> list[Problem]:
                 else:
                     problems.append(Problem("missing", ref, str(path), f"{path}: published {ref} is missing"))
             elif hashes[record.version] != record.sha256:
-                now, recorded = distinct_prefixes(hashes[record.version], record.sha256)
-                problems.append(
-                    Problem("modified", ref, str(path), f"{path}: published {ref} was modified (sha256 {now}, "
-                            f"recorded {recorded})")
-                )
+                error = modified_error(path, ref, hashes[record.version], extra[record.version], record, hint="")
+                problems.append(Problem("modified", ref, error.path or str(path),
+                                        error.message.replace(f"published version {ref}", f"published {ref}")))
         for label, number in sorted(index.labels.items()):
             if number not in published:
                 problems.append(
@@ -347,7 +352,7 @@ def check_lock_integrity(registry: Registry, lock: Lockfile) -> list[Problem]:
             )
             continue
         try:
-            actual = content_sha256(read_prompt_file(registry.root, path))
+            actual = version_hashes(registry.root, path)[0]
         except PromptctlError as exc:
             problems.append(Problem("invalid", key, str(path), exc.message, hint=exc.hint))
             continue

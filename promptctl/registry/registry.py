@@ -21,9 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptctl.errors import InputError, IntegrityError, ReferenceNotFound
+from promptctl.errors import FrontMatterError, InputError, IntegrityError, ReferenceNotFound
 from promptctl.limits import read_input_bytes
-from promptctl.registry.frontmatter import FrontMatter, content_sha256, normalise_newlines, parse_version_text
+from promptctl.registry.frontmatter import (
+    FrontMatter,
+    bundle_sha256,
+    content_sha256,
+    load_tools_text,
+    normalise_newlines,
+    parse_version_text,
+    tools_reference,
+)
 from promptctl.registry.index import (
     INDEX_FILE,
     LabelMove,
@@ -301,7 +309,7 @@ class Registry:
             hits = {r.version for r in index.versions if r.sha256.startswith(prefix)}
             published = {r.version for r in index.versions}
             for number, path in _version_files(self.folder(name)):
-                if number not in published and content_sha256(read_prompt_file(self.root, path)).startswith(prefix):
+                if number not in published and version_hashes(self.root, path)[0].startswith(prefix):
                     hits.add(number)
             if not hits:
                 raise ReferenceNotFound(f"no version of '{name}' has sha256 starting with {prefix}")
@@ -403,17 +411,16 @@ class Registry:
                 ) from None
             raise ReferenceNotFound(f"prompt '{name}' has no version {number}") from None
         text = normalise_newlines(raw)
-        sha = content_sha256(text)
+        sha, files = version_hashes(self.root, path, text)
         modified = record is not None and record.sha256 != sha
         if modified and not allow_modified:
             assert record is not None
-            now, recorded = distinct_prefixes(sha, record.sha256)
-            raise IntegrityError(
-                f"{path}: published version {name}@{number} was modified (sha256 {now}, recorded {recorded})",
-                path=str(path),
-                hint=f"restore the file, or copy it to a new draft (v{self.next_number(name)}.j2) and publish that",
-            )
+            raise modified_error(path, f"{name}@{number}", sha, files, record,
+                                 hint=f"restore the file, or copy it to a new draft (v{self.next_number(name)}.j2) "
+                                 "and publish that")
         front, body, offset = parse_version_text(text, where=str(path))
+        if front.tools_file is not None and (not modified or files.get(front.tools_file) != MISSING):
+            front = load_tools(self.root, path, front, where=str(path))
         labels = tuple(sorted(label for label, n in index.labels.items() if n == number))
         return PromptVersion(
             name=name,
@@ -477,11 +484,12 @@ class Registry:
             path = folder / f"v{number}.j2"
             text = normalise_newlines(read_prompt_file(self.root, path))
             # Refuse to publish what cannot be loaded: front matter and template syntax are checked.
-            _, body, offset = parse_version_text(text, where=str(path))
+            front, body, offset = parse_version_text(text, where=str(path))
+            load_tools(self.root, path, front, where=str(path))
             _parse_template(body, where=str(path), line_offset=offset)
-            record = PublishedVersion(
-                version=number, sha256=content_sha256(text), published_at=utc_now(), message=message
-            )
+            sha, files = version_hashes(self.root, path, text)
+            record = PublishedVersion(version=number, sha256=sha, published_at=utc_now(), message=message,
+                                      **({"files": files} if files else {}))
             _warn_if_identical(name, record, index.versions)
             index.versions.append(record)
             index.versions.sort(key=lambda r: r.version)
@@ -583,6 +591,30 @@ def check_label(label: str) -> None:
         raise InputError(f"invalid label {label!r}", hint=_LABEL_RULE)
 
 
+def modified_error(path: Path, ref: str, sha: str, files: dict[str, str], record: PublishedVersion, *,
+                   hint: str) -> IntegrityError:
+    """The :class:`IntegrityError` for a published version whose sha256 changed, naming the file that changed.
+
+    A version's tools file is named when it is the one that changed (missing, or its sha256 differs from the
+    one recorded at publish time); otherwise the version file is.
+    """
+    recorded_files = getattr(record, "files", None) or {}
+    for name, now_sha in files.items():
+        if now_sha == MISSING:
+            return IntegrityError(f"{path.parent / name}: the tools file of published version {ref} is missing",
+                                  path=str(path.parent / name), hint="restore it from version control")
+        if name in recorded_files and recorded_files[name] != now_sha:
+            now, was = distinct_prefixes(now_sha, recorded_files[name])
+            return IntegrityError(
+                f"{path.parent / name}: the tools file of published version {ref} was modified (sha256 {now}, "
+                f"recorded {was})", path=str(path.parent / name),
+                hint="restore the tools file; to change the tools, copy the version to a new draft with a new "
+                "tools file and publish that")
+    now, recorded = distinct_prefixes(sha, record.sha256)
+    return IntegrityError(f"{path}: published version {ref} was modified (sha256 {now}, recorded {recorded})",
+                          path=str(path), hint=hint)
+
+
 def distinct_prefixes(a: str, b: str, minimum: int = 12) -> tuple[str, str]:
     """Prefixes of two hex digests long enough to tell them apart (at least ``minimum`` characters)."""
     first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
@@ -603,11 +635,78 @@ def read_prompt_file(root: Path, path: Path) -> bytes:
 
 
 def matches_record(root: Path, path: Path, sha256: str) -> bool:
-    """Whether the version file at ``path`` exists, can be read and has the published ``sha256``."""
+    """Whether the version file at ``path`` (with its tools file) exists, can be read and has the published sha256."""
     try:
-        return content_sha256(read_prompt_file(root, path)) == sha256
+        return version_hashes(root, path)[0] == sha256
     except (FileNotFoundError, InputError):
         return False
+
+
+MISSING = "missing"
+"""The hash :func:`version_hashes` gives a tools file that does not exist (so the version's sha256 cannot match)."""
+
+
+def version_hashes(root: Path, path: Path, text: str | None = None) -> tuple[str, dict[str, str]]:
+    """The sha256 of the version at ``path`` and of each file it reads besides its own (its tools file).
+
+    A version's sha256 is its file's :func:`~promptctl.registry.frontmatter.content_sha256`, or, when its
+    front matter names a tools file (``tools: tools.json``), :func:`~promptctl.registry.frontmatter.bundle_sha256`
+    over both files, so editing the tools file changes the version's hash like editing the version does.
+
+    Args:
+        root: The registry's folder.
+        path: The version file.
+        text: The version file's normalised text, when already read.
+
+    Returns:
+        ``(sha256, {file name: sha256})``; a tools file that does not exist hashes as :data:`MISSING`.
+
+    Raises:
+        FileNotFoundError: No version file.
+        InputError: A file is not a regular file inside the registry, or is too large.
+    """
+    raw = read_prompt_file(root, path) if text is None else None
+    text_sha = content_sha256(raw if raw is not None else text or "")
+    if text is None:
+        if b"\ntools:" not in (raw or b""):
+            return text_sha, {}
+        text = normalise_newlines(raw or b"")
+    name = tools_reference(text)
+    if name is None:
+        return text_sha, {}
+    try:
+        files = {name: content_sha256(read_prompt_file(root, path.parent / name))}
+    except FileNotFoundError:
+        files = {name: MISSING}
+    return bundle_sha256(text_sha, files), files
+
+
+def load_tools(root: Path, path: Path, front: FrontMatter, *, where: str) -> FrontMatter:
+    """``front`` with its tools file read and validated in place of the file name (unchanged without one).
+
+    Raises:
+        FrontMatterError: The tools file is missing, is not JSON/YAML, or holds an invalid tool (naming it
+            and the field), or ``tool_choice`` names a tool it does not hold.
+    """
+    name = front.tools_file
+    if name is None:
+        return front
+    file = path.parent / name
+    try:
+        text = read_prompt_file(root, file).decode("utf-8-sig")
+    except FileNotFoundError:
+        raise FrontMatterError(f"{where}: tools file {file} does not exist",
+                               hint="create it (a JSON or YAML list of tools) or list the tools in the front matter"
+                               ) from None
+    except UnicodeDecodeError:
+        raise FrontMatterError(f"{file}: the tools file is not UTF-8 text") from None
+    tools = load_tools_text(text, str(file))
+    loaded = front.model_copy(update={"tools": tools})
+    try:
+        loaded.tool_set()
+    except ValueError as exc:
+        raise FrontMatterError(f"{where}: {exc}", hint="promptctl help prompt-files describes tools") from None
+    return loaded
 
 
 def check_inside(root: Path, path: Path) -> None:

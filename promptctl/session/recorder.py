@@ -33,13 +33,18 @@ def prompt_columns(version: PromptVersion) -> Row:
 def outcome_columns(outcome: ExecutorResult | None) -> Row:
     """The strategy columns of a run row from an executor's outcome; empty for None.
 
-    Columns: answer, reasoning, parsed, votes, confidence, samples_drawn, steps, details.
+    Columns: answer, reasoning, parsed, votes, confidence, samples_drawn, steps, details. The model's tool calls
+    are kept in ``details`` under ``tool_calls`` (``[{id, name, arguments}]``); :func:`promptctl.store.runs.record_dict`
+    shows them as the record's ``tool_calls``.
     """
     if outcome is None:
         return {}
+    details = dict(outcome.details)
+    if outcome.tool_calls:
+        details["tool_calls"] = [call.to_dict() for call in outcome.tool_calls]
     return {"answer": outcome.answer, "reasoning": outcome.reasoning, "parsed": outcome.parsed,
             "votes": outcome.votes, "confidence": outcome.confidence, "samples_drawn": outcome.samples_drawn,
-            "steps": outcome.steps, "details": jsonable(outcome.details) if outcome.details else None}
+            "steps": outcome.steps, "details": jsonable(details) if details else None}
 
 
 class Recorder:

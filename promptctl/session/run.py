@@ -25,7 +25,7 @@ from promptctl.registry.registry import is_chain, prompt_info
 from promptctl.session.core import Session
 from promptctl.session.pricing import total
 from promptctl.session.recorder import Recorder
-from promptctl.types import ProviderRequest, Usage, jsonable, utc_now
+from promptctl.types import ProviderRequest, ToolCall, Usage, jsonable, utc_now
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -97,6 +97,11 @@ class Result:
         return self.outcome.reasoning
 
     @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls the model made (name, parsed arguments, id); empty when it answered in text."""
+        return self.outcome.tool_calls
+
+    @property
     def parsed(self) -> Any:
         """The validated structured output (JSON-ready), or None."""
         return self.outcome.parsed
@@ -141,7 +146,7 @@ class Result:
 
         Keys: run_id (null when not recorded), created_at (null for a dry run), ref, prompt {name, version,
         sha256, draft}, provider, model, strategy, variables, parameters, request (the wire body), output,
-        usage, latency_s (seconds), cost_usd (USD or null), status (``ok``, or ``dry_run`` when nothing was
+        tool_calls ([{id, name, arguments}]), usage, latency_s (seconds), cost_usd (USD or null), status (``ok``, or ``dry_run`` when nothing was
         sent), error (null: a failed run raises), cost_estimate, answer, reasoning, parsed, votes,
         confidence, samples_drawn, steps, details.
         """
@@ -160,6 +165,7 @@ class Result:
             "parameters": self.request.parameters,
             "request": self.request.body,
             "output": self.output,
+            "tool_calls": [call.to_dict() for call in self.tool_calls],
             "usage": self.usage.to_dict(),
             "latency_s": round(self.latency_s, 6),
             "cost_usd": self.cost_usd,

@@ -382,8 +382,16 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
     cost_estimate (the estimate made before the run, labelled ``"estimate": true``, or null), and the
     strategy's results: answer, reasoning, parsed, votes, confidence (0-1), samples_drawn, steps (chain
     step records) and details (few-shot selection, stop rule, attempts ...), each null when not produced, and
-    origin (``run``, ``ab``, ``eval`` or ``snapshot``: what recorded it).
+    origin (``run``, ``ab``, ``eval`` or ``snapshot``: what recorded it). tool_calls (after output) lists the
+    model's tool calls ``[{id, name, arguments}]`` (empty when it answered in text); they are stored in the
+    ``details`` column.
     """
+    details = row.get("details")
+    tool_calls: list[Any] = []
+    if isinstance(details, dict) and "tool_calls" in details:
+        details = dict(details)
+        tool_calls = list(details.pop("tool_calls") or [])
+        details = details or None
     return {
         "run_id": row["id"],
         "created_at": row["created_at"],
@@ -401,6 +409,7 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
         "parameters": row["parameters"],
         "request": row["request"],
         "output": row["output"],
+        "tool_calls": tool_calls,
         "usage": {k: row[k] or 0 for k in _TOKENS},
         "latency_s": row["latency_s"],
         "cost_usd": row["cost_usd"],
@@ -414,6 +423,6 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
         "confidence": row.get("confidence"),
         "samples_drawn": row.get("samples_drawn"),
         "steps": row.get("steps"),
-        "details": row.get("details"),
+        "details": details,
         "origin": row.get("origin") or "run",
     }

@@ -51,7 +51,9 @@ def render(version: PromptVersion, variables: Mapping[str, Any]) -> Prompt:
     for note in notes:
         warnings.warn(note, PromptctlWarning, stacklevel=2)
     prompt = render_prompt(version.body, values, where=where, line_offset=offset)
-    return Prompt(messages=prompt.messages, variables=values, warnings=notes)
+    front = version.front_matter
+    tools = None if front.tools_file is not None else front.tool_set()  # the registry loads a tools file
+    return Prompt(messages=prompt.messages, variables=values, warnings=notes, tools=tools)
 
 
 def _ignored_note(where: str, name: str, known: set[str]) -> str:

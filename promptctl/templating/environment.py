@@ -212,13 +212,15 @@ class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
 @lru_cache(maxsize=1)
 def environment() -> BoundedSandboxedEnvironment:
     """The shared sandboxed environment (StrictUndefined, autoescape off, trim/lstrip blocks on, bounded)."""
+    from promptctl.templating.tools import ToolExtension  # the tool tags (issue 19) live with the tools
+
     return BoundedSandboxedEnvironment(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        extensions=[StructureExtension, _conversation_extension()],
+        extensions=[StructureExtension, _conversation_extension(), ToolExtension],
     )
 
 

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from promptctl.types import ToolCall as ToolCall  # re-exported: one type for a template's and a reply's calls
+
 Role = Literal["system", "user", "assistant"]
 ROLES: tuple[Role, ...] = ("system", "user", "assistant")
 
@@ -106,21 +108,6 @@ class CacheBreak:
 
 
 @dataclass(frozen=True)
-class ToolCall:
-    """A tool call made by the assistant (in an assistant message of a few-shot example or a history).
-
-    Attributes:
-        id: The call id that its :class:`ToolResult` refers to.
-        name: The tool (function) name.
-        arguments: The arguments as parsed JSON.
-    """
-
-    id: str
-    name: str
-    arguments: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class ToolResult:
     """The result of a tool call, sent back to the model (neutral form: a part of a user message).
 
@@ -196,6 +183,59 @@ def _part_has_text(part: Part) -> bool:
 
 
 @dataclass(frozen=True)
+class Tool:
+    """A tool (function) the model may call, in provider-neutral form (from the front matter's ``tools:``).
+
+    Attributes:
+        name: Function name (letters, digits, ``_`` and ``-``, at most 64 characters).
+        description: What the tool does and when to use it, or None.
+        parameters: The arguments' JSON Schema (an ``object`` schema; validated when the version loads).
+        strict: OpenAI structured-outputs strictness (``strict`` of the function, also sent to Claude), or
+            None to leave the provider's default.
+    """
+
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    strict: bool | None = None
+
+
+@dataclass(frozen=True)
+class ToolSet:
+    """The tools of a prompt version and how the model may use them.
+
+    Attributes:
+        tools: The tools, in declared order.
+        choice: ``auto``, ``none``, ``required`` (call some tool), ``tool`` (call the tool ``forced``),
+            or None for the provider's default (``auto`` when tools are given).
+        forced: The tool the model must call when ``choice`` is ``tool``.
+        parallel: ``parallel_tool_calls``: False allows at most one call per reply; None leaves the
+            provider's default (parallel calls allowed).
+    """
+
+    tools: tuple[Tool, ...] = ()
+    choice: Literal["auto", "none", "required", "tool"] | None = None
+    forced: str | None = None
+    parallel: bool | None = None
+
+    @property
+    def forces_a_tool(self) -> bool:
+        """True when the model must call a tool (``required`` or a named tool)."""
+        return self.choice in ("required", "tool")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready neutral form: ``{"tools": [...], "tool_choice", "parallel_tool_calls"}`` (set fields only)."""
+        out: dict[str, Any] = {"tools": [
+            {k: v for k, v in (("name", t.name), ("description", t.description), ("parameters", t.parameters),
+                               ("strict", t.strict)) if v is not None} for t in self.tools]}
+        if self.choice is not None:
+            out["tool_choice"] = {"name": self.forced} if self.choice == "tool" else self.choice
+        if self.parallel is not None:
+            out["parallel_tool_calls"] = self.parallel
+        return out
+
+
+@dataclass(frozen=True)
 class Prompt:
     """A rendered, provider-neutral prompt.
 
@@ -203,11 +243,13 @@ class Prompt:
         messages: The conversation, in order. A template without message tags renders as one user message.
         variables: The validated variable values that were rendered in (defaults applied).
         warnings: Non-fatal findings of rendering, e.g. undeclared extra variables.
+        tools: The version's tools and tool choice (front matter ``tools:``), or None.
     """
 
     messages: tuple[Message, ...]
     variables: dict[str, object] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    tools: ToolSet | None = None
 
 
 VALUE_OPEN = "\x0e"

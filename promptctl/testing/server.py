@@ -112,12 +112,18 @@ class ScriptedReply:
         logprobs: ``(token, logprob)`` pairs sent as OpenAI ``choices[].logprobs.content`` (natural log).
             Anthropic has no log-probabilities; they are ignored there.
         finish_reason: Overrides the finish (stop) reason.
+        reasoning: Reasoning text: an Anthropic ``thinking`` block (with a ``signature``) before the answer;
+            OpenAI ``message.reasoning_content``, as OpenAI-compatible reasoning servers (vLLM, DeepSeek)
+            send it (OpenAI's own API returns only ``completion_tokens_details.reasoning_tokens``).
+        usage: The usage of this reply, overriding the server's (e.g. all output tokens in reasoning).
     """
 
     text: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     logprobs: tuple[tuple[str, float], ...] | None = None
     finish_reason: str | None = None
+    reasoning: str | None = None
+    usage: ServerUsage | None = None
 
 
 FaultLike = Fault | tuple[int, Mapping[str, str], Any]
@@ -769,6 +775,9 @@ def _chat_completion(
     n = body.get("n") or 1
     scripted = reply if isinstance(reply, ScriptedReply) else ScriptedReply(text=reply)
     message: dict[str, Any] = {"role": "assistant", "content": scripted.text}
+    if scripted.reasoning is not None:
+        message["reasoning_content"] = scripted.reasoning
+    usage = scripted.usage or usage
     finish = "stop"
     if scripted.tool_calls:
         message["tool_calls"] = [
@@ -801,7 +810,10 @@ def _chat_completion(
 def _message(request_id: str, body: dict[str, Any], reply: str | ScriptedReply, usage: ServerUsage) -> dict[str, Any]:
     scripted = reply if isinstance(reply, ScriptedReply) else ScriptedReply(text=reply)
     content: list[dict[str, Any]] = []
-    if scripted.text is not None or not scripted.tool_calls:
+    usage = scripted.usage or usage
+    if scripted.reasoning is not None:
+        content.append({"type": "thinking", "thinking": scripted.reasoning, "signature": "loopback-signature"})
+    if scripted.text is not None or not (scripted.tool_calls or scripted.reasoning is not None):
         content.append({"type": "text", "text": scripted.text or ""})
     for k, call in enumerate(scripted.tool_calls):
         arguments = json.loads(call.arguments) if isinstance(call.arguments, str) else call.arguments
