@@ -45,7 +45,7 @@ def reasoning_of(params: Mapping[str, Any], where: str) -> dict[str, Any] | None
         return None
     from pydantic import ValidationError
 
-    from promptctl.templating.tools import ReasoningSpec
+    from promptctl.templating.toolspec import ReasoningSpec
 
     try:
         return ReasoningSpec.model_validate(value).as_dict()

@@ -32,7 +32,7 @@ from promptctl import _yaml
 from promptctl.errors import FrontMatterError
 from promptctl.templating.literal import literal_source
 from promptctl.templating.prompt import ToolSet
-from promptctl.templating.tools import ReasoningSpec, ToolChoiceSpec, ToolSpec, parse_tools, tool_set
+from promptctl.templating.toolspec import ReasoningSpec, ToolChoiceSpec, ToolSpec, parse_tools, tool_set
 from promptctl.templating.variables import VariableSpec, YStr
 from promptctl.types import PROVIDERS as PROVIDERS  # re-exported: its home is promptctl.types
 

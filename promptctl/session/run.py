@@ -146,9 +146,9 @@ class Result:
 
         Keys: run_id (null when not recorded), created_at (null for a dry run), ref, prompt {name, version,
         sha256, draft}, provider, model, strategy, variables, parameters, request (the wire body), output,
-        tool_calls ([{id, name, arguments}]), usage, latency_s (seconds), cost_usd (USD or null), status (``ok``, or ``dry_run`` when nothing was
-        sent), error (null: a failed run raises), cost_estimate, answer, reasoning, parsed, votes,
-        confidence, samples_drawn, steps, details.
+        tool_calls ([{id, name, arguments}]), usage, latency_s (seconds), cost_usd (USD or null), status (``ok``,
+        or ``dry_run`` when nothing was sent), error (null: a failed run raises), cost_estimate, answer, reasoning,
+        parsed, votes, confidence, samples_drawn, steps, details.
         """
         estimate = self.estimate.to_dict() if self.estimate is not None else None
         if estimate is None and self.estimates:

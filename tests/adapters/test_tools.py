@@ -271,5 +271,6 @@ EXAMPLE = textwrap.dedent("""\
 
 def test_yaml_tools_in_the_front_matter(tmp_path: Path) -> None:
     body = registry(tmp_path, EXAMPLE).get("orders@1").render().body
-    assert body["tools"] == [{"name": "lookup", "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}}]
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}}
+    assert body["tools"] == [{"name": "lookup", "input_schema": schema}]
     assert "tool_choice" not in body

@@ -23,7 +23,8 @@ from tests.providers.test_watsonx import CHAT_REPLY, URL, wx, wx_env  # noqa: F4
 
 WEATHER = Tool("get_weather", "Weather in a city.", {"type": "object", "properties": {"city": {"type": "string"}},
                                                      "required": ["city"]})
-ORDER = Tool("get_order_status", "An order's status.", {"type": "object", "properties": {"order_id": {"type": "string"}}})
+ORDER = Tool("get_order_status", "An order's status.",
+             {"type": "object", "properties": {"order_id": {"type": "string"}}})
 PROMPT = Prompt(
     messages=(
         Message("system", ("You help with orders and the weather.",)),
