@@ -163,7 +163,7 @@ _REQUEST_OPENING = re.compile(
 
 
 _TASK_OPENING = re.compile(
-    r"^\W{0,3}(?:i\s+(?:want|need|would\s+like|'d\s+like)\s+you\s+to\s+(?!act\b|be\b|play\b|pretend\b|become\b|"
+    r"^\W{0,3}(?:i\s+(?:want|need|would\s+like|'d\s+like|will\s+ask(?:\s+of)?)\s+you\s+to\s+(?!act\b|be\b|play\b|pretend\b|become\b|"
     r"take\s+on\b|roleplay\b|role-play\b|serve\b|imagine\b)[a-z]+)"
     r"|^\W{0,3}(?:please\s+)?(?P<verb>[A-Za-z]+)\b",
     re.IGNORECASE,
@@ -176,7 +176,8 @@ def is_task_instruction(text: str) -> bool:
     "Perform a final review ...", "Extract the event information ...", "I want you to design ...", "I have a
     bug: ... Take a test-first approach", "Attached is a table. Please extract ..." (one of the first three
     sentences starts with an imperative verb of :data:`_IMPERATIVE_VERBS`, "I want you to <verb>" or "Please
-    <verb>"; no :data:`ROLE_CUES`): the task names the domain, a role sentence would add little.
+    <verb>", or a heading or label names the task: ``## Your task``, ``Objective:``, ``# STEPS``; no
+    :data:`ROLE_CUES`): the task names the domain, a role sentence would add little.
 
     Args:
         text: The instruction text (system prompt, without sample requests).
@@ -185,6 +186,8 @@ def is_task_instruction(text: str) -> bool:
     if ROLE_CUES.search(text):
         return False
     if _REQUEST_OPENING.search(stripped):
+        return True
+    if any(_TASK_TITLE.match(t) for t in titles(stripped)):
         return True
     for sentence in list(directive_units(stripped[:_OPENING_SPAN]))[:3]:
         if _POLITE_REQUEST.match(sentence):
@@ -197,6 +200,8 @@ def is_task_instruction(text: str) -> bool:
     return False
 
 
+_TASK_TITLE = re.compile(r"(?i)^(?:your\s+)?(?:task|tasks|objective|goal|instructions|steps)$")
+"""A task heading or label (``## Your task``, ``Objective:``, ``# STEPS``): the prompt is a task specification."""
 _OPENING_SPAN = 400
 """How far into the instructions (characters) the task instruction may start: its first three sentences."""
 _POLITE_REQUEST = re.compile(r"^\W{0,3}(?:please\s+[a-z]+|can\s+you|could\s+you|would\s+you|help\s+me)\b",
@@ -225,6 +230,7 @@ OUTPUT_CUES = re.compile(
     r"|\b(?:into|as)\s+(?:an?\s+)?(?:csv|json|yaml|xml|markdown|html|sql|latex)\s+(?:code\s+block|file|table|document|"
     r"list|object|array)\b"
     r"|\bsections?\s+(?:like|such\s+as|including|named|called)\s+[\"'*]?[A-Z]"
+    r"|\b(?:in|within|as|into)\s+(?:a\s+)?(?:single|one)\s+(?:self-contained\s+|standalone\s+)?(?:[\w.+#-]+\s+)?file\b"
     r"|\b(?:reply|replies|respond|answer|output|return|write|format(?:ted)?)\b[^.\n]{0,80}?"
     r"\b(?:json|yaml|csv|xml|markdown|plain\s+text|format|object|list|table|bullets?|lines?|sentences?|words?|"
     r"paragraphs?|only|exactly|at\s+most|no\s+more\s+than|one|single|nothing\s+else)\b"
@@ -490,9 +496,14 @@ def asks_for_json(unit: str) -> bool:
     return bool(JSON_ASK.search(unit)) and not INPUT_DESCRIPTION.search(unit) and not CODE_LIKE.search(unit)
 
 
-_JSON_TRANSPORT = re.compile(r"\b(?:via|over|through)\s+(?:a\s+)?JSON\b(?:\s+(?:API|endpoints?|updates?|messages?))?",
-                             re.IGNORECASE)
-"""JSON as the transport of software being built ("serve the state via JSON"), not the reply's format."""
+_JSON_TRANSPORT = re.compile(
+    r"\b(?:via|over|through)\s+(?:a\s+)?JSON\b(?:\s+(?:API|endpoints?|updates?|messages?))?"
+    r"|\b(?:store|stores|storing|save|saves|saving|persist|persists|cache|caches|log|logs|export|exports)\b"
+    r"[^.\n]{0,40}?\b(?:in|as|to|into)\s+(?:a\s+)?JSON\b(?:\s+(?:format|files?))?",
+    re.IGNORECASE,
+)
+"""JSON as the transport or storage of software being built ("serve the state via JSON", "store it in JSON
+format"), not the reply's format."""
 
 
 ANSWER_CUE = re.compile(
@@ -633,11 +644,27 @@ sets up a conversation: its replies are chat turns (SYS003 at info)."""
 def deliverable(text: str) -> str | None:
     """The phrase that names the prompt's deliverable (:data:`DELIVERABLE`), or None for a conversational prompt.
 
+    A match right after advice about it ("guide the user in designing ...", "tips on setting up ...",
+    :data:`_ADVISING`) does not count: the user makes it, the model advises.
+
     Args:
         text: The instruction text (system prompt, without sample requests).
     """
-    match = DELIVERABLE.search(text)
-    return match.group(0) if match else None
+    for match in DELIVERABLE.finditer(text):
+        if not _ADVISING.search(text[max(0, match.start() - 60): match.start()]):
+            return match.group(0)
+    return None
+
+
+_ADVISING = re.compile(
+    r"\b(?:guide|guides|guiding|guidance|help|helps|helping|teach|teaches|teaching|advise|advises|advising|advice|"
+    r"assist|assists|assisting|coach|coaching|tips|explain|explaining)\b"
+    r"(?:\s+(?:the\s+)?(?:user|users|me|people|students?|learners?|clients?|beginners?|them))?"
+    r"\s+(?:on|in|with|through|about|for|to|into)\s+(?:[\w'-]+\s+){0,5}$",
+    re.IGNORECASE,
+)
+"""Advice about making something ("guide the user in designing ...", "tips on setting up ..."): the user makes it,
+the model advises; not a deliverable of the prompt."""
 
 
 STAKES_CUES = re.compile(

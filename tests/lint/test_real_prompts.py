@@ -579,3 +579,30 @@ def test_sys002_reads_a_task_in_the_first_sentences_as_a_task_instruction(projec
     project.write("task", prompt(opening + " Keep the existing tests green and report what you changed. " * 2))
     project.publish("task")
     assert [f.severity for f in project.lint(["task"]) if f.rule == "SYS002"] == ["info"]
+
+
+def test_advice_about_making_something_is_not_a_deliverable(project: Project) -> None:
+    """'Guide the user in designing ...' leaves the making to the user: a conversation (SYS003 info)."""
+    text = ("Act as a Hotmart sales expert. Your task is to guide the user in designing and selling their book. "
+            "You will offer tips on setting up an account and configuring the sales page, and answer questions "
+            "about prices and marketing for self-published authors.")
+    project.write("advice", prompt(text))
+    project.publish("advice")
+    assert [f.severity for f in project.lint(["advice"]) if f.rule == "SYS003"] == ["info"]
+
+
+def test_sys003_one_file_to_deliver_is_an_output_format_and_out001_skips_json_storage(project: Project) -> None:
+    text = ("You are a TensorFlow.js expert. Build a Snake game trained with a Double DQN. The entire "
+            "implementation must be contained within one HTML file. Scrape nothing; store the scores in JSON format.")
+    found = project.rules(prompt(text))
+    assert "SYS003" not in found and "OUT001" not in found
+
+
+@pytest.mark.parametrize("text", [
+    "---\ndescription: Create a git commit\n---\n## Your task\nReview the staged changes and commit them.",
+    "I will ask of you to prepare a one-page draft of a design partner agreement between a startup and a client.",
+])
+def test_sys002_task_headings_and_i_will_ask_you_are_task_instructions(project: Project, text: str) -> None:
+    project.write("task", prompt(text + " Cover IP, confidentiality and data use in plain words. " * 2))
+    project.publish("task")
+    assert [f.severity for f in project.lint(["task"]) if f.rule == "SYS002"] == ["info"]
