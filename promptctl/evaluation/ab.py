@@ -77,6 +77,7 @@ from promptctl.evaluation.ab_plan import (
 from promptctl.providers.base import Provider
 from promptctl.redaction import redact
 from promptctl.session import Recorder, Session, price, total
+from promptctl.session.tracing import run_span
 from promptctl.types import Call, ProviderRequest, Usage, jsonable
 
 if TYPE_CHECKING:
@@ -264,7 +265,8 @@ async def execute(
         error: str | None = None
         executed = None
         try:
-            executed = await run_executor(job.prepared, ctx, v.version, plan.config)
+            with run_span(v.version, job.prepared.request, job.prepared.plan.name, None, "ab"):
+                executed = await run_executor(job.prepared, ctx, v.version, plan.config)
             output = executed.output
         except ProviderError as exc:
             if _fatal(exc):
@@ -578,10 +580,15 @@ async def _run_checked(
         ab_store.update_ab_run(store, ab_run_id, status="running", error=None)
     if on_start is not None:
         on_start(ab_run_id, estimate)
-    outcome = await execute(plan, store, ab_run_id, concurrency=concurrency, max_cost=max_cost, use_cache=use_cache,
-                            clients=clients, on_progress=on_progress, high_by_job=estimate.high_by_job,
-                            uncached=estimate.uncached if use_cache else None,
-                            cached=estimate.cached_calls if use_cache else None)
+    from promptctl.session.tracing import span
+
+    variants = [f"{v.version.display}::{v.provider}:{v.model}" for v in plan.variants]
+    with span(f"ab {ab_run_id[:12]}", {"promptctl.ab.id": ab_run_id, "promptctl.ab.variants": variants,
+                                        "promptctl.ab.cases": len(plan.dataset.cases)}):
+        outcome = await execute(plan, store, ab_run_id, concurrency=concurrency, max_cost=max_cost,
+                                use_cache=use_cache, clients=clients, on_progress=on_progress,
+                                high_by_job=estimate.high_by_job, uncached=estimate.uncached if use_cache else None,
+                                cached=estimate.cached_calls if use_cache else None)
     result = finish(plan, store, ab_run_id, outcome)
     return result, outcome
 

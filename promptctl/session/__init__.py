@@ -12,6 +12,7 @@ and returns a :class:`~promptctl.types.Completion`, and wraps the next one. Oute
     Cache     a request already answered in the run store is answered from there (free, ``cached``)
     Budget    the call's high estimate is reserved against --max-cost, then its real cost charged
     Limit     at most --concurrency calls in flight over every provider
+    Trace     an OpenTelemetry span per live call (GenAI conventions), only when OTLP export is configured
     Price     ``completion.cost_usd`` from the reported usage (pricing.price, the one pricing function)
     Validate  reply checks: a refused reply raises ProviderError before anything above caches it
     provider  the SDK call (a Provider is the innermost transport)

@@ -43,8 +43,9 @@ class Session:
     """Every model call of one piece of work (a run, a chain, an A/B comparison, a snapshot check).
 
     The stack for each provider is composed once, on first use, outermost first:
-    ``Salt -> Record -> Cache -> Budget -> Limit -> Price -> Validate -> provider`` (see
-    :mod:`promptctl.session`). Layers whose option is off are left out.
+    ``Salt -> Record -> Cache -> Budget -> Limit -> Trace -> Price -> Validate -> provider`` (see
+    :mod:`promptctl.session`). Layers whose option is off are left out (``Trace`` unless OpenTelemetry export
+    is configured, :mod:`promptctl.session.tracing`).
 
     Args:
         config: Project config (prices, provider settings).
@@ -130,6 +131,11 @@ class Session:
         if self.validators:
             stack = Validate(stack, self.validators)
         stack = Price(stack, self.config, self.stats)
+        from promptctl.session.tracing import Trace, content_enabled, tracer
+
+        traced = tracer()  # None unless OpenTelemetry export is configured (nothing imported then)
+        if traced is not None:
+            stack = Trace(stack, traced, content_enabled())
         if self.semaphore is not None:
             stack = Limit(stack, self.semaphore, self.stats)
         if self.budget is not None:

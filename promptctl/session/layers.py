@@ -4,7 +4,8 @@ Every layer has one method, :meth:`send` (an :class:`~promptctl.types.Exchange` 
 :class:`~promptctl.types.Completion` out), and passes :meth:`count_tokens` and :meth:`aclose` down to
 the transport it wraps. :class:`promptctl.session.Session` composes them once, outermost first:
 
-``Salt -> Record -> Cache -> Budget -> Limit -> Price -> Validate -> provider``
+``Salt -> Record -> Cache -> Budget -> Limit -> Trace -> Price -> Validate -> provider`` (``Trace`` lives in
+:mod:`promptctl.session.tracing`)
 """
 
 from __future__ import annotations

@@ -297,7 +297,10 @@ async def arun(
     ctx = session.context(request.provider)
     start = time.perf_counter()
     try:
-        executed = await execute(prepared, ctx, version, config)
+        from promptctl.session.tracing import run_span
+
+        with run_span(version, request, plan.name, run_id, store.origin if store is not None else "run"):
+            executed = await execute(prepared, ctx, version, config)
     except PromptctlError as exc:
         exc.calls = list(ctx.trace)  # type: ignore[attr-defined]  # the trace up to the failure (--show-trace)
         done = [c.completion for c in ctx.trace if c.completion is not None]

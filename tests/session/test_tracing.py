@@ -1,0 +1,135 @@
+"""OpenTelemetry export (issue 17): spans reach a loopback OTLP/HTTP receiver that decodes the protobuf."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from promptctl.session import tracing
+from promptctl.testing import LoopbackLLMServer
+from promptctl.testing.otlp import OTLPReceiver
+from tests.conftest import run_cli
+
+SECRET = "sk-test-otel-credential-0123456789"
+PROMPT = """---
+description: Answer briefly
+provider: openai
+model: gpt-4.1-mini
+parameters: {temperature: 0.2, max_tokens: 50}
+variables:
+  question: {type: string}
+---
+{% system %}You answer in one word.{% endsystem %}
+{% user %}{{ question }}{% enduser %}
+"""
+DATASET = "\n".join(json.dumps({"id": f"c{i}", "vars": {"question": f"q{i}"}, "expected": "four"}) for i in range(3))
+GENAI = {"gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model",
+         "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.response.finish_reasons",
+         "gen_ai.prompt.name", "promptctl.prompt.version", "promptctl.prompt.sha256"}
+CONTENT = {"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions"}
+
+
+@pytest.fixture
+def receiver() -> Iterator[OTLPReceiver]:
+    tracing.reset()
+    with OTLPReceiver() as r:
+        yield r
+    tracing.reset()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("otel")
+    assert run_cli("init", cwd=root).returncode == 0
+    for name in ("q", "q2"):
+        (root / "prompts" / name).mkdir(parents=True)
+        (root / "prompts" / name / "v1.j2").write_text(PROMPT.replace("one word", f"one word ({name})"))
+    (root / "cases.jsonl").write_text(DATASET + "\n")
+    return root
+
+
+def _env(server: LoopbackLLMServer, tmp_path: Path, receiver: OTLPReceiver, **extra: str) -> dict[str, str | None]:
+    return {**server.env(api_key=SECRET), "PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'runs.db'}",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **extra}
+
+
+def test_a_run_sends_one_call_span_under_its_run_span_with_the_genai_attributes_and_no_credential(
+        project: Path, server: LoopbackLLMServer, receiver: OTLPReceiver, tmp_path: Path) -> None:
+    server.replies = ["four"]
+    done = run_cli("run", "q@1", "--var", "question=2+2?", cwd=project, env=_env(server, tmp_path, receiver))
+    assert done.returncode == 0, done.stderr
+    assert tracing.flush()
+    calls, runs = receiver.named("chat "), receiver.named("run ")
+    assert len(calls) == 1 and len(runs) == 1
+    call, run = calls[0], runs[0]
+    assert call.kind == "SPAN_KIND_CLIENT" and call.name == "chat gpt-4.1-mini"
+    assert call.parent_span_id == run.span_id and call.trace_id == run.trace_id
+    assert GENAI <= set(call.attributes)
+    attrs = call.attributes
+    assert attrs["gen_ai.operation.name"] == "chat" and attrs["gen_ai.provider.name"] == "openai"
+    assert attrs["gen_ai.request.model"] == "gpt-4.1-mini" and attrs["gen_ai.request.temperature"] == 0.2
+    assert attrs["gen_ai.request.max_tokens"] == 50 and attrs["gen_ai.response.finish_reasons"] == ["stop"]
+    assert attrs["gen_ai.usage.input_tokens"] > 0 and attrs["gen_ai.usage.output_tokens"] > 0
+    assert attrs["gen_ai.prompt.name"] == "q" and attrs["promptctl.prompt.version"] == 1
+    assert len(attrs["promptctl.prompt.sha256"]) == 64 and run.attributes["promptctl.run.id"]
+    assert call.resource["service.name"] == "promptctl" and call.scope == "promptctl"
+    assert not CONTENT & set(attrs)  # no prompt or output text unless asked
+    sent = b"".join(receiver.bodies)
+    assert SECRET.encode() not in sent and b"2+2?" not in sent and b"four" not in sent
+    assert receiver.paths == ["/v1/traces"] * len(receiver.paths)
+
+
+def test_message_content_only_when_asked(project: Path, server: LoopbackLLMServer, receiver: OTLPReceiver,
+                                         tmp_path: Path) -> None:
+    server.replies = ["four"]
+    env = _env(server, tmp_path, receiver, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT="true")
+    assert run_cli("run", "q@1", "--var", "question=2+2?", cwd=project, env=env).returncode == 0
+    assert tracing.flush()
+    attrs = receiver.named("chat ")[0].attributes
+    assert json.loads(attrs["gen_ai.input.messages"])[-1] == {"role": "user",
+                                                              "parts": [{"type": "text", "content": "2+2?"}]}
+    assert json.loads(attrs["gen_ai.output.messages"])[0]["parts"][0]["content"] == "four"
+    assert SECRET.encode() not in b"".join(receiver.bodies)
+
+
+def test_an_ab_comparison_is_the_parent_of_its_case_runs_and_every_call_has_a_span(
+        project: Path, server: LoopbackLLMServer, receiver: OTLPReceiver, tmp_path: Path) -> None:
+    server.replies = ["four"]
+    env = _env(server, tmp_path, receiver)
+    done = run_cli("ab", "q@1", "q2@1", "--dataset", "cases.jsonl", "--no-cache", "--json", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert tracing.flush()
+    [comparison] = receiver.named("ab ")
+    runs, calls = receiver.named("run "), receiver.named("chat ")
+    assert len(runs) == 6 and len(calls) == len(server.requests) == 6  # one span per call the server saw
+    assert {r.parent_span_id for r in runs} == {comparison.span_id}
+    assert {c.parent_span_id for c in calls} == {r.span_id for r in runs}
+    assert {c.attributes["gen_ai.prompt.name"] for c in calls} == {"q", "q2"}
+    assert comparison.attributes["promptctl.ab.cases"] == 3
+
+
+def test_a_failed_call_is_an_error_span_without_the_credential(project: Path, server: LoopbackLLMServer,
+                                                                receiver: OTLPReceiver, tmp_path: Path) -> None:
+    from promptctl.testing import openai_error
+
+    server.add_faults(openai_error(401, f"Incorrect API key provided: {SECRET}"))
+    done = run_cli("run", "q@1", "--var", "question=x", cwd=project, env=_env(server, tmp_path, receiver))
+    assert done.returncode == 3
+    assert tracing.flush()
+    [call] = receiver.named("chat ")
+    assert call.status == "STATUS_CODE_ERROR" and call.attributes["error.type"] == "401"
+    assert SECRET.encode() not in b"".join(receiver.bodies)
+
+
+def test_tracing_is_off_and_imports_nothing_without_an_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    for name in tracing.ENDPOINT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    tracing.reset()
+    assert tracing.tracer() is None
+    if "opentelemetry.sdk.trace" not in sys.modules:
+        assert not any(m.startswith("opentelemetry.exporter") for m in sys.modules)
