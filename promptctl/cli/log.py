@@ -181,6 +181,57 @@ def _rate(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.1%}"
 
 
+@app.command("export")
+def export(
+    otlp: Annotated[bool, typer.Option("--otlp", help="Send as OpenTelemetry traces over OTLP/HTTP (GenAI "
+                                       "semantic conventions); the one format so far.")] = False,
+    endpoint: Annotated[
+        str | None, typer.Option("--endpoint", metavar="URL", show_default=False,
+                                 help="Receiver base URL (/v1/traces is added); default OTEL_EXPORTER_OTLP_ENDPOINT.")
+    ] = None,
+    include_content: Annotated[
+        bool, typer.Option("--include-content", help="Send the messages sent and the outputs too (off: metadata only).")
+    ] = False,
+    prompt: Annotated[
+        str | None, typer.Option("--prompt", help="Only runs of this prompt.", metavar="NAME", show_default=False)
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", show_default=False,
+                                 help="Only runs recorded at or after this ISO 8601 date or time (UTC).")
+    ] = None,
+    n: Annotated[
+        int | None, typer.Option("-n", metavar="N", min=1, show_default=False, help="Only the newest N runs.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was sent as JSON.")] = False,
+) -> None:
+    """Send recorded runs (every origin), their calls and comparisons to an OpenTelemetry collector.
+
+    Needs the otel extra. A run is a span with one child span per call (gen_ai.* attributes: provider, request
+    and response model, token usage, finish reasons; prompt name, version, sha256); an A/B comparison is the
+    parent of its case runs. Ids come from the stored ids, so sending twice sends the same spans. No prompt or
+    output text unless --include-content; never credentials.
+
+    Exit codes: 0 sent (also when there is nothing to send); 2 invalid input, no endpoint, the otel extra
+    missing, or the receiver refused or could not be reached.
+    """
+    from promptctl.errors import InputError
+    from promptctl.evaluation.otlp_export import export as send
+    from promptctl.evaluation.otlp_export import select_runs
+
+    if not otlp:
+        raise InputError("log export needs a format", hint="promptctl log export --otlp")
+    store = project().store()
+    runs = select_runs(store, prompt=prompt, since=since, limit=n)
+    done = send(store, runs, endpoint=endpoint, include_content=include_content)
+    if as_json:
+        print_json({"endpoint": done.endpoint, "runs": done.runs, "calls": done.calls,
+                    "comparisons": done.comparisons, "spans": done.spans, "content": include_content})
+        return
+    sys.stdout.write(f"sent {_count(done.runs, 'run')}, {_count(done.calls, 'call')} and "
+                     f"{_count(done.comparisons, 'comparison')} as {_count(done.spans, 'span')} to {done.endpoint}"
+                     + ("" if include_content else " (no prompt or output text: --include-content)") + "\n")
+
+
 @app.command("show")
 def show(
     run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="A run id, or a unique prefix of one (12 hex "

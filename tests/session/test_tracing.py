@@ -133,3 +133,50 @@ def test_tracing_is_off_and_imports_nothing_without_an_endpoint(monkeypatch: pyt
     assert tracing.tracer() is None
     if "opentelemetry.sdk.trace" not in sys.modules:
         assert not any(m.startswith("opentelemetry.exporter") for m in sys.modules)
+
+
+def test_log_export_otlp_sends_recorded_runs_calls_and_comparisons_afterwards(
+        project: Path, server: LoopbackLLMServer, receiver: OTLPReceiver, tmp_path: Path) -> None:
+    server.replies = ["four"]
+    env = {**_env(server, tmp_path, receiver), "OTEL_EXPORTER_OTLP_ENDPOINT": None}  # recorded without tracing
+    assert run_cli("run", "q@1", "--var", "question=2+2?", cwd=project, env=env).returncode == 0
+    done = run_cli("ab", "q@1", "q2@1", "--dataset", "cases.jsonl", "--no-cache", "--json", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert receiver.spans == []
+    sent = run_cli("log", "export", "--otlp", "--json", cwd=project, env={**env, "OTEL_EXPORTER_OTLP_ENDPOINT":
+                                                                           receiver.endpoint})
+    assert sent.returncode == 0, sent.stderr
+    summary = json.loads(sent.stdout)
+    assert summary == {"endpoint": receiver.endpoint + "/v1/traces", "runs": 7, "calls": 7, "comparisons": 1,
+                       "spans": 15, "content": False}
+    [comparison] = receiver.named("ab ")
+    runs, calls = receiver.named("run "), receiver.named("chat ")
+    cases = [r for r in runs if r.parent_span_id == comparison.span_id]
+    [alone] = [r for r in runs if not r.parent_span_id]
+    assert len(cases) == 6 and alone.trace_id == alone.attributes["promptctl.run.id"]  # the run id is the trace id
+    assert {c.parent_span_id for c in calls} == {r.span_id for r in runs}
+    for call in calls:
+        assert GENAI <= set(call.attributes) and call.kind == "SPAN_KIND_CLIENT"
+        assert call.attributes["gen_ai.response.finish_reasons"] == ["stop"]
+        assert call.end_ns >= call.start_ns > 0
+    body = b"".join(receiver.bodies)
+    assert SECRET.encode() not in body and b"2+2?" not in body
+    assert not any(CONTENT & set(c.attributes) for c in calls)
+
+    again = run_cli("log", "export", "--otlp", "--include-content", "--prompt", "q", "-n", "1", "--endpoint",
+                    receiver.endpoint, cwd=project, env=env)
+    # the newest run of q is an A/B case: it goes with its comparison
+    assert again.returncode == 0 and again.stdout.startswith("sent 1 run, 1 call and 1 comparison as 3 spans to ")
+    newest = receiver.spans[-3:]
+    [call] = [s for s in newest if s.name.startswith("chat ")]
+    assert json.loads(call.attributes["gen_ai.output.messages"])[0]["parts"][0]["content"] == "four"
+    assert {s.span_id for s in newest} <= {s.span_id for s in receiver.spans[:-3]}  # the same ids the second time
+
+
+def test_log_export_without_a_format_or_an_endpoint_is_one_error_line(project: Path, tmp_path: Path) -> None:
+    env = {"PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'runs.db'}", "OTEL_EXPORTER_OTLP_ENDPOINT": None,
+           "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": None}
+    no_format = run_cli("log", "export", cwd=project, env=env)
+    assert no_format.returncode == 2 and no_format.stderr.startswith("error: log export needs a format")
+    no_endpoint = run_cli("log", "export", "--otlp", cwd=project, env=env)
+    assert no_endpoint.returncode == 2 and "hint: set OTEL_EXPORTER_OTLP_ENDPOINT" in no_endpoint.stderr
