@@ -41,33 +41,52 @@ def summarise(store: RunStore, by: str, *, prompt: str | None = None) -> list[di
 
     if by not in GROUPS:
         raise InputError(f"unknown grouping '{by}'", hint=f"--by {' | '.join(GROUPS)}")
-    columns = [runs.c.id, runs.c.created_at, runs.c.prompt_name, runs.c.prompt_version, runs.c.provider,
-               runs.c.model, runs.c.status, runs.c.cost_usd, *(runs.c[k] for k in _SUMS)]
-    query = sa.select(*columns).order_by(runs.c.created_at, runs.c.id)
+    day = sa.func.substr(runs.c.created_at, 1, 10)
+    by_group: dict[str, list[Any]] = {
+        "run": [runs.c.id, runs.c.created_at, runs.c.prompt_name, runs.c.prompt_version, runs.c.provider,
+                runs.c.model, runs.c.status],
+        "version": [runs.c.prompt_name, runs.c.prompt_version],
+        "day": [day.label("day")],
+    }
+    keys = by_group[by]
+    grouping = [runs.c.id] if by == "run" else [day] if by == "day" else keys
+    # the database adds up (GROUP BY): 100,000 calls are summed without sending them to Python
+    totals = sa.select(
+        *keys, sa.func.count().label("runs"),
+        sa.func.sum(sa.case((runs.c.status == "error", 1), else_=0)).label("errors"),
+        *(sa.func.coalesce(sa.func.sum(runs.c[k]), 0).label(k) for k in _SUMS),
+        sa.func.coalesce(sa.func.sum(runs.c.cost_usd), 0.0).label("cost_usd"),
+        sa.func.sum(sa.case(((runs.c.cost_usd.is_(None)) & (runs.c.status == "ok"), 1), else_=0)).label("unpriced"),
+    ).group_by(*(keys if by == "run" else grouping))
+    counted = sa.select(*grouping, sa.func.count().label("calls")).select_from(
+        calls.join(runs, calls.c.run_id == runs.c.id)).group_by(*grouping)
     if prompt:
-        query = query.where(runs.c.prompt_name == prompt)
+        totals = totals.where(runs.c.prompt_name == prompt)
+        counted = counted.where(runs.c.prompt_name == prompt)
     with store.engine.connect() as conn:
-        per_run = sa.select(calls.c.run_id, sa.func.count()).group_by(calls.c.run_id)
-        call_counts: dict[str, int] = {str(run_id): int(n) for run_id, n in conn.execute(per_run).all()}
-        rows = conn.execute(query).mappings().all()
-    groups: dict[Any, dict[str, Any]] = {}
+        call_counts = {tuple(row[:-1]): int(row[-1]) for row in conn.execute(counted)}
+        rows = conn.execute(totals).mappings().all()
+    out: list[dict[str, Any]] = []
     for row in rows:
         if by == "run":
-            key: Any = row["id"]
-            head = {"run_id": row["id"], "created_at": row["created_at"], "prompt": row["prompt_name"],
-                    "version": row["prompt_version"], "target": f"{row['provider']}:{row['model']}",
-                    "status": row["status"]}
+            head: dict[str, Any] = {"run_id": row["id"], "created_at": row["created_at"], "prompt": row["prompt_name"],
+                                    "version": row["prompt_version"], "target": f"{row['provider']}:{row['model']}",
+                                    "status": row["status"]}
+            key: tuple[Any, ...] = (row["id"],)
         elif by == "version":
-            key = (row["prompt_name"], row["prompt_version"])
             head = {"prompt": row["prompt_name"], "version": row["prompt_version"]}
+            key = (row["prompt_name"], row["prompt_version"])
         else:
-            key = str(row["created_at"])[:10]
-            head = {"day": key}
-        group = groups.setdefault(key, {**head, **_zero()})
-        _add(group, row, call_counts.get(row["id"], 0))
-    out = [_with_rate(group) for group in groups.values()]
-    if by in ("run", "day"):
-        out.reverse()
+            head = {"day": row["day"]}
+            key = (row["day"],)
+        group = {**head, "runs": int(row["runs"]), "calls": call_counts.get(key, 0), "errors": int(row["errors"] or 0),
+                 **{k: int(row[k] or 0) for k in _SUMS}, "cost_usd": float(row["cost_usd"] or 0.0),
+                 "unpriced": int(row["unpriced"] or 0)}
+        out.append(_with_rate(group))
+    if by == "run":
+        out.sort(key=lambda g: (str(g["created_at"]), str(g["run_id"])), reverse=True)
+    elif by == "day":
+        out.sort(key=lambda g: str(g["day"]), reverse=True)
     else:
         out.sort(key=lambda g: (g["prompt"], g["version"]))
     return out
@@ -88,15 +107,3 @@ def _with_rate(group: dict[str, Any]) -> dict[str, Any]:
 
 def _zero() -> dict[str, Any]:
     return {"runs": 0, "calls": 0, "errors": 0, **{k: 0 for k in _SUMS}, "cost_usd": 0.0, "unpriced": 0}
-
-
-def _add(group: dict[str, Any], row: Any, n_calls: int) -> None:
-    group["runs"] += 1
-    group["calls"] += n_calls
-    group["errors"] += 1 if row["status"] == "error" else 0
-    for key in _SUMS:
-        group[key] += row[key] or 0
-    if row["cost_usd"] is not None:
-        group["cost_usd"] += row["cost_usd"]
-    elif row["status"] == "ok":
-        group["unpriced"] += 1
