@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -81,18 +82,24 @@ def measure(url: str, folder: Path, rounds: int) -> dict[str, Any]:
     env["PROMPTCTL_DATABASE_URL"] = url
     subprocess.run([*PROMPTCTL, "init"], cwd=folder, env=env, check=True, capture_output=True)
     command: list[float] = []
+    command_cpu: list[float] = []
     for _ in range(rounds):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run([*PROMPTCTL, "log", "--summary"], cwd=folder, env=env, capture_output=True, check=False)
         command.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        command_cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"log --summary failed: {done.stderr.decode()[-500:]}")
     store = RunStore(url)
     query: list[float] = []
+    query_cpu: list[float] = []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         rows = {by: summarise(store, by) for by in ("version", "day")}
         query.append(time.perf_counter() - start)
+        query_cpu.append(time.process_time() - cpu)
     total_calls = sum(r["calls"] for r in rows["version"])
     store.close()
     baseline = []
@@ -101,7 +108,8 @@ def measure(url: str, folder: Path, rounds: int) -> dict[str, Any]:
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         baseline.append(time.perf_counter() - start)
     return {"command": statistics.median(command), "query": statistics.median(query), "calls": total_calls,
-            "python": statistics.median(baseline)}
+            "python": statistics.median(baseline), "command_cpu": statistics.median(command_cpu),
+            "query_cpu": statistics.median(query_cpu)}
 
 
 def main() -> None:
@@ -125,11 +133,14 @@ def main() -> None:
                 results.append(("PostgreSQL", measure(url, folder, args.rounds), took))
     print(f"log --summary over {args.calls:,} calls ({runs:,} runs), median of {args.rounds}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'store':<11} {'calls seen':>10} {'fill s':>7} {'command s':>10} {'query s':>8} {'python -c pass':>15} "
-          f"{'target':>8}  met")
+    print("wall: elapsed seconds (inflated by the machine's load); cpu: seconds of CPU the process used (user +"
+          " system; PostgreSQL's own server work is not in it)")
+    print(f"{'store':<11} {'calls seen':>10} {'fill s':>7} {'command wall':>12} {'command cpu':>11} {'query wall':>10} "
+          f"{'query cpu':>9} {'python -c pass':>14} {'target':>7}  met (command wall)")
     for name, m, fill_s in results:
-        print(f"{name:<11} {m['calls']:>10,} {fill_s:>7.1f} {m['command']:>10.3f} {m['query']:>8.3f} "
-              f"{m['python']:>15.3f} {'< ' + str(TARGET_S):>8}  {'yes' if m['command'] < TARGET_S else 'no'}")
+        print(f"{name:<11} {m['calls']:>10,} {fill_s:>7.1f} {m['command']:>12.3f} {m['command_cpu']:>11.3f} "
+              f"{m['query']:>10.3f} {m['query_cpu']:>9.3f} {m['python']:>14.3f} {'< ' + str(TARGET_S):>7}  "
+              f"{'yes' if m['command'] < TARGET_S else 'no'}")
 
 
 if __name__ == "__main__":
