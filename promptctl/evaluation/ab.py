@@ -77,7 +77,7 @@ from promptctl.evaluation.ab_plan import (
 from promptctl.providers.base import Provider
 from promptctl.redaction import redact
 from promptctl.session import Recorder, Session, price, total
-from promptctl.session.tracing import run_span
+from promptctl.session.tracing import finish_run_span, run_span
 from promptctl.types import Call, ProviderRequest, Usage, jsonable
 
 if TYPE_CHECKING:
@@ -265,8 +265,10 @@ async def execute(
         error: str | None = None
         executed = None
         try:
-            with run_span(v.version, job.prepared.request, job.prepared.plan.name, None, "ab"):
+            with run_span(v.version, job.prepared.request, job.prepared.plan.name, None, "ab") as opened:
                 executed = await run_executor(job.prepared, ctx, v.version, plan.config)
+                finish_run_span(opened, executed.usage, total([c.completion.cost_usd for c in executed.calls
+                                                               if c.completion is not None]))
             output = executed.output
         except ProviderError as exc:
             if _fatal(exc):

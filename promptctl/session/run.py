@@ -297,10 +297,12 @@ async def arun(
     ctx = session.context(request.provider)
     start = time.perf_counter()
     try:
-        from promptctl.session.tracing import run_span
+        from promptctl.session.tracing import finish_run_span, run_span
 
-        with run_span(version, request, plan.name, run_id, store.origin if store is not None else "run"):
+        with run_span(version, request, plan.name, run_id, store.origin if store is not None else "run") as opened:
             executed = await execute(prepared, ctx, version, config)
+            finish_run_span(opened, executed.usage, total([c.completion.cost_usd for c in executed.calls
+                                                           if c.completion is not None]))
     except PromptctlError as exc:
         exc.calls = list(ctx.trace)  # type: ignore[attr-defined]  # the trace up to the failure (--show-trace)
         done = [c.completion for c in ctx.trace if c.completion is not None]

@@ -299,12 +299,21 @@ def run_span(version: PromptVersion, request: ProviderRequest, strategy: str, ru
         yield None
         return
     prompt = prompt_attributes(version.name, version.number, version.sha256, version.ref)
-    with span(f"run {version.display}", {
+    with span(f"run {version.name}@{version.number}", {
         "gen_ai.operation.name": "chat", "gen_ai.provider.name": PROVIDER_NAMES.get(request.provider, request.provider),
         "gen_ai.request.model": request.model, "promptctl.run.id": run_id, "promptctl.strategy": strategy,
-        "promptctl.origin": origin,
+        "promptctl.origin": origin, "promptctl.prompt.draft": bool(version.is_draft),
     }, prompt=prompt) as opened:
         yield opened
+
+
+def finish_run_span(opened: Any, usage: Any, cost_usd: float | None, status: str = "ok") -> None:
+    """Set a run span's totals: ``gen_ai.usage.*`` of all its calls, ``promptctl.cost_usd``, ``promptctl.status``."""
+    if opened is None:
+        return
+    values = {name: int(getattr(usage, key, 0) or 0) for key, name in _USAGE.items()}
+    opened.set_attributes({**values, "promptctl.status": status,
+                           **({"promptctl.cost_usd": cost_usd} if cost_usd is not None else {})})
 
 
 class Trace(Layer):

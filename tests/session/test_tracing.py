@@ -75,6 +75,8 @@ def test_a_run_sends_one_call_span_under_its_run_span_with_the_genai_attributes_
     assert attrs["gen_ai.usage.input_tokens"] > 0 and attrs["gen_ai.usage.output_tokens"] > 0
     assert attrs["gen_ai.prompt.name"] == "q" and attrs["promptctl.prompt.version"] == 1
     assert len(attrs["promptctl.prompt.sha256"]) == 64 and run.attributes["promptctl.run.id"]
+    assert run.name == "run q@1" and run.attributes["gen_ai.usage.input_tokens"] == attrs["gen_ai.usage.input_tokens"]
+    assert run.attributes["promptctl.status"] == "ok"
     assert call.resource["service.name"] == "promptctl" and call.scope == "promptctl"
     assert not CONTENT & set(attrs)  # no prompt or output text unless asked
     sent = b"".join(receiver.bodies)
