@@ -14,6 +14,21 @@ import pytest
 from promptctl.testing import LoopbackLLMServer
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Import promptctl's modules as they are, without pytest's assertion rewriting.
+
+    pytest rewrites every module of a distribution that registers a ``pytest11`` plugin (promptctl does), so
+    each promptctl module imported during a test would be parsed and rewritten, possibly in a thread: on
+    Python 3.11 two threads parsing at once can raise "AST constructor recursion depth mismatch" (CPython
+    gh-106905). promptctl's own code has no test assertions to rewrite. (``_must_rewrite`` is pytest's
+    private set of names; if it is gone, nothing changes.)
+    """
+    for finder in sys.meta_path:
+        marked = getattr(finder, "_must_rewrite", None)
+        if isinstance(marked, set):
+            marked.discard("promptctl")
+
+
 @pytest.fixture
 def server() -> Iterator[LoopbackLLMServer]:
     """A loopback OpenAI/Anthropic server (promptctl.testing), stopped after the test."""

@@ -9,6 +9,7 @@ test fails on an edge the graph does not allow and on any cycle between units.
 from __future__ import annotations
 
 import ast
+import functools
 import textwrap
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -69,6 +70,16 @@ def _unit(module: str) -> str:
 
 def imports(package: Path) -> Iterator[tuple[str, str, int]]:
     """``(importing module, imported module, line)`` for every promptctl import in ``package``."""
+    yield from _imports(package) if package == PACKAGE else _parse_imports(package)
+
+
+@functools.cache
+def _imports(package: Path) -> tuple[tuple[str, str, int], ...]:
+    """The package's imports, parsed once per test session (the real package does not change during it)."""
+    return tuple(_parse_imports(package))
+
+
+def _parse_imports(package: Path) -> Iterator[tuple[str, str, int]]:
     root = package.parent
     for path in sorted(package.rglob("*.py")):
         parts = list(path.relative_to(root).with_suffix("").parts)

@@ -36,6 +36,7 @@ import ipaddress
 import itertools
 import json
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -339,6 +340,16 @@ class _HTTPServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128
     owner: LoopbackLLMServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (killed, timed out) is not an error of the server: no traceback is printed.
+
+        Printing one from many handler threads at once is also what made Python 3.11 raise "AST constructor
+        recursion depth mismatch" (its traceback module parses source lines; ``ast`` is not thread-safe there).
+        """
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

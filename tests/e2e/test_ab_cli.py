@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from promptctl.testing import LoopbackLLMServer
-from tests.conftest import clean_env, is_sdk_env
+from tests.conftest import is_sdk_env, run_cli
 
 from .conftest import write_qa_project
 
@@ -65,31 +65,16 @@ def env_for(project: Path, server: LoopbackLLMServer, db: str) -> dict[str, str]
     return env
 
 
-def _ab_in_process(project: Path, monkeypatch, capsys, env: dict[str, str | None], args) -> tuple[int, str, str]:
-    """Run ``promptctl ab`` in this process (no interpreter start-up) with ``env`` (None unsets): (code, out, err)."""
-    from promptctl.cli import main
-
-    clean_env(monkeypatch)
-    for name, value in env.items():
-        if value is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, value)
-    monkeypatch.chdir(project)
-    capsys.readouterr()
-    try:
-        main(["ab", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+def _ab_in_process(project: Path, env: dict[str, str | None], args) -> tuple[int, str, str]:
+    """``promptctl ab ARGS`` in this process (:func:`tests.conftest.run_cli`) with ``env`` (None unsets)."""
+    out = run_cli("ab", *args, cwd=project, env=env)
+    return out.returncode, out.stdout, out.stderr
 
 
-def ab_here(project: Path, server: LoopbackLLMServer, db: str, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+def ab_here(project: Path, server: LoopbackLLMServer, db: str, *args: str) -> tuple[int, str, str]:
     """``promptctl ab`` in this process against the loopback server, with the run store ``db``."""
     env: dict[str, str | None] = {**server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / db}"}
-    return _ab_in_process(project, monkeypatch, capsys, env, args)
+    return _ab_in_process(project, env, args)
 
 
 def comparable(result: dict) -> dict:
@@ -99,9 +84,9 @@ def comparable(result: dict) -> dict:
             "variants": [{k: v[k] for k in keep} for v in result["variants"]], "gates": result["gates"]}
 
 
-def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, server, monkeypatch, capsys):
+def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, server):
     before = len(server.requests)
-    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "--dataset",
+    code, stdout, stderr = ab_here(project, server, "runs.db", "qa@1", "qa@2", "--dataset",
                                    "cases.jsonl", "--scorer", "contains", "--concurrency", "4", "--json",
                                    "--report", "report.md", "--fail-if-worse")
     # the candidate is significantly worse: --fail-if-worse exits 1, after printing and storing the result
@@ -122,27 +107,27 @@ def test_ab_json_report_gate_then_a_cached_rerun_prints_the_table(project, serve
     report = (project / "report.md").read_text()
     assert report.startswith("## promptctl ab: qa@1 vs qa@2") and "| B vs A |" in report and "A better" in report
     # rerunning the finished comparison is answered from the response cache: no provider call
-    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "-d",
+    code, stdout, stderr = ab_here(project, server, "runs.db", "qa@1", "qa@2", "-d",
                                    "cases.jsonl", "-s", "contains")
     assert code == 0, stderr
     assert len(server.requests) - before == 2 * CASES and "0 provider calls" in stderr
     assert "A better" in stdout and "McNemar score test" in stdout and "qa@2" in stdout
 
 
-def test_bad_row_and_budget_refusal_send_nothing(project, server, monkeypatch, capsys):
+def test_bad_row_and_budget_refusal_send_nothing(project, server):
     (project / "bad.jsonl").write_text('{"vars": {"question": "[case 1] ok"}, "expected": "yes"}\n{"vars": 5}\n')
     before = len(server.requests)
-    code, _, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "--dataset",
+    code, _, stderr = ab_here(project, server, "runs.db", "qa@1", "qa@2", "--dataset",
                               "bad.jsonl")
     assert code == 2 and stderr.startswith("error: bad.jsonl:2: ")
     assert len(stderr.strip().splitlines()) <= 2 and "Traceback" not in stderr
-    code, _, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "--dataset",
+    code, _, stderr = ab_here(project, server, "runs.db", "qa@1", "qa@2", "--dataset",
                               "cases.jsonl", "-s", "contains", "--max-cost", "0.000001")
     assert code == 2 and "crosses --max-cost" in stderr and "nothing was sent" in stderr
     assert len(server.requests) == before
 
 
-def test_kill_9_halfway_then_resume_equals_an_uninterrupted_run(project, server, monkeypatch, capsys):
+def test_kill_9_halfway_then_resume_equals_an_uninterrupted_run(project, server, monkeypatch):
     from promptctl.evaluation.ab import arun_ab, plan_ab
     from promptctl.registry.registry import Registry
     from promptctl.store.runs import RunStore
@@ -180,7 +165,7 @@ def test_kill_9_halfway_then_resume_equals_an_uninterrupted_run(project, server,
     con.close()
     assert status == "running" and CASES // 2 <= len(finished) < 2 * CASES  # killed halfway
 
-    code, stdout, stderr = ab_here(project, server, "killed.db", monkeypatch, capsys, "--resume", ab_run_id[:12],
+    code, stdout, stderr = ab_here(project, server, "killed.db", "--resume", ab_run_id[:12],
                                    "--json")
     assert code == 0, stderr
     result = json.loads(stdout)
@@ -199,13 +184,13 @@ def test_import_promptctl_cli_stays_light():
 
 
 # -- reported problems ---------------------------------------------------------------------------------------------
-def ab_fake(project: Path, monkeypatch, capsys, replies: list | None, *args: str) -> tuple[int, str, str]:
+def ab_fake(project: Path, replies: list | None, *args: str) -> tuple[int, str, str]:
     """``promptctl ab ... --provider fake`` in this process, the fake scripted by PROMPTCTL_FAKE_REPLIES."""
     env: dict[str, str | None] = {
         "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'runs.db'}",
         "PROMPTCTL_FAKE_REPLIES": None if replies is None else json.dumps(replies),
     }
-    return _ab_in_process(project, monkeypatch, capsys, env, args)
+    return _ab_in_process(project, env, args)
 
 
 def run_id_of(stderr: str) -> str:
@@ -215,8 +200,8 @@ def run_id_of(stderr: str) -> str:
 FAKE_AB = ("qa@1", "qa@2", "-d", "cases.jsonl", "-s", "contains", "-p", "fake", "-c", "1")
 
 
-def test_every_call_failing_exits_3_with_one_error_and_no_verdict(project, monkeypatch, capsys):
-    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, [{"error": "overloaded", "status": 529}], *FAKE_AB)
+def test_every_call_failing_exits_3_with_one_error_and_no_verdict(project):
+    code, stdout, stderr = ab_fake(project, [{"error": "overloaded", "status": 529}], *FAKE_AB)
     assert code == 3, stderr
     assert stdout == ""  # no table, no verdict on 0 cases
     errors = [line for line in stderr.splitlines() if line.startswith("error:")]
@@ -226,61 +211,61 @@ def test_every_call_failing_exits_3_with_one_error_and_no_verdict(project, monke
     assert "no significant difference" not in stderr + stdout
 
 
-def test_resume_keeps_no_cache_unless_told_otherwise(project, monkeypatch, capsys):
+def test_resume_keeps_no_cache_unless_told_otherwise(project):
     n = 2 * CASES
-    code, _, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], *FAKE_AB)  # fills the response cache
+    code, _, stderr = ab_fake(project, ["yes"], *FAKE_AB)  # fills the response cache
     assert code == 0 and f"{n} provider calls" in stderr
     # a --no-cache run whose calls fail after the first one (the last reply repeats)
     fail = ["yes", {"error": "boom", "status": 500}]
-    code, _, stderr = ab_fake(project, monkeypatch, capsys, fail, *FAKE_AB, "--no-cache")
+    code, _, stderr = ab_fake(project, fail, *FAKE_AB, "--no-cache")
     assert code == 3 and "every case of B (qa@2) failed" in stderr
     first = run_id_of(stderr)
     # resumed: still --no-cache, so the failed cases are sent again (the cache would answer them all)
-    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["no"], "--resume", first, "--json")
+    code, stdout, stderr = ab_fake(project, ["no"], "--resume", first, "--json")
     assert code == 0, stderr
     assert f"{n - 1} provider calls" in stderr
     result = json.loads(stdout)
     assert result["variants"][1]["passed"] == 0 and result["dataset"]["given"] == "cases.jsonl"
     # --cache on resume overrides the stored --no-cache
-    code, _, stderr = ab_fake(project, monkeypatch, capsys, fail, *FAKE_AB, "--no-cache")
-    code, _, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], "--resume", run_id_of(stderr), "--cache")
+    code, _, stderr = ab_fake(project, fail, *FAKE_AB, "--no-cache")
+    code, _, stderr = ab_fake(project, ["yes"], "--resume", run_id_of(stderr), "--cache")
     assert code == 0 and "0 provider calls" in stderr and f"{n - 1} cached" in stderr
 
 
-def test_another_fake_script_is_not_answered_from_the_cache(project, monkeypatch, capsys):
-    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], *FAKE_AB, "--json")
+def test_another_fake_script_is_not_answered_from_the_cache(project):
+    code, stdout, stderr = ab_fake(project, ["yes"], *FAKE_AB, "--json")
     assert code == 0 and [v["passed"] for v in json.loads(stdout)["variants"]] == [CASES, CASES]
     # the same requests with another PROMPTCTL_FAKE_REPLIES: the new script answers, not the cache of the last run
-    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["no"], *FAKE_AB, "--json")
+    code, stdout, stderr = ab_fake(project, ["no"], *FAKE_AB, "--json")
     assert code == 0 and f"{2 * CASES} provider calls" in stderr and " 0 cached" in stderr
     assert [v["passed"] for v in json.loads(stdout)["variants"]] == [0, 0]
     # the same script again is cached
-    code, _, stderr = ab_fake(project, monkeypatch, capsys, ["no"], *FAKE_AB)
+    code, _, stderr = ab_fake(project, ["no"], *FAKE_AB)
     assert code == 0 and "0 provider calls" in stderr
 
 
-def test_missing_credentials_exit_3_before_anything_is_printed(project, monkeypatch, capsys):
-    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, None, "qa@1", "qa@2", "-d", "cases.jsonl")
+def test_missing_credentials_exit_3_before_anything_is_printed(project):
+    code, stdout, stderr = ab_fake(project, None, "qa@1", "qa@2", "-d", "cases.jsonl")
     assert code == 3 and stdout == ""
     assert stderr.splitlines() == ["error: no OpenAI API key: OPENAI_API_KEY is not set",
                                    "hint: export OPENAI_API_KEY=sk-... or set OPENAI_BASE_URL for a local "
                                    "OpenAI-compatible server"]
-    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], *FAKE_AB[:-2], "-s", "judge", "--judge",
+    code, stdout, stderr = ab_fake(project, ["yes"], *FAKE_AB[:-2], "-s", "judge", "--judge",
                                    "anthropic:claude-haiku-4-5")
     assert code == 3 and stdout == "" and stderr.startswith("error: no Anthropic API key") and "ab " not in stderr
     assert sqlite3.connect(project / "runs.db").execute("select count(*) from ab_runs").fetchone()[0] == 0
 
 
-def test_a_one_case_run_reads_in_the_singular(project, monkeypatch, capsys):
+def test_a_one_case_run_reads_in_the_singular(project):
     (project / "one.jsonl").write_text(json.dumps({"vars": {"question": "[case 1] ok?"}, "expected": "yes"}) + "\n")
-    code, stdout, stderr = ab_fake(project, monkeypatch, capsys, ["yes"], "qa@1", "qa@2", "-d", "one.jsonl", "-s",
+    code, stdout, stderr = ab_fake(project, ["yes"], "qa@1", "qa@2", "-d", "one.jsonl", "-s",
                                    "contains", "-p", "fake", "--report", "r.md")
     assert code == 0, stderr
     assert "2 variants x 1 case x 1 trial: 2 calls to make" in stderr and "(1 case)" in stdout
     assert "1 paired case" in stdout and " cases" not in re.sub(r"~\d+ (paired )?cases", "", stdout)
     assert "list price/case" in stdout and "(1 case, sha256" in (project / "r.md").read_text()
     # a rerun is answered from the cache: spent $0 next to the list price, which the table now explains
-    code, stdout, _ = ab_fake(project, monkeypatch, capsys, ["yes"], "qa@1", "qa@2", "-d", "one.jsonl", "-s",
+    code, stdout, _ = ab_fake(project, ["yes"], "qa@1", "qa@2", "-d", "one.jsonl", "-s",
                               "contains", "-p", "fake")
     assert "list price/case: one case's calls at list price, cached or not" in " ".join(stdout.split())  # wrapped
 
@@ -298,7 +283,7 @@ main(sys.argv[1:])
 """
 
 
-def test_an_unexpected_exception_ends_the_run_with_one_error_line(project):
+def test_an_unexpected_exception_ends_the_run_with_one_error_line(project, monkeypatch):
     env = {k: v for k, v in os.environ.items() if not is_sdk_env(k)}
     env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{project / 'runs.db'}"
     cmd = [sys.executable, "-c", RAISING, "ab", *FAKE_AB]
@@ -310,14 +295,21 @@ def test_an_unexpected_exception_ends_the_run_with_one_error_line(project):
         in out.stderr
     status, error = sqlite3.connect(project / "runs.db").execute("select status, error from ab_runs").fetchone()
     assert (status, error) == ("failed", "RuntimeError: boom in the client")
-    out = subprocess.run(cmd, cwd=project, env={**env, "PROMPTCTL_DEBUG": "1"}, capture_output=True, text=True,
-                         timeout=60)
+    # PROMPTCTL_DEBUG=1 shows the traceback (in this process: the hang above needs a real process, this does not)
+    from promptctl.providers.fake import FakeProvider
+
+    async def boom(self, request):
+        raise RuntimeError("boom in the client")
+
+    monkeypatch.setattr(FakeProvider, "_complete", boom)
+    out = run_cli("ab", *FAKE_AB, cwd=project, env={"PROMPTCTL_DATABASE_URL": env["PROMPTCTL_DATABASE_URL"],
+                                                      "PROMPTCTL_DEBUG": "1"})
     assert out.returncode == 1 and "Traceback" in out.stderr and "RuntimeError: boom in the client" in out.stderr
 
 
-def test_gates_check_every_candidate_and_the_non_inferiority_bound(project, server, monkeypatch, capsys):
+def test_gates_check_every_candidate_and_the_non_inferiority_bound(project, server):
     # B (qa@2) is 33 points worse; C, the last variant, is the baseline again: --fail-if-worse must still fail on B
-    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2",
+    code, stdout, stderr = ab_here(project, server, "runs.db", "qa@1", "qa@2",
                                    "qa@1::temperature=0.5", "-d", "cases.jsonl", "-s", "contains", "--json",
                                    "--fail-if-worse", "--max-regression", "10pts", "--mde", "10pts")
     assert code == 1, stderr
@@ -333,14 +325,14 @@ def test_gates_check_every_candidate_and_the_non_inferiority_bound(project, serv
     assert b["lower_bound_95"] < -0.10 and c["lower_bound_95"] == pytest.approx(-0.0827, abs=1e-3)
     assert b["mde"] == c["mde"] == 0.10
     # the same tie under a 3-point margin fails: 30 cases cannot show a regression under 3 points
-    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@1::temperature=0.5",
+    code, stdout, stderr = ab_here(project, server, "runs.db", "qa@1", "qa@1::temperature=0.5",
                                    "-d", "cases.jsonl", "-s", "contains", "--max-regression", "3pts")
     assert code == 1 and "B vs A: one-sided 95% bound -8.3 pts < -3 pts" in stderr
-    code, stdout, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@1::temperature=0.5",
+    code, stdout, stderr = ab_here(project, server, "runs.db", "qa@1", "qa@1::temperature=0.5",
                                    "-d", "cases.jsonl", "-s", "contains", "--max-regression", "10pts")
     assert code == 0, stderr
     assert "CI gate passed: B vs A: one-sided 95% bound -8.3 pts >= -10 pts" in stdout
-    code, _, stderr = ab_here(project, server, "runs.db", monkeypatch, capsys, "qa@1", "qa@2", "-d", "cases.jsonl",
+    code, _, stderr = ab_here(project, server, "runs.db", "qa@1", "qa@2", "-d", "cases.jsonl",
                               "--max-regression", "three")
     assert code == 2 and "error: --max-regression must be a number of percentage points" in stderr
 
@@ -350,8 +342,7 @@ def test_a_rerun_answered_from_the_cache_imports_no_sdk_and_loads_no_encoding(pr
     statistics are remembered, so neither scipy nor numpy is imported (seconds in all)."""
     env = env_for(project, server, "rerun.db")
     args = ["ab", "qa@1", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--json"]
-    first = subprocess.run([sys.executable, "-m", "promptctl", *args], cwd=project, env=env, capture_output=True,
-                           text=True, timeout=300)
+    first = run_cli(*args, cwd=project, env={**server.env(), "PROMPTCTL_DATABASE_URL": env["PROMPTCTL_DATABASE_URL"]})
     assert first.returncode == 0, first.stderr
     probe = ("import sys\nfrom promptctl.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "from promptctl.tokens.offline import get_encoding\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,7 +31,15 @@ def post(url: str, body: dict, timeout: float = 5.0) -> tuple[int, dict, object]
 
 
 def test_concurrent_requests_overlap_their_latency():
-    with LoopbackLLMServer(latency_s=0.2) as server:
+    # Counted at the server, not timed: each reply waits until all 16 requests are inside their handler
+    # threads (after their latency), so a server that answered one request at a time would break the barrier.
+    together = threading.Barrier(16, timeout=30)
+
+    def reply(body: dict) -> str:
+        together.wait()
+        return "Hello!"
+
+    with LoopbackLLMServer(reply, latency_s=0.2) as server:
         client = openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
 
         async def burst():
@@ -42,12 +51,9 @@ def test_concurrent_requests_overlap_their_latency():
             finally:
                 await client.close()
 
-        start = time.perf_counter()
         responses = asyncio.run(burst())
-        elapsed = time.perf_counter() - start
 
-    assert len(responses) == 16
-    assert elapsed < 2.5  # serially it would take 3.2 s
+    assert len(responses) == 16 and not together.broken
     assert server.max_concurrent == 16
     assert sorted(int(r.body["messages"][0]["content"]) for r in server.requests) == list(range(16))
     assert len({r._request_id for r in responses}) == 16
