@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,26 +30,16 @@ Classify the review.
 
 
 @pytest.fixture
-def pc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """``pc(*args, stdin=None)`` runs ``promptctl ARGS`` in ``tmp_path`` in this process: (exit code, out, err)."""
-    from promptctl.cli import main
-
+def pc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``pc(*args, stdin=None)`` runs ``promptctl ARGS`` in ``tmp_path`` in this process (:func:`run_cli`), with
+    the run store in ``tmp_path``: (exit code, out, err). No traceback may reach stderr."""
     clean_env(monkeypatch)
-    monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{tmp_path / 'runs.db'}")
-    monkeypatch.chdir(tmp_path)
+    env = {"PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'runs.db'}"}
 
     def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        capsys.readouterr()
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        out = capsys.readouterr()
-        assert "Traceback" not in out.err, out.err
-        return code, out.out, out.err
+        result = run_cli(*args, cwd=tmp_path, env=env, stdin=stdin or "")
+        assert "Traceback" not in result.stderr, result.stderr
+        return result.returncode, result.stdout, result.stderr
 
     return invoke
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import textwrap
 from collections.abc import Callable, Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env
+from tests.conftest import clean_env, is_sdk_env, run_cli
 
 GREET = textwrap.dedent(
     """\
@@ -135,19 +136,14 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
 
 
 @pytest.fixture
-def cli(project: Project, capsys: pytest.CaptureFixture[str]) -> Callable[..., CLIResult]:
-    """Run ``promptctl ARGS`` in-process in the project; returns exit code, stdout and stderr."""
-    from promptctl.cli import main
+def cli(project: Project) -> Callable[..., CLIResult]:
+    """Run ``promptctl ARGS`` in-process in the project (:func:`tests.conftest.run_cli`) with the SDK and
+    promptctl variables the test has set (the project fixture starts from none); exit code, stdout, stderr."""
 
     def invoke(*args: str) -> CLIResult:
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return CLIResult(code, captured.out, captured.err)
+        chosen = {name: value for name, value in os.environ.items() if is_sdk_env(name)}
+        result = run_cli(*args, cwd=project.root, env=chosen)
+        return CLIResult(result.returncode, result.stdout, result.stderr)
 
     return invoke
 
