@@ -129,7 +129,7 @@ def ensure_promptfoo(cache: Path) -> tuple[Path, Path] | str:
 def run_promptfoo(folder: Path, dataset: Path, server: LoopbackLLMServer, concurrency: int, node_bin: Path,
                   promptfoo: Path, *, cache: bool) -> dict:
     """The same comparison with promptfoo: two prompts (the messages promptctl renders) x the cases."""
-    from promptctl.adapters import build_request
+    from promptctl import render
     from promptctl.registry.registry import Registry
 
     registry = Registry(ROOT / "prompts")
@@ -139,8 +139,8 @@ def run_promptfoo(folder: Path, dataset: Path, server: LoopbackLLMServer, concur
         case = json.loads(line)
         variables = case["vars"]
         tests.append({"vars": {
-            "messages_a": json.dumps(build_request(v1, v1.prompt(variables), provider="openai").body["messages"]),
-            "messages_b": json.dumps(build_request(v2, v2.prompt(variables), provider="openai").body["messages"]),
+            "messages_a": json.dumps(render(v1, "openai", **variables).body["messages"]),
+            "messages_b": json.dumps(render(v2, "openai", **variables).body["messages"]),
         }})
     (folder / "tests.json").write_text(json.dumps(tests))
     config = {

@@ -88,7 +88,7 @@ def bench_rendered_prompt() -> None:
         (folder / "v1.j2").write_text(TEMPLATE)
         version = Registry(Path(tmp) / "prompts").get("summarise@1")
         document = one_megabyte_document()
-        request = build_request(version, version.prompt({"document": document}))
+        request = build_request(version.front_matter, version.prompt({"document": document}))
     text = "".join(str(m["content"]) for m in request.messages)
     enc = get_encoding("o200k_base")
     ours = timed(lambda: count_request(request))
@@ -134,7 +134,7 @@ def bench_estimate_error() -> None:
         except Exception:
             continue
         for provider in ("openai", "anthropic", "watsonx"):
-            request = build_request(version, prompt, provider=provider)
+            request = build_request(version.front_matter, prompt, provider=provider)
             text = str(request.body.get("system", "")) + "".join(str(m["content"]) for m in request.messages)
             corpus.append((f"{name}@{version.number}/{provider}", text))
     ratios = []

@@ -275,7 +275,8 @@ def _request_diff(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # extra-variable warnings are not about the diff
-                request = build_request(version, version.prompt(variables), provider=provider, config=config)
+                request = build_request(version.front_matter, version.prompt(variables), provider=provider,
+                                            config=config, where=version.display)
             rendered.append((request_text(request.body), request, None))
         except PromptctlError as exc:
             if strict_variables and isinstance(exc, UndefinedVariableError):

@@ -51,13 +51,10 @@ MAY_IMPORT: dict[str, set[str]] = {
 
 KNOWN: set[tuple[str, str]] = {
     # Still to turn around (issue 11, item 2); remove an entry when its edge is gone (the test insists).
-    ("executors", "registry"),   # executors.pipeline/fewshot take a PromptVersion instead of values
-    ("adapters", "registry"),    # build_request/resolve_target take a PromptVersion
     ("tokens", "executors"),     # estimate_cost reads the self-consistency stop rule itself
     ("tokens", "registry"),      # estimate_cost takes a PromptVersion
     ("tokens", "session"),       # estimate_cost's prompt_info
     ("tokens", "store"),         # estimate_cost's recorded_outputs and log --summary query the run store
-    ("templating", "registry"),  # templating.render takes a PromptVersion
     ("registry", "session"),     # PromptVersion.run/arun
     ("registry", "adapters"),    # PromptVersion.render
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from promptctl.adapters.anthropic import anthropic_request
 from promptctl.adapters.openai import openai_request
@@ -20,18 +20,51 @@ from promptctl.types import PROVIDERS, ProviderRequest, check_provider
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
-    from promptctl.registry.registry import PromptVersion
 
 __all__ = [
-    "ModelProfile", "ProviderRequest", "adapt", "build_request", "parse_target", "profile", "resolve_target",
+    "ModelProfile", "PromptDefaults", "ProviderRequest", "adapt", "build_request", "parse_target", "profile",
+    "resolve_target",
 ]
 
 
+class _Parameters(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+class PromptDefaults(Protocol):
+    """What choosing a target and building a request read of a prompt: its front matter's defaults.
+
+    A version's ``front_matter`` (:class:`promptctl.registry.frontmatter.FrontMatter`) is one.
+    """
+
+    @property
+    def provider(self) -> str | None:
+        """The provider the prompt is written for, or None."""
+
+    @property
+    def model(self) -> str | None:
+        """Its model for that provider, or None."""
+
+    @property
+    def models(self) -> Mapping[str, str]:
+        """A model per other provider."""
+
+    @property
+    def parameters(self) -> _Parameters:
+        """Call parameters (``as_dict()``: only those set)."""
+
+    @property
+    def reasoning(self) -> _Parameters | None:
+        """Reasoning settings (``reasoning:``), or None."""
+
+
 def resolve_target(
-    version: PromptVersion,
+    defaults: PromptDefaults,
     provider: str | None = None,
     model: str | None = None,
     config: ProjectConfig | None = None,
+    *,
+    where: str = "prompt",
 ) -> tuple[str, str]:
     """Choose the provider and model for a call.
 
@@ -46,11 +79,21 @@ def resolve_target(
     ``provider`` is P; else the front matter's ``model`` when its ``provider`` is P; else front matter
     ``models.P``; else :data:`~promptctl.adapters.profiles.DEFAULT_MODELS` [P].
 
+    Args:
+        defaults: The prompt's front matter (``version.front_matter``).
+        provider: ``--provider``, or None.
+        model: ``--model`` (a model id or ``provider:model``), or None.
+        config: The project config, or None.
+        where: The reference errors name (``version.display``).
+
+    Returns:
+        ``(provider, model)``.
+
     Raises:
         InputError: No provider is named anywhere, or an unknown provider is named (with a suggestion), also
             as the prefix of ``model`` (``opnai:gpt-4.1``).
     """
-    fm = version.front_matter
+    fm = defaults
     named, model = parse_target(model, provider, configured=config.provider if config else None)
     if model and named is None:
         named = _provider_of_unknown_model(model, config)
@@ -59,7 +102,7 @@ def resolve_target(
     chosen: str | None = named or fm.provider
     if chosen is None:
         raise InputError(
-            f"{version.display}: no provider chosen",
+            f"{where}: no provider chosen",
             hint="add 'provider:' to the front matter, or pass --provider openai|anthropic|watsonx",
         )
     name: str = check_provider(chosen)
@@ -208,24 +251,25 @@ def adapt(
 
 
 def build_request(
-    version: PromptVersion,
+    defaults: PromptDefaults,
     prompt: Prompt,
     *,
     provider: str | None = None,
     model: str | None = None,
     parameters: Mapping[str, Any] | None = None,
     config: ProjectConfig | None = None,
+    where: str = "prompt",
 ) -> ProviderRequest:
-    """Adapt a rendered version for the provider and model chosen by :func:`resolve_target`.
+    """Adapt a rendered prompt for the provider and model chosen by :func:`resolve_target`.
 
     ``parameters`` override the front matter's parameters key by key.
     """
-    chosen, chosen_model = resolve_target(version, provider, model, config)
-    params = version.front_matter.parameters.as_dict()
-    if version.front_matter.reasoning is not None:
-        params["reasoning"] = version.front_matter.reasoning.as_dict()
+    chosen, chosen_model = resolve_target(defaults, provider, model, config, where=where)
+    params = defaults.parameters.as_dict()
+    if defaults.reasoning is not None:
+        params["reasoning"] = defaults.reasoning.as_dict()
     params.update(parameters or {})
-    request = adapt(prompt, chosen, chosen_model, params, where=version.display)
+    request = adapt(prompt, chosen, chosen_model, params, where=where)
     if prompt.warnings:
         request = dataclasses.replace(request, warnings=prompt.warnings + request.warnings)
     return request

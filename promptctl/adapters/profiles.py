@@ -89,6 +89,14 @@ class ModelProfile:
     min_cache_tokens: int | None = None
     reasoning_controls: frozenset[str] = frozenset()
 
+    @property
+    def tiktoken(self) -> bool:
+        """True when a tiktoken encoding tokenises the model's text, so counts are exact offline.
+
+        OpenAI's models, and the fake provider (it takes OpenAI's shape); other providers' tokenisers are not public.
+        """
+        return self.provider in ("openai", "fake")
+
     def rejects(self, name: str, value: Any = None) -> bool:
         """True when the model's API refuses parameter ``name`` with ``value`` (see ``accepted_values``)."""
         if name not in self.rejected_parameters:

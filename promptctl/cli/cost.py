@@ -119,7 +119,8 @@ def estimate_targets(
     out = []
     for spec in models:
         # `spec` is a model id or provider:model, read by resolve_target (adapters.parse_target) like run's --model
-        request = build_request(version, prompt, provider=provider, model=spec, config=proj.config)
+        request = build_request(version.front_matter, prompt, provider=provider, model=spec, config=proj.config,
+                                where=version.display)
         warn(request.warnings)
         count = asyncio.run(acount_request(request, exact=exact, config=proj.config))
         out.append(estimate_cost(version, request, strategy=strategy, samples=samples, count=count,

@@ -255,7 +255,7 @@ async def execute(
             on_progress(progress)
 
     async def run_job(job: Job) -> None:
-        from promptctl.executors.pipeline import execute as run_executor
+        from promptctl.session.run import execute as run_executor
 
         v = plan.variants[job.variant]
         case = plan.dataset.cases[job.case]

@@ -499,7 +499,8 @@ def _resolve_variant(
     version = registry.get(spec.ref, allow_modified=allow_modified)
     chosen_provider = spec.provider or provider
     chosen_model = spec.model if spec.model else (model if not spec.provider else None)
-    target_provider, target_model = resolve_target(version, chosen_provider, chosen_model, config)
+    target_provider, target_model = resolve_target(version.front_matter, chosen_provider, chosen_model, config,
+                                                   where=version.display)
     strategy = spec.strategy or version.front_matter.strategy.name
     plan = strategy_plan(version, spec.strategy, where=spec.text)
     return Variant(index=index, label=label_of(index), spec=spec, version=version, provider=target_provider,

@@ -58,7 +58,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from promptctl.errors import InputError
@@ -66,7 +65,7 @@ from promptctl.executors.examples import Example, as_text, load_examples
 from promptctl.templating.prompt import Message, Prompt, Section, clean_text
 
 if TYPE_CHECKING:
-    from promptctl.registry.registry import PromptVersion
+    from promptctl.executors.pipeline import Source
 
 DEFAULT_FORMAT = "Input: {input}\nOutput: {output}"
 DEFAULT_DYNAMIC_K = 4
@@ -275,55 +274,56 @@ def _arrange(chosen: list[Example], order: str, scores: list[float], seed: int) 
 
 
 # -- rendering -------------------------------------------------------------------------------------
-def query_text(version: PromptVersion, variables: Mapping[str, Any], options: FewShotOptions) -> str:
+def query_text(source: Source, variables: Mapping[str, Any], options: FewShotOptions) -> str:
     """The input text: the ``query`` variables, else the ``input: true`` ones, joined by newlines."""
-    specs = version.front_matter.variables
+    specs = source.template.variables
     names = list(options.query) or [n for n, s in specs.items() if s.input and n != options.variable]
     return "\n".join(as_text(variables[n]) for n in names if variables.get(n) is not None)
 
 
-def placement_for(options: FewShotOptions, version: PromptVersion, section_style: str) -> str:
+def placement_for(options: FewShotOptions, source: Source, section_style: str) -> str:
     """The placement ``auto`` resolves to for this provider's section style (``xml`` or ``markdown``)."""
     if options.placement != "auto":
         return options.placement
     if section_style == "markdown":
         return "messages"
-    return "variable" if uses_variable(version, options.variable) else "section"
+    return "variable" if uses_variable(source, options.variable) else "section"
 
 
-def uses_variable(version: PromptVersion, name: str) -> bool:
+def uses_variable(source: Source, name: str) -> bool:
     """True when the template reads the variable ``name``."""
     from promptctl.templating.environment import referenced_variables
 
-    return name in referenced_variables(version.body, where=version.display, line_offset=version.body_line - 1)
+    template = source.template
+    return name in referenced_variables(template.body, where=template.where, line_offset=template.line - 1)
 
 
 def render_with_examples(
-    version: PromptVersion, variables: Mapping[str, Any], selection: Selection, placement: str, variable: str
+    source: Source, variables: Mapping[str, Any], selection: Selection, placement: str, variable: str
 ) -> Prompt:
-    """Render the version with the selected examples placed as ``placement`` says.
+    """Render the prompt with the selected examples placed as ``placement`` says.
 
     Raises:
         InputError: ``variable`` placement but the template does not read the variable.
-        and the rendering errors of :meth:`PromptVersion.prompt`.
+        and the rendering errors of :func:`promptctl.templating.render`.
     """
     values = dict(variables)
-    reads = uses_variable(version, variable)
+    reads = uses_variable(source, variable)
     if placement == "variable":
         if not reads:
-            raise InputError(f"{version.display}: few-shot placement 'variable' but the template never reads "
+            raise InputError(f"{source.where}: few-shot placement 'variable' but the template never reads "
                              f"'{variable}'", hint="use placement: section or messages, or read the variable")
         values[variable] = [e.row for e in selection.examples]
-        return version.prompt(values)
+        return source.prompt(values)
     if reads:
         values[variable] = []
-    prompt = version.prompt(values)
+    prompt = source.prompt(values)
     if not selection.examples:
         return prompt
     messages = list(prompt.messages)
     last = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
     if last is None:
-        raise InputError(f"{version.display}: few-shot examples need a user message to precede")
+        raise InputError(f"{source.where}: few-shot examples need a user message to precede")
     final = messages[last]
     if placement == "section":
         block = Section("examples", tuple(
@@ -343,31 +343,30 @@ def render_with_examples(
 
 
 def prepare(
-    version: PromptVersion,
+    source: Source,
     variables: Mapping[str, Any],
     options: FewShotOptions,
     *,
     section_style: str,
     model: str | None,
-    root: Path,
 ) -> tuple[Prompt, Selection]:
     """Load, select and place examples; return the rendered prompt and the selection.
 
     Args:
-        version: The prompt version.
+        source: The prompt (its template, front matter ``examples``, and the project root dataset paths are
+            relative to).
         variables: Its variables (the query text comes from them).
         options: Few-shot settings.
         section_style: The target provider's section style (``xml`` or ``markdown``), for ``auto``.
-        model: The target model, for token counting.
-        root: Project root (dataset paths are relative to it).
+        model: The target model when its text is counted with its own tiktoken encoding, else None (o200k_base).
 
     Raises:
         InputError: No examples, a bad dataset, or a bad placement.
     """
-    source = options.dataset if options.dataset else version.front_matter.examples
-    examples, described = load_examples(source, options, root=root, where=version.display)
-    query = query_text(version, variables, options)
+    given = options.dataset if options.dataset else source.front_matter.examples
+    examples, described = load_examples(given, options, root=source.root, where=source.where)
+    query = query_text(source, variables, options)
     selection = select(examples, query, options, count=counter_for(options.budget_unit, model))
-    placement = placement_for(options, version, section_style)
+    placement = placement_for(options, source, section_style)
     selection.details.update({"source": described, "placement": placement})
-    return render_with_examples(version, variables, selection, placement, options.variable), selection
+    return render_with_examples(source, variables, selection, placement, options.variable), selection

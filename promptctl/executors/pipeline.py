@@ -16,20 +16,39 @@ from typing import TYPE_CHECKING, Any
 from promptctl.adapters import build_request, resolve_target
 from promptctl.executors.base import CallContext, ExecutorResult, direct
 from promptctl.executors.strategy import Plan
+from promptctl.templating import Template, render
 from promptctl.types import ProviderRequest
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
-    from promptctl.registry.registry import PromptVersion
+    from promptctl.templating.prompt import Prompt
 
 
-def project_root(version: PromptVersion, config: ProjectConfig | None) -> Path:
-    """The folder relative dataset and model paths start from: config root, else the prompts folder's parent."""
-    if config is not None:
-        return Path(config.root)
-    if version.registry is not None:
-        return Path(version.registry.root).parent
-    return version.path.parent.parent.parent
+@dataclass(frozen=True)
+class Source:
+    """What the executors read of a prompt version: values, not the version (the session builds it).
+
+    Attributes:
+        name: The prompt's name (a structured-output model's default name).
+        template: Its body and declared variables; ``template.where`` is the reference errors name.
+        front_matter: Its front matter (:class:`promptctl.registry.frontmatter.FrontMatter`): the target's
+            defaults, ``examples``, ``output`` and ``variables``.
+        root: The folder relative dataset, example and schema paths start from (the project folder).
+    """
+
+    name: str
+    template: Template
+    front_matter: Any
+    root: Path
+
+    @property
+    def where(self) -> str:
+        """The reference errors name (``name@N``, ``name@N (draft)``)."""
+        return self.template.where
+
+    def prompt(self, variables: Mapping[str, Any] | None = None) -> Prompt:
+        """The template rendered with ``variables`` (:func:`promptctl.templating.render`; its errors)."""
+        return render(self.template, dict(variables or {}))
 
 
 @dataclass
@@ -45,7 +64,7 @@ class Prepared:
 
 
 def prepare(
-    version: PromptVersion,
+    source: Source,
     variables: Mapping[str, Any] | None,
     plan: Plan,
     *,
@@ -61,31 +80,31 @@ def prepare(
     """
     from promptctl.adapters.profiles import profile
 
-    chosen, chosen_model = resolve_target(version, provider, model, config)
+    chosen, chosen_model = resolve_target(source.front_matter, provider, model, config, where=source.where)
     details: dict[str, Any] = {}
     notes: list[str] = []
     if plan.fewshot is not None:
         from promptctl.executors.fewshot import prepare as fewshot_prepare
 
+        target = profile(chosen, chosen_model)
         prompt, selection = fewshot_prepare(
-            version, variables or {}, plan.fewshot, section_style=profile(chosen, chosen_model).section_style,
-            model=chosen_model if chosen in ("openai", "fake") else None, root=project_root(version, config),
+            source, variables or {}, plan.fewshot, section_style=target.section_style,
+            model=chosen_model if target.tiktoken else None,
         )
         details["fewshot"] = selection.details
         notes += selection.warnings
     else:
-        prompt = version.prompt(variables)
+        prompt = source.prompt(variables)
     if plan.cot is not None:
         from promptctl.executors.cot import apply_trigger
 
         prompt = apply_trigger(prompt, plan.cot)
-    request = build_request(version, prompt, provider=chosen, model=chosen_model, parameters=parameters,
-                            config=config)
+    request = build_request(source.front_matter, prompt, provider=chosen, model=chosen_model, parameters=parameters,
+                            config=config, where=source.where)
     return Prepared(request, plan, details, [*request.warnings, *notes])
 
 
-async def execute(prepared: Prepared, ctx: CallContext, version: PromptVersion,
-                  config: ProjectConfig | None = None) -> ExecutorResult:
+async def execute(prepared: Prepared, ctx: CallContext, source: Source) -> ExecutorResult:
     """Run a prepared request with its plan's executors.
 
     Raises:
@@ -97,8 +116,8 @@ async def execute(prepared: Prepared, ctx: CallContext, version: PromptVersion,
     if plan.structured is not None:
         from promptctl.executors.schema import output_model
 
-        out = output_model(version.front_matter.output, plan.structured_source, root=project_root(version, config),
-                           where=version.display, default_name=version.name)
+        out = output_model(source.front_matter.output, plan.structured_source, root=source.root, where=source.where,
+                           default_name=source.name)
     if plan.consistency is not None:
         from promptctl.executors.consistency import run_consistency, text_sampler
         from promptctl.executors.structured import structured_sampler

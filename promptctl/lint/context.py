@@ -548,7 +548,8 @@ class VersionContext:
                                   f"unknown provider '{provider}' (providers: {', '.join(PROVIDERS)})", "models"))
                 continue
             try:
-                _, model = resolve_target(self.version, provider, None, self.config)
+                _, model = resolve_target(self.version.front_matter, provider, None, self.config,
+                                                  where=self.version.display)
             except PromptctlError as exc:
                 out.append(Target(provider, "?", ModelProfile(provider), None, exc.message, "default"))
                 continue

@@ -50,6 +50,7 @@ from promptctl.types import utc_now
 
 if TYPE_CHECKING:
     from promptctl.session.run import Result
+    from promptctl.templating import Template
     from promptctl.templating.prompt import Prompt
     from promptctl.types import ProviderRequest
 
@@ -152,6 +153,15 @@ class PromptVersion:
         """``name@N`` plus ``(draft)`` for drafts."""
         return self.ref + (" (draft)" if self.is_draft else "")
 
+    @property
+    def template(self) -> Template:
+        """The body and its declared variables, as rendering takes them (:func:`promptctl.templating.render`)."""
+        from promptctl.templating import Template
+
+        front = self.front_matter
+        tools = None if front.tools_file is not None else front.tool_set()  # a loaded tools file is a list here
+        return Template(self.body, self.display, self.body_line, front.variables, tools)
+
     def prompt(self, variables: Mapping[str, Any] | None = None) -> Prompt:
         """Validate variables and render the template into a provider-neutral :class:`Prompt`.
 
@@ -163,7 +173,7 @@ class PromptVersion:
         """
         from promptctl.templating import render
 
-        return render(self, dict(variables or {}))
+        return render(self.template, dict(variables or {}))
 
     def render(
         self,
@@ -192,7 +202,8 @@ class PromptVersion:
         """
         from promptctl.adapters import build_request
 
-        return build_request(self, self.prompt(variables), provider=provider, model=model, parameters=parameters)
+        return build_request(self.front_matter, self.prompt(variables), provider=provider, model=model,
+                             parameters=parameters, where=self.display)
 
     async def arun(self, variables: Mapping[str, Any] | None = None, **options: Any) -> Result:
         """Run this version with its strategy (see :func:`promptctl.session.run.arun` for options and errors)."""

@@ -57,7 +57,7 @@ def _target(step: StepSpec, version: PromptVersion, overrides: Mapping[str, Any]
             config: ProjectConfig | None) -> tuple[str, str]:
     provider = overrides.get("provider") or step.provider
     model = overrides.get("model") or (step.model if step.provider is None or provider == step.provider else None)
-    return resolve_target(version, provider, model, config)
+    return resolve_target(version.front_matter, provider, model, config, where=version.display)
 
 
 def pin_steps(chain: PromptVersion, spec: ChainSpec, overrides: Mapping[str, Any],

@@ -14,12 +14,14 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import PromptctlError, error_text
-from promptctl.executors.base import Call, ExecutorResult
-from promptctl.executors.pipeline import Prepared, execute, prepare, project_root
-from promptctl.executors.strategy import resolve_plan
+from promptctl.executors import pipeline
+from promptctl.executors.base import Call, CallContext, ExecutorResult
+from promptctl.executors.pipeline import Prepared, Source
+from promptctl.executors.strategy import Plan, resolve_plan
 from promptctl.providers.base import Provider
 from promptctl.registry.registry import is_chain, prompt_info
 from promptctl.session.core import Session
@@ -33,7 +35,52 @@ if TYPE_CHECKING:
     from promptctl.store.runs import RunStore
     from promptctl.tokens.estimate import CostEstimate
 
-__all__ = ["Prepared", "Result", "arun", "execute", "prepare", "project_root", "render", "render_request", "run"]
+__all__ = ["Prepared", "Result", "arun", "execute", "prepare", "project_root", "render", "render_request", "run",
+           "source_of"]
+
+
+def project_root(version: PromptVersion, config: ProjectConfig | None) -> Path:
+    """The folder relative dataset and model paths start from: config root, else the prompts folder's parent."""
+    if config is not None:
+        return Path(config.root)
+    if version.registry is not None:
+        return Path(version.registry.root).parent
+    return version.path.parent.parent.parent
+
+
+def source_of(version: PromptVersion, config: ProjectConfig | None = None) -> Source:
+    """What the executors read of ``version`` (:class:`~promptctl.executors.pipeline.Source`): values only."""
+    return Source(version.name, version.template, version.front_matter, project_root(version, config))
+
+
+def prepare(
+    version: PromptVersion,
+    variables: Mapping[str, Any] | None,
+    plan: Plan,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    config: ProjectConfig | None = None,
+) -> Prepared:
+    """Render ``version`` with its strategy's transforms and adapt it (:func:`promptctl.executors.pipeline.prepare`).
+
+    Raises:
+        PromptctlError: Rendering, adapter, few-shot dataset or option errors. No network.
+    """
+    return pipeline.prepare(source_of(version, config), variables, plan, provider=provider, model=model,
+                            parameters=parameters, config=config)
+
+
+async def execute(prepared: Prepared, ctx: CallContext, version: PromptVersion,
+                  config: ProjectConfig | None = None) -> ExecutorResult:
+    """Run a prepared request with its plan's executors (:func:`promptctl.executors.pipeline.execute`).
+
+    Raises:
+        ProviderError, StructuredOutputError, BudgetExceeded: From the calls.
+        InputError: An output schema that cannot be found.
+    """
+    return await pipeline.execute(prepared, ctx, source_of(version, config))
 
 
 @dataclass
@@ -358,8 +405,8 @@ def render(
     """
     from promptctl.adapters import build_request
 
-    return build_request(version, version.prompt(variables), provider=provider, model=model, parameters=parameters,
-                         config=config)
+    return build_request(version.front_matter, version.prompt(variables), provider=provider, model=model,
+                         parameters=parameters, config=config, where=version.display)
 
 
 def render_request(

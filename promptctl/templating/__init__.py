@@ -5,30 +5,50 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from promptctl.templating.prompt import Message, Prompt, Section
+from promptctl.templating.prompt import Message, Prompt, Section, ToolSet
 from promptctl.templating.variables import VariableSpec, validate_variables
 
 if TYPE_CHECKING:
-    from promptctl.registry.registry import PromptVersion
     from promptctl.templating.environment import render_prompt
 
-__all__ = ["Message", "Prompt", "PromptctlWarning", "Section", "VariableSpec", "render", "render_prompt"]
+__all__ = ["Message", "Prompt", "PromptctlWarning", "Section", "Template", "VariableSpec", "render", "render_prompt"]
 
 
 class PromptctlWarning(UserWarning):
     """A non-fatal finding, e.g. an undeclared extra variable. The CLI prints it as ``warning: ...``."""
 
 
-def render(version: PromptVersion, variables: Mapping[str, Any]) -> Prompt:
-    """Validate variables against a version's declarations and render its template.
+@dataclass(frozen=True)
+class Template:
+    """A template body and the variables it declares: what rendering needs of a prompt version (a value).
+
+    Attributes:
+        body: The Jinja2 template text.
+        where: The reference errors and warnings name (``name@N``, ``name@N (draft)``).
+        line: 1-based line of the version file where ``body`` starts (errors give file lines).
+        variables: The declared variables by name (front matter ``variables:``); empty when none are declared.
+        tools: The tools the prompt declares (front matter ``tools:``), carried into the rendered prompt; None
+            without tools.
+    """
+
+    body: str
+    where: str
+    line: int = 1
+    variables: Mapping[str, VariableSpec] = field(default_factory=dict)
+    tools: ToolSet | None = None
+
+
+def render(template: Template, variables: Mapping[str, Any]) -> Prompt:
+    """Validate variables against a template's declarations and render it.
 
     Variables given but neither declared nor read by the template are reported as a
     :class:`PromptctlWarning` (and kept in ``Prompt.warnings``).
 
     Args:
-        version: The prompt version.
+        template: The template (a prompt version's is ``PromptVersion.template``).
         variables: Variable values by name.
 
     Returns:
@@ -40,20 +60,18 @@ def render(version: PromptVersion, variables: Mapping[str, Any]) -> Prompt:
     # Jinja2 is imported when something is rendered: reading front matter (list, show, verify) never needs it
     from promptctl.templating.environment import referenced_variables, render_prompt
 
-    where = version.display
-    specs = version.front_matter.variables
+    where = template.where
+    specs = template.variables
     values = validate_variables(specs, variables, where=where)
-    offset = version.body_line - 1
-    used = referenced_variables(version.body, where=where, line_offset=offset) if not specs or set(values) - set(
+    offset = template.line - 1
+    used = referenced_variables(template.body, where=where, line_offset=offset) if not specs or set(values) - set(
         specs) else set(specs)
     extras = sorted(set(values) - set(specs) - used)
     notes = _extra_notes(where, extras, set(specs) | used)
     for note in notes:
         warnings.warn(note, PromptctlWarning, stacklevel=2)
-    prompt = render_prompt(version.body, values, where=where, line_offset=offset)
-    front = version.front_matter
-    tools = None if front.tools_file is not None else front.tool_set()  # the registry loads a tools file
-    return Prompt(messages=prompt.messages, variables=values, warnings=notes, tools=tools)
+    prompt = render_prompt(template.body, values, where=where, line_offset=offset)
+    return Prompt(messages=prompt.messages, variables=values, warnings=notes, tools=template.tools)
 
 
 def _ignored_note(where: str, name: str, known: set[str]) -> str:

@@ -78,7 +78,9 @@ def count_request(request: ProviderRequest) -> TokenCount:
     Raises:
         TokenizerError: tiktoken's encoding cannot be loaded offline.
     """
-    if request.provider in ("openai", "fake"):
+    from promptctl.adapters.profiles import profile
+
+    if profile(request.provider, request.model).tiktoken:
         body = request.body
         count = count_openai_messages(list(body.get("messages", [])), request.model, tools=body.get("tools"))
         if body.get("response_format") not in (None, {"type": "text"}):

@@ -67,15 +67,16 @@ def test_provider_prefix_without_model_is_an_error() -> None:
 
 
 def test_resolve_target_infers_the_provider_of_a_bare_model(claude_prompt: PromptVersion) -> None:
-    assert resolve_target(claude_prompt) == ("anthropic", "claude-sonnet-4-6")
-    assert resolve_target(claude_prompt, None, "gpt-4.1-mini") == ("openai", "gpt-4.1-mini")
-    assert resolve_target(claude_prompt, None, "openai:gpt-4.1-mini") == ("openai", "gpt-4.1-mini")
-    assert resolve_target(claude_prompt, None, "claude-haiku-4-5") == ("anthropic", "claude-haiku-4-5")
+    front = claude_prompt.front_matter
+    assert resolve_target(front) == ("anthropic", "claude-sonnet-4-6")
+    assert resolve_target(front, None, "gpt-4.1-mini") == ("openai", "gpt-4.1-mini")
+    assert resolve_target(front, None, "openai:gpt-4.1-mini") == ("openai", "gpt-4.1-mini")
+    assert resolve_target(front, None, "claude-haiku-4-5") == ("anthropic", "claude-haiku-4-5")
     with pytest.raises(InputError, match="unknown model 'llama3.2'"):  # never silently sent to the front matter's
-        resolve_target(claude_prompt, None, "llama3.2")
-    assert resolve_target(claude_prompt, "openai", "llama3.2") == ("openai", "llama3.2")  # named: taken as given
-    assert resolve_target(claude_prompt, None, "davinci") == ("openai", "davinci")  # in OpenAI's price table
-    assert resolve_target(claude_prompt, "anthropic", "gpt-4.1-mini") == ("anthropic", "gpt-4.1-mini")
+        resolve_target(front, None, "llama3.2")
+    assert resolve_target(front, "openai", "llama3.2") == ("openai", "llama3.2")  # named: taken as given
+    assert resolve_target(front, None, "davinci") == ("openai", "davinci")  # in OpenAI's price table
+    assert resolve_target(front, "anthropic", "gpt-4.1-mini") == ("anthropic", "gpt-4.1-mini")
     config = ProjectConfig(root=claude_prompt.path.parent, prompts_dir=claude_prompt.path.parent, provider="openai")
     with pytest.warns(UserWarning, match="belongs to anthropic, not openai"):  # a gateway may serve it: a warning
-        assert resolve_target(claude_prompt, None, "claude-haiku-4-5", config) == ("openai", "claude-haiku-4-5")
+        assert resolve_target(front, None, "claude-haiku-4-5", config) == ("openai", "claude-haiku-4-5")

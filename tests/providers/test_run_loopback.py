@@ -65,7 +65,7 @@ def test_run_is_recorded_with_usage_and_latency(version, store, config, server, 
 
     result = asyncio.run(arun(version, {"name": "Ada"}, config=config, store=store))
 
-    expected = build_request(version, version.prompt({"name": "Ada"}))
+    expected = build_request(version.front_matter, version.prompt({"name": "Ada"}), where=version.display)
     [wire] = server.requests
     assert wire.body == expected.body
     assert wire.body["messages"][-1] == {"role": "user", "content": "Say hello to Ada."}

@@ -23,7 +23,8 @@ def setup(project: Path, ref: str = "triage", provider: str | None = None, model
     config = load_config(project)
     version = Registry(project / "prompts").get(ref)
     variables = {"message": "My site is down since 09:40 UTC"} if ref == "triage" else {}
-    request = build_request(version, version.prompt(variables), provider=provider, model=model, config=config)
+    request = build_request(version.front_matter, version.prompt(variables), provider=provider, model=model,
+                            config=config)
     return config, version, request
 
 
@@ -77,7 +78,7 @@ def test_cot_assumes_longer_output_and_unknown_strategy_fails(project: Path) -> 
 def test_no_max_tokens_assumes_a_documented_ceiling(project: Path) -> None:
     config = load_config(project)
     version = Registry(project / "prompts").get("bare@1")
-    request = build_request(version, version.prompt({}), config=config)
+    request = build_request(version.front_matter, version.prompt({}), config=config)
     est = estimate_cost(version, request, config=config)
     assert est.output_ceiling == DEFAULT_OUTPUT_CEILING
     assert any(str(DEFAULT_OUTPUT_CEILING) in note for note in est.notes)
@@ -108,12 +109,12 @@ def test_typical_output_comes_from_recorded_runs(project: Path) -> None:
     store = RunStore(f"sqlite:///{project / 'runs.db'}")
     for reply in ("one two three", "one two three four five", "a b c d e f g h i j k"):
         asyncio.run(arun(version, {"message": "hi"}, provider=FakeProvider([reply]), store=store, config=config))
-    request = build_request(version, version.prompt({"message": "hi"}), provider="fake", config=config)
+    request = build_request(version.front_matter, version.prompt({"message": "hi"}), provider="fake", config=config)
     est = estimate_cost(version, request, config=config, history=store)
     assert est.output_expected == 5 and est.output_low == 3  # median and minimum of 3, 5, 11 words
     assert "3 recorded call(s) of triage@1 on fake:" in est.output_source
     # the fake provider's scripted replies never shape a real model's estimate
-    other = build_request(version, version.prompt({"message": "hi"}), provider="openai", config=config)
+    other = build_request(version.front_matter, version.prompt({"message": "hi"}), provider="openai", config=config)
     assert estimate_cost(version, other, history=store).output_source.startswith("default")
 
 

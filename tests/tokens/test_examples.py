@@ -45,7 +45,7 @@ def test_example_prompt_costs_offline(name: str) -> None:
         return
     prompt = version.prompt(variables)  # every example renders from its own sample input
     for provider in ("openai", "anthropic", "watsonx"):
-        request = build_request(version, prompt, provider=provider, config=config)
+        request = build_request(version.front_matter, prompt, provider=provider, config=config)
         for strategy in STRATEGIES:
             est = estimate_cost(version, request, strategy=strategy, config=config)
             assert est.input.tokens > 0

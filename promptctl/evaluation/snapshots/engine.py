@@ -208,7 +208,7 @@ def recording_provider(project: SnapshotProject, pin: Pin, case: Case, override:
     chosen = override or case.record_with.provider
     if chosen:
         return chosen
-    return resolve_target(pin.version, None, None, project.config)[0]
+    return resolve_target(pin.version.front_matter, None, None, project.config, where=pin.version.display)[0]
 
 
 def check(

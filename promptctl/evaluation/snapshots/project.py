@@ -245,7 +245,8 @@ def render_case(project: SnapshotProject, pin: Pin, case: Case) -> Rendered:
         warnings.simplefilter("ignore")  # extra-variable notes are not snapshot failures
         prompt = pin.version.prompt(variables)
     requests = {
-        provider: build_request(pin.version, prompt, provider=provider, config=project.config)
+        provider: build_request(pin.version.front_matter, prompt, provider=provider, config=project.config,
+                                where=pin.version.display)
         for provider in case_providers(case, pin)
     }
     return Rendered(variables=variables, requests=requests)
