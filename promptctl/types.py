@@ -265,7 +265,7 @@ PROVIDERS = ("openai", "anthropic", "watsonx", "fake")
 
 LOOPBACK_REQUEST_ID_PREFIX = "req_loopback_"
 """Request ids of :class:`promptctl.testing.LoopbackLLMServer` replies. Their outputs are scripted, not a model's:
-cost estimates leave them out (:func:`promptctl.tokens.estimate.recorded_outputs`)."""
+cost estimates leave them out (:func:`promptctl.session.estimate.recorded_outputs`)."""
 """The providers promptctl adapts for and calls."""
 
 

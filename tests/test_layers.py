@@ -51,10 +51,6 @@ MAY_IMPORT: dict[str, set[str]] = {
 
 KNOWN: set[tuple[str, str]] = {
     # Still to turn around (issue 11, item 2); remove an entry when its edge is gone (the test insists).
-    ("tokens", "executors"),     # estimate_cost reads the self-consistency stop rule itself
-    ("tokens", "registry"),      # estimate_cost takes a PromptVersion
-    ("tokens", "session"),       # estimate_cost's prompt_info
-    ("tokens", "store"),         # estimate_cost's recorded_outputs and log --summary query the run store
     ("registry", "session"),     # PromptVersion.run/arun
     ("registry", "adapters"),    # PromptVersion.render
 }

@@ -111,7 +111,7 @@ def estimate_targets(
 
     from promptctl.adapters import build_request
     from promptctl.session.count import acount_request
-    from promptctl.tokens.estimate import estimate_cost
+    from promptctl.session.estimate import estimate_cost
 
     version = proj.registry.get(ref)
     prompt = version.prompt(variables)

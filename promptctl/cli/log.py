@@ -138,7 +138,7 @@ def _summary(store: RunStore, groups: list[str], prompt: str | None, as_json: bo
     """Print totals per group (``version``, ``day``, ``run``) and overall; JSON: {group: rows, "total": {...}}."""
     from rich.table import Table
 
-    from promptctl.tokens.summary import summarise, total
+    from promptctl.store.summary import summarise, total
 
     results = {group: summarise(store, group, prompt=prompt) for group in dict.fromkeys(groups)}
     overall = total(next(iter(results.values()), []))

@@ -792,7 +792,7 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
     are counted per distinct request (:func:`~promptctl.tokens.request_tokens.count_request`:
     exact for OpenAI models, labelled estimates otherwise); output per call is the median of this
     prompt's recorded calls, else the strategy default, capped by ``max_tokens``
-    (:func:`~promptctl.tokens.estimate.estimate_cost`). Judge calls are priced at the judge's input
+    (:func:`~promptctl.session.estimate.estimate_cost`). Judge calls are priced at the judge's input
     (case input, rubric, a typical output) plus its output ceiling.
 
     Args:
@@ -804,7 +804,7 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
     Returns:
         The :class:`PlanEstimate`.
     """
-    from promptctl.tokens.estimate import estimate_cost
+    from promptctl.session.estimate import estimate_cost
     from promptctl.tokens.pricing import cost_of
     from promptctl.tokens.request_tokens import count_request
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import InputError
 from promptctl.executors.answers import ANSWER_OPTION_KEYS, AnswerOptions
@@ -32,6 +32,9 @@ from promptctl.executors.consistency import ConsistencyOptions
 from promptctl.executors.cot import CotOptions
 from promptctl.executors.fewshot import FewShotOptions
 from promptctl.executors.structured import StructuredOptions
+
+if TYPE_CHECKING:
+    from promptctl.tokens.estimate import CallShape
 
 STRATEGIES = ("direct", "cot", "fewshot", "consistency", "structured", "chain")
 """Every strategy name ``--strategy`` and ``strategy:`` accept."""
@@ -179,3 +182,62 @@ def resolve_plan(
         fewshot=FewShotOptions.from_options(fewshot_opts, where=here) if fewshot_opts is not None else None,
         consistency=consistency, structured=structured, structured_source=source,
     )
+
+
+def call_shape(name: str, options: Mapping[str, Any] | None = None, *, samples: int | None = None) -> CallShape:
+    """How many calls one run of strategy ``name`` makes, for the cost estimate.
+
+    Options are read leniently: a bad option is the run's error to report, not the estimate's.
+
+    Args:
+        name: A strategy of :data:`STRATEGIES` other than ``chain`` (a chain's steps are priced one by one).
+        options: The strategy's options (the front matter's, when it is the front matter's strategy).
+        samples: ``--samples N`` (self-consistency).
+
+    Returns:
+        The :class:`~promptctl.tokens.estimate.CallShape`: self-consistency makes N samples (``samples``, else
+        the ``samples`` option, else :data:`~promptctl.executors.consistency.DEFAULT_SAMPLES`) and may stop after
+        the fewest that can end the vote under its ``early_stop`` rule; structured output makes one call, or up to
+        1 + ``max_retries`` (default :data:`~promptctl.executors.structured.DEFAULT_RETRIES`), each re-sending the
+        failed reply; the others make one call.
+    """
+    from promptctl.executors.consistency import DEFAULT_SAMPLES
+    from promptctl.executors.structured import DEFAULT_RETRIES
+    from promptctl.tokens.estimate import CallShape
+
+    options = options or {}
+    if name == "consistency":
+        n = samples or _int_option(options, "samples") or DEFAULT_SAMPLES
+        fewest = _fewest_samples(n, options)
+        return CallShape(name, fewest, n, n, notes=(
+            f"self-consistency: {n} samples; may stop early after {fewest} once the vote is decided",))
+    if name == "structured":
+        retries = _int_option(options, "max_retries")
+        retries = DEFAULT_RETRIES if retries is None else retries
+        return CallShape(name, 1, 1, 1 + retries, resends_reply=True, notes=(
+            f"structured output: up to {retries} retries, each re-sending the failed reply and the error",))
+    return CallShape(name)
+
+
+def _int_option(options: Mapping[str, Any], key: str) -> int | None:
+    value = options.get(key)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _fewest_samples(n: int, options: Mapping[str, Any]) -> int:
+    """The fewest self-consistency samples that can end the vote under the strategy's stopping rule."""
+    from collections import Counter
+
+    from promptctl.errors import PromptctlError
+    from promptctl.executors.voting import Stopper
+
+    try:
+        parsed = ConsistencyOptions.from_options(options, samples=n)
+    except PromptctlError:
+        return n // 2 + 1
+    if parsed.early_stop == "none":
+        return n
+    return Stopper(n, parsed.early_stop, parsed.stop_threshold, parsed.window, n).next_wave(Counter(), 0)

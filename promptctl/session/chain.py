@@ -289,7 +289,7 @@ def _resumable(chain: PromptVersion, run_id: str, store: RunStore | None,
 
 def _estimates(chain: PromptVersion, values: Mapping[str, Any], *, provider: str | None, model: str | None,
                config: ProjectConfig | None, history: RunStore | None) -> tuple[list[Any], list[dict[str, Any]]]:
-    from promptctl.tokens.estimate import estimate_cost
+    from promptctl.session.estimate import estimate_cost
 
     rendered = render_chain(chain, values, provider=provider, model=model, config=config)
     estimates = []

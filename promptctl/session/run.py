@@ -274,7 +274,7 @@ async def arun(
         config: Project config (provider/model precedence and client settings).
         store: Run store to record in; None records nothing.
         dry_run: Do everything except the provider calls.
-        estimate: Estimate the cost before the calls (:func:`promptctl.tokens.estimate.estimate_cost`); implied
+        estimate: Estimate the cost before the calls (:func:`promptctl.session.estimate.estimate_cost`); implied
             by ``max_cost``. The estimate is stored with the run.
         max_cost: Budget in USD: refuse, before any call, when the run's high estimate crosses it, and
             before each call when that call's high estimate would take the spending past it.
@@ -319,8 +319,8 @@ async def arun(
                     warnings=tuple(prepared.notes), variables=jsonable(variables or {}))
     budget = None
     if estimate or max_cost is not None:
+        from promptctl.session.estimate import estimate_cost
         from promptctl.tokens.budget import Budget
-        from promptctl.tokens.estimate import estimate_cost
 
         result.estimate = estimate_cost(
             version, request, strategy=plan.name, config=config, history=history or store,

@@ -246,6 +246,43 @@ class RunStore:
         with self.engine.connect() as conn:
             return [_row(r) for r in conn.execute(query).mappings()]
 
+    def output_tokens(
+        self, prompt: str, provider: str, model: str, *, version: int | None = None, limit: int = 200,
+        include_test_replies: bool = False,
+    ) -> list[int]:
+        """Output tokens of a prompt's recorded, successful calls on one provider and model, newest first.
+
+        Scripted replies are left out unless asked: the fake provider's are recorded under provider ``fake``
+        (so they count only for the fake provider itself), and those of promptctl's loopback test server carry
+        request ids starting with :data:`promptctl.types.LOOPBACK_REQUEST_ID_PREFIX`.
+
+        Args:
+            prompt: Prompt name.
+            provider: Provider name.
+            model: Model id.
+            version: Only calls of this version number; None for any version.
+            limit: At most this many calls.
+            include_test_replies: Count loopback-server replies too.
+
+        Returns:
+            Output tokens per call (each > 0).
+        """
+        from promptctl.types import LOOPBACK_REQUEST_ID_PREFIX
+
+        query = (
+            sa.select(calls.c.output_tokens)
+            .select_from(calls.join(runs, calls.c.run_id == runs.c.id))
+            .where(runs.c.prompt_name == prompt, runs.c.status == "ok", calls.c.error.is_(None),
+                   calls.c.output_tokens > 0, calls.c.provider == provider, calls.c.model == model)
+        )
+        if not include_test_replies:
+            query = query.where(sa.or_(calls.c.request_id.is_(None),
+                                       sa.not_(calls.c.request_id.startswith(LOOPBACK_REQUEST_ID_PREFIX))))
+        if version is not None:
+            query = query.where(runs.c.prompt_version == version)
+        with self.engine.connect() as conn:
+            return [int(v) for v in conn.execute(query.order_by(calls.c.id.desc()).limit(limit)).scalars()]
+
     def count_by_origin(self, *, prompt: str | None = None) -> dict[str, int]:
         """Number of runs per origin (what ``log`` hides when it shows one origin)."""
         query = sa.select(runs.c.origin, sa.func.count()).group_by(runs.c.origin)

@@ -7,9 +7,11 @@ Modules:
 - :mod:`~promptctl.tokens.request_tokens`: input tokens of any provider's request (estimates labelled).
 - :mod:`~promptctl.tokens.usage`: provider usage objects -> normalised :class:`~promptctl.providers.base.Usage`.
 - :mod:`~promptctl.tokens.pricing`: USD of a usage (config overrides, watsonx table, genai-prices).
-- :mod:`~promptctl.tokens.estimate`: cost before a run, low/expected/high for a strategy.
+- :mod:`~promptctl.tokens.estimate`: cost before a run, low/expected/high for a strategy's call shape
+  (a prompt version's estimate: :func:`promptctl.session.estimate.estimate_cost`).
 - :mod:`~promptctl.tokens.budget`: ``--max-cost`` enforcement.
-- :mod:`~promptctl.tokens.summary`: totals of recorded runs per run, prompt version and day.
+
+Totals of recorded runs (``log --summary``) are the store's: :mod:`promptctl.store.summary`.
 
 Importing this package imports neither tiktoken nor genai-prices; they load on first use.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from promptctl.tokens.budget import Budget
 from promptctl.tokens.counting import TokenCount, count_openai_messages, count_text, encoding_for_model
-from promptctl.tokens.estimate import CostEstimate, RequestCost, estimate_cost, estimate_request
+from promptctl.tokens.estimate import CallShape, CostEstimate, RequestCost, estimate_calls, estimate_request
 from promptctl.tokens.pricing import Cost, Price, cost_of
 from promptctl.tokens.request_tokens import count_request
 from promptctl.tokens.usage import normalise_usage
@@ -26,6 +28,7 @@ from promptctl.tokens.usage import normalise_usage
 __all__ = [
     "Budget",
     "Cost",
+    "CallShape",
     "CostEstimate",
     "Price",
     "RequestCost",
@@ -35,7 +38,7 @@ __all__ = [
     "count_request",
     "count_text",
     "encoding_for_model",
-    "estimate_cost",
+    "estimate_calls",
     "estimate_request",
     "normalise_usage",
 ]

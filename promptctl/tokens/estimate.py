@@ -9,8 +9,9 @@ For one rendered request and a strategy:
   calls in the run store (same version, provider and model when there are such calls, else same
   prompt and model, else same prompt), else :data:`DEFAULT_TYPICAL_OUTPUT` for the strategy. Both
   are capped by the ceiling.
-- **Calls** per strategy: direct, cot and fewshot make one call. consistency makes N samples
-  (``--samples``, else the front matter's ``samples``, else
+- **Calls**: the strategy's :class:`CallShape`, which the executors state
+  (:func:`promptctl.executors.strategy.call_shape`): direct, cot and fewshot make one call. consistency
+  makes N samples (``--samples``, else the front matter's ``samples``, else
   :data:`promptctl.executors.consistency.DEFAULT_SAMPLES`); it may stop
   early (the front matter's ``early_stop`` rule), so the low end is the fewest samples that can end
   the vote under that rule (:meth:`promptctl.executors.voting.Stopper.next_wave` from no votes: 4 of
@@ -19,6 +20,8 @@ For one rendered request and a strategy:
   :data:`promptctl.executors.structured.DEFAULT_RETRIES`); each retry re-sends the conversation plus
   the failed reply (up to the
   ceiling) and the validation error (:data:`RETRY_FEEDBACK_TOKENS`).
+- **Recorded outputs** come from the caller (:func:`promptctl.session.estimate.recorded_outputs` reads the
+  run store); this module reads no store and no prompt version.
 - **USD**: ``low`` = fewest calls x (low input + the smallest recorded output, or no output when
   nothing is recorded): a floor. ``expected`` = expected calls x (input + typical output). ``high``
   = most calls x (high input, growing with each retry, + the output ceiling): a ceiling, the figure
@@ -43,9 +46,9 @@ from promptctl.tokens.pricing import Cost, cost_of
 from promptctl.types import Usage
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from promptctl.config import ProjectConfig
-    from promptctl.registry.registry import PromptVersion
-    from promptctl.store.runs import RunStore
     from promptctl.types import ProviderRequest
 
 RETRY_FEEDBACK_TOKENS = 150
@@ -184,85 +187,83 @@ class CostEstimate:
         }
 
 
-def estimate_cost(
-    version: PromptVersion,
+@dataclass(frozen=True)
+class CallShape:
+    """How many calls one run of a strategy makes: what the estimator asks the executors' plan.
+
+    Attributes:
+        strategy: The strategy priced (its typical output when nothing is recorded:
+            :data:`DEFAULT_TYPICAL_OUTPUT`).
+        low: Fewest calls.
+        expected: Calls it usually makes.
+        high: Most calls it can make.
+        resends_reply: Each call after the first re-sends the conversation plus the failed reply and the
+            validation error (structured-output retries), so its input grows by the output ceiling plus
+            :data:`RETRY_FEEDBACK_TOKENS`.
+        notes: What the shape assumes, in words.
+    """
+
+    strategy: str = "direct"
+    low: int = 1
+    expected: int = 1
+    high: int = 1
+    resends_reply: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def estimate_calls(
     request: ProviderRequest,
+    shape: CallShape,
     *,
-    strategy: str | None = None,
-    samples: int | None = None,
+    prompt: Mapping[str, Any],
     count: TokenCount | None = None,
     config: ProjectConfig | None = None,
-    history: RunStore | None = None,
+    outputs: tuple[Sequence[int], str] = ((), ""),
+    notes: tuple[str, ...] = (),
 ) -> CostEstimate:
-    """Estimate what running ``version`` as ``request`` with ``strategy`` costs. No network.
+    """Estimate what one run of ``shape``'s calls of ``request`` costs. No network, no store.
+
+    A prompt version's estimate is :func:`promptctl.session.estimate.estimate_cost` (which reads the shape from
+    the strategy and the outputs from the run store, then calls this).
 
     Args:
-        version: The prompt version (its front matter gives the default strategy and its options).
         request: The adapted request of one call.
-        strategy: One of :data:`STRATEGIES` (``chain`` is priced as one call, with a note); default the
-            front matter's.
-        samples: Self-consistency samples, overriding the front matter.
+        shape: The calls the strategy makes (:func:`promptctl.executors.strategy.call_shape`).
+        prompt: ``{"name", "version", "sha256", "draft"}`` of the version, as the estimate reports it.
         count: Input tokens already counted (e.g. with ``--exact``); default
             :func:`~promptctl.tokens.request_tokens.count_request`.
         config: Project config (price overrides).
-        history: Run store to read this prompt's recorded outputs from, or None.
+        outputs: Output tokens of recorded calls of this prompt on the same provider and model, and their
+            scope in words (``([], "")`` when none).
+        notes: Notes to put first (e.g. what a chain's estimate leaves out).
 
     Returns:
         The :class:`CostEstimate` (USD values None when the model has no price).
 
     Raises:
-        InputError: Unknown strategy or a non-positive ``samples``.
         TokenizerError: tiktoken's encoding cannot be loaded offline.
     """
-    from promptctl.errors import InputError
-    from promptctl.executors.consistency import DEFAULT_SAMPLES  # strategy facts live once, in the executors
-    from promptctl.executors.strategy import STRATEGIES
-    from promptctl.executors.structured import DEFAULT_RETRIES
-    from promptctl.session.run import prompt_info
     from promptctl.tokens.request_tokens import count_request
 
-    fm_strategy = version.front_matter.strategy
-    chosen = strategy or fm_strategy.name
-    options = fm_strategy.options if fm_strategy.name == chosen else {}
-    notes: list[str] = []
-    if chosen == "chain":
-        notes.append("chain: only this version's own call is priced; price each step's prompt separately")
-        chosen = "direct"
-    if chosen not in STRATEGIES or chosen == "chain":
-        names = ", ".join(s for s in STRATEGIES if s != "chain")
-        raise InputError(f"unknown strategy '{chosen}'", hint=f"strategies: {names}")
-    if samples is not None and samples < 1:
-        raise InputError(f"--samples must be >= 1, not {samples}")
-
+    all_notes = list(notes)
     count = count or count_request(request)
     ceiling, ceiling_note = _ceiling(request)
     if ceiling_note:
-        notes.append(ceiling_note)
-    outputs, scope = recorded_outputs(history, version, request.provider, request.model) if history else ([], "")
-    if outputs:
-        typical = min(int(statistics.median(outputs)), ceiling)
-        low_out = min(min(outputs), ceiling)
-        source = f"median of {len(outputs)} recorded call(s) of {scope}"
+        all_notes.append(ceiling_note)
+    recorded, scope = outputs
+    if recorded:
+        typical = min(int(statistics.median(recorded)), ceiling)
+        low_out = min(min(recorded), ceiling)
+        source = f"median of {len(recorded)} recorded call(s) of {scope}"
     else:
-        typical = min(DEFAULT_TYPICAL_OUTPUT[chosen], ceiling)
+        typical = min(DEFAULT_TYPICAL_OUTPUT.get(shape.strategy, DEFAULT_TYPICAL_OUTPUT["direct"]), ceiling)
         low_out = 0
-        source = f"default for {chosen}, no recorded runs"
-
-    calls_low = calls_exp = calls_high = 1
-    retry_growth = 0
-    if chosen == "consistency":
-        n = samples or _int_option(options, "samples") or DEFAULT_SAMPLES
-        fewest = _fewest_samples(n, options)
-        calls_low, calls_exp, calls_high = fewest, n, n
-        notes.append(f"self-consistency: {n} samples; may stop early after {fewest} once the vote is decided")
-    elif chosen == "structured":
-        retries = _int_option(options, "max_retries")
-        retries = DEFAULT_RETRIES if retries is None else retries
-        calls_high = 1 + retries
-        retry_growth = ceiling + RETRY_FEEDBACK_TOKENS
-        notes.append(f"structured output: up to {retries} retries, each re-sending the failed reply and the error")
-    if request.provider == "openai" and _reasoning(request):
-        notes.append("reasoning model: hidden reasoning tokens are billed as output; the expected figure may be low")
+        source = f"default for {shape.strategy}, no recorded runs"
+    retry_growth = ceiling + RETRY_FEEDBACK_TOKENS if shape.resends_reply else 0
+    all_notes += shape.notes
+    if _reasoning(request):
+        all_notes.append("reasoning model: hidden reasoning tokens are billed as output; the expected figure may be "
+                         "low")
 
     prefix = _prefix_tokens(request, count)
     read, written, minimum, cache_note = cached_part(request, prefix) if prefix is not None else (0, 0, None, "")
@@ -282,23 +283,23 @@ def estimate_cost(
         return total, last
 
     caching = prefix is not None
-    usd_low, _ = usd([(count.low, low_out)] * calls_low, warm=caching)
-    usd_exp, price = usd([(count.tokens, typical)] * calls_exp, cold=caching)
-    usd_high, _ = usd([(count.high + k * retry_growth, ceiling) for k in range(calls_high)], cold=caching)
+    usd_low, _ = usd([(count.low, low_out)] * shape.low, warm=caching)
+    usd_exp, price = usd([(count.tokens, typical)] * shape.expected, cold=caching)
+    usd_high, _ = usd([(count.high + k * retry_growth, ceiling) for k in range(shape.high)], cold=caching)
     cache = None
     if prefix is not None:
-        usd_warm, _ = usd([(count.tokens, typical)] * calls_exp, warm=True)
+        usd_warm, _ = usd([(count.tokens, typical)] * shape.expected, warm=True)
         if one_hour and written:
             cache_note += " (ttl 1h: one-hour write price)"
         cache = CacheEstimate(prefix_tokens=prefix, cached_tokens=read, written_tokens=written, minimum=minimum,
                               usd_cold=usd_exp, usd_warm=usd_warm, note=cache_note)
     if price.note:
-        notes.append(price.note)
+        all_notes.append(price.note)
     return CostEstimate(
-        prompt=prompt_info(version), provider=request.provider, model=request.model, strategy=chosen,
+        prompt=dict(prompt), provider=request.provider, model=request.model, strategy=shape.strategy,
         input=count, output_low=low_out, output_expected=typical, output_ceiling=ceiling, output_source=source,
-        calls_low=calls_low, calls_expected=calls_exp, calls_high=calls_high,
-        usd_low=usd_low, usd_expected=usd_exp, usd_high=usd_high, price=price, notes=tuple(notes), cache=cache,
+        calls_low=shape.low, calls_expected=shape.expected, calls_high=shape.high,
+        usd_low=usd_low, usd_expected=usd_exp, usd_high=usd_high, price=price, notes=tuple(all_notes), cache=cache,
     )
 
 
@@ -331,55 +332,6 @@ def _one_hour_writes(request: ProviderRequest) -> bool:
     return '"ttl": "1h"' in json.dumps(request.cache_prefix)
 
 
-def recorded_outputs(
-    store: RunStore, version: PromptVersion, provider: str, model: str, *, limit: int = 200,
-    include_test_replies: bool = False,
-) -> tuple[list[int], str]:
-    """Output tokens of this prompt's recorded, successful calls on the same provider and model.
-
-    Only outputs of the same provider and model say how long this model's answers to this prompt are: the
-    same version's first, else any version's. Scripted replies never count unless asked: the fake provider's
-    (except when estimating for the fake provider itself) and those of promptctl's loopback test server
-    (request ids starting with :data:`promptctl.types.LOOPBACK_REQUEST_ID_PREFIX`).
-
-    Args:
-        store: The run store.
-        version: The prompt version.
-        provider: Provider name.
-        model: Model id.
-        limit: Most recent calls to read per scope.
-        include_test_replies: Count loopback-server replies too.
-
-    Returns:
-        ``(output tokens per call, scope in words)``; ``([], "")`` when nothing is recorded.
-    """
-    import sqlalchemy as sa
-
-    from promptctl.store.runs import calls, runs
-    from promptctl.types import LOOPBACK_REQUEST_ID_PREFIX
-
-    base = (
-        sa.select(calls.c.output_tokens)
-        .select_from(calls.join(runs, calls.c.run_id == runs.c.id))
-        .where(runs.c.prompt_name == version.name, runs.c.status == "ok", calls.c.error.is_(None),
-               calls.c.output_tokens > 0, calls.c.provider == provider, calls.c.model == model)
-    )
-    if not include_test_replies:
-        base = base.where(sa.or_(calls.c.request_id.is_(None),
-                                 sa.not_(calls.c.request_id.startswith(LOOPBACK_REQUEST_ID_PREFIX))))
-    scopes = [
-        (f"{version.display} on {provider}:{model}", [runs.c.prompt_version == version.number]),
-        (f"{version.name} on {provider}:{model}", []),
-    ]
-    with store.engine.connect() as conn:
-        for label, conditions in scopes:
-            query = base.where(*conditions).order_by(calls.c.id.desc()).limit(limit)
-            values = [int(v) for v in conn.execute(query).scalars()]
-            if values:
-                return values, label
-    return [], ""
-
-
 def _ceiling(request: ProviderRequest) -> tuple[int, str | None]:
     body = request.body
     for key in ("max_tokens", "max_completion_tokens"):
@@ -387,31 +339,6 @@ def _ceiling(request: ProviderRequest) -> tuple[int, str | None]:
         if isinstance(value, int) and value > 0:
             return value, None
     return DEFAULT_OUTPUT_CEILING, f"no max_tokens set: output ceiling assumed {DEFAULT_OUTPUT_CEILING} tokens"
-
-
-def _int_option(options: dict[str, Any], key: str) -> int | None:
-    value = options.get(key)
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _fewest_samples(n: int, options: dict[str, Any]) -> int:
-    """The fewest self-consistency samples that can end the vote under the strategy's stopping rule."""
-    from collections import Counter
-
-    from promptctl.errors import PromptctlError
-    from promptctl.executors.consistency import ConsistencyOptions
-    from promptctl.executors.voting import Stopper
-
-    try:
-        parsed = ConsistencyOptions.from_options(options, samples=n)
-    except PromptctlError:
-        return n // 2 + 1
-    if parsed.early_stop == "none":
-        return n
-    return Stopper(n, parsed.early_stop, parsed.stop_threshold, parsed.window, n).next_wave(Counter(), 0)
 
 
 def _reasoning(request: ProviderRequest) -> bool:

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,41 +101,45 @@ def test_concurrent_publish_and_label_in_threads(tmp_path: Path) -> None:
         assert index.published(record.version).sha256 == record.sha256
 
 
-_WORKER = """
-import sys
-from promptctl.registry.registry import Registry
-reg = Registry(sys.argv[1])
-n = int(sys.argv[2])
-if n % 2:
-    record = reg.publish("p", n, message="m")
-    print("published", record.version, record.sha256)
-else:
-    reg.publish("p", n, message="m")
-    move = reg.set_label(f"p@{n}", "production")
-    print("published", n, reg.index("p").published(n).sha256)
-"""
+def _publish_worker(root: str, n: int, start: Any, results: Any) -> None:
+    """Publish ``p@n`` (and label the even ones ``production``) in a separate process; report its sha256."""
+    try:
+        reg = Registry(root)
+        start.wait(timeout=30)
+        if n % 2:
+            record = reg.publish("p", n, message="m")
+            results.put((n, record.sha256))
+        else:
+            reg.publish("p", n, message="m")
+            reg.set_label(f"p@{n}", "production")
+            results.put((n, reg.index("p").published(n).sha256))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        results.put((n, f"{type(exc).__name__}: {exc}"))
 
 
 def test_ten_concurrent_publish_label_processes(tmp_path: Path) -> None:
+    # ten processes (forked: no interpreter start-up to pay), released together by a barrier
+    import multiprocessing
+
+    import promptctl.templating.environment  # noqa: F401 - publishing parses the template: load Jinja2 once, here
+
     reg = Registry(tmp_path / "prompts")
     write(reg.folder("p") / "prompt.yaml", "description: p\n")
     for n in range(1, 11):
         write(reg.folder("p") / f"v{n}.j2", f"---\nprovider: openai\n---\nversion {n} {{{{ x }}}}\n")
-    procs = [
-        subprocess.Popen([sys.executable, "-c", _WORKER, str(reg.root), str(n)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=os.environ.copy())
-        for n in range(1, 11)
-    ]
-    reported = {}
+    ctx = multiprocessing.get_context("fork")
+    start, results = ctx.Barrier(10), ctx.Queue()
+    procs = [ctx.Process(target=_publish_worker, args=(str(reg.root), n, start, results)) for n in range(1, 11)]
     for proc in procs:
-        out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, err
-        _, number, sha = out.split()
-        reported[int(number)] = sha
+        proc.start()
+    reported = dict(results.get(timeout=60) for _ in procs)
+    for proc in procs:
+        proc.join(timeout=30)
+        assert proc.exitcode == 0
     index = reg.index("p")  # parses
     assert len(reported) == 10
     for number, sha in reported.items():
-        assert index.published(number).sha256 == sha
+        assert index.published(number).sha256 == sha, sha
         assert reg.get(f"p@{number}").sha256 == sha
     assert index.labels["production"] in range(2, 11, 2)
     assert len(index.label_history) == 5

@@ -136,11 +136,16 @@ def test_special_token_lookalikes_are_ordinary_text(text: str) -> None:
 
 
 def test_a_million_identical_characters_is_exact_and_bounded() -> None:
+    from promptctl.tokens.offline import get_encoding
+
+    get_encoding("o200k_base")  # loading the encoding is not what is bounded here
     start = time.perf_counter()
     tokens, approximate = count_text("a" * 1_000_000, "o200k_base")
     elapsed = time.perf_counter() - start
     assert (tokens, approximate) == (125_000, False)
-    assert elapsed < 10, elapsed  # about 0.3 s here; tiktoken 0.14 is linear on long runs
+    # about 0.3 s idle (tiktoken 0.14 is linear on long runs); a quadratic tokeniser would take hours, so the bound
+    # only needs to be far above what a busy machine makes of 0.3 s (the figure itself: benchmarks/bench_tokens.py)
+    assert elapsed < 60, elapsed
 
 
 def test_a_million_spaces_does_not_crash_and_is_flagged() -> None:
@@ -151,7 +156,7 @@ def test_a_million_spaces_does_not_crash_and_is_flagged() -> None:
     tokens, approximate = count_text(" " * 1_000_000, "o200k_base")
     assert approximate
     assert 1_000 < tokens < 200_000
-    assert time.perf_counter() - start < 10
+    assert time.perf_counter() - start < 60  # about 1 s idle; the bound only catches a hang (see above)
     count = count_openai_messages([{"role": "user", "content": "x" + " " * 1_000_000 + "y"}], "gpt-4o")
     assert count.quality == "approximate"
     assert any("pieces" in note for note in count.notes)

@@ -13,8 +13,9 @@ from promptctl.errors import InputError
 from promptctl.providers.anthropic import AnthropicProvider
 from promptctl.registry.registry import Registry
 from promptctl.session.count import acount_request
+from promptctl.session.estimate import estimate_cost
 from promptctl.store.runs import RunStore
-from promptctl.tokens import cost_of, count_request, estimate_cost, estimate_request
+from promptctl.tokens import cost_of, count_request, estimate_request
 from promptctl.tokens.estimate import DEFAULT_OUTPUT_CEILING, RETRY_FEEDBACK_TOKENS
 from promptctl.types import Usage
 
@@ -166,9 +167,9 @@ def test_fake_provider_runs_do_not_shape_real_estimates(tmp_path) -> None:
 
     from promptctl.providers.fake import FakeProvider
     from promptctl.registry.registry import Registry
+    from promptctl.session.estimate import recorded_outputs
     from promptctl.session.run import arun
     from promptctl.store.runs import RunStore
-    from promptctl.tokens.estimate import recorded_outputs
 
     folder = tmp_path / "prompts" / "p"
     folder.mkdir(parents=True)
@@ -188,8 +189,8 @@ def test_estimates_use_only_the_same_provider_and_model_and_never_loopback_repli
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import Registry
     from promptctl.run import arun
+    from promptctl.session.estimate import recorded_outputs
     from promptctl.store.runs import RunStore
-    from promptctl.tokens.estimate import recorded_outputs
 
     folder = tmp_path / "prompts" / "p"
     folder.mkdir(parents=True)

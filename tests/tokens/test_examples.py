@@ -29,8 +29,8 @@ def test_example_prompt_costs_offline(name: str) -> None:
     from promptctl.config import load_config
     from promptctl.executors.strategy import STRATEGIES
     from promptctl.registry.registry import Registry
+    from promptctl.session.estimate import estimate_cost
     from promptctl.session.run import arun
-    from promptctl.tokens import estimate_cost
 
     config = load_config(ROOT)
     registry = Registry(PROMPTS)

@@ -14,8 +14,8 @@ from promptctl.providers.fake import FakeProvider
 from promptctl.registry.registry import Registry
 from promptctl.session.run import arun
 from promptctl.store.runs import RunStore, record_dict
+from promptctl.store.summary import summarise, total
 from promptctl.tokens import Budget
-from promptctl.tokens.summary import summarise, total
 
 
 def _version(project: Path):

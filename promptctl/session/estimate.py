@@ -1,0 +1,106 @@
+"""A prompt version's cost before it runs: its strategy's call shape, its recorded outputs, then the arithmetic.
+
+The session joins what the lower layers know: the executors state how many calls a strategy makes
+(:func:`promptctl.executors.strategy.call_shape`), the run store holds the outputs of earlier calls
+(:meth:`promptctl.store.runs.RunStore.output_tokens`), and :func:`promptctl.tokens.estimate.estimate_calls`
+prices them (its module docstring gives the method). ``run --estimate/--max-cost``, chains, ``ab``'s plan
+estimate and ``cost`` all estimate through :func:`estimate_cost`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from promptctl.registry.registry import prompt_info
+
+if TYPE_CHECKING:
+    from promptctl.config import ProjectConfig
+    from promptctl.registry.registry import PromptVersion
+    from promptctl.store.runs import RunStore
+    from promptctl.tokens.counting import TokenCount
+    from promptctl.tokens.estimate import CostEstimate
+    from promptctl.types import ProviderRequest
+
+__all__ = ["estimate_cost", "recorded_outputs"]
+
+
+def estimate_cost(
+    version: PromptVersion,
+    request: ProviderRequest,
+    *,
+    strategy: str | None = None,
+    samples: int | None = None,
+    count: TokenCount | None = None,
+    config: ProjectConfig | None = None,
+    history: RunStore | None = None,
+) -> CostEstimate:
+    """Estimate what running ``version`` as ``request`` with ``strategy`` costs. No network.
+
+    Args:
+        version: The prompt version (its front matter gives the default strategy and its options).
+        request: The adapted request of one call.
+        strategy: One of :data:`~promptctl.executors.strategy.STRATEGIES` (``chain`` is priced as one call,
+            with a note); default the front matter's.
+        samples: Self-consistency samples, overriding the front matter.
+        count: Input tokens already counted (e.g. with ``--exact``); default
+            :func:`~promptctl.tokens.request_tokens.count_request`.
+        config: Project config (price overrides).
+        history: Run store to read this prompt's recorded outputs from, or None.
+
+    Returns:
+        The :class:`~promptctl.tokens.estimate.CostEstimate` (USD values None when the model has no price).
+
+    Raises:
+        InputError: Unknown strategy or a non-positive ``samples``.
+        TokenizerError: tiktoken's encoding cannot be loaded offline.
+    """
+    from promptctl.errors import InputError
+    from promptctl.executors.strategy import STRATEGIES, call_shape
+    from promptctl.tokens.estimate import estimate_calls
+
+    fm_strategy = version.front_matter.strategy
+    chosen = strategy or fm_strategy.name
+    options = fm_strategy.options if fm_strategy.name == chosen else {}
+    notes: tuple[str, ...] = ()
+    if chosen == "chain":
+        notes = ("chain: only this version's own call is priced; price each step's prompt separately",)
+        chosen = "direct"
+    if chosen not in STRATEGIES or chosen == "chain":
+        names = ", ".join(s for s in STRATEGIES if s != "chain")
+        raise InputError(f"unknown strategy '{chosen}'", hint=f"strategies: {names}")
+    if samples is not None and samples < 1:
+        raise InputError(f"--samples must be >= 1, not {samples}")
+    outputs = recorded_outputs(history, version, request.provider, request.model) if history else ([], "")
+    return estimate_calls(request, call_shape(chosen, options, samples=samples), prompt=prompt_info(version),
+                          count=count, config=config, outputs=outputs, notes=notes)
+
+
+def recorded_outputs(
+    store: RunStore, version: PromptVersion, provider: str, model: str, *, limit: int = 200,
+    include_test_replies: bool = False,
+) -> tuple[list[int], str]:
+    """Output tokens of this prompt's recorded, successful calls on the same provider and model.
+
+    Only outputs of the same provider and model say how long this model's answers to this prompt are: the
+    same version's first, else any version's. Scripted replies never count unless asked (see
+    :meth:`~promptctl.store.runs.RunStore.output_tokens`).
+
+    Args:
+        store: The run store.
+        version: The prompt version.
+        provider: Provider name.
+        model: Model id.
+        limit: Most recent calls to read per scope.
+        include_test_replies: Count loopback-server replies too.
+
+    Returns:
+        ``(output tokens per call, scope in words)``; ``([], "")`` when nothing is recorded.
+    """
+    scopes = ((f"{version.display} on {provider}:{model}", version.number),
+              (f"{version.name} on {provider}:{model}", None))
+    for label, number in scopes:
+        values = store.output_tokens(version.name, provider, model, version=number, limit=limit,
+                                     include_test_replies=include_test_replies)
+        if values:
+            return values, label
+    return [], ""
