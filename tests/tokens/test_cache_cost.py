@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from promptctl.registry.registry import Registry
-from promptctl.tokens import count_request, estimate_cost
+from promptctl.session.estimate import estimate_cost
+from promptctl.tokens import count_request
 from promptctl.types import cache_hit_rate
 
 RULE = ("Refunds over one hundred dollars, disputed charges and chargebacks go to a billing specialist; "
