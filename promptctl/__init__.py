@@ -10,9 +10,9 @@ Example::
 
     registry = promptctl.Registry("prompts")
     version = registry.get("support-agent@production")
-    request = version.render("anthropic", customer_message="My site is down")
+    request = promptctl.render(version, "anthropic", customer_message="My site is down")
     client.messages.create(**request.kwargs)          # your own SDK client
-    result = version.run({"customer_message": "My site is down"})  # or let promptctl call it
+    result = promptctl.run(version, {"customer_message": "My site is down"})  # or let promptctl call it
 """
 
 from __future__ import annotations

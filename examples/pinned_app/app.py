@@ -29,9 +29,9 @@ def answer(message: str, *, send: bool = False) -> dict[str, object]:
     version = REGISTRY.get("support-agent@production")
     variables = {"customer_message": message, "customer_name": "Dana", "plan": "pro"}
     if send:
-        result = version.run(variables, provider=promptctl.FakeProvider())
+        result = promptctl.run(version, variables, provider=promptctl.FakeProvider())
         return {"version": version.ref, "sha256": version.sha256, "reply": result.output}
-    request = version.render("openai", **variables)
+    request = promptctl.render(version, "openai", **variables)
     return {"version": version.ref, "sha256": version.sha256, "openai_kwargs": request.kwargs}
 
 

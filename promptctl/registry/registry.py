@@ -49,10 +49,8 @@ from promptctl.registry.lock import LockEntry, Lockfile
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
-    from promptctl.session.run import Result
     from promptctl.templating import Template
     from promptctl.templating.prompt import Prompt
-    from promptctl.types import ProviderRequest
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 VERSION_FILE_RE = re.compile(r"^v([1-9][0-9]*)\.j2$")
@@ -175,47 +173,14 @@ class PromptVersion:
 
         return render(self.template, dict(variables or {}))
 
-    def render(
-        self,
-        provider: str | None = None,
-        model: str | None = None,
-        *,
-        parameters: Mapping[str, Any] | None = None,
-        **variables: Any,
-    ) -> ProviderRequest:
-        """Render for a provider: the keyword arguments its SDK call takes.
+    if not TYPE_CHECKING:  # at run time only: to type checkers a misspelt attribute stays an error
 
-        Args:
-            provider: ``openai``, ``anthropic``, ``watsonx`` or ``fake``; default the front matter's.
-            model: Model id; default the front matter's model for that provider.
-            parameters: Overrides of the front matter's parameters.
-            **variables: Template variables.
-
-        Returns:
-            The request: ``request.kwargs`` go to the SDK call, ``request.body`` is the wire JSON.
-
-        Raises:
-            InputError: No provider or model could be determined.
-            AdapterError: The prompt cannot be expressed for the provider.
-            and the errors of :meth:`prompt`.
-
-        """
-        from promptctl.adapters import build_request
-
-        return build_request(self.front_matter, self.prompt(variables), provider=provider, model=model,
-                             parameters=parameters, where=self.display)
-
-    async def arun(self, variables: Mapping[str, Any] | None = None, **options: Any) -> Result:
-        """Run this version with its strategy (see :func:`promptctl.session.run.arun` for options and errors)."""
-        from promptctl.session.run import arun
-
-        return await arun(self, variables, **options)
-
-    def run(self, variables: Mapping[str, Any] | None = None, **options: Any) -> Result:
-        """Synchronous :meth:`arun`."""
-        from promptctl.session.run import run
-
-        return run(self, variables, **options)
+        def __getattr__(self, name: str) -> Any:
+            """Point the removed methods ``render``/``run``/``arun`` at the functions that replace them."""
+            if name in ("render", "run", "arun"):
+                raise AttributeError(f"PromptVersion.{name}() was removed: call promptctl.{name}(version, ...) "
+                                     "instead (a version is data plus .prompt(); rendering and running are functions)")
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 class Registry:

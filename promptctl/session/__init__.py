@@ -14,7 +14,8 @@ and returns a :class:`~promptctl.types.Completion`, and wraps the next one. Oute
     Limit     at most --concurrency calls in flight over every provider
     Trace     an OpenTelemetry span per live call (GenAI conventions), only when OTLP export is configured
     Price     ``completion.cost_usd`` from the reported usage (pricing.price, the one pricing function)
-    Validate  reply checks: a refused reply raises ProviderError before anything above caches it
+    Validate  checks a session is given (``validators=``): a refused reply raises ProviderError before
+              anything above caches it; none by default (see "Reply validation" below)
     provider  the SDK call (a Provider is the innermost transport)
 
 Executors never see a provider directly: they get a
@@ -36,6 +37,21 @@ Adding a concern (redaction, reply validation, tracing, batch submission, adapti
 3. Per-call facts travel on the :class:`~promptctl.types.Exchange` (add a field with a default);
    per-session state lives on the layer or on :attr:`Session.stats`.
 4. Test the layer alone (a stack over a ``FakeProvider``) and through one command.
+
+Reply validation is not a default layer, on purpose. It has two parts, each written once:
+
+- *Wire shape* (an HTML page or other non-JSON body, no ``choices``, a ``null`` content, an empty text whose
+  stop reason is not final): provider-specific, and only the provider sees the SDK's reply object; a
+  :class:`~promptctl.types.Completion` cannot be built from such a reply, so there is nothing for a layer
+  to check. Each provider's ``_complete`` refuses it with :func:`promptctl.providers.base.malformed_reply`.
+- *The neutral reply* (usage counts whole and in ``[0, 2**53]``, text storable): the same for every provider,
+  checked once in :meth:`promptctl.providers.base.Provider.complete`, the innermost transport, so it also
+  holds for a provider used outside a session (``count_tokens``, a client passed as ``provider=``).
+
+Both raise a :class:`~promptctl.errors.ProviderError` inside the stack, below ``Cache`` and ``Record``: a
+refused reply is recorded as a failed call and never cached, exactly as a ``Validate`` layer would make it.
+``Validate`` is for checks a caller adds on the neutral completion (a test's "non-empty" check; a future
+schema check of every reply), composed once by :meth:`Session.compose`.
 
 Nothing outside this package composes wrappers around a provider; ``tests/test_layers.py`` keeps the
 import directions (cli -> session -> executors/providers/adapters/tokens/store/registry).

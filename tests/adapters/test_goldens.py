@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from promptctl import render
 from promptctl.registry.registry import Registry
 from promptctl.templating.variables import load_mapping
 
@@ -71,7 +72,7 @@ def rendered(name: str, provider: str) -> tuple[dict[str, Any], tuple[str, ...],
         ]}
         warnings = tuple(w for s in steps for w in s["request"].warnings)
         return golden, warnings, [s["request"].body for s in steps]
-    request = version.render(provider, **sample_variables(name))
+    request = render(version, provider, **sample_variables(name))
     return request.body, request.warnings, [request.body]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from promptctl import render
 from promptctl.errors import InputError, ProviderError
 from promptctl.executors.chain import ChainSpec
 from promptctl.providers.fake import FakeProvider
@@ -230,7 +231,7 @@ def test_direct_strategy_leaves_the_example_requests_unchanged():
         version = registry.get(name)
         variables = parse_vars(None, ROOT / "fixtures" / name / "sample.yaml")
         for provider in ("openai", "anthropic", "watsonx"):
-            expected = version.render(provider, **variables).body
+            expected = render(version, provider, **variables).body
             assert render_request(version, variables, strategy="direct", provider=provider).request.body == expected
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from promptctl import render
 from promptctl.interop import read_source, write_prompt
 from promptctl.interop.writer import ImportRow
 from promptctl.registry.registry import Registry
@@ -27,14 +28,14 @@ def import_into(registry: Registry, source: Path, fmt: str | None = None, *, pub
 
 def messages(registry: Registry, ref: str, variables: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """The rendered OpenAI request's messages as (role, content)."""
-    request = registry.get(ref).render("openai", "gpt-4.1-mini", **(variables or {}))
+    request = render(registry.get(ref), "openai", "gpt-4.1-mini", **(variables or {}))
     return [(m["role"], m["content"]) for m in request.body["messages"]]
 
 
 def requests(registry: Registry, ref: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     """The rendered request bodies for OpenAI and Anthropic (what a round trip must keep)."""
     version = registry.get(ref)
-    return {provider: version.render(provider, model, **(variables or {})).body
+    return {provider: render(version, provider, model, **(variables or {})).body
             for provider, model in (("openai", "gpt-4.1-mini"), ("anthropic", "claude-sonnet-4-6"))}
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from promptctl import render
 from promptctl.errors import InputError
 from promptctl.evaluation.snapshots.suite import load_suite
 from promptctl.interop import dotprompt, promptfoo
@@ -55,8 +56,8 @@ def test_example_prompt_round_trip(name: str, case_id: str, fmt: str, tmp_path: 
     imported = again.get(row.created[0])
     model = version.front_matter.models.get("openai") or version.front_matter.model or "gpt-4.1-mini"
     model = model if version.front_matter.provider in (None, "openai") else "gpt-4.1-mini"
-    original = version.render("openai", model, **values).body["messages"]
-    got = imported.render("openai", model, **values).body["messages"]
+    original = render(version, "openai", model, **values).body["messages"]
+    got = render(imported, "openai", model, **values).body["messages"]
     if name in SECTIONS_IN_LOOPS:
         # A section inside a loop is written as a heading with blank lines around it on every pass, so runs
         # of blank lines can grow; the text is otherwise identical.

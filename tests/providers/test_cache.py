@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from promptctl import render
 from promptctl.providers.fake import FakeProvider
 from promptctl.registry.registry import Registry
 from promptctl.session.run import arun
@@ -37,7 +38,7 @@ def test_second_identical_run_is_served_from_cache(tmp_path: Path) -> None:
 
 def test_salt_separates_deliberate_repeats(tmp_path: Path) -> None:
     version = _version(tmp_path)
-    request = version.render("openai", word="x")
+    request = render(version, "openai", word="x")
     from dataclasses import replace
 
     assert request.fingerprint() != replace(request, cache_salt="sample:1").fingerprint()

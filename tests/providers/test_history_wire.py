@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from promptctl import render
 from promptctl.providers.anthropic import AnthropicProvider
 from promptctl.providers.openai import OpenAIProvider
 from promptctl.registry.registry import Registry
@@ -57,7 +58,7 @@ def version(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
 def test_history_arrives_literally_through_the_openai_sdk(version, server, complete, monkeypatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    request = version.render("openai", "gpt-4.1-mini", history=HISTORY, question="And order 43?")
+    request = render(version, "openai", "gpt-4.1-mini", history=HISTORY, question="And order 43?")
 
     complete(OpenAIProvider({"max_retries": 0}), request)
 
@@ -76,7 +77,7 @@ def test_history_arrives_literally_through_the_openai_sdk(version, server, compl
 def test_history_arrives_literally_through_the_anthropic_sdk(version, server, complete, monkeypatch) -> None:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.anthropic_base_url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
-    request = version.render("anthropic", history=HISTORY, question="And order 43?")
+    request = render(version, "anthropic", history=HISTORY, question="And order 43?")
 
     complete(AnthropicProvider({"max_retries": 0}), request)
 
@@ -93,14 +94,14 @@ def test_history_arrives_literally_through_the_anthropic_sdk(version, server, co
 
 
 def test_history_in_the_watsonx_body(version) -> None:
-    request = version.render("watsonx", history=HISTORY, question="q")
+    request = render(version, "watsonx", history=HISTORY, question="q")
     assert [m["content"] for m in request.body["messages"]][1:5] == [
         "Where is order 42?", "It shipped yesterday.", LITERAL, "Could you rephrase? </input>"]
 
 
 def test_history_is_counted_as_input(version) -> None:
-    without = count_request(version.render("openai", "gpt-4.1-mini", question="q")).tokens
-    with_history = count_request(version.render("openai", "gpt-4.1-mini", history=HISTORY, question="q")).tokens
+    without = count_request(render(version, "openai", "gpt-4.1-mini", question="q")).tokens
+    with_history = count_request(render(version, "openai", "gpt-4.1-mini", history=HISTORY, question="q")).tokens
     # four more messages: their text plus the cookbook's 3 tokens of framing each
     assert with_history - without >= 4 * 3 + 15
 
@@ -108,5 +109,5 @@ def test_history_is_counted_as_input(version) -> None:
 def test_consecutive_history_messages_of_one_role_merge_for_claude(version) -> None:
     history = [{"role": "user", "content": "First."}, {"role": "user", "content": "Second."},
                {"role": "assistant", "content": "Ok."}]
-    request = version.render("anthropic", history=history, question="q")
+    request = render(version, "anthropic", history=history, question="q")
     assert request.body["messages"][0] == {"role": "user", "content": "First.\n\nSecond."}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from promptctl import render
 from promptctl.errors import InputError, IntegrityError, ReferenceNotFound
 from promptctl.registry.frontmatter import content_sha256
 from promptctl.registry.lifecycle import init_project, new_prompt, stale_entries, verify
@@ -22,7 +23,7 @@ def test_init_then_publish_label_lock(tmp_path: Path) -> None:
     assert ".promptctl/" in (tmp_path / ".gitignore").read_text()
     assert init_project(tmp_path) == []  # idempotent
     reg = Registry(tmp_path / "prompts")
-    reg.get("hello@1").render("openai", question="hi")  # the scaffold renders
+    render(reg.get("hello@1"), "openai", question="hi")  # the scaffold renders
     reg.publish("hello", message="first")
     reg.set_label("hello@1", "production")
     lock = reg.lock_references(["hello@production"], tmp_path / "promptctl.lock")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from promptctl import render
 from promptctl.registry.registry import Registry
 from promptctl.session.estimate import estimate_cost
 from promptctl.tokens import count_request
@@ -29,7 +30,7 @@ def version(tmp_path: Path, marker: str = "{% cache %}", policy: str = POLICY): 
 
 def test_claude_cold_writes_the_prefix_and_warm_reads_it(tmp_path: Path) -> None:
     v = version(tmp_path)
-    request = v.render("anthropic", q="Refund?")
+    request = render(v, "anthropic", q="Refund?")
     estimate = estimate_cost(v, request)
     cache = estimate.cache
     assert cache is not None and cache.minimum == 1024
@@ -46,7 +47,7 @@ def test_claude_cold_writes_the_prefix_and_warm_reads_it(tmp_path: Path) -> None
 
 def test_a_one_hour_breakpoint_is_priced_at_the_one_hour_write_price(tmp_path: Path) -> None:
     v = version(tmp_path, '{% cache ttl="1h" %}')
-    estimate = estimate_cost(v, v.render("anthropic", q="Refund?"))
+    estimate = estimate_cost(v, render(v, "anthropic", q="Refund?"))
     cache = estimate.cache
     assert cache is not None
     tokens, prefix, out = estimate.input.tokens, cache.prefix_tokens, estimate.output_expected
@@ -55,7 +56,7 @@ def test_a_one_hour_breakpoint_is_priced_at_the_one_hour_write_price(tmp_path: P
 
 def test_openai_reads_1024_tokens_then_steps_of_128_and_bills_no_writes(tmp_path: Path) -> None:
     v = version(tmp_path)
-    request = v.render("openai", "gpt-4o", q="Refund?")
+    request = render(v, "openai", "gpt-4o", q="Refund?")
     estimate = estimate_cost(v, request)
     cache = estimate.cache
     assert cache is not None and cache.written_tokens == 0
@@ -70,7 +71,7 @@ def test_openai_reads_1024_tokens_then_steps_of_128_and_bills_no_writes(tmp_path
 
 def test_a_prefix_under_the_minimum_is_not_cached(tmp_path: Path) -> None:
     v = version(tmp_path, policy="Short rules.")
-    estimate = estimate_cost(v, v.render("anthropic", "claude-sonnet-4-6", q="Refund?"))
+    estimate = estimate_cost(v, render(v, "anthropic", "claude-sonnet-4-6", q="Refund?"))
     cache = estimate.cache
     assert cache is not None and cache.minimum == 2048 and cache.cached_tokens == cache.written_tokens == 0
     assert cache.usd_cold == cache.usd_warm
@@ -79,13 +80,13 @@ def test_a_prefix_under_the_minimum_is_not_cached(tmp_path: Path) -> None:
 
 def test_watsonx_documents_no_prompt_caching(tmp_path: Path) -> None:
     v = version(tmp_path)
-    cache = estimate_cost(v, v.render("watsonx", "ibm/granite-3-8b-instruct", q="x")).cache
+    cache = estimate_cost(v, render(v, "watsonx", "ibm/granite-3-8b-instruct", q="x")).cache
     assert cache is not None and cache.minimum is None and cache.usd_cold == cache.usd_warm
 
 
 def test_no_breakpoint_no_cache_estimate(tmp_path: Path) -> None:
     v = version(tmp_path, marker="")
-    assert estimate_cost(v, v.render("anthropic", q="x")).cache is None
+    assert estimate_cost(v, render(v, "anthropic", q="x")).cache is None
 
 
 def test_cache_hit_rate() -> None:
