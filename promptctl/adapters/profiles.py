@@ -97,6 +97,15 @@ class ModelProfile:
         """
         return self.provider in ("openai", "fake")
 
+    @property
+    def logprobs(self) -> bool:
+        """True when the API returns token log-probabilities on request (``logprobs: true``).
+
+        OpenAI's chat models and watsonx chat; not reasoning models (they refuse the parameter), not Anthropic
+        (its Messages API has no such field).
+        """
+        return self.provider in ("openai", "watsonx") and not self.reasoning
+
     def rejects(self, name: str, value: Any = None) -> bool:
         """True when the model's API refuses parameter ``name`` with ``value`` (see ``accepted_values``)."""
         if name not in self.rejected_parameters:

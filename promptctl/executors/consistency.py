@@ -96,11 +96,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from promptctl.adapters.edits import with_temperature
 from promptctl.errors import InputError
 from promptctl.executors.answers import AnswerOptions, normalise
 from promptctl.executors.base import CallContext, ExecutorResult
 from promptctl.executors.gate import GateOptions, run_gate
-from promptctl.executors.requests import with_temperature
 from promptctl.executors.voting import (
     DEFAULT_CONCURRENCY,
     DEFAULT_THRESHOLD,

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from promptctl.adapters.edits import append_user_text, with_body, with_model, with_temperature
 from promptctl.executors.base import CallContext, ExecutorResult
-from promptctl.executors.requests import append_user_text, with_body, with_model, with_temperature
 from promptctl.types import ProviderRequest
 
 if TYPE_CHECKING:
@@ -53,8 +53,7 @@ async def run_gate(
     if method == "auto":
         from promptctl.adapters.profiles import profile
 
-        reasoning = profile(request.provider, request.model).reasoning  # reasoning models refuse logprobs
-        method = "logprobs" if request.provider in ("openai", "watsonx") and not reasoning else "self_report"
+        method = "logprobs" if profile(request.provider, request.model).logprobs else "self_report"
     gated = with_temperature(request, gate.temperature, "gate")
     if gate.model:
         gated = with_model(gated, gate.model)

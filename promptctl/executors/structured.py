@@ -44,9 +44,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from promptctl.adapters.edits import append_user_text, with_messages
 from promptctl.errors import InputError, PromptctlError, StructuredOutputError
 from promptctl.executors.base import CallContext, ExecutorResult
-from promptctl.executors.requests import append_user_text, with_messages
 from promptctl.executors.schema import OutputModel, dump, error_text
 from promptctl.types import Completion, ProviderRequest
 

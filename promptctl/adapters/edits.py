@@ -1,4 +1,8 @@
-"""Small, pure edits of a provider request shared by the executors (kwargs and wire body kept in step)."""
+"""Small, pure edits of an adapted provider request (kwargs and wire body kept in step), for the executors.
+
+They are provider wire knowledge (where each API takes its temperature and other body values), so they live
+with the adapters that wrote the request, not in the executors that ask for the edit.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,6 @@ def with_temperature(request: ProviderRequest, temperature: float | None, salt: 
         else:
             kwargs["temperature"] = body["temperature"] = temperature
     return dataclasses.replace(request, kwargs=kwargs, body=body, parameters=params, cache_salt=salt)
-
 
 
 def with_model(request: ProviderRequest, model: str) -> ProviderRequest:
