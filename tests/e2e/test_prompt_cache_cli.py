@@ -76,7 +76,9 @@ def test_second_call_reads_the_cache_and_log_summary_shows_it(project: Path, pro
 
     summary = run_cli("log", "--summary", "--by", "run", "--json", cwd=project, env=env)
     assert summary.returncode == 0, summary.stderr
-    rows = json.loads(summary.stdout)["run"]  # newest first
+    # by run id, not by position: the two runs may start in the same second (created_at has seconds precision)
+    by_id = {row["run_id"]: row for row in json.loads(summary.stdout)["run"]}
+    rows = [by_id[records[1]["run_id"]], by_id[records[0]["run_id"]]]  # newest first
     assert rows[0]["cache_hit_rate"] == pytest.approx(second["cached_input_tokens"] / second["input_tokens"])
     assert rows[0]["cache_hit_rate"] > 0.5 and rows[1]["cache_hit_rate"] == 0
     assert rows[0]["cost_usd"] < rows[1]["cost_usd"]
