@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import promptctl
 from promptctl.adapters import adapt
 from promptctl.errors import AdapterError
 from promptctl.registry.registry import Registry
@@ -68,7 +69,8 @@ def registry(tmp_path: Path, text: str = VERSION, tools: Any = TOOLS) -> Registr
 def render(tmp_path: Path, provider: str, text: str = VERSION, model: str | None = None, **parameters: Any
            ) -> dict[str, Any]:
     version = registry(tmp_path, text).get("orders@1")
-    return version.render(provider, model, parameters=parameters or None, question="Is it raining in Paris?").body
+    return promptctl.render(version, provider, model, parameters=parameters or None,
+                            question="Is it raining in Paris?").body
 
 
 def test_openai_request(tmp_path: Path) -> None:
@@ -102,7 +104,7 @@ def test_anthropic_request(tmp_path: Path) -> None:
 
 def test_watsonx_request(tmp_path: Path) -> None:
     version = registry(tmp_path).get("orders@1")
-    request = version.render("watsonx", question="Is it raining in Paris?")
+    request = promptctl.render(version, "watsonx", question="Is it raining in Paris?")
     assert request.body == {
         "model_id": "ibm/granite-3-8b-instruct", "max_tokens": 300, "messages": OPENAI_MESSAGES,
         "tools": OPENAI_TOOLS, "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
@@ -127,7 +129,7 @@ def test_parallel_tool_calls(tmp_path: Path) -> None:
     text = VERSION.replace("tool_choice: {name: get_weather}", "parallel_tool_calls: false")
     assert render(tmp_path, "openai", text)["parallel_tool_calls"] is False
     assert render(tmp_path, "anthropic", text)["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
-    request = registry(tmp_path, text).get("orders@1").render("watsonx", question="q")
+    request = promptctl.render(registry(tmp_path, text).get("orders@1"), "watsonx", question="q")
     assert "parallel_tool_calls" not in request.body
     assert "watsonx chat does not take parallel_tool_calls; dropped" in request.warnings
 
@@ -228,16 +230,16 @@ def test_thinking_with_a_forced_tool_names_both_settings(tmp_path: Path) -> None
                            "reasoning: {budget_tokens: 2048}")
     version = registry(tmp_path, text).get("orders@1")
     with pytest.raises(AdapterError) as caught:
-        version.render("anthropic", question="q")
+        promptctl.render(version, "anthropic", question="q")
     assert caught.value.message == (
         f"{version.display}: reasoning.budget_tokens (extended thinking) cannot be combined with tool_choice: "
         "{name: get_weather}: Claude refuses a forced tool choice while thinking")
     assert "tool_choice: auto" in (caught.value.hint or "")
     required = text.replace("tool_choice: {name: get_weather}", "tool_choice: required")
     with pytest.raises(AdapterError, match="tool_choice: required"):
-        registry(tmp_path, required).get("orders@1").render("anthropic", question="q")
+        promptctl.render(registry(tmp_path, required).get("orders@1"), "anthropic", question="q")
     auto = text.replace("tool_choice: {name: get_weather}", "tool_choice: auto")
-    body = registry(tmp_path, auto).get("orders@1").render("anthropic", question="q").body
+    body = promptctl.render(registry(tmp_path, auto).get("orders@1"), "anthropic", question="q").body
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048} and body["tool_choice"] == {"type": "auto"}
 
 
@@ -245,10 +247,10 @@ def test_a_reasoning_option_overrides_the_front_matter(tmp_path: Path) -> None:
     text = VERSION.replace("model: gpt-4.1-mini", "model: o4-mini").replace(
         "parameters: {max_tokens: 300}", "parameters: {max_tokens: 300}\nreasoning: {effort: high}")
     version = registry(tmp_path, text).get("orders@1")
-    assert version.render(question="q").body["reasoning_effort"] == "high"
-    assert version.render(parameters={"reasoning": {"effort": "minimal"}}, question="q").body[
+    assert promptctl.render(version, question="q").body["reasoning_effort"] == "high"
+    assert promptctl.render(version, parameters={"reasoning": {"effort": "minimal"}}, question="q").body[
         "reasoning_effort"] == "minimal"
-    assert "reasoning_effort" not in version.render(parameters={"reasoning": None}, question="q").body
+    assert "reasoning_effort" not in promptctl.render(version, parameters={"reasoning": None}, question="q").body
 
 
 def test_tool_set_round_trip() -> None:
@@ -270,7 +272,7 @@ EXAMPLE = textwrap.dedent("""\
 
 
 def test_yaml_tools_in_the_front_matter(tmp_path: Path) -> None:
-    body = registry(tmp_path, EXAMPLE).get("orders@1").render().body
+    body = promptctl.render(registry(tmp_path, EXAMPLE).get("orders@1")).body
     schema = {"type": "object", "properties": {"q": {"type": "string"}}}
     assert body["tools"] == [{"name": "lookup", "input_schema": schema}]
     assert "tool_choice" not in body
