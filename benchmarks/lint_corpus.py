@@ -330,7 +330,8 @@ _MEDIA_STRONG = re.compile(
     r"|\b(?:couple|group|family|portrait)\s+photo\b|\bphoto\s*;|\bvisual_\w+|\bupload\s+your\s+(?:image|photo)\b"
     r"|\bthe\s+(?:final|resulting|output)\s+image\b|\b(?:if\s+)?the\s+image\s+contains\b|\b100%\s+vector\b"
     r"|\b(?:raster|vector)\s+(?:effects|art|graphics?|illustrations?)\b|\beditable\s+paths\b"
-    r"|\bnano\s+banana\b|\b(?:scientific\s+)?illustrator\b"
+    r"|\bnano\s+banana\b|\b(?:scientific\s+)?illustrator\b|\billustrated\s+in\s+the\s+style\s+of\b"
+    r"|\bin\s+the\s+style\s+of\s+(?:vintage|watercolou?r|oil\s+paintings?|anime|pixar|studio\s+ghibli)\b"
 )
 """One of these: a prompt for an image, video or music model, left out."""
 _CHAT = re.compile(
