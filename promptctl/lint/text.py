@@ -342,7 +342,8 @@ _EXAMPLE_START = re.compile(
 """The start of an example block: ``Example:``, ``## Examples``, ``**Sample**``."""
 _LABEL_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?(?P<l>[A-Za-z][A-Za-z /&'-]{1,40}?)(?:\*\*)?[ \t]*:[ \t]*$")
 _EXAMPLE_PART = re.compile(
-    r"(?i)\b(?:input|output|user|assistant|response|answer|request|result|question|reply|message)s?\b[\s:*]*$"
+    r"(?i)\b(?:input|output|user|assistant|response|answer|request|result|question|reply|message|feedback|code|"
+    r"text)s?\b[\s:*]*$"
 )
 
 
@@ -368,6 +369,26 @@ def example_lines(text: str) -> set[int]:
         if inside:
             out.add(number)
     return out
+
+
+_EXAMPLE_OUTPUT = re.compile(
+    r"(?i)^(?:example\s+|sample\s+|expected\s+)?(?:output|response|reply|answer|feedback|result|assistant)s?$"
+)
+
+
+def shows_example_output(text: str) -> bool:
+    """True when an example block of ``text`` (:func:`example_lines`) has an output part.
+
+    ``Output:``, ``Feedback:``, ``Response:``: the example shows the shape of a reply, as few-shot examples do.
+    """
+    lines = text.split("\n")
+    for number in example_lines(text):
+        heading = _HEADING_LINE.match(lines[number])
+        label = _LABEL_LINE.match(lines[number])
+        title = (heading.group("h") or heading.group("b") or "") if heading else label.group("l") if label else None
+        if title is not None and _EXAMPLE_OUTPUT.match(title.strip().strip("*:").strip()):
+            return True
+    return False
 
 
 ROLE_TITLE = re.compile(r"(?i)\b(?:identity|role|persona|purpose|who\s+you\s+are|about\s+you|character|your\s+role)\b")

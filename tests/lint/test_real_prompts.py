@@ -606,3 +606,20 @@ def test_sys002_task_headings_and_i_will_ask_you_are_task_instructions(project: 
     project.write("task", prompt(text + " Cover IP, confidentiality and data use in plain words. " * 2))
     project.publish("task")
     assert [f.severity for f in project.lint(["task"]) if f.rule == "SYS002"] == ["info"]
+
+
+def test_sys003_an_example_with_an_output_part_shows_the_reply_shape(project: Project) -> None:
+    text = ("You are a code review assistant. Review the code the user sends for errors and suggest improvements "
+            "to performance and readability.\nExample:\nCode:\n`add(a, b)`\nFeedback:\n- Validate the inputs\n"
+            "- Consider large sums")
+    assert "SYS003" not in project.rules(prompt(text))
+    assert "SYS003" in project.rules(prompt(text.split("Example:")[0]), name="q")
+
+
+def test_txt001_slots_of_an_illustration_are_not_reported(project: Project) -> None:
+    text = ("You write outreach messages from LinkedIn profiles. Give each message a clear title such as:\n"
+            "- **Candidate Outreach - ${firstname} ${lastname}**\n- **Sales Outreach - ${firstname} ${lastname}**\n"
+            "Never invent facts about the person.")
+    assert "TXT001" not in project.rules(prompt(text))
+    assert "TXT001" in project.rules(prompt("You test projects. Use variables like ${projectName} to name it."),
+                                     name="q")

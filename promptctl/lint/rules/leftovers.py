@@ -96,11 +96,29 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
                   ctx.line_of(found[0]) or ctx.body_start())
 
 
+_ILLUSTRATION = re.compile(r"(?i)\b(?:such\s+as|e\.g\.|for\s+example|for\s+instance|like\s+this)\s*:?\s*$"
+                           r"|\b(?:such\s+as|e\.g\.|for\s+example)\s*:")
+"""An illustration ("a clear title such as:", "e.g."): a placeholder right after it, or in the list it introduces,
+is a slot of the example."""
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
+
+
+def _list_lead(lines: list[str], number: int) -> str:
+    """The line that introduces the list holding line ``number`` (the nearest line above that is not an item)."""
+    j = number - 1
+    while j >= 0 and (_LIST_ITEM.match(lines[j]) or not lines[j].strip()):
+        j -= 1
+    return lines[j] if j >= 0 else ""
+
+
 def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
     """Placeholders of ``found`` that appear only in a reply template or an example block: slots, not leftovers.
 
     ``${x}`` under an output-format heading is a slot of the reply; any placeholder inside an example block
-    (``Example:`` with its ``Input:``/``Output:``) illustrates the shape of an exchange.
+    (``Example:`` with its ``Input:``/``Output:``) or right after an illustration ("a title such as:", "e.g.")
+    illustrates the shape of an exchange.
     """
     text = ctx.instruction_text()
     lines = text.split("\n")
@@ -110,7 +128,9 @@ def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
     for number, line in enumerate(lines):
         for slot in found:
             if slot in line:
-                inside = number in examples or (slot.startswith("${") and number in output)
+                illustrated = bool(_ILLUSTRATION.search(line[: line.index(slot)])) or (
+                    bool(_LIST_ITEM.match(line)) and bool(_ILLUSTRATION.search(_list_lead(lines, number))))
+                inside = number in examples or illustrated or (slot.startswith("${") and number in output)
                 where.setdefault(slot, set()).add(inside)
     return {slot for slot, inside in where.items() if inside == {True}}
 

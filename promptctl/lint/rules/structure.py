@@ -254,7 +254,7 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
     """No output section, no ``output:`` declaration and no "Reply with ..." instruction."""
     if not _applies(ctx) or ctx.fm.output is not None:
         return
-    if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES):
+    if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES) and not T.shows_example_output(ctx.cue_text):
         message = "no output format: no output format section, no output: field and no 'Reply with ...' instruction"
         if _is_conversation(ctx):
             yield Hit(message + " (a conversational prompt: no deliverable named, replies are chat turns)",
