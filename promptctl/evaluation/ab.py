@@ -584,9 +584,10 @@ async def _run_checked(
         on_start(ab_run_id, estimate)
     from promptctl.session.tracing import span
 
-    variants = [f"{v.version.display}::{v.provider}:{v.model}" for v in plan.variants]
-    with span(f"ab {ab_run_id[:12]}", {"promptctl.ab.id": ab_run_id, "promptctl.ab.variants": variants,
-                                        "promptctl.ab.cases": len(plan.dataset.cases)}):
+    variants = [v.spec.text for v in plan.variants]  # as given: q@1, q@2::anthropic:claude-haiku-4-5
+    with span(f"{plan.kind} {ab_run_id[:12]}", {"promptctl.ab.id": ab_run_id, "promptctl.ab.kind": plan.kind,
+                                                 "promptctl.ab.variants": variants,
+                                                 "promptctl.ab.cases": len(plan.dataset.cases)}):
         outcome = await execute(plan, store, ab_run_id, concurrency=concurrency, max_cost=max_cost,
                                 use_cache=use_cache, clients=clients, on_progress=on_progress,
                                 high_by_job=estimate.high_by_job, uncached=estimate.uncached if use_cache else None,

@@ -143,10 +143,11 @@ def spans(store: RunStore, runs: list[dict[str, Any]], *, include_content: bool 
         end = max([_ns(ab["updated_at"]), *(_ns(r["created_at"]) + int((r["latency_s"] or 0) * 1e9)
                                              for r in members)])
         spec = ab["spec"] if isinstance(ab["spec"], dict) else {}
-        variants = [str(v.get("ref") or v.get("version") or v) if isinstance(v, dict) else str(v)
+        variants = [str(v.get("spec") or v.get("ref") or v) if isinstance(v, dict) else str(v)
                     for v in spec.get("variants") or []]
-        yield make(f"ab {ab_id[:12]}", int(ab_id, 16), _span_id("ab", ab_id), None, start, end,
-                   {"promptctl.ab.id": ab_id, "promptctl.ab.status": ab["status"],
+        kind = str(spec.get("kind") or "ab")
+        yield make(f"{kind} {ab_id[:12]}", int(ab_id, 16), _span_id("ab", ab_id), None, start, end,
+                   {"promptctl.ab.id": ab_id, "promptctl.ab.kind": kind, "promptctl.ab.status": ab["status"],
                     "promptctl.ab.variants": variants or None})
     for run in runs:
         case_of = of_run.get(run["id"])
@@ -226,7 +227,7 @@ def export(store: RunStore, runs: list[dict[str, Any]], *, endpoint: str | None 
     try:
         for item in spans(store, runs, include_content=include_content):
             done.calls += item.kind.name == "CLIENT"
-            done.comparisons += item.name.startswith("ab ")
+            done.comparisons += "promptctl.ab.kind" in (item.attributes or {})
             batch.append(item)
             if len(batch) >= BATCH:
                 send()

@@ -110,7 +110,14 @@ def test_an_ab_comparison_is_the_parent_of_its_case_runs_and_every_call_has_a_sp
     assert {r.parent_span_id for r in runs} == {comparison.span_id}
     assert {c.parent_span_id for c in calls} == {r.span_id for r in runs}
     assert {c.attributes["gen_ai.prompt.name"] for c in calls} == {"q", "q2"}
-    assert comparison.attributes["promptctl.ab.cases"] == 3
+    assert comparison.attributes["promptctl.ab.cases"] == 3 and comparison.attributes["promptctl.ab.kind"] == "ab"
+
+    done = run_cli("eval", "q@1", "--dataset", "cases.jsonl", "--no-cache", "--json", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert tracing.flush()
+    [evaluation] = receiver.named("eval ")
+    assert evaluation.attributes["promptctl.ab.variants"] == ["q@1"]
+    assert len([r for r in receiver.named("run ") if r.parent_span_id == evaluation.span_id]) == 3
 
 
 def test_a_failed_call_is_an_error_span_without_the_credential(project: Path, server: LoopbackLLMServer,
