@@ -158,7 +158,7 @@ def load_config(start: Path | None = None) -> ProjectConfig:
     )
 
 
-_PRICE_KEYS = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok")
+_PRICE_KEYS = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok", "batch_factor")
 
 
 def _prices(table: dict[str, Any], source: Path | None) -> dict[str, dict[str, float]]:
@@ -190,6 +190,9 @@ def _prices(table: dict[str, Any], source: Path | None) -> dict[str, dict[str, f
         for name, value in row.items():
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise InputError(f"{where}: {name} must be a number >= 0 (USD per million tokens), not {value!r}")
+            if name == "batch_factor" and value > 1:
+                raise InputError(f"{where}: batch_factor is the fraction of the standard price a batch call costs "
+                                 f"(0-1), not {value!r}", hint="batch_factor = 0.5")
             values[name] = float(value)
         out[str(key)] = values
     return out

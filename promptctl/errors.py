@@ -144,6 +144,8 @@ class ProviderError(PromptctlError):
         status: HTTP status code, or ``None`` for connection errors.
         request_id: The provider's request id when it sent one.
         retryable: Whether trying again later may succeed (``False`` for an exhausted quota).
+        retry_after_s: How long the provider asked to wait before another request (its ``retry-after-ms``
+            or ``retry-after`` header, seconds), or None.
     """
 
     exit_code = ExitCode.PROVIDER
@@ -157,12 +159,14 @@ class ProviderError(PromptctlError):
         request_id: str | None = None,
         retryable: bool = True,
         hint: str | None = None,
+        retry_after_s: float | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.provider = provider
         self.status = status
         self.request_id = request_id
         self.retryable = retryable
+        self.retry_after_s = retry_after_s
 
 
 class CredentialsError(ProviderError):

@@ -204,6 +204,7 @@ class Completion:
         reasoning: The model's reasoning (thinking) text where the provider returns it (Anthropic
             ``thinking`` blocks, watsonx/vLLM ``reasoning_content``), kept apart from ``text``; None when
             the provider returns none (OpenAI Chat Completions reports only the reasoning tokens).
+        batch: True when the answer came from a provider batch (priced at the batch price).
     """
 
     text: str
@@ -217,6 +218,7 @@ class Completion:
     cost_usd: float | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     reasoning: str | None = None
+    batch: bool = False
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,12 @@ MaxCostOpt = Annotated[
 AllowModifiedOpt = Annotated[
     bool, typer.Option("--allow-modified", help="Run published versions whose file no longer matches its hash.")
 ]
+BatchOpt = Annotated[
+    bool | None,
+    typer.Option("--batch/--no-batch", show_default=False,
+                 help="--batch: send every call through the provider's batch API (OpenAI, Anthropic) at the batch "
+                      "price (half); results within 24 h. --resume keeps the run's choice unless one is given."),
+]
 """Options ``ab`` and ``eval`` share."""
 
 
@@ -111,6 +117,7 @@ def ab(
                           "run's original choice unless one of these is given."),
     ] = None,
     allow_modified: AllowModifiedOpt = False,
+    batch: BatchOpt = None,
 ) -> None:
     """Compare variants case by case on a dataset: scores with 95% CIs, paired tests, verdict, cost and latency.
 
@@ -133,7 +140,7 @@ def ab(
         if refs or dataset:
             raise InputError("--resume continues a stored comparison; give no REF or --dataset with it",
                              hint=f"promptctl ab --resume {resume}")
-        ab_run_id, plan, no_cache = _resumed(proj, store, resume, no_cache, allow_modified)
+        ab_run_id, plan, no_cache, batch = _resumed(proj, store, resume, no_cache, allow_modified, batch)
     else:
         if not refs or len(refs) < 2:
             raise InputError("ab needs at least two variants", hint="promptctl ab REF_A REF_B --dataset FILE"
@@ -146,7 +153,8 @@ def ab(
                        mde=minimum)
     run_plan(proj, store, plan, ab_run_id, resumed=resume is not None, concurrency=concurrency,
              max_cost=max_cost, no_cache=bool(no_cache), as_json=as_json, report=report, printer=print_result,
-             gates=lambda result: check_gates(result, fail_if_worse=fail_if_worse, max_regression=tolerated))
+             gates=lambda result: check_gates(result, fail_if_worse=fail_if_worse, max_regression=tolerated),
+             batch=bool(batch))
 
 
 def eval_(
@@ -205,6 +213,7 @@ def eval_(
                      help="--no-cache: send every request even if the response cache has it."),
     ] = None,
     allow_modified: AllowModifiedOpt = False,
+    batch: BatchOpt = None,
 ) -> None:
     """Evaluate one prompt version (or model, or strategy) on a dataset: pass rate or mean with its 95% CI.
 
@@ -229,7 +238,7 @@ def eval_(
         if ref or dataset:
             raise InputError("--resume continues a stored evaluation; give no REF or --dataset with it",
                              hint=f"promptctl eval --resume {resume}")
-        run_id, plan, no_cache = _resumed(proj, store, resume, no_cache, allow_modified)
+        run_id, plan, no_cache, batch = _resumed(proj, store, resume, no_cache, allow_modified, batch)
     else:
         if not ref:
             raise InputError("eval needs the prompt version to evaluate", hint="promptctl eval REF --dataset FILE")
@@ -255,7 +264,7 @@ def eval_(
 
     result = run_plan(proj, store, plan, run_id, resumed=resume is not None, concurrency=concurrency,
                       max_cost=max_cost, no_cache=bool(no_cache), as_json=as_json, report=report, printer=printer,
-                      baseline=baseline)
+                      baseline=baseline, batch=bool(batch))
     if baseline is not None:
         from promptctl.evaluation.past_runs import compared_result
 
@@ -268,22 +277,28 @@ def eval_(
         raise CheckFailed(f"{v['spec']} scored {v['mean'] * 100:.1f}%, below --fail-under {fail_under * 100:g}%")
 
 
-def _resumed(proj: Any, store: Any, run_id: str, no_cache: bool | None, allow_modified: bool) -> tuple[
-        str, Any, bool | None]:
-    """The stored plan of a run to resume, and its --no-cache unless given again."""
+def _resumed(proj: Any, store: Any, run_id: str, no_cache: bool | None, allow_modified: bool,
+             batch: bool | None = None) -> tuple[str, Any, bool | None, bool | None]:
+    """The stored plan of a run to resume, and its --no-cache and --batch unless given again."""
     from promptctl.evaluation.ab import load_plan
 
     full_id, plan, row = load_plan(proj.registry, store, run_id, config=proj.config, allow_modified=allow_modified)
+    options = (row["spec"] if isinstance(row["spec"], dict) else {}).get("options") or {}
     if no_cache is None:  # the original run's --no-cache holds unless --cache/--no-cache is given now
-        spec = row["spec"] if isinstance(row["spec"], dict) else {}
-        no_cache = bool((spec.get("options") or {}).get("no_cache", False))
-    return full_id, plan, no_cache
+        no_cache = bool(options.get("no_cache", False))
+    if batch is None:  # likewise --batch: a resumed batch run waits for its stored batches
+        batch = bool(options.get("batch", False))
+    return full_id, plan, no_cache, batch
 
 
 def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: bool, concurrency: int,
              max_cost: float | None, no_cache: bool, as_json: bool, report: list[Path] | None,
-             printer: Any, baseline: dict[str, Any] | None = None, gates: Any = None) -> dict[str, Any]:
+             printer: Any, baseline: dict[str, Any] | None = None, gates: Any = None,
+             batch: bool = False) -> dict[str, Any]:
     """Run (or resume) a planned comparison or evaluation with a progress bar; print and report its result.
+
+    ``batch`` sends the calls through the providers' batch APIs (:mod:`promptctl.session.batch`); each batch's
+    progress (submitted / in progress / done / failed) is shown as it changes.
 
     ``gates`` (``ab``'s CI gates) is called with the result; a gate it returns is stored with the run,
     printed, and failing it raises.
@@ -300,7 +315,7 @@ def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: b
     from promptctl.evaluation.ab import arun_ab
 
     command = "eval" if plan.kind == "eval" else "ab"
-    bar = _ProgressBar(command)
+    bar = _ProgressBar(command, batch=batch)
     started: dict[str, Any] = {}
 
     def on_start(run_id: str, estimate: PlanEstimate) -> None:
@@ -313,7 +328,7 @@ def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: b
     try:
         result, outcome = asyncio.run(arun_ab(
             plan, store, ab_run_id=run_id, concurrency=concurrency, max_cost=max_cost, use_cache=not no_cache,
-            on_start=on_start, on_progress=bar.update,
+            on_start=on_start, on_progress=bar.update, batch=batch,
         ))
     except KeyboardInterrupt:
         bar.stop()
@@ -338,7 +353,10 @@ def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: b
         bar.stop()
     p = outcome.progress
     sys.stderr.write(f"{p.done}/{p.total} done, {plural(p.errors, 'error')}, {p.cached} cached, "
-                     f"{plural(p.live_calls, 'provider call')}, ${p.spent_usd:.6f} spent, {outcome.elapsed_s:.2f}s\n")
+                     f"{plural(p.live_calls, 'provider call')}, ${p.spent_usd:.6f} spent, {outcome.elapsed_s:.2f}s"
+                     + (f", {plural(len(p.batches), 'batch')}" if p.batches else "")
+                     + (f", {p.rate_limited} rate-limited (429) replies retried, concurrency settled at "
+                        f"{p.settled:.1f} (now {p.concurrency})" if p.rate_limited and p.settled else "") + "\n")
     unscored = _unscored(result)
     gate = gates(result) if gates is not None else None
     if gate is not None:  # stored with the run too, so --json still prints exactly the stored record
@@ -453,12 +471,18 @@ def _print_plan(plan: Any, run_id: str, estimate: PlanEstimate, *, resumed: bool
 
 
 class _ProgressBar:
-    """A rich progress bar on stderr (a terminal only): cases done, errors, spend so far."""
+    """A rich progress bar on stderr (a terminal only): cases done, errors, spend so far, current concurrency.
 
-    def __init__(self, command: str = "ab") -> None:
+    With ``batch``, every change of a batch (submitted, in progress, ended with its done and failed counts)
+    is also written as one line to stderr, on a terminal or not (a batch can take hours: a log shows it).
+    """
+
+    def __init__(self, command: str = "ab", *, batch: bool = False) -> None:
         self.command = command
+        self.batch = batch
         self.progress: Any = None
         self.task: Any = None
+        self.shown: dict[str, str] = {}
 
     def start(self) -> None:
         if not sys.stderr.isatty():
@@ -467,21 +491,43 @@ class _ProgressBar:
 
         self.progress = Progress(
             TextColumn(self.command), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[errors]} errors"),
-            TextColumn("{task.fields[cached]} cached"), TextColumn("${task.fields[spent]:.4f}"), TimeElapsedColumn(),
+            TextColumn("{task.fields[cached]} cached"), TextColumn("${task.fields[spent]:.4f}"),
+            TextColumn("{task.fields[flow]}"), TimeElapsedColumn(),
             console=console(stderr=True), transient=True,
         )
-        self.task = self.progress.add_task("ab", total=None, errors=0, cached=0, spent=0.0)
+        self.task = self.progress.add_task("ab", total=None, errors=0, cached=0, spent=0.0, flow="")
         self.progress.start()
 
     def update(self, p: Progress) -> None:
+        if self.batch:
+            self._batch_lines(p)
         if self.progress is not None:
             self.progress.update(self.task, total=p.total, completed=p.done, errors=p.errors, cached=p.cached,
-                                 spent=p.spent_usd)
+                                 spent=p.spent_usd, flow=flow_text(p))
+
+    def _batch_lines(self, p: Progress) -> None:
+        for b in p.batches:
+            text = b.describe()
+            if self.shown.get(b.key) != text:
+                self.shown[b.key] = text
+                line = f"batch {text}"
+                if self.progress is not None:
+                    self.progress.console.print(line, markup=False, highlight=False)
+                else:
+                    sys.stderr.write(line + "\n")
 
     def stop(self) -> None:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+
+def flow_text(p: Progress) -> str:
+    """The progress bar's flow column: ``concurrency 8/64`` for direct calls, or the batches' state."""
+    if p.batches:
+        waiting = sum(1 for b in p.batches if b.status in ("submitting", "in_progress"))
+        return f"batches: {waiting} waiting, {len(p.batches) - waiting} ended"
+    return f"concurrency {p.concurrency}" if p.concurrency is not None else ""
 
 
 # columns by name, most important first; a header not named here comes last, so a new column is never lost

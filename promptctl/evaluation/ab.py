@@ -50,7 +50,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import (
@@ -119,6 +119,11 @@ class Progress:
         cached: Model calls answered by the cache.
         live_calls: Calls sent to providers (model and judge).
         spent_usd: USD spent so far in this execution (cached answers are free).
+        concurrency: The current limit on direct calls in flight (adaptive: lower after HTTP 429s).
+        rate_limited: HTTP 429 replies waited out and retried so far.
+        settled: The mean calls in flight over the last 200 direct calls started (where a rate-limited run
+            settled), or None.
+        batches: The provider batches (``--batch``): :class:`~promptctl.session.batch.BatchProgress` each.
     """
 
     total: int
@@ -127,6 +132,10 @@ class Progress:
     cached: int = 0
     live_calls: int = 0
     spent_usd: float = 0.0
+    concurrency: int | None = None
+    rate_limited: int = 0
+    settled: float | None = None
+    batches: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -170,6 +179,7 @@ async def execute(
     high_by_job: Mapping[tuple[int, int, int], float | None] | None = None,
     uncached: set[str] | None = None,
     cached: dict[str, dict[str, Any]] | None = None,
+    batch: bool = False,
 ) -> Outcome:
     """Run the jobs of an A/B run that are not finished yet, writing each case as it completes.
 
@@ -186,6 +196,9 @@ async def execute(
         high_by_job: High estimates from :func:`estimate_plan` (USD), so the budget check costs nothing.
         uncached: Fingerprints the cache could not answer at the estimate (their lookup is skipped).
         cached: The cache's answers read at the estimate, by fingerprint (their lookup is skipped).
+        batch: Send the calls through the providers' batch APIs (:mod:`promptctl.session.batch`): every job
+            starts at once, so their calls fill the same batches; the batches are stored under
+            ``ab_run_id``, so a resumed run waits for them instead of submitting again.
 
     Returns:
         The :class:`Outcome` (``completed``, or ``stopped`` with the reason). Cancellation (Ctrl-C)
@@ -224,7 +237,7 @@ async def execute(
     progress = Progress(total=len(jobs) + total_pairs)
     known_high = {j.request.fingerprint(): high_by_job[j.key] for j in jobs
                   if high_by_job and j.key in high_by_job and high_by_job[j.key]} if max_cost is not None else {}
-    estimate_high = high_estimate(plan.config)
+    estimate_high = high_estimate(plan.config, batch=batch)
 
     def high(request: ProviderRequest) -> float | None:
         fingerprint = request.fingerprint()
@@ -238,8 +251,13 @@ async def execute(
 
         budget = Budget(max_cost)
         budget.hint = "resume later with --resume RUN_ID and a higher --max-cost"
+    batcher = None
+    if batch:
+        from promptctl.session.batch import Batcher
+
+        batcher = Batcher(store, ab_run_id, on_change=lambda _: notify())
     session = Session(plan.config, store=store, cache=use_cache, budget=budget, concurrency=concurrency, high=high,
-                      clients=clients, uncached=uncached or set(), cached=cached)
+                      clients=clients, uncached=uncached or set(), cached=cached, batch=batcher)
 
     queue: asyncio.Queue[Any] = asyncio.Queue()
     for job in jobs:
@@ -250,7 +268,11 @@ async def execute(
     recorder = _CaseRecorder(plan, store, ab_run_id, failed)
 
     def notify() -> None:
-        progress.live_calls, progress.spent_usd = session.stats.live_calls, session.stats.spent_usd
+        stats = session.stats
+        progress.live_calls, progress.spent_usd = stats.live_calls, stats.spent_usd
+        progress.concurrency, progress.rate_limited, progress.batches = (stats.concurrency, stats.rate_limited,
+                                                                         stats.batches)
+        progress.settled = stats.settled
         if on_progress is not None:
             on_progress(progress)
 
@@ -378,8 +400,9 @@ async def execute(
     start = time.perf_counter()
     notify()
     # more workers than call slots: a worker recording a finished case (SQLite, scoring) never holds a slot,
-    # since the session's limit layer covers the provider call only
-    workers = [asyncio.create_task(worker()) for _ in range(2 * concurrency)]
+    # since the session's limit layer covers the provider call only. In batch mode every job starts at once,
+    # so that all their calls go in the same batches.
+    workers = [asyncio.create_task(worker()) for _ in range(max(2 * concurrency, queue.qsize() if batch else 0))]
     waiters = [asyncio.create_task(queue.join()), asyncio.create_task(crashed.wait())]
     try:
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -391,6 +414,8 @@ async def execute(
         for task in (*workers, *waiters):
             task.cancel()
         await asyncio.gather(*workers, *waiters, return_exceptions=True)
+        if batcher is not None:
+            await batcher.aclose()
         await session.aclose()
     elapsed = time.perf_counter() - start
     bug: Exception | None = state["bug"]
@@ -504,6 +529,7 @@ async def arun_ab(
     clients: Mapping[str, Provider] | None = None,
     on_start: Callable[[str, PlanEstimate], None] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    batch: bool = False,
 ) -> tuple[dict[str, Any], Outcome]:
     """Estimate, check the budget, run (or resume) and compute the result of an A/B comparison.
 
@@ -517,6 +543,8 @@ async def arun_ab(
         clients: Provider clients by name (tests), see :func:`execute`.
         on_start: Called with the run id and the estimate once the budget check has passed, before any call.
         on_progress: Called after each finished unit of work.
+        batch: Send the calls through the providers' batch APIs at the batch price (``--batch``, see
+            :func:`execute`); estimates and the budget use the batch price too.
 
     Returns:
         ``(result, outcome)``: the result dict (:func:`~promptctl.evaluation.ab_report.build_result`),
@@ -527,7 +555,7 @@ async def arun_ab(
             checked before anything is stored or sent (exit 3).
         BudgetExceeded: The expected cost of the calls still to make crosses ``max_cost``, or a model
             without a price would be called under a budget; nothing was sent (exit 2).
-        InputError: Bad options.
+        InputError: Bad options; ``batch`` with a provider that has no batch API (watsonx, fake).
     """
     from promptctl.evaluation import ab_store
 
@@ -536,12 +564,15 @@ async def arun_ab(
     if ab_run_id is not None:
         done = {(r["variant"], r["case_index"], r["trial"]) for r in ab_store.results_of(store, ab_run_id)
                 if r["status"] == "ok"}
-    estimate = estimate_plan(plan, store, done=done, use_cache=use_cache)
+    estimate = estimate_plan(plan, store, done=done, use_cache=use_cache, batch=batch)
     made = check_credentials(plan, estimate, clients)
     try:
+        if batch:
+            for client in {**made, **(clients or {})}.values():
+                client.check_batch()
         return await _run_checked(plan, store, estimate, ab_run_id=ab_run_id, concurrency=concurrency,
                                   max_cost=max_cost, use_cache=use_cache, clients={**made, **(clients or {})},
-                                  on_start=on_start, on_progress=on_progress)
+                                  on_start=on_start, on_progress=on_progress, batch=batch)
     finally:
         for provider in made.values():
             try:
@@ -554,6 +585,7 @@ async def _run_checked(
     plan: ABPlan, store: RunStore, estimate: PlanEstimate, *, ab_run_id: str | None, concurrency: int,
     max_cost: float | None, use_cache: bool, clients: Mapping[str, Provider],
     on_start: Callable[[str, PlanEstimate], None] | None, on_progress: Callable[[Progress], None] | None,
+    batch: bool = False,
 ) -> tuple[dict[str, Any], Outcome]:
     from promptctl.evaluation import ab_store
 
@@ -571,7 +603,7 @@ async def _run_checked(
                 f"${max_cost:g}; nothing was sent", limit_usd=max_cost, spent_usd=0.0,
                 needed_usd=estimate.usd_expected,
                 hint="raise --max-cost, use fewer cases or trials, or compare on a cheaper model")
-    options = {"no_cache": not use_cache}
+    options = {"no_cache": not use_cache, "batch": batch}
     if ab_run_id is None:
         ab_run_id = ab_store.create_ab_run(store, {**plan.spec(), "options": options})
     else:
@@ -591,7 +623,7 @@ async def _run_checked(
         outcome = await execute(plan, store, ab_run_id, concurrency=concurrency, max_cost=max_cost,
                                 use_cache=use_cache, clients=clients, on_progress=on_progress,
                                 high_by_job=estimate.high_by_job, uncached=estimate.uncached if use_cache else None,
-                                cached=estimate.cached_calls if use_cache else None)
+                                cached=estimate.cached_calls if use_cache else None, batch=batch)
     result = finish(plan, store, ab_run_id, outcome)
     return result, outcome
 

@@ -784,7 +784,7 @@ class PlanEstimate:
 
 
 def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, int, int]] | None = None,
-                  use_cache: bool = True) -> PlanEstimate:
+                  use_cache: bool = True, batch: bool = False) -> PlanEstimate:
     """Price the jobs still to run. No network.
 
     Cached answers are found by each job's first request; a strategy whose calls carry their own salt
@@ -800,6 +800,7 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
         store: The run store (cache lookups and recorded outputs), or None.
         done: Jobs already finished (a resumed run), skipped.
         use_cache: Count cached answers as free.
+        batch: Price the calls at the batch price (``--batch``).
 
     Returns:
         The :class:`PlanEstimate`.
@@ -841,7 +842,7 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
 
     def usd(v: Variant, tokens_in: int, tokens_out: int) -> float | None:
         return cost_of(Usage(input_tokens=tokens_in, output_tokens=tokens_out), v.provider, v.model,
-                       plan.config).usd
+                       plan.config, batch=batch).usd
 
     prices: dict[tuple[int, int], tuple[float | None, ...]] = {}
     judged = 0
@@ -877,7 +878,7 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
         if done:
             judged = max(judged - 2 * (len(plan.variants) - 1) * len({(c, t) for (_, c, t) in done}), 0)
     if plan.judge is not None and judged:
-        jlow, jexp, jhigh = _judge_estimate(plan, {v.index: shape(v)[0] for v in plan.variants})
+        jlow, jexp, jhigh = _judge_estimate(plan, {v.index: shape(v)[0] for v in plan.variants}, batch=batch)
         add(0, None if jlow is None else jlow * judged)
         add(1, None if jexp is None else jexp * judged)
         add(2, None if jhigh is None else jhigh * judged)
@@ -895,7 +896,8 @@ def _times(n: int, usd: float | None) -> float | None:
     return None if usd is None else n * usd
 
 
-def _judge_estimate(plan: ABPlan, outputs: dict[int, tuple[int, int, int]]) -> tuple[float | None, ...]:
+def _judge_estimate(plan: ABPlan, outputs: dict[int, tuple[int, int, int]], *,
+                    batch: bool = False) -> tuple[float | None, ...]:
     """(low, expected, high) USD of one judge call, from the first case and the variants' typical outputs."""
     from promptctl.evaluation.judges import JUDGE_MAX_TOKENS, pairwise_request, rubric_request
     from promptctl.tokens.pricing import cost_of
@@ -919,6 +921,6 @@ def _judge_estimate(plan: ABPlan, outputs: dict[int, tuple[int, int, int]]) -> t
 
     def usd(tokens_in: int, tokens_out: int) -> float | None:
         return cost_of(Usage(input_tokens=tokens_in, output_tokens=tokens_out), target.provider, target.model,
-                       plan.config).usd
+                       plan.config, batch=batch).usd
 
     return usd(count.low, 0), usd(count.tokens + extra, 150), usd(count.high + extra, JUDGE_MAX_TOKENS)

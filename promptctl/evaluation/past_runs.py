@@ -35,10 +35,13 @@ def list_runs(store: RunStore, *, limit: int = 20, kind: str | None = None) -> l
 
     Returns:
         One dict per run: id, kind, created_at, status, variants (specs), dataset (as given), cases,
-        verdict (the headline, or None before a result), cost_usd (total spent, USD, or None).
+        verdict (the headline, or None before a result), cost_usd (total spent, USD, or None). A run still
+        ``running`` whose provider batches have not all ended (``--batch``; its process may be gone) has the
+        status ``waiting`` and ``batches_waiting`` (their number); resume it with ``--resume``.
     """
     from promptctl.evaluation import ab_store
     from promptctl.evaluation.report_model import verdict
+    from promptctl.store.batches import waiting
 
     ab_store.prepare(store)
     out = []
@@ -57,6 +60,10 @@ def list_runs(store: RunStore, *, limit: int = 20, kind: str | None = None) -> l
         })
         if len(out) >= limit:
             break
+    pending = waiting(store, [r["id"] for r in out if r["status"] == "running"])
+    for r in out:
+        if r["id"] in pending:
+            r.update(status="waiting", batches_waiting=pending[r["id"]])
     return out
 
 

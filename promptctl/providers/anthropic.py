@@ -9,21 +9,34 @@ Retries and timeouts are the SDK's (2 retries on 408/409/429/5xx including 529
 ``error.details.error_code`` is ``enforced_spend_limit_reached`` is reported as
 not retryable. A prefill (final assistant message) is prepended to the
 returned text, since the API does not echo it.
+
+Batches (``--batch``, :mod:`promptctl.session.batch`) go through Message Batches:
+``messages.batches.create`` with ``requests: [{custom_id, params}]`` (params = the request body),
+``messages.batches.retrieve`` to poll ``processing_status``, and ``messages.batches.results`` for the
+JSONL results (``succeeded`` with the message, ``errored``, ``canceled``, ``expired``). Limits from the
+batch-processing guide (platform.claude.com/docs/en/build-with-claude/batch-processing, read 2026-12):
+100,000 requests or 256 MB per batch, whichever comes first; models may be mixed.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from promptctl.errors import CredentialsError, ProviderError
 from promptctl.providers.base import (
+    BatchLimits,
+    BatchState,
     Provider,
     count_of,
+    http_hooks,
     malformed_reply,
     not_json,
     prefill_of,
     reasoning_cut_off,
+    retry_after_of,
     sdk_client_options,
     usage_count,
 )
@@ -42,10 +55,12 @@ class AnthropicProvider(Provider):
 
     name = "anthropic"
     sdk_module = "anthropic"
+    batch_limits = BatchLimits(max_requests=100_000, max_bytes=256 * 1000 * 1000)
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         self.settings = dict(settings or {})
         self._client: Any = None
+        self._batch_created: dict[str, float] = {}
 
     def check_credentials(self) -> None:
         """Build the SDK client, which needs the API key (:class:`CredentialsError` without one); no network."""
@@ -74,7 +89,9 @@ class AnthropicProvider(Provider):
             base_url = self.settings.get("base_url") or os.environ.get("ANTHROPIC_BASE_URL")
             if base_url:
                 kwargs["base_url"] = base_url
-            self._client = anthropic.AsyncAnthropic(**kwargs, **sdk_client_options(self.settings))
+            self._client = anthropic.AsyncAnthropic(
+                **kwargs, **sdk_client_options(self.settings),
+                http_client=anthropic.DefaultAsyncHttpxClient(event_hooks=http_hooks()))
         return self._client
 
     def prepare(self) -> None:
@@ -87,7 +104,10 @@ class AnthropicProvider(Provider):
             message = await client.messages.create(**request.kwargs)
         except Exception as exc:
             raise self._translate(exc) from exc
-        _check_reply(message, prefilled=bool(prefill_of(request)))
+        return self._completion(message, prefill_of(request), getattr(message, "_request_id", None))
+
+    def _completion(self, message: Any, prefill: str, request_id: str | None, **extra: Any) -> Completion:
+        _check_reply(message, prefilled=bool(prefill))
         text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
         thinking = "\n\n".join(block.thinking for block in message.content
                                 if getattr(block, "type", None) == "thinking" and getattr(block, "thinking", None))
@@ -105,15 +125,71 @@ class AnthropicProvider(Provider):
             cache_write_tokens=cache_write,
         )
         return Completion(
-            text=prefill_of(request) + text,
+            text=prefill + text,
             model=message.model,
             usage=usage,
             finish_reason=message.stop_reason,
-            request_id=getattr(message, "_request_id", None),
+            request_id=request_id,
             raw=message.model_dump(mode="json", exclude_none=True, warnings=False),
             tool_calls=calls,
             reasoning=thinking or None,
+            **extra,
         )
+
+    # -- Message Batches -----------------------------------------------------------------------
+    async def submit_batch(self, items: Sequence[tuple[str, ProviderRequest]], *, key: str) -> tuple[str, str | None]:
+        """``messages.batches.create`` with one ``{custom_id, params}`` per request (see the module docstring)."""
+        client = self.client()
+        try:
+            batch = await client.messages.batches.create(
+                requests=[{"custom_id": custom_id, "params": request.body} for custom_id, request in items])
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        return batch.id, None
+
+    async def batch_state(self, batch_id: str) -> BatchState:
+        """``messages.batches.retrieve``: ``processing_status`` and the request counts."""
+        try:
+            batch = await self.client().messages.batches.retrieve(batch_id)
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        self._batch_created[batch_id] = batch.created_at.timestamp()
+        counts = batch.request_counts.model_dump()
+        status = "ended" if batch.processing_status == "ended" else "in_progress"
+        return BatchState(status, {k: int(v) for k, v in counts.items() if isinstance(v, int)})
+
+    async def batch_results(self, batch_id: str, requests: Mapping[str, ProviderRequest],
+                            ) -> AsyncIterator[tuple[str, Completion | ProviderError]]:
+        """``messages.batches.results``: one ``(custom_id, completion or error)`` per request.
+
+        A request's prefill (final assistant message) is put before its answer, as for a direct call.
+        """
+        client = self.client()
+        waited = max(time.time() - self._batch_created.get(batch_id, time.time()), 0.0)
+        try:
+            decoder = await client.messages.batches.results(batch_id)
+            async for entry in decoder:
+                custom_id = str(entry.custom_id)
+                result = entry.result
+                if result.type == "succeeded":
+                    request = requests.get(custom_id)
+                    try:
+                        yield custom_id, self._completion(result.message, prefill_of(request) if request else "",
+                                                          None, latency_s=waited, batch=True)
+                    except ProviderError as exc:
+                        yield custom_id, exc
+                    continue
+                if result.type == "errored":
+                    error = getattr(result.error, "error", None)
+                    what = f"{getattr(error, 'type', '')}: {getattr(error, 'message', '')}".strip(": ")
+                    text = f"anthropic: batch item {custom_id} errored: {what or 'no detail'}"
+                else:
+                    text = f"anthropic: batch item {custom_id} was {result.type} before it ran"
+                yield custom_id, ProviderError(text, provider=self.name)
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc) from exc
 
     async def count_tokens(self, request: ProviderRequest) -> int:
         """Input tokens from ``POST /v1/messages/count_tokens`` (Anthropic calls it an estimate).
@@ -149,6 +225,7 @@ class AnthropicProvider(Provider):
                 request_id=exc.request_id,
                 retryable=retryable,
                 hint="check ANTHROPIC_API_KEY" if exc.status_code == 401 else None,
+                retry_after_s=retry_after_of(exc.response.headers),
             )
         if isinstance(exc, anthropic.APIConnectionError):
             return ProviderError(

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextvars
 import os
 import re
 import time
-from dataclasses import asdict
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from promptctl.errors import ProviderError
+from promptctl.errors import InputError, ProviderError
 from promptctl.limits import DEFAULT_CALL_TIMEOUT_S
 from promptctl.types import Completion, Exchange, ProviderRequest, TokenCount, Usage
 
-__all__ = ["Completion", "Provider", "Transport", "Usage", "checked_usage", "count_of", "malformed_reply",
-           "prefill_of", "sdk_client_options", "storable_text", "usage_count"]
+__all__ = ["BatchLimits", "BatchState", "Completion", "Provider", "Transport", "Usage", "checked_usage", "count_of",
+           "malformed_reply", "prefill_of", "sdk_client_options", "storable_text", "usage_count"]
 
 
 class Transport(abc.ABC):
@@ -80,11 +82,49 @@ def endpoint_of(name: str, settings: dict[str, Any] | None = None) -> str:
     return "" if not url or _OWN_HOSTS[name] in url else url
 
 
+@dataclass(frozen=True)
+class BatchLimits:
+    """What one provider batch may hold (from the provider's API reference).
+
+    Attributes:
+        max_requests: Requests per batch.
+        max_bytes: Size of the batch's requests, serialised as JSON lines (bytes).
+        one_model: Every request of a batch must name the same model (OpenAI).
+    """
+
+    max_requests: int
+    max_bytes: int
+    one_model: bool = False
+
+
+@dataclass(frozen=True)
+class BatchState:
+    """Where a submitted batch is.
+
+    Attributes:
+        status: ``in_progress`` (also validating, finalizing, cancelling), ``ended`` (results can be read),
+            ``failed`` (the provider refused the whole batch), ``expired`` or ``cancelled`` (with no results
+            to read).
+        counts: The provider's request counts (``succeeded``/``completed``, ``errored``/``failed`` ...).
+        error: Why the batch failed, or None.
+    """
+
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once the batch will not change any more."""
+        return self.status != "in_progress"
+
+
 class Provider(Transport):
     """A client for one provider. Subclasses implement :meth:`_complete` only.
 
-    Optional abilities (token counting) are separate methods that raise
-    :class:`NotImplementedError` naming the provider when it lacks them.
+    Optional abilities (token counting, provider batches) are separate methods that raise
+    :class:`NotImplementedError` (counting) or :class:`~promptctl.errors.InputError` (batches) naming the
+    provider when it lacks them.
 
     Class attributes:
         name: The provider's name (``openai``).
@@ -103,6 +143,70 @@ class Provider(Transport):
     async def send(self, exchange: Exchange) -> Completion:
         """:meth:`complete` the exchange's request (a provider is the innermost transport)."""
         return await self.complete(exchange.request)
+
+    # -- provider batches (optional; see promptctl.session.batch) ---------------------------------
+    batch_limits: BatchLimits | None = None
+    """What one batch may hold, or None when the provider has no batch API promptctl submits to."""
+
+    def batch_refusal(self) -> str:
+        """Why ``--batch`` cannot be used with this provider (the error's text)."""
+        return f"provider '{self.name}' has no batch API"
+
+    def check_batch(self) -> None:
+        """Raise :class:`~promptctl.errors.InputError` (exit 2) unless this provider takes batches."""
+        if self.batch_limits is None:
+            raise InputError(f"--batch: {self.batch_refusal()}",
+                             hint="run without --batch, or compare on an openai or anthropic model")
+
+    async def submit_batch(self, items: Sequence[tuple[str, ProviderRequest]], *, key: str) -> tuple[str, str | None]:
+        """Submit requests as one provider batch.
+
+        Args:
+            items: ``(custom_id, request)`` pairs, within :attr:`batch_limits`.
+            key: promptctl's id of the batch, attached as metadata where the provider keeps it
+                (:meth:`find_batch`).
+
+        Returns:
+            ``(provider batch id, uploaded input file id or None)``.
+
+        Raises:
+            InputError: The provider has no batch API (exit 2).
+            ProviderError, CredentialsError: The submission failed (exit 3).
+        """
+        self.check_batch()
+        raise NotImplementedError
+
+    async def batch_state(self, batch_id: str) -> BatchState:
+        """The state of a submitted batch (one retrieve call).
+
+        Raises:
+            ProviderError: The call failed.
+        """
+        self.check_batch()
+        raise NotImplementedError
+
+    def batch_results(self, batch_id: str, requests: Mapping[str, ProviderRequest],
+                      ) -> AsyncIterator[tuple[str, Completion | ProviderError]]:
+        """The results of an ended batch, streamed: ``(custom_id, completion or the item's error)``.
+
+        Args:
+            batch_id: The provider's batch id.
+            requests: The requests still awaited, by custom id (some providers need them to read an answer).
+
+        Items the provider reports nothing for are absent.
+
+        Raises:
+            ProviderError: Reading the results failed.
+        """
+        self.check_batch()
+        raise NotImplementedError
+
+    async def find_batch(self, key: str) -> str | None:
+        """The provider id of the batch submitted with promptctl's ``key``, when the provider can tell (else None).
+
+        Used on resume for a batch whose submission was interrupted before its id was stored.
+        """
+        return None
 
     def check_credentials(self) -> None:
         """Raise :class:`~promptctl.errors.CredentialsError` when this client cannot authenticate (no network).
@@ -189,6 +293,69 @@ def reasoning_cut_off(provider: str, output_tokens: int | None, reasoning_tokens
         hint="raise parameters.max_tokens (it covers reasoning and answer), or lower reasoning.effort / "
         "reasoning.budget_tokens",
     )
+RATE_LIMITED: contextvars.ContextVar[Callable[[float | None, float | None], None] | None] = contextvars.ContextVar(
+    "promptctl_rate_limited", default=None)
+"""Who is told of every HTTP 429 a call receives, its SDK's own retries included (the session's concurrency
+limit sets it around each call: :class:`promptctl.session.layers.Limit`). Called with the reply's
+``retry-after`` in seconds (or None) and when the refused attempt was sent (``time.monotonic()``, or None)."""
+_SENT_AT = "promptctl_sent_at"
+
+
+def http_hooks() -> dict[str, list[Callable[..., Any]]]:
+    """The event hooks (httpx) for an SDK's HTTP client: each 429 response is reported to :data:`RATE_LIMITED`.
+
+    The hooks run inside the task making the call, so they reach the limit layer of that very call; each
+    attempt is stamped with the time it was sent. When a limit layer is listening, the 429 is also marked
+    ``x-should-retry: false`` (the SDKs' own switch), so the SDK hands it back at once: the limit layer frees the
+    call's slot, waits out ``retry-after`` and sends it again, instead of the SDK sleeping inside the slot.
+    """
+    async def on_request(request: Any) -> None:
+        request.extensions[_SENT_AT] = time.monotonic()
+
+    async def on_response(response: Any) -> None:
+        if response.status_code == 429:
+            observer = RATE_LIMITED.get()
+            if observer is not None:
+                observer(retry_after_of(response.headers), response.request.extensions.get(_SENT_AT))
+                response.headers["x-should-retry"] = "false"
+
+    return {"request": [on_request], "response": [on_response]}
+
+
+MAX_RETRY_AFTER_S = 600.0
+"""The longest ``retry-after`` honoured (seconds); a larger or malformed value is ignored."""
+
+
+def retry_after_of(headers: Any) -> float | None:
+    """The wait a rate-limited reply asks for, in seconds: ``retry-after-ms``, else ``retry-after``.
+
+    ``retry-after`` may be seconds or an HTTP date (RFC 9110 section 10.2.3); ``retry-after-ms`` is the
+    OpenAI and Anthropic APIs' millisecond variant. Returns None when absent, malformed, negative or above
+    :data:`MAX_RETRY_AFTER_S`.
+    """
+    if headers is None:
+        return None
+    seconds: float | None = None
+    try:
+        ms = headers.get("retry-after-ms")
+        if ms is not None:
+            seconds = float(ms) / 1000
+        else:
+            value = headers.get("retry-after")
+            if value is None:
+                return None
+            try:
+                seconds = float(value)
+            except ValueError:
+                import email.utils
+
+                parsed = email.utils.parsedate_to_datetime(value)
+                seconds = parsed.timestamp() - time.time()
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if seconds is None or seconds != seconds or not 0 <= seconds <= MAX_RETRY_AFTER_S:
+        return None
+    return seconds
 
 
 def malformed_reply(provider: str, what: str) -> ProviderError:

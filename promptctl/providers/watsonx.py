@@ -51,6 +51,12 @@ class WatsonxProvider(Provider):
     name = "watsonx"
     sdk_module = "ibm_watsonx_ai"
 
+    def batch_refusal(self) -> str:
+        """watsonx.ai's batch offer, and why ``--batch`` does not use it."""
+        return ("watsonx.ai has batch inference (ibm-watsonx-ai's BatchInference: a JSONL file of "
+                "/v1/chat/completions requests run in a project or space), but IBM publishes no batch price or "
+                "discount for it, so promptctl does not submit to it")
+
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         self.settings = dict(settings or {})
         self._models: dict[str, Any] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ from promptctl.providers.base import Provider, Transport
 from promptctl.session.layers import (
     BudgetLayer,
     Cache,
+    Concurrency,
     Limit,
     Price,
     Record,
@@ -25,16 +25,20 @@ from promptctl.types import ProviderRequest, TokenCount
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
+    from promptctl.session.batch import Batcher
     from promptctl.store.runs import RunStore
     from promptctl.tokens.budget import Budget
 
 
-def high_estimate(config: ProjectConfig | None) -> Callable[[ProviderRequest], float | None]:
-    """A request's high cost estimate (USD) from :func:`promptctl.tokens.estimate.estimate_request`."""
+def high_estimate(config: ProjectConfig | None, *, batch: bool = False) -> Callable[[ProviderRequest], float | None]:
+    """A request's high cost estimate (USD) from :func:`promptctl.tokens.estimate.estimate_request`.
+
+    ``batch``: at the batch price (a call sent through a provider batch).
+    """
     def high(request: ProviderRequest) -> float | None:
         from promptctl.tokens.estimate import estimate_request
 
-        return estimate_request(request, config=config).high_usd
+        return estimate_request(request, config=config, batch=batch).high_usd
 
     return high
 
@@ -44,15 +48,17 @@ class Session:
 
     The stack for each provider is composed once, on first use, outermost first:
     ``Salt -> Record -> Cache -> Budget -> Limit -> Trace -> Price -> Validate -> provider`` (see
-    :mod:`promptctl.session`). Layers whose option is off are left out (``Trace`` unless OpenTelemetry export
-    is configured, :mod:`promptctl.session.tracing`).
+    :mod:`promptctl.session`); in batch mode ``... Budget -> Trace -> Price -> Validate -> Batch -> Limit ->
+    provider`` (the limit then holds only the failed batch items retried as ordinary calls). Layers whose option
+    is off are left out (``Trace`` unless OpenTelemetry export is configured, :mod:`promptctl.session.tracing`).
 
     Args:
         config: Project config (prices, provider settings).
         store: The run store: the cache reads it; the recording layer writes to ``sink``.
         cache: Answer requests already recorded in ``store`` from it.
         budget: The spending limit shared by every call, or None.
-        concurrency: Most calls in flight at once over every provider, or None for no limit.
+        concurrency: Most calls in flight at once over every provider, or None for no limit; adaptive
+            (:class:`~promptctl.session.layers.Concurrency`: cut on HTTP 429, grown back while calls succeed).
         high: A request's high estimate (USD) for the budget; default :func:`high_estimate`.
         what: Names a call refused by the budget; default ``a call to PROVIDER:MODEL``.
         validators: Reply checks, each raising :class:`~promptctl.errors.ProviderError` for a bad reply.
@@ -63,6 +69,8 @@ class Session:
         cached: Cache answers read in bulk before a large run, by fingerprint (their lookup is skipped).
         sink: Where calls are recorded when the context gives no sink of its own.
         close_given: Close ``provider`` too when the session closes.
+        batch: Send every call through this :class:`~promptctl.session.batch.Batcher` (provider batches at the
+            batch price), or None for direct calls.
 
     Attributes:
         stats: Live calls, cache hits and USD spent so far.
@@ -85,13 +93,15 @@ class Session:
         cached: Mapping[str, dict[str, Any]] | None = None,
         sink: Sink | None = None,
         close_given: bool = False,
+        batch: Batcher | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.cache = cache and store is not None
         self.budget = budget
-        self.semaphore = asyncio.Semaphore(concurrency) if concurrency else None
-        self.high = high or high_estimate(config)
+        self.limit = Concurrency(concurrency) if concurrency else None
+        self.batch = batch
+        self.high = high or high_estimate(config, batch=batch is not None)
         self.what = what or (lambda request: f"a call to {request.provider}:{request.model}")
         self.validators = list(validators)
         self.provider = provider
@@ -101,6 +111,8 @@ class Session:
         self.sink = sink
         self.close_given = close_given
         self.stats = Stats()
+        if batch is not None:
+            self.stats.batches = batch.batches
         self._stacks: dict[str, Transport] = {}
         self._made: list[Provider] = []
 
@@ -128,6 +140,12 @@ class Session:
     def compose(self, client: Transport) -> Transport:
         """Wrap ``client`` in this session's layers (the one place the order is decided)."""
         stack: Transport = Shared(client)
+        if self.batch is not None and isinstance(client, Provider):
+            from promptctl.session.batch import BatchLayer
+
+            if self.limit is not None:
+                stack = Limit(stack, self.limit, self.stats)
+            stack = BatchLayer(stack, client, self.batch, self.stats)
         if self.validators:
             stack = Validate(stack, self.validators)
         stack = Price(stack, self.config, self.stats)
@@ -136,8 +154,8 @@ class Session:
         traced = tracer()  # None unless OpenTelemetry export is configured (nothing imported then)
         if traced is not None:
             stack = Trace(stack, traced, content_enabled())
-        if self.semaphore is not None:
-            stack = Limit(stack, self.semaphore, self.stats)
+        if self.limit is not None and self.batch is None:
+            stack = Limit(stack, self.limit, self.stats)
         if self.budget is not None:
             stack = BudgetLayer(stack, self.budget, self.high, self.what)
         if self.cache and self.store is not None:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import random
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import ProviderError
-from promptctl.providers.base import Transport
+from promptctl.providers.base import RATE_LIMITED, Transport
 from promptctl.types import Completion, Exchange, ProviderRequest, Usage
 
 if TYPE_CHECKING:
@@ -35,14 +38,25 @@ class Stats:
     """What the stack did (shown by progress bars).
 
     Attributes:
-        live_calls: Calls sent to a provider.
+        live_calls: Calls sent to a provider (batch answers included).
         cached: Calls answered by the response cache.
         spent_usd: USD of the calls sent (cached answers are free; unpriced calls add nothing).
+        concurrency: The current concurrency limit of direct calls (:class:`Concurrency`), or None without one.
+        settled: The mean calls in flight over the last 200 direct calls started (:attr:`Concurrency.settled`),
+            or None.
+        rate_limited: Replies with HTTP 429 that the limit layer waited out and retried.
+        batch_retries: Failed batch items retried as ordinary calls (:mod:`promptctl.session.batch`).
+        batches: The provider batches of the work (:class:`promptctl.session.batch.BatchProgress`).
     """
 
     live_calls: int = 0
     cached: int = 0
     spent_usd: float = 0.0
+    concurrency: int | None = None
+    settled: float | None = None
+    rate_limited: int = 0
+    batch_retries: int = 0
+    batches: list[Any] = field(default_factory=list)
 
 
 class Layer(Transport):
@@ -208,19 +222,160 @@ class BudgetLayer(Layer):
         return completion
 
 
-class Limit(Layer):
-    """Holds at most ``semaphore``'s value of calls in flight (``--concurrency``), shared by every provider."""
+class Concurrency:
+    """An adaptive limit on calls in flight (AIMD): cut on HTTP 429, grown back while calls succeed.
 
-    def __init__(self, inner: Transport, semaphore: asyncio.Semaphore, stats: Stats) -> None:
+    The limit starts at ``maximum`` (``--concurrency``). A 429 cuts it to :data:`DECREASE` of its value,
+    once per round trip: only a request sent after the last cut can cut it again, so one burst of 429s
+    (requests that were all in flight at once) counts once; the reply's ``retry-after`` pauses every new call
+    that long. Each successful call adds ``1 / limit`` (about one per round of successes), up to ``maximum``.
+    This is TCP's additive-increase / multiplicative-decrease (Chiu and Jain, 1989) with CUBIC's gentler cut
+    factor 0.7 (RFC 9438 section 4.6), so a run settles just under the provider's limit instead of storming it.
+
+    Args:
+        maximum: The most calls in flight (>= 1).
+
+    Attributes:
+        limit: The current limit (a float; ``int(limit)`` calls may be in flight, at least one).
+        in_flight: Calls in flight now.
+    """
+
+    DECREASE = 0.7
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = max(1, int(maximum))
+        self.limit = float(self.maximum)
+        self.in_flight = 0
+        self.last_cut = float("-inf")
+        self.paused_until = 0.0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._recent: deque[float] = deque()
+        self._recent_sum = 0.0
+
+    @property
+    def current(self) -> int:
+        """The calls that may be in flight now (``int(limit)``, at least 1)."""
+        return max(1, int(self.limit))
+
+    @property
+    def settled(self) -> float:
+        """The mean number of calls in flight when each of the last 200 calls started (where a run settled)."""
+        return self._recent_sum / len(self._recent) if self._recent else float(self.in_flight)
+
+    async def acquire(self) -> float:
+        """Wait for a slot (and for any ``retry-after`` pause); returns when the call starts (``time.monotonic()``)."""
+        while True:
+            wait = self.paused_until - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            if self.in_flight < self.current:
+                self.in_flight += 1
+                self._recent.append(float(self.in_flight))
+                self._recent_sum += self.in_flight
+                if len(self._recent) > 200:
+                    self._recent_sum -= self._recent.popleft()
+                return time.monotonic()
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(future)
+            try:
+                await future
+            except asyncio.CancelledError:
+                if future.done() and not future.cancelled():
+                    self._wake()  # pass the wake-up this cancelled waiter received on to the next one
+                raise
+
+    def release(self, *, succeeded: bool) -> None:
+        """A call ended; a success grows the limit by ``1 / limit`` (up to ``maximum``)."""
+        self.in_flight -= 1
+        if succeeded and self.limit < self.maximum:
+            self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
+        self._wake()
+
+    def rate_limited(self, sent_at: float | None, retry_after_s: float | None) -> None:
+        """A request sent at ``sent_at`` (``time.monotonic()``) was answered 429: cut once per round trip.
+
+        Args:
+            sent_at: When the refused request was sent; None cuts unconditionally.
+            retry_after_s: The reply's ``retry-after`` (seconds): no call starts before it has passed.
+        """
+        now = time.monotonic()
+        if sent_at is None or sent_at >= self.last_cut:
+            self.limit = max(1.0, self.limit * self.DECREASE)
+            self.last_cut = now
+        if retry_after_s:
+            self.paused_until = max(self.paused_until, now + retry_after_s)
+
+    def _wake(self) -> None:
+        free = self.current - self.in_flight
+        while free > 0 and self._waiters:
+            future = self._waiters.popleft()
+            if not future.done():
+                future.set_result(None)
+                free -= 1
+
+
+MAX_RATE_LIMIT_RETRIES = 20
+"""Times the limit layer retries one call answered 429 (after the SDK's own retries) before reporting it."""
+
+
+class Limit(Layer):
+    """Holds calls in flight within the shared :class:`Concurrency` (``--concurrency``, adaptive on 429).
+
+    Every HTTP 429 a call receives cuts the limit, the SDK's own retries included (the provider's HTTP client
+    reports each one through :data:`~promptctl.providers.base.RATE_LIMITED`, set around the call). A call
+    that still ends in a 429 (rate limited, retryable: not an exhausted quota) waits for the reply's
+    ``retry-after`` (else an exponential backoff with jitter: 0.5 s doubling up to 30 s) and is sent again, up
+    to :data:`MAX_RATE_LIMIT_RETRIES` times; then the 429 is reported.
+    """
+
+    def __init__(self, inner: Transport, concurrency: Concurrency, stats: Stats) -> None:
         super().__init__(inner)
-        self.semaphore = semaphore
+        self.concurrency = concurrency
         self.stats = stats
+        stats.concurrency = concurrency.current
+
+    @staticmethod
+    def _hooked(exc: ProviderError) -> bool:
+        """Whether the 429 was already reported by the provider's HTTP hook (OpenAI and Anthropic clients)."""
+        return exc.provider in ("openai", "anthropic")
+
+    def _observed(self, retry_after_s: float | None, sent_at: float | None) -> None:
+        """A 429 reached the SDK of a call (which may retry it itself)."""
+        self.concurrency.rate_limited(sent_at, retry_after_s)
+        self.stats.concurrency = self.concurrency.current
 
     async def send(self, exchange: Exchange) -> Completion:
-        """Wait for a slot, then send."""
-        async with self.semaphore:
+        """Wait for a slot, then send; wait out and retry a rate-limited reply."""
+        attempt = 0
+        while True:
+            started = await self.concurrency.acquire()
             self.stats.live_calls += 1
-            return await self.inner.send(exchange)
+            token = RATE_LIMITED.set(self._observed)
+            try:
+                completion = await self.inner.send(exchange)
+            except ProviderError as exc:
+                self.concurrency.release(succeeded=False)
+                if exc.status != 429 or not exc.retryable or attempt >= MAX_RATE_LIMIT_RETRIES:
+                    self.stats.concurrency = self.concurrency.current
+                    raise
+                if not self._hooked(exc):  # a provider without the HTTP hook (watsonx): its SDK retried already
+                    self.concurrency.rate_limited(started, exc.retry_after_s)
+                self.stats.concurrency = self.concurrency.current
+                self.stats.rate_limited += 1
+                attempt += 1
+                wait = exc.retry_after_s if exc.retry_after_s is not None else min(30.0, 0.5 * 2 ** (attempt - 1))
+                await asyncio.sleep(wait * (0.5 + random.random() / 2) if exc.retry_after_s is None else wait)
+                continue
+            except BaseException:
+                self.concurrency.release(succeeded=False)
+                raise
+            finally:
+                RATE_LIMITED.reset(token)
+            self.concurrency.release(succeeded=True)
+            self.stats.concurrency = self.concurrency.current
+            self.stats.settled = self.concurrency.settled
+            return completion
 
 
 class Price(Layer):

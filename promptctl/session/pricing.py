@@ -21,17 +21,19 @@ def price(completion: Completion, request: ProviderRequest, config: ProjectConfi
         config: Project config (``[prices]`` overrides).
 
     Returns:
-        The cost in USD at list price (for a cached answer too: what it would cost; the cache layer
-        charges 0.0), or None when the model has no known price.
+        The cost in USD at list price (the batch price for an answer from a provider batch; for a cached
+        answer too: what it would cost; the cache layer charges 0.0), or None when the model has no known
+        price.
     """
     key = (tuple(completion.usage.to_dict().values()), request.provider, request.model, completion.model,
-           id(config))
+           id(config), completion.batch)
     if key not in _MEMO:
         from promptctl.tokens.pricing import call_cost
 
         if len(_MEMO) > 4096:
             _MEMO.clear()
-        _MEMO[key] = call_cost(completion.usage, request.provider, request.model, completion.model, config).usd
+        _MEMO[key] = call_cost(completion.usage, request.provider, request.model, completion.model, config,
+                               batch=completion.batch).usd
     return _MEMO[key]
 
 

@@ -12,6 +12,13 @@ Endpoints (matched on the path's end, so any base-path prefix works):
   and an ``x-request-id`` header.
 - ``POST .../messages``: an Anthropic ``Message`` and a ``request-id`` header.
 - ``POST .../messages/count_tokens``: ``{"input_tokens": N}``.
+- The OpenAI Files and Batch API and Anthropic Message Batches (:mod:`promptctl.testing.batches`): each
+  request of a batch is answered by the reply script when the batch ends, after ``batch_polls``
+  retrieves that answer ``in_progress``.
+
+With ``rate_limit_above=N`` the server answers ``429`` (with ``retry-after-ms``/``retry-after``, in each
+API's error shape) to a chat or messages request that arrives while N others are being handled, like a
+provider's concurrency limit.
 
 A reply is a text, a :class:`Fault`, or a :class:`ScriptedReply` carrying tool calls (OpenAI
 ``message.tool_calls`` / Anthropic ``tool_use`` blocks, as instructor's ``TOOLS`` mode expects) and
@@ -46,6 +53,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from promptctl.testing.batches import BatchService
 from promptctl.testing.prompt_cache import PromptCache
 from promptctl.types import LOOPBACK_REQUEST_ID_PREFIX
 
@@ -409,6 +417,14 @@ class LoopbackLLMServer:
             it); later ones get ``503``.
         max_lifetime_s: Seconds after :meth:`start` at which the server shuts itself down.
         host: IPv4 loopback address to bind (``127.0.0.0/8``).
+        batch_polls: Retrieves of a batch that answer ``in_progress`` before it ends.
+        rate_limit_above: Answer 429 to a chat or messages request arriving while this many are being
+            handled (None: never).
+        retry_after_s: The ``retry-after`` (seconds; also sent as ``retry-after-ms``) of those 429 replies.
+
+    Attributes:
+        batches: The :class:`~promptctl.testing.batches.BatchService` (uploaded files, created batches).
+        rate_limited: 429 replies sent because of ``rate_limit_above``.
 
     Raises:
         ValueError: ``host`` is not an IPv4 loopback address.
@@ -427,6 +443,9 @@ class LoopbackLLMServer:
         max_requests: int = 100_000,
         max_lifetime_s: float = 600.0,
         host: str = "127.0.0.1",
+        batch_polls: int = 2,
+        rate_limit_above: int | None = None,
+        retry_after_s: float = 0.05,
     ) -> None:
         if not _is_ipv4_loopback(host):
             raise ValueError(f"the loopback server binds IPv4 loopback addresses (127.0.0.0/8) only, not {host!r}")
@@ -451,6 +470,10 @@ class LoopbackLLMServer:
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._timer: threading.Timer | None = None
+        self.batches = BatchService(self._answer, polls=batch_polls)
+        self.rate_limit_above = rate_limit_above
+        self.retry_after_s = float(retry_after_s)
+        self.rate_limited = 0
 
     # -- settings that may change while the server runs --------------------------------------
     @property
@@ -617,26 +640,38 @@ class LoopbackLLMServer:
             body = None
         headers = {k.lower(): v for k, v in handler.headers.items()}
         record = RecordedRequest(handler.command, path, parts.query, headers, body, raw, time.monotonic())
+        flavor = _flavor(handler.command, path)
         with self._lock:
             self._requests.append(record)
             self._total += 1
             count = self._total
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            limited = (self.rate_limit_above is not None and flavor in ("chat", "messages")
+                       and self._in_flight > self.rate_limit_above)
+            self.rate_limited += limited
         try:
-            flavor = _flavor(handler.command, path)
             request_id = f"{LOOPBACK_REQUEST_ID_PREFIX}{next(self._seq):06d}"
             id_header = "request-id" if flavor in ("messages", "count_tokens") else "x-request-id"
             if count > self.max_requests:
                 _send_json(handler, 503, {"error": {"message": "loopback server request limit reached"}},
                            {id_header: request_id})
                 return
+            if limited:
+                _send_fault(handler, self._rate_limit_fault(flavor), {id_header: request_id})
+                return
+            if flavor is None:
+                routed = self.batches.route(handler.command, path, headers, raw, self.url)
+                if routed is None:
+                    _send_json(handler, 404, {"error": {"message": f"no route for {handler.command} {path}"}},
+                               {id_header: request_id})
+                elif isinstance(routed[1], bytes):
+                    _send(handler, routed[0], routed[1], routed[2], {id_header: request_id})
+                else:
+                    _send_json(handler, routed[0], routed[1], {"request-id": request_id, "x-request-id": request_id})
+                return
             if self.latency_s > 0:
                 time.sleep(self.latency_s)
-            if flavor is None:
-                _send_json(handler, 404, {"error": {"message": f"no route for {handler.command} {path}"}},
-                           {id_header: request_id})
-                return
             fault = self._next_fault()
             if fault is None and flavor == "count_tokens":
                 _send_json(handler, 200, {"input_tokens": self._count(body)}, {id_header: request_id})
@@ -673,6 +708,22 @@ class LoopbackLLMServer:
         use = (self.prompt_cache.openai if flavor == "chat" else self.prompt_cache.anthropic)(body)
         return replace(self.usage, input_tokens=use.input_tokens, cached_input_tokens=use.cached_tokens,
                        cache_write_tokens=use.written_tokens)
+    def _rate_limit_fault(self, flavor: str | None) -> Fault:
+        headers = {"retry-after-ms": str(int(self.retry_after_s * 1000)), "retry-after": f"{self.retry_after_s:g}"}
+        if flavor == "messages":
+            return anthropic_error(429, "rate_limit_error", "Number of concurrent connections has exceeded your "
+                                   "rate limit", retry_after_s=self.retry_after_s)
+        return Fault(429, headers, {"error": {"message": "Rate limit reached for requests", "type": "requests",
+                                              "param": None, "code": "rate_limit_exceeded"}})
+
+    def _answer(self, api: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """One request of a batch answered as a direct call would be: ``(status, JSON payload)``."""
+        request_id = f"{LOOPBACK_REQUEST_ID_PREFIX}{next(self._seq):06d}"
+        reply = self._next_reply(body)
+        if isinstance(reply, Fault):
+            return reply.status, reply.body
+        usage = self._usage_of(api, body)
+        return 200, (_chat_completion if api == "chat" else _message)(request_id, body, reply, usage)
 
     def _next_fault(self) -> Fault | None:
         try:

@@ -381,12 +381,14 @@ class RequestCost:
         return self.count.quality == "exact"
 
 
-def estimate_request(request: ProviderRequest, *, config: ProjectConfig | None = None) -> RequestCost:
+def estimate_request(request: ProviderRequest, *, config: ProjectConfig | None = None,
+                     batch: bool = False) -> RequestCost:
     """Tokens and USD of one call of ``request``, offline (e.g. to compare two versions' requests).
 
     Args:
         request: The adapted request.
         config: Project config (price overrides).
+        batch: Price the call at the batch price (sent through a provider batch).
 
     Returns:
         A :class:`RequestCost` (USD None when the model has no price).
@@ -401,7 +403,8 @@ def estimate_request(request: ProviderRequest, *, config: ProjectConfig | None =
     typical = min(DEFAULT_TYPICAL_OUTPUT["direct"], ceiling)
 
     def at(tokens_in: int, tokens_out: int) -> Cost:
-        return cost_of(Usage(input_tokens=tokens_in, output_tokens=tokens_out), request.provider, request.model, config)
+        return cost_of(Usage(input_tokens=tokens_in, output_tokens=tokens_out), request.provider, request.model, config,
+                       batch=batch)
 
     expected = at(count.tokens, typical)
     return RequestCost(

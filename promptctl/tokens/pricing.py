@@ -15,7 +15,12 @@ Prices come from, in order:
 Semantics: input tokens include cached reads and cache writes, each charged at its own rate once
 (never cached tokens at the full input rate as well); reasoning tokens are part of the output tokens
 and are never added on top. An unknown model costs ``None``, with a note saying how to add a price;
-it never raises. Batch discounts are not applied (promptctl has no batch runs yet).
+it never raises.
+
+Batch prices (``batch=True``: a call answered through a provider batch, ``--batch``): genai-prices' own
+batch price (its ``processing: batch`` price variant) where it has one; otherwise the standard price times
+the model's ``batch_factor`` from config (``[prices."provider:model"] batch_factor``), else
+:data:`BATCH_FACTOR`. watsonx has no batch price (``--batch`` refuses it).
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ _GENAI_PROVIDERS = {"openai": "openai", "anthropic": "anthropic"}
 WATSONX_TABLE = Path(__file__).resolve().parent.parent / "data" / "watsonx_prices.json"
 """The watsonx price table (USD per 1,000 tokens, source and date per row)."""
 _MILLION = Decimal(1_000_000)
+BATCH_FACTOR = 0.5
+"""The fraction of the standard price a batch call costs when no batch price is known: both OpenAI's Batch API
+and Anthropic's Message Batches bill 50 % of the standard input and output prices (platform.openai.com
+docs/guides/batch; platform.claude.com docs/en/build-with-claude/batch-processing#pricing, read 2026-12)."""
 
 
 ONE_HOUR_WRITE_FACTOR = 2.0
@@ -116,7 +125,8 @@ class Cost:
 
 
 def cost_of(
-    usage: Usage, provider: str, model: str, config: ProjectConfig | None = None, *, write_ttl: str | None = None
+    usage: Usage, provider: str, model: str, config: ProjectConfig | None = None, *, write_ttl: str | None = None,
+    batch: bool = False,
 ) -> Cost:
     """USD cost of a call's usage.
 
@@ -127,6 +137,7 @@ def cost_of(
         config: Project config, for ``[prices]`` overrides. A model served by an OpenAI-compatible server
             (Ollama, vLLM) is priced only when genai-prices knows its id or config prices it.
         write_ttl: ``1h`` when the cache writes are one-hour writes (Anthropic ``ttl: 1h``), priced as such.
+        batch: The call went through a provider batch: the batch price (see the module docstring).
 
     Returns:
         A :class:`Cost`; ``usd`` is None (with a note) when the model has no known price. Never raises
@@ -134,7 +145,11 @@ def cost_of(
     """
     override = config_price(provider, model, config)
     if override is not None:
-        return Cost(override.cost(usage, write_ttl=write_ttl), "config", override.describe(), None)
+        cost = override.cost(usage, write_ttl=write_ttl)
+        if batch:
+            factor = batch_factor(provider, model, config)
+            return Cost(cost * factor, "config", f"{override.describe()} x {factor:g} (batch)", None)
+        return Cost(cost, "config", override.describe(), None)
     if provider == "fake":
         return Cost(0.0, "fake", "$0 (fake provider)")
     hint = f'add [prices."{provider}:{model}"] input_per_mtok = ..., output_per_mtok = ... to promptctl.toml'
@@ -147,11 +162,32 @@ def cost_of(
     provider_id = _GENAI_PROVIDERS.get(provider)
     if provider_id is None:
         return Cost(None, "unknown", None, f"no price source for provider '{provider}'; {hint}")
-    return _genai_cost(usage, provider_id, model, hint, write_ttl)
+    if not batch:
+        return _genai_cost(usage, provider_id, model, hint, write_ttl)
+    standard = _genai_cost(usage, provider_id, model, hint, write_ttl)
+    priced = _genai_cost(usage, provider_id, model, hint, write_ttl, batch=True)
+    if standard.usd is None or priced.usd is None or priced.usd < standard.usd or standard.usd == 0:
+        return priced
+    factor = batch_factor(provider, model, config)  # genai-prices has no batch price for this model
+    return Cost(standard.usd * factor, "genai-prices", f"{standard.price} x {factor:g} (batch)",
+                f"no batch price for {provider}:{model} in genai-prices {_genai_version()}: {factor:g} x the standard "
+                f"price")
+
+
+def batch_factor(provider: str, model: str, config: ProjectConfig | None) -> float:
+    """The fraction of the standard price a batch call of ``provider:model`` costs when no batch price is known.
+
+    ``[prices."provider:model"] batch_factor`` from config, else :data:`BATCH_FACTOR` (0.5).
+    """
+    row = getattr(config, "prices", {}).get(f"{provider}:{model}") if config is not None else None
+    if row and row.get("batch_factor") is not None:
+        return float(row["batch_factor"])
+    return BATCH_FACTOR
 
 
 def call_cost(
-    usage: Usage, provider: str, requested_model: str, reported_model: str | None, config: ProjectConfig | None = None
+    usage: Usage, provider: str, requested_model: str, reported_model: str | None, config: ProjectConfig | None = None,
+    *, batch: bool = False,
 ) -> Cost:
     """USD cost of a recorded call.
 
@@ -164,16 +200,17 @@ def call_cost(
         requested_model: Model id sent.
         reported_model: Model id in the response, if any.
         config: Project config.
+        batch: The call went through a provider batch (its batch price).
 
     Returns:
         The :class:`Cost` (``usd`` None with a note when no price is known).
     """
     overridden = config_price(provider, requested_model, config) is not None
     if not overridden and reported_model and reported_model != requested_model:
-        reported = cost_of(usage, provider, reported_model, config)
+        reported = cost_of(usage, provider, reported_model, config, batch=batch)
         if reported.usd is not None:
             return reported
-    return cost_of(usage, provider, requested_model, config)
+    return cost_of(usage, provider, requested_model, config, batch=batch)
 
 
 def config_price(provider: str, model: str, config: ProjectConfig | None) -> Price | None:
@@ -227,7 +264,8 @@ def _watsonx_table() -> dict[str, Any]:
     return json.loads(WATSONX_TABLE.read_text(encoding="utf-8"))
 
 
-def _genai_cost(usage: Usage, provider_id: str, model: str, hint: str, write_ttl: str | None = None) -> Cost:
+def _genai_cost(usage: Usage, provider_id: str, model: str, hint: str, write_ttl: str | None = None, *,
+                batch: bool = False) -> Cost:
     import genai_prices
 
     one_hour = {"cache_write_1h_tokens": usage.cache_write_tokens} if write_ttl == "1h" and usage.cache_write_tokens \
@@ -240,7 +278,8 @@ def _genai_cost(usage: Usage, provider_id: str, model: str, hint: str, write_ttl
         **one_hour,
     )
     try:
-        calc = genai_prices.calc_price(gusage, model, provider_id=provider_id)
+        calc = genai_prices.calc_price(gusage, model, provider_id=provider_id,
+                                       price_context={"processing": "batch"} if batch else None)
     except LookupError:
         note = f"no price for {provider_id}:{model} in genai-prices {_genai_version()}; {hint}"
         return Cost(None, "unknown", None, note)
