@@ -80,16 +80,28 @@ def _print(text: str, *, stderr: bool = False) -> None:
         out.print(Text(line, style=style))
 
 
+BatchFlag = Annotated[bool, typer.Option(
+    "--batch", help="Send the model calls through the provider's batch API (OpenAI, Anthropic) at the batch price "
+                    "(half); results within 24 h. Rerun after an interruption: it waits for the same batches.")]
+
+
+def _batch_line(progress: Any) -> None:
+    """One stderr line per change of a provider batch (submitted, in progress, ended with done and failed)."""
+    sys.stderr.write(f"batch {progress.describe()}\n")
+
+
 @snapshot_app.command("record")
 def record_cmd(
     refs: RefsArg = None,
     case: CaseOpt = None,
     provider: ProviderOpt = None,
+    batch: BatchFlag = False,
 ) -> None:
     """Render each case for its providers, call the model once per case, write snapshots/<name>/<case>.yaml.
 
     Real providers go through the response cache in the run store, so a request already answered is not
-    sent again; the fake provider answers with the case's record_with.reply.
+    sent again; the fake provider answers with the case's record_with.reply. --batch records every case at once
+    through the provider's batch API (the fake provider's scripted cases are answered directly).
     """
     from promptctl.errors import CheckFailed
     from promptctl.evaluation.snapshots import record
@@ -98,7 +110,8 @@ def record_cmd(
     proj, snap = _project()
     store = proj.store(origin="snapshot")
     try:
-        changes = record(snap, refs or (), case or (), provider=provider, store=store)
+        changes = record(snap, refs or (), case or (), provider=provider, store=store, batch=batch,
+                         on_batch=_batch_line)
     finally:
         store.close()
     _print(changes_text(changes, root=snap.root, verb="recorded"))
@@ -140,6 +153,9 @@ def check_cmd(
                                   help="Also write a self-contained HTML report: every item, each changed request "
                                        "or failed check with its diff.")
     ] = None,
+    batch: Annotated[bool, typer.Option(
+        "--batch", help="With --live: every case's trials go through the provider's batch API at once, at the batch "
+                        "price.")] = False,
 ) -> None:
     """Compare every case's re-rendered requests and replayed checks with its golden file. Exit 1 on a difference.
 
@@ -149,14 +165,14 @@ def check_cmd(
     from promptctl.evaluation.snapshots import LiveOptions, check
     from promptctl.evaluation.snapshots.report import check_text, junit_xml, plural, report_dict, summary_line
 
-    if not live and (trials is not None or threshold is not None or provider is not None):
-        raise InputError("--trials, --threshold and --provider only apply with --live",
+    if not live and (trials is not None or threshold is not None or provider is not None or batch):
+        raise InputError("--trials, --threshold, --provider and --batch only apply with --live",
                          hint="promptctl snapshot check --live --trials 5 --threshold 0.8")
     proj, snap = _project()
-    options = LiveOptions(trials or 1, 1.0 if threshold is None else threshold, provider) if live else None
+    options = LiveOptions(trials or 1, 1.0 if threshold is None else threshold, provider, batch) if live else None
     store = proj.store(origin="snapshot") if live else None
     try:
-        report = check(snap, refs or (), case or (), live=options, store=store)
+        report = check(snap, refs or (), case or (), live=options, store=store, on_batch=_batch_line)
     finally:
         if store is not None:
             store.close()

@@ -32,6 +32,7 @@ from promptctl.types import ProviderRequest, Usage, jsonable, utc_now
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion, Registry
+    from promptctl.session.batch import Batcher
     from promptctl.store.runs import RunStore
 
 
@@ -146,6 +147,7 @@ async def arun_chain(
     cache: bool = False,
     resume: str | None = None,
     samples: int | None = None,
+    batch: Batcher | None = None,
 ) -> Result:
     """Run (or resume, or dry-run) a chain; the options are those of :func:`promptctl.session.run.arun`.
 
@@ -196,7 +198,7 @@ async def arun_chain(
         )
     session = Session(config, store=store, cache=cache, budget=budget, sink=recorder.sink(run_id),
                       what=lambda r: f"the next call of chain {chain.display} on {r.provider}:{r.model}",
-                      provider=provider if isinstance(provider, Provider) else None, close_given=True)
+                      provider=provider if isinstance(provider, Provider) else None, close_given=True, batch=batch)
     base = session.context(records[0]["provider"])
 
     def step_cost(index: int) -> float | None:

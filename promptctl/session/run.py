@@ -32,6 +32,7 @@ from promptctl.types import ProviderRequest, ToolCall, Usage, jsonable, utc_now
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion
+    from promptctl.session.batch import Batcher
     from promptctl.store.runs import RunStore
     from promptctl.tokens.estimate import CostEstimate
 
@@ -260,6 +261,7 @@ async def arun(
     history: RunStore | None = None,
     cache: bool = False,
     resume: str | None = None,
+    batch: Batcher | None = None,
 ) -> Result:
     """Render a version, run it with its strategy, and record the run.
 
@@ -283,6 +285,8 @@ async def arun(
         cache: Answer requests already recorded in ``store`` from it
             (the session's cache layer, :class:`~promptctl.session.layers.Cache`).
         resume: A chain only: the id of a failed run of this chain to finish (see :mod:`promptctl.session.chain`).
+        batch: Send the calls through this :class:`~promptctl.session.batch.Batcher` (provider batches at the
+            batch price; ``snapshot record --batch``), or None for direct calls.
 
     Returns:
         The :class:`Result`.
@@ -299,7 +303,7 @@ async def arun(
 
         return await arun_chain(version, variables, provider=provider, model=model, parameters=parameters,
                                 config=config, store=store, dry_run=dry_run, estimate=estimate, max_cost=max_cost,
-                                history=history, cache=cache, resume=resume, samples=samples)
+                                history=history, cache=cache, resume=resume, samples=samples, batch=batch)
     from promptctl.errors import InputError
 
     if is_chain(version):
@@ -340,7 +344,7 @@ async def arun(
     )
     session = Session(config, store=store, cache=cache, budget=budget, sink=recorder.sink(run_id),
                       what=lambda r: f"the next call of {version.display} on {r.provider}:{r.model}",
-                      provider=provider if isinstance(provider, Provider) else None, close_given=True)
+                      provider=provider if isinstance(provider, Provider) else None, close_given=True, batch=batch)
     ctx = session.context(request.provider)
     start = time.perf_counter()
     try:

@@ -108,3 +108,29 @@ def test_record_without_credentials_is_a_provider_error(project, cli):
     assert result.code == 3
     assert "ANTHROPIC_API_KEY" in result.err
     assert not project.golden("ada").exists()
+
+
+def test_record_and_live_check_with_batch_send_every_case_in_one_provider_batch(project, cli, server, monkeypatch):
+    (project.root / "promptctl.toml").write_text(
+        f'[providers.openai]\nbase_url = "{server.base_url}"\nmax_retries = 0\n', encoding="utf-8")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("PROMPTCTL_BATCH_POLL_S", "0.01")
+
+    first = cli("snapshot", "record", "--provider", "openai", "--batch")
+
+    assert first.code == 0, first.out + first.err
+    creates = [r for r in server.requests if r.method == "POST" and r.path.endswith("/batches")]
+    assert len(creates) == 1 and not any(r.path.endswith("/chat/completions") for r in server.requests)
+    assert "ended, 2 submitted, 2 done, 0 failed" in first.err
+    doc = read_golden(project.golden("ada"))
+    assert doc["recorded"]["output"] == ADA and doc["recorded"]["provider"] == "openai"
+    assert read_golden(project.golden("grace"))["recorded"]["output"] == GRACE
+    # recording again is answered from the run store (the batch's answers are ordinary call rows)
+    assert cli("snapshot", "record", "--provider", "openai", "--batch").code == 0
+    assert len([r for r in server.requests if r.path.endswith("/batches")]) == 1
+
+    live = cli("snapshot", "check", "--live", "--trials", "2", "--batch")
+    assert live.code == 0, live.out + live.err
+    creates = [r for r in server.requests if r.method == "POST" and r.path.endswith("/batches")]
+    assert len(creates) == 2 and "ended, 4 submitted, 4 done, 0 failed" in live.err  # 2 cases x 2 trials
+    assert cli("snapshot", "check", "--batch").code == 2  # --batch only applies with --live

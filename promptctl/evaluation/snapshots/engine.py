@@ -22,9 +22,10 @@ output (an extra ``::fake`` item when the fake provider recorded it and is not r
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,7 @@ from promptctl.evaluation.snapshots.results import (
 from promptctl.evaluation.snapshots.suite import Case, Suite
 
 if TYPE_CHECKING:
+    from promptctl.session.batch import Batcher, BatchProgress
     from promptctl.store.runs import RunStore
 
 __all__ = [
@@ -88,8 +90,12 @@ def check_case(
     live: LiveOptions | None = None,
     store: RunStore | None = None,
     provider_factory: ProviderFactory | None = None,
+    live_outputs: list[str] | BaseException | None = None,
 ) -> CaseResult:
     """Check one case against its golden file (see the module docstring).
+
+    ``live_outputs``: the live trials' outputs already made (``--live --batch``: every case's trials in the same
+    provider batches), or the error that ended them; None runs the trials now.
 
     Errors in the case (a template error, an invalid check) are reported in ``CaseResult.error``,
     not raised; an unresolvable reference is, and so is a live trial's :class:`ProviderError` (missing
@@ -140,7 +146,8 @@ def check_case(
     try:
         result.checks = run_checks(project, pin, case, output, rendered.variables)
         if live is not None:
-            result.live = _run_live(project, target, pin, case, rendered, live, store, provider_factory, golden)
+            result.live = _run_live(project, target, pin, case, rendered, live, store, provider_factory, golden,
+                                    live_outputs)
     except StructuredOutputError as exc:  # the model answered, never validly: this case fails, the check goes on
         result.error = exc.message
         return result
@@ -219,6 +226,7 @@ def check(
     live: LiveOptions | None = None,
     store: RunStore | None = None,
     provider_factory: ProviderFactory | None = None,
+    on_batch: Callable[[BatchProgress], None] | None = None,
 ) -> CheckReport:
     """Check every case of the selected suites (see the module docstring).
 
@@ -226,9 +234,11 @@ def check(
         project: The project.
         refs: References selecting suites (and versions); default every suite.
         case_ids: Only these cases (default all).
-        live: Re-run the model instead of replaying (needs the provider's credentials).
+        live: Re-run the model instead of replaying (needs the provider's credentials); with ``live.batch``
+            every case's trials go in the same provider batches first (:mod:`promptctl.session.batch`).
         store: Run store for live calls.
         provider_factory: Clients for live trials (tests inject scripted providers here).
+        on_batch: Told of every change of a provider batch (``live.batch``).
 
     Returns:
         The :class:`CheckReport`; ``report.passed`` decides the exit code.
@@ -240,16 +250,66 @@ def check(
     start = time.perf_counter()
     report = CheckReport(live=live is not None)
     targets = project.targets(refs)
+    made: dict[tuple[str, str], list[str] | BaseException] = {}
+    if live is not None and live.batch:
+        made = asyncio.run(_live_in_batches(project, targets, case_ids, live, store, provider_factory, on_batch))
     for target in targets:
         for case in _select(target.suite, case_ids, targets):
             case_start = time.perf_counter()
-            result = check_case(project, target, case, live=live, store=store, provider_factory=provider_factory)
+            result = check_case(project, target, case, live=live, store=store, provider_factory=provider_factory,
+                                live_outputs=made.get((target.ref, case.id)))
             result.elapsed_s = time.perf_counter() - case_start
             report.cases.append(result)
     if not case_ids:
         report.orphans = orphan_goldens(project, [t.suite for t in targets])
     report.elapsed_s = time.perf_counter() - start
     return report
+
+
+async def _live_in_batches(
+    project: SnapshotProject, targets: Sequence[Target], case_ids: Sequence[str], live: LiveOptions,
+    store: RunStore | None, provider_factory: ProviderFactory | None,
+    on_batch: Callable[[BatchProgress], None] | None,
+) -> dict[tuple[str, str], list[str] | BaseException]:
+    """Every live trial of every checkable case at once, through one batcher: outputs (or the error) by case.
+
+    Cases that cannot be checked live (no golden file, a rendering error) are left to :func:`check_case`. The
+    batches are stored under a key of their own (live trials are never answered from an earlier batch).
+    """
+    import uuid
+
+    from promptctl.session.batch import Batcher
+
+    batcher = Batcher(store, f"snapshot-live:{uuid.uuid4().hex}", on_change=on_batch)
+    keys: list[tuple[str, str]] = []
+    trials: list[Any] = []
+    for target in targets:
+        for case in _select(target.suite, case_ids, targets):
+            pin = project.pin(target.ref)
+            try:
+                golden = read_golden(project.golden_path(target.suite.name, case.id))
+                rendered = render_case(project, pin, case)
+            except (FileNotFoundError, PromptctlError):
+                continue
+            provider = live.provider or str(golden.get("recorded", {}).get("provider") or "") or None
+            for _ in range(live.trials):
+                keys.append((target.ref, case.id))
+                trials.append(_record_output(project, target, pin, case, rendered.variables, provider, store,
+                                             provider_factory, cache=False, batch=batcher))
+    try:
+        done = await asyncio.gather(*trials, return_exceptions=True)
+    finally:
+        await batcher.aclose()
+    out: dict[tuple[str, str], list[str] | BaseException] = {}
+    for key, item in zip(keys, done, strict=True):
+        have = out.setdefault(key, [])
+        if isinstance(item, BaseException):
+            if not isinstance(item, Exception):
+                raise item
+            out[key] = item
+        elif isinstance(have, list):
+            have.append(str(item["output"]))
+    return out
 
 
 def _select(suite: Suite, case_ids: Sequence[str], targets: Sequence[Target]) -> list[Case]:
@@ -286,8 +346,12 @@ async def _record_output(
     provider_factory: ProviderFactory | None,
     *,
     cache: bool = True,
+    batch: Batcher | None = None,
 ) -> dict[str, Any]:
     """Call the model once for a case and return the golden file's ``recorded`` part.
+
+    With ``batch``, the call goes through that batcher (a provider batch, at the batch price); the fake
+    provider's scripted replies never do.
 
     The fake provider answers with the case's scripted ``record_with.reply`` and is never cached (the
     reply lives in the suite, so editing it takes effect). Other providers go through
@@ -318,7 +382,7 @@ async def _record_output(
         result = await arun(
             pin.version, variables, provider=client if client is not None else chosen, model=model,
             strategy=target.suite.strategy, config=project.config, store=store,
-            cache=cache and store is not None and not scripted,
+            cache=cache and store is not None and not scripted, batch=None if scripted else batch,
         )
     cost: float | None = 0.0
     for call in result.calls:
@@ -373,6 +437,7 @@ async def arecord_case(
     provider: str | None = None,
     store: RunStore | None = None,
     provider_factory: ProviderFactory | None = None,
+    batch: Batcher | None = None,
 ) -> CaseChange:
     """Render a case for its providers, call the model once, run the checks and write the golden file.
 
@@ -384,7 +449,7 @@ async def arecord_case(
     _refuse_untrusted(pin)
     rendered = render_case(project, pin, case)
     recorded = await _record_output(project, target, pin, case, rendered.variables, provider, store,
-                                    provider_factory)
+                                    provider_factory, batch=batch)
     checks = run_checks(project, pin, case, recorded["output"], rendered.variables)
     doc = golden_doc(pin, case, rendered, recorded, checks)
     path = project.golden_path(target.suite.name, case.id)
@@ -404,15 +469,38 @@ async def arecord(
     provider: str | None = None,
     store: RunStore | None = None,
     provider_factory: ProviderFactory | None = None,
+    batch: bool = False,
+    on_batch: Callable[[BatchProgress], None] | None = None,
 ) -> list[CaseChange]:
-    """Record every selected case (see :func:`arecord_case`), one model call per case, in order."""
+    """Record every selected case (see :func:`arecord_case`), one model call per case, in order.
+
+    With ``batch``, every case is recorded at once and their calls go in the same provider batches
+    (:mod:`promptctl.session.batch`), stored under this project's key: a record killed while waiting is run
+    again and waits for the same batches (each case's golden file is written once its answer is in).
+    ``on_batch`` is told of every change of a batch (progress).
+
+    Raises:
+        PromptctlError: The first error of a case (in batch mode, once every other case is recorded).
+    """
     targets = project.targets(refs)
-    out = []
-    for target in targets:
-        for case in _select(target.suite, case_ids, targets):
-            out.append(await arecord_case(project, target, case, provider=provider, store=store,
-                                          provider_factory=provider_factory))
-    return out
+    selected = [(target, case) for target in targets for case in _select(target.suite, case_ids, targets)]
+    if not batch:
+        return [await arecord_case(project, target, case, provider=provider, store=store,
+                                   provider_factory=provider_factory) for target, case in selected]
+    from promptctl.session.batch import Batcher
+
+    batcher = Batcher(store, "snapshot-record:" + hashlib.sha256(str(project.root).encode()).hexdigest()[:32],
+                      on_change=on_batch)
+    try:
+        done = await asyncio.gather(*(arecord_case(project, target, case, provider=provider, store=store,
+                                                   provider_factory=provider_factory, batch=batcher)
+                                      for target, case in selected), return_exceptions=True)
+    finally:
+        await batcher.aclose()
+    for item in done:
+        if isinstance(item, BaseException):
+            raise item
+    return [item for item in done if isinstance(item, CaseChange)]
 
 
 def record(
@@ -582,9 +670,12 @@ def _run_live(
     store: RunStore | None,
     provider_factory: ProviderFactory | None,
     golden: Mapping[str, Any],
+    made: list[str] | BaseException | None = None,
 ) -> LiveResult:
-    """Run K live trials of a case (no response cache) and check each output."""
+    """Run K live trials of a case (no response cache) and check each output (or check ``made``, run earlier)."""
     provider = live.provider or str(golden.get("recorded", {}).get("provider") or "") or None
+    if isinstance(made, BaseException):
+        raise made
 
     async def trials() -> list[str]:
         outputs = []
@@ -596,7 +687,7 @@ def _run_live(
 
     passes = 0
     failures: list[str] = []
-    for number, output in enumerate(asyncio.run(trials()), start=1):
+    for number, output in enumerate(made if made is not None else asyncio.run(trials()), start=1):
         failing = [c for c in run_checks(project, pin, case, output, rendered.variables) if not c.passed]
         if failing:
             failures.append(f"trial {number}: {failing[0].describe()}")

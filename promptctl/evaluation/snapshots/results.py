@@ -217,11 +217,13 @@ class LiveOptions:
         trials: K >= 1.
         threshold: Fraction of trials that must pass, in (0, 1]; ``1/K`` is classic pass@k.
         provider: Provider to run (default: the one that recorded the output).
+        batch: Send every case's trials through the provider's batch API at once (``--batch``).
     """
 
     trials: int = 1
     threshold: float = 1.0
     provider: str | None = None
+    batch: bool = False
 
     def __post_init__(self) -> None:
         if self.trials < 1:
