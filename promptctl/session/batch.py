@@ -208,7 +208,7 @@ class Batcher:
         for batch in self._resumed.values():
             if batch.waiting and not batch.reading:
                 batch.reading = True
-                self._spawn(self._resume(batch))
+                self._spawn(self._resume(batch), list(batch.waiting.values()))
 
     def _submit_queue(self, name: str) -> None:
         queued = self._queue.pop(name, [])
@@ -216,10 +216,22 @@ class Batcher:
             return
         client = queued[0][0]
         for part in _split(client, [w for _, w in queued]):
-            self._spawn(self._submit(client, part))
+            self._spawn(self._submit(client, part), part)
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
+    def _spawn(self, coro: Any, waiting: list[_Waiting]) -> None:
+        """Run ``coro`` as a task; if it ends on an exception, the calls it was to answer get that exception."""
+        async def guarded() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a failed submission or poll must not leave calls hanging
+                error = exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+                for w in waiting:
+                    if not w.future.done():
+                        w.future.set_exception(error)
+
+        task = asyncio.create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -280,6 +292,7 @@ class Batcher:
         progress = batch.progress
         assert progress.provider_batch_id is not None
         delay = self.poll_s
+        state = BatchState("in_progress")
         try:
             while True:
                 state = await batch.client.batch_state(progress.provider_batch_id)
@@ -303,12 +316,6 @@ class Batcher:
             await self._read(batch, state)
         except ProviderError as exc:
             self._fail(batch, exc)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a bug must reach the callers, not hang them
-            for waiting in batch.waiting.values():
-                if not waiting.future.done():
-                    waiting.future.set_exception(exc)
 
     async def _read(self, batch: _Batch, state: BatchState) -> None:
         progress = batch.progress

@@ -19,29 +19,14 @@ from promptctl.testing import LoopbackLLMServer, openai_error
 from tests.conftest import is_sdk_env, run_cli
 
 from .conftest import write_qa_project
+from .test_ab_cli import VERSION, reply  # v2 gets every third case wrong
 
-VERSION = """---
-description: Answers yes/no questions
-provider: PROVIDER
-model: MODEL
-parameters: {{temperature: 0, max_tokens: 50}}
-variables:
-  question: {{type: string, input: true}}
----
-{{% system %}}{marker}{{% endsystem %}}
-{{% user %}}{{{{ question }}}}{{% enduser %}}
-"""
 CASES = 50
 
 
-def reply(body: dict) -> str:
-    text = json.dumps(body)
-    case = int(re.search(r"\[case (\d+)\]", text).group(1))
-    return "no" if "Version two" in text and case % 3 == 0 else "yes"  # v2 gets every third case wrong
-
-
 def qa_project(root: Path, provider: str = "openai", model: str = "gpt-4o-mini", cases: int = CASES) -> Path:
-    return write_qa_project(root, VERSION.replace("PROVIDER", provider).replace("MODEL", model), cases)
+    text = VERSION.replace("provider: openai", f"provider: {provider}").replace("model: gpt-4o-mini", f"model: {model}")
+    return write_qa_project(root, text, cases)
 
 
 @pytest.fixture(scope="module")
