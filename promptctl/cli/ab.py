@@ -322,7 +322,7 @@ def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: b
         # credentials and the budget are checked: warnings and the plan print only now
         started["id"] = run_id
         warn(plan.warnings)
-        _print_plan(plan, run_id, estimate, resumed=resumed)
+        _print_plan(plan, run_id, estimate, resumed=resumed, batch=batch)
         bar.start()
 
     try:
@@ -451,13 +451,15 @@ def unscored_error(result: dict[str, Any], variant: dict[str, Any], resume_hint:
     return ProviderError(message, provider=str(variant.get("provider") or ""), hint=hint)
 
 
-def _print_plan(plan: Any, run_id: str, estimate: PlanEstimate, *, resumed: bool) -> None:
+def _print_plan(plan: Any, run_id: str, estimate: PlanEstimate, *, resumed: bool, batch: bool = False) -> None:
     cases = len(plan.dataset.cases)
     names = ", ".join(f"{v.label}={v.name} ({v.provider}:{v.model})" for v in plan.variants)
     usd = estimate.usd_expected
     cost = (f"estimated ${usd:.4f} (low ${estimate.usd_low:.4f}, high ${estimate.usd_high:.4f})"
             if usd is not None and estimate.usd_low is not None and estimate.usd_high is not None
             else f"cost unknown (no price for {', '.join(estimate.unpriced)})")
+    if batch:
+        cost += " at the batch price, through provider batches (results within 24 h)"
     judge = f", {plural(estimate.judge_calls, 'judge call')}" if estimate.judge_calls else ""
     verb = "resuming" if resumed else "starting"
     command = "eval" if plan.kind == "eval" else "ab"

@@ -565,11 +565,14 @@ async def arun_ab(
         done = {(r["variant"], r["case_index"], r["trial"]) for r in ab_store.results_of(store, ab_run_id)
                 if r["status"] == "ok"}
     estimate = estimate_plan(plan, store, done=done, use_cache=use_cache, batch=batch)
+    if batch:  # refused before credentials are asked for: no setting makes these providers take batches
+        from promptctl.providers import get_provider
+
+        for name in {v.provider for v in plan.variants} | ({plan.judge.provider} if plan.judge else set()):
+            given = (clients or {}).get(name)
+            (given if given is not None else get_provider(name, plan.config)).check_batch()
     made = check_credentials(plan, estimate, clients)
     try:
-        if batch:
-            for client in {**made, **(clients or {})}.values():
-                client.check_batch()
         return await _run_checked(plan, store, estimate, ab_run_id=ab_run_id, concurrency=concurrency,
                                   max_cost=max_cost, use_cache=use_cache, clients={**made, **(clients or {})},
                                   on_start=on_start, on_progress=on_progress, batch=batch)

@@ -153,11 +153,12 @@ def test_watsonx_and_fake_refuse_batch_before_anything_is_sent(tmp_path, server)
     project = qa_project(tmp_path, cases=2)
     run = cli(project, server, "eval", "qa@1", "-d", "cases.jsonl", "-s", "contains", "--batch", "-p", "fake")
     assert run.returncode == 2 and run.stderr.startswith("error: --batch: provider 'fake' has no batch API")
-    env = {"WATSONX_APIKEY": "k", "WATSONX_PROJECT_ID": "p", "WATSONX_URL": server.url}
+    # refused before credentials are asked for (none are set here): no setting would make it take batches
     run = run_cli("eval", "qa@1::watsonx:ibm/granite-3-8b-instruct", "-d", "cases.jsonl", "-s", "contains",
-                  "--batch", cwd=project, env={**env, "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'w.db'}"})
+                  "--batch", cwd=project, env={"PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'w.db'}"})
     assert run.returncode == 2, run.stderr
-    assert "error: --batch: watsonx.ai" in run.stderr and "Traceback" not in run.stderr
+    assert run.stderr.startswith("error: --batch: watsonx.ai has batch inference") and "Traceback" not in run.stderr
+    assert "hint: run without --batch" in run.stderr
 
 
 def test_concurrency_64_against_a_server_limiting_8_settles_near_8_with_no_failed_case(tmp_path):
