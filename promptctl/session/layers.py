@@ -237,6 +237,7 @@ class Concurrency:
 
     Attributes:
         limit: The current limit (a float; ``int(limit)`` calls may be in flight, at least one).
+        lowest: The lowest the limit has been.
         in_flight: Calls in flight now.
     """
 
@@ -245,6 +246,7 @@ class Concurrency:
     def __init__(self, maximum: int) -> None:
         self.maximum = max(1, int(maximum))
         self.limit = float(self.maximum)
+        self.lowest = self.limit
         self.in_flight = 0
         self.last_cut = float("-inf")
         self.paused_until = 0.0
@@ -302,6 +304,7 @@ class Concurrency:
         now = time.monotonic()
         if sent_at is None or sent_at >= self.last_cut:
             self.limit = max(1.0, self.limit * self.DECREASE)
+            self.lowest = min(self.lowest, self.limit)
             self.last_cut = now
         if retry_after_s:
             self.paused_until = max(self.paused_until, now + retry_after_s)
