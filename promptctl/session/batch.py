@@ -138,8 +138,6 @@ class Batcher:
         self._last = 0.0
         self._flusher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        if store is not None:
-            batch_store.prepare(store)
 
     # -- entry point ---------------------------------------------------------------------------
     async def send(self, client: Provider, exchange: Exchange) -> Result:

@@ -6,7 +6,8 @@ it. A process killed at any point therefore leaves enough for ``--resume RUN_ID`
 machine sharing the run store) to find the batch again and wait for it, instead of submitting the
 requests a second time (:mod:`promptctl.session.batch`).
 
-Tables (created on first use by :func:`prepare`, like the A/B tables):
+Tables (created by the migration ``0003_batches``; their module is imported by :mod:`promptctl.store.runs`, so
+they are always part of the store's ``metadata``):
 
 ``batches``: id (32 hex, promptctl's), work_id (the A/B or evaluation run id, or the run id, the batch
 belongs to), provider, model (the model of every request in it, or ``*`` when mixed), provider_batch_id
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.store.runs import RedactedText, ensure_schema, metadata
+from promptctl.store.runs import RedactedText, metadata
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -59,14 +60,8 @@ batch_items = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
 )
 
-BATCH_TABLES = (batches, batch_items)
 ACTIVE = ("submitting", "in_progress")
 """Statuses of a batch whose results are not in yet (``promptctl runs`` shows its run as waiting)."""
-
-
-def prepare(store: RunStore) -> None:
-    """Create the batch tables if they are missing."""
-    ensure_schema(store.engine, list(BATCH_TABLES))
 
 
 def create(store: RunStore, *, work_id: str, provider: str, model: str,
@@ -74,7 +69,7 @@ def create(store: RunStore, *, work_id: str, provider: str, model: str,
     """Insert a batch in status ``submitting`` with its items, before anything is sent; returns its id.
 
     Args:
-        store: The run store (prepared).
+        store: The run store.
         work_id: The run the batch belongs to (an A/B or evaluation run id, or a run id).
         provider: Provider name.
         model: The model of every request, or ``*``.
@@ -111,12 +106,9 @@ def of_work(store: RunStore, work_id: str) -> list[dict[str, Any]]:
 
 
 def waiting(store: RunStore, work_ids: Iterable[str]) -> dict[str, int]:
-    """Runs among ``work_ids`` with batches whose results are not in yet: work id -> number of such batches.
-
-    Empty when the store has no batch table (no batch was ever submitted).
-    """
+    """Runs among ``work_ids`` with batches whose results are not in yet: work id -> number of such batches."""
     wanted = list(work_ids)
-    if not wanted or not sa.inspect(store.engine).has_table("batches"):
+    if not wanted:
         return {}
     query = (sa.select(batches.c.work_id, sa.func.count()).where(batches.c.work_id.in_(wanted),
                                                                   batches.c.status.in_(ACTIVE))

@@ -463,3 +463,8 @@ def record_dict(row: dict[str, Any]) -> dict[str, Any]:
         "details": details,
         "origin": row.get("origin") or "run",
     }
+
+
+# The provider batch tables (``--batch``) belong to the same schema: importing them here puts them in ``metadata``
+# whenever the store is used (migration ``0003_batches`` creates them).
+from promptctl.store import batches as _batches  # noqa: E402, F401

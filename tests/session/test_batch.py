@@ -81,7 +81,6 @@ def test_an_interrupted_submission_is_found_by_its_metadata_and_not_sent_again(t
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("PROMPTCTL_BATCH_POLL_S", "0.01")
     store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
-    batch_store.prepare(store)
 
     async def scenario(server: LoopbackLLMServer) -> list[str]:
         client = OpenAIProvider({"base_url": server.base_url})
