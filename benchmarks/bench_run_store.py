@@ -3,7 +3,7 @@
 A run store is filled with 50,000 runs of 2 calls each (100,000 calls): 10 prompts x 3 versions, 4 models,
 30 days, 5% errors, 2% unpriced (inserted in bulk, 5,000 runs per transaction). Then
 ``promptctl log --summary`` (totals by version and by day, every origin) runs as a user runs it, a new
-process each time, and the in-process query (:func:`promptctl.store.summary.summarise`) is timed too.
+process each time, and the in-process query (:func:`promptctl.store.summary.summarise_many`) is timed too.
 PostgreSQL is a throwaway server from Debian's ``postgresql`` package
 (:class:`promptctl.testing.postgres.TemporaryPostgres`). Printed: the median of ``--rounds`` runs beside the
 target. The machine is shared: figures vary with its load.
@@ -76,7 +76,7 @@ def fill(url: str, calls: int, *, seed: int = 7) -> tuple[int, float]:
 def measure(url: str, folder: Path, rounds: int) -> dict[str, Any]:
     """Median wall time of ``promptctl log --summary`` (a new process) and of the in-process summary."""
     from promptctl.store.runs import RunStore
-    from promptctl.store.summary import summarise
+    from promptctl.store.summary import summarise_many
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")}
     env["PROMPTCTL_DATABASE_URL"] = url
@@ -97,7 +97,7 @@ def measure(url: str, folder: Path, rounds: int) -> dict[str, Any]:
     query_cpu: list[float] = []
     for _ in range(rounds):
         start, cpu = time.perf_counter(), time.process_time()
-        rows = {by: summarise(store, by) for by in ("version", "day")}
+        rows = summarise_many(store, ["version", "day"])
         query.append(time.perf_counter() - start)
         query_cpu.append(time.process_time() - cpu)
     total_calls = sum(r["calls"] for r in rows["version"])

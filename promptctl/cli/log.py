@@ -138,9 +138,9 @@ def _summary(store: RunStore, groups: list[str], prompt: str | None, as_json: bo
     """Print totals per group (``version``, ``day``, ``run``) and overall; JSON: {group: rows, "total": {...}}."""
     from rich.table import Table
 
-    from promptctl.store.summary import summarise, total
+    from promptctl.store.summary import summarise_many, total
 
-    results = {group: summarise(store, group, prompt=prompt) for group in dict.fromkeys(groups)}
+    results = summarise_many(store, groups, prompt=prompt)
     overall = total(next(iter(results.values()), []))
     if as_json:
         print_json({**results, "total": overall})

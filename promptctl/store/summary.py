@@ -34,23 +34,59 @@ def summarise(store: RunStore, by: str, *, prompt: str | None = None) -> list[di
     Raises:
         InputError: Unknown grouping.
     """
+    return summarise_many(store, [by], prompt=prompt)[by]
+
+
+def summarise_many(store: RunStore, groups: list[str], *, prompt: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """:func:`summarise` for several groupings at once: ``version`` and ``day`` share one pass over the store.
+
+    The database adds up (GROUP BY prompt, version and day, calls counted through a join), so 100,000
+    recorded calls are summed without reading them into Python; the per-version and per-day rows are folded
+    from those few hundred groups.
+
+    Raises:
+        InputError: Unknown grouping.
+    """
+    from promptctl.errors import InputError
+
+    for by in groups:
+        if by not in GROUPS:
+            raise InputError(f"unknown grouping '{by}'", hint=f"--by {' | '.join(GROUPS)}")
+    out: dict[str, list[dict[str, Any]]] = {}
+    if "run" in groups:
+        out["run"] = sorted(_grouped(store, "run", prompt), key=lambda g: (str(g["created_at"]), str(g["run_id"])),
+                            reverse=True)
+    if "version" in groups or "day" in groups:
+        fine = _grouped(store, "version_day", prompt)
+        folded: dict[str, dict[Any, dict[str, Any]]] = {"version": {}, "day": {}}
+        for row in fine:
+            for by, key, head in (("version", (row["prompt"], row["version"]),
+                                   {"prompt": row["prompt"], "version": row["version"]}),
+                                  ("day", row["day"], {"day": row["day"]})):
+                group = folded[by].setdefault(key, {**head, **_zero()})
+                for name in _zero():
+                    group[name] += row[name]
+        out["version"] = sorted((_with_rate(g) for g in folded["version"].values()),
+                                key=lambda g: (g["prompt"], g["version"]))
+        out["day"] = sorted((_with_rate(g) for g in folded["day"].values()), key=lambda g: str(g["day"]),
+                            reverse=True)
+    return {by: out[by] for by in dict.fromkeys(groups)}
+
+
+def _grouped(store: RunStore, by: str, prompt: str | None) -> list[dict[str, Any]]:
+    """Totals per run (``run``) or per prompt, version and day (``version_day``), added up by the database."""
     import sqlalchemy as sa
 
-    from promptctl.errors import InputError
     from promptctl.store.runs import calls, runs
 
-    if by not in GROUPS:
-        raise InputError(f"unknown grouping '{by}'", hint=f"--by {' | '.join(GROUPS)}")
     day = sa.func.substr(runs.c.created_at, 1, 10)
-    by_group: dict[str, list[Any]] = {
-        "run": [runs.c.id, runs.c.created_at, runs.c.prompt_name, runs.c.prompt_version, runs.c.provider,
-                runs.c.model, runs.c.status],
-        "version": [runs.c.prompt_name, runs.c.prompt_version],
-        "day": [day.label("day")],
-    }
-    keys = by_group[by]
-    grouping = [runs.c.id] if by == "run" else [day] if by == "day" else keys
-    # the database adds up (GROUP BY): 100,000 calls are summed without sending them to Python
+    if by == "run":
+        keys: list[Any] = [runs.c.id, runs.c.created_at, runs.c.prompt_name, runs.c.prompt_version, runs.c.provider,
+                           runs.c.model, runs.c.status]
+        grouping: list[Any] = [runs.c.id]
+    else:
+        keys = [runs.c.prompt_name, runs.c.prompt_version, day.label("day")]
+        grouping = [runs.c.prompt_name, runs.c.prompt_version, day]
     totals = sa.select(
         *keys, sa.func.count().label("runs"),
         sa.func.sum(sa.case((runs.c.status == "error", 1), else_=0)).label("errors"),
@@ -73,22 +109,13 @@ def summarise(store: RunStore, by: str, *, prompt: str | None = None) -> list[di
                                     "version": row["prompt_version"], "target": f"{row['provider']}:{row['model']}",
                                     "status": row["status"]}
             key: tuple[Any, ...] = (row["id"],)
-        elif by == "version":
-            head = {"prompt": row["prompt_name"], "version": row["prompt_version"]}
-            key = (row["prompt_name"], row["prompt_version"])
         else:
-            head = {"day": row["day"]}
-            key = (row["day"],)
+            head = {"prompt": row["prompt_name"], "version": row["prompt_version"], "day": row["day"]}
+            key = (row["prompt_name"], row["prompt_version"], row["day"])
         group = {**head, "runs": int(row["runs"]), "calls": call_counts.get(key, 0), "errors": int(row["errors"] or 0),
                  **{k: int(row[k] or 0) for k in _SUMS}, "cost_usd": float(row["cost_usd"] or 0.0),
                  "unpriced": int(row["unpriced"] or 0)}
-        out.append(_with_rate(group))
-    if by == "run":
-        out.sort(key=lambda g: (str(g["created_at"]), str(g["run_id"])), reverse=True)
-    elif by == "day":
-        out.sort(key=lambda g: str(g["day"]), reverse=True)
-    else:
-        out.sort(key=lambda g: (g["prompt"], g["version"]))
+        out.append(_with_rate(group) if by == "run" else group)
     return out
 
 
