@@ -90,8 +90,13 @@ def timed_process(args: list[str], **kwargs: object) -> tuple[subprocess.Complet
 
 
 def run_promptctl(folder: Path, dataset: Path, server: LoopbackLLMServer, concurrency: int) -> dict:
+    from promptctl.tokens import offline
+
+    # a user cache of this measurement's own (remembered token counts and statistics start empty, so the first
+    # run is a cold one; its rerun finds what the first run remembered), with tiktoken's files already primed
     env = {**installed_env(os.environ), **server.env(), "PROMPTCTL_DATABASE_URL": f"sqlite:///{folder / 'runs.db'}",
-           "PROMPTCTL_PROJECT": str(ROOT)}
+           "PROMPTCTL_PROJECT": str(ROOT), "PROMPTCTL_CACHE_DIR": str(folder / "user-cache"),
+           "TIKTOKEN_CACHE_DIR": str(offline.cache_dir())}
     before = len(server.requests)
     out, wall, rss = timed_process([sys.executable, "-m", "promptctl", "ab", "support-agent@1", "support-agent@2",
                                     "--dataset", str(dataset), "--provider", "openai", "--concurrency",
