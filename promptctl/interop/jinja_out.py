@@ -146,6 +146,15 @@ class _Writer:
             return "{{" + node.name + "}}"
         return "{{ " + self.expr(node) + " }}"
 
+    def conversation(self, node: nodes.Node) -> str:
+        """``{% cache %}``: dropped with a note (no other format marks a cache breakpoint); ``{% messages %}``: refused."""
+        if _conversation_tag(node) == "_cache":
+            if not any("cache breakpoint" in n for n in self.notes):
+                self.notes.append(f"line {node.lineno + self.line_offset}: {{% cache %}} dropped: {self.dialect} has no "
+                                  "cache breakpoint (Claude's cache_control is not sent from the exported prompt)")
+            return ""
+        raise self.fail(node, "a conversation history ({% messages %})")
+
     def text(self, data: str, node: nodes.Node) -> str:
         if "{{" not in data and "{%" not in data and "{#" not in data:
             return data
@@ -177,8 +186,8 @@ class _Writer:
     def node(self, node: nodes.Node) -> str:
         hb = self.dialect == "handlebars"
         if isinstance(node, nodes.Output):
-            return "".join(self.text(n.data, n) if isinstance(n, nodes.TemplateData) else self.output(n)
-                           for n in node.nodes)
+            return "".join(self.text(n.data, n) if isinstance(n, nodes.TemplateData) else
+                           self.conversation(n) if _conversation_tag(n) else self.output(n) for n in node.nodes)
         if self.dialect == "mustache" and isinstance(node, (nodes.If, nodes.For, nodes.With)):
             raise self.fail(node, f"a {{% {type(node).__name__.lower()} %}} block")
         if isinstance(node, nodes.If):
@@ -273,8 +282,10 @@ def write_body(body: str, dialect: Dialect, *, where: str, line_offset: int = 0)
             role = role_node.value if isinstance(role_node, nodes.Const) else "user"
             messages.append((str(role), _tidy(writer.block(node.body), dialect)))  # type: ignore[attr-defined]
         elif isinstance(node, nodes.Output) and all(
-            isinstance(n, nodes.TemplateData) and not n.data.strip() for n in node.nodes
+            (isinstance(n, nodes.TemplateData) and not n.data.strip()) or _conversation_tag(n) for n in node.nodes
         ):
+            for tag in (n for n in node.nodes if _conversation_tag(n)):
+                writer.conversation(tag)  # a {% cache %} between messages: dropped with a note; a history: refused
             continue
         else:
             loose.append(node)
@@ -289,6 +300,14 @@ def write_body(body: str, dialect: Dialect, *, where: str, line_offset: int = 0)
 
 
 _START, _END = "\x00section-start\x00", "\x00section-end\x00"
+
+
+def _conversation_tag(node: nodes.Node) -> str | None:
+    """``_cache`` or ``_messages`` for the output of a ``{% cache %}`` or ``{% messages %}`` tag, else None."""
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.ExtensionAttribute) and \
+            node.node.name in ("_cache", "_messages"):
+        return node.node.name
+    return None
 
 
 _HB_BLOCK = re.compile(r"(?<!\\)\{\{(?:[#/^]|else\b)[^{}]*\}\}")

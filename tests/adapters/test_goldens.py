@@ -145,8 +145,12 @@ def _check_shape(body: dict[str, Any], provider: str) -> None:
         assert body["model"] and body["max_tokens"] > 0
         assert "system" not in roles, "Claude takes the system prompt as a top-level parameter"
         assert roles[0] == "user"
-        assert body["system"].startswith("<"), "sections render as XML tags for Claude"
-        assert "\n## " not in body["system"]
+        system = body["system"]
+        if isinstance(system, list):  # text blocks: a system prompt that carries a cache breakpoint
+            assert system[-1]["cache_control"]["type"] == "ephemeral"
+            system = "\n\n".join(block["text"] for block in system)
+        assert system.startswith("<"), "sections render as XML tags for Claude"
+        assert "\n## " not in system
     else:
         key = "model_id" if provider == "watsonx" else "model"
         assert body[key]

@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = Registry(ROOT / "prompts")
 # Templates that use Jinja2 filters or tests Handlebars has no helper for: export is refused, naming the line.
 NOT_HANDLEBARS = {"code-review": "line 65", "entity-extraction": "line 119"}
+# A conversation history ({% messages %}) has no equivalent in either format: export is refused, naming the line.
+HISTORY = {"support-agent": r"line \d+: a conversation history \(\{% messages %\}\) cannot be written"}
 SECTIONS_IN_LOOPS = {"entity-extraction"}
 
 
@@ -39,6 +41,10 @@ def test_example_prompt_round_trip(name: str, case_id: str, fmt: str, tmp_path: 
     case = next(c for c in suite.cases if c.id == case_id)
     version = EXAMPLES.get(suite.ref)
     values = case.variables(ROOT)
+    if name in HISTORY:
+        with pytest.raises(InputError, match=HISTORY[name]):
+            dotprompt.export(version) if fmt == "dotprompt" else promptfoo.export([version])
+        return
     if fmt == "dotprompt" and name in NOT_HANDLEBARS:
         with pytest.raises(InputError, match=NOT_HANDLEBARS[name]):
             dotprompt.export(version)
@@ -67,3 +73,15 @@ def test_example_prompt_round_trip(name: str, case_id: str, fmt: str, tmp_path: 
 
 def _squeeze(messages: list[dict]) -> list[dict]:
     return [{**m, "content": re.sub(r"\n{3,}", "\n\n", m["content"])} for m in messages]
+
+
+def test_a_cache_breakpoint_is_dropped_from_an_export_with_a_note(tmp_path: Path) -> None:
+    version = EXAMPLES.get("support-agent@2")
+    source = version.text.replace("{% endsystem %}", "{% cache %}\n{% endsystem %}\n{% cache %}", 1)
+    (tmp_path / "prompts" / "p").mkdir(parents=True)
+    (tmp_path / "prompts" / "p" / "v1.j2").write_text(source, encoding="utf-8")
+    cached = Registry(tmp_path / "prompts").load("p", 1)
+    text, notes = dotprompt.export(cached)
+    plain, _ = dotprompt.export(version)
+    assert "{% cache" not in text and text.count("{{role") == plain.count("{{role")
+    assert any("{% cache %} dropped: handlebars has no cache breakpoint" in n for n in notes)
