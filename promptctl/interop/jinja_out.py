@@ -147,11 +147,12 @@ class _Writer:
         return "{{ " + self.expr(node) + " }}"
 
     def conversation(self, node: nodes.Node) -> str:
-        """``{% cache %}``: dropped with a note (no other format marks a cache breakpoint); ``{% messages %}``: refused."""
+        """``{% cache %}``: dropped with a note (the formats mark no cache breakpoint); ``{% messages %}``: refused."""
         if _conversation_tag(node) == "_cache":
             if not any("cache breakpoint" in n for n in self.notes):
-                self.notes.append(f"line {node.lineno + self.line_offset}: {{% cache %}} dropped: {self.dialect} has no "
-                                  "cache breakpoint (Claude's cache_control is not sent from the exported prompt)")
+                line = node.lineno + self.line_offset
+                self.notes.append(f"line {line}: {{% cache %}} dropped: {self.dialect} has no cache breakpoint "
+                                  "(Claude's cache_control is not sent from the exported prompt)")
             return ""
         raise self.fail(node, "a conversation history ({% messages %})")
 
