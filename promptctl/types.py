@@ -142,9 +142,9 @@ class Usage:
         return Usage(**{k: getattr(self, k) + getattr(other, k) for k in asdict(self)})
 
     @property
-    def cache_hit_rate(self) -> float | None:
-        """Cached input tokens / input tokens (0-1), or None without input (see :func:`cache_hit_rate`)."""
-        return cache_hit_rate(self.cached_input_tokens, self.input_tokens)
+    def prompt_cache_hit_rate(self) -> float | None:
+        """Cached input tokens / input tokens (0-1), or None without input (see :func:`prompt_cache_hit_rate`)."""
+        return prompt_cache_hit_rate(self.cached_input_tokens, self.input_tokens)
 
     def to_dict(self) -> dict[str, int]:
         """The counts as a plain dict."""
@@ -379,8 +379,10 @@ def load_yaml(text: str) -> Any:
     return load(text)
 
 
-def cache_hit_rate(cached_input_tokens: int | None, input_tokens: int | None) -> float | None:
-    """The prompt-cache hit rate: input tokens read from the cache / all input tokens (0-1).
+def prompt_cache_hit_rate(cached_input_tokens: int | None, input_tokens: int | None) -> float | None:
+    """The provider prompt cache's hit rate: input tokens read from the cache / all input tokens (0-1).
+
+    Not the response cache (promptctl's own cache of whole answers, whose hits cost nothing).
 
     Args:
         cached_input_tokens: Input tokens read from the provider's prompt cache (tokens).

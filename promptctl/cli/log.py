@@ -148,7 +148,7 @@ def _summary(store: RunStore, groups: list[str], prompt: str | None, as_json: bo
     out = console()
     heads = {"version": ("prompt@version",), "day": ("day (UTC)",), "run": ("run", "prompt@version", "provider:model")}
     for group, rows in results.items():
-        table = Table(*heads[group], "runs", "calls", "errors", "in", "out", "cached", "USD", "unpriced", box=None,
+        table = Table(*heads[group], "runs", "calls", "errors", "in", "out", "prompt cache", "USD", "unpriced", box=None,
                       title=f"by {group}", title_justify="left")
         for r in rows:
             key = {
@@ -160,7 +160,7 @@ def _summary(store: RunStore, groups: list[str], prompt: str | None, as_json: bo
         out.print(table)
     out.print(f"total: {_count(overall['runs'], 'run')}, {_count(overall['calls'], 'call')}, "
               f"{overall['input_tokens']} in / {overall['output_tokens']} out tokens"
-              + (f" (cache hit rate {_rate(overall['cache_hit_rate'])})" if overall["cached_input_tokens"] else "")
+              + (f" (prompt cache hit rate {_rate(overall['prompt_cache_hit_rate'])})" if overall["cached_input_tokens"] else "")
               + f", ${overall['cost_usd']:.6f}"
               + (f" ({_count(overall['unpriced'], 'unpriced run')} not included)" if overall["unpriced"] else ""),
               markup=False)
@@ -173,11 +173,11 @@ def _count(n: int, word: str) -> str:
 
 def _numbers(r: dict[str, Any]) -> tuple[str, ...]:
     return (str(r["runs"]), str(r["calls"]), str(r["errors"]), str(r["input_tokens"]), str(r["output_tokens"]),
-            _rate(r["cache_hit_rate"]), f"${r['cost_usd']:.6f}", str(r["unpriced"]))
+            _rate(r["prompt_cache_hit_rate"]), f"${r['cost_usd']:.6f}", str(r["unpriced"]))
 
 
 def _rate(rate: float | None) -> str:
-    """A cache hit rate for display: ``87.5%``, or ``-`` without input."""
+    """A prompt cache hit rate for display: ``87.5%``, or ``-`` without input."""
     return "-" if rate is None else f"{rate:.1%}"
 
 

@@ -115,7 +115,7 @@
     }
     var pref = S.metric === 'preference';
     var head = ['variant', pref ? '' : (S.metric === 'pass' ? 'pass rate' : 'mean') + ' [95% CI]', 'passed', 'errors',
-                'tokens in / out', 'p50', 'p95', 'cache hits', 'spent'];
+                'tokens in / out', 'p50', 'p95', 'cache hits', 'prompt cache', 'spent'];
     return el('table', {id: 'variants'},
       el('thead', null, el('tr', null, head.map(function (h, i) { return el('th', {class: i ? 'num' : null}, h); }))),
       el('tbody', null, S.variants.map(function (v, i) {
@@ -128,7 +128,8 @@
           el('td', {class: 'num'}, num(v.errors) + (v.flaky ? ' · ' + v.flaky + ' flaky' : '')),
           el('td', {class: 'num'}, num(v.tokens.input) + ' / ' + num(v.tokens.output)),
           el('td', {class: 'num'}, secs(v.latency_s.p50)), el('td', {class: 'num'}, secs(v.latency_s.p95)),
-          el('td', {class: 'num'}, pct(v.cache_hit_rate)), el('td', {class: 'num'}, usd(v.cost_usd)));
+          el('td', {class: 'num'}, pct(v.cache_hit_rate)), el('td', {class: 'num'}, pct(v.prompt_cache_hit_rate)),
+          el('td', {class: 'num'}, usd(v.cost_usd)));
       })));
   }
 

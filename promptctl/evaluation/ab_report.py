@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from promptctl.types import utc_now
+from promptctl.types import prompt_cache_hit_rate, utc_now
 
 RESULT_VERSION = 1
 _MAX_ERRORS_LISTED = 20
@@ -63,7 +63,9 @@ def build_result(
         dataset, scorer, scorers, judge, metric, alpha, trials, variants (per variant: label, spec, ref,
         prompt, provider, model, strategy, executed, cases, completed, errors, mean, ci95, passed,
         pass_rate, pass_at_k and pass_hat_k {k: value} with trials, flaky_cases, cost_usd, list_cost_usd,
-        cost_per_case_usd, judge_cost_usd, latency_s {p50, p95, mean}, tokens {input, output}, cached),
+        cost_per_case_usd, judge_cost_usd, latency_s {p50, p95, mean}, tokens {input, output, cached_input}, cached
+        (answers from the response cache), prompt_cache_hit_rate (cached input tokens / input tokens of the live
+        calls, or None)),
         comparisons (see :meth:`~promptctl.evaluation.stats.Comparison.to_dict`; pairwise ones add wins,
         ties, flips, flip_rate and agreement), gates (per candidate: baseline, candidate, verdict,
         candidate_worse, lower_bound_95; see :func:`check_gates`), mde, cost_usd {models, judge, total},
@@ -137,9 +139,12 @@ def build_result(
             latency_s={"p50": _round(stats.percentile(latencies, 50)), "p95": _round(stats.percentile(latencies, 95)),
                        "mean": _round(sum(latencies) / len(latencies)) if latencies else None},
             tokens={"input": sum(int(r["input_tokens"] or 0) for r in ok),
-                    "output": sum(int(r["output_tokens"] or 0) for r in ok)},
+                    "output": sum(int(r["output_tokens"] or 0) for r in ok),
+                    "cached_input": sum(int(r.get("cached_input_tokens") or 0) for r in ok if not r["cached"])},
             cached=sum(1 for r in ok if r["cached"]),
         )
+        live_input = sum(int(r["input_tokens"] or 0) for r in ok if not r["cached"])
+        entry["prompt_cache_hit_rate"] = prompt_cache_hit_rate(entry["tokens"]["cached_input"], live_input)
         out_variants.append(entry)
 
     comparisons: list[dict[str, Any]] = []
@@ -350,6 +355,8 @@ def variant_rows(result: Mapping[str, Any]) -> list[list[str]]:
             f" [{_pct(ci['low'])}, {_pct(ci['high'])}]" if ci else "")
         passed = "-" if v["passed"] is None else f"{v['passed']}/{v['completed'] * result['trials']}"
         tokens = f"{v['tokens']['input']:,} / {v['tokens']['output']:,}"
+        if v.get("tokens", {}).get("cached_input"):
+            tokens += f" ({v['prompt_cache_hit_rate']:.0%} from the prompt cache)"
         rows.append([v["label"], v["spec"], f"{v['provider']}:{v['model']}", score, passed, str(v["errors"]),
                      _usd(v["cost_usd"]), _usd(v["cost_per_case_usd"]), _secs(v["latency_s"]["p50"]),
                      _secs(v["latency_s"]["p95"]), tokens])

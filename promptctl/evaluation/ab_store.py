@@ -167,8 +167,14 @@ def recent_ab_runs(store: RunStore, limit: int = 20, *, with_result: bool = Fals
 
 # -- results -----------------------------------------------------------------------------------------------
 def results_of(store: RunStore, ab_run_id: str) -> list[dict[str, Any]]:
-    """Every case result of an A/B run (without outputs' run rows), ordered by case, trial, variant."""
-    query = (sa.select(ab_results).where(ab_results.c.ab_run_id == ab_run_id)
+    """Every case result of an A/B run, ordered by case, trial, variant.
+
+    Each row has its run's ``cached_input_tokens`` (input read from the provider's prompt cache; None when the
+    result has no run row).
+    """
+    query = (sa.select(ab_results, runs.c.cached_input_tokens)
+             .select_from(ab_results.outerjoin(runs, ab_results.c.run_id == runs.c.id))
+             .where(ab_results.c.ab_run_id == ab_run_id)
              .order_by(ab_results.c.case_index, ab_results.c.trial, ab_results.c.variant))
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]

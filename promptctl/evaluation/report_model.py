@@ -19,7 +19,8 @@ Shape (``report_version`` 1)::
                   "details": [str]},
       "variants": [{"label", "spec", "ref", "provider", "model", "mean", "ci95": {"low", "high"} | None,
                     "passed", "completed", "errors", "flaky", "cost_usd", "list_cost_usd",
-                    "tokens": {"input", "output"}, "latency_s": {"p50", "p95"}, "cache_hit_rate"}],
+                    "tokens": {"input", "output"}, "latency_s": {"p50", "p95"}, "cache_hit_rate",
+                    "prompt_cache_hit_rate"}],
       "comparisons": [{"baseline", "candidate", "difference", "ci95", "p_value", "p_adjusted", "test",
                        "effect_size": {"name", "value"} | None, "verdict", "winner", "sentence"}],
       "tags": [{"tag": str, "cases": int, "means": [float | None per variant]}],
@@ -139,6 +140,7 @@ def build_report(
                                            "tokens", "latency_s")},
             "cases": v.get("cases"), "flaky": len(v.get("flaky_cases") or []),
             "cache_hit_rate": round(sum(1 for t in oks if t["cached"]) / len(oks), 6) if oks else None,
+            "prompt_cache_hit_rate": v.get("prompt_cache_hit_rate"),
         })
     return redact_all({
         "report_version": REPORT_VERSION, "kind": kind, "title": _title(kind, variants),

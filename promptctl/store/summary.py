@@ -2,7 +2,8 @@
 
 Each row has: the group key, ``runs``, ``calls``, ``errors`` (runs with status ``error``),
 ``input_tokens``, ``output_tokens``, ``cached_input_tokens``, ``cache_write_tokens``, ``reasoning_tokens``
-(tokens), ``cache_hit_rate`` (cached input tokens / input tokens, 0-1, None without input), ``cost_usd``
+(tokens), ``prompt_cache_hit_rate`` (the provider prompt cache: cached input tokens / input tokens, 0-1, None
+without input), ``cost_usd``
 (USD: the sum of the priced runs) and ``unpriced`` (finished runs whose cost is unknown, so the sum leaves
 them out). Days are UTC dates of ``created_at``.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from promptctl.types import cache_hit_rate
+from promptctl.types import prompt_cache_hit_rate
 
 if TYPE_CHECKING:
     from promptctl.store.runs import RunStore
@@ -129,7 +130,8 @@ def total(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _with_rate(group: dict[str, Any]) -> dict[str, Any]:
-    return {**group, "cache_hit_rate": cache_hit_rate(group["cached_input_tokens"], group["input_tokens"])}
+    return {**group, "prompt_cache_hit_rate": prompt_cache_hit_rate(group["cached_input_tokens"],
+                                                                     group["input_tokens"])}
 
 
 def _zero() -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from promptctl.evaluation.ab_report import variant_rows
 from promptctl.testing import LoopbackLLMServer
 from tests.conftest import run_cli
 
@@ -79,11 +80,32 @@ def test_second_call_reads_the_cache_and_log_summary_shows_it(project: Path, pro
     # by run id, not by position: the two runs may start in the same second (created_at has seconds precision)
     by_id = {row["run_id"]: row for row in json.loads(summary.stdout)["run"]}
     rows = [by_id[records[1]["run_id"]], by_id[records[0]["run_id"]]]  # newest first
-    assert rows[0]["cache_hit_rate"] == pytest.approx(second["cached_input_tokens"] / second["input_tokens"])
-    assert rows[0]["cache_hit_rate"] > 0.5 and rows[1]["cache_hit_rate"] == 0
+    assert rows[0]["prompt_cache_hit_rate"] == pytest.approx(second["cached_input_tokens"] / second["input_tokens"])
+    assert rows[0]["prompt_cache_hit_rate"] > 0.5 and rows[1]["prompt_cache_hit_rate"] == 0
     assert rows[0]["cost_usd"] < rows[1]["cost_usd"]
     total = json.loads(summary.stdout)["total"]
-    assert total["cache_hit_rate"] == pytest.approx(second["cached_input_tokens"] / total["input_tokens"])
+    assert total["prompt_cache_hit_rate"] == pytest.approx(second["cached_input_tokens"] / total["input_tokens"])
 
     text = run_cli("log", "--summary", "--by", "run", cwd=project, env=env).stdout
-    assert f"{rows[0]['cache_hit_rate']:.1%}" in text and "cache hit rate" in text
+    assert f"{rows[0]['prompt_cache_hit_rate']:.1%}" in text and "prompt cache hit rate" in text
+
+
+def test_ab_shows_each_variants_prompt_cache_hit_rate(project: Path) -> None:
+    second = project / "prompts" / "billing" / "v2.j2"
+    second.write_text(PROMPT.replace('{% section "input" %}', '{% section "question" %}'), encoding="utf-8")
+    rows = [{"vars": {"message": f"Question {n} about my invoice."}, "expected": "billing"} for n in range(4)]
+    (project / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with LoopbackLLMServer(replies=["We will pass this to billing."], prompt_cache=True) as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test",
+               "PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'ab.db'}"}
+        args = ("ab", "billing@1", "billing@2", "-d", "cases.jsonl", "-s", "contains", "-p", "openai",
+                "--concurrency", "1")
+        result = run_cli(*args, "--json", cwd=project, env=env)
+        assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    first, second_variant = record["variants"]
+    # 8 calls with one system prompt: only the very first finds nothing in the provider's cache
+    assert 0.5 < first["prompt_cache_hit_rate"] < second_variant["prompt_cache_hit_rate"] < 1
+    assert first["tokens"]["cached_input"] > 3 * 1024
+    tokens_cell = variant_rows(record)[0][-1]  # the terminal and markdown tables' "tokens in / out"
+    assert tokens_cell.endswith(f"({first['prompt_cache_hit_rate']:.0%} from the prompt cache)")

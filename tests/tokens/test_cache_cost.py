@@ -11,7 +11,7 @@ from promptctl import render
 from promptctl.registry.registry import Registry
 from promptctl.session.estimate import estimate_cost
 from promptctl.tokens import count_request
-from promptctl.types import cache_hit_rate
+from promptctl.types import prompt_cache_hit_rate
 
 RULE = ("Refunds over one hundred dollars, disputed charges and chargebacks go to a billing specialist; "
         "explain the next step, the expected wait and what the customer should prepare before they are contacted.")
@@ -89,6 +89,6 @@ def test_no_breakpoint_no_cache_estimate(tmp_path: Path) -> None:
     assert estimate_cost(v, render(v, "anthropic", q="x")).cache is None
 
 
-def test_cache_hit_rate() -> None:
-    assert cache_hit_rate(750, 1000) == 0.75
-    assert cache_hit_rate(0, 0) is None
+def test_prompt_cache_hit_rate() -> None:
+    assert prompt_cache_hit_rate(750, 1000) == 0.75
+    assert prompt_cache_hit_rate(0, 0) is None
