@@ -148,8 +148,8 @@ def _summary(store: RunStore, groups: list[str], prompt: str | None, as_json: bo
     out = console()
     heads = {"version": ("prompt@version",), "day": ("day (UTC)",), "run": ("run", "prompt@version", "provider:model")}
     for group, rows in results.items():
-        table = Table(*heads[group], "runs", "calls", "errors", "in", "out", "prompt cache", "USD", "unpriced", box=None,
-                      title=f"by {group}", title_justify="left")
+        table = Table(*heads[group], "runs", "calls", "errors", "in", "out", "prompt cache", "USD", "unpriced",
+                      box=None, title=f"by {group}", title_justify="left")
         for r in rows:
             key = {
                 "version": (f"{r.get('prompt')}@{r.get('version')}",),
@@ -160,7 +160,8 @@ def _summary(store: RunStore, groups: list[str], prompt: str | None, as_json: bo
         out.print(table)
     out.print(f"total: {_count(overall['runs'], 'run')}, {_count(overall['calls'], 'call')}, "
               f"{overall['input_tokens']} in / {overall['output_tokens']} out tokens"
-              + (f" (prompt cache hit rate {_rate(overall['prompt_cache_hit_rate'])})" if overall["cached_input_tokens"] else "")
+              + (f" (prompt cache hit rate {_rate(overall['prompt_cache_hit_rate'])})"
+                 if overall["cached_input_tokens"] else "")
               + f", ${overall['cost_usd']:.6f}"
               + (f" ({_count(overall['unpriced'], 'unpriced run')} not included)" if overall["unpriced"] else ""),
               markup=False)
