@@ -96,3 +96,38 @@ def test_cache003_a_fifth_breakpoint(project: Project) -> None:
 def test_cache003_four_breakpoints_pass(project: Project) -> None:
     text = edit(GOOD, "Warm and direct.", "A{% cache %}B{% cache %}C{% cache %}D{% cache %}")
     assert project.found(text, "CACHE003") == []
+
+
+TOOLS = """---
+description: Order status agent
+provider: openai
+model: gpt-4.1-mini
+tools:
+{tools}
+variables:
+  question: {{type: string, input: true}}
+---
+{{% system %}}{{% section "role" %}}You are the order-status agent of Acme Shop.{{% endsection %}}{{% endsystem %}}
+{{% user %}}{{% section "input" %}}{{{{ question }}}}{{% endsection %}}{{% enduser %}}
+"""
+
+
+def _tools(*names: str) -> str:
+    return "\n".join(f"  - {{name: {n}, description: Look up {n}, parameters: {{type: object, properties: {{}}}}}}"
+                     for n in names)
+
+
+def test_cache004_tools_reordered_since_the_previous_version(project: Project) -> None:
+    project.write("orders", TOOLS.format(tools=_tools("lookup_order", "get_weather")))
+    project.publish("orders")
+    project.write("orders", TOOLS.format(tools=_tools("get_weather", "lookup_order")), number=2)
+    [finding] = [f for f in project.lint(["orders@2"]) if f.rule == "CACHE004"]
+    assert "reordered since orders@1 (lookup_order, get_weather -> get_weather, lookup_order)" in finding.message
+    assert finding.line == 5  # the tools: field
+
+
+def test_cache004_a_tool_added_at_the_end_passes(project: Project) -> None:
+    project.write("orders", TOOLS.format(tools=_tools("lookup_order", "get_weather")))
+    project.publish("orders")
+    project.write("orders", TOOLS.format(tools=_tools("lookup_order", "get_weather", "cancel_order")), number=2)
+    assert not [f for f in project.lint(["orders@2"]) if f.rule == "CACHE004"]

@@ -217,3 +217,60 @@ def breakpoints_claude_takes(ctx: VersionContext) -> Iterator[Hit]:
 def is_cache_error(message: str) -> bool:
     """True for an Anthropic adapter error about cache breakpoints (reported by CACHE003, not PROV006)."""
     return "cache breakpoint" in message
+
+
+def _tool_names(version: Any) -> list[str] | None:
+    """The names of a version's tools in declared order (a tools file loaded through the registry), or None."""
+    from promptctl.errors import PromptctlError
+
+    tools = version.front_matter.tools
+    if isinstance(tools, str) and version.registry is not None:
+        try:
+            tools = version.registry.load(version.name, version.number, allow_modified=True).front_matter.tools
+        except PromptctlError:
+            return None
+    if not isinstance(tools, list):
+        return None
+    return [str(tool.name) for tool in tools]
+
+
+def _previous_published(ctx: VersionContext) -> Any:
+    """The latest published version before this one (for a draft: the latest published), or None."""
+    from promptctl.errors import PromptctlError
+
+    version = ctx.version
+    registry = version.registry
+    if registry is None:
+        return None
+    try:
+        earlier = [r.version for r in registry.index(version.name).versions if r.version < version.number]
+        return registry.load(version.name, max(earlier), allow_modified=True) if earlier else None
+    except (PromptctlError, OSError):
+        return None
+
+
+@rule(
+    "CACHE004", "warning", "The tools are in another order than in the previous version",
+    rationale="""Tool definitions come first in the cached prefix (before the system prompt and the messages) for
+    OpenAI and Claude alike. Reordering the same tools in a new version changes that prefix, so every cached prompt
+    of the previous version is missed and written again at the cache-write price, for no change in what the model
+    can do.""",
+    fix="Keep the previous version's tool order and add new tools at the end.",
+    category=CATEGORY,
+)
+def tools_keep_their_order(ctx: VersionContext) -> Iterator[Hit]:
+    """The tools common to this version and the previous published one appear in another relative order."""
+    if not any(t.profile.prompt_cache is not None for t in ctx.targets):
+        return
+    names = _tool_names(ctx.version)
+    previous = _previous_published(ctx) if names else None
+    if previous is None:
+        return
+    before = _tool_names(previous)
+    if not names or not before:
+        return
+    common = set(names) & set(before)
+    now, then = [n for n in names if n in common], [n for n in before if n in common]
+    if now != then:
+        yield Hit(f"the tools are reordered since {previous.display} ({', '.join(then)} -> {', '.join(now)}): the "
+                  "cached prefix of every call changes", ctx.field_line("tools"))
