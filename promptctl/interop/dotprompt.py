@@ -22,7 +22,7 @@ from promptctl import _yaml
 from promptctl.errors import InputError
 from promptctl.interop.common import front_matter, map_parameters, read_text, split_front_matter, split_model
 from promptctl.interop.handlebars import convert_handlebars
-from promptctl.interop.jinja_out import write_body
+from promptctl.interop.jinja_out import HISTORY, write_body
 from promptctl.interop.model import ImportedPrompt, ImportedVersion, derive_name
 from promptctl.interop.schemas import picoschema_to_json_schema, variables_from_json_schema
 
@@ -101,6 +101,9 @@ def convert(
     object_vars = {n for n, v in variables.items() if v.get("type") == "object"}
     conversion = convert_handlebars(body, where=where, line_offset=offset, partials=partials, object_vars=object_vars)
     prompt.findings.extend(conversion.findings)
+    if conversion.history:
+        variables["history"] = {"type": "messages", "default": [],
+                                "description": "The conversation so far (Dotprompt's {{history}})"}
     for extra in conversion.variables:
         if variables and extra not in variables:
             prompt.note("reported", where, f"the template reads '{extra}', which the input schema does not declare")
@@ -162,9 +165,10 @@ def export(version: Any) -> tuple[str, list[str]]:
         config.update(fm.metadata["dotprompt_config"])
     if config:
         head["config"] = config
-    if fm.variables:
-        head["input"] = {"schema": _json_schema(fm.variables)}
-        defaults = {n: v.default for n, v in fm.variables.items() if not v.required and v.default not in ("", None)}
+    inputs = {n: v for n, v in fm.variables.items() if v.type != "messages"}  # a history is {{history}}, no input
+    if inputs:
+        head["input"] = {"schema": _json_schema(inputs)}
+        defaults = {n: v.default for n, v in inputs.items() if not v.required and v.default not in ("", None)}
         if defaults:
             head["input"]["default"] = defaults
     if fm.output is not None and fm.output.format == "json":
@@ -175,7 +179,7 @@ def export(version: Any) -> tuple[str, list[str]]:
         parts.append(written.messages[0][1])
     else:
         for role, text in written.messages:
-            parts.append(f'{{{{role "{roles.get(role, role)}"}}}}\n{text}')
+            parts.append("{{history}}" if role == HISTORY else f'{{{{role "{roles.get(role, role)}"}}}}\n{text}')
     return f"---\n{_yaml.dump(head)}---\n" + "\n".join(parts) + "\n", written.notes
 
 

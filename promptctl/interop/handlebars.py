@@ -20,8 +20,11 @@ Handlebars                             promptctl Jinja2
 ``~`` whitespace control               ``-`` whitespace control
 =====================================  ======================================================
 
-Anything else (``{{history}}``, ``{{media}}``, ``{{section}}``, unknown helpers, sub-expressions, a
-role marker inside a block) is kept as literal text in place and reported with its source line.
+``{{history}}`` between role markers becomes ``{% messages history %}`` (a ``history`` variable of type
+``messages``, default ``[]``); text after it up to the next role marker is a user message.
+
+Anything else (``{{media}}``, ``{{section}}``, unknown helpers, sub-expressions, a role marker or
+``{{history}}`` inside a block) is kept as literal text in place and reported with its source line.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ _TAG = re.compile(r"\\\{\{|\{\{!--.*?--\}\}|\{\{![^}]*?\}\}|\{\{\{(?:(?!\{\{).)*
 _ROLE_MAP = {"system": "system", "user": "user", "model": "assistant", "assistant": "assistant"}
 _PATH = re.compile(r"^(?:\.\./)*(?:@?[A-Za-z_$][\w$-]*|this)(?:\.(?:[A-Za-z_$][\w$-]*|\[[^\]]+\]))*$")
 _MAX_PARTIAL_DEPTH = 8
+HISTORY_ROLE = "history"
+"""Where ``{{history}}`` stands among the role markers: ``{% messages history %}`` there."""
 
 
 @dataclass
@@ -59,11 +64,13 @@ class Conversion:
         body: The Jinja2 source.
         findings: What was converted, escaped and reported (with source lines).
         variables: Root-level variable names the template reads.
+        history: True when the template places ``{{history}}`` (as ``{% messages history %}``).
     """
 
     body: str
     findings: list[Finding] = field(default_factory=list)
     variables: list[str] = field(default_factory=list)
+    history: bool = False
 
 
 class _Converter:
@@ -82,6 +89,7 @@ class _Converter:
         self.variables: list[str] = []
         self.counter = 0
         self.standalone = True
+        self.history = False
 
     # -- findings ---------------------------------------------------------------------------------
     def report(self, line: int, message: str, kind: str = "reported") -> None:
@@ -240,8 +248,12 @@ class _Converter:
             self.report(line, f"{{{{role {args[0]}}}}} -> {{% {role} %}} message", "converted")
             return ""
         if head == "history" and not args:
-            return self.comment(tag, line, "{{history}} inserts conversation history: promptctl has no history "
-                                           "placeholder yet (issue 19)")
+            if stack:
+                return self.keep(tag, line, "{{history}} inside a block (a history is a list of messages)")
+            roles.append((sum(len(p) for p in out), HISTORY_ROLE))
+            self.history = True
+            self.report(line, "{{history}} -> {% messages history %} (a variable of type messages)", "converted")
+            return ""
         if head == "media":
             return self.comment(tag, line, "{{media}} inserts an image or file: promptctl has no media parts yet "
                                            "(issue 16)")
@@ -465,6 +477,9 @@ def convert_handlebars(
             segments.append((role, body[start:end]))
         pieces = []
         for role, text in segments:
+            if role == HISTORY_ROLE:  # the history's messages, then what follows it as a user message
+                pieces.append("{% messages history %}\n")
+                role = "user"
             if not role:
                 pieces.append(text)
             elif text.strip() and not _only_comments(text):
@@ -472,7 +487,7 @@ def convert_handlebars(
             elif text.strip():
                 pieces.append(text)
         body = "".join(pieces)
-    return Conversion(body=body, findings=conv.findings, variables=conv.variables)
+    return Conversion(body=body, findings=conv.findings, variables=conv.variables, history=conv.history)
 
 
 def _only_comments(text: str) -> bool:

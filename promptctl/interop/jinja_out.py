@@ -154,7 +154,7 @@ class _Writer:
                 self.notes.append(f"line {line}: {{% cache %}} dropped: {self.dialect} has no cache breakpoint "
                                   "(Claude's cache_control is not sent from the exported prompt)")
             return ""
-        raise self.fail(node, "a conversation history ({% messages %})")
+        raise self.fail(node, "a conversation history ({% messages %}) inside a message")
 
     def text(self, data: str, node: nodes.Node) -> str:
         if "{{" not in data and "{%" not in data and "{#" not in data:
@@ -286,7 +286,10 @@ def write_body(body: str, dialect: Dialect, *, where: str, line_offset: int = 0)
             (isinstance(n, nodes.TemplateData) and not n.data.strip()) or _conversation_tag(n) for n in node.nodes
         ):
             for tag in (n for n in node.nodes if _conversation_tag(n)):
-                writer.conversation(tag)  # a {% cache %} between messages: dropped with a note; a history: refused
+                if _conversation_tag(tag) == "_messages":
+                    messages.append(_history(tag, writer))
+                else:
+                    writer.conversation(tag)  # a {% cache %} between messages: dropped with a note
             continue
         else:
             loose.append(node)
@@ -301,6 +304,23 @@ def write_body(body: str, dialect: Dialect, *, where: str, line_offset: int = 0)
 
 
 _START, _END = "\x00section-start\x00", "\x00section-end\x00"
+
+
+HISTORY = "history"
+"""The role :func:`write_body` gives the place of a ``{% messages %}`` history: Handlebars (Dotprompt) writes it as
+``{{history}}``; the other dialects have no message-list variable and refuse it."""
+
+
+def _history(node: nodes.Node, writer: _Writer) -> tuple[str, str]:
+    """``(HISTORY, variable)`` for a ``{% messages VAR %}`` between messages (Dotprompt's ``{{history}}``)."""
+    if writer.dialect != "handlebars":
+        raise writer.fail(node, "a conversation history ({% messages %})")
+    value = node.args[0] if isinstance(node, nodes.Call) and node.args else None  # type: ignore[attr-defined]
+    name = value.name if isinstance(value, nodes.Name) else "history"
+    if name != "history":
+        writer.notes.append(f"{{% messages {name} %}} written as {{{{history}}}}: Dotprompt passes the conversation "
+                            "apart from the input, as history")
+    return HISTORY, name
 
 
 def _conversation_tag(node: nodes.Node) -> str | None:

@@ -9,10 +9,11 @@ A ``.prompty`` file is YAML front matter and a Jinja2 body whose lines ``system:
   of ``{name, kind, default, description}``, ``tools``, ``metadata``.
 
 The body stays Jinja2; role lines at the top level become ``{% system %}``/``{% user %}``/``{% assistant %}``
-tags. A role line inside a loop or condition (a hand-written chat-history loop), ``thread``, ``image``,
-``file`` and ``audio`` inputs, and ``tools`` have no promptctl equivalent yet (issues 16 and 19): they are
-kept (as text, a comment, or in ``metadata``) and reported. A ``{{ ... }}`` that is not a valid Jinja2
-expression (``{{ $json['name'] }}``) is escaped and reported.
+tags. A ``thread`` input (the conversation so far) is a variable of type ``messages``, and its ``{{name}}``
+on a line of its own becomes ``{% messages name %}`` between messages. A role line inside a loop or
+condition (a hand-written chat-history loop), ``image``, ``file`` and ``audio`` inputs, and ``tools`` have no
+promptctl equivalent yet: they are kept (as text, a comment, or in ``metadata``) and reported. A
+``{{ ... }}`` that is not a valid Jinja2 expression (``{{ $json['name'] }}``) is escaped and reported.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ _EXPR = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _TYPES = {"string": "string", "str": "string", "number": "number", "float": "number", "integer": "integer",
           "int": "integer", "boolean": "boolean", "bool": "boolean", "array": "list", "list": "list",
           "object": "object", "dict": "object"}
-_UNSUPPORTED = {"thread": "conversation history (issue 19)", "image": "an image (issue 16)",
-                "file": "a file (issue 16)", "audio": "audio (issue 16)"}
+_UNSUPPORTED = {"image": "an image (issue 16)", "file": "a file (issue 16)", "audio": "audio (issue 16)"}
+_THREAD_LINE = re.compile(r"^\s*\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}\s*$")
 
 
 def read(path: Path) -> list[ImportedPrompt]:
@@ -52,7 +53,7 @@ def read(path: Path) -> list[ImportedPrompt]:
     prompt = ImportedPrompt(derive_name(original), original, "prompty", description=data.get("description"))
     metadata: dict[str, Any] = {"imported_from": {"format": "prompty", "name": original}}
     provider, model, params = _model(data.get("model"), prompt, where, metadata)
-    variables, special = _inputs(data, prompt, where, metadata)
+    variables, special, threads = _inputs(data, prompt, where, metadata)
     if data.get("tools"):
         metadata["prompty_tools"] = data["tools"]
         prompt.note("reported", where, "tools kept in metadata.prompty_tools: promptctl has no tools in prompts "
@@ -62,7 +63,7 @@ def read(path: Path) -> list[ImportedPrompt]:
         metadata["authors"] = authors
     if isinstance(metadata.get("sample"), dict):
         prompt.sample = {variable_name(str(k)): v for k, v in metadata["sample"].items()}
-    converted = _body(body, prompt, where, offset, special)
+    converted = _body(body, prompt, where, offset, special, threads)
     _declare_read_variables(converted, variables, prompt, where)
     fm = front_matter(description=data.get("description"), provider=provider, model=model, parameters=params,
                       variables=variables, tags=(data.get("metadata") or {}).get("tags") or data.get("tags"),
@@ -122,7 +123,7 @@ def _model(
 
 def _inputs(
     data: dict[str, Any], prompt: ImportedPrompt, where: str, metadata: dict[str, Any]
-) -> tuple[dict[str, Any], set[str]]:
+) -> tuple[dict[str, Any], set[str], set[str]]:
     raw = data.get("inputs") or {}
     if isinstance(raw, str):
         metadata["prompty_inputs"] = raw
@@ -140,10 +141,17 @@ def _inputs(
             items.append((str(name), {"sample": sample[name]}))
     variables: dict[str, Any] = {}
     special: set[str] = set()
+    threads: set[str] = set()
     samples: dict[str, Any] = {}
     for name, spec in items:
         spec = spec if isinstance(spec, dict) else {"default": spec}
         kind = str(spec.get("kind") or spec.get("type") or _infer(spec.get("default", spec.get("sample")))).lower()
+        if kind == "thread":  # the conversation so far: {{name}} on its own line becomes {% messages name %}
+            threads.add(name)
+            variables[variable_name(name)] = {"type": "messages", "default": [],
+                                              **({"description": str(spec["description"])}
+                                                 if spec.get("description") else {})}
+            continue
         if kind in _UNSUPPORTED:
             special.add(name)
             prompt.note("reported", where, f"input '{name}' is {_UNSUPPORTED[kind]}: no promptctl equivalent yet; "
@@ -161,7 +169,7 @@ def _inputs(
         variables[variable_name(name)] = out
     if samples:
         metadata["sample"] = samples
-    return variables, special
+    return variables, special, threads
 
 
 def _infer(value: Any) -> str:
@@ -172,11 +180,27 @@ def _infer(value: Any) -> str:
     return "string"
 
 
-def _body(body: str, prompt: ImportedPrompt, where: str, offset: int, special: set[str]) -> str:
+def _body(body: str, prompt: ImportedPrompt, where: str, offset: int, special: set[str],
+          threads: set[str] = frozenset()) -> str:  # type: ignore[assignment]
     out: list[str] = []
     role: str | None = None
     depth = 0
+    after_thread = False
     for number, line in enumerate(body.split("\n"), start=1):
+        thread = _THREAD_LINE.match(line)
+        if thread and thread.group(1) in threads and depth == 0:
+            if role:
+                while out and not out[-1].strip():
+                    out.pop()
+                out.append(f"{{% end{role} %}}")
+            out.append(f"{{% messages {variable_name(thread.group(1))} %}}")
+            prompt.note("converted", f"{where}:{number + offset}",
+                        f"thread input {{{{{thread.group(1)}}}}} -> {{% messages {variable_name(thread.group(1))} %}}")
+            role, after_thread = None, True
+            continue
+        if after_thread and role is None and line.strip() and not _ROLE_LINE.match(line):
+            role = "user"  # text after the thread, before the next role line: a user message
+            out.append("{% user %}")
         match = _ROLE_LINE.match(line)
         if match and depth == 0:
             if role:

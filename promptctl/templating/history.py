@@ -90,7 +90,8 @@ HistoryPart = Annotated[TextPart | ToolCallPart | ToolResultPart, Field(discrimi
 class HistoryMessage(BaseModel):
     """One message of a conversation history: ``{role, content}``, content a text or a list of parts.
 
-    Roles are ``system``, ``user`` and ``assistant`` (``developer`` is read as ``system``). A tool call may
+    Roles are ``system``, ``user`` and ``assistant`` (``developer`` is read as ``system``, Gemini's and
+    Dotprompt's ``model`` as ``assistant``; their ``{text}`` parts as text parts). A tool call may
     only be part of an assistant message, a tool result only of a user message. Accepted alternative
     spellings, normalised when validated: OpenAI ``{role: assistant, tool_calls: [...]}`` and
     ``{role: tool, tool_call_id, content}`` (a user message holding one tool result); Anthropic
@@ -108,8 +109,8 @@ class HistoryMessage(BaseModel):
         if not isinstance(data, dict):
             return data
         data = {k: v for k, v in data.items() if not (k in _IGNORED_KEYS and v in (None, "", [], {}))}
-        if data.get("role") == "developer":
-            data["role"] = "system"
+        if data.get("role") in _ROLE_NAMES:
+            data["role"] = _ROLE_NAMES[data["role"]]
         if data.get("role") == "tool":
             return {"role": "user", "content": [{
                 "type": "tool_result", "tool_call_id": data.get("tool_call_id"), "content": data.get("content"),
@@ -158,10 +159,22 @@ class HistoryMessage(BaseModel):
         return self.model_dump(mode="json")
 
 
+_ROLE_NAMES = {"developer": "system", "model": "assistant"}
+"""Other APIs' role names: OpenAI's ``developer`` (a system message), Gemini's and Dotprompt's ``model``."""
+
+
 def _normalise_part(part: Any) -> Any:
-    """Anthropic ``tool_use``/``tool_result`` blocks in their neutral spelling; media parts refused clearly."""
+    """A part in its neutral spelling (Anthropic ``tool_use``/``tool_result``, Gemini/Dotprompt ``{text}``).
+
+    Media parts are refused with a clear message.
+    """
     if not isinstance(part, dict):
         return {"type": "text", "text": part} if isinstance(part, str) else part
+    if "type" not in part and set(part) <= {"text", "metadata"} and "text" in part:
+        return {"type": "text", "text": part["text"]}  # Gemini / Dotprompt: {text: ...}
+    if "type" not in part and "media" in part:
+        raise ValueError("a media part in a history is not supported; give media as an image or document "
+                         "variable placed in the template")
     kind = part.get("type")
     if kind == "tool_use":
         return {"type": "tool_call", "id": part.get("id"), "name": part.get("name"), "arguments": part.get("input", {})}

@@ -203,9 +203,13 @@ def validate_variables(
         detail = str(err["msg"])
         if bad is not None and bad.type == "messages":
             detail = describe_error(exc, skip=1)
+        hint = f"pass a value of type {expected} for '{name}'"
+        if bad is not None and bad.type == "messages":
+            hint = (f"'{name}' is a list of {{role: system|user|assistant, content: text or parts}} (see promptctl "
+                    "help templates)")
         raise VariableError(
             f"{where}: variable '{name}' is invalid: {detail} (declared type: {expected})",
-            hint=f"pass a value of type {expected} for '{name}'",
+            hint=hint,
         ) from None
     result = dict(given)
     for name, spec in specs.items():

@@ -58,6 +58,9 @@ def test_dotprompt_spec(suite: dict[str, Any], test: dict[str, Any]):
     # template: compare the template's own messages.
     history = _expected({"expect": {"messages": data.get("messages") or []}})
     values = {**((test.get("options") or {}).get("input", {}).get("default") or {}), **(data.get("input") or {})}
+    if conversion.history:  # {{history}} -> {% messages history %}: the spec's messages are its value
+        values["history"] = data.get("messages") or []
+        history = []
     prompt = render_prompt(conversion.body, values, where=suite["name"])
     expected = [m for m in _expected(test) if m not in history]
     assert [(m.role, markdown_text(m.parts)) for m in prompt.messages] == expected
@@ -141,7 +144,7 @@ def test_real_samples_import_with_every_unconvertible_construct_reported_by_line
     history = by_name["07-multi-turn-history"]
     assert any("{{history}}" in f.message and f.where.endswith(":38") for f in history.findings)
     body = registry.get("07-multi-turn-history@1").body
-    assert "{# dotprompt: {{history}} #}" in body
+    assert "{% messages history %}\n{% user %}" in body  # {{history}}, then the new message
     support = messages(registry, "valid-customer-support@1", {"name": "Ann", "email": "a@x", "company": "Initech"})
     assert support[0] == ("system", "You are a helpful customer support assistant for Acme Corp.\n"
                                     "Always be polite and professional.")

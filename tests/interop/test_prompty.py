@@ -47,8 +47,13 @@ def test_a_chat_history_loop_with_role_lines_is_reported_by_line_and_kept(tmp_pa
 
 def test_thread_input_and_tools_are_reported_and_kept(registry: Registry):
     [thread] = import_into(registry, PROMPTY / "v2-threaded.prompty")
-    assert any("'conversation' is conversation history" in f.message for f in thread.findings)
-    assert "{# prompty: {{conversation}} #}" in registry.get(thread.created[0]).body
+    assert any("{{conversation}} -> {% messages conversation %}" in f.message for f in thread.findings)
+    version = registry.get(thread.created[0])
+    assert version.front_matter.variables["conversation"].type == "messages"
+    history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
+    body = version.render("openai", "gpt-4.1-mini", conversation=history, question="Weather?").body
+    assert body["messages"] == [{"role": "system", "content": "You are a helpful assistant."}, *history,
+                                {"role": "user", "content": "Weather?"}]
     [tools] = import_into(registry, PROMPTY / "v2-tools_function.prompty")
     fm = registry.get(tools.created[0]).front_matter
     assert [t["name"] for t in fm.metadata["prompty_tools"]] == ["get_current_weather", "create_a_picture"]
