@@ -64,8 +64,8 @@ def build_result(
         prompt, provider, model, strategy, executed, cases, completed, errors, mean, ci95, passed,
         pass_rate, pass_at_k and pass_hat_k {k: value} with trials, flaky_cases, cost_usd, list_cost_usd,
         cost_per_case_usd, judge_cost_usd, latency_s {p50, p95, mean}, tokens {input, output, cached_input}, cached
-        (answers from the response cache), prompt_cache_hit_rate (cached input tokens / input tokens of the live
-        calls, or None)),
+        (answers from the response cache), prompt_cache_hit_rate (the provider prompt cache: cached input tokens /
+        input tokens, as the calls reported them, or None)),
         comparisons (see :meth:`~promptctl.evaluation.stats.Comparison.to_dict`; pairwise ones add wins,
         ties, flips, flip_rate and agreement), gates (per candidate: baseline, candidate, verdict,
         candidate_worse, lower_bound_95; see :func:`check_gates`), mde, cost_usd {models, judge, total},
@@ -140,11 +140,11 @@ def build_result(
                        "mean": _round(sum(latencies) / len(latencies)) if latencies else None},
             tokens={"input": sum(int(r["input_tokens"] or 0) for r in ok),
                     "output": sum(int(r["output_tokens"] or 0) for r in ok),
-                    "cached_input": sum(int(r.get("cached_input_tokens") or 0) for r in ok if not r["cached"])},
+                    "cached_input": sum(int(r.get("cached_input_tokens") or 0) for r in ok)},
             cached=sum(1 for r in ok if r["cached"]),
         )
-        live_input = sum(int(r["input_tokens"] or 0) for r in ok if not r["cached"])
-        entry["prompt_cache_hit_rate"] = prompt_cache_hit_rate(entry["tokens"]["cached_input"], live_input)
+        tokens = entry["tokens"]
+        entry["prompt_cache_hit_rate"] = prompt_cache_hit_rate(tokens["cached_input"], tokens["input"])
         out_variants.append(entry)
 
     comparisons: list[dict[str, Any]] = []
