@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from promptctl import render
 from promptctl.interop import read_source
 from promptctl.registry.registry import Registry
 
@@ -51,7 +52,7 @@ def test_thread_input_and_tools_are_reported_and_kept(registry: Registry):
     version = registry.get(thread.created[0])
     assert version.front_matter.variables["conversation"].type == "messages"
     history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
-    body = version.render("openai", "gpt-4.1-mini", conversation=history, question="Weather?").body
+    body = render(version, "openai", "gpt-4.1-mini", conversation=history, question="Weather?").body
     assert body["messages"] == [{"role": "system", "content": "You are a helpful assistant."}, *history,
                                 {"role": "user", "content": "Weather?"}]
     [tools] = import_into(registry, PROMPTY / "v2-tools_function.prompty")

@@ -102,5 +102,5 @@ def test_a_history_round_trips_through_dotprompt_history(tmp_path: Path) -> None
     assert imported.front_matter.variables["history"].type == "messages"
     history = [{"role": "user", "content": "{{ 7*7 }}"}, {"role": "assistant", "content": "Hi."}]
     values = {"customer_message": "Still down.", "customer_name": "Priya", "plan": "pro", "history": history}
-    assert imported.render("openai", "gpt-4.1-mini", **values).body["messages"] == \
-        version.render("openai", "gpt-4.1-mini", **values).body["messages"]
+    assert render(imported, "openai", "gpt-4.1-mini", **values).body["messages"] == \
+        render(version, "openai", "gpt-4.1-mini", **values).body["messages"]
