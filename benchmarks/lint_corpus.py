@@ -319,7 +319,8 @@ _MEDIA = re.compile(
 _SCENE = re.compile(
     r"(?i)\b(photo(?:graph)?s?|photography|framing|shadows?|foreground|background|outfit|pose|scene|depiction|"
     r"hand-drawn|sketch|realistic|vintage|atmosphere|ambiance|composition|color palette|close-up|shot|lighting|"
-    r"film|camera|interior|panoramic|sky|clouds|lights|glow(?:ing)?|floating|sunset|sunrise)\b"
+    r"film|camera|interior|panoramic|sky|clouds|lights|glow(?:ing)?|floating|sunset|sunrise|cartoon|crayons?|"
+    r"watercolou?r)\b"
 )
 """Three or more distinct of these in a prompt that does not address a chat model: a scene for an image model."""
 _MEDIA_STRONG = re.compile(
@@ -328,7 +329,7 @@ _MEDIA_STRONG = re.compile(
     r"|\b\d{2,3}\s*BPM\b|--ar\s+\d|\bphotograph(?:y|ic)?\s+(?:style|aesthetic)\b"
     r"|\b(?:ultra|hyper)-?realistic\b|\bfilm\s+grain\b|\bvertical\s+framing\b|\breference\s+(?:photo|image)\b"
     r"|\b(?:couple|group|family|portrait)\s+photo\b|\bphoto\s*;|\bvisual_\w+|\bupload\s+your\s+(?:image|photo)\b"
-    r"|\bthe\s+(?:final|resulting|output)\s+image\b|\b(?:if\s+)?the\s+image\s+contains\b|\b100%\s+vector\b"
+    r"|\bthe\s+(?:final|resulting|output|entire|whole)\s+image\b|\b(?:if\s+)?the\s+image\s+contains\b|\b100%\s+vector\b"
     r"|\b(?:raster|vector)\s+(?:effects|art|graphics?|illustrations?)\b|\beditable\s+paths\b"
     r"|\bnano\s+banana\b|\b(?:scientific\s+)?illustrator\b|\billustrated\s+in\s+the\s+style\s+of\b"
     r"|\bin\s+the\s+style\s+of\s+(?:vintage|watercolou?r|oil\s+paintings?|anime|pixar|studio\s+ghibli)\b"

@@ -681,11 +681,12 @@ _ADVISING = re.compile(
     r"\b(?:guide|guides|guiding|guidance|help|helps|helping|teach|teaches|teaching|advise|advises|advising|advice|"
     r"assist|assists|assisting|coach|coaching|tips|explain|explaining)\b"
     r"(?:\s+(?:the\s+)?(?:user|users|me|people|students?|learners?|clients?|beginners?|them))?"
-    r"\s+(?:on|in|with|through|about|for|to|into)\s+(?:[\w'-]+\s+){0,5}$",
+    r"\s+(?:on|in|with|through|about|for|to|into)\s+(?:[\w'-]+\s+){0,5}$"
+    r"|\b(?:explain|explains|explaining|show|shows|teach|teaches|describe|describes|tell)\s+(?:\w+\s+)?how\s+to\s+$",
     re.IGNORECASE,
 )
-"""Advice about making something ("guide the user in designing ...", "tips on setting up ..."): the user makes it,
-the model advises; not a deliverable of the prompt."""
+"""Advice about making something ("guide the user in designing ...", "tips on setting up ...", "explain how to set
+up ..."): the user makes it, the model advises; not a deliverable of the prompt."""
 
 
 STAKES_CUES = re.compile(

@@ -584,8 +584,8 @@ def test_sys002_reads_a_task_in_the_first_sentences_as_a_task_instruction(projec
 def test_advice_about_making_something_is_not_a_deliverable(project: Project) -> None:
     """'Guide the user in designing ...' leaves the making to the user: a conversation (SYS003 info)."""
     text = ("Act as a Hotmart sales expert. Your task is to guide the user in designing and selling their book. "
-            "You will offer tips on setting up an account and configuring the sales page, and answer questions "
-            "about prices and marketing for self-published authors.")
+            "You will offer tips on setting up an account and configuring the sales page, explain how to set up a "
+            "payment method, and answer questions about prices and marketing for self-published authors.")
     project.write("advice", prompt(text))
     project.publish("advice")
     assert [f.severity for f in project.lint(["advice"]) if f.rule == "SYS003"] == ["info"]
