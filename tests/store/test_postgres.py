@@ -123,3 +123,10 @@ def test_every_command_works_with_a_postgres_database_url(postgres_url: str, tmp
     shown = run_cli("log", "show", listed[0]["run_id"][:12], cwd=tmp_path, env=env)
     assert shown.returncode == 0 and "=== calls (1)" in shown.stdout
     assert "up to date" in run_cli("db", "current", cwd=tmp_path, env=env).stdout
+    compared = run_cli("ab", "hello@1", "hello@1::strategy=cot", "--dataset", "fixtures/datasets/hello.yaml",
+                       "--provider", "fake", "--json", cwd=tmp_path, env=env)
+    assert compared.returncode == 0, compared.stderr
+    [past] = json.loads(run_cli("runs", "--json", cwd=tmp_path, env=env).stdout)
+    assert past["kind"] == "ab" and past["id"] == json.loads(compared.stdout)["ab_run_id"]
+    summary = json.loads(run_cli("log", "--summary", "--json", cwd=tmp_path, env=env).stdout)
+    assert summary["total"]["runs"] > 2 and summary["total"]["calls"] == summary["total"]["runs"]
