@@ -82,14 +82,20 @@ def main() -> None:
         rows += ab_rows(not args.skip_promptfoo)
     if "consistency" in parts:
         rows += consistency_rows()
+    print(table(rows, load_before, time.perf_counter() - start))
+
+
+def table(rows: list[Row], load_before: tuple[float, float, float], seconds: float) -> str:
+    """The printed table: figure, measured, target, met; then how many were met, and the load averages."""
     width = max(len(r[0]) for r in rows)
-    print(f"\n{'figure':<{width}}  {'measured':>9}  {'target':>8}  met")
-    for figure, measured, target, met in rows:
-        print(f"{figure:<{width}}  {measured:>9.3f}  {target:>8}  {'yes' if met else 'NO'}")
+    lines = [f"\n{'figure':<{width}}  {'measured':>9}  {'target':>8}  met"]
+    lines += [f"{figure:<{width}}  {measured:>9.3f}  {target:>8}  {'yes' if met else 'NO'}"
+              for figure, measured, target, met in rows]
     missed = [r[0] for r in rows if not r[3]]
-    print(f"\n{len(rows) - len(missed)} of {len(rows)} met in {time.perf_counter() - start:.0f} s; load average "
-          f"before {' '.join(f'{x:.2f}' for x in load_before)}, after {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
-          f" on {os.cpu_count()} CPUs")
+    lines.append(f"\n{len(rows) - len(missed)} of {len(rows)} met in {seconds:.0f} s; load average before "
+                 f"{' '.join(f'{x:.2f}' for x in load_before)}, after {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+                 f" on {os.cpu_count()} CPUs")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
