@@ -172,9 +172,9 @@ def test_log_export_otlp_sends_recorded_runs_calls_and_comparisons_afterwards(
     assert SECRET.encode() not in body and b"2+2?" not in body
     assert not any(CONTENT & set(c.attributes) for c in calls)
 
-    again = run_cli("log", "export", "--otlp", "--include-content", "--prompt", "q", "-n", "1", "--endpoint",
+    again = run_cli("log", "export", "--otlp", "--include-content", "--prompt", "q2", "-n", "1", "--endpoint",
                     receiver.endpoint, cwd=project, env=env)
-    # the newest run of q is an A/B case: it goes with its comparison
+    # q2 ran only in the comparison: its newest run is an A/B case and goes with its comparison
     assert again.returncode == 0 and again.stdout.startswith("sent 1 run, 1 call and 1 comparison as 3 spans to ")
     newest = receiver.spans[-3:]
     [call] = [s for s in newest if s.name.startswith("chat ")]
