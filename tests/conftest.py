@@ -82,6 +82,15 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
+def chosen_env() -> dict[str, str]:
+    """The SDK and promptctl variables the test has set (``monkeypatch.setenv``), to hand to :func:`run_cli`.
+
+    ``run_cli(..., env=chosen_env())`` runs the command with exactly what the test chose (a fixture that cleaned
+    the environment first leaves only those), as a fresh process started with them would see.
+    """
+    return {name: value for name, value in os.environ.items() if is_sdk_env(name)}
+
+
 @dataclass
 class CLIRun:
     """What one ``promptctl`` invocation gave: the attributes of :class:`subprocess.CompletedProcess`."""

@@ -16,6 +16,7 @@ import pytest
 
 from promptctl.store.runs import RunStore
 from promptctl.testing import LoopbackLLMServer, ServerUsage
+from tests.conftest import chosen_env, run_cli
 
 GREET = textwrap.dedent(
     """\
@@ -89,13 +90,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: LoopbackLLM
 
 
 def _main(*args: str) -> int:
-    from promptctl.cli import main
-
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+    """``promptctl ARGS`` in the project, in process (:func:`tests.conftest.run_cli`); its stderr on failure."""
+    result = run_cli(*args, cwd=Path.cwd(), env=chosen_env())
+    assert result.returncode == 0, result.stderr
+    return result.returncode
 
 
 def _new_calls(root: Path, seen: set[int]) -> list[dict[str, Any]]:
@@ -112,7 +110,7 @@ def _new_calls(root: Path, seen: set[int]) -> list[dict[str, Any]]:
     return fresh
 
 
-def test_run_chain_ab_and_live_snapshot_record_calls_alike(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_chain_ab_and_live_snapshot_record_calls_alike(project: Path) -> None:
     seen: set[int] = set()
     by_command: dict[str, list[dict[str, Any]]] = {}
 
@@ -121,11 +119,11 @@ def test_run_chain_ab_and_live_snapshot_record_calls_alike(project: Path, capsys
     assert _main("run", "greet-chain@1", "--var", "name=Ada") == 0
     by_command["chain"] = _new_calls(project, seen)
     assert _main("ab", "greet@1", "greet@1::temperature=0.5", "--dataset", "cases.jsonl", "--scorer", "contains",
-                 "--no-cache") == 0, capsys.readouterr().err
+                 "--no-cache") == 0
     by_command["ab"] = _new_calls(project, seen)
-    assert _main("snapshot", "record") == 0, capsys.readouterr().err
+    assert _main("snapshot", "record") == 0
     _new_calls(project, seen)  # the recording (answered from the cache: the run above sent the same request)
-    assert _main("snapshot", "check", "--live", "--trials", "1", "--threshold", "1") == 0, capsys.readouterr()
+    assert _main("snapshot", "check", "--live", "--trials", "1", "--threshold", "1") == 0
     by_command["snapshot --live"] = _new_calls(project, seen)
 
     assert [len(rows) for rows in by_command.values()] == [1, 1, 2, 1]

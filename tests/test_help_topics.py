@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from promptctl.help import TOPICS, topic_text
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,29 +80,19 @@ def test_the_few_shot_example_loads_and_renders(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", list(TOPICS))
-def test_help_prints_each_topic(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from promptctl.cli import main
-
-    with pytest.raises(SystemExit) as exit_info:
-        main(["help", name])
-    assert exit_info.value.code in (0, None)
-    assert capsys.readouterr().out == topic_text(name)
+def test_help_prints_each_topic(name: str, tmp_path: Path) -> None:
+    out = run_cli("help", name, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == topic_text(name)
 
 
-def test_help_lists_topics_and_suggests_on_a_typo(capsys: pytest.CaptureFixture[str]) -> None:
-    from promptctl.cli import main
-
-    with pytest.raises(SystemExit):
-        main(["help"])
-    out = capsys.readouterr().out
+def test_help_lists_topics_and_suggests_on_a_typo(tmp_path: Path) -> None:
+    out = run_cli("help", cwd=tmp_path).stdout
     assert all(re.search(rf"^  {re.escape(n)} ", out, re.M) for n in TOPICS)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["help", "dataset"])
-    assert exit_info.value.code == 2
-    assert "hint: did you mean 'datasets'?" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["--help"])
-    assert "promptctl help TOPIC" in capsys.readouterr().out
+    typo = run_cli("help", "dataset", cwd=tmp_path)
+    assert typo.returncode == 2
+    assert "hint: did you mean 'datasets'?" in typo.stderr
+    assert "promptctl help TOPIC" in run_cli("--help", cwd=tmp_path).stdout
 
 
 def test_dataset_errors_point_to_the_topic(tmp_path: Path) -> None:

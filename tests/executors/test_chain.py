@@ -17,6 +17,7 @@ from promptctl.registry.registry import Registry
 from promptctl.session.chain import render_chain
 from promptctl.session.run import arun
 from promptctl.testing import openai_error
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -156,20 +157,14 @@ def test_invalid_chains_are_input_errors():
                                variables={"text": {}})
 
 
-def test_cli_chain_over_the_openai_sdk_fails_then_resumes(chain_registry, tmp_path, server, monkeypatch, capsys):
-    from promptctl.cli import main
-
+def test_cli_chain_over_the_openai_sdk_fails_then_resumes(chain_registry, tmp_path, server):
     server.replies = _step_two_fails_once()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test",
+           "PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
 
     def cli(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as info:
-            main(list(args))
-        out = capsys.readouterr()
-        return int(info.value.code or 0), out.out, out.err
+        out = run_cli(*args, cwd=tmp_path, env=env)
+        return out.returncode, out.stdout, out.stderr
 
     code, _, err = cli("run", "pipe@1", "--var", "text=hi", "--show-steps")
     assert code == 3, err

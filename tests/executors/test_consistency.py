@@ -14,6 +14,7 @@ from promptctl.executors.consistency import Stopper, beta_stop_probability, vote
 from promptctl.providers.fake import FakeProvider
 from promptctl.session.run import arun
 from promptctl.testing import ScriptedReply
+from tests.conftest import run_cli
 
 MATH = """\
 ---
@@ -207,24 +208,18 @@ def test_max_cost_is_checked_before_each_sample(tmp_path, write_version):
     assert len(costs) == 2  # and are priced when they finish
 
 
-def test_cli_json_has_the_vote(tmp_path, write_version, monkeypatch, capsys):
-    from promptctl.cli import main
-
+def test_cli_json_has_the_vote(tmp_path, write_version):
     _math(write_version)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PROMPTCTL_FAKE_REPLIES", json.dumps(["Final answer: 12", "Final answer: 11",
-                                                             "Final answer: 12"]))
-    monkeypatch.setenv("PROMPTCTL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    with pytest.raises(SystemExit) as info:
-        main(["run", "math@1", "--var", "problem=p", "--provider", "fake", "--json", "--samples", "3"])
-    out = capsys.readouterr()
-    assert info.value.code in (0, None), out.err
-    record = json.loads(out.out)
+    env = {"PROMPTCTL_FAKE_REPLIES": json.dumps(["Final answer: 12", "Final answer: 11", "Final answer: 12"]),
+           "PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    out = run_cli("run", "math@1", "--var", "problem=p", "--provider", "fake", "--json", "--samples", "3",
+                  cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
     assert record["answer"] == "12" and record["votes"] == {"12": 2, "11": 1} and record["samples_drawn"] == 3
     assert record["strategy"] == "consistency" and record["confidence"] == pytest.approx(2 / 3, abs=1e-6)
-    with pytest.raises(SystemExit):
-        main(["log", "--json", "-n", "1"])
-    assert json.loads(capsys.readouterr().out)[0]["votes"] == record["votes"]
+    logged = run_cli("log", "--json", "-n", "1", cwd=tmp_path, env=env)
+    assert json.loads(logged.stdout)[0]["votes"] == record["votes"]
 
 
 def test_cache_replays_every_sample(write_version, store):

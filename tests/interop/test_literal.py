@@ -68,14 +68,12 @@ def test_literal_source_renders_exactly_the_text(text: str):
     assert environment().from_string(literal_source(text)).render() == text
 
 
-def test_import_json_output_lists_escaped_findings(registry: Registry, capsys, monkeypatch):
-    from promptctl.cli import main
+def test_import_json_output_lists_escaped_findings(registry: Registry):
+    from tests.conftest import run_cli
 
-    monkeypatch.chdir(registry.root.parent)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["import", str(FIXTURES / "edge" / "n8n-mapping.txt"), "--json"])
-    assert exit_info.value.code == 0
-    [row] = json.loads(capsys.readouterr().out)
+    out = run_cli("import", str(FIXTURES / "edge" / "n8n-mapping.txt"), "--json", cwd=registry.root.parent)
+    assert out.returncode == 0, out.stderr
+    [row] = json.loads(out.stdout)
     assert row["created"] == ["n8n-mapping@1"]
     assert [f["kind"] for f in row["findings"]] == ["escaped"] * 3
 

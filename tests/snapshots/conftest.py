@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import textwrap
 from collections.abc import Callable, Iterator
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env, is_sdk_env, run_cli
+from tests.conftest import chosen_env, clean_env, run_cli
 
 GREET = textwrap.dedent(
     """\
@@ -141,8 +140,7 @@ def cli(project: Project) -> Callable[..., CLIResult]:
     promptctl variables the test has set (the project fixture starts from none); exit code, stdout, stderr."""
 
     def invoke(*args: str) -> CLIResult:
-        chosen = {name: value for name, value in os.environ.items() if is_sdk_env(name)}
-        result = run_cli(*args, cwd=project.root, env=chosen)
+        result = run_cli(*args, cwd=project.root, env=chosen_env())
         return CLIResult(result.returncode, result.stdout, result.stderr)
 
     return invoke

@@ -12,20 +12,15 @@ from tests.evaluation.test_report import hydrate
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_check_writes_the_html_report_with_each_change_and_its_diff(tmp_path, monkeypatch, capsys):
-    from promptctl.cli import main
+def test_check_writes_the_html_report_with_each_change_and_its_diff(tmp_path):
+    from tests.conftest import run_cli
 
     for name in ("prompts", "snapshots", "fixtures"):
         shutil.copytree(ROOT / name, tmp_path / name)
     golden = tmp_path / "snapshots" / "ticket-triage" / "node22-build.yaml"
     golden.write_text(golden.read_text().replace("valid against the schema", "valid against the schema!", 1))
-    monkeypatch.chdir(tmp_path)
-    try:
-        main(["snapshot", "check", "--quiet", "--report", "out/snap.html"])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    err = capsys.readouterr().err
+    result = run_cli("snapshot", "check", "--quiet", "--report", "out/snap.html", cwd=tmp_path)
+    code, err = result.returncode, result.stderr
     assert code == 1 and "report written to out/snap.html" in err
     html = (tmp_path / "out" / "snap.html").read_text()
     data = json.loads(re.search(r'<script type="application/json" id="cases-data">(.*?)</script>', html, re.S).group(1))

@@ -197,19 +197,15 @@ def test_structure_tag_errors_name_reference_file_line_and_hint() -> None:
     assert exc.value.message == "t@2 (line 6): a message tag cannot be nested inside another message or section"
 
 
-def test_render_error_on_the_command_line_is_one_line_exit_2(tmp_path, monkeypatch, capsys) -> None:
-    from promptctl.cli import main
+def test_render_error_on_the_command_line_is_one_line_exit_2(tmp_path) -> None:
+    from tests.conftest import run_cli
 
     folder = tmp_path / "prompts" / "calc"
     folder.mkdir(parents=True)
     (folder / "v1.j2").write_text("---\nprovider: openai\nvariables:\n  n: {type: integer}\n---\nhi\n{{ 10 / n }}\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PROMPTCTL_PROJECT", raising=False)
-    monkeypatch.delenv("PROMPTCTL_DEBUG", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["render", "calc@1", "--var", "n=0"])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
+    result = run_cli("render", "calc@1", "--var", "n=0", cwd=tmp_path)  # no PROMPTCTL_PROJECT/_DEBUG
+    assert result.returncode == 2
+    err = result.stderr
     assert err.startswith("error: calc@1 (draft) (line 7): division by zero\nhint: ")
     assert "Traceback" not in err
 
