@@ -185,13 +185,21 @@ def content_text(content: Any) -> str:
 
     A part's ``cache_control`` (an Anthropic cache breakpoint) is shown as a ``[cache breakpoint]`` line
     after its text (``[cache breakpoint ttl 1h]``), so a breakpoint that moves is a changed line; other
-    keys of a part as a ``[type {...}]`` line before it; anything else as JSON.
+    keys of a part as a ``[type {...}]`` line before it; anything else as JSON. An image or a PDF is one line
+    with its type, size and sha256 (:func:`~promptctl.adapters.base.describe_block`), never its base64.
     """
+    from promptctl.adapters.base import MEDIA_BLOCKS, describe_block
+
     if isinstance(content, str):
         return content
-    if isinstance(content, list) and all(isinstance(p, Mapping) and isinstance(p.get("text"), str) for p in content):
+    if isinstance(content, list) and all(
+            isinstance(p, Mapping) and (isinstance(p.get("text"), str) or p.get("type") in MEDIA_BLOCKS)
+            for p in content):
         parts = []
         for part in content:
+            if part.get("type") in MEDIA_BLOCKS:
+                parts.append(describe_block(part) + _breakpoint_note(part.get("cache_control")))
+                continue
             extra = {k: v for k, v in part.items() if k not in ("type", "text", "cache_control")}
             note = f"[{part.get('type', 'text')} {json.dumps(extra, sort_keys=True)}]\n" if extra else ""
             parts.append(note + part["text"] + _breakpoint_note(part.get("cache_control")))

@@ -14,9 +14,12 @@ path). The layers above (see :mod:`promptctl.session` for their directions) exch
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +41,7 @@ __all__ = [
     "Usage",
     "as_text",
     "check_provider",
+    "elide_media",
     "jsonable",
     "load_yaml",
     "utc_now",
@@ -114,9 +118,41 @@ class ProviderRequest:
         """
         return self.salted(f"endpoint={endpoint}") if endpoint else self
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready view: provider, model, body."""
-        return {"provider": self.provider, "model": self.model, "body": self.body}
+    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
+        """JSON-ready view: provider, model, body; media bytes elided by hash unless ``full`` (:func:`elide_media`)."""
+        return {"provider": self.provider, "model": self.model, "body": self.body if full else elide_media(self.body)}
+
+
+_DATA_URL_HEAD = re.compile(r"^data:([\w.+-]+/[\w.+-]+);base64,")
+ELIDED_PREFIX = "<base64 elided: "
+
+
+def _elided(b64: str) -> str:
+    try:
+        data = base64.b64decode(b64, validate=False)
+    except (ValueError, binascii.Error):
+        return f"{ELIDED_PREFIX}{len(b64):,} characters>"
+    return f"{ELIDED_PREFIX}{len(data):,} bytes, sha256 {hashlib.sha256(data).hexdigest()[:16]}>"
+
+
+def elide_media(value: Any) -> Any:
+    """A copy of a request body with media bytes replaced by their size and sha256, for display and goldens.
+
+    Base64 data URLs (OpenAI and watsonx ``image_url.url``, OpenAI ``file.file_data``) keep their head:
+    ``data:image/png;base64,<base64 elided: 48,213 bytes, sha256 1f2e3d4c5b6a7d8e>``; Anthropic base64
+    sources (``{"type": "base64", "data": ...}``) get the same text as ``data``. The sha256 is of the decoded
+    bytes, the hash ``render`` shows in a media placeholder. Anything else is returned unchanged (not copied).
+    """
+    if isinstance(value, str):
+        match = _DATA_URL_HEAD.match(value) if value.startswith("data:") else None
+        return value[:match.end()] + _elided(value[match.end():]) if match else value
+    if isinstance(value, list):
+        return [elide_media(item) for item in value]
+    if isinstance(value, dict):
+        if value.get("type") == "base64" and isinstance(value.get("data"), str):
+            return {**value, "data": _elided(value["data"])}
+        return {key: elide_media(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(frozen=True)

@@ -23,18 +23,24 @@ platform.claude.com prompt-engineering "Use XML tags"):
   does not take (``ModelProfile.rejected_parameters``) are dropped with a warning.
 - Other keys are passed through as ``messages.create`` arguments; one that is
   not a known Messages API parameter gets a warning with a "did you mean".
+- Media (anthropic 2.14.0 ``image_block_param.py``, ``document_block_param.py``): an image is an
+  ``image`` block, a PDF a ``document`` block, each with a ``base64`` source (``media_type``, ``data``) or
+  a ``url`` source for an ``https`` URL; a document's ``title`` comes from the tag's ``title=``. What the
+  model cannot take, and requests over Anthropic's limits, are refused before sending
+  (:func:`~promptctl.adapters.base.check_media`).
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from promptctl.adapters.base import Segment, message_segments, require_text
+from promptctl.adapters.base import Segment, check_media, message_segments, require_text
 from promptctl.adapters.profiles import ModelProfile, parameter_notes
 from promptctl.adapters.reasoning import anthropic_reasoning, reasoning_of
 from promptctl.adapters.tools import anthropic_tools, check_tool_turns, tool_result_block, tool_use_block
 from promptctl.errors import AdapterError
-from promptctl.templating.prompt import CacheBreak, Prompt, ToolCall, ToolResult
+from promptctl.templating.prompt import CacheBreak, Media, Prompt, ToolCall, ToolResult
 from promptctl.types import ProviderRequest
 
 _EXTRA_BODY = ("temperature", "top_p", "top_k")
@@ -54,6 +60,7 @@ def anthropic_request(
     system: list[Item] = []
     turns: list[dict[str, Any]] = []
     check_tool_turns(prompt, where)
+    check_media(prompt, profile, model, where)
     for message in prompt.messages:
         if message.is_blank():
             breaks = [p for p in message.parts if isinstance(p, CacheBreak)]
@@ -140,7 +147,8 @@ def content_items(segments: list[Segment]) -> list[Item]:
     """One message's segments as Messages API content blocks, in order: the adapter's one block builder.
 
     Text becomes ``{"type": "text", "text": ...}``; a cache breakpoint stays a marker, applied by
-    :func:`_apply_breakpoints` to the block before it; a tool call becomes a ``tool_use`` block and a tool
+    :func:`_apply_breakpoints` to the block before it; an image or a PDF becomes its block
+    (:func:`anthropic_media_block`); a tool call becomes a ``tool_use`` block and a tool
     result a ``tool_result`` block (:mod:`promptctl.adapters.tools`), the results moved first in their
     message (the API requires them before any other content of a user turn).
     """
@@ -153,6 +161,8 @@ def content_items(segments: list[Segment]) -> list[Item]:
                 units[-1].append(segment)
             else:
                 units.append([segment])
+        elif isinstance(segment, Media):  # check_media let through only what the model takes
+            units.append([anthropic_media_block(segment)])
         elif isinstance(segment, ToolCall):
             units.append([tool_use_block(segment)])
         elif isinstance(segment, ToolResult):
@@ -266,3 +276,16 @@ def _wire_content(blocks: list[Block]) -> str | list[Block]:
     if len(blocks) == 1 and _is_text(blocks[0]):
         return str(blocks[0]["text"])
     return blocks
+
+
+def anthropic_media_block(part: Media) -> Block:
+    """The ``image`` or ``document`` block of one media part (base64 source, or url source for an https URL)."""
+    if part.url:
+        source: dict[str, Any] = {"type": "url", "url": part.url}
+    else:
+        source = {"type": "base64", "media_type": part.media_type,
+                  "data": base64.b64encode(part.data or b"").decode("ascii")}
+    block: Block = {"type": part.kind, "source": source}
+    if part.kind == "document" and part.option("title"):
+        block["title"] = part.option("title")
+    return block

@@ -5,17 +5,25 @@ messages for reasoning models (o1, o3, o4, gpt-5 families), whose profiles say
 so; sections become markdown headings. The output-token ceiling is sent under
 the profile's ``max_tokens_param`` (``max_completion_tokens`` for reasoning
 models, ``max_tokens`` otherwise, which local servers also understand).
+
+Media (openai 3.3.0 ``chat_completion_content_part_image_param.py`` and
+``chat_completion_content_part_param.py``): an image is an ``image_url`` part whose ``url`` is a base64
+data URL or the ``https`` URL given, with ``detail`` (``low``/``high``/``auto``, default ``auto``, from the
+tag's ``detail=`` option); a PDF is a ``file`` part with ``file_data`` (a base64 data URL) and
+``filename`` (the tag's ``title=``, else the file's name). A message with media has a list of parts;
+a text-only message keeps a plain string.
 """
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
-from promptctl.adapters.base import cache_prefix_messages, chat_messages
+from promptctl.adapters.base import Segment, cache_prefix_messages, chat_messages, check_media, data_url
 from promptctl.adapters.profiles import ModelProfile, parameter_notes
 from promptctl.adapters.reasoning import openai_reasoning, reasoning_of
 from promptctl.adapters.tools import openai_tools
-from promptctl.templating.prompt import Prompt
+from promptctl.templating.prompt import Media, Prompt
 from promptctl.types import ProviderRequest
 
 
@@ -30,9 +38,11 @@ def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: 
     (:mod:`promptctl.adapters.tools`, :mod:`promptctl.adapters.reasoning`).
 
     Raises:
-        AdapterError: Tool calls and results out of turn, or reasoning asked of a model without it.
+        AdapterError: Tool calls and results out of turn, reasoning asked of a model without it, or media the
+            model cannot take (:func:`~promptctl.adapters.base.check_media`).
     """
-    body: dict[str, Any] = {"model": model, "messages": chat_messages(prompt, profile, where=where)}
+    check_media(prompt, profile, model, where)
+    body: dict[str, Any] = {"model": model, "messages": chat_messages(prompt, profile, openai_content, where=where)}
     if prompt.tools is not None:
         body.update(openai_tools(prompt.tools))
     reasoning = reasoning_of(params, where)
@@ -48,7 +58,7 @@ def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: 
                                   {k: v for k, v in params.items() if k != "reasoning"})) + tuple(extra_notes)
     return ProviderRequest(
         provider="openai", model=model, kwargs=dict(body), body=body, parameters=params, warnings=notes,
-        cache_prefix=prefix_body(body, cache_prefix_messages(prompt, profile)),
+        cache_prefix=prefix_body(body, cache_prefix_messages(prompt, profile, openai_content)),
     )
 
 
@@ -57,3 +67,28 @@ def prefix_body(body: dict[str, Any], messages: list[dict[str, Any]] | None) -> 
     if messages is None:
         return None
     return {k: v for k, v in body.items() if k in ("model", "model_id", "tools")} | {"messages": messages}
+
+
+def openai_content(segments: list[Segment]) -> str | list[dict[str, Any]]:
+    """A message with media as Chat Completions content: ``text``, ``image_url`` and ``file`` parts, in order.
+
+    The one place this adapter turns segments (:func:`~promptctl.adapters.base.message_segments`) into
+    content parts; cache breakpoints put nothing on the wire (OpenAI caches prefixes automatically).
+    """
+    parts: list[dict[str, Any]] = []
+    for segment in segments:
+        if isinstance(segment, str):
+            parts.append({"type": "text", "text": segment})
+        elif isinstance(segment, Media):
+            parts.append(openai_media_part(segment))
+    return parts
+
+
+def openai_media_part(part: Media) -> dict[str, Any]:
+    """The Chat Completions part of one image (``image_url``) or PDF (``file``)."""
+    if part.kind == "image":
+        return {"type": "image_url", "image_url": {"url": data_url(part), "detail": part.option("detail", "auto")}}
+    name = part.option("title") or PurePosixPath(part.source).name or f"{part.variable}.pdf"
+    if not name.lower().endswith(".pdf"):
+        name += ".pdf"
+    return {"type": "file", "file": {"filename": name, "file_data": data_url(part)}}

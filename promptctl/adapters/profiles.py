@@ -49,6 +49,82 @@ def call_timeout_s(prof: ModelProfile, parameters: Mapping[str, Any]) -> float:
 
 
 @dataclass(frozen=True)
+class MediaSupport:
+    """What media a model takes, the limits checked before sending, and how its image tokens are counted.
+
+    Attributes:
+        images: True when the model takes images (``image/png``, ``image/jpeg``, ``image/gif``, ``image/webp``).
+        documents: True when the model takes PDF documents.
+        document_urls: True when a PDF can be sent by ``https`` URL (else only as data).
+        max_images: Most images in one request, or None when not documented.
+        max_image_bytes: Largest image (bytes, before base64), or None.
+        max_image_side: Largest width or height (pixels), or None.
+        max_image_side_many: ``(images, pixels)``: with more than ``images`` images, the largest side is
+            ``pixels`` instead (Anthropic: 2,000 px above 20 images).
+        max_request_bytes: Largest request payload (bytes) of media, or None.
+        max_document_pages: Most PDF pages in one request, or None.
+        image_tokens: How image input tokens are counted: ``tile`` (OpenAI's 512 px tiles), ``patch``
+            (OpenAI's 32 px patches), ``area`` (Anthropic's width x height / 750) or ``none`` (unknown).
+        tile_tokens: ``(base, per tile)`` for ``tile``; ``(multiplier, cap)`` for ``patch`` (cap in patches).
+        exact: True when the formula is documented as what is billed (OpenAI); False for an approximation
+            (Anthropic says "approximately") or a guess.
+        source: Where the facts come from.
+    """
+
+    images: bool = False
+    documents: bool = False
+    document_urls: bool = False
+    max_images: int | None = None
+    max_image_bytes: int | None = None
+    max_image_side: int | None = None
+    max_image_side_many: tuple[int, int] | None = None
+    max_request_bytes: int | None = None
+    max_document_pages: int | None = None
+    image_tokens: Literal["tile", "patch", "area", "none"] = "none"
+    tile_tokens: tuple[float, float] = (0, 0)
+    exact: bool = False
+    source: str = ""
+
+
+_MB = 1024 * 1024
+_OPENAI_MEDIA_SOURCE = (
+    "platform.openai.com/docs/guides/images-vision (image input requirements: PNG, JPEG, WEBP, non-animated GIF; up "
+    "to 50 MB payload and 500 images per request; 'Calculating costs': tiles of 512 px after fitting 2048 px and "
+    "768 px shortest side, base + per-tile tokens by model; 32 px patches capped at 1,536 with a multiplier for "
+    "gpt-4.1-mini 1.62, gpt-4.1-nano 2.46, o4-mini 1.72) and /docs/guides/pdf-files (PDF file inputs on vision "
+    "models: up to 100 pages and 32 MB per request; file data or file id, no URL in Chat Completions); read "
+    "2026-12 through mirrors"
+)
+
+
+def _openai_vision(base: float, per_tile: float, *, patch: bool = False, documents: bool = True) -> MediaSupport:
+    return MediaSupport(
+        images=True, documents=documents, document_urls=False, max_images=500, max_request_bytes=50 * _MB,
+        max_document_pages=100, image_tokens="patch" if patch else "tile", tile_tokens=(base, per_tile), exact=True,
+        source=_OPENAI_MEDIA_SOURCE,
+    )
+
+
+_ANTHROPIC_MEDIA = MediaSupport(
+    images=True, documents=True, document_urls=True, max_images=100, max_image_bytes=5 * _MB, max_image_side=8000,
+    max_image_side_many=(20, 2000), max_request_bytes=32 * _MB, max_document_pages=100, image_tokens="area",
+    exact=False,
+    source="platform.claude.com/docs/en/build-with-claude/vision ('Basics and limits': up to 100 images per API "
+           "request, 5 MB per image, 8000x8000 px, 2000x2000 px above 20 images, 32 MB request; 'Evaluate image "
+           "size': tokens = width x height / 750 after scaling down to 1568 px long edge and about 1.15 "
+           "megapixels) and /pdf-support (32 MB request, 100 pages; 1,500-3,000 text tokens per page plus the page "
+           "as an image); read 2026-12",
+)
+_WATSONX_VISION = MediaSupport(
+    images=True, image_tokens="none",
+    source="watsonx.ai chat API 'Chat with a foundation model about images' (image_url content parts, base64 data "
+           "URLs; models listed by foundation_model_specs?filters=function_image_chat); IBM documents no size or "
+           "count limit promptctl could verify, so none is checked before sending",
+)
+_NO_MEDIA = MediaSupport(source="the model takes text only")
+
+
+@dataclass(frozen=True)
 class ModelProfile:
     """Facts about one provider's models.
 
@@ -73,6 +149,7 @@ class ModelProfile:
             (OpenAI ``reasoning_effort``, Claude ``output_config.effort``, watsonx ``reasoning_effort``),
             ``thinking`` (Claude extended thinking with ``budget_tokens``); empty for a model without
             reasoning settings (a version asking for reasoning is refused).
+        media: What media the model takes and its limits (:class:`MediaSupport`).
     """
 
     provider: str
@@ -88,6 +165,7 @@ class ModelProfile:
     prompt_cache: Literal["breakpoints", "automatic"] | None = None
     min_cache_tokens: int | None = None
     reasoning_controls: frozenset[str] = frozenset()
+    media: MediaSupport = _NO_MEDIA
 
     @property
     def tiktoken(self) -> bool:
@@ -199,6 +277,57 @@ _PROFILES: dict[tuple[str, str], ModelProfile] = {
                                                 reasoning_controls=_EFFORT),
     ("fake", ""): ModelProfile("fake"),
 }
+
+# (provider, model-id prefix) -> media support; longest prefix wins, like _PROFILES. The OpenAI fallback covers
+# OpenAI-compatible servers (Ollama's llava, vLLM's vision models): images pass, their tokens are an estimate.
+_OPENAI_PATCH_CAP = 1536
+_MEDIA: dict[tuple[str, str], MediaSupport] = {
+    ("openai", ""): replace(_openai_vision(85, 170, documents=False), exact=False),
+    ("openai", "gpt-3.5"): _NO_MEDIA,
+    ("openai", "gpt-4"): _NO_MEDIA,  # gpt-4-0613 and the other text-only gpt-4 snapshots
+    ("openai", "gpt-4-turbo"): _openai_vision(85, 170),
+    ("openai", "gpt-4o"): _openai_vision(85, 170),
+    ("openai", "gpt-4o-mini"): _openai_vision(2833, 5667),
+    ("openai", "gpt-4.1"): _openai_vision(85, 170),
+    ("openai", "gpt-4.1-mini"): _openai_vision(1.62, _OPENAI_PATCH_CAP, patch=True),
+    ("openai", "gpt-4.1-nano"): _openai_vision(2.46, _OPENAI_PATCH_CAP, patch=True),
+    ("openai", "gpt-4.5"): _openai_vision(85, 170),
+    ("openai", "o1"): _openai_vision(75, 150),
+    ("openai", "o1-mini"): _NO_MEDIA,
+    ("openai", "o3"): _openai_vision(75, 150),
+    ("openai", "o3-mini"): _NO_MEDIA,
+    ("openai", "o4-mini"): _openai_vision(1.72, _OPENAI_PATCH_CAP, patch=True),
+    ("openai", "gpt-5"): _openai_vision(70, 140),
+    # the docs' multipliers for gpt-5-mini/nano; users measured other figures (community.openai.com, 2026), so
+    # these counts are labelled estimates
+    ("openai", "gpt-5-mini"): replace(_openai_vision(1.62, _OPENAI_PATCH_CAP, patch=True), exact=False),
+    ("openai", "gpt-5-nano"): replace(_openai_vision(2.46, _OPENAI_PATCH_CAP, patch=True), exact=False),
+    ("anthropic", ""): _ANTHROPIC_MEDIA,
+    ("anthropic", "claude-2"): _NO_MEDIA,
+    ("anthropic", "claude-instant"): _NO_MEDIA,
+    # Claude 3 (Opus, Sonnet, Haiku) take images; PDF support starts with Claude 3.5 (platform.claude.com PDF support)
+    ("anthropic", "claude-3-"): replace(_ANTHROPIC_MEDIA, documents=False, document_urls=False),
+    ("anthropic", "claude-3-5"): _ANTHROPIC_MEDIA,
+    ("anthropic", "claude-3-7"): _ANTHROPIC_MEDIA,
+    ("watsonx", ""): _NO_MEDIA,
+    **{("watsonx", prefix): _WATSONX_VISION for prefix in (
+        "meta-llama/llama-3-2-11b-vision", "meta-llama/llama-3-2-90b-vision", "meta-llama/llama-guard-3-11b-vision",
+        "meta-llama/llama-4-maverick", "meta-llama/llama-4-scout", "ibm/granite-vision", "mistralai/pixtral",
+        "mistralai/mistral-medium-2505", "mistralai/mistral-small-3-1-24b-instruct",
+    )},
+    ("fake", ""): replace(_openai_vision(85, 170), exact=False, source="the fake provider takes anything"),
+}
+
+
+def media_support(provider: str, model: str) -> MediaSupport:
+    """The media facts of ``model`` on ``provider`` (longest matching id prefix; text only when none matches)."""
+    model_id = model.removeprefix("ft:")
+    best: tuple[int, MediaSupport] = (-1, _NO_MEDIA)
+    for (prov, prefix), media in _MEDIA.items():
+        if prov == provider and model_id.startswith(prefix) and len(prefix) > best[0]:
+            best = (len(prefix), media)
+    return best[1]
+
 
 # -- request parameters each provider's API knows --------------------------------------------------------------
 #
@@ -316,12 +445,18 @@ def profile(provider: str, model: str) -> ModelProfile:
 
     Fine-tuned OpenAI ids (``ft:gpt-4o-mini:org::id``) match their base model.
     """
+    return _profile(provider, model)
+
+
+@lru_cache(maxsize=1024)
+def _profile(provider: str, model: str) -> ModelProfile:
     model_id = model.removeprefix("ft:")
     best: tuple[int, ModelProfile] | None = None
     for (prov, prefix), prof in _PROFILES.items():
         if prov == provider and model_id.startswith(prefix) and (best is None or len(prefix) > best[0]):
             best = (len(prefix), prof)
     found = ModelProfile(provider) if best is None else best[1]
+    found = replace(found, media=media_support(provider, model))
     minimum = _longest_prefix(_CACHE_MINIMUMS, provider, model_id)
     kind = _PROMPT_CACHE.get(provider) if minimum is not None else None
     if minimum is None and found.prompt_cache is None:

@@ -91,7 +91,8 @@ def parse_vars(
     """Merge ``--vars FILE`` (JSON or YAML mapping), ``--var k=v`` pairs (later wins) and the prompt's input.
 
     ``--vars -`` reads the mapping from stdin; ``--var name=@path`` reads the value from a file (``@-``: stdin,
-    ``@@text``: the literal ``@text``). ``input_text`` (``run REF -`` or ``--input``; ``-`` is stdin) becomes the
+    ``@@text``: the literal ``@text``), except for an ``image``/``document`` variable, whose value is the
+    path. ``input_text`` (``run REF -`` or ``--input``; ``-`` is stdin) becomes the
     value of ``version``'s one ``input: true`` variable. Stdin can be read once. A value read from a file or
     stdin is taken byte for byte except its final newlines, which are dropped (as the shell's ``$(cat FILE)``).
 
@@ -117,7 +118,10 @@ def parse_vars(
         if not sep or not key.strip():
             raise InputError(f"--var {pair!r} is not NAME=VALUE",
                              hint="e.g. --var topic=weather, --var text=@notes.md (a file), --var text=@- (stdin)")
-        if value.startswith("@@"):
+        media = _media_variable(version, key.strip())
+        if media and value.startswith("@") and value not in ("@-", "@@"):
+            value = value[1:]  # an image or a document: the path itself (read as bytes when rendered, not as text)
+        elif value.startswith("@@"):
             value = value[1:]
         elif value == "@-":
             value = stdin.read(f"--var {key.strip()}=@-").rstrip("\r\n")
@@ -136,6 +140,12 @@ def parse_vars(
                              hint=f"give '{name}' once: either --var {name}=... or the input")
         values[name] = text
     return values
+
+
+def _media_variable(version: Any, name: str) -> bool:
+    """True when ``version`` declares ``name`` as an ``image`` or ``document`` variable."""
+    spec = getattr(getattr(version, "front_matter", None), "variables", {}).get(name)
+    return getattr(spec, "type", None) in ("image", "document")
 
 
 def input_variable(version: Any) -> str:

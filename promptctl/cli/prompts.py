@@ -73,8 +73,13 @@ def render(
     strategy: StrategyOpt = None,
     input_opt: InputOpt = None,
     as_json: JsonOpt = False,
+    full: Annotated[bool, typer.Option("--full", help="With --json: media as their full base64 data, not "
+                                       "elided by size and sha256.")] = False,
 ) -> None:
-    """Print exactly the request the provider's SDK would send (a chain: each step's). No network."""
+    """Print exactly the request the provider's SDK would send (a chain: each step's). No network.
+
+    Images and PDFs show as one line with their type, size and sha256; ``--json --full`` prints the base64.
+    """
     from promptctl.registry.registry import is_chain
     from promptctl.session.run import render_request
 
@@ -91,7 +96,7 @@ def render(
     if as_json:
         extra = {"strategy": prepared.plan.name, "details": prepared.details} if prepared.details else {}
         schema = {"output_schema": prepared.output_schema} if prepared.output_schema else {}
-        print_json({"prompt": _info(version), **request.to_dict(), **extra, **schema})
+        print_json({"prompt": _info(version), **request.to_dict(full=full), **extra, **schema})
         return
     _print_request(version.display, request)
     if prepared.output_schema:

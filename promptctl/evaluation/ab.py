@@ -78,7 +78,7 @@ from promptctl.providers.base import Provider
 from promptctl.redaction import redact
 from promptctl.session import Recorder, Session, price, total
 from promptctl.session.tracing import finish_run_span, run_span
-from promptctl.types import Call, ProviderRequest, Usage, jsonable
+from promptctl.types import Call, ProviderRequest, Usage, elide_media, jsonable
 
 if TYPE_CHECKING:
     from promptctl.evaluation.datasets import Case
@@ -492,7 +492,7 @@ class _CaseRecorder:
             run_id = self.recorder.record_run(conn, v.version, run={
                 "provider": v.provider, "model": v.model, "strategy": v.executed,
                 "variables": jsonable(case.variables), "parameters": job.request.parameters,
-                "request": job.request.body, "output": output, "latency_s": latency if trace else None,
+                "request": elide_media(job.request.body), "output": output, "latency_s": latency if trace else None,
                 "cost_usd": spent, "status": status, "error": error, "origin": "ab",
             }, usage=usage, calls=rows, outcome=executed)
             self._judge_run(conn, judge_rows)

@@ -127,6 +127,9 @@ class _Writer:
         raise self.fail(node, f"the expression {type(node).__name__}")
 
     def output(self, node: nodes.Node) -> str:
+        if (isinstance(node, nodes.Call) and isinstance(node.node, nodes.ExtensionAttribute)
+                and node.node.name == "_media" and node.args and isinstance(node.args[0], nodes.Const)):
+            raise self.fail(node, f"an {{% {node.args[0].value} %}} tag (images and documents are not exported)")
         if self.dialect == "handlebars" and isinstance(node, nodes.Filter) and node.name == "tojson":
             assert node.node is not None
             indent = next((k.value for k in node.kwargs if k.key == "indent"), None)

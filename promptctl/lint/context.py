@@ -642,13 +642,19 @@ def _walk(message: Message, index: int, out: list[Segment]) -> None:
         for part in items:
             if isinstance(part, Section):
                 parts(part.parts, (*path, part.name))
-            elif isinstance(part, str) and part.strip():
+            elif isinstance(part, str) and part.strip():  # media, cache breakpoints, tool parts: not text
                 out.append(Segment(message.role, index, path, part))
 
     parts(message.parts, ())
 
 
 def _placeholder(name: str, spec: VariableSpec) -> Any:
+    if spec.type in ("image", "document"):  # lint reads no file: a stand-in part of the declared kind
+        from promptctl.templating.prompt import Media
+
+        if not spec.required and spec.default is None:
+            return None  # an optional medium not given by default (`{% if invoice_pdf %}` is false)
+        return Media(kind=spec.type, variable=name, media_type=None, source="(lint placeholder)")
     if spec.input:
         marker = INPUT_MARKER.format(name=name)
         if spec.type == "string":

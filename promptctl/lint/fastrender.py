@@ -9,7 +9,8 @@ structure tags, and builds the same :class:`~promptctl.templating.Prompt` that
 Only the constructs prompt templates use are evaluated here: text, ``{{ expressions }}`` (names,
 constants, attributes, items, filters, tests, comparisons, arithmetic, conditional expressions, literals,
 safe calls), ``if``, ``for`` (with ``loop.index``/``first``/``last``/``length``...), ``set`` and the
-``system``/``user``/``assistant``/``section``, ``messages`` and ``cache`` tags. Anything else, and any error, raises
+``system``/``user``/``assistant``/``section``, ``messages`` and ``cache`` tags, and ``image``/``document``
+of a media variable. Anything else, and any error, raises
 :class:`Unsupported`, and the caller renders with the real engine instead; tests check that both
 give equal prompts.
 """
@@ -25,10 +26,22 @@ from jinja2.exceptions import TemplateRuntimeError
 from jinja2.runtime import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from promptctl.errors import PromptctlError
 from promptctl.templating import bounds
 from promptctl.templating.conversation import CACHE_TTLS
 from promptctl.templating.history import validate_history
-from promptctl.templating.prompt import ROLES, CacheBreak, Message, Part, Prompt, Section, clean_text, section_id
+from promptctl.templating.media import check_options, with_options
+from promptctl.templating.prompt import (
+    ROLES,
+    CacheBreak,
+    Media,
+    Message,
+    Part,
+    Prompt,
+    Section,
+    clean_text,
+    section_id,
+)
 
 
 class Unsupported(Exception):
@@ -87,6 +100,8 @@ class _Renderer:
                 for child in node.nodes:
                     if isinstance(child, nodes.TemplateData):
                         out.append(child.data)
+                    elif _is_media_tag(child):
+                        out.append(self.media(child, scope))  # type: ignore[arg-type]
                     elif isinstance(child, nodes.Call) and isinstance(child.node, nodes.ExtensionAttribute):
                         out += self.conversation(child, scope)
                     else:
@@ -169,6 +184,20 @@ class _Renderer:
                 raise Unsupported(str(exc)) from None
         raise Unsupported(kind)
 
+    def media(self, call: nodes.Call, scope: _Scope) -> Media:
+        """``{% image x %}`` / ``{% document x %}``: the variable's part (lint's stand-in) with the tag's options.
+
+        A value that is not already a part (a path string in a list) would need a file read: the real engine does it.
+        """
+        kind, value, name, options = call.args
+        part = self.expr(value, scope)
+        if not isinstance(part, Media) or not isinstance(kind, nodes.Const) or part.kind != kind.value:
+            raise Unsupported("media value that is not a loaded part")
+        try:
+            return with_options(part, check_options(kind.value, self.expr(options, scope)))
+        except PromptctlError as exc:
+            raise Unsupported(str(exc)) from None
+
     @staticmethod
     def parts(items: list[Any]) -> tuple[Part, ...]:
         """Text and sections like the real builder: text between sections joined, then cleaned."""
@@ -185,7 +214,7 @@ class _Renderer:
         for item in items:
             if isinstance(item, str):
                 text.append(item)
-            elif isinstance(item, Section | CacheBreak):
+            elif isinstance(item, Section | CacheBreak | Media):
                 flush()
                 out.append(item)
             else:
@@ -280,6 +309,12 @@ class _Renderer:
             bounds.check_call(callee, tuple(args), kwargs)
             return bounds.check_result(callee(*args, **kwargs), "a call's result")
         raise Unsupported(type(node).__name__)
+
+
+def _is_media_tag(node: nodes.Node) -> bool:
+    """True for the call an ``{% image %}``/``{% document %}`` tag compiles to (:mod:`promptctl.templating.media`)."""
+    return (isinstance(node, nodes.Call) and isinstance(node.node, nodes.ExtensionAttribute)
+            and node.node.name == "_media" and len(node.args) == 4)
 
 
 def fast_render(ast: nodes.Template, variables: Mapping[str, Any], env: ImmutableSandboxedEnvironment) -> Prompt:

@@ -15,9 +15,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from promptctl.registry.frontmatter import content_sha256, normalise_newlines, parse_version_text
+from promptctl.registry.frontmatter import normalise_newlines, parse_version_text
 from promptctl.registry.index import INDEX_FILE, PromptIndex, read_index
-from promptctl.registry.registry import VERSION_FILE_RE, PromptVersion, Reference, Registry, read_prompt_file
+from promptctl.registry.registry import (
+    VERSION_FILE_RE,
+    PromptVersion,
+    Reference,
+    Registry,
+    read_prompt_file,
+    version_hashes,
+)
 
 
 @dataclass
@@ -87,7 +94,7 @@ def load_version(registry: Registry, prompt: PromptFiles, number: int) -> Prompt
     """
     path = prompt.files[number]
     text = normalise_newlines(read_prompt_file(registry.root, path))
-    sha = content_sha256(text)
+    sha = version_hashes(registry.root, path, text)[0]
     record = prompt.index.published(number)
     front, body, offset = parse_version_text(text, where=str(path))
     labels = tuple(sorted(label for label, n in prompt.index.labels.items() if n == number))

@@ -22,7 +22,10 @@ same hash and renders the same as an LF one.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -52,6 +55,78 @@ def content_sha256(data: bytes | str) -> str:
         data.decode("utf-8")  # the same UnicodeDecodeError as below for a file that is not UTF-8
         return hashlib.sha256(data).hexdigest()  # already normalised: hash the bytes as they are
     return hashlib.sha256(normalise_newlines(data).encode("utf-8")).hexdigest()
+
+
+_NOT_MEDIA = re.compile(r"^(?:v[0-9]+\.j2|prompt\.yaml|snapshots\.yaml|\..*)$")
+_MEDIA_SCAN_LIMIT = 200  # files looked at in a prompt folder (and its subfolders)
+
+
+def folder_media(text: str, folder: Path | None) -> list[tuple[str, str]]:
+    """The media files of a prompt's own folder that a version's text names: ``[(relative path, sha256)]``.
+
+    These files are part of the version (:func:`promptctl.registry.registry.version_hashes`): a file counts
+    when its path relative to the folder (``reference.png``, ``examples/cat.jpg``) occurs in the version's
+    text (a variable default, a few-shot example, an ``{% image "..." %}`` literal) and its bytes are an
+    image or a PDF (sniffed, :func:`promptctl.templating.media.sniff`). Version files, the index, snapshot
+    suites and hidden files are never media. At most 200 files of the folder are looked at; the listing is
+    cached by each folder's modification time (``verify`` hashes every version of a folder).
+    """
+    if folder is None:
+        return []
+    candidates = [rel for rel in _listing(str(folder)) if rel in text]
+    if not candidates:
+        return []
+    from promptctl.templating.media import sniff
+
+    found: list[tuple[str, str]] = []
+    for rel in candidates:
+        try:
+            data = (folder / rel).read_bytes()
+        except OSError:
+            continue
+        if sniff(data) is not None:
+            found.append((rel, hashlib.sha256(data).hexdigest()))
+    return found
+
+
+def media_names(folder: Path) -> tuple[str, ...]:
+    """Relative paths of the files in a prompt folder that could be media files a version names (cached)."""
+    return _listing(str(folder))
+
+
+def _listing(folder: str) -> tuple[str, ...]:
+    """Relative paths of the files under ``folder`` that could be media (see :func:`folder_media`), sorted."""
+    out: list[str] = []
+    pending = [("", folder)]
+    while pending and len(out) < _MEDIA_SCAN_LIMIT:
+        prefix, path = pending.pop()
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except OSError:
+            continue
+        files, dirs = _entries(path, mtime)
+        out += [prefix + name for name in files]
+        pending += [(f"{prefix}{name}/", os.path.join(path, name)) for name in dirs]
+    return tuple(sorted(out)[:_MEDIA_SCAN_LIMIT])
+
+
+@lru_cache(maxsize=4096)
+def _entries(path: str, mtime_ns: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(file names, folder names) in ``path`` that could hold media, read once per modification time."""
+    files: list[str] = []
+    dirs: list[str] = []
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if _NOT_MEDIA.match(entry.name):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    dirs.append(entry.name)
+                elif entry.is_file():
+                    files.append(entry.name)
+    except OSError:
+        pass
+    return tuple(sorted(files)), tuple(sorted(dirs))
 
 
 def _strategy(value: Any) -> Any:

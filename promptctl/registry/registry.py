@@ -27,7 +27,9 @@ from promptctl.registry.frontmatter import (
     FrontMatter,
     bundle_sha256,
     content_sha256,
+    folder_media,
     load_tools_text,
+    media_names,
     normalise_newlines,
     parse_version_text,
     tools_reference,
@@ -158,7 +160,19 @@ class PromptVersion:
 
         front = self.front_matter
         tools = None if front.tools_file is not None else front.tool_set()  # a loaded tools file is a list here
-        return Template(self.body, self.display, self.body_line, front.variables, tools)
+        return Template(self.body, self.display, self.body_line, front.variables, tools, self.media_roots)
+
+    @property
+    def media_roots(self) -> tuple[Path, ...]:
+        """Folders a relative media path is looked up in: the prompt's own folder, then the project folder.
+
+        The project folder is the one holding ``prompts/`` (the registry root's parent when it is named ``prompts``).
+        """
+        roots = [self.path.parent]
+        if self.registry is not None:
+            root = Path(self.registry.root)
+            roots.append(root.parent if root.name == "prompts" else root)
+        return tuple(dict.fromkeys(roots))
 
     def prompt(self, variables: Mapping[str, Any] | None = None) -> Prompt:
         """Validate variables and render the template into a provider-neutral :class:`Prompt`.
@@ -571,21 +585,22 @@ def modified_error(path: Path, ref: str, sha: str, files: dict[str, str], record
                    hint: str) -> IntegrityError:
     """The :class:`IntegrityError` for a published version whose sha256 changed, naming the file that changed.
 
-    A version's tools file is named when it is the one that changed (missing, or its sha256 differs from the
-    one recorded at publish time); otherwise the version file is.
+    A version's tools file or media file is named when it is the one that changed (missing, or its sha256
+    differs from the one recorded at publish time); otherwise the version file is.
     """
     recorded_files = getattr(record, "files", None) or {}
     for name, now_sha in files.items():
+        what = "tools file" if name.lower().endswith((".json", ".yaml", ".yml")) else "media file"
         if now_sha == MISSING:
-            return IntegrityError(f"{path.parent / name}: the tools file of published version {ref} is missing",
+            return IntegrityError(f"{path.parent / name}: the {what} of published version {ref} is missing",
                                   path=str(path.parent / name), hint="restore it from version control")
         if name in recorded_files and recorded_files[name] != now_sha:
             now, was = distinct_prefixes(now_sha, recorded_files[name])
             return IntegrityError(
-                f"{path.parent / name}: the tools file of published version {ref} was modified (sha256 {now}, "
+                f"{path.parent / name}: the {what} of published version {ref} was modified (sha256 {now}, "
                 f"recorded {was})", path=str(path.parent / name),
-                hint="restore the tools file; to change the tools, copy the version to a new draft with a new "
-                "tools file and publish that")
+                hint=f"restore the {what}; to change it, copy the version to a new draft with a new {what} and "
+                "publish that")
     now, recorded = distinct_prefixes(sha, record.sha256)
     return IntegrityError(f"{path}: published version {ref} was modified (sha256 {now}, recorded {recorded})",
                           path=str(path), hint=hint)
@@ -623,11 +638,13 @@ MISSING = "missing"
 
 
 def version_hashes(root: Path, path: Path, text: str | None = None) -> tuple[str, dict[str, str]]:
-    """The sha256 of the version at ``path`` and of each file it reads besides its own (its tools file).
+    """The sha256 of the version at ``path`` and of each file it reads besides its own (tools file, media).
 
     A version's sha256 is its file's :func:`~promptctl.registry.frontmatter.content_sha256`, or, when its
-    front matter names a tools file (``tools: tools.json``), :func:`~promptctl.registry.frontmatter.bundle_sha256`
-    over both files, so editing the tools file changes the version's hash like editing the version does.
+    front matter names a tools file (``tools: tools.json``) or its text names media files of its own folder
+    (a reference image: :func:`~promptctl.registry.frontmatter.folder_media`),
+    :func:`~promptctl.registry.frontmatter.bundle_sha256` over all of them, so editing the tools file or
+    replacing the image changes the version's hash like editing the version does.
 
     Args:
         root: The registry's folder.
@@ -643,17 +660,25 @@ def version_hashes(root: Path, path: Path, text: str | None = None) -> tuple[str
     """
     raw = read_prompt_file(root, path) if text is None else None
     text_sha = content_sha256(raw if raw is not None else text or "")
+    candidates = media_names(path.parent)
     if text is None:
-        if b"\ntools:" not in (raw or b""):
+        if b"\ntools:" not in (raw or b"") and not any(rel.encode("utf-8") in (raw or b"") for rel in candidates):
             return text_sha, {}
         text = normalise_newlines(raw or b"")
+    files: dict[str, str] = {}
     name = tools_reference(text)
-    if name is None:
+    if name is not None:
+        try:
+            files[name] = content_sha256(read_prompt_file(root, path.parent / name))
+        except FileNotFoundError:
+            files[name] = MISSING
+    if candidates:
+        for rel, sha in folder_media(text, path.parent):
+            if rel != name:
+                check_inside(root, path.parent / rel)
+                files[rel] = sha
+    if not files:
         return text_sha, {}
-    try:
-        files = {name: content_sha256(read_prompt_file(root, path.parent / name))}
-    except FileNotFoundError:
-        files = {name: MISSING}
     return bundle_sha256(text_sha, files), files
 
 

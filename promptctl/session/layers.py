@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import ProviderError
 from promptctl.providers.base import RATE_LIMITED, Transport
-from promptctl.types import Completion, Exchange, ProviderRequest, Usage
+from promptctl.types import Completion, Exchange, ProviderRequest, Usage, elide_media
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -113,7 +113,7 @@ def call_row(exchange: Exchange, completion: Completion | None, error: ProviderE
         text = exchange.text_of(completion) if exchange.text_of is not None else completion.text
     return {
         "provider": request.provider, "model": request.model, "fingerprint": request.fingerprint(),
-        "request": request.body, "output": text,
+        "request": elide_media(request.body), "output": text,  # media by size and sha256, not megabytes of base64
         **(completion.usage if completion is not None else Usage()).to_dict(),
         "latency_s": completion.latency_s if completion is not None else None,
         "request_id": completion.request_id if completion is not None else error.request_id if error else None,

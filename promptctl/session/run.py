@@ -27,7 +27,7 @@ from promptctl.registry.registry import is_chain, prompt_info
 from promptctl.session.core import Session
 from promptctl.session.pricing import total
 from promptctl.session.recorder import Recorder
-from promptctl.types import ProviderRequest, ToolCall, Usage, jsonable, utc_now
+from promptctl.types import ProviderRequest, ToolCall, Usage, elide_media, jsonable, utc_now
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -211,7 +211,7 @@ class Result:
             "strategy": self.strategy,
             "variables": self.variables,
             "parameters": self.request.parameters,
-            "request": self.request.body,
+            "request": elide_media(self.request.body),
             "output": self.output,
             "tool_calls": [call.to_dict() for call in self.tool_calls],
             "usage": self.usage.to_dict(),
@@ -339,7 +339,7 @@ async def arun(
     result.created_at = utc_now()
     run_id = recorder.start(
         version, created_at=result.created_at, provider=request.provider, model=request.model, strategy=plan.name,
-        variables=result.variables, parameters=request.parameters, request=request.body,
+        variables=result.variables, parameters=request.parameters, request=elide_media(request.body),
         cost_estimate=result.estimate.to_dict() if result.estimate is not None else None,
     )
     session = Session(config, store=store, cache=cache, budget=budget, sink=recorder.sink(run_id),

@@ -6,10 +6,11 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptctl.templating.prompt import Message, Prompt, Section, ToolSet
-from promptctl.templating.variables import VariableSpec, validate_variables
+from promptctl.templating.variables import MEDIA_TYPES, VariableSpec, validate_variables
 
 if TYPE_CHECKING:
     from promptctl.templating.environment import render_prompt
@@ -32,6 +33,9 @@ class Template:
         variables: The declared variables by name (front matter ``variables:``); empty when none are declared.
         tools: The tools the prompt declares (front matter ``tools:``), carried into the rendered prompt; None
             without tools.
+        media_roots: Folders a relative media path (an ``image``/``document`` value, a path given to
+            ``{% image %}``) is looked up in, in order: a version's own folder, then its project folder; the
+            current directory is tried after them.
     """
 
     body: str
@@ -39,6 +43,7 @@ class Template:
     line: int = 1
     variables: Mapping[str, VariableSpec] = field(default_factory=dict)
     tools: ToolSet | None = None
+    media_roots: tuple[Path, ...] = ()
 
 
 def render(template: Template, variables: Mapping[str, Any]) -> Prompt:
@@ -70,8 +75,32 @@ def render(template: Template, variables: Mapping[str, Any]) -> Prompt:
     notes = _extra_notes(where, extras, set(specs) | used)
     for note in notes:
         warnings.warn(note, PromptctlWarning, stacklevel=2)
-    prompt = render_prompt(template.body, values, where=where, line_offset=offset)
+    values = load_media_variables(specs, values, roots=template.media_roots, where=where)
+    from promptctl.templating.media import media_roots
+
+    with media_roots(template.media_roots):  # a path given to {% image %} (a few-shot example's picture)
+        prompt = render_prompt(template.body, values, where=where, line_offset=offset)
     return Prompt(messages=prompt.messages, variables=values, warnings=notes, tools=template.tools)
+
+
+def load_media_variables(
+    specs: Mapping[str, VariableSpec], values: dict[str, Any], *, roots: tuple[Path, ...], where: str
+) -> dict[str, Any]:
+    """Replace each given ``image``/``document`` variable's value by its loaded media part.
+
+    Raises:
+        VariableError: A value is not a readable file, URL or data URL of its kind (naming the variable).
+    """
+    media = [name for name, spec in specs.items() if spec.type in MEDIA_TYPES and values.get(name) is not None]
+    if not media:
+        return values
+    from promptctl.templating.media import load_media
+
+    loaded = dict(values)
+    for name in media:
+        loaded[name] = load_media(specs[name].type, values[name], variable=name, roots=roots,  # type: ignore[arg-type]
+                                  where=where)
+    return loaded
 
 
 def _ignored_note(where: str, name: str, known: set[str]) -> str:

@@ -13,6 +13,7 @@ Structure tags::
     {% user %} ... {% enduser %}          a user message
     {% assistant %} ... {% endassistant %}  an assistant message (a final one is a prefill)
     {% section "instructions" %} ... {% endsection %}   a named section, nestable
+    {% image screenshot %}, {% document invoice %}      media (:mod:`promptctl.templating.media`)
 
 A body without message tags is one user message. The tags emit placeholders
 carrying a random per-render nonce, so a variable value can never forge a
@@ -220,7 +221,9 @@ def environment() -> BoundedSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        extensions=[StructureExtension, _conversation_extension(), ToolExtension],
+        extensions=[
+            StructureExtension, _conversation_extension(), ToolExtension, "promptctl.templating.media.MediaExtension",
+        ],
     )
 
 

@@ -79,6 +79,9 @@ class Media:
         size: Size of the bytes (bytes); 0 for a URL reference.
         source: Where the value came from, as given (a path relative to the project, a URL, ``data:``).
         options: Per-part options from the tag (``detail: low|high|auto`` for OpenAI images ...).
+        width: Image width (pixels), read from the header; None for a document or a URL reference.
+        height: Image height (pixels); None likewise.
+        pages: Page count of a PDF document; None for an image or a URL reference.
     """
 
     kind: Literal["image", "document"]
@@ -90,6 +93,13 @@ class Media:
     size: int = 0
     source: str = ""
     options: tuple[tuple[str, Any], ...] = ()
+    width: int | None = None
+    height: int | None = None
+    pages: int | None = None
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """The value of tag option ``name`` (``detail``), or ``default``."""
+        return next((value for key, value in self.options if key == name), default)
 
 
 @dataclass(frozen=True)
@@ -135,14 +145,17 @@ OBJECT_PARTS = (Media, CacheBreak, ToolCall, ToolResult)
 def placeholder(part: Media | CacheBreak | ToolCall | ToolResult) -> str:
     """A one-line text stand-in for a non-text part, for text-only views (``render``, text token counts).
 
-    ``[image screenshot: image/png, 48,213 bytes, sha256 1f2e3d4c5b6a]``, ``[cache breakpoint]``,
+    ``[image screenshot: image/png, 1280x800 px, 48,213 bytes, sha256 1f2e3d4c5b6a]``, ``[cache breakpoint]``,
     ``[tool call get_weather {"city": "Paris"} id call_1]``, ``[tool result call_1: 18 C]``.
     """
     import json
 
     if isinstance(part, Media):
-        where = part.url if part.url else f"{part.size:,} bytes, sha256 {part.sha256[:12]}"
-        return f"[{part.kind} {part.variable}: {part.media_type or 'unknown type'}, {where}]"
+        where = part.url or (f"{part.size:,} bytes, sha256 {part.sha256[:12]}" if part.sha256 else "not read")
+        shape = f"{part.width}x{part.height} px, " if part.width and part.height else ""
+        if part.pages:
+            shape = f"{part.pages} page{'s' if part.pages != 1 else ''}, "
+        return f"[{part.kind} {part.variable}: {part.media_type or 'unknown type'}, {shape}{where}]"
     if isinstance(part, CacheBreak):
         return "[cache breakpoint" + (f" ttl {part.ttl}]" if part.ttl else "]")
     if isinstance(part, ToolCall):

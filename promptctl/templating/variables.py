@@ -24,7 +24,22 @@ from promptctl._yaml import as_source_text, plain
 from promptctl.errors import InputError, VariableError
 from promptctl.templating.history import HistoryMessage, describe_error, plain_history
 
-VariableType = Literal["string", "integer", "number", "boolean", "list", "object", "enum", "messages"]
+VariableType = Literal[
+    "string", "integer", "number", "boolean", "list", "object", "enum", "messages", "image", "document"
+]
+MEDIA_TYPES = ("image", "document")
+"""Variable types whose values are media files (loaded by :func:`promptctl.templating.media.load_media`)."""
+
+
+def _media_value(value: Any) -> Any:
+    """Accept what can name media (text, a path, bytes, a Media part); loading happens at render time."""
+    import os
+
+    from promptctl.templating.prompt import Media
+
+    if isinstance(value, (str, bytes, bytearray, Media)) or isinstance(value, os.PathLike):
+        return value
+    raise ValueError("expected a file path, an https:// URL or a data: URL")
 YStr = Annotated[str, BeforeValidator(as_source_text)]
 
 
@@ -46,6 +61,8 @@ _PY_TYPES: dict[str, Any] = {
     "list": Annotated[list[Any], BeforeValidator(json_if_text)],
     "object": Annotated[dict[str, Any], BeforeValidator(json_if_text)],
     "messages": Annotated[list[HistoryMessage], BeforeValidator(json_if_text), AfterValidator(plain_history)],
+    "image": Annotated[Any, BeforeValidator(_media_value)],
+    "document": Annotated[Any, BeforeValidator(_media_value)],
 }
 
 
@@ -53,7 +70,9 @@ class VariableSpec(BaseModel):
     """A declared variable in a version's front matter.
 
     Attributes:
-        type: ``string``, ``integer``, ``number``, ``boolean``, ``list``, ``object`` or ``enum``.
+        type: ``string``, ``integer``, ``number``, ``boolean``, ``list``, ``object``, ``enum``, or ``image`` /
+            ``document`` (a file path, an ``https://`` URL or a ``data:`` URL; see
+            :mod:`promptctl.templating.media`).
         description: What the variable holds.
         default: Value used when none is given; without one the variable is required. Checked against
             ``type`` when the front matter is parsed and kept in its coerced form (a ``string`` default

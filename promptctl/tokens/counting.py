@@ -36,6 +36,7 @@ from promptctl.types import Quality as Quality  # re-exported: its home is promp
 from promptctl.types import TokenCount as TokenCount  # re-exported: its home is promptctl.types
 
 FALLBACK_ENCODING = "o200k_base"
+_MEDIA_PARTS = ("image_url", "file", "image", "document")
 _PIECE = 8192  # characters per piece when a text must be counted in pieces
 
 
@@ -134,7 +135,8 @@ def count_openai_messages(
 
     Args:
         messages: ``[{"role", "content", "name"?}]``; content may be a string or a list of parts
-            (text parts are counted; other parts make the count approximate).
+            (text parts are counted; image and file parts are left to :mod:`promptctl.tokens.media`; other
+            parts make the count approximate).
         model: OpenAI model id (chooses the encoding; see :func:`encoding_for_model`).
         tools: Function tools, counted with the cookbook's section 7 constants.
 
@@ -197,6 +199,8 @@ def _count_value(value: Any, encoding: str, notes: list[str]) -> tuple[int, bool
         for part in value:
             if isinstance(part, dict) and part.get("type") == "text":
                 n, a = _count_value(part.get("text", ""), encoding, notes)
+            elif isinstance(part, dict) and part.get("type") in _MEDIA_PARTS:
+                continue  # images and PDFs: counted by their formula (promptctl.tokens.media), not as JSON text
             else:
                 notes.append("non-text content parts (images, files, tool calls) are not counted exactly")
                 n, a = count_text(json.dumps(part, ensure_ascii=False, default=str), encoding)[0], True

@@ -85,8 +85,31 @@ def count_request(request: ProviderRequest) -> TokenCount:
         count = count_openai_messages(list(body.get("messages", [])), request.model, tools=body.get("tools"))
         if body.get("response_format") not in (None, {"type": "text"}):
             count = with_note(count, "approximate", "the response_format schema is not counted")
+        return with_media(count, request)
+    return with_media(estimate_input_tokens(request), request)
+
+
+def with_media(count: TokenCount, request: ProviderRequest) -> TokenCount:
+    """``count`` plus the tokens of the request's images and PDFs (:mod:`promptctl.tokens.media`).
+
+    A formula documented as what is billed (OpenAI's tiles and patches, with the image's real size) keeps the
+    count's quality; anything else (Anthropic's approximation, PDFs, media by URL) makes it an ``estimate``.
+    The notes name each part's tokens.
+    """
+    from promptctl.tokens.media import media_tokens
+
+    media = media_tokens(request.provider, request.model, request.body)
+    if not media.notes:
         return count
-    return estimate_input_tokens(request)
+    quality = count.quality if media.exact else "estimate"
+    worse = {"exact": 0, "approximate": 1, "estimate": 2}
+    chosen = quality if worse[quality] > worse[count.quality] else count.quality
+    return TokenCount(
+        tokens=count.tokens + media.tokens, quality=chosen,  # type: ignore[arg-type]
+        method=f"{count.method}; images and PDFs by the provider's formula",
+        encoding=count.encoding, low=count.low + media.tokens, high=count.high + media.tokens,
+        notes=(*count.notes, *media.notes),
+    )
 
 
 def estimate_input_tokens(request: ProviderRequest) -> TokenCount:
@@ -149,6 +172,8 @@ def _text_of(content: Any, notes: list[str]) -> str:
         for block in content:
             if isinstance(block, dict) and "text" in block:
                 parts.append(str(block["text"]))
+            elif isinstance(block, dict) and block.get("type") in ("image_url", "file", "image", "document"):
+                continue  # counted by promptctl.tokens.media
             else:
                 notes.append("non-text content blocks are not counted")
         return "\n".join(parts)

@@ -125,7 +125,7 @@ def _placements(parts: tuple[Part, ...], marker: str, in_section: bool = False) 
     for part in parts:
         if isinstance(part, Section):
             found += _placements(part.parts, marker, True)
-        elif isinstance(part, str) and marker in part:
+        elif isinstance(part, str) and marker in part:  # media and other non-text parts hold no text
             found.append(in_section)
     return found
 

@@ -82,13 +82,13 @@ def test_text_only_segments_equal_the_message_text() -> None:
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic", "watsonx"])
-def test_an_adapter_that_cannot_carry_a_part_refuses_it_before_sending(provider: str) -> None:
+def test_a_model_that_cannot_carry_a_part_refuses_it_before_sending(provider: str) -> None:
     from promptctl.adapters import adapt
     from promptctl.templating.prompt import Prompt
 
     prompt = Prompt(messages=(Message("user", ("Describe:", IMAGE)),))
-    with pytest.raises(AdapterError, match="image screenshot"):
-        adapt(prompt, provider, {"openai": "gpt-4o", "anthropic": "claude-sonnet-4-5",
+    with pytest.raises(AdapterError, match="image screenshot"):  # text-only models, from their profiles
+        adapt(prompt, provider, {"openai": "gpt-3.5-turbo", "anthropic": "claude-2.1",
                                  "watsonx": "ibm/granite-3-8b-instruct"}[provider])
     text_only = Prompt(messages=(Message("user", ("Describe:", CacheBreak())),))
     assert adapt(text_only, provider, "gpt-4o" if provider == "openai" else

@@ -50,6 +50,8 @@ import yaml
 
 from promptctl.errors import InputError
 from promptctl.limits import read_input_bytes, read_input_text
+from promptctl.templating.prompt import Media, placeholder
+from promptctl.types import elide_media
 
 GOLDEN_FORMAT = 1
 HEADER = (
@@ -98,17 +100,30 @@ def canonical(value: Any) -> str:
 
 
 def scrub(value: Any) -> Any:
-    """Drop header and credential keys (:data:`SCRUBBED_KEYS`, any case) from a JSON-like value, recursively."""
+    """Drop header and credential keys (:data:`SCRUBBED_KEYS`, any case) from a JSON-like value, recursively.
+
+    Media bytes are elided by size and sha256 (:func:`promptctl.types.elide_media`): a golden file shows an
+    image or a PDF by its type and hash, and a changed file is a changed hash.
+    """
     if isinstance(value, Mapping):
+        if value.get("type") == "base64":
+            return elide_media(dict(value))
         return {k: scrub(v) for k, v in value.items() if str(k).lower() not in SCRUBBED_KEYS}
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
-    return value
+    return elide_media(value) if isinstance(value, str) else value
+
+
+def _shown(value: Any) -> Any:
+    """A media part as its placeholder (type, size, sha256); any other object as its str."""
+    if isinstance(value, Media):
+        return placeholder(value)
+    return str(value)
 
 
 def jsonable(value: Any) -> Any:
-    """Plain JSON types only (YAML source numbers become int/float; tuples lists; other objects their str)."""
-    return json.loads(json.dumps(value, default=str))
+    """Plain JSON types only (YAML numbers int/float; tuples lists; media their placeholder; others their str)."""
+    return json.loads(json.dumps(value, default=_shown))
 
 
 # -- YAML -------------------------------------------------------------------------------------------
