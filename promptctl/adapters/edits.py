@@ -60,10 +60,19 @@ def with_messages(request: ProviderRequest, messages: list[dict[str, Any]]) -> P
 
 
 def append_user_text(request: ProviderRequest, text: str) -> ProviderRequest:
-    """A copy of ``request`` with ``text`` appended (after a blank line) to its last user message."""
+    """A copy of ``request`` with ``text`` appended (after a blank line) to its last user message.
+
+    Content given as blocks (a cache breakpoint, media, tool results) gets a text block at its end.
+    """
     messages = [dict(m) for m in request.body.get("messages", [])]
     for message in reversed(messages):
-        if message.get("role") == "user" and isinstance(message.get("content"), str):
-            message["content"] = f"{message['content']}\n\n{text}"
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            message["content"] = f"{content}\n\n{text}"
+            break
+        if isinstance(content, list):
+            message["content"] = [*content, {"type": "text", "text": text}]
             break
     return with_messages(request, messages)

@@ -121,3 +121,13 @@ def test_a_prefill_after_a_breakpoint_is_still_stripped() -> None:
     source = "{% user %}a{% cache %}{% enduser %}{% assistant %}{\n  {% endassistant %}"
     body = adapt(render_prompt(source, {}, where="t@1"), "anthropic", "claude-sonnet-4-6").body
     assert body["messages"][-1] == {"role": "assistant", "content": "{"}
+
+
+def test_a_trigger_phrase_goes_after_a_breakpoint_in_the_last_user_message() -> None:
+    from promptctl.adapters.edits import append_user_text
+
+    source = "{% user %}Long document.{% cache %}Question?{% enduser %}"
+    request = adapt(render_prompt(source, {}, where="t@1"), "anthropic", "claude-sonnet-4-6")
+    edited = append_user_text(request, "Think step by step.")
+    assert edited.body["messages"][-1]["content"][-1] == {"type": "text", "text": "Think step by step."}
+    assert edited.body["messages"][-1]["content"][0]["cache_control"] == {"type": "ephemeral"}
