@@ -131,3 +131,14 @@ def test_cache004_a_tool_added_at_the_end_passes(project: Project) -> None:
     project.publish("orders")
     project.write("orders", TOOLS.format(tools=_tools("lookup_order", "get_weather", "cancel_order")), number=2)
     assert not [f for f in project.lint(["orders@2"]) if f.rule == "CACHE004"]
+
+
+def test_cache001_examples_selected_per_input_before_the_breakpoint(project: Project) -> None:
+    from tests.lint.test_fewshot import FEWSHOT
+
+    text = edit(FEWSHOT, '{% section "examples" %}\n{% endsection %}',
+                '{% section "examples" %}{% for e in examples %}{{ e.input }} -> {{ e.output }}\n{% endfor %}'
+                "{% endsection %}")
+    text = edit(text, "{% endsystem %}", "{% cache %}\n{% endsystem %}")
+    [finding] = project.found(text, "CACHE001")
+    assert "the few-shot examples selected for each input ('examples')" in finding.message
