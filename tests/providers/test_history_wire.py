@@ -111,3 +111,28 @@ def test_consecutive_history_messages_of_one_role_merge_for_claude(version) -> N
                {"role": "assistant", "content": "Ok."}]
     request = render(version, "anthropic", history=history, question="q")
     assert request.body["messages"][0] == {"role": "user", "content": "First.\n\nSecond."}
+
+
+def test_an_openai_history_with_a_tool_call_and_a_breakpoint_after_it_for_both_providers() -> None:
+    from promptctl.adapters import adapt
+    from promptctl.templating.environment import render_prompt
+
+    history = [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_1", "type": "function",
+             "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "18 C"},
+        {"role": "assistant", "content": "It is 18 C."},
+    ]
+    source = "{% system %}Be brief.{% endsystem %}{% messages history %}{% cache %}{% user %}{{ q }}{% enduser %}"
+    prompt = render_prompt(source, {"history": history, "q": "And tomorrow?"}, where="t@1")
+    claude = adapt(prompt, "anthropic", "claude-sonnet-4-6").body["messages"]
+    assert claude[1]["content"] == [{"type": "tool_use", "id": "call_1", "name": "get_weather",
+                                     "input": {"city": "Paris"}}]
+    assert claude[2]["content"] == [{"type": "tool_result", "tool_use_id": "call_1", "content": "18 C"}]
+    # the conversation so far is cached: the breakpoint is on the last history message
+    assert claude[3]["content"] == [{"type": "text", "text": "It is 18 C.", "cache_control": {"type": "ephemeral"}}]
+    gpt = adapt(prompt, "openai", "gpt-4o").body["messages"]
+    assert gpt[2:4] == [history[1] | {"content": None}, {"role": "tool", "tool_call_id": "call_1", "content": "18 C"}]
+    assert gpt[4] == {"role": "assistant", "content": "It is 18 C."}
