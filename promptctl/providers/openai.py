@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
@@ -139,13 +140,16 @@ class OpenAIProvider(Provider):
     async def submit_batch(self, items: Sequence[tuple[str, ProviderRequest]], *, key: str) -> tuple[str, str | None]:
         """Upload the requests as a JSONL file and create a batch over it (see the module docstring)."""
         client = self.client()
-        lines = [json.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions",
-                             "body": request.body}, ensure_ascii=False, separators=(",", ":"))
-                 for custom_id, request in items]
-        data = ("\n".join(lines) + "\n").encode("utf-8")
+        with tempfile.TemporaryFile() as data:  # written line by line and streamed: never the whole file in memory
+            for custom_id, request in items:
+                data.write(json.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions",
+                                       "body": request.body}, ensure_ascii=False, separators=(",", ":"))
+                           .encode("utf-8") + b"\n")
+            data.seek(0)
+            async with self._translated():
+                uploaded = await client.files.create(file=(f"promptctl-{key}.jsonl", data, "application/jsonl"),
+                                                     purpose="batch")
         async with self._translated():
-            uploaded = await client.files.create(file=(f"promptctl-{key}.jsonl", data, "application/jsonl"),
-                                                 purpose="batch")
             batch = await client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
                                                 completion_window="24h", metadata={_BATCH_KEY: key})
         return batch.id, uploaded.id
