@@ -13,8 +13,9 @@ server (``promptctl.testing.LoopbackLLMServer``, in this process, so its CPU and
   the batch ends, inside that wait); the rest of the process's wall time is promptctl's own work (start-up,
   planning, estimating, writing the JSONL, streaming and recording the results, the statistics).
 
-Peak RSS is ``wait4``'s ``ru_maxrss`` of the promptctl process. The machine is shared: the figures are noisy,
-and the load average is printed before and after.
+Peak RSS is ``wait4``'s ``ru_maxrss`` of the promptctl process (run without ``--json``: at 10,000 cases that
+would also print every case's rendered request, a dump of hundreds of MiB; the verdict is read from the store).
+The machine is shared: the figures are noisy, and the load average is printed before and after.
 
 Usage::
 
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -47,12 +49,15 @@ def run_ab(folder: Path, dataset: Path, server: LoopbackLLMServer, *args: str, p
            "PROMPTCTL_PROJECT": str(ROOT), "PROMPTCTL_BATCH_POLL_S": str(poll_s)}
     before = len(server.requests)
     out, wall, rss = timed_process([sys.executable, "-m", "promptctl", "ab", "support-agent@1", "support-agent@2",
-                                    "--dataset", str(dataset), "--provider", "openai", "--no-cache", "--json",
-                                    *args], cwd=ROOT, env=env)
+                                    "--dataset", str(dataset), "--provider", "openai", "--no-cache", *args],
+                                   cwd=ROOT, env=env)
     if out.returncode != 0:
         raise SystemExit(f"promptctl ab {' '.join(args)} failed ({out.returncode}):\n{out.stderr[-2000:]}")
     summary = next((line for line in out.stderr.splitlines() if re.match(r"\d+/\d+ done", line)), "")
-    result = json.loads(out.stdout)
+    # the result as stored (not --json, which also prints every case's request: a dump, not the run, at 10,000 cases)
+    with sqlite3.connect(folder / "runs.db") as conn:
+        stored = conn.execute("SELECT result FROM ab_runs ORDER BY created_at DESC LIMIT 1").fetchone()[0]
+    result = json.loads(stored)
     return {"wall": wall, "rss_mib": rss, "summary": summary, "requests": server.requests[before:],
             "verdict": result["comparisons"][0]["sentence"], "cost": result["cost_usd"]["models"]}
 

@@ -551,6 +551,7 @@ def _finish_plan(
     import warnings as _warnings
 
     prepared: list[list[Any]] = [[] for _ in resolved]
+    pool: dict[str, str] = {}
     for case in data.cases:
         for v in resolved:
             with _warnings.catch_warnings(record=True) as caught:  # rendering notes, deduplicated below
@@ -565,6 +566,8 @@ def _finish_plan(
                 text = f"{v.label} {v.version.ref}: {note}"
                 if text not in warnings:
                     warnings.append(text)
+            _share_texts(ready.request.body, pool)
+            _share_texts(ready.request.kwargs, pool)
             prepared[v.index].append(ready)
     baseline = resolved[0].version
     base = data.path.parent
@@ -890,6 +893,21 @@ def estimate_plan(plan: ABPlan, store: RunStore | None, *, done: set[tuple[int, 
         unpriced=unpriced, high_by_job=high_by_job,
         uncached={fp for fp in fingerprints.values() if fp not in cached}, cached_calls=answers,
     )
+
+
+def _share_texts(value: Any, pool: dict[str, str], shortest: int = 128) -> None:
+    """Make equal long strings in ``value`` (dicts and lists, changed in place) one object, kept in ``pool``.
+
+    Every case of a variant renders its own copy of the same system prompt; a 10,000-case comparison would
+    otherwise hold 10,000 copies of it per variant (tens of MiB). What is sent and hashed is unchanged.
+    """
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in list(items):
+        if isinstance(item, str):
+            if len(item) >= shortest:
+                value[key] = pool.setdefault(item, item)
+        elif isinstance(item, dict | list):
+            _share_texts(item, pool, shortest)
 
 
 def _times(n: int, usd: float | None) -> float | None:
