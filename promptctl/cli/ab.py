@@ -509,14 +509,14 @@ class _ProgressBar:
 
     def _batch_lines(self, p: Progress) -> None:
         for b in p.batches:
-            text = b.describe()
-            if self.shown.get(b.key) != text:
-                self.shown[b.key] = text
-                line = f"batch {text}"
-                if self.progress is not None:
-                    self.progress.console.print(line, markup=False, highlight=False)
-                else:
-                    sys.stderr.write(line + "\n")
+            if self.shown.get(b.key) == b.status:  # one line per status, not per answered call
+                continue
+            self.shown[b.key] = b.status
+            line = f"batch {b.describe()}"
+            if self.progress is not None:
+                self.progress.console.print(line, markup=False, highlight=False)
+            else:
+                sys.stderr.write(line + "\n")
 
     def stop(self) -> None:
         if self.progress is not None:

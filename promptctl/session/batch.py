@@ -319,7 +319,10 @@ class Batcher:
         progress = batch.progress
         assert progress.provider_batch_id is not None
         requests: dict[str, ProviderRequest] = {c: w.exchange.request for c, w in batch.waiting.items()}
-        async for custom_id, result in batch.client.batch_results(progress.provider_batch_id, requests):
+        # read every result before answering any call: answered calls run (record, score) at each await of the
+        # download, which would stall it for minutes on a large batch until the server drops the connection
+        results = [item async for item in batch.client.batch_results(progress.provider_batch_id, requests)]
+        for custom_id, result in results:
             waiting = batch.waiting.pop(custom_id, None)
             if waiting is None or waiting.future.done():
                 continue
