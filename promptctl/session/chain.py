@@ -217,8 +217,15 @@ async def arun_chain(
 
     start = time.perf_counter()
     try:
-        executed = await run_chain(spec, values, records, execute_step, base, on_progress=progress,
-                                   declared=lambda s: _load_pinned(chain, records[s.index - 1]).front_matter.variables)
+        from promptctl.session.tracing import finish_run_span, run_span
+
+        with run_span(chain, summary, "chain", run_id, store.origin if store is not None else "run") as opened:
+            executed = await run_chain(
+                spec, values, records, execute_step, base, on_progress=progress,
+                declared=lambda s: _load_pinned(chain, records[s.index - 1]).front_matter.variables)
+            if opened is not None:  # the whole chain's usage and cost on its span
+                done = [c.completion for c in base.trace if c.completion is not None]
+                finish_run_span(opened, Usage.total([c.usage for c in done]), total([c.cost_usd for c in done]))
     except PromptctlError as exc:
         exc.calls = list(base.trace)  # type: ignore[attr-defined]  # the trace up to the failure (--show-trace)
         failed = next((r for r in records if r.get("status") == "error"), None)

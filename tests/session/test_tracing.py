@@ -189,3 +189,27 @@ def test_log_export_without_a_format_or_an_endpoint_is_one_error_line(project: P
     assert no_format.returncode == 2 and no_format.stderr.startswith("error: log export needs a format")
     no_endpoint = run_cli("log", "export", "--otlp", cwd=project, env=env)
     assert no_endpoint.returncode == 2 and "hint: set OTEL_EXPORTER_OTLP_ENDPOINT" in no_endpoint.stderr
+
+
+def test_a_chain_is_one_run_span_over_the_calls_of_its_steps(receiver: OTLPReceiver,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from promptctl.cli.common import parse_vars
+    from promptctl.providers.fake import FakeProvider
+    from promptctl.registry.registry import Registry
+    from promptctl.session.run import arun
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
+    tracing.reset()
+    version = Registry(root / "prompts").get("incident-pipeline")
+    fake = FakeProvider(["Timeline:\n- 14:02 failures began.", "Checkout failed for 47 minutes.",
+                         "Severity: SEV2\nJustification: partial outage."])
+    asyncio.run(arun(version, parse_vars(None, root / "fixtures/incident-pipeline/sample.yaml"), provider=fake))
+    assert tracing.flush()
+    [run] = receiver.named("run incident-pipeline@")
+    calls = receiver.named("chat ")
+    assert run.attributes["promptctl.strategy"] == "chain" and run.attributes["gen_ai.usage.input_tokens"] > 0
+    assert len(calls) == 3 and {c.parent_span_id for c in calls} == {run.span_id}
+    assert sorted(c.attributes["promptctl.call.step"] for c in calls) == [1, 2, 3]
