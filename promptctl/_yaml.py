@@ -61,6 +61,28 @@ class CoreLoader(_Base):  # type: ignore[misc,valid-type]
         _check_aliases(node)
         return super().construct_document(node)
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        """Construct a mapping, refusing a key written twice (YAML 1.2 requires unique keys; PyYAML keeps the last).
+
+        Keys brought in by a merge (``<<: *defaults``) may be overridden, as the merge key type says.
+
+        Raises:
+            yaml.constructor.ConstructorError: A key appears twice in the mapping (marked at the second).
+        """
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                first = seen.setdefault(key_node.value, key_node)
+                if first is not key_node:
+                    raise yaml.constructor.ConstructorError(
+                        None, None,
+                        f"key '{key_node.value}' is written twice in one mapping (this is the second); keep one",
+                        key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep=deep)
+
 
 def _check_aliases(root: yaml.Node) -> None:
     """Raise :class:`AliasBombError` when aliases expand ``root`` by more than the limit, or recurse.

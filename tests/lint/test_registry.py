@@ -10,7 +10,8 @@ def test_reg001_label_on_draft_and_on_missing_version(project: Project) -> None:
     project.publish("p")
     project.write("p", GOOD.replace("Warm and direct.", "Warm."), number=2)
     index = (project.root / "p" / "prompt.yaml")
-    index.write_text(index.read_text() + "labels:\n  production: 2\n  staging: 9\n", encoding="utf-8")
+    kept = [line for line in index.read_text().split("\n") if not line.startswith("labels:")]  # labels: {}
+    index.write_text("\n".join(kept).rstrip("\n") + "\nlabels:\n  production: 2\n  staging: 9\n", encoding="utf-8")
     findings = [f for f in project.lint(["p"]) if f.rule == "REG001"]
     assert sorted(f.message for f in findings) == [
         "label 'production' points at draft v2",
