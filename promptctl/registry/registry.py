@@ -601,6 +601,11 @@ def modified_error(path: Path, ref: str, sha: str, files: dict[str, str], record
                 f"recorded {was})", path=str(path.parent / name),
                 hint=f"restore the {what}; to change it, copy the version to a new draft with a new {what} and "
                 "publish that")
+    for name in recorded_files:
+        if name not in files:  # a deleted media file is simply not found in the folder any more
+            what = "tools file" if name.lower().endswith((".json", ".yaml", ".yml")) else "media file"
+            return IntegrityError(f"{path.parent / name}: the {what} of published version {ref} is missing",
+                                  path=str(path.parent / name), hint="restore it from version control")
     now, recorded = distinct_prefixes(sha, record.sha256)
     return IntegrityError(f"{path}: published version {ref} was modified (sha256 {now}, recorded {recorded})",
                           path=str(path), hint=hint)

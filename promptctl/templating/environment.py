@@ -95,6 +95,8 @@ class _Builder:
     objects: dict[str, Part] = field(default_factory=dict)
     in_message: bool = False
     counter: int = 0
+    where: str = "prompt"
+    line_offset: int = 0
 
     def token(self, kind: str) -> str:
         self.counter += 1
@@ -352,7 +354,7 @@ def render_prompt(
             attribute), naming the reference and the file line: ``support@1 (line 12): division by zero``.
     """
     template = _template(source, where=where, line_offset=line_offset)
-    builder = _Builder()
+    builder = _Builder(where=where, line_offset=line_offset)
     reset = _BUILDER.set(builder)
     try:
         with bounds.render_budget():

@@ -253,7 +253,7 @@ def _find(text: str, roots: Sequence[Path]) -> Path | None:
 def _from_path(kind: MediaKind, text: str, *, variable: str, roots: Sequence[Path], where: str) -> Media:
     path = _find(text, roots)
     if path is None:
-        looked = ", ".join(str(r) for r in (*roots, Path.cwd()))
+        looked = ", ".join(dict.fromkeys(str(r) for r in (*roots, Path.cwd())))  # each folder once
         raise VariableError(
             f"{where}: variable '{variable}': no {kind} file {text!r} (looked in {looked})",
             hint=f"give '{variable}' an existing file path, an https:// URL or a data: URL",
@@ -420,17 +420,23 @@ class MediaExtension(Extension):
             pairs.append(nodes.Pair(nodes.Const(key.value), parser.parse_expression(), lineno=key.lineno))
         name = _expression_name(value, token.value)
         call = self.call_method(
-            "_media", [nodes.Const(token.value), value, nodes.Const(name), nodes.Dict(pairs, lineno=token.lineno)],
+            "_media", [nodes.Const(token.value), value, nodes.Const(name), nodes.Dict(pairs, lineno=token.lineno),
+                       nodes.Const(token.lineno)],
             lineno=token.lineno,
         )
         return nodes.Output([call], lineno=token.lineno)
 
-    def _media(self, kind: MediaKind, value: Any, name: str, options: dict[str, Any]) -> str:
+    def _media(self, kind: MediaKind, value: Any, name: str, options: dict[str, Any], lineno: int = 0) -> str:
+        from jinja2 import Undefined
+
         from promptctl.templating.environment import _BUILDER
 
+        if isinstance(value, Undefined):  # a variable that was not given: the usual "missing variable" error
+            value._fail_with_undefined_error()
         builder = _BUILDER.get(None)
         if builder is None:  # rendered outside render_prompt (a bare Template.render): show the placeholder
             from promptctl.templating.prompt import placeholder
 
             return place_media(kind, value, name, options, placeholder)
-        return place_media(kind, value, name, options, builder.place)
+        where = f"{builder.where} (line {lineno + builder.line_offset})" if lineno else builder.where
+        return place_media(kind, value, name, options, builder.place, where=where)

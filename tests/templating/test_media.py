@@ -175,6 +175,12 @@ def test_a_reference_image_in_the_prompt_folder_is_covered_by_the_version_hash(t
     (tmp_path / "prompts" / "look" / "reference.png").write_bytes(png(7, 7))
     with pytest.raises(IntegrityError, match="was modified"):
         registry.get("look@1")
+    (tmp_path / "prompts" / "look" / "reference.png").unlink()  # deleted: named as missing, not the version file
+    with pytest.raises(IntegrityError, match=r"reference\.png: the media file of published version look@1 is missing"):
+        registry.get("look@1")
+    result = run_cli("verify", cwd=tmp_path)
+    assert result.returncode == 4 and "reference.png: the media file of published look@1 is missing" in (
+        result.stdout + result.stderr), result.stdout + result.stderr
 
 
 def test_a_version_naming_no_media_keeps_the_hash_of_its_text(tmp_path: Path) -> None:
@@ -205,3 +211,20 @@ def test_diff_and_render_show_media_by_type_size_and_hash(tmp_path: Path) -> Non
     assert "<base64 elided: " in rendered.stdout and base64.b64encode(old).decode() not in rendered.stdout
     full = run_cli("render", "look@1", "--json", "--full", cwd=tmp_path)
     assert base64.b64encode(old).decode() in full.stdout
+
+
+def test_tag_errors_name_the_reference_and_line_and_a_missing_variable_is_reported_as_missing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from promptctl.errors import UndefinedVariableError
+
+    registry = project(tmp_path, "{% user %}\nLook:\n{% image shot %}\n{% enduser %}\n", "shot: {type: image}\n")
+    monkeypatch.chdir(tmp_path)  # the project folder and the current folder are the same: named once
+    with pytest.raises(UndefinedVariableError, match=r"^look@1 \(draft\) \(line 10\): missing variable 'shot'$"):
+        registry.get("look@1").prompt({})
+    with pytest.raises(VariableError, match=r"^look@1 \(draft\).*: variable 'shot': no image file") as err:
+        registry.get("look@1").prompt({"shot": "nowhere.png"})
+    looked = err.value.message.split("looked in ")[1].rstrip(")").split(", ")
+    assert len(looked) == len(set(looked)) == 2, looked  # the prompt's folder, then the project (= current) folder
+    result = run_cli("render", "look@1", cwd=tmp_path)
+    assert result.returncode == 2 and "StrictUndefined" not in result.stderr, result.stderr
+    assert "error: look@1 (draft) (line 10): missing variable 'shot'" in result.stderr
