@@ -131,13 +131,22 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 def front_matter_changes(old: PromptVersion, new: PromptVersion) -> list[FieldChange]:
     """Front-matter fields that differ, by dotted path, sorted."""
-    a = flatten(old.front_matter.model_dump(mode="json", exclude_defaults=True, by_alias=True))
-    b = flatten(new.front_matter.model_dump(mode="json", exclude_defaults=True, by_alias=True))
+    a = flatten(_by_tool(old.front_matter.model_dump(mode="json", exclude_defaults=True, by_alias=True)))
+    b = flatten(_by_tool(new.front_matter.model_dump(mode="json", exclude_defaults=True, by_alias=True)))
     return [
         FieldChange(key, a.get(key, _MISSING), b.get(key, _MISSING))
         for key in sorted(set(a) | set(b))
         if a.get(key, _MISSING) != b.get(key, _MISSING)
     ]
+
+
+def _by_tool(data: dict[str, Any]) -> dict[str, Any]:
+    """Front matter with its tools keyed by name, so a tool change is a ``tools.NAME.FIELD`` change."""
+    tools = data.get("tools")
+    if isinstance(tools, list) and all(isinstance(t, Mapping) and "name" in t for t in tools):
+        data = {**data, "tools": {t["name"]: {k: v for k, v in t.items() if k != "name"} or {"name": t["name"]}
+                                  for t in tools}}
+    return data
 
 
 def unified(old_text: str, new_text: str, old_name: str, new_name: str) -> str:
@@ -164,11 +173,8 @@ def request_text(body: Mapping[str, Any]) -> str:
         if not isinstance(message, Mapping):
             lines += ["", "--- message ---", _value_text(message)]
             continue
-        extra = {k: v for k, v in message.items() if k not in ("role", "content")}
-        head = f"--- {message.get('role', '?')} ---"
-        if extra:
-            head += "  " + "  ".join(f"{k}={_value_text(v)}" for k, v in sorted(extra.items()))
-        lines += ["", head, content_text(message.get("content", ""))]
+        head, text = message_view(message)
+        lines += ["", head, text]
     return "\n".join(lines) + "\n"
 
 
@@ -192,6 +198,9 @@ def content_text(content: Any) -> str:
 
     if isinstance(content, str):
         return content
+    if isinstance(content, list) and any(isinstance(p, Mapping) and p.get("type") in ("tool_use", "tool_result")
+                                         for p in content):
+        return "\n\n".join(_block_text(p) for p in content)
     if isinstance(content, list) and all(
             isinstance(p, Mapping) and (isinstance(p.get("text"), str) or p.get("type") in MEDIA_BLOCKS)
             for p in content):
@@ -205,6 +214,48 @@ def content_text(content: Any) -> str:
             parts.append(note + part["text"] + _breakpoint_note(part.get("cache_control")))
         return "\n\n".join(parts)
     return _value_text(content)
+
+
+def _block_text(part: Mapping[str, Any]) -> str:
+    """One content block as text: a text block as :func:`content_text` shows it, a tool use or result as a line."""
+    if part.get("type") == "tool_use":
+        return tool_call_line(part.get("name"), part.get("input"), part.get("id")) + _breakpoint_note(
+            part.get("cache_control"))
+    if part.get("type") == "tool_result":
+        kind = "tool error" if part.get("is_error") else "tool result"
+        return f"[{kind} {part.get('tool_use_id')}]\n{content_text(part.get('content', ''))}" + _breakpoint_note(
+            part.get("cache_control"))
+    return content_text([part])
+
+
+def tool_call_line(name: Any, arguments: Any, call_id: Any) -> str:
+    """``[tool call get_weather {"city": "Paris"} id call_1]``: a tool call as ``render`` and ``diff`` show it."""
+    if isinstance(arguments, str):  # OpenAI sends the arguments as JSON text
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            pass
+    shown = json.dumps(arguments, ensure_ascii=False, sort_keys=True) if not isinstance(arguments, str) else arguments
+    return f"[tool call {name} {shown} id {call_id}]"
+
+
+def message_view(message: Mapping[str, Any]) -> tuple[str, str]:
+    """``(header, text)`` of one message of a request body, for ``render`` and ``diff``.
+
+    OpenAI's ``tool_calls`` are shown as ``[tool call ...]`` lines after the content, a ``tool`` message under
+    ``--- tool (result of ID) ---``; other keys of the message go on the header line.
+    """
+    role = message.get("role", "?")
+    extra = {k: v for k, v in message.items() if k not in ("role", "content", "tool_calls", "tool_call_id")}
+    head = f"--- {role} ---" if role != "tool" else f"--- tool (result of {message.get('tool_call_id')}) ---"
+    if extra:
+        head += "  " + "  ".join(f"{k}={_value_text(v)}" for k, v in sorted(extra.items()))
+    content = message.get("content")
+    lines = [content_text(content)] if content not in (None, "") else []
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {} if isinstance(call, Mapping) else {}
+        lines.append(tool_call_line(function.get("name"), function.get("arguments"), call.get("id")))
+    return head, "\n".join(lines)
 
 
 def _breakpoint_note(control: Any) -> str:

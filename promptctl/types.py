@@ -44,6 +44,8 @@ __all__ = [
     "elide_media",
     "jsonable",
     "load_yaml",
+    "tool_call_output",
+    "tool_calls_in",
     "utc_now",
 ]
 
@@ -217,6 +219,34 @@ class ToolCall:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"id", "name", "arguments"}``."""
         return {"id": self.id, "name": self.name, "arguments": self.arguments}
+
+
+def tool_call_output(text: str, tool_calls: Sequence[ToolCall]) -> str:
+    """The text a reply is scored and snapshotted as: its text, or with tool calls a JSON object holding both.
+
+    ``{"text": TEXT, "tool_calls": [{"id", "name", "arguments"}]}`` (keys sorted, non-ASCII kept) when the model
+    called tools, so that ``ab``, ``eval`` and snapshots see (and diff) the calls; the text alone otherwise.
+    :func:`tool_calls_in` reads it back.
+    """
+    if not tool_calls:
+        return text
+    return json.dumps({"text": text, "tool_calls": [c.to_dict() for c in tool_calls]}, ensure_ascii=False,
+                      sort_keys=True, indent=2)
+
+
+def tool_calls_in(output: str) -> tuple[str, list[ToolCall]] | None:
+    """``(text, tool calls)`` of an output written by :func:`tool_call_output`, or None for a plain text output."""
+    if not output.lstrip().startswith("{") or '"tool_calls"' not in output:
+        return None
+    try:
+        data = json.loads(output)
+    except (ValueError, RecursionError):
+        return None
+    calls = data.get("tool_calls") if isinstance(data, dict) else None
+    if not isinstance(calls, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in calls):
+        return None
+    return (str(data.get("text") or ""),
+            [ToolCall(id=str(c.get("id") or ""), name=c["name"], arguments=c.get("arguments", {})) for c in calls])
 
 
 @dataclass(frozen=True)

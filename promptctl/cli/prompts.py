@@ -412,15 +412,26 @@ def _info(version: Any) -> dict[str, Any]:
 
 def _print_request(display: str, request: Any) -> None:
     """Readable view of a request; contents printed verbatim (no markup interpretation)."""
-    from promptctl.diff import content_text
+    import json
+
+    from promptctl.diff import content_text, message_view
 
     out = sys.stdout.write
     body = request.body
     out(f"# {display} -> {request.provider}:{request.model}\n")
-    params = {k: v for k, v in body.items() if k not in ("model", "model_id", "messages", "system")}
+    params = {k: v for k, v in body.items() if k not in ("model", "model_id", "messages", "system", "tools")}
     if params:
-        out("# " + "  ".join(f"{k}={v}" for k, v in params.items()) + "\n")
+        out("# " + "  ".join(f"{k}={json.dumps(v) if isinstance(v, dict | list) else v}"
+                             for k, v in params.items()) + "\n")
+    if body.get("tools"):
+        out("\n--- tools ---\n")
+        for tool in body["tools"]:
+            spec = tool.get("function", tool) if isinstance(tool, dict) else {}
+            schema = spec.get("parameters", spec.get("input_schema"))
+            out(f"{spec.get('name')}: {spec.get('description') or '(no description)'}\n"
+                f"  parameters: {json.dumps(schema, ensure_ascii=False, sort_keys=True)}\n")
     if "system" in body:
         out("\n--- system (top-level parameter) ---\n" + content_text(body["system"]) + "\n")
     for message in body.get("messages", []):
-        out(f"\n--- {message['role']} ---\n{content_text(message['content'])}\n")
+        head, text = message_view(message)
+        out(f"\n{head}\n{text}\n")

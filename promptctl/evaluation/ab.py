@@ -78,7 +78,7 @@ from promptctl.providers.base import Provider
 from promptctl.redaction import redact
 from promptctl.session import Recorder, Session, price, total
 from promptctl.session.tracing import finish_run_span, run_span
-from promptctl.types import Call, ProviderRequest, Usage, elide_media, jsonable
+from promptctl.types import Call, ProviderRequest, Usage, elide_media, jsonable, tool_call_output
 
 if TYPE_CHECKING:
     from promptctl.evaluation.datasets import Case
@@ -291,7 +291,7 @@ async def execute(
                 executed = await run_executor(job.prepared, ctx, v.version, plan.config)
                 finish_run_span(opened, executed.usage, total([c.completion.cost_usd for c in executed.calls
                                                                if c.completion is not None]))
-            output = executed.output
+            output = tool_call_output(executed.output, executed.tool_calls)
         except ProviderError as exc:
             if _fatal(exc):
                 raise

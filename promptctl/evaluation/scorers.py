@@ -26,6 +26,12 @@ Scorer specs (strings, as on the command line and in dataset or suite files):
 ``all``                      every check in ``expected`` passes: a list of ``{scorer, expected}``
                              mappings (promptfoo's several assertions on one test); the score
                              is their mean
+``tool_call[:MODE]``         the model called the tool ``expected.name`` with ``expected.arguments``
+                             (a list: each call in order): ``exact`` (default) equal arguments,
+                             ``subset`` the expected keys with equal values, ``schema`` arguments
+                             valid against ``expected.arguments`` as a JSON Schema; no
+                             ``arguments``: the name alone. Reads the tool calls of the output
+                             (:func:`promptctl.types.tool_call_output`)
 ===========================  ==================================================================
 """
 
@@ -238,7 +244,59 @@ def _all(output_schema: Mapping[str, Any] | None, base: Path | None) -> ScoreFn:
     return score
 
 
-SCORER_NAMES = ("exact", "normalised", "contains", "regex", "json_schema", "numeric", "python", "contains_json", "all")
+SCORER_NAMES = ("exact", "normalised", "contains", "regex", "json_schema", "numeric", "python", "contains_json", "all",
+                "tool_call")
+TOOL_CALL_MODES = ("exact", "subset", "schema")
+
+
+def _tool_call(mode: str) -> ScoreFn:
+    """The ``tool_call[:exact|subset|schema]`` scorer (see the module docstring)."""
+
+    def matches(call: Any, want: Mapping[str, Any]) -> str | None:
+        """Why ``call`` does not match ``want``, or None when it does."""
+        if call.name != want.get("name"):
+            return f"called {call.name}, expected {want.get('name')}"
+        if "arguments" not in want:
+            return None
+        expected = want["arguments"]
+        got = call.arguments
+        if mode == "schema":
+            import jsonschema
+
+            try:
+                jsonschema.validate(got, expected)
+            except jsonschema.ValidationError as exc:
+                return f"{call.name} arguments: {exc.message}"
+            except jsonschema.SchemaError as exc:
+                return f"expected schema is invalid: {exc.message}"
+            return None
+        if mode == "subset":
+            if not isinstance(got, Mapping) or not isinstance(expected, Mapping):
+                return f"{call.name} arguments {json.dumps(got)[:80]} are not an object"
+            missing = {k: v for k, v in expected.items() if got.get(k, object()) != v}
+            return f"{call.name} arguments differ at {sorted(missing)}: got {json.dumps(got)[:80]}" if missing else None
+        return None if got == expected else f"{call.name} arguments {json.dumps(got)[:80]} != expected"
+
+    def score(output: str, expected: Any, case: Mapping[str, Any]) -> Score:
+        from promptctl.types import tool_calls_in
+
+        wanted = expected if isinstance(expected, list) else [expected]
+        if not all(isinstance(w, Mapping) and isinstance(w.get("name"), str) for w in wanted):
+            raise InputError("tool_call scorer: expected is {name, arguments} or a list of them",
+                             hint="expected: {name: get_weather, arguments: {city: Paris}}")
+        found = tool_calls_in(output)
+        if found is None or not found[1]:
+            return Score.binary(False, "no tool call")
+        calls = list(found[1])
+        for want in wanted:  # each expected call matches a distinct call, in order
+            reasons = [matches(call, want) for call in calls]
+            hit = next((i for i, reason in enumerate(reasons) if reason is None), None)
+            if hit is None:
+                return Score.binary(False, next((r for r in reasons if r), "no tool call"))
+            calls = calls[hit + 1:]
+        return Score.binary(True, ", ".join(str(w["name"]) for w in wanted) + f" called ({mode} arguments)")
+
+    return score
 
 
 def make_scorer(spec: str, *, output_schema: Mapping[str, Any] | None = None, base: Path | None = None) -> Scorer:
@@ -284,6 +342,12 @@ def make_scorer(spec: str, *, output_schema: Mapping[str, Any] | None = None, ba
         return Scorer(spec, _contains_json, needs_expected=False)
     if name == "all":
         return Scorer(spec, _all(output_schema, base))
+    if name == "tool_call":
+        mode = arg or "exact"
+        if mode not in TOOL_CALL_MODES:
+            raise InputError(f"tool_call scorer mode '{mode}' is unknown", hint="tool_call, tool_call:subset or "
+                             "tool_call:schema")
+        return Scorer(spec, _tool_call(mode))
     import difflib
 
     close = difflib.get_close_matches(name, SCORER_NAMES, n=1)

@@ -18,10 +18,12 @@ from pathlib import Path
 from promptctl.registry.frontmatter import normalise_newlines, parse_version_text
 from promptctl.registry.index import INDEX_FILE, PromptIndex, read_index
 from promptctl.registry.registry import (
+    MISSING,
     VERSION_FILE_RE,
     PromptVersion,
     Reference,
     Registry,
+    load_tools,
     read_prompt_file,
     version_hashes,
 )
@@ -94,9 +96,11 @@ def load_version(registry: Registry, prompt: PromptFiles, number: int) -> Prompt
     """
     path = prompt.files[number]
     text = normalise_newlines(read_prompt_file(registry.root, path))
-    sha = version_hashes(registry.root, path, text)[0]
+    sha, files = version_hashes(registry.root, path, text)
     record = prompt.index.published(number)
     front, body, offset = parse_version_text(text, where=str(path))
+    if front.tools_file is not None and files.get(front.tools_file) != MISSING:
+        front = load_tools(registry.root, path, front, where=str(path))
     labels = tuple(sorted(label for label, n in prompt.index.labels.items() if n == number))
     return PromptVersion(
         name=prompt.name, number=number, path=path, text=text, sha256=sha, front_matter=front, body=body,

@@ -7,7 +7,9 @@ request to reply. It is never chosen by default; select it with
 from ``PROMPTCTL_FAKE_REPLIES`` (a JSON list of strings; an item
 ``{"error": "message", "status": 529}`` makes that call fail with a
 :class:`~promptctl.errors.ProviderError`), else the fake echoes the last user
-message.
+message. When the request declares tools, a reply written as
+:func:`~promptctl.types.tool_call_output` writes it (``{"text": ..., "tool_calls": [{"name", "arguments"}]}``)
+is answered as those tool calls (ids ``call_fake_1`` ... unless given).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 from promptctl.errors import InputError, ProviderError
 from promptctl.providers.base import Provider
-from promptctl.types import Completion, ProviderRequest, Usage
+from promptctl.types import Completion, ProviderRequest, ToolCall, Usage, tool_calls_in
 
 Reply = str | Exception
 
@@ -50,13 +52,16 @@ class FakeProvider(Provider):
                 raise reply
             raise ProviderError(f"fake: {reply}", provider=self.name) from reply
         words_in = sum(len(str(m.get("content", "")).split()) for m in request.messages)
+        scripted = tool_calls_in(reply) if request.body.get("tools") else None
+        text, calls = scripted if scripted is not None else (reply, [])
         return Completion(
-            text=reply,
+            text=text,
             model=request.model,
             usage=Usage(input_tokens=words_in, output_tokens=len(reply.split())),
-            finish_reason="stop",
+            finish_reason="tool_calls" if calls else "stop",
             request_id=f"fake-{len(self.requests)}",
             raw={"reply": reply},
+            tool_calls=tuple(ToolCall(c.id or f"call_fake_{k + 1}", c.name, c.arguments) for k, c in enumerate(calls)),
         )
 
     def _next(self, request: ProviderRequest) -> Reply:

@@ -142,7 +142,7 @@ def _has_content(content: Any, provider: str) -> bool:
     """Text that is not blank, or the provider's content blocks (text and media)."""
     if isinstance(content, str):
         return bool(content.strip())
-    allowed = {"anthropic": ("text", "image", "document"), "openai": ("text", "image_url", "file"),
+    allowed = {"anthropic": ("text", "image", "document", "tool_use", "tool_result"), "openai": ("text", "image_url", "file"),
                "watsonx": ("text", "image_url")}[provider]
     return bool(content) and all(isinstance(b, dict) and b.get("type") in allowed for b in content)
 
@@ -150,7 +150,9 @@ def _has_content(content: Any, provider: str) -> bool:
 def _check_shape(body: dict[str, Any], provider: str) -> None:
     messages = body["messages"]
     roles = [m["role"] for m in messages]
-    assert all(_has_content(m["content"], provider) for m in messages)
+    # content, or tool calls and results (OpenAI tool_calls and tool messages, Anthropic tool blocks)
+    assert all(_has_content(m["content"], provider) or m.get("tool_calls") or m.get("role") == "tool"
+               for m in messages)
     if provider == "anthropic":
         assert body["model"] and body["max_tokens"] > 0
         assert "system" not in roles, "Claude takes the system prompt as a top-level parameter"

@@ -14,6 +14,7 @@ from promptctl.evaluation.snapshots import SnapshotProject, check
 from promptctl.evaluation.snapshots.golden import read_golden
 from promptctl.evaluation.snapshots.project import run_checks
 from promptctl.registry.registry import Registry
+from promptctl.types import tool_calls_in
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples" / "github-actions" / "promptctl.yml"
@@ -77,7 +78,12 @@ def test_golden_files_say_they_were_recorded_with_the_fake_provider():
             assert recorded["provider"] == "fake" and recorded["model"] == "fake-model"
             assert "scripted reply of the fake provider" in recorded["note"]
             assert "not a model output" in recorded["note"]
-            assert recorded["output"] == case.record_with.reply
+            scripted = tool_calls_in(case.record_with.reply or "")
+            if scripted is None:
+                assert recorded["output"] == case.record_with.reply
+            else:  # a scripted tool call is recorded in the canonical form, with the fake's call ids
+                calls = [(c.name, c.arguments) for c in scripted[1]]
+                assert [(c.name, c.arguments) for c in tool_calls_in(recorded["output"])[1]] == calls
             text = snap.golden_path(name, case.id).read_bytes()
             assert b"\r" not in text and text.endswith(b"\n")
 

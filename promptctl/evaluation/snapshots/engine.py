@@ -60,6 +60,7 @@ from promptctl.evaluation.snapshots.results import (
     LiveResult,
 )
 from promptctl.evaluation.snapshots.suite import Case, Suite
+from promptctl.types import tool_call_output
 
 if TYPE_CHECKING:
     from promptctl.session.batch import Batcher, BatchProgress
@@ -393,7 +394,7 @@ async def _record_output(
     recorded: dict[str, Any] = {
         "provider": result.request.provider,
         "model": result.request.model,
-        "output": result.output,
+        "output": tool_call_output(result.output, result.tool_calls),
         "usage": result.usage.to_dict(),
         "cost_usd": None if cost is None else round(cost, 10),
         "prompt_sha256": pin.sha256,
