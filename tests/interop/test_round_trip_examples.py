@@ -21,7 +21,8 @@ EXAMPLES = Registry(ROOT / "prompts")
 NOT_HANDLEBARS = {"code-review": "line 65", "entity-extraction": "line 119"}
 # A conversation history ({% messages %}) is Dotprompt's {{history}}; promptfoo has no message-list variable, so
 # export there is refused, naming the line.
-HISTORY = {"support-agent": r"line \d+: a conversation history \(\{% messages %\}\) cannot be written as nunjucks"}
+HISTORY = {name: r"line \d+: a conversation history \(\{% messages %\}\) cannot be written as nunjucks"
+           for name in ("support-agent", "order-status")}
 NOT_EXPORTED = {"invoice-extraction": r"an \{% (image|document) %\} tag \(images and documents are not exported\)"}
 SECTIONS_IN_LOOPS = {"entity-extraction"}
 
