@@ -57,7 +57,7 @@ def content_sha256(data: bytes | str) -> str:
     return hashlib.sha256(normalise_newlines(data).encode("utf-8")).hexdigest()
 
 
-_NOT_MEDIA = re.compile(r"^(?:v[0-9]+\.j2|prompt\.yaml|snapshots\.yaml|\..*)$")
+_NOT_MEDIA = re.compile(r"^(?:v[0-9]+\.j2|prompt\.yaml|snapshots\.yaml|\..*|.*\.(?:json|ya?ml))$")  # tools files too
 _MEDIA_SCAN_LIMIT = 200  # files looked at in a prompt folder (and its subfolders)
 
 

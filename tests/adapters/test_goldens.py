@@ -142,8 +142,8 @@ def _has_content(content: Any, provider: str) -> bool:
     """Text that is not blank, or the provider's content blocks (text and media)."""
     if isinstance(content, str):
         return bool(content.strip())
-    allowed = {"anthropic": ("text", "image", "document", "tool_use", "tool_result"), "openai": ("text", "image_url", "file"),
-               "watsonx": ("text", "image_url")}[provider]
+    allowed = {"anthropic": ("text", "image", "document", "tool_use", "tool_result"),
+               "openai": ("text", "image_url", "file"), "watsonx": ("text", "image_url")}[provider]
     return bool(content) and all(isinstance(b, dict) and b.get("type") in allowed for b in content)
 
 
