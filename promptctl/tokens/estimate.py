@@ -269,13 +269,17 @@ def estimate_calls(
     read, written, minimum, cache_note = cached_part(request, prefix) if prefix is not None else (0, 0, None, "")
     one_hour = _one_hour_writes(request)
 
-    def usd(calls: list[tuple[int, int]], *, warm: bool = False, cold: bool = False) -> tuple[float | None, Cost]:
+    def usd(calls: list[tuple[int, int]], *, warm: bool = False, cold: bool = False,
+            request_tokens: int | None = None) -> tuple[float | None, Cost]:
+        # the prefix scales with the count of the request it is part of (low/high of an estimated count), so
+        # the part after the last breakpoint is never priced as cached or written
+        scale = (request_tokens / count.tokens) if request_tokens is not None and count.tokens else 1.0
         total = 0.0
         last = Cost(None, "unknown")
         for tokens_in, tokens_out in calls:
             usage = Usage(input_tokens=tokens_in, output_tokens=tokens_out,
-                          cached_input_tokens=min(read, tokens_in) if warm else 0,
-                          cache_write_tokens=min(written, tokens_in) if cold else 0)
+                          cached_input_tokens=min(round(read * scale), tokens_in) if warm else 0,
+                          cache_write_tokens=min(round(written * scale), tokens_in) if cold else 0)
             last = cost_of(usage, request.provider, request.model, config, write_ttl="1h" if one_hour else None)
             if last.usd is None:
                 return None, last
@@ -283,9 +287,10 @@ def estimate_calls(
         return total, last
 
     caching = prefix is not None
-    usd_low, _ = usd([(count.low, low_out)] * shape.low, warm=caching)
+    usd_low, _ = usd([(count.low, low_out)] * shape.low, warm=caching, request_tokens=count.low)
     usd_exp, price = usd([(count.tokens, typical)] * shape.expected, cold=caching)
-    usd_high, _ = usd([(count.high + k * retry_growth, ceiling) for k in range(shape.high)], cold=caching)
+    usd_high, _ = usd([(count.high + k * retry_growth, ceiling) for k in range(shape.high)], cold=caching,
+                      request_tokens=count.high)
     cache = None
     if prefix is not None:
         usd_warm, _ = usd([(count.tokens, typical)] * shape.expected, warm=True)

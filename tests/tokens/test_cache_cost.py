@@ -45,6 +45,21 @@ def test_claude_cold_writes_the_prefix_and_warm_reads_it(tmp_path: Path) -> None
     assert estimate.to_dict()["cache"]["cost_usd"] == {"cold": cache.usd_cold, "warm": cache.usd_warm}
 
 
+
+def test_claude_low_and_high_scale_the_prefix_with_the_count_so_the_question_is_never_cached(tmp_path: Path) -> None:
+    # Claude's count is an estimate with a range (o200k_base x 1 to x 1.5); the prefix is a share of the request,
+    # so at the low and high ends it scales with it: the user's question after the breakpoint stays uncached
+    v = version(tmp_path)
+    estimate = estimate_cost(v, render(v, "anthropic", q="Is my refund of $240 for order 1182 still pending?"))
+    cache, count = estimate.cache, estimate.input
+    assert cache is not None and count.low < count.tokens < count.high
+    low_prefix = round(cache.prefix_tokens * count.low / count.tokens)
+    high_prefix = round(cache.prefix_tokens * count.high / count.tokens)
+    assert low_prefix < count.low and high_prefix > cache.prefix_tokens
+    # low: warm cache, no output; high: cold cache (written at $3.75/M), max_tokens 200 of output at $15/M
+    assert estimate.usd_low == pytest.approx(((count.low - low_prefix) * 3 + low_prefix * 0.30) / 1e6)
+    assert estimate.usd_high == pytest.approx(((count.high - high_prefix) * 3 + high_prefix * 3.75 + 200 * 15) / 1e6)
+
 def test_a_one_hour_breakpoint_is_priced_at_the_one_hour_write_price(tmp_path: Path) -> None:
     v = version(tmp_path, '{% cache ttl="1h" %}')
     estimate = estimate_cost(v, render(v, "anthropic", q="Refund?"))
