@@ -99,6 +99,14 @@ def prepare(
         from promptctl.executors.cot import apply_trigger
 
         prompt = apply_trigger(prompt, plan.cot)
+    if plan.structured is not None and prompt.tools is not None:
+        from promptctl.errors import InputError
+
+        raise InputError(
+            f"{source.where}: strategy structured cannot run a prompt that declares tools: structured output "
+            "uses a forced tool call of its own (instructor), which would replace the prompt's tools",
+            hint="remove tools: from this version, or run it with --strategy direct and score its tool calls "
+            "with the tool_call scorer")
     request = build_request(source.front_matter, prompt, provider=chosen, model=chosen_model, parameters=parameters,
                             config=config, where=source.where)
     return Prepared(request, plan, details, [*request.warnings, *notes])

@@ -276,3 +276,12 @@ def test_yaml_tools_in_the_front_matter(tmp_path: Path) -> None:
     schema = {"type": "object", "properties": {"q": {"type": "string"}}}
     assert body["tools"] == [{"name": "lookup", "input_schema": schema}]
     assert "tool_choice" not in body
+
+
+def test_structured_output_with_tools_is_refused_before_sending(tmp_path: Path) -> None:
+    from promptctl.errors import InputError
+    from promptctl.session.run import render_request
+
+    version = registry(tmp_path).get("orders@1")
+    with pytest.raises(InputError, match="strategy structured cannot run a prompt that declares tools"):
+        render_request(version, {"question": "q"}, strategy="structured")
