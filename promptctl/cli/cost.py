@@ -89,7 +89,7 @@ def cost(
     if as_json:
         print_json([e.to_dict() for e in estimates])
         return
-    if len(estimates) == 1:
+    if len(targets) == 1:
         print_estimate(estimates[0])
     else:
         _print_table(estimates)
@@ -106,10 +106,18 @@ def estimate_targets(
     samples: int | None,
     exact: bool,
 ) -> list[CostEstimate]:
-    """Estimate one version on each target, cheapest expected first (unpriced last)."""
+    """Estimate one version on each target, cheapest expected first (unpriced last).
+
+    With several targets, one the request cannot be built for (a model that cannot take the prompt's image or
+    PDF, a media limit) is left out with a ``warning:`` line naming it and why; the others are still compared.
+
+    Raises:
+        AdapterError: The only target (or every target) cannot take the request.
+    """
     import asyncio
 
     from promptctl.adapters import build_request
+    from promptctl.errors import AdapterError
     from promptctl.session.count import acount_request
     from promptctl.session.estimate import estimate_cost
 
@@ -117,14 +125,24 @@ def estimate_targets(
     prompt = version.prompt(variables)
     history = history_store(proj)
     out = []
+    refused: list[AdapterError] = []
     for spec in models:
         # `spec` is a model id or provider:model, read by resolve_target (adapters.parse_target) like run's --model
-        request = build_request(version.front_matter, prompt, provider=provider, model=spec, config=proj.config,
-                                where=version.display)
+        try:
+            request = build_request(version.front_matter, prompt, provider=provider, model=spec, config=proj.config,
+                                    where=version.display)
+        except AdapterError as exc:
+            if len(models) == 1:
+                raise
+            refused.append(exc)
+            continue
         warn(request.warnings)
         count = asyncio.run(acount_request(request, exact=exact, config=proj.config))
         out.append(estimate_cost(version, request, strategy=strategy, samples=samples, count=count,
                                  config=proj.config, history=history))
+    if not out and refused:
+        raise refused[0]
+    warn([f"left out of the comparison: {exc.message}" for exc in refused])
     out.sort(key=lambda e: (e.usd_expected is None, e.usd_expected or 0.0))
     return out
 
@@ -222,7 +240,9 @@ def _print_table(estimates: list[CostEstimate]) -> None:
     console().print(table)
     targets_of: dict[str, list[str]] = {}
     for e in estimates:
-        for note in dict.fromkeys([*e.input.notes, *e.notes]):
+        cache = ([f"cache: prefix {e.cache.prefix_tokens:,} tokens, expected cold {usd(e.cache.usd_cold)}, warm "
+                  f"{usd(e.cache.usd_warm)} ({e.cache.note})"] if e.cache is not None else [])
+        for note in dict.fromkeys([*e.input.notes, *e.notes, *cache]):
             targets_of.setdefault(note, []).append(e.target)
     for note, targets in targets_of.items():
         sys.stderr.write(f"note: {', '.join(targets)}: {note}\n")

@@ -109,3 +109,13 @@ def test_ab_shows_each_variants_prompt_cache_hit_rate(project: Path) -> None:
     assert first["tokens"]["cached_input"] > 3 * 1024
     tokens_cell = variant_rows(record)[0][-1]  # the terminal and markdown tables' "tokens in / out"
     assert tokens_cell.endswith(f"({first['prompt_cache_hit_rate']:.0%} from the prompt cache)")
+
+
+def test_a_cost_comparison_shows_each_models_cold_and_warm_cost(project: Path) -> None:
+    result = run_cli("cost", "billing@1", "--var", "message=Refund?", "-m", "openai:gpt-4o",
+                     "-m", "anthropic:claude-sonnet-4-5", cwd=project)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if ": cache: prefix " in line]
+    assert len(lines) == 2, result.stderr
+    assert all("expected cold $" in line and ", warm $" in line for line in lines)
+    assert any("written to the cache" in line for line in lines) and any("steps of 128" in line for line in lines)

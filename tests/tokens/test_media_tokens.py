@@ -149,3 +149,19 @@ def test_cost_and_max_cost_include_image_tokens(photo_project: Path) -> None:
     refused = run_cli("run", "describe@1", "--max-cost", "0.0015", cwd=photo_project,
                       env={"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
     assert refused.returncode == 2 and "max-cost" in refused.stderr.lower()
+
+
+def test_a_cost_comparison_leaves_out_a_model_that_cannot_take_the_image(photo_project: Path) -> None:
+    compared = run_cli("cost", "describe@1", "-m", "openai:gpt-3.5-turbo", "-m", "openai:gpt-4o",
+                       "-m", "anthropic:claude-sonnet-4-6", "--json", cwd=photo_project)
+    assert compared.returncode == 0, compared.stderr
+    rows = json.loads(compared.stdout)
+    assert sorted(f"{r['provider']}:{r['model']}" for r in rows) == ["anthropic:claude-sonnet-4-6", "openai:gpt-4o"]
+    assert "warning: left out of the comparison: describe@1 (draft): openai model gpt-3.5-turbo does not take " \
+           "images" in compared.stderr
+    table = run_cli("cost", "describe@1", "-m", "openai:gpt-3.5-turbo", "-m", "openai:gpt-4o", cwd=photo_project)
+    assert table.returncode == 0 and "vs cheapest" in table.stdout  # still a comparison table, one row
+    alone = run_cli("cost", "describe@1", "-m", "openai:gpt-3.5-turbo", "-m", "watsonx:ibm/granite-3-8b-instruct",
+                    cwd=photo_project)  # no model left: the first refusal is the error
+    assert alone.returncode == 2 and alone.stderr.count("error:") == 1 and "left out" not in alone.stderr
+    assert "gpt-3.5-turbo does not take images" in alone.stderr
