@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import re
 from collections.abc import Callable
 from typing import Any
@@ -378,7 +379,14 @@ def describe_block(block: Any) -> str:
     match = re.match(r"^data:([^;,]+);base64,", url)
     if match is None:
         return f"[{label}: {url}]"
-    data = base64.b64decode(url[match.end():])
     detail = f", detail {extra}" if extra else ""
+    rest = url[match.end():]
+    elided = re.match(r"^<base64 elided: ([\d,]+) bytes, sha256 ([0-9a-f]+)>$", rest)
+    if elided is not None:  # a stored request (run store, ab records) keeps only the size and hash
+        return f"[{label}: {match.group(1)}, {elided.group(1)} bytes, sha256 {elided.group(2)[:12]}{detail}]"
+    try:
+        data = base64.b64decode(rest)
+    except (ValueError, binascii.Error):
+        return f"[{label}: {match.group(1)}, {len(rest):,} characters of base64 that cannot be decoded{detail}]"
     return (f"[{label}: {match.group(1)}, {len(data):,} bytes, sha256 {hashlib.sha256(data).hexdigest()[:12]}"
             f"{detail}]")

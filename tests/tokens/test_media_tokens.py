@@ -5,6 +5,7 @@ The arithmetic is written out next to each figure; the sources are in promptctl.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import textwrap
@@ -165,3 +166,24 @@ def test_a_cost_comparison_leaves_out_a_model_that_cannot_take_the_image(photo_p
                     cwd=photo_project)  # no model left: the first refusal is the error
     assert alone.returncode == 2 and alone.stderr.count("error:") == 1 and "left out" not in alone.stderr
     assert "gpt-3.5-turbo does not take images" in alone.stderr
+
+
+def test_log_show_of_a_run_with_an_image_shows_the_stored_placeholder(photo_project: Path) -> None:
+    # the run store keeps media as "<base64 elided: N bytes, sha256 H>": `log show` reads it, never decodes it
+    ran = run_cli("run", "describe@1", "--provider", "fake", "--json", cwd=photo_project)
+    assert ran.returncode == 0, ran.stderr
+    run_id = json.loads(ran.stdout)["run_id"]
+    shown = run_cli("log", "show", run_id, cwd=photo_project)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
+    digest = hashlib.sha256(png(1000, 1000)).hexdigest()[:12]
+    assert f"[image: image/png, {len(png(1000, 1000)):,} bytes, sha256 {digest}, detail high]" in shown.stdout
+
+
+def test_describe_block_reads_elided_and_damaged_base64() -> None:
+    from promptctl.adapters.base import describe_block
+
+    elided = {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                          "data": "<base64 elided: 9,699 bytes, sha256 40fe2415790eef86>"}}
+    assert describe_block(elided) == "[image: image/png, 9,699 bytes, sha256 40fe2415790e]"
+    damaged = {"type": "image_url", "image_url": {"url": "data:image/png;base64,abc", "detail": "low"}}
+    assert describe_block(damaged) == "[image: image/png, 3 characters of base64 that cannot be decoded, detail low]"
