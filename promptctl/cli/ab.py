@@ -14,9 +14,10 @@ if TYPE_CHECKING:
     from promptctl.evaluation.ab import PlanEstimate, Progress
 
 
-def plural(count: int, word: str) -> str:
-    """``1 case``, ``2 cases`` (:func:`promptctl.evaluation.ab_report.plural`, without importing it here)."""
-    return f"{count} {word if count == 1 else word + 's'}"
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 case``, ``2 cases``; ``words``: an irregular plural (:func:`promptctl.evaluation.ab_report.plural`,
+    without importing it here)."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
 def register(app: typer.Typer) -> None:
@@ -354,7 +355,7 @@ def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: b
     p = outcome.progress
     sys.stderr.write(f"{p.done}/{p.total} done, {plural(p.errors, 'error')}, {p.cached} cached, "
                      f"{plural(p.live_calls, 'provider call')}, ${p.spent_usd:.6f} spent, {outcome.elapsed_s:.2f}s"
-                     + (f", {plural(len(p.batches), 'batch')}" if p.batches else "")
+                     + (f", {plural(len(p.batches), 'batch', 'batches')}" if p.batches else "")
                      + (f", {p.rate_limited} rate-limited (429) replies retried, concurrency settled at "
                         f"{p.settled:.1f} (now {p.concurrency})" if p.rate_limited and p.settled else "") + "\n")
     unscored = _unscored(result)

@@ -149,6 +149,16 @@ def test_kill_9_after_the_batch_was_created_then_resume_waits_for_the_same_batch
         assert "(resumed)" in resumed.stderr and not any(r.path.endswith("/chat/completions") for r in server.requests)
 
 
+def test_a_comparison_across_two_providers_goes_in_one_batch_each(tmp_path, server):
+    project = qa_project(tmp_path, cases=4)
+    run = cli(project, server, "ab", "qa@1", "qa@2::anthropic:claude-haiku-4-5", "-d", "cases.jsonl", "-s",
+              "contains", "--batch", "--no-cache")
+    assert run.returncode == 0, run.stderr
+    assert re.search(r"batch openai \S+: ended, 4 submitted, 4 done", run.stderr)
+    assert re.search(r"batch anthropic \S+: ended, 4 submitted, 4 done", run.stderr)
+    assert ", 2 batches" in run.stderr and "batchs" not in run.stderr
+
+
 def test_watsonx_and_fake_refuse_batch_before_anything_is_sent(tmp_path, server):
     project = qa_project(tmp_path, cases=2)
     run = cli(project, server, "eval", "qa@1", "-d", "cases.jsonl", "-s", "contains", "--batch", "-p", "fake")
