@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 case``, ``2 cases``; ``words``: an irregular plural (:func:`promptctl.evaluation.ab_report.plural`,
-    without importing it here)."""
+    """``1 case``, ``2 cases``, ``2 batches`` (``words``: an irregular plural).
+
+    The same as :func:`promptctl.evaluation.ab_report.plural`, without importing it here.
+    """
     return f"{count} {word if count == 1 else (words or word + 's')}"
 
 

@@ -144,7 +144,8 @@ def store_errors(url: str) -> Iterator[None]:
     """Turn the failures of opening the store at ``url`` into one :class:`InputError` (password masked).
 
     Raises:
-        InputError: The URL is invalid, its driver is not installed, or the database cannot be reached.
+        InputError: The URL is invalid, its driver is not installed, the database cannot be reached, or the
+            file is not a database.
     """
     from promptctl.store.migrate import safe_url
 
@@ -156,7 +157,7 @@ def store_errors(url: str) -> Iterator[None]:
             hint="for PostgreSQL: pip install 'psycopg[binary]>=3.1' "
                  "(or pip install -e \".[postgres]\" in a clone of promptctl)",
         ) from None
-    except (sa.exc.ArgumentError, sa.exc.OperationalError, sa.exc.ProgrammingError, OSError) as exc:
+    except (sa.exc.ArgumentError, sa.exc.DatabaseError, OSError) as exc:  # DatabaseError: not a database file too
         raise InputError(
             f"cannot open the run store {safe_url(url)}: {redact(str(exc).splitlines()[0])}",
             hint="check PROMPTCTL_DATABASE_URL or database_url in promptctl.toml",
@@ -175,8 +176,8 @@ class RunStore:
     """Reads and writes runs and calls.
 
     Args:
-        url: SQLAlchemy database URL. SQLite folders are created as needed; ``postgresql://`` means
-            ``postgresql+psycopg://`` (psycopg 3).
+        url: SQLAlchemy database URL. SQLite folders are created as needed; ``postgresql://`` and
+            ``postgres://`` mean ``postgresql+psycopg://`` (psycopg 3).
         upgrade: Bring the schema to this release's revision now if it is older (see
             :mod:`promptctl.store.migrate`); ``promptctl db current`` opens without.
 
@@ -194,7 +195,9 @@ class RunStore:
         self.url = url
         with store_errors(url):
             parsed = sa.engine.make_url(url)
-            if parsed.drivername == "postgresql":  # SQLAlchemy's default driver is psycopg2; promptctl uses psycopg 3
+            # SQLAlchemy's default driver is psycopg2; promptctl uses psycopg 3. ``postgres://`` is the scheme of
+            # libpq's own URIs and of many hosts' DATABASE_URL, which SQLAlchemy does not know by that name.
+            if parsed.drivername in ("postgresql", "postgres"):
                 parsed = parsed.set(drivername="postgresql+psycopg")
             if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -133,3 +133,28 @@ def test_an_unreachable_database_is_one_error_line_without_its_password(tmp_path
     assert result.returncode == 2 and "s3cret-pw" not in result.stderr + result.stdout
     assert result.stderr.startswith("error: cannot open the run store postgresql://alice:***@127.0.0.1:1/runs: ")
     assert "Traceback" not in result.stderr and "hint: check PROMPTCTL_DATABASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("log",), ("db", "current"), ("db", "upgrade")])
+def test_a_file_that_is_not_a_database_is_one_error_line(tmp_path: Path, command: tuple[str, ...]) -> None:
+    assert run_cli("init", cwd=tmp_path).returncode == 0
+    (tmp_path / "notes.txt").write_text("these are not runs\n" * 200)
+    result = run_cli(*command, cwd=tmp_path, env={"PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'notes.txt'}"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: cannot open the run store sqlite:///{tmp_path / 'notes.txt'}: ")
+    assert "file is not a database" in result.stderr
+    assert (tmp_path / "notes.txt").read_text() == "these are not runs\n" * 200
+
+
+def test_a_postgres_scheme_url_uses_psycopg_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+
+    def create_engine(url: sa.URL, **_: Any) -> Any:
+        made.append(url.drivername)
+        raise sa.exc.OperationalError("connect", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(sa, "create_engine", create_engine)
+    for scheme in ("postgres", "postgresql"):
+        with pytest.raises(InputError, match=f"^cannot open the run store {scheme}://alice:\\*\\*\\*@db/runs: "):
+            RunStore(f"{scheme}://alice:pw-secret@db/runs")
+    assert made == ["postgresql+psycopg", "postgresql+psycopg"]

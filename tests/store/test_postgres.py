@@ -123,6 +123,8 @@ def test_every_command_works_with_a_postgres_database_url(postgres_url: str, tmp
     shown = run_cli("log", "show", listed[0]["run_id"][:12], cwd=tmp_path, env=env)
     assert shown.returncode == 0 and "=== calls (1)" in shown.stdout
     assert "up to date" in run_cli("db", "current", cwd=tmp_path, env=env).stdout
+    libpq = {"PROMPTCTL_DATABASE_URL": postgres_url.replace("postgresql+psycopg://", "postgres://")}
+    assert len(json.loads(run_cli("log", "--json", cwd=tmp_path, env=libpq).stdout)) == 2
     compared = run_cli("ab", "hello@1", "hello@1::strategy=cot", "--dataset", "fixtures/datasets/hello.yaml",
                        "--provider", "fake", "--json", cwd=tmp_path, env=env)
     assert compared.returncode == 0, compared.stderr
