@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import ProviderError
 from promptctl.providers.base import RATE_LIMITED, Transport
-from promptctl.types import Completion, Exchange, ProviderRequest, Usage, elide_media
+from promptctl.types import Completion, Exchange, ProviderRequest, Usage, elide_media, tool_call_output, tool_calls_in
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -111,6 +111,8 @@ def call_row(exchange: Exchange, completion: Completion | None, error: ProviderE
     text = None
     if completion is not None:
         text = exchange.text_of(completion) if exchange.text_of is not None else completion.text
+        if completion.tool_calls and exchange.text_of is None:  # kept whole, so a cached answer has its calls
+            text = tool_call_output(text, completion.tool_calls)
     return {
         "provider": request.provider, "model": request.model, "fingerprint": request.fingerprint(),
         "request": elide_media(request.body), "output": text,  # media by size and sha256, not megabytes of base64
@@ -179,8 +181,11 @@ class Cache(Layer):
             row = self.known.get(fingerprint) or self.store.cached_call(fingerprint)
             if row is not None:
                 self.stats.cached += 1
+                text = row["output"] or ""
+                calls = tool_calls_in(text) if exchange.request.body.get("tools") else None
                 return Completion(
-                    text=row["output"] or "", model=row.get("response_model") or row["model"],
+                    text=calls[0] if calls is not None else text, model=row.get("response_model") or row["model"],
+                    tool_calls=tuple(calls[1]) if calls is not None else (),
                     usage=Usage(**{k: row[k] or 0 for k in Usage.__dataclass_fields__}),
                     request_id=row["request_id"], latency_s=float(row["latency_s"] or 0.0),
                     finish_reason=row.get("finish_reason"),

@@ -137,3 +137,25 @@ def test_answers_read_in_bulk_equal_those_read_one_at_a_time(store, config, monk
     a, b = asyncio.run(call("a", served)), asyncio.run(call("b", served))
     assert (a.text, b.text, a.cached, b.cached) == ("newer answer", "second answer", True, True)
     assert len(fake.requests) == 3
+
+
+def test_a_cached_tool_calling_reply_keeps_its_tool_calls(store, config):
+    from promptctl.types import ToolCall
+
+    reply = '{"text": "", "tool_calls": [{"id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}}]}'
+    fake = FakeProvider([reply])
+    body = {**_request().body, "tools": [{"type": "function", "function": {"name": "get_weather"}}]}
+    request = ProviderRequest("fake", "fake-model", kwargs=dict(body), body=body)
+    run_id = store.start_run(ref="x@1", prompt_name="x", prompt_version=1, prompt_sha256="0" * 64, draft=False,
+                             provider="fake", model="fake-model", strategy="direct", variables={}, parameters={},
+                             request={})
+
+    async def once():
+        session = Session(config, store=store, cache=True, provider=fake,
+                          sink=lambda row: store.add_call(run_id, **row))
+        return await session.context("fake").call(request)
+
+    live, cached = asyncio.run(once()), asyncio.run(once())
+    assert len(fake.requests) == 1 and cached.cached
+    assert live.tool_calls == cached.tool_calls == (ToolCall("call_1", "get_weather", {"city": "Paris"}),)
+    assert cached.text == live.text == ""
