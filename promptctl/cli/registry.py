@@ -91,7 +91,8 @@ def new(
 
 def publish(
     name: Annotated[
-        str | None, typer.Argument(metavar="NAME", help="Prompt name (not with --all).", show_default=False)
+        str | None, typer.Argument(metavar="NAME", help="Prompt name, or NAME@N for draft N (not with --all).",
+                                   show_default=False)
     ] = None,
     version: Annotated[
         int | None, typer.Option("--version", metavar="N", help="Draft number (default: the newest draft).")
@@ -126,6 +127,12 @@ def publish(
     if name is None:
         raise InputError("publish needs a prompt NAME (or --all)", hint="promptctl publish NAME, or promptctl "
                          "publish --all")
+    base, at, number = name.partition("@")
+    if at and number.isdigit():  # `publish NAME@3`, the form every other command takes, is `--version 3`
+        if version is not None and version != int(number):
+            raise InputError(f"{name} and --version {version} name different drafts",
+                             hint=f"promptctl publish {base} --version N (or {base}@N)")
+        name, version = base, int(number)
     record = reg.publish(name, version, message=message)
     if as_json:
         print_json({"name": name, **record.model_dump()})

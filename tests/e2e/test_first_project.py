@@ -85,6 +85,10 @@ def test_a_new_project_passes_its_own_lint(cli: CLI, tmp_path: Path) -> None:
     assert cli("new", "hello", "--from", "hello", cwd=proj).returncode == 0
     result = cli("lint", cwd=proj)
     assert result.returncode == 0, result.stdout + result.stderr
+    # NAME@N, the form every other command takes, names the draft (with --version, the two must agree)
+    clash = cli("publish", "hello@2", "--version", "3", "-m", "second", cwd=proj)
+    assert clash.returncode == 2 and "hello@2 and --version 3 name different drafts" in clash.stderr
+    assert cli("publish", "hello@2", "-m", "second", cwd=proj).stdout.startswith("published hello@2 sha256:")
 
 
 # -- 4. no project ----------------------------------------------------------------------------------------
