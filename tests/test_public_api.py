@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import promptctl
 
 
@@ -27,3 +29,49 @@ def test_importing_promptctl_loads_no_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+_PROMPT = """\
+---
+description: A support reply
+provider: openai
+model: gpt-4o-mini
+variables:
+  customer_message: {type: string, input: true}
+  model: {type: string, default: "X100"}
+---
+{% user %}About the {{ model }}: {{ customer_message }}{% enduser %}
+"""
+
+
+@pytest.fixture(scope="module")
+def version(tmp_path_factory: pytest.TempPathFactory) -> promptctl.PromptVersion:
+    folder = tmp_path_factory.mktemp("api") / "prompts" / "support"
+    folder.mkdir(parents=True)
+    (folder / "v1.j2").write_text(_PROMPT, encoding="utf-8")
+    return promptctl.Registry(folder.parent).get("support@1")
+
+
+def test_render_takes_variables_as_a_mapping_too_even_ones_named_like_its_arguments(version) -> None:
+    request = promptctl.render(version, "openai", variables={"model": "Z9", "customer_message": "hi"})
+    assert request.model == "gpt-4o-mini"  # the variable did not become the model id
+    assert request.body["messages"][-1]["content"] == "About the Z9: hi"
+    both = promptctl.render(version, "openai", variables={"model": "Z9"}, customer_message="hi")
+    assert both.body == request.body
+
+
+def test_render_with_the_variables_where_the_provider_goes_says_so(version) -> None:
+    with pytest.raises(TypeError, match=r"variables were given as the provider.*variables=\{"):
+        promptctl.render(version, {"customer_message": "hi"})  # type: ignore[arg-type]
+
+
+def test_run_names_a_misspelt_option_and_rejects_variables_that_are_not_a_mapping(version) -> None:
+    fake = promptctl.FakeProvider(["ok"])
+    with pytest.raises(TypeError, match=r"promptctl.run\(\) .* 'provder' \(did you mean 'provider'\?\)"):
+        promptctl.run(version, {"customer_message": "hi"}, provder=fake)
+    with pytest.raises(TypeError, match="'customer_message'; it takes variables as a mapping and provider, model"):
+        promptctl.run(version, customer_message="hi", provider=fake)
+    with pytest.raises(TypeError, match="variables must be a mapping .* not str"):
+        promptctl.run(version, "hi", provider=fake)  # type: ignore[arg-type]
+    assert fake.requests == []
+    assert promptctl.run(version, {"customer_message": "hi"}, provider=fake).output == "ok"

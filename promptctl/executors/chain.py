@@ -245,7 +245,8 @@ def step_variables(
         ``(values, names that hold placeholders)``.
 
     Raises:
-        InputError: A source has no value yet (without ``placeholders``).
+        InputError: A source has no value yet (without ``placeholders``), or a step field mapped to a
+            required variable is empty (e.g. ``steps.ID.answer`` of a step whose output had no answer line).
     """
     values: dict[str, Any] = {}
     pending: list[str] = []
@@ -259,6 +260,11 @@ def step_variables(
                 raise InputError(f"chain step '{step.id}': input '{name}' ({source.text}) has no value")
             value = _typed_placeholder(source.placeholder, declared.get(name))
             pending.append(name)
+        elif value is None and source.kind == "step" and getattr(declared.get(name), "required", False):
+            raise InputError(f"chain step '{step.id}': input '{name}' ({source.text}) is empty: step "
+                             f"'{source.name}' produced no {source.field}",
+                             hint=f"make step '{source.name}' produce it (e.g. the answer line its strategy "
+                                  f"looks for), or map steps.{source.name}.output instead")
         values[name] = value
     return values, pending
 

@@ -298,6 +298,7 @@ async def arun(
         BudgetExceeded: A high estimate crosses ``max_cost``, or the model has no price.
         StructuredOutputError: Structured output found no schema-valid answer within its retries.
     """
+    _check_variables(variables, "arun")
     if is_chain(version) and strategy in (None, "chain"):
         from promptctl.session.chain import arun_chain
 
@@ -387,7 +388,8 @@ def render(
     *,
     parameters: Mapping[str, Any] | None = None,
     config: ProjectConfig | None = None,
-    **variables: Any,
+    variables: Mapping[str, Any] | None = None,
+    **kwargs: Any,
 ) -> ProviderRequest:
     """Render ``version`` for a provider: the request its SDK call takes (``promptctl.render``). No network.
 
@@ -397,19 +399,27 @@ def render(
         model: Model id; default the front matter's model for that provider.
         parameters: Overrides of the front matter's parameters.
         config: Project config (provider and model defaults), or None.
-        **variables: Template variables.
+        variables: Template variables as a mapping, as :func:`run` takes them (needed for a variable named
+            ``provider``, ``model``, ``parameters``, ``config`` or ``variables``); merged with ``**kwargs``.
+        **kwargs: Template variables as keywords.
 
     Returns:
         The request: ``request.kwargs`` go to the SDK call, ``request.body`` is the wire JSON.
 
     Raises:
+        TypeError: A mapping given as ``provider`` (variables go in ``variables=`` or as keywords).
         InputError: No provider or model could be determined.
         AdapterError: The prompt cannot be expressed for the provider.
         VariableError, UndefinedVariableError, TemplateError: As :meth:`PromptVersion.prompt`.
     """
     from promptctl.adapters import build_request
 
-    return build_request(version.front_matter, version.prompt(variables), provider=provider, model=model,
+    if isinstance(provider, Mapping):
+        raise TypeError("promptctl.render(version, provider, model, **variables): the variables were given as the "
+                        "provider; pass them as keywords or as variables={...}")
+    _check_variables(variables, "render")
+    values = {**(variables or {}), **kwargs}
+    return build_request(version.front_matter, version.prompt(values), provider=provider, model=model,
                          parameters=parameters, config=config, where=version.display)
 
 
@@ -457,6 +467,42 @@ def _unpriced_note(request: ProviderRequest, config: ProjectConfig | None) -> st
 
 
 
+def _check_variables(variables: object, caller: str) -> None:
+    """Raise a TypeError naming ``caller`` unless ``variables`` is None or a mapping."""
+    if variables is not None and not isinstance(variables, Mapping):
+        raise TypeError(f"promptctl.{caller}: variables must be a mapping of name -> value, e.g. "
+                        f"{{'customer_message': 'hi'}}, not {type(variables).__name__}")
+
+
 def run(version: PromptVersion, variables: Mapping[str, Any] | None = None, **options: Any) -> Result:
-    """Synchronous :func:`arun` (for scripts; not for use inside a running event loop)."""
+    """Synchronous :func:`arun`: the same arguments, result and errors.
+
+    For scripts and notebooks without a running event loop; inside one, ``await promptctl.arun(...)``.
+
+    Args:
+        version: The prompt version.
+        variables: Template variables (name -> value).
+        **options: The keyword arguments of :func:`arun` (``provider``, ``model``, ``parameters``,
+            ``strategy``, ``config``, ``store``, ``dry_run``, ``estimate``, ``max_cost`` in USD, ``samples``,
+            ``history``, ``cache``, ``resume``, ``batch``).
+
+    Returns:
+        The :class:`Result` (``output``, ``usage`` in tokens, ``latency_s`` in seconds, ``cost_usd``).
+
+    Raises:
+        TypeError: An option :func:`arun` does not take (with the closest name), or variables that are not
+            a mapping.
+        PromptctlError: As :func:`arun`.
+    """
+    import inspect
+
+    from promptctl.errors import did_you_mean
+
+    known = [n for n, p in inspect.signature(arun).parameters.items() if p.kind is p.KEYWORD_ONLY]
+    for name in options:
+        if name not in known:
+            close = did_you_mean(name, known)
+            raise TypeError(f"promptctl.run() got an unexpected keyword argument '{name}'"
+                            + (f" ({close})" if close else f"; it takes variables as a mapping and {', '.join(known)}"))
+    _check_variables(variables, "run")
     return asyncio.run(arun(version, variables, **options))

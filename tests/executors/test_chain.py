@@ -254,3 +254,18 @@ def test_fake_replies_from_the_environment_can_fail_a_call(monkeypatch):
     fake = FakeProvider()
     assert fake.replies[0] == "ok" and isinstance(fake.replies[1], ProviderError)
     assert fake.replies[1].status == 529 and str(fake.replies[1]) == "fake: overloaded"
+
+
+def test_an_empty_step_answer_mapped_to_a_required_variable_names_the_step(chain_registry):
+    prompts = Path(chain_registry.get("upper@1").path).parents[1]
+    (prompts / "pick").mkdir()
+    (prompts / "pick" / "v1.j2").write_text(CHAIN.replace("pipe", "pick").replace(
+        "{words: steps.first.output}", "{words: steps.first.answer}").replace(
+        "prompt: upper@1,", "prompt: upper@1, strategy: {name: direct, answer_marker: 'Answer:'},"),
+        encoding="utf-8")
+    fake = FakeProvider(["no marker line here", "unused"])
+    with pytest.raises(InputError) as info:
+        asyncio.run(arun(Registry(prompts).get("pick@1"), {"text": "hi"}, provider=fake))
+    assert "input 'words' (steps.first.answer) is empty: step 'first' produced no answer" in info.value.message
+    assert "steps.first.output" in (info.value.hint or "")
+    assert len(fake.requests) == 1  # the second step was never sent
