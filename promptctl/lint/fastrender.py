@@ -189,7 +189,7 @@ class _Renderer:
 
         A value that is not already a part (a path string in a list) would need a file read: the real engine does it.
         """
-        kind, value, name, options = call.args
+        kind, value, _name, options = call.args[:4]
         part = self.expr(value, scope)
         if not isinstance(part, Media) or not isinstance(kind, nodes.Const) or part.kind != kind.value:
             raise Unsupported("media value that is not a loaded part")
@@ -314,7 +314,7 @@ class _Renderer:
 def _is_media_tag(node: nodes.Node) -> bool:
     """True for the call an ``{% image %}``/``{% document %}`` tag compiles to (:mod:`promptctl.templating.media`)."""
     return (isinstance(node, nodes.Call) and isinstance(node.node, nodes.ExtensionAttribute)
-            and node.node.name == "_media" and len(node.args) == 4)
+            and node.node.name == "_media" and len(node.args) in (4, 5))  # kind, value, name, options[, line]
 
 
 def fast_render(ast: nodes.Template, variables: Mapping[str, Any], env: ImmutableSandboxedEnvironment) -> Prompt:
