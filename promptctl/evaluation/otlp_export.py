@@ -192,7 +192,8 @@ def export(store: RunStore, runs: list[dict[str, Any]], *, endpoint: str | None 
         What was sent.
 
     Raises:
-        InputError: No endpoint, the ``otel`` extra missing, or the receiver refused or could not be reached.
+        InputError: No endpoint, one that is not an http(s) URL, the ``otel`` extra missing, or the receiver
+            refused or could not be reached.
     """
     import os
 
@@ -212,6 +213,12 @@ def export(store: RunStore, runs: list[dict[str, Any]], *, endpoint: str | None 
     else:
         raise InputError("no OTLP endpoint to send to",
                          hint="set OTEL_EXPORTER_OTLP_ENDPOINT (http://collector:4318) or give --endpoint URL")
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"the OTLP endpoint {url} is not an http:// or https:// URL",
+                         hint="give the collector's base URL with its scheme, e.g. --endpoint http://localhost:4318")
     exporter = OTLPSpanExporter(endpoint=url)
     done = Exported(runs=len(runs), endpoint=url)
     batch: list[Any] = []

@@ -25,7 +25,7 @@ Prompt and output text (``gen_ai.system_instructions``, ``gen_ai.input.messages`
 ``gen_ai.output.messages``) are included only when asked: ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true``
 for live spans (the variable OpenTelemetry's own GenAI instrumentations read), ``--include-content`` for
 ``promptctl log export --otlp``. Credentials never are: a request body holds none, no header is read,
-and error texts are redacted (:func:`promptctl.redaction.redact`).
+and error texts and the included texts are redacted (:func:`promptctl.redaction.redact`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from promptctl.redaction import redact
+from promptctl.redaction import redact, redact_all
 from promptctl.session.layers import Layer, call_row
 
 if TYPE_CHECKING:
@@ -130,22 +130,24 @@ def call_attributes(row: Mapping[str, Any], *, content: bool = False) -> dict[st
 def content_attributes(body: Mapping[str, Any], output: str | None, finish_reason: str | None) -> dict[str, str]:
     """``gen_ai.system_instructions``, ``gen_ai.input.messages`` and ``gen_ai.output.messages`` as JSON strings.
 
-    The shapes are the convention's: ``[{"role": ..., "parts": [{"type": "text", "content": ...}]}]``.
+    The shapes are the convention's: ``[{"role": ..., "parts": [{"type": "text", "content": ...}]}]``. The texts
+    are redacted (:func:`promptctl.redaction.redact_all`): a credential pasted into a variable (a support
+    ticket quoting its API key) or echoed by the model leaves as ``***`` like in every other output.
     """
     system = body.get("system")
     raw = body.get("messages")
     messages: list[Any] = raw if isinstance(raw, list) else []
     out: dict[str, str] = {}
     if system:
-        out["gen_ai.system_instructions"] = json.dumps(_parts(system), ensure_ascii=False)
-    out["gen_ai.input.messages"] = json.dumps(
-        [{"role": m.get("role"), "parts": _parts(m.get("content"))} for m in messages if isinstance(m, Mapping)],
+        out["gen_ai.system_instructions"] = json.dumps(redact_all(_parts(system)), ensure_ascii=False)
+    out["gen_ai.input.messages"] = json.dumps(redact_all(
+        [{"role": m.get("role"), "parts": _parts(m.get("content"))} for m in messages if isinstance(m, Mapping)]),
         ensure_ascii=False)
     if output is not None:
         message: dict[str, Any] = {"role": "assistant", "parts": [{"type": "text", "content": output}]}
         if finish_reason:
             message["finish_reason"] = finish_reason
-        out["gen_ai.output.messages"] = json.dumps([message], ensure_ascii=False)
+        out["gen_ai.output.messages"] = json.dumps(redact_all([message]), ensure_ascii=False)
     return out
 
 

@@ -97,6 +97,23 @@ def test_message_content_only_when_asked(project: Path, server: LoopbackLLMServe
     assert SECRET.encode() not in b"".join(receiver.bodies)
 
 
+def test_a_credential_inside_the_content_is_redacted(project: Path, server: LoopbackLLMServer,
+                                                     receiver: OTLPReceiver, tmp_path: Path) -> None:
+    # a support ticket quoting the very key the run uses, and a reply echoing it
+    server.replies = [f"Rotate {SECRET} now"]
+    env = _env(server, tmp_path, receiver, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT="true")
+    asked = f"my key {SECRET} stopped working"
+    assert run_cli("run", "q@1", "--var", f"question={asked}", cwd=project, env=env).returncode == 0
+    assert tracing.flush()
+    attrs = receiver.named("chat ")[0].attributes
+    assert json.loads(attrs["gen_ai.input.messages"])[-1]["parts"][0]["content"] == "my key *** stopped working"
+    assert json.loads(attrs["gen_ai.output.messages"])[0]["parts"][0]["content"] == "Rotate *** now"
+    exported = run_cli("log", "export", "--otlp", "--include-content", "-n", "1", "--endpoint", receiver.endpoint,
+                       cwd=project, env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert len(receiver.bodies) >= 2 and SECRET.encode() not in b"".join(receiver.bodies)
+
+
 def test_an_ab_comparison_is_the_parent_of_its_case_runs_and_every_call_has_a_span(
         project: Path, server: LoopbackLLMServer, receiver: OTLPReceiver, tmp_path: Path) -> None:
     server.replies = ["four"]
@@ -189,6 +206,11 @@ def test_log_export_without_a_format_or_an_endpoint_is_one_error_line(project: P
     assert no_format.returncode == 2 and no_format.stderr.startswith("error: log export needs a format")
     no_endpoint = run_cli("log", "export", "--otlp", cwd=project, env=env)
     assert no_endpoint.returncode == 2 and "hint: set OTEL_EXPORTER_OTLP_ENDPOINT" in no_endpoint.stderr
+    for given in ("127.0.0.1:4318", "localhost"):  # no scheme: refused before anything is tried
+        bare = run_cli("log", "export", "--otlp", "--endpoint", given, cwd=project, env=env)
+        assert bare.returncode == 2 and "Traceback" not in bare.stderr, bare.stderr
+        assert bare.stderr.startswith(f"error: the OTLP endpoint {given}/v1/traces is not an http:// or https:// URL")
+        assert "hint: give the collector's base URL with its scheme" in bare.stderr
 
 
 def test_a_chain_is_one_run_span_over_the_calls_of_its_steps(receiver: OTLPReceiver,
