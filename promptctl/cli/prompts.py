@@ -231,7 +231,12 @@ def run(
     if show_steps and result.steps:
         _print_steps(result.steps)
         sys.stdout.write("=== chain output\n")
-    model_text(result.output)
+    model_text(result.output, newline=bool(result.output) or not result.tool_calls)
+    if result.tool_calls:
+        from promptctl.diff import tool_call_line
+
+        for call in result.tool_calls:
+            model_text(tool_call_line(call.name, call.arguments, call.id))
     _print_strategy_summary(result)
     u = result.usage
     cost = f"${result.cost_usd:.6f}" if result.cost_usd is not None else "cost n/a"

@@ -97,15 +97,23 @@ def replies_from_env(text: str) -> list[Reply]:
 
 
 def _scripted(item: object, index: int) -> Reply:
-    """A ``PROMPTCTL_FAKE_REPLIES`` item: a reply text, or ``{"error": ..., "status": ...}`` for a failed call."""
+    """A ``PROMPTCTL_FAKE_REPLIES`` item: a reply text, ``{"text", "tool_calls"}`` or ``{"error", "status"}``.
+
+    ``{"text": ..., "tool_calls": [{"name", "arguments"}]}`` answers a request that has tools with those
+    calls (as the JSON text :func:`~promptctl.types.tool_call_output` writes); ``{"error": ..., "status": ...}``
+    is a failed call.
+    """
     if isinstance(item, str):
         return item
+    if isinstance(item, dict) and "tool_calls" in item and set(item) <= {"text", "tool_calls"}:
+        return json.dumps(item)  # a reply with tool calls, in the shape tool_calls_in reads
     if isinstance(item, dict) and set(item) <= {"error", "status"} and isinstance(item.get("error"), str):
         status = item.get("status")
         if status is not None and not isinstance(status, int):
             raise InputError(f"PROMPTCTL_FAKE_REPLIES item {index}: status must be an integer", hint=_ENV_HINT)
         return ProviderError(f"fake: {item['error']}", provider="fake", status=status)
     raise InputError(
-        f"PROMPTCTL_FAKE_REPLIES item {index} is {json.dumps(item)[:60]}: expected a string or an error object",
+        f"PROMPTCTL_FAKE_REPLIES item {index} is {json.dumps(item)[:60]}: expected a reply text, "
+        "a {text, tool_calls} object or an {error, status} object",
         hint=_ENV_HINT,
     )

@@ -451,7 +451,9 @@ def field_error(err: Any, raw: str, where: str, *, model: type[BaseModel] | None
     from promptctl.errors import did_you_mean
 
     hint_topic = f"promptctl help {topic} describes every field"
-    path = [str(p) for p in err["loc"]]
+    # pydantic names the member of a union it tried (``literal['auto','none']``, ``function-after[...]``):
+    # not a field of the file
+    path = [str(p) for p in err["loc"] if "[" not in str(p)]
     loc = ".".join(path)
     line = _key_line(raw, path) - 1 + line_offset
     at = f"{where}:{line}" if path and line > 0 else where
@@ -477,6 +479,9 @@ def field_error(err: Any, raw: str, where: str, *, model: type[BaseModel] | None
         close = did_you_mean(str(err.get("input")), expected)
         return FrontMatterError(f"{at}: {what} '{loc}' is {err.get('input')!r}, which is not one of "
                                 f"{', '.join(expected)}", hint=close or hint_topic)
+    if kind in ("model_type", "dict_type"):
+        return FrontMatterError(f"{at}: {what} '{loc}' must be a mapping (e.g. {{key: value}}), "
+                                f"not {err.get('input')!r}", hint=hint_topic)
     msg = str(err["msg"]).removeprefix("Value error, ")
     return FrontMatterError(f"{at}: {what} '{loc}': {msg}" if loc else f"{at}: {msg}", hint=hint_topic)
 
