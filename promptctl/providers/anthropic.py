@@ -95,8 +95,8 @@ class AnthropicProvider(Provider):
         return self._client
 
     def prepare(self) -> None:
-        """Build the SDK client before the call is timed."""
-        self.client()
+        """Build the SDK client before the call is timed, its lazily imported ``messages`` resource included."""
+        self.client().messages  # noqa: B018 - the access is the import
 
     async def _complete(self, request: ProviderRequest) -> Completion:
         client = self.client()

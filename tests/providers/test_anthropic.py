@@ -206,3 +206,9 @@ def test_connection_refused_is_a_provider_error(complete, monkeypatch, closed_po
     assert info.value.status is None
     assert "cannot reach" in info.value.message
     assert "ANTHROPIC_BASE_URL" in (info.value.hint or "")
+
+
+def test_prepare_imports_the_sdk_resource_so_the_first_call_s_latency_is_the_call(env):
+    provider = AnthropicProvider({"max_retries": 0})
+    provider.prepare()
+    assert "messages" in vars(provider.client())  # the SDK's lazy cached property

@@ -141,3 +141,10 @@ def test_dry_run_sends_nothing(version, store, config, server):
     assert result.dry_run and result.output == ""
     assert server.requests == []
     assert store.recent() == []
+
+
+def test_prepare_imports_the_sdk_resource_so_the_first_call_s_latency_is_the_call(config):
+    provider = OpenAIProvider(config.providers["openai"])
+    provider.prepare()
+    client = provider.client()
+    assert "chat" in vars(client) and "completions" in vars(client.chat)  # the SDK's lazy cached properties
