@@ -81,8 +81,14 @@ def stored_result(store: RunStore, run_id: str) -> dict[str, Any]:
         raise InputError(f"no comparison or evaluation '{run_id}' in the run store",
                          hint="promptctl runs lists them (ids are unique from 8 characters)")
     if not isinstance(row.get("result"), dict):
-        raise InputError(f"run {row['id'][:12]} has no result yet (status {row['status']})",
-                         hint=f"finish it with: promptctl ab --resume {row['id']}")
+        from promptctl.store.batches import waiting
+
+        command = run_kind(row["spec"] if isinstance(row.get("spec"), dict) else {})
+        batches = waiting(store, [row["id"]]).get(row["id"], 0) if row["status"] == "running" else 0
+        state = (f"waiting for {batches} provider batch{'es' if batches != 1 else ''}" if batches
+                 else f"status {row['status']}")
+        raise InputError(f"run {row['id'][:12]} has no result yet ({state})",
+                         hint=f"finish it with: promptctl {command} --resume {row['id']}")
     return dict(row["result"])
 
 

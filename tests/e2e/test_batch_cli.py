@@ -139,6 +139,10 @@ def test_kill_9_after_the_batch_was_created_then_resume_waits_for_the_same_batch
         assert not any(r.path.endswith("/content") for r in server.requests)  # no result read before the kill
         run_id = sqlite3.connect(db).execute("select id from ab_runs").fetchone()[0]
         assert "waiting" in cli(project, server, "runs").stdout  # promptctl runs shows the batch run as waiting
+        shown = cli(project, server, "runs", "show", run_id[:12])
+        assert shown.returncode == 2
+        assert shown.stderr.startswith(f"error: run {run_id[:12]} has no result yet (waiting for 1 provider batch)")
+        assert f"hint: finish it with: promptctl ab --resume {run_id}" in shown.stderr
         server.batches.polls = 0  # the provider finishes the batch
         resumed = cli(project, server, "ab", "--resume", run_id[:12], "--json")
         assert resumed.returncode == 0, resumed.stderr

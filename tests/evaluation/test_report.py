@@ -21,6 +21,7 @@ from promptctl.evaluation.past_runs import (
     compared_result,
     list_runs,
     report_for_run,
+    stored_result,
 )
 from promptctl.evaluation.report_html import render_html
 from promptctl.providers.fake import FakeProvider
@@ -173,3 +174,11 @@ def test_everything_a_report_holds_is_redacted_each_distinct_string_once(monkeyp
         assert secret not in json.dumps(out)
     assert out["a"][0] == redact(text) and out["a"][1:] == [1, None] and out["d"] == "plain words"
     assert out["b"]["c"] == [redact(KEY)] and MASK in out["b"]["c"][0]
+
+
+def test_an_unfinished_evaluation_names_eval_resume(store):
+    run_id = ab_store.create_ab_run(store, {"kind": "eval", "variants": [{"spec": A}]})
+    with pytest.raises(InputError) as caught:
+        stored_result(store, run_id)
+    assert str(caught.value) == f"run {run_id[:12]} has no result yet (status running)"
+    assert caught.value.hint == f"finish it with: promptctl eval --resume {run_id}"
