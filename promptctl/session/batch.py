@@ -55,7 +55,7 @@ POLL_ENV = "PROMPTCTL_BATCH_POLL_S"
 """Environment variable: the first poll interval of a batch in seconds (default :data:`DEFAULT_POLL_S`)."""
 DEFAULT_POLL_S = 10.0
 MAX_POLL_S = 60.0
-"""Polls slow down by half each time, up to once a minute (batches take minutes to hours; 24 h at most)."""
+"""Each wait between polls is 1.5 times the one before, up to once a minute (batches take minutes to 24 h)."""
 _TRANSIENT = (408, 409, 429)
 
 Result = Completion | ProviderError
