@@ -75,3 +75,9 @@ def test_run_names_a_misspelt_option_and_rejects_variables_that_are_not_a_mappin
         promptctl.run(version, "hi", provider=fake)  # type: ignore[arg-type]
     assert fake.requests == []
     assert promptctl.run(version, {"customer_message": "hi"}, provider=fake).output == "ok"
+
+
+def test_an_undeclared_variable_warning_names_the_caller_s_line(version) -> None:
+    with pytest.warns(promptctl.PromptctlWarning, match="'custmer_message'") as caught:
+        promptctl.render(version, "openai", customer_message="hi", custmer_message="hi")
+    assert [w.filename for w in caught] == [__file__]

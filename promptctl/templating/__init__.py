@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 __all__ = ["Message", "Prompt", "PromptctlWarning", "Section", "Template", "VariableSpec", "render", "render_prompt"]
 
 
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` of the first frame outside promptctl, so a warning names the caller's own line."""
+    import sys
+
+    package = str(Path(__file__).resolve().parents[1])
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 class PromptctlWarning(UserWarning):
     """A non-fatal finding, e.g. an undeclared extra variable. The CLI prints it as ``warning: ...``."""
 
@@ -74,7 +85,7 @@ def render(template: Template, variables: Mapping[str, Any]) -> Prompt:
     extras = sorted(set(values) - set(specs) - used)
     notes = _extra_notes(where, extras, set(specs) | used)
     for note in notes:
-        warnings.warn(note, PromptctlWarning, stacklevel=2)
+        warnings.warn(note, PromptctlWarning, stacklevel=_caller_stacklevel())
     values = load_media_variables(specs, values, roots=template.media_roots, where=where)
     from promptctl.templating.media import media_roots
 
