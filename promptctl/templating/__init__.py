@@ -13,6 +13,8 @@ from promptctl.templating.prompt import Message, Prompt, Section, ToolSet
 from promptctl.templating.variables import MEDIA_TYPES, VariableSpec, validate_variables
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from promptctl.templating.environment import render_prompt
 
 __all__ = ["Message", "Prompt", "PromptctlWarning", "Section", "Template", "VariableSpec", "render", "render_prompt"]
@@ -23,7 +25,8 @@ def _caller_stacklevel() -> int:
     import sys
 
     package = str(Path(__file__).resolve().parents[1])
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
     return level
