@@ -15,6 +15,7 @@ PROV      provider mismatch (markup, parameters, model lifecycle)
 REG       registry hygiene (labels, messages, variables, integrity)
 SIZE      size against the model's context window
 CACHE     prompt caching (stable prefix first, long enough, breakpoints the provider takes)
+TOOL      tool definitions (descriptions, typed and declared parameters)
 ========  ==================================================================
 """
 
@@ -34,9 +35,10 @@ from promptctl.lint.rules import (  # noqa: F401 - imported to register their ru
     size,
     strategy,
     structure,
+    tools,
 )
 
-GROUPS = ("LOAD", "SYS", "OUT", "INJ", "STRAT", "FEW", "NEG", "TXT", "PROV", "REG", "SIZE", "CACHE")
+GROUPS = ("LOAD", "SYS", "OUT", "INJ", "STRAT", "FEW", "NEG", "TXT", "PROV", "REG", "SIZE", "CACHE", "TOOL")
 """Rule-id prefixes in documentation order."""
 
 

@@ -219,8 +219,12 @@ def is_cache_error(message: str) -> bool:
     return "cache breakpoint" in message
 
 
-def _tool_names(version: Any) -> list[str] | None:
-    """The names of a version's tools in declared order (a tools file loaded through the registry), or None."""
+def loaded_tools(version: Any) -> list[Any] | None:
+    """A version's tools in declared order, or None when it has none or its tools file cannot be loaded.
+
+    Returns:
+        :class:`~promptctl.templating.toolspec.ToolSpec` objects; a tools file is loaded through the registry.
+    """
     from promptctl.errors import PromptctlError
 
     tools = version.front_matter.tools
@@ -229,9 +233,13 @@ def _tool_names(version: Any) -> list[str] | None:
             tools = version.registry.load(version.name, version.number, allow_modified=True).front_matter.tools
         except PromptctlError:
             return None
-    if not isinstance(tools, list):
-        return None
-    return [str(tool.name) for tool in tools]
+    return tools if isinstance(tools, list) else None
+
+
+def _tool_names(version: Any) -> list[str] | None:
+    """The names of a version's tools in declared order, or None."""
+    tools = loaded_tools(version)
+    return None if tools is None else [str(tool.name) for tool in tools]
 
 
 def _previous_published(ctx: VersionContext) -> Any:
