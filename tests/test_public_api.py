@@ -81,3 +81,16 @@ def test_an_undeclared_variable_warning_names_the_caller_s_line(version) -> None
     with pytest.warns(promptctl.PromptctlWarning, match="'custmer_message'") as caught:
         promptctl.render(version, "openai", customer_message="hi", custmer_message="hi")
     assert [w.filename for w in caught] == [__file__]
+
+
+def test_run_inside_an_event_loop_says_to_await_arun(version) -> None:
+    import asyncio
+
+    fake = promptctl.FakeProvider(["ok"])
+
+    async def notebook_cell() -> promptctl.Result:
+        with pytest.raises(RuntimeError, match=r"inside a running event loop.*await promptctl.arun"):
+            promptctl.run(version, {"customer_message": "hi"}, provider=fake)
+        return await promptctl.arun(version, {"customer_message": "hi"}, provider=fake)
+
+    assert asyncio.run(notebook_cell()).output == "ok"

@@ -492,6 +492,7 @@ def run(version: PromptVersion, variables: Mapping[str, Any] | None = None, **op
     Raises:
         TypeError: An option :func:`arun` does not take (with the closest name), or variables that are not
             a mapping.
+        RuntimeError: Called inside a running event loop (``await promptctl.arun(...)`` there).
         PromptctlError: As :func:`arun`.
     """
     import inspect
@@ -505,4 +506,9 @@ def run(version: PromptVersion, variables: Mapping[str, Any] | None = None, **op
             raise TypeError(f"promptctl.run() got an unexpected keyword argument '{name}'"
                             + (f" ({close})" if close else f"; it takes variables as a mapping and {', '.join(known)}"))
     _check_variables(variables, "run")
-    return asyncio.run(arun(version, variables, **options))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(arun(version, variables, **options))
+    raise RuntimeError("promptctl.run() was called inside a running event loop (async code, a notebook): "
+                       "use 'await promptctl.arun(...)' there, with the same arguments")
