@@ -101,7 +101,8 @@ class CLIRun:
     stderr: str
 
 
-def run_cli(*args: str, cwd: Path, env: Mapping[str, str | None] | None = None, stdin: str = "") -> CLIRun:
+def run_cli(*args: str, cwd: Path, env: Mapping[str, str | None] | None = None, stdin: str | bytes = ""
+            ) -> CLIRun:
     """``promptctl ARGS`` in this process through :func:`promptctl.cli.main`, as a fresh process would run it.
 
     The working directory is ``cwd``; the environment is this one without the SDKs' and promptctl's
@@ -147,11 +148,13 @@ def run_cli(*args: str, cwd: Path, env: Mapping[str, str | None] | None = None, 
 
 
 @contextlib.contextmanager
-def _stdin(text: str) -> Iterator[None]:
+def _stdin(text: str | bytes) -> Iterator[None]:
     import io
 
     saved = sys.stdin
-    sys.stdin = io.StringIO(text)
+    # bytes: a real stdin's shape (text over a binary .buffer), for piped images and non-UTF-8 input
+    sys.stdin = (io.TextIOWrapper(io.BytesIO(text), encoding="utf-8", errors="surrogateescape")
+                 if isinstance(text, bytes) else io.StringIO(text))
     try:
         yield
     finally:

@@ -123,6 +123,10 @@ def parse_vars(
             value = value[1:]  # an image or a document: the path itself (read as bytes when rendered, not as text)
         elif value.startswith("@@"):
             value = value[1:]
+        elif value == "@-" and media:
+            values[key.strip()] = stdin.read_bytes(f"--var {key.strip()}=@-")  # an image or a PDF piped in: bytes
+            given.add(key.strip())
+            continue
         elif value == "@-":
             value = stdin.read(f"--var {key.strip()}=@-").rstrip("\r\n")
         elif value.startswith("@"):
@@ -176,6 +180,22 @@ class _StdinOnce:
     def read(self, who: str) -> str:
         from promptctl.errors import InputError
 
+        data = self.read_bytes(who)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{who}: stdin is not UTF-8 text",
+                             hint="pipe UTF-8 text (e.g. through iconv -t UTF-8); an image or a PDF goes to an image "
+                                  "or document variable") from None
+
+    def read_bytes(self, who: str) -> bytes:
+        """Stdin's bytes, at most the input size limit.
+
+        Raises:
+            InputError: Stdin was already read, there is none, or it is larger than the input limit.
+        """
+        from promptctl.errors import InputError
+
         if self.used_by is not None:
             raise InputError(f"{who} and {self.used_by} both read stdin", hint="read one of them from a file instead")
         self.used_by = who
@@ -186,11 +206,12 @@ class _StdinOnce:
         from promptctl.limits import current
 
         limit = current().input_file_bytes
-        text = sys.stdin.read(limit + 1)
-        if len(text.encode("utf-8")) > limit:
+        buffer = getattr(sys.stdin, "buffer", None)
+        data = buffer.read(limit + 1) if buffer is not None else sys.stdin.read(limit + 1).encode("utf-8")
+        if len(data) > limit:
             raise InputError(f"{who}: stdin is larger than the {limit / 2**20:g} MiB input limit",
                              hint="raise input_file_mb in the [limits] table of promptctl.toml")
-        return text
+        return bytes(data)
 
 
 def read_text_file(path: Path, what: str, *, hint: str | None = None) -> str:

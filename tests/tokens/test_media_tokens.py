@@ -187,3 +187,16 @@ def test_describe_block_reads_elided_and_damaged_base64() -> None:
     assert describe_block(elided) == "[image: image/png, 9,699 bytes, sha256 40fe2415790e]"
     damaged = {"type": "image_url", "image_url": {"url": "data:image/png;base64,abc", "detail": "low"}}
     assert describe_block(damaged) == "[image: image/png, 3 characters of base64 that cannot be decoded, detail low]"
+
+
+def test_an_image_piped_to_a_media_variable_and_binary_stdin_for_text(photo_project: Path) -> None:
+    piped = run_cli("render", "describe@1", "--var", "photo=@-", cwd=photo_project, stdin=png(40, 30))
+    assert piped.returncode == 0, piped.stderr
+    assert f"[image: image/png, {len(png(40, 30)):,} bytes, sha256 {hashlib.sha256(png(40, 30)).hexdigest()[:12]}" \
+        in piped.stdout
+    text = run_cli("render", "hello@1", "--var", "question=@-", cwd=photo_project, stdin=png(4, 3))
+    assert text.returncode == 2 and "Traceback" not in text.stderr, text.stderr
+    assert "error: --var question=@-: stdin is not UTF-8 text" in text.stderr
+    accented = run_cli("render", "hello@1", "--var", "question=@-", cwd=photo_project,
+                       stdin="Où est ma commande ?\n".encode())
+    assert accented.returncode == 0 and "Où est ma commande ?" in accented.stdout
