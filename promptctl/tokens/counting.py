@@ -138,7 +138,8 @@ def count_openai_messages(
             (text parts are counted; image and file parts are left to :mod:`promptctl.tokens.media`; other
             parts make the count approximate).
         model: OpenAI model id (chooses the encoding; see :func:`encoding_for_model`).
-        tools: Function tools, counted with the cookbook's section 7 constants.
+        tools: Function tools, counted with the cookbook's section 7 formula
+            (:func:`promptctl.tokens.tool_tokens.openai_tool_tokens`); they make the count ``approximate``.
 
     Returns:
         A :class:`TokenCount`: ``exact`` for a model tiktoken knows and plain messages, else ``approximate``
@@ -174,9 +175,12 @@ def count_openai_messages(
                 total += per_name
     total += 3  # every reply is primed with <|start|>assistant<|message|>
     if tools:
-        total += _count_tools(tools, encoding, model)
-        notes.append("function tools counted with the cookbook's section 7 constants")
-        approximate = True
+        from promptctl.tokens.tool_tokens import openai_tool_tokens
+
+        counted = openai_tool_tokens(tools, encoding)
+        total += counted.tokens
+        notes.extend(counted.notes)
+        approximate = True  # the cookbook calls its tool formula an estimate
     return TokenCount(
         tokens=total,
         quality="approximate" if approximate else "exact",
@@ -209,31 +213,3 @@ def _count_value(value: Any, encoding: str, notes: list[str]) -> tuple[int, bool
         return total, approx
     notes.append("structured message fields (tool calls) are counted as their JSON text")
     return count_text(json.dumps(value, ensure_ascii=False, default=str), encoding)[0], True
-
-
-def _count_tools(tools: list[dict[str, Any]], encoding: str, model: str) -> int:
-    """Tokens of function tools by the cookbook's section 7.
-
-    Constants: func_init 7 (gpt-4o family) or 10 (gpt-3.5/gpt-4), prop_init 3, prop_key 3, enum_init -3,
-    enum_item 3, func_end 12; lines ``name:description`` and ``p_name:p_type:p_desc`` are encoded.
-    """
-    func_init = 10 if encoding == "cl100k_base" else 7
-    prop_init, prop_key, enum_init, enum_item, func_end = 3, 3, -3, 3, 12
-    total = 0
-    for tool in tools:
-        function = tool.get("function", tool)
-        total += func_init
-        desc = str(function.get("description", "")).removesuffix(".")
-        total += count_text(f"{function.get('name', '')}:{desc}", encoding)[0]
-        properties = (function.get("parameters") or {}).get("properties") or {}
-        if properties:
-            total += prop_init
-            for key, prop in properties.items():
-                total += prop_key
-                if "enum" in prop:
-                    total += enum_init
-                    for item in prop["enum"]:
-                        total += enum_item + count_text(str(item), encoding)[0]
-                p_desc = str(prop.get("description", "")).removesuffix(".")
-                total += count_text(f"{key}:{prop.get('type', '')}:{p_desc}", encoding)[0]
-    return total + func_end

@@ -5,7 +5,9 @@
   watsonx models each have their own). Without ``exact=True`` and credentials, the count is an
   **estimate**: the text the model sees (system prompt and every message's content) is counted with
   o200k_base, with the cookbook's chat framing (3 tokens per message, 3 for the reply), and
-  multiplied by a per-provider correction factor (:data:`FACTORS`), with a low-high range.
+  multiplied by a per-provider correction factor (:data:`FACTORS`), with a low-high range. Tool
+  definitions are counted as their JSON text the same way, plus Anthropic's documented tool-use system
+  prompt (:mod:`promptctl.tokens.tool_tokens`).
 - ``exact=True`` asks the provider's own endpoint when its credentials exist: Anthropic
   ``POST /v1/messages/count_tokens`` (which Anthropic itself calls an estimate that may differ by a
   small amount), watsonx ``POST /ml/v1/text/tokenization`` (counts the message text without the chat
@@ -125,17 +127,22 @@ def estimate_input_tokens(request: ProviderRequest) -> TokenCount:
     Raises:
         TokenizerError: o200k_base cannot be loaded offline.
     """
+    from promptctl.tokens.tool_tokens import estimated_tool_tokens
+
     base, notes = _framed_o200k(request)
     factor = FACTORS.get(request.provider, _DEFAULT_FACTOR)
-    if request.body.get("tools"):
-        notes.append("tool definitions are not counted")
+    tools = estimated_tool_tokens(request.provider, request.model, request.body)
+    base += tools.tokens
+    notes.extend(tools.notes)
+    fixed = tools.fixed
+    plus = f" + {fixed} (tool-use system prompt)" if fixed else ""
     return TokenCount(
-        tokens=round(base * factor.expected),
+        tokens=round(base * factor.expected) + fixed,
         quality="estimate",
-        method=f"o200k_base count with chat framing ({base}) x {factor.expected:g}",
+        method=f"o200k_base count with chat framing ({base}) x {factor.expected:g}{plus}",
         encoding=FALLBACK_ENCODING,
-        low=round(base * factor.low),
-        high=round(base * factor.high),
+        low=round(base * factor.low) + fixed,
+        high=round(base * factor.high) + fixed,
         notes=(*notes, f"factor {factor.low:g}-{factor.high:g}: {factor.basis}"),
     )
 
