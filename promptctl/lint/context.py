@@ -22,6 +22,7 @@ rendered (``[lint] typical_input_tokens``, or the version's ``lint.typical_input
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -106,6 +107,7 @@ class Target:
         request: The adapted request, or None when adapting failed.
         error: Why adapting failed, or None.
         source: Where the model id comes from: ``model``, ``models``, ``config`` or ``default``.
+        hint: The adapter's hint for ``error`` (how to fix it), or None.
     """
 
     provider: str
@@ -114,6 +116,7 @@ class Target:
     request: ProviderRequest | None
     error: str | None
     source: str
+    hint: str | None = None
 
 
 @lru_cache(maxsize=256)
@@ -541,6 +544,16 @@ class VersionContext:
         if self.config is not None and self.config.provider and self.config.provider not in wanted:
             wanted.append(self.config.provider)
         params = self.fm.parameters.as_dict()
+        if self.fm.reasoning is not None:  # as build_request sends it: the adapters check thinking and effort
+            params["reasoning"] = self.fm.reasoning.as_dict()
+        prompt = self.prompt
+        if prompt is not None and prompt.tools is None:  # the fast renderer leaves out the front matter's tools
+            try:
+                tools = self.version.template.tools
+            except PromptctlError:
+                tools = None
+            if tools is not None:
+                prompt = dataclasses.replace(prompt, tools=tools)
         out: list[Target] = []
         for provider in wanted:
             if provider not in PROVIDERS:
@@ -561,13 +574,13 @@ class VersionContext:
                 else "default"
             )
             prof = cached_profile(provider, model)
-            request, error = None, None
-            if self.prompt is not None:
+            request, error, hint = None, None, None
+            if prompt is not None:
                 try:
-                    request = adapt(self.prompt, provider, model, params, where=self.version.display)
+                    request = adapt(prompt, provider, model, params, where=self.version.display)
                 except PromptctlError as exc:
-                    error = exc.message
-            out.append(Target(provider, model, prof, request, error, source))
+                    error, hint = exc.message, exc.hint
+            out.append(Target(provider, model, prof, request, error, source, hint))
         return out
 
     @property

@@ -207,8 +207,10 @@ def not_retired(ctx: VersionContext) -> Iterator[Hit]:
 @rule(
     "PROV006", "error", "The prompt cannot be expressed for a provider it names",
     rationale="""Some prompts cannot be sent to a provider at all: Claude needs a user message and cannot start
-    with the assistant; a provider name under models: may be misspelt. The adapter refuses them before any
-    network call, so the error surfaces only when someone runs the prompt on that provider.""",
+    with the assistant; a provider name under models: may be misspelt; reasoning settings the model refuses
+    (thinking with a forced tool choice or a temperature, an effort on a model without reasoning). The adapter
+    refuses them before any network call, so the error surfaces only when someone runs the prompt on that
+    provider.""",
     fix="Fix the message order (start with a {% user %} message) or the provider name under models:.",
     category=CATEGORY,
 )
@@ -218,7 +220,7 @@ def adaptable(ctx: VersionContext) -> Iterator[Hit]:
         if target.error is not None and not is_cache_error(target.error):  # CACHE003 reports those
             error = target.error.removeprefix(f"{ctx.version.display}: ")
             line = ctx.model_line(target) if target.source != "default" else ctx.body_start()
-            yield Hit(f"{target.provider}: {error}", line)
+            yield Hit(f"{target.provider}: {error}", line, fix=target.hint)
 
 
 @rule(
