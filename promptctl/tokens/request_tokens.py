@@ -22,6 +22,7 @@ mixed-language texts, which is the kind of error this method has.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +161,9 @@ def _framed_o200k(request: ProviderRequest) -> tuple[int, list[str]]:
     for message in messages:
         texts.append(str(message.get("role", "")))
         texts.append(_text_of(message.get("content"), notes))
+        if message.get("tool_calls"):  # OpenAI-shaped history (watsonx chat)
+            notes.append("tool calls in the messages are counted as their JSON text (name and input)")
+            texts.append(_json(message["tool_calls"]))
     total = 0
     for text in texts:
         n, approx = count_text(text, FALLBACK_ENCODING)
@@ -181,10 +185,19 @@ def _text_of(content: Any, notes: list[str]) -> str:
                 parts.append(str(block["text"]))
             elif isinstance(block, dict) and block.get("type") in ("image_url", "file", "image", "document"):
                 continue  # counted by promptctl.tokens.media
+            elif isinstance(block, dict) and block.get("type") == "tool_use":
+                notes.append("tool calls in the messages are counted as their JSON text (name and input)")
+                parts.append(f"{block.get('name', '')} {_json(block.get('input'))}")
+            elif isinstance(block, dict) and block.get("type") == "tool_result":
+                parts.append(_text_of(block.get("content"), notes))
             else:
                 notes.append("non-text content blocks are not counted")
         return "\n".join(parts)
     return str(content)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def with_note(count: TokenCount, quality: str, note: str) -> TokenCount:

@@ -159,3 +159,19 @@ def test_dry_run_estimate_includes_the_tools() -> None:
     estimate = json.loads(result.stdout)["cost_estimate"]
     assert any("tool-use system prompt" in n for n in estimate["input_tokens"]["notes"])
     assert estimate["input_tokens"]["tokens"] > 346
+
+
+def test_tool_calls_in_the_history_are_counted_in_estimates() -> None:
+    from promptctl.tokens import count_request
+
+    call = {"type": "tool_use", "id": "toolu_1", "name": "get_order_status", "input": {"order_id": "NW-204518"}}
+    result = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "shipped with UPS, 1Z999AA10123456784"}
+    history = [{"role": "user", "content": "Where is NW-204518?"}, {"role": "assistant", "content": [call]},
+               {"role": "user", "content": [result]}]
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 100, "messages": history}
+    short = {**body, "messages": [history[0], {"role": "assistant", "content": []}, {"role": "user", "content": []}]}
+    full = count_request(ProviderRequest(provider="anthropic", model="claude-sonnet-4-5", kwargs=body, body=body))
+    bare = count_request(ProviderRequest(provider="anthropic", model="claude-sonnet-4-5", kwargs=short, body=short))
+    added = _tok('get_order_status {"order_id":"NW-204518"}') + _tok(result["content"])
+    assert abs(full.tokens - bare.tokens - round(added * 1.25)) <= 1
+    assert not any("not counted" in n for n in full.notes)
