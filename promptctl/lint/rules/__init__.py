@@ -15,7 +15,7 @@ PROV      provider mismatch (markup, parameters, model lifecycle)
 REG       registry hygiene (labels, messages, variables, integrity)
 SIZE      size against the model's context window
 CACHE     prompt caching (stable prefix first, long enough, breakpoints the provider takes)
-TOOL      tool definitions (descriptions, typed and declared parameters)
+TOOL      tools and reasoning (descriptions, typed and declared parameters, settings a model refuses)
 ========  ==================================================================
 """
 

@@ -22,6 +22,7 @@ from promptctl.lint import text as T
 from promptctl.lint.context import Target, VersionContext
 from promptctl.lint.model import Hit, rule
 from promptctl.lint.rules.caching import is_cache_error
+from promptctl.lint.rules.tools import is_reasoning_error
 
 CATEGORY = "provider"
 
@@ -207,17 +208,18 @@ def not_retired(ctx: VersionContext) -> Iterator[Hit]:
 @rule(
     "PROV006", "error", "The prompt cannot be expressed for a provider it names",
     rationale="""Some prompts cannot be sent to a provider at all: Claude needs a user message and cannot start
-    with the assistant; a provider name under models: may be misspelt; reasoning settings the model refuses
-    (thinking with a forced tool choice or a temperature, an effort on a model without reasoning). The adapter
-    refuses them before any network call, so the error surfaces only when someone runs the prompt on that
-    provider.""",
+    with the assistant; a provider name under models: may be misspelt; a thinking budget under 1,024 tokens or
+    not below max_tokens. The adapter refuses them before any network call, so the error surfaces only when
+    someone runs the prompt on that provider. (TOOL004-TOOL006 report thinking with a forced tool choice or a
+    temperature and reasoning on a model without it; CACHE003 the cache breakpoints Claude refuses.)""",
     fix="Fix the message order (start with a {% user %} message) or the provider name under models:.",
     category=CATEGORY,
 )
 def adaptable(ctx: VersionContext) -> Iterator[Hit]:
     """Adapting the rendered prompt for a target failed."""
     for target in ctx.targets:
-        if target.error is not None and not is_cache_error(target.error):  # CACHE003 reports those
+        if target.error is not None and not is_cache_error(target.error) and not is_reasoning_error(target.error):
+            # CACHE003 and TOOL004-TOOL006 report those
             error = target.error.removeprefix(f"{ctx.version.display}: ")
             line = ctx.model_line(target) if target.source != "default" else ctx.body_start()
             yield Hit(f"{target.provider}: {error}", line, fix=target.hint)

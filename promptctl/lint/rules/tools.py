@@ -1,9 +1,13 @@
-"""TOOL: tool definitions the model cannot use well (no description, untyped or undeclared parameters).
+"""TOOL: tool definitions the model cannot use well, and reasoning settings a model refuses.
 
 A version's tools are its front matter's ``tools:`` list, or the tools file it names (loaded through the
 registry). The JSON Schema itself is validated when the file loads (a front matter error); these rules
 look at what valid schemas still leave out. OpenAI's function-calling guide and Anthropic's tool-use
 guide both ask for a detailed description of every tool and typed, described parameters.
+
+TOOL004-TOOL006 check the ``reasoning:`` settings against each target model's profile
+(:attr:`~promptctl.adapters.profiles.ModelProfile.reasoning_controls`) with the conditions of
+:mod:`promptctl.adapters.reasoning`, whose refusals PROV006 leaves to them (:func:`is_reasoning_error`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from promptctl.lint.context import VersionContext
+from promptctl.lint.context import Target, VersionContext
 from promptctl.lint.model import Hit, rule
 from promptctl.lint.rules.caching import loaded_tools
 
@@ -19,6 +23,18 @@ CATEGORY = "tools"
 
 _TYPED = ("type", "$ref", "enum", "const", "anyOf", "oneOf", "allOf")
 """Keys of a property schema that say what its values are."""
+
+_REASONING_ERRORS = (
+    "has no reasoning settings, so reasoning: cannot be applied",  # adapters.reasoning._refuse
+    "Claude refuses a forced tool choice while thinking",
+    "cannot be set with extended thinking",
+    "with extended thinking top_p must be",
+)
+
+
+def is_reasoning_error(message: str) -> bool:
+    """True for an adapter refusal TOOL004-TOOL006 report (PROV006 leaves it to them)."""
+    return any(text in message for text in _REASONING_ERRORS)
 
 
 def _properties(tool: Any) -> dict[str, Any]:
@@ -74,3 +90,83 @@ def required_parameters_declared(ctx: VersionContext) -> Iterator[Hit]:
         if missing:
             yield Hit(f"tool '{tool.name}': required parameter(s) not in properties: {', '.join(missing)}",
                       ctx.field_line("tools"))
+
+
+def _thinking_targets(ctx: VersionContext) -> Iterator[Target]:
+    """Claude targets with extended thinking on (``reasoning.budget_tokens``) and a model that has it."""
+    reasoning = ctx.fm.reasoning
+    if reasoning is None or reasoning.budget_tokens is None:
+        return
+    for target in ctx.targets:
+        if target.provider == "anthropic" and "thinking" in target.profile.reasoning_controls:
+            yield target
+
+
+@rule(
+    "TOOL004", "error", "Extended thinking with a forced tool choice",
+    rationale="""Claude refuses a request that turns on extended thinking (reasoning.budget_tokens) and forces a
+    tool (tool_choice: required or {name: ...}); only auto and none work with thinking. promptctl refuses such a
+    request before sending it, so the error would surface only when someone runs the prompt on Claude.""",
+    fix="Use tool_choice: auto (or none) with thinking, or remove reasoning.budget_tokens.",
+    category=CATEGORY,
+)
+def thinking_without_forced_tool(ctx: VersionContext) -> Iterator[Hit]:
+    """A Claude target with thinking while ``tool_choice`` is ``required`` or names a tool."""
+    choice = ctx.fm.tool_choice
+    if choice is None or choice in ("auto", "none"):
+        return
+    forced = choice if isinstance(choice, str) else f"{{name: {choice.name}}}"
+    for target in _thinking_targets(ctx):
+        yield Hit(f"{target.provider}:{target.model}: reasoning.budget_tokens (extended thinking) with tool_choice: "
+                  f"{forced}: Claude refuses a forced tool choice while thinking", ctx.field_line("tool_choice"))
+
+
+def _takes_reasoning(target: Target) -> bool:
+    """Whether the target's model has a reasoning setting the adapter can apply (as the adapters decide)."""
+    controls = target.profile.reasoning_controls
+    return bool(controls) if target.provider == "anthropic" else "effort" in controls
+
+
+@rule(
+    "TOOL005", "error", "Reasoning settings for a model without reasoning",
+    rationale="""reasoning: (effort, budget_tokens) applies only to reasoning models: OpenAI's o-series and gpt-5,
+    Claude 3.7 Sonnet and Claude 4 and later, watsonx's gpt-oss (from the model profiles). The provider refuses
+    reasoning_effort or thinking for other models, and promptctl refuses the request before sending it, so the
+    error would surface only when someone runs the prompt on that model.""",
+    fix="Remove reasoning:, or pick a reasoning model for that provider (e.g. o4-mini, claude-sonnet-4-6).",
+    category=CATEGORY,
+)
+def reasoning_model(ctx: VersionContext) -> Iterator[Hit]:
+    """A target (other than the fake provider) whose model profile has no reasoning controls."""
+    if ctx.fm.reasoning is None:
+        return
+    for target in ctx.targets:
+        if target.provider in ("fake", "?") or target.model == "?" or _takes_reasoning(target):
+            continue
+        secondary = ctx.secondary_only([target])
+        yield Hit(f"{target.provider}:{target.model} has no reasoning settings, so reasoning: cannot be applied",
+                  ctx.field_line("reasoning") if not secondary else ctx.model_line(target))
+
+
+@rule(
+    "TOOL006", "error", "temperature (or top_k, top_p) with extended thinking",
+    rationale="""With extended thinking (reasoning.budget_tokens) Claude fixes its sampling: it refuses temperature
+    (other than 1) and top_k, and takes top_p only between 0.95 and 1. promptctl refuses such a request before
+    sending it, so the error would surface only when someone runs the prompt on Claude.""",
+    fix="Remove parameters.temperature (and top_k; keep top_p at 0.95 or more), or remove reasoning.budget_tokens.",
+    category=CATEGORY,
+)
+def thinking_sampling(ctx: VersionContext) -> Iterator[Hit]:
+    """A Claude target with thinking and ``temperature`` (not 1), ``top_k``, or ``top_p`` below 0.95."""
+    params = ctx.fm.parameters.as_dict()
+    wrong: list[str] = [key for key in ("temperature", "top_k") if key in params]
+    if params.get("temperature") == 1:  # the one temperature thinking takes
+        wrong.remove("temperature")
+    if "top_p" in params and not 0.95 <= float(params["top_p"]) <= 1:
+        wrong.append("top_p")
+    if not wrong:
+        return
+    for target in _thinking_targets(ctx):
+        for key in wrong:
+            yield Hit(f"{target.provider}:{target.model}: parameters.{key} ({params[key]}) with extended thinking "
+                      "(reasoning.budget_tokens): Claude refuses it", ctx.field_line("parameters", key))
