@@ -133,7 +133,8 @@ def _takes_reasoning(target: Target) -> bool:
     Claude 3.7 Sonnet and Claude 4 and later, watsonx's gpt-oss (from the model profiles). The provider refuses
     reasoning_effort or thinking for other models, and promptctl refuses the request before sending it, so the
     error would surface only when someone runs the prompt on that model.""",
-    fix="Remove reasoning:, or pick a reasoning model for that provider (e.g. o4-mini, claude-sonnet-4-6).",
+    fix="Remove reasoning:, or pick a reasoning model for that provider (e.g. openai o4-mini, anthropic "
+    "claude-sonnet-4-6, watsonx openai/gpt-oss-120b).",
     category=CATEGORY,
 )
 def reasoning_model(ctx: VersionContext) -> Iterator[Hit]:
