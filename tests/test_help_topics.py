@@ -66,7 +66,7 @@ def test_the_snapshot_suite_example_loads(tmp_path: Path) -> None:
 
 def test_the_few_shot_example_loads_and_renders(tmp_path: Path) -> None:
     from promptctl.registry.registry import Registry
-    from promptctl.run import render_request
+    from promptctl.session.run import render_request  # not the shim: it would shadow promptctl.run()
 
     version_text = _blocks(topic_text("examples"))[0]
     folder = tmp_path / "prompts" / "sentiment"

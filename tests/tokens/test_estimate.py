@@ -188,8 +188,8 @@ def test_estimates_use_only_the_same_provider_and_model_and_never_loopback_repli
 
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import Registry
-    from promptctl.run import arun
     from promptctl.session.estimate import recorded_outputs
+    from promptctl.session.run import arun  # not the promptctl.run shim: importing it shadows promptctl.run()
     from promptctl.store.runs import RunStore
 
     folder = tmp_path / "prompts" / "p"
