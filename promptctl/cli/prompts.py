@@ -163,6 +163,12 @@ def run(
         typer.Option("--resume", help="Chains: finish the failed run RUN_ID from its failed step.",
                      metavar="RUN_ID", show_default=False),
     ] = None,
+    tool_results: Annotated[
+        Path | None,
+        typer.Option("--tool-results", metavar="FILE", show_default=False,
+                     help="Answer the model's tool calls from FILE (YAML/JSON: {tool name or call id: result}, or "
+                     "[{id|name, content, is_error}]) and continue once; the second reply is the output."),
+    ] = None,
     input_opt: InputOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -191,6 +197,7 @@ def run(
                 store=store, dry_run=dry_run, estimate=dry_run, max_cost=max_cost,
                 history=store if store is not None else history_store(proj), cache=cache,
                 strategy=strategy, samples=samples, resume=resume,
+                tool_results=_tool_results(tool_results) if tool_results is not None else None,
             )
         )
     except PromptctlError as exc:
@@ -356,6 +363,30 @@ def show(ref: RefArg, as_json: JsonOpt = False) -> None:
     sys.stdout.write(version.text if version.text.endswith("\n") else version.text + "\n")
     if version.modified:
         warn([f"{version.path} no longer matches its published sha256"])
+
+
+def _tool_results(path: Path) -> Any:
+    """The ``--tool-results`` file: a mapping or a list, as YAML or JSON.
+
+    Raises:
+        InputError: The file cannot be read, is not YAML/JSON, or holds neither a mapping nor a list.
+    """
+    import yaml
+
+    from promptctl.cli.common import read_text_file
+    from promptctl.errors import InputError
+    from promptctl.types import load_yaml
+
+    hint = "e.g. {get_weather: {temp_c: 18}} or [{name: get_weather, content: '18 C'}]"
+    try:
+        data = load_yaml(read_text_file(path, "tool results file", hint=hint))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML/JSON tool results ({str(exc).splitlines()[0]})", hint=hint) from None
+    if not isinstance(data, (dict, list)) or not data:
+        raise InputError(f"{path}: tool results must be a mapping or a list, not {type(data).__name__}", hint=hint)
+    from promptctl._yaml import plain
+
+    return plain(data)
 
 
 class _Body:

@@ -8,7 +8,7 @@ applies to direct and few-shot runs that declare ``answer_*`` options.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from promptctl.types import ProviderRequest
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
+    from promptctl.executors.tool_round import ToolResults
     from promptctl.templating.prompt import Prompt
 
 
@@ -61,6 +62,10 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     output_schema: dict[str, Any] | None = None
     """Structured output: ``{"name", "source", "mode", "schema"}``, the JSON Schema added at run time."""
+    prompt: Prompt | None = None
+    """The neutral prompt the request was adapted from (after the strategy's transforms)."""
+    rebuild: Callable[[Prompt], ProviderRequest] | None = None
+    """Adapts another prompt with the same provider, model, parameters and config (a tool-results round)."""
 
 
 def prepare(
@@ -109,17 +114,36 @@ def prepare(
             "with the tool_call scorer")
     request = build_request(source.front_matter, prompt, provider=chosen, model=chosen_model, parameters=parameters,
                             config=config, where=source.where)
-    return Prepared(request, plan, details, [*request.warnings, *notes])
+
+    def rebuild(other: Prompt) -> ProviderRequest:
+        return build_request(source.front_matter, other, provider=chosen, model=chosen_model, parameters=parameters,
+                             config=config, where=source.where)
+
+    return Prepared(request, plan, details, [*request.warnings, *notes], prompt=prompt, rebuild=rebuild)
 
 
-async def execute(prepared: Prepared, ctx: CallContext, source: Source) -> ExecutorResult:
+async def execute(prepared: Prepared, ctx: CallContext, source: Source,
+                  tool_results: ToolResults | None = None) -> ExecutorResult:
     """Run a prepared request with its plan's executors.
+
+    Args:
+        prepared: From :func:`prepare`.
+        ctx: The call context (the session stack).
+        source: The version's values.
+        tool_results: Answers to the model's tool calls for one more round
+            (:mod:`promptctl.executors.tool_round`); the direct strategy only.
 
     Raises:
         ProviderError, StructuredOutputError, BudgetExceeded: From the calls.
-        InputError: An output schema that cannot be found.
+        InputError: An output schema that cannot be found; tool results with another strategy than direct,
+            or without a result for a call the model made.
     """
     plan, request = prepared.plan, prepared.request
+    if tool_results is not None and plan.name != "direct":
+        from promptctl.errors import InputError
+
+        raise InputError(f"{source.where}: --tool-results continues a direct run; strategy '{plan.name}' makes "
+                         "calls of its own", hint="run it with --strategy direct")
     out = None
     if plan.structured is not None:
         from promptctl.executors.schema import output_model
@@ -143,6 +167,10 @@ async def execute(prepared: Prepared, ctx: CallContext, source: Source) -> Execu
         result = await run_cot(request, ctx, plan.cot)
     else:
         result = await direct(request, ctx)
+        if tool_results is not None and prepared.prompt is not None and prepared.rebuild is not None:
+            from promptctl.executors.tool_round import answer_round
+
+            result = await answer_round(result, prepared.prompt, prepared.rebuild, ctx, tool_results)
         if plan.answer is not None:
             from promptctl.executors.cot import with_extraction
 

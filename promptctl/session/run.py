@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,14 +74,16 @@ def prepare(
 
 
 async def execute(prepared: Prepared, ctx: CallContext, version: PromptVersion,
-                  config: ProjectConfig | None = None) -> ExecutorResult:
+                  config: ProjectConfig | None = None, tool_results: Any = None) -> ExecutorResult:
     """Run a prepared request with its plan's executors (:func:`promptctl.executors.pipeline.execute`).
+
+    ``tool_results`` answers the model's tool calls for one more round (:mod:`promptctl.executors.tool_round`).
 
     Raises:
         ProviderError, StructuredOutputError, BudgetExceeded: From the calls.
-        InputError: An output schema that cannot be found.
+        InputError: An output schema that cannot be found; tool results the round cannot use.
     """
-    return await pipeline.execute(prepared, ctx, source_of(version, config))
+    return await pipeline.execute(prepared, ctx, source_of(version, config), tool_results)
 
 
 @dataclass
@@ -262,6 +264,7 @@ async def arun(
     cache: bool = False,
     resume: str | None = None,
     batch: Batcher | None = None,
+    tool_results: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
 ) -> Result:
     """Render a version, run it with its strategy, and record the run.
 
@@ -287,6 +290,10 @@ async def arun(
         resume: A chain only: the id of a failed run of this chain to finish (see :mod:`promptctl.session.chain`).
         batch: Send the calls through this :class:`~promptctl.session.batch.Batcher` (provider batches at the
             batch price; ``snapshot record --batch``), or None for direct calls.
+        tool_results: Answers to the model's tool calls, ``{tool name or call id: result}`` or
+            ``[{id|name, content, is_error}]``: the calls are answered and the conversation continued once
+            (:mod:`promptctl.executors.tool_round`); the second reply is the output, both calls are recorded.
+            Direct strategy only.
 
     Returns:
         The :class:`Result`.
@@ -299,6 +306,11 @@ async def arun(
         StructuredOutputError: Structured output found no schema-valid answer within its retries.
     """
     _check_variables(variables, "arun")
+    if is_chain(version) and tool_results is not None:
+        from promptctl.errors import InputError
+
+        raise InputError(f"{version.display} is a chain: --tool-results continues one prompt's direct run",
+                         hint="run the step's prompt on its own with --tool-results")
     if is_chain(version) and strategy in (None, "chain"):
         from promptctl.session.chain import arun_chain
 
@@ -352,7 +364,7 @@ async def arun(
         from promptctl.session.tracing import finish_run_span, run_span
 
         with run_span(version, request, plan.name, run_id, store.origin if store is not None else "run") as opened:
-            executed = await execute(prepared, ctx, version, config)
+            executed = await execute(prepared, ctx, version, config, tool_results)
             finish_run_span(opened, executed.usage, total([c.completion.cost_usd for c in executed.calls
                                                            if c.completion is not None]))
     except PromptctlError as exc:

@@ -84,3 +84,83 @@ def test_a_front_matter_error_names_the_field_not_pydantic_internals(
     assert result.returncode == 2
     assert message in result.stderr
     assert "literal[" not in result.stderr and "ReasoningSpec" not in result.stderr
+
+
+# --- run --tool-results: one more round with the tool calls answered (issue 19 item 2) ------------------------
+
+
+def test_tool_results_answer_the_call_and_the_second_reply_is_the_output_openai(
+    project: Path, server: LoopbackLLMServer, tmp_path: Path
+) -> None:
+    server.replies = [ScriptedReply(tool_calls=(ToolCall({"city": "Bergen"}, name="get_weather", id="call_7"),)),
+                      "It is 4 C and raining in Bergen."]
+    results = tmp_path / "results.yaml"
+    results.write_text("get_weather: {temp_c: 4, sky: rain}\n")
+    result = run_cli("run", "weather@1", "Weather in Bergen?", "--provider", "openai", "--tool-results",
+                     str(results), "--json", cwd=project, env=server.env())
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["output"] == "It is 4 C and raining in Bergen."
+    assert record["details"]["tool_round"]["tool_calls"] == [
+        {"id": "call_7", "name": "get_weather", "arguments": {"city": "Bergen"}}]
+    assert len(server.requests) == 2
+    second = server.requests[1].body["messages"]
+    assert second[-2] == {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_7", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Bergen"}'}}]}
+    assert second[-1] == {"role": "tool", "tool_call_id": "call_7", "content": '{"temp_c": 4, "sky": "rain"}'}
+    assert server.requests[1].body["tools"] == server.requests[0].body["tools"]
+
+
+def test_tool_results_by_call_id_reach_claude_as_a_tool_result_block(
+    project: Path, server: LoopbackLLMServer, tmp_path: Path
+) -> None:
+    server.replies = [ScriptedReply(tool_calls=(ToolCall({"city": "Oslo"}, name="get_weather", id="toolu_3"),)),
+                      "Sunny in Oslo."]
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps([{"id": "toolu_3", "content": "sunny, 12 C"}]))
+    result = run_cli("run", "weather@1", "Oslo?", "--model", "anthropic:claude-sonnet-4-5", "--tool-results",
+                     str(results), cwd=project, env=server.env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Sunny in Oslo.\n"
+    turns = server.requests[1].body["messages"]
+    assert turns[-2]["role"] == "assistant"
+    assert turns[-2]["content"][-1] == {"type": "tool_use", "id": "toolu_3", "name": "get_weather",
+                                        "input": {"city": "Oslo"}}
+    assert turns[-1] == {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_3",
+                                                      "content": "sunny, 12 C"}]}
+
+
+def test_a_tool_call_without_a_result_is_one_error_line_after_the_first_call_only(
+    project: Path, server: LoopbackLLMServer, tmp_path: Path
+) -> None:
+    server.replies = [ScriptedReply(tool_calls=(ToolCall({"city": "Rome", "days": 3}, name="get_forecast",
+                                                         id="call_1"),)), "unused"]
+    results = tmp_path / "results.yaml"
+    results.write_text("get_weather: sunny\n")
+    result = run_cli("run", "weather@1", "Rome?", "--provider", "openai", "--tool-results", str(results),
+                     cwd=project, env=server.env())
+    assert result.returncode == 2
+    assert "no result for the model's call of 'get_forecast' (id call_1)" in result.stderr
+    assert "given: get_weather" in result.stderr and "Traceback" not in result.stderr
+    assert len(server.requests) == 1
+
+
+def test_a_reply_without_tool_calls_is_the_output_with_a_warning(project: Path, server: LoopbackLLMServer,
+                                                                  tmp_path: Path) -> None:
+    server.replies = ["I cannot check the weather."]
+    results = tmp_path / "results.yaml"
+    results.write_text("get_weather: sunny\n")
+    result = run_cli("run", "weather@1", "Rome?", "--provider", "openai", "--tool-results", str(results),
+                     cwd=project, env=server.env())
+    assert result.returncode == 0
+    assert result.stdout == "I cannot check the weather.\n"
+    assert "the model made no tool call: --tool-results was not used" in result.stderr
+
+
+def test_a_tool_results_file_that_is_not_a_mapping_or_list_is_refused(project: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results.yaml"
+    results.write_text("just text\n")
+    result = run_cli("run", "weather@1", "Rome?", "--provider", "fake", "--tool-results", str(results),
+                     cwd=project)
+    assert result.returncode == 2
+    assert "tool results must be a mapping or a list, not str" in result.stderr
