@@ -94,3 +94,14 @@ def test_run_inside_an_event_loop_says_to_await_arun(version) -> None:
         return await promptctl.arun(version, {"customer_message": "hi"}, provider=fake)
 
     assert asyncio.run(notebook_cell()).output == "ok"
+
+
+def test_no_module_shadows_a_public_function() -> None:
+    """A submodule named like a public function (the old ``promptctl/run.py`` shim) replaced ``promptctl.run``
+    with a module once anything imported it; no such module may exist."""
+    import pkgutil
+
+    import promptctl
+
+    modules = {info.name for info in pkgutil.iter_modules(promptctl.__path__)}
+    assert not modules & set(promptctl.__all__), modules & set(promptctl.__all__)
