@@ -263,6 +263,23 @@ def _call_dict(call: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in call.items() if k not in ("id", "run_id")}
 
 
+def _print_tool_round(tool_round: dict[str, Any] | None) -> None:
+    """The first reply's tool calls and the results sent back (``run --tool-results``), if the run had a round."""
+    import json
+
+    if not tool_round:
+        return
+    out = sys.stdout.write
+    out("\n=== tool round (the first reply's tool calls and the results sent back; the output is the second reply)\n")
+    if tool_round.get("first_output"):
+        model_text(tool_round["first_output"])
+    for call in tool_round.get("tool_calls", []):
+        out(f"[tool call {call['name']} {json.dumps(call['arguments'], ensure_ascii=False)} id {call['id']}]\n")
+    for result in tool_round.get("results", []):
+        error = " (error)" if result.get("is_error") else ""
+        out(f"[tool result of {result['tool_call_id']}{error}] {result['content']}\n")
+
+
 def _print_run(r: dict[str, Any], calls: list[dict[str, Any]]) -> None:
     """The run as text: header, variables, the request as sent, the output, usage and calls."""
     import json
@@ -278,6 +295,7 @@ def _print_run(r: dict[str, Any], calls: list[dict[str, Any]]) -> None:
         out("variables: " + json.dumps(r["variables"], ensure_ascii=False) + "\n")
     out("\n=== rendered prompt (the request as sent)\n")
     _print_request(display, _Body(r["provider"], r["model"], r["request"] or {}))
+    _print_tool_round((r.get("details") or {}).get("tool_round"))
     out("\n=== output\n")
     text = r["output"] if r["output"] is not None else (f"(none: {r['error']})" if r["error"] else "(none)")
     model_text(text)

@@ -93,7 +93,8 @@ async def answer_round(first: ExecutorResult, prompt: Prompt, build: Any, ctx: C
 
     Returns:
         ``first`` unchanged (with a warning) when the model made no tool call; else the second reply with both
-        calls, usage summed over them (tokens).
+        calls, usage summed over them (tokens), and ``details["tool_round"]``: the first reply's ``tool_calls``
+        and text (``first_output``) and the ``results`` sent (``{tool_call_id, content, is_error}``).
 
     Raises:
         InputError: A call has no result, or the request uses Anthropic extended thinking (the thinking
@@ -107,9 +108,11 @@ async def answer_round(first: ExecutorResult, prompt: Prompt, build: Any, ctx: C
         raise InputError("--tool-results cannot continue a Claude reply with extended thinking: its signed thinking "
                          "blocks must be sent back as they came", hint="remove reasoning.budget_tokens to test the "
                          "tool round, or continue the conversation with the SDK")
-    second = await direct(build(continued(prompt, first, answers(first.tool_calls, results))), ctx)
+    sent = answers(first.tool_calls, results)
+    second = await direct(build(continued(prompt, first, sent)), ctx)
     second.calls = [*first.calls, *second.calls]
-    second.details = {**first.details, "tool_round": {"tool_calls": [c.to_dict() for c in first.tool_calls],
-                                                      "first_output": first.output}}
+    second.details = {**first.details, "tool_round": {
+        "tool_calls": [c.to_dict() for c in first.tool_calls], "first_output": first.output,
+        "results": [{"tool_call_id": r.tool_call_id, "content": r.content, "is_error": r.is_error} for r in sent]}}
     second.warnings = [*first.warnings, *second.warnings]
     return second

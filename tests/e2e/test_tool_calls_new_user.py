@@ -109,6 +109,13 @@ def test_tool_results_answer_the_call_and_the_second_reply_is_the_output_openai(
         {"id": "call_7", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Bergen"}'}}]}
     assert second[-1] == {"role": "tool", "tool_call_id": "call_7", "content": '{"temp_c": 4, "sky": "rain"}'}
     assert server.requests[1].body["tools"] == server.requests[0].body["tools"]
+    assert record["details"]["tool_round"]["results"] == [
+        {"tool_call_id": "call_7", "content": '{"temp_c": 4, "sky": "rain"}', "is_error": False}]
+    shown = run_cli("log", "show", record["run_id"], cwd=project)
+    assert shown.returncode == 0, shown.stderr
+    round_text = shown.stdout.split("=== tool round", 1)[1].split("=== output", 1)[0]
+    assert '[tool call get_weather {"city": "Bergen"} id call_7]' in round_text
+    assert '[tool result of call_7] {"temp_c": 4, "sky": "rain"}' in round_text
 
 
 def test_tool_results_by_call_id_reach_claude_as_a_tool_result_block(
