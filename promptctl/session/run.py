@@ -343,6 +343,12 @@ async def arun(
             version, request, strategy=plan.name, config=config, history=history or store,
             samples=plan.consistency.samples if plan.consistency else None,
         )
+        if tool_results is not None:
+            import dataclasses
+
+            result.estimate = dataclasses.replace(result.estimate, notes=(
+                *result.estimate.notes, "--tool-results: priced as the first call only; the answer round is a "
+                "second call (this input plus the tool calls and results), each call checked against --max-cost"))
         if max_cost is not None:
             budget = Budget(max_cost)
             budget.check(result.estimate.usd_high, what=f"{version.display} on {request.provider}:{request.model}")

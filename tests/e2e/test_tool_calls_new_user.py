@@ -171,3 +171,12 @@ def test_a_tool_results_file_that_is_not_a_mapping_or_list_is_refused(project: P
                      cwd=project)
     assert result.returncode == 2
     assert "tool results must be a mapping or a list, not str" in result.stderr
+
+
+def test_a_dry_run_with_tool_results_says_the_answer_round_is_not_priced(project: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results.yaml"
+    results.write_text("get_weather: {temp_c: 4}\n")
+    result = run_cli("run", "weather@1", "Rome?", "--provider", "openai", "--tool-results", str(results),
+                     "--dry-run", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "--tool-results: priced as the first call only" in result.stdout + result.stderr
