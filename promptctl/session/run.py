@@ -306,6 +306,10 @@ async def arun(
         StructuredOutputError: Structured output found no schema-valid answer within its retries.
     """
     _check_variables(variables, "arun")
+    if tool_results is not None and (isinstance(tool_results, (str, bytes))
+                                     or not isinstance(tool_results, (Mapping, Sequence))):
+        raise TypeError(f"arun(): tool_results must be a mapping {{tool name or call id: result}} or a list of "
+                        f"{{id|name, content}}, not {type(tool_results).__name__}")
     if is_chain(version) and tool_results is not None:
         from promptctl.errors import InputError
 

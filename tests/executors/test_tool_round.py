@@ -36,3 +36,14 @@ def test_the_continued_prompt_appends_the_call_turn_and_results_and_frees_a_forc
     assert out.messages[-1] == Message("user", results)
     assert out.tools is not None and out.tools.choice == "auto" and out.tools.forced is None
     assert prompt.tools is not None and prompt.tools.choice == "tool"  # the version's prompt is unchanged
+
+
+def test_tool_results_that_are_neither_a_mapping_nor_a_list_are_refused_before_any_call() -> None:
+    from pathlib import Path
+
+    import promptctl
+    from promptctl.providers.fake import FakeProvider
+
+    version = promptctl.Registry(Path(__file__).parents[2] / "prompts").get("order-status")
+    with pytest.raises(TypeError, match="tool_results must be a mapping"):
+        promptctl.run(version, {"message": "Hi"}, provider=FakeProvider(), tool_results="garbage")
