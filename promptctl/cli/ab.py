@@ -67,6 +67,7 @@ def ab(
         str | None,
         typer.Option("--scorer", "-s", metavar="S", show_default=False,
                      help="exact, normalised, contains, regex[:P], json_schema[:FILE], json_fields, numeric[:TOL], "
+                          "tool_call[:exact|subset|schema], "
                           "python:MOD:FN, judge[:RUBRIC.md] or pairwise[:CRITERIA.md] (default: the dataset's).")
     ] = None,
     judge: Annotated[
@@ -171,6 +172,7 @@ def eval_(
         str | None,
         typer.Option("--scorer", "-s", metavar="S", show_default=False,
                      help="exact, normalised, contains, regex[:P], json_schema[:FILE], json_fields, numeric[:TOL], "
+                          "tool_call[:exact|subset|schema], "
                           "python:MOD:FN or judge[:RUBRIC.md] (default: the dataset's).")
     ] = None,
     judge: Annotated[
