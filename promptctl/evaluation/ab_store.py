@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.store.runs import RedactedText, metadata, runs
+from promptctl.store.runs import RedactedText, metadata, name_type, runs, text_type
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -69,14 +69,14 @@ ab_results = sa.Table(
     sa.Column("ab_run_id", sa.String(32), sa.ForeignKey("ab_runs.id"), nullable=False, index=True),
     sa.Column("variant", sa.Integer, nullable=False),
     sa.Column("case_index", sa.Integer, nullable=False),
-    sa.Column("case_id", sa.String(200), nullable=False),
+    sa.Column("case_id", name_type(200), nullable=False),
     sa.Column("trial", sa.Integer, nullable=False, default=0),
     sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id"), nullable=True),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("output", sa.Text, nullable=True),
+    sa.Column("output", text_type(), nullable=True),
     sa.Column("score", sa.Float, nullable=True),
     sa.Column("passed", sa.Boolean, nullable=True),
-    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("detail", text_type(), nullable=True),
     sa.Column("latency_s", sa.Float, nullable=True),
     sa.Column("input_tokens", sa.Integer, nullable=False, default=0),
     sa.Column("output_tokens", sa.Integer, nullable=False, default=0),
@@ -102,8 +102,8 @@ ab_pairwise = sa.Table(
     sa.Column("candidate_first", sa.String(8), nullable=True),
     sa.Column("outcome", sa.String(16), nullable=True),
     sa.Column("consistent", sa.Boolean, nullable=True),
-    sa.Column("baseline_first_reason", sa.Text, nullable=True),
-    sa.Column("candidate_first_reason", sa.Text, nullable=True),
+    sa.Column("baseline_first_reason", text_type(), nullable=True),
+    sa.Column("candidate_first_reason", text_type(), nullable=True),
     sa.Column("cost_usd", sa.Float, nullable=True),
     sa.Column("error", RedactedText, nullable=True),
     sa.Column("created_at", sa.String(32), nullable=False),

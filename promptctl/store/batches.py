@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.store.runs import RedactedText, metadata
+from promptctl.store.runs import RedactedText, metadata, name_type
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -40,9 +40,9 @@ batches = sa.Table(
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("work_id", sa.String(64), nullable=False, index=True),
     sa.Column("provider", sa.String(32), nullable=False),
-    sa.Column("model", sa.String(200), nullable=False),
-    sa.Column("provider_batch_id", sa.String(200), nullable=True),
-    sa.Column("input_file_id", sa.String(200), nullable=True),
+    sa.Column("model", name_type(200), nullable=False),
+    sa.Column("provider_batch_id", name_type(200), nullable=True),
+    sa.Column("input_file_id", name_type(200), nullable=True),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("requests", sa.Integer, nullable=False),
     sa.Column("counts", sa.JSON, nullable=True),

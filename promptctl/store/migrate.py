@@ -23,7 +23,7 @@ from promptctl.errors import InputError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0003"
+HEAD = "0004"
 """The newest revision in ``promptctl/store/migrations/versions`` (``tests/store/test_migrations.py`` checks it)."""
 
 _PG_LOCK = 0x70726F6D70746374  # pg_advisory_xact_lock key: "promptct" in ASCII, the same for every promptctl

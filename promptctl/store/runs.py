@@ -37,6 +37,7 @@ once, under a lock; stores made before Alembic are adopted with their rows intac
 from __future__ import annotations
 
 import json
+import math
 import os
 import uuid
 from collections.abc import Iterable, Iterator
@@ -56,19 +57,74 @@ if TYPE_CHECKING:
 metadata = sa.MetaData()
 
 
-class RedactedText(sa.types.TypeDecorator[str]):
-    """A ``TEXT`` column whose values are redacted as they are written (:func:`promptctl.redaction.redact`).
+class PostgresText(sa.types.TypeDecorator[str]):
+    """``TEXT`` on PostgreSQL, which cannot hold the NUL character (U+0000): it is stored as U+FFFD there.
 
-    Every ``error`` column of the store is one: whatever produced the text (a provider, a proxy, an
-    unexpected exception), no credential is ever stored.
+    SQLite keeps any text; a reply or a value holding a NUL must not make the run fail to record on PostgreSQL,
+    so it is replaced by the replacement character (visible, one character for one). Used through
+    :func:`text_type` and :func:`name_type`, so SQLite columns carry no processing at all.
     """
 
     impl = sa.Text
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> Any:
-        """Redact a string before it is bound to a statement."""
-        return redact(value) if isinstance(value, str) else value
+        """Replace NUL characters by U+FFFD."""
+        return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
+def text_type() -> sa.types.TypeEngine[str]:
+    """Unbounded text: ``TEXT``, with NUL stored as U+FFFD on PostgreSQL (:class:`PostgresText`)."""
+    return sa.Text().with_variant(PostgresText(), "postgresql")
+
+
+def name_type(length: int) -> sa.types.TypeEngine[str]:
+    """A name or id that comes from outside promptctl (a ref, a model id, a case id, a provider's request id).
+
+    ``VARCHAR(length)`` on SQLite, as the baseline migration made it (SQLite never enforces the length), and
+    unbounded ``TEXT`` on PostgreSQL since revision 0004 (a ``VARCHAR(n)`` there refuses a longer value, which
+    would lose the run).
+    """
+    return sa.String(length).with_variant(PostgresText(), "postgresql")
+
+
+class RedactedText(PostgresText):
+    """A ``TEXT`` column whose values are redacted as they are written (:func:`promptctl.redaction.redact`).
+
+    Every ``error`` column of the store is one: whatever produced the text (a provider, a proxy, an
+    unexpected exception), no credential is ever stored. On PostgreSQL a NUL is stored as U+FFFD
+    (:class:`PostgresText`).
+    """
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> Any:
+        """Redact a string before it is bound to a statement (and replace NUL on PostgreSQL)."""
+        value = redact(value) if isinstance(value, str) else value
+        return super().process_bind_param(value, dialect) if dialect.name == "postgresql" else value
+
+
+def finite_json(value: Any) -> str:
+    """JSON text PostgreSQL accepts: NaN and infinities become null (as JavaScript's ``JSON.stringify`` does).
+
+    SQLite stores Python's ``json.dumps`` output (which writes ``NaN``, not JSON) and reads it back; PostgreSQL's
+    ``json`` type refuses it, which would lose the run. Used as the engine's ``json_serializer`` there.
+    """
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
 
 _TOKENS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
 
@@ -82,26 +138,26 @@ runs = sa.Table(
     metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("created_at", sa.String(32), nullable=False, index=True),
-    sa.Column("ref", sa.String(200), nullable=False),
-    sa.Column("prompt_name", sa.String(100), nullable=False, index=True),
+    sa.Column("ref", name_type(200), nullable=False),
+    sa.Column("prompt_name", name_type(100), nullable=False, index=True),
     sa.Column("prompt_version", sa.Integer, nullable=False),
     sa.Column("prompt_sha256", sa.String(64), nullable=False),
     sa.Column("draft", sa.Boolean, nullable=False, default=False),
     sa.Column("provider", sa.String(32), nullable=False),
-    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("model", name_type(200), nullable=False),
     sa.Column("strategy", sa.String(32), nullable=False, default="direct"),
     sa.Column("variables", sa.JSON, nullable=False, default=dict),
     sa.Column("parameters", sa.JSON, nullable=False, default=dict),
     sa.Column("request", sa.JSON, nullable=False, default=dict),
-    sa.Column("output", sa.Text, nullable=True),
+    sa.Column("output", text_type(), nullable=True),
     *_token_columns(),
     sa.Column("latency_s", sa.Float, nullable=True),
     sa.Column("cost_usd", sa.Float, nullable=True),
     sa.Column("status", sa.String(16), nullable=False, default="running"),
     sa.Column("error", RedactedText, nullable=True),
     sa.Column("cost_estimate", sa.JSON, nullable=True),
-    sa.Column("answer", sa.Text, nullable=True),
-    sa.Column("reasoning", sa.Text, nullable=True),
+    sa.Column("answer", text_type(), nullable=True),
+    sa.Column("reasoning", text_type(), nullable=True),
     sa.Column("parsed", sa.JSON, nullable=True),
     sa.Column("votes", sa.JSON, nullable=True),
     sa.Column("confidence", sa.Float, nullable=True),
@@ -123,20 +179,20 @@ calls = sa.Table(
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("provider", sa.String(32), nullable=False),
-    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("model", name_type(200), nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
     sa.Column("request", sa.JSON, nullable=False),
-    sa.Column("output", sa.Text, nullable=True),
+    sa.Column("output", text_type(), nullable=True),
     *_token_columns(),
     sa.Column("latency_s", sa.Float, nullable=True),
-    sa.Column("request_id", sa.String(200), nullable=True),
+    sa.Column("request_id", name_type(200), nullable=True),
     sa.Column("cached", sa.Boolean, nullable=False, default=False),
     sa.Column("error", RedactedText, nullable=True),
     sa.Column("cost_usd", sa.Float, nullable=True),
     sa.Column("tag", sa.String(64), nullable=True),
     sa.Column("step", sa.Integer, nullable=True),
-    sa.Column("finish_reason", sa.String(64), nullable=True),
-    sa.Column("response_model", sa.String(200), nullable=True),
+    sa.Column("finish_reason", name_type(64), nullable=True),
+    sa.Column("response_model", name_type(200), nullable=True),
 )
 
 @contextmanager
@@ -201,7 +257,8 @@ class RunStore:
                 parsed = parsed.set(drivername="postgresql+psycopg")
             if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = sa.create_engine(parsed)
+            postgres = parsed.drivername.startswith("postgresql")
+            self.engine = sa.create_engine(parsed, **({"json_serializer": finite_json} if postgres else {}))
             if upgrade:
                 ensure_current(self.engine)
 

@@ -158,3 +158,14 @@ def test_a_postgres_scheme_url_uses_psycopg_3(monkeypatch: pytest.MonkeyPatch) -
         with pytest.raises(InputError, match=f"^cannot open the run store {scheme}://alice:\\*\\*\\*@db/runs: "):
             RunStore(f"{scheme}://alice:pw-secret@db/runs")
     assert made == ["postgresql+psycopg", "postgresql+psycopg"]
+
+
+def test_sqlite_keeps_nul_characters_and_long_names_as_given(tmp_path: Path) -> None:
+    """The PostgreSQL replacements (U+FFFD for NUL, TEXT for names) change nothing on SQLite."""
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
+    run_id = store.start_run(ref="q@1::" + "x" * 300, prompt_name="q", prompt_version=1, prompt_sha256="0" * 64,
+                             provider="fake", model="m" * 300, variables={"t": "a\x00b"})
+    store.finish_run(run_id, status="error", output="a\x00b", error="bad \x00 byte")
+    row = store.get(run_id)
+    assert row is not None and (row["output"], row["error"], len(row["model"])) == ("a\x00b", "bad \x00 byte", 300)
+    assert row["variables"] == {"t": "a\x00b"}

@@ -132,3 +132,44 @@ def test_every_command_works_with_a_postgres_database_url(postgres_url: str, tmp
     assert past["kind"] == "ab" and past["id"] == json.loads(compared.stdout)["ab_run_id"]
     summary = json.loads(run_cli("log", "--summary", "--json", cwd=tmp_path, env=env).stdout)
     assert summary["total"]["runs"] > 2 and summary["total"]["calls"] == summary["total"]["runs"]
+
+
+
+def test_what_sqlite_keeps_postgres_keeps_too(postgres_url: str) -> None:
+    """NUL characters, NaN in JSON and long names: SQLite takes them, so PostgreSQL must not lose the run.
+
+    PostgreSQL's text cannot hold NUL (stored as U+FFFD, the replacement character), its JSON has no NaN or
+    infinities (stored as null, as JavaScript's ``JSON.stringify`` does), and a ``VARCHAR(n)`` refuses longer
+    values (names and ids from outside are unbounded ``TEXT`` there since revision 0004).
+    """
+    from promptctl.evaluation import ab_store
+
+    store = RunStore(postgres_url)
+    long_model = "ft:gpt-4.1-mini:" + "org-" * 80
+    parsed = {"score": float("nan"), "top": [-float("inf")]}
+    run_id = store.start_run(**{**_run_fields(1), "ref": "q@1::" + "x" * 300, "model": long_model,
+                                "variables": {"text": "a\x00b"}, "parsed": parsed})
+    store.add_call(run_id, provider="fake", model=long_model, fingerprint="f" * 64, request={"t": "a\x00b"},
+                   output="before\x00after", request_id="req_" + "9" * 300, response_model=long_model,
+                   finish_reason="stop\x00", cached=False)
+    store.finish_run(run_id, status="error", output="before\x00after", answer="x\x00", error="bad \x00 byte")
+    row = store.get(run_id)
+    assert row is not None
+    assert (row["output"], row["answer"], row["error"]) == ("before\ufffdafter", "x\ufffd", "bad \ufffd byte")
+    assert row["model"] == long_model and len(row["ref"]) == 305
+    assert row["variables"] == {"text": "a\x00b"} and row["parsed"] == {"score": None, "top": [None]}
+    [call] = store.calls_of(run_id)
+    assert (call["output"], call["request_id"], call["finish_reason"]) == ("before\ufffdafter", "req_" + "9" * 300,
+                                                                          "stop\ufffd")
+    ab_id = ab_store.create_ab_run(store, {"variants": [], "scores": [float("nan")]})
+    with store.engine.begin() as conn:
+        ab_store.put_result(conn, {"ab_run_id": ab_id, "variant": 0, "case_index": 0, "case_id": "case " * 60,
+                                   "trial": 0, "run_id": run_id, "status": "ok", "output": "\x00", "score": 0.5,
+                                   "passed": None, "detail": "d\x00", "latency_s": 0.1, "input_tokens": 1,
+                                   "output_tokens": 1, "cost_usd": None, "list_cost_usd": None,
+                                   "judge_cost_usd": None, "cached": False, "error": None})
+    [result] = ab_store.results_of(store, ab_id)
+    assert result["case_id"] == "case " * 60 and (result["output"], result["detail"]) == ("\ufffd", "d\ufffd")
+    assert ab_store.get_ab_run(store, ab_id)["spec"] == {"variants": [], "scores": [None]}
+    assert migrate.current(store.engine) == migrate.HEAD and schema_diff(store.engine) == []
+    store.close()
