@@ -22,6 +22,7 @@ import os
 import re
 import threading
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["CREDENTIAL_ENV", "MASK", "redact", "redact_all", "register_secret"]
@@ -78,6 +79,11 @@ def known_secrets() -> list[str]:
     return sorted((v for v in values if len(v) >= _MIN_SECRET), key=len, reverse=True)
 
 
+_MARKERS = ("sk-", "bearer", "api", "authorization", "token", "password", "secret", "akia", "ghp_", "gho_", "ghu_",
+            "ghs_", "ghr_", "github_pat_", "xox", "aiza", "eyj", "://")
+"""Lower-case substrings one of which every key shape above contains: text without any is left as it is."""
+
+
 def redact(text: str) -> str:
     """``text`` with every known credential and anything shaped like a key replaced by ``***``.
 
@@ -89,17 +95,22 @@ def redact(text: str) -> str:
     """
     if not text:
         return text
-    for secret in known_secrets():
+    secrets = tuple(known_secrets())
+    return _redact(text, secrets) if len(text) <= 65536 else _redact.__wrapped__(text, secrets)
+
+
+@lru_cache(maxsize=1024)
+def _redact(text: str, secrets: tuple[str, ...]) -> str:
+    # Remembered: the run store redacts every request it records, and one system prompt is in thousands of them.
+    for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
+    lower = text.lower()
+    if not any(marker in lower for marker in _MARKERS):  # none of the shapes can match: skip ~10 regex scans
+        return text
     for pattern, replacement in _SHAPES:
         text = pattern.sub(replacement, text)
     return text
-
-
-_MARKERS = ("sk-", "bearer", "api", "authorization", "token", "password", "secret", "akia", "ghp_", "gho_", "ghu_",
-            "ghs_", "ghr_", "github_pat_", "xox", "aiza", "eyj", "://")
-"""Lower-case substrings one of which every key shape above contains: text without any is left as it is."""
 
 
 def redact_all(value: Any) -> Any:
@@ -115,14 +126,11 @@ def redact_all(value: Any) -> Any:
     Returns:
         The same structure (tuples become lists), strings redacted; mapping keys are kept as they are.
     """
-    secrets = known_secrets()
     seen: dict[str, str] = {}
 
     def text(item: str) -> str:
         if item not in seen:
-            lower = item.lower()
-            risky = any(m in lower for m in _MARKERS) or any(s in item for s in secrets)
-            seen[item] = redact(item) if risky else item
+            seen[item] = redact(item)
         return seen[item]
 
     def walk(item: Any) -> Any:

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from promptctl.store.runs import RedactedText, metadata, name_type, runs, text_type
+from promptctl.store.runs import RedactedJSON, RedactedText, metadata, name_type, runs, text_type
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ ab_runs = sa.Table(
     sa.Column("updated_at", sa.String(32), nullable=False),
     sa.Column("status", sa.String(16), nullable=False, default="running"),
     sa.Column("spec", sa.JSON, nullable=False),
-    sa.Column("result", sa.JSON, nullable=True),
+    sa.Column("result", RedactedJSON, nullable=True),
     sa.Column("error", RedactedText, nullable=True),
 )
 

@@ -13,6 +13,7 @@ output, answer, parsed, usage, cost, status), and every call with its ``step`` n
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -288,12 +289,21 @@ def _resumable(chain: PromptVersion, run_id: str, store: RunStore | None,
                          f"--resume {row['id'][:12]}")
     if row["status"] == "ok":
         raise InputError(f"run {row['id'][:12]} finished; there is nothing to resume")
-    if variables:
+    from promptctl.redaction import MASK, redact_all
+
+    recorded = dict(row["variables"] or {})
+    if variables and redact_all(dict(variables)) == recorded:
+        recorded = dict(variables)  # the same values, with the credentials the store does not keep
+    elif variables:
         import warnings
 
         warnings.warn("--resume reuses the run's recorded variables; the variables given were ignored", stacklevel=2)
+    elif MASK in json.dumps(recorded, ensure_ascii=False):
+        raise InputError(f"run {row['id'][:12]}'s variables held a credential, which the run store does not keep",
+                         hint=f"pass the same variables again: promptctl run {row['ref']} --resume {row['id'][:12]} "
+                              "--vars FILE")
     store.finish_run(row["id"], status="running", error=None)
-    return row["id"], dict(row["variables"] or {}), [dict(r) for r in row["steps"] or []]
+    return row["id"], recorded, [dict(r) for r in row["steps"] or []]
 
 
 def _estimates(chain: PromptVersion, values: Mapping[str, Any], *, provider: str | None, model: str | None,

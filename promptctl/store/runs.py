@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from promptctl.errors import InputError
-from promptctl.redaction import redact
+from promptctl.redaction import redact, redact_all
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -74,8 +74,8 @@ class PostgresText(sa.types.TypeDecorator[str]):
 
 
 def text_type() -> sa.types.TypeEngine[str]:
-    """Unbounded text: ``TEXT``, with NUL stored as U+FFFD on PostgreSQL (:class:`PostgresText`)."""
-    return sa.Text().with_variant(PostgresText(), "postgresql")
+    """Unbounded content text (output, answer, reason): ``TEXT``, redacted when written (:class:`RedactedText`)."""
+    return RedactedText()
 
 
 def name_type(length: int) -> sa.types.TypeEngine[str]:
@@ -91,9 +91,10 @@ def name_type(length: int) -> sa.types.TypeEngine[str]:
 class RedactedText(PostgresText):
     """A ``TEXT`` column whose values are redacted as they are written (:func:`promptctl.redaction.redact`).
 
-    Every ``error`` column of the store is one: whatever produced the text (a provider, a proxy, an
-    unexpected exception), no credential is ever stored. On PostgreSQL a NUL is stored as U+FFFD
-    (:class:`PostgresText`).
+    Every ``error`` column of the store is one, and every column of content (outputs, answers, reasoning,
+    judges' reasons): whatever produced the text (a provider, a proxy, an unexpected exception, a key pasted
+    into a variable and echoed by the model), no credential is ever stored. On PostgreSQL a NUL is stored as
+    U+FFFD (:class:`PostgresText`).
     """
 
     cache_ok = True
@@ -102,6 +103,22 @@ class RedactedText(PostgresText):
         """Redact a string before it is bound to a statement (and replace NUL on PostgreSQL)."""
         value = redact(value) if isinstance(value, str) else value
         return super().process_bind_param(value, dialect) if dialect.name == "postgresql" else value
+
+
+class RedactedJSON(sa.types.TypeDecorator[Any]):
+    """A ``JSON`` column whose strings are redacted as they are written (:func:`promptctl.redaction.redact_all`).
+
+    Variables, requests and strategy records hold what users and models wrote: a key pasted into a variable
+    is stored as ``sk-***``. Lookups of the response cache are unaffected: a call's fingerprint is the sha256
+    of the request actually sent, computed before anything is stored.
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> Any:
+        """Redact every string of the value before it is serialised."""
+        return None if value is None else redact_all(value)
 
 
 def finite_json(value: Any) -> str:
@@ -146,9 +163,9 @@ runs = sa.Table(
     sa.Column("provider", sa.String(32), nullable=False),
     sa.Column("model", name_type(200), nullable=False),
     sa.Column("strategy", sa.String(32), nullable=False, default="direct"),
-    sa.Column("variables", sa.JSON, nullable=False, default=dict),
+    sa.Column("variables", RedactedJSON, nullable=False, default=dict),
     sa.Column("parameters", sa.JSON, nullable=False, default=dict),
-    sa.Column("request", sa.JSON, nullable=False, default=dict),
+    sa.Column("request", RedactedJSON, nullable=False, default=dict),
     sa.Column("output", text_type(), nullable=True),
     *_token_columns(),
     sa.Column("latency_s", sa.Float, nullable=True),
@@ -158,12 +175,12 @@ runs = sa.Table(
     sa.Column("cost_estimate", sa.JSON, nullable=True),
     sa.Column("answer", text_type(), nullable=True),
     sa.Column("reasoning", text_type(), nullable=True),
-    sa.Column("parsed", sa.JSON, nullable=True),
+    sa.Column("parsed", RedactedJSON, nullable=True),
     sa.Column("votes", sa.JSON, nullable=True),
     sa.Column("confidence", sa.Float, nullable=True),
     sa.Column("samples_drawn", sa.Integer, nullable=True),
-    sa.Column("steps", sa.JSON, nullable=True),
-    sa.Column("details", sa.JSON, nullable=True),
+    sa.Column("steps", RedactedJSON, nullable=True),
+    sa.Column("details", RedactedJSON, nullable=True),
     sa.Column("origin", sa.String(16), nullable=True),
 )
 
@@ -181,7 +198,7 @@ calls = sa.Table(
     sa.Column("provider", sa.String(32), nullable=False),
     sa.Column("model", name_type(200), nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
-    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("request", RedactedJSON, nullable=False),
     sa.Column("output", text_type(), nullable=True),
     *_token_columns(),
     sa.Column("latency_s", sa.Float, nullable=True),

@@ -269,3 +269,19 @@ def test_an_empty_step_answer_mapped_to_a_required_variable_names_the_step(chain
     assert "input 'words' (steps.first.answer) is empty: step 'first' produced no answer" in info.value.message
     assert "steps.first.output" in (info.value.hint or "")
     assert len(fake.requests) == 1  # the second step was never sent
+
+
+def test_a_credential_in_the_variables_is_not_stored_so_resume_asks_for_them_again(chain_registry, store):
+    key = "sk-proj-" + "Z9" * 12
+    version = chain_registry.get("pipe@1")
+    failing = FakeProvider(["FIRST", ProviderError("fake: overloaded", provider="fake", status=529)])
+    with pytest.raises(ProviderError):
+        asyncio.run(arun(version, {"text": f"my key is {key}"}, provider=failing, store=store))
+    [run] = store.recent()
+    assert run["variables"] == {"text": "my key is sk-proj-***"}
+    with pytest.raises(InputError, match="held a credential") as info:
+        asyncio.run(arun(version, None, provider=FakeProvider(["x"]), store=store, resume=run["id"]))
+    assert "--vars" in info.value.hint
+    again = FakeProvider(["second done"])
+    result = asyncio.run(arun(version, {"text": f"my key is {key}"}, provider=again, store=store, resume=run["id"]))
+    assert result.output == "second done" and [s["reused"] for s in result.steps] == [True, False]

@@ -169,3 +169,26 @@ def test_sqlite_keeps_nul_characters_and_long_names_as_given(tmp_path: Path) -> 
     row = store.get(run_id)
     assert row is not None and (row["output"], row["error"], len(row["model"])) == ("a\x00b", "bad \x00 byte", 300)
     assert row["variables"] == {"t": "a\x00b"}
+
+
+def test_a_credential_pasted_into_a_variable_never_reaches_the_database_file(tmp_path: Path) -> None:
+    """Variables, requests, outputs and strategy records are redacted as written (the response cache still works)."""
+    from promptctl.evaluation import ab_store
+
+    key = "sk-ant-api03-" + "Q7" * 20
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
+    request = {"messages": [{"role": "user", "content": f"use {key}"}]}
+    run_id = store.start_run(ref="q@1", prompt_name="q", prompt_version=1, prompt_sha256="0" * 64, provider="fake",
+                             model="m", variables={"k": key}, request=request)
+    store.add_call(run_id, provider="fake", model="m", fingerprint="f" * 64, request=request, output=f"echo {key}")
+    store.finish_run(run_id, status="ok", output=f"echo {key}", answer=key, parsed={"k": key},
+                     steps=[{"output": key}], details={"tool_calls": [{"arguments": {"k": key}}]})
+    ab_id = ab_store.create_ab_run(store, {"variants": []})
+    ab_store.update_ab_run(store, ab_id, result={"cases": [{"output": key}]})
+    store.close()
+    raw = (tmp_path / "runs.db").read_bytes()
+    assert key.encode() not in raw and b"Q7Q7" not in raw
+    again = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
+    cached = again.cached_call("f" * 64)
+    assert cached is not None and cached["output"] == "echo sk-ant-***"
+    assert again.get(run_id)["variables"] == {"k": "sk-ant-***"}
