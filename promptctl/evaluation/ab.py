@@ -394,8 +394,8 @@ async def execute(
 
     from promptctl.evaluation.ab_store import update_ab_run
 
-    if uncached is None or plan.judge is not None or any(j.request.fingerprint() in uncached for j in jobs):
-        # a run that will call (a rerun answered from the cache never does: it needs no SDK at all)
+    live = uncached is None or plan.judge is not None or any(j.request.fingerprint() in uncached for j in jobs)
+    if live:  # a run that will call (a rerun answered from the cache never does: it needs no SDK at all)
         _import_sdks(session, {v.provider for v in plan.variants} | ({plan.judge.provider} if plan.judge else set()))
     start = time.perf_counter()
     notify()
@@ -403,6 +403,10 @@ async def execute(
     # since the session's limit layer covers the provider call only. In batch mode every job starts at once,
     # so that all their calls go in the same batches.
     workers = [asyncio.create_task(worker()) for _ in range(max(2 * concurrency, queue.qsize() if batch else 0))]
+    if live:  # scipy.stats for the result is imported while the calls wait for their replies, not after them
+        from promptctl.evaluation.stats import prefetch
+
+        asyncio.get_running_loop().call_soon(prefetch)
     waiters = [asyncio.create_task(queue.join()), asyncio.create_task(crashed.wait())]
     try:
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -430,15 +434,21 @@ async def execute(
 
 
 def _import_sdks(session: Session, providers: set[str]) -> None:
-    """Import the providers' SDKs before the first call, so the import (seconds) does not stall calls in flight."""
+    """Import the providers' SDKs, and build their clients, before the first call.
+
+    The import (seconds) then stalls no call in flight, and no SDK module is imported while
+    :func:`~promptctl.evaluation.stats.prefetch` imports scipy in its thread.
+    """
     import importlib
 
     for name in providers:
-        module = session.client(name).sdk_module if isinstance(session.client(name), Provider) else None
+        client = session.client(name)
+        module = client.sdk_module if isinstance(client, Provider) else None
         if module is not None:
             try:
                 importlib.import_module(module)
-            except ImportError:  # the provider reports it, with the extra to install, on its first call
+                client.prepare()  # the SDK's lazily imported resources (openai: chat.completions)
+            except (ImportError, PromptctlError):  # the provider reports it, with its hint, on its first call
                 pass
 
 
@@ -564,7 +574,12 @@ async def arun_ab(
     if ab_run_id is not None:
         done = {(r["variant"], r["case_index"], r["trial"]) for r in ab_store.results_of(store, ab_run_id)
                 if r["status"] == "ok"}
+    from promptctl.tokens import offline
+
+    held = offline.encodings_loaded()
     estimate = estimate_plan(plan, store, done=done, use_cache=use_cache, batch=batch)
+    if not held:  # the counts are made and the calls need no encoding: peak memory is max(estimate, run), not sum
+        offline.release_encodings()
     if batch:  # refused before credentials are asked for: no setting makes these providers take batches
         from promptctl.providers import get_provider
 
@@ -674,7 +689,9 @@ def finish(plan: ABPlan, store: RunStore, ab_run_id: str, outcome: Outcome | Non
     """Compute the result from the stored rows and store it with the run (status from ``outcome``)."""
     from promptctl.evaluation import ab_store
     from promptctl.evaluation.ab_report import build_result
+    from promptctl.evaluation.stats import prefetched
 
+    prefetched()  # scipy is imported in this thread only once the prefetch's import has ended
     row = ab_store.get_ab_run(store, ab_run_id)
     assert row is not None
     status = outcome.status if outcome is not None else row["status"]

@@ -64,12 +64,15 @@ References:
     Yao S, Shinn N, Razavi P, Narasimhan K (2024). tau-bench: a benchmark for tool-agent-user
     interaction in real-world domains. arXiv:2406.12045 (pass^k).
 
-``scipy`` and ``numpy`` are imported inside the functions, so importing this module is cheap.
+``scipy`` and ``numpy`` are imported inside the functions, so importing this module is cheap. A caller that
+waits for something else first (``ab`` waits for its provider calls) can have them imported meanwhile, in a
+thread: :func:`prefetch`, then :func:`prefetched` before the first statistic.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -83,6 +86,42 @@ DEFAULT_MDE = 0.05
 """Minimum difference the planning advice sizes for: 5 points (``--mde``)."""
 NO_VERDICT = "no verdict"
 """The verdict of a comparison without any paired case (every case errored for one side)."""
+
+
+_prefetch: threading.Thread | None = None
+_prefetch_lock = threading.Lock()
+
+
+def prefetch() -> None:
+    """Start importing ``scipy.stats`` (numpy with it) in a daemon thread, unless it is imported or under way.
+
+    The import costs close to a second of CPU. ``ab`` starts it once its calls are in flight, so it runs while
+    the event loop waits for the provider (the loop's own work is short; the two share the GIL) rather than
+    after the last reply. Nothing is computed in the thread; an import error there is left to the statistic
+    that needs scipy, which raises it.
+    """
+    global _prefetch
+    import sys
+
+    with _prefetch_lock:
+        if _prefetch is not None or "scipy.stats" in sys.modules:
+            return
+
+        def run() -> None:
+            try:
+                import scipy.stats  # noqa: F401
+            except Exception:  # noqa: BLE001 - reported by the statistic that imports it
+                pass
+
+        _prefetch = threading.Thread(target=run, name="promptctl-scipy-import", daemon=True)
+        _prefetch.start()
+
+
+def prefetched() -> None:
+    """Wait until the import :func:`prefetch` started has ended (at once when none was started)."""
+    thread = _prefetch
+    if thread is not None:
+        thread.join()
 
 
 @dataclass(frozen=True)

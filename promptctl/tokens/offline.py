@@ -213,6 +213,53 @@ def get_encoding(name: str) -> Any:
         ) from None
 
 
+def encodings_loaded() -> bool:
+    """Whether an encoding is loaded in this process (by :func:`get_encoding` or tiktoken's registry)."""
+    registry = sys.modules.get("tiktoken.registry")
+    return get_encoding.cache_info().currsize > 0 or bool(getattr(registry, "ENCODINGS", None))
+
+
+def release_encodings() -> bool:
+    """Let go of every loaded encoding, so the memory it holds (about 85 MiB for ``o200k_base``) can be reused.
+
+    A loaded encoding is held by :func:`get_encoding`'s cache and by tiktoken's own registry
+    (``tiktoken.registry.ENCODINGS``); both are emptied, and glibc's ``malloc_trim`` gives the freed heap back
+    to the system (elsewhere the allocator keeps it for this process). ``ab`` calls this once its estimate is
+    counted, so that a cold comparison's peak memory is the larger of counting and running, not their sum.
+    The next count loads the encoding again (a text counted before is answered by
+    :mod:`promptctl.tokens.count_cache` without one).
+
+    Returns:
+        True when an encoding was loaded (and is now released).
+    """
+    loaded = get_encoding.cache_info().currsize > 0
+    get_encoding.cache_clear()
+    registry = sys.modules.get("tiktoken.registry")
+    held = getattr(registry, "ENCODINGS", None)
+    if isinstance(held, dict) and held:
+        loaded = True
+        with getattr(registry, "_lock", threading.Lock()):
+            held.clear()
+    if loaded:
+        import gc
+
+        gc.collect()
+        _trim_heap()
+    return loaded
+
+
+def _trim_heap() -> None:
+    """Return the heap's free pages to the system (glibc's ``malloc_trim(0)``); elsewhere, do nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl and other C libraries: no malloc_trim, nothing to do
+        pass
+
+
 def _use_cache_dir() -> Path:
     folder = cache_dir()
     if not os.environ.get("TIKTOKEN_CACHE_DIR") and not os.environ.get("DATA_GYM_CACHE_DIR"):

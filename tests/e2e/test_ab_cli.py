@@ -337,6 +337,25 @@ def test_gates_check_every_candidate_and_the_non_inferiority_bound(project, serv
     assert code == 2 and "error: --max-regression must be a number of percentage points" in stderr
 
 
+def test_a_cold_first_run_lets_go_of_its_encoding_and_imports_scipy_while_it_calls(project, server, tmp_path):
+    """A first comparison with nothing remembered loads the tiktoken encoding to count its estimate, then lets go
+    of it before its calls (its peak memory is the larger of the two phases, not their sum); scipy.stats, which
+    the result needs, is imported in a thread while the calls wait for their replies."""
+    env = {**env_for(project, server, "cold.db"), "PROMPTCTL_CACHE_DIR": str(tmp_path / "user-cache")}
+    args = ["ab", "qa@1", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--json"]
+    probe = ("import sys\nfrom promptctl.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "from promptctl.evaluation import stats\nfrom promptctl.tokens import count_cache, offline\n"
+             "print('STATE', len(count_cache._memory) > 0, offline.encodings_loaded(), stats._prefetch is not None,"
+             " 'scipy.stats' in sys.modules, file=sys.stderr)")
+    before = len(server.requests)
+    first = subprocess.run([sys.executable, "-c", probe, *args], cwd=project, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert len(server.requests) > before, first.stderr
+    assert json.loads(first.stdout)["comparisons"]
+    # texts were counted, no encoding is held any more, the statistics' import was started during the calls
+    assert first.stderr.rsplit("STATE ", 1)[1].strip() == "True False True True"
+
+
 def test_a_rerun_answered_from_the_cache_imports_no_sdk_and_loads_no_encoding(project, server):
     """A finished comparison run again only reads the store: no SDK import, no tiktoken encoding, and its
     statistics are remembered, so neither scipy nor numpy is imported (seconds in all)."""

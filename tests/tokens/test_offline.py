@@ -119,3 +119,22 @@ def test_module_command_primes_and_prints(tmp_path: Path) -> None:
     assert f"TIKTOKEN_CACHE_DIR={folder}" in result.stdout
     assert (folder / offline.ENCODING_FILES["o200k_base"].cache_name).is_file()
     assert "RuntimeWarning" not in result.stderr
+
+
+def test_release_encodings_lets_go_of_promptctls_and_tiktokens_references_and_counting_still_works() -> None:
+    import tiktoken.registry
+
+    from promptctl.tokens import count_cache
+    from promptctl.tokens.counting import count_text
+
+    first = offline.get_encoding("o200k_base")
+    expected = len(first.encode("release me, then count me again", disallowed_special=()))
+    del first
+    assert offline.encodings_loaded()
+    assert offline.release_encodings() is True
+    assert not offline.encodings_loaded()
+    assert offline.get_encoding.cache_info().currsize == 0 and "o200k_base" not in tiktoken.registry.ENCODINGS
+    assert offline.release_encodings() is False  # nothing held: nothing to do
+    count_cache.reset()  # a text not remembered: counting loads the encoding again, with the same count
+    assert count_text("release me, then count me again", "o200k_base") == (expected, False)
+    assert offline.encodings_loaded()
