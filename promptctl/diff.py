@@ -54,9 +54,12 @@ class RequestDiff:
         input_tokens_old: Input tokens of the old request, or None when not counted.
         input_tokens_new: Same for the new one.
         tokens_exact: True when both counts are exact (tiktoken for OpenAI models).
-        cost_old_usd: Estimated USD per call of the old request (input at list price, max_tokens output
-            as the ceiling), or None when unpriced.
+        cost_old_usd: Estimated USD per call of the old request: its input tokens and ``output_tokens_old``
+            output tokens at list price, with no prompt cache (a cold call), or None when unpriced.
         cost_new_usd: Same for the new one.
+        output_tokens_old: Output tokens the old request's cost assumes: the typical output of a direct call
+            (:data:`promptctl.tokens.estimate.DEFAULT_TYPICAL_OUTPUT`, 256), capped by its ``max_tokens``.
+        output_tokens_new: Same for the new one.
         missing_variables: Variables a version needs that were not given (the rendered diff needs them).
     """
 
@@ -71,6 +74,8 @@ class RequestDiff:
     tokens_exact: bool = False
     cost_old_usd: float | None = None
     cost_new_usd: float | None = None
+    output_tokens_old: int | None = None
+    output_tokens_new: int | None = None
     body_old: dict[str, Any] | None = None
     body_new: dict[str, Any] | None = None
     missing_variables: list[str] = field(default_factory=list)
@@ -344,7 +349,7 @@ def _request_diff(
                 missing.append(exc.variable)
             rendered.append(("", None, _own_error(exc, version)))
     (text_a, req_a, err_a), (text_b, req_b, err_b) = rendered
-    tokens_a, tokens_b, exact, cost_a, cost_b = _tokens_and_cost(req_a, req_b, config)
+    tokens_a, tokens_b, exact, cost_a, cost_b, out_a, out_b = _tokens_and_cost(req_a, req_b, config)
     return RequestDiff(
         provider=provider,
         model_old=req_a.model if req_a else None,
@@ -361,6 +366,8 @@ def _request_diff(
         tokens_exact=exact,
         cost_old_usd=cost_a,
         cost_new_usd=cost_b,
+        output_tokens_old=out_a,
+        output_tokens_new=out_b,
         missing_variables=missing,
     )
 
@@ -379,18 +386,22 @@ def _own_error(exc: PromptctlError, version: PromptVersion) -> str:
 
 def _tokens_and_cost(
     req_a: Any, req_b: Any, config: ProjectConfig | None
-) -> tuple[int | None, int | None, bool, float | None, float | None]:
-    """Input tokens and estimated USD per call of each request (see :mod:`promptctl.tokens`)."""
+) -> tuple[int | None, int | None, bool, float | None, float | None, int | None, int | None]:
+    """Input tokens, estimated USD per call and the output tokens it assumes, of each request.
+
+    Returns:
+        ``(input_a, input_b, exact, usd_a, usd_b, output_a, output_b)`` (see :func:`promptctl.tokens.estimate_request`).
+    """
     from promptctl.tokens import estimate_request
 
     out: list[Any] = []
     exact = True
     for request in (req_a, req_b):
         if request is None:
-            out.extend([None, None])
+            out.extend([None, None, None])
             exact = False
             continue
         estimate = estimate_request(request, config=config)
-        out.extend([estimate.input_tokens, estimate.expected_usd])
+        out.extend([estimate.input_tokens, estimate.expected_usd, estimate.output_expected])
         exact = exact and estimate.exact
-    return out[0], out[2], exact, out[1], out[3]
+    return out[0], out[3], exact, out[1], out[4], out[2], out[5]

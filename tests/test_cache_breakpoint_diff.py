@@ -52,3 +52,19 @@ def test_diff_command_shows_the_breakpoint_line(tmp_path: Path) -> None:
     project(tmp_path)
     result = run_cli("diff", "p@1", "p@2", "--var", "q=hi", cwd=tmp_path)
     assert "[cache breakpoint]" in result.stdout, result.stdout + result.stderr
+
+
+def test_diff_cost_says_what_it_assumes_and_is_the_cold_price_of_that(tmp_path: Path) -> None:
+    """The cost per call prices the input and 256 output tokens (capped by max_tokens) with no prompt cache."""
+    from promptctl.tokens.estimate import DEFAULT_TYPICAL_OUTPUT
+    from promptctl.tokens.pricing import cost_of
+    from promptctl.types import Usage
+
+    registry = project(tmp_path)
+    result = diff_versions(registry.load("p", 1), registry.load("p", 2), providers=["openai"], variables={"q": "hi"})
+    [openai] = result.requests
+    assert openai.output_tokens_old == openai.output_tokens_new == DEFAULT_TYPICAL_OUTPUT["direct"] == 256
+    cold = cost_of(Usage(input_tokens=openai.input_tokens_old or 0, output_tokens=256), "openai", "gpt-4.1-mini", None)
+    assert openai.cost_old_usd == cold.usd
+    shown = run_cli("diff", "p@1", "p@2", "--var", "q=hi", "--provider", "openai", cwd=tmp_path).stdout
+    assert "256 output tokens, no prompt cache)" in shown

@@ -108,8 +108,12 @@ def _print(report: Any) -> None:
             summary = f"  input tokens{kind}: {request.input_tokens_old} -> {request.input_tokens_new} ({delta:+d})"
             if request.cost_old_usd is not None and request.cost_new_usd is not None:
                 change = request.cost_new_usd - request.cost_old_usd
+                outputs = {request.output_tokens_old, request.output_tokens_new}
+                assumed = (f"{request.output_tokens_old}" if len(outputs) == 1
+                           else f"{request.output_tokens_old} -> {request.output_tokens_new}")
                 summary += (
-                    f"; cost per call: ${request.cost_old_usd:.6f} -> ${request.cost_new_usd:.6f} ({change:+.6f})"
+                    f"; cost per call: ${request.cost_old_usd:.6f} -> ${request.cost_new_usd:.6f} ({change:+.6f}; "
+                    f"{assumed} output tokens, no prompt cache)"
                 )
             out.print(summary, markup=False)
     sys.stdout.flush()
