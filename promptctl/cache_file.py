@@ -1,8 +1,9 @@
 """One SQLite file of remembered results in the user's cache folder (never inside a project).
 
 Used for values that are pure functions of their key, so an entry never goes stale: token counts
-(:mod:`promptctl.tokens.count_cache`) and the statistics of a comparison
-(:mod:`promptctl.evaluation.stats_memo`). The file is emptied when promptctl's release changes, keeps its
+(:mod:`promptctl.tokens.count_cache`), the statistics of a comparison (:mod:`promptctl.evaluation.stats_memo`),
+and the answers of installed libraries keyed by their release (:data:`LOOKUPS`: genai-prices' price of a
+model, tiktoken's encoding of a model). The file is emptied when promptctl's release changes, keeps its
 newest ``max_rows`` rows, and any problem with it (a read-only folder, a damaged or locked file) only turns it
 off for the process: callers then compute as if nothing were remembered.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 from typing import TypeVar
 
 from promptctl.types import user_cache_dir
@@ -92,3 +95,69 @@ class CacheFile:
         with self.lock:
             self._off()
             self._opened = False
+
+
+class KeyValueFile(CacheFile):
+    """A :class:`CacheFile` of text values by text key (table ``answers``).
+
+    Args:
+        filename: The file's name in the user cache folder.
+        max_rows: Entries kept.
+    """
+
+    def __init__(self, filename: str, max_rows: int) -> None:
+        super().__init__(filename, "answers",
+                         "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL)", max_rows)
+
+    def get(self, key: str) -> str | None:
+        """The value stored under ``key``, or None (not stored, or the file cannot be used)."""
+        row = self.use(lambda db: db.execute("SELECT value FROM answers WHERE key = ?", (key,)).fetchone())
+        return None if row is None else str(row[0])
+
+    def put(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` (nothing happens when the file cannot be used)."""
+
+        def insert(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("INSERT OR REPLACE INTO answers (key, value) VALUES (?, ?)", (key, value))
+
+        self.use(insert)
+
+
+LOOKUPS = KeyValueFile("lookups.sqlite3", 20_000)
+"""Answers of installed libraries, each keyed by the library's :func:`installed_release` (``lookups.sqlite3``)."""
+
+
+@lru_cache(maxsize=16)
+def installed_release(package: str, modules: tuple[str, ...]) -> tuple[str, str] | None:
+    """``(version, fingerprint)`` of an installed library, found without importing it (once per process).
+
+    Args:
+        package: Its import name (``genai_prices``); its distribution's ``dist-info`` folder must lie beside it
+            under the same name (``genai_prices-0.2.3.dist-info``), as pip installs it.
+        modules: Its files (relative to the package folder) whose size and modification time (ns) are part of
+            the fingerprint: the ones its answers come from.
+
+    Returns:
+        The version (from the ``dist-info`` folder's name) and a fingerprint (the version, sizes and times); None
+        when it cannot be told so (not installed, another layout, several ``dist-info`` folders): callers then
+        remember nothing.
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    folder = Path(spec.origin).parent
+    try:
+        dists = list(folder.parent.glob(f"{package}-*.dist-info"))
+        if len(dists) != 1:
+            return None
+        version = dists[0].name.removeprefix(f"{package}-").removesuffix(".dist-info")
+        stats = [(folder / name).stat() for name in modules]
+    except OSError:
+        return None
+    return version, ";".join([package, version, *(f"{s.st_size}:{s.st_mtime_ns}" for s in stats)])

@@ -656,24 +656,42 @@ def known_models(provider: str) -> frozenset[str]:
     """Model ids promptctl knows for ``provider``: its profiles, its default, and its price table.
 
     Sources: the profile prefixes above, :data:`DEFAULT_MODELS`, genai-prices' model ids for OpenAI and
-    Anthropic (loaded on first use, about 0.3 s: only called for a model id promptctl does not recognise) and
-    promptctl's watsonx table (``promptctl/data/watsonx_prices.json``).
+    Anthropic (its table takes about 0.3 s to load: only called for a model id the profiles do not recognise;
+    the ids are remembered per genai-prices release in :data:`promptctl.cache_file.LOOKUPS`) and promptctl's
+    watsonx table (``promptctl/data/watsonx_prices.json``).
     """
     ids = {prefix for prov, prefix in _PROFILES if prov == provider and prefix}  # "" is a provider's default
     if provider in DEFAULT_MODELS:
         ids.add(DEFAULT_MODELS[provider])
     if provider in ("openai", "anthropic"):
-        try:
-            from genai_prices import data
-
-            ids |= {m.id for p in data.providers if p.id == provider for m in p.models}
-        except Exception:  # noqa: BLE001 - the price table is optional here: suggestions come from profiles then
-            pass
+        ids |= _price_table_ids(provider)
     if provider == "watsonx":
         import json
 
         table = Path(__file__).resolve().parents[1] / "data" / "watsonx_prices.json"
         ids |= set(json.loads(table.read_text(encoding="utf-8")).get("models", {}))
+    return frozenset(ids)
+
+
+def _price_table_ids(provider: str) -> frozenset[str]:
+    """genai-prices' model ids of ``provider``, remembered per genai-prices release; empty without genai-prices."""
+    import json
+
+    from promptctl.cache_file import LOOKUPS, installed_release
+
+    release = installed_release("genai_prices", ("data.py",))
+    key = json.dumps(["genai-prices model ids", release[1], provider]) if release is not None else None
+    remembered = LOOKUPS.get(key) if key is not None else None
+    if remembered is not None:
+        return frozenset(json.loads(remembered))
+    try:
+        from genai_prices import data
+
+        ids = sorted({m.id for p in data.providers if p.id == provider for m in p.models})
+    except Exception:  # noqa: BLE001 - the price table is optional here: suggestions come from profiles then
+        return frozenset()
+    if key is not None:
+        LOOKUPS.put(key, json.dumps(ids))
     return frozenset(ids)
 
 

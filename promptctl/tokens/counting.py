@@ -51,13 +51,31 @@ def encoding_for_model(model: str) -> tuple[str, bool]:
         which case the encoding is ``o200k_base`` (the cookbook's fallback).
 
     Source: tiktoken 0.14.0 ``tiktoken/model.py`` (``MODEL_TO_ENCODING`` then ``MODEL_PREFIX_TO_ENCODING``).
+    tiktoken's answer is remembered per tiktoken release (:data:`promptctl.cache_file.LOOKUPS`), so a model
+    asked about before imports no tiktoken (about 30 ms).
     """
+    return _encoding_for_model(model)
+
+
+@lru_cache(maxsize=64)
+def _encoding_for_model(model: str) -> tuple[str, bool]:
+    from promptctl.cache_file import LOOKUPS, installed_release
+
+    release = installed_release("tiktoken", ("model.py",))
+    key = json.dumps(["tiktoken encoding", release[1], model]) if release is not None else None
+    known = LOOKUPS.get(key) if key is not None else None
+    if known is not None:
+        name, mapped = json.loads(known)
+        return str(name), bool(mapped)
     from tiktoken.model import encoding_name_for_model
 
     try:
-        return encoding_name_for_model(model), True
+        answer = encoding_name_for_model(model), True
     except KeyError:
-        return FALLBACK_ENCODING, False
+        answer = FALLBACK_ENCODING, False
+    if key is not None:
+        LOOKUPS.put(key, json.dumps(answer))
+    return answer
 
 
 @lru_cache(maxsize=8)

@@ -10,7 +10,8 @@ Prices come from, in order:
    source and date per row), since genai-prices has no IBM provider;
 4. genai-prices (pydantic, dated prices bundled in the package, no network): ``calc_price`` with
    ``input_tokens`` = all input (cached included), ``cache_read_tokens``, ``cache_write_tokens`` and
-   ``output_tokens``.
+   ``output_tokens``. Its price of a model is remembered in the user cache (:mod:`promptctl.tokens.price_memo`:
+   the same figures without importing genai-prices again).
 
 Semantics: input tokens include cached reads and cache writes, each charged at its own rate once
 (never cached tokens at the full input rate as well); reasoning tokens are part of the output tokens
@@ -266,33 +267,56 @@ def _watsonx_table() -> dict[str, Any]:
 
 def _genai_cost(usage: Usage, provider_id: str, model: str, hint: str, write_ttl: str | None = None, *,
                 batch: bool = False) -> Cost:
+    """genai-prices' price of ``usage``: from the sheet remembered for this model and day, else genai-prices itself."""
+    from datetime import UTC, datetime
+
+    from promptctl.tokens import price_memo
+
+    one_hour = usage.cache_write_tokens if write_ttl == "1h" and usage.cache_write_tokens else 0
+    reported = {"input_tokens": usage.input_tokens, "cache_read_tokens": usage.cached_input_tokens,
+                "cache_write_tokens": usage.cache_write_tokens, "cache_write_1h_tokens": one_hour,
+                "output_tokens": usage.output_tokens}
+    when = datetime.now(tz=UTC)  # the request time genai-prices would take: its prices are dated
+    memo_key = price_memo.key(provider_id, model, batch, when)
+    found, sheet = price_memo.get(memo_key) if memo_key is not None else (False, None)
+    if found and sheet is None:
+        return _no_genai_price(provider_id, model, hint)
+    if sheet is not None and (total := sheet.total(reported)) is not None:
+        return Cost(float(total), "genai-prices", sheet.price)
     import genai_prices
 
-    one_hour = {"cache_write_1h_tokens": usage.cache_write_tokens} if write_ttl == "1h" and usage.cache_write_tokens \
-        else {}
     gusage = genai_prices.Usage(
         input_tokens=usage.input_tokens,
         cache_read_tokens=usage.cached_input_tokens or None,
         cache_write_tokens=usage.cache_write_tokens or None,
         output_tokens=usage.output_tokens,
-        **one_hour,
+        **({"cache_write_1h_tokens": one_hour} if one_hour else {}),
     )
     try:
-        calc = genai_prices.calc_price(gusage, model, provider_id=provider_id,
+        calc = genai_prices.calc_price(gusage, model, provider_id=provider_id, genai_request_timestamp=when,
                                        price_context={"processing": "batch"} if batch else None)
     except LookupError:
-        note = f"no price for {provider_id}:{model} in genai-prices {_genai_version()}; {hint}"
-        return Cost(None, "unknown", None, note)
+        if memo_key is not None:
+            price_memo.put(memo_key, None)
+        return _no_genai_price(provider_id, model, hint)
     token_prices = ", ".join(p for p in str(calc.model_price).split(", ") if "MTok" in p)
-    return Cost(
-        float(calc.total_price),
-        "genai-prices",
-        f"{token_prices} (genai-prices {_genai_version()}, {calc.provider.id} {calc.model.id})",
-    )
+    price = f"{token_prices} (genai-prices {_genai_version()}, {calc.provider.id} {calc.model.id})"
+    if memo_key is not None and not found and (sheet := price_memo.sheet_of(calc, price, reported)) is not None:
+        price_memo.put(memo_key, sheet)
+    return Cost(float(calc.total_price), "genai-prices", price)
+
+
+def _no_genai_price(provider_id: str, model: str, hint: str) -> Cost:
+    return Cost(None, "unknown", None, f"no price for {provider_id}:{model} in genai-prices {_genai_version()}; {hint}")
 
 
 @lru_cache(maxsize=1)
 def _genai_version() -> str:
+    from promptctl.tokens.price_memo import release
+
+    found = release()  # read without importing genai-prices or importlib.metadata
+    if found is not None:
+        return found[0]
     from importlib.metadata import PackageNotFoundError, version
 
     try:

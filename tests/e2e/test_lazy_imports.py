@@ -29,13 +29,19 @@ sys.stderr.write("\\nPROBE " + json.dumps({{"code": code, "heavy": heavy}}) + "\
 
 
 def loaded(argv: list[str], tmp_path: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:
+    code, modules, _ = loaded_and_printed(argv, tmp_path, heavy)
+    return code, modules
+
+
+def loaded_and_printed(argv: list[str], tmp_path: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str], str]:
+    """``(exit code, the modules of heavy imported, stdout)`` of ``promptctl argv`` in a new process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")}
     env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{tmp_path / 'runs.db'}"
     env["PROMPTCTL_CACHE_DIR"] = str(tmp_path / "cache")
     out = subprocess.run([sys.executable, "-c", PROBE.format(heavy=heavy), *argv], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     probe = json.loads(out.stderr.rsplit("PROBE ", 1)[1])
-    return probe["code"], probe["heavy"]
+    return probe["code"], probe["heavy"], out.stdout
 
 
 def test_help_imports_typer_and_no_command_module_nor_any_other_library(tmp_path: Path) -> None:
@@ -58,6 +64,22 @@ def test_render_imports_jinja2_but_no_store_pricing_or_sdk(tmp_path: Path) -> No
     code, heavy = loaded(["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"], tmp_path)
     assert code == 0 and "jinja2" in heavy
     assert not {"sqlalchemy", "tiktoken", "genai_prices", "scipy", "openai", "anthropic"} & set(heavy)
+
+
+def test_a_second_cost_or_dry_run_imports_no_price_table_nor_tokenizer_and_prints_the_same(tmp_path: Path) -> None:
+    """genai-prices' answers and the token counts are remembered in the user cache: a second ``cost`` (and a
+    ``run --dry-run`` of the same prompt) imports neither genai-prices nor tiktoken, and prints the same."""
+    probe = ("genai_prices", "tiktoken")
+    sample = "fixtures/support-agent/sample.yaml"
+    cost = ["cost", "support-agent", "--vars", sample, "--model", "gpt-4o-mini", "--model",
+            "anthropic:claude-sonnet-4-6"]
+    code, cold_modules, cold = loaded_and_printed([*cost, "--json"], tmp_path, probe)
+    assert code == 0 and cold_modules == ["genai_prices", "tiktoken"]  # a new user cache: both are needed
+    code, warm_modules, warm = loaded_and_printed([*cost, "--json"], tmp_path, probe)
+    assert code == 0 and warm_modules == [] and warm == cold
+    dry_run = ["run", "support-agent", "--vars", sample, "--dry-run", "--model", "gpt-4o-mini"]
+    code, modules, _ = loaded_and_printed(dry_run, tmp_path, probe)
+    assert code == 0 and modules == []
 
 
 def test_options_left_out_build_no_typer_coercion(tmp_path: Path) -> None:
