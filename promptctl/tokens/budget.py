@@ -11,6 +11,11 @@ from __future__ import annotations
 from promptctl.errors import BudgetExceeded
 
 
+def usd_text(value: float) -> str:
+    """USD for a budget message: ``$0.000677``; an amount under a millionth keeps its digits (``$1e-07``)."""
+    return f"${value:.6f}" if value == 0 or abs(value) >= 5e-7 else f"${value:.3g}"
+
+
 class Budget:
     """Spending against a limit, in USD.
 
@@ -52,7 +57,8 @@ class Budget:
             BudgetExceeded: ``high_usd`` is None (the limit cannot be enforced) or spent + high > limit;
                 the message says what was spent and what is left.
         """
-        state = f"spent ${self.spent_usd:.6f}, left ${self.left_usd:.6f} of --max-cost ${self.limit_usd:.6f}"
+        state = (f"spent {usd_text(self.spent_usd)}, left {usd_text(self.left_usd)} of --max-cost "
+                 f"{usd_text(self.limit_usd)}")
         if high_usd is None:
             raise BudgetExceeded(
                 f"stopped before {what}: it has no price, so --max-cost cannot be enforced ({state})",
@@ -61,7 +67,7 @@ class Budget:
             )
         if self.spent_usd + high_usd > self.limit_usd + 1e-12:
             raise BudgetExceeded(
-                f"stopped before {what}: its high estimate ${high_usd:.6f} would cross the budget ({state})",
+                f"stopped before {what}: its high estimate {usd_text(high_usd)} would cross the budget ({state})",
                 limit_usd=self.limit_usd, spent_usd=self.spent_usd, needed_usd=high_usd, hint=self.hint,
             )
 
@@ -84,10 +90,10 @@ class Budget:
         if high_usd is None or self.reserved_usd == 0.0:
             self.check(high_usd, what=what)
         elif self.spent_usd + self.reserved_usd + high_usd > self.limit_usd + 1e-12:
-            state = (f"spent ${self.spent_usd:.6f}, ${self.reserved_usd:.6f} reserved by calls in flight, "
-                     f"--max-cost ${self.limit_usd:.6f}")
+            state = (f"spent {usd_text(self.spent_usd)}, {usd_text(self.reserved_usd)} reserved by calls in flight, "
+                     f"--max-cost {usd_text(self.limit_usd)}")
             raise BudgetExceeded(
-                f"stopped before {what}: its high estimate ${high_usd:.6f} would cross the budget ({state})",
+                f"stopped before {what}: its high estimate {usd_text(high_usd)} would cross the budget ({state})",
                 limit_usd=self.limit_usd, spent_usd=self.spent_usd, needed_usd=high_usd, hint=self.hint,
             )
         assert high_usd is not None  # check() refuses an unpriced call

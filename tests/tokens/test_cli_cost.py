@@ -66,7 +66,7 @@ def test_run_max_cost_refuses_with_one_line(cli: CLI) -> None:
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("error: stopped before triage@1 on openai:gpt-4o-mini")
-    assert "spent $0.000000, left $0.000000" in lines[0]
+    assert "spent $0.000000, left $1e-07 of --max-cost $1e-07" in lines[0]
     assert lines[1].startswith("hint: ")
 
 

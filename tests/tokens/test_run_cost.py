@@ -105,7 +105,7 @@ def test_max_cost_refuses_before_any_call(project: Path) -> None:
     err = info.value
     assert fake.requests == []
     assert store.recent() == []
-    assert "spent $0.000000" in err.message and "left $0.000000" in err.message
+    assert "spent $0.000000" in err.message and "left $1e-07 of --max-cost $1e-07" in err.message
     assert err.exit_code == 2 and err.hint
 
 
@@ -147,3 +147,12 @@ def test_old_store_gains_the_cost_columns(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         assert "cost_usd" in [r[1] for r in conn.execute("PRAGMA table_info(calls)")]
         assert "cost_estimate" in [r[1] for r in conn.execute("PRAGMA table_info(runs)")]
+
+
+def test_a_budget_under_a_millionth_of_a_dollar_is_shown_with_its_digits() -> None:
+    from promptctl.errors import BudgetExceeded
+    from promptctl.tokens.budget import Budget
+
+    with pytest.raises(BudgetExceeded) as info:
+        Budget(1e-7).check(0.000677, what="q@1")
+    assert "left $1e-07 of --max-cost $1e-07" in info.value.message and "$0.000677" in info.value.message
