@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -13,15 +14,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import Registry
+    from promptctl.store.fastread import RunReader
     from promptctl.store.runs import RunStore
 
 
 @dataclass
 class Project:
-    """The config, registry and (lazily) run store of the current project."""
+    """The config, and (lazily) the registry and run store of the current project."""
 
     config: ProjectConfig
-    registry: Registry
+
+    @functools.cached_property
+    def registry(self) -> Registry:
+        """The prompt registry of ``config.prompts_dir``, made on first use (``log`` reads only the run store)."""
+        from promptctl.registry.registry import Registry
+
+        return Registry(self.config.prompts_dir)
 
     def store(self, origin: str = "run") -> RunStore:
         """Open the run store (``PROMPTCTL_DATABASE_URL``, config ``database_url``, or the default SQLite file).
@@ -35,11 +43,21 @@ class Project:
         store.origin = origin
         return store
 
+    def reader(self) -> RunReader:
+        """The run store for a command that only reads it: a current SQLite store is read without SQLAlchemy.
+
+        See :mod:`promptctl.store.fastread`; anything else opens :meth:`store` (which creates a missing store,
+        upgrades an older one and reports every error as before).
+        """
+        from promptctl.store.fastread import open_reader
+
+        return open_reader(self.store_url()) or self.store()
+
     def store_url(self) -> str:
         """The run store URL: ``PROMPTCTL_DATABASE_URL``, else config ``database_url``, else .promptctl/runs.db."""
         import os
 
-        from promptctl.store.runs import default_url
+        from promptctl.store.records import default_url
 
         return os.environ.get("PROMPTCTL_DATABASE_URL") or self.config.database_url or default_url(self.config.root)
 
@@ -59,7 +77,6 @@ def project(*, create: bool = False) -> Project:
 
     from promptctl.config import load_config
     from promptctl.errors import InputError
-    from promptctl.registry.registry import Registry
 
     env = os.environ.get("PROMPTCTL_PROJECT")
     if env and not Path(env).is_dir():
@@ -82,7 +99,7 @@ def project(*, create: bool = False) -> Project:
     from promptctl.limits import configure
 
     configure(config.limits)
-    return Project(config=config, registry=Registry(config.prompts_dir))
+    return Project(config=config)
 
 
 def parse_vars(

@@ -12,7 +12,7 @@ from promptctl.cli.common import parse_vars, print_json, project, warn
 
 if TYPE_CHECKING:
     from promptctl.cli.common import Project
-    from promptctl.store.runs import RunStore
+    from promptctl.store.fastread import RunReader
     from promptctl.tokens.estimate import CostEstimate
 
 
@@ -172,17 +172,23 @@ def _chain_cost(proj: Project, ref: str, variables: dict[str, Any], provider: st
                      f"high {usd(total['high'])}  (estimate; later steps priced with placeholder inputs)\n")
 
 
-def history_store(proj: Project) -> RunStore | None:
-    """The run store to read recorded outputs from, or None when its SQLite file does not exist yet."""
-    import os
+def history_store(proj: Project) -> RunReader | None:
+    """The run store to read recorded outputs from, or None when its SQLite file does not exist yet.
 
-    from promptctl.store.runs import RunStore, default_url
+    A current SQLite store is read without SQLAlchemy (:mod:`promptctl.store.fastread`).
+    """
+    from promptctl.store.fastread import open_reader
 
-    url = os.environ.get("PROMPTCTL_DATABASE_URL") or proj.config.database_url or default_url(proj.config.root)
+    url = proj.store_url()
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:" and not Path(path).exists():
             return None
+    reader = open_reader(url)
+    if reader is not None:
+        return reader
+    from promptctl.store.runs import RunStore
+
     return RunStore(url)
 
 

@@ -15,7 +15,7 @@ import typer
 from promptctl.cli.common import console, model_text, print_json, project
 
 if TYPE_CHECKING:
-    from promptctl.store.runs import RunStore
+    from promptctl.store.fastread import RunReader
 
 app = typer.Typer(
     help="Show recorded runs, newest first, with their cost; 'log show RUN_ID' prints one run in full.",
@@ -61,11 +61,11 @@ def log(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from promptctl.store.runs import record_dict
+    from promptctl.store.records import record_dict
 
     origins = _origins(origin)
     proj = project()
-    store = proj.store()
+    store = proj.reader()
     if summary or by:
         _summary(store, by or ["version", "day"], prompt, as_json)
         return
@@ -111,7 +111,7 @@ def _origins(given: list[str] | None) -> tuple[str, ...] | None:
         InputError: An unknown origin, with a "did you mean".
     """
     from promptctl.errors import InputError, did_you_mean
-    from promptctl.store.runs import ORIGINS
+    from promptctl.store.records import ORIGINS
 
     values = given or ["run"]
     if "all" in values:
@@ -123,7 +123,7 @@ def _origins(given: list[str] | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(values))
 
 
-def _hidden(store: RunStore, origins: tuple[str, ...] | None, prompt: str | None) -> str:
+def _hidden(store: RunReader, origins: tuple[str, ...] | None, prompt: str | None) -> str:
     """``12 ab, 3 snapshot runs not shown (promptctl log --origin all)`` for the runs left out, else ``""``."""
     if origins is None:
         return ""
@@ -134,7 +134,7 @@ def _hidden(store: RunStore, origins: tuple[str, ...] | None, prompt: str | None
     return f"{parts} runs not shown (promptctl log --origin all)"
 
 
-def _summary(store: RunStore, groups: list[str], prompt: str | None, as_json: bool) -> None:
+def _summary(store: RunReader, groups: list[str], prompt: str | None, as_json: bool) -> None:
     """Print totals per group (``version``, ``day``, ``run``) and overall; JSON: {group: rows, "total": {...}}."""
     from rich.table import Table
 
@@ -241,9 +241,9 @@ def show(
 ) -> None:
     """Print one recorded run: the rendered prompt it sent, the output, usage, cost and each provider call."""
     from promptctl.errors import InputError
-    from promptctl.store.runs import record_dict
+    from promptctl.store.records import record_dict
 
-    store = project().store()
+    store = project().reader()
     row = store.get(run_id)
     if row is None:
         matches = [r for r in store.recent(1000) if r["id"].startswith(run_id)]

@@ -61,7 +61,7 @@ def select_runs(store: RunStore, *, prompt: str | None = None, since: str | None
     Raises:
         InputError: ``since`` is not an ISO 8601 date or time.
     """
-    from promptctl.store.runs import _row, runs
+    from promptctl.store.runs import decode_row, runs
 
     query = sa.select(runs).order_by(runs.c.created_at.desc(), runs.c.id.desc())
     if prompt:
@@ -75,20 +75,20 @@ def select_runs(store: RunStore, *, prompt: str | None = None, since: str | None
     if limit:
         query = query.limit(limit)
     with store.engine.connect() as conn:
-        rows = [_row(r) for r in conn.execute(query).mappings()]
+        rows = [decode_row(r) for r in conn.execute(query).mappings()]
     rows.reverse()
     return rows
 
 
 def _calls_by_run(store: RunStore, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    from promptctl.store.runs import _row, calls
+    from promptctl.store.runs import calls, decode_row
 
     out: dict[str, list[dict[str, Any]]] = {}
     with store.engine.connect() as conn:
         for start in range(0, len(run_ids), 500):
             query = sa.select(calls).where(calls.c.run_id.in_(run_ids[start:start + 500])).order_by(calls.c.id)
             for row in conn.execute(query).mappings():
-                out.setdefault(row["run_id"], []).append(_row(row))
+                out.setdefault(row["run_id"], []).append(decode_row(row))
     return out
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion, Registry
     from promptctl.session.batch import Batcher
+    from promptctl.store.fastread import RunReader
     from promptctl.store.runs import RunStore
 
 
@@ -144,7 +145,7 @@ async def arun_chain(
     dry_run: bool = False,
     estimate: bool = False,
     max_cost: float | None = None,
-    history: RunStore | None = None,
+    history: RunReader | None = None,
     cache: bool = False,
     resume: str | None = None,
     samples: int | None = None,
@@ -307,7 +308,7 @@ def _resumable(chain: PromptVersion, run_id: str, store: RunStore | None,
 
 
 def _estimates(chain: PromptVersion, values: Mapping[str, Any], *, provider: str | None, model: str | None,
-               config: ProjectConfig | None, history: RunStore | None) -> tuple[list[Any], list[dict[str, Any]]]:
+               config: ProjectConfig | None, history: RunReader | None) -> tuple[list[Any], list[dict[str, Any]]]:
     from promptctl.session.estimate import estimate_cost
 
     rendered = render_chain(chain, values, provider=provider, model=model, config=config)

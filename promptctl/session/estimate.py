@@ -16,7 +16,7 @@ from promptctl.registry.registry import prompt_info
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion
-    from promptctl.store.runs import RunStore
+    from promptctl.store.fastread import RunReader
     from promptctl.tokens.counting import TokenCount
     from promptctl.tokens.estimate import CostEstimate
     from promptctl.types import ProviderRequest
@@ -32,7 +32,7 @@ def estimate_cost(
     samples: int | None = None,
     count: TokenCount | None = None,
     config: ProjectConfig | None = None,
-    history: RunStore | None = None,
+    history: RunReader | None = None,
 ) -> CostEstimate:
     """Estimate what running ``version`` as ``request`` with ``strategy`` costs. No network.
 
@@ -76,7 +76,7 @@ def estimate_cost(
 
 
 def recorded_outputs(
-    store: RunStore, version: PromptVersion, provider: str, model: str, *, limit: int = 200,
+    store: RunReader, version: PromptVersion, provider: str, model: str, *, limit: int = 200,
     include_test_replies: bool = False,
 ) -> tuple[list[int], str]:
     """Output tokens of this prompt's recorded, successful calls on the same provider and model.

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import PromptVersion
     from promptctl.session.batch import Batcher
+    from promptctl.store.fastread import RunReader
     from promptctl.store.runs import RunStore
     from promptctl.tokens.estimate import CostEstimate
 
@@ -260,7 +261,7 @@ async def arun(
     estimate: bool = False,
     max_cost: float | None = None,
     samples: int | None = None,
-    history: RunStore | None = None,
+    history: RunReader | None = None,
     cache: bool = False,
     resume: str | None = None,
     batch: Batcher | None = None,

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from promptctl.errors import InputError
+from promptctl.store.revision import HEAD
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0004"
-"""The newest revision in ``promptctl/store/migrations/versions`` (``tests/store/test_migrations.py`` checks it)."""
 
 _PG_LOCK = 0x70726F6D70746374  # pg_advisory_xact_lock key: "promptct" in ASCII, the same for every promptctl
 _SCRIPTS = Path(__file__).with_name("migrations")

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,6 +48,7 @@ import sqlalchemy as sa
 
 from promptctl.errors import InputError
 from promptctl.redaction import redact, redact_all
+from promptctl.store.records import ORIGINS, TOKENS, decode_row, default_url, record_dict  # noqa: F401 - re-exported
 from promptctl.types import utc_now
 
 if TYPE_CHECKING:
@@ -143,11 +143,10 @@ def _finite(value: Any) -> Any:
     return value
 
 
-_TOKENS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
 
 
 def _token_columns() -> list[sa.Column[Any]]:
-    return [sa.Column(name, sa.Integer, nullable=False, default=0) for name in _TOKENS]
+    return [sa.Column(name, sa.Integer, nullable=False, default=0) for name in TOKENS]
 
 
 runs = sa.Table(
@@ -183,10 +182,6 @@ runs = sa.Table(
     sa.Column("details", RedactedJSON, nullable=True),
     sa.Column("origin", sa.String(16), nullable=True),
 )
-
-ORIGINS = ("run", "ab", "eval", "snapshot")
-"""Where a run row comes from: an interactive or library ``run``, an ``ab`` case (or its judge), an ``eval`` case,
-a snapshot record or live check. ``log`` shows ``run`` rows unless asked (``--origin``)."""
 
 calls = sa.Table(
     "calls",
@@ -235,14 +230,6 @@ def store_errors(url: str) -> Iterator[None]:
             f"cannot open the run store {safe_url(url)}: {redact(str(exc).splitlines()[0])}",
             hint="check PROMPTCTL_DATABASE_URL or database_url in promptctl.toml",
         ) from None
-
-
-def default_url(root: Path) -> str:
-    """The run store URL: ``PROMPTCTL_DATABASE_URL``, else SQLite at ``root/.promptctl/runs.db``."""
-    env = os.environ.get("PROMPTCTL_DATABASE_URL")
-    if env:
-        return env
-    return f"sqlite:///{root / '.promptctl' / 'runs.db'}"
 
 
 class RunStore:
@@ -315,13 +302,10 @@ class RunStore:
             prompt: Only runs of this prompt.
             origins: Only runs of these origins (:data:`ORIGINS`); None for all.
         """
-        query = sa.select(runs).order_by(runs.c.created_at.desc(), runs.c.id.desc()).limit(limit)
-        if prompt:
-            query = query.where(runs.c.prompt_name == prompt)
-        if origins is not None:
-            query = query.where(runs.c.origin.in_(origins))
+        query = queries.recent(prompt=bool(prompt), origins=origins is not None)
         with self.engine.connect() as conn:
-            return [_row(r) for r in conn.execute(query).mappings()]
+            rows = conn.execute(query, {"limit": limit, "prompt": prompt, "origins": list(origins or ())})
+            return [decode_row(r) for r in rows.mappings()]
 
     def output_tokens(
         self, prompt: str, provider: str, model: str, *, version: int | None = None, limit: int = 200,
@@ -344,35 +328,22 @@ class RunStore:
         Returns:
             Output tokens per call (each > 0).
         """
-        from promptctl.types import LOOPBACK_REQUEST_ID_PREFIX
-
-        query = (
-            sa.select(calls.c.output_tokens)
-            .select_from(calls.join(runs, calls.c.run_id == runs.c.id))
-            .where(runs.c.prompt_name == prompt, runs.c.status == "ok", calls.c.error.is_(None),
-                   calls.c.output_tokens > 0, calls.c.provider == provider, calls.c.model == model)
-        )
-        if not include_test_replies:
-            query = query.where(sa.or_(calls.c.request_id.is_(None),
-                                       sa.not_(calls.c.request_id.startswith(LOOPBACK_REQUEST_ID_PREFIX))))
-        if version is not None:
-            query = query.where(runs.c.prompt_version == version)
+        query = queries.output_tokens(version=version is not None, test_replies=include_test_replies)
+        values = {"prompt": prompt, "provider": provider, "model": model, "version": version, "limit": limit}
         with self.engine.connect() as conn:
-            return [int(v) for v in conn.execute(query.order_by(calls.c.id.desc()).limit(limit)).scalars()]
+            return [int(v) for v in conn.execute(query, values).scalars()]
 
     def count_by_origin(self, *, prompt: str | None = None) -> dict[str, int]:
         """Number of runs per origin (what ``log`` hides when it shows one origin)."""
-        query = sa.select(runs.c.origin, sa.func.count()).group_by(runs.c.origin)
-        if prompt:
-            query = query.where(runs.c.prompt_name == prompt)
         with self.engine.connect() as conn:
-            return {str(origin): int(n) for origin, n in conn.execute(query)}
+            rows = conn.execute(queries.count_by_origin(prompt=bool(prompt)), {"prompt": prompt})
+            return {str(origin): int(n) for origin, n in rows}
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         """One run by id or unique id prefix, or None."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(runs).where(runs.c.id.startswith(run_id)).limit(2)).mappings().all()
-        return _row(rows[0]) if len(rows) == 1 else None
+            rows = conn.execute(queries.run_by_prefix(), {"id": run_id}).mappings().all()
+        return decode_row(rows[0]) if len(rows) == 1 else None
 
     def cached_call(self, fingerprint: str) -> dict[str, Any] | None:
         """The newest successful call with this request fingerprint (the response cache), or None."""
@@ -384,7 +355,7 @@ class RunStore:
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
-        return _row(row) if row is not None else None
+        return decode_row(row) if row is not None else None
 
     def cached_calls(self, fingerprints: Iterable[str]) -> dict[str, dict[str, Any]]:
         """:meth:`cached_call` for many fingerprints in a few queries: fingerprint -> newest successful call.
@@ -402,20 +373,34 @@ class RunStore:
                     .order_by(calls.c.id)
                 )
                 for row in conn.execute(query).mappings():
-                    found[row["fingerprint"]] = _row(row)  # ascending ids: the newest call wins
+                    found[row["fingerprint"]] = decode_row(row)  # ascending ids: the newest call wins
         return found
 
     def calls_of(self, run_id: str) -> list[dict[str, Any]]:
         """The calls of a run, in order."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(calls).where(calls.c.run_id == run_id).order_by(calls.c.seq)).mappings()
-            return [_row(r) for r in rows]
+            rows = conn.execute(queries.calls_of(), {"run_id": run_id}).mappings()
+            return [decode_row(r) for r in rows]
+
+    def grouped_totals(self, by: str, *,
+                       prompt: str | None = None) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
+        """Calls and sums of runs per group (``run``, or ``version_day``), added up by the database.
+
+        Returns:
+            ``(call counts, totals)``: rows of :func:`promptctl.store.queries.call_counts` as tuples (the group's
+            keys, then the number of calls) and of :func:`promptctl.store.queries.totals` as dicts.
+        """
+        values = {"prompt": prompt}
+        with self.engine.connect() as conn:
+            counted = [tuple(row) for row in conn.execute(queries.call_counts(by=by, prompt=bool(prompt)), values)]
+            rows = [dict(row) for row in conn.execute(queries.totals(by=by, prompt=bool(prompt)), values).mappings()]
+        return counted, rows
 
     def iter_all(self) -> Iterator[dict[str, Any]]:
         """Every run, oldest first."""
         with self.engine.connect() as conn:
             for row in conn.execute(sa.select(runs).order_by(runs.c.created_at)).mappings():
-                yield _row(row)
+                yield decode_row(row)
 
     def close(self) -> None:
         """Dispose of the engine's connections."""
@@ -478,70 +463,8 @@ def ensure_run(conn: sa.Connection, run_id: str, **fields: Any) -> None:
         conn.execute(runs.insert().values(**values))
 
 
-def _row(row: Any) -> dict[str, Any]:
-    out = dict(row)
-    for key in ("variables", "parameters", "request", "cost_estimate", "parsed", "votes", "steps", "details"):
-        if isinstance(out.get(key), str):
-            out[key] = json.loads(out[key])
-    return out
-
-
-def record_dict(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored run as the ``--json`` record (the schema of ``run --json`` and ``log --json``).
-
-    Keys: run_id, created_at, ref, prompt {name, version, sha256, draft}, provider, model, strategy,
-    variables, parameters, request, output, usage {input_tokens, output_tokens, cached_input_tokens,
-    cache_write_tokens, reasoning_tokens}, latency_s (seconds), cost_usd (USD or null), status (``running``,
-    ``ok``, ``error``; ``dry_run`` in ``run --dry-run --json``, which is not stored), error,
-    cost_estimate (the estimate made before the run, labelled ``"estimate": true``, or null), and the
-    strategy's results: answer, reasoning, parsed, votes, confidence (0-1), samples_drawn, steps (chain
-    step records) and details (few-shot selection, stop rule, attempts ...), each null when not produced, and
-    origin (``run``, ``ab``, ``eval`` or ``snapshot``: what recorded it). tool_calls (after output) lists the
-    model's tool calls ``[{id, name, arguments}]`` (empty when it answered in text); they are stored in the
-    ``details`` column.
-    """
-    details = row.get("details")
-    tool_calls: list[Any] = []
-    if isinstance(details, dict) and "tool_calls" in details:
-        details = dict(details)
-        tool_calls = list(details.pop("tool_calls") or [])
-        details = details or None
-    return {
-        "run_id": row["id"],
-        "created_at": row["created_at"],
-        "ref": row["ref"],
-        "prompt": {
-            "name": row["prompt_name"],
-            "version": row["prompt_version"],
-            "sha256": row["prompt_sha256"],
-            "draft": bool(row["draft"]),
-        },
-        "provider": row["provider"],
-        "model": row["model"],
-        "strategy": row["strategy"],
-        "variables": row["variables"],
-        "parameters": row["parameters"],
-        "request": row["request"],
-        "output": row["output"],
-        "tool_calls": tool_calls,
-        "usage": {k: row[k] or 0 for k in _TOKENS},
-        "latency_s": row["latency_s"],
-        "cost_usd": row["cost_usd"],
-        "status": row["status"],
-        "error": row["error"],
-        "cost_estimate": row.get("cost_estimate"),
-        "answer": row.get("answer"),
-        "reasoning": row.get("reasoning"),
-        "parsed": row.get("parsed"),
-        "votes": row.get("votes"),
-        "confidence": row.get("confidence"),
-        "samples_drawn": row.get("samples_drawn"),
-        "steps": row.get("steps"),
-        "details": details,
-        "origin": row.get("origin") or "run",
-    }
-
-
 # The provider batch tables (``--batch``) belong to the same schema: importing them here puts them in ``metadata``
-# whenever the store is used (migration ``0003_batches`` creates them).
+# whenever the store is used (migration ``0003_batches`` creates them). The read statements are built from the
+# tables above (promptctl.store.fastread runs them without SQLAlchemy too).
 from promptctl.store import batches as _batches  # noqa: E402, F401
+from promptctl.store import queries  # noqa: E402

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from promptctl.types import prompt_cache_hit_rate
 
 if TYPE_CHECKING:
-    from promptctl.store.runs import RunStore
+    from promptctl.store.fastread import RunReader
 
 GROUPS = ("run", "version", "day")
 _SUMS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
 
 
-def summarise(store: RunStore, by: str, *, prompt: str | None = None) -> list[dict[str, Any]]:
+def summarise(store: RunReader, by: str, *, prompt: str | None = None) -> list[dict[str, Any]]:
     """Totals of recorded runs grouped by ``run``, ``version`` (prompt name and version) or ``day``.
 
     Args:
@@ -38,7 +38,8 @@ def summarise(store: RunStore, by: str, *, prompt: str | None = None) -> list[di
     return summarise_many(store, [by], prompt=prompt)[by]
 
 
-def summarise_many(store: RunStore, groups: list[str], *, prompt: str | None = None) -> dict[str, list[dict[str, Any]]]:
+def summarise_many(store: RunReader, groups: list[str], *,
+                   prompt: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """:func:`summarise` for several groupings at once: ``version`` and ``day`` share one pass over the store.
 
     The database adds up (GROUP BY prompt, version and day, calls counted through a join), so 100,000
@@ -74,35 +75,10 @@ def summarise_many(store: RunStore, groups: list[str], *, prompt: str | None = N
     return {by: out[by] for by in dict.fromkeys(groups)}
 
 
-def _grouped(store: RunStore, by: str, prompt: str | None) -> list[dict[str, Any]]:
+def _grouped(store: RunReader, by: str, prompt: str | None) -> list[dict[str, Any]]:
     """Totals per run (``run``) or per prompt, version and day (``version_day``), added up by the database."""
-    import sqlalchemy as sa
-
-    from promptctl.store.runs import calls, runs
-
-    day = sa.func.substr(runs.c.created_at, 1, 10)
-    if by == "run":
-        keys: list[Any] = [runs.c.id, runs.c.created_at, runs.c.prompt_name, runs.c.prompt_version, runs.c.provider,
-                           runs.c.model, runs.c.status]
-        grouping: list[Any] = [runs.c.id]
-    else:
-        keys = [runs.c.prompt_name, runs.c.prompt_version, day.label("day")]
-        grouping = [runs.c.prompt_name, runs.c.prompt_version, day]
-    totals = sa.select(
-        *keys, sa.func.count().label("runs"),
-        sa.func.sum(sa.case((runs.c.status == "error", 1), else_=0)).label("errors"),
-        *(sa.func.coalesce(sa.func.sum(runs.c[k]), 0).label(k) for k in _SUMS),
-        sa.func.coalesce(sa.func.sum(runs.c.cost_usd), 0.0).label("cost_usd"),
-        sa.func.sum(sa.case(((runs.c.cost_usd.is_(None)) & (runs.c.status == "ok"), 1), else_=0)).label("unpriced"),
-    ).group_by(*(keys if by == "run" else grouping))
-    counted = sa.select(*grouping, sa.func.count().label("calls")).select_from(
-        calls.join(runs, calls.c.run_id == runs.c.id)).group_by(*grouping)
-    if prompt:
-        totals = totals.where(runs.c.prompt_name == prompt)
-        counted = counted.where(runs.c.prompt_name == prompt)
-    with store.engine.connect() as conn:
-        call_counts = {tuple(row[:-1]): int(row[-1]) for row in conn.execute(counted)}
-        rows = conn.execute(totals).mappings().all()
+    counted, rows = store.grouped_totals(by, prompt=prompt)
+    call_counts = {tuple(row[:-1]): int(row[-1]) for row in counted}
     out: list[dict[str, Any]] = []
     for row in rows:
         if by == "run":

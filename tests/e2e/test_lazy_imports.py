@@ -106,3 +106,30 @@ def test_the_command_line_looks_up_no_pydantic_plugin(tmp_path: Path) -> None:
     kept = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env={**env, "PYDANTIC_DISABLE_PLUGINS": "x"},
                           capture_output=True, text=True, timeout=120)
     assert kept.stderr.rsplit("PLUGINS ", 1)[1].startswith("x [")  # a value the user set is kept
+
+
+@pytest.fixture(scope="module")
+def current_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store at this release's revision holding one recorded run of support-agent (written in-process)."""
+    from promptctl.store.runs import RunStore
+
+    folder = tmp_path_factory.mktemp("current-store")
+    store = RunStore(f"sqlite:///{folder / 'runs.db'}")
+    run_id = store.start_run(id="ab" * 16, ref="support-agent@3", prompt_name="support-agent", prompt_version=3,
+                             prompt_sha256="0" * 64, provider="anthropic", model="claude-sonnet-4-6")
+    store.add_call(run_id, provider="anthropic", model="claude-sonnet-4-6", fingerprint="f", request={},
+                   output="Hi", output_tokens=120)
+    store.finish_run(run_id, status="ok", output="Hi")
+    store.close()
+    return folder
+
+
+@pytest.mark.parametrize("argv", [
+    ["log", "-n", "5"], ["log", "show", "abab"], ["log", "--summary"],
+    ["cost", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"],
+    ["run", "support-agent", "--vars", "fixtures/support-agent/sample.yaml", "--dry-run"],
+])
+def test_reading_a_current_sqlite_store_imports_no_sqlalchemy(argv: list[str], current_store: Path) -> None:
+    """log, log show, log --summary and the recorded outputs of cost and run --dry-run read it with sqlite3."""
+    code, heavy = loaded(argv, current_store, ("sqlalchemy", "alembic"))
+    assert code == 0 and heavy == []
