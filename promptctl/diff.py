@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from promptctl.errors import PromptctlError
 from promptctl.limits import read_input_text
-from promptctl.registry.frontmatter import split_front_matter
 
 if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
@@ -199,10 +198,10 @@ def content_text(content: Any) -> str:
     keys of a part as a ``[type {...}]`` line before it; anything else as JSON. An image or a PDF is one line
     with its type, size and sha256 (:func:`~promptctl.adapters.base.describe_block`), never its base64.
     """
-    from promptctl.adapters.base import MEDIA_BLOCKS, describe_block
-
     if isinstance(content, str):
         return content
+    from promptctl.adapters.base import MEDIA_BLOCKS, describe_block
+
     if isinstance(content, list) and any(isinstance(p, Mapping) and p.get("type") in ("tool_use", "tool_result")
                                          for p in content):
         return "\n\n".join(_block_text(p) for p in content)
@@ -311,6 +310,8 @@ def diff_versions(
     Raises:
         UndefinedVariableError: ``strict_variables`` and a version reads a variable that was not given.
     """
+    from promptctl.registry.frontmatter import split_front_matter
+
     result = VersionDiff(
         old=old.display,
         new=new.display,
