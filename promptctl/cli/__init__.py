@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Iterator, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -132,9 +134,9 @@ def _deferred_type(coercion: Any) -> Any:
             def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
                 if value is None:
                     return super().coerce(value, param, ctx)
-                if (type(value) is str and self.descriptor.annotation is str and self.parameter_info.parser is None
-                        and not (param.multiple or param.nargs == -1)):
-                    return value  # what typer's str coercion (str(value)) gives a command-line string
+                plain = _plain_coercion(self.descriptor, value, param, ctx)
+                if plain is not _UNSURE:
+                    return plain
                 param._runtime_param = coercion.build_runtime_param(self.descriptor)
                 return param._runtime_param.coerce(value, param=param, ctx=ctx)
 
@@ -146,6 +148,55 @@ def _deferred_type(coercion: Any) -> Any:
 
 
 _DEFERRED: Any = None
+_UNSURE: Any = object()
+_WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,17}")
+_DECIMAL_NUMBER = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,15})?")
+
+
+def _plain_coercion(descriptor: Any, value: Any, param: Any, ctx: Any) -> Any:
+    """What typer's coercion gives ``value`` (not None), computed without its pydantic adapter, or ``_UNSURE``.
+
+    Only where the result is provably the adapter's (``tests/test_cli_coercion.py`` checks each case against
+    typer's own coercion): a ``str`` parameter given a str (typer's ``str(value)``); ``int``/``float`` given a
+    plain decimal string (``"12"``, ``"0.25"``) or a number (a default), within the parameter's ``min``/``max``;
+    ``Path`` given a str (typer's ``coerce_cli_path`` of ``Path(value)``: its ``TypeAdapter(Path)`` makes
+    ``Path(value)`` of any str); a repeatable ``list[...]`` of those given a tuple or list. Anything else (a
+    parser, clamp, another type, a value of another kind, a number out of bounds) is ``_UNSURE``: typer then
+    builds its adapter, so a bad value gets typer's own error message.
+    """
+    info = descriptor.parameter_info
+    if info.parser is not None or info.clamp:
+        return _UNSURE
+    annotation = descriptor.annotation
+    if not (param.multiple or param.nargs == -1):
+        return _plain_item(annotation, info, value, param, ctx)
+    if getattr(annotation, "__origin__", None) is not list or type(value) not in (tuple, list):
+        return _UNSURE
+    items = [_plain_item(annotation.__args__[0], info, item, param, ctx) for item in value]
+    return _UNSURE if any(item is _UNSURE for item in items) else items
+
+
+def _plain_item(annotation: Any, info: Any, value: Any, param: Any, ctx: Any) -> Any:
+    """:func:`_plain_coercion` of one value of type ``annotation``."""
+    kind = type(value)
+    if annotation is str:
+        return value if kind is str else _UNSURE
+    if annotation is int or annotation is float:
+        if kind is str and (_WHOLE_NUMBER if annotation is int else _DECIMAL_NUMBER).fullmatch(value):
+            number = annotation(value)
+        elif kind is annotation or (kind is int and annotation is float):
+            number = annotation(value)
+        else:
+            return _UNSURE
+        if (info.min is not None and number < info.min) or (info.max is not None and number > info.max):
+            return _UNSURE
+        return number
+    if annotation is Path and kind is str and info.path_type in (None, Path):
+        coerce_cli_path = getattr(sys.modules.get("typer._param_types"), "coerce_cli_path", None)
+        if coerce_cli_path is None:
+            return _UNSURE
+        return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
+    return _UNSURE
 
 
 class _Commands(MutableMapping[str, Any]):

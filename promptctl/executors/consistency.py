@@ -89,7 +89,6 @@ of the parsed object instead of the whole object), and the ``answer_*`` options.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
@@ -225,6 +224,8 @@ async def run_consistency(
     Raises:
         ProviderError, BudgetExceeded: A call failed or was refused (the calls made are recorded).
     """
+    import asyncio  # here: rendering a consistency prompt needs no event loop
+
     start = ctx.mark()
     temperature, notes = sampling_temperature(request, options)
     details: dict[str, Any] = {"samples_max": options.samples, "stop_rule": options.early_stop,
@@ -277,6 +278,8 @@ async def run_consistency(
 
 async def _gather(coroutines: Any) -> list[SampleOutcome]:
     """Run a wave to the end; raise the first failure (by sample index) once the calls in flight are done."""
+    import asyncio
+
     results = await asyncio.gather(*coroutines, return_exceptions=True)
     for item in results:
         if isinstance(item, BaseException):

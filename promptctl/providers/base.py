@@ -9,7 +9,6 @@ request id) or :class:`~promptctl.errors.CredentialsError`.
 from __future__ import annotations
 
 import abc
-import asyncio
 import contextvars
 import os
 import re
@@ -226,6 +225,8 @@ class Provider(Transport):
             ProviderError: The call failed after the SDK's retries, or took longer than :meth:`timeout_s`
                 (exit 3).
         """
+        import asyncio  # here: rendering needs no event loop
+
         self.prepare()  # build the SDK client (imports, credentials) outside the call's time limit
         timeout = self.timeout_s(request)
         start = time.perf_counter()

@@ -10,7 +10,6 @@ the transport it wraps. :class:`promptctl.session.Session` composes them once, o
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 import time
@@ -24,6 +23,8 @@ from promptctl.providers.base import RATE_LIMITED, Transport
 from promptctl.types import Completion, Exchange, ProviderRequest, Usage, elide_media, tool_call_output, tool_calls_in
 
 if TYPE_CHECKING:
+    import asyncio
+
     from promptctl.config import ProjectConfig
     from promptctl.store.runs import RunStore
     from promptctl.tokens.budget import Budget
@@ -271,6 +272,8 @@ class Concurrency:
 
     async def acquire(self) -> float:
         """Wait for a slot (and for any ``retry-after`` pause); returns when the call starts (``time.monotonic()``)."""
+        import asyncio  # here: rendering needs no event loop
+
         while True:
             wait = self.paused_until - time.monotonic()
             if wait > 0:
@@ -355,6 +358,8 @@ class Limit(Layer):
 
     async def send(self, exchange: Exchange) -> Completion:
         """Wait for a slot, then send; wait out and retry a rate-limited reply."""
+        import asyncio
+
         attempt = 0
         while True:
             started = await self.concurrency.acquire()

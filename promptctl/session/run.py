@@ -10,7 +10,6 @@ recording in the run store linked to the run).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -529,6 +528,8 @@ def run(version: PromptVersion, variables: Mapping[str, Any] | None = None, **op
             raise TypeError(f"promptctl.run() got an unexpected keyword argument '{name}'"
                             + (f" ({close})" if close else f"; it takes variables as a mapping and {', '.join(known)}"))
     _check_variables(variables, "run")
+    import asyncio  # here: rendering and the CLI's reading commands need no event loop
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -88,8 +88,13 @@ def test_options_left_out_build_no_typer_coercion(tmp_path: Path) -> None:
     assert code == 0 and heavy == []
     code, heavy = loaded(["show", "support-agent@production"], tmp_path, ("typer._adapters",))  # a str argument
     assert code == 0 and heavy == []
-    code, heavy = loaded(["log", "-n", "5"], tmp_path, ("typer._adapters",))
-    assert code == 0 and heavy == ["typer._adapters"]  # a given option is coerced by typer itself
+    code, heavy = loaded(["log", "-n", "5"], tmp_path, ("typer._adapters",))  # a plain number: coerced plainly
+    assert code == 0 and heavy == []
+    code, heavy = loaded(["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"], tmp_path,
+                         ("typer._adapters", "asyncio"))  # a path; rendering needs no event loop
+    assert code == 0 and heavy == []
+    code, heavy = loaded(["log", "-n", "x5"], tmp_path, ("typer._adapters",))  # a bad value: typer's own message
+    assert code == 2 and heavy == ["typer._adapters"]
 
 
 def test_the_command_line_looks_up_no_pydantic_plugin(tmp_path: Path) -> None:
