@@ -306,6 +306,7 @@ def main(argv: list[str] | None = None) -> None:
     # The command line's pydantic models need no pydantic plugin, and finding plugins reads the entry points of
     # every installed distribution (tens of ms on every command); a PYDANTIC_DISABLE_PLUGINS you set is kept.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _defer_pydantic_plugin_loader()
     _route_warnings()
     previous = limits.current()  # the project's [limits] apply to this invocation only
     # click's exceptions, wherever this typer keeps them (click itself, or typer's vendored copy)
@@ -341,6 +342,44 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     finally:
         limits.configure(previous)
+
+
+_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def _defer_pydantic_plugin_loader() -> None:
+    """Let pydantic import its plugin loader (and with it ``importlib.metadata``) only to look plugins up.
+
+    pydantic imports ``pydantic.plugin._loader`` on building its first model or adapter, and that module imports
+    ``importlib.metadata`` (with email, zipfile, csv...: about 10% of a reading command's start) before it checks
+    ``PYDANTIC_DISABLE_PLUGINS``. Until then, ``sys.modules`` holds a stand-in whose ``get_plugins()`` returns
+    ``()`` when plugins are disabled (what pydantic's own returns then) and otherwise imports the real loader,
+    puts it back and answers from it, as does any other attribute. Nothing is changed once the real one is loaded.
+    """
+    import types
+
+    if _PLUGIN_LOADER in sys.modules:
+        return
+
+    def load() -> Any:
+        if sys.modules.get(_PLUGIN_LOADER) is stand_in:
+            del sys.modules[_PLUGIN_LOADER]
+        return importlib.import_module(_PLUGIN_LOADER)
+
+    def get_plugins() -> Any:
+        if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true"):
+            return ()
+        return load().get_plugins()
+
+    stand_in: Any = types.ModuleType(_PLUGIN_LOADER, "Stands for pydantic's plugin loader until it is needed.")
+    stand_in.get_plugins = get_plugins
+    def attribute(name: str) -> Any:
+        if name.startswith("__"):  # asked by the import system (``__path__``...): the real module has none either
+            raise AttributeError(name)
+        return getattr(load(), name)
+
+    stand_in.__getattr__ = attribute
+    sys.modules[_PLUGIN_LOADER] = stand_in
 
 
 class _NeverRaised(Exception):

@@ -141,3 +141,11 @@ def test_reading_a_current_sqlite_store_imports_no_sqlalchemy(argv: list[str], c
         if argv[0] == "log" else ()
     code, heavy = loaded(argv, current_store, ("sqlalchemy", "alembic", *reading))
     assert code == 0 and heavy == []
+
+
+@pytest.mark.parametrize("argv", [["list"], ["show", "support-agent@production"],
+                                  ["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"]])
+def test_reading_and_rendering_import_no_package_metadata(argv: list[str], tmp_path: Path) -> None:
+    """pydantic's plugin loader imports importlib.metadata (email, zipfile, csv...) only when plugins are wanted."""
+    code, heavy = loaded(argv, tmp_path, ("importlib.metadata", "email", "zipfile"))
+    assert code == 0 and heavy == []
