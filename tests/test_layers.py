@@ -18,7 +18,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptctl"
 
-LEAF = {"types", "errors", "_yaml", "rows", "config", "limits", "redaction", "help", "__version__", "cache_file"}
+LEAF = {"types", "errors", "_yaml", "_yaml_loader", "rows", "config", "limits", "redaction", "help", "__version__",
+        "cache_file"}
 """Shared values and helpers every unit may use (``config`` is the project settings value, ``help`` the help topics'
 text, ``redaction`` the credential redaction of every error text, ``cache_file`` a file of remembered results in
 the user cache)."""
@@ -189,8 +190,8 @@ def test_a_cycle_between_units_is_found() -> None:
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-LEAF_MODULES = ("promptctl.types", "promptctl.errors", "promptctl._yaml", "promptctl.rows", "promptctl.limits",
-                "promptctl.redaction")
+LEAF_MODULES = ("promptctl.types", "promptctl.errors", "promptctl._yaml", "promptctl._yaml_loader", "promptctl.rows",
+                "promptctl.limits", "promptctl.redaction")
 
 
 @pytest.mark.parametrize("module", LEAF_MODULES)

@@ -28,7 +28,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from promptctl import _yaml
@@ -357,6 +356,8 @@ def load_tools_text(text: str, where: str) -> list[ToolSpec]:
     Raises:
         FrontMatterError: Not valid JSON/YAML, or not a valid list of tools (naming the tool and field).
     """
+    import yaml  # here: a reading command whose indexes come from the cache needs no YAML
+
     try:
         data = _yaml.load(normalise_newlines(text))
     except yaml.YAMLError as exc:
@@ -404,6 +405,8 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
         raise FrontMatterError(f"{where}: {exc.message}", hint=exc.hint) from None
     data: Any = {}
     if raw is not None:
+        import yaml
+
         try:
             data = _yaml.load(raw) or {}
         except yaml.YAMLError as exc:

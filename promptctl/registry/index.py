@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from promptctl import _yaml
@@ -114,6 +113,8 @@ def parse_index(text: str, path: Path) -> PromptIndex:
         InputError: The index is not valid YAML or has invalid fields (exit 2).
 
     """
+    import yaml  # here: indexes read from the index cache need no YAML
+
     try:
         data = _yaml.load(text) or {}
         return PromptIndex.model_validate(data)

@@ -109,8 +109,23 @@ def read_indexes(root: Path, names: Iterable[str]) -> Iterator[tuple[str, Prompt
 
 
 def _cacheable(index: PromptIndex) -> bool:
-    """Only indexes without unknown fields: extras keep YAML-specific types JSON would not round-trip."""
-    return not index.model_extra and not any(r.model_extra for r in index.versions)
+    """Only indexes whose unknown fields JSON keeps exactly.
+
+    That is strings, booleans, nulls, lists and string-keyed mappings of those (a version's ``files`` hashes). A
+    number may be a YAML source type (``SourceInt``, which keeps the text it was written as) that JSON would not
+    round-trip.
+    """
+    return all(_exact_in_json(extra) for extra in (index.model_extra, *(r.model_extra for r in index.versions)))
+
+
+def _exact_in_json(value: Any) -> bool:
+    if value is None or type(value) in (str, bool):
+        return True
+    if type(value) is list:
+        return all(_exact_in_json(v) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _exact_in_json(v) for k, v in value.items())
+    return False
 
 
 def _load(path: Path) -> dict[str, list[Any]]:

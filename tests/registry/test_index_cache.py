@@ -121,12 +121,25 @@ def test_a_damaged_cache_entry_is_parsed_again(registry: Registry) -> None:
     assert cached(registry) == uncached(registry)
 
 
-def test_unknown_fields_are_never_cached(registry: Registry) -> None:
+def test_unknown_fields_with_numbers_are_never_cached(registry: Registry) -> None:
     path = registry.folder("greet") / "prompt.yaml"
     path.write_text(path.read_text() + "owner: 007\n")
     index = cached(registry)["greet"]
     assert index.model_extra == {"owner": 7} and index.model_extra["owner"].source == "007"  # type: ignore[union-attr]
     assert "greet" not in json.loads(cache_path(registry.root).read_text())["indexes"]
+
+
+@pytest.mark.parametrize("extra", ["files: {tools.json: 1103b59f}", "files: {a: [x, true, null]}", "note: hi"])
+def test_unknown_fields_of_strings_are_cached_and_read_back_equal(registry: Registry, extra: str) -> None:
+    """A version's ``files`` (the hashes of a bundle's tools files) and other plain-text extras round-trip."""
+    path = registry.folder("greet") / "prompt.yaml"
+    path.write_text(path.read_text().replace("- version: 1\n", f"- version: 1\n  {extra}\n", 1))
+    first = cached(registry)["greet"]
+    assert first.versions[0].model_extra  # type: ignore[union-attr]
+    assert "greet" in json.loads(cache_path(registry.root).read_text())["indexes"]
+    again = cached(registry)["greet"]
+    assert again == first == uncached(registry)["greet"]
+    assert again.versions[0].model_extra == first.versions[0].model_extra  # type: ignore[union-attr]
 
 
 def test_an_unwritable_cache_folder_is_ignored(registry: Registry, tmp_path: Path,
