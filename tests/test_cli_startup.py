@@ -60,3 +60,44 @@ def test_a_loaded_loader_is_left_alone() -> None:
     real = importlib.import_module(LOADER)
     cli._defer_pydantic_plugin_loader()
     assert sys.modules[LOADER] is real
+
+
+@pytest.fixture
+def gc_state() -> Iterator[tuple[int, int, int]]:
+    """Python's collector settings for the test, restored afterwards."""
+    import gc
+
+    saved, enabled, callbacks = gc.get_threshold(), gc.isenabled(), list(gc.callbacks)
+    gc.set_threshold(700, 10, 10)
+    gc.enable()
+    yield gc.get_threshold()
+    gc.set_threshold(*saved)
+    gc.callbacks[:] = callbacks
+    if not enabled:
+        gc.disable()
+
+
+def test_no_collection_during_start_up_then_the_thresholds_it_had(gc_state: tuple[int, int, int]) -> None:
+    import gc
+
+    cli._collect_garbage_after_start_up(objects=50_000)
+    assert gc.get_threshold() == (50_000, 10, 10) and gc.isenabled()
+    kept = [[i] for i in range(1_000)]  # allocations below the budget: no collection, the budget stays
+    assert gc.get_threshold() == (50_000, 10, 10) and kept
+    garbage = [[] for _ in range(60_000)]  # past the budget: pydantic-free, plain lists
+    del garbage
+    assert gc.get_threshold() == gc_state  # the first collection restored Python's thresholds
+    assert not any(getattr(c, "__qualname__", "").startswith("_collect_garbage") for c in gc.callbacks)
+
+
+def test_a_collector_someone_set_is_left_alone(gc_state: tuple[int, int, int]) -> None:
+    import gc
+
+    gc.disable()
+    cli._collect_garbage_after_start_up()
+    assert gc.get_threshold() == gc_state and not gc.isenabled()
+    gc.enable()
+    gc.set_threshold(500_000)
+    callbacks = list(gc.callbacks)
+    cli._collect_garbage_after_start_up()
+    assert gc.get_threshold()[0] == 500_000 and gc.callbacks == callbacks
