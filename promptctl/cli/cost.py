@@ -137,7 +137,8 @@ def estimate_targets(
             refused.append(exc)
             continue
         warn(request.warnings)
-        count = asyncio.run(acount_request(request, exact=exact, config=proj.config))
+        # offline, estimate_cost counts the request as the strategy sends it (structured output adds its schema)
+        count = asyncio.run(acount_request(request, exact=True, config=proj.config)) if exact else None
         out.append(estimate_cost(version, request, strategy=strategy, samples=samples, count=count,
                                  config=proj.config, history=history))
     if not out and refused:

@@ -103,11 +103,10 @@ async def run_structured(
         InputError: ``instructor`` mode with a schema whose top level is not an object.
     """
     start = ctx.mark()
-    mode = "instructor" if options.mode == "auto" else options.mode
+    mode = effective_mode(options, request.provider)
     notes: list[str] = []
-    if mode == "native" and request.provider == "anthropic":
+    if mode != options.mode and options.mode == "native":
         notes.append("structured output: Claude has no native JSON mode; used the manual parse-validate-repair loop")
-        mode = "manual"
     if mode == "instructor":
         parsed, attempts = await _via_instructor(request, ctx, options, out, prefix)
     else:
@@ -146,13 +145,43 @@ def parse_json(text: str) -> Any:
     raise ValueError("the reply holds no JSON object")
 
 
+def effective_mode(options: StructuredOptions, provider: str) -> str:
+    """The mode a run uses: ``auto`` is ``instructor``; ``native`` on Claude (no JSON mode) is ``manual``."""
+    mode = "instructor" if options.mode == "auto" else options.mode
+    return "manual" if mode == "native" and provider == "anthropic" else mode
+
+
+def first_request(request: ProviderRequest, options: StructuredOptions, out: OutputModel) -> ProviderRequest:
+    """The first request a structured-output run sends for ``request``: the schema added as its mode adds it.
+
+    For the cost estimate (the schema is input: about 400 tokens for ``invoice-extraction``'s). Manual mode:
+    the request itself (plus the schema instruction with ``schema_in_prompt``); native: the provider's JSON mode
+    (:func:`native_format`); instructor: the keyword arguments instructor's own patched ``create`` builds (its
+    tools or JSON-mode messages), captured without a call. No network.
+
+    Raises:
+        InputError: ``instructor`` mode with a schema whose top level is not an object.
+        CredentialsError: instructor is not installed (it is a dependency of promptctl).
+    """
+    mode = effective_mode(options, request.provider)
+    if mode == "instructor":
+        return _instructor_first_request(request, options, out)
+    return _first_attempt(request, options, out, native=mode == "native")
+
+
+def _first_attempt(request: ProviderRequest, options: StructuredOptions, out: OutputModel, *,
+                   native: bool) -> ProviderRequest:
+    current = native_format(request, out, strict=options.strict) if native else request
+    if options.schema_in_prompt:
+        current = append_user_text(current, SCHEMA_INSTRUCTION.format(schema=json.dumps(out.schema, indent=2)))
+    return current
+
+
 async def _loop(
     request: ProviderRequest, ctx: CallContext, options: StructuredOptions, out: OutputModel, prefix: str,
     *, native: bool,
 ) -> tuple[Any, list[dict[str, Any]]]:
-    current = native_format(request, out, strict=options.strict) if native else request
-    if options.schema_in_prompt:
-        current = append_user_text(current, SCHEMA_INSTRUCTION.format(schema=json.dumps(out.schema, indent=2)))
+    current = _first_attempt(request, options, out, native=native)
     attempts: list[dict[str, Any]] = []
     for number in range(1, options.max_retries + 2):
         completion = await ctx.call(current, tag=f"{prefix}attempt:{number}")
@@ -217,10 +246,7 @@ async def _via_instructor(
 
     instructor = require("instructor", request.provider)
     core = require("instructor.core", request.provider)
-    _quiet_instructor_logs()
-    if out.schema.get("type", "object") != "object" or not isinstance(out.schema.get("properties"), dict):
-        raise InputError("structured output through instructor needs an object schema with properties",
-                         hint="use strategy mode: manual or native for other schemas")
+    _check_instructor_schema(out)
     attempts: list[dict[str, Any]] = []
     parse_errors: list[str] = []
 
@@ -230,13 +256,7 @@ async def _via_instructor(
         attempts.append({"output": completion.text, "error": None})
         return sdk_response(call_request, completion)
 
-    if request.provider == "watsonx":
-        mode, provider = instructor.Mode.JSON, instructor.Provider.OPENAI
-    elif request.provider == "anthropic":
-        mode, provider = instructor.Mode.TOOLS, instructor.Provider.ANTHROPIC
-    else:
-        mode, provider = instructor.Mode.TOOLS, instructor.Provider.OPENAI
-    patched = instructor.patch(create=create, mode=mode, provider=provider)
+    patched = instructor.patch(create=create, **_instructor_mode(instructor, request.provider))
     hooks = core.Hooks()
     hooks.on("parse:error", lambda error, **_: parse_errors.append(error_text(error)))
     try:
@@ -271,6 +291,51 @@ def _quiet_instructor_logs() -> None:
     logger = logging.getLogger("instructor")
     if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
         logger.addHandler(logging.NullHandler())
+
+
+def _check_instructor_schema(out: OutputModel) -> None:
+    _quiet_instructor_logs()
+    if out.schema.get("type", "object") != "object" or not isinstance(out.schema.get("properties"), dict):
+        raise InputError("structured output through instructor needs an object schema with properties",
+                         hint="use strategy mode: manual or native for other schemas")
+
+
+def _instructor_mode(instructor: Any, provider: str) -> dict[str, Any]:
+    """The ``mode`` and ``provider`` instructor uses for a promptctl provider (watsonx: JSON mode; else tools)."""
+    if provider == "watsonx":
+        return {"mode": instructor.Mode.JSON, "provider": instructor.Provider.OPENAI}
+    if provider == "anthropic":
+        return {"mode": instructor.Mode.TOOLS, "provider": instructor.Provider.ANTHROPIC}
+    return {"mode": instructor.Mode.TOOLS, "provider": instructor.Provider.OPENAI}
+
+
+class _Captured(Exception):  # noqa: N818 - not an error: carries the request instructor built
+    def __init__(self, request: ProviderRequest) -> None:
+        super().__init__("captured")
+        self.request = request
+
+
+def _instructor_first_request(request: ProviderRequest, options: StructuredOptions,
+                              out: OutputModel) -> ProviderRequest:
+    from promptctl.providers.sdk import require
+
+    instructor = require("instructor", request.provider)
+    _check_instructor_schema(out)
+
+    def create(*args: Any, **kwargs: Any) -> Any:  # a synchronous create: instructor's wrapper is synchronous too
+        raise _Captured(_request_from_kwargs(request, kwargs))
+
+    patched = instructor.patch(create=create, **_instructor_mode(instructor, request.provider))
+    try:
+        patched(response_model=out.model, max_retries=0, **_instructor_kwargs(request))
+    except Exception as exc:  # noqa: BLE001 - instructor may wrap the capture in its retry error
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, _Captured):
+                return cause.request
+            cause = cause.__cause__ or cause.__context__
+        raise
+    raise AssertionError("instructor returned without calling create")  # pragma: no cover
 
 
 def _instructor_kwargs(request: ProviderRequest) -> dict[str, Any]:

@@ -9,6 +9,7 @@ estimate and ``cost`` all estimate through :func:`estimate_cost`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from promptctl.registry.registry import prompt_info
@@ -70,9 +71,46 @@ def estimate_cost(
         raise InputError(f"unknown strategy '{chosen}'", hint=f"strategies: {names}")
     if samples is not None and samples < 1:
         raise InputError(f"--samples must be >= 1, not {samples}")
+    request, count = _as_sent(version, request, strategy, count, config)
     outputs = recorded_outputs(history, version, request.provider, request.model) if history else ([], "")
     return estimate_calls(request, call_shape(chosen, options, samples=samples), prompt=prompt_info(version),
                           count=count, config=config, outputs=outputs, notes=notes)
+
+
+def _as_sent(version: PromptVersion, request: ProviderRequest, strategy: str | None, count: TokenCount | None,
+             config: ProjectConfig | None) -> tuple[ProviderRequest, TokenCount | None]:
+    """The first request the strategy sends, and its count: structured output adds the output schema.
+
+    The schema is input tokens of every call (instructor's tools, the provider's JSON mode, or the schema in the
+    prompt: :func:`promptctl.executors.structured.first_request`). A ``count`` already made (``--exact``, of the
+    request without the schema) gets the schema's tokens counted offline added, with a note. Anything that
+    keeps the strategy from running (a bad option, a missing schema) is the run's error, not the estimate's:
+    then the request is priced as given.
+    """
+    from promptctl.errors import PromptctlError
+    from promptctl.executors.strategy import resolve_plan
+
+    try:
+        plan = resolve_plan(version.front_matter.strategy, strategy if strategy != "chain" else None,
+                            where=version.display)
+        if plan.structured is None:
+            return request, count
+        from promptctl.executors.schema import output_model
+        from promptctl.executors.structured import first_request
+        from promptctl.session.run import project_root
+
+        out = output_model(version.front_matter.output, plan.structured_source, root=project_root(version, config),
+                           where=version.display, default_name=version.name)
+        sent = first_request(request, plan.structured, out)
+    except PromptctlError:
+        return request, count
+    if count is None or sent is request:
+        return sent, count
+    from promptctl.tokens.request_tokens import count_request, with_note
+
+    extra = max(count_request(sent).tokens - count_request(request).tokens, 0)
+    added = dataclasses.replace(count, tokens=count.tokens + extra, low=count.low + extra, high=count.high + extra)
+    return sent, with_note(added, "approximate", f"the output schema's {extra} tokens counted offline")
 
 
 def recorded_outputs(

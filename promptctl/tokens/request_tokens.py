@@ -22,6 +22,7 @@ mixed-language texts, which is the kind of error this method has.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -86,10 +87,27 @@ def count_request(request: ProviderRequest) -> TokenCount:
     if profile(request.provider, request.model).tiktoken:
         body = request.body
         count = count_openai_messages(list(body.get("messages", [])), request.model, tools=body.get("tools"))
-        if body.get("response_format") not in (None, {"type": "text"}):
-            count = with_note(count, "approximate", "the response_format schema is not counted")
+        count = _with_response_format(count, body.get("response_format"))
         return with_media(count, request)
     return with_media(estimate_input_tokens(request), request)
+
+
+def _with_response_format(count: TokenCount, response_format: Any) -> TokenCount:
+    """``count`` plus a ``json_schema`` response format's schema, counted as its compact JSON text (approximate).
+
+    OpenAI bills the schema as input but documents no formula for it; its JSON text's tokens are the stand-in
+    (``json_object`` mode adds nothing but the instruction the prompt itself must carry).
+    """
+    if response_format in (None, {"type": "text"}) or not isinstance(response_format, dict):
+        return count
+    schema = response_format.get("json_schema")
+    if not isinstance(schema, dict):
+        return count
+    extra, _ = count_text(json.dumps(schema, separators=(",", ":"), ensure_ascii=False),
+                          count.encoding or FALLBACK_ENCODING)
+    added = dataclasses.replace(count, tokens=count.tokens + extra, low=count.low + extra, high=count.high + extra)
+    return with_note(added, "approximate", f"response_format json_schema: {extra} tokens (its JSON text; OpenAI "
+                     "documents no formula)")
 
 
 def with_media(count: TokenCount, request: ProviderRequest) -> TokenCount:

@@ -240,3 +240,35 @@ def test_cached_tool_call_answers_are_replayed(models, write_version, loopback_c
     second = asyncio.run(arun(version, {"text": "x"}, config=loopback_config, store=store, cache=True))
     assert first.parsed == second.parsed == GOOD and len(server.requests) == 1
     assert second.calls[0].completion.cached
+
+
+@pytest.mark.parametrize(("provider", "model", "extra", "added"), [
+    ("openai", "gpt-4o-mini", "", ("tools", "tool_choice")),  # instructor: the schema as a forced tool
+    ("anthropic", "claude-haiku-4-5", "", ("tools", "tool_choice")),
+    ("openai", "gpt-4o-mini", ", mode: native", ("response_format",)),  # the provider's JSON mode
+])
+def test_the_estimate_prices_the_output_schema_the_first_call_sends(models, write_version, loopback_config, server,
+                                                                     provider, model, extra, added):
+    from promptctl.session.estimate import estimate_cost
+    from promptctl.tokens.request_tokens import count_request
+
+    server.replies = [tool_reply(GOOD) if not extra else json.dumps(GOOD)]
+    version = _version(write_version, provider=provider, model=model, extra=extra)
+    result = asyncio.run(arun(version, {"text": "x"}, config=loopback_config, estimate=True))
+    [wire] = server.requests
+    for key in added:  # what the estimate priced is what went over the wire
+        assert key in wire.body
+    base = result.request
+    assert not any(key in base.body for key in added)
+    estimate = estimate_cost(version, base, config=loopback_config)
+    assert estimate.input.tokens == result.estimate.input.tokens > count_request(base).tokens + 20
+    from promptctl.executors.schema import output_model
+    from promptctl.executors.strategy import resolve_plan
+    from promptctl.executors.structured import first_request
+
+    plan = resolve_plan(version.front_matter.strategy, None, where="t")
+    out = output_model(version.front_matter.output, plan.structured_source, root=loopback_config.root, where="t",
+                       default_name="choose")
+    sent = first_request(base, plan.structured, out)
+    assert {key: sent.body[key] for key in added} == {key: wire.body[key] for key in added}
+    assert estimate.input.tokens == count_request(sent).tokens
