@@ -64,6 +64,11 @@ class RunReader(Protocol):
         ...
 
 
+BUSY_TIMEOUT_S = 0.2
+"""Seconds a read waits for another process's write lock before it is left to SQLAlchemy (which waits its own 5 s
+and reports a store that stays locked as it always has)."""
+
+
 def variant_key(name: str, shape: dict[str, Any], lengths: dict[str, int]) -> str:
     """The key of one compiled statement: its name, shape (optional filters) and expanding list lengths."""
     parts = [f"{k}={shape[k]}" for k in sorted(shape)] + [f"len({k})={lengths[k]}" for k in sorted(lengths)]
@@ -89,7 +94,8 @@ def open_reader(url: str) -> SQLiteReader | None:
 
     None: not a plain SQLite file URL (:func:`sqlite_path`), no such file (opening creates it), not at
     :data:`~promptctl.store.revision.HEAD` (opening upgrades it, or refuses a newer one), or any error opening or
-    reading it. Never writes: the file is opened read-only.
+    reading it (a write lock held longer than :data:`BUSY_TIMEOUT_S` too). Never writes: the file is opened
+    read-only.
     """
     from urllib.parse import quote
 
@@ -99,7 +105,8 @@ def open_reader(url: str) -> SQLiteReader | None:
     if path is None or REVISION != HEAD or not os.path.isfile(path):
         return None
     try:
-        connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False)
+        connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False,
+                                     timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error:
         return None
     try:

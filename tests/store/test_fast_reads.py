@@ -199,6 +199,19 @@ def test_anything_but_a_plain_existing_sqlite_file_is_left_to_sqlalchemy(tmp_pat
     assert open_reader(f"sqlite:///{empty}") is None and empty.read_bytes() == b""
 
 
+def test_a_store_locked_by_a_writer_is_left_to_sqlalchemy(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    url = _store_at(path, revision.HEAD)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # what a writer holds while it commits (rollback journal)
+    try:
+        assert open_reader(url) is None
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert open_reader(url) is not None
+
+
 def test_sqlite_path_reads_the_url_as_sqlalchemy_does(tmp_path: Path) -> None:
     import sqlalchemy as sa
 
