@@ -114,8 +114,20 @@ TEMPLATE_KEYWORDS = frozenset({"end", "else", "break", "continue", "nil", "this"
                                "False", "None", "and", "or", "not", "in", "is", "if", "for", "endif", "endfor"})
 """Words that are syntax, not a placeholder, in ``{{ word }}`` of prose: Go templates' ``{{ end }}``,
 ``{{ else }}``, ``{{ break }}``, ``{{ nil }}``; Handlebars' ``{{this}}``; Jinja2's reserved names."""
-_BOUND_NAMES = re.compile(r"\{%[-+]?\s*(?:for\s+([A-Za-z_][\w\s,]*?)\s+in\b|set\s+([A-Za-z_]\w*)\s*=)")
-"""A Jinja example in prose binds names (``{% for x in xs %}{{ x }}{% endfor %}``): its ``{{ x }}`` is text too."""
+_BOUND_NAMES = re.compile(
+    r"\{%[-+]?\s*(?:for\s+([A-Za-z_][\w\s,]*?)\s+in\b|set\s+([A-Za-z_]\w*)\s*=)"
+    r"|\bv-for\s*=\s*[\"']\s*\(?([A-Za-z_][\w\s,]*?)\)?\s+(?:in|of)\b"
+)
+"""A template example in prose binds names: a Jinja ``{% for x in xs %}`` or ``{% set x = ... %}``, a Vue
+``v-for="note in notes"`` or ``v-for="(item, i) in items"``; its ``{{ x }}`` / ``{{ note }}`` is text too."""
+_ANY_EXPRESSION = re.compile(r"\{\{[^{}\n]*\}\}")
+TEMPLATE_DOC_LIMIT = 5
+"""More distinct ``{{ ... }}`` expressions than this in prose: the text documents a template language (Nuclei's
+``{{BaseURL}}``, ``{{Hostname}}`` and 20 more; a Vue component's ``{{ header ? header : "Notes" }}``), so its
+placeholders are text, not variables (the same limit as lint's TXT001, promptctl.lint.rules.leftovers). Fabric
+patterns that take ``-v`` variables use at most four; the input placeholder ``{{input}}`` stays a variable."""
+PROSE_INPUT = "input"
+"""The placeholder fabric (and most prompt files) fill with the piped input: a variable even in template docs."""
 
 
 def convert_mustache(
@@ -137,7 +149,9 @@ def convert_mustache(
         prose: The text is free prose (a text or markdown file, a fabric pattern), not a template of a tool
             whose every ``{{word}}`` is a variable (Langfuse): ``{{ word }}`` is then text when ``word`` is
             template syntax (:data:`TEMPLATE_KEYWORDS`, such as Go's ``{{ end }}``) or a name bound by a
-            ``{% for %}``/``{% set %}`` of a Jinja example in the text.
+            ``{% for %}``/``{% set %}`` of a Jinja example or a Vue ``v-for`` in the text; and every
+            ``{{ name }}`` but ``{{input}}`` is text when the prose holds more than :data:`TEMPLATE_DOC_LIMIT`
+            distinct ``{{ ... }}`` expressions besides those (documentation of a template language: Nuclei, Vue, Hugo).
 
     Returns:
         ``(body, variables)``: the Jinja2 source and the variables found, in order, with their defaults
@@ -151,9 +165,13 @@ def convert_mustache(
     if prose and not dollar:
         syntax = set(TEMPLATE_KEYWORDS)
         for bound in _BOUND_NAMES.finditer(text):
-            syntax.update(n.strip() for n in (bound.group(1) or bound.group(2)).split(",") if n.strip())
+            names = bound.group(1) or bound.group(2) or bound.group(3)
+            syntax.update(n.strip() for n in names.split(",") if n.strip())
+    documents = prose and not dollar and "{{" in text and len(
+        {e for e in _ANY_EXPRESSION.findall(text) if e[2:-2].strip() not in syntax}) > TEMPLATE_DOC_LIMIT
     for match in pattern.finditer(text):
-        if match.group(1).strip() in syntax:
+        word = match.group(1).strip()
+        if word in syntax or (documents and word != PROSE_INPUT):
             continue  # left in the text, escaped with it below
         out.append(_literal(text, pos, match.start(), prompt, where, line_offset))
         name = variable_name(match.group(1).strip())

@@ -129,3 +129,29 @@ def test_lint_passes_right_after_importing_real_files(run, tmp_path: Path):
     code, out, err = run("lint")
     assert code == 0, out + err
     assert " TXT001 " not in out and " INJ001 " not in out
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "lint" / "corpus" / "prompts"
+
+
+@pytest.mark.parametrize("pattern", ["write_nuclei_template_rule", "sanitize_broken_html_to_markdown"])
+def test_template_language_docs_in_a_fabric_pattern_stay_text(run, tmp_path: Path, pattern: str):
+    """Nuclei's {{BaseURL}} (20+ names) and Vue's {{ note }} (bound by v-for) in real fabric patterns are text.
+
+    The pattern text is the real system.md (danielmiessler/fabric, MIT), kept in the lint corpus.
+    """
+    kept = (CORPUS / f"fabric-{pattern.replace('_', '-')}" / "v1.j2").read_text(encoding="utf-8")
+    system = kept.split("{% raw %}", 1)[1].split("{% endraw %}", 1)[0]
+    assert "{{BaseURL}}" in system or 'v-for="note in notes"' in system
+    folder = tmp_path / "src" / "patterns" / pattern
+    folder.mkdir(parents=True)
+    (folder / "system.md").write_text(system, encoding="utf-8")
+    code, _, err = run("import", str(tmp_path / "src" / "patterns"))
+    assert code == 0, err
+    versions = list((tmp_path / "prompts").glob("*/v1.j2"))
+    assert len(versions) == 1, versions
+    body = versions[0].read_text(encoding="utf-8")
+    assert "BaseURL:" not in body and "note:" not in body.split("\n---", 1)[0]
+    assert list(Registry(tmp_path / "prompts").load(versions[0].parent.name, 1).front_matter.variables) == ["input"]
+    code, out, err = run("lint")
+    assert " CACHE001 " not in out and " REG004 " not in out and " TXT001 " not in out, out
