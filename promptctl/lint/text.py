@@ -666,15 +666,67 @@ def deliverable(text: str) -> str | None:
     """The phrase that names the prompt's deliverable (:data:`DELIVERABLE`), or None for a conversational prompt.
 
     A match right after advice about it ("guide the user in designing ...", "tips on setting up ...",
-    :data:`_ADVISING`) does not count: the user makes it, the model advises.
+    :data:`_ADVISING`), or in a list introduced by "Your task is to help users:", does not count: the user makes
+    it, the model advises. A strong deliverable
+    (:func:`strong_deliverable`) is preferred to a weak one when the text names both.
 
     Args:
         text: The instruction text (system prompt, without sample requests).
     """
+    weak = None
     for match in DELIVERABLE.finditer(text):
-        if not _ADVISING.search(text[max(0, match.start() - 60): match.start()]):
-            return match.group(0)
-    return None
+        advice = _ADVISING.search(text[max(0, match.start() - 60): match.start()])
+        if not advice and not _advised_item(text, match.start()):
+            phrase = match.group(0)
+            if _SIMULATE.fullmatch(phrase) and _SIMULATED.match(text, match.end()):
+                phrase = text[match.start(): match.end() + 40].split("\n")[0]
+            if strong_deliverable(phrase):
+                return phrase
+            weak = weak or phrase
+    return weak
+
+
+WEAK_DELIVERABLE = re.compile(
+    r"\b(?:integrat\w*|stor(?:y|ies)|poems?|songs?|lyrics|novels?|books?|chapters?|scenes?|dialogues?|jokes?|"
+    r"riddles?|screenplays?|names?|slogans?|taglines?|headlines?|captions?)\b"
+    r"|^simulat\w*\s+(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,3}?(?:experiences?|environments?|worlds?|games?|consoles?|"
+    r"pets?|characters?|conversations?|interviews?|terminals?|machines?|computers?|systems?|scenarios?|adventures?)\b",
+    re.IGNORECASE,
+)
+"""Weak evidence of a deliverable whose form is open (SYS003 at info when it is the only one): a simulated experience
+("simulate an immersive VR experience", "simulate a game console": each reply is a turn of it), creative writing
+("create a story", "write a book": the genre sets the form), a short creative line (a name, slogan, headline), or
+integration ("integrate X": usually advice about wiring things together, not a product handed over). Simulated
+figures ("simulate potential profits") and games to build ("develop a shooter game") are strong evidence."""
+_SIMULATE = re.compile(r"(?i)simulat\w*")
+_SIMULATED = re.compile(r"\s+(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,3}?\w+")
+
+
+def strong_deliverable(phrase: str | None) -> bool:
+    """True when a :func:`deliverable` phrase is strong evidence: not one of :data:`WEAK_DELIVERABLE`."""
+    return phrase is not None and not WEAK_DELIVERABLE.search(phrase)
+
+
+_ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
+_ADVISING_LEAD = re.compile(
+    r"(?i)\b(?:help|helps|helping|assist|assists|assisting|guide|guides|guiding|support|supports|coach|teach)\s+"
+    r"(?:the\s+)?(?:users?|me|people|students?|learners?|clients?|beginners?|them|individuals|businesses|teams?)"
+    r"(?:\s+(?:to|in|with))?\s*:\s*$"
+)
+
+
+def _advised_item(text: str, at: int) -> bool:
+    """True when position ``at`` is in a list item introduced by "help users:" (the user does it, the model helps)."""
+    start = text.rfind("\n", 0, at) + 1
+    if not _ITEM.match(text[start:at]):
+        return False
+    while start > 0:
+        prev = text.rfind("\n", 0, start - 1) + 1
+        line = text[prev:start - 1]
+        if line.strip() and not _ITEM.match(line):
+            return bool(_ADVISING_LEAD.search(line))
+        start = prev
+    return False
 
 
 _ADVISING = re.compile(
@@ -692,8 +744,9 @@ up ..."): the user makes it, the model advises; not a deliverable of the prompt.
 STAKES_CUES = re.compile(
     r"\b(?:facts?|factual|accura\w+|data|statistic\w*|figures|prices?|pricing|costs?|fees?|numbers|dates|"
     r"research\w*|sources?|cit(?:e|es|ing|ations?)|references?|evidence|quotes?|news|history|historical|science|"
-    r"scientific|legal|laws?|lawyers?|legislation|bills?|regulat\w+|contracts?|medical|medicine|health|symptoms?|"
-    r"diagnos\w*|treatments?|therap\w+|patients?|clinical|drugs?|nutrition\w*|financ\w*|invest\w*|stocks?|"
+    r"scientific|legal|laws?|lawyers?|legislation|bills?|regulat\w+|contracts?|agreements?|confidential\w*|"
+    r"liabilit\w*|intellectual\s+property|indemn\w*|medical|medicine|health|symptoms?|"
+    r"diagnos\w*|treatments?|therap\w+|patients?|clinical|drugs?|nutrition\w*|financ\w*|invest\w*|stocks?|budgets?|income|expenses?|"
     r"tax\w*|bank\w*|insurance|security|vulnerab\w*|complian\w*|safety|verif\w*|analy[sz]\w*|extract\w*|"
     r"code|api|tools?|functions?|commands?|database|transcripts?|articles?|reports?|documents?|logs?|resumes?|"
     r"cvs?|information|knowledge|context|customers?|clients?|personal|privacy|stay\s+in\s+character|"
@@ -706,6 +759,13 @@ a task whose output can be wrong in a way that matters, not only dull. Input to 
 counts too: the output must stay faithful to it."""
 
 
+WEAK_STAKES = re.compile(r"(?i)^(?:data|information|knowledge|context|clients?|analy[sz]\w*)$")
+"""Cues of :data:`STAKES_CUES` that are weak evidence alone: words almost every prompt uses ("information",
+"context", "data", "knowledge", "analysis") and a client served by creative or advisory work. With only these,
+SYS004 is info; any other cue (facts, figures, sources, a field with stakes, supplied material, tools, customers,
+knowledge questions) or input to process is strong."""
+
+
 def has_stakes(text: str) -> bool:
     """True when ``text`` names something a reply can get wrong in a way that matters (:data:`STAKES_CUES`).
 
@@ -713,3 +773,22 @@ def has_stakes(text: str) -> bool:
         text: The instruction text (system prompt, without sample requests).
     """
     return bool(STAKES_CUES.search(text) or PROCESSES_INPUT.search(text))
+
+
+def stakes(text: str) -> tuple[str | None, bool]:
+    """``(cue, strong)``: the first strong stakes cue of ``text``, else its first weak one (:data:`WEAK_STAKES`).
+
+    ``(None, False)`` when there is none (:func:`has_stakes` is False).
+
+    Args:
+        text: The instruction text (system prompt, without sample requests).
+    """
+    processed = PROCESSES_INPUT.search(text)
+    if processed:
+        return processed.group(0), True
+    weak = None
+    for match in STAKES_CUES.finditer(text):
+        if not WEAK_STAKES.match(match.group(0)):
+            return match.group(0), True
+        weak = weak or match.group(0)
+    return weak, False

@@ -387,6 +387,12 @@ def test_sys003_sys004_still_warn_for_a_task_prompt_or_a_complex_persona(project
     project.write("task", prompt(task))
     project.publish("task")
     found = {f.rule: f.severity for f in project.lint(["task"])}
+    assert found["SYS004"] == "warning"
+    assert found["SYS003"] == "info"  # stories are its only deliverable: weak evidence (the genre sets the form)
+    report = task.replace("write something", "write a report on the market for something")
+    project.write("report", prompt(report))
+    project.publish("report")
+    found = {f.rule: f.severity for f in project.lint(["report"])}
     assert found["SYS003"] == "warning" and found["SYS004"] == "warning"
     # a persona whose task is complex (three user inputs) has an output contract to state
     head = HEAD.replace("variables:\n", "variables:\n  genre: {type: string, input: true}\n"
@@ -420,7 +426,8 @@ def test_sys002_sys004_are_info_for_a_one_off_request(project: Project, text: st
     project.publish("p")
     found = {f.rule: f.severity for f in project.lint(["p"])}
     assert found["SYS002"] == "info" and found["SYS004"] == "info"
-    assert found["SYS003"] == "warning"  # what to deliver still matters
+    # what to deliver still matters, unless the deliverable is creative writing (a brand story: the genre sets it)
+    assert found["SYS003"] == ("info" if "brand story" in text else "warning")
 
 
 def test_a_request_opening_with_a_role_or_variables_is_standing_instructions(project: Project) -> None:
@@ -623,3 +630,101 @@ def test_txt001_slots_of_an_illustration_are_not_reported(project: Project) -> N
     assert "TXT001" not in project.rules(prompt(text))
     assert "TXT001" in project.rules(prompt("You test projects. Use variables like ${projectName} to name it."),
                                      name="q")
+
+
+# Evidence strength (issue 20, third session): weak evidence reports at info and says why; strong evidence warns.
+
+VR = ("Act as a VR Headset Experience Simulator. You are an advanced AI designed to simulate an immersive VR headset "
+      "experience, providing users with a realistic and interactive virtual reality environment. Your task is to "
+      "describe 360-degree panoramic views of virtual worlds and respond to the user's movements and gestures.")
+CASINO = ("Act as a Business Analyst AI. Your task is to simulate potential profits for users of a list of online "
+          "casinos that offer free spins and tournaments, and give a preview of potential earnings for customers "
+          "using the list. Only use data that is up to date and reliable.")
+
+
+def _findings(project: Project, name: str, text: str) -> dict[str, tuple[str, str]]:
+    project.write(name, prompt(text))
+    project.publish(name)
+    return {f.rule: (f.severity, f.message) for f in project.lint([name])}
+
+
+def test_sys003_is_info_when_the_only_deliverable_is_weak_evidence(project: Project) -> None:
+    severity, message = _findings(project, "vr", VR)["SYS003"]
+    assert severity == "info" and "only weak evidence of a deliverable" in message
+    story = "You are a fiction editor. Your task is to create a story for children about the sea, in simple words."
+    severity, message = _findings(project, "story", story)["SYS003"]
+    assert severity == "info" and "'create a story'" in message
+    # simulated figures and a game to build are deliverables whose form matters
+    assert _findings(project, "casino", CASINO)["SYS003"][0] == "warning"
+    game = ("Act as a game developer. Develop a first-person shooter game using Three.js and JavaScript. Create "
+            "detailed weapon models with realistic animations, several levels with their own objectives, and AI "
+            "enemies with pathfinding. Never use paid assets.")
+    assert _findings(project, "game", game)["SYS003"][0] == "warning"
+
+
+def test_a_deliverable_in_a_help_users_list_is_advice(project: Project) -> None:
+    text = ("Act as an AI Workflow Automation Specialist. You are an expert in automating business processes. "
+            "Your task is to help users:\n- Identify processes that can be automated\n- Design efficient workflows\n"
+            "- Provide insights on best practices")
+    assert _findings(project, "advice", text)["SYS003"][0] == "info"
+    built = text.replace("Your task is to help users:", "Your task is to:")
+    assert _findings(project, "built", built)["SYS003"][0] == "warning"
+
+
+def test_sys004_is_info_when_the_only_stakes_cues_are_weak(project: Project) -> None:
+    florist = ("You are the assistant of a flower shop. Suggest bouquet ideas for the occasion the user describes, "
+               "using the information they give about the client and the colours they like.")
+    severity, message = _findings(project, "florist", florist)["SYS004"]
+    assert severity == "info" and "only weak evidence of stakes" in message and "'information'" in message
+    lawyer = ("You help a startup. Prepare a one-page draft of a design partner agreement covering IP, "
+              "confidentiality and commercial rights between a tech startup and a client that provides data and "
+              "domain expertise to the problem the startup is solving.")
+    assert _findings(project, "lawyer", lawyer)["SYS004"][0] == "warning"
+    facts = florist + " Quote the prices of each flower."
+    assert _findings(project, "facts", facts)["SYS004"][0] == "warning"
+
+
+def test_sys002_is_info_for_a_task_prompt_and_a_warning_for_a_conversational_one(project: Project) -> None:
+    task = ("Our startup signs design partner contracts with hospitals every month, and the legal team reviews each "
+            "one. The goal here is to write a one-page contract that covers IP and confidentiality, in plain English, "
+            "without inventing terms.")
+    severity, message = _findings(project, "task", task)["SYS002"]
+    assert severity == "info" and "a task prompt" in message
+    chat = ("People ask about our opening hours and our menu in this chat. Friendly answers matter to us. Tables "
+            "are booked by phone only, so no table can be promised here. Answers stay within two sentences, and "
+            "opening hours are the ones on the website.")
+    assert _findings(project, "chat", chat)["SYS002"][0] == "warning"
+
+
+def test_inj002_is_info_for_a_labelled_field_and_a_warning_mid_sentence(project: Project) -> None:
+    head = HEAD.replace("  input: {type: string, input: true}\n",
+                        "  context: {type: string, input: true}\n  answer: {type: string, input: true}\n")
+    body = ("{% system %}You grade answers against the context. Reply with a score from 1 to 5 and one sentence; "
+            "never invent facts.{% endsystem %}\n{% user %}\n## Task input\n"
+            '{"CONTEXT": {{ context }}, "ANSWER": {{ answer }}}\n\nOutput:\n{% enduser %}\n')
+    project.write("field", head.replace("{% system %}\n", "") + body)
+    project.publish("field")
+    found = [f for f in project.lint(["field"]) if f.rule == "INJ002"]
+    assert found and {f.severity for f in found} == {"info"} and "labelled field" in found[0].message
+    inline = body.replace('{"CONTEXT": {{ context }}, "ANSWER": {{ answer }}}',
+                          "Grade {{ answer }} against {{ context }} for me.")
+    project.write("inline", head.replace("{% system %}\n", "") + inline)
+    project.publish("inline")
+    assert {f.severity for f in project.lint(["inline"]) if f.rule == "INJ002"} == {"warning"}
+
+
+def test_out001_is_info_for_a_json_sentence_in_user_material_when_the_system_sets_the_format(
+        project: Project) -> None:
+    system = ("# IDENTITY\nYou suggest fabric patterns for the user's request.\n\n# OUTPUT INSTRUCTIONS\n"
+              "- Only output Markdown.\n- Never invent pattern names.")
+    catalogue = ("# PATTERNS\n\n### agility_story\n\nGenerate a user story and acceptance criteria in JSON format "
+                 "based on the given topic.\n\n")
+    text = HEAD + "{% raw %}" + system + "{% endraw %}" + TAIL.replace("{{ input }}", catalogue + "{{ input }}")
+    project.write("catalogue", text)
+    project.publish("catalogue")
+    found = [f for f in project.lint(["catalogue"]) if f.rule == "OUT001"]
+    assert [f.severity for f in found] == ["info"] and "user message" in found[0].message
+    # the same sentence in the system prompt is an output request
+    project.write("own", prompt(system.replace("Only output Markdown.", "Output a user story in JSON format.")))
+    project.publish("own")
+    assert [f.severity for f in project.lint(["own"]) if f.rule == "OUT001"] == ["warning"]

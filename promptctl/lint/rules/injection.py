@@ -5,6 +5,8 @@ as bare text, between a pair of hard-coded delimiters in the same text: a code f
 or ``~~~``), triple quotes (``\"\"\"`` or ``'''``), ``<<<``/``>>>``, an XML-style tag pair
 (``<input>`` ... ``</input>``), or two delimiter lines of three or more ``-``, ``=``, ``#``, ``*``
 or ``~``; or when it is the whole user message, after at most one label line (``CONTENT:``).
+An input that is the value of a labelled field on its own line (``"CONTEXT": {{context}},``, ``Question:
+{{question}}``) is reported at info: a label is a weak boundary, not none.
 """
 
 from __future__ import annotations
@@ -45,6 +47,24 @@ def _whole_message(ctx: VersionContext, seg: Segment, marker: str) -> bool:
     return len(parts) == 1 and not after.strip() and (not before.strip() or bool(_LABEL_LINE.fullmatch(before.strip())))
 
 
+_FIELD_LABEL = re.compile(r"(?:^|[{,\s])[\"']?[A-Za-z][\w -]{0,30}[\"']?\s*[:=]\s*[\"']?$")
+_FIELD_END = re.compile(r"[\"']?\s*(?:[,}\]].*)?$")
+
+
+def _labelled_field(text: str, marker: str) -> bool:
+    """True when the input is the value of a labelled field on its line (``"CONTEXT": {{context}},``, ``Q: {{q}}``).
+
+    The label names where the value starts and the line (or the field separator) where it ends: weaker than a
+    delimiter pair, since the value can contain a line that reads as the next label, but not input pasted into a
+    sentence. INJ002 reports it at info.
+    """
+    at = text.find(marker)
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    after = text[at + len(marker): len(text) if line_end < 0 else line_end]
+    return bool(_FIELD_LABEL.search(text[line_start:at]) and _FIELD_END.match(after.strip()))
+
+
 @rule(
     "INJ001", "error", "User input is rendered into the system prompt",
     rationale="""The system prompt carries the highest authority in the conversation. A variable declared as user
@@ -83,6 +103,10 @@ def input_delimited(ctx: VersionContext) -> Iterator[Hit]:
                 if _whole_message(ctx, seg, marker):
                     continue
                 start = ctx.tag_lines.get(("message", "user"))
-                yield Hit(f"user input '{var}' (input: true) is rendered outside any section or delimiter",
-                          ctx.variable_line(var, after=start) or ctx.field_line("variables", var))
+                message = f"user input '{var}' (input: true) is rendered outside any section or delimiter"
+                labelled = _labelled_field(seg.text, marker)
+                yield Hit(message + (" (it is the value of a labelled field: a weak boundary, not none)"
+                                     if labelled else ""),
+                          ctx.variable_line(var, after=start) or ctx.field_line("variables", var),
+                          severity="info" if labelled else None)
                 break

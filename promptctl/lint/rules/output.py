@@ -80,9 +80,27 @@ def json_needs_schema(ctx: VersionContext) -> Iterator[Hit]:
         return
     for unit in ctx.prose_units:
         if T.asks_for_json(unit):
-            yield Hit(f"the prompt asks for JSON ({unit[:60]!r}) but declares no output schema",
-                      ctx.line_of(unit) or ctx.body_start())
+            message = f"the prompt asks for JSON ({unit[:60]!r}) but declares no output schema"
+            material = _user_material(ctx, unit)
+            if material:
+                message += (" (the sentence is in the user message and the system prompt sets another output format:"
+                            " likely material, such as a catalogue, not an instruction)")
+            yield Hit(message, ctx.line_of(unit) or ctx.body_start(), severity="info" if material else None)
             return
+
+
+def _user_material(ctx: VersionContext, unit: str) -> bool:
+    """True when a JSON request ``unit`` is only in the user message while the system prompt states an output format.
+
+    The system prompt carries the standing instructions; when it says what to output ("Only output Markdown", an
+    ``# OUTPUT INSTRUCTIONS`` heading) and never mentions JSON, a JSON sentence in the user message's fixed text is
+    material the user message carries (fabric's suggest_pattern lists every pattern, "... in JSON format" among
+    them), weak evidence of an output request: OUT001 reports it at info.
+    """
+    system = ctx.instruction_text(system_only=True)
+    if not system or unit in system or "json" in system.lower():
+        return False
+    return any(T.OUTPUT_TITLE.search(t) for t in T.titles(system)) or bool(T.OUTPUT_CUES.search(system))
 
 
 def _output_text(ctx: VersionContext) -> str:

@@ -41,6 +41,11 @@ For a **task instruction** (the system prompt opens with the task itself: "Perfo
 event information ...", "I want you to design ..."; no role anywhere; :func:`promptctl.lint.text.is_task_instruction`)
 SYS002 reports at info when it reads no variables besides the user inputs: the task names the domain.
 
+For a **task prompt** (it names a deliverable: :func:`promptctl.lint.text.deliverable`) that reads no variables
+besides the user inputs, SYS002 reports at info: the task names the domain, and no judged sample of real prompts
+found a missing role there worth fixing. A conversational prompt without a role keeps the warning: there the role
+is what sets the domain, the audience and the voice.
+
 For a **specification** (a system prompt of 300+ words under 3+ headings) without a role sentence, SYS002 reports
 at info: its sections set domain, audience and expertise.
 
@@ -48,6 +53,13 @@ For a **one-off request** pasted as a system prompt ("Develop a budget tracking 
 brand story ..."; :func:`promptctl.lint.text.is_one_off_request`: a request opening, no role anywhere, no
 template variables but the user inputs) whose task is not complex, SYS002 and SYS004 report at info: a role
 and restrictions are not what such a request lacks. SYS003 still applies (what to deliver matters).
+
+**Evidence strength**: a warning needs strong evidence. SYS003 is info when the only deliverable named is weak
+evidence (a simulated experience, creative writing, a name or slogan, an integration;
+:data:`promptctl.lint.text.WEAK_DELIVERABLE`); SYS004 when the only stakes cues are weak ("information", "context",
+"data", "knowledge", "analysis", a client; :data:`promptctl.lint.text.WEAK_STAKES`); SYS002 for a task prompt that
+names its deliverable and reads no variables besides the user inputs (the task names the domain). Each message
+says why it is only info.
 
 The element rules judge English prompts only: their cues are English words, so a prompt in which
 fewer than one word in ten is a common English function word is not judged by them.
@@ -151,6 +163,31 @@ def _is_conversation(ctx: VersionContext) -> bool:
     return ctx.fm.output is None and not complexity_reasons(ctx) and T.deliverable(ctx.cue_text) is None
 
 
+def _weak_deliverable(ctx: VersionContext) -> str | None:
+    """The deliverable phrase when it is only weak evidence (:data:`promptctl.lint.text.WEAK_DELIVERABLE`), else None.
+
+    Simple task and no ``output:`` only: a game or simulation ("simulate a virtual pet"), creative writing ("create a
+    story", "write a book") or integration named as the only deliverable. Each reply there is a turn of the game or
+    a piece of the genre, whose form the genre sets; a missing output format is advice (SYS003 at info).
+    """
+    if ctx.fm.output is not None or complexity_reasons(ctx):
+        return None
+    phrase = T.deliverable(ctx.cue_text)
+    return phrase if phrase is not None and not T.strong_deliverable(phrase) else None
+
+
+def _weak_stakes(ctx: VersionContext) -> str | None:
+    """The only stakes cue when it is weak evidence (:data:`promptctl.lint.text.WEAK_STAKES`), else None.
+
+    Simple task and no ``output:`` only: "information", "context", "data", "knowledge", "analysis" or a client alone
+    say little about what a reply could get wrong (SYS004 at info).
+    """
+    if ctx.fm.output is not None or complexity_reasons(ctx):
+        return None
+    cue, strong = T.stakes(ctx.cue_text)
+    return cue if cue is not None and not strong else None
+
+
 def _stakes_severity(ctx: VersionContext) -> Severity | None:
     """``info`` for a task with no stakes (SYS004), else None.
 
@@ -238,8 +275,14 @@ def has_system(ctx: VersionContext) -> Iterator[Hit]:
 def has_role(ctx: VersionContext) -> Iterator[Hit]:
     """No role section and no "You are ..." sentence."""
     if _applies(ctx) and not _has(ctx, T.ROLE_SECTIONS, T.ROLE_TITLE, T.ROLE_CUES):
-        yield Hit("no role: no role section and no 'You are ...' sentence", _system_line(ctx),
-                  severity=_request_severity(ctx) or _spec_severity(ctx) or _task_severity(ctx))
+        message = "no role: no role section and no 'You are ...' sentence"
+        severity = _request_severity(ctx) or _spec_severity(ctx) or _task_severity(ctx)
+        task = None if severity else T.deliverable(ctx.cue_text)
+        if task is not None and not _system_variables(ctx):
+            yield Hit(message + f" (a task prompt: its deliverable, {task[:40]!r}, names the domain)",
+                      _system_line(ctx), severity="info")
+        else:
+            yield Hit(message, _system_line(ctx), severity=severity)
 
 
 @rule(
@@ -256,9 +299,13 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
         return
     if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES) and not T.shows_example_output(ctx.cue_text):
         message = "no output format: no output format section, no output: field and no 'Reply with ...' instruction"
+        weak = _weak_deliverable(ctx)
         if _is_conversation(ctx):
             yield Hit(message + " (a conversational prompt: no deliverable named, replies are chat turns)",
                       _system_line(ctx), severity="info")
+        elif weak is not None:
+            yield Hit(message + f" (only weak evidence of a deliverable, {weak[:40]!r}: a game, a simulation or"
+                      " creative writing, whose genre sets the form)", _system_line(ctx), severity="info")
         else:
             yield Hit(message, _system_line(ctx), severity=_persona_severity(ctx))
 
@@ -275,8 +322,14 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
 def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
     """No restrictions section and no "never / do not / only ..." instruction."""
     if _applies(ctx) and not _has(ctx, T.RESTRICTION_SECTIONS, T.RESTRICTION_TITLE, T.RESTRICTION_CUES):
-        yield Hit("no restrictions: nothing says what the model must not do or must treat as data", _system_line(ctx),
-                  severity=_persona_severity(ctx) or _request_severity(ctx) or _stakes_severity(ctx))
+        message = "no restrictions: nothing says what the model must not do or must treat as data"
+        severity = _persona_severity(ctx) or _request_severity(ctx) or _stakes_severity(ctx)
+        weak = None if severity else _weak_stakes(ctx)
+        if weak is not None:
+            yield Hit(message + f" (only weak evidence of stakes, {weak!r}: no facts, figures, sources, field with"
+                      " stakes or supplied material named)", _system_line(ctx), severity="info")
+        else:
+            yield Hit(message, _system_line(ctx), severity=severity)
 
 
 @rule(
