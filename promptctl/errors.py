@@ -256,3 +256,36 @@ def did_you_mean(name: str, choices: object, *, what: str = "", cutoff: float = 
         return None
     noun = f"{what} " if what else ""
     return f"did you mean {noun}'{by_lower[close[0]]}'?"
+
+
+# pydantic's phrasing -> promptctl's (the message of a failed validation, as a user reads it)
+_PYDANTIC_WORDS: tuple[tuple[str, str], ...] = (
+    (r"Input should be a valid integer(, unable to parse string as an integer|, got a number with a fractional "
+     r"part)?", "must be a whole number"),
+    (r"Input should be a valid number(, unable to parse string as a number)?", "must be a number"),
+    (r"Input should be a valid boolean(, unable to interpret input)?", "must be true or false"),
+    (r"Input should be a valid string", "must be text"),
+    (r"Input should be a valid list", "must be a list"),
+    (r"Input should be a valid (dictionary|mapping)", "must be a mapping"),
+    (r"Input should be greater than or equal to", "must be at least"),
+    (r"Input should be less than or equal to", "must be at most"),
+    (r"Input should be", "must be"),
+    (r"(String|List|Value|Dictionary|Tuple|Set) should", "must"),
+    (r"Field required", "missing"),
+    (r"Extra inputs are not permitted", "unknown field"),
+    (r"Value error, ", ""),
+)
+
+
+def in_our_words(message: str) -> str:
+    """A pydantic validation message in promptctl's words; any other text is returned unchanged.
+
+    ``Input should be greater than or equal to 1`` -> ``must be at least 1``. pydantic's English (``Input should
+    be a valid integer, unable to parse string as an integer``) names no field and reads as an exception; every
+    error line of promptctl names the field and what it must be.
+    """
+    import re
+
+    for pattern, words in _PYDANTIC_WORDS:
+        message = re.sub(pattern, words, message)
+    return message

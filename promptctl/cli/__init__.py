@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> None:
     becomes one ``error:`` line, an optional ``hint:`` line and the error's exit code.
     """
     from promptctl import limits
-    from promptctl.errors import PromptctlError
+    from promptctl.errors import PromptctlError, in_our_words
     from promptctl.redaction import redact
 
     # The command line's pydantic models need no pydantic plugin, and finding plugins reads the entry points of
@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click_errors.UsageError as exc:  # a bad option or argument: one line, like every other user error
-        sys.stderr.write(f"error: {redact(exc.format_message())}\n")
+        sys.stderr.write(f"error: {redact(in_our_words(exc.format_message()))}\n")
         where = exc.ctx.command_path if exc.ctx is not None else "promptctl"
         sys.stderr.write(f"hint: see '{where} --help'\n")
         sys.exit(exc.exit_code)

@@ -42,7 +42,7 @@ def diff(
     """Show front-matter, template, rendered-request, token and cost changes between A and B.
 
     Variables come from --var/--vars, else from B's sample input fixtures/<name>/sample.yaml; with
-    neither, a version that needs a variable is an error (exit 2).
+    neither, front matter and template are still diffed and the rendered requests are left out with a note.
     """
     from promptctl.diff import diff_versions, sample_variables
 

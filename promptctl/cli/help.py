@@ -37,5 +37,5 @@ def help_topic(
         from promptctl.errors import InputError, did_you_mean
 
         raise InputError(f"no help topic '{topic}'",
-                         hint=(did_you_mean(topic, TOPICS) or "") + f" topics: {', '.join(TOPICS)}")
+                         hint=" ".join(x for x in (did_you_mean(topic, TOPICS), f"topics: {', '.join(TOPICS)}") if x))
     sys.stdout.write(topic_text(topic))

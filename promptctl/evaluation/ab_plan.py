@@ -259,7 +259,12 @@ def resolve_scoring(
                                              base=base))
     except InputError as exc:
         if "unknown scorer" in exc.message:
-            raise InputError(exc.message, hint=f"scorers: {', '.join((*SCORER_NAMES, *EXTRA_SCORERS))}") from None
+            from promptctl.errors import did_you_mean
+
+            names = (*SCORER_NAMES, *EXTRA_SCORERS)
+            close = did_you_mean(name, names)
+            listed = f"scorers: {', '.join(names)}"
+            raise InputError(exc.message, hint=f"{close} {listed}" if close else listed) from None
         raise
 
 
@@ -598,6 +603,8 @@ def _finish_plan(
             scoring = cache.get(key) or resolve_scoring(spec, version=baseline, base=base if not scorer else Path.cwd(),
                                                         case=case, dataset_rubric=data.rubric, judge=judge)
         except InputError as exc:
+            if scorer:  # --scorer's mistake, not the case's
+                raise InputError(f"--scorer: {exc.message}", hint=exc.hint) from None
             raise DatasetError(data.path, case.line, f"case '{case.id}': {exc.message}", hint=exc.hint) from None
         cache[key] = scoring
         if scoring.scorer is not None and scoring.scorer.needs_expected and not case.has_expected:

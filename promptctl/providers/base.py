@@ -133,6 +133,9 @@ class Provider(Transport):
 
     name: str = "provider"
     sdk_module: str | None = None
+    setup_s: float = 0.0
+    """Seconds this client spent in :meth:`prepare` (building the SDK client, its imports), which a run's
+    latency leaves out as every call's does."""
 
     @property
     def endpoint(self) -> str:
@@ -227,7 +230,9 @@ class Provider(Transport):
         """
         import asyncio  # here: rendering needs no event loop
 
+        began = time.perf_counter()
         self.prepare()  # build the SDK client (imports, credentials) outside the call's time limit
+        self.setup_s += time.perf_counter() - began
         timeout = self.timeout_s(request)
         start = time.perf_counter()
         try:

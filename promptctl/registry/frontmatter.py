@@ -485,7 +485,13 @@ def field_error(err: Any, raw: str, where: str, *, model: type[BaseModel] | None
     if kind in ("model_type", "dict_type"):
         return FrontMatterError(f"{at}: {what} '{loc}' must be a mapping (e.g. {{key: value}}), "
                                 f"not {err.get('input')!r}", hint=hint_topic)
-    msg = str(err["msg"]).removeprefix("Value error, ")
+    from promptctl.errors import in_our_words
+
+    msg = in_our_words(str(err["msg"]))
+    if loc and msg.startswith("must "):  # what the field must be, and what it was
+        given = err.get("input")
+        shown = f", not {given!r}" if isinstance(given, (str, int, float, bool)) and len(repr(given)) <= 60 else ""
+        return FrontMatterError(f"{at}: {what} '{loc}' {msg}{shown}", hint=hint_topic)
     return FrontMatterError(f"{at}: {what} '{loc}': {msg}" if loc else f"{at}: {msg}", hint=hint_topic)
 
 

@@ -253,7 +253,7 @@ async def arun_chain(
         await session.aclose()
     result.outcome = executed
     result.warnings = (*result.warnings, *executed.warnings)
-    result.latency_s = time.perf_counter() - start
+    result.latency_s = max(0.0, time.perf_counter() - start - session.setup_s())  # the SDK's import is not latency
     result.run_id = run_id
     totals = _totals(records)
     result.usage = Usage(**totals["usage"]) if totals["usage"] else Usage()

@@ -131,6 +131,15 @@ class Session:
             self._made.append(self.clients[name])
         return self.clients[name]
 
+    def setup_s(self) -> float:
+        """Seconds the session's provider clients spent building their SDK clients (imports included).
+
+        A run's latency leaves this out, as each call's latency does: a process's first call would otherwise
+        report the SDK's import time (seconds on a busy machine) as the model's latency.
+        """
+        clients = {id(c): c for c in (*self._made, *self.clients.values(), *([self.provider] if self.provider else []))}
+        return sum(float(getattr(c, "setup_s", 0.0)) for c in clients.values())
+
     def transport(self, name: str) -> Transport:
         """The stack for provider ``name``, composed on first use."""
         if name not in self._stacks:

@@ -392,7 +392,7 @@ async def arun(
     result.outcome = executed
     result.usage = executed.usage
     result.warnings = (*result.warnings, *executed.warnings)
-    result.latency_s = time.perf_counter() - start
+    result.latency_s = max(0.0, time.perf_counter() - start - session.setup_s())  # the SDK's import is not latency
     result.run_id = run_id
     costs = [c.completion.cost_usd for c in executed.calls if c.completion is not None]
     result.cost_usd = total(costs)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from promptctl.errors import UndefinedVariableError
 from promptctl.templating.prompt import Message, Prompt, Section, ToolSet
 from promptctl.templating.variables import MEDIA_TYPES, VariableSpec, validate_variables
 
@@ -92,9 +93,27 @@ def render(template: Template, variables: Mapping[str, Any]) -> Prompt:
     values = load_media_variables(specs, values, roots=template.media_roots, where=where)
     from promptctl.templating.media import media_roots
 
-    with media_roots(template.media_roots):  # a path given to {% image %} (a few-shot example's picture)
-        prompt = render_prompt(template.body, values, where=where, line_offset=offset)
+    try:
+        with media_roots(template.media_roots):  # a path given to {% image %} (a few-shot example's picture)
+            prompt = render_prompt(template.body, values, where=where, line_offset=offset)
+    except UndefinedVariableError as exc:
+        raise _misspelt(exc, specs) from None
     return Prompt(messages=prompt.messages, variables=values, warnings=notes, tools=template.tools)
+
+
+def _misspelt(exc: UndefinedVariableError, specs: Mapping[str, VariableSpec]) -> UndefinedVariableError:
+    """``exc`` with a hint naming the declared variable a misspelt, undeclared name in the template is close to.
+
+    ``{{ reveiw }}`` with ``review`` declared is a typo in the template, not a value to pass with ``--var``.
+    """
+    from promptctl.errors import did_you_mean
+
+    close = did_you_mean(exc.variable, specs) if exc.variable not in specs else None
+    if close is None:
+        return exc
+    hint = (f"the template reads '{exc.variable}', which is not declared: {close} (fix the template, or declare "
+            f"'{exc.variable}' under variables:)")
+    return UndefinedVariableError(exc.message, variable=exc.variable, hint=hint)
 
 
 def load_media_variables(

@@ -471,7 +471,8 @@ def syntax_error(exc: jinja2.TemplateSyntaxError, *, where: str, line_offset: in
         known = environment().filters if kind == "filter" else environment().tests
         message = f"unknown {kind} '{name}'"
         close = did_you_mean(name, known, what=kind)
-        hint = (f"{close} " if close else "") + f"(Jinja2's built-in {kind}s: promptctl help templates)"
+        listed = f"Jinja2's built-in {kind}s: promptctl help templates"
+        hint = f"{close} ({listed})" if close else listed
         return TemplateError(f"{where}: line {(exc.lineno or 0) + line_offset}: {message}", hint=hint)
     return TemplateError(f"{where}: line {(exc.lineno or 0) + line_offset}: template syntax error: {message}",
                          hint=hint)

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
+from promptctl.errors import in_our_words
 from promptctl.templating.prompt import Message, Part, ToolCall, ToolResult
 
 _IGNORED_KEYS = ("name", "refusal", "annotations", "audio", "function_call", "reasoning_content")
@@ -252,7 +253,7 @@ def describe_error(exc: ValidationError, skip: int = 0) -> str:
         where = f"message {loc[0]}"
         loc = loc[1:]
     field = ".".join(loc)
-    msg = str(err["msg"]).removeprefix("Value error, ")
+    msg = in_our_words(str(err["msg"]))
     return ", ".join(x for x in (where, f"{field}: {msg}" if field else msg) if x)
 
 

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from promptctl import _yaml
+from promptctl.errors import in_our_words
 from promptctl.templating.prompt import Tool, ToolSet
 from promptctl.templating.variables import YStr
 
@@ -164,7 +165,7 @@ def parse_tools(data: Any, where: str) -> list[ToolSpec]:
             loc = ".".join(str(p) for p in err["loc"])
             name = item.get("name") if isinstance(item, Mapping) else None
             label = f"tool '{name}'" if name else f"tool {index + 1}"
-            msg = str(err["msg"]).removeprefix("Value error, ")
+            msg = in_our_words(str(err["msg"]))
             if not loc and msg.startswith("tool "):  # the schema check names the tool itself
                 raise ValueError(f"{prefix}{msg}") from None
             raise ValueError(f"{prefix}{label}{': ' + loc if loc else ''}: {msg}") from None

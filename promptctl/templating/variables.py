@@ -21,7 +21,7 @@ from pydantic import (
 
 from promptctl import _yaml
 from promptctl._yaml import as_source_text, plain
-from promptctl.errors import InputError, VariableError
+from promptctl.errors import InputError, VariableError, in_our_words
 from promptctl.templating.history import HistoryMessage, describe_error, plain_history
 
 VariableType = Literal[
@@ -111,7 +111,7 @@ class VariableSpec(BaseModel):
                 expected = f"one of {self.values}" if self.type == "enum" else f"{article} {self.type}"
                 shown = as_source_text(raw) if isinstance(raw, (int, float)) else raw
                 raise ValueError(
-                    f"default {shown!r} is not {expected} ({exc.errors()[0]['msg']})"
+                    f"default {shown!r} is not {expected} ({in_our_words(exc.errors()[0]['msg'])})"
                 ) from None
         self.default = plain(coerced)  # still in model_fields_set, so the variable stays optional
         return self
@@ -219,7 +219,7 @@ def validate_variables(
         name = str(err["loc"][0]) if err["loc"] else "?"
         bad = specs.get(name)
         expected = "?" if bad is None else bad.type if bad.type != "enum" else f"one of {bad.values}"
-        detail = str(err["msg"])
+        detail = in_our_words(str(err["msg"]))
         if bad is not None and bad.type == "messages":
             detail = describe_error(exc, skip=1)
         hint = f"pass a value of type {expected} for '{name}'"

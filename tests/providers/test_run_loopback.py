@@ -148,3 +148,22 @@ def test_prepare_imports_the_sdk_resource_so_the_first_call_s_latency_is_the_cal
     provider.prepare()
     client = provider.client()
     assert "chat" in vars(client) and "completions" in vars(client.chat)  # the SDK's lazy cached properties
+
+
+def test_a_run_s_latency_leaves_out_building_the_sdk_client(version, store, config, server, monkeypatch):
+    """The first run of a process printed the SDK's import (6 s on a busy machine) as the model's latency."""
+    import time
+
+    class SlowStart(OpenAIProvider):
+        def prepare(self) -> None:
+            time.sleep(0.4)  # stands for importing the SDK and building its client
+            super().prepare()
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    server.replies = ["Hi."]
+    provider = SlowStart(config.providers["openai"])
+    result = asyncio.run(arun(version, {"name": "Bo"}, provider=provider, store=store))
+
+    assert provider.setup_s >= 0.4
+    assert result.latency_s < provider.setup_s  # the call on loopback takes milliseconds
+    assert store.recent()[0]["latency_s"] == pytest.approx(result.latency_s)

@@ -55,11 +55,11 @@ def test_a_validated_history_is_plain_data() -> None:
 
 
 @pytest.mark.parametrize(("history", "expected"), [
-    ([{"role": "bot", "content": "hi"}], "message 0, role: Input should be 'system', 'user' or 'assistant'"),
-    ([{"role": "user"}], "message 0, content: Field required"),
+    ([{"role": "bot", "content": "hi"}], "message 0, role: must be 'system', 'user' or 'assistant'"),
+    ([{"role": "user"}], "message 0, content: missing"),
     ([{"role": "user", "content": "a"}, {"role": "user", "content": 3}], "message 1, content"),
     ([{"role": "user", "contents": "a"}], "message 0"),
-    ("not a list", "Input should be a valid list"),
+    ("not a list", "must be a list"),
     ([{"role": "user", "content": [{"type": "tool_call", "id": "c1", "name": "f", "arguments": {}}]}],
      "a tool_call part belongs in an assistant message"),
     ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}],

@@ -1,0 +1,106 @@
+"""Issue 20 item 4, found again in a new-user trial: typos answered in promptctl's words, with a "did you mean".
+
+Every case runs ``promptctl`` in process (:func:`tests.conftest.run_cli`) in one project built once per module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+CLASSIFY = """---
+description: Routes a support ticket
+provider: openai
+model: gpt-4.1-mini
+parameters: {temperature: 0, max_tokens: 100}
+variables:
+  ticket: {type: string, input: true, description: The ticket}
+  retries: {type: integer, default: 2, description: How often to retry}
+---
+{% user %}{% section "ticket" %}{{ ticket }}{% endsection %} ({{ retries }}){% enduser %}
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("typos")
+    (root / "promptctl.toml").write_text('prompts_dir = "prompts"\n')
+    for name, body in {"classify": CLASSIFY,
+                       "typo": CLASSIFY.replace("{{ ticket }}", "{{ tikcet }}"),
+                       "tokens": CLASSIFY.replace("max_tokens: 100", 'max_tokens: "lots"')}.items():
+        folder = root / "prompts" / name
+        folder.mkdir(parents=True)
+        (folder / "v1.j2").write_text(body)
+    (root / "cases.jsonl").write_text('{"id": "c1", "vars": {"ticket": "charged twice"}, "expected": "billing"}\n')
+    return root
+
+
+def pc(project: Path, *args: str) -> tuple[int, str, str]:
+    result = run_cli(*args, cwd=project, env={"PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'runs.db'}"})
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_a_misspelt_scorer_option_gets_a_did_you_mean_and_is_not_blamed_on_the_dataset(project: Path) -> None:
+    code, _, err = pc(project, "eval", "classify@1", "--dataset", "cases.jsonl", "--scorer", "json_feilds",
+                      "--provider", "fake")
+    assert code == 2
+    assert "error: --scorer: unknown scorer 'json_feilds'" in err
+    assert "did you mean 'json_fields'?" in err
+    assert "cases.jsonl:1" not in err  # the dataset's first case is not what was wrong
+
+
+def test_a_misspelt_scorer_in_the_dataset_names_its_line(project: Path) -> None:
+    (project / "bad.jsonl").write_text('{"id": "c1", "vars": {"ticket": "x"}, "expected": "y", "scorer": "contians"}\n')
+    code, _, err = pc(project, "eval", "classify@1", "--dataset", "bad.jsonl", "--provider", "fake")
+    assert code == 2
+    assert "bad.jsonl:1: case 'c1': unknown scorer 'contians'" in err
+    assert "did you mean 'contains'?" in err
+
+
+def test_a_misspelt_variable_in_the_template_points_at_the_declared_one(project: Path) -> None:
+    code, _, err = pc(project, "render", "typo@1", "--var", "ticket=hi")
+    assert code == 2
+    assert "missing variable 'tikcet'" in err
+    assert "did you mean 'ticket'?" in err and "fix the template" in err
+    assert "--var tikcet" not in err  # passing the typo as a value is not the fix
+
+
+def test_a_front_matter_value_of_the_wrong_type_is_said_in_promptctl_s_words(project: Path) -> None:
+    code, _, err = pc(project, "render", "tokens@1", "--var", "ticket=hi")
+    assert code == 2
+    assert "field 'parameters.max_tokens' must be a whole number, not 'lots'" in err
+    assert "Input should" not in err
+
+
+def test_a_variable_value_of_the_wrong_type_is_said_in_promptctl_s_words(project: Path) -> None:
+    code, _, err = pc(project, "render", "classify@1", "--var", "ticket=hi", "--var", "retries=many")
+    assert code == 2
+    assert "variable 'retries' is invalid: must be a whole number (declared type: integer)" in err
+    assert "Input should" not in err
+
+
+def test_an_option_below_its_minimum_is_said_in_promptctl_s_words(project: Path) -> None:
+    code, _, err = pc(project, "run", "classify@1", "--var", "ticket=hi", "--samples", "0", "--provider", "fake")
+    assert code == 2
+    assert "error: Invalid value for '--samples': must be at least 1" in err
+    assert "Input should" not in err
+
+
+def test_an_unknown_help_topic_lists_the_topics_in_one_clean_hint(project: Path) -> None:
+    code, _, err = pc(project, "help", "nope")
+    assert code == 2
+    assert "hint: topics: datasets," in err  # no leading blank when there is no "did you mean"
+    code, _, err = pc(project, "help", "dataset")
+    assert "hint: did you mean 'datasets'? topics: datasets," in err
+
+
+def test_an_unknown_filter_without_a_close_match_gets_a_plain_hint(project: Path) -> None:
+    (project / "prompts" / "classify" / "v2.j2").write_text(CLASSIFY.replace("{{ ticket }}", "{{ ticket | zzz }}"))
+    code, _, err = pc(project, "render", "classify@2", "--var", "ticket=hi")
+    assert code == 2
+    assert "unknown filter 'zzz'" in err
+    assert "hint: Jinja2's built-in filters: promptctl help templates" in err
