@@ -127,10 +127,12 @@ def redact_all(value: Any) -> Any:
         The same structure (tuples become lists), strings redacted; mapping keys are kept as they are.
     """
     seen: dict[str, str] = {}
+    secrets = tuple(known_secrets())  # once per value, not per string: it reads the environment each time
 
     def text(item: str) -> str:
         if item not in seen:
-            seen[item] = redact(item)
+            seen[item] = (_redact(item, secrets) if len(item) <= 65536 else _redact.__wrapped__(item, secrets)) \
+                if item else item
         return seen[item]
 
     def walk(item: Any) -> Any:

@@ -85,6 +85,9 @@ _UNSUPPORTED_TAGS: tuple[tuple[type[nodes.Node], str], ...] = (
 )
 
 
+_DIGITS = frozenset("0123456789")
+
+
 @dataclass
 class _Builder:
     """Per-render state: the nonce and the sections, messages and non-text parts built so far."""
@@ -103,8 +106,31 @@ class _Builder:
         return f"\x00{self.nonce}:{kind}{self.counter}\x00"
 
     def split(self, text: str) -> list[str]:
-        """Split rendered text around this render's placeholders (kept as separate items)."""
-        return re.split(f"(\x00{self.nonce}:[smo][0-9]+\x00)", text)
+        r"""Split rendered text around this render's placeholders (kept as separate items).
+
+        The same list as ``re.split(f"(\x00{nonce}:[smo][0-9]+\x00)", text)``, found with ``str.find``:
+        a pattern with this render's nonce would be compiled again on every render (and push other
+        patterns out of ``re``'s cache), which cost ``ab`` a fifth of its rendering time.
+        """
+        head = f"\x00{self.nonce}:"
+        pos = text.find(head)
+        if pos < 0:
+            return [text]
+        out: list[str] = []
+        start, end = 0, len(text)
+        while pos >= 0:
+            kind = pos + len(head)
+            digits = kind + 1
+            while digits < end and text[digits] in _DIGITS:
+                digits += 1
+            if kind < end and text[kind] in "smo" and digits > kind + 1 and digits < end and text[digits] == "\x00":
+                out += (text[start:pos], text[pos:digits + 1])
+                start = digits + 1
+                pos = text.find(head, start)
+            else:
+                pos = text.find(head, pos + 1)
+        out.append(text[start:])
+        return out
 
     def place(self, part: Part) -> str:
         """Hold a non-text part (:data:`~promptctl.templating.prompt.OBJECT_PARTS`) and return its placeholder.
