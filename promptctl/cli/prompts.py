@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from promptctl.cli.common import console, model_text, parse_vars, print_json, project, warn
+from promptctl.cli.common import console, model_text, parse_vars, print_json, print_text_table, project, warn
 
 RefArg = Annotated[
     str,
@@ -301,20 +301,17 @@ def list_prompts(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
         return
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table("prompt", "latest", "drafts", "labels", "description", box=None, pad_edge=False)
+    cells = []
     for row in rows:
         flag = {n: " (modified)" for n in row["modified"]}
-        table.add_row(*map(Text, (  # plain text: a "[...]" in a description is not rich markup (and is faster)
+        cells.append([
             row["name"],
             (str(row["latest"]) + flag.get(row["latest"], "")) if row["latest"] else "-",
             ", ".join(f"v{n}" for n in row["drafts"]) or "-",
             ", ".join(f"{k}={v}{flag.get(v, '')}" for k, v in row["labels"].items()) or "-",
             row["description"] or "",
-        )))
-    console().print(table)
+        ])
+    print_text_table(["prompt", "latest", "drafts", "labels", "description"], cells)
     flagged = [f"{row['name']}@{n}" for row in rows for n in row["modified"]]
     if flagged:
         warn([f"{', '.join(flagged)} no longer match{'es' if len(flagged) == 1 else ''} the published sha256; "
