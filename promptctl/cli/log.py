@@ -56,7 +56,8 @@ def log(
 ) -> None:
     """Show recorded runs, newest first, with their cost in USD; --summary totals per prompt version, day or run.
 
-    Only interactive runs unless --origin (ab, eval, snapshot, all); --summary totals every origin.
+    Only interactive runs unless --origin (ab, eval, snapshot, all); --summary totals every origin unless
+    --origin is given.
     'promptctl log show RUN_ID' prints one run: its rendered prompt, output, usage and calls.
     """
     if ctx.invoked_subcommand is not None:
@@ -67,7 +68,7 @@ def log(
     proj = project()
     store = proj.reader()
     if summary or by:
-        _summary(store, by or ["version", "day"], prompt, as_json)
+        _summary(store, by or ["version", "day"], prompt, as_json, origins if origin else None)
         return
     records = [record_dict(r) for r in store.recent(n, prompt=prompt, origins=origins)]
     if as_json:
@@ -134,13 +135,17 @@ def _hidden(store: RunReader, origins: tuple[str, ...] | None, prompt: str | Non
     return f"{parts} runs not shown (promptctl log --origin all)"
 
 
-def _summary(store: RunReader, groups: list[str], prompt: str | None, as_json: bool) -> None:
-    """Print totals per group (``version``, ``day``, ``run``) and overall; JSON: {group: rows, "total": {...}}."""
+def _summary(store: RunReader, groups: list[str], prompt: str | None, as_json: bool,
+             origins: tuple[str, ...] | None) -> None:
+    """Print totals per group (``version``, ``day``, ``run``) and overall; JSON: {group: rows, "total": {...}}.
+
+    ``origins``: only runs of these origins (``--origin``), None for every origin.
+    """
     from rich.table import Table
 
     from promptctl.store.summary import summarise_many, total
 
-    results = summarise_many(store, groups, prompt=prompt)
+    results = summarise_many(store, groups, prompt=prompt, origins=origins)
     overall = total(next(iter(results.values()), []))
     if as_json:
         print_json({**results, "total": overall})
@@ -158,7 +163,8 @@ def _summary(store: RunReader, groups: list[str], prompt: str | None, as_json: b
             }[group]
             table.add_row(*key, *_numbers(r))
         out.print(table)
-    out.print(f"total: {_count(overall['runs'], 'run')}, {_count(overall['calls'], 'call')}, "
+    which = f" (origin {', '.join(origins)})" if origins else ""
+    out.print(f"total{which}: {_count(overall['runs'], 'run')}, {_count(overall['calls'], 'call')}, "
               f"{overall['input_tokens']} in / {overall['output_tokens']} out tokens"
               + (f" (prompt cache hit rate {_rate(overall['prompt_cache_hit_rate'])})"
                  if overall["cached_input_tokens"] else "")

@@ -58,8 +58,8 @@ class RunReader(Protocol):
         """The calls of a run, in order."""
         ...
 
-    def grouped_totals(self, by: str, *,
-                       prompt: str | None = None) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
+    def grouped_totals(self, by: str, *, prompt: str | None = None, origins: tuple[str, ...] | None = None
+                       ) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
         """Calls and sums of runs per group."""
         ...
 
@@ -233,9 +233,11 @@ class SQLiteReader:
         keys, rows = found
         return [decode_row(zip(keys, row, strict=True)) for row in rows]
 
-    def grouped_totals(self, by: str, *,
-                       prompt: str | None = None) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
-        """See :meth:`promptctl.store.runs.RunStore.grouped_totals`."""
+    def grouped_totals(self, by: str, *, prompt: str | None = None, origins: tuple[str, ...] | None = None
+                       ) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
+        """See :meth:`promptctl.store.runs.RunStore.grouped_totals` (a summary of some origins: SQLAlchemy's)."""
+        if origins is not None:  # log --summary --origin X: rare, so not compiled
+            return self.store().grouped_totals(by, prompt=prompt, origins=origins)
         shape = {"by": by, "prompt": bool(prompt)}
         counted = self._select("call_counts", shape, {"prompt": prompt})
         totals = self._select("totals", shape, {"prompt": prompt}) if counted is not None else None

@@ -88,11 +88,12 @@ def calls_of() -> sa.Select[Any]:
     return sa.select(calls).where(calls.c.run_id == sa.bindparam("run_id")).order_by(calls.c.seq)
 
 
-def totals(*, by: str, prompt: bool) -> sa.Select[Any]:
+def totals(*, by: str, prompt: bool, origins: bool = False) -> sa.Select[Any]:
     """Sums of runs per run (``by="run"``) or per prompt, version and UTC day (``by="version_day"``).
 
     Columns: the group's keys, ``runs``, ``errors``, the token sums (:data:`~promptctl.store.records.TOKENS`),
-    ``cost_usd`` and ``unpriced`` (see :mod:`promptctl.store.summary`). Parameter ``prompt`` when given.
+    ``cost_usd`` and ``unpriced`` (see :mod:`promptctl.store.summary`). Parameters ``prompt`` and ``origins``
+    (a list) when given.
     """
     keys, grouping = _grouping(by)
     query = sa.select(
@@ -102,15 +103,24 @@ def totals(*, by: str, prompt: bool) -> sa.Select[Any]:
         sa.func.coalesce(sa.func.sum(runs.c.cost_usd), 0.0).label("cost_usd"),
         sa.func.sum(sa.case(((runs.c.cost_usd.is_(None)) & (runs.c.status == "ok"), 1), else_=0)).label("unpriced"),
     ).group_by(*(keys if by == "run" else grouping))
-    return query.where(runs.c.prompt_name == sa.bindparam("prompt")) if prompt else query
+    return _filtered(query, prompt, origins)
 
 
-def call_counts(*, by: str, prompt: bool) -> sa.Select[Any]:
-    """Calls per group of :func:`totals`: the group's keys, then the count. Parameter ``prompt`` when given."""
+def call_counts(*, by: str, prompt: bool, origins: bool = False) -> sa.Select[Any]:
+    """Calls per group of :func:`totals`: the group's keys, then the count. Parameters as :func:`totals`."""
     _, grouping = _grouping(by)
     query = sa.select(*grouping, sa.func.count().label("calls")).select_from(
         calls.join(runs, calls.c.run_id == runs.c.id)).group_by(*grouping)
-    return query.where(runs.c.prompt_name == sa.bindparam("prompt")) if prompt else query
+    return _filtered(query, prompt, origins)
+
+
+def _filtered(query: sa.Select[Any], prompt: bool, origins: bool) -> sa.Select[Any]:
+    """``query`` limited to runs of the ``prompt`` parameter and of the ``origins`` list, when asked."""
+    if prompt:
+        query = query.where(runs.c.prompt_name == sa.bindparam("prompt"))
+    if origins:
+        query = query.where(runs.c.origin.in_(sa.bindparam("origins", expanding=True)))
+    return query
 
 
 def _grouping(by: str) -> tuple[list[Any], list[Any]]:

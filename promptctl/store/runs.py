@@ -382,18 +382,24 @@ class RunStore:
             rows = conn.execute(queries.calls_of(), {"run_id": run_id}).mappings()
             return [decode_row(r) for r in rows]
 
-    def grouped_totals(self, by: str, *,
-                       prompt: str | None = None) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
+    def grouped_totals(self, by: str, *, prompt: str | None = None, origins: tuple[str, ...] | None = None
+                       ) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
         """Calls and sums of runs per group (``run``, or ``version_day``), added up by the database.
+
+        Args:
+            by: ``run`` or ``version_day``.
+            prompt: Only runs of this prompt.
+            origins: Only runs recorded by these origins (``run``, ``ab``, ``eval``, ``snapshot``); None: all.
 
         Returns:
             ``(call counts, totals)``: rows of :func:`promptctl.store.queries.call_counts` as tuples (the group's
             keys, then the number of calls) and of :func:`promptctl.store.queries.totals` as dicts.
         """
-        values = {"prompt": prompt}
+        values: dict[str, Any] = {"prompt": prompt, "origins": list(origins or ())}
+        shape = {"by": by, "prompt": bool(prompt), "origins": origins is not None}
         with self.engine.connect() as conn:
-            counted = [tuple(row) for row in conn.execute(queries.call_counts(by=by, prompt=bool(prompt)), values)]
-            rows = [dict(row) for row in conn.execute(queries.totals(by=by, prompt=bool(prompt)), values).mappings()]
+            counted = [tuple(row) for row in conn.execute(queries.call_counts(**shape), values)]
+            rows = [dict(row) for row in conn.execute(queries.totals(**shape), values).mappings()]
         return counted, rows
 
     def iter_all(self) -> Iterator[dict[str, Any]]:

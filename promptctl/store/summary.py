@@ -21,13 +21,15 @@ GROUPS = ("run", "version", "day")
 _SUMS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
 
 
-def summarise(store: RunReader, by: str, *, prompt: str | None = None) -> list[dict[str, Any]]:
+def summarise(store: RunReader, by: str, *, prompt: str | None = None,
+              origins: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """Totals of recorded runs grouped by ``run``, ``version`` (prompt name and version) or ``day``.
 
     Args:
         store: The run store.
         by: One of :data:`GROUPS`.
         prompt: Only runs of this prompt.
+        origins: Only runs recorded by these origins (``run``, ``ab``, ``eval``, ``snapshot``); None: every one.
 
     Returns:
         Rows, newest group first for ``run`` and ``day``, by prompt and version for ``version``.
@@ -35,11 +37,11 @@ def summarise(store: RunReader, by: str, *, prompt: str | None = None) -> list[d
     Raises:
         InputError: Unknown grouping.
     """
-    return summarise_many(store, [by], prompt=prompt)[by]
+    return summarise_many(store, [by], prompt=prompt, origins=origins)[by]
 
 
-def summarise_many(store: RunReader, groups: list[str], *,
-                   prompt: str | None = None) -> dict[str, list[dict[str, Any]]]:
+def summarise_many(store: RunReader, groups: list[str], *, prompt: str | None = None,
+                   origins: tuple[str, ...] | None = None) -> dict[str, list[dict[str, Any]]]:
     """:func:`summarise` for several groupings at once: ``version`` and ``day`` share one pass over the store.
 
     The database adds up (GROUP BY prompt, version and day, calls counted through a join), so 100,000
@@ -56,10 +58,10 @@ def summarise_many(store: RunReader, groups: list[str], *,
             raise InputError(f"unknown grouping '{by}'", hint=f"--by {' | '.join(GROUPS)}")
     out: dict[str, list[dict[str, Any]]] = {}
     if "run" in groups:
-        out["run"] = sorted(_grouped(store, "run", prompt), key=lambda g: (str(g["created_at"]), str(g["run_id"])),
-                            reverse=True)
+        out["run"] = sorted(_grouped(store, "run", prompt, origins),
+                            key=lambda g: (str(g["created_at"]), str(g["run_id"])), reverse=True)
     if "version" in groups or "day" in groups:
-        fine = _grouped(store, "version_day", prompt)
+        fine = _grouped(store, "version_day", prompt, origins)
         folded: dict[str, dict[Any, dict[str, Any]]] = {"version": {}, "day": {}}
         for row in fine:
             for by, key, head in (("version", (row["prompt"], row["version"]),
@@ -75,9 +77,10 @@ def summarise_many(store: RunReader, groups: list[str], *,
     return {by: out[by] for by in dict.fromkeys(groups)}
 
 
-def _grouped(store: RunReader, by: str, prompt: str | None) -> list[dict[str, Any]]:
+def _grouped(store: RunReader, by: str, prompt: str | None, origins: tuple[str, ...] | None
+             ) -> list[dict[str, Any]]:
     """Totals per run (``run``) or per prompt, version and day (``version_day``), added up by the database."""
-    counted, rows = store.grouped_totals(by, prompt=prompt)
+    counted, rows = store.grouped_totals(by, prompt=prompt, origins=origins)
     call_counts = {tuple(row[:-1]): int(row[-1]) for row in counted}
     out: list[dict[str, Any]] = []
     for row in rows:

@@ -348,6 +348,12 @@ def test_log_separates_interactive_runs_and_log_show_prints_one_run(pc: Run, tmp
     assert code == 2 and "no run 'ffffffffffff' recorded" in err
     code, _, err = pc("log", "--origin", "abb")
     assert code == 2 and "did you mean 'ab'?" in err
+    # --summary totals every origin, or those --origin names (it ignored --origin)
+    assert "total: 13 runs, 13 calls," in pc("log", "--summary")[1]
+    assert "total (origin run): 1 run, 1 call," in pc("log", "--summary", "--origin", "run")[1]
+    code, out, _ = pc("log", "--by", "run", "--origin", "ab", "--json")
+    assert json.loads(out)["total"]["runs"] == 12 and len(json.loads(out)["run"]) == 12
+    assert "total: 13 runs" in pc("log", "--summary", "--origin", "all")[1]
 
 
 def test_a_store_from_before_origins_is_backfilled(tmp_path: Path) -> None:
