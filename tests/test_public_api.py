@@ -105,3 +105,15 @@ def test_no_module_shadows_a_public_function() -> None:
 
     modules = {info.name for info in pkgutil.iter_modules(promptctl.__path__)}
     assert not modules & set(promptctl.__all__), modules & set(promptctl.__all__)
+
+
+def test_a_missing_variable_hint_serves_python_callers_too() -> None:
+    """Library errors name the Python form beside the command-line one (they used to say only --var)."""
+    from pathlib import Path
+
+    import promptctl
+
+    version = promptctl.Registry(Path(__file__).resolve().parents[1] / "prompts").get("support-agent@3")
+    with pytest.raises(promptctl.UndefinedVariableError) as info:
+        promptctl.render(version, variables={})
+    assert "variables={'customer_message': ...}" in info.value.hint and "--var customer_message=" in info.value.hint

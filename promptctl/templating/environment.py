@@ -418,7 +418,8 @@ def _render_error(exc: Exception, source: str, where: str, at: str, line_offset:
         return UndefinedVariableError(
             f"{where}{at}: missing variable '{name}'",
             variable=name,
-            hint=f"pass it with --var {name}=... or --vars FILE, or give it a default in the front matter",
+            hint=f"pass it (--var {name}=... or --vars FILE; in Python variables={{'{name}': ...}}), or give it a "
+                 "default in the front matter",
         )
     if isinstance(exc, jinja2.TemplateError):
         return TemplateError(f"{where}{at}: {exc}", hint="check the template expression on that line")

@@ -316,7 +316,7 @@ def load_media(
         raise VariableError(
             f"{where}: variable '{variable}' must be a file path, an https:// URL or a data: URL for an {kind}, "
             f"not {'an empty text' if isinstance(value, str) else type(value).__name__}",
-            hint=f"pass --var {variable}=path/to/file",
+            hint=f"pass a file (--var {variable}=path/to/file; in Python variables={{'{variable}': 'path/to/file'}})",
         )
     text = value.strip()
     lowered = text[:8].lower()
