@@ -396,10 +396,10 @@ class RunStore:
             keys, then the number of calls) and of :func:`promptctl.store.queries.totals` as dicts.
         """
         values: dict[str, Any] = {"prompt": prompt, "origins": list(origins or ())}
-        shape = {"by": by, "prompt": bool(prompt), "origins": origins is not None}
+        filters = {"prompt": bool(prompt), "origins": origins is not None}
         with self.engine.connect() as conn:
-            counted = [tuple(row) for row in conn.execute(queries.call_counts(**shape), values)]
-            rows = [dict(row) for row in conn.execute(queries.totals(**shape), values).mappings()]
+            counted = [tuple(row) for row in conn.execute(queries.call_counts(by=by, **filters), values)]
+            rows = [dict(row) for row in conn.execute(queries.totals(by=by, **filters), values).mappings()]
         return counted, rows
 
     def iter_all(self) -> Iterator[dict[str, Any]]:
