@@ -276,17 +276,13 @@ def list_prompts(as_json: JsonOpt = False) -> None:
 
     proj = project()
     rows: list[dict[str, Any]] = []
-    for name, index in proj.registry.indexes():
+    for name, index in proj.registry.summaries():
         if isinstance(index, PromptctlError):
             raise index
         numbers = proj.registry.version_numbers(name)
-        published = sorted(r.version for r in index.versions)
-        checked = ({published[-1]} if published else set()) | set(index.labels.values())
-        modified = []
-        for number in sorted(checked):
-            record, path = index.published(number), proj.registry.folder(name) / f"v{number}.j2"
-            if record is not None and not matches_record(proj.registry.root, path, record.sha256):
-                modified.append(number)
+        published = index.published
+        modified = [number for number, sha256 in index.sha256.items()  # the newest and the labelled versions
+                    if not matches_record(proj.registry.root, proj.registry.folder(name) / f"v{number}.j2", sha256)]
         rows.append(
             {
                 "name": name,

@@ -23,7 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,89 @@ def read_indexes(root: Path, names: Iterable[str]) -> Iterator[tuple[str, Prompt
     The cache file is rewritten once, after the last name, when something was parsed; it then holds
     exactly the prompts of ``names`` (entries of deleted prompts are dropped).
     """
+    return _through_cache(cache_path(root), root, names, _index_entry, _index_of_entry)
+
+
+def _index_entry(index: PromptIndex) -> Any:
+    return index.model_dump(mode="json", by_alias=True) if _cacheable(index) else None
+
+
+def _index_of_entry(entry: Any) -> PromptIndex | None:
+    try:
+        return PromptIndex.model_validate(entry)
+    except ValidationError:  # a hand-edited or damaged cache: parse the file instead
+        return None
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """What ``promptctl list`` shows of a prompt's index, without its 20 or 200 version records.
+
+    Attributes:
+        description: The index's description.
+        labels: Label -> version number.
+        published: The published version numbers, ascending.
+        sha256: Version number -> recorded sha256, for the newest published version and each labelled one that
+            was published (the versions ``list`` checks against their files).
+    """
+
+    description: str | None
+    labels: dict[str, int]
+    published: list[int]
+    sha256: dict[int, str]
+
+    @classmethod
+    def of(cls, index: PromptIndex) -> IndexSummary:
+        """The summary of a parsed index."""
+        published = sorted(record.version for record in index.versions)
+        shown = ({published[-1]} if published else set()) | set(index.labels.values())
+        records = {number: index.published(number) for number in sorted(shown)}
+        return cls(index.description, dict(index.labels), published,
+                   {number: record.sha256 for number, record in records.items() if record is not None})
+
+
+def read_summaries(root: Path, names: Iterable[str]) -> Iterator[tuple[str, IndexSummary | InputError]]:
+    """Each prompt's :class:`IndexSummary`, as :func:`read_indexes` gives its index (same errors, same order).
+
+    A cache file of its own (``<registry key>.list.json``, next to the index cache) keeps only the summaries,
+    keyed like the indexes by the sha256 of each ``prompt.yaml``: a few dozen bytes per prompt, read without
+    validating thousands of version records. Every index file is still read and hashed on every use.
+    """
     path = cache_path(root)
+    return _through_cache(path.with_name(path.stem + ".list.json"), root, names,
+                          lambda index: _summary_entry(IndexSummary.of(index)), _summary_of_entry,
+                          IndexSummary.of)
+
+
+def _summary_entry(summary: IndexSummary) -> Any:
+    entry = [summary.description, summary.labels, summary.published, {str(k): v for k, v in summary.sha256.items()}]
+    return entry if _exact_in_json(entry[:1]) and all(type(v) is int for v in summary.labels.values()) else None
+
+
+def _summary_of_entry(entry: Any) -> IndexSummary | None:
+    """The summary a cache entry holds, or None when it is not exactly what :func:`_summary_entry` writes."""
+    if not (isinstance(entry, list) and len(entry) == 4):
+        return None
+    description, labels, published, sha256 = entry
+    if not (
+        (description is None or type(description) is str)
+        and type(labels) is dict and all(type(k) is str and type(v) is int for k, v in labels.items())
+        and type(published) is list and all(type(n) is int for n in published)
+        and type(sha256) is dict and all(k.isdigit() and type(v) is str for k, v in sha256.items())
+    ):
+        return None
+    return IndexSummary(description, labels, published, {int(k): v for k, v in sha256.items()})
+
+
+def _through_cache(path: Path, root: Path, names: Iterable[str], entry_of: Callable[[PromptIndex], Any],
+                   of_entry: Callable[[Any], Any], convert: Callable[[PromptIndex], Any] = lambda index: index,
+                   ) -> Iterator[tuple[str, Any]]:
+    """Each name's ``convert(index)`` (or its error), through the cache file ``path``.
+
+    An entry is used when the index file's sha256 matches it (``of_entry(entry)``; None for a damaged one), else
+    the file is parsed and stored as ``entry_of(index)`` (None: not cached). The file is rewritten once, after
+    the last name, when something changed.
+    """
     old = _load(path)
     new: dict[str, list[Any]] = {}
     changed = False
@@ -79,7 +162,7 @@ def read_indexes(root: Path, names: Iterable[str]) -> Iterator[tuple[str, Prompt
         try:
             data = read_input_bytes(index_path, what="prompt index")
         except FileNotFoundError:
-            yield name, PromptIndex()
+            yield name, convert(PromptIndex())
             continue
         except InputError as exc:  # a directory, FIFO or oversized file
             yield name, exc
@@ -87,13 +170,10 @@ def read_indexes(root: Path, names: Iterable[str]) -> Iterator[tuple[str, Prompt
         digest = hashlib.sha256(data).hexdigest()
         entry = old.get(name)
         if entry is not None and entry[0] == digest:
-            try:
-                index = PromptIndex.model_validate(entry[1])
-            except ValidationError:  # a hand-edited or damaged cache: parse the file instead
-                index = None
-            if index is not None:
+            value = of_entry(entry[1])
+            if value is not None:
                 new[name] = entry
-                yield name, index
+                yield name, value
                 continue
         changed = True
         try:
@@ -101,9 +181,10 @@ def read_indexes(root: Path, names: Iterable[str]) -> Iterator[tuple[str, Prompt
         except InputError as exc:
             yield name, exc
             continue
-        if _cacheable(index):
-            new[name] = [digest, index.model_dump(mode="json", by_alias=True)]
-        yield name, index
+        stored = entry_of(index)
+        if stored is not None:
+            new[name] = [digest, stored]
+        yield name, convert(index)
     if changed or new.keys() != old.keys():
         _save(path, new)
 

@@ -46,7 +46,7 @@ from promptctl.registry.index import (
     read_index,
     read_publish_log,
 )
-from promptctl.registry.index_cache import read_indexes
+from promptctl.registry.index_cache import IndexSummary, read_indexes, read_summaries
 from promptctl.registry.lock import LockEntry, Lockfile
 from promptctl.types import utc_now
 
@@ -263,6 +263,13 @@ class Registry:
             :func:`~promptctl.registry.index_cache.read_indexes`; the result equals :meth:`index`'s).
         """
         return read_indexes(self.root, self.names() if names is None else names)
+
+    def summaries(self) -> Iterator[tuple[str, IndexSummary | InputError]]:
+        """Every prompt's :class:`~promptctl.registry.index_cache.IndexSummary`: what ``list`` shows of an index.
+
+        Read through a cache of its own; an invalid ``prompt.yaml`` gives the error :meth:`indexes` gives.
+        """
+        return read_summaries(self.root, self.names())
 
     def version_numbers(self, name: str) -> list[int]:
         """Numbers of all version files of a prompt (published and drafts), ascending."""

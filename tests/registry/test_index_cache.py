@@ -10,7 +10,7 @@ import pytest
 
 from promptctl.errors import InputError
 from promptctl.registry.index import read_index
-from promptctl.registry.index_cache import cache_path
+from promptctl.registry.index_cache import IndexSummary, cache_path
 from promptctl.registry.lifecycle import verify
 from promptctl.registry.registry import Registry
 
@@ -35,7 +35,16 @@ def uncached(registry: Registry) -> dict[str, object]:
 
 
 def cached(registry: Registry) -> dict[str, object]:
-    return {name: index.message if isinstance(index, InputError) else index for name, index in registry.indexes()}
+    """Every index through the cache; the summaries ``list`` reads (their own cache) are checked against them."""
+    indexes = {name: index.message if isinstance(index, InputError) else index for name, index in registry.indexes()}
+    summaries = {name: s.message if isinstance(s, InputError) else s for name, s in registry.summaries()}
+    assert summaries == {name: i if isinstance(i, str) else IndexSummary.of(i) for name, i in indexes.items()}  # type: ignore[arg-type]
+    return indexes
+
+
+def summary_path(registry: Registry) -> Path:
+    path = cache_path(registry.root)
+    return path.with_name(path.stem + ".list.json")
 
 
 def test_cache_is_written_once_and_then_used(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,6 +60,26 @@ def test_cache_is_written_once_and_then_used(registry: Registry, monkeypatch: py
 
     monkeypatch.setattr(index_cache, "parse_index", no_parse)
     assert cached(registry) == uncached(registry)
+
+
+def test_summaries_hold_the_newest_and_labelled_records(registry: Registry) -> None:
+    write(registry.root / "many" / "prompt.yaml", "description: many\nlabels: {production: 2, canary: 9}\nversions:\n"
+          + "".join(f"- {{version: {n}, sha256: s{n}, published_at: t}}\n" for n in (3, 1, 2)))
+    cached(registry)
+    summary = dict(registry.summaries())["many"]
+    assert summary == IndexSummary("many", {"production": 2, "canary": 9}, [1, 2, 3], {2: "s2", 3: "s3"})
+    assert json.loads(summary_path(registry).read_text())["indexes"]["many"][1] == [
+        "many", {"production": 2, "canary": 9}, [1, 2, 3], {"2": "s2", "3": "s3"}]
+
+
+@pytest.mark.parametrize("damage", [None, "garbage", [1, 2, 3, 4], ["d", {"x": "1"}, [], {}], ["d", {}, ["1"], {}],
+                                    ["d", {}, [], {"x": "s"}], [7, {}, [], {}]])
+def test_a_damaged_summary_entry_is_parsed_again(registry: Registry, damage: object) -> None:
+    cached(registry)
+    data = json.loads(summary_path(registry).read_text())
+    data["indexes"]["greet"][1] = damage  # same key (the file's digest), content not what promptctl writes
+    summary_path(registry).write_text(json.dumps(data))
+    assert dict(registry.summaries())["greet"] == IndexSummary.of(registry.index("greet"))
 
 
 def test_an_edit_of_the_same_size_and_mtime_is_seen(registry: Registry) -> None:
