@@ -213,6 +213,22 @@ def test_log_export_without_a_format_or_an_endpoint_is_one_error_line(project: P
         assert "hint: give the collector's base URL with its scheme" in bare.stderr
 
 
+def test_a_receiver_that_refuses_is_one_error_line_with_its_reason_not_the_exporters_log(
+        project: Path, server: LoopbackLLMServer, receiver: OTLPReceiver, tmp_path: Path) -> None:
+    server.replies = ["four"]
+    env = {**_env(server, tmp_path, receiver), "OTEL_EXPORTER_OTLP_ENDPOINT": None}
+    assert run_cli("run", "q@1", "--var", "question=2+2?", cwd=project, env=env).returncode == 0
+    refused = run_cli("log", "export", "--otlp", "--endpoint", receiver.endpoint + "/wrong", cwd=project, env=env)
+    assert refused.returncode == 2
+    lines = refused.stderr.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("hint: check the endpoint"), refused.stderr
+    assert lines[0].startswith(f"error: the OTLP receiver at {receiver.endpoint}/wrong/v1/traces did not accept "
+                               "the spans (0 sent before): ") and "404" in lines[0]
+    import logging
+
+    assert logging.getLogger("opentelemetry.exporter.otlp").handlers == []  # the exporter's logger given back
+
+
 def test_a_chain_is_one_run_span_over_the_calls_of_its_steps(receiver: OTLPReceiver,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
