@@ -15,6 +15,7 @@ References: ``name`` (latest published), ``name@N``, ``name@<label>``,
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -273,7 +274,11 @@ class Registry:
 
     def version_numbers(self, name: str) -> list[int]:
         """Numbers of all version files of a prompt (published and drafts), ascending."""
-        return sorted(n for n, _ in _version_files(self.folder(name)))
+        try:  # names only: no Path per file (21,000 of them in a list of 1,000 prompts x 20 versions)
+            entries = os.listdir(self.folder(name))
+        except (FileNotFoundError, NotADirectoryError):  # as _version_files: no folder, no versions
+            return []
+        return sorted(int(match.group(1)) for entry in entries if (match := VERSION_FILE_RE.match(entry)))
 
     def resolve(self, ref: str | Reference) -> tuple[str, int]:
         """Resolve a reference to ``(name, version number)`` without loading the version.
