@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,6 +22,34 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     The same as :func:`promptctl.evaluation.ab_report.plural`, without importing it here.
     """
     return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+class _Collection:
+    """No cyclic garbage collection while ``ab``/``eval`` import and plan; collection again once the calls start.
+
+    Planning imports the SDK, SQLAlchemy, Jinja2, tiktoken and genai-prices and renders every request: hundreds
+    of thousands of objects, nearly all kept, which the collector would traverse again and again (full
+    collections of about 0.15 s each, three or four before the first call of a 2 x 200 comparison). What exists
+    when the calls start is frozen (:func:`gc.freeze`: kept objects need no more traversals, and the little
+    cyclic garbage among them stays until the process ends) and collection resumes for the run itself. A
+    collector that was off is left off.
+    """
+
+    def __enter__(self) -> _Collection:
+        self.paused = gc.isenabled()
+        if self.paused:
+            gc.disable()
+        return self
+
+    def resume(self) -> None:
+        """Freeze what exists and collect again (once; nothing when the collector was off)."""
+        if self.paused and not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.paused and not gc.isenabled():
+            gc.enable()
 
 
 def register(app: typer.Typer) -> None:
@@ -132,33 +162,34 @@ def ab(
     interrupted. --resume keeps
     the run's --no-cache unless --cache or --no-cache is given again.
     """
-    from promptctl.errors import InputError
-    from promptctl.evaluation.ab import plan_ab
-    from promptctl.evaluation.ab_report import check_gates, parse_points
+    with _Collection() as collection:  # see _Collection: none while importing and planning
+        from promptctl.errors import InputError
+        from promptctl.evaluation.ab import plan_ab
+        from promptctl.evaluation.ab_report import check_gates, parse_points
 
-    tolerated = parse_points(max_regression, "--max-regression") if max_regression is not None else None
-    minimum = parse_points(mde, "--mde")
-    proj = project()
-    store = proj.store()
-    if resume:
-        if refs or dataset:
-            raise InputError("--resume continues a stored comparison; give no REF or --dataset with it",
-                             hint=f"promptctl ab --resume {resume}")
-        ab_run_id, plan, no_cache, batch = _resumed(proj, store, resume, no_cache, allow_modified, batch)
-    else:
-        if not refs or len(refs) < 2:
-            raise InputError("ab needs at least two variants", hint="promptctl ab REF_A REF_B --dataset FILE"
-                             + ("; to score one variant: promptctl eval REF --dataset FILE" if refs else ""))
-        if dataset is None:
-            raise InputError("missing --dataset", hint="promptctl ab REF_A REF_B --dataset cases.jsonl")
-        ab_run_id = None
-        plan = plan_ab(proj.registry, refs, dataset, config=proj.config, scorer=scorer, judge=judge,
-                       provider=provider, model=model, trials=trials, alpha=alpha, allow_modified=allow_modified,
-                       mde=minimum)
-    run_plan(proj, store, plan, ab_run_id, resumed=resume is not None, concurrency=concurrency,
-             max_cost=max_cost, no_cache=bool(no_cache), as_json=as_json, report=report, printer=print_result,
-             gates=lambda result: check_gates(result, fail_if_worse=fail_if_worse, max_regression=tolerated),
-             batch=bool(batch))
+        tolerated = parse_points(max_regression, "--max-regression") if max_regression is not None else None
+        minimum = parse_points(mde, "--mde")
+        proj = project()
+        store = proj.store()
+        if resume:
+            if refs or dataset:
+                raise InputError("--resume continues a stored comparison; give no REF or --dataset with it",
+                                 hint=f"promptctl ab --resume {resume}")
+            ab_run_id, plan, no_cache, batch = _resumed(proj, store, resume, no_cache, allow_modified, batch)
+        else:
+            if not refs or len(refs) < 2:
+                raise InputError("ab needs at least two variants", hint="promptctl ab REF_A REF_B --dataset FILE"
+                                 + ("; to score one variant: promptctl eval REF --dataset FILE" if refs else ""))
+            if dataset is None:
+                raise InputError("missing --dataset", hint="promptctl ab REF_A REF_B --dataset cases.jsonl")
+            ab_run_id = None
+            plan = plan_ab(proj.registry, refs, dataset, config=proj.config, scorer=scorer, judge=judge,
+                           provider=provider, model=model, trials=trials, alpha=alpha, allow_modified=allow_modified,
+                           mde=minimum)
+        run_plan(proj, store, plan, ab_run_id, resumed=resume is not None, concurrency=concurrency,
+                 max_cost=max_cost, no_cache=bool(no_cache), as_json=as_json, report=report, printer=print_result,
+                 gates=lambda result: check_gates(result, fail_if_worse=fail_if_worse, max_regression=tolerated),
+                 batch=bool(batch), on_calls=collection.resume)
 
 
 def eval_(
@@ -229,57 +260,58 @@ def eval_(
     significantly worse; 2 invalid input or --max-cost reached (resume with --resume); 3 provider or
     credentials error, or every case failed; 130 interrupted.
     """
-    from promptctl.errors import CheckFailed, InputError
-    from promptctl.evaluation.ab_plan import plan_eval
+    with _Collection() as collection:  # see _Collection: none while importing and planning
+        from promptctl.errors import CheckFailed, InputError
+        from promptctl.evaluation.ab_plan import plan_eval
 
-    proj = project()
-    store = proj.store()
-    baseline = None
-    if compare is not None:
-        from promptctl.evaluation.past_runs import compare_baseline
+        proj = project()
+        store = proj.store()
+        baseline = None
+        if compare is not None:
+            from promptctl.evaluation.past_runs import compare_baseline
 
-        baseline = compare_baseline(store, compare)  # checked before anything is sent
-    if resume:
-        if ref or dataset:
-            raise InputError("--resume continues a stored evaluation; give no REF or --dataset with it",
-                             hint=f"promptctl eval --resume {resume}")
-        run_id, plan, no_cache, batch = _resumed(proj, store, resume, no_cache, allow_modified, batch)
-    else:
-        if not ref:
-            raise InputError("eval needs the prompt version to evaluate", hint="promptctl eval REF --dataset FILE")
-        if dataset is None:
-            raise InputError("missing --dataset", hint=f"promptctl eval {ref} --dataset cases.jsonl")
-        run_id = None
-        plan = plan_eval(proj.registry, ref, dataset, config=proj.config, scorer=scorer, judge=judge,
-                         provider=provider, model=model, trials=trials, allow_modified=allow_modified)
-    if baseline is not None:
-        from promptctl.evaluation.past_runs import check_comparable
+            baseline = compare_baseline(store, compare)  # checked before anything is sent
+        if resume:
+            if ref or dataset:
+                raise InputError("--resume continues a stored evaluation; give no REF or --dataset with it",
+                                 hint=f"promptctl eval --resume {resume}")
+            run_id, plan, no_cache, batch = _resumed(proj, store, resume, no_cache, allow_modified, batch)
+        else:
+            if not ref:
+                raise InputError("eval needs the prompt version to evaluate", hint="promptctl eval REF --dataset FILE")
+            if dataset is None:
+                raise InputError("missing --dataset", hint=f"promptctl eval {ref} --dataset cases.jsonl")
+            run_id = None
+            plan = plan_eval(proj.registry, ref, dataset, config=proj.config, scorer=scorer, judge=judge,
+                             provider=provider, model=model, trials=trials, allow_modified=allow_modified)
+        if baseline is not None:
+            from promptctl.evaluation.past_runs import check_comparable
 
-        check_comparable(baseline, plan.dataset.sha256, plan.trials)
-    printer: Any = print_eval
-    if baseline is not None:
-        from promptctl.evaluation.past_runs import compared_result
+            check_comparable(baseline, plan.dataset.sha256, plan.trials)
+        printer: Any = print_eval
+        if baseline is not None:
+            from promptctl.evaluation.past_runs import compared_result
 
-        def print_both(result: dict[str, Any], store: Any) -> None:
-            print_eval(result, store)
-            console().print("")
-            print_result(compared_result(store, baseline, result))
+            def print_both(result: dict[str, Any], store: Any) -> None:
+                print_eval(result, store)
+                console().print("")
+                print_result(compared_result(store, baseline, result))
 
-        printer = print_both
+            printer = print_both
 
-    result = run_plan(proj, store, plan, run_id, resumed=resume is not None, concurrency=concurrency,
-                      max_cost=max_cost, no_cache=bool(no_cache), as_json=as_json, report=report, printer=printer,
-                      baseline=baseline, batch=bool(batch))
-    if baseline is not None:
-        from promptctl.evaluation.past_runs import compared_result
+        result = run_plan(proj, store, plan, run_id, resumed=resume is not None, concurrency=concurrency,
+                          max_cost=max_cost, no_cache=bool(no_cache), as_json=as_json, report=report, printer=printer,
+                          baseline=baseline, batch=bool(batch), on_calls=collection.resume)
+        if baseline is not None:
+            from promptctl.evaluation.past_runs import compared_result
 
-        worse = [g for g in compared_result(store, baseline, result).get("gates") or [] if g["candidate_worse"]]
-        if worse:
-            raise CheckFailed(f"this evaluation is significantly worse than run {baseline['run_id'][:12]} "
-                              f"({worse[0]['verdict']})")
-    v = result["variants"][0]
-    if fail_under is not None and v["mean"] is not None and v["mean"] < fail_under:
-        raise CheckFailed(f"{v['spec']} scored {v['mean'] * 100:.1f}%, below --fail-under {fail_under * 100:g}%")
+            worse = [g for g in compared_result(store, baseline, result).get("gates") or [] if g["candidate_worse"]]
+            if worse:
+                raise CheckFailed(f"this evaluation is significantly worse than run {baseline['run_id'][:12]} "
+                                  f"({worse[0]['verdict']})")
+        v = result["variants"][0]
+        if fail_under is not None and v["mean"] is not None and v["mean"] < fail_under:
+            raise CheckFailed(f"{v['spec']} scored {v['mean'] * 100:.1f}%, below --fail-under {fail_under * 100:g}%")
 
 
 def _resumed(proj: Any, store: Any, run_id: str, no_cache: bool | None, allow_modified: bool,
@@ -299,11 +331,13 @@ def _resumed(proj: Any, store: Any, run_id: str, no_cache: bool | None, allow_mo
 def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: bool, concurrency: int,
              max_cost: float | None, no_cache: bool, as_json: bool, report: list[Path] | None,
              printer: Any, baseline: dict[str, Any] | None = None, gates: Any = None,
-             batch: bool = False) -> dict[str, Any]:
+             batch: bool = False, on_calls: Callable[[], None] | None = None) -> dict[str, Any]:
     """Run (or resume) a planned comparison or evaluation with a progress bar; print and report its result.
 
     ``batch`` sends the calls through the providers' batch APIs (:mod:`promptctl.session.batch`); each batch's
     progress (submitted / in progress / done / failed) is shown as it changes.
+
+    ``on_calls`` is called once the run is planned and checked, just before its calls start.
 
     ``gates`` (``ab``'s CI gates) is called with the result; a gate it returns is stored with the run,
     printed, and failing it raises.
@@ -328,6 +362,8 @@ def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: b
         started["id"] = run_id
         warn(plan.warnings)
         _print_plan(plan, run_id, estimate, resumed=resumed, batch=batch)
+        if on_calls is not None:
+            on_calls()
         bar.start()
 
     try:

@@ -240,10 +240,7 @@ def release_encodings() -> bool:
         loaded = True
         with getattr(registry, "_lock", threading.Lock()):
             held.clear()
-    if loaded:
-        import gc
-
-        gc.collect()
+    if loaded:  # freed by reference counting (an encoding holds no cycle): no collection needed
         _trim_heap()
     return loaded
 
