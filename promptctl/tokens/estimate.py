@@ -261,6 +261,9 @@ def estimate_calls(
         source = f"default for {shape.strategy}, no recorded runs"
     retry_growth = ceiling + RETRY_FEEDBACK_TOKENS if shape.resends_reply else 0
     all_notes += shape.notes
+    window_note = context_window_note(request, count, ceiling)
+    if window_note:
+        all_notes.append(window_note)
     if _reasoning(request):
         all_notes.append("reasoning model: hidden reasoning tokens are billed as output; the expected figure may be "
                          "low")
@@ -344,6 +347,29 @@ def _ceiling(request: ProviderRequest) -> tuple[int, str | None]:
         if isinstance(value, int) and value > 0:
             return value, None
     return DEFAULT_OUTPUT_CEILING, f"no max_tokens set: output ceiling assumed {DEFAULT_OUTPUT_CEILING} tokens"
+
+
+def context_window_note(request: ProviderRequest, count: TokenCount, ceiling: int) -> str | None:
+    """What to say when the input plus the output ceiling do not fit the model's context window, else None.
+
+    The window is the model profile's :attr:`~promptctl.adapters.profiles.ModelProfile.context_window` (input
+    plus output tokens); OpenAI and Anthropic refuse a request whose input plus ``max_tokens`` exceed it. With an
+    estimated count (a range), only the low end over the window is "exceeds"; the high end over it is "may".
+
+    Args:
+        request: The adapted request.
+        count: Its input tokens.
+        ceiling: The output ceiling (tokens).
+    """
+    from promptctl.adapters.profiles import profile
+
+    window = profile(request.provider, request.model).context_window
+    if not window or count.high + ceiling <= window:
+        return None
+    verb = "exceed" if count.low + ceiling > window else "may exceed"
+    return (f"{count.tokens:,} input tokens plus the {ceiling:,}-token output ceiling {verb} the {window:,}-token "
+            f"context window of {request.provider}:{request.model}: the provider refuses such a request; shorten "
+            "the input, lower max_tokens or choose a model with a larger window")
 
 
 def _reasoning(request: ProviderRequest) -> bool:

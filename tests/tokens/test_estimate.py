@@ -210,3 +210,21 @@ def test_estimates_use_only_the_same_provider_and_model_and_never_loopback_repli
     assert values == [call["output_tokens"]]
     # another model's outputs never count either
     assert recorded_outputs(store, version, "openai", "gpt-4o", include_test_replies=True) == ([], "")
+
+
+def test_an_input_over_the_model_s_context_window_is_noted(project: Path) -> None:
+    """A 1,000,000-token input priced at $2.50 for gpt-4o said nothing of the 128,000-token window it cannot fit."""
+    from promptctl.tokens.estimate import context_window_note
+    from promptctl.types import TokenCount
+
+    config, version, request = setup(project, model="gpt-4o")
+    assert context_window_note(request, TokenCount(1_000, "exact", "t"), 300) is None
+    over = context_window_note(request, TokenCount(127_800, "exact", "t"), 300)
+    assert over is not None and "127,800 input tokens plus the 300-token output ceiling exceed the 128,000-token " \
+        "context window of openai:gpt-4o" in over
+    maybe = context_window_note(request, TokenCount(120_000, "estimate", "t", low=100_000, high=150_000), 300)
+    assert maybe is not None and " may exceed " in maybe
+    big = version.prompt({"message": "word " * 130_000})
+    est = estimate_cost(version, build_request(version.front_matter, big, model="gpt-4o", config=config), config=config)
+    assert any("context window of openai:gpt-4o" in n for n in est.notes)
+    assert not any("context window" in n for n in estimate_cost(version, request, config=config).notes)
