@@ -315,9 +315,31 @@ def console(stderr: bool = False, width: int | None = None) -> Any:
 
     stream = sys.stderr if stderr else sys.stdout
     if width is None and not stream.isatty():
-        columns = os.environ.get("COLUMNS", "").strip()
-        width = int(columns) if columns.isdigit() and int(columns) > 0 else 160
+        width = _piped_width()
     return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+
+
+def _piped_width() -> int:
+    """The width of :func:`console` on a stream that is not a terminal: ``COLUMNS`` when positive, else 160."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 160
+
+
+def _unstyled_stdout_width() -> int | None:
+    """The width of :func:`console` on stdout when rich would style nothing there, else None (ask rich).
+
+    Rich styles nothing on a stream that is not a terminal; it treats a stream as a terminal when
+    ``FORCE_COLOR`` or ``TTY_COMPATIBLE`` says so or in Jupyter, so with either variable set, or IPython loaded,
+    this answers None and rich decides.
+    """
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ or "IPython" in sys.modules:
+        return None
+    try:
+        if sys.stdout.isatty():
+            return None
+    except ValueError:  # a closed stream: rich's business
+        return None
+    return _piped_width()
 
 
 def print_text_table(headers: list[str], rows: list[list[str]]) -> None:
@@ -325,23 +347,23 @@ def print_text_table(headers: list[str], rows: list[list[str]]) -> None:
 
     Each cell is a rich ``Text`` (a ``[...]`` in it is printed as written, never read as markup). Rich measures,
     lays out and renders every cell (about 0.3 ms per row: 0.3 s for ``list`` of 1,000 prompts); when nothing is
-    styled (no colours: output to a pipe or file) and every row fits the width on one line, its output is each
+    styled (a pipe or file, by rich's rules) and every row fits the width on one line, its output is each
     cell padded to its column's widest cell (in terminal cells, by rich's own ``cell_len``), columns two spaces
     apart, and that is written directly, byte for byte what rich writes (``tests/interop/test_text_table.py``
     compares both at many widths and contents). Anything else (a terminal, a cell with a tab, newline or other
     non-printable character, a row wider than the console) is printed by rich.
     """
-    out = console()
-    if out.color_system is None and len(headers) > 1 and all(len(row) == len(headers) for row in rows) and \
+    width = _unstyled_stdout_width()  # without importing rich.console (a third of a short list's rich cost)
+    if width is not None and len(headers) > 1 and all(len(row) == len(headers) for row in rows) and \
             all(cell.isprintable() for row in (headers, *rows) for cell in row):
         from rich.cells import cell_len
 
         widths = [max(cell_len(row[i]) for row in (headers, *rows)) for i in range(len(headers))]
-        if sum(widths) + 2 * (len(widths) - 1) <= out.width:
-            lines = ["  ".join(cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths, strict=True))
+        if sum(widths) + 2 * (len(widths) - 1) <= width:
+            lines = ["  ".join(cell + " " * (wide - cell_len(cell)) for cell, wide in zip(row, widths, strict=True))
                      + "\n" for row in (headers, *rows)]
-            out.file.write("".join(lines))
-            out.file.flush()
+            sys.stdout.write("".join(lines))
+            sys.stdout.flush()
             return
     from rich.table import Table
     from rich.text import Text
@@ -349,7 +371,7 @@ def print_text_table(headers: list[str], rows: list[list[str]]) -> None:
     table = Table(*headers, box=None, pad_edge=False)
     for row in rows:
         table.add_row(*map(Text, row))
-    out.print(table)
+    console().print(table)
 
 
 def fitted_table(headers: list[str], rows: list[list[str]], width: int, *, priority: list[int] | None = None,

@@ -81,7 +81,31 @@ def test_a_terminal_gets_richs_styles(monkeypatch: pytest.MonkeyPatch) -> None:
     styled = Console(file=io.StringIO(), width=80, highlight=False, soft_wrap=True, force_terminal=True,
                      color_system="standard")
     monkeypatch.setattr(common, "console", lambda *a, **k: styled)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # what makes rich style a stream that is not a terminal
     common.print_text_table(["prompt", "description"], [["a", "b [x]"]])
     assert styled.file.getvalue() == rich_prints(["prompt", "description"], [["a", "b [x]"]], 80,  # type: ignore[attr-defined]
                                                  force_terminal=True, color_system="standard")
     assert "\x1b[1m" in styled.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_rich_decides_whenever_it_might_style(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    monkeypatch.setenv("COLUMNS", "99")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert common._unstyled_stdout_width() == 99
+        for name, value in [("FORCE_COLOR", "1"), ("FORCE_COLOR", ""), ("TTY_COMPATIBLE", "1"),
+                            ("TTY_COMPATIBLE", "0")]:
+            with monkeypatch.context() as patch:
+                patch.setenv(name, value)
+                assert common._unstyled_stdout_width() is None
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    with contextlib.redirect_stdout(Terminal()):
+        assert common._unstyled_stdout_width() is None
+    monkeypatch.setitem(__import__("sys").modules, "IPython", object())
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert common._unstyled_stdout_width() is None
