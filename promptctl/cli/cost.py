@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from promptctl.cli.common import Project
     from promptctl.store.fastread import RunReader
     from promptctl.tokens.estimate import CostEstimate
+    from promptctl.types import ProviderRequest, TokenCount
 
 
 def register(app: typer.Typer) -> None:
@@ -114,11 +115,8 @@ def estimate_targets(
     Raises:
         AdapterError: The only target (or every target) cannot take the request.
     """
-    import asyncio
-
     from promptctl.adapters import build_request
     from promptctl.errors import AdapterError
-    from promptctl.session.count import acount_request
     from promptctl.session.estimate import estimate_cost
 
     version = proj.registry.get(ref)
@@ -138,7 +136,7 @@ def estimate_targets(
             continue
         warn(request.warnings)
         # offline, estimate_cost counts the request as the strategy sends it (structured output adds its schema)
-        count = asyncio.run(acount_request(request, exact=True, config=proj.config)) if exact else None
+        count = _exact_count(request, proj) if exact else None
         out.append(estimate_cost(version, request, strategy=strategy, samples=samples, count=count,
                                  config=proj.config, history=history))
     if not out and refused:
@@ -146,6 +144,15 @@ def estimate_targets(
     warn([f"left out of the comparison: {exc.message}" for exc in refused])
     out.sort(key=lambda e: (e.usd_expected is None, e.usd_expected or 0.0))
     return out
+
+
+def _exact_count(request: ProviderRequest, proj: Project) -> TokenCount:
+    """The provider's count of ``request`` (``--exact``), else the offline count with a note saying why."""
+    import asyncio
+
+    from promptctl.session.count import acount_request
+
+    return asyncio.run(acount_request(request, exact=True, config=proj.config))
 
 
 def _chain_cost(proj: Project, ref: str, variables: dict[str, Any], provider: str | None,

@@ -59,10 +59,32 @@ import directions (cli -> session -> executors/providers/adapters/tokens/store/r
 
 from __future__ import annotations
 
-from promptctl.session.core import Session, endpoint_for, high_estimate
-from promptctl.session.layers import Layer, Stats, call_row
-from promptctl.session.pricing import price, total
-from promptctl.session.recorder import Recorder, outcome_columns, prompt_columns
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from promptctl.session.core import Session, endpoint_for, high_estimate
+    from promptctl.session.layers import Layer, Stats, call_row
+    from promptctl.session.pricing import price, total
+    from promptctl.session.recorder import Recorder, outcome_columns, prompt_columns
+
+_HOMES = {
+    "Session": "core", "endpoint_for": "core", "high_estimate": "core", "Layer": "layers", "Stats": "layers",
+    "call_row": "layers", "price": "pricing", "total": "pricing", "Recorder": "recorder",
+    "outcome_columns": "recorder", "prompt_columns": "recorder",
+}
+"""Each name's module: imported on first use, so that a module of this package used alone (``session.estimate``
+for ``cost``) does not import the whole stack."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "endpoint_for",
