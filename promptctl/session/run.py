@@ -335,9 +335,10 @@ async def arun(
     prepared = prepare(version, variables, plan, provider=client_name, model=model, parameters=parameters,
                        config=config)
     request = prepared.request
+    unused = unused_schema_note(version, plan) if dry_run else None  # shown with the request, not on every run
     result = Result(version=version, request=request, strategy=plan.name, dry_run=dry_run,
                     outcome=ExecutorResult(output="", details=dict(prepared.details)),
-                    warnings=tuple(prepared.notes), variables=jsonable(variables or {}))
+                    warnings=(*prepared.notes, *([unused] if unused else [])), variables=jsonable(variables or {}))
     budget = None
     if estimate or max_cost is not None:
         from promptctl.session.estimate import estimate_cost
@@ -478,7 +479,25 @@ def render_request(
         prepared.notes.append(f"structured output ({plan.structured.mode}): the output schema '{out.name}' shown "
                               "below is added at run time (instructor tools / response_format), and failed answers "
                               "are re-asked")
+    unused = unused_schema_note(version, plan)
+    if unused:
+        prepared.notes.append(unused)
     return prepared
+
+
+def unused_schema_note(version: PromptVersion, plan: Plan) -> str | None:
+    """The note for a version whose output schema its strategy neither sends nor checks, else None.
+
+    ``output: {format: json, schema: ...}`` under ``strategy: direct`` (or cot, fewshot, consistency without a
+    nested ``structured``) reaches the model only as far as the template's own words say; a user who declared it
+    expects it to be enforced, as it is in Dotprompt.
+    """
+    output = version.front_matter.output
+    if plan.structured is not None or output is None or not (output.json_schema or output.model):
+        return None
+    return (f"{version.display} declares an output schema, but strategy {plan.name} neither sends it nor checks "
+            "answers against it (ab/eval's json_schema scorer reads it); strategy: structured (or --strategy "
+            "structured) sends it and validates every answer")
 
 
 def _unpriced_note(request: ProviderRequest, config: ProjectConfig | None) -> str:

@@ -295,6 +295,16 @@ def test_render_of_a_structured_output_prompt_shows_the_schema_it_will_send(pc: 
     assert shown and json.loads(shown.split("---\n", 1)[1])["required"] == ["label"]
     code, out, _ = pc("render", "sentiment@1", "--var", "review=x", "--json")
     assert json.loads(out)["output_schema"]["schema"]["properties"]["label"]["enum"] == ["positive", "negative"]
+    assert "neither sends it" not in err
+    # the same schema under strategy direct is neither sent nor checked: render and --dry-run say so, run does not
+    path.write_text(path.read_text().replace("strategy: structured", "strategy: direct"))
+    code, out, err = pc("render", "sentiment@1", "--var", "review=x")
+    assert code == 0 and "output schema" not in out
+    assert "sentiment@1 (draft) declares an output schema, but strategy direct neither sends it nor checks " \
+        "answers" in err and "--strategy structured" in err
+    assert "neither sends it" in pc("run", "sentiment@1", "--var", "review=x", "--dry-run")[2]
+    code, _, err = pc("run", "sentiment@1", "--var", "review=x", "--provider", "fake")
+    assert code == 0 and "neither sends it" not in err
 
 
 def test_legacy_p50k_and_r50k_models_are_counted_offline_and_labelled_approximate(pc: Run, tmp_path: Path,
