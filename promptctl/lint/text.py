@@ -44,7 +44,7 @@ _IMPERATIVE_VERBS = frozenset(
     play print prioritise prioritize produce proofread provide put quote rank rate read recommend refer refuse rephrase
     reply report request respond restate return review rewrite say score select separate set share show sign
     solve sort specify split start state stay suggest summarise summarize take tell think trace translate treat
-    use validate verify walk wrap write
+    use validate verify walk wrap write send deliver present
     """.split()
 )
 
@@ -252,6 +252,8 @@ OUTPUT_CUES = re.compile(
     r"|\b(?:use|follow)\s+(?:this|the\s+following|these|that|the\s+same)\s+(?:structure|format|template|outline|layout|"
     r"sections?)\b"
     r"|\b(?:this|the\s+following|the\s+same|that)\s+(?:structure|format|template|layout)\b"
+    r"|\b(?:deliver|produce|return|output|write|generate|use|fill\s+in)\s+(?:this|the\s+following)\s+(?:exact\s+|final\s+)?"
+    r"(?:[\w-]+\s+)?(?:report|document|summary|response|reply|answer|output)\s*:"
     r"|\bformat\s+(?:as|in|into)\b"
     r"|\b(?:output|return|write|print)\s+(?:anything|nothing)\s+(?:but|besides|except|other\s+than)\b"
     rf"|\b{_NUMBER}(?:\s*(?:-|to)\s*{_NUMBER})?\s+(?:words|sentences|paragraphs|bullets|bullet\s+points|characters)\b"
@@ -773,6 +775,14 @@ def has_stakes(text: str) -> bool:
         text: The instruction text (system prompt, without sample requests).
     """
     return bool(STAKES_CUES.search(text) or PROCESSES_INPUT.search(text))
+
+
+DIVERGENT = re.compile(
+    r"(?i)\b(?:divergent|brainstorm\w*|(?:set|list)\s+of\s+(?:[\w-]+\s+){0,3}questions"
+    r"|(?:generate|create|write|output|produce)\s+(?:[\w-]+\s+){0,4}questions)\b"
+)
+"""Divergent output: questions to ask ("a set of secure-by-design questions"), ideas to explore ("brainstorm",
+"divergent thinking"). It asserts nothing a restriction against invention would guard (SYS004 at info)."""
 
 
 def stakes(text: str) -> tuple[str | None, bool]:

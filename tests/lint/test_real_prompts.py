@@ -728,3 +728,42 @@ def test_out001_is_info_for_a_json_sentence_in_user_material_when_the_system_set
     project.write("own", prompt(system.replace("Only output Markdown.", "Output a user story in JSON format.")))
     project.publish("own")
     assert [f.severity for f in project.lint(["own"]) if f.rule == "OUT001"] == ["warning"]
+
+
+def test_sys003_is_info_for_a_pasted_agent_file_with_tools(project: Project) -> None:
+    agent = ("---\nname: devops-automator\ndescription: Use this agent when setting up CI/CD pipelines.\nmodel: sonnet\n"
+             "tools: Write, Read, Edit, Bash\n---\n\nYou are a DevOps automation expert. When building pipelines, you "
+             "will create multi-stage pipelines, implement automated testing, configure environment-specific "
+             "deployments and write Terraform templates for the infrastructure. Never skip the tests.")
+    found = _findings(project, "agent", agent)
+    assert found["SYS003"][0] == "info" and "agent file" in found["SYS003"][1]
+    assert found["TXT003"][0] == "warning"  # the pasted block itself is still reported
+    plain = agent.split("---\n\n", 1)[1]
+    assert _findings(project, "plain", plain)["SYS003"][0] == "warning"
+
+
+def test_sys004_is_info_for_divergent_output(project: Project) -> None:
+    questions = ("You are an expert in secure design. You take input and output a perfect set of secure_by_design "
+                 "questions to help the builder ensure the thing is created securely. In a section called QUESTIONS, "
+                 "give a prioritized, bulleted list of 15-word questions grouped by theme.")
+    severity, message = _findings(project, "questions", questions)["SYS004"]
+    assert severity == "info" and "divergent output" in message
+    answers = questions.replace("output a perfect set of secure_by_design questions to help",
+                                "output a security assessment of the design to help").replace(
+                                "give a prioritized, bulleted list of 15-word questions", "give 15-word findings")
+    assert _findings(project, "answers", answers)["SYS004"][0] == "warning"
+
+
+def test_a_report_template_introduced_by_deliver_this_report_is_an_output_format(project: Project) -> None:
+    text = ("You are a senior data scientist. Analyze the dataset the user sends and decide how to treat its missing "
+            "values, column by column, with the reasons for each choice and the code to apply it.\n\n"
+            "After completing the analysis, deliver this exact report:\n\nMISSING VALUE TREATMENT REPORT\n"
+            "| Column | Missing% | Treatment |")
+    assert "SYS003" not in _findings(project, "report", text)
+
+
+def test_neg001_reads_send_as_a_positive_instruction(project: Project) -> None:
+    text = ("Send the entire response as ONE uninterrupted markdown fenced block only. No prose before or after. "
+            "No nested code blocks. No formatting outside the block.")
+    assert "NEG001" not in _findings(project, "send", text)
+    assert "NEG001" in _findings(project, "nothing", "No prose before or after. No nested code blocks. No emojis.")

@@ -156,6 +156,16 @@ def no_sample_request(ctx: VersionContext) -> Iterator[Hit]:
             return
 
 
+def pasted_front_matter_keys(ctx: VersionContext, role: str) -> set[str]:
+    """The keys (lower case) of a front matter block at the start of the ``role`` message, or an empty set."""
+    for seg in ctx.segments:
+        if seg.role == role:
+            match = _FRONT_MATTER.match(seg.text)
+            if match is not None:
+                return {k.lower() for k in _FM_KEY.findall(match.group(1) or match.group(2))}
+    return set()
+
+
 @rule(
     "TXT003", "warning", "Model or tool front matter pasted into the prompt text",
     rationale="""An agent, skill or chat-mode file starts with a front matter block (name, description, model,

@@ -59,7 +59,8 @@ evidence (a simulated experience, creative writing, a name or slogan, an integra
 :data:`promptctl.lint.text.WEAK_DELIVERABLE`); SYS004 when the only stakes cues are weak ("information", "context",
 "data", "knowledge", "analysis", a client; :data:`promptctl.lint.text.WEAK_STAKES`); SYS002 for a task prompt that
 names its deliverable and reads no variables besides the user inputs (the task names the domain). Each message
-says why it is only info.
+says why it is only info. SYS004 is also info for divergent output (questions to ask, ideas to brainstorm;
+:data:`promptctl.lint.text.DIVERGENT`), and SYS003 for an agent file whose pasted front matter gives it tools.
 
 The element rules judge English prompts only: their cues are English words, so a prompt in which
 fewer than one word in ten is a common English function word is not judged by them.
@@ -176,6 +177,19 @@ def _weak_deliverable(ctx: VersionContext) -> str | None:
     return phrase if phrase is not None and not T.strong_deliverable(phrase) else None
 
 
+def _agent_file(ctx: VersionContext) -> bool:
+    """True for an agent file pasted as the system prompt: its front matter block gives it tools (``tools: Write, Bash``).
+
+    A Claude Code, Copilot or Cursor agent acts through its tools; what it replies is a hand-off to the agent that
+    called it, whose form that agent does not parse (SYS003 at info). TXT003 reports the pasted block itself.
+    """
+    if ctx.fm.output is not None or "tools" not in ctx.system_text:
+        return False
+    from promptctl.lint.rules.leftovers import pasted_front_matter_keys
+
+    return any(k in ("tools", "allowed-tools", "allowed_tools") for k in pasted_front_matter_keys(ctx, "system"))
+
+
 def _weak_stakes(ctx: VersionContext) -> str | None:
     """The only stakes cue when it is weak evidence (:data:`promptctl.lint.text.WEAK_STAKES`), else None.
 
@@ -186,6 +200,14 @@ def _weak_stakes(ctx: VersionContext) -> str | None:
         return None
     cue, strong = T.stakes(ctx.cue_text)
     return cue if cue is not None and not strong else None
+
+
+def _divergent(ctx: VersionContext) -> str | None:
+    """The divergent-output phrase (:data:`promptctl.lint.text.DIVERGENT`) of a simple task without ``output:``."""
+    if ctx.fm.output is not None or complexity_reasons(ctx):
+        return None
+    match = T.DIVERGENT.search(ctx.cue_text)
+    return match.group(0) if match else None
 
 
 def _stakes_severity(ctx: VersionContext) -> Severity | None:
@@ -303,6 +325,9 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
         if _is_conversation(ctx):
             yield Hit(message + " (a conversational prompt: no deliverable named, replies are chat turns)",
                       _system_line(ctx), severity="info")
+        elif _agent_file(ctx):
+            yield Hit(message + " (an agent file whose pasted front matter gives it tools: it acts through them, and"
+                      " its reply is a hand-off to the agent that called it)", _system_line(ctx), severity="info")
         elif weak is not None:
             yield Hit(message + f" (only weak evidence of a deliverable, {weak[:40]!r}: a game, a simulation or"
                       " creative writing, whose genre sets the form)", _system_line(ctx), severity="info")
@@ -325,7 +350,11 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
         message = "no restrictions: nothing says what the model must not do or must treat as data"
         severity = _persona_severity(ctx) or _request_severity(ctx) or _stakes_severity(ctx)
         weak = None if severity else _weak_stakes(ctx)
-        if weak is not None:
+        divergent = None if severity or weak else _divergent(ctx)
+        if divergent is not None:
+            yield Hit(message + f" (divergent output, {divergent[:40]!r}: questions or ideas assert nothing a"
+                      " restriction against invention would guard)", _system_line(ctx), severity="info")
+        elif weak is not None:
             yield Hit(message + f" (only weak evidence of stakes, {weak!r}: no facts, figures, sources, field with"
                       " stakes or supplied material named)", _system_line(ctx), severity="info")
         else:
