@@ -247,7 +247,7 @@ OUTPUT_CUES = re.compile(
     r"headers|code\s+blocks?)\b"
     r"|\b(?:only\s+output|output\s+only)\b"
     r"|\byour\s+(?:response|answer|output|reply|report|summary)s?\s+(?:should|must|will|shall)\s+"
-    r"(?:be|include|contain|follow|consist|have|start|begin|end|look)\b"
+    r"(?:be|include|contain|follow|consist|have|start|begin|end|look|cover)\b"
     r"|\bformat\s+(?:your|the|it|each|all|them)\b"
     r"|\b(?:use|follow)\s+(?:this|the\s+following|these|that|the\s+same)\s+(?:structure|format|template|outline|layout|"
     r"sections?)\b"

@@ -767,3 +767,10 @@ def test_neg001_reads_send_as_a_positive_instruction(project: Project) -> None:
             "No nested code blocks. No formatting outside the block.")
     assert "NEG001" not in _findings(project, "send", text)
     assert "NEG001" in _findings(project, "nothing", "No prose before or after. No nested code blocks. No emojis.")
+
+
+def test_your_summary_will_cover_a_list_is_an_output_format(project: Project) -> None:
+    text = ("Act as a professional crypto analyst. Your task is to review the outlook the user sends and provide a "
+            "concise summary.\n\nYour summary will cover:\n1. **Main Market Thesis**: the central argument.\n"
+            "2. **Key Supporting Evidence**: the critical data.\n3. **Top Predictions**: the primary forecasts.")
+    assert "SYS003" not in _findings(project, "summary", text)
