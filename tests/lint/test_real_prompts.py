@@ -731,7 +731,8 @@ def test_out001_is_info_for_a_json_sentence_in_user_material_when_the_system_set
 
 
 def test_sys003_is_info_for_a_pasted_agent_file_with_tools(project: Project) -> None:
-    agent = ("---\nname: devops-automator\ndescription: Use this agent when setting up CI/CD pipelines.\nmodel: sonnet\n"
+    agent = ("---\nname: devops-automator\ndescription: Use this agent when setting up CI/CD pipelines.\n"
+             "model: sonnet\n"
              "tools: Write, Read, Edit, Bash\n---\n\nYou are a DevOps automation expert. When building pipelines, you "
              "will create multi-stage pipelines, implement automated testing, configure environment-specific "
              "deployments and write Terraform templates for the infrastructure. Never skip the tests.")

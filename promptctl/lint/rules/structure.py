@@ -178,7 +178,7 @@ def _weak_deliverable(ctx: VersionContext) -> str | None:
 
 
 def _agent_file(ctx: VersionContext) -> bool:
-    """True for an agent file pasted as the system prompt: its front matter block gives it tools (``tools: Write, Bash``).
+    """True for an agent file pasted as the system prompt: its front matter gives it tools (``tools: Write, Bash``).
 
     A Claude Code, Copilot or Cursor agent acts through its tools; what it replies is a hand-off to the agent that
     called it, whose form that agent does not parse (SYS003 at info). TXT003 reports the pasted block itself.
