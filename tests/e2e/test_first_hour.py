@@ -109,6 +109,14 @@ def test_a_sandbox_refusal_only_seen_when_rendering_is_still_an_error(pc: Run, t
     assert code == 1 and "error LOAD004 sentiment@1" in out and "Python internals" in out
 
 
+def test_calling_a_misspelt_macro_is_an_undeclared_name_not_a_sandbox_violation(pc: Run, tmp_path: Path) -> None:
+    """``{{ itme(x) }}`` for the macro ``item`` gave LOAD004 naming lint's placeholder ('LINTVALUE_itme')."""
+    _fewshot(tmp_path, "{% macro item(x) %}* {{ x }}{% endmacro %}{{ item(review) }} {{ itme(review) }}")
+    code, out, _ = pc("lint")
+    assert code == 1 and "error REG004 sentiment@1: variable 'itme' is used but not declared" in out
+    assert "LOAD004" not in out and "LINTVALUE" not in out
+
+
 # -- item 4: typos caught everywhere --------------------------------------------------------------------------------
 def test_a_misspelt_var_name_gets_a_did_you_mean(pc: Run, tmp_path: Path) -> None:
     _fewshot(tmp_path, "{{ review }}")

@@ -73,8 +73,24 @@ def sandbox_respected(ctx: VersionContext) -> Iterator[Hit]:
             seen.add(node.lineno)
             yield Hit(f"the template reads '{name}', which the sandbox refuses: it can never render",
                       ctx.file_line(node.lineno))
-    if not seen and isinstance(ctx.render_exception, TemplateSecurityError):
+    if not seen and isinstance(ctx.render_exception, TemplateSecurityError) and not _placeholder_called(ctx):
         yield Hit(ctx.render_exception.message, ctx.body_start())
+
+
+def _placeholder_called(ctx: VersionContext) -> bool:
+    """True when the refusal is lint's placeholder of an undeclared name being called (``{{ itme(x) }}``).
+
+    Lint gives a name the template reads but does not declare a text placeholder; calling it is refused by the
+    sandbox, but the mistake is the undeclared name (REG004 reports it), not a sandbox violation.
+    """
+    import re
+
+    from promptctl.lint.context import VALUE_MARKER
+
+    prefix = VALUE_MARKER.format(name="")
+    message = ctx.render_exception.message if ctx.render_exception is not None else ""
+    called = re.search(rf"'{re.escape(prefix)}(\w+)' is not safely callable", message)
+    return called is not None and called.group(1) not in ctx.fm.variables
 
 
 def _unsafe(name: str) -> bool:
