@@ -40,7 +40,9 @@ _lock = threading.Lock()
 
 _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     # OpenAI (sk-, sk-proj-, sk-svcacct-) and Anthropic (sk-ant-api03-...) keys, also partly masked echoes
-    (re.compile(r"\b(sk-(?:ant-|proj-|svcacct-|admin-)?)[A-Za-z0-9_\-*]{8,}"), r"\1" + MASK),
+    # (not a key already masked: redacting twice, as the run store and then a report do, changes nothing)
+    (re.compile(r"\b(sk-(?:ant-|proj-|svcacct-|admin-)?)(?!(?:ant-|proj-|svcacct-|admin-)?\*\*\*(?![A-Za-z0-9_\-*]))"
+                r"[A-Za-z0-9_\-*]{8,}"), r"\1" + MASK),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=\-]{8,}"), r"\1" + MASK),
     # AWS access key ids, GitHub and Slack tokens, Google API keys, JSON Web Tokens (their documented shapes)
     (re.compile(r"\b(AKIA)[0-9A-Z]{16}\b"), r"\1" + MASK),

@@ -49,3 +49,14 @@ def test_every_promptctl_error_redacts_its_message_and_hint(monkeypatch: pytest.
     assert "0123456789" not in str(exc) and "0123456789" not in (exc.hint or "")
     assert str(exc) == "openai: HTTP 401: Incorrect API key provided: ***."
     assert "0123456789" not in str(InputError("bad Bearer abcdefghijklmnopqrstuvwxyz"))
+
+
+@pytest.mark.parametrize("text", [
+    "your key sk-proj-" + "Z" * 40, "sk-ant-api03-" + "Q7" * 20, "Incorrect API key provided: sk-proj-********abcd.",
+    "sk-" + "a" * 20, "sk-svcacct-" + "x" * 20, "Authorization: Bearer abcdefghijkl", "https://u:secretpass@h/x",
+    '{"api_key": "abcdefghijk"}', "AKIAABCDEFGHIJKLMNOP", "ghp_" + "a" * 36, "eyJhbGciOiJIUzI1.eyJzdWIiOiIx.abcdefghij",
+])
+def test_redacting_twice_changes_nothing(text: str) -> None:
+    """The run store redacts what it writes and a report redacts what it shows: ``sk-proj-***`` stays as it is."""
+    once = redact(text)
+    assert once != text and redact(once) == once
