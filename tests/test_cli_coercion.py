@@ -92,10 +92,11 @@ def test_the_common_values_need_no_adapter() -> None:
         assert _plain_coercion(param.type_descriptor, value, param, Context(command)) == expected
 
 
-def test_bad_values_get_typers_message(tmp_path: Path) -> None:
+def test_bad_values_get_the_same_message_as_through_typers_adapter(tmp_path: Path) -> None:
+    """typer's message (pydantic's English, put in promptctl's words by :func:`promptctl.errors.in_our_words`)."""
     from tests.conftest import run_cli
 
-    for args, message in [(["log", "-n", "abc"], "Input should be a valid integer"),
-                          (["log", "-n", "0"], "Input should be greater than or equal to 1")]:
+    for args, message in [(["log", "-n", "abc"], "must be a whole number"),
+                          (["log", "-n", "0"], "must be at least 1")]:
         result = run_cli(*args, cwd=tmp_path, env={"PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"})
         assert result.returncode == 2 and f"error: Invalid value for '-n': {message}" in result.stderr, result.stderr
