@@ -540,7 +540,9 @@ XML_OPEN_LINE = re.compile(r"^\s*<([A-Za-z][\w.-]{0,63})(?:\s[^<>]*)?>\s*(.*)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 HTML_TAGS = frozenset(
     """a abbr b blockquote body br caption code dd div dl dt em footer form h1 h2 h3 h4 h5 h6 head header hr html i
-    img label li nav ol p pre script small span strong style sub sup table tbody td th thead title tr u ul""".split()
+    img label li nav ol p pre script small span strong style sub sup table tbody td th thead title tr u ul
+    button input select option textarea svg path canvas video audio source iframe link meta main aside figure
+    figcaption picture section article details summary dialog""".split()
 )
 """HTML element names: markup shown in documentation or examples, not prompt structure (PROV002 skips them)."""
 

@@ -85,7 +85,7 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
         found += [m.group(0) for m in PLACEHOLDER.finditer(text) if m.group(0) not in found]
         templated += [m.group(0) for m in TEMPLATE_TEXT.finditer(text) if m.group(0) not in templated]
     if found:
-        slots = _template_slots(ctx, found)
+        slots = _template_slots(ctx, found) | _mentions(ctx, found)
         found = [f for f in found if f not in slots]
     templated = [t for t in templated if t not in ctx.version.body]  # escaped on purpose: literal by declaration
     if len(templated) <= TEMPLATE_DOC_LIMIT:
@@ -111,6 +111,26 @@ def _list_lead(lines: list[str], number: int) -> str:
     while j >= 0 and (_LIST_ITEM.match(lines[j]) or not lines[j].strip()):
         j -= 1
     return lines[j] if j >= 0 else ""
+
+
+_NOT_TO_WRITE = re.compile(
+    r"(?i)\b(?:none\s+of|not|never|n't|no|without|avoid)\b[^.\n]{0,60}\b(?:include|includes|including|contain|say|"
+    r"write|output|use|print|show|leave|reply\s+with|respond\s+with)\s*$"
+)
+"""A placeholder named as something not to write ("none of your responses should include [insert x]"): a mention."""
+
+
+def _mentions(ctx: VersionContext, found: list[str]) -> set[str]:
+    """Placeholders of ``found`` that appear only as something the prompt says not to write: mentioned, not left."""
+    text = ctx.instruction_text()
+    where: dict[str, set[bool]] = {}
+    for slot in found:
+        start = 0
+        while (at := text.find(slot, start)) >= 0:
+            line_start = max(text.rfind("\n", 0, at), text.rfind(". ", 0, at)) + 1
+            where.setdefault(slot, set()).add(bool(_NOT_TO_WRITE.search(text[line_start:at])))
+            start = at + len(slot)
+    return {slot for slot, mention in where.items() if mention == {True}}
 
 
 def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
