@@ -9,9 +9,11 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from promptctl.config import ProjectConfig
     from promptctl.registry.registry import Registry
     from promptctl.store.fastread import RunReader
@@ -410,3 +412,24 @@ def fitted_table(headers: list[str], rows: list[list[str]], width: int, *, prior
     for row in rows:
         table.add_row(*(Text(str(row[i])) for i in chosen))  # text, never rich markup: "\\[" stays "\\["
     return table, [headers[i] for i in range(len(headers)) if i not in chosen and i not in empty and headers[i]]
+
+
+T = TypeVar("T")
+
+
+def finish_without_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never waits (a dry run: it makes no call), run without an event loop.
+
+    A dry run renders, adapts and estimates, all of it synchronous behind ``async def``; driving its coroutine
+    directly spares the command asyncio's import (about 25 ms of CPU). Exceptions propagate as from
+    ``asyncio.run``.
+
+    Raises:
+        RuntimeError: The coroutine waited for something (it would need an event loop): a bug in the caller.
+    """
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coro.close()
+    raise RuntimeError("a dry run waited for an event: it must make no call")

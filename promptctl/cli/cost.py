@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from promptctl.cli.common import parse_vars, print_json, project, warn
+from promptctl.cli.common import finish_without_loop, parse_vars, print_json, project, warn
 
 if TYPE_CHECKING:
     from promptctl.cli.common import Project
@@ -158,16 +158,15 @@ def _exact_count(request: ProviderRequest, proj: Project) -> TokenCount:
 def _chain_cost(proj: Project, ref: str, variables: dict[str, Any], provider: str | None,
                 models: list[str] | None, as_json: bool) -> None:
     """A chain's estimate: every step priced (later steps with placeholder inputs), and the total."""
-    import asyncio
-
     from promptctl.session.run import arun, chain_estimate_dict
 
     if models and len(models) > 1:
         from promptctl.errors import InputError
 
         raise InputError("a chain is priced on one target at a time", hint="give at most one --model")
-    result = asyncio.run(arun(proj.registry.get(ref), variables, provider=provider, model=models[0] if models else None,
-                              config=proj.config, dry_run=True, estimate=True, history=history_store(proj)))
+    result = finish_without_loop(arun(
+        proj.registry.get(ref), variables, provider=provider, model=models[0] if models else None, config=proj.config,
+        dry_run=True, estimate=True, history=history_store(proj)))
     summary = chain_estimate_dict(result.estimates)
     if as_json:
         print_json(summary)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from promptctl.cli.common import console, model_text, parse_vars, print_json, print_text_table, project, warn
+from promptctl.cli.common import (
+    console,
+    finish_without_loop,
+    model_text,
+    parse_vars,
+    print_json,
+    print_text_table,
+    project,
+    warn,
+)
 
 RefArg = Annotated[
     str,
@@ -33,6 +43,15 @@ InputOpt = Annotated[
     typer.Option("--input", "-i", metavar="TEXT", help="Same as INPUT: the input variable's value; - reads stdin.",
                  show_default=False),
 ]
+
+
+T = TypeVar("T")
+
+
+def _asyncio_run(coro: Coroutine[Any, Any, T]) -> T:
+    import asyncio
+
+    return asyncio.run(coro)
 
 
 def _input(argument: str | None, option: str | None) -> str | None:
@@ -177,8 +196,6 @@ def run(
     INPUT (or --input) is the value of the prompt's 'input: true' variable; '-' reads it from stdin:
     cat review.txt | promptctl run sentiment -. --dry-run prints the request and the cost estimate instead.
     """
-    import asyncio
-
     from promptctl.session.run import arun
 
     proj = project()
@@ -190,7 +207,8 @@ def run(
     from promptctl.errors import PromptctlError
 
     try:
-        result = asyncio.run(
+        finish = finish_without_loop if dry_run else _asyncio_run  # a dry run makes no call: no event loop
+        result = finish(
             arun(
                 version, parse_vars(var, vars_file, version=version, input_text=_input(input_arg, input_opt)),
                 provider=provider, model=model, config=proj.config,
