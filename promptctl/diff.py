@@ -346,8 +346,10 @@ def _request_diff(
         except PromptctlError as exc:
             if strict_variables and isinstance(exc, UndefinedVariableError):
                 raise
-            if isinstance(exc, UndefinedVariableError) and exc.variable not in missing:
-                missing.append(exc.variable)
+            if isinstance(exc, UndefinedVariableError):
+                # rendering stops at the first missing name: name every required one at once
+                needed = [n for n, s in version.front_matter.variables.items() if s.required and n not in variables]
+                missing = list(dict.fromkeys([*missing, exc.variable, *needed]))
             rendered.append(("", None, _own_error(exc, version)))
     (text_a, req_a, err_a), (text_b, req_b, err_b) = rendered
     tokens_a, tokens_b, exact, cost_a, cost_b, out_a, out_b = _tokens_and_cost(req_a, req_b, config)

@@ -235,7 +235,7 @@ def did_you_mean(name: str, choices: object, *, what: str = "", cutoff: float = 
 
     The one "did you mean" of promptctl (hints for unknown prompts, fields, scorers, models, variables,
     filters): :func:`difflib.get_close_matches` (ratio of matching characters, Ratcliff/Obershelp) with
-    ``cutoff`` 0.6 by default, case-insensitive.
+    ``cutoff`` 0.6 by default, case-insensitive; else the one name that ``name`` (3 or more characters) begins.
 
     Args:
         name: What the user wrote.
@@ -251,8 +251,11 @@ def did_you_mean(name: str, choices: object, *, what: str = "", cutoff: float = 
 
     names = sorted({str(c) for c in choices}) if isinstance(choices, Iterable) else []
     by_lower = {n.lower(): n for n in names}
-    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=cutoff)
-    if not close:
+    typed = str(name).lower()
+    close = difflib.get_close_matches(typed, list(by_lower), n=1, cutoff=cutoff)
+    if not close:  # an abbreviation of exactly one name: desc -> description
+        close = [n for n in by_lower if len(typed) >= 3 and n.startswith(typed)]
+    if len(close) != 1:
         return None
     noun = f"{what} " if what else ""
     return f"did you mean {noun}'{by_lower[close[0]]}'?"

@@ -57,7 +57,7 @@ def diff(
     report = diff_versions(
         old, new, providers=provider or (), variables=values, variables_source=source, config=proj.config,
     )
-    missing = sorted({name for r in report.requests for name in r.missing_variables})
+    missing = list(dict.fromkeys(name for r in report.requests for name in r.missing_variables))
     if missing and source is None:
         first = missing[0]
         sys.stderr.write(f"note: the rendered requests are not compared: {', '.join(repr(m) for m in missing)} "

@@ -148,7 +148,11 @@ class ConsistencyOptions:
         if isinstance(stop, bool) or stop is None:
             stop = "beta" if stop else "none"
         if stop not in EARLY_STOP:
-            raise InputError(f"{where}: early_stop must be beta, predictive, window, decided or false, not {stop!r}")
+            from promptctl.errors import did_you_mean
+
+            raise InputError(f"{where}: early_stop must be beta, predictive, window, decided or false, not {stop!r}",
+                             hint=did_you_mean(str(stop), ("beta", "predictive", "window", "decided", "false"))
+                             or "promptctl help strategies")
         concurrency = options.get("max_concurrency", DEFAULT_CONCURRENCY)
         window = options.get("window", DEFAULT_WINDOW)
         for key, value in (("max_concurrency", concurrency), ("window", window)):

@@ -104,3 +104,41 @@ def test_an_unknown_filter_without_a_close_match_gets_a_plain_hint(project: Path
     assert code == 2
     assert "unknown filter 'zzz'" in err
     assert "hint: Jinja2's built-in filters: promptctl help templates" in err
+
+
+def test_diff_without_variables_names_every_variable_the_rendered_diff_needs(project: Path) -> None:
+    """Rendering stops at the first missing name: the note named one, and the next try failed on the next one."""
+    two = CLASSIFY.replace("  retries: {type: integer, default: 2, description: How often to retry}",
+                           "  customer: {type: string, description: Who wrote}\n  plan: {type: string}") \
+        .replace("({{ retries }})", "{{ customer }} {{ plan }}")
+    folder = project / "prompts" / "two"
+    folder.mkdir()
+    (folder / "v1.j2").write_text(two)
+    (folder / "v2.j2").write_text(two.replace("Routes", "Routes and tags"))
+    code, out, err = pc(project, "diff", "two@1", "two@2")
+    assert code == 0, err
+    assert "needs variables (ticket, customer, plan): not compared" in out
+    assert "'ticket', 'customer', 'plan' not given" in err
+
+
+def test_an_abbreviated_field_and_a_misspelt_strategy_value_get_a_did_you_mean(project: Path) -> None:
+    folder = project / "prompts" / "abbrev"
+    folder.mkdir()
+    (folder / "v1.j2").write_text(CLASSIFY.replace("description: The ticket}", "desc: The ticket}"))
+    code, _, err = pc(project, "render", "abbrev@1", "--var", "ticket=hi")
+    assert code == 2 and "unknown front matter field 'variables.ticket.desc'" in err
+    assert "did you mean field 'description'?" in err
+    strategy = "strategy: {name: consistency, early_stop: betta}\nvariables:"
+    (folder / "v2.j2").write_text(CLASSIFY.replace("parameters: {temperature: 0,", "parameters: {temperature: 0.7,")
+                                  .replace("variables:", strategy))
+    code, _, err = pc(project, "render", "abbrev@2", "--var", "ticket=hi")
+    assert code == 2 and "early_stop must be beta, predictive, window, decided or false, not 'betta'" in err
+    assert "hint: did you mean 'beta'?" in err
+
+
+def test_did_you_mean_takes_an_unambiguous_abbreviation_only() -> None:
+    from promptctl.errors import did_you_mean
+
+    assert did_you_mean("desc", ["default", "description", "type"]) == "did you mean 'description'?"
+    assert did_you_mean("de", ["default", "description"]) is None  # too short to say
+    assert did_you_mean("max", ["max_tokens", "max_concurrency"]) is None  # two names begin so
