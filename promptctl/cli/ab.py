@@ -24,15 +24,20 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
+COLLECT_BEFORE_FREEZE = 2_000
+"""Jobs above which ``ab``/``eval`` collect the planning's garbage before freezing (see :class:`_Collection`)."""
+
+
 class _Collection:
     """No cyclic garbage collection while ``ab``/``eval`` import and plan; collection again once the calls start.
 
     Planning imports the SDK, SQLAlchemy, Jinja2, tiktoken and genai-prices and renders every request: hundreds
     of thousands of objects, nearly all kept, which the collector would traverse again and again (full
     collections of about 0.15 s each, three or four before the first call of a 2 x 200 comparison). What exists
-    when the calls start is frozen (:func:`gc.freeze`: kept objects need no more traversals, and the little
-    cyclic garbage among them stays until the process ends) and collection resumes for the run itself. A
-    collector that was off is left off.
+    when the calls start is frozen (:func:`gc.freeze`: kept objects need no more traversals; the planning's
+    cyclic garbage, about 30 objects per rendered request, stays until the process ends unless the comparison
+    is large, see :meth:`resume`) and collection resumes for the run itself. A collector that was off is left
+    off.
     """
 
     def __enter__(self) -> _Collection:
@@ -41,9 +46,17 @@ class _Collection:
             gc.disable()
         return self
 
-    def resume(self) -> None:
-        """Freeze what exists and collect again (once; nothing when the collector was off)."""
+    def resume(self, jobs: int = 0) -> None:
+        """Freeze what exists and collect again (once; nothing when the collector was off).
+
+        Args:
+            jobs: The comparison's jobs. Rendering leaves about 30 garbage objects per request (3-6 KB); above
+                :data:`COLLECT_BEFORE_FREEZE` jobs they are collected first (one collection, a fraction of a
+                second against thousands of calls) rather than frozen for the rest of the run.
+        """
         if self.paused and not gc.isenabled():
+            if jobs > COLLECT_BEFORE_FREEZE:
+                gc.collect()
             gc.freeze()
             gc.enable()
 
@@ -331,13 +344,14 @@ def _resumed(proj: Any, store: Any, run_id: str, no_cache: bool | None, allow_mo
 def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: bool, concurrency: int,
              max_cost: float | None, no_cache: bool, as_json: bool, report: list[Path] | None,
              printer: Any, baseline: dict[str, Any] | None = None, gates: Any = None,
-             batch: bool = False, on_calls: Callable[[], None] | None = None) -> dict[str, Any]:
+             batch: bool = False, on_calls: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run (or resume) a planned comparison or evaluation with a progress bar; print and report its result.
 
     ``batch`` sends the calls through the providers' batch APIs (:mod:`promptctl.session.batch`); each batch's
     progress (submitted / in progress / done / failed) is shown as it changes.
 
-    ``on_calls`` is called once the run is planned and checked, just before its calls start.
+    ``on_calls`` is called with the number of jobs once the run is planned and checked, just before its calls
+    start.
 
     ``gates`` (``ab``'s CI gates) is called with the result; a gate it returns is stored with the run,
     printed, and failing it raises.
@@ -363,7 +377,7 @@ def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: b
         warn(plan.warnings)
         _print_plan(plan, run_id, estimate, resumed=resumed, batch=batch)
         if on_calls is not None:
-            on_calls()
+            on_calls(len(plan.variants) * len(plan.dataset.cases) * plan.trials)
         bar.start()
 
     try:

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from promptctl.cli.ab import _Collection
+from promptctl.cli.ab import COLLECT_BEFORE_FREEZE, _Collection
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +39,19 @@ def test_a_collector_that_was_off_stays_off() -> None:
         collection.resume()
         assert not gc.isenabled() and gc.get_freeze_count() == frozen
     assert not gc.isenabled()
+
+
+def test_a_large_comparison_collects_the_planning_garbage_before_freezing_it() -> None:
+    gc.enable()
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    for jobs, collected in ((10, False), (COLLECT_BEFORE_FREEZE + 1, True)):
+        with _Collection() as collection:
+            Cycle()  # garbage made while planning (the collector is paused)
+            collections = gc.get_stats()[2]["collections"]
+            collection.resume(jobs)
+            assert (gc.get_stats()[2]["collections"] > collections) is collected
+        gc.unfreeze()
