@@ -258,7 +258,7 @@ def estimate_calls(
     else:
         typical = min(DEFAULT_TYPICAL_OUTPUT.get(shape.strategy, DEFAULT_TYPICAL_OUTPUT["direct"]), ceiling)
         low_out = 0
-        source = f"default for {shape.strategy}, no recorded runs"
+        source = f"default for {shape.strategy}, no recorded calls of this prompt on {request.provider}:{request.model}"
     retry_growth = ceiling + RETRY_FEEDBACK_TOKENS if shape.resends_reply else 0
     all_notes += shape.notes
     window_note = context_window_note(request, count, ceiling)

@@ -40,6 +40,8 @@ def test_direct_openai_estimate(project: Path) -> None:
     assert est.input == count and count.quality == "exact" and count.encoding == "o200k_base"
     assert (est.calls_low, est.calls_expected, est.calls_high) == (1, 1, 1)
     assert est.output_ceiling == 300 and est.output_expected == 256 and est.output_low == 0
+    # "no recorded runs" read as wrong when runs of the prompt on other models (or the fake provider) existed
+    assert est.output_source == f"default for direct, no recorded calls of this prompt on openai:{request.model}"
     # config prices gpt-4o-mini at $0.5/M in, $3/M out
     assert est.usd_low == pytest.approx(count.tokens * 0.5 / 1e6)
     assert est.usd_expected == pytest.approx((count.tokens * 0.5 + 256 * 3) / 1e6)
