@@ -33,7 +33,8 @@ def import_prompts(
     dataset_dir: Annotated[
         Path | None,
         typer.Option("--dataset-dir", metavar="DIR", show_default=False,
-                     help="Where promptfoo tests are written as datasets (default: datasets/ beside prompts/)."),
+                     help="Where promptfoo tests are written as datasets (default: fixtures/datasets/ beside "
+                     "prompts/, as promptctl init)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:

@@ -189,7 +189,7 @@ def _write_sample(registry: Registry, prompt: ImportedPrompt, row: ImportRow) ->
 
 def _write_dataset(registry: Registry, prompt: ImportedPrompt, dataset_dir: Path | None) -> Path:
     assert prompt.dataset is not None
-    folder = dataset_dir or registry.root.parent / "datasets"
+    folder = dataset_dir or registry.root.parent / "fixtures" / "datasets"  # where promptctl init puts its dataset
     folder.mkdir(parents=True, exist_ok=True)
     text = prompt.dataset.to_yaml()
     path = folder / f"{prompt.name}.yaml"

@@ -68,6 +68,8 @@ def test_getting_started_example_imports_two_versions_a_dataset_and_variants(reg
     assert row.created == ["getting-started@1", "getting-started@2"]
     assert messages(registry, "getting-started@1", {"language": "French", "input": "Hi"}) == [
         ("user", "Convert this English to French: Hi")]
+    # beside promptctl init's own dataset, not in a second folder
+    assert Path(row.dataset or "") == registry.root.parent / "fixtures" / "datasets" / "getting-started.yaml"
     data = load_dataset(Path(row.dataset or ""))
     assert [(c.scorer, c.expected) for c in data.cases] == [(r"regex:Bonjour\ le\ monde", data.cases[0].expected),
                                                            ("contains", "Dónde está la biblioteca")]
