@@ -792,3 +792,17 @@ def test_prov002_leaves_html_form_and_section_elements_alone(project: Project) -
     assert "PROV002" not in _findings(project, "html", html)
     xml = html.replace("<section class=\"trends\">", "<instructions>").replace("</section>", "</instructions>")
     assert _findings(project, "xml", xml)["PROV002"][0] == "warning"
+
+
+def test_out001_leaves_the_json_response_of_an_endpoint_to_build(project: Project) -> None:
+    spec = ("You are a senior Node.js engineer. Build the reporting server described here, with tests, and never "
+            "use mock data.\n\nEndpoints:\n\nGET /stats\nReturn JSON:\n\n{ total, success, failed }\n")
+    assert "OUT001" not in _findings(project, "endpoint", spec)
+    own = spec.replace("GET /stats\n", "")
+    assert _findings(project, "own", own)["OUT001"][0] == "warning"
+
+
+def test_txt001_reads_e_g_with_a_comma_as_an_illustration(project: Project) -> None:
+    text = ("Act as a bug finder. Review the code the user sends for logical, syntax and runtime errors and suggest "
+            "fixes. Use variable placeholders (e.g., ${code}) to make the prompt reusable, and never invent APIs.")
+    assert "TXT001" not in _findings(project, "eg", text)

@@ -96,7 +96,7 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
                   ctx.line_of(found[0]) or ctx.body_start())
 
 
-_ILLUSTRATION = re.compile(r"(?i)\b(?:such\s+as|e\.g\.|for\s+example|for\s+instance|like\s+this)\s*:?\s*$"
+_ILLUSTRATION = re.compile(r"(?i)\b(?:such\s+as|e\.g\.|for\s+example|for\s+instance|like\s+this)\s*[:,]?\s*$"
                            r"|\b(?:such\s+as|e\.g\.|for\s+example)\s*:")
 """An illustration ("a clear title such as:", "e.g."): a placeholder right after it, or in the list it introduces,
 is a slot of the example."""

@@ -79,7 +79,7 @@ def json_needs_schema(ctx: VersionContext) -> Iterator[Hit]:
     if "json" not in ctx.instruction_text().lower():
         return
     for unit in ctx.prose_units:
-        if T.asks_for_json(unit):
+        if T.asks_for_json(unit) and not _endpoint_response(ctx, unit):
             message = f"the prompt asks for JSON ({unit[:60]!r}) but declares no output schema"
             material = _user_material(ctx, unit)
             if material:
@@ -87,6 +87,20 @@ def json_needs_schema(ctx: VersionContext) -> Iterator[Hit]:
                             " likely material, such as a catalogue, not an instruction)")
             yield Hit(message, ctx.line_of(unit) or ctx.body_start(), severity="info" if material else None)
             return
+
+
+_ENDPOINT = re.compile(r"^\s*(?:[-*]\s*)?`?(?:GET|POST|PUT|PATCH|DELETE)\s+/\S*")
+
+
+def _endpoint_response(ctx: VersionContext, unit: str) -> bool:
+    """True when the JSON request ``unit`` is on a line right after an HTTP endpoint (``GET /stats``, then ``Return
+    JSON:``): the response of software to build, not the model's output."""
+    text = ctx.instruction_text()
+    at = text.find(unit)
+    if at < 0:
+        return False
+    lines = [line for line in text[:at].split("\n")[:-1][-3:] if line.strip()]
+    return bool(lines) and bool(_ENDPOINT.match(lines[-1]))
 
 
 def _user_material(ctx: VersionContext, unit: str) -> bool:
