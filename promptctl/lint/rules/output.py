@@ -93,8 +93,10 @@ _ENDPOINT = re.compile(r"^\s*(?:[-*]\s*)?`?(?:GET|POST|PUT|PATCH|DELETE)\s+/\S*"
 
 
 def _endpoint_response(ctx: VersionContext, unit: str) -> bool:
-    """True when the JSON request ``unit`` is on a line right after an HTTP endpoint (``GET /stats``, then ``Return
-    JSON:``): the response of software to build, not the model's output."""
+    """True when the JSON request ``unit`` follows an HTTP endpoint line (``GET /stats``, then ``Return JSON:``).
+
+    That JSON is the response of software to build, not the model's output.
+    """
     text = ctx.instruction_text()
     at = text.find(unit)
     if at < 0:
