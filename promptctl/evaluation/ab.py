@@ -104,6 +104,12 @@ __all__ = [
     "plan_ab",
 ]
 
+PREFETCH_MIN_CALLS = 100
+"""Comparisons making at least this many calls import scipy.stats in a thread while their first calls are in flight
+(:func:`promptctl.evaluation.stats.prefetch`, about a second of CPU sooner). The import competes with the event
+loop for the interpreter, so calls started meanwhile may record a few milliseconds more latency; with 100 calls or
+more that is a small share of them (the p50 stays put), below it the import waits for the last reply."""
+
 _FATAL_STATUS = (401, 403, 404)
 
 
@@ -403,7 +409,8 @@ async def execute(
     # since the session's limit layer covers the provider call only. In batch mode every job starts at once,
     # so that all their calls go in the same batches.
     workers = [asyncio.create_task(worker()) for _ in range(max(2 * concurrency, queue.qsize() if batch else 0))]
-    if live:  # scipy.stats for the result is imported while the calls wait for their replies, not after them
+    calls = len(jobs) if uncached is None else sum(j.request.fingerprint() in uncached for j in jobs)
+    if live and calls >= PREFETCH_MIN_CALLS:  # scipy.stats is imported while the calls wait, not after them
         from promptctl.evaluation.stats import prefetch
 
         asyncio.get_running_loop().call_soon(prefetch)

@@ -343,17 +343,23 @@ def test_a_cold_first_run_lets_go_of_its_encoding_and_imports_scipy_while_it_cal
     the result needs, is imported in a thread while the calls wait for their replies."""
     env = {**env_for(project, server, "cold.db"), "PROMPTCTL_CACHE_DIR": str(tmp_path / "user-cache")}
     args = ["ab", "qa@1", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--json"]
-    probe = ("import sys\nfrom promptctl.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+    # this comparison makes fewer calls than ab.PREFETCH_MIN_CALLS (below it the import waits for the last reply,
+    # so that it cannot add latency to the calls): the probe lowers the threshold to 1
+    probe = ("import sys\nfrom promptctl.evaluation import ab\nab.PREFETCH_MIN_CALLS = int(sys.argv.pop(1))\n"
+             "from promptctl.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "from promptctl.evaluation import stats\nfrom promptctl.tokens import count_cache, offline\n"
              "print('STATE', len(count_cache._memory) > 0, offline.encodings_loaded(), stats._prefetch is not None,"
              " 'scipy.stats' in sys.modules, file=sys.stderr)")
     before = len(server.requests)
-    first = subprocess.run([sys.executable, "-c", probe, *args], cwd=project, env=env, capture_output=True, text=True,
-                           timeout=300)
+    first = subprocess.run([sys.executable, "-c", probe, "1", *args], cwd=project, env=env, capture_output=True,
+                           text=True, timeout=300)
     assert len(server.requests) > before, first.stderr
     assert json.loads(first.stdout)["comparisons"]
     # texts were counted, no encoding is held any more, the statistics' import was started during the calls
     assert first.stderr.rsplit("STATE ", 1)[1].strip() == "True False True True"
+    small = subprocess.run([sys.executable, "-c", probe, "100000", *args, "--no-cache"], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert small.stderr.rsplit("STATE ", 1)[1].split()[2] == "False", small.stderr  # no import during the calls
 
 
 def test_a_rerun_answered_from_the_cache_imports_no_sdk_and_loads_no_encoding(project, server):
