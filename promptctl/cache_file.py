@@ -3,7 +3,8 @@
 Used for values that are pure functions of their key, so an entry never goes stale: token counts
 (:mod:`promptctl.tokens.count_cache`), the statistics of a comparison (:mod:`promptctl.evaluation.stats_memo`),
 and the answers of installed libraries keyed by their release (:data:`LOOKUPS`: genai-prices' price of a
-model, tiktoken's encoding of a model). The file is emptied when promptctl's release changes, keeps its
+model, tiktoken's encoding of a model). The file is emptied when promptctl's release or the code computing its
+values changes (:func:`~promptctl.types.code_digest`), keeps its
 newest ``max_rows`` rows, and any problem with it (a read-only folder, a damaged or locked file) only turns it
 off for the process: callers then compute as if nothing were remembered.
 """
@@ -17,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from promptctl.types import user_cache_dir
+from promptctl.types import code_digest, user_cache_dir
 
 T = TypeVar("T")
 
@@ -30,10 +31,13 @@ class CacheFile:
         table: The table's name (trimmed to the newest ``max_rows`` rows by ``rowid``).
         schema: Its ``CREATE TABLE IF NOT EXISTS`` statement.
         max_rows: Rows kept.
+        sources: promptctl's modules (relative to the package) whose code computes the values: the file is
+            emptied when they change, as when promptctl's release does (:func:`~promptctl.types.code_digest`).
     """
 
-    def __init__(self, filename: str, table: str, schema: str, max_rows: int) -> None:
+    def __init__(self, filename: str, table: str, schema: str, max_rows: int, sources: tuple[str, ...] = ()) -> None:
         self.filename, self.table, self.schema, self.max_rows = filename, table, schema, max_rows
+        self.sources = sources
         self.lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._opened = False
@@ -57,6 +61,7 @@ class CacheFile:
         self._opened = True
         from promptctl import __version__
 
+        release_now = f"{__version__} {code_digest(*self.sources)}"
         path = user_cache_dir() / self.filename
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,11 +74,11 @@ class CacheFile:
             db.execute("CREATE TABLE IF NOT EXISTS meta (release TEXT NOT NULL)")
             db.execute(self.schema)
             release = db.execute("SELECT release FROM meta").fetchone()
-            if release is None or release[0] != __version__:
+            if release is None or release[0] != release_now:
                 with db:
                     db.execute(f"DELETE FROM {self.table}")  # a fixed name given by this module's callers
                     db.execute("DELETE FROM meta")
-                    db.execute("INSERT INTO meta (release) VALUES (?)", (__version__,))
+                    db.execute("INSERT INTO meta (release) VALUES (?)", (release_now,))
             with db:
                 db.execute(f"DELETE FROM {self.table} WHERE rowid <= (SELECT max(rowid) FROM {self.table}) - ?",
                            (self.max_rows,))
@@ -103,11 +108,13 @@ class KeyValueFile(CacheFile):
     Args:
         filename: The file's name in the user cache folder.
         max_rows: Entries kept.
+        sources: See :class:`CacheFile`.
     """
 
-    def __init__(self, filename: str, max_rows: int) -> None:
+    def __init__(self, filename: str, max_rows: int, sources: tuple[str, ...] = ()) -> None:
         super().__init__(filename, "answers",
-                         "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL)", max_rows)
+                         "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL)", max_rows,
+                         sources)
 
     def get(self, key: str) -> str | None:
         """The value stored under ``key``, or None (not stored, or the file cannot be used)."""
@@ -124,7 +131,8 @@ class KeyValueFile(CacheFile):
         self.use(insert)
 
 
-LOOKUPS = KeyValueFile("lookups.sqlite3", 20_000)
+LOOKUPS = KeyValueFile("lookups.sqlite3", 20_000,
+                       ("tokens/price_memo.py", "tokens/counting.py", "adapters/profiles.py"))
 """Answers of installed libraries, each keyed by the library's :func:`installed_release` (``lookups.sqlite3``)."""
 
 

@@ -415,6 +415,32 @@ def user_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "promptctl"
 
 
+def code_digest(*modules: str) -> str:
+    """A digest of promptctl's modules that compute what a user cache file remembers.
+
+    A cache file of results (token counts, statistics, remembered library answers, parsed indexes) is emptied when
+    promptctl's release or this digest changes. The release alone is not enough: an install from a git checkout
+    (``pip install -e .``, then a ``git pull``) changes the code computing those results without changing
+    ``__version__``, and the cache would go on answering with the old code's results.
+
+    Args:
+        modules: Paths of promptctl's own source files, relative to the package folder (``tokens/counting.py``).
+
+    Returns:
+        The first 16 hex digits of a sha256 over the modules' names and bytes (a module that cannot be read counts
+        as empty).
+    """
+    folder = Path(__file__).parent
+    digest = hashlib.sha256()
+    for module in modules:
+        try:
+            data = (folder / module).read_bytes()
+        except OSError:
+            data = b""
+        digest.update(module.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()[:16]
+
+
 def utc_now() -> str:
     """Current UTC time as ISO 8601 with seconds precision."""
     from datetime import UTC, datetime

@@ -6,8 +6,8 @@ and a paired comparison (:func:`~promptctl.evaluation.stats.compare`) are pure f
 (the resampling ones are seeded), so :func:`summarise` and :func:`compare` keep each result, keyed by the
 sha256 of the function's name, its arguments and the installed scipy and numpy releases, in process memory
 and in ``stats.sqlite3`` in the user's cache folder (:class:`~promptctl.cache_file.CacheFile`: emptied on a
-new promptctl release, newest 100,000 results kept, any problem turns it off). The per-case values are
-scores in [0, 1] or 0/1 passes, never outputs or prompts.
+new promptctl release or a change of ``stats.py``, newest 100,000 results kept, any problem turns it off).
+The per-case values are scores in [0, 1] or 0/1 passes, never outputs or prompts.
 
 A result read back equals the one computed: every field is a Python ``int``/``float``/``str``/``bool`` or
 ``None`` (floats round-trip through JSON exactly), rebuilt into the same dataclasses.
@@ -36,7 +36,8 @@ from promptctl.evaluation.stats import (
 MAX_ROWS = 100_000
 _memory: dict[str, dict[str, Any]] = {}
 _file = CacheFile("stats.sqlite3", "results",
-                  "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL)", MAX_ROWS)
+                  "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL)", MAX_ROWS,
+                  ("evaluation/stats.py", "evaluation/stats_memo.py"))
 
 
 def summarise(values: Sequence[float], *, binary: bool, confidence: float = 0.95, seed: int = DEFAULT_SEED) -> Summary:

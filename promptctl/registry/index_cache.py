@@ -33,7 +33,7 @@ from pydantic import ValidationError
 from promptctl.errors import InputError
 from promptctl.limits import read_input_bytes
 from promptctl.registry.index import INDEX_FILE, PromptIndex, parse_index
-from promptctl.types import user_cache_dir
+from promptctl.types import code_digest, user_cache_dir
 
 FORMAT = 1
 """Bumped when the cache file's layout or :class:`PromptIndex` changes; another format is ignored."""
@@ -51,9 +51,10 @@ def cache_path(root: Path) -> Path:
 
 
 def _release() -> str:
+    """The cache's format, promptctl's release and a digest of the code that parses an index."""
     from promptctl import __version__
 
-    return f"{FORMAT}:{__version__}"
+    return f"{FORMAT}:{__version__} {code_digest('registry/index.py', 'registry/index_cache.py')}"
 
 
 def read_indexes(root: Path, names: Iterable[str]) -> Iterator[tuple[str, PromptIndex | InputError]]:

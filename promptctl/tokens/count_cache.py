@@ -8,8 +8,8 @@ process memory and in one SQLite file in the user's cache folder (``token-counts
 :func:`~promptctl.types.user_cache_dir`; never inside a project).
 
 A count is a pure function of (encoding, text), so an entry never goes stale; the file is emptied when
-promptctl's release changes (tokenisation fixes), keeps the newest 500,000 counts (about 50 MB at most),
-and any problem with it (read-only folder, a damaged or locked file) only turns it off for the process.
+promptctl's release or the counting code changes (tokenisation fixes), keeps the newest 500,000 counts (about
+50 MB at most), and any problem with it (read-only folder, a damaged or locked file) only turns it off for the process.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ MAX_ROWS = 500_000
 _memory: dict[tuple[str, str], tuple[int, bool]] = {}
 _file = CacheFile("token-counts.sqlite3", "counts",
                   "CREATE TABLE IF NOT EXISTS counts (encoding TEXT NOT NULL, digest TEXT NOT NULL, "
-                  "tokens INTEGER NOT NULL, approximate INTEGER NOT NULL, UNIQUE (encoding, digest))", MAX_ROWS)
+                  "tokens INTEGER NOT NULL, approximate INTEGER NOT NULL, UNIQUE (encoding, digest))", MAX_ROWS,
+                  ("tokens/counting.py", "tokens/offline.py"))
 
 
 def digest(text: str) -> str:

@@ -6,8 +6,8 @@ rest of ``cost`` or ``run --dry-run``. Yet what it answers for one model is smal
 (input, cached input, cache writes, output tokens; each a rate or a rate with tiers). So
 :func:`promptctl.tokens.pricing.cost_of` asks genai-prices once and keeps its answer as a :class:`PriceSheet`,
 in process memory and in ``lookups.sqlite3`` in the user's cache folder
-(:data:`~promptctl.cache_file.LOOKUPS`: emptied on a new promptctl release, newest 20,000 entries kept, any
-problem turns it off).
+(:data:`~promptctl.cache_file.LOOKUPS`: emptied on a new promptctl release or a change of its code, newest 20,000
+entries kept, any problem turns it off).
 
 An answer is keyed by everything it depends on: the installed genai-prices (its release, and the size and
 modification time of its table and calculation modules, read without importing it), the provider and model
