@@ -84,6 +84,10 @@ def known_secrets() -> list[str]:
 _MARKERS = ("sk-", "bearer", "api", "authorization", "token", "password", "secret", "akia", "ghp_", "gho_", "ghu_",
             "ghs_", "ghr_", "github_pat_", "xox", "aiza", "eyj", "://")
 """Lower-case substrings one of which every key shape above contains: text without any is left as it is."""
+_FOLDED = (("\u0131", "i"), ("\u017f", "s"))
+"""The two letters other than ASCII that the shapes' ``(?i)`` matches as ASCII letters (dotless i as ``i``, long s as
+``s``: Python's ``re`` documentation) and that ``str.lower`` keeps: folded for the marker test, so ``paſſword=...``
+is redacted with the prefilter as without it."""
 
 
 def redact(text: str) -> str:
@@ -108,6 +112,8 @@ def _redact(text: str, secrets: tuple[str, ...]) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     lower = text.lower()
+    for letter, ascii_letter in _FOLDED:
+        lower = lower.replace(letter, ascii_letter)
     if not any(marker in lower for marker in _MARKERS):  # none of the shapes can match: skip ~10 regex scans
         return text
     for pattern, replacement in _SHAPES:

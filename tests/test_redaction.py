@@ -42,6 +42,20 @@ def test_key_shaped_text_is_redacted_and_ordinary_text_is_not(text: str, expecte
     assert redact(text) == expected
 
 
+@pytest.mark.parametrize("text", [
+    "pa\u017f\u017fword=hunter2hunter2", "ap\u0131_key: abcdefghijkl", "\u017fecret=abcdefghijklmn",
+    "x-ap\u0131-key: abcdefghijkl", "BEARER abcdefghijk", "id_to\u212aen=abcdefghijkl",
+])
+def test_the_marker_prefilter_skips_nothing_the_shapes_would_redact(text: str) -> None:
+    """A case-insensitive shape matches dotless i and long s as ASCII letters; the prefilter must let them through."""
+    from promptctl.redaction import _SHAPES
+
+    expected = text
+    for pattern, replacement in _SHAPES:
+        expected = pattern.sub(replacement, expected)
+    assert expected != text and redact(text) == expected
+
+
 def test_every_promptctl_error_redacts_its_message_and_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789abcdef")
     exc = ProviderError("openai: HTTP 401: Incorrect API key provided: sk-test-0123456789abcdef.", provider="openai",
