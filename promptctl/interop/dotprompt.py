@@ -109,6 +109,9 @@ def convert(
             prompt.note("reported", where, f"the template reads '{extra}', which the input schema does not declare")
     fm = front_matter(description=data.get("description"), provider=provider, model=model, parameters=params,
                       variables=variables, output=output, metadata=metadata)
+    if output_schema:  # Dotprompt asks for and validates schema output: promptctl's structured strategy does
+        fm = {**{k: v for k, v in fm.items() if k != "metadata"}, "strategy": "structured",
+              **({"metadata": fm["metadata"]} if "metadata" in fm else {})}
     version = ImportedVersion(fm, conversion.body, source=where)
     prompt.versions.append(version)
     if prompt.description is None and data.get("description"):

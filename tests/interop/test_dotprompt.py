@@ -130,6 +130,7 @@ def test_each_with_a_picoschema_input_renders_the_reference_text(registry: Regis
     assert fm.output is not None and fm.output.json_schema == {
         "type": "object", "properties": {"joined": {"type": "string", "description": "the joined greetings"}},
         "required": ["joined"], "additionalProperties": False}
+    assert fm.strategy.name == "structured"  # Dotprompt asks for and validates the schema: so does promptctl
     got = messages(registry, "greet@1", test["data"]["input"])
     assert got == _expected(test) == [("user", "Hello, 你好, こんにちは, 안녕하세요, مرحبا")]
     assert messages(registry, "greet@1", {"greetings": ["a"], "title": "T"}) == [("user", "T: a")]
