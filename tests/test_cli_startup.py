@@ -90,6 +90,18 @@ def test_no_collection_during_start_up_then_the_thresholds_it_had(gc_state: tupl
     assert not any(getattr(c, "__qualname__", "").startswith("_collect_garbage") for c in gc.callbacks)
 
 
+def test_thresholds_a_program_sets_after_importing_the_cli_are_kept(gc_state: tuple[int, int, int]) -> None:
+    """A program (a test suite driving the CLI in-process) that tunes its collector keeps its own thresholds."""
+    import gc
+
+    cli._collect_garbage_after_start_up(objects=50_000)
+    gc.set_threshold(5_000, 20, 20)
+    garbage = [[] for _ in range(60_000)]
+    del garbage
+    assert gc.get_threshold() == (5_000, 20, 20)
+    assert not any(getattr(c, "__qualname__", "").startswith("_collect_garbage") for c in gc.callbacks)
+
+
 def test_a_collector_someone_set_is_left_alone(gc_state: tuple[int, int, int]) -> None:
     import gc
 

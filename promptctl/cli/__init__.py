@@ -29,8 +29,9 @@ def _collect_garbage_after_start_up(objects: int = 200_000) -> None:
     Importing the libraries a command uses allocates ~50,000-130,000 objects, nearly all of them kept (modules,
     classes, functions); the collector would traverse them again and again while they are made (about a tenth
     of a reading command's CPU time). A short command now never collects; a long one collects once the budget is
-    spent and from then on with the thresholds it had (restored at that first collection). A collector that is
-    off, or whose first threshold is 0 or already as high, is left alone.
+    spent and from then on with the thresholds it had (restored at that first collection, unless a program that
+    imported this module has set thresholds of its own meanwhile: those are kept). A collector that is off, or
+    whose first threshold is 0 or already as high, is left alone.
     """
     previous = gc.get_threshold()
     if not gc.isenabled() or not 0 < previous[0] < objects:
@@ -39,9 +40,11 @@ def _collect_garbage_after_start_up(objects: int = 200_000) -> None:
     def restore(phase: str, info: dict[str, int]) -> None:
         if phase == "stop" and restore in gc.callbacks:
             gc.callbacks.remove(restore)
-            gc.set_threshold(*previous)
+            if gc.get_threshold() == budget:  # still ours: nobody has tuned the collector since
+                gc.set_threshold(*previous)
 
-    gc.set_threshold(objects, *previous[1:])
+    budget = (objects, *previous[1:])
+    gc.set_threshold(*budget)
     gc.callbacks.append(restore)
 
 
