@@ -7,6 +7,7 @@ the new versions are published in source order and the source's labels are set o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,8 +54,28 @@ class ImportRow:
         return sum(1 for f in self.findings if f.kind == kind)
 
 
+_FINAL_USER_VARIABLE = re.compile(r"\{%-?\s*user\s*-?%\}\s*\{\{-?\s*(\w+)\s*-?\}\}\s*\{%-?\s*enduser\s*-?%\}\s*\Z")
+
+
+def _mark_input(version: ImportedVersion) -> None:
+    """Mark ``input: true`` on the variable that is the whole final user message (``{{transcript}}``), if none is.
+
+    The formats imported have no such flag; that variable is the end user's text, which ``run NAME -`` reads from
+    stdin and lint's injection rules look for.
+    """
+    variables = version.front_matter.get("variables")
+    found = _FINAL_USER_VARIABLE.search(version.body)
+    if not isinstance(variables, dict) or found is None or any(
+            isinstance(v, dict) and v.get("input") for v in variables.values()):
+        return
+    spec = variables.get(found.group(1))
+    if isinstance(spec, dict) and spec.get("type", "string") == "string":
+        spec["input"] = True
+
+
 def _checked_text(version: ImportedVersion, prompt: ImportedPrompt, where: str) -> str:
     """The version file's text, after checking it loads; an unparsable body is imported as literal text."""
+    _mark_input(version)
     text = version.text()
     _, body, offset = parse_version_text(text, where=where)
     try:

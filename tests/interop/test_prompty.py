@@ -26,6 +26,8 @@ def test_v1_front_matter_and_role_lines(registry: Registry):
     assert [role for role, _ in got] == ["system", "user"]
     assert got[0][1].startswith(SYSTEM_V1) and "You are helping Jane Doe to find answers" in got[0][1]
     assert got[1] == ("user", "Why?")
+    # the final user message is exactly {{question}}: the end user's text (run NAME - reads it from stdin)
+    assert [n for n, v in fm.variables.items() if v.input] == ["question"]
 
 
 def test_v2_front_matter_inputs_list_and_options(registry: Registry):
@@ -36,6 +38,7 @@ def test_v2_front_matter_inputs_list_and_options(registry: Registry):
     assert {n: v.default for n, v in fm.variables.items()} == {
         "firstName": "Jane", "lastName": "Doe", "question": "What is the meaning of life?"}
     assert messages(registry, row.created[0])[1] == ("user", "What is the meaning of life?")
+    assert fm.variables["question"].input and not fm.variables["firstName"].input
 
 
 def test_a_chat_history_loop_with_role_lines_is_reported_by_line_and_kept(tmp_path: Path):
