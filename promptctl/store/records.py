@@ -28,11 +28,18 @@ def default_url(root: Path) -> str:
 
 
 def decode_row(row: Any) -> dict[str, Any]:
-    """A stored row as a dict; a JSON column whose decoded value is a string is decoded once more (a JSON text)."""
+    """A stored row as a dict; a JSON column whose decoded value is a string is decoded once more (a JSON text).
+
+    A string that is not a JSON text (a structured output whose schema is a string: ``parsed`` = ``"Paris"``) is
+    kept as it is: decoding it again raised, and every listing holding the run (``log``, ``log show``) failed.
+    """
     out = dict(row)
     for key in ("variables", "parameters", "request", "cost_estimate", "parsed", "votes", "steps", "details"):
         if isinstance(out.get(key), str):
-            out[key] = json.loads(out[key])
+            try:
+                out[key] = json.loads(out[key])
+            except ValueError:
+                pass
     return out
 
 
