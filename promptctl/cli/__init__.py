@@ -366,9 +366,17 @@ def main(argv: list[str] | None = None) -> None:
         if exc.hint:
             sys.stderr.write(f"hint: {redact(exc.hint)}\n")
         sys.exit(int(exc.exit_code))
-    except Exception:  # a bug: its traceback is shown (exit 1), with credentials redacted like any error
-        _print_traceback()
-        sys.exit(1)
+    except Exception as exc:  # a bug: its traceback is shown (exit 1), with credentials redacted like any error
+        damage = _damaged_database(exc)
+        if damage is None or os.environ.get("PROMPTCTL_DEBUG") == "1":
+            _print_traceback()
+        if damage is None:
+            sys.exit(1)
+        sys.stderr.write(f"error: a SQLite database promptctl reads is damaged: {redact(damage)}\n"
+                         "hint: the run store is .promptctl/runs.db unless PROMPTCTL_DATABASE_URL or database_url in "
+                         "promptctl.toml names another; move it aside (the next command starts an empty one) or "
+                         "restore it from a backup (PROMPTCTL_DEBUG=1 shows where the read failed)\n")
+        sys.exit(2)
     finally:
         limits.configure(previous)
 
@@ -413,6 +421,25 @@ def _defer_pydantic_plugin_loader() -> None:
 
 class _NeverRaised(Exception):
     """Stands for an exception class this click version does not have."""
+
+
+def _damaged_database(exc: BaseException) -> str | None:
+    """sqlite3's message when ``exc`` or an exception it was raised from is a damaged SQLite file, else None.
+
+    Opening a damaged run store is reported where it is opened (:func:`promptctl.store.runs.store_errors`); a file
+    whose damage shows only in a later page fails in the middle of a read (``log --summary``), through SQLAlchemy
+    or :mod:`sqlite3` directly.
+    """
+    sqlite3 = sys.modules.get("sqlite3")
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and sqlite3 is not None:
+        seen.add(id(current))
+        if isinstance(current, sqlite3.DatabaseError) and any(
+                words in str(current) for words in ("malformed", "not a database")):
+            return str(current).splitlines()[0]
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _print_traceback() -> None:
