@@ -64,6 +64,10 @@ class Project:
         return os.environ.get("PROMPTCTL_DATABASE_URL") or self.config.database_url or default_url(self.config.root)
 
 
+MAX_ROWS = 2**63 - 1
+"""SQLite's largest INTEGER: a larger ``-n`` lists every row (as a LIMIT it overflowed with a traceback)."""
+
+
 def project(*, create: bool = False) -> Project:
     """Load the project from the working directory (see :mod:`promptctl.config`).
 

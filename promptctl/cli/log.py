@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from promptctl.cli.common import console, model_text, print_json, project
+from promptctl.cli.common import MAX_ROWS, console, model_text, print_json, project
 
 if TYPE_CHECKING:
     from promptctl.store.fastread import RunReader
@@ -70,7 +70,7 @@ def log(
     if summary or by:
         _summary(store, by or ["version", "day"], prompt, as_json, origins if origin else None)
         return
-    records = [record_dict(r) for r in store.recent(n, prompt=prompt, origins=origins)]
+    records = [record_dict(r) for r in store.recent(min(n, MAX_ROWS), prompt=prompt, origins=origins)]
     if as_json:
         print_json(records)
         return
@@ -228,7 +228,7 @@ def export(
     if not otlp:
         raise InputError("log export needs a format", hint="promptctl log export --otlp")
     store = project().store()
-    runs = select_runs(store, prompt=prompt, since=since, limit=n)
+    runs = select_runs(store, prompt=prompt, since=since, limit=None if n is None else min(n, MAX_ROWS))
     done = send(store, runs, endpoint=endpoint, include_content=include_content)
     if as_json:
         print_json({"endpoint": done.endpoint, "runs": done.runs, "calls": done.calls,

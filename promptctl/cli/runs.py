@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from promptctl.cli.common import console, print_json, project
+from promptctl.cli.common import MAX_ROWS, console, print_json, project
 
 runs_app = typer.Typer(help="List past comparisons (ab) and evaluations (eval); show one again.",
                        no_args_is_help=False, invoke_without_command=True)
@@ -40,7 +40,7 @@ def runs(
 
     if kind not in (None, "ab", "eval"):
         raise InputError(f"--kind must be 'ab' or 'eval', not {kind!r}")
-    rows = list_runs(project().store(), limit=limit, kind=kind)
+    rows = list_runs(project().store(), limit=min(limit, MAX_ROWS), kind=kind)
     if as_json:
         print_json(rows)
         return
