@@ -188,7 +188,9 @@ def history_store(proj: Project) -> RunReader | None:
 
     url = proj.store_url()
     if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
+        from urllib.parse import unquote
+
+        path = unquote(url.removeprefix("sqlite:///").split("?")[0])  # the file SQLAlchemy opens
         if path and path != ":memory:" and not Path(path).exists():
             return None
     reader = open_reader(url)

@@ -24,7 +24,10 @@ def default_url(root: Path) -> str:
     env = os.environ.get("PROMPTCTL_DATABASE_URL")
     if env:
         return env
-    return f"sqlite:///{root / '.promptctl' / 'runs.db'}"
+    # SQLAlchemy reads "%XX" in the database part of a URL as an escape and "?" as the start of query options: a
+    # project in a folder named "a%20b" or "why?" had its store at "a b/..." or in the parent folder
+    path = str(root / ".promptctl" / "runs.db").replace("%", "%25").replace("?", "%3F")
+    return f"sqlite:///{path}"
 
 
 def decode_row(row: Any) -> dict[str, Any]:
