@@ -59,9 +59,13 @@ class Project:
         """The run store URL: ``PROMPTCTL_DATABASE_URL``, else config ``database_url``, else .promptctl/runs.db."""
         import os
 
-        from promptctl.store.records import default_url
+        from promptctl.store.records import default_url, rooted_url
 
-        return os.environ.get("PROMPTCTL_DATABASE_URL") or self.config.database_url or default_url(self.config.root)
+        if os.environ.get("PROMPTCTL_DATABASE_URL"):
+            return os.environ["PROMPTCTL_DATABASE_URL"]
+        if self.config.database_url:  # a relative SQLite path: relative to the project folder
+            return rooted_url(self.config.database_url, self.config.root)
+        return default_url(self.config.root)
 
 
 MAX_ROWS = 2**63 - 1

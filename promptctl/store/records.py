@@ -30,6 +30,22 @@ def default_url(root: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def rooted_url(url: str, root: Path) -> str:
+    """A config file's ``database_url`` with a relative SQLite path made relative to the project folder ``root``.
+
+    ``sqlite:///.promptctl/runs.db`` in ``promptctl.toml`` means the project's store from any folder of the project,
+    as the default does (it opened ``prompts/.promptctl/runs.db``, a new empty store, when run from ``prompts/``).
+    Any other URL (absolute, in memory, a ``file:`` URI, another database) is returned as it is.
+    """
+    for scheme in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(scheme):
+            rest = url[len(scheme):]
+            if rest and not rest.startswith(("/", ":memory:", "file:")):
+                base = str(root).replace("%", "%25").replace("?", "%3F")
+                return f"{scheme}{base.rstrip('/')}/{rest}"
+    return url
+
+
 def decode_row(row: Any) -> dict[str, Any]:
     """A stored row as a dict; a JSON column whose decoded value is a string is decoded once more (a JSON text).
 
