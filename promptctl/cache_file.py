@@ -5,8 +5,9 @@ Used for values that are pure functions of their key, so an entry never goes sta
 and the answers of installed libraries keyed by their release (:data:`LOOKUPS`: genai-prices' price of a
 model, tiktoken's encoding of a model). The file is emptied when promptctl's release or the code computing its
 values changes (:func:`~promptctl.types.code_digest`), keeps its
-newest ``max_rows`` rows, and any problem with it (a read-only folder, a damaged or locked file) only turns it
-off for the process: callers then compute as if nothing were remembered.
+newest ``max_rows`` rows, and any problem with it (a read-only folder, a locked file) only turns it off for the
+process: callers then compute as if nothing were remembered. A file that is not a database (damaged, truncated)
+is deleted and started again.
 """
 
 from __future__ import annotations
@@ -65,7 +66,29 @@ class CacheFile:
         path = user_cache_dir() / self.filename
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=0.5, check_same_thread=False, isolation_level=None)
+            db = self._open(path, release_now)
+        except sqlite3.OperationalError:  # locked, unreadable, a folder in its place: left as it is
+            return None
+        except sqlite3.DatabaseError:  # not a database, or damaged: it only holds a cache, so it starts again
+            try:
+                for damaged in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                    damaged.unlink(missing_ok=True)
+                db = self._open(path, release_now)
+            except (OSError, sqlite3.Error):
+                return None
+        except OSError:
+            return None
+        self._db = db
+        return db
+
+    def _open(self, path: Path, release_now: str) -> sqlite3.Connection:
+        """Open (create) the file, empty it on another release, trim it.
+
+        Raises:
+            sqlite3.Error: It cannot be used (closed again).
+        """
+        db = sqlite3.connect(path, timeout=0.5, check_same_thread=False, isolation_level=None)
+        try:
             db.execute("PRAGMA journal_mode=WAL")
             # a commit is a write to the log, not an fsync (about 4 ms each on an ext4 disk here, and ``ab`` puts
             # hundreds of counts): a crash of the process keeps every entry; a power cut may lose the last ones,
@@ -82,9 +105,9 @@ class CacheFile:
             with db:
                 db.execute(f"DELETE FROM {self.table} WHERE rowid <= (SELECT max(rowid) FROM {self.table}) - ?",
                            (self.max_rows,))
-        except (OSError, sqlite3.Error):
-            return None
-        self._db = db
+        except sqlite3.Error:
+            db.close()
+            raise
         return db
 
     def _off(self) -> None:

@@ -73,3 +73,24 @@ def test_indexes_parsed_by_other_code_are_parsed_again(tmp_path: Path, monkeypat
     assert dict(index_cache.read_indexes(root, ["hello"]))["hello"].description == "Stale parse"  # same code
     monkeypatch.setattr(index_cache, "code_digest", lambda *modules: "after-a-git-pull")
     assert dict(index_cache.read_indexes(root, ["hello"]))["hello"].description == "Say hello"
+
+
+def test_a_cache_file_that_is_not_a_database_is_started_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / "token-counts.sqlite3").write_bytes(b"not a database" * 500)
+    monkeypatch.setenv("PROMPTCTL_CACHE_DIR", str(folder))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(offline.cache_dir()))
+    count_cache.reset()
+    try:
+        assert counting.count_text("count me once", "o200k_base") == (3, False)
+        count_cache.reset()  # the next process finds the count in the rebuilt file
+        db = sqlite3.connect(folder / "token-counts.sqlite3")
+        assert db.execute("SELECT count(*) FROM counts").fetchone() == (1,)
+        db.close()
+    finally:
+        count_cache.reset()
+    (folder / "stats.sqlite3").mkdir()  # a folder in its place is left alone (the cache is just off)
+    assert cache_file.CacheFile("stats.sqlite3", "t", "CREATE TABLE IF NOT EXISTS t (x)", 10).use(
+        lambda db: 1) is None
+    assert (folder / "stats.sqlite3").is_dir()
