@@ -366,6 +366,15 @@ def main(argv: list[str] | None = None) -> None:
         if exc.hint:
             sys.stderr.write(f"hint: {redact(exc.hint)}\n")
         sys.exit(int(exc.exit_code))
+    except UnicodeEncodeError as exc:
+        if "surrogates not allowed" not in str(exc) or os.environ.get("PROMPTCTL_DEBUG") == "1":
+            _print_traceback()
+            sys.exit(1)
+        # a command-line argument (or file name) with bytes that are not UTF-8 reaches a text-only API
+        given = list(sys.argv[1:] if argv is None else argv)
+        sys.stderr.write(f"error: {redact(_undecodable(given))} holds bytes that are not UTF-8 text\n"
+                         "hint: pass text in UTF-8 (a value from a file in another encoding: --var NAME=@FILE)\n")
+        sys.exit(2)
     except Exception as exc:  # a bug: its traceback is shown (exit 1), with credentials redacted like any error
         damage = _damaged_database(exc)
         if damage is None or os.environ.get("PROMPTCTL_DEBUG") == "1":
@@ -379,6 +388,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     finally:
         limits.configure(previous)
+
+
+def _undecodable(args: list[str]) -> str:
+    r"""The first argument holding bytes that are not UTF-8, shown with them escaped (``'a\xffb'``)."""
+    for arg in args:
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            return f"the argument '{shown}'"
+    return "an argument or a file name"
 
 
 _PLUGIN_LOADER = "pydantic.plugin._loader"

@@ -126,3 +126,17 @@ def test_a_reply_nested_too_deeply_is_not_valid_json() -> None:
 
     with pytest.raises(ValueError, match="not valid JSON"):
         parse_json('{"a": ' + DEEP + "}")
+
+
+def test_an_argument_with_bytes_that_are_not_utf8_is_one_error_line(tmp_path: Path) -> None:
+    """``log --prompt $'a\\xffb'``: Python hands such bytes over as surrogates, which no text API takes."""
+    from tests.conftest import run_cli
+
+    env = {"PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'runs.db'}"}
+    assert run_cli("init", cwd=tmp_path).returncode == 0
+    assert run_cli("run", "hello@1", "hi", "--provider", "fake", cwd=tmp_path, env=env).returncode == 0
+    done = run_cli("log", "--prompt", "a\udcffb", cwd=tmp_path, env=env)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.splitlines() == ["error: the argument 'a\\xffb' holds bytes that are not UTF-8 text",
+                                        "hint: pass text in UTF-8 (a value from a file in another encoding: "
+                                        "--var NAME=@FILE)"]
