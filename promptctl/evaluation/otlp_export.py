@@ -15,7 +15,6 @@ recorded when it returns) and lasts its ``latency_s``. Prompt and output text go
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from promptctl.errors import InputError
-from promptctl.session.tracing import PROVIDER_NAMES, SCHEMA_URL, call_attributes, prompt_attributes
+from promptctl.session.tracing import (
+    PROVIDER_NAMES,
+    SCHEMA_URL,
+    ExporterLog,
+    call_attributes,
+    prompt_attributes,
+)
 
 if TYPE_CHECKING:
     from promptctl.store.runs import RunStore
@@ -223,7 +228,7 @@ def export(store: RunStore, runs: list[dict[str, Any]], *, endpoint: str | None 
     exporter = OTLPSpanExporter(endpoint=url)
     done = Exported(runs=len(runs), endpoint=url)
     batch: list[Any] = []
-    heard = _ExporterLog()
+    heard = ExporterLog()
 
     def send() -> None:
         if batch and exporter.export(batch) is not SpanExportResult.SUCCESS:
@@ -247,51 +252,3 @@ def export(store: RunStore, runs: list[dict[str, Any]], *, endpoint: str | None 
         exporter.shutdown()
         heard.stop()
     return done
-
-
-class _ExporterLog(logging.Handler):
-    """Takes the OTLP exporter's log lines while ``log export`` runs: its retries are not printed one per line.
-
-    The exporter logs each transient failure and its retry delay, then the failure, through :mod:`logging`
-    (shown on stderr by logging's last-resort handler); promptctl reports the outcome itself in one error line,
-    which names the last reason heard (redacted).
-    """
-
-    _LOGGER = "opentelemetry.exporter.otlp"
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.messages: list[str] = []
-        self._saved: tuple[int, bool] | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep the record's message."""
-        self.messages.append(record.getMessage())
-
-    def reason(self) -> str:
-        """The first line of the last transient error heard (connection refused, a status code), redacted."""
-        import re
-
-        from promptctl.redaction import redact
-
-        for wanted in ("code:", "Transient error", "Failed to export"):
-            for message in reversed(self.messages):
-                if wanted in message:
-                    errno = re.search(r"\[Errno -?\d+\] ([^\"')]+)", message)
-                    return redact(errno.group(1) if errno else message.splitlines()[0])[:300].strip()
-        return ""
-
-    def start(self) -> None:
-        """Route the exporter's logger here (and nowhere else) until :meth:`stop`."""
-        logger = logging.getLogger(self._LOGGER)
-        self._saved = (logger.level, logger.propagate)
-        logger.addHandler(self)
-        logger.setLevel(logging.DEBUG)
-        logger.propagate = False
-
-    def stop(self) -> None:
-        """Give the exporter's logger back its handlers and level."""
-        logger = logging.getLogger(self._LOGGER)
-        logger.removeHandler(self)
-        if self._saved is not None:
-            logger.level, logger.propagate = self._saved

@@ -31,6 +31,7 @@ and error texts and the included texts are redacted (:func:`promptctl.redaction.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -226,10 +227,29 @@ def _own_tracer() -> Any:
     if not isinstance(provider, TracerProvider):
         resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME") or "promptctl",
                                     "service.version": _version()})
+        heard = ExporterLog()
+        heard.start()
+        import atexit
+
+        atexit.register(_report_lost_spans, heard)  # before the provider's own exit hook: so it runs after it
+        _state["heard"] = heard
         provider = TracerProvider(resource=resource)
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         _state["provider"] = provider
     return provider.get_tracer("promptctl", _version(), schema_url=SCHEMA_URL)
+
+
+def _report_lost_spans(heard: ExporterLog) -> None:
+    """At exit, after the provider's last flush: one warning when the collector did not take the spans."""
+    heard.stop()
+    reason = heard.reason()
+    if reason:
+        from promptctl.redaction import redact
+
+        endpoint = redact(os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+                          or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or "?")
+        sys.stderr.write(f"warning: OpenTelemetry: the collector at {endpoint} did not take this command's spans "
+                         f"({reason}); the runs are in the run store: send them with promptctl log export --otlp\n")
 
 
 def _version() -> str:
@@ -249,6 +269,12 @@ def reset() -> None:
     provider = _state.pop("provider", None)
     if provider is not None:
         provider.shutdown()
+    heard = _state.pop("heard", None)
+    if heard is not None:
+        import atexit
+
+        atexit.unregister(_report_lost_spans)
+        heard.stop()
     _state.clear()
 
 
@@ -349,3 +375,52 @@ class Trace(Layer):
                 raise
             opened.set_attributes(call_attributes(call_row(exchange, completion, None), content=self.content))
             return completion
+
+
+class ExporterLog(logging.Handler):
+    """Takes the OTLP exporter's log lines: its retries are not printed one per line.
+
+    The exporter logs each transient failure and its retry delay, then the failure, through :mod:`logging`
+    (shown on stderr by logging's last-resort handler). promptctl reports the outcome itself: ``log export`` in
+    its one error line, a traced run in one warning at exit (:func:`_own_tracer`), each naming the last reason
+    heard (redacted).
+    """
+
+    _LOGGER = "opentelemetry.exporter.otlp"
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+        self._saved: tuple[int, bool] | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record's message."""
+        self.messages.append(record.getMessage())
+
+    def reason(self) -> str:
+        """The first line of the last transient error heard (connection refused, a status code), redacted."""
+        import re
+
+        from promptctl.redaction import redact
+
+        for wanted in ("code:", "Transient error", "Failed to export"):
+            for message in reversed(self.messages):
+                if wanted in message:
+                    errno = re.search(r"\[Errno -?\d+\] ([^\"')]+)", message)
+                    return redact(errno.group(1) if errno else message.splitlines()[0])[:300].strip()
+        return ""
+
+    def start(self) -> None:
+        """Route the exporter's logger here (and nowhere else) until :meth:`stop`."""
+        logger = logging.getLogger(self._LOGGER)
+        self._saved = (logger.level, logger.propagate)
+        logger.addHandler(self)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+
+    def stop(self) -> None:
+        """Give the exporter's logger back its handlers and level."""
+        logger = logging.getLogger(self._LOGGER)
+        logger.removeHandler(self)
+        if self._saved is not None:
+            logger.level, logger.propagate = self._saved

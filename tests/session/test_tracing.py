@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -251,3 +252,22 @@ def test_a_chain_is_one_run_span_over_the_calls_of_its_steps(receiver: OTLPRecei
     assert run.attributes["promptctl.strategy"] == "chain" and run.attributes["gen_ai.usage.input_tokens"] > 0
     assert len(calls) == 3 and {c.parent_span_id for c in calls} == {run.span_id}
     assert sorted(c.attributes["promptctl.call.step"] for c in calls) == [1, 2, 3]
+
+
+def test_a_traced_run_whose_collector_refuses_ends_with_one_warning_not_the_exporters_log(
+        project: Path, server: LoopbackLLMServer, receiver: OTLPReceiver, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    server.replies = ["four"]
+    env = {k: v for k, v in _env(server, tmp_path, receiver).items() if v is not None}
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.endpoint + "/wrong"  # 404: refused at once, no retries
+    done = subprocess.run([sys.executable, "-m", "promptctl", "run", "q@1", "--var", "question=2+2?"], cwd=project,
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Failed to export" not in done.stderr.replace("(Failed to export", "") and "Transient" not in done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, done.stderr
+    assert warnings[0].startswith(f"warning: OpenTelemetry: the collector at {receiver.endpoint}/wrong did not take "
+                                  "this command's spans (") and "404" in warnings[0]
+    assert warnings[0].endswith("send them with promptctl log export --otlp")
