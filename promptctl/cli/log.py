@@ -98,7 +98,9 @@ def log(
             known = "" if prompt in proj.registry.names() else " (there is no prompt of that name)"
             console(stderr=True).print(f"no runs of '{prompt}' recorded{known}", markup=False)
         else:
-            console(stderr=True).print("no runs recorded yet", markup=False)
+            which = ("no interactive runs" if origins == ("run",) else
+                     f"no runs of origin {', '.join(origins or ())}")  # origins is None (all) never hides a run
+            console(stderr=True).print(f"{which} recorded" if hidden else "no runs recorded yet", markup=False)
     else:
         console().print(table)
     if hidden:

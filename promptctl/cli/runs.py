@@ -48,12 +48,13 @@ def runs(
         sys.stderr.write("no comparison or evaluation yet: run promptctl ab or promptctl eval\n")
         return
     from promptctl.cli.common import fitted_table
+    from promptctl.evaluation.ab_report import usd_cell
 
     out = console()
     headers = ["id", "when", "kind", "variants", "dataset", "verdict", "spent"]
     cells = [[r["id"][:12], str(r["created_at"])[:16].replace("T", " "), r["kind"], " vs ".join(r["variants"]),
               f"{r['dataset']} ({r['cases']})", r["verdict"] or r["status"],
-              "-" if r["cost_usd"] is None else f"${r['cost_usd']:.4f}"] for r in rows]
+              "-" if r["cost_usd"] is None else usd_cell(r["cost_usd"])] for r in rows]
     table, hidden = fitted_table(headers, cells, out.width, priority=[0, 2, 5, 3, 1, 6, 4], wrap=(3, 4, 5),
                                  right=(6,))
     out.print(table)

@@ -491,7 +491,7 @@ class _CaseRecorder:
             conn, self.plan.judge_run_id, rows, ref=f"judge:{self.plan.judge.spec}", prompt_name="promptctl-judge",
             prompt_version=1, prompt_sha256="0" * 64, draft=False, provider=self.plan.judge.provider,
             model=self.plan.judge.model, strategy="judge", variables={"ab_run_id": self.ab_run_id}, parameters={},
-            request={}, status="ok", origin="ab",
+            request={}, status="ok", origin=self.plan.kind,
         )
 
     def case(self, job: Job, v: Variant, case: Case, trace: list[Call], rows: list[dict[str, Any]],
@@ -510,7 +510,7 @@ class _CaseRecorder:
                 "provider": v.provider, "model": v.model, "strategy": v.executed,
                 "variables": jsonable(case.variables), "parameters": job.request.parameters,
                 "request": elide_media(job.request.body), "output": output, "latency_s": latency if trace else None,
-                "cost_usd": spent, "status": status, "error": error, "origin": "ab",
+                "cost_usd": spent, "status": status, "error": error, "origin": self.plan.kind,
             }, usage=usage, calls=rows, outcome=executed)
             self._judge_run(conn, judge_rows)
             ab_store.put_result(conn, {

@@ -338,7 +338,8 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
-def _usd(value: float | None) -> str:
+def usd_cell(value: float | None) -> str:
+    """USD for a table cell: 4 decimals from $0.01, else 6, so a small spend never shows as $0.0000."""
     return "n/a" if value is None else f"${value:.4f}" if value >= 0.01 or value == 0 else f"${value:.6f}"
 
 
@@ -358,7 +359,7 @@ def variant_rows(result: Mapping[str, Any]) -> list[list[str]]:
         if v.get("tokens", {}).get("cached_input"):
             tokens += f" ({v['prompt_cache_hit_rate']:.0%} from the prompt cache)"
         rows.append([v["label"], v["spec"], f"{v['provider']}:{v['model']}", score, passed, str(v["errors"]),
-                     _usd(v["cost_usd"]), _usd(v["cost_per_case_usd"]), _secs(v["latency_s"]["p50"]),
+                     usd_cell(v["cost_usd"]), usd_cell(v["cost_per_case_usd"]), _secs(v["latency_s"]["p50"]),
                      _secs(v["latency_s"]["p95"]), tokens])
     return rows
 
@@ -511,7 +512,8 @@ def to_markdown(result: Mapping[str, Any]) -> str:
     if result.get("stopped"):
         lines += ["", f"Stopped early: {result['stopped']}. Resume: `promptctl ab --resume {result['ab_run_id']}`"]
     cost = result["cost_usd"]
-    lines += ["", f"Spent: models {_usd(cost['models'])}, judge {_usd(cost['judge'])} (cached answers are free). "
+    lines += ["", f"Spent: models {usd_cell(cost['models'])}, judge {usd_cell(cost['judge'])} "
+                  "(cached answers are free). "
                   f"List price/case: what one case's calls cost at list price, cached or not.", ""]
     lines.append(_method_note(result))
     return "\n".join(lines) + "\n"

@@ -137,3 +137,19 @@ def test_ab_tables_fit_80_columns_and_say_what_they_leave_out(cli):
     fits(out)
     assert "mean [95% CI]" in out and "not shown at 80 columns" in out
     assert "Cases that changed, largest regression first (6)" in out
+
+
+def test_eval_cases_are_logged_as_eval_and_runs_shows_a_small_spend(cli):
+    code, _, err = cli("eval", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains")
+    assert code == 0, err
+    code, out, err = cli("log", "--origin", "eval", "-n", "100", "--json")  # `log --origin eval` found nothing
+    assert code == 0, err
+    assert len(json.loads(out)) == CASES and {r["origin"] for r in json.loads(out)} == {"eval"}
+    code, out, err = cli("log", "--origin", "ab")
+    assert code == 0 and out == "" and "no runs of origin ab recorded" in err and f"{CASES} eval runs not shown" in err
+    code, out, err = cli("log")
+    assert out == "" and "no interactive runs recorded" in err and "recorded yet" not in err
+    spent = json.loads(cli("runs", "--json")[1])[0]["cost_usd"]
+    assert 0 < spent < 0.01
+    code, out, _ = cli("runs")
+    assert f"${spent:.6f}" in out and "$0.0000 " not in out + " "  # was $0.0000 for a spend under a cent
