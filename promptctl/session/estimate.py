@@ -73,6 +73,10 @@ def estimate_cost(
         raise InputError(f"--samples must be >= 1, not {samples}")
     request, count = _as_sent(version, request, strategy, count, config)
     outputs = recorded_outputs(history, version, request.provider, request.model) if history else ([], "")
+    if history and not outputs[0] and history.output_tokens(version.name, request.provider, request.model, limit=1,
+                                                            include_test_replies=True):
+        # "no recorded calls" read as wrong right after runs against the loopback server (README, Estimates)
+        outputs = ([], "only loopback test-server replies are recorded, and they never count")
     return estimate_calls(request, call_shape(chosen, options, samples=samples), prompt=prompt_info(version),
                           count=count, config=config, outputs=outputs, notes=notes)
 

@@ -234,7 +234,7 @@ def estimate_calls(
             :func:`~promptctl.tokens.request_tokens.count_request`.
         config: Project config (price overrides).
         outputs: Output tokens of recorded calls of this prompt on the same provider and model, and their
-            scope in words (``([], "")`` when none).
+            scope in words (``([], "")`` when none; ``([], why)`` adds ``why`` to the "no recorded calls" text).
         notes: Notes to put first (e.g. what a chain's estimate leaves out).
 
     Returns:
@@ -258,7 +258,9 @@ def estimate_calls(
     else:
         typical = min(DEFAULT_TYPICAL_OUTPUT.get(shape.strategy, DEFAULT_TYPICAL_OUTPUT["direct"]), ceiling)
         low_out = 0
-        source = f"default for {shape.strategy}, no recorded calls of this prompt on {request.provider}:{request.model}"
+        why = f"; {scope}" if scope else ""
+        source = (f"default for {shape.strategy}, no recorded calls of this prompt on "
+                  f"{request.provider}:{request.model}{why}")
     retry_growth = ceiling + RETRY_FEEDBACK_TOKENS if shape.resends_reply else 0
     all_notes += shape.notes
     window_note = context_window_note(request, count, ceiling)

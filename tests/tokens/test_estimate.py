@@ -212,6 +212,14 @@ def test_estimates_use_only_the_same_provider_and_model_and_never_loopback_repli
     assert values == [call["output_tokens"]]
     # another model's outputs never count either
     assert recorded_outputs(store, version, "openai", "gpt-4o", include_test_replies=True) == ([], "")
+    # and the estimate says why it has no recorded calls (it read as wrong after runs against the loopback server)
+    request = build_request(version.front_matter, version.prompt({"w": "x"}), provider="openai", config=config)
+    source = estimate_cost(version, request, config=config, history=store).output_source
+    assert source == ("default for direct, no recorded calls of this prompt on openai:gpt-4.1-mini; "
+                      "only loopback test-server replies are recorded, and they never count")
+    gpt4o = build_request(version.front_matter, version.prompt({"w": "x"}), provider="openai", model="gpt-4o",
+                          config=config)
+    assert estimate_cost(version, gpt4o, config=config, history=store).output_source.endswith("on openai:gpt-4o")
 
 
 def test_an_input_over_the_model_s_context_window_is_noted(project: Path) -> None:
