@@ -109,6 +109,10 @@ def lint(
     counts = report.counts()
     summary = (f"{len(report.checked)} version(s) checked: {counts['error']} error(s), {counts['warning']} warning(s), "
                f"{counts['info']} info")
+    below = sum(counts.values()) - len(shown)
+    if below:  # "2 info" and nothing listed read as lost findings
+        lower = "info" if threshold == "warning" or not counts["warning"] else "warning"
+        summary += f" ({below} below --severity {threshold} not listed: promptctl lint --severity {lower} lists them)"
     sys.stderr.write(summary + "\n")
     if shown:
         raise CheckFailed(f"{len(shown)} lint finding(s) at or above {threshold}",
