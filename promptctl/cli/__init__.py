@@ -321,6 +321,16 @@ def _options(
 
 
 
+def _command_path(args: list[str]) -> str:
+    """``promptctl NAME`` for the command ``args`` name, else ``promptctl``.
+
+    click raises some usage errors without a context (an option given without its value: ``run REF --model``),
+    and the hint then named ``promptctl --help`` instead of the command's.
+    """
+    first = next((a for a in args if not a.startswith("-")), None)
+    return f"promptctl {first}" if first in COMMANDS else "promptctl"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: run the app and map errors to exit codes.
 
@@ -350,7 +360,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click_errors.UsageError as exc:  # a bad option or argument: one line, like every other user error
         sys.stderr.write(f"error: {redact(in_our_words(exc.format_message()))}\n")
-        where = exc.ctx.command_path if exc.ctx is not None else "promptctl"
+        where = exc.ctx.command_path if exc.ctx is not None else _command_path(sys.argv[1:] if argv is None else argv)
         sys.stderr.write(f"hint: see '{where} --help'\n")
         sys.exit(exc.exit_code)
     except click_errors.ClickException as exc:
