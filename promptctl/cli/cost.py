@@ -139,11 +139,27 @@ def estimate_targets(
         count = _exact_count(request, proj) if exact else None
         out.append(estimate_cost(version, request, strategy=strategy, samples=samples, count=count,
                                  config=proj.config, history=history))
+        if out[-1].usd_expected is None:
+            warn(_unpriced_model_hint(request.provider, request.model))
     if not out and refused:
         raise refused[0]
     warn([f"left out of the comparison: {exc.message}" for exc in refused])
     out.sort(key=lambda e: (e.usd_expected is None, e.usd_expected or 0.0))
     return out
+
+
+def _unpriced_model_hint(provider: str, model: str) -> list[str]:
+    """``model '...' has no price: did you mean '...'?`` when an unpriced model is a near miss of a known one.
+
+    ``cost -m gpt-4.1-mni`` printed n/a and "no price" with no hint of the typo: a model id that starts like a
+    known family (``gpt-4.1``) is not flagged when the request is built.
+    """
+    from promptctl.adapters.profiles import model_suggestion
+
+    close = model_suggestion(model, (provider,))
+    if close is None or close[1] == model:
+        return []
+    return [f"model '{model}' has no price: did you mean '{close[1]}'? (a typo is sent to {provider} as given)"]
 
 
 def _exact_count(request: ProviderRequest, proj: Project) -> TokenCount:
