@@ -25,9 +25,18 @@ secondary Claude target ``models: {anthropic: claude-sonnet-4-6}``, as a team se
   "108 BPM", "--ar 16:9", or three scene words such as "lighting", "shadows", "foreground" in a prompt that
   never addresses a chat model) as the system message, ``{{ input }}`` as the user message.
 
+- ``microsoft/promptflow`` (MIT; held out: no rule was tuned on it): every ``.jinja2`` and ``.prompty`` file at
+  HEAD except test fixtures (``tests/``), CI scripts and code-generation templates (``flow.dag.yaml.jinja2``,
+  ``Dockerfile.jinja2``), identical bodies once (the ``-maf`` copies of flows), read by promptctl's Prompty
+  importer (:func:`convert_promptflow`): ``# system:``/``user:`` lines become message tags, a chat-history loop
+  of role lines becomes a ``messages`` variable, a template without role lines is one user message (a
+  ``system`` file name: the system message) and one of under 8 words a fragment left out; variables in a user
+  message are ``input: true``.
+
 Template text that Jinja2 would read (``{{``, ``{%``, ``{#``) is kept literal with ``{% raw %}``.
 
     python benchmarks/lint_corpus.py build OUT --fabric DIR --prompty DIR --awesome DIR [--awesome-count 150]
+    python benchmarks/lint_corpus.py build OUT --promptflow DIR  # a held-out collection
     python benchmarks/lint_corpus.py stats OUT
     python benchmarks/lint_corpus.py sample OUT --seed 7 --size 40 > sample.yaml
     python benchmarks/lint_corpus.py precision tests/lint/corpus/verdicts.yaml
@@ -310,6 +319,115 @@ def build_prompty(repo: Path, out: Path, used: set[str]) -> int:
     return count
 
 
+_PF_SKIP = re.compile(r"(?:^|/)tests?/|^scripts/|/_sdk/data/|\.[A-Za-z]+\.jinja2$")
+"""promptflow files that are not prompts: test fixtures, CI and packaging scripts, code generation templates
+(``flow.dag.yaml.jinja2``, ``Dockerfile.jinja2`` under ``_sdk/data``, ``tool.py.jinja2``)."""
+_PF_ROLE = re.compile(
+    r"^[ \t]*#?[ \t]*(?:system|user|assistant|developer)[ \t]*:[ \t]*$|^[ \t]*\{\{[^}\n]*\}\}[ \t]*:[ \t]*$",
+    re.I | re.M,
+)
+_PF_LOOP = re.compile(r"^[ \t]*\{%-?\s*for\s+\w+\s+in\s+(\w+)\s*-?%\}[ \t]*\n(.*?)^[ \t]*\{%-?\s*endfor\s*-?%\}[ \t]*$",
+                      re.M | re.S)
+_PF_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_PF_FRAGMENT_WORDS = 8
+
+
+def convert_promptflow(text: str, path: str, metadata: dict[str, Any]) -> tuple[str, str] | None:
+    """``(version file text, description)`` for one promptflow ``.jinja2`` or ``.prompty`` file, or None.
+
+    Read by promptctl's own Prompty importer (:func:`promptctl.interop.prompty.read`; promptflow's LLM node
+    templates are Prompty bodies: ``system:``/``# user:`` role lines). A chat-history loop whose body has role
+    lines (``{% for item in chat_history %}`` then ``# user:`` / ``{{item.role}}:``) becomes the conversation so
+    far (a ``messages`` variable), as promptflow renders it as messages. A template without role lines is a
+    completion prompt sent as one user message (a ``...system...`` file name: the system message, with the
+    input as the user message); one with fewer than 8 words outside template tags (``{{divided|join('')}}``) is
+    a fragment, not a prompt (None). Variables rendered in a user message are ``input: true``, as for Prompty.
+    """
+    import tempfile
+
+    from promptctl.interop import prompty
+
+    text = text.replace("\r\n", "\n")
+    match = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*\n(.*)$", text, re.S)
+    meta: dict[str, Any] = {}
+    body = text
+    if match:
+        loaded = yaml.safe_load(match.group(1))
+        meta = loaded if isinstance(loaded, dict) else {}
+        body = match.group(2)
+    model: dict[str, Any] = meta["model"] if isinstance(meta.get("model"), dict) else {}
+    if str(model.get("api") or "chat") != "chat":
+        return None
+    threads: list[str] = []
+
+    def thread(loop: re.Match[str]) -> str:
+        if not _PF_ROLE.search(loop.group(2)):
+            return loop.group(0)
+        threads.append(loop.group(1))
+        return "{{" + loop.group(1) + "}}"
+
+    body = _PF_LOOP.sub(thread, body)
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if not _PF_ROLE.search(body):
+        if len(re.findall(r"[A-Za-z]{2,}", _PF_TAG.sub(" ", body))) < _PF_FRAGMENT_WORDS:
+            return None
+        body = ("system:\n" + body.strip() + "\n\nuser:\n{{input}}\n" if "system" in stem.lower()
+                else "user:\n" + body.strip() + "\n")
+    inputs: dict[str, Any] = dict(meta["inputs"]) if isinstance(meta.get("inputs"), dict) else {}
+    inputs = {**inputs, **{name: {"type": "thread"} for name in threads}}
+    source = {"name": str(meta.get("name") or stem), "description": meta.get("description"), "inputs": inputs,
+              "model": model}
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / (_slug(stem) + ".prompty")
+        file.write_text("---\n" + yaml.safe_dump(source, sort_keys=False) + "---\n" + body, encoding="utf-8")
+        version = prompty.read(file)[0].versions[0]
+    converted = version.front_matter
+    variables: dict[str, Any] = dict(converted.get("variables") or {})
+    for block in re.findall(r"\{% user %\}(.*?)\{% enduser %\}", version.body, re.S):
+        for name in re.findall(r"\{\{-?\s*([A-Za-z_]\w*)", block):
+            spec = variables.get(name)
+            if isinstance(spec, dict) and spec.get("type") in ("string", "object", "list"):
+                spec["input"] = True
+    if "input" in variables and "system" in stem.lower():
+        variables["input"]["description"] = "The text the user sends"
+    extras: dict[str, Any] = {}
+    if converted.get("parameters"):
+        extras["parameters"] = converted["parameters"]
+    schema = _prompty_schema(meta)
+    if schema:
+        extras["output"] = {"format": "json", "schema": schema}
+    if meta.get("tools"):
+        metadata = {**metadata, "tools": json.loads(json.dumps(meta["tools"], default=str))}
+    description = str(meta.get("description") or meta.get("name") or f"promptflow {stem}")
+    return _front_matter(description, variables, metadata, extras) + version.body.rstrip("\n") + "\n", description
+
+
+def build_promptflow(repo: Path, out: Path, used: set[str]) -> int:
+    commit = _git(repo, "rev-parse", "HEAD").strip()
+    files = [f for f in _git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n")
+             if f.endswith((".jinja2", ".prompty")) and not _PF_SKIP.search(f)]
+    seen: set[str] = set()
+    count = 0
+    for path in sorted(files, key=lambda f: ("-maf/" in f, f)):  # keep the original flow, not its -maf copy
+        text = _blob(repo, f"HEAD:{path}")
+        if not text:
+            continue
+        key = " ".join(re.sub(r"^---\s*\n.*?\n---\s*\n", "", text, flags=re.S).split())
+        if key in seen:
+            continue
+        seen.add(key)
+        meta = {"source": "microsoft/promptflow", "path": path, "commit": commit, "licence": "MIT"}
+        converted = convert_promptflow(text, path, meta)
+        if converted is None:
+            continue
+        parts = path.rsplit("/", 2)
+        stem = parts[-1].rsplit(".", 1)[0]
+        _write(out, "promptflow-" + _slug(f"{parts[-2]}-{stem}" if len(parts) > 1 else stem), converted[0],
+               converted[1], used)
+        count += 1
+    return count
+
+
 _MEDIA = re.compile(
     r"(?i)\b(camera|lens|aspect[_ ]ratio|photoreal\w*|cinematic|midjourney|veo|stable diffusion|dall-?e|"
     r"negative[_ ]prompt|lighting|8k|4k|portrait|depth of field|bokeh|image generation|"
@@ -424,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--fabric", type=Path)
     b.add_argument("--prompty", type=Path)
     b.add_argument("--awesome", type=Path)
+    b.add_argument("--promptflow", type=Path)
     b.add_argument("--awesome-count", type=int, default=150)
     b.add_argument("--seed", type=int, default=20)
     s = sub.add_parser("stats")
@@ -447,6 +566,8 @@ def main(argv: list[str] | None = None) -> int:
             counts["fabric"] = build_fabric(args.fabric, args.out, used)
         if args.prompty:
             counts["prompty"] = build_prompty(args.prompty, args.out, used)
+        if args.promptflow:
+            counts["promptflow"] = build_promptflow(args.promptflow, args.out, used)
         if args.awesome:
             counts["awesome"] = build_awesome(args.awesome, args.out, used, args.awesome_count, args.seed)
         print(json.dumps(counts))
