@@ -288,6 +288,15 @@ def convert_prompty(text: str, metadata: dict[str, Any]) -> tuple[str, str] | No
     return _front_matter(description, variables, metadata, extras) + "\n".join(rendered) + "\n", description
 
 
+def _new_body(text: str, seen: set[str]) -> bool:
+    """True the first time a body (front matter left out, whitespace collapsed) is seen; records it in ``seen``."""
+    key = " ".join(re.sub(r"^---\s*\n.*?\n---\s*\n", "", text, flags=re.S).split())
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
 def build_prompty(repo: Path, out: Path, used: set[str]) -> int:
     log = _git(repo, "log", "--all", "--format=", "--raw", "--no-abbrev", "--diff-filter=AM", "--", "*.prompty")
     newest: dict[str, str] = {}
@@ -301,10 +310,8 @@ def build_prompty(repo: Path, out: Path, used: set[str]) -> int:
         text = _blob(repo, blob)
         if text is None:
             continue
-        key = " ".join(re.sub(r"^---\s*\n.*?\n---\s*\n", "", text, flags=re.S).split())
-        if key in seen:
+        if not _new_body(text, seen):
             continue
-        seen.add(key)
         meta = {"source": "microsoft/prompty", "path": path, "blob": blob, "licence": "MIT"}
         try:
             converted = convert_prompty(text.replace("\r\n", "\n"), meta)
@@ -412,10 +419,8 @@ def build_promptflow(repo: Path, out: Path, used: set[str]) -> int:
         text = _blob(repo, f"HEAD:{path}")
         if not text:
             continue
-        key = " ".join(re.sub(r"^---\s*\n.*?\n---\s*\n", "", text, flags=re.S).split())
-        if key in seen:
+        if not _new_body(text, seen):
             continue
-        seen.add(key)
         meta = {"source": "microsoft/promptflow", "path": path, "commit": commit, "licence": "MIT"}
         converted = convert_promptflow(text, path, meta)
         if converted is None:
