@@ -76,7 +76,9 @@ DatasetOpt = Annotated[
     typer.Option("--dataset", "-d", metavar="FILE", help="Cases: a .jsonl, .csv or .yaml file.", show_default=False),
 ]
 ConcurrencyOpt = Annotated[
-    int, typer.Option("--concurrency", "-c", metavar="N", help="Most calls in flight at once.", min=1)
+    int | None, typer.Option("--concurrency", "-c", metavar="N", min=1, show_default=False,
+                             help="Most calls in flight at once (default 8). --resume keeps the run's unless one "
+                                  "is given.")
 ]
 TrialsOpt = Annotated[
     int, typer.Option("--trials", "-k", metavar="K", help="Runs of each case (flaky cases, pass rates).", min=1)
@@ -85,7 +87,8 @@ MaxCostOpt = Annotated[
     float | None,
     typer.Option("--max-cost", metavar="USD", min=0, show_default=False,
                  help="Budget in USD: refuse to start if the expected cost crosses it; stop before a call whose "
-                      "high estimate would."),
+                      "high estimate would. --resume keeps the run's (a budget for the calls still to make) "
+                      "unless one is given."),
 ]
 AllowModifiedOpt = Annotated[
     bool, typer.Option("--allow-modified", help="Run published versions whose file no longer matches its hash.")
@@ -125,7 +128,7 @@ def ab(
         str | None,
         typer.Option("--model", "-m", metavar="M", help="Model for variants that name none.", show_default=False),
     ] = None,
-    concurrency: ConcurrencyOpt = 8,
+    concurrency: ConcurrencyOpt = None,
     trials: TrialsOpt = 1,
     max_cost: MaxCostOpt = None,
     alpha: Annotated[
@@ -172,8 +175,7 @@ def ab(
     --max-regression: a candidate is not shown within the tolerated drop), or an unexpected error (a bug);
     2 invalid input or --max-cost reached (resume with --resume); 3 provider or credentials error (credentials
     are checked before anything is sent), or every case of a variant failed (2 when its scorer failed); 130
-    interrupted. --resume keeps
-    the run's --no-cache unless --cache or --no-cache is given again.
+    interrupted. --resume keeps the run's --concurrency, --max-cost, --no-cache and --batch unless given again.
     """
     with _Collection() as collection:  # see _Collection: none while importing and planning
         from promptctl.errors import InputError
@@ -188,7 +190,10 @@ def ab(
             if refs or dataset:
                 raise InputError("--resume continues a stored comparison; give no REF or --dataset with it",
                                  hint=f"promptctl ab --resume {resume}")
-            ab_run_id, plan, no_cache, batch = _resumed(proj, store, resume, no_cache, allow_modified, batch)
+            ab_run_id, plan, given = _resumed(proj, store, resume, no_cache=no_cache, batch=batch,
+                                              concurrency=concurrency, max_cost=max_cost,
+                                              allow_modified=allow_modified)
+            no_cache, batch, concurrency, max_cost = given
         else:
             if not refs or len(refs) < 2:
                 raise InputError("ab needs at least two variants", hint="promptctl ab REF_A REF_B --dataset FILE"
@@ -230,7 +235,7 @@ def eval_(
     model: Annotated[
         str | None, typer.Option("--model", "-m", metavar="M", help="Model, if REF names none.", show_default=False),
     ] = None,
-    concurrency: ConcurrencyOpt = 8,
+    concurrency: ConcurrencyOpt = None,
     trials: TrialsOpt = 1,
     max_cost: MaxCostOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (the stored schema, with "
@@ -271,7 +276,8 @@ def eval_(
 
     Exit codes: 0 the run completed; 1 --fail-under and the score is below it, or --compare and this run is
     significantly worse; 2 invalid input or --max-cost reached (resume with --resume); 3 provider or
-    credentials error, or every case failed; 130 interrupted.
+    credentials error, or every case failed; 130 interrupted. --resume keeps the run's --concurrency,
+    --max-cost, --no-cache and --batch unless given again.
     """
     with _Collection() as collection:  # see _Collection: none while importing and planning
         from promptctl.errors import CheckFailed, InputError
@@ -288,7 +294,9 @@ def eval_(
             if ref or dataset:
                 raise InputError("--resume continues a stored evaluation; give no REF or --dataset with it",
                                  hint=f"promptctl eval --resume {resume}")
-            run_id, plan, no_cache, batch = _resumed(proj, store, resume, no_cache, allow_modified, batch)
+            run_id, plan, given = _resumed(proj, store, resume, no_cache=no_cache, batch=batch,
+                                           concurrency=concurrency, max_cost=max_cost, allow_modified=allow_modified)
+            no_cache, batch, concurrency, max_cost = given
         else:
             if not ref:
                 raise InputError("eval needs the prompt version to evaluate", hint="promptctl eval REF --dataset FILE")
@@ -327,21 +335,32 @@ def eval_(
             raise CheckFailed(f"{v['spec']} scored {v['mean'] * 100:.1f}%, below --fail-under {fail_under * 100:g}%")
 
 
-def _resumed(proj: Any, store: Any, run_id: str, no_cache: bool | None, allow_modified: bool,
-             batch: bool | None = None) -> tuple[str, Any, bool | None, bool | None]:
-    """The stored plan of a run to resume, and its --no-cache and --batch unless given again."""
+def _resumed(proj: Any, store: Any, run_id: str, *, no_cache: bool | None, batch: bool | None,
+             concurrency: int | None, max_cost: float | None, allow_modified: bool,
+             ) -> tuple[str, Any, tuple[bool, bool, int | None, float | None]]:
+    """The stored plan of a run to resume, and its options: each the run's own unless given again.
+
+    Returns:
+        ``(run id, plan, (no_cache, batch, concurrency, max_cost))``: ``--no-cache``/``--cache``, ``--batch`` (a
+        resumed batch run waits for its stored batches), ``--concurrency`` and ``--max-cost`` (USD, a budget for
+        the calls still to make) as given now, else as the run stored them (runs stored before promptctl kept
+        the last two resume with the default concurrency and no budget).
+    """
     from promptctl.evaluation.ab import load_plan
 
     full_id, plan, row = load_plan(proj.registry, store, run_id, config=proj.config, allow_modified=allow_modified)
     options = (row["spec"] if isinstance(row["spec"], dict) else {}).get("options") or {}
-    if no_cache is None:  # the original run's --no-cache holds unless --cache/--no-cache is given now
-        no_cache = bool(options.get("no_cache", False))
-    if batch is None:  # likewise --batch: a resumed batch run waits for its stored batches
-        batch = bool(options.get("batch", False))
-    return full_id, plan, no_cache, batch
+    kept_concurrency = options.get("concurrency")
+    kept_cost = options.get("max_cost")
+    return full_id, plan, (
+        bool(options.get("no_cache", False)) if no_cache is None else no_cache,
+        bool(options.get("batch", False)) if batch is None else batch,
+        int(kept_concurrency) if concurrency is None and isinstance(kept_concurrency, int) else concurrency,
+        float(kept_cost) if max_cost is None and isinstance(kept_cost, int | float) else max_cost,
+    )
 
 
-def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: bool, concurrency: int,
+def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: bool, concurrency: int | None,
              max_cost: float | None, no_cache: bool, as_json: bool, report: list[Path] | None,
              printer: Any, baseline: dict[str, Any] | None = None, gates: Any = None,
              batch: bool = False, on_calls: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -365,7 +384,7 @@ def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: b
     import os
 
     from promptctl.errors import CheckFailed, PromptctlError
-    from promptctl.evaluation.ab import arun_ab
+    from promptctl.evaluation.ab import DEFAULT_CONCURRENCY, arun_ab
 
     command = "eval" if plan.kind == "eval" else "ab"
     bar = _ProgressBar(command, batch=batch)
@@ -382,7 +401,8 @@ def run_plan(proj: Any, store: Any, plan: Any, run_id: str | None, *, resumed: b
 
     try:
         result, outcome = asyncio.run(arun_ab(
-            plan, store, ab_run_id=run_id, concurrency=concurrency, max_cost=max_cost, use_cache=not no_cache,
+            plan, store, ab_run_id=run_id, concurrency=concurrency or DEFAULT_CONCURRENCY, max_cost=max_cost,
+            use_cache=not no_cache,
             on_start=on_start, on_progress=bar.update, batch=batch,
         ))
     except KeyboardInterrupt:

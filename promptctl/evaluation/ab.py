@@ -628,7 +628,8 @@ async def _run_checked(
                 f"${max_cost:g}; nothing was sent", limit_usd=max_cost, spent_usd=0.0,
                 needed_usd=estimate.usd_expected,
                 hint="raise --max-cost, use fewer cases or trials, or compare on a cheaper model")
-    options = {"no_cache": not use_cache, "batch": batch}
+    # what --resume keeps unless given again (promptctl.cli.ab._resumed)
+    options = {"no_cache": not use_cache, "batch": batch, "concurrency": concurrency, "max_cost": max_cost}
     if ab_run_id is None:
         ab_run_id = ab_store.create_ab_run(store, {**plan.spec(), "options": options})
     else:

@@ -48,6 +48,7 @@ from typing import Any
 from promptctl.errors import InputError
 from promptctl.executors.answers import extract_answer, normalise, numbers_in
 from promptctl.limits import read_input_text
+from promptctl.redaction import redact
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,24 @@ def _answer(output: str) -> str:
     return extraction.answer if extraction.answer is not None else normalise(output)
 
 
+SHOWN_CHARS = 60
+"""Most characters of an output or expected value a scorer's explanation quotes (a ``why`` cell stays one line)."""
+
+
+def shown(text: str) -> str:
+    """``text`` as a scorer's explanation quotes it: redacted, cut to :data:`SHOWN_CHARS` (``...`` marks a cut)."""
+    text = redact(text)
+    return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "...")
+
+
 def _exact(output: str, expected: Any, case: Mapping[str, Any]) -> Score:
-    return Score.binary(output.strip() == str(expected).strip(), f"expected {str(expected)[:60]!r}")
+    got, want = output.strip(), str(expected).strip()
+    return Score.binary(got == want, f"output {shown(got)}, expected {shown(want)}")
 
 
 def _normalised(output: str, expected: Any, case: Mapping[str, Any]) -> Score:
     got, want = _answer(output), normalise(str(expected))
-    return Score.binary(got == want, f"answer {got!r}, expected {want!r}")
+    return Score.binary(got == want, f"answer {shown(got)}, expected {shown(want)}")
 
 
 def _contains(output: str, expected: Any, case: Mapping[str, Any]) -> Score:

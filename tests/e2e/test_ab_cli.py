@@ -232,6 +232,34 @@ def test_resume_keeps_no_cache_unless_told_otherwise(project):
     assert code == 0 and "0 provider calls" in stderr and f"{n - 1} cached" in stderr
 
 
+
+@pytest.mark.parametrize("command", ["eval", "ab"])
+def test_resume_keeps_the_runs_concurrency_and_budget_unless_given_again(project, monkeypatch, command):
+    import promptctl.evaluation.ab as ab_module
+
+    used: list[tuple[int, float | None]] = []
+    real = ab_module.arun_ab
+
+    async def spy(*args, **kwargs):
+        used.append((kwargs["concurrency"], kwargs["max_cost"]))
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(ab_module, "arun_ab", spy)
+    env = {"PROMPTCTL_DATABASE_URL": f"sqlite:///{project / 'runs.db'}",
+           "PROMPTCTL_FAKE_REPLIES": json.dumps(["yes", {"error": "boom", "status": 500}])}
+    refs = ("qa@1",) if command == "eval" else ("qa@1", "qa@2")
+    first = run_cli(command, *refs, "-d", "cases.jsonl", "-s", "contains", "-p", "fake", "-c", "3",
+                    "--max-cost", "5", "--no-cache", cwd=project, env=env)
+    assert first.returncode in (0, 3) and "9 errors" in first.stderr, first.stderr  # ab: 3, a variant all failed
+    run_id = run_id_of(first.stderr)
+    resumed = run_cli(command, "--resume", run_id, cwd=project, env={**env, "PROMPTCTL_FAKE_REPLIES": None})
+    assert resumed.returncode == 0, resumed.stderr
+    again = run_cli(command, "--resume", run_id, "-c", "5", "--max-cost", "7", cwd=project, env=env)
+    assert again.returncode == 0, again.stderr
+    assert used == [(3, 5.0), (3, 5.0), (5, 7.0)]
+    fresh = run_cli(command, *refs, "-d", "cases.jsonl", "-s", "contains", "-p", "fake", cwd=project, env=env)
+    assert fresh.returncode == 0 and used[-1] == (8, None), fresh.stderr  # the default when neither applies
+
 def test_another_fake_script_is_not_answered_from_the_cache(project):
     code, stdout, stderr = ab_fake(project, ["yes"], *FAKE_AB, "--json")
     assert code == 0 and [v["passed"] for v in json.loads(stdout)["variants"]] == [CASES, CASES]

@@ -277,10 +277,12 @@ def test_no_cache_is_stored_with_the_run(registry, store, tmp_path):
     fake = FakeProvider(["Final answer: 0"])
     result, _ = run(plan_ab(registry, [A, B], dataset(tmp_path, 2), provider="fake"), store,
                     clients={"fake": fake}, use_cache=False)
-    assert ab_store.get_ab_run(store, result["ab_run_id"])["spec"]["options"] == {"no_cache": True, "batch": False}
+    assert ab_store.get_ab_run(store, result["ab_run_id"])["spec"]["options"] == {"no_cache": True, "batch": False,
+                                                                          "concurrency": 8, "max_cost": None}
     ab_run_id, plan, _ = load_plan(registry, store, result["ab_run_id"])
     run(plan, store, ab_run_id=ab_run_id, clients={"fake": fake}, use_cache=True)  # resumed with --cache
-    assert ab_store.get_ab_run(store, ab_run_id)["spec"]["options"] == {"no_cache": False, "batch": False}
+    assert ab_store.get_ab_run(store, ab_run_id)["spec"]["options"] == {"no_cache": False, "batch": False,
+                                                                        "concurrency": 8, "max_cost": None}
 
 
 def test_credentials_are_checked_before_anything_is_stored_or_sent(registry, store, tmp_path, monkeypatch):

@@ -61,3 +61,14 @@ def test_unknown_scorer_suggests() -> None:
     assert "exact" in (exc.value.hint or "")
     with pytest.raises(InputError):
         make_scorer("regex:(unclosed")
+
+
+def test_exact_explains_a_failure_with_the_output_and_the_expected_value_cut_and_redacted() -> None:
+    miss = make_scorer("exact")("refunds\n", "billing")
+    assert not miss.passed and miss.detail == "output 'refunds', expected 'billing'"
+    long = make_scorer("exact")("x" * 500 + " sk-proj-" + "A" * 40, "y")
+    assert long.detail == f"output {'x' * 60 + '...'!r}, expected 'y'"
+    key = "sk-proj-" + "Ab3" * 15
+    leak = make_scorer("exact")(f"the key is {key}", "billing")
+    assert key not in leak.detail and "***" in leak.detail
+    assert make_scorer("normalised")("Final answer: 15", "14").detail == "answer '15', expected '14'"
