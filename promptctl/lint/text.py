@@ -804,3 +804,122 @@ def stakes(text: str) -> tuple[str | None, bool]:
             return match.group(0), True
         weak = weak or match.group(0)
     return weak, False
+
+
+EXPLICIT_CONSUMER = re.compile(
+    r"\b(?:parsed|parseable|parsable|parser|machine-readable|programmatic(?:ally)?|downstream|webhook)\b"
+    r"|\b(?:it|they)\s+(?:is|are|will\s+be|gets?)\s+(?:then\s+)?(?:parsed|imported|fed|inserted|loaded|ingested|piped)"
+    r"\s+(?:into|by|to)\b"
+    r"|\b(?:your|the|this|each|every)\s+(?:output|response|reply|answer|result|report|summary|plan|list|table|file|"
+    r"data|json)s?\s+(?:[\w-]+\s+){0,6}?"
+    r"(?:is|are|will\s+be|gets?|must\s+be|should\s+be|can\s+be)\s+(?:\w+\s+){0,2}?(?:parsed|consumed|fed|imported|"
+    r"inserted|loaded|displayed|rendered|shown|processed|stored|passed|posted|pasted|piped|ingested|read\s+by|"
+    r"used\s+by)\b"
+    r"|\b(?:consume|consumes|ingest|ingests|feed|feeds|import|imports|load|loads|display|displays|render|renders)\s+"
+    r"(?:your|the|this|its|each)\s+(?:output|response|reply|answer|result)s?\b"
+    r"|\b(?:api|endpoint)\s+(?:response|payload|call|consumer)s?\b"
+    r"|\b(?:the\s+following|these|required|output)\s+(?:fields|columns|keys)\b"
+    r"|\b(?:into|in|to)\s+(?:a|an|the|our|my|your)\s+(?:csv|spreadsheet|database|crm|ticketing\s+system|form)\b",
+    re.IGNORECASE,
+)
+"""The prompt says a program, a parser, a pipeline, a UI or a form consumes the output: "parsed", "machine-readable",
+"downstream", "the summary is inserted into ...", an API response, required fields or columns, a spreadsheet,
+database or form it goes into. Overrides the conversational demotion: a chat reply that a program reads has a
+contract."""
+CONSUMER = re.compile(
+    EXPLICIT_CONSUMER.pattern +
+    r"|\b(?:prioriti[sz]e|rank|triage)\s+(?:the\s+|all\s+|these\s+)?(?:\w+\s+){0,2}?(?:remediation|alerts?|issues?|"
+    r"findings?|vulnerabilit(?:y|ies)|tickets?|bugs?|incidents?|tasks?|items?|fixes|actions?)\b"
+    r"|\brank(?:s|ed|ing)?\s+(?:them|these|those|the|all|each|every)\b"
+    r"|\b(?:extract|extracts|extracting|pull\s+out)\s+(?!(?:[\w'-]+\s+){0,2}?(?:insights?|wisdom|ideas?|lessons?|"
+    r"meaning|value|takeaways?|key\s+points)\b)(?:[\w'-]+\s+){0,5}?from\b"
+    r"|\b(?:classify|classifies|classifying|categori[sz]e|categori[sz]es|label|labels|tag|tags)\s+"
+    r"(?:[\w'-]+\s+){0,5}?(?:into|as|with|by)\b",
+    re.IGNORECASE,
+)
+"""Something consumes the output, so its form is a contract (SYS003 stays a warning): :data:`EXPLICIT_CONSUMER`, a
+triage or ranking a team works through in order, or data taken out of supplied material ("extract ... from",
+"classify ... into"): values a program stores or compares, not prose read once."""
+
+
+_AMBIGUOUS_EITHER = re.compile(
+    r"\b(?:corrections?|suggestions?|feedback|edits?|revisions?|code|pseudo-?code|diagrams?|tables?|lists?|reports?|"
+    r"summar(?:y|ies)|scripts?|rewrites?|(?:revised|corrected|rewritten|improved)\s+(?:text|version))\s+(?:and/)?or\s+"
+    r"(?:\w+\s+){0,2}?(?:corrections?|suggestions?|feedback|edits?|revisions?|code|pseudo-?code|diagrams?|tables?|"
+    r"lists?|reports?|summar(?:y|ies)|scripts?|rewrites?|text|versions?)\b",
+    re.IGNORECASE,
+)
+_LANGUAGE_ERROR = (
+    r"(?:spelling|grammar|grammatical|punctuation|typographical|typo|formatting|language|writing|style|syntax)"
+)
+_AMBIGUOUS_CORRECTION = re.compile(
+    r"\bproofread\w*\b|\b(?:correct|fix|identify|find|check|review|spot|flag|detect|highlight|point\s+out)\w*\s+"
+    rf"(?:[\w'-]+\s+){{0,8}}?{_LANGUAGE_ERROR}(?:,?\s+(?:(?:and|or)\s+)?{_LANGUAGE_ERROR})*\s+(?:errors?|mistakes?)\b",
+    re.IGNORECASE,
+)
+_CORRECTION_FORM = re.compile(
+    r"\b(?:return|reply\s+with|respond\s+with|output|give|provide|write|show)\s+(?:me\s+)?(?:only\s+)?(?:the\s+|a\s+)?"
+    r"(?:(?:corrected|revised|edited|fixed|improved|rewritten|proofread)\s+(?:text|version|document|sentence|paragraph)"
+    r"|list\s+of\s+(?:the\s+)?(?:changes|corrections|errors|edits))\b",
+    re.IGNORECASE,
+)
+_ABSTRACT_BUILD = re.compile(
+    r"(?:^|\n|[.!:]\s|\bto\s|\bwill\s|\bplease\s|[-*•]\s)\s*(?:build|develop|create|design|implement|make|construct)\s+(?:(?:a|an|the|your|my|our)\s+)?(?:[\w'/-]+\s+){0,4}?"
+    r"(?:system|tool|converter|engine|framework|platform|algorithms?|solution|wireframes?|prototypes?|mockups?|"
+    r"visual\s+designs?|layouts?|floor\s+plans?)\b",
+    re.IGNORECASE,
+)
+_BUILD_LEAD = re.compile(r"(?i)^[\s.!:*•-]*(?:(?:to|will|please)\s+)?")
+STACK = re.compile(
+    r"\b(?:html5?|css3?|javascript|typescript|js|jsx|tsx|python|java|kotlin|swiftui|dart|flutter|react\.?js|reactjs|"
+    r"react\s+native|react(?=\s*(?:,|/|\band\b|app|components?|hooks?|frontend))|vue|angular|"
+    r"svelte|next\.?js|node(?:\.js)?|django|flask|fastapi|ruby|php|laravel|golang|rust|sql|postgres\w*|mysql|"
+    r"sqlite|mongodb|bash|powershell|microsoft\s+excel|excel\s+(?:sheets?|spreadsheets?|workbooks?|files?|formulas?)|"
+    r"google\s+sheets|figma|tailwind|bootstrap|unreal|godot|android|ios|solidity|matlab|vba|apps\s+script|"
+    r"airtable|zapier|n8n|terraform|docker|kubernetes|arduino|raspberry\s+pi|lua|scala|haskell|elixir|"
+    r"spring\s+boot|wordpress|shopify|webflow|streamlit|gradio|pine\s*script|mql[45]|web\s*pages?|landing\s+pages?|"
+    r"websites?)\b"
+    r"|(?<![\w.])(?:c\+\+|c#|\.net)(?![\w])",
+    re.IGNORECASE,
+)
+"""A language, stack, file type or tool that sets the form of what is built (an app "in HTML5, CSS3 and JavaScript")."""
+
+
+def consumer(text: str) -> str | None:
+    """The phrase saying something consumes the output (:data:`CONSUMER`), or None.
+
+    Args:
+        text: The instruction text (system prompt, without sample requests).
+    """
+    match = CONSUMER.search(text)
+    return match.group(0) if match else None
+
+
+def ambiguous_deliverable(text: str) -> str | None:
+    """Why the deliverable's form is genuinely open, or None when its form is conventional.
+
+    Three cases, each a reply that could reasonably take very different forms: alternatives joined by "or"
+    ("corrections or suggestions", "code or pseudocode"); corrections to supplied text (proofreading, spelling
+    or grammar errors) without saying whether to return the corrected text or a list of changes; an abstract
+    build (a system, tool, converter, engine, framework, platform, algorithm, solution, or wireframes, prototypes,
+    mockups, layouts: :data:`_ABSTRACT_BUILD`) with no language, stack or file type named (:data:`STACK`): code, a
+    design document or rules could all answer it. An app, a game or a website is software whose genre sets the form
+    (its stack, when named, even more so): not an abstract build.
+
+    Args:
+        text: The instruction text (system prompt, without sample requests).
+
+    Returns:
+        A short phrase for the finding's message, or None.
+    """
+    either = _AMBIGUOUS_EITHER.search(text)
+    if either:
+        return f"{either.group(0)!r}: either could be delivered"
+    correction = _AMBIGUOUS_CORRECTION.search(text)
+    if correction and not _CORRECTION_FORM.search(text):
+        return f"{correction.group(0)!r}: the corrected text or a list of changes?"
+    build = _ABSTRACT_BUILD.search(text)
+    if build and not STACK.search(text):
+        phrase = _BUILD_LEAD.sub("", build.group(0))
+        return f"{phrase!r} with no language or stack named: code, a design or a document?"
+    return None

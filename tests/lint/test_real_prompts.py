@@ -320,7 +320,11 @@ def test_sys002_to_sys004_are_info_for_a_brief_simple_prompt(project: Project) -
     project.write("r", prompt(longer + " You also write the monthly invoice summary email each customer receives."))
     project.publish("r")
     found = {f.rule: f.severity for f in project.lint(["r"])}
-    assert found["SYS003"] == "warning" and found["SYS004"] == "warning"
+    assert found["SYS003"] == "info" and found["SYS004"] == "warning"  # an email: a conventional form
+    consumed = longer + " You also write the monthly invoice summary; the summary is inserted into each invoice email."
+    project.write("s", prompt(consumed))
+    project.publish("s")
+    assert {f.rule: f.severity for f in project.lint(["s"])}["SYS003"] == "warning"
 
 
 ADVISOR = ("Act as a travel ticket advisor. Your task is to help me find the cheapest routes between cities. I will "
@@ -328,24 +332,31 @@ ADVISOR = ("Act as a travel ticket advisor. Your task is to help me find the che
            "and budget airlines, and answer my follow-up questions about baggage and connections.")
 
 
-@pytest.mark.parametrize("deliverable", [
-    "Write a trip report after each booking.",
-    "Summarize the attached booking emails.",
-    "Draft an email to the airline when a flight is cancelled.",
-    "Extract the flight numbers from the input.",
-    "Build a web app that compares fares.",
-    "You take a list of fares as input and rank them.",
+@pytest.mark.parametrize(("deliverable", "severity"), [
+    ("Write a trip report after each booking.", "info"),
+    ("Summarize the attached booking emails.", "info"),
+    ("Draft an email to the airline when a flight is cancelled.", "info"),
+    ("Build a web app that compares fares.", "info"),
+    ("Extract the flight numbers from the input.", "warning"),
+    ("You take a list of fares as input and rank them.", "warning"),
+    ("Your answer is parsed by our booking script.", "warning"),
+    ("Design a fare alert system for the team.", "warning"),
 ])
-def test_sys003_is_info_for_a_conversational_prompt_and_a_warning_once_it_names_a_deliverable(
-        project: Project, deliverable: str) -> None:
-    """An advisor that answers in chat turns has no output contract to state; one that makes an artifact has."""
+def test_sys003_is_info_for_a_conversational_prompt_and_a_warning_once_the_form_matters(
+        project: Project, deliverable: str, severity: str) -> None:
+    """An advisor that answers in chat turns has no output contract to state; a conventional deliverable (a report,
+    an email, a summary, an app) is a refinement at info; a consumed output or an open form is a warning."""
     project.write("chat", prompt(ADVISOR))
     project.publish("chat")
     found = [f for f in project.lint(["chat"]) if f.rule == "SYS003"]
     assert [f.severity for f in found] == ["info"] and "conversational" in found[0].message
     project.write("task", prompt(ADVISOR + " " + deliverable))
     project.publish("task")
-    assert [f.severity for f in project.lint(["task"]) if f.rule == "SYS003"] == ["warning"]
+    found = [f for f in project.lint(["task"]) if f.rule == "SYS003"]
+    assert [f.severity for f in found] == [severity]
+    why = "a format would refine, not fix" if severity == "info" else "consumes the output" if any(
+        w in deliverable for w in ("Extract", "rank", "parsed")) else "form is open"
+    assert why in found[0].message
 
 
 @pytest.mark.parametrize("text", [
@@ -366,6 +377,25 @@ NOVELIST = ("I want you to act as a novelist. You will come up with creative and
             "readers for long periods of time. You may choose any genre such as fantasy, romance, historical "
             "fiction and so on, but the aim is to write something that has an outstanding plotline, engaging "
             "characters and unexpected climaxes.")
+
+
+@pytest.mark.parametrize("task", [
+    "Check the itinerary the user sends for spelling and formatting errors.",
+    "Review the itinerary the user sends and give corrections or suggestions.",
+    "Build a fare comparison tool for the team.",
+])
+def test_sys003_warns_when_the_deliverables_form_is_open(project: Project, task: str) -> None:
+    """Corrections (the corrected text or a list of changes?), alternatives joined by 'or', an abstract build with no
+    language or stack named (code, a design or a document?): a genuinely ambiguous deliverable."""
+    text = ("You are the travel desk assistant of a small agency that books trips for families and schools across "
+            "Europe, by train and by plane. " + task + " Never invent fares, dates or connections.")
+    severity, message = _findings(project, "open", text)["SYS003"]
+    assert severity == "warning" and "form is open" in message
+    stack = _findings(project, "stack", text + " Write it in Python.")["SYS003"]
+    assert stack[0] == ("info" if "tool" in task else "warning")  # a named language sets the tool's form
+    if "tool" not in task:  # saying what to return settles it
+        told = _findings(project, "told", text + " Return only the corrected itinerary text.")
+        assert told.get("SYS003", ("info",))[0] == "info"
 
 
 @pytest.mark.parametrize("opening", [
@@ -393,7 +423,11 @@ def test_sys003_sys004_still_warn_for_a_task_prompt_or_a_complex_persona(project
     project.write("report", prompt(report))
     project.publish("report")
     found = {f.rule: f.severity for f in project.lint(["report"])}
-    assert found["SYS003"] == "warning" and found["SYS004"] == "warning"
+    assert found["SYS003"] == "info" and found["SYS004"] == "warning"  # a report: a format would refine it
+    consumed = report + " Each report is imported into the publisher's catalogue database."
+    project.write("consumed", prompt(consumed))
+    project.publish("consumed")
+    assert {f.rule: f.severity for f in project.lint(["consumed"])}["SYS003"] == "warning"
     # a persona whose task is complex (three user inputs) has an output contract to state
     head = HEAD.replace("variables:\n", "variables:\n  genre: {type: string, input: true}\n"
                         "  audience: {type: string, input: true}\n")
@@ -426,8 +460,8 @@ def test_sys002_sys004_are_info_for_a_one_off_request(project: Project, text: st
     project.publish("p")
     found = {f.rule: f.severity for f in project.lint(["p"])}
     assert found["SYS002"] == "info" and found["SYS004"] == "info"
-    # what to deliver still matters, unless the deliverable is creative writing (a brand story: the genre sets it)
-    assert found["SYS003"] == ("info" if "brand story" in text else "warning")
+    # an app in a named stack and creative writing (a brand story) take their form from the stack or the genre
+    assert found["SYS003"] == "info"
 
 
 def test_a_request_opening_with_a_role_or_variables_is_standing_instructions(project: Project) -> None:
@@ -502,7 +536,11 @@ def test_sys003_conversation_items_and_intransitive_verbs_are_not_deliverables(p
     assert [f.severity for f in found] == ["info"]
     project.write("plan", prompt(TUTOR + " Provide a weekly study plan for each learner."))
     project.publish("plan")
-    assert [f.severity for f in project.lint(["plan"]) if f.rule == "SYS003"] == ["warning"]
+    found = [f for f in project.lint(["plan"]) if f.rule == "SYS003"]
+    assert [f.severity for f in found] == ["info"] and "conversational" not in found[0].message  # a deliverable
+    project.write("sheet", prompt(TUTOR + " Provide a weekly study plan; it is imported into the school's planner."))
+    project.publish("sheet")
+    assert [f.severity for f in project.lint(["sheet"]) if f.rule == "SYS003"] == ["warning"]
 
 
 COMPARE = ("You compare the items of a list the user sends and show where they agree and where they differ, one "
@@ -654,21 +692,29 @@ def test_sys003_is_info_when_the_only_deliverable_is_weak_evidence(project: Proj
     story = "You are a fiction editor. Your task is to create a story for children about the sea, in simple words."
     severity, message = _findings(project, "story", story)["SYS003"]
     assert severity == "info" and "'create a story'" in message
-    # simulated figures and a game to build are deliverables whose form matters
-    assert _findings(project, "casino", CASINO)["SYS003"][0] == "warning"
+    # simulated figures and a game to build are strong evidence of a deliverable, but of conventional form: info
+    # with the "refine" reason, and a warning once something consumes them
+    severity, message = _findings(project, "casino", CASINO)["SYS003"]
+    assert severity == "info" and "only weak evidence of a deliverable" not in message and "refine" in message
     game = ("Act as a game developer. Develop a first-person shooter game using Three.js and JavaScript. Create "
             "detailed weapon models with realistic animations, several levels with their own objectives, and AI "
             "enemies with pathfinding. Never use paid assets.")
-    assert _findings(project, "game", game)["SYS003"][0] == "warning"
+    assert _findings(project, "game", game)["SYS003"][0] == "info"
+    consumed = CASINO + " The preview is displayed in the casino comparison page; the figures are parsed by it."
+    assert _findings(project, "consumed", consumed)["SYS003"][0] == "warning"
 
 
 def test_a_deliverable_in_a_help_users_list_is_advice(project: Project) -> None:
     text = ("Act as an AI Workflow Automation Specialist. You are an expert in automating business processes. "
             "Your task is to help users:\n- Identify processes that can be automated\n- Design efficient workflows\n"
             "- Provide insights on best practices")
-    assert _findings(project, "advice", text)["SYS003"][0] == "info"
+    severity, message = _findings(project, "advice", text)["SYS003"]
+    assert severity == "info" and "conversational" in message
     built = text.replace("Your task is to help users:", "Your task is to:")
-    assert _findings(project, "built", built)["SYS003"][0] == "warning"
+    severity, message = _findings(project, "built", built)["SYS003"]
+    assert severity == "info" and "a format would refine, not fix" in message  # a deliverable, conventional form
+    system = built.replace("Design efficient workflows", "Design an approval system")
+    assert _findings(project, "system", system)["SYS003"][0] == "warning"  # code, a diagram or a process document?
 
 
 def test_sys004_is_info_when_the_only_stakes_cues_are_weak(project: Project) -> None:
@@ -740,7 +786,8 @@ def test_sys003_is_info_for_a_pasted_agent_file_with_tools(project: Project) -> 
     assert found["SYS003"][0] == "info" and "agent file" in found["SYS003"][1]
     assert found["TXT003"][0] == "warning"  # the pasted block itself is still reported
     plain = agent.split("---\n\n", 1)[1]
-    assert _findings(project, "plain", plain)["SYS003"][0] == "warning"
+    severity, message = _findings(project, "plain", plain)["SYS003"]
+    assert severity == "info" and "agent file" not in message  # Terraform and pipelines: the stack sets the form
 
 
 def test_sys004_is_info_for_divergent_output(project: Project) -> None:

@@ -62,6 +62,15 @@ names its deliverable and reads no variables besides the user inputs (the task n
 says why it is only info. SYS004 is also info for divergent output (questions to ask, ideas to brainstorm;
 :data:`promptctl.lint.text.DIVERGENT`), and SYS003 for an agent file whose pasted front matter gives it tools.
 
+**Output formats that matter** (SYS003): a missing format is a warning only when something consumes the output
+(:data:`promptctl.lint.text.EXPLICIT_CONSUMER`: a parser, a program, "the summary is inserted into ...", fields, a
+form; this one overrides the conversational demotion; :data:`promptctl.lint.text.CONSUMER`: also a triage or ranking,
+data extracted from supplied material), when the deliverable's form is genuinely open
+(:func:`promptctl.lint.text.ambiguous_deliverable`: "corrections or suggestions", corrections of supplied text
+without saying what comes back, a system or tool to build with no language or stack named), or when the task is
+complex. Any other deliverable has a conventional form (a report, a plan, an email, an app in a named stack): a
+format would refine, not fix it, and SYS003 reports at info with that reason.
+
 The element rules judge English prompts only: their cues are English words, so a prompt in which
 fewer than one word in ten is a common English function word is not judged by them.
 
@@ -322,17 +331,33 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
     if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES) and not T.shows_example_output(ctx.cue_text):
         message = "no output format: no output format section, no output: field and no 'Reply with ...' instruction"
         weak = _weak_deliverable(ctx)
-        if _is_conversation(ctx):
-            yield Hit(message + " (a conversational prompt: no deliverable named, replies are chat turns)",
-                      _system_line(ctx), severity="info")
-        elif _agent_file(ctx):
+        severity = _persona_severity(ctx)
+        simple = severity is None and not complexity_reasons(ctx)
+        stated = T.EXPLICIT_CONSUMER.search(ctx.cue_text) if simple else None
+        open_form = T.ambiguous_deliverable(ctx.cue_text) if simple and stated is None else None
+        if _agent_file(ctx):
             yield Hit(message + " (an agent file whose pasted front matter gives it tools: it acts through them, and"
                       " its reply is a hand-off to the agent that called it)", _system_line(ctx), severity="info")
+        elif stated is not None:
+            yield Hit(message + f" (something consumes the output: {stated.group(0)[:50]!r})", _system_line(ctx))
+        elif open_form is not None:
+            yield Hit(message + f" (the deliverable's form is open: {open_form})", _system_line(ctx))
+        elif _is_conversation(ctx):
+            yield Hit(message + " (a conversational prompt: no deliverable named, replies are chat turns)",
+                      _system_line(ctx), severity="info")
         elif weak is not None:
             yield Hit(message + f" (only weak evidence of a deliverable, {weak[:40]!r}: a game, a simulation or"
                       " creative writing, whose genre sets the form)", _system_line(ctx), severity="info")
+        elif not simple:
+            yield Hit(message, _system_line(ctx), severity=severity)
         else:
-            yield Hit(message, _system_line(ctx), severity=_persona_severity(ctx))
+            used_by = T.consumer(ctx.cue_text)
+            if used_by is not None:
+                yield Hit(message + f" (something consumes the output: {used_by[:50]!r})", _system_line(ctx))
+            else:
+                yield Hit(message + " (only weak evidence that the form matters: nothing named consumes the output"
+                          " (a program, parser, UI slot or template) and the deliverable has a conventional form;"
+                          " a format would refine, not fix)", _system_line(ctx), severity="info")
 
 
 @rule(
