@@ -14,7 +14,7 @@ from promptctl.adapters.anthropic import anthropic_request
 from promptctl.adapters.openai import openai_request
 from promptctl.adapters.profiles import DEFAULT_MODELS, ModelProfile, call_timeout_s, profile, provider_of_model
 from promptctl.adapters.watsonx import watsonx_request
-from promptctl.errors import InputError
+from promptctl.errors import AdapterError, InputError
 from promptctl.templating.prompt import Prompt
 from promptctl.types import PROVIDERS, ProviderRequest, check_provider
 
@@ -91,14 +91,18 @@ def resolve_target(
 
     Raises:
         InputError: No provider is named anywhere, or an unknown provider is named (with a suggestion), also
-            as the prefix of ``model`` (``opnai:gpt-4.1``).
+            as the prefix of ``model`` (``opnai:gpt-4.1``); a ``model`` no provider's table knows and whose id
+            names no provider (``gtp-4o``).
+        AdapterError: ``model`` is a near miss of a known id of its provider (``gpt-4.1-mni``) and the provider
+            was not named (``--model openai:gpt-4.1-mni`` or ``--provider`` sends it with a warning).
     """
     fm = defaults
+    explicit = provider is not None or (model is not None and model.partition(":")[0] in PROVIDERS)
     named, model = parse_target(model, provider, configured=config.provider if config else None)
     if model and named is None:
         named = _provider_of_unknown_model(model, config)
     elif model and named is not None and model != fm.model and model not in fm.models.values():
-        _warn_if_misspelt(named, model, config)  # a --model the user typed (the front matter's are linted)
+        _check_model(named, model, config, explicit=explicit)  # a typed --model (the front matter's are linted)
     chosen: str | None = named or fm.provider
     if chosen is None:
         raise InputError(
@@ -160,10 +164,18 @@ def _provider_of_unknown_model(model: str, config: ProjectConfig | None) -> str:
     )
 
 
-def _warn_if_misspelt(provider: str, model: str, config: ProjectConfig | None) -> None:
-    """Warn (once per text) when ``model`` is unknown for ``provider``: a near miss of its ids, or another's model.
+def _check_model(provider: str, model: str, config: ProjectConfig | None, *, explicit: bool) -> None:
+    """Refuse or warn about a ``--model`` that is unknown for ``provider``: a near miss of its ids, or another's.
 
-    ``gpt-4oo`` gets a "did you mean"; ``--provider anthropic --model gpt-4o`` names ``--model openai:gpt-4o``.
+    A near miss of a known id (``gpt-4.1-mni``, ``claude-sonet-4-6``: unknown to the provider's price table and
+    profiles, close to a known id) is refused unless the provider was named (``--model openai:ID`` or
+    ``--provider``): then it is sent as given with a warning (a model newer than genai-prices' table). A model
+    of another provider (``--provider anthropic --model gpt-4o``) is sent with a warning naming
+    ``--model openai:gpt-4o``. Ids the project config names (``[models]``, ``[prices."provider:model"]``) and
+    ids close to no known one (a local ``llama3.2``) pass.
+
+    Raises:
+        AdapterError: A near miss whose provider was not named (exit 2), with the did-you-mean and how to send it.
     """
     if provider == "fake" or model in _configured_models(config) or model in DEFAULT_MODELS.values():
         return
@@ -176,6 +188,13 @@ def _warn_if_misspelt(provider: str, model: str, config: ProjectConfig | None) -
     from promptctl.templating import PromptctlWarning
 
     close = model_suggestion(model, (provider,))
+    if close is not None and not explicit:
+        raise AdapterError(
+            f"unknown model '{model}': not in {provider}'s price table or profiles (did you mean '{close[1]}'?)",
+            hint=f"use --model {close[1]}; if '{model}' is a model newer than promptctl's price table, name its "
+                 f"provider to send it as given (--model {provider}:{model}), or add "
+                 f'[prices."{provider}:{model}"] to promptctl.toml',
+        )
     if close is not None:
         warnings.warn(f"model '{model}' is not in {provider}'s price table or profiles (did you mean "
                       f"'{close[1]}'?); sending it as given", PromptctlWarning, stacklevel=3)

@@ -695,13 +695,35 @@ def _price_table_ids(provider: str) -> frozenset[str]:
     return frozenset(ids)
 
 
-def is_known_model(provider: str, model: str, *, tables: bool = True) -> bool:
-    """True when ``model`` (or its dated variant, ``gpt-4o-2024-08-06``; a fine-tune ``ft:gpt-4o-mini:...``) is known.
+_PRICE_TABLE_PROVIDERS = ("openai", "anthropic")
+"""Providers whose ids genai-prices lists in full: an id it cannot price is unknown, not a variant of a family."""
+_SNAPSHOT_SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|latest)$")
+"""A dated snapshot or alias of a model id (``-2024-08-06``, ``-20250929``, ``-0613``, ``-latest``)."""
 
-    Profiles and the provider's default model are matched first (no price table load); then
-    :func:`known_models` (with ``tables``; without, a model neither matches is reported unknown).
+
+def is_known_model(provider: str, model: str, *, tables: bool = True) -> bool:
+    """True when promptctl knows ``model`` for ``provider`` (a fine-tune ``ft:gpt-4o-mini:...`` by its base model).
+
+    For OpenAI and Anthropic, whose ids genai-prices lists in full, an id is known when it is a profile's or the
+    default model's id, or a dated snapshot or ``-latest`` alias of one (``gpt-4o-2024-08-06``), or (with
+    ``tables``) when genai-prices prices it (its own matching: ``claude-sonnet-4-5-20250929`` is
+    ``claude-sonnet-4-5``) or it is a snapshot of an id it lists. So ``gpt-4.1-mni`` is unknown though it starts
+    like the ``gpt-4.1`` family. genai-prices' answer is remembered per release and id in
+    :data:`promptctl.cache_file.LOOKUPS`, so asking again imports nothing. For watsonx (promptctl's own table is
+    small) and other providers a model is known when it starts with a profile's id prefix or a known id.
+
+    Args:
+        provider: A provider name.
+        model: The model id as given.
+        tables: False: profiles and default models only (no price table is read).
     """
     model_id = model.removeprefix("ft:").split(":")[0]
+    if provider in _PRICE_TABLE_PROVIDERS:
+        stem = _SNAPSHOT_SUFFIX.sub("", model_id)
+        listed = {prefix for prov, prefix in _PROFILES if prov == provider and prefix} | {DEFAULT_MODELS[provider]}
+        if model_id in listed or stem in listed:
+            return True
+        return tables and (_priced(provider, model_id) or stem in known_models(provider))
     if any(prov == provider and prefix and model_id.startswith(prefix) for prov, prefix in _PROFILES):
         return True
     default = DEFAULT_MODELS.get(provider)
@@ -711,6 +733,46 @@ def is_known_model(provider: str, model: str, *, tables: bool = True) -> bool:
         return False
     known = known_models(provider)
     return model_id in known or any(model_id.startswith(k + "-") for k in known)
+
+
+_priced_memory: dict[str, bool] = {}
+
+
+def _priced(provider: str, model: str) -> bool:
+    """True when genai-prices has a price for ``provider``'s ``model`` (``find_provider_model``), remembered.
+
+    The answer is kept per genai-prices release (fingerprint of its table module) and id in memory and in
+    :data:`promptctl.cache_file.LOOKUPS`; genai-prices is imported only for an id not asked before. False when
+    genai-prices is not installed.
+    """
+    import json
+
+    from promptctl.cache_file import LOOKUPS, installed_release
+
+    release = installed_release("genai_prices", ("data.py", "data_snapshot.py"))
+    key = json.dumps(["genai-prices prices", release[1], provider, model]) if release is not None else None
+    if key is not None:
+        if key in _priced_memory:
+            return _priced_memory[key]
+        remembered = LOOKUPS.get(key)
+        if remembered is not None:
+            _priced_memory[key] = remembered == "1"
+            return remembered == "1"
+    try:
+        from genai_prices import data_snapshot
+
+        snapshot = data_snapshot.get_snapshot()
+    except Exception:  # noqa: BLE001 - the price table is optional here: only profiles are known then
+        return False
+    try:
+        snapshot.find_provider_model(model, None, provider, None)
+        found = True
+    except LookupError:
+        found = False
+    if key is not None and getattr(data_snapshot, "_custom_snapshot", None) is None:  # the release's own prices
+        _priced_memory[key] = found
+        LOOKUPS.put(key, "1" if found else "0")
+    return found
 
 
 def model_suggestion(model: str, providers: tuple[str, ...]) -> tuple[str, str] | None:

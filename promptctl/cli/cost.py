@@ -139,8 +139,10 @@ def estimate_targets(
         count = _exact_count(request, proj) if exact else None
         out.append(estimate_cost(version, request, strategy=strategy, samples=samples, count=count,
                                  config=proj.config, history=history))
-        if out[-1].usd_expected is None:
-            warn(_unpriced_model_hint(request.provider, request.model))
+        fm = version.front_matter
+        if out[-1].usd_expected is None and (spec is None or request.model == fm.model
+                                             or request.model in fm.models.values()):
+            warn(_unpriced_model_hint(request.provider, request.model))  # a typed --model was checked when resolved
     if not out and refused:
         raise refused[0]
     warn([f"left out of the comparison: {exc.message}" for exc in refused])
@@ -151,8 +153,8 @@ def estimate_targets(
 def _unpriced_model_hint(provider: str, model: str) -> list[str]:
     """``model '...' has no price: did you mean '...'?`` when an unpriced model is a near miss of a known one.
 
-    ``cost -m gpt-4.1-mni`` printed n/a and "no price" with no hint of the typo: a model id that starts like a
-    known family (``gpt-4.1``) is not flagged when the request is built.
+    For the front matter's model (a ``--model`` the user typed is checked when the target is resolved:
+    :func:`promptctl.adapters.resolve_target`), which ``lint`` reports and ``render``/``run`` do not.
     """
     from promptctl.adapters.profiles import model_suggestion
 

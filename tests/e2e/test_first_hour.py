@@ -197,7 +197,9 @@ def test_an_unknown_model_id_gets_a_did_you_mean_and_is_not_sent_to_the_prompts_
     code, out, _ = pc("render", "sentiment@1", "--var", "review=x", "--model", "davinci")
     assert code == 0 and "-> openai:davinci" in out
     code, out, err = pc("render", "sentiment@1", "--var", "review=x", "--model", "claude-sonet-4-6")
-    assert code == 0 and "did you mean 'claude-sonnet-4-6'?" in err
+    assert code == 2 and "did you mean 'claude-sonnet-4-6'?" in err  # a near miss: refused unless named
+    code, out, err = pc("render", "sentiment@1", "--var", "review=x", "--model", "anthropic:claude-sonet-4-6")
+    assert code == 0 and "did you mean 'claude-sonnet-4-6'?" in err and "sending it as given" in err
 
 
 @pytest.mark.parametrize(("old", "new", "line", "message", "hint"), [

@@ -30,7 +30,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "promptctl.toml").write_text('prompts_dir = "prompts"\n')
     for name, body in {"classify": CLASSIFY,
                        "typo": CLASSIFY.replace("{{ ticket }}", "{{ tikcet }}"),
-                       "tokens": CLASSIFY.replace("max_tokens: 100", 'max_tokens: "lots"')}.items():
+                       "tokens": CLASSIFY.replace("max_tokens: 100", 'max_tokens: "lots"'),
+                       "fmtypo": CLASSIFY.replace("model: gpt-4.1-mini", "model: gpt-4.1-mni")}.items():
         folder = root / "prompts" / name
         folder.mkdir(parents=True)
         (folder / "v1.j2").write_text(body)
@@ -142,3 +143,61 @@ def test_did_you_mean_takes_an_unambiguous_abbreviation_only() -> None:
     assert did_you_mean("desc", ["default", "description", "type"]) == "did you mean 'description'?"
     assert did_you_mean("de", ["default", "description"]) is None  # too short to say
     assert did_you_mean("max", ["max_tokens", "max_concurrency"]) is None  # two names begin so
+
+
+# -- a --model that is a near miss of a known id (gpt-4.1-mni starts like the gpt-4.1 family) --------------------
+NEAR_MISSES = [("gpt-4.1-mni", "gpt-4.1-mini", "openai"), ("claude-sonet-4-6", "claude-sonnet-4-6", "anthropic")]
+COMMANDS = {
+    "render": ("render", "classify@1", "--var", "ticket=x"),
+    "run": ("run", "classify@1", "--var", "ticket=x"),
+    "run --dry-run": ("run", "classify@1", "--var", "ticket=x", "--dry-run"),
+    "cost": ("cost", "classify@1", "--var", "ticket=x"),
+    "eval": ("eval", "classify@1", "--dataset", "cases.jsonl"),
+    "ab": ("ab", "classify@1", "classify@1::temperature=1", "--dataset", "cases.jsonl"),
+}
+
+
+@pytest.mark.parametrize(("typo", "meant", "provider"), NEAR_MISSES)
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_near_miss_model_is_refused_with_a_did_you_mean_by_every_command(project: Path, command: str, typo: str,
+                                                                           meant: str, provider: str) -> None:
+    code, out, err = pc(project, *COMMANDS[command], "--model", typo)
+    assert code == 2 and out == "", err
+    assert err.startswith(f"error: unknown model '{typo}': not in {provider}'s price table or profiles "
+                          f"(did you mean '{meant}'?)\n"), err
+    assert f"--model {provider}:{typo}" in err and f'[prices."{provider}:{typo}"]' in err
+    assert "provider calls" not in err  # nothing was sent
+
+
+@pytest.mark.parametrize("named", [("--model", "openai:gpt-4.1-mni"),
+                                   ("--provider", "openai", "--model", "gpt-4.1-mni")])
+def test_a_near_miss_whose_provider_is_named_is_sent_as_given_with_a_warning(project: Path, named: tuple) -> None:
+    code, out, err = pc(project, "render", "classify@1", "--var", "ticket=x", *named)
+    assert code == 0 and "-> openai:gpt-4.1-mni" in out
+    assert "warning: model 'gpt-4.1-mni' is not in openai's price table or profiles (did you mean 'gpt-4.1-mini'?); " \
+           "sending it as given" in err
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-2024-08-06", "claude-sonnet-4-5-20250929", "gpt-4.1-mini-2026-01-01",
+                                   "claude-3-5-sonnet-latest", "o4-mini", "ft:gpt-4o-mini:acme::x1", "gpt-5.5"])
+def test_known_ids_and_their_dated_snapshots_pass_silently(project: Path, model: str) -> None:
+    code, _, err = pc(project, "render", "classify@1", "--var", "ticket=x", "--model", model)
+    assert code == 0 and "price table" not in err and "did you mean" not in err, err
+
+
+def test_a_model_the_config_prices_is_not_a_typo(tmp_path: Path) -> None:
+    (tmp_path / "promptctl.toml").write_text('prompts_dir = "prompts"\n\n[prices."openai:gpt-4.1-mnx"]\n'
+                                             "input_per_mtok = 0.1\noutput_per_mtok = 0.2\n")
+    (tmp_path / "prompts" / "classify").mkdir(parents=True)
+    (tmp_path / "prompts" / "classify" / "v1.j2").write_text(CLASSIFY)
+    code, out, err = pc(tmp_path, "render", "classify@1", "--var", "ticket=x", "--model", "gpt-4.1-mnx")
+    assert code == 0 and "-> openai:gpt-4.1-mnx" in out and "warning" not in err, err
+
+
+def test_a_near_miss_in_the_front_matter_is_linted_and_named_by_cost(project: Path) -> None:
+    """The author's own file is not refused at render time (``lint`` reports it, PROV007); ``cost`` names it once."""
+    code, out, err = pc(project, "lint", "fmtypo@1")
+    assert code == 1 and "warning PROV007 fmtypo@1: model 'gpt-4.1-mni' is not a known openai model: did you mean " \
+                         "'gpt-4.1-mini'?" in out
+    code, out, err = pc(project, "cost", "fmtypo@1", "--var", "ticket=x")
+    assert code == 0 and err.count("did you mean 'gpt-4.1-mini'?") == 1, err
