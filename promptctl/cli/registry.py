@@ -141,11 +141,29 @@ def publish(
 
 
 def label(
-    ref: Annotated[str, typer.Argument(metavar="REF", help="A published version.", show_default=False)],
+    ref: Annotated[str, typer.Argument(metavar="REF", help="A published version (with --delete: the prompt's name).",
+                                       show_default=False)],
     name: Annotated[str, typer.Argument(metavar="LABEL", help="e.g. production, staging.", show_default=False)],
+    delete: Annotated[bool, typer.Option("--delete", "-d", help="Remove LABEL from prompt REF (recorded; a lockfile "
+                                                                "that pins it is then stale for lock --check).")
+                      ] = False,
 ) -> None:
-    """Point LABEL at the published version REF resolves to, and record the move."""
+    """Point LABEL at the published version REF resolves to, and record the move; or --delete it.
+
+    Labels are case-sensitive: a label that differs from an existing one only in case (Production beside
+    production) is refused.
+    """
     reg = project().registry
+    if delete:
+        prompt_name, at, rest = ref.partition("@")
+        if at:
+            from promptctl.errors import InputError
+
+            raise InputError(f"--delete removes a label from a prompt, not from {ref}",
+                             hint=f"promptctl label {prompt_name} {name} --delete")
+        removed = reg.remove_label(prompt_name, name)
+        sys.stdout.write(f"{prompt_name}@{name} removed (was {removed.from_version})\n")
+        return
     move = reg.set_label(ref, name)
     prompt_name = ref.partition("@")[0].strip()
     if move.from_version == move.to_version:
@@ -208,7 +226,8 @@ def history(
         out.print("\nlabel moves:", markup=False)
         for m in moves:
             start = m["from"] if m["from"] is not None else "(new)"
-            out.print(f"  {m['at']}  {m['label']}: {start} -> {m['to']}", markup=False)
+            end = m["to"] if m["to"] is not None else "(removed)"
+            out.print(f"  {m['at']}  {m['label']}: {start} -> {end}", markup=False)
 
 
 def verify(
@@ -268,13 +287,17 @@ def lock(
                                  hint=problems[0].hint or "restore the prompt files")
         stale = stale_entries(proj.registry, current)
         for s in stale:
-            sys.stderr.write(
-                f"stale: {s.ref} is locked to version {s.locked_version}, now resolves to {s.current_version}\n"
-            )
+            now = f"now resolves to {s.current_version}" if s.current_version is not None else \
+                f"now resolves to nothing ({s.reason})"
+            sys.stderr.write(f"stale: {s.ref} is locked to version {s.locked_version}, {now}\n")
         if stale:
+            gone = [s for s in stale if s.current_version is None]
             raise CheckFailed(
                 f"{_count(len(stale), 'stale lock entry', 'stale lock entries')} in {path}",
-                hint="update it with: promptctl lock",
+                hint="update it with: promptctl lock" if not gone else
+                f"label it again (promptctl label {gone[0].ref.partition('@')[0]}@{gone[0].locked_version} "
+                f"{gone[0].ref.partition('@')[2]}), or remove '{gone[0].ref}' from the application and from "
+                f"{path.name}; then: promptctl lock",
             )
         sys.stdout.write(f"ok: {path} is current ({_count(len(current.entries), 'entry', 'entries')})\n")
         return

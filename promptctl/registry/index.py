@@ -12,6 +12,7 @@ Format::
       message: first version
     label_history:
     - {label: production, from: 1, to: 2, at: '2026-11-30T09:00:00+00:00'}
+    - {label: staging, from: 1, to: null, at: '2026-12-01T10:00:00+00:00'}   # removed
 
 Writes go to a temporary file in the same folder, are fsynced, then renamed over
 the index (``os.replace`` is atomic on POSIX and Windows), under a
@@ -55,13 +56,13 @@ class PublishedVersion(BaseModel):
 
 
 class LabelMove(BaseModel):
-    """One label move: which label, from which version (None when new) to which, and when."""
+    """One label move: which label, from which version (None when new) to which (None: removed), and when."""
 
     model_config = ConfigDict(populate_by_name=True)
 
     label: YStr
     from_version: int | None = Field(default=None, alias="from")
-    to_version: int = Field(alias="to")
+    to_version: int | None = Field(alias="to")
     at: YStr
 
 

@@ -380,22 +380,32 @@ def check_lock_integrity(registry: Registry, lock: Lockfile) -> list[Problem]:
 
 @dataclass(frozen=True)
 class StaleEntry:
-    """A lock entry whose reference now resolves elsewhere (a label moved, a newer version was published)."""
+    """A lock entry whose reference now resolves elsewhere (a label moved, a newer version was published).
+
+    Attributes:
+        ref: The locked reference (``support-agent@production``).
+        locked_version: The version the lock pins.
+        current_version: The version it resolves to now; None when it resolves to nothing (its label was removed).
+        reason: Why it resolves to nothing (the resolver's message), else None.
+    """
 
     ref: str
     locked_version: int
-    current_version: int
+    current_version: int | None
+    reason: str | None = None
 
 
 def stale_entries(registry: Registry, lock: Lockfile) -> list[StaleEntry]:
-    """Lock entries whose reference resolves to another version today.
+    """Lock entries whose reference resolves to another version today, or to none (a removed label)."""
+    from promptctl.errors import ReferenceNotFound
 
-    Raises:
-        ReferenceNotFound: A locked reference no longer resolves at all.
-    """
     stale = []
     for key, entry in sorted(lock.entries.items()):
-        _, number = registry.resolve(key)
+        try:
+            _, number = registry.resolve(key)
+        except ReferenceNotFound as exc:
+            stale.append(StaleEntry(key, entry.version, None, exc.message))
+            continue
         if number != entry.version:
             stale.append(StaleEntry(key, entry.version, number))
     return stale

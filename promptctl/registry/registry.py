@@ -322,10 +322,7 @@ class Registry:
                 )
             return name, hits.pop()
         if sel not in index.labels:
-            raise ReferenceNotFound(
-                f"prompt '{name}' has no label '{sel}'",
-                hint=f"labels: {', '.join(sorted(index.labels)) or 'none'}",
-            )
+            raise _no_label(name, sel, index)
         return name, index.labels[sel]
 
     def get(self, ref: str | Reference, *, allow_modified: bool = False) -> PromptVersion:
@@ -545,12 +542,49 @@ class Registry:
         with locked_index(self.folder(name)) as index:
             if index.published(number) is None:
                 raise InputError(f"{name}@{number} is a draft", hint=f"publish it first: promptctl publish {name}")
+            twin = next((other for other in sorted(index.labels) if other != label and other.lower() == label.lower()),
+                        None)
+            if twin is not None:  # Production beside production: a second label nobody meant
+                raise InputError(
+                    f"{name} already has label '{twin}', which differs from '{label}' only in case",
+                    hint=f"labels are case-sensitive: move '{twin}' (promptctl label {name}@{number} {twin}); to "
+                         f"rename it, remove it first (promptctl label {name} {twin} --delete)",
+                )
             previous = index.labels.get(label)
             move = LabelMove.model_validate({"label": label, "from": previous, "to": number, "at": utc_now()})
             if previous != number:
                 index.labels[label] = number
                 index.label_history.append(move)
         return move
+
+
+    def remove_label(self, name: str, label: str) -> LabelMove:
+        """Remove ``label`` from prompt ``name``, recording the removal as a move to no version (``to: null``).
+
+        A lockfile entry that pins ``name@label`` is then stale: ``promptctl lock --check`` reports it (exit 1).
+
+        Returns:
+            The move (``to_version`` None).
+
+        Raises:
+            ReferenceNotFound: No such prompt, or it has no such label (with a "did you mean").
+        """
+        self.index(name)  # no such prompt: the usual error
+        with locked_index(self.folder(name)) as index:
+            if label not in index.labels:
+                raise _no_label(name, label, index)
+            move = LabelMove.model_validate({"label": label, "from": index.labels.pop(label), "to": None,
+                                             "at": utc_now()})
+            index.label_history.append(move)
+        return move
+
+
+def _no_label(name: str, label: str, index: PromptIndex) -> ReferenceNotFound:
+    """``prompt 'x' has no label 'Production'``, with a "did you mean" among its labels, else the list of them."""
+    labels = ", ".join(sorted(index.labels)) or "none"
+    close = _did_you_mean(label, list(index.labels))
+    return ReferenceNotFound(f"prompt '{name}' has no label '{label}'",
+                             hint=f"{close} (labels: {labels})" if close else f"labels: {labels}")
 
 
 _LABEL_RULE = "a label is a letter followed by letters, digits, '_', '.' or '-' (at most 64), e.g. production"

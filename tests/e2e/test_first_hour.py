@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -415,3 +416,35 @@ def test_another_providers_model_for_a_named_provider_is_a_warning(pc: Run, tmp_
     code, _, err = pc("render", "sentiment@1", "--var", "review=x", "--provider", "openai", "--model", "llama3.2",
                       "--strategy", "direct")
     assert code == 0 and "warning" not in err
+
+
+# -- labels: one spelling each, and a way to remove one -------------------------------------------------------------
+def test_a_label_differing_only_in_case_is_refused_and_a_removed_label_makes_the_lock_stale(pc: Run,
+                                                                                          tmp_path: Path) -> None:
+    assert pc("init")[0] == 0 and pc("publish", "hello")[0] == 0
+    assert pc("label", "hello@1", "production")[1] == "hello@production -> 1\n"
+    code, _, err = pc("label", "hello@1", "Production")
+    assert code == 2 and err.startswith(
+        "error: hello already has label 'production', which differs from 'Production' only in case\n"
+        "hint: labels are case-sensitive: move 'production' (promptctl label hello@1 production); to rename it, "
+        "remove it first (promptctl label hello production --delete)")
+    code, _, err = pc("run", "hello@Production", "--var", "question=q", "--dry-run")
+    assert code == 2 and "hint: did you mean 'production'? (labels: production)" in err
+    assert pc("lock", "hello@production")[0] == 0
+    code, out, err = pc("label", "hello", "Production", "--delete")
+    assert code == 2 and "no label 'Production'" in err and "did you mean 'production'?" in err
+    code, out, _ = pc("label", "hello", "production", "--delete")
+    assert code == 0 and out == "hello@production removed (was 1)\n"
+    code, _, err = pc("lock", "--check")
+    assert code == 1
+    assert "stale: hello@production is locked to version 1, now resolves to nothing (prompt 'hello' has no label " \
+           "'production')" in err
+    assert "hint: label it again (promptctl label hello@1 production)" in err
+    assert pc("verify")[0] == 0  # the registry is intact: the lock is stale, not corrupt
+    history = json.loads(pc("history", "hello", "--json")[1])
+    assert [(m["label"], m["from"], m["to"]) for m in history["label_moves"]] == [
+        ("production", None, 1), ("production", 1, None)]
+    assert "production: 1 -> (removed)" in pc("history", "hello")[1]
+    assert pc("label", "hello@1", "Production")[0] == 0  # no other spelling left: renamed
+    code, _, err = pc("label", "hello@1", "production", "--delete")
+    assert code == 2 and "--delete removes a label from a prompt, not from hello@1" in err

@@ -56,6 +56,10 @@ def test_stale_lock_after_label_move(registry: Registry, tmp_path: Path) -> None
     registry.set_label("greet@2", "production")
     [stale] = stale_entries(registry, lock)
     assert (stale.locked_version, stale.current_version) == (1, 2)
+    registry.remove_label("greet", "production")
+    [stale] = stale_entries(registry, lock)
+    assert (stale.locked_version, stale.current_version) == (1, None)
+    assert stale.reason == "prompt 'greet' has no label 'production'"
 
 
 def test_verify_detects_edit_delete_renumber_and_bad_label(registry: Registry) -> None:

@@ -123,3 +123,19 @@ def test_names_and_versions(registry: Registry) -> None:
 
 def test_registry_accepts_project_folder(registry: Registry) -> None:
     assert Registry(registry.root.parent).root == registry.root
+
+
+def test_remove_label_records_a_move_to_no_version(registry: Registry) -> None:
+    from promptctl.errors import ReferenceNotFound
+
+    registry.set_label("greet@2", "staging")
+    with pytest.raises(InputError, match="differs from 'Staging' only in case"):
+        registry.set_label("greet@1", "Staging")
+    move = registry.remove_label("greet", "staging")
+    assert (move.label, move.from_version, move.to_version) == ("staging", 2, None)
+    index = registry.index("greet")
+    assert "staging" not in index.labels and index.label_history[-1].to_version is None
+    with pytest.raises(ReferenceNotFound, match="no label 'staging'"):
+        registry.remove_label("greet", "staging")
+    with pytest.raises(ReferenceNotFound):
+        registry.resolve("greet@staging")
