@@ -806,6 +806,13 @@ def plan_pass_fail(effect: float, discordant: float, *, alpha: float = DEFAULT_A
     little (the exact power saw-tooths by a few tenths of a point around the crossing); above 5,000
     cases the closed form is returned (the normal approximation is then accurate).
 
+    The closed form is a normal approximation to the discordant counts, poor when they are few and all
+    one way: for a 5-point difference with a 5% discordant share (every discordant case the candidate's)
+    it gives 155 cases, while the score test then rejects as soon as 4 discordant cases are seen
+    (``4 / sqrt(4) = 2 > 1.96``), which Binomial(n, 0.05) reaches with 80% probability at n = 110: the
+    figure returned. ``tests/evaluation/test_stats.py`` checks both by enumerating the multinomial
+    distribution of (baseline-only, candidate-only) counts directly, without scipy.
+
     Args:
         effect: Minimum difference to detect (a share, e.g. 0.05 for 5 points).
         discordant: Expected share of discordant cases; raised to ``|effect|`` when below it.
@@ -963,7 +970,8 @@ def compare(
         share = (b_only + c_only) / n if n else 0.0
         needed = plan_pass_fail(mde, share, alpha=alpha, power=power) if n and intervals else None
         basis = (f"assuming a discordant share of {share:.0%}, as observed" if share >= mde else
-                 f"assuming a discordant share of {mde:.0%} ({share:.0%} observed, raised to the mde)")
+                 f"assuming a discordant share of {mde:.0%} ({share:.0%} observed, raised to the mde: the "
+                 "candidate never worse on a case, the fewest cases such a difference needs)")
     else:
         test = SCORE_TEST
         if intervals and n:

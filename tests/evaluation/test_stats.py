@@ -304,3 +304,42 @@ def test_the_table_and_the_sentence_print_the_same_p_value():
     assert "McNemar score test p = 0.046;" in record["sentence"]
     assert [stats.format_p(p) for p in (0.0004, 0.0009996, 0.012345, 0.994, 0.9951, 1.0)] == [
         "<0.001", "0.001", "0.012", "0.994", "1.0", "1.0"]
+
+
+def _exact_power_by_enumeration(n: int, baseline_only: float, candidate_only: float) -> float:
+    """Power of the two-sided McNemar score test at alpha 0.05, summed over every (b, c) of the multinomial.
+
+    Independent of promptctl.evaluation.stats: plain arithmetic (math.comb, math.sqrt), no scipy.
+    """
+    z = 1.959963984540054  # the standard normal's 0.975 quantile
+    rest = 1.0 - baseline_only - candidate_only
+    total = 0.0
+    for b in range(n + 1):
+        for c in range(n - b + 1):
+            if b + c == 0 or abs(c - b) <= z * math.sqrt(b + c):
+                continue
+            total += (math.comb(n, b) * math.comb(n - b, c) * baseline_only**b * candidate_only**c
+                      * rest ** (n - b - c))
+    return total
+
+
+def test_planning_advice_matches_the_power_of_the_test_ab_runs_computed_independently():
+    """The new-user trial read '~110 cases for 5 points' against Connor's closed form, ~155 (issue 20).
+
+    Connor (1987): n = (z_a sqrt(psi) + z_b sqrt(psi - delta^2))^2 / delta^2; with psi = delta = 0.05:
+    (1.959964 * 0.223607 + 0.841621 * 0.217945)^2 / 0.0025 = 154.6 -> 155. That is a normal approximation;
+    the exact power of the score test ab runs is what the advice promises, and at 0% observed discordance
+    (psi raised to the mde) it needs 110 cases.
+    """
+    connor = (1.959963984540054 * math.sqrt(0.05) + 0.8416212335729143 * math.sqrt(0.05 - 0.05**2)) ** 2 / 0.05**2
+    assert math.ceil(connor) == 155 == stats.cases_needed_paired_proportions(0.0, 0.05)
+    n = stats.plan_pass_fail(0.05, 0.0)
+    assert n == 110
+    assert _exact_power_by_enumeration(n, 0.0, 0.05) >= 0.80 > _exact_power_by_enumeration(n - 1, 0.0, 0.05)
+    # with moderate discordance the exact figure and the closed form agree closely (Connor: 233.1 -> 234)
+    n = stats.plan_pass_fail(0.10, 0.30)
+    assert _exact_power_by_enumeration(n, 0.10, 0.20) >= 0.80 > _exact_power_by_enumeration(n - 1, 0.10, 0.20) - 0.005
+    assert abs(n - 234) <= 8
+    c = stats.compare([0.0] * 40, [0.0] * 40, binary=True)
+    assert "~110 paired cases would detect a 5-point difference" in c.sentence()
+    assert "0% observed, raised to the mde: the candidate never worse on a case" in c.sentence()
