@@ -3,8 +3,8 @@
 Every open of a run store (:class:`promptctl.store.runs.RunStore`) checks the schema revision and, when the
 store is older than this release (or new, or made before Alembic: no ``alembic_version`` table), upgrades it
 to :data:`HEAD` at once, under a lock so that many processes opening it together upgrade it once: a file
-lock beside a SQLite database, a transaction-scoped advisory lock on PostgreSQL (the DDL runs in that same
-transaction, so a failed upgrade leaves nothing half done there). ``promptctl db upgrade`` does the same
+lock beside a SQLite database, a transaction-scoped advisory lock on PostgreSQL. The whole upgrade is one
+transaction on both, so a failed upgrade leaves nothing half done. ``promptctl db upgrade`` does the same
 explicitly and reports what it did; ``promptctl db current`` shows the revision without changing anything.
 
 A store already at :data:`HEAD` costs one ``SELECT`` on open; Alembic is imported only to upgrade. A store
@@ -68,6 +68,12 @@ def upgrade(engine: sa.Engine) -> tuple[str | None, str]:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+            elif conn.dialect.name == "sqlite":
+                # Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE and runs each CREATE or
+                # ALTER on its own, one commit (and journal fsync) per statement: begin one ourselves so the
+                # upgrade commits once and a failure rolls all of it back (SQLAlchemy's pysqlite notes,
+                # "Serializable isolation / Savepoints / Transactional DDL").
+                conn.exec_driver_sql("BEGIN")
             before = _revision(conn)
             if before == HEAD:
                 return before, HEAD

@@ -100,6 +100,21 @@ def test_an_older_store_gains_the_later_columns_and_its_origins(tmp_path: Path) 
     assert store.calls_of("a" * 32)[0]["tag"] is None
 
 
+def test_a_failed_sqlite_upgrade_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    """The upgrade is one transaction on SQLite too: a migration failing after others ran undoes all of them."""
+    path = tmp_path / "runs.db"
+    make_0_1_0_store(path)
+    with sqlite3.connect(path) as conn:  # 0003 creates a table of this name: it fails after 0001 and 0002 ran
+        conn.execute("CREATE VIEW batches AS SELECT 1 AS x")
+    before = sqlite3.connect(path).execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+    rows = _rows(path)
+    with pytest.raises(InputError, match="cannot upgrade the run store"):
+        RunStore(f"sqlite:///{path}")
+    assert sqlite3.connect(path).execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall() \
+        == before  # no alembic_version, no column or index of 0001 and 0002 left behind
+    assert _rows(path) == rows
+
+
 def test_a_store_upgraded_by_a_newer_promptctl_is_refused_not_written(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'runs.db'}"
     RunStore(url).close()

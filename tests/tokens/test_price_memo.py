@@ -85,6 +85,7 @@ def test_every_model_in_the_table_is_priced_from_its_sheet_exactly_as_genai_pric
                ("anthropic", "claude-sonnet-4-5-20250929"), ("anthropic", "claude-3-5-haiku-latest")]  # aliases
     assert len(models) > 100
     remembered = unpriced = 0
+    by_time_of_day = off_peak_models()
     for provider_id, model in models:
         for batch in (False, True):
             first = pricing._genai_cost(USAGES[1], provider_id, model, "hint", batch=batch)
@@ -92,7 +93,7 @@ def test_every_model_in_the_table_is_priced_from_its_sheet_exactly_as_genai_pric
             assert cache_key is not None
             found, sheet = price_memo.get(cache_key)
             if not found:  # only prices by time of day are never remembered
-                assert model in off_peak_models(), (provider_id, model, batch)
+                assert model in by_time_of_day, (provider_id, model, batch)
                 continue
             if sheet is None:  # genai-prices does not find this id (fine-tune ids such as ft:gpt-4o)
                 assert first.usd is None and "no price for" in (first.note or "")
@@ -195,7 +196,8 @@ def test_a_custom_price_snapshot_is_always_asked(monkeypatch: pytest.MonkeyPatch
 
 
 def test_prices_by_time_of_day_are_never_remembered() -> None:
-    off_peak = sorted((p.id, m.id) for p in data.providers for m in p.models if m.id in off_peak_models())
+    by_time_of_day = off_peak_models()
+    off_peak = sorted((p.id, m.id) for p in data.providers for m in p.models if m.id in by_time_of_day)
     assert off_peak, "genai-prices has no off-peak price any more: choose another case"
     provider_id, model = off_peak[0]
     usage = Usage(input_tokens=1000, output_tokens=100)
