@@ -971,7 +971,7 @@ def compare(
         needed = plan_pass_fail(mde, share, alpha=alpha, power=power) if n and intervals else None
         basis = (f"assuming a discordant share of {share:.0%}, as observed" if share >= mde else
                  f"assuming a discordant share of {mde:.0%} ({share:.0%} observed, raised to the mde: the "
-                 "candidate never worse on a case, the fewest cases such a difference needs)")
+                 "candidate never worse on a case, the least discordance such a difference allows)")
     else:
         test = SCORE_TEST
         if intervals and n:
