@@ -265,7 +265,8 @@ OUTPUT_CUES = re.compile(
 """An output-format sentence: "Reply with ...", "Only output Markdown.", "Create a section called ..."."""
 _NOT_A_DUTY = r"(?!\s+(?:have|need|necessarily|required)\b)"
 RESTRICTION_CUES = re.compile(
-    rf"\b(?:never|do\s+not{_NOT_A_DUTY}|don't{_NOT_A_DUTY}|must\s+not|mustn't|should\s+not|shouldn't|avoid|"
+    rf"\b(?:never|do\s+not{_NOT_A_DUTY}|don't{_NOT_A_DUTY}|must\s+not|mustn't|should\s+not|shouldn't|avoid|avoiding\s+(?:any\s+)?(?:fabricat\w*|invent\w*|speculat\w*|assum\w*|guess\w*|hallucinat\w*|"
+    r"making\s+up|unverified|unsupported|personal|sensitive|confidential|medical|legal|financial)|"
     r"(?:you|it)\s+(?:will|may|can|should|must)\s*(?:not|n't)(?!\s+(?:have|need)\s+to)|"
     r"only\s+(?:use|answer|discuss|reply|respond|quote|extract|include|output|return|write|provide|give|print|list|show|"
     r"focus|talk|consider|rely|ask|suggest|recommend|generate|produce|mention)|"
@@ -279,7 +280,12 @@ RESTRICTION_CUES = re.compile(
     r"(?:no\s+more\s+than|at\s+most|maximum\s+of|under|below|fewer\s+than|less\s+than)\s+\d+|"
     r"(?:[(,;]|\band)\s*no\s+(?!more\b|less\b|later\b)[a-z]+|"
     r"ignore\s+(?:any|all)?\s*instructions|under\s+no\s+circumstances|"
-    r"treat\s+(?:it|them|the\s+\w+|everything)[^.\n]{0,40}\s+as\s+(?:data|information))\b",
+    r"treat\s+(?:it|them|the\s+\w+|everything)[^.\n]{0,40}\s+as\s+(?:data|information)|"
+    r"no\s+(?:[\w-]+\s+){0,2}(?:can|may|should|must|will|shall)\s+(?:be|exceed|contain|include|go)|"
+    r"only\s+(?:[a-z]+\s+){1,8}?(?:after|once|when|if|until)|"
+    r"(?:focus|rely|draw)\s+(?:only\s+|solely\s+)?on\s+(?:the\s+)?(?:stated|provided|given|supplied|verifiable|verified|"
+    r"known|documented)\s+(?:facts|information|data|evidence|content)|"
+    r"bas(?:e|ed|es)\s+(?:(?:it|them|the\s+\w+|your\s+\w+|everything)\s+)?(?:solely|only|strictly|exclusively)\s+on)\b",
     re.IGNORECASE,
 )
 """A restriction sentence: "Never ...", "Do not ...", "Only output ...", "nothing else" (not "you do not have to")."""
@@ -752,8 +758,15 @@ STAKES_CUES = re.compile(
     r"liabilit\w*|intellectual\s+property|indemn\w*|medical|medicine|health|symptoms?|"
     r"diagnos\w*|treatments?|therap\w+|patients?|clinical|drugs?|nutrition\w*|financ\w*|invest\w*|stocks?|budgets?|income|expenses?|"
     r"tax\w*|bank\w*|insurance|security|vulnerab\w*|complian\w*|safety|verif\w*|analy[sz]\w*|extract\w*|"
+    r"(?:use|call|invoke|with|have|access\s+to)\s+(?:the\s+|these\s+|your\s+|its\s+)?(?:[\w-]+\s+)?tools?|"
+    r"tool\s+(?:calls?|use)|function\s+calls?|"
     r"code|api|tools?|functions?|commands?|database|transcripts?|articles?|reports?|documents?|logs?|resumes?|"
-    r"cvs?|information|knowledge|context|customers?|clients?|personal|privacy|stay\s+in\s+character|"
+    r"cvs?|information|knowledge|context|customer\s+(?:support|service|care|success|inquir\w+|questions?|requests?|"
+    r"tickets?|complaints?|data|records?)|"
+    r"(?:assistant|agent|bot|chatbot|support|service)\s+(?:for|to)\s+(?:the\s+|our\s+|its\s+)?customers|"
+    r"(?:help|helps|helping|serve|serves|serving|assist|assists|assisting|answer|answers|answering|support|supports)\s+"
+    r"(?:the\s+|our\s+|its\s+)?customers|customers\s+(?:ask|asks|write|contact|call|message|email)\b|"
+    r"customers?|clients?|personal|privacy|stay\s+in\s+character|"
     r"answer\w*\s+(?:\w+\s+){0,2}questions)\b",
     re.IGNORECASE,
 )
@@ -763,10 +776,12 @@ a task whose output can be wrong in a way that matters, not only dull. Input to 
 counts too: the output must stay faithful to it."""
 
 
-WEAK_STAKES = re.compile(r"(?i)^(?:data|information|knowledge|context|clients?|analy[sz]\w*)$")
+WEAK_STAKES = re.compile(r"(?i)^(?:data|information|knowledge|context|clients?|customers?|tools?|analy[sz]\w*)$")
 """Cues of :data:`STAKES_CUES` that are weak evidence alone: words almost every prompt uses ("information",
-"context", "data", "knowledge", "analysis") and a client served by creative or advisory work. With only these,
-SYS004 is info; any other cue (facts, figures, sources, a field with stakes, supplied material, tools, customers,
+"context", "data", "knowledge", "analysis"), a client or customer as the audience of creative or advisory work
+(a florist's customer, a brand's customers: taste, not correctness), and tools named in passing ("AI tools" in a
+cover letter). With only these, SYS004 is info; any other cue (facts, figures, sources, a field with stakes, supplied
+material, function or tool calls, customer support or service, an assistant that serves or answers customers,
 knowledge questions) or input to process is strong."""
 
 

@@ -838,7 +838,113 @@ def test_prov002_leaves_html_form_and_section_elements_alone(project: Project) -
             "scripts.")
     assert "PROV002" not in _findings(project, "html", html)
     xml = html.replace("<section class=\"trends\">", "<instructions>").replace("</section>", "</instructions>")
-    assert _findings(project, "xml", xml)["PROV002"][0] == "warning"
+    severity, message = _findings(project, "xml", xml)["PROV002"]
+    assert severity == "info" and "GPT-4.1 prompting guide" in message  # OpenAI recommends XML delimiters too
+
+
+def test_prov002_warns_when_user_input_sits_inside_a_hard_coded_tag_or_watsonx_is_a_target(project: Project) -> None:
+    """Fixed text in XML containers suits GPT-4.1 (info); unescaped user input in a tag can close it (warning)."""
+    fixed = ("You work for the on-call team.\n<instructions>\nYou summarise support tickets for the on-call engineer "
+             "in five bullets. Never invent error codes.\n</instructions>")
+    assert _findings(project, "fixed", fixed)["PROV002"][0] == "info"
+    body = HEAD.replace("{% system %}\n", "") + (
+        "{% system %}You summarise support tickets in five bullets; never invent error codes.{% endsystem %}\n"
+        "{% user %}\n<ticket>\n{{ input }}\n</ticket>\n{% enduser %}\n")
+    project.write("wrapped", body)
+    project.publish("wrapped")
+    found = [f for f in project.lint(["wrapped"]) if f.rule == "PROV002"]
+    assert [f.severity for f in found] == ["warning"] and "can close the tag" in found[0].message
+    watsonx = HEAD.replace("provider: openai\nmodel: gpt-4.1-mini",
+                           "provider: watsonx\nmodel: ibm/granite-3-8b-instruct")
+    project.write("watsonx", prompt(fixed, head=watsonx))
+    project.publish("watsonx")
+    assert [f.severity for f in project.lint(["watsonx"]) if f.rule == "PROV002"] == ["warning"]
+
+
+def _inputs_head(*names: str) -> str:
+    lines = "".join(f"  {n}: {{type: string, input: true}}\n" for n in names)
+    return HEAD.replace("  input: {type: string, input: true}\n", lines).replace("{% system %}\n", "")
+
+
+@pytest.mark.parametrize(("user", "names", "severity"), [
+    ("What's the weather in {{ city }}?", ("city",), "info"),
+    ("Create a job posting for a {{ role }} position at {{ company }}.", ("role", "company"), "info"),
+    ("Summarize {{ document }} for me.", ("document",), "warning"),
+    ("Answer {{ question }} briefly.", ("question",), "warning"),
+    ("Here is the topic:\n{{ topic }}\nWrite about it in the style of our blog and keep it short.", ("topic",),
+     "warning"),
+])
+def test_inj002_is_info_for_a_short_value_inline_in_a_one_line_request(
+        project: Project, user: str, names: tuple[str, ...], severity: str) -> None:
+    """A city or a role inline in a one-line request is little for a delimiter to stop; pasted material is not."""
+    body = _inputs_head(*names) + (
+        "{% system %}You are a helpful assistant for a travel agency. Never invent prices.{% endsystem %}\n"
+        "{% user %}\n" + user + "\n{% enduser %}\n")
+    project.write("p", body)
+    project.publish("p")
+    found = [f for f in project.lint(["p"]) if f.rule == "INJ002"]
+    assert found and {f.severity for f in found} == {severity}
+    if severity == "info":
+        assert "a short value" in found[0].message
+
+
+def test_txt003_is_info_for_a_header_of_descriptive_keys_only(project: Project) -> None:
+    header = ("---\nname: code-reviewer\ndescription: Reviews pull requests for security issues.\n---\n\n"
+              "You are a senior reviewer. Review the diff the user sends and list each security issue with its line. "
+              "Never approve a change you have not read.")
+    severity, message = _findings(project, "descriptive", header)["TXT003"]
+    assert severity == "info" and "only descriptive keys" in message
+    tools = header.replace("description:", "tools: Read, Grep\ndescription:")
+    assert _findings(project, "tools", tools)["TXT003"][0] == "warning"
+
+
+def test_txt001_leaves_placeholders_of_a_pasted_header_to_txt003(project: Project) -> None:
+    header = ("---\nname: Basic Prompt\nmodel:\n  api: chat\n  configuration: ${file:basic_configuration.json}\n"
+              "---\n\nYou are an AI assistant who helps people find information. Never invent sources.")
+    found = _findings(project, "pasted", header)
+    assert found["TXT003"][0] == "warning" and "TXT001" not in found
+    prose = header + "\nUse the settings in ${file:settings.json}."
+    assert _findings(project, "prose", prose)["TXT001"][0] == "warning"  # outside the header: still a leftover
+
+
+def test_txt001_slots_of_a_fill_in_form_or_requested_placeholders_are_not_leftovers(project: Project) -> None:
+    form = ("You turn a job posting into a snapshot. Output this form:\n\n## Source\n- Source Type: [Insert type]\n"
+            "- Capture Date: [Insert date]\n- Company: [Insert]\n\n## Keywords\n- [Insert]\n\nNever invent values.")
+    assert "TXT001" not in _findings(project, "form", form)
+    pasted = form + "\n\nHere is the posting:\n[PASTE THE POSTING HERE]"
+    assert _findings(project, "pasted", pasted)["TXT001"][0] == "warning"  # addressed to the sender: a leftover
+    invite = ("You write party invitations. Use placeholders if info is missing (e.g. the RSVP date). Example:\n"
+              "Host: [Your Name]\nRSVP to [your phone/email]. Never invent the venue.")
+    assert "TXT001" not in _findings(project, "invite", invite)
+    topic = "You are a science writer. Explain how [topic] connects with other fields, in plain words."
+    assert _findings(project, "topic", topic)["TXT001"][0] == "warning"
+
+
+@pytest.mark.parametrize("restriction", [
+    "Work from the sources, avoiding fabrication and marking inference as such.",
+    "No timestamp can be later than the end of the video.",
+    "Only move a file to the archive after its notes are copied.",
+    "Focus on stated facts rather than interpretation.",
+    "Base the answer solely on the supplied report.",
+])
+def test_sys004_reads_gerund_conditional_and_grounding_restrictions(project: Project, restriction: str) -> None:
+    text = ("You are a research analyst for a sports magazine. Analyze the match statistics the user sends and write "
+            "a short summary of the trends of the season, with the figures behind each one. " + restriction)
+    assert "SYS004" not in _findings(project, "p", text)
+    assert _findings(project, "q", text.replace(restriction, "Be thorough."))["SYS004"][0] == "warning"
+
+
+def test_sys004_customers_as_an_audience_are_weak_evidence_serving_them_is_strong(project: Project) -> None:
+    taste = ("You are a florist in a small town shop. Suggest a bouquet for the occasion and the colours each "
+             "customer likes, with one sentence on why each flower fits the occasion, in a warm and friendly voice.")
+    severity, message = _findings(project, "taste", taste)["SYS004"]
+    assert severity == "info" and "'customer'" in message
+    support = ("You are the assistant for the customers of a flower shop in a small town. You explain delivery "
+               "times, bouquet sizes and the care of each flower to whoever asks, in a warm and friendly voice.")
+    assert _findings(project, "support", support)["SYS004"][0] == "warning"
+    tools = ("You write cover letters for job seekers. Mention the applicant's favourite tools and projects, in a "
+             "confident and warm tone, in a way that fits the role and the company they apply to.")
+    assert _findings(project, "tools", tools)["SYS004"][0] == "info"
 
 
 def test_out001_leaves_the_json_response_of_an_endpoint_to_build(project: Project) -> None:

@@ -6,7 +6,12 @@ or ``~~~``), triple quotes (``\"\"\"`` or ``'''``), ``<<<``/``>>>``, an XML-styl
 (``<input>`` ... ``</input>``), or two delimiter lines of three or more ``-``, ``=``, ``#``, ``*``
 or ``~``; or when it is the whole user message, after at most one label line (``CONTENT:``).
 An input that is the value of a labelled field on its own line (``"CONTEXT": {{context}},``, ``Question:
-{{question}}``) is reported at info: a label is a weak boundary, not none.
+{{question}}``) is reported at info: a label is a weak boundary, not none. So is a **short value** inline in a
+one-line request ("What's the weather in {{city}}?", "a {{role}} position at {{company}}"): a variable named as a
+short scalar (topic, city, role, company, name, language ...; :data:`SHORT_VALUE`) or declared ``enum`` or
+number, in a user message of one line; a user pasting instructions into a city field gains little a delimiter
+would stop. A variable named as material (text, document, content, transcript, code, message, question, history
+...; :data:`MATERIAL`) keeps the warning wherever it lands.
 """
 
 from __future__ import annotations
@@ -49,6 +54,39 @@ def _whole_message(ctx: VersionContext, seg: Segment, marker: str) -> bool:
 
 _FIELD_LABEL = re.compile(r"(?:^|[{,\s])[\"']?[A-Za-z][\w -]{0,30}[\"']?\s*[:=]\s*[\"']?$")
 _FIELD_END = re.compile(r"[\"']?\s*(?:[,}\]].*)?$")
+
+
+SHORT_VALUE = frozenset(
+    """topic topics subject city town country region location place name names firstname lastname role job title
+    position company organisation organization brand product industry field sector language lang level tone style
+    genre audience keyword keywords tag tags date time year month day age experience seniority currency amount price
+    number count format length size color colour category type mode team department platform""".split()
+)
+"""Name parts of a variable that holds a short scalar: a topic, a city, a role, a company (INJ002 at info inline in a
+one-line request)."""
+MATERIAL = frozenset(
+    """text content contents document documents doc docs input transcript code snippet source diff patch log logs
+    article essay message messages email emails body html page context answer answers history question questions
+    query request prompt notes description data json csv file files report review feedback comment comments
+    conversation chat paper story post resume cv""".split()
+)
+"""Name parts of a variable that holds material a user pastes (INJ002 keeps the warning)."""
+_NAME_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+ONE_LINE_WORDS = 40
+"""A user message of one line and at most this many words (markers included) is a one-line request."""
+
+
+def _short_value(ctx: VersionContext, var: str, seg: Segment) -> bool:
+    """True for a short scalar inline in a one-line user request (see the module docstring)."""
+    parts = {p.lower() for p in _NAME_PART.findall(var)}
+    if parts & MATERIAL:
+        return False
+    spec = ctx.declared_variables.get(var)
+    typed_short = spec is not None and (spec.type in ("enum", "integer", "number", "boolean") or bool(spec.values))
+    if not (typed_short or parts & SHORT_VALUE):
+        return False
+    text = seg.text.strip()
+    return "\n" not in text and len(text.split()) <= ONE_LINE_WORDS
 
 
 def _labelled_field(text: str, marker: str) -> bool:
@@ -105,8 +143,10 @@ def input_delimited(ctx: VersionContext) -> Iterator[Hit]:
                 start = ctx.tag_lines.get(("message", "user"))
                 message = f"user input '{var}' (input: true) is rendered outside any section or delimiter"
                 labelled = _labelled_field(seg.text, marker)
-                yield Hit(message + (" (it is the value of a labelled field: a weak boundary, not none)"
-                                     if labelled else ""),
-                          ctx.variable_line(var, after=start) or ctx.field_line("variables", var),
-                          severity="info" if labelled else None)
+                short = not labelled and _short_value(ctx, var, seg)
+                why = (" (it is the value of a labelled field: a weak boundary, not none)" if labelled else
+                       f" (a short value, '{var}', inline in a one-line request: little for a delimiter to stop)"
+                       if short else "")
+                yield Hit(message + why, ctx.variable_line(var, after=start) or ctx.field_line("variables", var),
+                          severity="info" if labelled or short else None)
                 break

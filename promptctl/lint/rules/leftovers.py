@@ -4,8 +4,10 @@ Prompts copied from collections and chat tools carry text meant for a human or f
 ``[insert topic here]`` and ``${topic}`` placeholders nobody filled, ``{{ topic }}`` that reached the
 rendered text as literal braces, "My first request is ..." written for a chat window, and the
 ``---``/``model:``/``tools:`` header of an agent or skill file. The model reads all of it as
-instructions. The rules read the rendered instruction text (markers of declared variables removed),
-outside code fences and ``>`` quotes.
+instructions. A pasted header with only descriptive keys (name, description, color ...) is reported at info: no
+model, tools or parameters are lost. Placeholders inside a pasted header TXT003 reports (``${file:...}`` of a
+Prompty file) are not reported again by TXT001. The rules read the rendered instruction text (markers of declared
+variables removed), outside code fences and ``>`` quotes.
 """
 
 from __future__ import annotations
@@ -61,8 +63,12 @@ _TOOL_KEYS = frozenset({"model", "models", "tools", "allowed-tools", "allowed_to
                         "max_tokens", "provider", "applyto", "globs", "alwaysapply"})
 
 
-def _prose_texts(ctx: VersionContext, *, system_only: bool = False) -> list[str]:
-    text = T.prose(ctx.instruction_text(system_only=system_only))
+def _prose_texts(ctx: VersionContext, *, system_only: bool = False, skip_pasted: bool = False) -> list[str]:
+    text = ctx.instruction_text(system_only=system_only)
+    if skip_pasted:  # TXT003 reports the pasted block itself: its ${file:...} references once, not twice
+        for block in _pasted_blocks(ctx):
+            text = text.replace(block, "\n")
+    text = T.prose(text)
     return [T.prose(t) for t in text.split("\n\n") if t.strip()]
 
 
@@ -80,12 +86,12 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
         return
     found: list[str] = []
     templated: list[str] = []
-    for text in _prose_texts(ctx):
+    for text in _prose_texts(ctx, skip_pasted=True):
         text = _INLINE_CODE.sub("", text)
         found += [m.group(0) for m in PLACEHOLDER.finditer(text) if m.group(0) not in found]
         templated += [m.group(0) for m in TEMPLATE_TEXT.finditer(text) if m.group(0) not in templated]
     if found:
-        slots = _template_slots(ctx, found) | _mentions(ctx, found)
+        slots = _template_slots(ctx, found) | _mentions(ctx, found) | _form_slots(ctx, found)
         found = [f for f in found if f not in slots]
     templated = [t for t in templated if t not in ctx.version.body]  # escaped on purpose: literal by declaration
     if len(templated) <= TEMPLATE_DOC_LIMIT:
@@ -133,6 +139,43 @@ def _mentions(ctx: VersionContext, found: list[str]) -> set[str]:
     return {slot for slot, mention in where.items() if mention == {True}}
 
 
+_FORM_FIELD = re.compile(r"^\s*(?:[-*•+]\s+)?(?:\*\*)?[A-Za-z][\w /&()'-]{0,40}(?:\*\*)?:(?:\*\*)?\s*\[[^\]\n]+\]")
+"""A field of a fill-in form: ``- Source Type: [Insert type]``."""
+FORM_FIELDS = 3
+"""With this many form fields (:data:`_FORM_FIELD`) in the prompt, their bracketed values are slots of a form."""
+_USE_PLACEHOLDERS = re.compile(r"(?i)\b(?:use|leave|keep|with|insert|add)\s+(?:\w+\s+)?placeholders?\b")
+"""The prompt tells the model to write placeholders ("Use placeholders if info is missing"): brackets are its own."""
+
+
+def _form_slots(ctx: VersionContext, found: list[str]) -> set[str]:
+    """Bracketed placeholders of ``found`` that are slots the model fills, not leftovers.
+
+    Either the prompt tells the model to write placeholders ("use placeholders if info is missing": every bracketed
+    placeholder is then one of its), or the placeholder appears only as the value of a field of a fill-in form of
+    :data:`FORM_FIELDS` or more fields (``- Source Type: [Insert type]``, ``- Capture Date: [Insert date]``) or as
+    a list item of slots only (``- [Insert]``).
+    """
+    brackets = [f for f in found if f.startswith(("[", "<"))]
+    if not brackets:
+        return set()
+    text = ctx.instruction_text()
+    if _USE_PLACEHOLDERS.search(text):
+        return set(brackets)
+    brackets = [f for f in brackets if not _FOR_THE_SENDER.match(f)]
+    lines = text.split("\n")
+    fields = [line for line in lines if _FORM_FIELD.match(line)]
+    if len(fields) < FORM_FIELDS:
+        return set()
+    return {slot for slot in brackets
+            if all(_FORM_FIELD.match(line) or _FORM_ITEM.fullmatch(line.strip()) for line in lines if slot in line)}
+
+
+_FORM_ITEM = re.compile(r"[-*•+]\s+\[[^\]\n]+\](?:\s*\[[^\]\n]+\])*")
+"""A list item of a fill-in form that is only bracketed slots: ``- [Insert]``, ``- [TAG] [Detail]``."""
+_FOR_THE_SENDER = re.compile(r"(?i)^[\[<]\s*(?:paste|enter|attach|upload|add\s+your|insert\s+your|your)\b")
+"""A placeholder addressed to the person sending the prompt ("[PASTE YOUR CODE HERE]"): never a slot of a form."""
+
+
 def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
     """Placeholders of ``found`` that appear only in a reply template or an example block: slots, not leftovers.
 
@@ -176,6 +219,25 @@ def no_sample_request(ctx: VersionContext) -> Iterator[Hit]:
             return
 
 
+def _pasted(block: str) -> tuple[set[str], bool]:
+    """``(known keys, reported)`` of a front matter block: TXT003 reports it with 2+ known keys or a tool key."""
+    keys = {k.lower() for k in _FM_KEY.findall(block)}
+    known = keys & FRONT_MATTER_KEYS
+    return known or keys, len(known) >= 2 or bool(keys & _TOOL_KEYS)
+
+
+def _pasted_blocks(ctx: VersionContext) -> list[str]:
+    """The pasted front matter blocks TXT003 reports (the block text, without its ``---`` lines)."""
+    blocks = []
+    for seg in ctx.segments:
+        match = _FRONT_MATTER.match(seg.text)
+        if match is not None:
+            block = match.group(1) or match.group(2)
+            if _pasted(block)[1]:
+                blocks.append(block)
+    return blocks
+
+
 def pasted_front_matter_keys(ctx: VersionContext, role: str) -> set[str]:
     """The keys (lower case) of a front matter block at the start of the ``role`` message, or an empty set."""
     for seg in ctx.segments:
@@ -204,10 +266,18 @@ def no_pasted_front_matter(ctx: VersionContext) -> Iterator[Hit]:
         if match is None:
             continue
         block = match.group(1) or match.group(2)
-        keys = {k.lower() for k in _FM_KEY.findall(block)}
-        known = keys & FRONT_MATTER_KEYS
-        if len(known) >= 2 or keys & _TOOL_KEYS:
-            shown = ", ".join(sorted(known or keys)[:4])
+        known, reported = _pasted(block)
+        if reported:
+            shown = ", ".join(sorted(known)[:4])
             line = ctx.line_of(block.strip().split("\n")[0]) or ctx.body_start()
-            yield Hit(f"a front matter block ({shown}) is part of the {seg.role} message text", line)
+            message = f"a front matter block ({shown}) is part of the {seg.role} message text"
+            if known & _TOOL_KEYS or known - _DESCRIPTIVE_KEYS:
+                yield Hit(message, line)
+            else:
+                yield Hit(message + " (only weak evidence of a loss: the block holds only descriptive keys, no model,"
+                          " tools or parameters go unapplied; it is noise sent with every call)", line, severity="info")
             return
+
+
+_DESCRIPTIVE_KEYS = frozenset({"name", "description", "color", "version", "tags", "argument-hint", "priority"})
+"""Keys of a pasted front matter block that configure nothing: with only these, TXT003 is info."""

@@ -102,7 +102,13 @@ def xml_structure_lines(ctx: VersionContext) -> list[tuple[int, str]]:
     category=CATEGORY,
 )
 def no_xml_for_gpt(ctx: VersionContext) -> Iterator[Hit]:
-    """A target with markdown sections, and a hard-coded XML structure tag in the template."""
+    """A target with markdown sections, and a hard-coded XML structure tag in the template.
+
+    A warning when user input sits inside a hard-coded tag (it is not escaped and can close the tag) or when a
+    watsonx model is a target. XML containers of fixed text for OpenAI models only are info: OpenAI's GPT-4.1
+    prompting guide (cookbook.openai.com/examples/gpt4-1_prompting_guide, "Delimiters", April 2025) recommends
+    XML as well as markdown delimiters, and reports improved adherence to information in XML for GPT-4.1.
+    """
     targets = [t for t in ctx.targets if t.profile.section_style == "markdown" and t.provider != "fake"]
     if not targets:
         return
@@ -112,7 +118,32 @@ def no_xml_for_gpt(ctx: VersionContext) -> Iterator[Hit]:
     if found:
         line, name = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        yield Hit(f"XML tag <{name}> hard-coded as structure{more}; {_names(targets)} reads sections as markdown", line)
+        message = f"XML tag <{name}> hard-coded as structure{more}; {_names(targets)} reads sections as markdown"
+        wrapped = _input_in_tag(ctx, {n for _, n in found})
+        if wrapped is not None:
+            yield Hit(message + f" (user input '{wrapped[0]}' inside <{wrapped[1]}> is not escaped: it can close the"
+                      " tag)", line)
+        elif all(t.provider == "openai" for t in targets):
+            yield Hit(message + " (only weak evidence of a problem: OpenAI's GPT-4.1 prompting guide recommends XML"
+                      " delimiters too, and no user input sits inside the tags)", line, severity="info")
+        else:
+            yield Hit(message, line)
+
+
+def _input_in_tag(ctx: VersionContext, names: set[str]) -> tuple[str, str] | None:
+    """``(variable, tag)`` of the first user input (``input: true``) rendered inside a hard-coded tag of ``names``."""
+    for var in ctx.input_variables:
+        marker = ctx.marker(var)
+        for seg in ctx.segments:
+            at = seg.text.find(marker)
+            if at < 0:
+                continue
+            before, after = seg.text[:at], seg.text[at + len(marker):]
+            for name in names:
+                opened = before.rfind(f"<{name}")
+                if opened >= 0 and f"</{name}>" not in before[opened:] and f"</{name}>" in after:
+                    return var, name
+    return None
 
 
 _HTML_OUTPUT = re.compile(

@@ -202,13 +202,21 @@ def _agent_file(ctx: VersionContext) -> bool:
 def _weak_stakes(ctx: VersionContext) -> str | None:
     """The only stakes cue when it is weak evidence (:data:`promptctl.lint.text.WEAK_STAKES`), else None.
 
-    Simple task and no ``output:`` only: "information", "context", "data", "knowledge", "analysis" or a client alone
-    say little about what a reply could get wrong (SYS004 at info).
+    Simple task and no ``output:`` only: "information", "context", "data", "knowledge", "analysis", a client or a
+    customer as audience alone say little about what a reply could get wrong (SYS004 at info). A user input named as
+    a question (:data:`_QUESTION_INPUT`) is a knowledge question: strong.
     """
     if ctx.fm.output is not None or complexity_reasons(ctx):
         return None
+    if any(_QUESTION_INPUT.search(name) for name in ctx.input_variables):
+        return None  # a Q&A prompt: its user input is a question, answers can be invented
     cue, strong = T.stakes(ctx.cue_text)
     return cue if cue is not None and not strong else None
+
+
+_QUESTION_INPUT = re.compile(r"(?i)(?:^|_)(?:question|questions|query|q)$")
+"""An input variable named as a question (``question``, ``user_question``, ``query``): knowledge questions, strong
+evidence of stakes for SYS004."""
 
 
 def _divergent(ctx: VersionContext) -> str | None:
