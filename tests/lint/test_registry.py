@@ -103,6 +103,24 @@ def test_load002_passes(project: Project) -> None:
     assert "LOAD002" not in project.rules(GOOD)
 
 
+def test_load005_calling_a_variable_is_an_error_at_its_line_not_load002_info(project: Project) -> None:
+    """``{{ plan() }}`` can never render ('str' object is not callable); it was LOAD002 info (issue 20)."""
+    text = edit(GOOD, "Warm and direct.", "Warm and direct.\n{{ plan() }}")
+    [finding] = project.found(text, "LOAD005")
+    assert finding.severity == "error" and "calls variable 'plan' as a function" in finding.message
+    assert finding.line == text.splitlines().index("{{ plan() }}") + 1
+    assert "LOAD002" not in project.rules(text, name="q")
+
+
+def test_load005_passes_methods_filters_macros_and_names_the_template_defines(project: Project) -> None:
+    text = edit(GOOD, "Warm and direct.", "Warm and direct. {{ question.strip() }} {{ plan | upper }}"
+                "{% macro row(x) %}{{ x }}{% endmacro %}{{ row(plan) }}"
+                "{% set question = cycler('a', 'b') %}{{ question.next() }}"
+                "{% macro wrap(plan) %}{{ plan() }}{% endmacro %}")
+    assert "LOAD005" not in project.rules(text)
+    assert "LOAD005" not in project.rules(GOOD, name="q")
+
+
 def test_load003_unknown_rule_in_front_matter(project: Project) -> None:
     text = edit(GOOD, "variables:", 'lint:\n  disable: {SYS999: "typo"}\nvariables:')
     assert "LOAD003" in project.rules(text)

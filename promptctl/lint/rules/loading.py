@@ -103,6 +103,40 @@ def _unsafe(name: str) -> bool:
 
 
 @rule(
+    "LOAD005", "error", "The template calls a variable as a function",
+    rationale="""A variable's value is data: a string, a number, a list or a mapping, read from --var, a vars file, a
+    dataset or a program's variables. `{{ review() }}` calls it, which fails on every render ("'str' object is not
+    callable") whatever the value, so the template can never render. Usually the parentheses are a slip, or a
+    macro of another name was meant.""",
+    fix="Drop the parentheses ({{ review }}), call a method of the value ({{ review.strip() }}) or a filter "
+    "({{ review | trim }}), or call the macro you meant.",
+    category=CATEGORY,
+    pipelines=True,
+)
+def variables_not_called(ctx: VersionContext) -> Iterator[Hit]:
+    """``{{ name(...) }}`` where ``name`` is a declared variable the template does not define itself."""
+    for name, line in _called_variables(ctx):
+        yield Hit(f"the template calls variable '{name}' as a function ({name}(...)): a variable holds data, "
+                  "so the template can never render", ctx.file_line(line))
+
+
+def _called_variables(ctx: VersionContext) -> list[tuple[str, int]]:
+    """``(name, template line)`` of each call of a declared variable (macros and ``set`` names excepted)."""
+    if ctx.ast is None:
+        return []
+    from jinja2 import nodes
+
+    defined = {m.name for m in ctx.ast.find_all(nodes.Macro)}
+    defined |= {t.name for t in ctx.ast.find_all(nodes.Name) if t.ctx in ("store", "param")}
+    out: list[tuple[str, int]] = []
+    for call in ctx.ast.find_all(nodes.Call):
+        callee = call.node
+        if isinstance(callee, nodes.Name) and callee.name in ctx.fm.variables and callee.name not in defined:
+            out.append((callee.name, call.lineno))
+    return out
+
+
+@rule(
     "LOAD002", "info", "The template cannot be rendered with placeholder values",
     rationale="""Lint renders each version once with placeholder values (defaults, enum values, markers for user
     input). When that fails, the rules that read the rendered prompt (system prompt structure, injection exposure,
@@ -117,7 +151,9 @@ def renders(ctx: VersionContext) -> Iterator[Hit]:
 
     if isinstance(ctx.render_exception, TemplateSecurityError) or "template does not compile" in (
         ctx.render_error or ""
-    ) or "unknown filter" in (ctx.render_error or "") or "unknown test" in (ctx.render_error or ""):
+    ) or "unknown filter" in (ctx.render_error or "") or "unknown test" in (ctx.render_error or "") or (
+        _called_variables(ctx)  # LOAD005 says why
+    ):
         return
     if ctx.ast is not None and ctx.render_error is not None:
         yield Hit(f"render with placeholder values failed ({ctx.render_error}); render-based rules skipped",
