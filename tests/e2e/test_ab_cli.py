@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,8 +52,18 @@ def key_of(body: dict) -> tuple[str, int]:
 
 @pytest.fixture(scope="module")
 def server():
-    with LoopbackLLMServer(reply, latency_s=0.05, max_lifetime_s=300) as srv:
+    with LoopbackLLMServer(reply, max_lifetime_s=300) as srv:
         yield srv
+
+
+@contextlib.contextmanager
+def slow_replies(server: LoopbackLLMServer, latency_s: float = 0.05) -> Iterator[None]:
+    """Each reply takes ``latency_s`` (a run lasts long enough to be killed halfway, or to import while it calls)."""
+    server.latency_s = latency_s
+    try:
+        yield
+    finally:
+        server.latency_s = 0.0
 
 
 @pytest.fixture
@@ -140,23 +152,24 @@ def test_kill_9_halfway_then_resume_equals_an_uninterrupted_run(project, server,
 
     server.clear()
     env = env_for(project, server, "killed.db")
-    proc = subprocess.Popen([sys.executable, "-m", "promptctl", "ab", "qa@1", "qa@2", "-d", "cases.jsonl", "-s",
-                             "contains", "-c", "4"], cwd=project, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    db = project / "killed.db"
-    deadline = time.monotonic() + 60
-    done = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        if db.exists():
-            try:
-                done = sqlite3.connect(db).execute("select count(*) from ab_results").fetchone()[0]
-            except sqlite3.OperationalError:
-                done = 0
-            if done >= CASES // 2:
-                break
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+    with slow_replies(server):
+        proc = subprocess.Popen([sys.executable, "-m", "promptctl", "ab", "qa@1", "qa@2", "-d", "cases.jsonl", "-s",
+                                 "contains", "-c", "4"], cwd=project, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        db = project / "killed.db"
+        deadline = time.monotonic() + 60
+        done = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            if db.exists():
+                try:
+                    done = sqlite3.connect(db).execute("select count(*) from ab_results").fetchone()[0]
+                except sqlite3.OperationalError:
+                    done = 0
+                if done >= CASES // 2:
+                    break
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
     con = sqlite3.connect(db)
     ab_run_id, status = con.execute("select id, status from ab_runs").fetchone()
@@ -365,7 +378,8 @@ def test_gates_check_every_candidate_and_the_non_inferiority_bound(project, serv
     assert code == 2 and "error: --max-regression must be a number of percentage points" in stderr
 
 
-def test_a_cold_first_run_lets_go_of_its_encoding_and_imports_scipy_while_it_calls(project, server, tmp_path):
+def test_a_cold_first_run_lets_go_of_its_encoding_and_imports_scipy_while_it_calls(project, server, tmp_path,
+                                                                                    monkeypatch):
     """A first comparison with nothing remembered loads the tiktoken encoding to count its estimate, then lets go
     of it before its calls (its peak memory is the larger of the two phases, not their sum); scipy.stats, which
     the result needs, is imported in a thread while the calls wait for their replies."""
@@ -379,15 +393,26 @@ def test_a_cold_first_run_lets_go_of_its_encoding_and_imports_scipy_while_it_cal
              "print('STATE', len(count_cache._memory) > 0, offline.encodings_loaded(), stats._prefetch is not None,"
              " 'scipy.stats' in sys.modules, file=sys.stderr)")
     before = len(server.requests)
-    first = subprocess.run([sys.executable, "-c", probe, "1", *args], cwd=project, env=env, capture_output=True,
-                           text=True, timeout=300)
+    with slow_replies(server):
+        first = subprocess.run([sys.executable, "-c", probe, "1", *args], cwd=project, env=env, capture_output=True,
+                               text=True, timeout=300)
     assert len(server.requests) > before, first.stderr
     assert json.loads(first.stdout)["comparisons"]
     # texts were counted, no encoding is held any more, the statistics' import was started during the calls
     assert first.stderr.rsplit("STATE ", 1)[1].strip() == "True False True True"
-    small = subprocess.run([sys.executable, "-c", probe, "100000", *args, "--no-cache"], cwd=project, env=env,
-                           capture_output=True, text=True, timeout=300)
-    assert small.stderr.rsplit("STATE ", 1)[1].split()[2] == "False", small.stderr  # no import during the calls
+    # below the threshold no import is started during the calls (in this process, where scipy is imported already,
+    # what tells is whether ab asks for the prefetch at all)
+    from promptctl.evaluation import ab, stats
+
+    asked: list[int] = []
+    monkeypatch.setattr(stats, "prefetch", lambda: asked.append(len(server.requests)))
+    in_process = {**server.env(), "PROMPTCTL_DATABASE_URL": env["PROMPTCTL_DATABASE_URL"],
+                  "PROMPTCTL_CACHE_DIR": env["PROMPTCTL_CACHE_DIR"]}
+    assert run_cli(*args, "--no-cache", cwd=project, env=in_process).returncode == 0
+    assert asked == []  # 60 calls: fewer than ab.PREFETCH_MIN_CALLS
+    monkeypatch.setattr(ab, "PREFETCH_MIN_CALLS", 60)
+    assert run_cli(*args, "--no-cache", cwd=project, env=in_process).returncode == 0
+    assert len(asked) == 1
 
 
 def test_a_rerun_answered_from_the_cache_imports_no_sdk_and_loads_no_encoding(project, server):
