@@ -104,6 +104,7 @@ ROLE_CUES = re.compile(
     r"you\s+(?:will\s+)?(?:act|serve|operate|function)\s+as)\b"
     rf"|(?:^|[.!?:]\s+|\n)\s*(?:[-*]\s+)?you\s+(?:\w+ly\s+)?(?:{_ROLE_VERBS})s?\b"
     r"|\bas\s+an?\s+[\w -]{2,40},\s+you\b"
+    r"|\bthe\s+[\w-]+'s\s+(?:goal|task|job|role|mission|purpose)\s+is\s+to\b"
     r"|\b(?:i\s+(?:require|need|want|am\s+looking\s+for|seek)|looking\s+for|calling\s+(?:out\s+)?for)\s+"
     r"(?:[\w-]+\s+){0,4}?(?:someone|somebody|a\s+person|personnel|an?\s+(?:[\w-]+\s+)?(?:expert|professional|"
     r"specialist))\b"
@@ -111,7 +112,8 @@ ROLE_CUES = re.compile(
     r"adviser|coach|tutor|specialist|consultant|guide|persona)\b",
     re.IGNORECASE,
 )
-"""A role sentence: "You are ...", "Act as ...", "I want you to act as ...", "You extract ...", "As a ..., you",
+"""A role sentence: "You are ...", "Act as ...", "I want you to act as ...", "You extract ...", "As a ..., you", a role
+cast in the third person ("A professional barista has a client ... The barista's goal is to ..."),
 or the helper requested ("I require someone who can ...", "calling for assistance from knowledgeable personnel")."""
 PERSONA_CUES = re.compile(
     r"\b(?:(?:i\s+want|i\s+need|i'd\s+like|i\s+would\s+like)\s+you\s+to\s+(?:act|play|pretend|be\s+my|become|roleplay|role-play)"
@@ -216,12 +218,29 @@ def is_one_off_request(text: str) -> bool:
     """True when ``text`` reads as a one-off request rather than standing instructions.
 
     It opens with a request to make something ("Develop a ...", "Write me ...", "I want to create ...",
-    "Can you ...") and gives the model no role anywhere (no :data:`ROLE_CUES`).
+    "Can you ...") or, in at most :data:`ONE_OFF_QUESTION_WORDS` words that never address the model, asks a
+    question ("how to get partners interested", "... ?"); and it gives the model no role anywhere (no
+    :data:`ROLE_CUES`).
 
     Args:
         text: The instruction text (system prompt, without sample requests).
     """
-    return bool(_REQUEST_OPENING.search(text.lstrip())) and not ROLE_CUES.search(text)
+    if ROLE_CUES.search(text):
+        return False
+    if _REQUEST_OPENING.search(text.lstrip()):
+        return True
+    return words(text) <= ONE_OFF_QUESTION_WORDS and bool(_QUESTION.search(text)) and not _SECOND_PERSON.search(text)
+
+
+ONE_OFF_QUESTION_WORDS = 60
+"""A system prompt of at most this many words that asks a question ("... how to get partners interested?"), never
+addresses the model ("you", "your") and gives no role is a one-off question pasted as a system prompt
+(:func:`is_one_off_request`)."""
+_SECOND_PERSON = re.compile(r"(?i)\b(?:you|your|yours|yourself)\b")
+_QUESTION = re.compile(
+    r"(?i)\b(?:how\s+(?:to|do|does|can|could|should|would|much|many)|what\s+(?:is|are|should|would|can|do)"
+    r"|why\s+(?:is|are|do|does)|which\s+\w+\s+(?:is|are|should))\b|\?\s*$"
+)
 
 
 _NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|fifty|hundred)"
@@ -237,6 +256,8 @@ OUTPUT_CUES = re.compile(
     rf"|\b(?:in\s+at\s+most|at\s+most|no\s+more\s+than|under|within|maximum\s+of|max|up\s+to|between)\s+{_NUMBER}"
     rf"(?:\s*(?:-|to|and)\s*{_NUMBER})?\s*(?:[-\w]+\s+)?(?:words|sentences|lines|characters|bullets|paragraphs|items)\b"
     r"|\boutput\s+format\b|\bresponse\s+format\b"
+    r"|\bstructure\s+(?:your|the|each)\s+(?:response|answer|output|reply|report)s?\b"
+    r"|\b(?:with|in|into|using)\s+(?:these|the\s+following)\s+(?:sections|parts|headings)\s*:"
     r"|\b(?:on|in|within|to)\s+(?:one|a\s+single|two|three|\d+)\s+(?:A4\s+|letter\s+|printed\s+)?pages?\b"
     r"|\b(?:should|must|will|shall|to)\s+(?:cover|include|contain|have|follow)\s+(?:the\s+following|these)\s+"
     r"(?:sections|parts|headings|chapters|components|elements|points|fields)\b"
@@ -792,6 +813,16 @@ def has_stakes(text: str) -> bool:
         text: The instruction text (system prompt, without sample requests).
     """
     return bool(STAKES_CUES.search(text) or PROCESSES_INPUT.search(text))
+
+
+INVITES_INVENTION = re.compile(
+    r"(?i)\b(?:feel\s+free\s+to\s+(?:make\s+up|invent|imagine|embellish|fabricate)"
+    r"|make\s+up\s+(?:a|an|some|your\s+own)\s+(?!(?:large|small|big|majority|part|portion|share|third|quarter|half)\b)"
+    r"|(?:freely\s+)?invent\s+(?:a|an|the|some|new|your\s+own)|fictional|fictitious|imaginary)\b"
+)
+"""The prompt permits invention ("feel free to make up a potential location", "invent a new product", fictional
+characters): it chose creativity over correctness, and a restriction against invention would contradict it (SYS004 at
+info)."""
 
 
 DIVERGENT = re.compile(

@@ -959,3 +959,72 @@ def test_txt001_reads_e_g_with_a_comma_as_an_illustration(project: Project) -> N
     text = ("Act as a bug finder. Review the code the user sends for logical, syntax and runtime errors and suggest "
             "fixes. Use variable placeholders (e.g., ${code}) to make the prompt reusable, and never invent APIs.")
     assert "TXT001" not in _findings(project, "eg", text)
+
+
+INVOICE_HEAD = """---
+provider: openai
+model: gpt-4.1-mini
+strategy: {name: fewshot, k: 2, selection: similar}
+variables:
+  input: {type: string, input: true}
+examples:
+  - input: "ACME GmbH, 2024-03-01, total 1.234,50 EUR"
+    output: '{"vendor": "ACME GmbH", "date": "2024-03-01", "total": "1234.50", "currency": "EUR"}'
+  - input: "Invoice from Bolt Ltd dated 5 May 2024: GBP 99"
+    output: '{"vendor": "Bolt Ltd", "date": "2024-05-05", "total": "99.00", "currency": "GBP"}'
+  - input: "Paid to Umbrella Inc, $12"
+    output: '{"vendor": "Umbrella Inc", "date": null, "total": "12.00", "currency": "USD"}'
+---
+{% system %}
+"""
+
+
+def test_sys007_does_not_fire_when_complete_few_shot_examples_carry_the_specification(project: Project) -> None:
+    """trial-20's invoice extractor: three examples with exact outputs are the specification (issue 20 item 7)."""
+    system = ("You extract fields from supplier invoices for the accounts team. Return one JSON object with vendor, "
+              "date (YYYY-MM-DD), total (digits, dot decimal) and currency (ISO 4217). Use null for a missing field.")
+    def body(head: str) -> str:
+        return head + system + TAIL
+
+    project.write("invoice", body(INVOICE_HEAD))
+    project.publish("invoice")
+    assert "SYS007" not in {f.rule for f in project.lint(["invoice"])}
+    # an example without its output shows no specification: the few-shot task is complex again
+    partial = INVOICE_HEAD.replace(
+        """    output: '{"vendor": "Umbrella Inc", "date": null, "total": "12.00", "currency": "USD"}'\n""", "")
+    project.write("partial", body(partial))
+    project.publish("partial")
+    assert [f.severity for f in project.lint(["partial"]) if f.rule == "SYS007"] == ["warning"]
+
+
+def test_a_one_off_question_pasted_as_a_system_prompt_needs_no_role_or_restrictions(project: Project) -> None:
+    question = ("Sell a dream as an underground tailor who needs partners for capital. With little leverage, how to "
+                "get partners interested and involved in buying the dream")
+    found = _findings(project, "question", question)
+    assert found["SYS002"][0] == "info" and found["SYS004"][0] == "info"
+    standing = ("Small fashion businesses ask here how to raise capital from partners and investors. The answers "
+                "you give go to founders who never raised money: plain words, one step at a time, with figures.")
+    assert _findings(project, "standing", standing)["SYS002"][0] == "warning"  # it addresses the model: standing
+
+
+def test_a_role_cast_in_the_third_person_is_a_role(project: Project) -> None:
+    text = ("A professional barista has a client who owns a home espresso machine, a grinder, a scale and a tamper. "
+            "The barista's goal is to explain each tool and train the client to pull a balanced shot at home.")
+    assert "SYS002" not in _findings(project, "barista", text)
+
+
+def test_sys003_structure_your_response_with_these_sections_is_an_output_format(project: Project) -> None:
+    text = ("You are a penetration tester. Analyse the source code of the project and structure your response as a "
+            "professional report with these sections:\n1. Executive summary\n2. Findings\n3. Remediation\n"
+            "Never run exploits against production.")
+    assert "SYS003" not in _findings(project, "report", text)
+
+
+def test_sys004_is_info_when_the_prompt_invites_invention(project: Project) -> None:
+    text = ("Extract the event information from the text the user sends. Also provide a list of activities that "
+            "could take place at the event. Feel free to make up a potential location for the event, including "
+            "city, state and country.")
+    severity, message = _findings(project, "invent", text)["SYS004"]
+    assert severity == "info" and "invites invention" in message
+    strict = text.replace("Feel free to make up a potential location", "Give the location")
+    assert _findings(project, "strict", strict)["SYS004"][0] == "warning"

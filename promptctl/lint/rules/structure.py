@@ -57,7 +57,8 @@ and restrictions are not what such a request lacks. SYS003 still applies (what t
 **Evidence strength**: a warning needs strong evidence. SYS003 is info when the only deliverable named is weak
 evidence (a simulated experience, creative writing, a name or slogan, an integration;
 :data:`promptctl.lint.text.WEAK_DELIVERABLE`); SYS004 when the only stakes cues are weak ("information", "context",
-"data", "knowledge", "analysis", a client; :data:`promptctl.lint.text.WEAK_STAKES`); SYS002 for a task prompt that
+"data", "knowledge", "analysis", a client; :data:`promptctl.lint.text.WEAK_STAKES`) or the prompt invites invention
+("feel free to make up a location"; :data:`promptctl.lint.text.INVITES_INVENTION`); SYS002 for a task prompt that
 names its deliverable and reads no variables besides the user inputs (the task names the domain). Each message
 says why it is only info. SYS004 is also info for divergent output (questions to ask, ideas to brainstorm;
 :data:`promptctl.lint.text.DIVERGENT`), and SYS003 for an agent file whose pasted front matter gives it tools.
@@ -109,6 +110,26 @@ def complexity_reasons(ctx: VersionContext) -> list[str]:
     if len(ctx.input_variables) >= 3:
         reasons.append(f"{len(ctx.input_variables)} user inputs")
     return reasons
+
+
+EXAMPLES_SPECIFY = 2
+"""With at least this many few-shot examples, each with an input and an output, the examples carry the specification
+of a few-shot task (SYS007 does not count the few-shot strategy or the examples as complexity)."""
+
+
+def _examples_specify(ctx: VersionContext) -> bool:
+    """True when the front matter's few-shot examples carry the specification (see :data:`EXAMPLES_SPECIFY`).
+
+    A few-shot extractor whose examples show each input with its exact output has its rules in the examples; a
+    long system prompt would restate them (issue 20: "SYS007 does not fire ... when the output schema carries the
+    specification"; the examples do the same for a few-shot task).
+    """
+    examples = ctx.fm.examples
+    if not isinstance(examples, list):
+        return False
+    complete = [e for e in examples if isinstance(e, dict) and e.get("input") not in (None, "")
+                and e.get("output") not in (None, "")]
+    return len(complete) >= EXAMPLES_SPECIFY and len(complete) == len(examples)
 
 
 def _schema_specifies(ctx: VersionContext) -> bool:
@@ -382,9 +403,13 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
     if _applies(ctx) and not _has(ctx, T.RESTRICTION_SECTIONS, T.RESTRICTION_TITLE, T.RESTRICTION_CUES):
         message = "no restrictions: nothing says what the model must not do or must treat as data"
         severity = _persona_severity(ctx) or _request_severity(ctx) or _stakes_severity(ctx)
-        weak = None if severity else _weak_stakes(ctx)
-        divergent = None if severity or weak else _divergent(ctx)
-        if divergent is not None:
+        invited = None if severity else T.INVITES_INVENTION.search(ctx.cue_text)
+        weak = None if severity or invited else _weak_stakes(ctx)
+        divergent = None if severity or weak or invited else _divergent(ctx)
+        if invited is not None:
+            yield Hit(message + f" (the prompt invites invention, {invited.group(0)[:40]!r}: a restriction against"
+                      " it would contradict the prompt)", _system_line(ctx), severity="info")
+        elif divergent is not None:
             yield Hit(message + f" (divergent output, {divergent[:40]!r}: questions or ideas assert nothing a"
                       " restriction against invention would guard)", _system_line(ctx), severity="info")
         elif weak is not None:
@@ -426,8 +451,10 @@ def has_escalation(ctx: VersionContext) -> Iterator[Hit]:
 @rule(
     "SYS007", "warning", "The system prompt is too short for a complex task",
     rationale="""A complex task (structured output, several inputs, reasoning strategies, few-shot examples) needs
-    its rules spelled out; "30 lines beat 3". A system prompt under a handful of lines leaves the model to guess
-    the rules, and the guesses change between model versions. "Complex" and "short" are defined in docs/lint.md.""",
+    its rules spelled out; "30 lines beat 3". Two or more complete few-shot examples (each with an input and an
+    output) carry the specification of a few-shot task themselves, as a descriptive schema does for JSON output.
+    A system prompt under a handful of lines leaves the model to guess the rules, and the guesses change between
+    model versions. "Complex" and "short" are defined in docs/lint.md.""",
     fix="Spell out role, step-by-step instructions, restrictions, edge cases and the output format in the system "
     "prompt, one section each.",
     category=CATEGORY,
@@ -437,6 +464,8 @@ def long_enough(ctx: VersionContext) -> Iterator[Hit]:
     if ctx.prompt is None:
         return
     reasons = complexity_reasons(ctx)
+    if _examples_specify(ctx):  # the examples are the specification: no rules to spell out for them
+        reasons = [r for r in reasons if r != "strategy fewshot" and not r.endswith("few-shot examples")]
     if not reasons:
         return
     text = ctx.system_text
