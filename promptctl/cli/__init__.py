@@ -75,7 +75,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "snapshot suite."),
     "new": ("registry", "Create a prompt with a draft v1, or the next draft of NAME from --from REF."),
     "publish": ("registry", "Publish a draft: record its sha256, time and message. It is immutable from then on."),
-    "label": ("registry", "Point LABEL at the published version REF resolves to, and record the move."),
+    "label": ("registry", "Point LABEL at the published version REF resolves to, and record the move; or --delete it."),
     "history": ("registry", "Show a prompt's versions and label moves."),
     "verify": ("registry", "Check every published version against its recorded sha256, and the lockfile. Exit 4 on a "
                "mismatch."),
