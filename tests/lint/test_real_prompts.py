@@ -666,7 +666,8 @@ def test_txt001_slots_of_an_illustration_are_not_reported(project: Project) -> N
             "- **Candidate Outreach - ${firstname} ${lastname}**\n- **Sales Outreach - ${firstname} ${lastname}**\n"
             "Never invent facts about the person.")
     assert "TXT001" not in project.rules(prompt(text))
-    assert "TXT001" in project.rules(prompt("You test projects. Use variables like ${projectName} to name it."),
+    # a placeholder the text depends on is still reported (see also the "such as"/"like" mentions test)
+    assert "TXT001" in project.rules(prompt("You test projects. Test ${projectName} and report its failures."),
                                      name="q")
 
 
@@ -1028,3 +1029,11 @@ def test_sys004_is_info_when_the_prompt_invites_invention(project: Project) -> N
     assert severity == "info" and "invites invention" in message
     strict = text.replace("Feel free to make up a potential location", "Give the location")
     assert _findings(project, "strict", strict)["SYS004"][0] == "warning"
+
+
+def test_txt001_placeholders_listed_after_such_as_or_like_name_the_syntax(project: Project) -> None:
+    text = ("You analyse channel data. Accept parameters such as ${platform:YouTube}, ${metrics:views}, ${filters}, "
+            "etc. Use variables like ${toolName} to name the tool. Never invent figures.")
+    assert "TXT001" not in _findings(project, "syntax", text)
+    slot = text + " Report on ${channel} first."
+    assert _findings(project, "slot", slot)["TXT001"][0] == "warning"

@@ -180,8 +180,8 @@ def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
     """Placeholders of ``found`` that appear only in a reply template or an example block: slots, not leftovers.
 
     ``${x}`` under an output-format heading is a slot of the reply; any placeholder inside an example block
-    (``Example:`` with its ``Input:``/``Output:``) or right after an illustration ("a title such as:", "e.g.")
-    illustrates the shape of an exchange.
+    (``Example:`` with its ``Input:``/``Output:``), right after an illustration ("a title such as:", "e.g.") or in
+    a list it introduces on the line ("parameters such as ${a}, ${b}") illustrates the shape of an exchange.
     """
     text = ctx.instruction_text()
     lines = text.split("\n")
@@ -191,11 +191,19 @@ def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
     for number, line in enumerate(lines):
         for slot in found:
             if slot in line:
-                illustrated = bool(_ILLUSTRATION.search(line[: line.index(slot)])) or (
+                before = line[: line.index(slot)]
+                illustrated = bool(_ILLUSTRATION.search(before) or _ILLUSTRATED_LIST.search(before)) or (
                     bool(_LIST_ITEM.match(line)) and bool(_ILLUSTRATION.search(_list_lead(lines, number))))
                 inside = number in examples or illustrated or (slot.startswith("${") and number in output)
                 where.setdefault(slot, set()).add(inside)
     return {slot for slot, inside in where.items() if inside == {True}}
+
+
+_ILLUSTRATED_LIST = re.compile(
+    r"(?i)\b(?:such\s+as|like|e\.g\.|for\s+example)\s*[:,]?\s*(?:\$\{[^{}\n]*\}\s*,?\s*(?:and\s+|or\s+)?)*$"
+)
+"""A placeholder in a list introduced by "such as" / "like" on its line ("parameters such as ${a}, ${b}, ${c}",
+"variables like ${toolName}"): named as an example of the syntax, not a slot left unfilled."""
 
 
 @rule(
