@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -376,13 +375,10 @@ def _request_diff(
 
 
 def _own_error(exc: PromptctlError, version: PromptVersion) -> str:
-    """An error message without the version's own reference (``hello@2 (line 3): x`` -> ``line 3: x``)."""
+    """An error message without the version's own reference (``hello@2: line 3: x`` -> ``line 3: x``)."""
     message = exc.message
     rest = message.removeprefix(version.display)
     if rest != message and rest[:1] in (" ", ":"):
-        line = re.match(r"^ \((line \d+)\)", rest)
-        if line:
-            rest = line.group(1) + rest[line.end():]
         message = rest.lstrip(" :") or message
     return message
 

@@ -313,7 +313,7 @@ def _refused_tag(ast: nodes.Template) -> tuple[int, str] | None:
 def _refused_error(refused: tuple[int, str], *, where: str, line_offset: int) -> TemplateError:
     lineno, tag = refused
     return TemplateError(
-        f"{where} (line {lineno + line_offset}): {{% {tag} %}} is not supported: a prompt template is "
+        f"{where}: line {lineno + line_offset}: {{% {tag} %}} is not supported: a prompt template is "
         "self-contained, so that its version's sha256 covers everything it renders",
         hint="copy the shared text into this template, or pass it in as a variable",
     )
@@ -377,7 +377,7 @@ def render_prompt(
         UndefinedVariableError: A variable the template needs was not given.
         TemplateError: Syntax errors, ``include``/``extends``/``import`` (templates are self-contained), misuse
             of the structure tags, or any other error while rendering (``1/0``, a sandbox limit, a missing
-            attribute), naming the reference and the file line: ``support@1 (line 12): division by zero``.
+            attribute), naming the reference and the file line: ``support@1: line 12: division by zero``.
     """
     template = _template(source, where=where, line_offset=line_offset)
     builder = _Builder(where=where, line_offset=line_offset)
@@ -386,12 +386,12 @@ def render_prompt(
         with bounds.render_budget():
             text = template.render(dict(variables))
     except _StructureError as exc:
-        raise TemplateError(f"{where} (line {exc.lineno + line_offset}): {exc.message}", hint=exc.hint) from None
+        raise TemplateError(f"{where}: line {exc.lineno + line_offset}: {exc.message}", hint=exc.hint) from None
     except PromptctlError:
         raise
     except Exception as exc:  # noqa: BLE001 - any error a template raises is the template's: report it, no traceback
         line = _template_line(exc.__traceback__, template.filename)
-        at = f" (line {line + line_offset})" if line else ""
+        at = f": line {line + line_offset}" if line else ""
         raise _render_error(exc, source, where, at, line_offset) from None
     finally:
         _BUILDER.reset(reset)
@@ -399,7 +399,7 @@ def render_prompt(
 
 
 def _render_error(exc: Exception, source: str, where: str, at: str, line_offset: int) -> TemplateError:
-    """The :class:`TemplateError` reporting an exception raised while rendering (``at``: `` (line N)`` or empty)."""
+    """The :class:`TemplateError` reporting an exception raised while rendering (``at``: ``: line N`` or empty)."""
     if isinstance(exc, bounds.RenderLimitExceeded):
         return TemplateError(f"{where}{at}: {exc}", hint=exc.hint)
     if isinstance(exc, jinja2.exceptions.SecurityError):
@@ -414,7 +414,7 @@ def _render_error(exc: Exception, source: str, where: str, at: str, line_offset:
         name = match.group(1)
         if not at:
             line = _first_use_line(source, name)
-            at = f" (line {line + line_offset})" if line else ""
+            at = f": line {line + line_offset}" if line else ""
         return UndefinedVariableError(
             f"{where}{at}: missing variable '{name}'",
             variable=name,
@@ -449,7 +449,7 @@ def _assemble(builder: _Builder, text: str, where: str, *, source: str = "", lin
             shown = placeholder(held)[:40] if isinstance(held, OBJECT_PARTS) else clean_text(piece)[:40]
             line = (_line_of_text(source, shown.split("\n")[0])
                     if piece not in builder.sections and piece not in builder.objects else None)
-            at = f" (line {line + line_offset})" if line else ""
+            at = f": line {line + line_offset}" if line else ""
             raise TemplateError(
                 f"{where}{at}: text or sections outside any message tag ({shown!r})",
                 hint="put all content inside {% system %}, {% user %} or {% assistant %} when the template uses them",

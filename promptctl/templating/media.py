@@ -438,5 +438,5 @@ class MediaExtension(Extension):
             from promptctl.templating.prompt import placeholder
 
             return place_media(kind, value, name, options, placeholder)
-        where = f"{builder.where} (line {lineno + builder.line_offset})" if lineno else builder.where
+        where = f"{builder.where}: line {lineno + builder.line_offset}" if lineno else builder.where
         return place_media(kind, value, name, options, builder.place, where=where)

@@ -62,7 +62,7 @@ def test_runaway_templates_stop_with_exit_2_within_the_time_limit(project: Path,
     assert code == 2
     assert time.monotonic() - start < 2 + 3
     line = one_error(err)
-    assert line.startswith("error: support@2 (draft) (line ") and ("limit" in line or "iterations" in line)
+    assert line.startswith("error: support@2 (draft): line ") and ("limit" in line or "iterations" in line)
 
 
 def test_vars_from_a_file_are_never_echoed_in_warnings(project: Path, monkeypatch, capsys) -> None:

@@ -62,7 +62,7 @@ def test_abuse_is_one_template_error_within_the_time_limit(source: str) -> None:
     with pytest.raises(TemplateError) as info:
         render(source)
     assert time.monotonic() - start < limits.current().render_time_s + 1
-    assert info.value.message.startswith("t@1")  # with " (line N)" when the limit is hit in template code
+    assert info.value.message.startswith("t@1")  # with ": line N" when the limit is hit in template code
     assert "limit" in info.value.message or "allowed" in info.value.message or "iterations" in info.value.message
     assert info.value.exit_code == 2
 

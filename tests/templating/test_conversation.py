@@ -73,13 +73,13 @@ def test_an_invalid_history_is_a_variable_error_naming_the_message(history: obje
 
 
 def test_an_undeclared_history_is_validated_when_rendered() -> None:
-    with pytest.raises(TemplateError, match=r"t@1 \(line 2\): variable 'history' is not a conversation history: "
+    with pytest.raises(TemplateError, match=r"t@1: line 2: variable 'history' is not a conversation history: "
                                             r"message 0, role"):
         render_prompt(SOURCE, {"history": [{"role": "robot", "content": "x"}], "question": "q"}, where="t@1")
 
 
 def test_the_messages_tag_cannot_go_inside_a_message() -> None:
-    with pytest.raises(TemplateError, match=r"line 1\): \{% messages history %\} cannot go inside a message"):
+    with pytest.raises(TemplateError, match=r": line 1: \{% messages history %\} cannot go inside a message"):
         render_prompt("{% user %}{% messages history %}{% enduser %}", {"history": []}, where="t@1")
 
 
@@ -156,7 +156,7 @@ def test_cache_in_a_template_without_message_tags() -> None:
 
 
 @pytest.mark.parametrize(("source", "expected"), [
-    ("{% user %}a{% cache ttl='2h' %}{% enduser %}", r"line 1\): cache ttl '2h' is not one of 5m, 1h"),
+    ("{% user %}a{% cache ttl='2h' %}{% enduser %}", r": line 1: cache ttl '2h' is not one of 5m, 1h"),
     ("{% user %}a{% cache lifetime='1h' %}{% enduser %}", r"unknown \{% cache %\} option 'lifetime'"),
     ("{% cache %}{% user %}a{% enduser %}", "text or sections outside any message tag"),
 ])

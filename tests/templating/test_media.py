@@ -219,7 +219,7 @@ def test_tag_errors_name_the_reference_and_line_and_a_missing_variable_is_report
 
     registry = project(tmp_path, "{% user %}\nLook:\n{% image shot %}\n{% enduser %}\n", "shot: {type: image}\n")
     monkeypatch.chdir(tmp_path)  # the project folder and the current folder are the same: named once
-    with pytest.raises(UndefinedVariableError, match=r"^look@1 \(draft\) \(line 10\): missing variable 'shot'$"):
+    with pytest.raises(UndefinedVariableError, match=r"^look@1 \(draft\): line 10: missing variable 'shot'$"):
         registry.get("look@1").prompt({})
     with pytest.raises(VariableError, match=r"^look@1 \(draft\).*: variable 'shot': no image file") as err:
         registry.get("look@1").prompt({"shot": "nowhere.png"})
@@ -227,4 +227,4 @@ def test_tag_errors_name_the_reference_and_line_and_a_missing_variable_is_report
     assert len(looked) == len(set(looked)) == 2, looked  # the prompt's folder, then the project (= current) folder
     result = run_cli("render", "look@1", cwd=tmp_path)
     assert result.returncode == 2 and "StrictUndefined" not in result.stderr, result.stderr
-    assert "error: look@1 (draft) (line 10): missing variable 'shot'" in result.stderr
+    assert "error: look@1 (draft): line 10: missing variable 'shot'" in result.stderr

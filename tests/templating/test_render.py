@@ -142,12 +142,12 @@ def test_enum_values_from_yaml_numbers_compare_by_source_text() -> None:
 @pytest.mark.parametrize(
     ("source", "values", "expected"),
     [
-        ("a\n{{ 1/0 }}", {}, "support@1 (line 12): division by zero"),
-        ("a\nb\n{{ 10 / n }}", {"n": 0}, "support@1 (line 13): division by zero"),
-        ("{{ range(200000)|list|length }}", {}, "support@1 (line 11): Range too big"),
-        ("a\n{{ x.a.b }}", {"x": {}}, "support@1 (line 12): 'dict object' has no attribute 'a'"),
-        ("{% macro f(n) %}{{ f(n) }}{% endmacro %}\n{{ f(1) }}", {}, "support@1 (line 11): maximum recursion depth"),
-        ("{% user %}\n{{ [1] | sum(start='s') }}{% enduser %}", {}, "support@1 (line 12): "),
+        ("a\n{{ 1/0 }}", {}, "support@1: line 12: division by zero"),
+        ("a\nb\n{{ 10 / n }}", {"n": 0}, "support@1: line 13: division by zero"),
+        ("{{ range(200000)|list|length }}", {}, "support@1: line 11: Range too big"),
+        ("a\n{{ x.a.b }}", {"x": {}}, "support@1: line 12: 'dict object' has no attribute 'a'"),
+        ("{% macro f(n) %}{{ f(n) }}{% endmacro %}\n{{ f(1) }}", {}, "support@1: line 11: maximum recursion depth"),
+        ("{% user %}\n{{ [1] | sum(start='s') }}{% enduser %}", {}, "support@1: line 12: "),
     ],
 )
 def test_runtime_errors_are_template_errors_naming_reference_and_file_line(
@@ -176,7 +176,7 @@ def test_include_extends_import_are_refused(source: str, tag: str) -> None:
     line = 10 + next(i for i, text in enumerate(source.split("\n"), 1) if "'x'" in text)
     with pytest.raises(TemplateError) as exc:
         render_prompt(source, {}, where="support@1", line_offset=10)
-    assert exc.value.message.startswith(f"support@1 (line {line}): {{% {tag} %}} is not supported")
+    assert exc.value.message.startswith(f"support@1: line {line}: {{% {tag} %}} is not supported")
     assert "self-contained" in exc.value.message and exc.value.hint
     with pytest.raises(TemplateError, match="not supported"):  # publishing checks the same
         parse_source(source, where="p/v1.j2", line_offset=10)
@@ -185,16 +185,16 @@ def test_include_extends_import_are_refused(source: str, tag: str) -> None:
 def test_structure_tag_errors_name_reference_file_line_and_hint() -> None:
     with pytest.raises(TemplateError) as exc:
         render_prompt("{% user %}\nhi\n{% system %}x{% endsystem %}{% enduser %}", {}, where="t@2", line_offset=4)
-    assert exc.value.message == "t@2 (line 7): a {% system %} message cannot be nested inside another message"
+    assert exc.value.message == "t@2: line 7: a {% system %} message cannot be nested inside another message"
     assert exc.value.hint and "{% user %}" in exc.value.hint
     with pytest.raises(TemplateError) as exc:
         render_prompt("{% user %}\n{% section '<bad>' %}x{% endsection %}{% enduser %}", {}, where="t@2",
                       line_offset=4)
-    assert exc.value.message.startswith("t@2 (line 6): invalid section name '<bad>'")
+    assert exc.value.message.startswith("t@2: line 6: invalid section name '<bad>'")
     assert exc.value.hint and "section" in exc.value.hint
     with pytest.raises(TemplateError) as exc:
         render_prompt("\n{% section 'a' %}\n{% user %}x{% enduser %}{% endsection %}", {}, where="t@2", line_offset=4)
-    assert exc.value.message == "t@2 (line 6): a message tag cannot be nested inside another message or section"
+    assert exc.value.message == "t@2: line 6: a message tag cannot be nested inside another message or section"
 
 
 def test_render_error_on_the_command_line_is_one_line_exit_2(tmp_path) -> None:
@@ -206,7 +206,7 @@ def test_render_error_on_the_command_line_is_one_line_exit_2(tmp_path) -> None:
     result = run_cli("render", "calc@1", "--var", "n=0", cwd=tmp_path)  # no PROMPTCTL_PROJECT/_DEBUG
     assert result.returncode == 2
     err = result.stderr
-    assert err.startswith("error: calc@1 (draft) (line 7): division by zero\nhint: ")
+    assert err.startswith("error: calc@1 (draft): line 7: division by zero\nhint: ")
     assert "Traceback" not in err
 
 
@@ -238,4 +238,4 @@ def test_text_outside_message_tags_names_its_line() -> None:
     source = "{% system %}Be brief.{% endsystem %}\nstray words here\n{% user %}{{ q }}{% enduser %}"
     with pytest.raises(TemplateError) as exc:
         render_prompt(source, {"q": "x"}, where="t@1", line_offset=5)
-    assert exc.value.message.startswith("t@1 (line 7): text or sections outside any message tag ('stray words")
+    assert exc.value.message.startswith("t@1: line 7: text or sections outside any message tag ('stray words")

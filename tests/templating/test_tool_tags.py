@@ -43,13 +43,13 @@ def test_an_error_result_and_keyword_arguments() -> None:
 
 
 @pytest.mark.parametrize(("source", "message"), [
-    ('{% assistant %}{% tool_call "get", {"a": 1} %}{% endassistant %}', r"\(line 1\): tool_call 'get' needs an id"),
+    ('{% assistant %}{% tool_call "get", {"a": 1} %}{% endassistant %}', r": line 1: tool_call 'get' needs an id"),
     ('{% assistant %}{% tool_call "bad name", {}, id="x" %}{% endassistant %}', r"needs the tool's name"),
     ('{% assistant %}{% tool_call "get", [1, 2], id="x" %}{% endassistant %}', r"arguments must be a mapping"),
     ('{% assistant %}{% tool_call "get", {}, id="x", colour=1 %}{% endassistant %}', r"takes a name, arguments and id"),
     ('{% user %}{% tool_result %}x{% endtool_result %}{% enduser %}', r"needs the id of the tool call"),
     ('{% user %}\n{% tool_result "c" %}{% tool_call "g", {}, id="d" %}{% endtool_result %}{% enduser %}',
-     r"\(line 2\): a tool_result holds text only"),
+     r": line 2: a tool_result holds text only"),
 ])
 def test_misused_tags_are_one_error_naming_the_line(source: str, message: str) -> None:
     with pytest.raises(TemplateError, match=message):
