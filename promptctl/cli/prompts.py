@@ -115,7 +115,7 @@ def render(
     if as_json:
         extra = {"strategy": prepared.plan.name, "details": prepared.details} if prepared.details else {}
         schema = {"output_schema": prepared.output_schema} if prepared.output_schema else {}
-        print_json({"prompt": _info(version), **request.to_dict(full=full), **extra, **schema})
+        print_json({"prompt": _info(version), **_request_json(request, full=full), **extra, **schema})
         return
     _print_request(version.display, request)
     if prepared.output_schema:
@@ -125,6 +125,16 @@ def render(
         sys.stdout.write(f"\n--- output schema '{out['name']}' ({out['source']}; structured output, mode "
                          f"{out['mode']}: sent with the request at run time) ---\n")
         sys.stdout.write(json.dumps(out["schema"], indent=2, ensure_ascii=False) + "\n")
+
+
+def _request_json(request: Any, *, full: bool = False) -> dict[str, Any]:
+    """``provider``, ``model`` and ``request`` (the JSON body, under the key ``run --json`` uses) of ``render --json``.
+
+    ``body`` repeats ``request``: the key ``render --json`` used alone until 0.1.0, kept as a deprecated alias for
+    one release (CHANGELOG, Deprecated).
+    """
+    shown = request.to_dict(full=full)
+    return {"provider": shown["provider"], "model": shown["model"], "request": shown["body"], "body": shown["body"]}
 
 
 def _render_chain(version: Any, variables: dict[str, Any], provider: str | None, model: str | None,
@@ -137,7 +147,7 @@ def _render_chain(version: Any, variables: dict[str, Any], provider: str | None,
     if as_json:
         print_json({"prompt": _info(version), "chain": [
             {k: v for k, v in step.items() if k not in ("request", "notes", "version", "plan")}
-            | step["request"].to_dict() for step in steps]})
+            | _request_json(step["request"]) for step in steps]})
         return
     for step in steps:
         pending = f"  placeholders: {', '.join(step['placeholders'])}" if step["placeholders"] else ""

@@ -448,3 +448,16 @@ def test_a_label_differing_only_in_case_is_refused_and_a_removed_label_makes_the
     assert pc("label", "hello@1", "Production")[0] == 0  # no other spelling left: renamed
     code, _, err = pc("label", "hello@1", "production", "--delete")
     assert code == 2 and "--delete removes a label from a prompt, not from hello@1" in err
+
+
+# -- one key for the request in render --json and run --json --------------------------------------------------------
+def test_render_json_and_run_json_both_carry_the_request_under_request(pc: Run, tmp_path: Path) -> None:
+    assert pc("init")[0] == 0
+    code, out, _ = pc("render", "hello@1", "--var", "question=Why?", "--provider", "fake", "--json")
+    rendered = json.loads(out)
+    assert code == 0 and rendered["request"]["messages"][-1]["content"].endswith("Why?")
+    assert rendered["body"] == rendered["request"]  # the deprecated alias, for one release
+    code, out, _ = pc("run", "hello@1", "--var", "question=Why?", "--provider", "fake", "--json")
+    assert code == 0 and json.loads(out)["request"] == rendered["request"]
+    code, out, _ = pc("run", "hello@1", "--var", "question=Why?", "--provider", "fake", "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["request"] == rendered["request"]

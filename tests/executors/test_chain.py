@@ -209,6 +209,7 @@ def test_cli_render_and_dry_run_of_the_example_chain(monkeypatch):
                                   "--json"])
     steps = json.loads(as_json.stdout)["chain"]
     assert [s["ref"] for s in steps] == ["chain-extract-facts@1", "chain-summarise@1", "chain-classify-severity@1"]
+    assert all(s["request"]["messages"] and s["body"] == s["request"] for s in steps)  # body: deprecated alias
     dry = runner.invoke(app, ["run", "incident-pipeline", "--vars", "fixtures/incident-pipeline/sample.yaml",
                               "--dry-run"])
     assert dry.exit_code == 0 and "chain total" in dry.output
