@@ -56,6 +56,27 @@ def _user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         os.environ.pop("PROMPTCTL_CACHE_DIR", None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_commits_without_fsync() -> Iterator[None]:
+    """SQLite databases opened through SQLAlchemy in the test processes commit without fsync.
+
+    ``PRAGMA synchronous=OFF`` on each new connection: the same rows, files and locking, only not forced to the
+    disk at every commit (a run records three commits; on a busy shared disk each fsync costs milliseconds). What
+    survives a crash is tested with real processes (``kill -9`` in tests/e2e), which this does not reach.
+    """
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    def without_fsync(dbapi_connection: object, _record: object) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    sa.event.listen(sa.engine.Engine, "connect", without_fsync)
+    yield
+    sa.event.remove(sa.engine.Engine, "connect", without_fsync)
+
+
 # -- the one CLI harness -----------------------------------------------------------------------------------
 SDK_ENV_PREFIXES = ("OPENAI_", "ANTHROPIC_", "WATSONX_", "IBM_SDK_")
 """Environment variables of the provider SDKs (by prefix): the one list every conftest clears."""

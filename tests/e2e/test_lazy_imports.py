@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,45 +24,58 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-heavy = sorted(m for m in {heavy!r} if m in sys.modules)
-sys.stderr.write("\\nPROBE " + json.dumps({{"code": code, "heavy": heavy}}) + "\\n")
+sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "modules": sorted(sys.modules)}) + "\\n")
 """
+Loaded = Callable[..., tuple[int, list[str]]]
 
 
-def loaded(argv: list[str], tmp_path: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:
-    code, modules, _ = loaded_and_printed(argv, tmp_path, heavy)
-    return code, modules
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    """``loaded(argv, heavy)``: ``(exit code, the modules of heavy imported)`` of ``promptctl argv`` run in a new
+    process with a new run store and user cache. One process per argv in this module: tests that ask about other
+    modules of the same command read the same process's ``sys.modules``."""
+    runs: dict[tuple[str, ...], tuple[int, list[str], str]] = {}
+
+    def probe(argv: list[str], heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:
+        if tuple(argv) not in runs:
+            runs[tuple(argv)] = loaded_and_printed(argv, tmp_path_factory.mktemp("cold"), None)
+        code, modules, _ = runs[tuple(argv)]
+        return code, [m for m in modules if m in heavy]
+
+    return probe
 
 
-def loaded_and_printed(argv: list[str], tmp_path: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str], str]:
-    """``(exit code, the modules of heavy imported, stdout)`` of ``promptctl argv`` in a new process."""
+def loaded_and_printed(argv: list[str], tmp_path: Path, heavy: tuple[str, ...] | None = HEAVY
+                       ) -> tuple[int, list[str], str]:
+    """``(exit code, the modules of heavy imported (None: every module), stdout)`` of ``promptctl argv`` in a new
+    process with the run store and user cache in ``tmp_path``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCTL_")}
     env["PROMPTCTL_DATABASE_URL"] = f"sqlite:///{tmp_path / 'runs.db'}"
     env["PROMPTCTL_CACHE_DIR"] = str(tmp_path / "cache")
-    out = subprocess.run([sys.executable, "-c", PROBE.format(heavy=heavy), *argv], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
     probe = json.loads(out.stderr.rsplit("PROBE ", 1)[1])
-    return probe["code"], probe["heavy"], out.stdout
+    return probe["code"], [m for m in probe["modules"] if heavy is None or m in heavy], out.stdout
 
 
-def test_help_imports_typer_and_no_command_module_nor_any_other_library(tmp_path: Path) -> None:
+def test_help_imports_typer_and_no_command_module_nor_any_other_library(loaded: Loaded) -> None:
     from promptctl.cli import COMMANDS
 
     libraries = ("pydantic", "rich", "yaml", "httpx", "click", "opentelemetry", "psycopg", "PIL", "numpy", "pypdf",
                  "typer._adapters")
     modules = tuple(sorted({f"promptctl.cli.{module}" for module, _ in COMMANDS.values()}))
-    code, heavy = loaded(["--help"], tmp_path, HEAVY + libraries + modules)
+    code, heavy = loaded(["--help"], HEAVY + libraries + modules)
     assert code == 0 and heavy == []
 
 
 @pytest.mark.parametrize("argv", [["list"], ["show", "support-agent@production"], ["--help"], ["verify"]])
-def test_reading_prompts_imports_nothing_heavy(argv: list[str], tmp_path: Path) -> None:
-    code, heavy = loaded(argv, tmp_path)
+def test_reading_prompts_imports_nothing_heavy(argv: list[str], loaded: Loaded) -> None:
+    code, heavy = loaded(argv)
     assert code == 0 and heavy == []
 
 
-def test_render_imports_jinja2_but_no_store_pricing_or_sdk(tmp_path: Path) -> None:
-    code, heavy = loaded(["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"], tmp_path)
+def test_render_imports_jinja2_but_no_store_pricing_or_sdk(loaded: Loaded) -> None:
+    code, heavy = loaded(["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"])
     assert code == 0 and "jinja2" in heavy
     assert not {"sqlalchemy", "tiktoken", "genai_prices", "scipy", "openai", "anthropic"} & set(heavy)
 
@@ -82,18 +96,18 @@ def test_a_second_cost_or_dry_run_imports_no_price_table_nor_tokenizer_and_print
     assert code == 0 and modules == []  # a dry run makes no call: no event loop either
 
 
-def test_options_left_out_build_no_typer_coercion(tmp_path: Path) -> None:
+def test_options_left_out_build_no_typer_coercion(loaded: Loaded) -> None:
     """typer builds a pydantic TypeAdapter per parameter at parse time; promptctl defers it to given values."""
-    code, heavy = loaded(["list"], tmp_path, ("typer._adapters",))
+    code, heavy = loaded(["list"], ("typer._adapters",))
     assert code == 0 and heavy == []
-    code, heavy = loaded(["show", "support-agent@production"], tmp_path, ("typer._adapters",))  # a str argument
+    code, heavy = loaded(["show", "support-agent@production"], ("typer._adapters",))  # a str argument
     assert code == 0 and heavy == []
-    code, heavy = loaded(["log", "-n", "5"], tmp_path, ("typer._adapters",))  # a plain number: coerced plainly
+    code, heavy = loaded(["log", "-n", "5"], ("typer._adapters",))  # a plain number: coerced plainly
     assert code == 0 and heavy == []
-    code, heavy = loaded(["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"], tmp_path,
+    code, heavy = loaded(["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"],
                          ("typer._adapters", "asyncio"))  # a path; rendering needs no event loop
     assert code == 0 and heavy == []
-    code, heavy = loaded(["log", "-n", "x5"], tmp_path, ("typer._adapters",))  # a bad value: typer's own message
+    code, heavy = loaded(["log", "-n", "x5"], ("typer._adapters",))  # a bad value: typer's own message
     assert code == 2 and heavy == ["typer._adapters"]
 
 
@@ -139,13 +153,13 @@ def test_reading_a_current_sqlite_store_imports_no_sqlalchemy(argv: list[str], c
     reads neither prompts nor templates."""
     reading = ("promptctl.registry.frontmatter", "promptctl.registry.registry", "jinja2", "yaml") \
         if argv[0] == "log" else ()
-    code, heavy = loaded(argv, current_store, ("sqlalchemy", "alembic", *reading))
+    code, heavy, _ = loaded_and_printed(argv, current_store, ("sqlalchemy", "alembic", *reading))
     assert code == 0 and heavy == []
 
 
 @pytest.mark.parametrize("argv", [["list"], ["show", "support-agent@production"],
                                   ["render", "support-agent", "--vars", "fixtures/support-agent/sample.yaml"]])
-def test_reading_and_rendering_import_no_package_metadata(argv: list[str], tmp_path: Path) -> None:
+def test_reading_and_rendering_import_no_package_metadata(argv: list[str], loaded: Loaded) -> None:
     """pydantic's plugin loader imports importlib.metadata (email, zipfile, csv...) only when plugins are wanted."""
-    code, heavy = loaded(argv, tmp_path, ("importlib.metadata", "email", "zipfile"))
+    code, heavy = loaded(argv, ("importlib.metadata", "email", "zipfile"))
     assert code == 0 and heavy == []
