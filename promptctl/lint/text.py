@@ -105,7 +105,11 @@ ROLE_CUES = re.compile(
     rf"|(?:^|[.!?:]\s+|\n)\s*(?:[-*]\s+)?you\s+(?:\w+ly\s+)?(?:{_ROLE_VERBS})s?\b"
     r"|\bas\s+an?\s+[\w -]{2,40},\s+you\b"
     r"|\bthe\s+[\w-]+'s\s+(?:goal|task|job|role|mission|purpose)\s+is\s+to\b"
-    r"|\b(?:i\s+(?:require|need|want|am\s+looking\s+for|seek)|looking\s+for|calling\s+(?:out\s+)?for)\s+"
+    r"|^\W*i\s*(?:am|'m)\s+an?\s+(?:[\w-]+\s+){0,4}?(?:expert|specialist|assistant|consultant|advisor|adviser|guide|"
+    r"coach|tutor|bot|chatbot|agent|professional)\b(?=[\s\S]*\b(?:your\s+(?:inquir\w+|questions?|requests?|needs?)|"
+    r"(?:help|assist|answer|serve)\s+you)\b)"
+    r"|\b(?:i\s+(?:require|need|want|am\s+looking\s+for|seek)|^\W*(?:need|want|require|seeking)|looking\s+for|"
+    r"calling\s+(?:out\s+)?for)\s+"
     r"(?:[\w-]+\s+){0,4}?(?:someone|somebody|a\s+person|personnel|an?\s+(?:[\w-]+\s+)?(?:expert|professional|"
     r"specialist))\b"
     r"|\b(?:is|acts\s+as|serves\s+as)\s+an?\s+(?:[\w-]+\s+){0,3}(?:assistant|expert|agent|analyst|bot|chatbot|advisor|"
@@ -113,7 +117,9 @@ ROLE_CUES = re.compile(
     re.IGNORECASE,
 )
 """A role sentence: "You are ...", "Act as ...", "I want you to act as ...", "You extract ...", "As a ..., you", a role
-cast in the third person ("A professional barista has a client ... The barista's goal is to ..."),
+cast in the third person ("A professional barista has a client ... The barista's goal is to ..."), a role the prompt
+speaks in the first person as the model ("I am an expert in architecture ... to address your inquiries"), the helper
+asked for with the pronoun dropped ("Need somebody with expertise on automobiles"),
 or the helper requested ("I require someone who can ...", "calling for assistance from knowledgeable personnel")."""
 PERSONA_CUES = re.compile(
     r"\b(?:(?:i\s+want|i\s+need|i'd\s+like|i\s+would\s+like)\s+you\s+to\s+(?:act|play|pretend|be\s+my|become|roleplay|role-play)"
@@ -158,10 +164,13 @@ _REQUEST_OPENING = re.compile(
     r"^\W{0,3}(?:please\s+)?(?:develop|build|create|write|curate|design|compose|draft|generate|plan|make|produce|"
     r"implement|prepare|outline|brainstorm)\s+(?:an?|the|me|my|some|\d+)\b"
     r"|^\W{0,3}(?:i\s+(?:want|need|would\s+like|'d\s+like)\s+(?:to\s+(?:create|write|build|make|develop|design|plan)|"
-    r"an?\s)|can\s+you\s|could\s+you\s)",
+    r"an?\s)|can\s+you\s|could\s+you\s)"
+    r"|^\W{0,3}i\s+(?:want|need|would\s+like|'d\s+like)\s+to\s+[a-z]+\s+my\b"
+    r"|^\W{0,3}i\s+wanna\s+(?:you\s+)?[a-z]+",
     re.IGNORECASE,
 )
-"""The opening of a one-off request: "Develop a budget app ...", "Curate a collection ...", "I want to create ..."."""
+"""The opening of a one-off request: "Develop a budget app ...", "Curate a collection ...", "I want to create ...",
+"I want to review my social media content", "I wanna you make a site"."""
 
 
 _TASK_OPENING = re.compile(
@@ -825,6 +834,25 @@ characters): it chose creativity over correctness, and a restriction against inv
 info)."""
 
 
+BUILD_TASK = re.compile(
+    r"(?i)\b(?:build|builds|building|develop|develops|developing|create|creates|creating|implement|implements|"
+    r"implementing|code|program|make|makes|making|write|writes|writing)\s+(?:(?:a|an|the|me|my|our|your|some|\d+)\s+)?"
+    r"(?:[\w'/.-]+\s+){0,4}?(?:apps?|applications?|web\s*apps?|websites?|sites?|web\s*pages?|landing\s+pages?|scripts?|"
+    r"programs?|cli|command-line\s+tools?|components?|forms?|dashboards?|games?|extensions?|plugins?|bots?|backends?|"
+    r"frontends?|user\s+interfaces?|uis?|snippets?|functions?|modules?|librar(?:y|ies)|prototypes?)\b"
+)
+"""A build task: software to write ("build a POS application", "create professional Bash scripts", "I wanna you make
+a online site"). Its restrictions refine the specification (SYS004 at info) unless :data:`BUILD_STAKES` are named."""
+BUILD_STAKES = re.compile(
+    r"(?i)\b(?:secur\w*|vulnerab\w*|exploit\w*|privacy|private|personal\s+(?:data|information)|pii|gdpr|hipaa|"
+    r"payments?|credit\s+cards?|credentials?|passwords?|secrets?|api\s+keys?|tokens?|auth\w*|login|sign\s*in|"
+    r"medical|patients?|health|legal|complian\w*|financ\w*|invest\w*|bank\w*|destructive|delet\w*|production|"
+    r"customers?'?\s+data|user\s+data)\b"
+)
+"""What a restriction in a build prompt protects: security, privacy, payments, credentials, medical, legal or
+financial data, destructive or production actions. Named, SYS004 stays a warning for a build task."""
+
+
 DIVERGENT = re.compile(
     r"(?i)\b(?:divergent|brainstorm\w*|(?:set|list)\s+of\s+(?:[\w-]+\s+){0,3}questions"
     r"|(?:generate|create|write|output|produce)\s+(?:[\w-]+\s+){0,4}questions)\b"
@@ -931,6 +959,15 @@ STACK = re.compile(
 """A language, stack, file type or tool that sets the form of what is built (an app "in HTML5, CSS3 and JavaScript")."""
 
 
+_SHORT_LANGUAGE = re.compile(r"\b(?:in|using|with|written\s+in)\s+(?:C|R|Go|D)\b(?![+#\w])")
+"""A one-letter (or two-letter) language named: "a memory profiling tool in C" (case-sensitive)."""
+
+
+def names_stack(text: str) -> bool:
+    """True when ``text`` names a language, stack, file type or tool that sets a build's form (:data:`STACK`)."""
+    return bool(STACK.search(text) or _SHORT_LANGUAGE.search(text))
+
+
 def consumer(text: str) -> str | None:
     """The phrase saying something consumes the output (:data:`CONSUMER`), or None.
 
@@ -965,7 +1002,7 @@ def ambiguous_deliverable(text: str) -> str | None:
     if correction and not _CORRECTION_FORM.search(text):
         return f"{correction.group(0)!r}: the corrected text or a list of changes?"
     build = _ABSTRACT_BUILD.search(text)
-    if build and not STACK.search(text):
+    if build and not names_stack(text):
         phrase = _BUILD_LEAD.sub("", build.group(0))
         return f"{phrase!r} with no language or stack named: code, a design or a document?"
     return None

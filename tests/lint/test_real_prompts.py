@@ -467,12 +467,14 @@ def test_sys002_sys004_are_info_for_a_one_off_request(project: Project, text: st
 def test_a_request_opening_with_a_role_or_variables_is_standing_instructions(project: Project) -> None:
     project.write("role", prompt("You are a front-end engineer. " + BUDGET))
     project.publish("role")
-    assert {f.rule: f.severity for f in project.lint(["role"])}["SYS004"] == "warning"
+    found = {f.rule: f for f in project.lint(["role"])}
+    # not a one-off request (it has a role); SYS004 is info for another reason: a build task without security stakes
+    assert found["SYS004"].severity == "info" and "a build task" in found["SYS004"].message
     head = HEAD.replace("variables:\n", "variables:\n  currency: {type: string}\n")
     project.write("templated", head + BUDGET + " Amounts are in {{ currency }}." + TAIL)
     project.publish("templated")
-    found = {f.rule: f.severity for f in project.lint(["templated"])}
-    assert found["SYS002"] == "warning" and found["SYS004"] == "warning"
+    found = {f.rule: f for f in project.lint(["templated"])}
+    assert found["SYS002"].severity == "warning" and "a build task" in found["SYS004"].message
 
 
 def test_txt001_slots_of_a_reply_template_under_an_output_heading_pass(project: Project) -> None:
@@ -1037,3 +1039,47 @@ def test_txt001_placeholders_listed_after_such_as_or_like_name_the_syntax(projec
     assert "TXT001" not in _findings(project, "syntax", text)
     slot = text + " Report on ${channel} first."
     assert _findings(project, "slot", slot)["TXT001"][0] == "warning"
+
+
+@pytest.mark.parametrize("text", [
+    "I am an expert in architecture, building codes and sustainable design, and I am equipped to address your "
+    "inquiries across these areas without further explanations, in plain words, with the codes that apply.",
+    "Need somebody with expertise on automobiles to diagnose problems, visually and within engine parts, figure out "
+    "what causes them and suggest the replacements needed, recording the details such as fuel consumption.",
+])
+def test_sys002_reads_a_first_person_role_and_a_helper_asked_for_without_a_pronoun(project: Project, text: str) -> None:
+    assert "SYS002" not in _findings(project, "p", text)
+
+
+def test_sys003_a_one_letter_language_names_the_stack(project: Project) -> None:
+    tool = ("Develop a memory profiling tool in C for analysing process memory. Implement heap analysis with "
+            "allocation tracking, leak detection with stack traces, comparison between snapshots, signal handling "
+            "for a clean detachment and a command-line interface with an interactive mode.")
+    assert _findings(project, "c", tool)["SYS003"][0] == "info"
+    unnamed = tool.replace(" in C", "")
+    assert _findings(project, "unnamed", unnamed)["SYS003"][0] == "warning"  # code, a design or a document?
+
+
+def test_txt001_placeholders_the_prompt_explains_are_not_leftovers(project: Project) -> None:
+    text = ("You review pull requests. Use these placeholders if the user provides them, otherwise fall back to "
+            "defaults:\n- ${language:java}\n- ${framework:spring-boot}\nNever approve code you have not read.")
+    assert "TXT001" not in _findings(project, "explained", text)
+    bare = text.replace("Use these placeholders if the user provides them, otherwise fall back to defaults:",
+                        "Settings:")
+    assert _findings(project, "bare", bare)["TXT001"][0] == "warning"
+
+
+def test_sys004_is_info_for_a_build_task_without_security_stakes(project: Project) -> None:
+    pos = ("Act as a software developer. Build a point of sale application with inventory, FIFO costing and a daily "
+           "sales report. Include a database design, error handling, sample data and setup instructions.")
+    severity, message = _findings(project, "pos", pos)["SYS004"]
+    assert severity == "info" and "a build task" in message
+    secure = pos + " Cashiers log in with a password and card payments are processed in the app."
+    assert _findings(project, "secure", secure)["SYS004"][0] == "warning"
+
+
+def test_a_first_person_request_about_my_own_material_is_a_one_off_request(project: Project) -> None:
+    text = ("I want to review my social media content before I post it. Frame 1: Pools require massive upfront "
+            "cash. Frame 2: Most homeowners finance it, at about $629 a month for an $80K pool.")
+    found = _findings(project, "mine", text)
+    assert found["SYS002"][0] == "info" and found["SYS004"][0] == "info"

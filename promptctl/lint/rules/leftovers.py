@@ -144,23 +144,25 @@ _FORM_FIELD = re.compile(r"^\s*(?:[-*•+]\s+)?(?:\*\*)?[A-Za-z][\w /&()'-]{0,40
 FORM_FIELDS = 3
 """With this many form fields (:data:`_FORM_FIELD`) in the prompt, their bracketed values are slots of a form."""
 _USE_PLACEHOLDERS = re.compile(r"(?i)\b(?:use|leave|keep|with|insert|add)\s+(?:\w+\s+)?placeholders?\b")
-"""The prompt tells the model to write placeholders ("Use placeholders if info is missing"): brackets are its own."""
+"""The prompt says what its placeholders are for ("Use placeholders if info is missing", "Use these placeholders if
+the user provides them, otherwise fall back to defaults"): every placeholder is explained, none is left over."""
 
 
 def _form_slots(ctx: VersionContext, found: list[str]) -> set[str]:
     """Bracketed placeholders of ``found`` that are slots the model fills, not leftovers.
 
-    Either the prompt tells the model to write placeholders ("use placeholders if info is missing": every bracketed
-    placeholder is then one of its), or the placeholder appears only as the value of a field of a fill-in form of
+    Either the prompt says what its placeholders are for ("use placeholders if info is missing", "use these
+    placeholders if the user provides them": every placeholder is then explained), or
+    the placeholder appears only as the value of a field of a fill-in form of
     :data:`FORM_FIELDS` or more fields (``- Source Type: [Insert type]``, ``- Capture Date: [Insert date]``) or as
     a list item of slots only (``- [Insert]``).
     """
+    text = ctx.instruction_text()
+    if _USE_PLACEHOLDERS.search(text):
+        return set(found)  # the prompt says what the placeholders are for: explained, not left
     brackets = [f for f in found if f.startswith(("[", "<"))]
     if not brackets:
         return set()
-    text = ctx.instruction_text()
-    if _USE_PLACEHOLDERS.search(text):
-        return set(brackets)
     brackets = [f for f in brackets if not _FOR_THE_SENDER.match(f)]
     lines = text.split("\n")
     fields = [line for line in lines if _FORM_FIELD.match(line)]

@@ -58,7 +58,9 @@ and restrictions are not what such a request lacks. SYS003 still applies (what t
 evidence (a simulated experience, creative writing, a name or slogan, an integration;
 :data:`promptctl.lint.text.WEAK_DELIVERABLE`); SYS004 when the only stakes cues are weak ("information", "context",
 "data", "knowledge", "analysis", a client; :data:`promptctl.lint.text.WEAK_STAKES`) or the prompt invites invention
-("feel free to make up a location"; :data:`promptctl.lint.text.INVITES_INVENTION`); SYS002 for a task prompt that
+("feel free to make up a location"; :data:`promptctl.lint.text.INVITES_INVENTION`) or the task is a software build
+with no security, privacy, payment, medical, legal or destructive stakes named (:func:`_build_task`); SYS002 for a
+task prompt that
 names its deliverable and reads no variables besides the user inputs (the task names the domain). Each message
 says why it is only info. SYS004 is also info for divergent output (questions to ask, ideas to brainstorm;
 :data:`promptctl.lint.text.DIVERGENT`), and SYS003 for an agent file whose pasted front matter gives it tools.
@@ -240,6 +242,24 @@ _QUESTION_INPUT = re.compile(r"(?i)(?:^|_)(?:question|questions|query|q)$")
 evidence of stakes for SYS004."""
 
 
+def _build_task(ctx: VersionContext) -> str | None:
+    """The build phrase of a software build task without security-like stakes (SYS004 at info), else None.
+
+    Simple task and no ``output:`` only. A prompt that asks for software ("build a POS application", "create Bash
+    scripts"; :data:`promptctl.lint.text.BUILD_TASK`) states what to make; prohibitions there refine the
+    specification, unless it names what a restriction protects: security, privacy, payments, credentials, medical,
+    legal or financial data, destructive or production actions (:data:`promptctl.lint.text.BUILD_STAKES`), or
+    it answers questions or processes supplied material besides code.
+    """
+    if ctx.fm.output is not None or complexity_reasons(ctx) or any(
+            _QUESTION_INPUT.search(name) for name in ctx.input_variables):
+        return None
+    match = T.BUILD_TASK.search(ctx.cue_text)
+    if match is None or T.BUILD_STAKES.search(ctx.cue_text):
+        return None
+    return match.group(0)
+
+
 def _divergent(ctx: VersionContext) -> str | None:
     """The divergent-output phrase (:data:`promptctl.lint.text.DIVERGENT`) of a simple task without ``output:``."""
     if ctx.fm.output is not None or complexity_reasons(ctx):
@@ -404,11 +424,16 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
         message = "no restrictions: nothing says what the model must not do or must treat as data"
         severity = _persona_severity(ctx) or _request_severity(ctx) or _stakes_severity(ctx)
         invited = None if severity else T.INVITES_INVENTION.search(ctx.cue_text)
-        weak = None if severity or invited else _weak_stakes(ctx)
-        divergent = None if severity or weak or invited else _divergent(ctx)
+        build = None if severity or invited else _build_task(ctx)
+        weak = None if severity or invited or build else _weak_stakes(ctx)
+        divergent = None if severity or weak or invited or build else _divergent(ctx)
         if invited is not None:
             yield Hit(message + f" (the prompt invites invention, {invited.group(0)[:40]!r}: a restriction against"
                       " it would contradict the prompt)", _system_line(ctx), severity="info")
+        elif build is not None:
+            yield Hit(message + f" (a build task, {build[:40]!r}: restrictions would refine the specification; no"
+                      " security, privacy, payment, medical, legal or destructive stakes named)", _system_line(ctx),
+                      severity="info")
         elif divergent is not None:
             yield Hit(message + f" (divergent output, {divergent[:40]!r}: questions or ideas assert nothing a"
                       " restriction against invention would guard)", _system_line(ctx), severity="info")
