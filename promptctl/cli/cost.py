@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from promptctl.cli.common import finish_without_loop, parse_vars, print_json, project, warn
+from promptctl.cli.prompts import InputArg, InputOpt, _input
 
 if TYPE_CHECKING:
     from promptctl.cli.common import Project
@@ -29,6 +30,7 @@ def cost(
             metavar="REF", help="NAME, NAME@3, NAME@production or NAME@sha256:<8+ hex>.", show_default=False
         ),
     ] = None,
+    input_arg: InputArg = None,
     var: Annotated[
         list[str] | None, typer.Option("--var", "-v", help="Variable as NAME=VALUE (repeatable); NAME=@FILE reads "
                                        "a file, NAME=@- stdin.", show_default=False)
@@ -62,6 +64,7 @@ def cost(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the estimates as JSON (a list, cheapest first).")
     ] = False,
+    input_opt: InputOpt = None,
 ) -> None:
     """Estimate input/output tokens and USD low/expected/high before running; several --model: cheapest first."""
     if setup:
@@ -79,12 +82,14 @@ def cost(
     proj = project()
     from promptctl.registry.registry import is_chain
 
-    if is_chain(proj.registry.get(ref)):
-        _chain_cost(proj, ref, parse_vars(var, vars_file), provider, model, as_json)
+    version = proj.registry.get(ref)
+    variables = parse_vars(var, vars_file, version=version, input_text=_input(input_arg, input_opt))
+    if is_chain(version):
+        _chain_cost(proj, ref, variables, provider, model, as_json)
         return
     targets: list[str | None] = list(model) if model else [None]
     estimates = estimate_targets(
-        proj, ref, parse_vars(var, vars_file), provider=provider, models=targets,
+        proj, ref, variables, provider=provider, models=targets,
         strategy=strategy, samples=samples, exact=exact,
     )
     if as_json:
@@ -224,6 +229,11 @@ def usd(value: float | None) -> str:
     return "n/a" if value is None else f"${value:,.6f}"
 
 
+def _shown_ref(prompt: dict[str, Any]) -> str:
+    """``router@1 (draft)`` or ``router@2``: a version as ``run`` and ``render`` name it."""
+    return f"{prompt['name']}@{prompt['version']}" + (" (draft)" if prompt.get("draft") else "")
+
+
 def print_estimate(e: CostEstimate, *, out: Any = None) -> None:
     """Print one estimate (stdout), notes to stderr as ``note: ...`` lines."""
     write = (out or sys.stdout).write
@@ -231,7 +241,7 @@ def print_estimate(e: CostEstimate, *, out: Any = None) -> None:
     calls = f"{e.calls_expected} call" + ("s" if e.calls_expected != 1 else "")
     if e.calls_low != e.calls_high:
         calls += f", {e.calls_low}-{e.calls_high}"
-    write(f"{e.prompt['name']}@{e.prompt['version']} -> {e.target}  strategy {e.strategy} ({calls})\n")
+    write(f"{_shown_ref(e.prompt)} -> {e.target}  strategy {e.strategy} ({calls})\n")
     label = {"exact": "exact", "approximate": "APPROXIMATE", "estimate": "ESTIMATE"}[count.quality]
     rng = f", range {count.low:,}-{count.high:,}" if count.low != count.high else ""
     write(f"input    {count.tokens:,} tokens per call  {label}: {count.method}{rng}\n")
@@ -256,7 +266,7 @@ def _print_table(estimates: list[CostEstimate]) -> None:
     cheapest = next((e.usd_expected for e in estimates if e.usd_expected is not None), None)
     first = estimates[0]
     console().print(
-        f"{first.prompt['name']}@{first.prompt['version']}  strategy {first.strategy}  (USD estimates, cheapest first)",
+        f"{_shown_ref(first.prompt)}  strategy {first.strategy}  (USD estimates, cheapest first)",
         markup=False,
     )
     table = Table("provider:model", "input tok", "count", "out exp/ceil", "calls", "low", "expected", "high",

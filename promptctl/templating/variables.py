@@ -223,11 +223,19 @@ def validate_variables(
         if bad is not None and bad.type == "messages":
             detail = describe_error(exc, skip=1)
         hint = f"pass a value of type {expected} for '{name}'"
+        declared = f" (declared type: {expected})"
         if bad is not None and bad.type == "messages":
             hint = (f"'{name}' is a list of {{role: system|user|assistant, content: text or parts}} (see promptctl "
                     "help templates)")
+        if bad is not None and bad.type == "enum":  # the message lists the values already: no second list
+            from promptctl.errors import did_you_mean
+
+            got = err.get("input")
+            declared = f", not {got!r}" if isinstance(got, str | int | float | bool) else ""
+            hint = (did_you_mean(str(got), [str(v) for v in bad.values or ()]) if got is not None else None) or \
+                f"pass one of the values the front matter declares for '{name}'"
         raise VariableError(
-            f"{where}: variable '{name}' is invalid: {detail} (declared type: {expected})",
+            f"{where}: variable '{name}' is invalid: {detail}{declared}",
             hint=hint,
         ) from None
     result = dict(given)

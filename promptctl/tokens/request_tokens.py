@@ -27,7 +27,13 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from promptctl.tokens.counting import FALLBACK_ENCODING, TokenCount, count_openai_messages, count_text
+from promptctl.tokens.counting import (
+    FALLBACK_ENCODING,
+    TokenCount,
+    count_openai_messages,
+    count_text,
+    encoding_for_model,
+)
 
 if TYPE_CHECKING:
     from promptctl.types import ProviderRequest
@@ -69,6 +75,10 @@ FACTORS: dict[str, EstimateFactor] = {
 _DEFAULT_FACTOR = EstimateFactor(1.0, 0.8, 1.5, "unknown tokenizer; assumption")
 
 
+FAKE_COUNTED_AS = "gpt-4o"
+"""The model the fake provider's requests are counted as when tiktoken does not know its model id (o200k_base):
+"tiktoken does not know model 'fake-model'" was noise beside a $0 estimate."""
+
 def count_request(request: ProviderRequest) -> TokenCount:
     """Input tokens of a request without any network call.
 
@@ -86,7 +96,10 @@ def count_request(request: ProviderRequest) -> TokenCount:
 
     if profile(request.provider, request.model).tiktoken:
         body = request.body
-        count = count_openai_messages(list(body.get("messages", [])), request.model, tools=body.get("tools"))
+        model = request.model
+        if request.provider == "fake" and not encoding_for_model(model)[1]:
+            model = FAKE_COUNTED_AS  # the fake's own ids (fake-model): counted as OpenAI's, without a tiktoken note
+        count = count_openai_messages(list(body.get("messages", [])), model, tools=body.get("tools"))
         count = _with_response_format(count, body.get("response_format"))
         return with_media(count, request)
     return with_media(estimate_input_tokens(request), request)

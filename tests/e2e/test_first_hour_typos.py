@@ -201,3 +201,26 @@ def test_a_near_miss_in_the_front_matter_is_linted_and_named_by_cost(project: Pa
                          "'gpt-4.1-mini'?" in out
     code, out, err = pc(project, "cost", "fmtypo@1", "--var", "ticket=x")
     assert code == 0 and err.count("did you mean 'gpt-4.1-mini'?") == 1, err
+
+
+# -- found in the first-hour trial of issue 20 (first-hour helper) -------------------------------------------------
+ROUTER = CLASSIFY.replace("  retries:", "  product: {type: enum, values: [hosting, database, storage], default: hosting, "
+                          "description: Product}\n  retries:")
+
+
+def test_an_enum_typo_names_the_value_once_and_suggests_the_close_one(tmp_path: Path) -> None:
+    (tmp_path / "promptctl.toml").write_text('prompts_dir = "prompts"\n')
+    (tmp_path / "prompts" / "router").mkdir(parents=True)
+    (tmp_path / "prompts" / "router" / "v1.j2").write_text(ROUTER)
+    code, _, err = pc(tmp_path, "render", "router@1", "--var", "ticket=x", "--var", "product=hostng")
+    assert code == 2
+    assert err == ("error: router@1 (draft): variable 'product' is invalid: must be 'hosting', 'database' or "
+                   "'storage', not 'hostng'\nhint: did you mean 'hosting'?\n")
+
+
+def test_cost_takes_the_input_like_run_and_names_a_draft_as_run_does(project: Path) -> None:
+    code, out, err = pc(project, "cost", "classify@1", "charged twice", "--provider", "fake")
+    assert code == 0 and out.startswith("classify@1 (draft) -> fake:fake-model  strategy direct"), out
+    assert "tiktoken does not know" not in err  # noise beside the fake provider's $0
+    code, out, _ = pc(project, "cost", "classify@1", "--input", "charged twice", "-m", "gpt-4o", "-m", "gpt-4.1")
+    assert code == 0 and out.startswith("classify@1 (draft)  strategy direct  (USD estimates, cheapest first)")
