@@ -204,8 +204,8 @@ def test_a_near_miss_in_the_front_matter_is_linted_and_named_by_cost(project: Pa
 
 
 # -- found in the first-hour trial of issue 20 (first-hour helper) -------------------------------------------------
-ROUTER = CLASSIFY.replace("  retries:", "  product: {type: enum, values: [hosting, database, storage], default: hosting, "
-                          "description: Product}\n  retries:")
+ROUTER = CLASSIFY.replace("  retries:", "  product: {type: enum, values: [hosting, database, storage], "
+                          "default: hosting, description: Product}\n  retries:")
 
 
 def test_an_enum_typo_names_the_value_once_and_suggests_the_close_one(tmp_path: Path) -> None:
