@@ -426,6 +426,8 @@ def _render_error(exc: Exception, source: str, where: str, at: str, line_offset:
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, (OverflowError, RecursionError, MemoryError)):
         hint = "the template exceeds a sandbox limit; compute less in the template, or pass the value in"
+    elif isinstance(exc, TypeError) and "object is not callable" in detail:  # {{ review() }}: lint's LOAD005
+        hint = "a variable holds data, not a function: drop the parentheses ({{ name }} not {{ name() }})"
     else:
         hint = "check the template expression on that line and the values it uses"
     return TemplateError(f"{where}{at}: {detail}", hint=hint)

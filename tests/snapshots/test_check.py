@@ -244,3 +244,17 @@ def test_one_case_one_prompt_in_the_singular(recorded, cli):
     result = cli("snapshot", "update", "--case", "grace")
     assert result.code == 1 and "snapshot update: 1 golden file rewritten, 0 unchanged" in result.out
     assert "error: 1 updated case fails its checks: greet@1::grace" in result.err
+
+
+def test_a_failing_exact_check_shows_the_output_once() -> None:
+    """The exact scorer's explanation quotes the output (issue 20); the line does not add '(got ...)' again."""
+    from promptctl.evaluation.scorers import make_scorer
+    from promptctl.evaluation.snapshots.results import CheckResult
+    from promptctl.evaluation.snapshots.suite import CheckSpec
+
+    failed = CheckResult(CheckSpec(scorer="exact", expected="outage"), make_scorer("exact")("billing", "outage"),
+                         checked="billing")
+    assert failed.describe() == "exact \"outage\": output 'billing', expected 'outage'"
+    other = CheckResult(CheckSpec(scorer="contains", expected="outage"), make_scorer("contains")("billing", "outage"),
+                        checked="billing")
+    assert other.describe().endswith('(got "billing")')

@@ -160,6 +160,13 @@ def test_runtime_errors_are_template_errors_naming_reference_and_file_line(
     assert "Traceback" not in exc.value.message
 
 
+def test_calling_a_variable_names_the_slip_in_the_hint() -> None:
+    with pytest.raises(TemplateError) as exc:
+        render_prompt("a\n{{ review() }}", {"review": "great"}, where="support@1", line_offset=10)
+    assert exc.value.message == "support@1: line 12: 'str' object is not callable"
+    assert exc.value.hint == "a variable holds data, not a function: drop the parentheses ({{ name }} not {{ name() }})"
+
+
 @pytest.mark.parametrize(
     ("source", "tag"),
     [

@@ -280,7 +280,7 @@ class CheckResult:
         where = f" on field '{self.spec.field}'" if self.spec.field else ""
         expected = f" {json.dumps(self.spec.expected, ensure_ascii=False)}" if self.spec.expected is not None else ""
         got = ""
-        if not self.score.passed and self.checked:
+        if not self.score.passed and self.checked and self.spec.scorer != "exact":  # exact's detail quotes it
             shown = self.checked if len(self.checked) <= 120 else self.checked[:117] + "..."
             got = f" (got {json.dumps(shown, ensure_ascii=False)})"
         return f"{self.spec.scorer}{expected}{where}: {self.score.detail}{got}"
