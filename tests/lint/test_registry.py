@@ -96,7 +96,11 @@ def test_load001_passes(project: Project) -> None:
 
 def test_load002_render_failure_is_reported(project: Project) -> None:
     text = edit(GOOD, "Warm and direct.", "Warm and direct. {{ 10 // (plan | length - 4) }}")
-    assert "LOAD002" in project.rules(text)
+    [finding] = project.found(text, "LOAD002")
+    # at the failing expression's file line, the reason without the engine's "p@1: line N:" prefix (issue 20)
+    assert finding.line == next(i for i, line in enumerate(text.splitlines(), 1) if "10 //" in line)
+    assert finding.message == ("render with placeholder values failed (integer division or modulo by zero); "
+                               "render-based rules skipped")
 
 
 def test_load002_passes(project: Project) -> None:

@@ -156,8 +156,12 @@ def renders(ctx: VersionContext) -> Iterator[Hit]:
     ):
         return
     if ctx.ast is not None and ctx.render_error is not None:
-        yield Hit(f"render with placeholder values failed ({ctx.render_error}); render-based rules skipped",
-                  ctx.body_start())
+        import re
+
+        # "REF: line N: why" (the engine's form, N a file line) -> the finding's line N and "why"
+        at = re.match(rf"^{re.escape(ctx.version.display)}: line (\d+): (.*)$", ctx.render_error, re.DOTALL)
+        line, why = (int(at.group(1)), at.group(2)) if at else (ctx.body_start(), ctx.render_error)
+        yield Hit(f"render with placeholder values failed ({why}); render-based rules skipped", line)
 
 
 @rule(
