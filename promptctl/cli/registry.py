@@ -271,9 +271,14 @@ def lock(
     lockfile: Annotated[
         Path | None, typer.Option("--lock", metavar="FILE", help="Lockfile path (default: promptctl.lock).")
     ] = None,
+    drop: Annotated[
+        list[str] | None, typer.Option("--drop", metavar="REF", show_default=False,
+                                       help="Remove REF's entry (repeatable): a reference the application no longer "
+                                            "uses, or whose label was removed.")
+    ] = None,
 ) -> None:
     """Write promptctl.lock: the exact version and sha256 each reference resolves to."""
-    from promptctl.errors import CheckFailed, IntegrityError
+    from promptctl.errors import CheckFailed, IntegrityError, ReferenceNotFound
     from promptctl.registry.lifecycle import check_lock_integrity, stale_entries
     from promptctl.registry.lock import LOCK_FILE, Lockfile
 
@@ -296,11 +301,15 @@ def lock(
                 f"{_count(len(stale), 'stale lock entry', 'stale lock entries')} in {path}",
                 hint="update it with: promptctl lock" if not gone else
                 f"label it again (promptctl label {gone[0].ref.partition('@')[0]}@{gone[0].locked_version} "
-                f"{gone[0].ref.partition('@')[2]}), or remove '{gone[0].ref}' from the application and from "
-                f"{path.name}; then: promptctl lock",
+                f"{gone[0].ref.partition('@')[2]}), or stop using it in the application and: promptctl lock "
+                f"--drop {gone[0].ref}",
             )
         sys.stdout.write(f"ok: {path} is current ({_count(len(current.entries), 'entry', 'entries')})\n")
         return
+    if drop:
+        _drop_entries(path, drop, refs)
+        if not refs:
+            return
     keep = list(refs or [])
     if not keep:
         if not path.exists():
@@ -310,6 +319,13 @@ def lock(
                 "no references given and no lockfile to refresh", hint="promptctl lock support-agent@production"
             )
         keep = sorted(Lockfile.read(path).entries)
+        for ref in keep:  # refreshing: an entry that resolves to nothing now (a removed label) says how to go on
+            try:
+                proj.registry.resolve(ref)
+            except ReferenceNotFound as exc:
+                raise ReferenceNotFound(f"{path.name}: {ref} resolves to nothing now ({exc.message})",
+                                        hint=f"label it again, or drop the entry: promptctl lock --drop {ref}"
+                                        ) from None
     new_lock = proj.registry.lock_references(keep, path)
     if path.exists() and refs:
         merged = {**Lockfile.read(path).entries, **new_lock.entries}
@@ -317,6 +333,29 @@ def lock(
     new_lock.write()
     for ref, entry in sorted(new_lock.entries.items()):
         sys.stdout.write(f"{ref} -> {entry.name}@{entry.version} sha256:{entry.sha256[:16]}\n")
+
+
+def _drop_entries(path: Path, drop: list[str], refs: list[str] | None) -> None:
+    """Remove ``drop``'s entries from the lockfile at ``path`` and write it (``lock --drop REF``).
+
+    Raises:
+        InputError: A reference to drop is not in the lockfile (with a "did you mean"), or is also to be locked.
+    """
+    from promptctl.errors import InputError, did_you_mean
+    from promptctl.registry.lock import Lockfile
+
+    current = Lockfile.read(path)
+    for ref in drop:
+        if ref in (refs or []):
+            raise InputError(f"{ref} is both to lock and to --drop", hint="give it once")
+        if ref not in current.entries:
+            close = did_you_mean(ref, current.entries)
+            raise InputError(f"{path.name} has no entry {ref}",
+                             hint=close or f"entries: {', '.join(sorted(current.entries)) or 'none'}")
+    kept = Lockfile(path, {ref: e for ref, e in current.entries.items() if ref not in drop})
+    kept.write()
+    for ref in drop:
+        sys.stdout.write(f"dropped {ref} from {path.name}\n")
 
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:

@@ -439,7 +439,15 @@ def test_a_label_differing_only_in_case_is_refused_and_a_removed_label_makes_the
     assert code == 1
     assert "stale: hello@production is locked to version 1, now resolves to nothing (prompt 'hello' has no label " \
            "'production')" in err
-    assert "hint: label it again (promptctl label hello@1 production)" in err
+    assert "hint: label it again (promptctl label hello@1 production), or stop using it in the application and: " \
+           "promptctl lock --drop hello@production" in err
+    code, _, err = pc("lock")  # refreshing cannot resolve it either: says how to go on
+    assert code == 2 and "promptctl.lock: hello@production resolves to nothing now" in err
+    assert "promptctl lock --drop hello@production" in err
+    code, _, err = pc("lock", "--drop", "hello@prod")
+    assert code == 2 and "did you mean 'hello@production'?" in err
+    assert pc("lock", "--drop", "hello@production") == (0, "dropped hello@production from promptctl.lock\n", "")
+    assert pc("lock", "--check")[0] == 0
     assert pc("verify")[0] == 0  # the registry is intact: the lock is stale, not corrupt
     history = json.loads(pc("history", "hello", "--json")[1])
     assert [(m["label"], m["from"], m["to"]) for m in history["label_moves"]] == [
