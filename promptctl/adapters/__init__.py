@@ -191,8 +191,8 @@ def _check_model(provider: str, model: str, config: ProjectConfig | None, *, exp
     if close is not None and not explicit:
         raise AdapterError(
             f"unknown model '{model}': not in {provider}'s price table or profiles (did you mean '{close[1]}'?)",
-            hint=f"use --model {close[1]}; if '{model}' is a model newer than promptctl's price table, name its "
-                 f"provider to send it as given (--model {provider}:{model}), or add "
+            hint=f"if '{model}' is a model newer than promptctl's price table, name its provider to send it as "
+                 f"given (--model {provider}:{model}; in an ab variant REF::{provider}:{model}), or add "
                  f'[prices."{provider}:{model}"] to promptctl.toml',
         )
     if close is not None:
