@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from promptctl.config import ProjectConfig
 
 __all__ = [
-    "ModelProfile", "PromptDefaults", "ProviderRequest", "adapt", "build_request", "parse_target", "profile",
-    "resolve_target",
+    "ModelProfile", "PromptDefaults", "ProviderRequest", "adapt", "build_request", "check_model", "parse_target",
+    "profile", "resolve_target",
 ]
 
 
@@ -102,7 +102,7 @@ def resolve_target(
     if model and named is None:
         named = _provider_of_unknown_model(model, config)
     elif model and named is not None and model != fm.model and model not in fm.models.values():
-        _check_model(named, model, config, explicit=explicit)  # a typed --model (the front matter's are linted)
+        check_model(named, model, config, named_provider=explicit)  # a typed --model (the front matter's are linted)
     chosen: str | None = named or fm.provider
     if chosen is None:
         raise InputError(
@@ -164,7 +164,7 @@ def _provider_of_unknown_model(model: str, config: ProjectConfig | None) -> str:
     )
 
 
-def _check_model(provider: str, model: str, config: ProjectConfig | None, *, explicit: bool) -> None:
+def check_model(provider: str, model: str, config: ProjectConfig | None = None, *, named_provider: bool) -> None:
     """Refuse or warn about a ``--model`` that is unknown for ``provider``: a near miss of its ids, or another's.
 
     A near miss of a known id (``gpt-4.1-mni``, ``claude-sonet-4-6``: unknown to the provider's price table and
@@ -172,7 +172,8 @@ def _check_model(provider: str, model: str, config: ProjectConfig | None, *, exp
     ``--provider``): then it is sent as given with a warning (a model newer than genai-prices' table). A model
     of another provider (``--provider anthropic --model gpt-4o``) is sent with a warning naming
     ``--model openai:gpt-4o``. Ids the project config names (``[models]``, ``[prices."provider:model"]``) and
-    ids close to no known one (a local ``llama3.2``) pass.
+    ids close to no known one (a local ``llama3.2``) pass. ``named_provider``: the user named the provider
+    (``provider:`` prefix, ``--provider``, ``--judge PROVIDER:MODEL``).
 
     Raises:
         AdapterError: A near miss whose provider was not named (exit 2), with the did-you-mean and how to send it.
@@ -188,7 +189,7 @@ def _check_model(provider: str, model: str, config: ProjectConfig | None, *, exp
     from promptctl.templating import PromptctlWarning
 
     close = model_suggestion(model, (provider,))
-    if close is not None and not explicit:
+    if close is not None and not named_provider:
         raise AdapterError(
             f"unknown model '{model}': not in {provider}'s price table or profiles (did you mean '{close[1]}'?)",
             hint=f"if '{model}' is a model newer than promptctl's price table, name its provider to send it as "

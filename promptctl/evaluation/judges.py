@@ -161,17 +161,19 @@ class JudgeTarget:
 
 
 def parse_judge(spec: str) -> JudgeTarget:
-    """Parse ``--judge PROVIDER:MODEL``.
+    """Parse ``--judge PROVIDER:MODEL``; a model that is a near miss of a known id warns (the provider is named).
 
     Raises:
         InputError: No provider prefix, or an unknown provider (with a suggestion).
     """
-    from promptctl.adapters import check_provider
+    from promptctl.adapters import check_model, check_provider
 
     provider, sep, model = spec.partition(":")
     if not sep or not model:
         raise InputError(f"--judge {spec!r} is not PROVIDER:MODEL", hint="e.g. --judge openai:gpt-4.1")
-    return JudgeTarget(check_provider(provider), model)
+    target = JudgeTarget(check_provider(provider), model)
+    check_model(target.provider, model, named_provider=True)  # a near miss (gpt-4.1-mni) warns: named, so sent
+    return target
 
 
 # -- requests ----------------------------------------------------------------------------------------

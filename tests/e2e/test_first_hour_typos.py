@@ -224,3 +224,11 @@ def test_cost_takes_the_input_like_run_and_names_a_draft_as_run_does(project: Pa
     assert "tiktoken does not know" not in err  # noise beside the fake provider's $0
     code, out, _ = pc(project, "cost", "classify@1", "--input", "charged twice", "-m", "gpt-4o", "-m", "gpt-4.1")
     assert code == 0 and out.startswith("classify@1 (draft)  strategy direct  (USD estimates, cheapest first)")
+
+
+def test_a_near_miss_judge_model_is_named_with_its_provider_so_it_warns(project: Path) -> None:
+    code, _, err = pc(project, "eval", "classify@1", "--dataset", "cases.jsonl", "--scorer", "judge",
+                      "--judge", "openai:gpt-4.1-mni", "--provider", "fake")
+    assert "warning: model 'gpt-4.1-mni' is not in openai's price table or profiles (did you mean " \
+           "'gpt-4.1-mini'?); sending it as given" in err
+    assert code == 3 and "OPENAI_API_KEY" in err  # then the usual credentials check, before anything is sent
