@@ -340,7 +340,8 @@ _TITLE_LINE = re.compile(
     r"^[ \t]{0,3}(?:#{1,6}[ \t]+(?P<h>[^\n]+?)[ \t#]*$"
     r"|(?:\*\*|__)(?P<b>[^*_\n]{2,60})(?:\*\*|__)[ \t]*:?[ \t]*$"
     r"|(?:[-*][ \t]+)?(?:\*\*|__)?(?P<l>[A-Za-z][A-Za-z/&' -]{1,40}?)(?:\*\*|__)?[ \t]*::?(?:\*\*|__)?(?:[ \t]|$)"
-    r"|[ \t]*\"(?P<j>[A-Za-z][A-Za-z_ -]{1,40})\"[ \t]*:)",
+    r"|[ \t]*\"(?P<j>[A-Za-z][A-Za-z_ -]{1,40})\"[ \t]*:"
+    r"|[ \t]*(?:-[ \t]+)?(?P<y>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){1,4})[ \t]*:(?:[ \t]|$))",
     re.MULTILINE,
 )
 _HEADING_LINE = re.compile(
@@ -449,12 +450,13 @@ def titles(text: str) -> list[str]:
     """The headings and labels of a text: ``# IDENTITY and PURPOSE``, ``**Rules**``, ``Example format:``.
 
     A label is a line starting with one to six words and a colon (``Rules:``, ``OUTPUT:``); its text
-    after the colon is not part of the title. A prompt written as JSON has its keys as labels
-    (``"output_format":`` is ``output format``).
+    after the colon is not part of the title. A prompt written as JSON or YAML has its keys as labels
+    (``"output_format":`` and ``output_format:`` are ``output format``).
     """
     out = []
     for match in _TITLE_LINE.finditer(text):
-        title = match.group("h") or match.group("b") or match.group("l") or match.group("j").replace("_", " ")
+        title = (match.group("h") or match.group("b") or match.group("l")
+                 or (match.group("j") or match.group("y")).replace("_", " "))
         title = title.strip().strip("*_:").strip()
         if title and (match.group("l") is None or len(title.split()) <= 6):
             out.append(title)
@@ -846,7 +848,8 @@ a online site"). Its restrictions refine the specification (SYS004 at info) unle
 BUILD_STAKES = re.compile(
     r"(?i)\b(?:secur\w*|vulnerab\w*|exploit\w*|privacy|private|personal\s+(?:data|information)|pii|gdpr|hipaa|"
     r"payments?|credit\s+cards?|credentials?|passwords?|secrets?|api\s+keys?|tokens?|auth\w*|login|sign\s*in|"
-    r"medical|patients?|health|legal|complian\w*|financ\w*|invest\w*|bank\w*|destructive|delet\w*|production|"
+    r"medical|patients?|health|legal|complian\w*|financ\w*|invest\w*|bank\w*|destructive|delet\w*|"
+    r"production\s+(?:data|databases?|servers?|environments?|systems?|clusters?)|(?:deploy\w*|push\w*|releas\w*)\s+(?:\w+\s+){0,2}?to\s+production|"
     r"customers?'?\s+data|user\s+data)\b"
 )
 """What a restriction in a build prompt protects: security, privacy, payments, credentials, medical, legal or
@@ -891,7 +894,7 @@ EXPLICIT_CONSUMER = re.compile(
     r"used\s+by)\b"
     r"|\b(?:consume|consumes|ingest|ingests|feed|feeds|import|imports|load|loads|display|displays|render|renders)\s+"
     r"(?:your|the|this|its|each)\s+(?:output|response|reply|answer|result)s?\b"
-    r"|\b(?:api|endpoint)\s+(?:response|payload|call|consumer)s?\b"
+    r"|\b(?:api|endpoint)\s+(?:response|payload|consumer)s?\b"
     r"|\b(?:the\s+following|these|required|output)\s+(?:fields|columns|keys)\b"
     r"|\b(?:into|in|to)\s+(?:a|an|the|our|my|your)\s+(?:csv|spreadsheet|database|crm|ticketing\s+system|form)\b",
     re.IGNORECASE,
@@ -939,6 +942,8 @@ _CORRECTION_FORM = re.compile(
 )
 _ABSTRACT_BUILD = re.compile(
     r"(?:^|\n|[.!:]\s|\bto\s|\bwill\s|\bplease\s|[-*•]\s)\s*(?:build|develop|create|design|implement|make|construct)\s+(?:(?:a|an|the|your|my|our)\s+)?(?:[\w'/-]+\s+){0,4}?"
+    r"(?<!logical\s)(?<!conceptual\s)(?<!mental\s)(?<!theoretical\s)(?<!analytical\s)(?<!decision\s)"
+    r"(?<!ethical\s)(?<!moral\s)"
     r"(?:system|tool|converter|engine|framework|platform|algorithms?|solution|wireframes?|prototypes?|mockups?|"
     r"visual\s+designs?|layouts?|floor\s+plans?)\b",
     re.IGNORECASE,

@@ -1083,3 +1083,24 @@ def test_a_first_person_request_about_my_own_material_is_a_one_off_request(proje
             "cash. Frame 2: Most homeowners finance it, at about $629 a month for an $80K pool.")
     found = _findings(project, "mine", text)
     assert found["SYS002"][0] == "info" and found["SYS004"][0] == "info"
+
+
+def test_yaml_snake_case_keys_are_labels_and_conceptual_frameworks_are_not_builds(project: Project) -> None:
+    yaml_prompt = ("role: >\n  You are a senior frontend engineer for a SaaS dashboard in React and Tailwind.\n"
+                   "instructions:\n  - Group the user, revenue and usage metrics (active users, API calls).\n"
+                   "output_format:\n  - Component tree\n  - TypeScript interfaces\nconstraints:\n  never:\n"
+                   "    - Use pie charts for comparisons")
+    assert "SYS003" not in _findings(project, "yaml", yaml_prompt)
+    idea = ("You are Idea Clarifier, a version of ChatGPT that helps users refine their ideas. Engage with the "
+            "user's concept, ask probing questions, fill knowledge gaps and construct a logical framework around the "
+            "idea, step by step, until the user can state it in one sentence. Never judge the idea.")
+    assert _findings(project, "idea", idea).get("SYS003", ("info",))[0] == "info"
+
+
+def test_sys004_production_ready_is_quality_not_a_production_action(project: Project) -> None:
+    app = ("Act as a full-stack developer. Build a production-ready sales funnel application with React Flow: lead "
+           "capture, conversion tracking, the cost of each campaign, a mobile-first layout and tests with Jest.")
+    severity, message = _findings(project, "app", app)["SYS004"]
+    assert severity == "info" and "a build task" in message
+    deploy = app + " Deploy it to production with the team's pipeline; it stores each lead's personal details."
+    assert _findings(project, "deploy", deploy)["SYS004"][0] == "warning"
