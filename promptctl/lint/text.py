@@ -373,6 +373,35 @@ def output_template_lines(text: str) -> set[int]:
     return out
 
 
+_FORMAT_LEAD = re.compile(
+    r"(?i)\b(?:in|use|using|with|follow|following|into)\s+(?:exactly\s+)?(?:this|the\s+following)\s+"
+    r"(?:format|template|structure|layout)\s*:\s*$"
+)
+"""A line that introduces the reply's format block: "Finally, present the result in this format:"."""
+
+
+def format_block_lines(text: str) -> set[int]:
+    """0-based numbers of the lines of the block a :data:`_FORMAT_LEAD` line introduces (until a blank line or heading).
+
+    "Present the result in this format:" followed by ``Analysis: [Your observations here]``: the block shows the
+    reply; its placeholders are slots the model fills.
+    """
+    out: set[int] = set()
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if not _FORMAT_LEAD.search(line.strip().strip("*")):
+            continue
+        for later in range(number + 1, len(lines)):
+            if not lines[later].strip():
+                if later > number + 1:
+                    break
+                continue
+            if _HEADING_LINE.match(lines[later]):
+                break
+            out.add(later)
+    return out
+
+
 _EXAMPLE_START = re.compile(
     r"^[ \t]{0,3}(?:#{1,6}[ \t]+|\*{1,2})?[ \t]*(?:an?\s+)?(?:example|examples|sample|for\s+example)"
     r"(?:\s+(?:input\s+and\s+output|exchange|conversation|usage|format))?[ \t]*:?[ \t]*(?:\*{1,2})?[ \t]*:?[ \t]*$",

@@ -1104,3 +1104,12 @@ def test_sys004_production_ready_is_quality_not_a_production_action(project: Pro
     assert severity == "info" and "a build task" in message
     deploy = app + " Deploy it to production with the team's pipeline; it stores each lead's personal details."
     assert _findings(project, "deploy", deploy)["SYS004"][0] == "warning"
+
+
+def test_txt001_slots_of_a_format_block_are_the_replys(project: Project) -> None:
+    text = ("Act as a prompt engineer. Analyse the prompt the user sends and rewrite it. Never change its intent.\n"
+            "Finally, present the result in this format:\nAnalysis: [Your observations here]\n"
+            "Improved Prompt: [The optimized version here]")
+    assert "TXT001" not in _findings(project, "format", text)
+    loose = text.replace("Finally, present the result in this format:", "Finally, present the result.")
+    assert _findings(project, "loose", loose)["TXT001"][0] == "warning"

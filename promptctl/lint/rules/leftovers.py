@@ -183,12 +183,15 @@ def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
 
     ``${x}`` under an output-format heading is a slot of the reply; any placeholder inside an example block
     (``Example:`` with its ``Input:``/``Output:``), right after an illustration ("a title such as:", "e.g.") or in
-    a list it introduces on the line ("parameters such as ${a}, ${b}") illustrates the shape of an exchange.
+    a list it introduces on the line ("parameters such as ${a}, ${b}") illustrates the shape of an exchange; so does
+    any placeholder of the block a "present the result in this format:" line introduces
+    (:func:`promptctl.lint.text.format_block_lines`).
     """
     text = ctx.instruction_text()
     lines = text.split("\n")
     examples = T.example_lines(text)
     output = T.output_template_lines(text)
+    shown = T.format_block_lines(text)
     where: dict[str, set[bool]] = {}
     for number, line in enumerate(lines):
         for slot in found:
@@ -196,7 +199,8 @@ def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
                 before = line[: line.index(slot)]
                 illustrated = bool(_ILLUSTRATION.search(before) or _ILLUSTRATED_LIST.search(before)) or (
                     bool(_LIST_ITEM.match(line)) and bool(_ILLUSTRATION.search(_list_lead(lines, number))))
-                inside = number in examples or illustrated or (slot.startswith("${") and number in output)
+                inside = (number in examples or number in shown or illustrated
+                          or (slot.startswith("${") and number in output))
                 where.setdefault(slot, set()).add(inside)
     return {slot for slot, inside in where.items() if inside == {True}}
 
