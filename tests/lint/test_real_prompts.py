@@ -875,7 +875,10 @@ def _inputs_head(*names: str) -> str:
     ("Summarize {{ document }} for me.", ("document",), "warning"),
     ("Answer {{ question }} briefly.", ("question",), "warning"),
     ("Here is the topic:\n{{ topic }}\nWrite about it in the style of our blog and keep it short.", ("topic",),
+     "info"),
+    ("Here are the notes:\n{{ notes }}\nWrite about them in the style of our blog and keep it short.", ("notes",),
      "warning"),
+    ("Customer {{ customer_name }} asks:\n{{ question }}", ("customer_name", "question"), "info"),
 ])
 def test_inj002_is_info_for_a_short_value_inline_in_a_one_line_request(
         project: Project, user: str, names: tuple[str, ...], severity: str) -> None:

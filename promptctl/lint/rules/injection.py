@@ -9,9 +9,11 @@ An input that is the value of a labelled field on its own line (``"CONTEXT": {{c
 {{question}}``) is reported at info: a label is a weak boundary, not none. So is a **short value** inline in a
 one-line request ("What's the weather in {{city}}?", "a {{role}} position at {{company}}"): a variable named as a
 short scalar (topic, city, role, company, name, language ...; :data:`SHORT_VALUE`) or declared ``enum`` or
-number, in a user message of one line; a user pasting instructions into a city field gains little a delimiter
-would stop. A variable named as material (text, document, content, transcript, code, message, question, history
-...; :data:`MATERIAL`) keeps the warning wherever it lands.
+number, on a line of at most :data:`ONE_LINE_WORDS` words; a user pasting instructions into a city field gains
+little a delimiter would stop. A variable named as material (text, document, content, transcript, code, message,
+question, history ...; :data:`MATERIAL`) keeps the warning wherever it lands. A value alone on the last line(s)
+of the user message right after a label line ending with ":" (``Customer {{name}} asks:`` then ``{{question}}``)
+is a labelled field too.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ MATERIAL = frozenset(
 """Name parts of a variable that holds material a user pastes (INJ002 keeps the warning)."""
 _NAME_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 ONE_LINE_WORDS = 40
-"""A user message of one line and at most this many words (markers included) is a one-line request."""
+"""A line of at most this many words (markers included) is a one-line request or label."""
 
 
 def _short_value(ctx: VersionContext, var: str, seg: Segment) -> bool:
@@ -85,12 +87,17 @@ def _short_value(ctx: VersionContext, var: str, seg: Segment) -> bool:
     typed_short = spec is not None and (spec.type in ("enum", "integer", "number", "boolean") or bool(spec.values))
     if not (typed_short or parts & SHORT_VALUE):
         return False
-    text = seg.text.strip()
-    return "\n" not in text and len(text.split()) <= ONE_LINE_WORDS
+    at = seg.text.find(ctx.marker(var))
+    start, end = seg.text.rfind("\n", 0, at) + 1, seg.text.find("\n", at)
+    line = seg.text[start: len(seg.text) if end < 0 else end]
+    return len(line.split()) <= ONE_LINE_WORDS
 
 
 def _labelled_field(text: str, marker: str) -> bool:
-    """True when the input is the value of a labelled field on its line (``"CONTEXT": {{context}},``, ``Q: {{q}}``).
+    """True when the input is the value of a labelled field (``"CONTEXT": {{context}},``, ``Q: {{q}}``).
+
+    On the label's line, or alone on the last line(s) of the message right after a label line ending with ":"
+    (``Customer {{ name }} asks:`` then ``{{ question }}``).
 
     The label names where the value starts and the line (or the field separator) where it ends: weaker than a
     delimiter pair, since the value can contain a line that reads as the next label, but not input pasted into a
@@ -100,7 +107,12 @@ def _labelled_field(text: str, marker: str) -> bool:
     line_start = text.rfind("\n", 0, at) + 1
     line_end = text.find("\n", at)
     after = text[at + len(marker): len(text) if line_end < 0 else line_end]
-    return bool(_FIELD_LABEL.search(text[line_start:at]) and _FIELD_END.match(after.strip()))
+    if _FIELD_LABEL.search(text[line_start:at]) and _FIELD_END.match(after.strip()):
+        return True
+    # the value on its own line(s) after a label line ending with ":", and nothing of the template after it
+    before = text[:line_start].rstrip()
+    return (not text[line_start:at].strip() and not text[at + len(marker):].strip()
+            and before.endswith(":") and len(before.rsplit("\n", 1)[-1].split()) <= ONE_LINE_WORDS)
 
 
 @rule(
