@@ -33,10 +33,18 @@ secondary Claude target ``models: {anthropic: claude-sonnet-4-6}``, as a team se
   ``system`` file name: the system message) and one of under 8 words a fragment left out; variables in a user
   message are ``input: true``.
 
+- ``microsoft/semantic-kernel`` (MIT; held out: no rule was tuned on it): every ``skprompt.txt`` (with its
+  ``config.json``) and every YAML prompt file with a ``template:`` (handlebars, liquid or Semantic Kernel syntax) under
+  ``prompt_template_samples/`` and the ``samples/`` folders at HEAD, test assets left out, identical bodies once (the
+  plugins copied between python/ and dotnet/ samples), read by :func:`convert_semantic_kernel`: a template without
+  ``<message role>`` tags is one user message, as Semantic Kernel sends it; ``{{$name}}`` (``{{name}}`` in
+  handlebars/liquid) becomes a declared variable; plugin function calls (``{{recall $input}}``) stay literal text.
+
 Template text that Jinja2 would read (``{{``, ``{%``, ``{#``) is kept literal with ``{% raw %}``.
 
     python benchmarks/lint_corpus.py build OUT --fabric DIR --prompty DIR --awesome DIR [--awesome-count 150]
     python benchmarks/lint_corpus.py build OUT --promptflow DIR  # a held-out collection
+    python benchmarks/lint_corpus.py build OUT --semantic-kernel DIR  # another held-out collection
     python benchmarks/lint_corpus.py stats OUT
     python benchmarks/lint_corpus.py sample OUT --seed 7 --size 40 > sample.yaml
     python benchmarks/lint_corpus.py precision tests/lint/corpus/verdicts.yaml
@@ -54,6 +62,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -433,6 +442,173 @@ def build_promptflow(repo: Path, out: Path, used: set[str]) -> int:
     return count
 
 
+_SK_VAR = {
+    "semantic-kernel": re.compile(r"\{\{\s*\$([A-Za-z_]\w*)\s*\}\}"),
+    "handlebars": re.compile(r"\{\{\{?\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}?\}\}"),
+    "liquid": re.compile(r"\{\{-?\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*-?\}\}"),
+}
+_SK_THREAD = re.compile(
+    r"(?:\{\{#each\s+(\w+)\s*\}\}\s*(?:\{\{#each\s+this\s*\}\}\s*)?|\{%-?\s*for\s+\w+\s+in\s+(\w+)\s*-?%\}\s*)"
+    r"<message\s+role=[\"']\{\{[^}]*\}\}[\"']\s*>\s*\{\{[^}]*\}\}\s*</message>\s*"
+    r"(?:(?:\{\{/each\}\}\s*)+|\{%-?\s*endfor\s*-?%\})",
+)
+_SK_MESSAGE = re.compile(
+    r"<message\s+role=[\"'](system|user|assistant|developer)[\"']\s*>(.*?)</message>|\x00(\w+)\x00", re.S | re.I)
+_SK_SKIP = re.compile(r"(?:^|/)(?:tests?|IntegrationTests|UnitTests)/", re.I)
+
+
+def _sk_text(text: str, fmt: str, found: dict[str, str]) -> str:
+    """``text`` with its variable references as ``{{ name }}`` (in ``found``: name -> type), the rest literal."""
+    out: list[str] = []
+    pos = 0
+    blocks: list[tuple[int, int]] = []  # handlebars/liquid blocks kept literal: their names are bound inside
+    depth, start = 0, 0
+    for tag in re.finditer(r"\{\{[#/]|\{%-?\s*(?:end)?(?:for|if|unless|with)\b", text):
+        opening = "#" in tag.group(0) or "end" not in tag.group(0)
+        if opening and depth == 0:
+            start = tag.start()
+        depth = max(depth + (1 if opening else -1), 0)
+        if depth == 0 and not opening:
+            blocks.append((start, tag.end()))
+    if depth:
+        blocks.append((start, len(text)))
+    for match in _SK_VAR[fmt].finditer(text):
+        name, _, attrs = match.group(1).partition(".")
+        if fmt == "handlebars" and name in ("else", "this") or any(a <= match.start() < b for a, b in blocks):
+            continue
+        out.append(_literal(text[pos:match.start()]))
+        found.setdefault(name, "object" if attrs else "string")
+        out.append("{{ " + match.group(1) + " }}")
+        pos = match.end()
+    out.append(_literal(text[pos:]))
+    return "".join(out)
+
+
+def convert_semantic_kernel(template: str, fmt: str, config: dict[str, Any], name: str,
+                            metadata: dict[str, Any]) -> tuple[str, str] | None:
+    """``(version file text, description)`` for one Semantic Kernel prompt template, or None when it is empty.
+
+    Semantic Kernel sends a rendered template as one user message unless it holds ``<message role="...">``
+    tags, which become promptctl message tags (text outside them, which Semantic Kernel drops, is kept as a user
+    message so nothing the author wrote is lost). Variable references become declared variables: ``{{$name}}``
+    (``semantic-kernel`` format), ``{{name}}``/``{{a.b}}`` (``handlebars``, ``liquid``); a loop that emits one
+    ``<message role="{{role}}">`` per item of a list (chat history, few-shot turns) becomes ``{% messages list %}``.
+    Function calls (``{{recall $input}}``, ``{{time.now}}``, ``{{Plugin.Function history}}``), other helpers and
+    indexed paths cannot be converted (promptctl templates call no plugins) and are kept as literal text, as a
+    migrating user who has not yet replaced them would have them. Descriptions and defaults come from
+    ``input_variables``; ``max_tokens``, ``temperature`` and ``top_p`` from the ``default`` (else first)
+    execution settings. Variables in a user message are ``input: true``, as for Prompty and promptflow.
+    """
+    fmt = fmt if fmt in _SK_VAR else "semantic-kernel"
+    body = template.replace("\r\n", "\n").lstrip("\ufeff")
+    threads: list[str] = []
+
+    def thread(match: re.Match[str]) -> str:
+        if not (match.group(1) or match.group(2)):
+            return match.group(0)
+        threads.append(match.group(1) or match.group(2))
+        return "\x00" + threads[-1] + "\x00"
+
+    body = _SK_THREAD.sub(thread, body)
+    parts: list[tuple[str, str]] = []
+    if _SK_MESSAGE.search(body):
+        pos = 0
+        for match in _SK_MESSAGE.finditer(body):
+            if body[pos:match.start()].strip():
+                parts.append(("user", body[pos:match.start()]))
+            parts.append(("thread", match.group(3)) if match.group(3) else (match.group(1).lower(), match.group(2)))
+            pos = match.end()
+        if body[pos:].strip():
+            parts.append(("user", body[pos:]))
+    elif body.strip():
+        parts.append(("user", body))
+    if not parts:
+        return None
+    found: dict[str, str] = {}
+    rendered: list[str] = []
+    inputs: set[str] = set()
+    for role, content in parts:
+        if role == "thread":
+            rendered.append(f"{{% messages {content} %}}")
+            continue
+        role = "system" if role == "developer" else role
+        before = set(found)
+        text = _sk_text(textwrap.dedent(content.strip("\n")).strip(), fmt, found)
+        if role == "user":
+            inputs |= set(found) - before | {n for n in found if "{{ " + n in text}
+        rendered.append(f"{{% {role} %}}\n{text}\n{{% end{role} %}}")
+    declared = {str(v.get("name")): v for v in config.get("input_variables") or [] if isinstance(v, dict)}
+    variables: dict[str, Any] = {}
+    for var, kind in found.items():
+        spec: dict[str, Any] = {"type": kind}
+        source = declared.get(var, {})
+        if source.get("description"):
+            spec["description"] = str(source["description"])
+        if isinstance(source.get("default"), str) and source["default"]:
+            spec["default"] = source["default"]
+        if var in inputs:
+            spec["input"] = True
+        variables[var] = spec
+    for var in threads:
+        variables[var] = {"type": "messages", "default": []}
+    settings = config.get("execution_settings") or {}
+    block = settings.get("default") if isinstance(settings.get("default"), dict) else next(
+        (v for v in settings.values() if isinstance(v, dict)), {}) if isinstance(settings, dict) else {}
+    params = {k: block[k] for k in ("max_tokens", "temperature", "top_p")
+              if isinstance(block.get(k), int | float) and not isinstance(block.get(k), bool)}
+    description = str(config.get("description") or "").strip() or f"semantic-kernel {name}"
+    extras = {"parameters": params} if params else {}
+    return _front_matter(description, variables, metadata, extras) + "\n".join(rendered) + "\n", description
+
+
+def load_semantic_kernel(path: str, text: str, config_text: str | None) -> tuple[str, str, dict[str, Any], str] | None:
+    """``(template, template format, config, name)`` of a ``skprompt.txt`` (with its ``config.json`` text) or a YAML
+    prompt file, or None for a YAML file that is no prompt template (OpenAPI documents, agent specs)."""
+    if path.endswith("skprompt.txt"):
+        try:
+            config = json.loads(config_text.lstrip("\ufeff")) if config_text else {}
+        except json.JSONDecodeError:
+            config = {}
+        parts = path.rsplit("/", 3)
+        return text, str(config.get("template_format") or "semantic-kernel"), config, f"{parts[-3]}-{parts[-2]}"
+    try:
+        config = yaml.safe_load(text.lstrip("\ufeff"))
+    except yaml.YAMLError:
+        return None
+    if not isinstance(config, dict) or not isinstance(config.get("template"), str):
+        return None
+    name = path.rsplit("/", 1)[-1].split(".")[0]  # several files share a name: (GenerateStory)
+    return config["template"], str(config.get("template_format") or "semantic-kernel"), config, name
+
+
+def build_semantic_kernel(repo: Path, out: Path, used: set[str]) -> int:
+    commit = _git(repo, "rev-parse", "HEAD").strip()
+    files = [f for f in _git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n")
+             if re.match(r"(?:prompt_template_samples|dotnet/samples|python/samples|java/samples)/", f)
+             and not _SK_SKIP.search(f) and (f.endswith("/skprompt.txt") or f.endswith((".yaml", ".yml")))]
+    seen: set[str] = set()
+    count = 0
+    for path in sorted(files, key=lambda f: (not f.startswith("prompt_template_samples/"), f)):
+        text = _blob(repo, f"HEAD:{path}")
+        if not text:
+            continue
+        folder = path.rsplit("/", 1)[0]
+        loaded = load_semantic_kernel(path, text, _blob(repo, f"HEAD:{folder}/config.json")
+                                      if path.endswith("skprompt.txt") else None)
+        if loaded is None:
+            continue
+        template, fmt, config, name = loaded
+        if not _new_body(template, seen):
+            continue
+        meta = {"source": "microsoft/semantic-kernel", "path": path, "commit": commit, "licence": "MIT"}
+        converted = convert_semantic_kernel(template, fmt, config, name, meta)
+        if converted is None:
+            continue
+        _write(out, "sk-" + _slug(name), converted[0], converted[1], used)
+        count += 1
+    return count
+
+
 _MEDIA = re.compile(
     r"(?i)\b(camera|lens|aspect[_ ]ratio|photoreal\w*|cinematic|midjourney|veo|stable diffusion|dall-?e|"
     r"negative[_ ]prompt|lighting|8k|4k|portrait|depth of field|bokeh|image generation|"
@@ -548,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--prompty", type=Path)
     b.add_argument("--awesome", type=Path)
     b.add_argument("--promptflow", type=Path)
+    b.add_argument("--semantic-kernel", type=Path)
     b.add_argument("--awesome-count", type=int, default=150)
     b.add_argument("--seed", type=int, default=20)
     s = sub.add_parser("stats")
@@ -573,6 +750,8 @@ def main(argv: list[str] | None = None) -> int:
             counts["prompty"] = build_prompty(args.prompty, args.out, used)
         if args.promptflow:
             counts["promptflow"] = build_promptflow(args.promptflow, args.out, used)
+        if args.semantic_kernel:
+            counts["semantic-kernel"] = build_semantic_kernel(args.semantic_kernel, args.out, used)
         if args.awesome:
             counts["awesome"] = build_awesome(args.awesome, args.out, used, args.awesome_count, args.seed)
         print(json.dumps(counts))
