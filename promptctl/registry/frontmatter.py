@@ -34,7 +34,14 @@ from promptctl import _yaml
 from promptctl.errors import FrontMatterError
 from promptctl.templating.literal import literal_source
 from promptctl.templating.prompt import ToolSet
-from promptctl.templating.toolspec import ReasoningSpec, ToolChoiceSpec, ToolSpec, parse_tools, tool_set
+from promptctl.templating.toolspec import (
+    ReasoningSpec,
+    ToolChoiceSpec,
+    ToolSpec,
+    check_schema,
+    parse_tools,
+    tool_set,
+)
 from promptctl.templating.variables import VariableSpec, YStr
 from promptctl.types import PROVIDERS as PROVIDERS  # re-exported: its home is promptctl.types
 
@@ -163,7 +170,10 @@ class OutputSpec(BaseModel):
     @field_validator("json_schema", mode="before")
     @classmethod
     def _plain(cls, value: Any) -> Any:
-        return _yaml.plain(value)
+        value = _yaml.plain(value)
+        if isinstance(value, dict):
+            check_schema(value, "")  # when the file loads, so lint and publish refuse it too
+        return value
 
 
 class Parameters(BaseModel):

@@ -53,19 +53,34 @@ def check_json_schema(schema: Any, where: str) -> None:
         ValueError: Not a mapping, not ``type: object``, or invalid under its draft's meta-schema; the message
             names the failing field (``parameters.properties.city.type``).
     """
-    import jsonschema
-
     if not isinstance(schema, Mapping):
         raise ValueError(f"{where} must be a JSON Schema mapping, not {type(schema).__name__}")
     if schema.get("type") != "object":
         raise ValueError(f"{where}.type must be 'object' (tool arguments are a JSON object), not "
                          f"{schema.get('type')!r}")
+    check_schema(schema, where)
+
+
+def check_schema(schema: Mapping[str, Any], where: str) -> None:
+    """Check ``schema`` against the meta-schema of its draft (``$schema``; 2020-12 by default).
+
+    Args:
+        schema: The schema (a tool's arguments, a version's output schema).
+        where: Names it in the error (``tool 'get_weather': parameters``); empty: the failing field alone.
+
+    Raises:
+        ValueError: Invalid under its draft's meta-schema; the message names the failing field
+            (``parameters.properties.city.type``).
+    """
+    import jsonschema
+
     validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
         validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path)
-        raise ValueError(f"{where}{path}: {exc.message} (not valid JSON Schema)") from None
+        place = f"{where}{path}".lstrip(".") or "the schema"
+        raise ValueError(f"{place}: {exc.message} (not valid JSON Schema)") from None
 
 
 class ToolSpec(BaseModel):

@@ -6,6 +6,8 @@ from promptctl.errors import FrontMatterError
 from promptctl.registry.frontmatter import content_sha256, parse_version_text, split_front_matter
 from promptctl.registry.registry import Registry
 
+from tests.conftest import run_cli
+
 from .conftest import write
 
 
@@ -127,3 +129,22 @@ def test_the_readme_names_every_front_matter_field() -> None:
     named = set(re.findall(r"`([a-z_]+)`", listed))
     fields = {info.alias or name for name, info in FrontMatter.model_fields.items()}
     assert fields - named == set()
+
+
+def test_an_invalid_output_schema_is_a_front_matter_error_when_the_file_loads(tmp_path) -> None:
+    """Found in the first-hour trial: `type: strin` in an output schema passed lint and publish, and only
+    `render`/`run` refused the version, which was by then immutable."""
+    text = ("---\noutput:\n  format: json\n  schema:\n    type: object\n    properties:\n"
+            "      category: {type: strin}\n---\nClassify.\n")
+    with pytest.raises(FrontMatterError, match=r"^t.j2:4: ") as info:
+        parse_version_text(text, where="t.j2")
+    assert ("front matter field 'output.schema': properties.category.type: 'strin' is not valid under any of "
+            "the given schemas (not valid JSON Schema)") in str(info.value)
+    fm, _, _ = parse_version_text(text.replace("strin}", "string}"), where="t.j2")
+    assert fm.output is not None and fm.output.json_schema is not None
+    write(tmp_path / "prompts" / "triage" / "v1.j2", text)
+    (tmp_path / "promptctl.toml").write_text('prompts_dir = "prompts"\n')
+    result = run_cli("publish", "triage", "-m", "first", cwd=tmp_path)
+    assert result.returncode == 2 and "'strin' is not valid" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "prompts" / "triage" / "publish.log").exists()
