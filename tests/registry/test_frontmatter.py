@@ -5,7 +5,6 @@ import pytest
 from promptctl.errors import FrontMatterError
 from promptctl.registry.frontmatter import content_sha256, parse_version_text, split_front_matter
 from promptctl.registry.registry import Registry
-
 from tests.conftest import run_cli
 
 from .conftest import write
