@@ -219,7 +219,8 @@ class _StdinOnce:
         """Stdin's bytes, at most the input size limit.
 
         Raises:
-            InputError: Stdin was already read, there is none, or it is larger than the input limit.
+            InputError: Stdin was already read, there is none, it is empty (or only whitespace), or it is larger
+                than the input limit.
         """
         from promptctl.errors import InputError
 
@@ -238,6 +239,10 @@ class _StdinOnce:
         if len(data) > limit:
             raise InputError(f"{who}: stdin is larger than the {limit / 2**20:g} MiB input limit",
                              hint="raise input_file_mb in the [limits] table of promptctl.toml")
+        if not data.strip():  # `cat missing.md | promptctl run REF -`: never pay for a call on an empty input
+            raise InputError(f"{who}: stdin is empty" + (" (only whitespace)" if data else ""),
+                             hint="pipe the text in (cat notes.md | promptctl run REF -), or pass it with --input TEXT "
+                                  "or --var NAME=@FILE")
         return bytes(data)
 
 

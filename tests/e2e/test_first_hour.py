@@ -186,6 +186,20 @@ def test_stdin_is_read_once_and_the_input_needs_one_input_variable(pc: Run, tmp_
     assert code == 2 and "has 2 input variables (other, review)" in err and "--var other=@-" in err
 
 
+@pytest.mark.parametrize("stdin", ["", "\n", "  \r\n"])
+def test_an_empty_stdin_is_an_error_not_a_paid_call_on_an_empty_input(pc: Run, tmp_path: Path, stdin: str) -> None:
+    """trial-21: `cat missing.md | promptctl run REF -` sent a request with an empty input (and recorded it)."""
+    _fewshot(tmp_path, "{{ review }}")
+    for args in (("run", "sentiment@1", "-"), ("run", "sentiment@1", "--input", "-"),
+                 ("run", "sentiment@1", "--var", "review=@-"), ("render", "sentiment@1", "--vars", "-")):
+        code, out, err = pc(*args, "--provider", "fake", "--strategy", "direct", stdin=stdin)
+        assert code == 2 and out == "", (args, err)
+        assert err.splitlines()[0].endswith(("stdin is empty", "stdin is empty (only whitespace)")), (args, err)
+        assert "hint: pipe the text in" in err and "Traceback" not in err
+    code, out, _ = pc("log", "--json")
+    assert code == 0 and json.loads(out) == []
+
+
 def test_an_unknown_model_id_gets_a_did_you_mean_and_is_not_sent_to_the_prompts_provider(pc: Run,
                                                                                         tmp_path: Path) -> None:
     _fewshot(tmp_path, "{{ review }}")
