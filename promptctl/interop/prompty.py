@@ -13,7 +13,8 @@ tags. A ``thread`` input (the conversation so far) is a variable of type ``messa
 on a line of its own becomes ``{% messages name %}`` between messages. A role line inside a loop or
 condition (a hand-written chat-history loop), ``image``, ``file`` and ``audio`` inputs, and ``tools`` have no
 promptctl equivalent yet: they are kept (as text, a comment, or in ``metadata``) and reported. A
-``{{ ... }}`` that is not a valid Jinja2 expression (``{{ $json['name'] }}``) is escaped and reported.
+``{{ ... }}`` that is not a valid Jinja2 expression (``{{ $json['name'] }}``) is escaped and reported. ``outputs``
+(the fields of a structured answer) become ``output: {format: json, schema}`` with ``strategy: structured``.
 """
 
 from __future__ import annotations
@@ -63,11 +64,15 @@ def read(path: Path) -> list[ImportedPrompt]:
         metadata["authors"] = authors
     if isinstance(metadata.get("sample"), dict):
         prompt.sample = {variable_name(str(k)): v for k, v in metadata["sample"].items()}
+    output = _outputs(data.get("outputs"), prompt, where, metadata)
     converted = _body(body, prompt, where, offset, special, threads)
     _declare_read_variables(converted, variables, prompt, where)
     fm = front_matter(description=data.get("description"), provider=provider, model=model, parameters=params,
-                      variables=variables, tags=(data.get("metadata") or {}).get("tags") or data.get("tags"),
-                      metadata=metadata)
+                      variables=variables, output=output,
+                      tags=(data.get("metadata") or {}).get("tags") or data.get("tags"), metadata=metadata)
+    if output:  # Prompty sends outputs as the response's JSON schema: promptctl's structured strategy does
+        fm = {**{k: v for k, v in fm.items() if k != "metadata"}, "strategy": "structured",
+              **({"metadata": fm["metadata"]} if "metadata" in fm else {})}
     prompt.versions.append(ImportedVersion(fm, converted, source=where))
     return [prompt]
 
@@ -170,6 +175,66 @@ def _inputs(
     if samples:
         metadata["sample"] = samples
     return variables, special, threads
+
+
+_JSON_TYPES = {"string": "string", "str": "string", "number": "number", "float": "number", "double": "number",
+               "integer": "integer", "int": "integer", "boolean": "boolean", "bool": "boolean", "array": "array",
+               "list": "array", "object": "object", "dict": "object"}
+
+
+def _outputs(raw: Any, prompt: ImportedPrompt, where: str, metadata: dict[str, Any]) -> dict[str, Any] | None:
+    """Prompty's ``outputs`` as ``output: {format: json, schema}``: an object schema of those properties.
+
+    ``outputs`` is a list of ``{name, kind, description, required, items, properties}`` (or a mapping of name to
+    such a spec); ``required`` defaults to true. Outputs with a kind that has no JSON Schema type are kept as
+    given in ``metadata.prompty_outputs`` and reported.
+    """
+    if not raw:
+        return None
+
+    def schema(spec: Any, name: str) -> dict[str, Any] | None:
+        spec = spec if isinstance(spec, dict) else {"kind": spec}
+        kind = str(spec.get("kind") or spec.get("type") or "string").lower()
+        if kind not in _JSON_TYPES:
+            return None
+        out: dict[str, Any] = {"type": _JSON_TYPES[kind]}
+        if spec.get("description"):
+            out["description"] = str(spec["description"])
+        if out["type"] == "array" and spec.get("items") is not None:
+            items = schema(spec["items"], f"{name}[]")
+            if items is None:
+                return None
+            out["items"] = items
+        if out["type"] == "object" and spec.get("properties"):
+            nested = properties(spec["properties"], name)
+            if nested is None:
+                return None
+            out.update(nested)
+        return out
+
+    def properties(specs: Any, parent: str) -> dict[str, Any] | None:
+        items = ([(str(i.get("name")), i) for i in specs if isinstance(i, dict) and i.get("name")]
+                 if isinstance(specs, list) else [(str(k), v) for k, v in specs.items()] if isinstance(specs, dict)
+                 else [])
+        props: dict[str, Any] = {}
+        required: list[str] = []
+        for name, spec in items:
+            one = schema(spec, f"{parent}.{name}" if parent else name)
+            if one is None:
+                return None
+            props[name] = one
+            if not isinstance(spec, dict) or spec.get("required", True) is not False:
+                required.append(name)
+        return {"properties": props, "required": required} if props else None
+
+    body = properties(raw, "")
+    if body is None:
+        metadata["prompty_outputs"] = raw
+        prompt.note("reported", where, "outputs kept in metadata.prompty_outputs: a kind with no JSON Schema type")
+        return None
+    prompt.note("converted", where, f"outputs ({', '.join(body['properties'])}) -> output: {{format: json, schema}} "
+                "with strategy: structured")
+    return {"format": "json", "schema": {"type": "object", **body, "additionalProperties": False}}
 
 
 def _infer(value: Any) -> str:

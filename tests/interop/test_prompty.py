@@ -100,3 +100,35 @@ def test_the_sample_becomes_the_prompts_sample_input_fixture(registry: Registry)
     sample.write_text("firstName: Ada\n")  # an edited sample is never overwritten by a re-import
     import_into(registry, PROMPTY / "v1-basic.prompty")
     assert sample.read_text() == "firstName: Ada\n"
+
+
+def test_outputs_become_the_output_schema_of_a_structured_version(registry: Registry):
+    """trial-21: Prompty's `outputs` (the fields of a structured answer) were dropped without a report."""
+    [row] = import_into(registry, PROMPTY / "v2-anthropic_structured.prompty")
+    version = registry.get(row.created[0])
+    fm = version.front_matter
+    assert fm.strategy.name == "structured" and fm.output is not None and fm.output.format == "json"
+    assert fm.output.json_schema == {
+        "type": "object",
+        "properties": {"city": {"type": "string", "description": "The city name"},
+                       "temperature": {"type": "number", "description": "The temperature in Fahrenheit"}},
+        "required": ["city", "temperature"], "additionalProperties": False}
+    assert any(f.kind == "converted" and "outputs (city, temperature)" in f.message for f in row.findings)
+
+
+def test_outputs_nest_and_an_unknown_kind_is_kept_and_reported(tmp_path: Path):
+    source = tmp_path / "extract.prompty"
+    source.write_text("---\nname: extract\nmodel: {id: gpt-4.1-mini, provider: openai}\noutputs:\n"
+                      "  - {name: people, kind: array,\n"
+                      "     items: {kind: object, properties: [{name: who, kind: string}]}}\n"
+                      "  - {name: note, kind: string, required: false}\n---\nuser:\n{{text}}\n")
+    [prompt] = read_source(source)
+    schema = prompt.versions[0].front_matter["output"]["schema"]
+    assert schema["properties"]["people"] == {"type": "array", "items": {
+        "type": "object", "properties": {"who": {"type": "string"}}, "required": ["who"]}}
+    assert schema["required"] == ["people"]
+    source.write_text(source.read_text().replace("kind: string, required", "kind: image, required"))
+    [prompt] = read_source(source)
+    fm = prompt.versions[0].front_matter
+    assert "output" not in fm and fm["metadata"]["prompty_outputs"][1]["kind"] == "image"
+    assert any(f.kind == "reported" and "metadata.prompty_outputs" in f.message for f in prompt.findings)
