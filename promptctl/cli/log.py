@@ -288,6 +288,21 @@ def _print_tool_round(tool_round: dict[str, Any] | None) -> None:
         out(f"[tool result of {result['tool_call_id']}{error}] {result['content']}\n")
 
 
+_VALUE_PREVIEW = 200
+"""Characters of a long text variable shown on the ``variables:`` line of ``log show`` (``--json`` has them all)."""
+
+
+def _shortened(variables: dict[str, Any]) -> dict[str, Any]:
+    """``variables`` with each text longer than :data:`_VALUE_PREVIEW` characters cut, saying its full length.
+
+    A meeting transcript or a document read with ``--var notes=@FILE`` is printed in full once, in the rendered
+    prompt; the variables line stays readable.
+    """
+    return {name: (f"{value[:_VALUE_PREVIEW]}... [{len(value):,} characters; in full in the rendered prompt and "
+                   "--json]" if isinstance(value, str) and len(value) > _VALUE_PREVIEW else value)
+            for name, value in variables.items()}
+
+
 def _print_run(r: dict[str, Any], calls: list[dict[str, Any]]) -> None:
     """The run as text: header, variables, the request as sent, the output, usage and calls."""
     import json
@@ -300,7 +315,7 @@ def _print_run(r: dict[str, Any], calls: list[dict[str, Any]]) -> None:
     out(f"run {r['run_id']}  {r['created_at']}  {display}  {r['provider']}:{r['model']}  strategy {r['strategy']}  "
         f"origin {r['origin']}  status {r['status']}\n")
     if r["variables"]:
-        out("variables: " + json.dumps(r["variables"], ensure_ascii=False) + "\n")
+        out("variables: " + json.dumps(_shortened(r["variables"]), ensure_ascii=False) + "\n")
     out("\n=== rendered prompt (the request as sent)\n")
     _print_request(display, _Body(r["provider"], r["model"], r["request"] or {}))
     _print_tool_round((r.get("details") or {}).get("tool_round"))

@@ -389,6 +389,15 @@ def test_log_separates_interactive_runs_and_log_show_prints_one_run(pc: Run, tmp
     code, out, _ = pc("log", "--by", "run", "--origin", "ab", "--json")
     assert json.loads(out)["total"]["runs"] == 12 and len(json.loads(out)["run"]) == 12
     assert "total: 13 runs" in pc("log", "--summary", "--origin", "all")[1]
+    # a long input (trial-21: a 200 KB transcript) is cut on the variables line, in full in the prompt and --json
+    long = "Decisions were made. " * 500
+    assert pc("run", "hello@1", "--input", long, "--provider", "fake")[0] == 0
+    long_id = json.loads(pc("log", "--json")[1])[0]["run_id"]
+    code, out, _ = pc("log", "show", long_id)
+    [line] = [line for line in out.splitlines() if line.startswith("variables: ")]
+    assert len(line) < 400 and "... [10,500 characters; in full in the rendered prompt and --json]" in line
+    assert long.rstrip() in out
+    assert json.loads(pc("log", "show", long_id, "--json")[1])["variables"]["question"] == long
 
 
 def test_a_store_from_before_origins_is_backfilled(tmp_path: Path) -> None:
