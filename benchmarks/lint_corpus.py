@@ -364,7 +364,7 @@ def convert_promptflow(text: str, path: str, metadata: dict[str, Any]) -> tuple[
     from promptctl.interop import prompty
 
     text = text.replace("\r\n", "\n")
-    match = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*\n(.*)$", text, re.S)
+    match = re.match(r"^\s*---[ \t]*\n(.*?)\n---[ \t]*\n(.*)$", text, re.S)  # blank lines may come first
     meta: dict[str, Any] = {}
     body = text
     if match:
@@ -399,6 +399,12 @@ def convert_promptflow(text: str, path: str, metadata: dict[str, Any]) -> tuple[
         version = prompty.read(file)[0].versions[0]
     converted = version.front_matter
     variables: dict[str, Any] = dict(converted.get("variables") or {})
+    for name in re.findall(r"\{%-?\s*for\s+\w+(?:\s*,\s*\w+)*\s+in\s+([A-Za-z_]\w*)", version.body):
+        if isinstance(variables.get(name), dict) and variables[name].get("type") == "string":
+            variables[name]["type"] = "list"  # iterated: a list, as a migrating user declares it (Prompty said string)
+    for name in re.findall(r"\{\{-?\s*([A-Za-z_]\w*)\.\w", version.body):
+        if isinstance(variables.get(name), dict) and variables[name].get("type") == "string":
+            variables[name]["type"] = "object"
     for block in re.findall(r"\{% user %\}(.*?)\{% enduser %\}", version.body, re.S):
         for name in re.findall(r"\{\{-?\s*([A-Za-z_]\w*)", block):
             spec = variables.get(name)

@@ -75,3 +75,17 @@ def test_the_converted_samples_lint_without_template_errors(script: Any, tmp_pat
     report = lint(Registry(tmp_path), None, today=TODAY, jobs=1)
     assert len(report.checked) == 3
     assert not [f for f in report.findings if f.severity == "error"], report.findings
+
+
+def test_front_matter_after_blank_lines_is_read_and_iterated_variables_are_lists(script: Any) -> None:
+    # the shape of examples/flex-flows/eval-checklist/eval.prompty: a blank line before the front matter
+    text = ("\n---\nname: Evaluate based on a checklist\ninputs:\n  examples:\n    type: string\n"
+            "  answer:\n    type: string\n---\n\n# system:\nYou score answers.\n\n# user:\n"
+            "{% for ex in examples %}\nanswer: {{ex.answer}}\n{% endfor %}\nanswer: {{answer}}\n")
+    converted = script.convert_promptflow(text, "examples/flex-flows/eval-checklist/eval.prompty", META)
+    assert converted is not None
+    _, head, body = converted[0].split("---\n", 2)
+    fm = yaml.safe_load(head)
+    assert fm["description"] == "Evaluate based on a checklist"
+    assert fm["variables"]["examples"]["type"] == "list" and fm["variables"]["answer"]["input"] is True
+    assert body.lstrip("\n").startswith("{% system %}\nYou score answers.")
