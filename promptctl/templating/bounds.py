@@ -55,6 +55,9 @@ class RenderLimitExceeded(Exception):
 
 _SIZE_HINT = "build less text in the template (pass large values in as variables), or raise render_output_mb " \
              "in the [limits] table of promptctl.toml"
+_VALUE_HINT = "a value the template prints (a variable given with --var/--vars/stdin, or text the template " \
+              "built) is past the limit: pass a shorter text (no model takes this much in one request), or raise " \
+              "render_output_mb in the [limits] table of promptctl.toml"
 _TIME_HINT = "compute less in the template, or raise render_time_s in the [limits] table of promptctl.toml"
 
 
@@ -84,7 +87,8 @@ class RenderBudget:
         """Raise :class:`RenderLimitExceeded` when ``size`` (characters or items) is past the limit."""
         if size > self.max_chars:
             raise RenderLimitExceeded(
-                f"{what} would be larger than the {_chars(self.max_chars)} render output limit", _SIZE_HINT
+                f"{what} would be larger than the {_chars(self.max_chars)} render output limit",
+                _VALUE_HINT if what == "a printed value" else _SIZE_HINT,
             )
 
 

@@ -88,6 +88,17 @@ def test_a_large_variable_value_is_refused_when_printed() -> None:
         render("{{ text }}{{ text }}", text="b" * (600 * 1024))
 
 
+def test_a_value_past_the_limit_gets_a_hint_about_the_value_not_the_template() -> None:
+    """trial-21: a 30 MB transcript given with --var notes=@FILE was told to 'pass large values in as variables'."""
+    with pytest.raises(TemplateError, match="a printed value would be larger than the 1 MiB") as info:
+        render("Summarise:\n{{ notes }}", notes="b" * (1024 * 1024 + 1))
+    assert (info.value.hint or "").startswith("a value the template prints (a variable given with --var")
+    assert "pass a shorter text" in (info.value.hint or "") and "render_output_mb" in (info.value.hint or "")
+    with pytest.raises(TemplateError) as built:
+        render("{{ 'a' * (2 * 1024 * 1024) }}")
+    assert (built.value.hint or "").startswith("build less text in the template")
+
+
 def test_ordinary_templates_render_as_before() -> None:
     source = (
         "{% system %}{% section 'role' %}You are {{ who|title }}.{% endsection %}{% endsystem %}"
