@@ -257,9 +257,9 @@ def eval_(
                           "last one unless :LABEL is given) on the same dataset, paired case by case."),
     ] = None,
     fail_under: Annotated[
-        float | None,
-        typer.Option("--fail-under", metavar="RATE", min=0.0, max=1.0, show_default=False,
-                     help="Exit 1 when the pass rate (or mean score) is below RATE (0-1)."),
+        str | None,
+        typer.Option("--fail-under", metavar="RATE", show_default=False,
+                     help="Exit 1 when the pass rate (or mean score) is below RATE (0.9 or 90%)."),
     ] = None,
     no_cache: Annotated[
         bool | None,
@@ -282,7 +282,9 @@ def eval_(
     with _Collection() as collection:  # see _Collection: none while importing and planning
         from promptctl.errors import CheckFailed, InputError
         from promptctl.evaluation.ab_plan import plan_eval
+        from promptctl.evaluation.ab_report import parse_rate
 
+        threshold = parse_rate(fail_under, "--fail-under") if fail_under is not None else None  # before any call
         proj = project()
         store = proj.store()
         baseline = None
@@ -331,8 +333,8 @@ def eval_(
                 raise CheckFailed(f"this evaluation is significantly worse than run {baseline['run_id'][:12]} "
                                   f"({worse[0]['verdict']})")
         v = result["variants"][0]
-        if fail_under is not None and v["mean"] is not None and v["mean"] < fail_under:
-            raise CheckFailed(f"{v['spec']} scored {v['mean'] * 100:.1f}%, below --fail-under {fail_under * 100:g}%")
+        if threshold is not None and v["mean"] is not None and v["mean"] < threshold:
+            raise CheckFailed(f"{v['spec']} scored {v['mean'] * 100:.1f}%, below --fail-under {threshold * 100:g}%")
 
 
 def _resumed(proj: Any, store: Any, run_id: str, *, no_cache: bool | None, batch: bool | None,

@@ -272,6 +272,31 @@ def parse_points(text: str, option: str) -> float:
     return value / 100
 
 
+def parse_rate(text: str, option: str) -> float:
+    """A pass rate or mean score threshold: a share from 0 to 1 (``0.9``) or a percentage (``90%``).
+
+    Raises:
+        InputError: Not a number, or outside 0-1 (``90`` without ``%`` is refused: it names 0.9 or 90%).
+    """
+    from promptctl.errors import InputError
+
+    raw = text.strip()
+    percent = raw.endswith("%")
+    try:
+        value = float(raw[:-1] if percent else raw)
+    except ValueError:
+        raise InputError(f"{option} must be a rate such as 0.9 or 90%, not {text!r}",
+                         hint=f"e.g. {option} 0.9 (a pass rate of 90%)") from None
+    if percent:
+        value /= 100
+    if not 0 <= value <= 1:
+        as_percent = 1 < value <= 100 and not percent  # `--fail-under 95`: meant 95%
+        raise InputError(f"{option} is a rate from 0 to 1 (or a percentage), not {text!r}",
+                         hint=f"did you mean {option} {value / 100:g} or {option} {value:g}%?" if as_percent
+                         else f"e.g. {option} 0.9 (a pass rate of 90%)")
+    return value
+
+
 def check_gates(result: Mapping[str, Any], *, fail_if_worse: bool = False,
                 max_regression: float | None = None) -> dict[str, Any] | None:
     """The CI gates of ``promptctl ab``, checked for every candidate against the baseline.

@@ -77,6 +77,20 @@ def test_eval_prints_the_pass_rate_with_its_interval_and_the_failures_first(cli,
     assert '"kind":"eval"' in html and "q04" in html
 
 
+def test_fail_under_takes_a_rate_or_a_percentage_and_refuses_95_before_any_call(cli, project):
+    """trial-21: `--fail-under 95` said only "must be at most 1"; `--fail-under 95%` was refused."""
+    code, _, err = cli("eval", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--fail-under", "95")
+    assert code == 2 and err.splitlines() == [
+        "error: --fail-under is a rate from 0 to 1 (or a percentage), not '95'",
+        "hint: did you mean --fail-under 0.95 or --fail-under 95%?"]
+    code, _, err = cli("eval", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--fail-under", "abc")
+    assert code == 2 and "must be a rate such as 0.9 or 90%, not 'abc'" in err and "starting" not in err
+    code, _, err = cli("eval", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--fail-under", "70%")
+    assert code == 0, err  # 75% passed
+    code, _, err = cli("eval", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--fail-under", "80%")
+    assert code == 1 and "below --fail-under 80%" in err
+
+
 def test_runs_lists_and_shows_and_reports_a_past_comparison(cli, project):
     code, out, err = cli("ab", "qa@1", "qa@2", "--dataset", "cases.jsonl", "--scorer", "contains", "--json")
     assert code == 0, err
