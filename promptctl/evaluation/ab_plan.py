@@ -620,12 +620,14 @@ def _finish_plan(
 
 def _case_hint(exc: PromptctlError, data: Dataset, case: Case) -> str | None:
     """The hint of a case that does not render: about the dataset case, not ``--var`` (which ``ab`` has not)."""
-    from promptctl.errors import UndefinedVariableError, VariableError
+    from promptctl.errors import UndefinedVariableError, VariableError, did_you_mean
 
     where = f"{data.path}:{case.line}"
     if isinstance(exc, UndefinedVariableError):
-        return (f"add '{exc.variable}' to the vars of case '{case.id}' ({where}), or give it a default in the "
-                "front matter")
+        typo = next((f"did you mean '{exc.variable}'? case '{case.id}' has '{given}' ({where})"
+                     for given in case.variables if did_you_mean(given, [exc.variable])), None)  # {tickt: ...}
+        return typo or (
+            f"add '{exc.variable}' to the vars of case '{case.id}' ({where}), or give it a default in the front matter")
     if isinstance(exc, VariableError):
         return f"fix the value in the vars of case '{case.id}' ({where}); {exc.hint}" if exc.hint else (
             f"fix the value in the vars of case '{case.id}' ({where})")

@@ -347,6 +347,11 @@ def test_a_case_missing_a_variable_is_told_to_add_it_to_the_dataset(registry, tm
         plan_ab(registry, [A, B], path, provider="fake")
     assert "--var" not in info.value.hint
     assert f"add 'problem' to the vars of case 'c1' ({path}:1)" in info.value.hint
+    # trial-21: a misspelt key in the case's vars is named, with the variable the template reads
+    path.write_text(json.dumps({"id": "c1", "vars": {"problm": "1+1"}, "expected": "2"}) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="missing variable 'problem'") as info:
+        plan_ab(registry, [A, B], path, provider="fake")
+    assert info.value.hint.startswith(f"did you mean 'problem'? case 'c1' has 'problm' ({path}:1)")
 
 
 def test_the_dataset_path_stays_as_given_relative_to_the_project_root_after_resume(registry, store, tmp_path,
