@@ -258,9 +258,10 @@ def read_text_file(path: Path, what: str, *, hint: str | None = None) -> str:
     from promptctl.limits import read_input_text
 
     try:
-        return read_input_text(path, what=what)
+        return read_input_text(path, what=f"{what}:")  # `--var notes=@x.md: x.md is not UTF-8 text`
     except FileNotFoundError:
-        raise InputError(f"{what}: {path} does not exist", hint=hint) from None
+        raise InputError(f"{what}: {path} does not exist",
+                         hint=hint or f"check the path (relative to the current folder, {Path.cwd()})") from None
 
 
 _CONTROL = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -152,7 +152,13 @@ def test_var_at_path_errors_and_a_literal_at_sign(pc: Run, tmp_path: Path) -> No
     assert code == 0 and _user_text(out).endswith("\n@joe")
     (tmp_path / "folder").mkdir()
     code, _, err = pc("render", "sentiment@1", "--var", "review=@folder")
-    assert code == 2 and "--var review=@folder folder is a directory, not a regular file" in err
+    assert code == 2 and "--var review=@folder: folder is a directory, not a regular file" in err
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\n")  # trial-21: the option and the path ran together
+    code, _, err = pc("render", "sentiment@1", "--var", "review=@latin1.txt")
+    assert code == 2 and err.startswith("error: --var review=@latin1.txt: latin1.txt is not UTF-8 text")
+    code, _, err = pc("render", "sentiment@1", "--vars", "nope.yaml")
+    assert code == 2 and err.splitlines() == ["error: --vars file: nope.yaml does not exist",
+                                              f"hint: check the path (relative to the current folder, {tmp_path})"]
 
 
 @pytest.mark.parametrize("text", ['{"review": "from json"}', "review: from json\n"])
@@ -391,8 +397,9 @@ def test_log_separates_interactive_runs_and_log_show_prints_one_run(pc: Run, tmp
     assert "total: 13 runs" in pc("log", "--summary", "--origin", "all")[1]
     # a long input (trial-21: a 200 KB transcript) is cut on the variables line, in full in the prompt and --json
     long = "Decisions were made. " * 500
-    assert pc("run", "hello@1", "--input", long, "--provider", "fake")[0] == 0
-    long_id = json.loads(pc("log", "--json")[1])[0]["run_id"]
+    code, out, _ = pc("run", "hello@1", "--input", long, "--provider", "fake", "--json")
+    assert code == 0
+    long_id = json.loads(out)["run_id"]
     code, out, _ = pc("log", "show", long_id)
     [line] = [line for line in out.splitlines() if line.startswith("variables: ")]
     assert len(line) < 400 and "... [10,500 characters; in full in the rendered prompt and --json]" in line

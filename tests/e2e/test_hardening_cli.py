@@ -29,7 +29,7 @@ def one_error(stderr: str) -> str:
 def test_vars_from_dev_zero_is_refused(project: Path, monkeypatch, capsys) -> None:
     code, _, err = run_cli(project, monkeypatch, capsys, "render", "support@1", "--vars", "/dev/zero")
     assert code == 2
-    assert one_error(err) == "error: --vars file /dev/zero is a device, not a regular file"
+    assert one_error(err) == "error: --vars file: /dev/zero is a device, not a regular file"
 
 
 def test_a_directory_as_a_draft_file(project: Path, monkeypatch, capsys) -> None:
