@@ -331,6 +331,22 @@ def _command_path(args: list[str]) -> str:
     return f"promptctl {first}" if first in COMMANDS else "promptctl"
 
 
+_SAMPLING_PARAMETERS = ("temperature", "top_p", "max_tokens", "seed", "stop")
+
+
+def _sampling_parameter(option: str | None) -> str | None:
+    """The sampling parameter an unknown option names or misspells (``--temp``, ``--max-tokens``), or None."""
+    from promptctl.errors import did_you_mean
+
+    if not option or not option.startswith("--"):
+        return None
+    name = option[2:].replace("-", "_").lower()
+    if name in _SAMPLING_PARAMETERS:
+        return name
+    close = did_you_mean(name, _SAMPLING_PARAMETERS, cutoff=0.75)
+    return close.split("'")[1] if close else None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: run the app and map errors to exit codes.
 
@@ -359,8 +375,16 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click_errors.UsageError as exc:  # a bad option or argument: one line, like every other user error
-        sys.stderr.write(f"error: {redact(in_our_words(exc.format_message()))}\n")
         where = exc.ctx.command_path if exc.ctx is not None else _command_path(sys.argv[1:] if argv is None else argv)
+        parameter = _sampling_parameter(getattr(exc, "option_name", None)) \
+            if isinstance(exc, click_errors.NoSuchOption) else None
+        if parameter is not None:  # --temperature 0.3: a front matter parameter, not an option
+            sys.stderr.write(f"error: no such option: {exc.option_name}\n"  # type: ignore[attr-defined]
+                             f"hint: '{parameter}' is a front matter parameter (parameters: {{{parameter}: ...}} in "
+                             f"the version file, published as a new version); ab and eval try another value as a "
+                             f"variant: REF::{parameter}=VALUE\n")
+            sys.exit(exc.exit_code)
+        sys.stderr.write(f"error: {redact(in_our_words(exc.format_message()))}\n")
         sys.stderr.write(f"hint: see '{where} --help'\n")
         sys.exit(exc.exit_code)
     except click_errors.ClickException as exc:

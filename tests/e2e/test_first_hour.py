@@ -206,6 +206,21 @@ def test_an_empty_stdin_is_an_error_not_a_paid_call_on_an_empty_input(pc: Run, t
     assert code == 0 and json.loads(out) == []
 
 
+@pytest.mark.parametrize(("option", "parameter"), [("--temperature", "temperature"), ("--tempreature", "temperature"),
+                                                   ("--max-tokens", "max_tokens"), ("--top-p", "top_p")])
+def test_a_sampling_parameter_given_as_an_option_says_where_it_goes(pc: Run, tmp_path: Path, option: str,
+                                                                    parameter: str) -> None:
+    """trial-21: `run REF --tempreature 0.3` said "(Possible options: --strategy)"."""
+    _fewshot(tmp_path, "{{ review }}")
+    code, out, err = pc("run", "sentiment@1", "--input", "ok", option, "0.3")
+    assert code == 2 and out == "" and err.splitlines() == [
+        f"error: no such option: {option}",
+        f"hint: '{parameter}' is a front matter parameter (parameters: {{{parameter}: ...}} in the version file, "
+        f"published as a new version); ab and eval try another value as a variant: REF::{parameter}=VALUE"]
+    code, _, err = pc("run", "sentiment@1", "--stategy", "cot")
+    assert code == 2 and "(Possible options: --strategy)" in err and "hint: see 'promptctl run --help'" in err
+
+
 def test_an_unknown_model_id_gets_a_did_you_mean_and_is_not_sent_to_the_prompts_provider(pc: Run,
                                                                                         tmp_path: Path) -> None:
     _fewshot(tmp_path, "{{ review }}")
