@@ -315,10 +315,17 @@ RESTRICTION_CUES = re.compile(
     r"only\s+(?:[a-z]+\s+){1,8}?(?:after|once|when|if|until)|"
     r"(?:focus|rely|draw)\s+(?:only\s+|solely\s+)?on\s+(?:the\s+)?(?:stated|provided|given|supplied|verifiable|verified|"
     r"known|documented)\s+(?:facts|information|data|evidence|content)|"
-    r"bas(?:e|ed|es)\s+(?:(?:it|them|the\s+\w+|your\s+\w+|everything)\s+)?(?:solely|only|strictly|exclusively)\s+on)\b",
+    r"bas(?:e|ed|es)\s+(?:(?:it|them|the\s+\w+|your\s+\w+|everything)\s+)?(?:solely|only|strictly|exclusively)\s+on|"
+    r"only\s+(?:[\w'-]+\s+){0,5}?(?:can|may|must|should|shall)\s+be\s+(?:returned|used|output|given|chosen|selected|"
+    r"included|mentioned)|"
+    r"(?:must|should|shall)\s+(?:only\s+)?be\s+(?:within|one\s+of|(?:chosen|selected|taken)\s+(?:only\s+)?from)|"
+    r"(?:make\s+sure|ensure|be\s+sure)\s+(?:that\s+)?(?:they|it|you|the\s+[\w-]+|these|those|each\s+[\w-]+)"
+    r"(?:'re|'s|\s+are|\s+is|\s+do|\s+does|\s+will)?\s*(?:not|n't)\b)\b",
     re.IGNORECASE,
 )
-"""A restriction sentence: "Never ...", "Do not ...", "Only output ...", "nothing else" (not "you do not have to")."""
+"""A restriction sentence: "Never ...", "Do not ...", "Only output ...", "nothing else" (not "you do not have to"); a
+closed choice ("only the above three situations can be returned", "the value of category must be within ..."); an
+exclusion to check ("Make sure they're not competing articles")."""
 TONE_CUES = re.compile(
     r"\b(?:tone|voice|register|formal|informal|friendly|warm|polite|courteous|concise|succinct|terse|"
     r"plain\s+(?:\w+\s+)?(?:language|english|words)|neutral|professional|empathetic|empathy|calm|direct|brief|"
@@ -1040,3 +1047,57 @@ def ambiguous_deliverable(text: str) -> str | None:
         phrase = _BUILD_LEAD.sub("", build.group(0))
         return f"{phrase!r} with no language or stack named: code, a design or a document?"
     return None
+
+
+CLOSED_OUTPUT = re.compile(
+    r"\b(?:scores?|rate|rates|rating|ratings|grade|stars?|scale|range|integer|number|value|metric)\b[^.\n]{0,60}?"
+    r"\b(?:between|from|of)\s+(?:one|zero|\d+(?:\.\d+)?)\s*(?:and|to|-)\s*(?:three|four|five|seven|ten|\d+(?:\.\d+)?)\b"
+    r"|\b(?:likert|rating)\s+scale\b|\b\d+\s*-\s*\d+\s+(?:scale|stars|score|rating)\b"
+    r"|\breturn\s+(?:1|yes|true)\b[^.\n]{0,40}?\b(?:otherwise|else|or)\s+(?:return\s+)?(?:0|no|false)\b"
+    r"|\b(?:answer|reply|respond|output|return)\s+(?:with\s+)?(?:only\s+)?[\"'`]?(?:yes|true)[\"'`]?\s+or\s+[\"'`]?"
+    r"(?:no|false)\b"
+    r"|\bverdict\b"
+    r"|\b(?:classify|categori[sz]e|label|assign)\b[^.\n]{0,80}?\b(?:into|as|to)\s+(?:(?:exactly\s+)?one\s+of\s+)?"
+    r"(?:the\s+following|these|those)\b"
+    r"|\bone\s+of\s+the\s+following\s+(?:\w+\s+)?(?:categories|labels|classes|types|values|options|intents?)\b",
+    re.IGNORECASE,
+)
+"""A closed output set: a score or rating in a range ("an integer between 1 and 5", "score ... from one to five
+stars", "on a Likert scale"), a binary answer ("return 1, otherwise return 0", "answer yes or no"), a verdict, a label
+from a list ("classify ... into one of the following categories"). The output of an LLM-as-judge scorer or a
+classifier: a restriction has nothing to narrow there (SYS004 at info)."""
+
+
+_JUDGE_VERB = (r"(?:scor\w*|rate|rating|grade|evaluat\w*|assess\w*|judge|classif\w*|categori[sz]\w*|label|verdict|"
+               r"validat\w*|(?:determine|check|answer|decide|tell)\s+(?:whether|if))")
+JUDGE_TASK = re.compile(
+    rf"(?i)^\W*(?:(?:please|therefore|now|first)\s*,?\s*)*{_JUDGE_VERB}\b"
+    rf"|\b(?:task|job|goal|role|purpose)\s+(?:here\s+)?is\s+to\s+(?:\w+\s+){{0,3}}?{_JUDGE_VERB}\b"
+    r"|\bevaluation\s+(?:metric|score|criteria)\b"
+)
+"""A judging task stated: a sentence opening with the verb ("Classify the user intention ...", "Verdict a question
+...", "Please score ...") or naming it as the task ("Your task is to check and rate ...", "The task is to score ...",
+"compute an accurate evaluation score using the provided evaluation metric")."""
+OPEN_ALONGSIDE = re.compile(r"(?i)\b(?:feedback|recommendations?|advice|improvements?|suggestions?|actionable)\b")
+"""Open guidance asked for beside a score ("actionable scores ... and concise feedback to the salesperson"): the
+output is not a closed set, a restriction still has something to narrow."""
+JUDGE_SPAN = 800
+"""How far into the instructions (characters) the judging task must be stated for :func:`closed_output`."""
+
+
+def closed_output(text: str) -> str | None:
+    """The phrase saying the output is a closed set (:data:`CLOSED_OUTPUT`), or None.
+
+    Only for a judging task: the opening (:data:`JUDGE_SPAN` characters) states one (:data:`JUDGE_TASK`: "Your task is
+    to score ...", "classify a given url ...", "compute an accurate evaluation score"). A presentation analysis that
+    also gives "a score of 1-10" among its sections, or a report with a VERDICT heading, has open output besides; so
+    has a rater that also gives feedback, advice or recommendations (:data:`OPEN_ALONGSIDE`).
+
+    Args:
+        text: The instruction text (every message, without sample requests).
+    """
+    opening = list(directive_units(text[:JUDGE_SPAN]))
+    if not any(JUDGE_TASK.search(unit) for unit in opening) or OPEN_ALONGSIDE.search(text):
+        return None
+    match = CLOSED_OUTPUT.search(text)
+    return match.group(0) if match else None

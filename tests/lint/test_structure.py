@@ -194,3 +194,76 @@ def test_sys007_small_fixed_contract_shown_is_not_complex(project: Project) -> N
 def test_sys007_small_contract_not_shown_is_still_complex(project: Project) -> None:
     # SHORT_COMPLEX declares {label: string} but never says which labels: under-specified
     assert "SYS007" in project.rules(SHORT_COMPLEX)
+
+
+CLASSIFIER = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  query: {type: string, input: true}
+---
+{% system %}
+There is a search bar in the mall app and users can enter any query in it.
+The user may want to search for orders, view product information, or seek recommended products.
+Therefore classify the user's intention into one of the following types:
+product_recommendation, order_search, product_info.
+{% endsystem %}
+{% user %}
+{% section "query" %}{{query}}{% endsection %}
+{% enduser %}
+"""
+"""Shaped on microsoft/promptflow's conditional-flow-for-switch classify_with_llm (MIT)."""
+
+
+def _sys004(project: Project, text: str) -> list[str]:
+    project.write("p", text)
+    return [f.severity for f in project.lint(["p"]) if f.rule == "SYS004"]
+
+
+def test_sys004_closed_output_set_is_info(project: Project) -> None:
+    assert _sys004(project, CLASSIFIER) == ["info"]
+    message = next(f.message for f in project.lint(["p"]) if f.rule == "SYS004")
+    assert "closed output set" in message
+
+
+def test_sys004_closed_choice_stated_as_a_rule_is_a_restriction(project: Project) -> None:
+    rule = "Please note that only the above three situations can be returned.\n{% endsystem %}"
+    assert _sys004(project, edit(CLASSIFIER, "{% endsystem %}", rule)) == []
+    within = 'The value of "category" must be within "Movie", "App" and "None".\n{% endsystem %}'
+    assert _sys004(project, edit(CLASSIFIER, "{% endsystem %}", within)) == []
+
+
+def test_sys004_exclusion_to_check_is_a_restriction(project: Project) -> None:
+    rule = "Make sure they're not competing articles.\n{% endsystem %}"
+    assert _sys004(project, edit(CLASSIFIER, "{% endsystem %}", rule)) == []
+
+
+def test_sys004_scorer_in_the_user_message_is_info(project: Project) -> None:
+    assert _sys004(project, SCORER_RUBRIC_IN_USER) == ["info"]
+
+
+def test_sys004_rater_with_feedback_keeps_the_warning(project: Project) -> None:
+    feedback = "Then give actionable feedback to the writer.\nThis rating value"
+    text = edit(SCORER_RUBRIC_IN_USER, "This rating value", feedback)
+    assert _sys004(project, text) == ["warning"]
+
+
+def test_sys004_score_among_open_sections_keeps_the_warning(project: Project) -> None:
+    text = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  input: {type: string, input: true}
+---
+{% system %}
+# IDENTITY
+You are an expert in reviewing and critiquing presentations about company finances.
+# STEPS
+- Break down the presentation's content and the presenter's real goal.
+# OUTPUT
+- A 25-word summary, the claims made, and an overall score of 1-10 for honesty.
+{% endsystem %}
+{% user %}{{ input }}{% enduser %}
+"""
+    project.write("p", text)
+    assert not any("closed output" in f.message for f in project.lint(["p"]) if f.rule == "SYS004")

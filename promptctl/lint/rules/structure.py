@@ -67,6 +67,13 @@ names its deliverable and reads no variables besides the user inputs (the task n
 says why it is only info. SYS004 is also info for divergent output (questions to ask, ideas to brainstorm;
 :data:`promptctl.lint.text.DIVERGENT`), and SYS003 for an agent file whose pasted front matter gives it tools.
 
+**Closed output sets** (SYS004): an LLM-as-judge scorer or a classifier whose output is a score in a range ("an
+integer between 1 and 5"), a binary answer ("return 1, otherwise return 0"), a verdict or a label from a list
+("classify ... into one of the following") (:data:`promptctl.lint.text.CLOSED_OUTPUT`, read in every message), its
+opening stating a judging task ("Your task is to score ...", "classify a given url"), has nothing a restriction would
+narrow: SYS004 reports at info and says so. A closed choice stated as a rule ("only the
+above three situations can be returned", "must be within ...") counts as a restriction.
+
 **Output formats that matter** (SYS003): a missing format is a warning only when something consumes the output
 (:data:`promptctl.lint.text.EXPLICIT_CONSUMER`: a parser, a program, "the summary is inserted into ...", fields, a
 form; this one overrides the conversational demotion; :data:`promptctl.lint.text.CONSUMER`: also a triage or ranking,
@@ -459,7 +466,11 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
         build = None if severity or invited else _build_task(ctx)
         weak = None if severity or invited or build else _weak_stakes(ctx)
         divergent = None if severity or weak or invited or build else _divergent(ctx)
-        if invited is not None:
+        closed = None if severity or invited or build or weak or divergent else T.closed_output(ctx.cue_text)
+        if closed is not None:
+            yield Hit(message + f" (a closed output set, {closed[:40]!r}: a score or label leaves nothing for a"
+                      " restriction to narrow)", _system_line(ctx), severity="info")
+        elif invited is not None:
             yield Hit(message + f" (the prompt invites invention, {invited.group(0)[:40]!r}: a restriction against"
                       " it would contradict the prompt)", _system_line(ctx), severity="info")
         elif build is not None:
