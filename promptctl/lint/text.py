@@ -295,7 +295,8 @@ OUTPUT_CUES = re.compile(
 """An output-format sentence: "Reply with ...", "Only output Markdown.", "Create a section called ..."."""
 _NOT_A_DUTY = r"(?!\s+(?:have|need|necessarily|required)\b)"
 RESTRICTION_CUES = re.compile(
-    rf"\b(?:never|do\s+not{_NOT_A_DUTY}|don't{_NOT_A_DUTY}|must\s+not|mustn't|should\s+not|shouldn't|avoid|avoiding\s+(?:any\s+)?(?:fabricat\w*|invent\w*|speculat\w*|assum\w*|guess\w*|hallucinat\w*|"
+    rf"\b(?:never|do\s+not{_NOT_A_DUTY}|don't{_NOT_A_DUTY}|must\s+not|mustn't|should\s+not|shouldn't|avoid|"
+    r"avoiding\s+(?:any\s+)?(?:fabricat\w*|invent\w*|speculat\w*|assum\w*|guess\w*|hallucinat\w*|"
     r"making\s+up|unverified|unsupported|personal|sensitive|confidential|medical|legal|financial)|"
     r"(?:you|it)\s+(?:will|may|can|should|must)\s*(?:not|n't)(?!\s+(?:have|need)\s+to)|"
     r"only\s+(?:use|answer|discuss|reply|respond|quote|extract|include|output|return|write|provide|give|print|list|show|"
@@ -977,7 +978,8 @@ _CORRECTION_FORM = re.compile(
     re.IGNORECASE,
 )
 _ABSTRACT_BUILD = re.compile(
-    r"(?:^|\n|[.!:]\s|\bto\s|\bwill\s|\bplease\s|[-*•]\s)\s*(?:build|develop|create|design|implement|make|construct)\s+(?:(?:a|an|the|your|my|our)\s+)?(?:[\w'/-]+\s+){0,4}?"
+    r"(?:^|\n|[.!:]\s|\bto\s|\bwill\s|\bplease\s|[-*•]\s)\s*(?:build|develop|create|design|implement|make|construct)\s+"
+    r"(?:(?:a|an|the|your|my|our)\s+)?(?:[\w'/-]+\s+){0,4}?"
     r"(?<!logical\s)(?<!conceptual\s)(?<!mental\s)(?<!theoretical\s)(?<!analytical\s)(?<!decision\s)"
     r"(?<!ethical\s)(?<!moral\s)"
     r"(?:system|tool|converter|engine|framework|platform|algorithms?|solution|wireframes?|prototypes?|mockups?|"
