@@ -1116,3 +1116,16 @@ def test_txt001_slots_of_a_format_block_are_the_replys(project: Project) -> None
     assert "TXT001" not in _findings(project, "format", text)
     loose = text.replace("Finally, present the result in this format:", "Finally, present the result.")
     assert _findings(project, "loose", loose)["TXT001"][0] == "warning"
+
+
+def test_a_project_can_raise_sys003_refinements_back_to_warnings(project: Project) -> None:
+    """[lint] severity = {SYS003 = "warning"}: a team that wants every missing format as a warning gets it."""
+    text = ("You are the travel desk assistant of a small agency. Write a trip report after each booking for the "
+            "family that travels, with the dates, the hotels and the trains, in a friendly voice. Never invent fares.")
+    project.write("report", prompt(text))
+    project.publish("report")
+    found = [f for f in project.lint(["report"]) if f.rule == "SYS003"]
+    assert [f.severity for f in found] == ["info"] and "a format would refine" in found[0].message
+    raised = [f for f in project.lint(["report"], settings=LintSettings(severity={"SYS003": "warning"}))
+              if f.rule == "SYS003"]
+    assert [f.severity for f in raised] == ["warning"]
