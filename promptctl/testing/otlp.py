@@ -127,7 +127,7 @@ class OTLPReceiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
         # a short poll: shutdown() waits for the serving loop's next look (0.5 s by default, on every __exit__)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                                         daemon=True)
 
     def __enter__(self) -> OTLPReceiver:
