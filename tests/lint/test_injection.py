@@ -61,3 +61,102 @@ def test_inj002_hard_coded_delimiters_pass(project: Project) -> None:
 )
 def test_delimiters(text: str, expected: bool) -> None:
     assert delimited(text, "M") is expected
+
+
+RAG_SCORER = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  question: {type: string, input: true}
+  answer: {type: string, input: true}
+  documents: {type: string, input: true}
+---
+{% system %}You are a helpful assistant.{% endsystem %}
+{% user %}
+Your task is to check and rate if the factual information in the chatbot's reply is grounded in the documents.
+Rate it on a scale from 1 to 5 and end with the score.
+
+# Question
+{{ question }}
+# Chat Response
+{{ answer }}
+# Documents
+---BEGIN RETRIEVED DOCUMENTS---
+{{ documents }}
+---END RETRIEVED DOCUMENTS---
+{% enduser %}
+"""
+"""Shaped on microsoft/promptflow's rag_groundedness_prompt.jinja2 (MIT)."""
+
+
+def _inj002(project: Project, text: str) -> list[str]:
+    project.write("p", text)
+    return [f.severity for f in project.lint(["p"]) if f.rule == "INJ002"]
+
+
+def test_inj002_headings_and_begin_end_lines_delimit(project: Project) -> None:
+    assert _inj002(project, RAG_SCORER) == []
+    assert _inj002(project, RAG_SCORER.replace("# ", "#")) == []
+
+
+def test_inj002_heading_followed_by_instructions_is_not_closed(project: Project) -> None:
+    text = edit(RAG_SCORER, "# Chat Response", "Now score the answer and explain why.\n# Chat Response")
+    assert _inj002(project, text) == ["warning"]
+
+
+def test_inj002_begin_without_end_is_not_a_pair(project: Project) -> None:
+    text = edit(RAG_SCORER, "---END RETRIEVED DOCUMENTS---\n", "Score it now.\n")
+    assert _inj002(project, text) == ["warning"]
+
+
+LABELLED_BLOCKS = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  document: {type: string, input: true}
+  summary: {type: string, input: true}
+---
+{% user %}
+You will be given one summary written for a news article. Rate the summary for coherence from 1 to 5.
+
+Source Document:
+
+{{ document }}
+
+Summary:
+
+{{ summary }}
+
+Evaluation Form (scores ONLY):
+{% enduser %}
+"""
+"""Shaped on microsoft/promptflow's coherence.jinja2 (MIT)."""
+
+
+def test_inj002_labelled_block_is_info(project: Project) -> None:
+    assert _inj002(project, LABELLED_BLOCKS) == ["info", "info"]
+    message = next(f.message for f in project.lint(["p"]) if f.rule == "INJ002")
+    assert "labelled" in message
+
+
+def test_inj002_lead_in_sentence_then_instructions_keeps_the_warning(project: Project) -> None:
+    text = edit(LABELLED_BLOCKS, "Source Document:", "Here's some code for you:")
+    text = edit(text, "\nSummary:", "\nPlease follow the sphinx style, then output the docstring.\nSummary:")
+    assert _inj002(project, text)[0] == "warning"
+
+
+def test_inj002_users_question_with_an_image_link_is_the_whole_message(project: Project) -> None:
+    text = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  question: {type: string, input: true}
+  image_url: {type: string, input: true}
+---
+{% system %}You interpret images and answer questions about them.{% endsystem %}
+{% user %}
+{{ question }}
+![image]({{ image_url }})
+{% enduser %}
+"""
+    assert _inj002(project, text) == []

@@ -14,6 +14,13 @@ little a delimiter would stop. A variable named as material (text, document, con
 question, history ...; :data:`MATERIAL`) keeps the warning wherever it lands. A value alone on the last line(s)
 of the user message right after a label line ending with ":" (``Customer {{name}} asks:`` then ``{{question}}``)
 is a labelled field too.
+
+Application prompts (RAG answers, LLM-as-judge scorers) bound inputs with the structure their authors write: an
+input alone on its line under a markdown heading (``# Question``, ``#question``) and closed by the next heading or the
+message's end is delimited, as is one between upper-case ``BEGIN``/``END`` lines (``---BEGIN RETRIEVED
+DOCUMENTS---``); one under a short label line (``context:``, ``Source Document:``) followed by the next label or the
+message's end is a labelled block (info). A user message holding only the input and a markdown media link is the whole
+message, and a media link's target is a reference, not text.
 """
 
 from __future__ import annotations
@@ -41,7 +48,44 @@ def delimited(text: str, marker: str) -> bool:
     for name in re.findall(r"<([A-Za-z][\w.-]*)(?:\s[^<>]*)?>", before):
         if f"</{name}>" not in before.rsplit(f"<{name}", 1)[-1] and f"</{name}>" in after:
             return True
+    if _BEGIN_LINE.search(before) and _END_LINE.search(after):
+        return True
+    if _heading_block(text, marker):
+        return True
     return bool(_DELIMITER_LINE.search(before) and _DELIMITER_LINE.search(after))
+
+
+_BEGIN_LINE = re.compile(r"^[^\w\n]*(?:BEGIN|START)\b[^\n]*$", re.MULTILINE)
+_END_LINE = re.compile(r"^[^\w\n]*END\b[^\n]*$", re.MULTILINE)
+"""Upper-case begin and end marker lines: ``---BEGIN RETRIEVED DOCUMENTS---`` ... ``---END RETRIEVED DOCUMENTS---``,
+``[START OF TEXT]`` ... ``[END OF TEXT]``."""
+_HEADING = re.compile(r"^\s*#{1,6}\s*[A-Za-z][^\n]{0,60}$")
+"""A markdown heading line, with or without the space (``# Question``, ``#question``)."""
+
+
+def _own_line(text: str, marker: str) -> tuple[list[str], list[str]] | None:
+    """The non-blank lines before and after ``marker`` when it stands alone on its line, else None."""
+    at = text.find(marker)
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    end = len(text) if line_end < 0 else line_end
+    if text[line_start:at].strip() or text[at + len(marker):end].strip():
+        return None
+    return ([line for line in text[:line_start].split("\n") if line.strip()],
+            [line for line in text[end:].split("\n") if line.strip()])
+
+
+def _heading_block(text: str, marker: str) -> bool:
+    """True when the input stands alone under a heading and the next heading (or the message's end) closes it.
+
+    ``# Question`` / ``{{ question }}`` / ``# Chat Response``: the headings bound the input as a section does (a GPT
+    section renders as exactly that), the boundary authors of application prompts write.
+    """
+    lines = _own_line(text, marker)
+    if lines is None:
+        return False
+    before, after = lines
+    return bool(before) and bool(_HEADING.match(before[-1])) and (not after or bool(_HEADING.match(after[0])))
 
 
 def _whole_message(ctx: VersionContext, seg: Segment, marker: str) -> bool:
@@ -51,7 +95,12 @@ def _whole_message(ctx: VersionContext, seg: Segment, marker: str) -> bool:
     """
     parts = [s for s in ctx.segments if s.message == seg.message]
     before, _, after = seg.text.partition(marker)
+    after = _MARKDOWN_MEDIA.sub("", after)
     return len(parts) == 1 and not after.strip() and (not before.strip() or bool(_LABEL_LINE.fullmatch(before.strip())))
+
+
+_MARKDOWN_MEDIA = re.compile(r"!?\[[^\]\n]*\]\([^)\n]*\)")
+"""A markdown image or link (``![image]({{ image_url }})``): media attached to the user's turn, not instructions."""
 
 
 _FIELD_LABEL = re.compile(r"(?:^|[{,\s])[\"']?[A-Za-z][\w -]{0,30}[\"']?\s*[:=]\s*[\"']?$")
@@ -111,8 +160,31 @@ def _labelled_field(text: str, marker: str) -> bool:
         return True
     # the value on its own line(s) after a label line ending with ":", and nothing of the template after it
     before = text[:line_start].rstrip()
-    return (not text[line_start:at].strip() and not text[at + len(marker):].strip()
-            and before.endswith(":") and len(before.rsplit("\n", 1)[-1].split()) <= ONE_LINE_WORDS)
+    if (not text[line_start:at].strip() and not text[at + len(marker):].strip()
+            and before.endswith(":") and len(before.rsplit("\n", 1)[-1].split()) <= ONE_LINE_WORDS):
+        return True
+    return _label_block(text, marker)
+
+
+_BLOCK_LABEL = re.compile(r"^\s*[A-Za-z][\w-]*(?:\s+[\w-]+){0,2}\s*:\s*$")
+"""A label line of one to three words ending with ":" (``context:``, ``Source Document:``, ``Summary:``)."""
+_NEXT_LABEL = re.compile(r"^\s*(?:#{1,6}\s*)?[A-Za-z][\w -]{0,40}(?:\([^)\n]{0,40}\))?\s*:\s*$")
+
+
+def _label_block(text: str, marker: str) -> bool:
+    """True when the input stands alone under a short label line and the next label (or the message's end) follows.
+
+    ``Source Document:`` / ``{{ Document }}`` / ``Summary:`` / ``{{ Summary }}`` / ``Evaluation Form (scores ONLY):``:
+    a labelled block, weaker than a delimiter pair (the value can contain a line that reads as the next label) but
+    not input running into instructions. A lead-in sentence ("Here's some code for you:") is no label, and input
+    followed by more instructions has no end: both keep the warning.
+    """
+    lines = _own_line(text, marker)
+    if lines is None:
+        return False
+    before, after = lines
+    return bool(before) and bool(_BLOCK_LABEL.match(before[-1])) and (
+        not after or bool(_NEXT_LABEL.match(after[0]) or _HEADING.match(after[0])))
 
 
 @rule(
@@ -150,8 +222,9 @@ def input_delimited(ctx: VersionContext) -> Iterator[Hit]:
         marker = ctx.marker(var)
         for seg in ctx.segments:
             if seg.role == "user" and marker in seg.text and not seg.in_section and not delimited(seg.text, marker):
-                if _whole_message(ctx, seg, marker):
-                    continue
+                if _whole_message(ctx, seg, marker) or any(marker in m.group(0)
+                                                            for m in _MARKDOWN_MEDIA.finditer(seg.text)):
+                    continue  # the message is the boundary; a media link's target is a reference, not text
                 start = ctx.tag_lines.get(("message", "user"))
                 message = f"user input '{var}' (input: true) is rendered outside any section or delimiter"
                 labelled = _labelled_field(seg.text, marker)
