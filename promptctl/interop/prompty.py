@@ -62,6 +62,17 @@ def read(path: Path) -> list[ImportedPrompt]:
     authors = data.get("authors") or (data.get("metadata") or {}).get("authors")
     if authors:
         metadata["authors"] = authors
+    source_metadata = data.get("metadata")
+    extra = {k: v for k, v in (source_metadata if isinstance(source_metadata, dict) else {}).items()
+             if k not in ("authors", "tags")}
+    if data.get("version") is not None:
+        extra.setdefault("version", data["version"])
+    if extra:  # the source's own metadata (version, custom fields), never dropped
+        metadata["prompty_metadata"] = extra
+    template_format = _template_format(data.get("template"))
+    if template_format not in ("jinja2", "jinja"):
+        prompt.note("reported", where, f"template format {template_format!r}: the body is read as Jinja2; its "
+                    f"{template_format} sections ({{{{#x}}}}...{{{{/x}}}}) stay literal text (listed below as escaped)")
     if isinstance(metadata.get("sample"), dict):
         prompt.sample = {variable_name(str(k)): v for k, v in metadata["sample"].items()}
     output = _outputs(data.get("outputs"), prompt, where, metadata)
@@ -75,6 +86,15 @@ def read(path: Path) -> list[ImportedPrompt]:
               **({"metadata": fm["metadata"]} if "metadata" in fm else {})}
     prompt.versions.append(ImportedVersion(fm, converted, source=where))
     return [prompt]
+
+
+def _template_format(raw: Any) -> str:
+    """The body's template engine: ``template: mustache`` (v1) or ``template: {format: {kind: mustache}}`` (v2)."""
+    if isinstance(raw, dict):
+        raw = raw.get("format", raw.get("type"))
+        if isinstance(raw, dict):
+            raw = raw.get("kind") or raw.get("type")
+    return str(raw or "jinja2").lower()
 
 
 def _declare_read_variables(body: str, variables: dict[str, Any], prompt: ImportedPrompt, where: str) -> None:

@@ -132,3 +132,25 @@ def test_outputs_nest_and_an_unknown_kind_is_kept_and_reported(tmp_path: Path):
     fm = prompt.versions[0].front_matter
     assert "output" not in fm and fm["metadata"]["prompty_outputs"][1]["kind"] == "image"
     assert any(f.kind == "reported" and "metadata.prompty_outputs" in f.message for f in prompt.findings)
+
+
+def test_the_sources_own_metadata_is_kept_and_a_mustache_body_is_reported(tmp_path: Path):
+    """trial-21: `metadata: {version, custom_field}` of Prompty's rich_metadata.prompty was dropped silently, and a
+    `template: {format: {kind: mustache}}` body was imported as Jinja2 with only per-line escapes to say so."""
+    source = tmp_path / "rich.prompty"
+    source.write_text("---\nname: rich-metadata\nmetadata:\n  authors: [alice]\n  tags: [production]\n"
+                      "  version: \"2.0\"\n  custom_field: hello\nmodel: {id: gpt-4}\n---\nsystem:\nHello world.\n")
+    [prompt] = read_source(source)
+    metadata = prompt.versions[0].front_matter["metadata"]
+    assert metadata["prompty_metadata"] == {"version": "2.0", "custom_field": "hello"}
+    assert metadata["authors"] == ["alice"] and prompt.versions[0].front_matter["tags"] == ["production"]
+    assert not [f for f in prompt.findings if f.kind == "reported"]
+    source.write_text("---\nname: m\nmodel: {id: gpt-4}\ntemplate:\n  format: {kind: mustache}\n---\nuser:\n"
+                      "{{#items}}- {{.}}\n{{/items}}\n")
+    [prompt] = read_source(source)
+    [report] = [f for f in prompt.findings if f.kind == "reported"]
+    assert "template format 'mustache': the body is read as Jinja2" in report.message
+    assert len([f for f in prompt.findings if f.kind == "escaped"]) == 3
+    source.write_text(source.read_text().replace("template:\n  format: {kind: mustache}\n", "template: jinja2\n"))
+    [prompt] = read_source(source)
+    assert not [f for f in prompt.findings if f.kind == "reported"]
