@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from promptctl.errors import InputError
@@ -53,10 +55,14 @@ cases:
         ("record_with: {provider: openai, reply: hi}\ncases:\n  - id: a\n", "scripted reply for provider 'fake'"),
         ("- just a list\n", "a mapping with a 'cases' list"),
         ("cases: [\n", "invalid YAML"),
+        # trial-21: a misspelt scorer was a failing item whose hint said to approve it with snapshot update
+        ("cases:\n  - id: a\n    checks: [{scorer: contain, expected: [x]}]\n",
+         "suite key 'cases.0.checks.0.scorer': unknown scorer 'contain' (did you mean 'contains'?)"),
+        ("cases:\n  - id: a\n    checks: ['regx:^a']\n", "unknown scorer 'regx:^a' (did you mean 'regex'?)"),
     ],
 )
 def test_invalid_suites_name_the_problem(tmp_path, text, message):
-    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(".", r"\.").replace("[", r"\[")):
+    with pytest.raises(InputError, match=re.escape(message)):
         load_suite(write(tmp_path, text))
 
 

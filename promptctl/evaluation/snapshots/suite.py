@@ -109,6 +109,20 @@ class CheckSpec(BaseModel):
     def _plain(cls, value: Any) -> Any:
         return _yaml.plain(value)
 
+    @field_validator("scorer")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        """An unknown scorer is an invalid suite (exit 2, ``FILE:LINE``), not a failing item to approve."""
+        from promptctl.errors import did_you_mean
+        from promptctl.evaluation.scorers import SCORER_NAMES
+
+        name = value.partition(":")[0]
+        if name not in (*SCORER_NAMES, "normalized", "json"):
+            close = did_you_mean(name, SCORER_NAMES)
+            raise ValueError(f"unknown scorer '{value}'" + (f" ({close})" if close else "")
+                             + f"; checks take: {', '.join(SCORER_NAMES)}")
+        return value
+
     def to_dict(self) -> dict[str, Any]:
         """The spec as written into golden files (``expected``/``field`` only when set)."""
         out: dict[str, Any] = {"scorer": self.scorer}
