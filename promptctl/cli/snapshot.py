@@ -199,11 +199,18 @@ def check_cmd(
     if not report.cases:
         sys.stderr.write("warning: no snapshot suites found (add prompts/<name>/snapshots.yaml)\n")
     if not report.passed:
-        raise CheckFailed(
-            f"{plural(len(report.failed), 'snapshot item')} failing",
-            hint="review the diffs above; if the change is intended: promptctl snapshot update "
-            + " ".join(_update_args(report, refs or (), case or ())) + " (add --rerecord to call the model again)",
-        )
+        update = ("promptctl snapshot update " + " ".join(_update_args(report, refs or (), case or ()))
+                  + " (add --rerecord to call the model again)")
+        errors = {c.case for c, _ in report.failed if c.error}
+        if errors and all(c.error for c, _ in report.failed):  # a missing vars file, a template error: update cannot
+            hint = "fix the error above (in the suite, its vars file or the prompt); snapshot update approves " \
+                   "changes, it does not fix errors"
+        elif errors:
+            hint = f"fix the errors above (case {', '.join(sorted(errors))}) first; then review the diffs, and if " \
+                   f"the change is intended: {update}"
+        else:
+            hint = f"review the diffs above; if the change is intended: {update}"
+        raise CheckFailed(f"{plural(len(report.failed), 'snapshot item')} failing", hint=hint)
 
 
 def _update_args(report: Any, refs: list[str] | tuple[str, ...], cases: list[str] | tuple[str, ...]) -> list[str]:

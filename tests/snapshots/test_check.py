@@ -101,6 +101,9 @@ def test_template_error_in_a_case_is_reported_as_a_failing_item(recorded, cli):
     assert "FAIL  greet@1::grace::openai  error" in result.out
     assert "missing variable 'name'" in result.out
     assert "ok    greet@1::ada::openai" in result.out
+    # trial-21: the hint said to approve the error with snapshot update, which cannot fix it
+    assert result.err.splitlines()[-1] == ("hint: fix the error above (in the suite, its vars file or the prompt); "
+                                           "snapshot update approves changes, it does not fix errors")
 
 
 def test_field_checks_on_json_output(recorded):
@@ -228,6 +231,12 @@ def test_the_update_hint_names_the_reference_as_given(recorded, cli):
     assert "hint: review the diffs above; if the change is intended: promptctl snapshot update greet@2 " in result.err
     result = cli("snapshot", "check", "greet@2", "--case", "ada")
     assert "promptctl snapshot update greet@2 --case ada (add --rerecord" in result.err
+    recorded.edit(recorded.suite, "variables: {name: Grace, plan: pro}", "variables: {plan: pro}")
+    result = cli("snapshot", "check", "greet@2")  # a broken case beside a changed one: the error comes first
+    assert result.code == 1 and result.err.splitlines()[-1].startswith(
+        "hint: fix the errors above (case grace) first; then review the diffs, and if the change is intended: "
+        "promptctl snapshot update greet@2 ")
+    recorded.edit(recorded.suite, "variables: {plan: pro}", "variables: {name: Grace, plan: pro}")
     recorded.edit(recorded.version, "concise", "terse")  # published v1 modified: the bare name, as given
     result = cli("snapshot", "check")
     assert result.code == 1 and "promptctl snapshot update greet (add --rerecord" in result.err
