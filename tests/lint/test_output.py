@@ -74,3 +74,70 @@ def test_out001_json_as_the_transport_of_software_being_built_is_not_an_output_r
             "Serve static frontend files and provide the runtime state via JSON.")
     assert "OUT001" not in project.rules(prompt(text))
     assert "OUT001" in project.rules(prompt("You are an extractor. Provide the fields as JSON."), name="q")
+
+
+WORKED_EXAMPLES = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  question: {type: string, input: true}
+---
+{% system %}
+Your task is to break down compound sentences into separate sentences.
+For simple sentences just repeat the user input. The output must be a json array.
+{% endsystem %}
+{% user %}
+Here are a few examples:
+user input: Play Eric Clapton and turn down the volume.
+OUTPUT: ["Play Eric Clapton.", "Turn down the volume."]
+
+user input: Play some Pink Floyd
+OUTPUT: ["Play some Pink Floyd."]
+
+{% section "input" %}{{ question }}{% endsection %}
+{% enduser %}
+"""
+"""Shaped on microsoft/promptflow's multi-intent-conversational-language-understanding chat.jinja2 (MIT)."""
+
+
+def _out001(project: Project, text: str) -> list[str]:
+    project.write("p", text)
+    return [f.severity for f in project.lint(["p"]) if f.rule == "OUT001"]
+
+
+def test_out001_worked_examples_give_the_shape(project: Project) -> None:
+    assert _out001(project, WORKED_EXAMPLES) == ["info"]
+    message = next(f.message for f in project.lint(["p"]) if f.rule == "OUT001")
+    assert "2 worked example(s)" in message
+
+
+def test_out001_an_invalid_example_keeps_the_warning(project: Project) -> None:
+    text = WORKED_EXAMPLES.replace('["Play some Pink Floyd."]', '["Play some Pink Floyd." "Louder"]')
+    assert _out001(project, text) == ["warning"]
+
+
+def test_out001_a_format_template_is_no_worked_example(project: Project) -> None:
+    text = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  input: {type: string, input: true}
+---
+{% system %}
+Write a user story and acceptance criteria for the requested topic.
+Output the results in JSON format as defined in this example:
+{"Topic": "Authentication", "Story": "As a user, I want to sign up.", "Criteria": "Given ... then ..."}
+{% endsystem %}
+{% user %}{{ input }}{% enduser %}
+"""
+    assert _out001(project, text) == ["warning"]
+
+
+def test_json_examples_counts_worked_examples_only() -> None:
+    from promptctl.lint.rules.output import json_examples
+
+    assert json_examples('Example Input:\nquestion: 2+2?\nExample Output:\n{"answer": "4"}') == (1, [])
+    assert json_examples('Example input:\n{"name": "x"}') == (0, [])
+    valid, invalid = json_examples('question: q\noutput:\n{"score": 5 "reason": "ok"}')
+    assert valid == 0 and len(invalid) == 1
+    assert json_examples("Reply as {answer} and [insert reasoning here]") == (0, [])

@@ -1,4 +1,10 @@
-"""OUT: output format (JSON without a schema; schema and prose disagreeing on field names)."""
+"""OUT: output format (JSON without a schema; schema and prose disagreeing on field names).
+
+OUT001 reports a JSON request in the prose at info when the prompt shows worked examples (an example input, then its
+valid JSON output) and no invalid JSON (:func:`json_examples`): the shape is given, and a schema would add a guarantee
+(validation, native structured output), not a missing specification. An example that is not valid JSON, a single format
+template, or no example at all keeps the warning.
+"""
 
 from __future__ import annotations
 
@@ -82,11 +88,114 @@ def json_needs_schema(ctx: VersionContext) -> Iterator[Hit]:
         if T.asks_for_json(unit) and not _endpoint_response(ctx, unit):
             message = f"the prompt asks for JSON ({unit[:60]!r}) but declares no output schema"
             material = _user_material(ctx, unit)
+            valid, invalid = json_examples("\n".join(strip_markers(s.text) for s in ctx.segments))
+            shown = not material and valid > 0 and not invalid
             if material:
                 message += (" (the sentence is in the user message and the system prompt sets another output format:"
                             " likely material, such as a catalogue, not an instruction)")
-            yield Hit(message, ctx.line_of(unit) or ctx.body_start(), severity="info" if material else None)
+            elif shown:
+                message += (f" (only weak evidence of a missing specification: the prompt shows {valid} worked"
+                            " example(s), an input and its valid JSON output; a schema would add a guarantee, not the"
+                            " shape)")
+            yield Hit(message, ctx.line_of(unit) or ctx.body_start(), severity="info" if material or shown else None)
             return
+
+
+def _json_containers(text: str) -> Iterator[str]:
+    """Balanced ``{...}`` and ``[...]`` spans of ``text`` (brackets inside double-quoted strings skipped)."""
+    closing = {"{": "}", "[": "]"}
+    i = 0
+    while i < len(text):
+        if text[i] not in closing:
+            i += 1
+            continue
+        stack, j, in_string = [text[i]], i + 1, False
+        while j < len(text) and stack:
+            ch = text[j]
+            if in_string:
+                if ch == "\\":
+                    j += 1
+                elif ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch in closing:
+                stack.append(ch)
+            elif ch in "}]":
+                if closing[stack[-1]] != ch:
+                    break
+                stack.pop()
+            j += 1
+        if stack:
+            i += 1
+        else:
+            yield text[i:j]
+            i = j
+
+
+_EXAMPLE_INTRO = re.compile(r"(?i)\b(?:examples?|output|outputs|e\.g\.|for\s+instance|sample)\b")
+_INPUT_INTRO = re.compile(r"(?i)\binputs?\b")
+
+
+def _introduced_as_example(text: str, at: int) -> bool:
+    """True when the span at ``at`` is introduced as an example output (``Example Output:``, ``OUTPUT:``, ``output:``).
+
+    The text before it on its line (``OUTPUT: [...]``), else a short label line right above it that is not an input's
+    (``Extracted statements:``), else the two non-blank lines above must name an example or an output and not an
+    input (``Example input:`` introduces material, not the reply's shape); a structure to fill ("with the following
+    structure:", "the EXACT JSON format below") is a format, not a worked example.
+    """
+    line_start = text.rfind("\n", 0, at) + 1
+    prefix = text[line_start:at]
+    if prefix.strip():  # "OUTPUT: [...]" on one line
+        return bool(_EXAMPLE_INTRO.search(prefix)) and not _INPUT_INTRO.search(prefix)
+    above = [line for line in text[:line_start].split("\n") if line.strip()][-2:]
+    if above and _OUTPUT_LABEL.match(above[-1]) and not _EXAMPLE_INPUT.match(above[-1]):
+        return True  # the output's own label right above it: "Extracted statements:", "output:"
+    intro = " ".join(above)
+    return bool(_EXAMPLE_INTRO.search(intro)) and not _INPUT_INTRO.search(intro)
+
+
+_OUTPUT_LABEL = re.compile(r"^\s*(?:#+\s*)?[A-Za-z][\w-]*(?:\s+[\w-]+){0,3}\s*:\s*$")
+
+
+def json_examples(text: str) -> tuple[int, list[str]]:
+    """``(valid, invalid)``: how many worked JSON output examples in ``text`` parse, and the JSON spans that do not.
+
+    A JSON span is a balanced ``{...}`` or ``[...]`` span holding a double-quoted string (``{"score": "1"}``,
+    ``["Play some Pink Floyd."]``); ``{placeholder}`` slots and ``[insert ... here]`` brackets hold none. A valid span
+    counts as a worked example only when introduced as one (``Example Output:``, ``OUTPUT:``; not ``Example input:``,
+    not "the following structure:"; :func:`_introduced_as_example`) and after the example's own input (an input label
+    such as ``Example Input:``, ``question:`` or ``context:`` since the previous JSON span; :data:`_EXAMPLE_INPUT`):
+    an input with its output, as complete few-shot examples are (SYS007 reads those the same way). A single format
+    template ("Output the results in JSON format as defined in this example:") is no worked example. Used by OUT001:
+    worked examples that all parse give the shape; an invalid example (a missing comma, ``{Chain of thought: "..."}``)
+    teaches a broken one.
+
+    Args:
+        text: Rendered prompt text, placeholder markers removed.
+    """
+    valid, invalid, at, previous_end = 0, [], 0, 0
+    for span in _json_containers(text):
+        at = text.find(span, at)
+        if '"' not in span:
+            continue
+        try:
+            json.loads(span)
+        except ValueError:
+            invalid.append(span)
+        else:
+            valid += _introduced_as_example(text, at) and bool(_EXAMPLE_INPUT.search(text, previous_end, at))
+        previous_end = at + len(span)
+    return valid, invalid
+
+
+_EXAMPLE_INPUT = re.compile(
+    r"(?im)^\s*(?:#+\s*)?(?:example\s+)?(?:input|inputs|question|context|query|text|sentence|answer|conversation|"
+    r"statement|ground\s+truth|user|document|problem)\b[^\n:]{0,30}:"
+)
+"""The label of an example's input (``Example Input:``, ``question:``, ``context:``) between two JSON outputs: the
+output after it is a worked example (input, then its output), not a format template."""
 
 
 _ENDPOINT = re.compile(r"^\s*(?:[-*]\s*)?`?(?:GET|POST|PUT|PATCH|DELETE)\s+/\S*")
