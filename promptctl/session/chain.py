@@ -71,16 +71,53 @@ def pin_steps(chain: PromptVersion, spec: ChainSpec, overrides: Mapping[str, Any
         ReferenceNotFound, IntegrityError: A step's reference does not resolve or its version is tampered.
         InputError: A step refers to another chain, or has invalid strategy options.
     """
+    from promptctl.errors import ReferenceNotFound
+
     records = []
+    versions: dict[str, PromptVersion] = {}
     for step in spec.steps:
-        version = _registry(chain).get(step.prompt)
+        try:
+            version = _registry(chain).get(step.prompt)
+        except ReferenceNotFound as exc:  # which step names it: a chain has several references
+            raise ReferenceNotFound(f"{chain.display} step '{step.id}': {exc.message}", hint=exc.hint) from None
         if is_chain(version):
             raise InputError(f"{chain.display} step '{step.id}': {version.display} is a chain; chains do not nest")
         plan = resolve_plan(version.front_matter.strategy, step.strategy, where=f"{chain.display} step '{step.id}'")
         provider, model = _target(step, version, overrides, config)
+        for name, source in step.inputs.items():
+            _check_parsed_field(chain, f"step '{step.id}' input '{name}'", source, versions)
+        versions[step.id] = version
         records.append(new_record(step, {"ref": version.ref, "sha256": version.sha256, "provider": provider,
                                          "model": model, "strategy": plan.name}))
+    if spec.output is not None:
+        _check_parsed_field(chain, "output", spec.output, versions)
     return records
+
+
+def _check_parsed_field(chain: PromptVersion, where: str, source: Any, versions: Mapping[str, PromptVersion]) -> None:
+    """Refuse ``steps.ID.parsed.FIELD`` naming a field the step's closed output schema cannot have, before any call.
+
+    A closed schema (``additionalProperties: false`` with ``properties``) lists every field its answer has; any
+    other name is a typo that would otherwise fail only after the earlier steps were paid for.
+
+    Raises:
+        InputError: The field is not among the schema's properties (with a did-you-mean).
+    """
+    from promptctl.errors import did_you_mean
+
+    version = versions.get(source.name) if source.kind == "step" and source.field == "parsed" and source.path \
+        else None
+    output = version.front_matter.output if version is not None else None
+    schema = output.json_schema if output is not None else None
+    if version is None or not isinstance(schema, Mapping) or schema.get("additionalProperties") is not False:
+        return
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping) or source.path[0] in properties:
+        return
+    close = did_you_mean(source.path[0], properties)
+    raise InputError(f"{chain.display} {where}: '{source.text}': the output schema of {version.display} has no "
+                     f"field '{source.path[0]}'",
+                     hint=(f"{close} " if close else "") + f"its fields: {', '.join(properties)}")
 
 
 def _load_pinned(chain: PromptVersion, record: Mapping[str, Any]) -> PromptVersion:

@@ -145,6 +145,47 @@ def test_structured_fields_map_to_later_variables(tmp_path, chain_registry):
     assert json.loads(result.output) == {"label": "Billing"}
 
 
+def test_a_parsed_field_the_steps_closed_schema_cannot_have_is_refused_before_any_call(tmp_path: Path):
+    """trial-21: `steps.triage.parsed.priorty` failed only after the first step had been paid for."""
+    prompts = tmp_path / "prompts"
+    (prompts / "classify").mkdir(parents=True)
+    schema = ("output: {format: json, schema: {type: object, required: [label], additionalProperties: false, "
+              "properties: {label: {type: string}, score: {type: string}}}}\n"
+              "strategy: {name: structured, mode: manual}")
+    (prompts / "classify" / "v1.j2").write_text(STEP.format(name="classify", var="text", extra=schema))
+    (prompts / "lower").mkdir()
+    (prompts / "lower" / "v1.j2").write_text(STEP.format(name="lower", var="words", extra=""))
+    chain = textwrap.dedent("""\
+        ---
+        description: Pick
+        variables: {text: {type: string, input: true}}
+        strategy:
+          name: chain
+          steps:
+            - {id: c, prompt: classify@1}
+            - {id: l, prompt: lower@1, inputs: {words: steps.c.parsed.lable}}
+        ---
+        """)
+    (prompts / "pick").mkdir()
+    (prompts / "pick" / "v1.j2").write_text(chain)
+    fake = FakeProvider(['{"label": "Billing"}', "ok"])
+    with pytest.raises(InputError, match=r"step 'l' input 'words': 'steps\.c\.parsed\.lable': the output schema of "
+                                         r"classify@1 \(draft\) has no field 'lable'") as info:
+        asyncio.run(arun(Registry(prompts).get("pick@1"), {"text": "refund"}, provider=fake))
+    assert info.value.hint == "did you mean 'label'? its fields: label, score"
+    assert fake.requests == []
+    # an open schema (no additionalProperties: false) may have other fields: left to the run
+    (prompts / "classify" / "v1.j2").write_text(STEP.format(name="classify", var="text", extra=schema.replace(
+        "additionalProperties: false, ", "")))
+    (prompts / "pick" / "v1.j2").write_text(chain.replace("parsed.lable", "parsed.score"))
+    asyncio.run(arun(Registry(prompts).get("pick@1"), {"text": "refund"}, provider=FakeProvider(
+        ['{"label": "Billing", "score": "high"}', "ok"])))
+    # a misspelt step reference names the step
+    (prompts / "pick" / "v1.j2").write_text(chain.replace("prompt: lower@1", "prompt: lowr@1"))
+    with pytest.raises(InputError, match="pick@1 \\(draft\\) step 'l': no prompt named 'lowr'"):
+        asyncio.run(arun(Registry(prompts).get("pick@1"), {"text": "refund"}, provider=FakeProvider(["x"])))
+
+
 def test_invalid_chains_are_input_errors():
     with pytest.raises(InputError, match="names no earlier step"):
         ChainSpec.from_options({"steps": [{"prompt": "a@1", "inputs": {"x": "steps.later.output"}}]}, where="c")
