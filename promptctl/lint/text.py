@@ -382,10 +382,11 @@ def output_template_lines(text: str) -> set[int]:
 
 
 _FORMAT_LEAD = re.compile(
-    r"(?i)\b(?:in|use|using|with|follow|following|into)\s+(?:exactly\s+)?(?:this|the\s+following)\s+"
+    r"(?i)\b(?:in|use|using|with|follow|following|into)\s+(?:exactly\s+)?(?:this|the\s+following|the)\s+"
     r"(?:format|template|structure|layout)\s*:\s*$"
 )
-"""A line that introduces the reply's format block: "Finally, present the result in this format:"."""
+"""A line that introduces the reply's format block: "Finally, present the result in this format:", "Your answer should
+follow the format:"."""
 
 
 def format_block_lines(text: str) -> set[int]:
@@ -931,15 +932,17 @@ EXPLICIT_CONSUMER = re.compile(
     r"used\s+by)\b"
     r"|\b(?:consume|consumes|ingest|ingests|feed|feeds|import|imports|load|loads|display|displays|render|renders)\s+"
     r"(?:your|the|this|its|each)\s+(?:output|response|reply|answer|result)s?\b"
-    r"|\b(?:api|endpoint)\s+(?:response|payload|consumer)s?\b"
+    r"|\b(?:as|into|is|be|becomes?)\s+(?:the\s+|an?\s+)?(?:json\s+)?(?:api|endpoint)\s+(?:response|payload)s?\b"
+    r"|\b(?:api|endpoint)\s+consumers?\b"
     r"|\b(?:the\s+following|these|required|output)\s+(?:fields|columns|keys)\b"
     r"|\b(?:into|in|to)\s+(?:a|an|the|our|my|your)\s+(?:csv|spreadsheet|database|crm|ticketing\s+system|form)\b",
     re.IGNORECASE,
 )
 """The prompt says a program, a parser, a pipeline, a UI or a form consumes the output: "parsed", "machine-readable",
-"downstream", "the summary is inserted into ...", an API response, required fields or columns, a spreadsheet,
-database or form it goes into. Overrides the conversational demotion: a chat reply that a program reads has a
-contract."""
+"downstream", "the summary is inserted into ...", the output as an API response ("return it as the API response"; an
+API response the prompt is about, "reading data from a SOAP API response", is input, not a consumer), required
+fields or columns, a spreadsheet, database or form it goes into. Overrides the conversational demotion: a chat reply
+that a program reads has a contract."""
 CONSUMER = re.compile(
     EXPLICIT_CONSUMER.pattern +
     r"|\b(?:prioriti[sz]e|rank|triage)\s+(?:the\s+|all\s+|these\s+)?(?:\w+\s+){0,2}?(?:remediation|alerts?|issues?|"

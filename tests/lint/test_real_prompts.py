@@ -1129,3 +1129,22 @@ def test_a_project_can_raise_sys003_refinements_back_to_warnings(project: Projec
     raised = [f for f in project.lint(["report"], settings=LintSettings(severity={"SYS003": "warning"}))
               if f.rule == "SYS003"]
     assert [f.severity for f in raised] == ["warning"]
+
+
+def test_txt001_slots_of_a_follow_the_format_block_are_the_replys(project: Project) -> None:
+    text = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  answer: {type: string, input: true}
+---
+{% system %}
+You rate how well the chatbot's answer is grounded in the documents, on a Likert scale from 1 to 5.
+Your answer should follow the format:
+    <Quality reasoning:> [insert reasoning here]
+    <Quality score: [insert score here]/5>
+{% endsystem %}
+{% user %}{{ answer }}{% enduser %}
+"""
+    assert "TXT001" not in project.rules(text)
+    assert "TXT001" in project.rules(text.replace("Your answer should follow the format:", "Then:"), name="q")

@@ -267,3 +267,15 @@ You are an expert in reviewing and critiquing presentations about company financ
 """
     project.write("p", text)
     assert not any("closed output" in f.message for f in project.lint(["p"]) if f.rule == "SYS004")
+
+
+def test_sys003_closed_output_set_is_a_format(project: Project) -> None:
+    assert "SYS003" not in project.rules(SCORER_RUBRIC_IN_USER)
+    assert "SYS003" not in project.rules(CLASSIFIER, name="q")
+
+
+def test_sys003_an_api_response_the_prompt_is_about_is_not_a_consumer() -> None:
+    from promptctl.lint import text as T
+
+    assert T.consumer("Provide techniques for reading large amounts of data from a SOAP API response in C#.") is None
+    assert T.consumer("Return the result as the API response body.") is not None

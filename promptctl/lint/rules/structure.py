@@ -74,6 +74,9 @@ opening stating a judging task ("Your task is to score ...", "classify a given u
 narrow: SYS004 reports at info and says so. A closed choice stated as a rule ("only the
 above three situations can be returned", "must be within ...") counts as a restriction.
 
+A closed output set is an output format too (SYS003): "an integer between 1 and 5", "return 1, otherwise return 0"
+say exactly what to return, whether or not an example follows (a scorer's examples ending ``stars: 3``).
+
 **Output formats that matter** (SYS003): a missing format is a warning only when something consumes the output
 (:data:`promptctl.lint.text.EXPLICIT_CONSUMER`: a parser, a program, "the summary is inserted into ...", fields, a
 form; this one overrides the conversational demotion; :data:`promptctl.lint.text.CONSUMER`: also a triage or ranking,
@@ -416,7 +419,8 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
     """No output section, no ``output:`` declaration and no "Reply with ..." instruction."""
     if not _applies(ctx) or ctx.fm.output is not None:
         return
-    if not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES) and not T.shows_example_output(ctx.cue_text):
+    if (not _has(ctx, T.OUTPUT_SECTIONS, T.OUTPUT_TITLE, T.OUTPUT_CUES) and not T.shows_example_output(ctx.cue_text)
+            and not T.closed_output(ctx.cue_text)):
         message = "no output format: no output format section, no output: field and no 'Reply with ...' instruction"
         weak = _weak_deliverable(ctx)
         severity = _persona_severity(ctx)
