@@ -168,6 +168,20 @@ def init_project(root: Path) -> list[Path]:
     return created
 
 
+def _valid_name(name: str) -> str | None:
+    """A valid prompt name close to ``name`` (``Résumé Écrit`` -> ``resume-ecrit``), or None when nothing is left.
+
+    Accents are dropped (Unicode NFKD), letters lower-cased, any other character becomes ``-``, as ``promptctl
+    import`` derives names (which also appends a hash for non-Latin names; a suggestion does not need one).
+    """
+    import re
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", name.strip()).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_.-]+", "-", ascii_text)).strip("-._")[:100]
+    return slug if slug and NAME_RE.match(slug) else None
+
+
 def new_prompt(
     registry: Registry, name: str, *, source: str | None = None, description: str | None = None
 ) -> list[Path]:
@@ -187,7 +201,9 @@ def new_prompt(
         ReferenceNotFound, IntegrityError: ``source`` does not resolve or is tampered.
     """
     if not NAME_RE.match(name):
-        raise InputError(f"invalid prompt name {name!r}", hint="use lower-case letters, digits, '_', '.', '-'")
+        suggestion = _valid_name(name)
+        raise InputError(f"invalid prompt name {name!r}", hint="use lower-case letters, digits, '_', '.', '-'"
+                         + (f": e.g. promptctl new {suggestion}" if suggestion else ""))
     folder = registry.folder(name)
     if folder.exists() and source is None:
         raise InputError(

@@ -190,3 +190,14 @@ def test_init_honours_an_existing_prompts_dir(tmp_path: Path) -> None:
     (tmp_path / "promptctl.toml").write_text('prompts_dir = "llm"\n')
     created = init_project(tmp_path)
     assert tmp_path / "llm" / "hello" / "v1.j2" in created and not (tmp_path / "prompts").exists()
+
+
+@pytest.mark.parametrize(("name", "suggestion"), [("Résumé", "resume"), ("Support Agent", "support-agent"),
+                                                  ("Ticket_Triage v2", "ticket_triage-v2"), ("客服", None)])
+def test_an_invalid_prompt_name_suggests_a_valid_one(tmp_path: Path, name: str, suggestion: str | None) -> None:
+    """trial-21: `promptctl new Résumé` named the rule but not the name import would have derived."""
+    registry = Registry(tmp_path / "prompts")
+    with pytest.raises(InputError, match="invalid prompt name") as info:
+        new_prompt(registry, name)
+    assert info.value.hint == "use lower-case letters, digits, '_', '.', '-'" + (
+        f": e.g. promptctl new {suggestion}" if suggestion else "")
