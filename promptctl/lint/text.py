@@ -1106,3 +1106,34 @@ def closed_output(text: str) -> str | None:
         return None
     match = CLOSED_OUTPUT.search(text)
     return match.group(0) if match else None
+
+
+_STATED_TASK = re.compile(
+    r"(?i)^given\b[^,\n]{0,200},\s*(?:please\s+)?(?P<b>[a-z]+)\b"
+    r"|^(?:(?:therefore|so|now|then|first)\s*,?\s*)?(?:please\s+)?(?P<a>[a-z]+)\b"
+    r"|\b(?:your|the)\s+(?:main\s+|primary\s+)?task\s+(?:here\s+)?is\s+to\s+(?P<c>[a-z]+)\b"
+)
+STATED_TASK_SPAN = 800
+"""How far into the instructions (characters) :func:`stated_task` looks for the task sentence."""
+
+
+def stated_task(text: str) -> str | None:
+    """The sentence stating the task plainly in the opening of ``text``, or None.
+
+    A sentence within the first :data:`STATED_TASK_SPAN` characters that opens with an imperative ("Therefore, please
+    classify user intentions into ...", "Rephrase ..."), with "Given ..., <verb>" ("Given the following conversation
+    history and the user's next question, rephrase the question ...") or names the task ("The task is to score the
+    relevance ..."): a classification, rewrite or scoring task stated this way names its domain, and a role sentence
+    would add little (SYS002 at info).
+
+    Args:
+        text: The instruction text (every message, without sample requests).
+    """
+    for unit in directive_units(text[:STATED_TASK_SPAN]):
+        match = _STATED_TASK.search(unit)
+        if match is None:
+            continue
+        verb = (match.group("a") or match.group("b") or match.group("c") or "").lower()
+        if verb in _IMPERATIVE_VERBS or verb in _TASK_VERBS:
+            return unit
+    return None

@@ -279,3 +279,41 @@ def test_sys003_an_api_response_the_prompt_is_about_is_not_a_consumer() -> None:
 
     assert T.consumer("Provide techniques for reading large amounts of data from a SOAP API response in C#.") is None
     assert T.consumer("Return the result as the API response body.") is not None
+
+
+REWRITE_WITH_HISTORY = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  chat_history: {type: messages, default: []}
+  question: {type: string, input: true}
+---
+{% system %}
+Given the following conversation history and the user's next question, rephrase the question to be a standalone
+question. If the conversation is irrelevant or empty, just restate the original question.
+Do not add more details than necessary to the question.
+{% endsystem %}
+{% messages chat_history %}
+{% user %}
+{% section "question" %}{{ question }}{% endsection %}
+{% enduser %}
+"""
+"""Shaped on microsoft/promptflow's promptflow-copilot modify_query_with_history.jinja2 (MIT)."""
+
+
+def _sys002(project: Project, text: str, name: str = "p") -> list[str]:
+    project.write(name, text)
+    return [f.severity for f in project.lint([name]) if f.rule == "SYS002"]
+
+
+def test_sys002_task_stated_plainly_is_info(project: Project) -> None:
+    assert _sys002(project, REWRITE_WITH_HISTORY) == ["info"]
+    assert "a task stated plainly" in next(f.message for f in project.lint(["p"]) if f.rule == "SYS002")
+    assert _sys002(project, CLASSIFIER, "q") == ["info"]
+
+
+def test_sys002_standing_variables_keep_the_warning(project: Project) -> None:
+    text = edit(REWRITE_WITH_HISTORY, "chat_history: {type: messages, default: []}",
+                "chat_history: {type: messages, default: []}\n  product: {type: string, default: Acme}")
+    text = edit(text, "Do not add more details", "The product is {{ product }}. Do not add more details")
+    assert _sys002(project, text) == ["warning"]

@@ -48,6 +48,11 @@ besides the user inputs, SYS002 reports at info: the task names the domain, and 
 found a missing role there worth fixing. A conversational prompt without a role keeps the warning: there the role
 is what sets the domain, the audience and the voice.
 
+For a **task stated plainly** in the opening ("Therefore, please classify user intentions into ...", "Given the
+conversation history and the next question, rephrase ...", "The task is to score the relevance ...";
+:func:`promptctl.lint.text.stated_task`) with no variables besides the user inputs and the conversation history,
+SYS002 reports at info: a classification, rewrite or scoring task names its domain.
+
 For a **specification** (a system prompt of 300+ words under 3+ headings) without a role sentence, SYS002 reports
 at info: its sections set domain, audience and expertise.
 
@@ -367,6 +372,17 @@ def _system_variables(ctx: VersionContext) -> bool:
     return bool(ctx.used_variables - set(ctx.input_variables))
 
 
+def _standing_variables(ctx: VersionContext) -> bool:
+    """True when the template reads variables besides its user inputs and its conversation history.
+
+    A ``messages`` variable (or a list iterated as a chat history) is the conversation so far, not standing
+    instructions filled per call.
+    """
+    others = ctx.used_variables - set(ctx.input_variables)
+    return any(not (spec := ctx.declared_variables.get(name)) or spec.type not in ("messages", "list")
+               for name in others)
+
+
 def _system_line(ctx: VersionContext) -> int:
     return ctx.tag_lines.get(("message", "system"), ctx.body_start())
 
@@ -400,7 +416,11 @@ def has_role(ctx: VersionContext) -> Iterator[Hit]:
         message = "no role: no role section and no 'You are ...' sentence"
         severity = _request_severity(ctx) or _spec_severity(ctx) or _task_severity(ctx)
         task = None if severity else T.deliverable(ctx.cue_text)
-        if task is not None and not _system_variables(ctx):
+        stated = None if severity or (task is not None and not _system_variables(ctx)) else T.stated_task(ctx.cue_text)
+        if stated is not None and not _standing_variables(ctx):
+            yield Hit(message + f" (a task stated plainly, {stated[:40]!r}: a classification, rewrite or scoring task"
+                      " names its domain)", _system_line(ctx), severity="info")
+        elif task is not None and not _system_variables(ctx):
             yield Hit(message + f" (a task prompt: its deliverable, {task[:40]!r}, names the domain)",
                       _system_line(ctx), severity="info")
         else:
