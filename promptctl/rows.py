@@ -138,7 +138,16 @@ def _csv(file: Path, text: str, error: type[RowError]) -> Iterator[tuple[int, di
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(names):
-            raise error(file, start, f"{len(cells)} cells, but the header has {len(names)} columns")
+            if last > start and any("\n" in c for c in cells):  # an unclosed quote swallowed the next lines
+                hint = (f"a double quote opened on line {start} runs on to line {last}: close it (a quote inside a "
+                        "quoted cell is written twice: \"\")")
+            elif text.count('"') % 2 == 1:
+                hint = ("a double quote in this row is never closed (a quote inside a quoted cell is written "
+                        "twice: \"\")")
+            else:
+                hint = ("a cell holding a comma is written in double quotes (\"refund, duplicate\"); an empty cell is "
+                        "still a cell (a,,c)")
+            raise error(file, start, f"{len(cells)} cells, but the header has {len(names)} columns", hint=hint)
         yield start, dict(zip(names, cells, strict=True))
 
 

@@ -65,6 +65,11 @@ def test_yaml_list_and_mapping_forms(tmp_path):
         ("bad.jsonl", '{"id": "a", "vars": {}}\n{"id": "a", "vars": {}}\n', 2, "duplicate case id 'a'"),
         ("bad.jsonl", '[1, 2]\n', 1, "must be a mapping"),
         ("bad.csv", "id,x\na,1\nb,2,3\n", 3, "3 cells, but the header has 2 columns"),
+        # trial-21: the hint names the likely cause (a comma outside quotes, or a quote never closed)
+        ("bad.csv", "id,x\na,1\nb,2,3\n", 3, "a cell holding a comma is written in double quotes"),
+        ("bad.csv", 'id,x,y\na,"open,1\n', 2, "a double quote in this row is never closed"),
+        ("bad.csv", 'id,x,y\na,"ok\nline",1\nb,"open,2\nc,3,4\n', 4,
+         "a double quote opened on line 4 runs on to line 5: close it"),
         ("bad.csv", "id,x,x\n", 1, "duplicate column 'x'"),
         ("bad.yaml", "- vars: {x: 1}\n- vars: {x: 2}\n  tags: 5\n", 2, "'tags' must be a list"),
         ("bad.yaml", "- vars: {x: 1}\n- vars: [unclosed\n", 3, "invalid YAML"),
