@@ -8,6 +8,7 @@ the new versions are published in source order and the source's labels are set o
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,7 +158,9 @@ def write_prompt(
         if len(variants) >= 2:
             judge = " --judge " + prompt.variants[0].removeprefix("::").split("::")[0] if any(
                 c.get("scorer") == "judge" for c in prompt.dataset.cases) and prompt.variants else ""
-            row.ab_command = "promptctl ab " + " ".join(variants) + f" --dataset {row.dataset}{judge}"
+            dataset = Path(row.dataset)
+            shown = dataset.relative_to(Path.cwd()) if dataset.is_relative_to(Path.cwd()) else dataset  # pasteable
+            row.ab_command = "promptctl ab " + " ".join(variants) + f" --dataset {shlex.quote(str(shown))}{judge}"
     return row
 
 

@@ -63,7 +63,7 @@ def test_three_assertion_kinds_give_the_same_pass_fail_per_case_under_promptctl_
     assert len(result["variants"]) == 4
 
 
-def test_getting_started_example_imports_two_versions_a_dataset_and_variants(registry: Registry):
+def test_getting_started_example_imports_two_versions_a_dataset_and_variants(registry: Registry, monkeypatch):
     [row] = import_into(registry, FIXTURES / "promptfoo" / "getting-started" / "promptfooconfig.yaml")
     assert row.created == ["getting-started@1", "getting-started@2"]
     assert messages(registry, "getting-started@1", {"language": "French", "input": "Hi"}) == [
@@ -74,6 +74,12 @@ def test_getting_started_example_imports_two_versions_a_dataset_and_variants(reg
     assert [(c.scorer, c.expected) for c in data.cases] == [(r"regex:Bonjour\ le\ monde", data.cases[0].expected),
                                                            ("contains", "Dónde está la biblioteca")]
     assert row.ab_command is not None and "getting-started@2::openai:o4-mini" in row.ab_command
+    # trial-21: the printed command names the dataset as a path to paste from the current folder
+    monkeypatch.chdir(registry.root.parent)
+    registry.root.joinpath("getting-started").rename(registry.root / "moved")
+    [row] = import_into(registry, FIXTURES / "promptfoo" / "getting-started" / "promptfooconfig.yaml")
+    assert row.ab_command is not None
+    assert row.ab_command.endswith(" --dataset fixtures/datasets/getting-started.yaml")
 
 
 def test_is_json_schema_goes_beside_the_dataset_and_unmapped_assertions_are_reported(registry: Registry):
