@@ -320,13 +320,16 @@ RESTRICTION_CUES = re.compile(
     r"only\s+(?:[\w'-]+\s+){0,5}?(?:can|may|must|should|shall)\s+be\s+(?:returned|used|output|given|chosen|selected|"
     r"included|mentioned)|"
     r"(?:must|should|shall)\s+(?:only\s+)?be\s+(?:within|one\s+of|(?:chosen|selected|taken)\s+(?:only\s+)?from)|"
+    r"(?:answers?|respon\w+|repl\w+)\s+based\s+on\s+(?:the\s+)?(?:information|content|facts|data)\s+"
+    r"(?:(?:present|provided|given|contained|shown)\s+)?in\s+the\b|"
     r"(?:make\s+sure|ensure|be\s+sure)\s+(?:that\s+)?(?:they|it|you|the\s+[\w-]+|these|those|each\s+[\w-]+)"
     r"(?:'re|'s|\s+are|\s+is|\s+do|\s+does|\s+will)?\s*(?:not|n't)\b)\b",
     re.IGNORECASE,
 )
 """A restriction sentence: "Never ...", "Do not ...", "Only output ...", "nothing else" (not "you do not have to"); a
 closed choice ("only the above three situations can be returned", "the value of category must be within ..."); an
-exclusion to check ("Make sure they're not competing articles")."""
+exclusion to check ("Make sure they're not competing articles"); grounding ("provide accurate answers based on the
+information present in the image")."""
 TONE_CUES = re.compile(
     r"\b(?:tone|voice|register|formal|informal|friendly|warm|polite|courteous|concise|succinct|terse|"
     r"plain\s+(?:\w+\s+)?(?:language|english|words)|neutral|professional|empathetic|empathy|calm|direct|brief|"
@@ -1062,13 +1065,15 @@ CLOSED_OUTPUT = re.compile(
     r"|\b(?:answer|reply|respond|output|return)\s+(?:with\s+)?(?:only\s+)?[\"'`]?(?:yes|true)[\"'`]?\s+or\s+[\"'`]?"
     r"(?:no|false)\b"
     r"|\bverdict\b"
+    r"|\b(?:classify|determine|decide|check|judge|verify)\s+(?:if|whether)\b[^.\n]{0,150}?\bor\s+not\b"
     r"|\b(?:classify|categori[sz]e|label|assign)\b[^.\n]{0,80}?\b(?:into|as|to)\s+(?:(?:exactly\s+)?one\s+of\s+)?"
     r"(?:the\s+following|these|those)\b"
     r"|\bone\s+of\s+the\s+following\s+(?:\w+\s+)?(?:categories|labels|classes|types|values|options|intents?)\b",
     re.IGNORECASE,
 )
 """A closed output set: a score or rating in a range ("an integer between 1 and 5", "score ... from one to five
-stars", "on a Likert scale"), a binary answer ("return 1, otherwise return 0", "answer yes or no"), a verdict, a label
+stars", "on a Likert scale"), a binary answer ("return 1, otherwise return 0", "answer yes or no", "classify if the
+sentence can be attributed to the context or not"), a verdict, a label
 from a list ("classify ... into one of the following categories"). The output of an LLM-as-judge scorer or a
 classifier: a restriction has nothing to narrow there (SYS004 at info)."""
 
@@ -1077,12 +1082,14 @@ _JUDGE_VERB = (r"(?:scor\w*|rate|rating|grade|evaluat\w*|assess\w*|judge|classif
                r"validat\w*|(?:determine|check|answer|decide|tell)\s+(?:whether|if))")
 JUDGE_TASK = re.compile(
     rf"(?i)^\W*(?:(?:please|therefore|now|first)\s*,?\s*)*{_JUDGE_VERB}\b"
+    rf"|^\W*given\b[^\n]{{0,200}}?\b{_JUDGE_VERB}\b"
     rf"|\b(?:task|job|goal|role|purpose)\s+(?:here\s+)?is\s+to\s+(?:\w+\s+){{0,3}}?{_JUDGE_VERB}\b"
     r"|\bevaluation\s+(?:metric|score|criteria)\b"
 )
 """A judging task stated: a sentence opening with the verb ("Classify the user intention ...", "Verdict a question
-...", "Please score ...") or naming it as the task ("Your task is to check and rate ...", "The task is to score ...",
-"compute an accurate evaluation score using the provided evaluation metric")."""
+...", "Please score ...", "Given a context and a ground truth, ... classify if ...") or naming it as the task ("Your
+task is to check and rate ...", "The task is to score ...", "compute an accurate evaluation score using the provided
+evaluation metric")."""
 OPEN_ALONGSIDE = re.compile(r"(?i)\b(?:feedback|recommendations?|advice|improvements?|suggestions?|actionable)\b")
 """Open guidance asked for beside a score ("actionable scores ... and concise feedback to the salesperson"): the
 output is not a closed set, a restriction still has something to narrow."""

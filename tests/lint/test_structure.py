@@ -317,3 +317,20 @@ def test_sys002_standing_variables_keep_the_warning(project: Project) -> None:
                 "chat_history: {type: messages, default: []}\n  product: {type: string, default: Acme}")
     text = edit(text, "Do not add more details", "The product is {{ product }}. Do not add more details")
     assert _sys002(project, text) == ["warning"]
+
+
+def test_sys004_binary_classification_given_inputs_is_a_closed_output() -> None:
+    from promptctl.lint import text as T
+
+    text = ("You are an AI assistant. Given a context and a ground truth, analyze each sentence in the ground truth "
+            "and classify if the sentence can be attributed to the given context or not.")
+    assert T.closed_output(text) is not None
+    assert T.closed_output("You are a travel agent. Tell the user whether the museum is open or not.") is None
+
+
+def test_sys004_grounding_in_the_supplied_material_is_a_restriction() -> None:
+    from promptctl.lint import text as T
+
+    text = "Remember to provide accurate answers based on the information present in the image."
+    assert T.RESTRICTION_CUES.search(text)
+    assert not T.RESTRICTION_CUES.search("Provide answers about the image.")
