@@ -160,3 +160,20 @@ variables:
 {% enduser %}
 """
     assert _inj002(project, text) == []
+
+
+def test_inj002_a_word_inside_a_noun_phrase_is_a_short_value(project: Project) -> None:
+    text = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  text: {type: string, input: true}
+---
+{% system %}You write small example programs for beginners.{% endsystem %}
+{% user %}
+Write a simple {{text}} program that displays the greeting message.
+{% enduser %}
+"""
+    assert _inj002(project, text) == ["info"]
+    pasted = text.replace("Write a simple {{text}} program", "Summarize {{text}} in three bullets, then a program")
+    assert _inj002(project, pasted) == ["warning"]

@@ -1148,3 +1148,22 @@ Your answer should follow the format:
 """
     assert "TXT001" not in project.rules(text)
     assert "TXT001" in project.rules(text.replace("Your answer should follow the format:", "Then:"), name="q")
+
+
+def test_txt001_a_placeholder_named_as_what_the_user_will_send_is_a_mention(project: Project) -> None:
+    text = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  input: {type: string, input: true}
+---
+{% system %}
+You are a crypto Twitter strategist.
+1. ANALYZE INPUT: I will provide a ${website_link} or ${project_data}. Read it and extract the technical details.
+2. Write three tweets about the project.
+{% endsystem %}
+{% user %}{{ input }}{% enduser %}
+"""
+    assert "TXT001" not in project.rules(text)
+    left = text.replace("I will provide a ${website_link} or ${project_data}.", "Use ${website_link} as the source.")
+    assert "TXT001" in project.rules(left, name="q")

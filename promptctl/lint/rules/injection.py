@@ -20,7 +20,8 @@ input alone on its line under a markdown heading (``# Question``, ``#question``)
 message's end is delimited, as is one between upper-case ``BEGIN``/``END`` lines (``---BEGIN RETRIEVED
 DOCUMENTS---``); one under a short label line (``context:``, ``Source Document:``) followed by the next label or the
 message's end is a labelled block (info). A user message holding only the input and a markdown media link is the whole
-message, and a media link's target is a reference, not text.
+message, and a media link's target is a reference, not text. An input filling a word inside a noun phrase of a
+one-line request ("Write a simple {{ text }} program that ...") is a short value whatever its name (info).
 """
 
 from __future__ import annotations
@@ -142,6 +143,27 @@ def _short_value(ctx: VersionContext, var: str, seg: Segment) -> bool:
     return len(line.split()) <= ONE_LINE_WORDS
 
 
+_SLOT_BEFORE = re.compile(r"(?i)\b(?:a|an|the|this|that|your|my|our)\s+(?:[\w-]+\s+){0,2}$")
+_SLOT_AFTER = re.compile(
+    r"(?i)^[ \t]+(?!(?:in|on|at|of|for|to|and|or|with|from|by|as|into|about|is|are|was|that|which|who)\b)[a-z][\w-]*\b"
+)
+
+
+def _noun_phrase_slot(text: str, marker: str) -> bool:
+    """True when the input fills a word inside a noun phrase of a one-line request ("Write a simple {{x}} program").
+
+    An article or determiner before it and a noun after it on the same line ("a simple ___ program"): the sentence's
+    grammar asks for a word, a short value whatever the variable's name (INJ002 at info).
+    """
+    at = text.find(marker)
+    line_start, line_end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+    line = text[line_start: len(text) if line_end < 0 else line_end]
+    if "\n" in text.strip() or len(line.split()) > ONE_LINE_WORDS:
+        return False
+    after = text[at + len(marker): len(text) if line_end < 0 else line_end]
+    return bool(_SLOT_BEFORE.search(text[line_start:at]) and _SLOT_AFTER.match(after))
+
+
 def _labelled_field(text: str, marker: str) -> bool:
     """True when the input is the value of a labelled field (``"CONTEXT": {{context}},``, ``Q: {{q}}``).
 
@@ -228,7 +250,7 @@ def input_delimited(ctx: VersionContext) -> Iterator[Hit]:
                 start = ctx.tag_lines.get(("message", "user"))
                 message = f"user input '{var}' (input: true) is rendered outside any section or delimiter"
                 labelled = _labelled_field(seg.text, marker)
-                short = not labelled and _short_value(ctx, var, seg)
+                short = not labelled and (_short_value(ctx, var, seg) or _noun_phrase_slot(seg.text, marker))
                 why = (" (it is the value of a labelled field: a weak boundary, not none)" if labelled else
                        f" (a short value, '{var}', inline in a one-line request: little for a delimiter to stop)"
                        if short else "")

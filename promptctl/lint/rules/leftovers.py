@@ -4,10 +4,11 @@ Prompts copied from collections and chat tools carry text meant for a human or f
 ``[insert topic here]`` and ``${topic}`` placeholders nobody filled, ``{{ topic }}`` that reached the
 rendered text as literal braces, "My first request is ..." written for a chat window, and the
 ``---``/``model:``/``tools:`` header of an agent or skill file. The model reads all of it as
-instructions. A pasted header with only descriptive keys (name, description, color ...) is reported at info: no
-model, tools or parameters are lost. Placeholders inside a pasted header TXT003 reports (``${file:...}`` of a
-Prompty file) are not reported again by TXT001. The rules read the rendered instruction text (markers of declared
-variables removed), outside code fences and ``>`` quotes.
+instructions. A placeholder named as what the user will send ("I will provide a ${website_link}") is a mention of
+the input to come, not a leftover. A pasted header with only descriptive keys (name, description, color ...) is
+reported at info: no model, tools or parameters are lost. Placeholders inside a pasted header TXT003 reports
+(``${file:...}`` of a Prompty file) are not reported again by TXT001. The rules read the rendered instruction text
+(markers of declared variables removed), outside code fences and ``>`` quotes.
 """
 
 from __future__ import annotations
@@ -119,6 +120,13 @@ def _list_lead(lines: list[str], number: int) -> str:
     return lines[j] if j >= 0 else ""
 
 
+_TO_BE_SENT = re.compile(
+    r"(?i)\b(?:i\s+will|i'll|i\s+am\s+going\s+to|the\s+user\s+will|users?\s+will)\s+(?:provide|give|send|share|paste|"
+    r"supply|submit)\s+(?:you\s+)?(?:with\s+)?(?:(?:a|an|the|my|their|some)\s+)?"
+    r"(?:\$\{[^{}\n]*\}\s*(?:,|\bor\b|\band\b|/)\s*(?:(?:a|an|the|my)\s+)?)*$"
+)
+"""A placeholder named as what the user will send ("I will provide a ${website_link} or ${project_data}"): it names
+the input to come, and reads correctly as written."""
 _NOT_TO_WRITE = re.compile(
     r"(?i)\b(?:none\s+of|not|never|n't|no|without|avoid)\b[^.\n]{0,60}\b(?:include|includes|including|contain|say|"
     r"write|output|use|print|show|leave|reply\s+with|respond\s+with)\s*$"
@@ -127,14 +135,18 @@ _NOT_TO_WRITE = re.compile(
 
 
 def _mentions(ctx: VersionContext, found: list[str]) -> set[str]:
-    """Placeholders of ``found`` that appear only as something the prompt says not to write: mentioned, not left."""
+    """Placeholders of ``found`` mentioned, not left: named only as something not to write, or as what the user sends.
+
+    "none of your responses should include [insert x]", "I will provide a ${website_link}".
+    """
     text = ctx.instruction_text()
     where: dict[str, set[bool]] = {}
     for slot in found:
         start = 0
         while (at := text.find(slot, start)) >= 0:
             line_start = max(text.rfind("\n", 0, at), text.rfind(". ", 0, at)) + 1
-            where.setdefault(slot, set()).add(bool(_NOT_TO_WRITE.search(text[line_start:at])))
+            before = text[line_start:at]
+            where.setdefault(slot, set()).add(bool(_NOT_TO_WRITE.search(before) or _TO_BE_SENT.search(before)))
             start = at + len(slot)
     return {slot for slot, mention in where.items() if mention == {True}}
 
