@@ -177,3 +177,22 @@ Write a simple {{text}} program that displays the greeting message.
     assert _inj002(project, text) == ["info"]
     pasted = text.replace("Write a simple {{text}} program", "Summarize {{text}} in three bullets, then a program")
     assert _inj002(project, pasted) == ["warning"]
+
+
+def test_inj002_few_shot_examples_variable_is_the_developers_material(project: Project) -> None:
+    text = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  few_shot_examples: {type: string, input: true}
+  question: {type: string, input: true}
+---
+{% system %}You solve grade-school math problems step by step.{% endsystem %}
+{% user %}
+Please reference the following examples to answer the math question,
+{{few_shot_examples}}
+{% section "question" %}{{ question }}{% endsection %}
+Let's think step by step.
+{% enduser %}
+"""
+    assert _inj002(project, text) == ["info"]

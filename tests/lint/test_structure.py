@@ -334,3 +334,40 @@ def test_sys004_grounding_in_the_supplied_material_is_a_restriction() -> None:
     text = "Remember to provide accurate answers based on the information present in the image."
     assert T.RESTRICTION_CUES.search(text)
     assert not T.RESTRICTION_CUES.search("Provide answers about the image.")
+
+
+def test_sys004_worked_json_examples_fix_the_output(project: Project) -> None:
+    text = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  question: {type: string, input: true}
+---
+{% system %}
+Your task is to break down compound sentences from a car's voice assistant into separate sentences.
+For simple sentences just repeat the user input; keep every fact of the request. The output must be a json array.
+{% endsystem %}
+{% user %}
+Here are a few examples:
+user input: Play Eric Clapton and turn down the volume.
+OUTPUT: ["Play Eric Clapton.", "Turn down the volume."]
+
+user input: Change the radio station and turn on the seat heating.
+OUTPUT: ["Change the radio station.", "Turn on the seat heating."]
+
+{% section "input" %}{{ question }}{% endsection %}
+{% enduser %}
+"""
+    assert _sys004(project, text) == ["info"]
+    assert "worked examples" in next(f.message for f in project.lint(["p"]) if f.rule == "SYS004")
+    one = text.replace('user input: Change the radio station and turn on the seat heating.\n'
+                       'OUTPUT: ["Change the radio station.", "Turn on the seat heating."]\n', "")
+    project.write("q", one)
+    assert not any("worked" in f.message for f in project.lint(["q"]) if f.rule == "SYS004")
+
+
+def test_sys002_material_variables_are_not_standing_instructions(project: Project) -> None:
+    text = edit(REWRITE_WITH_HISTORY, "chat_history: {type: messages, default: []}",
+                "chat_history: {type: messages, default: []}\n  documents: {type: string, default: ''}")
+    text = edit(text, "Do not add more details", "Documents: {{ documents }}\nDo not add more details")
+    assert _sys002(project, text) == ["info"]

@@ -21,7 +21,8 @@ message's end is delimited, as is one between upper-case ``BEGIN``/``END`` lines
 DOCUMENTS---``); one under a short label line (``context:``, ``Source Document:``) followed by the next label or the
 message's end is a labelled block (info). A user message holding only the input and a markdown media link is the whole
 message, and a media link's target is a reference, not text. An input filling a word inside a noun phrase of a
-one-line request ("Write a simple {{ text }} program that ...") is a short value whatever its name (info).
+one-line request ("Write a simple {{ text }} program that ...") is a short value whatever its name (info); a variable
+named as few-shot examples (``few_shot_examples``; :data:`DEVELOPER_MATERIAL`) is the developer's material (info).
 """
 
 from __future__ import annotations
@@ -128,9 +129,19 @@ ONE_LINE_WORDS = 40
 """A line of at most this many words (markers included) is a one-line request or label."""
 
 
+def name_parts(name: str) -> set[str]:
+    """The lower-case words of a variable name: ``FullBody`` -> {full, body}, ``few_shot`` -> {few, shot}."""
+    return {p.lower() for p in _NAME_PART.findall(name)}
+
+
+DEVELOPER_MATERIAL = frozenset("examples example shots demonstrations demos".split())
+"""Name parts of a variable that holds the developer's few-shot examples (``few_shot_examples``): filled by the
+application from its own example set, not untrusted user input (INJ002 at info)."""
+
+
 def _short_value(ctx: VersionContext, var: str, seg: Segment) -> bool:
     """True for a short scalar inline in a one-line user request (see the module docstring)."""
-    parts = {p.lower() for p in _NAME_PART.findall(var)}
+    parts = name_parts(var)
     if parts & MATERIAL:
         return False
     spec = ctx.declared_variables.get(var)
@@ -251,9 +262,11 @@ def input_delimited(ctx: VersionContext) -> Iterator[Hit]:
                 message = f"user input '{var}' (input: true) is rendered outside any section or delimiter"
                 labelled = _labelled_field(seg.text, marker)
                 short = not labelled and (_short_value(ctx, var, seg) or _noun_phrase_slot(seg.text, marker))
+                examples = not labelled and not short and bool(name_parts(var) & DEVELOPER_MATERIAL)
                 why = (" (it is the value of a labelled field: a weak boundary, not none)" if labelled else
                        f" (a short value, '{var}', inline in a one-line request: little for a delimiter to stop)"
-                       if short else "")
+                       if short else f" (a variable named as few-shot examples, '{var}': the developer's material,"
+                       " not untrusted input)" if examples else "")
                 yield Hit(message + why, ctx.variable_line(var, after=start) or ctx.field_line("variables", var),
-                          severity="info" if labelled or short else None)
+                          severity="info" if labelled or short or examples else None)
                 break

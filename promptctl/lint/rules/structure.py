@@ -50,8 +50,9 @@ is what sets the domain, the audience and the voice.
 
 For a **task stated plainly** in the opening ("Therefore, please classify user intentions into ...", "Given the
 conversation history and the next question, rephrase ...", "The task is to score the relevance ...";
-:func:`promptctl.lint.text.stated_task`) with no variables besides the user inputs and the conversation history,
-SYS002 reports at info: a classification, rewrite or scoring task names its domain.
+:func:`promptctl.lint.text.stated_task`) with no variables besides the user inputs, the conversation history and
+material (:func:`_standing_variables`), SYS002 reports at info: a classification, rewrite or scoring task names its
+domain.
 
 For a **specification** (a system prompt of 300+ words under 3+ headings) without a role sentence, SYS002 reports
 at info: its sections set domain, audience and expertise.
@@ -76,8 +77,9 @@ says why it is only info. SYS004 is also info for divergent output (questions to
 integer between 1 and 5"), a binary answer ("return 1, otherwise return 0"), a verdict or a label from a list
 ("classify ... into one of the following") (:data:`promptctl.lint.text.CLOSED_OUTPUT`, read in every message), its
 opening stating a judging task ("Your task is to score ...", "classify a given url"), has nothing a restriction would
-narrow: SYS004 reports at info and says so. A closed choice stated as a rule ("only the
-above three situations can be returned", "must be within ...") counts as a restriction.
+narrow; neither has a task whose output two or more worked examples fix (each an input and its exact, valid JSON
+output: a sentence splitter, a statement extractor): SYS004 reports at info and says so. A closed choice stated as a
+rule ("only the above three situations can be returned", "must be within ...") counts as a restriction.
 
 A closed output set is an output format too (SYS003): "an integer between 1 and 5", "return 1, otherwise return 0"
 say exactly what to return, whether or not an example follows (a scorer's examples ending ``stars: 3``).
@@ -373,14 +375,38 @@ def _system_variables(ctx: VersionContext) -> bool:
 
 
 def _standing_variables(ctx: VersionContext) -> bool:
-    """True when the template reads variables besides its user inputs and its conversation history.
+    """True when the template reads variables besides its user inputs, its conversation history and its material.
 
-    A ``messages`` variable (or a list iterated as a chat history) is the conversation so far, not standing
-    instructions filled per call.
+    A ``messages`` variable (or a list iterated as a chat history) is the conversation so far, and a variable named as
+    material (``documents``, ``history``, ``query``: :data:`promptctl.lint.rules.injection.MATERIAL`) is per-call
+    input wherever it is rendered; neither is standing instructions filled per call.
     """
+    from promptctl.lint.rules.injection import MATERIAL, name_parts
+
     others = ctx.used_variables - set(ctx.input_variables)
-    return any(not (spec := ctx.declared_variables.get(name)) or spec.type not in ("messages", "list")
-               for name in others)
+    return any((not (spec := ctx.declared_variables.get(name)) or spec.type not in ("messages", "list"))
+               and not name_parts(name) & MATERIAL for name in others)
+
+
+WORKED_EXAMPLES = 2
+"""With at least this many worked JSON examples (an input, then its exact JSON output) and none invalid, the output
+contract is fixed (SYS004 at info)."""
+
+
+def _worked_json_examples(ctx: VersionContext) -> int:
+    """How many worked JSON examples fix the output (0 below :data:`WORKED_EXAMPLES` or with an invalid one).
+
+    A sentence splitter or a statement extractor whose prompt shows each example input with its exact JSON output
+    (:func:`promptctl.lint.rules.output.json_examples`) has a fixed output contract, as a scorer's 1-5 scale is: the
+    examples bound what comes back. Only without an ``output:`` declaration and for a simple task.
+    """
+    if ctx.fm.output is not None or complexity_reasons(ctx):
+        return 0
+    from promptctl.lint.context import strip_markers
+    from promptctl.lint.rules.output import json_examples
+
+    valid, invalid = json_examples("\n".join(strip_markers(s.text) for s in ctx.segments))
+    return valid if valid >= WORKED_EXAMPLES and not invalid else 0
 
 
 def _system_line(ctx: VersionContext) -> int:
@@ -491,7 +517,11 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
         weak = None if severity or invited or build else _weak_stakes(ctx)
         divergent = None if severity or weak or invited or build else _divergent(ctx)
         closed = None if severity or invited or build or weak or divergent else T.closed_output(ctx.cue_text)
-        if closed is not None:
+        worked = 0 if severity or invited or build or weak or divergent or closed else _worked_json_examples(ctx)
+        if worked:
+            yield Hit(message + f" (a fixed output contract: {worked} worked examples, each an input and its exact JSON"
+                      " output, leave little for a restriction to narrow)", _system_line(ctx), severity="info")
+        elif closed is not None:
             yield Hit(message + f" (a closed output set, {closed[:40]!r}: a score or label leaves nothing for a"
                       " restriction to narrow)", _system_line(ctx), severity="info")
         elif invited is not None:
