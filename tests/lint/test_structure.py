@@ -337,31 +337,12 @@ def test_sys004_grounding_in_the_supplied_material_is_a_restriction() -> None:
 
 
 def test_sys004_worked_json_examples_fix_the_output(project: Project) -> None:
-    text = """---
-provider: openai
-model: gpt-4.1-mini
-variables:
-  question: {type: string, input: true}
----
-{% system %}
-Your task is to break down compound sentences from a car's voice assistant into separate sentences.
-For simple sentences just repeat the user input; keep every fact of the request. The output must be a json array.
-{% endsystem %}
-{% user %}
-Here are a few examples:
-user input: Play Eric Clapton and turn down the volume.
-OUTPUT: ["Play Eric Clapton.", "Turn down the volume."]
+    from tests.lint.test_output import WORKED_EXAMPLES
 
-user input: Change the radio station and turn on the seat heating.
-OUTPUT: ["Change the radio station.", "Turn on the seat heating."]
-
-{% section "input" %}{{ question }}{% endsection %}
-{% enduser %}
-"""
+    text = edit(WORKED_EXAMPLES, "just repeat the user input.", "just repeat the user input; keep every fact of it.")
     assert _sys004(project, text) == ["info"]
     assert "worked examples" in next(f.message for f in project.lint(["p"]) if f.rule == "SYS004")
-    one = text.replace('user input: Change the radio station and turn on the seat heating.\n'
-                       'OUTPUT: ["Change the radio station.", "Turn on the seat heating."]\n', "")
+    one = edit(text, 'user input: Play some Pink Floyd\nOUTPUT: ["Play some Pink Floyd."]\n', "")
     project.write("q", one)
     assert not any("worked" in f.message for f in project.lint(["q"]) if f.rule == "SYS004")
 
