@@ -71,7 +71,7 @@ def _sort_key(finding: Finding) -> tuple[str, int, int, str]:
 
 
 def _make(rule: Rule, hit: Hit, ref: str, file: str, default_line: int, settings: LintSettings) -> Finding:
-    severity = settings.effective_severity(rule.id, hit.severity or rule.severity)
+    severity = settings.effective_severity(rule.id, rule.severity, hit.severity)
     return Finding(
         rule=rule.id, severity=severity, ref=ref, file=hit.file or file, line=hit.line or default_line,
         message=hit.message, fix=hit.fix or rule.fix,

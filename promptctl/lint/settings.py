@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from promptctl.errors import InputError
-from promptctl.lint.model import SEVERITIES, Severity
+from promptctl.lint.model import SEVERITIES, Severity, at_least
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,26 @@ class LintSettings:
     consistency_max_usd: float = 0.10
     consistency_max_samples: int = 10
 
-    def effective_severity(self, rule_id: str, default: Severity) -> Severity:
-        """The severity of a rule after the project's overrides."""
-        return self.severity.get(rule_id, default)
+    def effective_severity(self, rule_id: str, default: Severity, weak: Severity | None = None) -> Severity:
+        """The severity of one finding of a rule after the project's overrides.
+
+        Args:
+            rule_id: The rule.
+            default: The rule's default severity.
+            weak: The finding's own lower severity when the rule saw only weak evidence (e.g. SYS003 on a
+                role-play persona), or None.
+
+        Returns:
+            The override when the project sets one (``severity = {SYS003 = "warning"}`` raises the rule's findings;
+            weak-evidence findings stay at their own severity unless the override is lower still), else ``weak``
+            or ``default``.
+        """
+        override = self.severity.get(rule_id)
+        if override is None:
+            return weak or default
+        if weak is not None and at_least(override, weak):
+            return weak
+        return override
 
 
 _NUMBERS: dict[str, tuple[type, float, float]] = {

@@ -9,9 +9,14 @@ from pathlib import Path
 import pytest
 
 from promptctl.lint import Finding, LintSettings, lint
+from promptctl.lint.rules import ADVICE
 from promptctl.registry.registry import Registry
 
 TODAY = date(2026, 11, 29)
+
+ADVICE_RAISED = LintSettings(severity=dict.fromkeys(ADVICE, "warning"))
+"""The advice rules (info by default) raised to warning, as a project raises them: the rules' own tests check
+which findings are strong evidence (a warning once raised) and which weak (info whatever the project says)."""
 
 GOOD = """---
 description: Answers questions about Acme Cloud invoices
@@ -74,8 +79,10 @@ class Project:
         self.registry.publish(name, number, message=message)
 
     def lint(
-        self, refs: list[str] | None = None, settings: LintSettings | None = None, **options: object
+        self, refs: list[str] | None = None, settings: LintSettings | None = ADVICE_RAISED, **options: object
     ) -> list[Finding]:
+        """Lint ``refs``; with the advice rules raised to warning unless ``settings`` says otherwise (None: the
+        defaults, every advice finding at info)."""
         return lint(self.registry, refs, settings=settings, today=TODAY, jobs=1, **options).findings  # type: ignore[arg-type]
 
     def found(self, text: str, rule: str, *, name: str = "p", publish: bool = True, **options: object) -> list[Finding]:

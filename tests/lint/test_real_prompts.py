@@ -154,11 +154,19 @@ def test_prov001_is_info_for_a_secondary_claude_target(project: Project) -> None
     assert {f.rule: f.severity for f in project.lint(["q"])}["PROV001"] == "warning"
 
 
-def test_prov001_config_severity_override_still_wins(project: Project) -> None:
+def test_prov001_config_severity_override_raises_the_rule_not_its_weak_cases(project: Project) -> None:
+    """A project's override sets the rule's level; a secondary Claude target (weak evidence) stays info."""
     settings = LintSettings(severity={"PROV001": "error"})
-    project.write("p", prompt("# Role\nYou are a writer. Reply in one sentence. Never swear."))
+    text = prompt("# Role\nYou are a writer. Reply in one sentence. Never swear.")
+    project.write("p", text)
     project.publish("p")
-    assert {f.rule: f.severity for f in project.lint(["p"], settings=settings)}["PROV001"] == "error"
+    assert {f.rule: f.severity for f in project.lint(["p"], settings=settings)}["PROV001"] == "info"
+    project.write("q", text.replace("provider: openai\nmodel: gpt-4.1-mini\nmodels: {anthropic: claude-sonnet-4-6}",
+                                    "provider: anthropic\nmodel: claude-sonnet-4-6\nmodels: {openai: gpt-4.1-mini}"))
+    project.publish("q")
+    assert {f.rule: f.severity for f in project.lint(["q"], settings=settings)}["PROV001"] == "error"
+    lowered = LintSettings(severity={"PROV001": "info"})
+    assert {f.rule: f.severity for f in project.lint(["q"], settings=lowered)}["PROV001"] == "info"
 
 
 @pytest.mark.parametrize("user", ["{{ input }}", "CONTENT:\n\n{{ input }}", "# INPUT\n{{ input }}"])
@@ -1118,17 +1126,22 @@ def test_txt001_slots_of_a_format_block_are_the_replys(project: Project) -> None
     assert _findings(project, "loose", loose)["TXT001"][0] == "warning"
 
 
-def test_a_project_can_raise_sys003_refinements_back_to_warnings(project: Project) -> None:
-    """[lint] severity = {SYS003 = "warning"}: a team that wants every missing format as a warning gets it."""
-    text = ("You are the travel desk assistant of a small agency. Write a trip report after each booking for the "
+def test_advice_rules_are_info_by_default_and_a_project_raises_their_strong_findings(project: Project) -> None:
+    """SYS003 is advice: info by default; ``[lint] severity = {SYS003 = "warning"}`` makes a finding on strong
+    evidence (something consumes the output) a warning, while a weak-evidence one ("a format would refine") stays
+    info."""
+    weak = ("You are the travel desk assistant of a small agency. Write a trip report after each booking for the "
             "family that travels, with the dates, the hotels and the trains, in a friendly voice. Never invent fares.")
-    project.write("report", prompt(text))
-    project.publish("report")
-    found = [f for f in project.lint(["report"]) if f.rule == "SYS003"]
-    assert [f.severity for f in found] == ["info"] and "a format would refine" in found[0].message
-    raised = [f for f in project.lint(["report"], settings=LintSettings(severity={"SYS003": "warning"}))
-              if f.rule == "SYS003"]
-    assert [f.severity for f in raised] == ["warning"]
+    strong = ADVISOR + " Your answer is parsed by our booking script."
+    for name, text in (("weak", weak), ("strong", strong)):
+        project.write(name, prompt(text))
+        project.publish(name)
+    defaults = {(f.ref, f.rule): f.severity for f in project.lint(None, settings=None)}
+    assert defaults[("weak@1", "SYS003")] == defaults[("strong@1", "SYS003")] == "info"
+    raised = {(f.ref, f.rule): (f.severity, f.message)
+              for f in project.lint(None, settings=LintSettings(severity={"SYS003": "warning"}))}
+    assert raised[("strong@1", "SYS003")][0] == "warning"
+    assert raised[("weak@1", "SYS003")][0] == "info" and "a format would refine" in raised[("weak@1", "SYS003")][1]
 
 
 def test_txt001_slots_of_a_follow_the_format_block_are_the_replys(project: Project) -> None:

@@ -241,7 +241,7 @@ def input_not_in_system(ctx: VersionContext) -> Iterator[Hit]:
 
 
 @rule(
-    "INJ002", "warning", "User input is rendered outside any section or delimiter",
+    "INJ002", "info", "User input is rendered outside any section or delimiter",
     rationale="""Input pasted into the middle of the instructions has no boundary: the model cannot tell where the
     user's text ends and the instructions resume, which is what prompt injection exploits. A section (an XML tag
     for Claude, a heading for GPT) or a delimiter pair marks it as data.""",

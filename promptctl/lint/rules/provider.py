@@ -94,7 +94,7 @@ def xml_structure_lines(ctx: VersionContext) -> list[tuple[int, str]]:
 
 
 @rule(
-    "PROV002", "warning", "XML tags hard-coded in a template meant for GPT",
+    "PROV002", "info", "XML tags hard-coded in a template meant for GPT",
     rationale="""OpenAI's and watsonx's models are prompted with markdown structure; XML wrappers hard-coded in the
     template go to them verbatim, and user input inside a hard-coded tag is not escaped, so it can close the
     tag. Sections render as markdown headings for GPT and as escaped XML tags for Claude.""",

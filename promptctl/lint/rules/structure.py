@@ -428,7 +428,7 @@ def has_system(ctx: VersionContext) -> Iterator[Hit]:
 
 
 @rule(
-    "SYS002", "warning", "The system prompt gives the model no role",
+    "SYS002", "info", "The system prompt gives the model no role",
     rationale="""A role ("You are a support agent for Acme Cloud ...") sets the domain, the audience and the level of
     expertise in one sentence; without it the model falls back to a generic assistant voice and guesses the
     context every rule depends on.""",
@@ -454,7 +454,7 @@ def has_role(ctx: VersionContext) -> Iterator[Hit]:
 
 
 @rule(
-    "SYS003", "warning", "The prompt never says what the output should look like",
+    "SYS003", "info", "The prompt never says what the output should look like",
     rationale="""Without an output format the model chooses length, structure and wrapping itself, and the choice
     drifts between calls and model versions; whatever parses or displays the answer breaks silently.""",
     fix='Add {% section "output format" %} saying exactly what to return (length, structure, what not to add), or '
@@ -499,7 +499,7 @@ def has_output_format(ctx: VersionContext) -> Iterator[Hit]:
 
 
 @rule(
-    "SYS004", "warning", "The prompt sets no restrictions",
+    "SYS004", "info", "The prompt sets no restrictions",
     rationale="""Restrictions state the boundaries: what the model must not invent, promise, reveal or discuss, and
     that user-supplied text is data, not instructions. Without them the model fills gaps with plausible
     inventions and follows instructions smuggled into the input.""",
@@ -571,7 +571,7 @@ def has_escalation(ctx: VersionContext) -> Iterator[Hit]:
 
 
 @rule(
-    "SYS007", "warning", "The system prompt is too short for a complex task",
+    "SYS007", "info", "The system prompt is too short for a complex task",
     rationale="""A complex task (structured output, several inputs, reasoning strategies, few-shot examples) needs
     its rules spelled out; "30 lines beat 3". Two or more complete few-shot examples (each with an input and an
     output) carry the specification of a few-shot task themselves, as a descriptive schema does for JSON output.
