@@ -1,7 +1,8 @@
 """The ``snapshot`` command group: record, check and update golden files.
 
 Exit codes: 0 all items pass; 1 a request changed, a check failed, a snapshot needs re-recording or a
-published version's bytes changed; 2 invalid input (suite, reference, option); 3 provider or
+published version's bytes changed; 2 invalid input (suite, reference, option; a case whose vars file, golden
+file or template cannot be used, reported after every other item); 3 provider or
 credentials error (record, ``--rerecord``, ``--live``); 4 record/update refused on a modified
 published version.
 """
@@ -202,6 +203,7 @@ def check_cmd(
         update = ("promptctl snapshot update " + " ".join(_update_args(report, refs or (), case or ()))
                   + " (add --rerecord to call the model again)")
         errors = {c.case for c, _ in report.failed if c.error}
+        invalid = sorted({c.case for c, _ in report.failed if c.invalid})
         if errors and all(c.error for c, _ in report.failed):  # a missing vars file, a template error: update cannot
             hint = "fix the error above (in the suite, its vars file or the prompt); snapshot update approves " \
                    "changes, it does not fix errors"
@@ -210,6 +212,9 @@ def check_cmd(
                    f"the change is intended: {update}"
         else:
             hint = f"review the diffs above; if the change is intended: {update}"
+        if invalid:  # the suite, a vars file or the template cannot be used: invalid input, not a difference
+            raise InputError(f"{plural(len(report.failed), 'snapshot item')} failing; invalid input in case "
+                             f"{', '.join(invalid)}", hint=hint)
         raise CheckFailed(f"{plural(len(report.failed), 'snapshot item')} failing", hint=hint)
 
 

@@ -95,9 +95,12 @@ def test_not_recorded_case_and_orphan_golden_file(recorded, cli):
 
 
 def test_template_error_in_a_case_is_reported_as_a_failing_item(recorded, cli):
+    """Invalid input in a case (here a missing variable) is listed with the other items, then exit 2 (trial-21: exit
+    1 said "a difference" for a suite that cannot be checked)."""
     recorded.edit(recorded.suite, "variables: {name: Grace, plan: pro}", "variables: {plan: pro}")
     result = cli("snapshot", "check")
-    assert result.code == 1
+    assert result.code == 2
+    assert "error: 4 snapshot items failing; invalid input in case grace" in result.err
     assert "FAIL  greet@1::grace::openai  error" in result.out
     assert "missing variable 'name'" in result.out
     assert "ok    greet@1::ada::openai" in result.out
@@ -217,7 +220,7 @@ def test_a_chain_prompt_has_no_request_of_its_own(project, cli):
     )
     (chain / "snapshots.yaml").write_text("cases:\n  - id: one\n    variables: {name: Ada}\n")
     result = cli("snapshot", "check", "pipeline")
-    assert result.code == 1
+    assert result.code == 2  # an invalid suite
     assert "pipeline@1 is a chain: it sends no request of its own" in result.out
 
 
@@ -233,7 +236,7 @@ def test_the_update_hint_names_the_reference_as_given(recorded, cli):
     assert "promptctl snapshot update greet@2 --case ada (add --rerecord" in result.err
     recorded.edit(recorded.suite, "variables: {name: Grace, plan: pro}", "variables: {plan: pro}")
     result = cli("snapshot", "check", "greet@2")  # a broken case beside a changed one: the error comes first
-    assert result.code == 1 and result.err.splitlines()[-1].startswith(
+    assert result.code == 2 and result.err.splitlines()[-1].startswith(
         "hint: fix the errors above (case grace) first; then review the diffs, and if the change is intended: "
         "promptctl snapshot update greet@2 ")
     recorded.edit(recorded.suite, "variables: {plan: pro}", "variables: {name: Grace, plan: pro}")
@@ -267,3 +270,12 @@ def test_a_failing_exact_check_shows_the_output_once() -> None:
     other = CheckResult(CheckSpec(scorer="contains", expected="outage"), make_scorer("contains")("billing", "outage"),
                         checked="billing")
     assert other.describe().endswith('(got "billing")')
+
+
+def test_a_missing_vars_file_is_invalid_input_and_a_changed_request_still_a_difference(recorded, cli, tmp_path):
+    recorded.edit(recorded.suite, "variables: {name: Grace, plan: pro}", "vars: fixtures/nope.yaml")
+    result = cli("snapshot", "check")
+    assert result.code == 2 and "cannot read vars file" in result.out
+    assert "ok    greet@1::ada::openai" in result.out
+    recorded.edit(recorded.suite, "vars: fixtures/nope.yaml", "variables: {name: Grace, plan: pro}")
+    assert cli("snapshot", "check").code == 0

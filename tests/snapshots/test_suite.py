@@ -79,6 +79,6 @@ def test_ref_of_another_prompt_and_checks_without_expected_are_errors(recorded, 
     recorded.edit(recorded.suite, "ref: other\nproviders: [openai]", "providers: [anthropic, openai, watsonx]")
     recorded.edit(recorded.suite, "{scorer: exact, field: vip, expected: true}", "exact")
     result = cli("snapshot", "check", "--case", "grace")
-    assert result.code == 1 and "check 'exact' needs an expected value" in result.out
+    assert result.code == 2 and "check 'exact' needs an expected value" in result.out
     refused = cli("snapshot", "record", "--case", "grace")
     assert refused.code == 2 and "case 'grace': check 'exact' needs an expected value" in refused.err

@@ -112,7 +112,7 @@ def check_case(
     except FileNotFoundError:
         golden = None
     except InputError as exc:
-        result.error = exc.message
+        result.error, result.invalid = exc.message, True
         return result
     try:
         result.recorder = planned_recorder(project, pin, case, golden)
@@ -123,7 +123,7 @@ def check_case(
     try:
         rendered = render_case(project, pin, case)
     except PromptctlError as exc:
-        result.error = exc.message
+        result.error, result.invalid = exc.message, isinstance(exc, InputError)
         return result
     if golden is None:
         result.not_recorded = True
@@ -155,7 +155,7 @@ def check_case(
     except ProviderError:  # credentials, quota, outage: every other case would fail the same way; stop (exit 3)
         raise
     except PromptctlError as exc:
-        result.error = exc.message
+        result.error, result.invalid = exc.message, isinstance(exc, InputError)
         return result
     current = [c.to_dict() for c in result.checks]
     if canonical(golden["checks"]) != canonical(current):

@@ -82,6 +82,9 @@ class CaseResult:
         providers: Providers rendered for.
         recorder: The provider that recorded (or is to record) the output.
         error: A rendering or check error that stopped the case.
+        invalid: The error is invalid input (the suite, a vars file, the golden file or the template: an
+            :class:`~promptctl.errors.InputError`), which ``snapshot check`` reports with exit 2, rather than a
+            model's answer that never validated (exit 1).
         pin_problem: ``(kind, message)``: kind ``modified`` or ``needs re-record``.
         not_recorded: No golden file yet.
         request_diffs: Provider -> unified diff (empty when equal).
@@ -98,6 +101,7 @@ class CaseResult:
     providers: tuple[str, ...] = ()
     recorder: str = ""
     error: str | None = None
+    invalid: bool = False
     pin_problem: tuple[str, str] | None = None
     not_recorded: bool = False
     request_diffs: dict[str, str] = field(default_factory=dict)
