@@ -352,3 +352,13 @@ def test_sys002_material_variables_are_not_standing_instructions(project: Projec
                 "chat_history: {type: messages, default: []}\n  documents: {type: string, default: ''}")
     text = edit(text, "Do not add more details", "Documents: {{ documents }}\nDo not add more details")
     assert _sys002(project, text) == ["info"]
+
+
+def test_sys005_not_for_output_a_program_reads(project: Project) -> None:
+    """Tone applies to text a person reads: not to a JSON output declared in ``output:`` nor to a closed set of labels
+    (trial-21: "no tone guidance" on a triage prompt returning JSON)."""
+    text = GOOD.replace('{% section "tone" %}\nWarm and direct.\n{% endsection %}\n', "")
+    assert [f.rule for f in project.found(text, "SYS005", name="prose")] == ["SYS005"]
+    structured = text.replace("variables:\n", "output: {schema: {type: object, properties: {answer: {type: string}}}}\n"
+                              "variables:\n", 1)
+    assert project.found(structured, "SYS005", name="json") == []
