@@ -195,6 +195,29 @@ def _check_source(source: Source, earlier: list[StepSpec], variables: Mapping[st
                          hint=f"declared: {', '.join(variables)}")
 
 
+def unknown_parsed_field(source: Source, output_schema: Any) -> tuple[str, tuple[str, ...]] | None:
+    """The field a ``steps.ID.parsed.FIELD`` source names that the step's closed output schema cannot have.
+
+    A closed schema (``additionalProperties: false`` with ``properties``) lists every field its answer has; any
+    other name is a typo that would fail only after the earlier steps were paid for. Used before a chain runs
+    (``session.chain``) and by ``lint`` (REG006).
+
+    Args:
+        source: A step input or the chain output.
+        output_schema: The JSON Schema the named step's prompt declares in ``output:`` (or None).
+
+    Returns:
+        ``(field, the schema's field names)`` when ``source`` names a field the schema does not have; else None
+        (not a parsed-field source, no schema, or an open one).
+    """
+    if source.kind != "step" or source.field != "parsed" or not source.path or not isinstance(output_schema, Mapping):
+        return None
+    properties = output_schema.get("properties")
+    if output_schema.get("additionalProperties") is not False or not isinstance(properties, Mapping):
+        return None
+    return None if source.path[0] in properties else (source.path[0], tuple(str(p) for p in properties))
+
+
 # -- values ----------------------------------------------------------------------------------------
 _MISSING = object()
 

@@ -97,27 +97,22 @@ def pin_steps(chain: PromptVersion, spec: ChainSpec, overrides: Mapping[str, Any
 def _check_parsed_field(chain: PromptVersion, where: str, source: Any, versions: Mapping[str, PromptVersion]) -> None:
     """Refuse ``steps.ID.parsed.FIELD`` naming a field the step's closed output schema cannot have, before any call.
 
-    A closed schema (``additionalProperties: false`` with ``properties``) lists every field its answer has; any
-    other name is a typo that would otherwise fail only after the earlier steps were paid for.
-
     Raises:
-        InputError: The field is not among the schema's properties (with a did-you-mean).
+        InputError: The field is not among the schema's properties (with a did-you-mean); see
+            :func:`promptctl.executors.chain.unknown_parsed_field`.
     """
     from promptctl.errors import did_you_mean
+    from promptctl.executors.chain import unknown_parsed_field
 
-    version = versions.get(source.name) if source.kind == "step" and source.field == "parsed" and source.path \
-        else None
+    version = versions.get(source.name) if source.kind == "step" else None
     output = version.front_matter.output if version is not None else None
-    schema = output.json_schema if output is not None else None
-    if version is None or not isinstance(schema, Mapping) or schema.get("additionalProperties") is not False:
+    unknown = unknown_parsed_field(source, output.json_schema if output is not None else None)
+    if version is None or unknown is None:
         return
-    properties = schema.get("properties")
-    if not isinstance(properties, Mapping) or source.path[0] in properties:
-        return
-    close = did_you_mean(source.path[0], properties)
+    name, fields = unknown
+    close = did_you_mean(name, fields)
     raise InputError(f"{chain.display} {where}: '{source.text}': the output schema of {version.display} has no "
-                     f"field '{source.path[0]}'",
-                     hint=(f"{close} " if close else "") + f"its fields: {', '.join(properties)}")
+                     f"field '{name}'", hint=(f"{close} " if close else "") + f"its fields: {', '.join(fields)}")
 
 
 def _load_pinned(chain: PromptVersion, record: Mapping[str, Any]) -> PromptVersion:

@@ -190,3 +190,27 @@ def test_reg004_a_macro_name_is_not_an_undeclared_variable(project: Project) -> 
     text = edit(GOOD, "Warm and direct.", "{% macro item(x) %}- {{ x }}{% endmacro %}{{ item(plan) }}Warm and direct.")
     assert "REG004" not in project.rules(text)
     assert "REG004" in project.rules(edit(text, "{{ item(plan) }}", "{{ item(plan) }}{{ other(plan) }}"), name="q")
+
+
+def test_reg006_a_parsed_field_the_steps_closed_schema_lacks(project: Project) -> None:
+    """``steps.ID.parsed.FIELD`` naming a field of no closed output schema: run refuses it before any call, lint
+    reports it (trial-21: lint passed the chain whose run then failed)."""
+    schema = ("output: {format: json, schema: {type: object, additionalProperties: false, "
+              "properties: {label: {type: string}, score: {type: string}}}}\nvariables:")
+    project.write("step", edit(GOOD, "variables:", schema))
+    project.publish("step")
+    text = CHAIN.replace("inputs: {question: steps.first.output}", "inputs: {question: steps.first.parsed.lable}")
+    [finding] = project.found(text, "REG006", name="chain")
+    assert finding.message == ("chain step 'second' input 'question': 'steps.first.parsed.lable': the output schema "
+                               "of step@1 has no field 'lable' (did you mean 'label'?)")
+    assert text.split("\n")[finding.line - 1].strip() == "inputs: {question: steps.first.parsed.lable}"
+    output = CHAIN.replace("---\n\"\"\"", "").replace("      inputs: {question: steps.first.output}\n---\n",
+                                                      "      inputs: {question: steps.first.parsed.label}\n"
+                                                      "  output: steps.first.parsed.scor\n---\n")
+    assert ["the output schema of step@1 has no field 'scor'" in f.message
+            for f in project.found(output, "REG006", name="chain2")] == [True]
+    assert project.found(text.replace("lable", "label"), "REG006", name="chain3") == []
+    open_schema = edit(GOOD, "variables:", schema.replace("additionalProperties: false, ", ""))
+    project.write("step", open_schema, number=2)
+    project.publish("step", 2)
+    assert project.found(text.replace("step@1", "step@2"), "REG006", name="chain4") == []

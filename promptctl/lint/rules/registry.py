@@ -190,13 +190,20 @@ def unmodified(ctx: VersionContext) -> Iterator[Hit]:
     "REG006", "error", "A chain step references a prompt version that does not resolve, or a draft",
     rationale="""A chain runs the prompt versions its steps name. A step reference that does not resolve (unknown
     prompt, version or label; a modified published file) makes every run fail at that step; a published chain
-    whose step resolves to a draft is not reproducible, since the draft can still change.""",
+    whose step resolves to a draft is not reproducible, since the draft can still change. A step input (or the
+    chain output) ``steps.ID.parsed.FIELD`` naming a field the step's closed output schema
+    (``additionalProperties: false``) does not have is refused by ``run`` before any call: lint reports it too.""",
     fix="Point the step at a published version (prompt: NAME@N or NAME@label) and publish it first.",
     category=CATEGORY,
     pipelines=True,
 )
 def chain_steps_resolve(ctx: VersionContext) -> Iterator[Hit]:
-    """Each step's ``prompt`` resolves; a published chain does not run drafts."""
+    """Each step's ``prompt`` resolves, to no draft in a published chain, and its ``parsed`` fields exist.
+
+    A ``steps.ID.parsed.FIELD`` source must name a field the step's closed output schema has (the check ``run``
+    makes before any call).
+    """
+    by_id: dict[str, PromptVersion | None] = {}
     for index, step_version, error in chain_step_versions(ctx):
         step = ctx.chain_steps[index]
         name = step.get("id") or f"step{index + 1}"
@@ -205,3 +212,29 @@ def chain_steps_resolve(ctx: VersionContext) -> Iterator[Hit]:
             yield Hit(f"chain step '{name}': {step.get('prompt')!r} does not resolve: {error}", line)
         elif step_version is not None and step_version.is_draft and not ctx.version.is_draft:
             yield Hit(f"chain step '{name}': {step.get('prompt')!r} resolves to draft {step_version.ref}", line)
+        inputs = step.get("inputs")
+        for key, raw in inputs.items() if isinstance(inputs, dict) else ():
+            yield from _parsed_field_hits(ctx, by_id, raw, f"step '{name}' input '{key}'",
+                                          ("strategy", "steps", index, "inputs", key))
+        by_id[str(name)] = step_version
+    if ctx.chain_steps and ctx.fm.strategy.options.get("output") is not None:
+        yield from _parsed_field_hits(ctx, by_id, ctx.fm.strategy.options["output"], "output", ("strategy", "output"))
+
+
+def _parsed_field_hits(ctx: VersionContext, steps: dict[str, PromptVersion | None], raw: object, where: str,
+                       path: tuple[str | int, ...]) -> Iterator[Hit]:
+    """A hit when the source ``raw`` names a field its step's closed output schema does not have."""
+    from promptctl.errors import did_you_mean
+    from promptctl.executors.chain import Source, unknown_parsed_field
+
+    try:
+        source = Source.parse(raw, where=where)
+    except PromptctlError:
+        return  # not a source at all: loading the chain reports it
+    version = steps.get(source.name) if source.kind == "step" else None
+    output = version.front_matter.output if version is not None else None
+    unknown = unknown_parsed_field(source, output.json_schema if output is not None else None)
+    if version is not None and unknown is not None:
+        close = did_you_mean(unknown[0], unknown[1])
+        yield Hit(f"chain {where}: '{source.text}': the output schema of {version.display} has no field "
+                  f"'{unknown[0]}'" + (f" ({close})" if close else ""), ctx.field_line(*path))

@@ -550,8 +550,11 @@ def has_restrictions(ctx: VersionContext) -> Iterator[Hit]:
     category=CATEGORY,
 )
 def has_tone(ctx: VersionContext) -> Iterator[Hit]:
-    """No tone section and no tone word, and the output is text a person reads (not JSON declared in ``output:``,
-    not a closed set of labels or scores: a program reads those, and tone does not apply)."""
+    """No tone section and no tone word, for output a person reads.
+
+    Not for JSON declared in ``output:`` nor a closed set of labels or scores: a program reads those, and tone does
+    not apply.
+    """
     out = ctx.fm.output
     machine = (out is not None and (out.format == "json" or out.json_schema is not None or out.model is not None)) \
         or T.closed_output(ctx.cue_text)
