@@ -40,11 +40,19 @@ secondary Claude target ``models: {anthropic: claude-sonnet-4-6}``, as a team se
   ``<message role>`` tags is one user message, as Semantic Kernel sends it; ``{{$name}}`` (``{{name}}`` in
   handlebars/liquid) becomes a declared variable; plugin function calls (``{{recall $input}}``) stay literal text.
 
+- ``firebase/genkit`` (Apache-2.0; held out: no rule was tuned on it): every ``.prompt`` (Dotprompt) file in the
+  history (newest blob per path, files at HEAD first) except test fixtures, partials (inlined where used) and the
+  ``.guides/`` documentation pages, near-copies once, fragments under 8 words and two format demonstrations left
+  out, read by promptctl's Dotprompt importer (:func:`convert_dotprompt`); ``Azure-Samples/contoso-chat`` and
+  ``Azure-Samples/contoso-creative-writer`` (MIT; held out): every ``.prompty`` at HEAD, read as promptflow's are
+  (:func:`build_contoso`).
+
 Template text that Jinja2 would read (``{{``, ``{%``, ``{#``) is kept literal with ``{% raw %}``.
 
     python benchmarks/lint_corpus.py build OUT --fabric DIR --prompty DIR --awesome DIR [--awesome-count 150]
     python benchmarks/lint_corpus.py build OUT --promptflow DIR  # a held-out collection
     python benchmarks/lint_corpus.py build OUT --semantic-kernel DIR  # another held-out collection
+    python benchmarks/lint_corpus.py build OUT --genkit DIR --contoso DIR --contoso DIR  # Dotprompt, Prompty: held out
     python benchmarks/lint_corpus.py stats OUT
     python benchmarks/lint_corpus.py sample OUT --seed 7 --size 40 > sample.yaml
     python benchmarks/lint_corpus.py precision tests/lint/corpus/verdicts.yaml
@@ -615,6 +623,145 @@ def build_semantic_kernel(repo: Path, out: Path, used: set[str]) -> int:
     return count
 
 
+_DP_SKIP = re.compile(r"(?:^|/)(?:tests?|testdata|_test_data|fixtures)/|(?:^|/)\.guides/|(?:^|/)_[^/]*\.prompt$")
+"""genkit ``.prompt`` files that are not prompts: test fixtures, partials (``_style.prompt``, inlined where used) and
+the ``.guides/`` documentation pages written for coding assistants (Dotprompt syntax, but API docs, not templates)."""
+_DP_DEMO = {"js/doc-snippets/src/dotprompt/prompts/ex07.prompt",
+            "py/samples/intro-prompt-loading/prompts/welcome.prompt"}
+"""Format demonstrations, not prompts: ``This is the system prompt. ... This is a user message.`` and
+``Welcome to the Genkit sample, {{user}}! This prompt was loaded from a file.``"""
+_DP_NEAR = 0.95
+"""A body this similar (difflib ratio, whitespace collapsed) to one already kept is a copy (a typo fixed, a label
+renamed in a sample copied between the js/, py/ and go/ trees), kept once."""
+
+
+def convert_dotprompt(text: str, path: str, metadata: dict[str, Any],
+                      partials: Any = None) -> tuple[str, str] | None:
+    """``(version file text, description)`` for one Dotprompt ``.prompt`` file, or None for an empty body.
+
+    Read by promptctl's own Dotprompt importer (:func:`promptctl.interop.dotprompt.convert`, what ``promptctl
+    import`` does): front matter ``config`` becomes parameters, ``input.schema`` typed variables, ``output.schema``
+    an output schema (``strategy: structured``), role markers message tags (text before the first one, or a
+    body without any, is the user message, as Dotprompt sends it), ``{{media}}`` a comment, partials inlined.
+    Then, as for the other collections, ``provider: openai``, ``model: gpt-4.1-mini`` and a secondary Claude target
+    (genkit's samples name Gemini models, which promptctl does not call: the importer keeps them in
+    ``metadata.source_model``), variables the body reads but the input schema does not declare (a named schema
+    registered in code) are declared, as Prompty's importer does, and variables rendered in a user message are
+    ``input: true``.
+    """
+    from promptctl.interop import dotprompt
+
+    text = text.replace("\r\n", "\n")
+    stem = path.rsplit("/", 1)[-1].removesuffix(".prompt")
+    _, version = dotprompt.convert(text, where=path, name=stem, partials=partials)
+    body = version.body
+    if not re.sub(r"\{[{%#].*?[}%#]\}", "", body, flags=re.S).strip():
+        return None
+    if "{% user %}" not in body and "{% system %}" not in body and "{% assistant %}" not in body:
+        body = "{% user %}\n" + body.strip("\n") + "\n{% enduser %}\n"
+    converted = version.front_matter
+    variables: dict[str, Any] = json.loads(json.dumps(converted.get("variables") or {}))
+    from promptctl.templating.environment import referenced_variables
+
+    for name in sorted(referenced_variables(body, where=path) - set(variables) - {"loop"}):
+        # read but not declared (a named input schema registered in code, a schema the importer refused): declared
+        # as Prompty's importer declares them, a list when iterated, an object when an attribute is read
+        iterated = re.search(r"\{%[-+]?\s*for\s+\w+(?:\s*,\s*\w+)*\s+in\s+" + name + r"\b", body)
+        dotted = re.search(r"\{\{-?\s*" + name + r"\.\w", body)
+        variables[name] = {"type": "list" if iterated else "object" if dotted else "string"}
+    for block in re.findall(r"\{% user %\}(.*?)\{% enduser %\}", body, re.S):
+        for name in re.findall(r"\{\{-?\s*([A-Za-z_]\w*)", block):
+            spec = variables.get(name)
+            if isinstance(spec, dict) and spec.get("type") in ("string", "object", "list"):
+                spec["input"] = True
+    extras: dict[str, Any] = {}
+    for key in ("parameters", "strategy", "output"):
+        if converted.get(key):
+            extras[key] = converted[key]
+    kept = {k: v for k, v in (converted.get("metadata") or {}).items() if k != "imported_from"}
+    description = str(converted.get("description") or f"genkit {stem}")
+    return _front_matter(description, variables, {**metadata, **kept}, extras) + body.rstrip("\n") + "\n", description
+
+
+def build_dotprompt(repo: Path, out: Path, used: set[str]) -> int:
+    """Every ``.prompt`` file in firebase/genkit's history (newest blob per path; files at HEAD first), see
+    :data:`_DP_SKIP`, :data:`_DP_DEMO`, :data:`_DP_NEAR`; bodies of fewer than 8 words outside template tags are
+    fragments (``Tell me a joke about {{subject}}.``), left out, as for promptflow."""
+    import difflib
+
+    commit = _git(repo, "rev-parse", "HEAD").strip()
+    at_head = set(_git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n"))
+    log = _git(repo, "log", "--all", "--format=", "--raw", "--no-abbrev", "--diff-filter=AM", "--", "*.prompt")
+    newest: dict[str, str] = {}
+    for line in log.split("\n"):
+        if line.startswith(":"):
+            fields = line.split()
+            newest.setdefault(fields[-1], fields[3])
+    kept: list[str] = []
+    count = 0
+    for path in sorted(newest, key=lambda f: (f not in at_head, f)):
+        if _DP_SKIP.search(path) or path in _DP_DEMO:
+            continue
+        text = _blob(repo, newest[path])
+        if not text:
+            continue
+        folder = path.rsplit("/", 1)[0]
+
+        def partial(name: str, folder: str = folder) -> str | None:
+            blob = newest.get(f"{folder}/_{name}.prompt")
+            found = _blob(repo, blob) if blob else None
+            return re.sub(r"^\s*---\s*\n.*?\n---[ \t]*\n?", "", found, count=1, flags=re.S) if found else None
+
+        body = re.sub(r"^(?:#[^\n]*\n|\s*\n)*---\s*\n.*?\n---[ \t]*(?:\n|$)", "", text.replace("\r\n", "\n"),
+                      count=1, flags=re.S)
+        if len(re.findall(r"[A-Za-z]{2,}", _PF_TAG.sub(" ", body))) < _PF_FRAGMENT_WORDS:
+            continue
+        key = " ".join(body.split())
+        if any(difflib.SequenceMatcher(None, key, other).ratio() >= _DP_NEAR for other in kept):
+            continue
+        meta = {"source": "firebase/genkit", "path": path, "commit": commit if path in at_head else None,
+                "blob": newest[path], "licence": "Apache-2.0"}
+        meta = {k: v for k, v in meta.items() if v is not None}
+        try:
+            converted = convert_dotprompt(text, path, meta, partial)
+        except Exception as exc:  # noqa: BLE001 - a file the importer refuses is reported, not fatal
+            print(f"skipped {path}: {exc}", file=sys.stderr)
+            continue
+        if converted is None:
+            continue
+        kept.append(key)
+        parts = path.rsplit("/", 3)
+        stem = parts[-1].removesuffix(".prompt")
+        parent = parts[-2] if parts[-2] != "prompts" else parts[-3]
+        _write(out, "genkit-" + _slug(f"{parent}-{stem}"), converted[0], converted[1], used)
+        count += 1
+    return count
+
+
+def build_contoso(repo: Path, out: Path, used: set[str], source: str) -> int:
+    """Every ``.prompty`` file at HEAD of an Azure-Samples repository (contoso-chat, contoso-creative-writer), identical
+    bodies once, read by promptctl's Prompty importer as :func:`convert_promptflow` reads promptflow's."""
+    commit = _git(repo, "rev-parse", "HEAD").strip()
+    files = [f for f in _git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n") if f.endswith(".prompty")]
+    seen: set[str] = set()
+    count = 0
+    for path in sorted(files):
+        text = _blob(repo, f"HEAD:{path}")
+        if not text or not _new_body(text, seen):
+            continue
+        meta = {"source": source, "path": path, "commit": commit, "licence": "MIT"}
+        converted = convert_promptflow(text, path, meta)
+        if converted is None:
+            continue
+        parts = path.rsplit("/", 2)
+        stem = parts[-1].rsplit(".", 1)[0]
+        prefix = "contoso-" + source.split("/")[-1].removeprefix("contoso-")
+        _write(out, prefix + "-" + _slug(f"{parts[-2]}-{stem}" if len(parts) > 1 else stem), converted[0],
+               converted[1], used)
+        count += 1
+    return count
+
+
 _MEDIA = re.compile(
     r"(?i)\b(camera|lens|aspect[_ ]ratio|photoreal\w*|cinematic|midjourney|veo|stable diffusion|dall-?e|"
     r"negative[_ ]prompt|lighting|8k|4k|portrait|depth of field|bokeh|image generation|"
@@ -731,6 +878,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--awesome", type=Path)
     b.add_argument("--promptflow", type=Path)
     b.add_argument("--semantic-kernel", type=Path)
+    b.add_argument("--genkit", type=Path)
+    b.add_argument("--contoso", type=Path, action="append", default=[])
     b.add_argument("--awesome-count", type=int, default=150)
     b.add_argument("--seed", type=int, default=20)
     s = sub.add_parser("stats")
@@ -758,6 +907,12 @@ def main(argv: list[str] | None = None) -> int:
             counts["promptflow"] = build_promptflow(args.promptflow, args.out, used)
         if args.semantic_kernel:
             counts["semantic-kernel"] = build_semantic_kernel(args.semantic_kernel, args.out, used)
+        if args.genkit:
+            counts["genkit"] = build_dotprompt(args.genkit, args.out, used)
+        for repo in args.contoso:
+            folder = repo.resolve().parent.name if "+" in repo.resolve().parent.name else repo.resolve().name
+            name = "Azure-Samples/" + folder.split("+", 1)[-1]  # a /work/.mirror/OWNER+NAME/repo clone or NAME/
+            counts[name] = build_contoso(repo, args.out, used, name)
         if args.awesome:
             counts["awesome"] = build_awesome(args.awesome, args.out, used, args.awesome_count, args.seed)
         print(json.dumps(counts))
