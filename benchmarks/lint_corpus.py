@@ -56,6 +56,7 @@ Template text that Jinja2 would read (``{{``, ``{%``, ``{#``) is kept literal wi
     python benchmarks/lint_corpus.py stats OUT
     python benchmarks/lint_corpus.py sample OUT --seed 7 --size 40 > sample.yaml
     python benchmarks/lint_corpus.py precision tests/lint/corpus/verdicts.yaml
+    python benchmarks/lint_corpus.py reapply tests/lint/corpus/verdicts.yaml [--all-samples]   # today's rules
     python benchmarks/lint_corpus.py export OUT tests/lint/corpus/verdicts.yaml tests/lint/corpus/prompts  # new ones
 """
 
@@ -868,6 +869,47 @@ def precision(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
     return {"judged": total, **dict(counts), "precision": round(counts["right"] / total, 3) if total else None}
 
 
+STRICT = ("strict-", "independent-")
+"""Samples judged by the strict standard (debatable counts as not right; a refinement belongs at info)."""
+
+
+def reapply(verdicts: dict[str, list[dict[str, Any]]], findings: list[Any], *,
+            prefixes: tuple[str, ...] = STRICT) -> dict[str, Any]:
+    """The judged verdicts re-applied to the current rules: how many of today's warning/error findings are right.
+
+    A (prompt, rule) takes the verdict of the last sample (in file order) whose name starts with one of
+    ``prefixes`` that judged it. Only today's warning/error findings count (a judged finding now at info or gone is
+    not a warning any more); findings of no judged (prompt, rule) are counted as ``unjudged``, not in the precision.
+
+    Args:
+        verdicts: ``samples`` of ``tests/lint/corpus/verdicts.yaml``.
+        findings: Lint findings over ``tests/lint/corpus/prompts`` (objects with ``ref``, ``rule``, ``severity``).
+        prefixes: Which samples count.
+
+    Returns:
+        ``{"judged": N, "right": R, "precision": R/N, "unjudged": U, "by_rule": {rule: [right, judged]}}``.
+    """
+    key: dict[tuple[str, str], str] = {}
+    for sample, entries in verdicts.items():
+        if sample.startswith(prefixes):
+            for entry in entries:
+                key[(entry["prompt"], entry["rule"])] = entry["verdict"]
+    warned = {(f.ref.partition("@")[0], f.rule) for f in findings if f.severity in ("warning", "error")}
+    by_rule: dict[str, list[int]] = {}
+    unjudged = 0
+    for prompt, rule_id in sorted(warned):
+        verdict = key.get((prompt, rule_id))
+        if verdict is None:
+            unjudged += 1
+            continue
+        counts = by_rule.setdefault(rule_id, [0, 0])
+        counts[0] += verdict == "right"
+        counts[1] += 1
+    right, judged = sum(c[0] for c in by_rule.values()), sum(c[1] for c in by_rule.values())
+    return {"judged": judged, "right": right, "precision": round(right / judged, 4) if judged else None,
+            "unjudged": unjudged, "by_rule": dict(sorted(by_rule.items(), key=lambda kv: -kv[1][1]))}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -890,6 +932,9 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--size", type=int, default=40)
     p = sub.add_parser("precision")
     p.add_argument("verdicts", type=Path)
+    r = sub.add_parser("reapply", help="re-apply the strict verdicts to today's rules over the kept prompts")
+    r.add_argument("verdicts", type=Path)
+    r.add_argument("--all-samples", action="store_true", help="every sample, not only the strict-standard ones")
     e = sub.add_parser("export")
     e.add_argument("out", type=Path)
     e.add_argument("verdicts", type=Path)
@@ -925,6 +970,14 @@ def main(argv: list[str] | None = None) -> int:
         data = yaml.safe_load(args.verdicts.read_text(encoding="utf-8"))
         for name, items in data["samples"].items():
             print(name, json.dumps(precision(items)))
+    elif args.command == "reapply":
+        data = yaml.safe_load(args.verdicts.read_text(encoding="utf-8"))
+        report = lint_corpus(args.verdicts.parent / "prompts")
+        result = reapply(data["samples"], report.findings, prefixes=("",) if args.all_samples else STRICT)
+        by_rule = result.pop("by_rule")
+        print(json.dumps(result))
+        for rule_id, (right, judged) in by_rule.items():
+            print(f"  {rule_id:9}{right:4}/{judged:<4}{right / judged:7.1%}")
     elif args.command == "export":
         data = yaml.safe_load(args.verdicts.read_text(encoding="utf-8"))
         names = {v["prompt"] for items in data["samples"].values() for v in items}

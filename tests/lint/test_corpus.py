@@ -96,3 +96,12 @@ def test_the_corpus_filter_leaves_out_the_judged_image_prompts_and_keeps_the_cha
         if script.is_media_prompt(system):
             left_out.add(name)
     assert left_out == media
+
+
+def test_the_regression_set_passes_at_the_precision_goal() -> None:
+    """Issue 20 item 7's goal: at least 85% of today's warning/error findings right, by the strict verdicts (the
+    last strict sample that judged each (prompt, rule)); ``lint_corpus.py reapply`` prints the same figures."""
+    findings = [f for found in _findings().values() for f in found]
+    result = _corpus_script().reapply(_verdicts(), findings)
+    assert result["judged"] >= 300
+    assert result["precision"] >= 0.85, result
