@@ -46,7 +46,7 @@ def import_prompts(
     equivalent: kept in the file or its metadata; look at these).
     """
     from promptctl.errors import InputError
-    from promptctl.interop import detect_format, read_source, write_prompt
+    from promptctl.interop import detect_format, distinct_names, found_summary, read_source, write_prompt
 
     proj = project(create=True)
     partials = [s for s in sources if s.is_file() and s.name.startswith("_")
@@ -58,6 +58,8 @@ def import_prompts(
         raise InputError("nothing to import: every source is a Dotprompt partial (_NAME.prompt)",
                          hint="import the .prompt files that use them; their partials are inlined")
     read = [(source, read_source(source, from_format)) for source in sources]  # all sources read before writing
+    distinct_names([prompt for _, prompts in read for prompt in prompts])  # `import a/x.prompt b/x.prompt` too
+    found = [found_summary(source, prompts) for source, prompts in read if source.is_dir()]
     rows = [write_prompt(proj.registry, prompt, publish=publish, dataset_dir=dataset_dir)
             for _, prompts in read for prompt in prompts]
     if as_json:
@@ -76,6 +78,8 @@ def import_prompts(
         source = row.format + (f" '{row.original_name}'" if row.original_name != row.name else "")
         table.add_row(row.name, source, created, status, str(row.count("converted")), str(row.count("escaped")),
                       str(row.count("reported")))
+    for line in found:
+        sys.stdout.write(line + "\n")
     console().print(table)
     for row in rows:
         for label, number in sorted(row.labels.items()):

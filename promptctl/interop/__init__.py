@@ -13,8 +13,9 @@ format          source                                                  import  
 ``csv``         CSV prompt lists with ``${var}``/``${var:default}``     yes       no
 ==============  =====================================================  ========  ========
 
-:func:`read_source` reads a file or folder into :class:`~promptctl.interop.model.ImportedPrompt`
-values; :func:`~promptctl.interop.writer.write_prompt` writes them into a registry.
+:func:`read_source` reads a file or folder (subfolders too: :func:`walk`) into
+:class:`~promptctl.interop.model.ImportedPrompt` values, giving same-named prompts of different files distinct
+names (:func:`distinct_names`); :func:`~promptctl.interop.writer.write_prompt` writes them into a registry.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from promptctl.errors import InputError
 from promptctl.interop import dotprompt, langfuse, promptfoo, prompty, text
-from promptctl.interop.model import Finding, ImportedPrompt
+from promptctl.interop.model import Finding, ImportedPrompt, derive_name
 from promptctl.interop.writer import ImportRow, write_prompt
 from promptctl.limits import read_input_bytes
 
@@ -32,7 +33,7 @@ IMPORT_FORMATS = ("langfuse", "dotprompt", "prompty", "promptfoo", "text", "fabr
 EXPORT_FORMATS = ("langfuse", "dotprompt", "promptfoo")
 
 __all__ = ["EXPORT_FORMATS", "IMPORT_FORMATS", "Finding", "ImportRow", "ImportedPrompt", "detect_format",
-           "read_source", "write_prompt"]
+           "distinct_names", "found_summary", "read_source", "walk", "write_prompt"]
 
 
 def detect_format(path: Path) -> str:
@@ -74,18 +75,22 @@ def _has_key(path: Path, key: str) -> bool:
 def read_source(path: Path, fmt: str | None = None) -> list[ImportedPrompt]:
     """Read a source file or folder.
 
+    A folder is read recursively (:func:`walk`): every importable file at its top, and in its subfolders the
+    ``.prompt`` and ``.prompty`` files, fabric pattern folders and promptfoo configs. Prompts of different
+    files that would get the same name get distinct names from their folders (:func:`distinct_names`).
+
     Args:
         path: The file or folder.
         fmt: The format (see the module docstring); default detected by :func:`detect_format`.
 
     Returns:
-        The prompts found, each with its versions and findings.
+        The prompts found, each with its versions, findings and ``source_file``.
 
     Raises:
         InputError: Unknown format, unreadable or invalid source (one line naming file and line).
     """
     if fmt is None and path.is_dir() and not (path / "promptfooconfig.yaml").is_file() and not text.is_pattern(path):
-        return _read_folder(path)
+        return distinct_names(_read_folder(path))
     fmt = fmt or detect_format(path)
     if fmt not in IMPORT_FORMATS:
         raise InputError(f"unknown import format '{fmt}'", hint=f"formats: {', '.join(IMPORT_FORMATS)}")
@@ -95,34 +100,73 @@ def read_source(path: Path, fmt: str | None = None) -> list[ImportedPrompt]:
         path = path / "promptfooconfig.yaml"
     if fmt in ("text", "fabric"):
         if path.is_file() and path.name == "system.md":  # a fabric pattern given by its system.md
-            return [text.read_pattern(path.parent)]
-        return text.read_folder(path) if path.is_dir() else text.read_file(path)
+            return _from(path, [text.read_pattern(path.parent)])
+        if path.is_dir():
+            return distinct_names(text.read_folder(path))
+        return _from(path, text.read_file(path))
     if path.is_dir():
         suffix = {"dotprompt": ".prompt", "prompty": ".prompty", "langfuse": ".json", "csv": ".csv"}[fmt]
-        files = sorted(p for p in path.iterdir() if p.suffix == suffix and not p.name.startswith("_"))
+        deep = fmt in ("dotprompt", "prompty")  # a .json or .csv in a subfolder is rarely a prompt
+        files = [p for p in walk(path, deep=deep) if p.is_file() and p.suffix == suffix]
         if not files:
-            raise InputError(f"{path}: no {suffix} files")
-        return [prompt for f in files for prompt in read_source(f, fmt)]
+            raise InputError(f"{path}: no {suffix} files" + (" (subfolders searched too)" if deep else ""))
+        return distinct_names([prompt for f in files for prompt in read_source(f, fmt)])
     readers = {"langfuse": langfuse.read, "dotprompt": dotprompt.read, "prompty": prompty.read,
                "promptfoo": promptfoo.read, "csv": text.read_csv}
-    return readers[fmt](path)
+    return _from(path, readers[fmt](path))
+
+
+def _from(path: Path, prompts: list[ImportedPrompt]) -> list[ImportedPrompt]:
+    for prompt in prompts:
+        prompt.source_file = prompt.source_file or str(path)
+    return prompts
+
+
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "partials"})
+"""Folders a folder import does not enter (besides hidden ones, ``.git``, ``.venv``..., and virtualenvs, which
+hold a ``pyvenv.cfg``): installed packages, caches, and Dotprompt's ``partials/`` (inlined where used)."""
+DEEP_SUFFIXES = (".prompt", ".prompty")
+"""What a folder import reads from subfolders (with pattern folders and promptfoo configs); other files only at
+the top: a ``.json``, ``.md`` or ``.csv`` deep in a source tree is a package file or documentation."""
+
+
+def walk(folder: Path, *, deep: bool = True) -> list[Path]:
+    """The files and subfolders a folder import looks at, in a fixed order (by name, depth first).
+
+    Hidden entries (``.git``, ``.venv``), ``_NAME`` files (Dotprompt partials), :data:`SKIPPED_FOLDERS`,
+    virtualenvs and symbolic links to folders are skipped. Each folder is listed before its contents;
+    with ``deep=False`` only the folder's own entries.
+    """
+    out: list[Path] = []
+    for child in sorted(folder.iterdir(), key=lambda p: p.name):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            if child.is_symlink() or child.name in SKIPPED_FOLDERS or (child / "pyvenv.cfg").is_file():
+                continue
+            out.append(child)
+            if deep and not text.is_pattern(child) and not (child / "promptfooconfig.yaml").is_file():
+                out.extend(walk(child))
+        elif not child.name.startswith("_"):
+            out.append(child)
+    return out
 
 
 def _read_folder(folder: Path) -> list[ImportedPrompt]:
-    """Every importable file and fabric pattern in a folder, each read in its own format (sorted by name).
+    """Every importable file and fabric pattern in a folder (see :func:`read_source`), in :func:`walk` order.
 
     Raises:
-        InputError: Nothing importable in the folder.
+        InputError: Nothing importable in the folder or its subfolders.
     """
     prompts: list[ImportedPrompt] = []
-    for child in sorted(folder.iterdir()):
+    for child in walk(folder):
         if child.is_dir():
             if text.is_pattern(child):
-                prompts.append(text.read_pattern(child))
+                prompts.extend(_from(child / "system.md", [text.read_pattern(child)]))
             elif (child / "promptfooconfig.yaml").is_file():
                 prompts.extend(read_source(child, "promptfoo"))
             continue
-        if child.name.startswith(("_", ".")) or child.name.lower() == "readme.md":
+        if child.name.lower() == "readme.md" or (child.parent != folder and child.suffix not in DEEP_SUFFIXES):
             continue
         try:
             fmt = detect_format(child)
@@ -130,9 +174,83 @@ def _read_folder(folder: Path) -> list[ImportedPrompt]:
             continue
         prompts.extend(read_source(child, fmt))
     if not prompts:
-        raise InputError(f"{folder}: no prompts found", hint="expected .prompt, .prompty, .json, .csv, .md or .txt "
-                         "files, NAME/system.md pattern folders or a promptfooconfig.yaml")
+        raise InputError(f"{folder}: no prompts found (subfolders searched for .prompt and .prompty files)",
+                         hint="expected .prompt, .prompty, .json, .csv, .md or .txt files, NAME/system.md pattern "
+                         "folders or a promptfooconfig.yaml")
     return prompts
+
+
+_GENERIC_FOLDERS = frozenset({"prompts", "prompt", "src"})
+"""Folder names that tell nothing about a prompt (``prompts/`` is where Dotprompt looks): left out of names."""
+
+
+def distinct_names(prompts: list[ImportedPrompt]) -> list[ImportedPrompt]:
+    """Give prompts of different files that derived the same name distinct names, from their folders.
+
+    Five ``recipe.prompt`` files in five folders are five prompts, not five versions of one: each is named
+    after the nearest folders that tell it apart (``basic-prompts-recipe``, ``go-samples-recipe``; folders
+    named ``prompts`` or ``src`` are left out when that still tells them apart), and a ``reported`` finding
+    says so. Prompts of one file (the versions of a Langfuse or promptfoo prompt) and a file imported again
+    keep their name: importing the same file or folder again gives the same names, so its prompts get their
+    next versions as before. Changes ``prompts`` in place and returns it.
+    """
+    groups: dict[str, list[ImportedPrompt]] = {}
+    for prompt in prompts:
+        groups.setdefault(prompt.name, []).append(prompt)
+    taken = set(groups)
+    for name, group in groups.items():
+        files = sorted({p.source_file for p in group if p.source_file})
+        if len(files) < 2 or any(p.source_file is None for p in group):
+            continue
+        prefixes = _folder_prefixes([Path(f) for f in files])
+        for prompt in group:
+            assert prompt.source_file is not None
+            new = derive_name(f"{prefixes[prompt.source_file]}-{name}")
+            n = 2
+            while new in taken:
+                new, n = derive_name(f"{prefixes[prompt.source_file]}-{name}-{n}"), n + 1
+            taken.add(new)
+            others = len(files) - 1
+            prompt.note("reported", prompt.source_file, f"named '{new}', not '{name}': {others} other "
+                        f"file{'s' if others > 1 else ''} of this import also give{'' if others > 1 else 's'} "
+                        f"'{name}', and files from different folders are different prompts, not versions of one")
+            prompt.name = new
+    return prompts
+
+
+def _folder_prefixes(files: list[Path]) -> dict[str, str]:
+    """For each file, the shortest run of its nearest folder names that no other file of ``files`` shares."""
+    def folders(path: Path, generic: bool) -> list[str]:
+        parts = list(path.resolve().parent.parts[1:])
+        kept = [p for p in parts if generic or p.lower() not in _GENERIC_FOLDERS]
+        return kept or parts
+
+    for generic in (False, True):
+        chains = {str(f): folders(f, generic) for f in files}
+        prefixes: dict[str, str] = {}
+        for key, chain in chains.items():
+            for k in range(1, len(chain) + 1):
+                tail = chain[-k:]
+                if all(other[-k:] != tail for other_key, other in chains.items() if other_key != key):
+                    prefixes[key] = "-".join(tail)
+                    break
+        if len(prefixes) == len(chains):
+            return prefixes
+    return {str(f): f.resolve().parent.name or "root" for f in files}  # one folder: numbered by the caller
+
+
+def found_summary(root: Path, prompts: list[ImportedPrompt]) -> str:
+    """One line saying how many files a folder import read, and from which folders (relative to ``root``)."""
+    files = sorted({p.source_file for p in prompts if p.source_file})
+    where: dict[str, int] = {}
+    for f in files:
+        parent = Path(f).parent
+        rel = parent.relative_to(root) if parent.is_relative_to(root) else parent
+        where[str(rel)] = where.get(str(rel), 0) + 1
+    shown = [f"{folder} ({n})" for folder, n in where.items()]
+    more = f", and {len(shown) - 10} more folders" if len(shown) > 10 else ""
+    return (f"found {len(files)} file{'s' if len(files) != 1 else ''} in {len(where)} "
+            f"folder{'s' if len(where) != 1 else ''} under {root}: " + ", ".join(shown[:10]) + more)
 
 
 def export_json(data: object) -> str:

@@ -108,6 +108,9 @@ class ImportedPrompt:
         dataset: Cases that came with the prompt (promptfoo), or None.
         variants: ``ab`` variant suffixes (``::openai:gpt-4.1``) from the source's providers.
         sample: A sample input (Prompty's ``sample``), written as ``fixtures/<name>/sample.yaml``, or None.
+        source_file: The file it was read from (set by :func:`promptctl.interop.read_source`); prompts of
+            different files that derive the same name are given distinct names from their folders
+            (:func:`promptctl.interop.distinct_names`).
     """
 
     name: str
@@ -119,6 +122,7 @@ class ImportedPrompt:
     dataset: ImportedDataset | None = None
     variants: list[str] = field(default_factory=list)
     sample: dict[str, Any] | None = None
+    source_file: str | None = None
 
     def note(self, kind: FindingKind, where: str, message: str) -> None:
         """Record a finding."""
