@@ -7,24 +7,29 @@ Picoschema or JSON Schema, ``tools``...) and a Handlebars body. Import maps:
   ``vertexai/``) are kept in ``metadata.source_model`` and reported;
 - ``config`` -> ``parameters`` (``maxOutputTokens`` -> ``max_tokens``, ``topP`` -> ``top_p``,
   ``stopSequences`` -> ``stop``); other keys to ``metadata.dotprompt_config``, reported;
-- ``input.schema`` -> typed ``variables`` (``input.default`` -> defaults); ``output.schema`` -> ``output``
-  (``format: json``);
+- ``input.schema`` -> typed ``variables`` (``input.default`` -> defaults); variables the template reads that
+  the schema does not declare (all of them for a named schema registered in code, ``schema: RecipeRequest``)
+  are declared from the template and reported; ``output.schema`` -> ``output`` (``format: json``);
 - the body through :func:`promptctl.interop.handlebars.convert_handlebars`; partials are looked up as
   ``_NAME.prompt`` next to the file or in a ``partials/`` folder, and inlined.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from promptctl import _yaml
-from promptctl.errors import InputError
+from promptctl.errors import InputError, PromptctlError
 from promptctl.interop.common import front_matter, map_parameters, read_text, split_front_matter, split_model
 from promptctl.interop.handlebars import convert_handlebars
 from promptctl.interop.jinja_out import HISTORY, write_body
 from promptctl.interop.model import ImportedPrompt, ImportedVersion, derive_name
 from promptctl.interop.schemas import picoschema_to_json_schema, variables_from_json_schema
+from promptctl.templating.environment import referenced_variables
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _KNOWN = {"name", "variant", "version", "description", "model", "config", "input", "output", "tools", "metadata",
           "ext", "raw", "toolDefs"}
@@ -104,9 +109,7 @@ def convert(
     if conversion.history:
         variables["history"] = {"type": "messages", "default": [],
                                 "description": "The conversation so far (Dotprompt's {{history}})"}
-    for extra in conversion.variables:
-        if variables and extra not in variables:
-            prompt.note("reported", where, f"the template reads '{extra}', which the input schema does not declare")
+    _declare_read_variables(conversion.body, variables, input_block.get("schema"), input_schema, where, prompt)
     fm = front_matter(description=data.get("description"), provider=provider, model=model, parameters=params,
                       variables=variables, output=output, metadata=metadata)
     if output_schema:  # Dotprompt asks for and validates schema output: promptctl's structured strategy does
@@ -117,6 +120,48 @@ def convert(
     if prompt.description is None and data.get("description"):
         prompt.description = str(data["description"])
     return prompt, version
+
+
+def _declare_read_variables(body: str, variables: dict[str, Any], raw_schema: Any, schema: dict[str, Any] | None,
+                            where: str, prompt: ImportedPrompt) -> None:
+    """Declare the variables the template reads that the input schema does not, and report them.
+
+    A named input schema (``schema: RecipeRequest``) is registered in code: the file does not say its
+    variables, so each one the template reads is declared from the template, as a required string (a list when
+    ``{{#each}}`` iterates it, an object when a field of it is read; optional, empty by default, when the
+    template tests it with ``{{#if}}``), with a description saying so. The same for
+    a schema that could not be converted (kept in ``metadata.dotprompt_input_schema``) and for a variable a
+    converted schema leaves out (Dotprompt renders it empty; promptctl asks for it). Prompty's importer does the
+    same. A template without any input schema declares nothing (its variables are read as strings).
+    """
+    if not raw_schema:
+        return
+    try:
+        read = referenced_variables(body, where=where)
+    except PromptctlError:
+        return  # the writer reports a template that does not parse
+    missing = [name for name in sorted(read - set(variables) - {"loop"}) if _IDENT.match(name)]
+    if not missing:
+        return
+    if schema is None and isinstance(raw_schema, str):
+        why = (f"declared from the template: the input schema '{raw_schema}' is registered in code, not in the "
+               ".prompt file")
+    elif schema is None:
+        why = ("declared from the template: the input schema could not be converted (kept in "
+               "metadata.dotprompt_input_schema)")
+    else:
+        why = "declared from the template: the input schema does not declare it (Dotprompt renders it empty)"
+    for name in missing:
+        iterated = re.search(r"\{%[-+]?\s*for\s+\w+(?:\s*,\s*\w+)*\s+in\s+" + name + r"\b", body)
+        dotted = re.search(r"(?<![\w.])" + name + r"\.\w", body)
+        kind = "list" if iterated else "object" if dotted else "string"
+        variables[name] = {"type": kind, "description": f"{why}; the type is a guess"}
+        if re.search(r"\{%[-+]?\s*(?:el)?if\s+(?:not\s+)?" + name + r"\s*[-+]?%\}", body):
+            variables[name]["default"] = {"list": [], "object": {}}.get(kind, "")  # tested: optional
+    shown = [f"{n} ({variables[n]['type']}{', optional' if 'default' in variables[n] else ''})" for n in missing]
+    prompt.note("reported", where, f"the template reads {', '.join(missing)}, which the input schema does not "
+                f"declare: {why.removeprefix('declared from the template: ')}; declared from the template as "
+                + ", ".join(shown) + " (check the types; optional where the template tests it)")
 
 
 def _schema(raw: Any, key: str, where: str, prompt: ImportedPrompt, metadata: dict[str, Any]) -> dict[str, Any] | None:

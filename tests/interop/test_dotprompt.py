@@ -191,3 +191,36 @@ def test_broken_handlebars_is_kept_and_reported_not_swallowed(tmp_path: Path):
     assert "closes the block opened at line 7" in findings["8"].message
     body = prompt.versions[0].body
     assert "{#+ a comment +#}" not in body and "{# a comment #}" in body
+
+
+GENKIT = FIXTURES / "genkit-tree"
+
+
+def test_a_named_input_schema_declares_what_the_template_reads_so_it_renders(registry: Registry):
+    # real: firebase/genkit go/samples/basic-prompts/prompts/recipe.prompt (input: {schema: RecipeRequest})
+    [row] = import_into(registry, GENKIT / "go" / "samples" / "basic-prompts" / "prompts" / "recipe.prompt")
+    variables = registry.get("recipe@1").front_matter.variables
+    assert {n: v.type for n, v in variables.items()} == {
+        "cuisine": "string", "dietaryRestrictions": "list", "dish": "string", "maxPrepMinutes": "string",
+        "servingSize": "string"}
+    assert "'RecipeRequest' is registered in code" in (variables["cuisine"].description or "")
+    assert variables["cuisine"].required and not variables["dietaryRestrictions"].required  # {{#if}} tests it
+    [note] = [f for f in row.findings if "the template reads" in f.message]
+    assert note.kind == "reported" and "which the input schema does not declare" in note.message
+    assert "'RecipeRequest' is registered in code" in note.message
+    values = {"cuisine": "Thai", "dish": "curry", "servingSize": "2", "maxPrepMinutes": "30"}
+    assert messages(registry, "recipe@1", values)[1][1].startswith("Create a Thai curry recipe for 2 people")
+    with_diet = messages(registry, "recipe@1", {**values, "dietaryRestrictions": ["vegan", "nut-free"]})
+    assert "Dietary restrictions: vegan, nut-free." in with_diet[1][1]
+
+
+def test_a_variable_a_picoschema_leaves_out_is_declared_and_reported(registry: Registry, tmp_path: Path):
+    path = tmp_path / "greet.prompt"
+    path.write_text("---\ninput:\n  schema:\n    name: string\n---\nHello {{name}} from {{user.city}}.\n")
+    [row] = import_into(registry, path)
+    variables = registry.get("greet@1").front_matter.variables
+    assert variables["name"].type == "string" and variables["user"].type == "object"
+    assert "does not declare it" in (variables["user"].description or "")
+    assert any("the template reads user, which the input schema does not declare" in f.message for f in row.findings)
+    assert messages(registry, "greet@1", {"name": "Bo", "user": {"city": "Oslo"}}) == [
+        ("user", "Hello Bo from Oslo.")]
