@@ -643,7 +643,8 @@ def convert_dotprompt(text: str, path: str, metadata: dict[str, Any],
     Read by promptctl's own Dotprompt importer (:func:`promptctl.interop.dotprompt.convert`, what ``promptctl
     import`` does): front matter ``config`` becomes parameters, ``input.schema`` typed variables, ``output.schema``
     an output schema (``strategy: structured``), role markers message tags (text before the first one, or a
-    body without any, is the user message, as Dotprompt sends it), ``{{media}}`` a comment, partials inlined.
+    body without any, is the user message, as Dotprompt sends it), ``{{media url=VAR}}`` an image tag (a comment
+    when it does not map), partials inlined, variables a named input schema leaves undeclared declared.
     Then, as for the other collections, ``provider: openai``, ``model: gpt-4.1-mini`` and a secondary Claude target
     (genkit's samples name Gemini models, which promptctl does not call: the importer keeps them in
     ``metadata.source_model``), variables the body reads but the input schema does not declare (a named schema

@@ -10,7 +10,8 @@ Picoschema or JSON Schema, ``tools``...) and a Handlebars body. Import maps:
 - ``input.schema`` -> typed ``variables`` (``input.default`` -> defaults); variables the template reads that
   the schema does not declare (all of them for a named schema registered in code, ``schema: RecipeRequest``)
   are declared from the template and reported; ``output.schema`` -> ``output`` (``format: json``);
-- the body through :func:`promptctl.interop.handlebars.convert_handlebars`; partials are looked up as
+- the body through :func:`promptctl.interop.handlebars.convert_handlebars` (``{{media url=VAR}}`` ->
+  ``{% image VAR %}``, and ``VAR`` an ``image`` variable); partials are looked up as
   ``_NAME.prompt`` next to the file or in a ``partials/`` folder, and inlined.
 """
 
@@ -110,6 +111,12 @@ def convert(
         variables["history"] = {"type": "messages", "default": [],
                                 "description": "The conversation so far (Dotprompt's {{history}})"}
     _declare_read_variables(conversion.body, variables, input_block.get("schema"), input_schema, where, prompt)
+    for name, kind in conversion.media.items():  # {{media url=NAME}}: NAME is an image (or document) variable
+        spec = variables.setdefault(name, {"type": "string"})
+        if spec.get("type") == "string":
+            spec["type"] = kind
+            if spec.get("default") == "":
+                spec["default"] = None
     fm = front_matter(description=data.get("description"), provider=provider, model=model, parameters=params,
                       variables=variables, output=output, metadata=metadata)
     if output_schema:  # Dotprompt asks for and validates schema output: promptctl's structured strategy does

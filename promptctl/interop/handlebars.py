@@ -16,6 +16,7 @@ Handlebars                             promptctl Jinja2
 ``{{role "system"}}`` (and block form)  ``{% system %}...{% endsystem %}`` (``model`` -> assistant)
 ``{{json x}}``                         ``{{ x | tojson }}``
 ``{{> partial k=v}}``                  the partial's converted text, inlined (``{% with k=v %}``)
+``{{media url=x}}``                    ``{% image x %}`` (``{% document x %}`` for ``application/pdf``)
 ``{{! comment }}``                     ``{# comment #}``
 ``~`` whitespace control               ``-`` whitespace control
 =====================================  ======================================================
@@ -23,8 +24,10 @@ Handlebars                             promptctl Jinja2
 ``{{history}}`` between role markers becomes ``{% messages history %}`` (a ``history`` variable of type
 ``messages``, default ``[]``); text after it up to the next role marker is a user message.
 
-Anything else (``{{media}}``, ``{{section}}``, unknown helpers, sub-expressions, a role marker or
-``{{history}}`` inside a block) is kept as literal text in place and reported with its source line.
+A ``{{media}}`` promptctl cannot send (video, audio, a content type in a variable, outside a user message)
+is kept as a comment and reported as not converted. Anything else (``{{section}}``, unknown helpers,
+sub-expressions, a role marker or ``{{history}}`` inside a block) is kept as literal text in place and reported
+with its source line.
 """
 
 from __future__ import annotations
@@ -65,12 +68,14 @@ class Conversion:
         findings: What was converted, escaped and reported (with source lines).
         variables: Root-level variable names the template reads.
         history: True when the template places ``{{history}}`` (as ``{% messages history %}``).
+        media: Root variables placed by ``{{media url=VAR}}``, each with its kind (``image``, ``document``).
     """
 
     body: str
     findings: list[Finding] = field(default_factory=list)
     variables: list[str] = field(default_factory=list)
     history: bool = False
+    media: dict[str, str] = field(default_factory=dict)
 
 
 class _Converter:
@@ -90,6 +95,8 @@ class _Converter:
         self.counter = 0
         self.standalone = True
         self.history = False
+        self.role = "user"
+        self.media: dict[str, str] = {}
 
     # -- findings ---------------------------------------------------------------------------------
     def report(self, line: int, message: str, kind: str = "reported") -> None:
@@ -245,18 +252,19 @@ class _Converter:
             if stack:
                 return self.keep(tag, line, "a role marker inside a block (messages cannot be conditional here)")
             roles.append((sum(len(p) for p in out), role))
+            self.role = role
             self.report(line, f"{{{{role {args[0]}}}}} -> {{% {role} %}} message", "converted")
             return ""
         if head == "history" and not args:
             if stack:
                 return self.keep(tag, line, "{{history}} inside a block (a history is a list of messages)")
             roles.append((sum(len(p) for p in out), HISTORY_ROLE))
+            self.role = "user"
             self.history = True
             self.report(line, "{{history}} -> {% messages history %} (a variable of type messages)", "converted")
             return ""
         if head == "media":
-            return self.comment(tag, line, "{{media}} inserts an image or file: promptctl has no media parts yet "
-                                           "(issue 16)")
+            return self.media_tag(tag, args, line, scopes, left, right)
         if head == "section":
             return self.keep(tag, line, "{{section}} positions tool or history content: no promptctl equivalent")
         if head == "json" and args:
@@ -273,6 +281,43 @@ class _Converter:
         if expr is None:
             return self.keep(tag, line, f"'{head}' is not a path promptctl can express")
         return f"{{{{{left} {expr} {right}}}}}"
+
+    def media_tag(self, tag: str, args: list[str], line: int, scopes: list[_Scope], left: str, right: str) -> str:
+        """``{{media url=X}}`` as ``{% image X %}`` (``{% document X %}`` for ``contentType="application/pdf"``).
+
+        Converted when the kind is known at import: no ``contentType`` or a literal ``image/*`` one is an image
+        (what Dotprompt's ``{{media}}`` is used for), ``application/pdf`` a document; the URL a variable, a path in
+        a loop, or a literal (an ``https://`` or ``data:`` URL). A variable URL becomes an ``image`` or
+        ``document`` variable (:attr:`Conversion.media`). Anything else (video, audio, a content type in a
+        variable, media outside a user message) is kept as a comment and reported as not converted.
+        """
+        options = dict(a.split("=", 1) for a in args if "=" in a)
+        url, content_type = options.get("url"), options.get("contentType")
+        kind: str | None = "image"
+        why = ""
+        if content_type is not None:
+            literal = content_type[1:-1].lower() if content_type[:1] in "\"'" else None
+            kind = None if literal is None else "image" if literal.startswith("image/") else \
+                "document" if literal == "application/pdf" else None
+            why = ("its contentType is a variable, so whether it is an image, a PDF, audio or video is not known "
+                   "at import") if literal is None else f"contentType {content_type}: promptctl sends images and PDFs"
+        expr = self.value(url, scopes, line) if url else None
+        if kind is not None and expr is None:
+            kind, why = None, f"url {url!r} is not a value promptctl can express" if url else "it has no url="
+        if kind is not None and self.role != "user":
+            kind, why = None, f"it is in a {self.role} message (media go in user messages only)"
+        if kind is None or expr is None or len(options) != len(args) or set(options) - {"url", "contentType"}:
+            why = why or "arguments other than url= and contentType="
+            self.report(line, f"{{{{media}}}} NOT CONVERTED: {why}; the model gets no media here; kept as a "
+                        f"comment: {tag[:60]} (write it as {{% image VAR %}} or {{% document VAR %}} by hand, or "
+                        "delete it)")
+            return "{# dotprompt: " + tag.replace("#}", "# }") + " #}"
+        root = url if url and _PATH.match(url) and "." not in url and not url.startswith(("@", "../", "this")) else None
+        if root is not None and expr == root:
+            self.media[root] = kind
+        self.report(line, f"{tag[:60]} -> {{% {kind} {expr} %}}" + (f" ({root}: an {kind} variable)" if root and
+                    expr == root else ""), "converted")
+        return f"{{%{left} {kind} {expr} {right}%}}"
 
     def comment(self, tag: str, line: int, why: str) -> str:
         """Keep a tag that inserts content promptctl cannot express yet as a comment (nothing is sent)."""
@@ -356,6 +401,7 @@ class _Converter:
             role = _ROLE_MAP.get(args[0].strip("\"'"))
             if role is not None:
                 roles.append((sum(len(p) for p in out), role))
+                self.role = role
                 stack.append(("role", line))
                 self.report(line, f"{{{{#role}}}} block -> {{% {role} %}} message", "converted")
                 return ""
@@ -487,7 +533,8 @@ def convert_handlebars(
             elif text.strip():
                 pieces.append(text)
         body = "".join(pieces)
-    return Conversion(body=body, findings=conv.findings, variables=conv.variables, history=conv.history)
+    return Conversion(body=body, findings=conv.findings, variables=conv.variables, history=conv.history,
+                      media=conv.media)
 
 
 def _only_comments(text: str) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from promptctl import render
 from promptctl.adapters.base import markdown_text
 from promptctl.interop import dotprompt, read_source
 from promptctl.interop.handlebars import convert_handlebars
@@ -35,7 +36,7 @@ def _spec_cases() -> list[Any]:
 def _expected(test: dict[str, Any]) -> list[tuple[str, str]]:
     out = []
     for m in test["expect"].get("messages", []):
-        text = "".join(part.get("text", "") for part in m["content"])
+        text = "".join(part.get("text", "") or _media_text(part.get("media")) for part in m["content"])
         out.append((ROLES.get(m["role"], m["role"]), "\n".join(line.rstrip() for line in text.split("\n")).strip()))
     return out
 
@@ -48,8 +49,8 @@ def test_dotprompt_spec(suite: dict[str, Any], test: dict[str, Any]):
     reported = [f for f in conversion.findings if f.kind == "reported"]
     data = {**(suite.get("data") or {}), **(test.get("data") or {})}
     if reported:
-        # {{history}}, {{media}}, {{json this}}: no promptctl equivalent yet. Each is reported at its line and
-        # stays in the body (as a comment or literal text).
+        # {{media}} of a content type in a variable, video or audio, {{json this}}: no promptctl equivalent.
+        # Each is reported at its line and stays in the body (as a comment or literal text).
         assert all(f.where.startswith("spec:") and int(f.where.split(":")[1]) >= 1 for f in reported)
         for finding in reported:
             assert finding.message.split("kept as ")[-1].split(": ", 1)[-1][:10] in conversion.body
@@ -61,9 +62,18 @@ def test_dotprompt_spec(suite: dict[str, Any], test: dict[str, Any]):
     if conversion.history:  # {{history}} -> {% messages history %}: the spec's messages are its value
         values["history"] = data.get("messages") or []
         history = []
+    if conversion.media:  # promptctl sends https URLs by reference; the spec's http:// URLs stand for them
+        values = {k: v.replace("http://", "https://") if k in conversion.media else v for k, v in values.items()}
+        test = yaml.safe_load(yaml.safe_dump(test).replace("http://", "https://"))
     prompt = render_prompt(conversion.body, values, where=suite["name"])
     expected = [m for m in _expected(test) if m not in history]
-    assert [(m.role, markdown_text(m.parts)) for m in prompt.messages] == expected
+    got = [(m.role, "".join(_media_text({"url": p.url}) if hasattr(p, "url") else markdown_text([p])
+                            for p in m.parts)) for m in prompt.messages]
+    assert got == expected
+
+
+def _media_text(media: dict[str, Any] | None) -> str:
+    return f"[media {media['url']}]" if media else ""
 
 
 def test_the_spec_covers_each_if_unless_role_partials_and_whitespace():
@@ -224,3 +234,37 @@ def test_a_variable_a_picoschema_leaves_out_is_declared_and_reported(registry: R
     assert any("the template reads user, which the input schema does not declare" in f.message for f in row.findings)
     assert messages(registry, "greet@1", {"name": "Bo", "user": {"city": "Oslo"}}) == [
         ("user", "Hello Bo from Oslo.")]
+
+
+def test_media_with_a_variable_url_becomes_an_image_tag_and_an_image_variable(registry: Registry):
+    # real: firebase/genkit go/samples/prompts/prompts/media.prompt ("Analyze the provided image", {{media}})
+    [row] = import_into(registry, GENKIT / "go" / "samples" / "prompts" / "prompts" / "media.prompt")
+    version = registry.get("media@1")
+    assert version.front_matter.variables["imageUrl"].type == "image"
+    assert "{% image imageUrl %}" in version.body
+    assert any(f.kind == "converted" and "{% image imageUrl %}" in f.message for f in row.findings)
+    assert not any("media" in f.message for f in row.findings if f.kind == "reported")
+    png = Path(__file__).resolve().parents[2] / "fixtures" / "invoice-extraction" / "invoice.png"
+    request = render(version, "openai", "gpt-4.1-mini", imageUrl=str(png))
+    [message] = request.body["messages"]
+    kinds = [part["type"] for part in message["content"]]
+    assert kinds == ["text", "image_url"] and message["content"][1]["image_url"]["url"].startswith(
+        "data:image/png;base64,")
+
+
+def test_media_that_does_not_map_is_reported_as_not_converted(tmp_path: Path):
+    path = tmp_path / "m.prompt"
+    path.write_text('---\ninput:\n  schema:\n    doc: string\n    clip: string\n---\n'
+                    '{{role "system"}}\nSee {{media url=doc}}\n{{role "user"}}\n'
+                    '{{media url=doc contentType="application/pdf"}}\n'
+                    '{{media url=clip contentType="video/mp4"}}\n'
+                    '{{media url="https://example.com/a.png"}}\n')
+    [prompt] = read_source(path)
+    body = prompt.versions[0].body
+    assert '{% document doc %}' in body and '{% image \'https://example.com/a.png\' %}' in body
+    loud = [f for f in prompt.findings if "NOT CONVERTED" in f.message]
+    assert [f.where.rsplit(":", 1)[1] for f in loud] == ["8", "11"]
+    assert "system message" in loud[0].message and "video/mp4" in loud[1].message
+    assert "{# dotprompt: {{media url=clip" in body
+    assert prompt.versions[0].front_matter["variables"]["doc"]["type"] == "document"
+    assert prompt.versions[0].front_matter["variables"]["clip"]["type"] == "string"
