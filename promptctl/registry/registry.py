@@ -485,7 +485,7 @@ class Registry:
             # Refuse to publish what cannot be loaded: front matter and template syntax are checked.
             front, body, offset = parse_version_text(text, where=str(path))
             load_tools(self.root, path, front, where=str(path))
-            _parse_template(body, where=str(path), line_offset=offset)
+            _parse_template(body, where=f"{name}@{number} (draft)", line_offset=offset)
             sha, files = version_hashes(self.root, path, text)
             record = PublishedVersion(version=number, sha256=sha, published_at=utc_now(), message=message,
                                       **({"files": files} if files else {}))
@@ -519,7 +519,7 @@ class Registry:
             path = self.folder(name) / f"v{number}.j2"
             _, body, offset = parse_version_text(normalise_newlines(read_prompt_file(self.root, path)),
                                                  where=str(path))
-            _parse_template(body, where=str(path), line_offset=offset)
+            _parse_template(body, where=f"{name}@{number} (draft)", line_offset=offset)
         return [(name, self.publish(name, number, message=message)) for name, number in todo]
 
     def set_label(self, ref: str, label: str) -> LabelMove:
@@ -591,7 +591,11 @@ _LABEL_RULE = "a label is a letter followed by letters, digits, '_', '.' or '-' 
 
 
 def _parse_template(body: str, *, where: str, line_offset: int) -> None:
-    """Check that a template parses before it is published (Jinja2 is imported here, not for reading)."""
+    """Check that a template parses before it is published (Jinja2 is imported here, not for reading).
+
+    ``where`` is the reference (``NAME@N (draft)``), so the error reads as render's and run's do:
+    ``error: hello@2 (draft): line 23: unknown filter 'uper'`` (the line of the version file).
+    """
     from promptctl.templating.environment import parse_source
 
     parse_source(body, where=where, line_offset=line_offset)

@@ -85,10 +85,14 @@ def test_a_fewshot_syntax_error_names_the_file_line_not_the_body_line(pc: Run, t
     assert len([x for x in err.splitlines() if x.startswith("error:")]) == 1
 
 
-def test_publish_refuses_a_template_that_does_not_compile(pc: Run, tmp_path: Path) -> None:
-    _fewshot(tmp_path, "{{ review | nosuchfilter }}")
-    code, _, err = pc("publish", "sentiment")
-    assert code == 2 and "unknown filter 'nosuchfilter'" in err
+@pytest.mark.parametrize("args", [("publish", "sentiment"), ("publish", "--all")])
+def test_publish_refuses_a_template_that_does_not_compile(pc: Run, tmp_path: Path, args: tuple[str, ...]) -> None:
+    """The place is named as render and run name it (README, Templates), not by the file's absolute path."""
+    path = _fewshot(tmp_path, "{{ review | nosuchfilter }}")
+    code, _, err = pc(*args)
+    assert code == 2
+    line = _line_of(path, "nosuchfilter")
+    assert err.splitlines()[0] == f"error: sentiment@1 (draft): line {line}: unknown filter 'nosuchfilter'"
 
 
 def test_lint_reports_an_unknown_filter_and_a_sandbox_escape_as_errors(pc: Run, tmp_path: Path) -> None:
