@@ -79,6 +79,31 @@ def test_the_few_shot_example_loads_and_renders(tmp_path: Path) -> None:
     assert len(contents) == 5 and contents[-1].endswith("Love it")  # 2 example pairs, then the input
 
 
+def test_the_few_shot_default_selection_is_the_documented_one(tmp_path: Path) -> None:
+    """k of more examples picks the most similar by default (the help and README said "file order")."""
+    from promptctl.registry.registry import Registry
+    from promptctl.session.run import render_request
+
+    text = topic_text("examples")
+    assert "the `k` most similar\nto the input (`selection: similar`, BM25), the closest last" in text
+    readme = (ROOT / "README.md").read_text()
+    assert "by default, when there are more than `k`, the `k` most similar to the input" in readme
+    folder = tmp_path / "prompts" / "sentiment"
+    folder.mkdir(parents=True)
+    (folder / "prompt.yaml").write_text("description: sentiment\n")
+    example = _blocks(text)[0]  # k: 2 of 3 examples; the third is "It is a phone case."
+    (folder / "v1.j2").write_text(example)
+    (folder / "v2.j2").write_text(example.replace("{name: fewshot, k: 2}", "{name: fewshot, k: 2, selection: static}"))
+    registry = Registry(tmp_path / "prompts")
+
+    def example_inputs(ref: str) -> list[str]:
+        body = render_request(registry.get(ref), {"review": "A phone case, it is"}, provider="openai").request.body
+        return [m["content"] for m in body["messages"]][:-1:2]
+
+    assert example_inputs("sentiment@1")[-1] == "It is a phone case."  # the closest, last
+    assert example_inputs("sentiment@2") == ["Arrived quickly and works perfectly.", "Broke after two days."]
+
+
 @pytest.mark.parametrize("name", list(TOPICS))
 def test_help_prints_each_topic(name: str, tmp_path: Path) -> None:
     out = run_cli("help", name, cwd=tmp_path)
