@@ -10,6 +10,11 @@ Picoschema is Dotprompt's compact schema notation (https://google.github.io/dotp
 - otherwise a mapping of properties: ``name`` (required) or ``name?`` (optional, made nullable),
   ``name(array)``/``name(object)``/``name(enum)`` with an optional description after a comma
   (``tags(array, the tags): string``), and ``(*)`` for ``additionalProperties``.
+
+A parenthetical scalar type (``count?(number): integer``) is refused, as the reference implementation (JS
+``picoschema.ts``, Python ``dotpromptz``, Go, Java) refuses it ("parenthetical types must be 'object' or
+'array'"): Genkit does not load such a file either. The importer then keeps the schema in metadata and declares
+the variables the template reads (:mod:`promptctl.interop.dotprompt`).
 """
 
 from __future__ import annotations
@@ -108,7 +113,14 @@ def _pico(node: Any, resolver: Resolver | None) -> dict[str, Any]:
                 values.append(None)
             prop = {"enum": values}
         else:
-            raise InputError(f"Picoschema: '{key}': parenthetical types are array, object or enum, not '{kind}'")
+            scalar = kind in SCALARS
+            raise InputError(
+                f"Picoschema: '{key}': a parenthetical type is array, object or enum, not '{kind}' (Dotprompt's "
+                "reference implementation rejects this schema too, so the file does not load in Genkit either)"
+                + (f"; a {kind} property is written '{name}: {kind}'" + (", with a description after a comma" if
+                   isinstance(value, str) else "") if scalar else ""),
+                hint=f"write '{name}: {kind}' (or '{name}: {kind}, DESCRIPTION')" if scalar else
+                "use name(array), name(object) or name(enum), or a scalar type name: TYPE")
         if description:
             prop["description"] = description
         out["properties"][prop_name] = prop

@@ -268,3 +268,22 @@ def test_media_that_does_not_map_is_reported_as_not_converted(tmp_path: Path):
     assert "{# dotprompt: {{media url=clip" in body
     assert prompt.versions[0].front_matter["variables"]["doc"]["type"] == "document"
     assert prompt.versions[0].front_matter["variables"]["clip"]["type"] == "string"
+
+
+def test_a_parenthetical_scalar_type_is_refused_as_dotprompt_refuses_it_and_the_prompt_still_renders(
+        registry: Registry, tmp_path: Path):
+    # google/dotprompt js/src/picoschema.ts, python/dotpromptz picoschema.py, go, java: "parenthetical types must
+    # be 'object' or 'array'" for name(number); accepting it would import a file Genkit itself does not load
+    with pytest.raises(Exception, match=r"reference implementation rejects this schema too.*'package_count\?: "
+                                        r"number'"):
+        picoschema_to_json_schema({"package_count?(number)": "integer"})
+    assert picoschema_to_json_schema({"tags?(array, the tags)": "string", "kind(enum)": ["a"]}) is not None
+    path = tmp_path / "summarize.prompt"
+    path.write_text("---\ninput:\n  schema:\n    repo: string\n    package_count?(number): integer\n---\n"
+                    "Summarize {{repo}} ({{package_count}} packages).\n")
+    [row] = import_into(registry, path)
+    reported = [f.message for f in row.findings if f.kind == "reported"]
+    assert any("input schema kept in metadata.dotprompt_input_schema" in m and "not 'number'" in m for m in reported)
+    assert any("could not be converted" in m and "package_count" in m for m in reported)
+    assert messages(registry, "summarize@1", {"repo": "genkit", "package_count": "12"}) == [
+        ("user", "Summarize genkit (12 packages).")]
