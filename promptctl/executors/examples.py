@@ -74,8 +74,11 @@ def load_examples(source: Any, options: FewShotOptions, *, root: Path, where: st
     examples = []
     for index, (line, row) in enumerate(rows):
         if not isinstance(row, dict) or options.input_field not in row or options.output_field not in row:
+            place = f"{where}: example {line} of the front matter's examples" if isinstance(source, list) \
+                else f"{described}:{line}"
             raise InputError(
-                f"{described}:{line}: an example needs '{options.input_field}' and '{options.output_field}'",
+                f"{place}: an example needs '{options.input_field}' and '{options.output_field}'"
+                f"{_keys_it_has(row, (options.input_field, options.output_field))}",
                 hint="set input_field/output_field in the strategy if the dataset names them differently "
                 "(promptctl help examples)",
             )
@@ -85,6 +88,19 @@ def load_examples(source: Any, options: FewShotOptions, *, root: Path, where: st
     if not examples:
         raise InputError(f"{where}: {described} holds no examples")
     return examples, described
+
+
+def _keys_it_has(row: Any, wanted: tuple[str, str]) -> str:
+    """``" (it has 'inpt', 'output': is 'inpt' a typo of 'input'?)"``: what an example missing a wanted key holds."""
+    if not isinstance(row, dict):
+        return f" (it is a {type(row).__name__}, not a mapping)"
+    import difflib
+
+    keys = [str(k) for k in row]
+    typos = [(k, w) for w in wanted if w not in row
+             for k in difflib.get_close_matches(w, [k for k in keys if k not in wanted], n=1, cutoff=0.6)]
+    has = ", ".join(f"'{k}'" for k in keys) or "no keys"
+    return f" (it has {has}" + (f": is '{typos[0][0]}' a typo of '{typos[0][1]}'?" if typos else "") + ")"
 
 
 def _read_dataset(path: Path) -> list[tuple[int, Any]]:

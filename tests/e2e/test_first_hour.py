@@ -122,6 +122,17 @@ def test_calling_a_misspelt_macro_is_an_undeclared_name_not_a_sandbox_violation(
     assert "LOAD004" not in out and "LINTVALUE" not in out
 
 
+def test_a_misspelt_inline_example_key_names_the_prompt_the_example_and_the_typo(pc: Run, tmp_path: Path) -> None:
+    """``{inpt: ..., output: ...}`` said only "front matter examples:2: an example needs 'input' and 'output'"."""
+    path = _fewshot(tmp_path, "{{ review }}")
+    path.write_text(path.read_text().replace('{input: "awful"', '{inpt: "awful"'))
+    code, _, err = pc("render", "sentiment@1", "--var", "review=fine")
+    assert code == 2
+    assert err.splitlines()[0] == ("error: sentiment@1 (draft): example 2 of the front matter's examples: an example "
+                                   "needs 'input' and 'output' (it has 'inpt', 'output': is 'inpt' a typo of 'input'?)")
+    assert err.splitlines()[1].startswith("hint: ")
+
+
 # -- item 4: typos caught everywhere --------------------------------------------------------------------------------
 def test_a_misspelt_var_name_gets_a_did_you_mean(pc: Run, tmp_path: Path) -> None:
     _fewshot(tmp_path, "{{ review }}")
