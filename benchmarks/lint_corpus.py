@@ -47,12 +47,18 @@ secondary Claude target ``models: {anthropic: claude-sonnet-4-6}``, as a team se
   ``Azure-Samples/contoso-creative-writer`` (MIT; held out): every ``.prompty`` at HEAD, read as promptflow's are
   (:func:`build_contoso`).
 
+- ``confident-ai/deepeval`` (Apache-2.0; held out): every metric template ``deepeval/metrics/*/templates/*.txt`` at HEAD
+  (Jinja2 already), one user message, fragments inlined, near-copies once (:func:`build_deepeval`);
+  ``microsoft/graphrag`` (MIT; held out): every prompt string of its ``prompts/`` and ``prompt_tune/`` modules
+  (``str.format`` placeholders become variables; ``*SYSTEM*`` ones the system message; :func:`build_graphrag`).
+
 Template text that Jinja2 would read (``{{``, ``{%``, ``{#``) is kept literal with ``{% raw %}``.
 
     python benchmarks/lint_corpus.py build OUT --fabric DIR --prompty DIR --awesome DIR [--awesome-count 150]
     python benchmarks/lint_corpus.py build OUT --promptflow DIR  # a held-out collection
     python benchmarks/lint_corpus.py build OUT --semantic-kernel DIR  # another held-out collection
     python benchmarks/lint_corpus.py build OUT --genkit DIR --contoso DIR --contoso DIR  # Dotprompt, Prompty: held out
+    python benchmarks/lint_corpus.py build OUT --deepeval DIR --graphrag DIR  # held out
     python benchmarks/lint_corpus.py stats OUT
     python benchmarks/lint_corpus.py sample OUT --seed 7 --size 40 > sample.yaml
     python benchmarks/lint_corpus.py precision tests/lint/corpus/verdicts.yaml
@@ -764,6 +770,162 @@ def build_contoso(repo: Path, out: Path, used: set[str], source: str) -> int:
     return count
 
 
+_DE_FRAGMENT = re.compile(r"\{\{-?\s*_fragments\.(\w+)\s*-?\}\}")
+
+
+def convert_deepeval(text: str, path: str, metadata: dict[str, Any], fragments: Any = None,
+                     metric: str | None = None) -> tuple[str, str] | None:
+    """``(version file text, description)`` for one deepeval metric template (``templates/NAME.txt``), or None.
+
+    deepeval's metric prompts are Jinja2 already and are sent as one user message (``model.generate(prompt)``):
+    the body is kept as it is, in a user message, with ``{{ _fragments.NAME }}`` (deepeval's shared snippets)
+    inlined (literally, as deepeval passes them as values) from ``fragments(NAME)``; every variable the body reads is declared (``multimodal``, the flag deepeval
+    always passes, a boolean defaulting to false; a list when iterated or indexed, an object when an attribute is
+    read, a string otherwise), ``input: true`` except the flag. Bodies of fewer than 8 words outside template tags
+    are fragments (None).
+    """
+    from promptctl.templating.environment import referenced_variables
+
+    def inline(match: re.Match[str]) -> str:
+        found = fragments(match.group(1)) if fragments else None
+        if found is None:
+            raise ValueError(f"{path}: unknown fragment {match.group(1)}")
+        return _literal(found.strip("\n"))  # deepeval pastes a fragment's text as a value: not read as Jinja2
+
+    body = _DE_FRAGMENT.sub(inline, text.replace("\r\n", "\n")).strip("\n")
+    if len(re.findall(r"[A-Za-z]{2,}", _PF_TAG.sub(" ", body))) < _PF_FRAGMENT_WORDS:
+        return None
+    body = "{% user %}\n" + body + "\n{% enduser %}\n"
+    variables: dict[str, Any] = {}
+    for name in sorted(referenced_variables(body, where=path) - {"loop"}):
+        if name == "multimodal":
+            variables[name] = {"type": "boolean", "default": False,
+                               "description": "deepeval's flag: the test case has images"}
+            continue
+        iterated = re.search(r"\{%[-+]?\s*for\s+\w+(?:\s*,\s*\w+)*\s+in\s+" + name + r"\b", body)
+        indexed = re.search(r"\b" + name + r"\s*\[", body)
+        dotted = re.search(r"\b" + name + r"\.\w", body)
+        variables[name] = {"type": "list" if iterated or indexed else "object" if dotted else "string", "input": True}
+    stem = path.rsplit("/", 1)[-1].removesuffix(".txt")
+    description = f"deepeval {metric or path.split('/')[-3]} {stem.replace('_', ' ')}"
+    return _front_matter(description, variables, metadata) + body, description
+
+
+def build_deepeval(repo: Path, out: Path, used: set[str]) -> int:
+    """Every metric template (``deepeval/metrics/*/templates/*.txt`` but ``class.txt``, the class name) at HEAD of
+    confident-ai/deepeval, read by :func:`convert_deepeval`; near-copies (the reason templates metrics share) once."""
+    import difflib
+
+    commit = _git(repo, "rev-parse", "HEAD").strip()
+    files = [f for f in _git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n")
+             if re.match(r"deepeval/metrics/.+/templates/[^/]+\.txt$", f) and not f.endswith("/class.txt")]
+
+    def fragment(name: str) -> str | None:
+        return _blob(repo, f"HEAD:deepeval/templates/metrics/fragments/{name}.txt")
+
+    kept: list[str] = []
+    count = 0
+    for path in sorted(files):
+        text = _blob(repo, f"HEAD:{path}")
+        if not text:
+            continue
+        key = " ".join(text.split())
+        if any(difflib.SequenceMatcher(None, key, other).ratio() >= _DP_NEAR for other in kept):
+            continue
+        folder = path.rsplit("/templates/", 1)[0]
+        metric = (_blob(repo, f"HEAD:{folder}/templates/class.txt") or "").strip() or folder.rsplit("/", 1)[-1]
+        meta = {"source": "confident-ai/deepeval", "path": path, "commit": commit, "licence": "Apache-2.0"}
+        converted = convert_deepeval(text, path, meta, fragment, metric)
+        if converted is None:
+            continue
+        kept.append(key)
+        stem = path.rsplit("/", 1)[-1].removesuffix(".txt")
+        _write(out, "deepeval-" + _slug(f"{folder.rsplit('/', 1)[-1]}-{stem}"), converted[0], converted[1], used)
+        count += 1
+    return count
+
+
+_GR_FORMAT = re.compile(r"\{\{|\}\}|\{([A-Za-z_]\w*)\}")
+
+
+def convert_python_format(text: str, name: str, path: str, metadata: dict[str, Any],
+                          description: str) -> tuple[str, str] | None:
+    """``(version file text, description)`` for one prompt held in a Python ``str.format`` template, or None.
+
+    ``{name}`` becomes ``{{ name }}`` (a declared variable), ``{{``/``}}`` the literal braces they stand for
+    (kept literal with ``{% raw %}``). A constant named ``*SYSTEM*`` is the system message, with the question as
+    the user message (``input``), as graphrag's query engines send it; any other is one user message. Variables
+    rendered in a user message are ``input: true``, as for the other collections; bodies under 8 words are fragments.
+    """
+    found: list[str] = []
+
+    def piece(match: re.Match[str]) -> str:
+        if match.group(0) in ("{{", "}}"):
+            return match.group(0)[0]
+        if match.group(1) not in found:
+            found.append(match.group(1))
+        return "\x00" + match.group(1) + "\x00"
+
+    plain = _GR_FORMAT.sub(piece, text.replace("\r\n", "\n")).strip("\n")
+    if len(re.findall(r"[A-Za-z]{2,}", plain.replace("\x00", " "))) < _PF_FRAGMENT_WORDS:
+        return None
+    parts = plain.split("\x00")
+    body = "".join(_literal(part) if i % 2 == 0 else "{{ " + part + " }}" for i, part in enumerate(parts))
+    system = "SYSTEM" in name.upper()
+    variables: dict[str, Any] = {v: {"type": "string"} if system else {"type": "string", "input": True} for v in found}
+    if system:
+        variables.setdefault("input", {"type": "string", "input": True, "description": "The user's question"})
+        text_out = "{% system %}\n" + body + "\n{% endsystem %}\n{% user %}\n{{ input }}\n{% enduser %}\n"
+    else:
+        text_out = "{% user %}\n" + body + "\n{% enduser %}\n"
+    return _front_matter(description, variables, metadata) + text_out, description
+
+
+_GR_SKIP = {"DEFAULT_TASK", "EXAMPLE_EXTRACTION_TEMPLATE", "UNTYPED_EXAMPLE_EXTRACTION_TEMPLATE", "CONTINUE_PROMPT",
+            "LOOP_PROMPT", "GENERAL_KNOWLEDGE_INSTRUCTION", "NO_DATA_ANSWER"}
+"""graphrag constants that are pieces of a prompt, a follow-up turn or a canned answer, not prompts."""
+
+
+def python_prompts(source: str) -> list[tuple[str, str]]:
+    """``(NAME, text)`` of every module-level ``NAME = "..."`` string of a graphrag module, :data:`_GR_SKIP` left out."""
+    import ast
+
+    found = []
+    for node in ast.parse(source).body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                and node.targets[0].id not in _GR_SKIP):
+            found.append((node.targets[0].id, node.value.value))
+    return found
+
+
+def build_graphrag(repo: Path, out: Path, used: set[str]) -> int:
+    """Every module-level prompt string of microsoft/graphrag's ``prompts/`` and ``prompt_tune/`` packages at HEAD
+    (:data:`_GR_SKIP` left out, near-copies once), read by :func:`convert_python_format`."""
+    import difflib
+
+    commit = _git(repo, "rev-parse", "HEAD").strip()
+    files = [f for f in _git(repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n")
+             if re.search(r"graphrag/(?:prompts|prompt_tune/(?:prompt|template))/.+\.py$", f)]
+    kept: list[str] = []
+    count = 0
+    for path in sorted(files):
+        for name, text in python_prompts(_blob(repo, f"HEAD:{path}") or ""):
+            key = " ".join(text.split())
+            if any(difflib.SequenceMatcher(None, key, other).ratio() >= _DP_NEAR for other in kept):
+                continue
+            meta = {"source": "microsoft/graphrag", "path": path, "constant": name, "commit": commit,
+                    "licence": "MIT"}
+            converted = convert_python_format(text, name, path, meta, f"graphrag {name.lower().replace('_', ' ')}")
+            if converted is None:
+                continue
+            kept.append(key)
+            _write(out, "graphrag-" + _slug(name.removesuffix("_PROMPT").replace("_", "-")), converted[0],
+                   converted[1], used)
+            count += 1
+    return count
+
+
 _MEDIA = re.compile(
     r"(?i)\b(camera|lens|aspect[_ ]ratio|photoreal\w*|cinematic|midjourney|veo|stable diffusion|dall-?e|"
     r"negative[_ ]prompt|lighting|8k|4k|portrait|depth of field|bokeh|image generation|"
@@ -923,6 +1085,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--semantic-kernel", type=Path)
     b.add_argument("--genkit", type=Path)
     b.add_argument("--contoso", type=Path, action="append", default=[])
+    b.add_argument("--deepeval", type=Path)
+    b.add_argument("--graphrag", type=Path)
     b.add_argument("--awesome-count", type=int, default=150)
     b.add_argument("--seed", type=int, default=20)
     s = sub.add_parser("stats")
@@ -959,6 +1123,10 @@ def main(argv: list[str] | None = None) -> int:
             folder = repo.resolve().parent.name if "+" in repo.resolve().parent.name else repo.resolve().name
             name = "Azure-Samples/" + folder.split("+", 1)[-1]  # a /work/.mirror/OWNER+NAME/repo clone or NAME/
             counts[name] = build_contoso(repo, args.out, used, name)
+        if args.deepeval:
+            counts["deepeval"] = build_deepeval(args.deepeval, args.out, used)
+        if args.graphrag:
+            counts["graphrag"] = build_graphrag(args.graphrag, args.out, used)
         if args.awesome:
             counts["awesome"] = build_awesome(args.awesome, args.out, used, args.awesome_count, args.seed)
         print(json.dumps(counts))
