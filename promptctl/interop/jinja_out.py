@@ -38,6 +38,29 @@ class Written:
     notes: list[str] = field(default_factory=list)
 
 
+def _describe(node: nodes.Node) -> str:
+    """What a template expression is, in the template's own words (``the filter '| title'``), for errors."""
+    if isinstance(node, nodes.Filter):
+        return f"the filter '| {node.name}'"
+    if isinstance(node, nodes.Test):
+        return f"the test 'is {node.name}'"
+    if isinstance(node, nodes.BinExpr):
+        return f"the operator '{node.operator}'"
+    if isinstance(node, nodes.Concat):
+        return "the '~' concatenation"
+    if isinstance(node, nodes.Compare):
+        return "a comparison"
+    if isinstance(node, (nodes.And, nodes.Or, nodes.Not)):
+        return f"the '{type(node).__name__.lower()}' operator"
+    if isinstance(node, nodes.CondExpr):
+        return "an inline 'x if c else y'"
+    if isinstance(node, nodes.Call):
+        return "a function or method call"
+    if isinstance(node, (nodes.List, nodes.Tuple, nodes.Dict)):
+        return f"a {type(node).__name__.lower()} literal"
+    return f"the expression {type(node).__name__}"
+
+
 class _Writer:
     def __init__(self, dialect: Dialect, where: str, line_offset: int) -> None:
         self.dialect = dialect
@@ -88,7 +111,7 @@ class _Writer:
             return self.nunjucks_expr(node)
         if isinstance(node, nodes.Filter) and node.name == "length" and node.node is not None and d == "handlebars":
             return f"{self.expr(node.node)}.length"
-        raise self.fail(node, f"the expression {type(node).__name__}")
+        raise self.fail(node, _describe(node))
 
     def nunjucks_expr(self, node: nodes.Node) -> str:
         """Jinja2 expression syntax, which Nunjucks shares (``| tojson`` is written ``| dump``)."""
@@ -124,7 +147,7 @@ class _Writer:
                               "written as is; Nunjucks calls the JavaScript method of that name, if any")
             call_args = ", ".join(e(a) for a in node.args)
             return f"{e(node.node)}({call_args})"
-        raise self.fail(node, f"the expression {type(node).__name__}")
+        raise self.fail(node, _describe(node))
 
     def output(self, node: nodes.Node) -> str:
         if (isinstance(node, nodes.Call) and isinstance(node.node, nodes.ExtensionAttribute)

@@ -103,6 +103,19 @@ def test_export_refuses_what_langfuse_cannot_express(run, tmp_path: Path):
     assert code == 2 and "line 3" in err and "cannot be written as mustache" in err
 
 
+def test_export_names_a_filter_dotprompt_cannot_express_in_template_words(run, tmp_path: Path):
+    """It said "the expression Filter cannot be written as handlebars" (Jinja2's AST class name)."""
+    folder = tmp_path / "prompts" / "titled"
+    folder.mkdir()
+    (folder / "v1.j2").write_text("---\n---\nHello from {{ city | title }}, {{ a + b }}\n")
+    code, _, err = run("export", "titled@1", "--to", "dotprompt")
+    assert code == 2
+    assert err.splitlines()[0] == "error: titled@1: line 3: the filter '| title' cannot be written as handlebars"
+    (folder / "v1.j2").write_text("---\n---\nHello {{ a + b }}\n")
+    code, _, err = run("export", "titled@1", "--to", "dotprompt")
+    assert code == 2 and "line 3: the operator '+' cannot be written as handlebars" in err
+
+
 def test_import_of_a_glob_skips_the_dotprompt_partials_it_names(run, tmp_path: Path):
     # `promptctl import prompts/*.prompt` (the README's example) also names _footer.prompt
     source = tmp_path / "src"
