@@ -26,8 +26,9 @@ Handlebars                             promptctl Jinja2
 
 A ``{{media}}`` promptctl cannot send (video, audio, a content type in a variable, outside a user message)
 is kept as a comment and reported as not converted. Anything else (``{{section}}``, unknown helpers,
-sub-expressions, a role marker or ``{{history}}`` inside a block) is kept as literal text in place and reported
-with its source line.
+sub-expressions, a role marker or ``{{history}}`` inside a block), and a Jinja2 tag written in the Handlebars
+text, is kept as literal text in place, reported with its source line, and marked with
+:data:`~promptctl.templating.literal.NOT_CONVERTED` so ``promptctl lint`` (TXT001) keeps reporting it.
 """
 
 from __future__ import annotations
@@ -38,9 +39,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from promptctl.interop.model import Finding, jinja_literal
+from promptctl.templating.literal import kept_source
 
 _TAG = re.compile(r"\\\{\{|\{\{!--.*?--\}\}|\{\{![^}]*?\}\}|\{\{\{(?:(?!\{\{).)*?\}\}\}|\{\{(?:(?!\{\{).)*?\}\}",
                   re.DOTALL)
+_JINJA_STATEMENT = re.compile(r"\{%-?\s*[A-Za-z_]\w*\b[^%]*?-?%\}")
+"""A Jinja2 statement tag (``{% if x %}``, ``{% endfor %}``) in the text of a Handlebars template."""
 _ROLE_MAP = {"system": "system", "user": "user", "model": "assistant", "assistant": "assistant"}
 _PATH = re.compile(r"^(?:\.\./)*(?:@?[A-Za-z_$][\w$-]*|this)(?:\.(?:[A-Za-z_$][\w$-]*|\[[^\]]+\]))*$")
 _MAX_PARTIAL_DEPTH = 8
@@ -197,11 +201,27 @@ class _Converter:
         return "".join(out), roles
 
     def literal(self, text: str, source: str, pos: int) -> str:
+        """Text between Handlebars tags; a Jinja2 tag in it (``{% if x %}``) is kept as text, marked and reported.
+
+        Dotprompt sends such a tag as text too, but in a Handlebars file it is template code written for another
+        engine: marked (:data:`NOT_CONVERTED`) so lint reports it after the import.
+        """
         converted = jinja_literal(text)
-        if converted != text:
-            line = source.count("\n", 0, pos) + 1
+        if converted == text:
+            return converted
+        line = source.count("\n", 0, pos) + 1
+        statements = list(_JINJA_STATEMENT.finditer(text))
+        if not statements:
             self.report(line, "text that looks like Jinja2 syntax kept as literal text", "escaped")
-        return converted
+            return converted
+        out, last = [], 0
+        for match in statements:
+            out += [jinja_literal(text[last : match.start()]), kept_source(match.group(0))]
+            last = match.end()
+            self.report(line + text.count("\n", 0, match.start()), f"a Jinja2 tag in a Handlebars template has no "
+                        f"Handlebars meaning (Dotprompt sends it as text); kept as literal text: {match.group(0)[:60]}")
+        out.append(jinja_literal(text[last:]))
+        return "".join(out)
 
     def tag(
         self,
@@ -325,8 +345,9 @@ class _Converter:
         return "{# dotprompt: " + tag.replace("#}", "# }") + " #}"
 
     def keep(self, tag: str, line: int, why: str) -> str:
+        """Keep a tag with no promptctl equivalent as text, marked (:data:`NOT_CONVERTED`) so lint reports it."""
         self.report(line, f"{why}; kept as literal text: {tag[:60]}")
-        return jinja_literal(tag)
+        return kept_source(tag)
 
     def condition(self, args: list[str], scopes: list[_Scope], line: int) -> str | None:
         if len(args) != 1:
@@ -428,7 +449,7 @@ class _Converter:
         if kind == "role":
             return ""
         if kind == "unknown":
-            return jinja_literal(tag)
+            return kept_source(tag)
         return f"{{%{left} endif {right}%}}"
 
     def else_branch(

@@ -27,8 +27,9 @@ import jinja2
 
 from promptctl.errors import PromptctlError
 from promptctl.interop.common import front_matter, map_parameters, read_text, split_front_matter, split_model
-from promptctl.interop.model import ImportedPrompt, ImportedVersion, derive_name, jinja_literal, variable_name
+from promptctl.interop.model import ImportedPrompt, ImportedVersion, derive_name, variable_name
 from promptctl.templating.environment import environment, referenced_variables
+from promptctl.templating.literal import kept_source
 
 _ROLE_LINE = re.compile(r"^\s*#?\s*(system|user|assistant|developer)\s*:\s*$", re.IGNORECASE)
 _DYNAMIC_ROLE = re.compile(r"^\s*\{\{[^}]*\}\}\s*:\s*$")
@@ -320,7 +321,7 @@ def _line(line: str, prompt: ImportedPrompt, where: str, special: set[str]) -> s
             environment().parse(match.group(0))
         except jinja2.TemplateSyntaxError:
             prompt.note("escaped", where, f"not a Jinja2 expression, kept as literal text: {match.group(0)[:40]!r}")
-            result.append(jinja_literal(match.group(0)))
+            result.append(kept_source(match.group(0)))  # source syntax (mustache): marked for lint's TXT001
             continue
         result.append(match.group(0))
     result.append(line[pos:])

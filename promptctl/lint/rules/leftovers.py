@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from promptctl.lint import text as T
 from promptctl.lint.context import VersionContext
 from promptctl.lint.model import Hit, rule
+from promptctl.templating.literal import kept_not_converted
 
 CATEGORY = "leftovers"
 
@@ -77,12 +78,29 @@ def _prose_texts(ctx: VersionContext, *, system_only: bool = False, skip_pasted:
     "TXT001", "warning", "An unfilled placeholder in the rendered prompt",
     rationale="""Placeholders such as [insert topic here], [PROJECT NAME], ${topic} or {topic} were written for a
     person to fill in before sending; and {{ topic }} appearing as text means a variable was escaped or never
-    declared. The model receives them literally and either invents a value or asks for one.""",
-    fix="Declare a variable for each placeholder and render it ({{ topic }}), or write the intended text.",
+    declared. The model receives them literally and either invents a value or asks for one. The same for template
+    syntax of another engine that promptctl import could not convert ({{list ingredients}}, {{upper name}}, a
+    Jinja2 tag in a Handlebars file): the import kept it as text, marked with a
+    {#+ promptctl import: not converted, sent as text +#} comment, and the model receives the template code.""",
+    fix="Declare a variable for each placeholder and render it ({{ topic }}), or write the intended text. For "
+    "template syntax an import kept: rewrite it in Jinja2, or delete the marker comment if the text is meant to be "
+    "sent as written.",
     category=CATEGORY,
 )
 def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
-    """A placeholder pattern in the rendered instruction text, outside code."""
+    """A placeholder pattern in the rendered instruction text, outside code; source-template syntax an import kept.
+
+    The second is found in the template source: a ``{% raw %}`` block right after ``promptctl import``'s
+    :data:`~promptctl.templating.literal.NOT_CONVERTED` comment. An author's own ``{% raw %}`` is not reported.
+    """
+    kept = kept_not_converted(ctx.version.body)
+    if kept:
+        offset, expression = kept[0]
+        more = f" (and {len(kept) - 1} more)" if len(kept) > 1 else ""
+        yield Hit(f"template syntax promptctl import could not convert is sent to the model as text: "
+                  f"{expression[:50]!r}{more}; rewrite it in Jinja2, or delete the 'promptctl import: not "
+                  "converted' comment before it if the text is meant literally",
+                  ctx.file_line(ctx.version.body.count("\n", 0, offset) + 1))
     if ctx.prompt is None or not _MAYBE_PLACEHOLDER.search(ctx.instruction_text()):
         return
     found: list[str] = []
