@@ -1180,3 +1180,55 @@ You are a crypto Twitter strategist.
     assert "TXT001" not in project.rules(text)
     left = text.replace("I will provide a ${website_link} or ${project_data}.", "Use ${website_link} as the source.")
     assert "TXT001" in project.rules(left, name="q")
+
+
+FEW_SHOT = """---
+provider: openai
+model: gpt-4.1-mini
+variables:
+  input: {type: string, input: true}
+---
+{% user %}
+Rewrite my bullet points into complete sentences. Use a polite and inclusive tone.
+
+[Input]
+- Macbeth, King Scotland
+- Dog Toby McDuff. Hunter, dead.
++++++
+My name is Macbeth. I used to be King of Scotland. Our dog Toby McDuff was a famous hunter.
++++++
+[Input]
+{{ input }}
++++++
+{% enduser %}
+"""
+
+
+@pytest.mark.parametrize("body", [
+    FEW_SHOT,
+    FEW_SHOT.replace("[Input]", "[INPUT]"),
+    # a block closed by its [END X] line holds only the variable
+    FEW_SHOT.replace("[Input]\n{{ input }}\n+++++", "[CONTENT]\n{{ input }}\n[END CONTENT]"),
+    # [Output] last: the cue of the completion after a labelled block
+    FEW_SHOT.replace("+++++\nMy name", "[Output]\nMy name").replace("{{ input }}\n+++++", "{{ input }}\n[Output]"),
+    FEW_SHOT.replace("[Input]\n{{ input }}\n+++++", "[BEGIN TEXT]\n{{ input }}\n[END TEXT]"),
+])
+def test_txt001_a_bracketed_section_label_heading_a_block_is_not_a_placeholder(project: Project, body: str) -> None:
+    """Semantic Kernel's few-shot patterns label their blocks ``[Input]``, ``[CONTENT]`` ... ``[END CONTENT]``."""
+    assert "TXT001" not in project.rules(body)
+
+
+@pytest.mark.parametrize("text", [
+    # addressed to the sender, even alone on its line above text
+    "You answer our customers' delivery questions.\n\n[insert the customer's name here]\nAsk about the order number.",
+    # a letter template: the sender's name and a value, not sections
+    "You write letters for our customers about late deliveries, briefly.\n\nDear customer,\nyour parcel is late."
+    "\n\nBest regards,\n[Your Name]\nAcme Support",
+    "You write cover letters for job seekers, one page each.\n\n[Company Name]\nDear hiring manager,\nI apply.",
+    # the value a "Text for analysis:" line asks for, with nothing under it
+    "You take notes on a company's strategy. Keep only stated facts.\n\nText for analysis:\n[INPUT]",
+    # a label-shaped line that is also a value inside a sentence
+    "You summarise articles in three bullet points.\n\n[Topic]\nStay on [Topic] only.",
+])
+def test_txt001_a_placeholder_on_its_own_line_is_still_reported(project: Project, text: str) -> None:
+    assert _findings(project, "left", text)["TXT001"][0] == "warning"

@@ -5,10 +5,12 @@ Prompts copied from collections and chat tools carry text meant for a human or f
 rendered text as literal braces, "My first request is ..." written for a chat window, and the
 ``---``/``model:``/``tools:`` header of an agent or skill file. The model reads all of it as
 instructions. A placeholder named as what the user will send ("I will provide a ${website_link}") is a mention of
-the input to come, not a leftover. A pasted header with only descriptive keys (name, description, color ...) is
-reported at info: no model, tools or parameters are lost. Placeholders inside a pasted header TXT003 reports
-(``${file:...}`` of a Prompty file) are not reported again by TXT001. The rules read the rendered instruction text
-(markers of declared variables removed), outside code fences and ``>`` quotes.
+the input to come, not a leftover. A short bracketed label alone on its line that heads a block (``[Input]`` above
+the text of a few-shot pattern, ``[CONTENT]`` ... ``[END CONTENT]``) names a section, not a value to fill. A pasted
+header with only descriptive keys (name, description, color ...) is reported at info: no model, tools or
+parameters are lost. Placeholders inside a pasted header TXT003 reports (``${file:...}`` of a Prompty file) are not
+reported again by TXT001. The rules read the rendered instruction text (markers of declared variables removed),
+outside code fences and ``>`` quotes.
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ def no_placeholders(ctx: VersionContext) -> Iterator[Hit]:
         found += [m.group(0) for m in PLACEHOLDER.finditer(text) if m.group(0) not in found]
         templated += [m.group(0) for m in TEMPLATE_TEXT.finditer(text) if m.group(0) not in templated]
     if found:
-        slots = _template_slots(ctx, found) | _mentions(ctx, found) | _form_slots(ctx, found)
+        slots = (_template_slots(ctx, found) | _mentions(ctx, found) | _form_slots(ctx, found)
+                 | _section_labels(ctx, found))
         found = [f for f in found if f not in slots]
     templated = [t for t in templated if t not in ctx.version.body]  # escaped on purpose: literal by declaration
     if len(templated) <= TEMPLATE_DOC_LIMIT:
@@ -167,6 +170,63 @@ def _mentions(ctx: VersionContext, found: list[str]) -> set[str]:
             where.setdefault(slot, set()).add(bool(_NOT_TO_WRITE.search(before) or _TO_BE_SENT.search(before)))
             start = at + len(slot)
     return {slot for slot, mention in where.items() if mention == {True}}
+
+
+
+_LABEL = re.compile(r"\[(?P<words>[A-Z][A-Za-z]*(?:[ _-][A-Z][A-Za-z]*){0,2})\]:?")
+"""A line that is only a short bracketed label: one to three capitalised or all-capital words (``[Input]``,
+``[CONTENT]``, ``[END CONTENT]``), an optional colon after it."""
+_NOT_A_LABEL = re.compile(r"(?i)\b(?:insert|enter|add|put|paste|your|fill|replace|here|name|title)\b")
+"""Words of a value to fill, not of a section: addressed to the person sending (``[Your Name]``, ``[Insert Topic]``)
+or naming a single value (``[Company Name]``, ``[Project Title]``)."""
+_BRACKET_LINE = re.compile(r"\[[^\]\n]*\]:?")
+"""A line that is only a bracketed text: a run of them (``[Your Name]`` above ``[Your Title]``) is a form to fill."""
+
+
+def _end_of(words: str) -> str:
+    """The words of the line that closes a ``words`` label: ``END CONTENT`` for ``CONTENT`` or ``BEGIN CONTENT``."""
+    return "END " + re.sub(r"(?i)^(?:begin|start)[ _-]", "", words)
+
+
+def _section_labels(ctx: VersionContext, found: list[str]) -> set[str]:
+    """Bracketed placeholders of ``found`` that are section labels of the prompt, not values left to fill.
+
+    A label is short (one to three capitalised or all-capital words, none of them a word of a value to fill such as
+    "insert", "your" or "name": :data:`_NOT_A_LABEL`) and stands alone on its line wherever it appears, never as the
+    value a line ending in ``:`` introduces ("Text for analysis:" above ``[INPUT]`` asks for the text). It heads a
+    block: the next non-blank line of its message holds text that is not another bracketed line (``[Input]`` above
+    the sample of a few-shot pattern, or above the variable that fills it), or a matching ``[END X]`` line closes it
+    (``[CONTENT]`` ... ``[END CONTENT]``). Once a label heads a block, a label that ends the message after it is the
+    cue of the completion (``[Output]`` as the last line, for the model to continue).
+    """
+    candidates = {slot for slot in found if slot.startswith("[") and (m := _LABEL.fullmatch(slot)) is not None
+                  and not _NOT_A_LABEL.search(m.group("words"))}
+    if not candidates:
+        return set()
+    labels: set[str] = set()
+    trailing: set[str] = set()
+    spoiled: set[str] = set()
+    for seg in ctx.instruction_segments():
+        lines = [line.strip() for line in seg.text.split("\n")]
+        closers = {m.group("words").upper() for line in lines if (m := _LABEL.fullmatch(line))}
+        heads = False
+        for number, line in enumerate(lines):
+            for slot in candidates:
+                if slot not in line:
+                    continue
+                if _LABEL.fullmatch(line) is None or line.rstrip(":") != slot:
+                    spoiled.add(slot)  # written inside a sentence: a value in the text
+                    continue
+                before = next((x for x in reversed(lines[:number]) if x), "")
+                after = next((x for x in lines[number + 1:] if x), "")
+                if before.endswith(":"):
+                    spoiled.add(slot)  # the value a "Text for analysis:" line asks for
+                elif (after and not _BRACKET_LINE.fullmatch(after)) or _end_of(slot[1:-1]).upper() in closers:
+                    labels.add(slot)
+                    heads = True
+                elif not after and heads:
+                    trailing.add(slot)
+    return (labels | trailing) - spoiled
 
 
 _FORM_FIELD = re.compile(r"^\s*(?:[-*•+]\s+)?(?:\*\*)?[A-Za-z][\w /&()'-]{0,40}(?:\*\*)?:(?:\*\*)?\s*\[[^\]\n]+\]")
