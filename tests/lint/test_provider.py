@@ -127,6 +127,43 @@ def test_prov006_unknown_provider_under_models(project: Project) -> None:
     assert "PROV006" in project.rules(text)
 
 
+HISTORY_ONLY = """---
+provider: openai
+model: gpt-4.1-mini
+models: {anthropic: claude-sonnet-4-6}
+variables:
+  customer: {type: string, description: The customer's name}
+  history: {type: messages, default: []}
+---
+{% system %}
+You are the assistant of the Contoso Outdoors shop. Answer briefly and call the customer {{ customer }}.
+{% endsystem %}
+{% messages history %}
+"""
+
+
+def test_prov006_a_history_block_carries_the_user_turns(project: Project) -> None:
+    """A system message and ``{% messages history %}``: lint renders the history empty, the run fills it."""
+    assert "PROV006" not in project.rules(HISTORY_ONLY)
+
+
+def test_prov006_a_history_block_does_not_excuse_what_no_history_fixes(project: Project) -> None:
+    # an assistant turn before the history: the conversation starts with the assistant whatever the history holds
+    first = HISTORY_ONLY.replace("{% messages history %}",
+                                 "{% assistant %}Hello!{% endassistant %}\n{% messages history %}")
+    findings = project.found(first, "PROV006")
+    assert findings and "starts with an assistant message" in findings[0].message
+    # the history read as text inside the system message is no user turn
+    text = HISTORY_ONLY.replace("{% endsystem %}\n{% messages history %}",
+                                "{% for m in history %}{{ m.content }}\n{% endfor %}{% endsystem %}")
+    findings = project.found(text, "PROV006", name="q")
+    assert findings and "Claude needs at least one user message" in findings[0].message
+    # the current question placed in the system message: the history holds the earlier turns, empty on the first
+    asked = HISTORY_ONLY.replace("  history:", "  question: {type: string}\n  history:").replace(
+        "{% endsystem %}", "# Question\n{{ question }}\n{% endsystem %}")
+    findings = project.found(asked, "PROV006", name="a")
+    assert findings and "Claude needs at least one user message" in findings[0].message
+
 def test_prov006_passes(project: Project) -> None:
     assert "PROV006" not in project.rules(GOOD)
 

@@ -14,8 +14,10 @@ in a prompt that does not ask for HTML or XML output.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from promptctl.adapters.profiles import KNOWN_PARAMETERS, did_you_mean
 from promptctl.lint import text as T
@@ -23,6 +25,8 @@ from promptctl.lint.context import Target, VersionContext
 from promptctl.lint.model import Hit, rule
 from promptctl.lint.rules.caching import is_cache_error
 from promptctl.lint.rules.tools import is_reasoning_error
+from promptctl.templating.prompt import Prompt
+from promptctl.types import PROVIDERS
 
 CATEGORY = "provider"
 
@@ -247,13 +251,121 @@ def not_retired(ctx: VersionContext) -> Iterator[Hit]:
     category=CATEGORY,
 )
 def adaptable(ctx: VersionContext) -> Iterator[Hit]:
-    """Adapting the rendered prompt for a target failed."""
+    """Adapting the rendered prompt for a target failed, and would fail whatever history the template places.
+
+    Lint renders a ``{% messages history %}`` block with the variable's default, usually empty; at run time it holds
+    the conversation, user turns included. A refusal that goes away once each history holds a user turn (a system
+    message followed by the history: "Claude needs at least one user message") is not reported; one that stays is
+    reported as it reads with the user turn (an assistant message before the history: the conversation starts with
+    the assistant). Unless the template places the current request itself outside a user message (a variable
+    declared ``input: true`` or named as the request, ``{{ question }}`` in the system message): then the history
+    holds only the earlier turns, empty on the first one, and the refusal stands (:func:`_request_outside_history`).
+    """
+    history: Prompt | None = None
     for target in ctx.targets:
         if target.error is not None and not is_cache_error(target.error) and not is_reasoning_error(target.error):
             # CACHE003 and TOOL004-TOOL006 report those
-            error = target.error.removeprefix(f"{ctx.version.display}: ")
+            message, hint = target.error, target.hint
+            if target.provider in PROVIDERS and _history_variables(ctx) and not _request_outside_history(ctx):
+                history = history or _with_user_history(ctx)
+                refused = _refusal(ctx, history, target) if history is not None else (message, hint)
+                if refused is None:
+                    continue  # the history carries the turns the provider needs
+                if not is_cache_error(refused[0]) and not is_reasoning_error(refused[0]):
+                    message, hint = refused
+            error = message.removeprefix(f"{ctx.version.display}: ")
             line = ctx.model_line(target) if target.source != "default" else ctx.body_start()
-            yield Hit(f"{target.provider}: {error}", line, fix=target.hint)
+            yield Hit(f"{target.provider}: {error}", line, fix=hint)
+
+
+def _history_variables(ctx: VersionContext) -> list[str]:
+    """Names of the variables the template's ``{% messages VAR %}`` tags place (a conversation history)."""
+    from jinja2 import nodes
+
+    if ctx.ast is None:
+        return []
+    names = []
+    for call in ctx.ast.find_all(nodes.Call):
+        if (isinstance(call.node, nodes.ExtensionAttribute) and call.node.name == "_messages" and call.args
+                and isinstance(call.args[0], nodes.Name) and call.args[0].name not in names):
+            names.append(call.args[0].name)
+    return names
+
+
+_REQUEST_WORDS = frozenset({"question", "query", "request", "ask", "input", "message", "prompt", "utterance"})
+"""Words of a variable named as the user's current request (``question``, ``user_query``, ``chatInput``)."""
+
+
+def _request_outside_history(ctx: VersionContext) -> bool:
+    """True when the template reads the user's current request from a variable, not from its history.
+
+    The variable is declared ``input: true`` or named as the request (:data:`_REQUEST_WORDS`, not a system or
+    history name), and is not a ``messages`` history itself. Where it lands no user message (the error being
+    checked), the request sits in the system message and the history holds only the turns before it.
+    """
+    histories = set(_history_variables(ctx))
+    for name in ctx.used_variables - histories:
+        spec = ctx.fm.variables.get(name)
+        if spec is not None and spec.type == "messages":
+            continue
+        if spec is not None and spec.input:
+            return True
+        words = {w.lower() for w in re.findall(r"[A-Za-z][a-z]*|[A-Z]+(?![a-z])", name)}
+        if words & _REQUEST_WORDS and not words & {"system", "history", "conversation"}:
+            return True
+    return False
+
+
+def _with_user_history(ctx: VersionContext) -> Prompt | None:
+    """The prompt rendered as lint renders it, but with each ``{% messages %}`` history holding one user turn.
+
+    None when it does not render.
+    """
+    from promptctl.errors import PromptctlError
+    from promptctl.lint.context import INPUT_MARKER
+    from promptctl.lint.fastrender import Unsupported, fast_render
+    from promptctl.templating import render_prompt
+    from promptctl.templating.environment import environment
+
+    assert ctx.ast is not None  # only called when _history_variables found a tag
+    values: dict[str, Any] = dict(ctx.placeholder_values)
+    for name in _history_variables(ctx):
+        values[name] = [{"role": "user", "content": INPUT_MARKER.format(name=name)}]
+    prompt: Prompt | None = None
+    try:
+        prompt = fast_render(ctx.ast, values, environment())
+    except Unsupported:
+        try:
+            prompt = render_prompt(ctx.version.body, values, where=ctx.version.display,
+                                   line_offset=ctx.version.body_line - 1)
+        except Exception:  # noqa: BLE001 - a filter fed a placeholder may raise anything
+            return None
+    if prompt.tools is None:
+        try:  # as VersionContext.targets adapts it: the fast renderer leaves out the front matter's tools
+            tools = ctx.version.template.tools
+        except PromptctlError:
+            tools = None
+        if tools is not None:
+            prompt = dataclasses.replace(prompt, tools=tools)
+    return prompt
+
+
+def _refusal(ctx: VersionContext, prompt: Prompt, target: Target) -> tuple[str, str | None] | None:
+    """``(error, hint)`` of the adapter refusing ``prompt`` for ``target``, or None when it adapts.
+
+    The version's parameters are sent as :attr:`VersionContext.targets` sends them.
+    """
+    from promptctl.adapters import adapt
+    from promptctl.errors import PromptctlError
+
+    params = ctx.fm.parameters.as_dict()
+    if ctx.fm.reasoning is not None:
+        params["reasoning"] = ctx.fm.reasoning.as_dict()
+    try:
+        adapt(prompt, target.provider, target.model, params, where=ctx.version.display)
+    except PromptctlError as exc:
+        return exc.message, exc.hint
+    return None
 
 
 @rule(
