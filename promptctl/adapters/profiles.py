@@ -708,8 +708,9 @@ def is_known_model(provider: str, model: str, *, tables: bool = True) -> bool:
     default model's id, or a dated snapshot or ``-latest`` alias of one (``gpt-4o-2024-08-06``), or (with
     ``tables``) when genai-prices prices it (its own matching: ``claude-sonnet-4-5-20250929`` is
     ``claude-sonnet-4-5``) or it is a snapshot of an id it lists. So ``gpt-4.1-mni`` is unknown though it starts
-    like the ``gpt-4.1`` family. genai-prices' answer is remembered per release and id in
-    :data:`promptctl.cache_file.LOOKUPS`, so asking again imports nothing. For watsonx (promptctl's own table is
+    like the ``gpt-4.1`` family, and ``claude-haiku-4.5`` (a dotted spelling genai-prices matches but Anthropic's
+    API refuses; its ids are dashed, ``claude-haiku-4-5``) is unknown too. genai-prices' answer is remembered
+    per release and id in :data:`promptctl.cache_file.LOOKUPS`, so asking again imports nothing. For watsonx (promptctl's own table is
     small) and other providers a model is known when it starts with a profile's id prefix or a known id.
 
     Args:
@@ -723,6 +724,9 @@ def is_known_model(provider: str, model: str, *, tables: bool = True) -> bool:
         listed = {prefix for prov, prefix in _PROFILES if prov == provider and prefix} | {DEFAULT_MODELS[provider]}
         if model_id in listed or stem in listed:
             return True
+        if provider == "anthropic" and "." in model_id and is_known_model(provider, model_id.replace(".", "-"),
+                                                                           tables=tables):
+            return False  # genai-prices matches claude-haiku-4.5, but Anthropic's API answers 404: the id is -4-5
         return tables and (_priced(provider, model_id) or stem in known_models(provider))
     if any(prov == provider and prefix and model_id.startswith(prefix) for prov, prefix in _PROFILES):
         return True

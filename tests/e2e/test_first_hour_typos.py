@@ -146,7 +146,9 @@ def test_did_you_mean_takes_an_unambiguous_abbreviation_only() -> None:
 
 
 # -- a --model that is a near miss of a known id (gpt-4.1-mni starts like the gpt-4.1 family) --------------------
-NEAR_MISSES = [("gpt-4.1-mni", "gpt-4.1-mini", "openai"), ("claude-sonet-4-6", "claude-sonnet-4-6", "anthropic")]
+NEAR_MISSES = [("gpt-4.1-mni", "gpt-4.1-mini", "openai"), ("claude-sonet-4-6", "claude-sonnet-4-6", "anthropic"),
+               # a dotted Claude id: genai-prices prices it, Anthropic's API answers 404 (its ids are dashed)
+               ("claude-haiku-4.5", "claude-haiku-4-5", "anthropic")]
 COMMANDS = {
     "render": ("render", "classify@1", "--var", "ticket=x"),
     "run": ("run", "classify@1", "--var", "ticket=x"),
