@@ -189,10 +189,11 @@ def distinct_names(prompts: list[ImportedPrompt]) -> list[ImportedPrompt]:
 
     Five ``recipe.prompt`` files in five folders are five prompts, not five versions of one: each is named
     after the nearest folders that tell it apart (``basic-prompts-recipe``, ``go-samples-recipe``; folders
-    named ``prompts`` or ``src`` are left out when that still tells them apart), and a ``reported`` finding
-    says so. Prompts of one file (the versions of a Langfuse or promptfoo prompt) and a file imported again
-    keep their name: importing the same file or folder again gives the same names, so its prompts get their
-    next versions as before. Changes ``prompts`` in place and returns it.
+    named ``prompts`` or ``src`` are left out when that still tells them apart); files of one folder that give
+    the same name (Prompty files sharing a ``name:``) are told apart by their file names (``1-build-chat-0``).
+    A ``reported`` finding says so. Prompts of one file (the versions of a Langfuse or promptfoo prompt) and a
+    file imported again keep their name: importing the same file or folder again gives the same names, so its
+    prompts get their next versions as before. Changes ``prompts`` in place and returns it.
     """
     groups: dict[str, list[ImportedPrompt]] = {}
     for prompt in prompts:
@@ -202,41 +203,47 @@ def distinct_names(prompts: list[ImportedPrompt]) -> list[ImportedPrompt]:
         files = sorted({p.source_file for p in group if p.source_file})
         if len(files) < 2 or any(p.source_file is None for p in group):
             continue
-        prefixes = _folder_prefixes([Path(f) for f in files])
+        names = _distinct([Path(f) for f in files], name)
         for prompt in group:
             assert prompt.source_file is not None
-            new = derive_name(f"{prefixes[prompt.source_file]}-{name}")
+            new = base = derive_name(names[prompt.source_file])
             n = 2
             while new in taken:
-                new, n = derive_name(f"{prefixes[prompt.source_file]}-{name}-{n}"), n + 1
+                new, n = derive_name(f"{base}-{n}"), n + 1
             taken.add(new)
             others = len(files) - 1
             prompt.note("reported", prompt.source_file, f"named '{new}', not '{name}': {others} other "
                         f"file{'s' if others > 1 else ''} of this import also give{'' if others > 1 else 's'} "
-                        f"'{name}', and files from different folders are different prompts, not versions of one")
+                        f"'{name}', and different files are different prompts, not versions of one")
             prompt.name = new
     return prompts
 
 
-def _folder_prefixes(files: list[Path]) -> dict[str, str]:
-    """For each file, the shortest run of its nearest folder names that no other file of ``files`` shares."""
-    def folders(path: Path, generic: bool) -> list[str]:
+def _distinct(files: list[Path], name: str) -> dict[str, str]:
+    """For each file, its nearest folder names (as few as tell it apart from the other files) and ``name``.
+
+    Files sharing a folder end in their file name (without suffix) instead of ``name``.
+    """
+    parents = [str(f.resolve().parent) for f in files]
+
+    def chain(path: Path, parent: str, generic: bool) -> list[str]:
         parts = list(path.resolve().parent.parts[1:])
-        kept = [p for p in parts if generic or p.lower() not in _GENERIC_FOLDERS]
-        return kept or parts
+        kept = [p for p in parts if generic or p.lower() not in _GENERIC_FOLDERS] or parts
+        last = path.name.split(".")[0] if parents.count(parent) > 1 else name
+        return [*kept, last]
 
     for generic in (False, True):
-        chains = {str(f): folders(f, generic) for f in files}
-        prefixes: dict[str, str] = {}
-        for key, chain in chains.items():
-            for k in range(1, len(chain) + 1):
-                tail = chain[-k:]
+        chains = {str(f): chain(f, parent, generic) for f, parent in zip(files, parents, strict=True)}
+        out: dict[str, str] = {}
+        for key, parts in chains.items():
+            for k in range(2, len(parts) + 1):
+                tail = parts[-k:]
                 if all(other[-k:] != tail for other_key, other in chains.items() if other_key != key):
-                    prefixes[key] = "-".join(tail)
+                    out[key] = "-".join(tail)
                     break
-        if len(prefixes) == len(chains):
-            return prefixes
-    return {str(f): f.resolve().parent.name or "root" for f in files}  # one folder: numbered by the caller
+        if len(out) == len(chains):
+            return out
+    return {str(f): f"{f.resolve().parent.name}-{name}" for f in files}  # not told apart: numbered by the caller
 
 
 def found_summary(root: Path, prompts: list[ImportedPrompt]) -> str:

@@ -96,3 +96,11 @@ def test_the_command_says_where_it_found_files_and_names_files_given_one_by_one_
     assert code == 0, err
     assert "go-samples-recipe" in out and "py-samples-recipe" in out and "found" not in out
     assert sorted(p.name for p in (tmp_path / "prompts").iterdir()) == sorted(NAMES)
+
+
+def test_files_of_one_folder_sharing_a_name_are_told_apart_by_their_file_names(registry: Registry):
+    # real: Azure-Samples/contoso-chat, three .prompty files all named 'Contoso Chat Prompt'
+    rows = import_into(registry, FIXTURES / "contoso-tree")
+    assert [r.name for r in rows] == ["1-build-chat-0", "1-build-chat-1", "contoso_chat-contoso-chat-prompt"]
+    assert {r.original_name for r in rows} == {"Contoso Chat Prompt"}
+    assert all(r.created == [f"{r.name}@1"] for r in rows)
