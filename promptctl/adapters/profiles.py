@@ -710,8 +710,9 @@ def is_known_model(provider: str, model: str, *, tables: bool = True) -> bool:
     ``claude-sonnet-4-5``) or it is a snapshot of an id it lists. So ``gpt-4.1-mni`` is unknown though it starts
     like the ``gpt-4.1`` family, and ``claude-haiku-4.5`` (a dotted spelling genai-prices matches but Anthropic's
     API refuses; its ids are dashed, ``claude-haiku-4-5``) is unknown too. genai-prices' answer is remembered
-    per release and id in :data:`promptctl.cache_file.LOOKUPS`, so asking again imports nothing. For watsonx (promptctl's own table is
-    small) and other providers a model is known when it starts with a profile's id prefix or a known id.
+    per release and id in :data:`promptctl.cache_file.LOOKUPS`, so asking again imports nothing. For watsonx
+    (promptctl's own table is small) and other providers a model is known when it starts with a profile's id
+    prefix or a known id.
 
     Args:
         provider: A provider name.
