@@ -493,17 +493,28 @@ def _export_tests(path: Path, notes: list[str]) -> list[dict[str, Any]]:
 
     data = load_dataset(path)
     tests = []
+    unmapped: dict[str, list[str]] = {}  # a note's text after "FILE: case ID: " -> the cases it is about
     for case in data.cases:
         test: dict[str, Any] = {"description": case.id, "vars": dict(case.variables)}
         spec = case.scorer or data.scorer
         expected = case.expected if case.expected is not MISSING else None
-        asserts = _assertions(spec, expected, case.rubric or data.rubric, path.parent, f"{path}: case {case.id}", notes)
+        case_notes: list[str] = []
+        where = f"{path}: case {case.id}"
+        asserts = _assertions(spec, expected, case.rubric or data.rubric, path.parent, where, case_notes)
+        for note in case_notes:
+            unmapped.setdefault(note.removeprefix(f"{where}: "), []).append(case.id)
         kept = case.metadata.get("promptfoo_assert")  # what an import could not convert goes back as it was
         if isinstance(kept, list):
             asserts += [a for a in kept if isinstance(a, dict) and a not in asserts]
         if asserts:
             test["assert"] = asserts
         tests.append(test)
+    for text, ids in unmapped.items():  # one warning per kind, not one per case (a dataset-wide scorer: 30 lines)
+        if len(ids) == 1:
+            notes.append(f"{path}: case {ids[0]}: {text}")
+        else:
+            shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+            notes.append(f"{path}: {len(ids)} cases ({shown}): {text.replace('the test has', 'their tests have')}")
     return tests
 
 

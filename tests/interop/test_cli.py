@@ -116,6 +116,24 @@ def test_export_names_a_filter_dotprompt_cannot_express_in_template_words(run, t
     assert code == 2 and "line 3: the operator '+' cannot be written as handlebars" in err
 
 
+def test_export_to_promptfoo_warns_once_for_a_scorer_every_case_uses(run, tmp_path: Path):
+    """A dataset-wide json_fields scorer gave one identical warning per case (30 lines for 30 cases)."""
+    folder = tmp_path / "prompts" / "route"
+    folder.mkdir()
+    (folder / "v1.j2").write_text("---\nprovider: openai\nmodel: gpt-4.1-mini\n---\nRoute: {{ ticket }}\n")
+    rows = [{"id": f"c{i}", "vars": {"ticket": "x"}, "expected": {"team": "fleet"}, "scorer": "json_fields"}
+            for i in range(5)] + [{"id": "odd", "vars": {"ticket": "y"}, "expected": "1", "scorer": "numeric"}]
+    (tmp_path / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, err = run("export", "route@1", "--to", "promptfoo", "--dataset", str(tmp_path / "cases.jsonl"))
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: {tmp_path / 'cases.jsonl'}: 5 cases (c0, c1, c2 and 2 more): scorer 'json_fields' has no promptfoo "
+        "assertion; their tests have no check for it",
+        f"warning: {tmp_path / 'cases.jsonl'}: case odd: scorer 'numeric' has no promptfoo assertion; the test has no "
+        "check for it"]
+
+
 def test_import_of_a_glob_skips_the_dotprompt_partials_it_names(run, tmp_path: Path):
     # `promptctl import prompts/*.prompt` (the README's example) also names _footer.prompt
     source = tmp_path / "src"
