@@ -172,7 +172,6 @@ def _mentions(ctx: VersionContext, found: list[str]) -> set[str]:
     return {slot for slot, mention in where.items() if mention == {True}}
 
 
-
 _LABEL = re.compile(r"\[(?P<words>[A-Z][A-Za-z]*(?:[ _-][A-Z][A-Za-z]*){0,2})\]:?")
 """A line that is only a short bracketed label: one to three capitalised or all-capital words (``[Input]``,
 ``[CONTENT]``, ``[END CONTENT]``), an optional colon after it."""
