@@ -95,8 +95,9 @@ def convert(
     for key in ("tools", "toolDefs"):
         if data.get(key):
             metadata[f"dotprompt_{key}"] = data[key]
-            prompt.note("reported", where, f"'{key}' kept in metadata: promptctl has no tools in prompts yet "
-                        "(issue 19)")
+            prompt.note("reported", where, f"'{key}' kept in metadata.dotprompt_{key}: Dotprompt names tools defined "
+                        "in code; write their definitions as promptctl tools (tools: in the front matter; README, "
+                        "'Tools, tool calls and reasoning')")
     unknown = sorted(set(data) - _KNOWN)
     for key in unknown:
         metadata.setdefault("dotprompt", {})[key] = data[key]

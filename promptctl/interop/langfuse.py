@@ -62,7 +62,8 @@ def _version(item: dict[str, Any], prompt: ImportedPrompt, path: Path) -> Import
         for i, message in enumerate(item["prompt"]):
             if message.get("type") == "placeholder":
                 prompt.note("reported", where, f"message {i + 1}: placeholder '{message.get('name')}' (a message list "
-                            "inserted at run time) has no promptctl equivalent yet (issue 19); left out")
+                            "inserted at run time) left out: declare a messages variable and place it with "
+                            "{% messages NAME %} (README, 'Conversation history')")
                 continue
             role = _ROLES.get(str(message.get("role")))
             if role is None:

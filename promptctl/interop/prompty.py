@@ -11,8 +11,9 @@ A ``.prompty`` file is YAML front matter and a Jinja2 body whose lines ``system:
 The body stays Jinja2; role lines at the top level become ``{% system %}``/``{% user %}``/``{% assistant %}``
 tags. A ``thread`` input (the conversation so far) is a variable of type ``messages``, and its ``{{name}}``
 on a line of its own becomes ``{% messages name %}`` between messages. A role line inside a loop or
-condition (a hand-written chat-history loop), ``image``, ``file`` and ``audio`` inputs, and ``tools`` have no
-promptctl equivalent yet: they are kept (as text, a comment, or in ``metadata``) and reported. A
+condition (a hand-written chat-history loop), ``image``, ``file`` and ``audio`` inputs, and ``tools`` are not
+converted: they are kept (as text, a comment, or in ``metadata``) and reported, with the promptctl construct
+that would hold them (a ``messages`` variable, ``{% image %}``/``{% document %}``, ``tools:``). A
 ``{{ ... }}`` that is not a valid Jinja2 expression (``{{ $json['name'] }}``) is escaped and reported. ``outputs``
 (the fields of a structured answer) become ``output: {format: json, schema}`` with ``strategy: structured``.
 """
@@ -39,7 +40,11 @@ _EXPR = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _TYPES = {"string": "string", "str": "string", "number": "number", "float": "number", "integer": "integer",
           "int": "integer", "boolean": "boolean", "bool": "boolean", "array": "list", "list": "list",
           "object": "object", "dict": "object"}
-_UNSUPPORTED = {"image": "an image (issue 16)", "file": "a file (issue 16)", "audio": "audio (issue 16)"}
+_UNSUPPORTED = {"image": "an image: not converted (an image variable placed with {% image NAME %} takes it; README, "
+                         "'Images and documents')",
+                "file": "a file: not converted (a PDF is a document variable placed with {% document NAME %}; README, "
+                        "'Images and documents')",
+                "audio": "audio: promptctl sends no audio"}
 _THREAD_LINE = re.compile(r"^\s*\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}\s*$")
 
 
@@ -58,8 +63,8 @@ def read(path: Path) -> list[ImportedPrompt]:
     variables, special, threads = _inputs(data, prompt, where, metadata)
     if data.get("tools"):
         metadata["prompty_tools"] = data["tools"]
-        prompt.note("reported", where, "tools kept in metadata.prompty_tools: promptctl has no tools in prompts "
-                    "yet (issue 19)")
+        prompt.note("reported", where, "tools kept in metadata.prompty_tools, not converted: write them as "
+                    "promptctl tools (tools: in the front matter; README, 'Tools, tool calls and reasoning')")
     authors = data.get("authors") or (data.get("metadata") or {}).get("authors")
     if authors:
         metadata["authors"] = authors
@@ -180,8 +185,8 @@ def _inputs(
             continue
         if kind in _UNSUPPORTED:
             special.add(name)
-            prompt.note("reported", where, f"input '{name}' is {_UNSUPPORTED[kind]}: no promptctl equivalent yet; "
-                        "its placeholder is kept as a comment")
+            prompt.note("reported", where, f"input '{name}' is {_UNSUPPORTED[kind]}; its placeholder is kept as a "
+                        "comment")
             continue
         out: dict[str, Any] = {"type": _TYPES.get(kind, "string")}
         if kind not in _TYPES:
@@ -296,7 +301,8 @@ def _body(body: str, prompt: ImportedPrompt, where: str, offset: int, special: s
             continue
         if match or (depth > 0 and _DYNAMIC_ROLE.match(line)):
             prompt.note("reported", f"{where}:{number + offset}", "a role line inside a loop or condition (a chat "
-                        "history loop) cannot start a message in promptctl yet (issue 19); kept as text")
+                        "history loop) cannot start a message; kept as text: a messages variable placed with "
+                        "{% messages NAME %} holds a history (README, 'Conversation history')")
         depth += len(_OPEN.findall(line)) - len(_CLOSE.findall(line))
         out.append(_line(line, prompt, f"{where}:{number + offset}", special))
     if role:

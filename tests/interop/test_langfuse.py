@@ -78,6 +78,7 @@ def test_a_chat_placeholder_is_reported_not_dropped_silently(tmp_path: Path):
     [prompt] = read_source(path)
     assert [f.kind for f in prompt.findings] == ["reported"]
     assert "placeholder 'history'" in prompt.findings[0].message
+    assert "{% messages NAME %}" in prompt.findings[0].message and "(issue " not in prompt.findings[0].message
 
 
 def test_literal_text_that_would_read_as_a_langfuse_variable_is_refused(tmp_path: Path):

@@ -1,4 +1,4 @@
-"""Prompty v1 and v2 files: model, inputs, role lines, and what has no equivalent yet."""
+"""Prompty v1 and v2 files: model, inputs, role lines, and what is not converted (reported)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,9 @@ def test_thread_input_and_tools_are_reported_and_kept(registry: Registry):
     fm = registry.get(tools.created[0]).front_matter
     assert [t["name"] for t in fm.metadata["prompty_tools"]] == ["get_current_weather", "create_a_picture"]
     assert any("tools kept in metadata" in f.message for f in tools.findings)
+    # promptctl has tools now: the note says how to write them, and names no internal issue number
+    assert any("write them as promptctl tools (tools: in the front matter" in f.message for f in tools.findings)
+    assert not any("(issue " in f.message for f in [*tools.findings, *thread.findings])
 
 
 def test_an_invalid_expression_in_a_prompty_body_is_escaped(tmp_path: Path, registry: Registry):
