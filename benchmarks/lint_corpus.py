@@ -779,10 +779,10 @@ def convert_deepeval(text: str, path: str, metadata: dict[str, Any], fragments: 
 
     deepeval's metric prompts are Jinja2 already and are sent as one user message (``model.generate(prompt)``):
     the body is kept as it is, in a user message, with ``{{ _fragments.NAME }}`` (deepeval's shared snippets)
-    inlined (literally, as deepeval passes them as values) from ``fragments(NAME)``; every variable the body reads is declared (``multimodal``, the flag deepeval
-    always passes, a boolean defaulting to false; a list when iterated or indexed, an object when an attribute is
-    read, a string otherwise), ``input: true`` except the flag. Bodies of fewer than 8 words outside template tags
-    are fragments (None).
+    inlined (literally, as deepeval passes them as values) from ``fragments(NAME)``; every variable the body reads
+    is declared (``multimodal``, the flag deepeval always passes, a boolean defaulting to false; a list when
+    iterated or indexed, an object when an attribute is read, a string otherwise), ``input: true`` except the flag.
+    Bodies of fewer than 8 words outside template tags are fragments (None).
     """
     from promptctl.templating.environment import referenced_variables
 
@@ -887,7 +887,7 @@ _GR_SKIP = {"DEFAULT_TASK", "EXAMPLE_EXTRACTION_TEMPLATE", "UNTYPED_EXAMPLE_EXTR
 
 
 def python_prompts(source: str) -> list[tuple[str, str]]:
-    """``(NAME, text)`` of every module-level ``NAME = "..."`` string of a graphrag module, :data:`_GR_SKIP` left out."""
+    """``(NAME, text)`` of every module-level ``NAME = "..."`` string of a graphrag module, but :data:`_GR_SKIP`."""
     import ast
 
     found = []

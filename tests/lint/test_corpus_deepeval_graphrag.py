@@ -39,8 +39,8 @@ def _split(text: str) -> tuple[dict[str, Any], str]:
 
 
 def _deepeval(script: Any, name: str) -> tuple[dict[str, Any], str]:
-    converted = script.convert_deepeval((HERE / name).read_text(encoding="utf-8"), f"deepeval/metrics/x/templates/{name}",
-                                       DEEPEVAL, _fragment, "SomeMetric")
+    converted = script.convert_deepeval((HERE / name).read_text(encoding="utf-8"),
+                                        f"deepeval/metrics/x/templates/{name}", DEEPEVAL, _fragment, "SomeMetric")
     assert converted is not None
     return _split(converted[0])
 
