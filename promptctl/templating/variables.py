@@ -249,17 +249,24 @@ def load_mapping(text: str, where: str) -> dict[str, Any]:
     """Parse JSON or YAML (core schema: strings stay strings) into a mapping.
 
     Raises:
-        InputError: Not valid JSON/YAML, or not a mapping.
+        InputError: Not valid JSON/YAML (naming the line YAML stopped at: ``--vars - (stdin):1: not valid JSON
+            or YAML: did not find expected ',' or ']'``), or not a mapping; both with a hint showing the form.
     """
     import yaml
 
+    hint = "a JSON object or YAML mapping of variable names to values, e.g. ticket: \"I was charged twice\""
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nested too deeply for JSON; YAML says so
         try:
             data = _yaml.load(text)
         except yaml.YAMLError as exc:
-            raise InputError(f"{where}: not valid JSON or YAML: {str(exc).splitlines()[0]}") from None
+            # where the unclosed construct starts ("while parsing a flow sequence"), else where YAML stopped
+            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            line = f":{mark.line + 1}" if mark is not None else ""
+            raise InputError(f"{where}{line}: not valid JSON or YAML: {problem}", hint=hint) from None
     if not isinstance(data, dict):
-        raise InputError(f"{where}: expected a mapping of variable names to values")
+        raise InputError(f"{where}: expected a mapping of variable names to values, not a "
+                         f"{'list' if isinstance(data, list) else type(data).__name__}", hint=hint)
     return data

@@ -133,6 +133,19 @@ def test_a_misspelt_inline_example_key_names_the_prompt_the_example_and_the_typo
     assert err.splitlines()[1].startswith("hint: ")
 
 
+@pytest.mark.parametrize(("text", "first"), [
+    ("review: [unclosed\n", "error: --vars - (stdin):1: not valid JSON or YAML: did not find expected ',' or ']'"),
+    ('["a"]', "error: --vars - (stdin): expected a mapping of variable names to values, not a list")])
+def test_a_broken_vars_mapping_names_its_line_and_shows_the_form(pc: Run, tmp_path: Path, text: str,
+                                                                 first: str) -> None:
+    """It said "while parsing a flow sequence" (YAML's context, not the problem), with no line and no hint."""
+    _fewshot(tmp_path, "{{ review }}")
+    code, _, err = pc("render", "sentiment@1", "--vars", "-", stdin=text)
+    assert code == 2
+    assert err.splitlines()[0] == first
+    assert err.splitlines()[1].startswith("hint: a JSON object or YAML mapping of variable names to values")
+
+
 # -- item 4: typos caught everywhere --------------------------------------------------------------------------------
 def test_a_misspelt_var_name_gets_a_did_you_mean(pc: Run, tmp_path: Path) -> None:
     _fewshot(tmp_path, "{{ review }}")
