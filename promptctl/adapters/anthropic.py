@@ -21,8 +21,9 @@ platform.claude.com prompt-engineering "Use XML tags"):
   they travel in ``extra_body`` and reach the wire unchanged. ``stop`` becomes
   ``stop_sequences``. ``seed`` and the other parameters the profile says Claude
   does not take (``ModelProfile.rejected_parameters``) are dropped with a warning.
-- Other keys are passed through as ``messages.create`` arguments; one that is
-  not a known Messages API parameter gets a warning with a "did you mean".
+- Other keys are passed through as ``messages.create`` arguments (one the SDK has no
+  argument for travels in ``extra_body``: :func:`promptctl.providers.sdk.sdk_arguments`);
+  one that is not a known Messages API parameter gets a warning with a "did you mean".
 - Media (anthropic 2.14.0 ``image_block_param.py``, ``document_block_param.py``): an image is an
   ``image`` block, a PDF a ``document`` block, each with a ``base64`` source (``media_type``, ``data``) or
   a ``url`` source for an ``https`` URL; a document's ``title`` comes from the tag's ``title=``. What the

@@ -33,7 +33,8 @@ def openai_request(prompt: Prompt, model: str, params: dict[str, Any], profile: 
 
     Every parameter is sent as is; the request's ``warnings`` name a parameter the model refuses
     (``temperature`` on a reasoning model) and a key that is not a Chat Completions parameter (with a
-    "did you mean"; compatible servers take extra keys such as ``top_k``). The prompt's tools go in as
+    "did you mean"; compatible servers take extra keys such as ``top_k``, which the provider sends in
+    ``extra_body``: :func:`promptctl.providers.sdk.sdk_arguments`). The prompt's tools go in as
     ``tools``/``tool_choice``/``parallel_tool_calls`` and ``reasoning`` as ``reasoning_effort``
     (:mod:`promptctl.adapters.tools`, :mod:`promptctl.adapters.reasoning`).
 

@@ -264,9 +264,11 @@ async def _via_instructor(
                               **_instructor_kwargs(request))
     except core.InstructorRetryException as exc:
         cause: BaseException | None = exc
-        while cause is not None:
+        seen: set[int] = set()
+        while cause is not None and id(cause) not in seen:  # a chain may loop back (e.__cause__ is e): stop there
             if isinstance(cause, PromptctlError):
                 raise cause from None
+            seen.add(id(cause))
             cause = cause.__cause__
         for attempt, error in zip(attempts, parse_errors, strict=False):
             attempt["error"] = error

@@ -40,7 +40,7 @@ from promptctl.providers.base import (
     sdk_client_options,
     usage_count,
 )
-from promptctl.providers.sdk import require
+from promptctl.providers.sdk import require, sdk_arguments
 from promptctl.redaction import register_secret
 from promptctl.types import Completion, ProviderRequest, TokenCount, ToolCall, Usage
 
@@ -101,7 +101,7 @@ class AnthropicProvider(Provider):
     async def _complete(self, request: ProviderRequest) -> Completion:
         client = self.client()
         try:
-            message = await client.messages.create(**request.kwargs)
+            message = await client.messages.create(**sdk_arguments(client.messages.create, request.kwargs))
         except Exception as exc:
             raise self._translate(exc) from exc
         return self._completion(message, prefill_of(request), getattr(message, "_request_id", None))

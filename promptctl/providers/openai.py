@@ -41,7 +41,7 @@ from promptctl.providers.base import (
     retry_after_of,
     sdk_client_options,
 )
-from promptctl.providers.sdk import require
+from promptctl.providers.sdk import require, sdk_arguments
 from promptctl.redaction import register_secret
 from promptctl.types import Completion, ProviderRequest, ToolCall, Usage
 
@@ -111,7 +111,8 @@ class OpenAIProvider(Provider):
     async def _complete(self, request: ProviderRequest) -> Completion:
         client = self.client()
         async with self._translated():
-            response = await client.chat.completions.create(**request.kwargs)
+            response = await client.chat.completions.create(
+                **sdk_arguments(client.chat.completions.create, request.kwargs))
         _check_reply(response)
         return _completion(response)
 
