@@ -88,9 +88,19 @@ def _run(rule: Rule, context: Any, ref: str) -> Iterable[Hit]:
         raise
 
 
-def _line_in(message: str) -> int:
+def _located(message: str, path: str) -> tuple[str, int]:
+    """A load error's message without the version file's own path, and its file line (1 when none is named).
+
+    Errors name the file as ``PATH: why``, ``PATH:LINE: why`` (front matter fields, absolute or relative) or
+    ``... line LINE ...``; the finding already names the file, so the path goes and the line becomes the finding's.
+    """
+    name = re.escape(Path(path).name)
+    at = re.match(rf"^(?:[^\n]*[/\\])?{name}:(\d+): (.*)$", message, re.DOTALL)
+    if at:
+        return at.group(2), int(at.group(1))
+    message = re.sub(rf"^(?:[^\n]*[/\\])?{name}: ", "", message, count=1)
     match = re.search(r"\bline (\d+)", message)
-    return int(match.group(1)) if match else 1
+    return message, int(match.group(1)) if match else 1
 
 
 def lint_prompt(
@@ -148,8 +158,8 @@ def lint_prompt(
         except (PromptctlError, OSError) as exc:
             message = exc.message if isinstance(exc, PromptctlError) else str(exc)
             if "LOAD001" not in settings.disable:
-                message = message.removeprefix(f"{path}: ")
-                report.findings.append(_make(load_rule, Hit(message, _line_in(message)), ref, path, 1, settings))
+                message, line = _located(message, path)
+                report.findings.append(_make(load_rule, Hit(message, line), ref, path, 1, settings))
             continue
         report.checked.append(ref)
         context = VersionContext(version, settings, config, today)

@@ -310,6 +310,8 @@ RESTRICTION_CUES = re.compile(
     r"(?:output|return|reply\s+with|respond\s+with|write|provide)\s+only|"
     r"(?:no\s+more\s+than|at\s+most|maximum\s+of|under|below|fewer\s+than|less\s+than)\s+\d+|"
     r"(?:[(,;]|\band)\s*no\s+(?!more\b|less\b|later\b)[a-z]+|"
+    r"(?:^|(?<=[.!?:]\s)|(?<=\n))no\s+[a-z][\w-]*(?:\s+(?:of|about|on|to|for|in|with)\s+[\w-]+){0,2}"
+    r"(?=\s*[.!;](?:\s|$))|"
     r"ignore\s+(?:any|all)?\s*instructions|under\s+no\s+circumstances|"
     r"treat\s+(?:it|them|the\s+\w+|everything)[^.\n]{0,40}\s+as\s+(?:data|information)|"
     r"no\s+(?:[\w-]+\s+){0,2}(?:can|may|should|must|will|shall)\s+(?:be|exceed|contain|include|go)|"
@@ -327,9 +329,9 @@ RESTRICTION_CUES = re.compile(
     re.IGNORECASE,
 )
 """A restriction sentence: "Never ...", "Do not ...", "Only output ...", "nothing else" (not "you do not have to"); a
-closed choice ("only the above three situations can be returned", "the value of category must be within ..."); an
-exclusion to check ("Make sure they're not competing articles"); grounding ("provide accurate answers based on the
-information present in the image")."""
+closed choice ("only the above three situations can be returned", a sentence of its own "No promises of refunds.",
+"the value of category must be within ..."); an exclusion to check ("Make sure they're not competing articles");
+grounding ("provide accurate answers based on the information present in the image")."""
 TONE_CUES = re.compile(
     r"\b(?:tone|voice|register|formal|informal|friendly|warm|polite|courteous|concise|succinct|terse|"
     r"plain\s+(?:\w+\s+)?(?:language|english|words)|neutral|professional|empathetic|empathy|calm|direct|brief|"
@@ -339,7 +341,7 @@ TONE_CUES = re.compile(
 ESCALATION_CUES = re.compile(
     r"\b(?:escalat\w*|hand\s*(?:-\s*)?off|hand\s+(?:it|the\s+\w+)\s+(?:over|to)|human\s+(?:agent|specialist|review|"
     r"operator)|specialist|unclear|ambiguous|uncertain|unsure|not\s+sure|don't\s+know|do\s+not\s+know|insufficient|"
-    r"not\s+enough\s+information|unable\s+to|cannot\s+(?:answer|help|determine|tell)|can't\s+(?:answer|help|"
+    r"not\s+enough\s+information|(?:do\s+not|don't|never)\s+(?:guess|speculate)|unable\s+to|cannot\s+(?:answer|help|determine|tell)|can't\s+(?:answer|help|"
     r"determine|tell)|out\s+of\s+scope|not\s+stated|unconfirmed|not\s+(?:yet\s+)?confirmed|missing|say\s+so|"
     r"if\s+(?:there\s+is|there\s+are)\s+no|"
     r"if\s+(?:none|nothing|no\s+\w+)|empty\s+(?:list|array|string|object)|null\b|otherwise|"

@@ -190,7 +190,8 @@ def test_lifecycle_and_profile_facts() -> None:
 def test_prov003_misspelled_parameter(project: Project) -> None:
     text = edit(GPT_ONLY, "temperature: 0.2", "temprature: 0.2")
     findings = project.found(text, "PROV003")
-    assert findings and "'temprature' is not a openai parameter (did you mean 'temperature'?)" in findings[0].message
+    assert findings
+    assert "'temprature' is not one of OpenAI's parameters (did you mean 'temperature'?)" in findings[0].message
 
 
 def test_prov003_known_parameters_pass(project: Project) -> None:

@@ -85,6 +85,13 @@ def test_load001_invalid_front_matter(project: Project) -> None:
     assert findings and "temprature" in findings[0].message and findings[0].severity == "error"
 
 
+def test_load001_an_invalid_field_is_reported_at_its_line_without_the_files_path(project: Project) -> None:
+    """trial-23: ``provider: opneai`` on line 3 was reported at line 1 with the file's absolute path in the message."""
+    [finding] = project.found("---\ndescription: x\nprovider: opneai\n---\nhi\n", "LOAD001", publish=False)
+    assert finding.line == 3
+    assert finding.message.startswith("front matter field 'provider' is 'opneai'"), finding.message
+
+
 def test_load001_template_syntax_error(project: Project) -> None:
     findings = project.found("---\nprovider: openai\n---\nline one\n{% if x %}\nno end\n", "LOAD001", publish=False)
     assert findings and "syntax error" in findings[0].message

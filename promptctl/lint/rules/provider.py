@@ -156,6 +156,10 @@ _HTML_OUTPUT = re.compile(
 _DROPPED = re.compile(r"does not take parameter '([^']+)'")
 
 
+_PROVIDER_TITLES = {"openai": "OpenAI", "anthropic": "Anthropic", "watsonx": "IBM watsonx.ai"}
+"""Provider names as their makers write them, for messages."""
+
+
 @rule(
     "PROV003", "error", "A parameter the provider or model does not accept",
     rationale="""A misspelled or unknown parameter (`temprature`) is sent as is and refused or ignored by the API.
@@ -182,8 +186,8 @@ def accepted_parameters(ctx: VersionContext) -> Iterator[Hit]:
                 yield Hit(f"parameter '{key}': {name} {what}", ctx.field_line("parameters", key))
             elif known is not None and key not in known:
                 reported.add(key)
-                yield Hit(f"parameter '{key}' is not a {target.provider} parameter{did_you_mean(key, target.provider)}",
-                          ctx.field_line("parameters", key))
+                yield Hit(f"parameter '{key}' is not one of {_PROVIDER_TITLES.get(target.provider, target.provider)}'s"
+                          f" parameters{did_you_mean(key, target.provider)}", ctx.field_line("parameters", key))
         for left, right in target.profile.exclusive_parameters:
             if left in params and right in params:
                 yield Hit(f"parameters '{left}' and '{right}' together: {name} refuses both at once (HTTP 400)",

@@ -127,7 +127,8 @@ def complexity_reasons(ctx: VersionContext) -> list[str]:
     fm = ctx.fm
     reasons = []
     schema = _schema_specifies(ctx)
-    if fm.strategy.name in COMPLEX_STRATEGIES and not (fm.strategy.name == "structured" and schema):
+    if fm.strategy.name in COMPLEX_STRATEGIES and not (fm.strategy.name == "structured"
+                                                       and (schema or _small_contract(ctx))):
         reasons.append(f"strategy {fm.strategy.name}")
     if fm.output is not None and (fm.output.format == "json" or has_schema(ctx)) and not schema \
             and not _small_contract(ctx):
@@ -181,15 +182,19 @@ def _small_contract(ctx: VersionContext) -> bool:
     """True when the declared output schema is a small fixed contract (see :data:`SMALL_CONTRACT_FIELDS`).
 
     A 0/1 classifier returning ``{"score": "1"}`` or an answer in two named fields, its shape written out in the
-    prompt (each property appears as a ``"key":``), is not a complex task: the contract fits in one line, and there
-    are no rules a longer prompt would spell out for it (judge-21's held-out verdicts on microsoft/promptflow:
-    SYS007 "complex" on such prompts was wrong every time).
+    prompt (each property appears as a ``"key":``, or, for a closed schema with ``additionalProperties: false``, is
+    named in the prose: "Return JSON with team, urgency and a summary"), is not a complex task: the contract fits in
+    one line, and there are no rules a longer prompt would spell out for it (judge-21's held-out verdicts on
+    microsoft/promptflow: SYS007 "complex" on such prompts was wrong every time).
     """
     schema = ctx.fm.output.json_schema if ctx.fm.output is not None else None
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict) or not props or len(props) > SMALL_CONTRACT_FIELDS:
         return False
-    shown = set(T.JSON_KEY.findall(ctx.instruction_text(skip_examples=False)))
+    text = ctx.instruction_text(skip_examples=False)
+    shown = set(T.JSON_KEY.findall(text))
+    if isinstance(schema, dict) and schema.get("additionalProperties") is False:  # closed: fields named in prose
+        shown |= {name for name in props if re.search(rf"(?<![\w-]){re.escape(str(name))}(?![\w-])", text)}
     return all(isinstance(p, dict) and (p.get("type") in _SCALAR_TYPES or "enum" in p or "const" in p)
                for p in props.values()) and set(props) <= shown
 
@@ -566,8 +571,9 @@ def has_tone(ctx: VersionContext) -> Iterator[Hit]:
     "SYS006", "info", "The prompt says nothing about unclear, missing or out-of-scope input",
     rationale="""Real inputs are often ambiguous, incomplete or outside the task. A prompt that does not say what to
     do then (ask, escalate to a human, answer "not stated", return null) gets a confident guess instead.""",
-    fix='Add an escalation or edge-case instruction: "If the ticket is unclear, set needs_human to true", "If you are '
-    'not sure, say so and hand off to a specialist".',
+    fix='Add an edge-case instruction saying what to do when the input is unclear, incomplete or off-topic: "If you '
+    'are not sure, say so", "Do not guess at what the input does not show", "If the request is outside ..., hand '
+    'it to a specialist" (or, for structured output, a field such as needs_human).',
     category=CATEGORY,
 )
 def has_escalation(ctx: VersionContext) -> Iterator[Hit]:
