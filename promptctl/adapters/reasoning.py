@@ -43,6 +43,12 @@ def reasoning_of(params: Mapping[str, Any], where: str) -> dict[str, Any] | None
     value = params.get("reasoning")
     if value is None:
         return None
+    if not isinstance(value, Mapping):  # "reasoning=low": promptctl's words, not pydantic's "valid dictionary"
+        effort = str(value).strip().lower()
+        raise AdapterError(f"{where}: reasoning must be a mapping of effort and/or budget_tokens, not {value!r}",
+                           hint=(f"reasoning: {{effort: {effort}}}" if effort in ("minimal", "low", "medium", "high")
+                                 else "reasoning: {effort: minimal|low|medium|high, budget_tokens: N}")
+                           + " (on the command line: REF::reasoning_effort=low for OpenAI)")
     from pydantic import ValidationError
 
     from promptctl.templating.toolspec import ReasoningSpec

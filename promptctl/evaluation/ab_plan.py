@@ -104,6 +104,44 @@ def parse_variant(text: str) -> VariantSpec:
     return VariantSpec(text=text, ref=ref.strip(), parameters=parameters, **values)
 
 
+def check_parameter_names(spec: VariantSpec) -> VariantSpec:
+    """``spec``, its parameter names checked for near misses of known ones (see :func:`_check_parameter_name`).
+
+    A new comparison's variants are checked; a resumed one's are not (it runs what was started).
+
+    Raises:
+        InputError: A near miss.
+    """
+    for key in spec.parameters:
+        _check_parameter_name(key, spec.text)
+    return spec
+
+
+def _check_parameter_name(key: str, text: str) -> None:
+    """Refuse a variant parameter that no provider knows and that is a near miss of one that some provider does.
+
+    On the command line a misspelt ``temprature=0.5`` would be sent as is to every case of the comparison, paid for,
+    and ignored or refused by the API; a name no provider knows and nothing resembles (a provider's new option) is
+    passed through as in the front matter. The known names: :data:`promptctl.adapters.profiles.KNOWN_PARAMETERS`.
+
+    Raises:
+        InputError: ``key`` is a near miss: :func:`difflib.get_close_matches` at 0.8 among every provider's known
+            parameters (``temprature``, ``max_token``; ``reasoning`` and ``include`` pass).
+    """
+    import difflib
+
+    from promptctl.adapters.profiles import KNOWN_PARAMETERS
+
+    known = sorted(set().union(*KNOWN_PARAMETERS.values()))
+    if key in known:
+        return
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)  # temprature, max_token; not reasoning, include
+    if close:
+        raise InputError(f"variant {text!r}: '{key}' is not a parameter any provider takes",
+                         hint=f"did you mean '{close[0]}'? (a name no provider knows and nothing resembles is sent "
+                              "as is)")
+
+
 @dataclass
 class Variant:
     """A resolved variant: prompt version, target and options.
@@ -487,7 +525,8 @@ def plan_ab(
                          f"over promptctl's limit of {MAX_JOBS:,} in one run",
                          hint="use fewer --trials or split the dataset")
     target = parse_judge(judge) if judge else None
-    resolved = [_resolve_variant(registry, i, parse_variant(text), provider, model, config, allow_modified)
+    resolved = [_resolve_variant(registry, i, check_parameter_names(parse_variant(text)), provider, model, config,
+                                 allow_modified)
                 for i, text in enumerate(variants)]
     plan = _finish_plan(data, resolved, config=config, scorer=scorer, judge=target, trials=trials, alpha=alpha,
                         seed=seed)

@@ -53,6 +53,18 @@ def test_parse_variant_syntax():
         parse_variant("p::::x")
 
 
+def test_a_near_miss_parameter_name_in_a_variant_is_refused_before_any_call(registry, tmp_path):
+    """trial-23: ``REF::temprature=0.5`` warned, then ran (and paid for) every case with the typo sent as is."""
+    path = dataset(tmp_path, 4)
+    with pytest.raises(InputError, match=r"'temprature' is not a parameter any provider takes") as info:
+        plan_ab(registry, [A, A + "::temprature=0.5"], path, provider="fake")
+    assert info.value.hint.startswith("did you mean 'temperature'?")
+    plan = plan_ab(registry, [A, A + "::my_option=1::includes=x"], path, provider="fake")  # unlike any: as is
+    assert plan.variants[1].parameters == {"my_option": 1, "includes": "x"}
+    with pytest.raises(InputError, match=r"reasoning must be a mapping of effort and/or budget_tokens, not 'low'"):
+        plan_ab(registry, [A, A + "::reasoning=low"], path, provider="fake")  # promptctl's words, not pydantic's
+
+
 def test_aa_run_end_to_end_with_the_fake_provider(registry, store, tmp_path):
     # A/A: the same prompt twice, a scripted provider passing a fixed 60% of cases for both variants, with
     # independent noise; the runner must not declare a winner.
