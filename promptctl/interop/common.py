@@ -81,6 +81,7 @@ def front_matter(
     parameters: dict[str, Any] | None = None,
     variables: dict[str, Any] | None = None,
     output: dict[str, Any] | None = None,
+    tools: list[dict[str, Any]] | None = None,
     literal: bool = False,
     tags: list[str] | None = None,
     metadata: dict[str, Any] | None = None,
@@ -99,6 +100,8 @@ def front_matter(
         data["variables"] = variables
     if output:
         data["output"] = output
+    if tools:
+        data["tools"] = tools
     if literal:
         data["literal"] = True
     if tags:

@@ -11,9 +11,10 @@ A ``.prompty`` file is YAML front matter and a Jinja2 body whose lines ``system:
 The body stays Jinja2; role lines at the top level become ``{% system %}``/``{% user %}``/``{% assistant %}``
 tags. A ``thread`` input (the conversation so far) is a variable of type ``messages``, and its ``{{name}}``
 on a line of its own becomes ``{% messages name %}`` between messages. A role line inside a loop or
-condition (a hand-written chat-history loop), ``image``, ``file`` and ``audio`` inputs, and ``tools`` are not
-converted: they are kept (as text, a comment, or in ``metadata``) and reported, with the promptctl construct
-that would hold them (a ``messages`` variable, ``{% image %}``/``{% document %}``, ``tools:``). A
+condition (a hand-written chat-history loop), ``image``, ``file`` and ``audio`` inputs, and tools of a kind
+other than ``function`` are not converted: they are kept (as text, a comment, or in ``metadata``) and reported,
+with the promptctl construct that would hold them (a ``messages`` variable, ``{% image %}``/``{% document %}``,
+``tools:``). Function tools become ``tools:`` (see :func:`_tools`). A
 ``{{ ... }}`` that is not a valid Jinja2 expression (``{{ $json['name'] }}``) is escaped and reported. ``outputs``
 (the fields of a structured answer) become ``output: {format: json, schema}`` with ``strategy: structured``.
 """
@@ -61,10 +62,7 @@ def read(path: Path) -> list[ImportedPrompt]:
     metadata: dict[str, Any] = {"imported_from": {"format": "prompty", "name": original}}
     provider, model, params = _model(data.get("model"), prompt, where, metadata)
     variables, special, threads = _inputs(data, prompt, where, metadata)
-    if data.get("tools"):
-        metadata["prompty_tools"] = data["tools"]
-        prompt.note("reported", where, "tools kept in metadata.prompty_tools, not converted: write them as "
-                    "promptctl tools (tools: in the front matter; README, 'Tools, tool calls and reasoning')")
+    tools = _tools(data.get("tools"), prompt, where, metadata)
     authors = data.get("authors") or (data.get("metadata") or {}).get("authors")
     if authors:
         metadata["authors"] = authors
@@ -85,7 +83,7 @@ def read(path: Path) -> list[ImportedPrompt]:
     converted = _body(body, prompt, where, offset, special, threads)
     _declare_read_variables(converted, variables, prompt, where)
     fm = front_matter(description=data.get("description"), provider=provider, model=model, parameters=params,
-                      variables=variables, output=output,
+                      variables=variables, output=output, tools=tools,
                       tags=(data.get("metadata") or {}).get("tags") or data.get("tags"), metadata=metadata)
     if output:  # Prompty sends outputs as the response's JSON schema: promptctl's structured strategy does
         fm = {**{k: v for k, v in fm.items() if k != "metadata"}, "strategy": "structured",
@@ -261,6 +259,105 @@ def _outputs(raw: Any, prompt: ImportedPrompt, where: str, metadata: dict[str, A
     prompt.note("converted", where, f"outputs ({', '.join(body['properties'])}) -> output: {{format: json, schema}} "
                 "with strategy: structured")
     return {"format": "json", "schema": {"type": "object", **body, "additionalProperties": False}}
+
+
+def _tools(raw: Any, prompt: ImportedPrompt, where: str, metadata: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Prompty v2 ``tools`` of ``kind: function`` as promptctl tools (OpenAI's function format), the rest reported.
+
+    The mapping is Prompty's own (microsoft/prompty,
+    ``runtime/python/prompty/prompty/providers/openai/executor.py``, ``_tools_to_wire`` and
+    ``_property_to_json_schema``): ``parameters`` (a list of ``{name, kind, description, required, enumValues,
+    items, properties}``) become an object schema; ``kind`` maps to the JSON type (``float`` -> number);
+    ``required`` defaults to false; with ``strict: true`` every parameter is required, an optional one nullable, and
+    no other property allowed; an array without ``items`` holds strings. Parameters bound to inputs (``bindings``)
+    are not the model's to fill, so they are left out, as Prompty does. Checked against Prompty's own wire
+    conformance vectors (``schema/tsp-output/.typra-generated/vectors.json``). Other kinds (``mcp``, ``openapi``,
+    custom) and a v1 ``tools`` that is not such a list are kept in ``metadata.prompty_tools`` and reported.
+    """
+    if not raw:
+        return None
+    items = raw if isinstance(raw, list) else []
+    converted: list[dict[str, Any]] = []
+    kept: list[Any] = [t for t in items if not (isinstance(t, dict) and t.get("kind") == "function" and t.get("name"))]
+    if not isinstance(raw, list):
+        kept = [raw]
+    for tool in items:
+        if not (isinstance(tool, dict) and tool.get("kind") == "function" and tool.get("name")):
+            continue
+        strict = bool(tool.get("strict"))
+        bindings = tool.get("bindings") or {}
+        bound = ({str(k) for k in bindings} if isinstance(bindings, dict)
+                 else {str(b.get("name")) for b in bindings if isinstance(b, dict)})
+        params = [p for p in tool.get("parameters") or [] if isinstance(p, dict) and p.get("name")
+                  and str(p["name"]) not in bound]
+        schema = _tool_schema(params, strict)
+        if schema is None:
+            kept.append(tool)
+            continue
+        function: dict[str, Any] = {"name": str(tool["name"])}
+        if tool.get("description"):
+            function["description"] = str(tool["description"])
+        if tool.get("parameters"):
+            function["parameters"] = {**schema, **({"additionalProperties": False} if strict else {})}
+        if strict:
+            function["strict"] = True
+        converted.append({"type": "function", "function": function})
+    if converted:
+        prompt.note("converted", where, f"tools ({', '.join(t['function']['name'] for t in converted)}) -> tools: "
+                    "(function tools, as Prompty sends them to OpenAI)")
+    if kept:
+        metadata["prompty_tools"] = kept
+        prompt.note("reported", where, "tools of another kind (mcp, openapi, custom) or with a parameter kind that "
+                    "has no JSON Schema type kept in metadata.prompty_tools, not converted: write them as promptctl "
+                    "tools (tools: in the front matter; README, 'Tools, tool calls and reasoning')")
+    return converted or None
+
+
+def _tool_schema(params: list[dict[str, Any]], strict: bool) -> dict[str, Any] | None:
+    """An object schema of Prompty tool parameters (see :func:`_tools`), or None for a kind with no JSON type."""
+    props: dict[str, Any] = {}
+    required: list[str] = []
+    for param in params:
+        one = _tool_property(param, optional=strict and not param.get("required"), strict=strict)
+        if one is None:
+            return None
+        props[str(param["name"])] = one
+        if strict or param.get("required"):
+            required.append(str(param["name"]))
+    return {"type": "object", "properties": props, **({"required": required} if required else {})}
+
+
+def _tool_property(spec: dict[str, Any], *, optional: bool, strict: bool) -> dict[str, Any] | None:
+    kind = str(spec.get("kind") or "").lower()
+    if kind and kind not in _JSON_TYPES:
+        return None
+    out: dict[str, Any] = {"type": _JSON_TYPES[kind]} if kind else {}
+    if spec.get("description"):
+        out["description"] = str(spec["description"])
+    if spec.get("enumValues"):
+        out["enum"] = list(spec["enumValues"])
+    if out.get("type") == "array":
+        items = spec.get("items")
+        inner = _tool_property(items, optional=False, strict=strict) if isinstance(items, dict) else {"type": "string"}
+        if inner is None:
+            return None
+        out["items"] = inner
+    nested = [p for p in spec.get("properties") or [] if isinstance(p, dict) and p.get("name")]
+    if out.get("type") == "object" and nested:
+        body = _tool_schema(nested, strict)
+        if body is None:
+            return None
+        out.update({k: v for k, v in body.items() if k != "type"})
+    if out.get("type") == "object" and strict:
+        out["additionalProperties"] = False
+    if optional:  # Prompty's _add_nullability
+        if isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
+        elif out:
+            out = {"anyOf": [out, {"type": "null"}]}
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"].append(None)
+    return out
 
 
 def _infer(value: Any) -> str:

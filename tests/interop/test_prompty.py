@@ -49,7 +49,7 @@ def test_a_chat_history_loop_with_role_lines_is_reported_by_line_and_kept(tmp_pa
     assert "{{item.role}}:" in prompt.versions[0].body
 
 
-def test_thread_input_and_tools_are_reported_and_kept(registry: Registry):
+def test_thread_input_and_function_tools_are_converted(registry: Registry):
     [thread] = import_into(registry, PROMPTY / "v2-threaded.prompty")
     assert any("{{conversation}} -> {% messages conversation %}" in f.message for f in thread.findings)
     version = registry.get(thread.created[0])
@@ -59,12 +59,39 @@ def test_thread_input_and_tools_are_reported_and_kept(registry: Registry):
     assert body["messages"] == [{"role": "system", "content": "You are a helpful assistant."}, *history,
                                 {"role": "user", "content": "Weather?"}]
     [tools] = import_into(registry, PROMPTY / "v2-tools_function.prompty")
-    fm = registry.get(tools.created[0]).front_matter
-    assert [t["name"] for t in fm.metadata["prompty_tools"]] == ["get_current_weather", "create_a_picture"]
-    assert any("tools kept in metadata" in f.message for f in tools.findings)
-    # promptctl has tools now: the note says how to write them, and names no internal issue number
-    assert any("write them as promptctl tools (tools: in the front matter" in f.message for f in tools.findings)
-    assert not any("(issue " in f.message for f in [*tools.findings, *thread.findings])
+    version = registry.get(tools.created[0])
+    assert [t.name for t in version.front_matter.tools] == ["get_current_weather", "create_a_picture"]
+    assert any("tools (get_current_weather, create_a_picture) -> tools:" in f.message for f in tools.findings)
+    body = render(version, "openai", "gpt-4.1-mini", question="Weather in Paris?").body
+    weather = body["tools"][0]["function"]
+    assert weather["strict"] is True and weather["parameters"]["required"] == ["location", "unit"]
+    assert weather["parameters"]["properties"]["unit"] == {
+        "type": ["string", "null"], "description": "Temperature unit", "enum": ["celsius", "fahrenheit", None]}
+    claude = render(version, "anthropic", "claude-haiku-4-5", question="Hi").body
+    assert claude["tools"][1]["name"] == "create_a_picture"
+    # a tool of another kind (MCP) is kept in metadata and reported, with the promptctl construct to use
+    [mcp] = import_into(registry, PROMPTY / "v2-tools_mcp.prompty")
+    assert [t["kind"] for t in registry.get(mcp.created[0]).front_matter.metadata["prompty_tools"]] == ["mcp"]
+    assert any("write them as promptctl tools (tools: in the front matter" in f.message for f in mcp.findings)
+    assert not any("(issue " in f.message for f in [*tools.findings, *thread.findings, *mcp.findings])
+
+
+def test_prompty_function_tools_match_promptys_own_wire_conformance_vectors():
+    """Each OpenAI chat vector with tools of Prompty's spec (fixtures/interop/prompty/wire-tool-vectors.json) gives
+    the request's ``tools`` exactly as Prompty sends them."""
+    import json
+
+    from promptctl.interop.model import ImportedPrompt
+    from promptctl.interop.prompty import _tools
+
+    vectors = json.loads((PROMPTY / "wire-tool-vectors.json").read_text(encoding="utf-8"))["vectors"]
+    assert [v["name"] for v in vectors] == ["kind_to_json_type_mapping", "tools_bindings_stripped",
+                                            "tools_function_wire", "tools_strict_mode"]
+    for vector in vectors:
+        metadata: dict = {}
+        converted = _tools(vector["input"]["tools"], ImportedPrompt("x", "x", "prompty"), "x.prompty", metadata)
+        assert converted == vector["expected"]["request_body"]["tools"], vector["name"]
+        assert metadata == {}
 
 
 def test_an_invalid_expression_in_a_prompty_body_is_escaped(tmp_path: Path, registry: Registry):
