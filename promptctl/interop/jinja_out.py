@@ -338,12 +338,16 @@ HISTORY = "history"
 
 
 def _history(node: nodes.Node, writer: _Writer) -> tuple[str, str]:
-    """``(HISTORY, variable)`` for a ``{% messages VAR %}`` between messages (Dotprompt's ``{{history}}``)."""
-    if writer.dialect != "handlebars":
+    """``(HISTORY, variable)`` for a ``{% messages VAR %}`` between messages.
+
+    Dotprompt's ``{{history}}`` (handlebars) and a Langfuse message placeholder ``{"type": "placeholder", "name":
+    VAR}`` (mustache, https://langfuse.com/docs/prompt-management/features/message-placeholders).
+    """
+    if writer.dialect not in ("handlebars", "mustache"):
         raise writer.fail(node, "a conversation history ({% messages %})")
     value = node.args[0] if isinstance(node, nodes.Call) and node.args else None  # type: ignore[attr-defined]
     name = value.name if isinstance(value, nodes.Name) else "history"
-    if name != "history":
+    if name != "history" and writer.dialect == "handlebars":
         writer.notes.append(f"{{% messages {name} %}} written as {{{{history}}}}: Dotprompt passes the conversation "
                             "apart from the input, as history")
     return HISTORY, name

@@ -9,7 +9,7 @@ shape Langfuse's SDKs, LiteLLM and promptfoo read. A file may hold one version, 
 Import: versions in ascending ``version`` order, labels kept (``latest`` is Langfuse's own moving
 pointer and is not copied), ``config.model`` and sampling keys to ``model``/``parameters``, the rest of
 ``config`` into ``metadata.langfuse_config``. Chat ``placeholder`` messages (message lists injected at
-run time) are reported.
+run time) become ``{% messages NAME %}`` with a ``messages`` variable, and back on export.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 
 from promptctl.errors import InputError
 from promptctl.interop.common import convert_mustache, front_matter, map_parameters, read_text, split_model
-from promptctl.interop.jinja_out import to_mustache_messages
-from promptctl.interop.model import ImportedPrompt, ImportedVersion, derive_name
+from promptctl.interop.jinja_out import HISTORY, to_mustache_messages
+from promptctl.interop.model import ImportedPrompt, ImportedVersion, derive_name, variable_name
 
 _ROLES = {"system": "system", "user": "user", "assistant": "assistant", "developer": "system"}
 
@@ -57,13 +57,16 @@ def _version(item: dict[str, Any], prompt: ImportedPrompt, path: Path) -> Import
     number = item.get("version")
     where = f"{path}#{prompt.original_name}@{number}" if number is not None else f"{path}#{prompt.original_name}"
     found: dict[str, str | None] = {}
+    histories: list[str] = []
     if item.get("type", "text") == "chat" or isinstance(item["prompt"], list):
         parts = []
         for i, message in enumerate(item["prompt"]):
-            if message.get("type") == "placeholder":
-                prompt.note("reported", where, f"message {i + 1}: placeholder '{message.get('name')}' (a message list "
-                            "inserted at run time) left out: declare a messages variable and place it with "
-                            "{% messages NAME %} (README, 'Conversation history')")
+            if message.get("type") == "placeholder":  # a message list inserted at run time: a messages variable
+                name = variable_name(str(message.get("name") or "history"))
+                histories.append(name)
+                parts.append(f"{{% messages {name} %}}")
+                prompt.note("converted", where, f"message {i + 1}: placeholder '{message.get('name')}' -> "
+                            f"{{% messages {name} %}} (a messages variable)")
                 continue
             role = _ROLES.get(str(message.get("role")))
             if role is None:
@@ -86,7 +89,9 @@ def _version(item: dict[str, Any], prompt: ImportedPrompt, path: Path) -> Import
     if model and provider is None:
         prompt.note("reported", where, f"model {model!r}: provider unknown; render with --provider")
     labels = [str(label) for label in item.get("labels") or [] if label != "latest"]
-    variables = {name: {"type": "string"} for name in found}
+    variables: dict[str, Any] = {name: {"type": "string"} for name in found}
+    for name in histories:
+        variables[name] = {"type": "messages", "description": "Messages inserted here (a Langfuse message placeholder)"}
     fm = front_matter(provider=provider, model=model, parameters=params, variables=variables,
                       tags=item.get("tags") or None, metadata=metadata)
     return ImportedVersion(fm, body, labels=labels, message=item.get("commitMessage"), source=where)
@@ -123,7 +128,8 @@ def export(versions: list[Any]) -> list[dict[str, Any]]:
         if len(messages) == 1 and messages[0][0] == "user" and not _uses_tags(version.body):
             item.update(type="text", prompt=messages[0][1])
         else:
-            item.update(type="chat", prompt=[{"role": r, "content": c} for r, c in messages])
+            item.update(type="chat", prompt=[{"type": "placeholder", "name": c} if r == HISTORY
+                                             else {"role": r, "content": c} for r, c in messages])
         item.update(config=config, labels=sorted(version.labels), tags=list(fm.tags),
                     commitMessage=version.published.message if version.published else None)
         out.append(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from promptctl.interop import langfuse, read_source
+from promptctl.interop import langfuse
 from promptctl.registry.registry import Registry
 
 from .conftest import FIXTURES, import_into, messages, requests
@@ -70,15 +70,27 @@ def test_export_then_import_gives_the_same_rendered_requests(registry: Registry,
         assert requests(again, f"support-reply@{n}", VARS) == requests(registry, f"support-reply@{n}", VARS)
 
 
-def test_a_chat_placeholder_is_reported_not_dropped_silently(tmp_path: Path):
+def test_a_chat_placeholder_becomes_a_messages_variable_and_comes_back_on_export(tmp_path: Path, registry: Registry):
+    """Langfuse's message placeholder (its docs' movie-critic-chat example,
+    langfuse.com/docs/prompt-management/features/message-placeholders) is promptctl's ``{% messages NAME %}``."""
+    from promptctl import render
+
+    source = {"name": "movie-critic-chat", "version": 1, "type": "chat", "labels": [], "config": {},
+              "prompt": [{"role": "system", "content": "You are an {{criticlevel}} movie critic"},
+                         {"type": "placeholder", "name": "chat_history"},
+                         {"role": "user", "content": "What should I watch next?"}]}
     path = tmp_path / "p.json"
-    path.write_text(json.dumps({"name": "agent", "version": 1, "type": "chat", "labels": [], "config": {},
-                                "prompt": [{"role": "system", "content": "Be kind."},
-                                           {"type": "placeholder", "name": "history"}]}))
-    [prompt] = read_source(path)
-    assert [f.kind for f in prompt.findings] == ["reported"]
-    assert "placeholder 'history'" in prompt.findings[0].message
-    assert "{% messages NAME %}" in prompt.findings[0].message and "(issue " not in prompt.findings[0].message
+    path.write_text(json.dumps(source))
+    [result] = import_into(registry, path)
+    assert any("placeholder 'chat_history' -> {% messages chat_history %}" in f.message for f in result.findings)
+    version = registry.get(result.created[0])
+    assert version.front_matter.variables["chat_history"].type == "messages"
+    history = [{"role": "user", "content": "I love Ron Fricke movies"}, {"role": "assistant", "content": "Baraka!"}]
+    body = render(version, "openai", "gpt-4.1-mini", criticlevel="expert", chat_history=history).body
+    assert body["messages"] == [{"role": "system", "content": "You are an expert movie critic"}, *history,
+                                {"role": "user", "content": "What should I watch next?"}]
+    [exported] = langfuse.export([version])
+    assert exported["prompt"] == source["prompt"]
 
 
 def test_literal_text_that_would_read_as_a_langfuse_variable_is_refused(tmp_path: Path):
