@@ -25,7 +25,7 @@ def import_prompts(
     from_format: Annotated[
         str | None,
         typer.Option("--from", metavar="FORMAT", show_default=False,
-                     help="langfuse, dotprompt, prompty, promptfoo, text, fabric or csv (default: detected)."),
+                     help="langfuse, dotprompt, prompty, promptfoo, text, fabric, csv or jinja2 (default: detected)."),
     ] = None,
     publish: Annotated[
         bool, typer.Option("--publish", help="Publish the new versions in source order and keep their labels.")

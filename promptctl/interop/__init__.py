@@ -11,6 +11,7 @@ format          source                                                  import  
 ``promptfoo``   ``promptfooconfig.yaml`` (prompts, providers, tests)    yes       yes
 ``text``        ``.txt``/``.md`` files and folders; fabric patterns     yes       no
 ``csv``         CSV prompt lists with ``${var}``/``${var:default}``     yes       no
+``jinja2``      plain Jinja2 templates (``.jinja2``, ``.jinja``)        yes       no
 ==============  =====================================================  ========  ========
 
 :func:`read_source` reads a file or folder (subfolders too: :func:`walk`) into
@@ -29,7 +30,7 @@ from promptctl.interop.model import Finding, ImportedPrompt, derive_name
 from promptctl.interop.writer import ImportRow, write_prompt
 from promptctl.limits import read_input_bytes
 
-IMPORT_FORMATS = ("langfuse", "dotprompt", "prompty", "promptfoo", "text", "fabric", "csv")
+IMPORT_FORMATS = ("langfuse", "dotprompt", "prompty", "promptfoo", "text", "fabric", "csv", "jinja2")
 EXPORT_FORMATS = ("langfuse", "dotprompt", "promptfoo")
 
 __all__ = ["EXPORT_FORMATS", "IMPORT_FORMATS", "Finding", "ImportRow", "ImportedPrompt", "detect_format",
@@ -53,6 +54,8 @@ def detect_format(path: Path) -> str:
         return "dotprompt"
     if suffix == ".prompty":
         return "prompty"
+    if suffix in prompty.JINJA_SUFFIXES:
+        return "jinja2"
     if name.startswith("promptfooconfig") or (suffix in (".yaml", ".yml") and _has_key(path, "prompts")):
         return "promptfoo"
     if suffix == ".csv":
@@ -105,14 +108,16 @@ def read_source(path: Path, fmt: str | None = None) -> list[ImportedPrompt]:
             return distinct_names(text.read_folder(path))
         return _from(path, text.read_file(path))
     if path.is_dir():
-        suffix = {"dotprompt": ".prompt", "prompty": ".prompty", "langfuse": ".json", "csv": ".csv"}[fmt]
-        deep = fmt in ("dotprompt", "prompty")  # a .json or .csv in a subfolder is rarely a prompt
-        files = [p for p in walk(path, deep=deep) if p.is_file() and p.suffix == suffix]
+        suffixes = {"dotprompt": (".prompt",), "prompty": (".prompty",), "langfuse": (".json",), "csv": (".csv",),
+                    "jinja2": (*prompty.JINJA_SUFFIXES, ".j2", *text.TEXT_SUFFIXES)}[fmt]
+        deep = fmt in ("dotprompt", "prompty", "jinja2")  # a .json or .csv in a subfolder is rarely a prompt
+        files = [p for p in walk(path, deep=deep) if p.is_file() and p.suffix.lower() in suffixes
+                 and p.name.lower() != "readme.md"]
         if not files:
-            raise InputError(f"{path}: no {suffix} files" + (" (subfolders searched too)" if deep else ""))
+            raise InputError(f"{path}: no {'/'.join(suffixes)} files" + (" (subfolders searched too)" if deep else ""))
         return distinct_names([prompt for f in files for prompt in read_source(f, fmt)])
     readers = {"langfuse": langfuse.read, "dotprompt": dotprompt.read, "prompty": prompty.read,
-               "promptfoo": promptfoo.read, "csv": text.read_csv}
+               "promptfoo": promptfoo.read, "csv": text.read_csv, "jinja2": prompty.read_jinja}
     return _from(path, readers[fmt](path))
 
 
@@ -125,7 +130,7 @@ def _from(path: Path, prompts: list[ImportedPrompt]) -> list[ImportedPrompt]:
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "partials"})
 """Folders a folder import does not enter (besides hidden ones, ``.git``, ``.venv``..., and virtualenvs, which
 hold a ``pyvenv.cfg``): installed packages, caches, and Dotprompt's ``partials/`` (inlined where used)."""
-DEEP_SUFFIXES = (".prompt", ".prompty")
+DEEP_SUFFIXES = (".prompt", ".prompty", *prompty.JINJA_SUFFIXES)
 """What a folder import reads from subfolders (with pattern folders and promptfoo configs); other files only at
 the top: a ``.json``, ``.md`` or ``.csv`` deep in a source tree is a package file or documentation."""
 

@@ -92,6 +92,59 @@ def read(path: Path) -> list[ImportedPrompt]:
     return [prompt]
 
 
+JINJA_SUFFIXES = (".jinja2", ".jinja")
+"""Files read as plain Jinja2 templates (:func:`read_jinja`): promptflow's ``.jinja2`` prompts, for one."""
+
+
+def read_jinja(path: Path) -> list[ImportedPrompt]:
+    """A plain Jinja2 prompt template (no front matter) as one prompt named after the file.
+
+    Read as a Prompty body is (promptflow's ``.jinja2`` prompts and many applications' templates have that form):
+    the Jinja2 is kept; ``system:``, ``user:`` and ``assistant:`` lines start messages (a template without them is
+    one user message, as an application sending the rendered text would send it); every variable the template reads
+    is declared, as a list when a loop iterates it, an object when a field of it is read, else a string. A template
+    promptctl's sandbox cannot compile is reported by the writer with its line.
+    """
+    where = str(path)
+    original = path.stem
+    prompt = ImportedPrompt(derive_name(original), original, "jinja2")
+    converted = _body(read_text(path).strip("\n"), prompt, where, 0, set())
+    variables: dict[str, Any] = {}
+    try:
+        read = referenced_variables(converted, where=where)
+    except PromptctlError:
+        read = set()  # the writer reports a template that does not parse
+    kinds = _variable_kinds(converted)
+    for name in sorted(read - {"loop"}):
+        variables[name] = {"type": kinds.get(name, "string")}
+    if variables:
+        prompt.note("converted", where, f"variables {', '.join(variables)} declared from the template (a list when "
+                    "a loop iterates it, an object when a field of it is read, else a string); give descriptions and "
+                    "input: true where it fits")
+    fm = front_matter(variables=variables,
+                      metadata={"imported_from": {"format": "jinja2", "name": original, "source": path.name}})
+    prompt.versions.append(ImportedVersion(fm, converted, source=where))
+    return [prompt]
+
+
+def _variable_kinds(body: str) -> dict[str, str]:
+    """``list`` for a name a ``{% for %}`` iterates, ``object`` for one whose field is read, from the Jinja2 AST."""
+    from jinja2 import nodes
+
+    try:
+        tree = environment().parse(body)
+    except (jinja2.TemplateError, PromptctlError):
+        return {}
+    kinds: dict[str, str] = {}
+    for loop in tree.find_all(nodes.For):
+        if isinstance(loop.iter, nodes.Name):
+            kinds[loop.iter.name] = "list"
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node.node, nodes.Name):  # type: ignore[attr-defined]
+            kinds.setdefault(node.node.name, "object")  # type: ignore[attr-defined]
+    return kinds
+
+
 def _template_format(raw: Any) -> str:
     """The body's template engine: ``template: mustache`` (v1) or ``template: {format: {kind: mustache}}`` (v2)."""
     if isinstance(raw, dict):
