@@ -1285,3 +1285,13 @@ def test_restriction_and_uncertainty_sentences_of_a_real_project(project: Projec
             "rider's ticket for the team that handles it.")
     assert rule in project.rules(prompt(base), name="without")
     assert rule not in project.rules(prompt(base + " " + sentence), name="with")
+
+
+def test_txt001_a_placeholder_in_a_json_value_position_is_a_slot_of_the_reply(project: Project) -> None:
+    """judge-24: deepeval's "Example JSON: {"rewritten_reason": <your-rewritten-reason-here>}" is the reply's shape;
+    a placeholder the prompt's own text leaves unfilled still fires."""
+    text = ("You are a judge of chatbot answers. Rewrite the reason the user sends, replacing each $name$ with the "
+            "real name. Never change anything else.\n\n**Example JSON:**\n{\n"
+            '  "rewritten_reason": <your-rewritten-reason-here>\n}')
+    assert "TXT001" not in project.rules(prompt(text), name="json")
+    assert "TXT001" in project.rules(prompt(text + "\nSigned, <your-name-here>"), name="signed")

@@ -274,7 +274,7 @@ def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
     (``Example:`` with its ``Input:``/``Output:``), right after an illustration ("a title such as:", "e.g.") or in
     a list it introduces on the line ("parameters such as ${a}, ${b}") illustrates the shape of an exchange; so does
     any placeholder of the block a "present the result in this format:" line introduces
-    (:func:`promptctl.lint.text.format_block_lines`).
+    (:func:`promptctl.lint.text.format_block_lines`), and one in a JSON key's value position (:data:`_JSON_VALUE`).
     """
     text = ctx.instruction_text()
     lines = text.split("\n")
@@ -288,10 +288,15 @@ def _template_slots(ctx: VersionContext, found: list[str]) -> set[str]:
                 before = line[: line.index(slot)]
                 illustrated = bool(_ILLUSTRATION.search(before) or _ILLUSTRATED_LIST.search(before)) or (
                     bool(_LIST_ITEM.match(line)) and bool(_ILLUSTRATION.search(_list_lead(lines, number))))
-                inside = (number in examples or number in shown or illustrated
+                inside = (number in examples or number in shown or illustrated or bool(_JSON_VALUE.search(before))
                           or (slot.startswith("${") and number in output))
                 where.setdefault(slot, set()).add(inside)
     return {slot for slot, inside in where.items() if inside == {True}}
+
+
+_JSON_VALUE = re.compile(r'"[\w .-]{1,60}"\s*:\s*"?$')
+"""A placeholder in a JSON key's value position (``"reason": <your-reason-here>``): a slot of the JSON the reply
+shows, for the model to fill (judge-24: deepeval's "Example JSON" output templates)."""
 
 
 _ILLUSTRATED_LIST = re.compile(
