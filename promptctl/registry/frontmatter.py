@@ -541,14 +541,15 @@ def _model_of(annotation: Any) -> Any:
 def _key_line(raw: str, path: list[str]) -> int:
     """Line of the last key of ``path`` in ``raw`` plus 1 (front matter: its file line, ``---`` being line 1).
 
-    A list index in ``path`` (``cases.2.id``) moves to that item's ``- `` line. 1 when nothing is found.
+    A list index in ``path`` (``cases.2.id``) moves to that item's ``- `` line: the items of that list only
+    (at the indentation of its first item), not those of lists nested in its items. 1 when nothing is found.
     """
     lines = raw.split("\n")
     start = 0
     item = re.compile(r"^(\s*)-\s")
     for key in path:
         if key.isdigit():
-            items = [i for i in range(start + 1, len(lines)) if item.match(lines[i])]
+            items = _list_items(lines, start + 1, item)
             if len(items) <= int(key):
                 return start + 2 if start else 1
             start = items[int(key)]
@@ -561,3 +562,26 @@ def _key_line(raw: str, path: list[str]) -> int:
             return start + 2 if start else 1
         start = found
     return start + 2
+
+
+def _list_items(lines: list[str], first: int, item: re.Pattern[str]) -> list[int]:
+    """Indexes of the ``- `` lines of the block list starting at or after ``lines[first]``, its own items only.
+
+    The list's indentation is its first item's; a deeper ``- `` line belongs to a nested list, and a line at a
+    lower indentation, or a key at the list's own, ends it.
+    """
+    start = next((i for i in range(first, len(lines)) if item.match(lines[i])), None)
+    if start is None:
+        return []
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    found = []
+    for i in range(start, len(lines)):
+        text = lines[i]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        depth = len(text) - len(text.lstrip())
+        if depth < indent or (depth == indent and not item.match(text)):
+            break
+        if depth == indent:
+            found.append(i)
+    return found

@@ -82,3 +82,13 @@ def test_ref_of_another_prompt_and_checks_without_expected_are_errors(recorded, 
     assert result.code == 2 and "check 'exact' needs an expected value" in result.out
     refused = cli("snapshot", "record", "--case", "grace")
     assert refused.code == 2 and "case 'grace': check 'exact' needs an expected value" in refused.err
+
+
+def test_a_bad_key_of_a_later_case_names_its_own_line(tmp_path):
+    """trial-24: the third case's misspelt scorer was reported at the second case's checks line (11, not 15):
+    the list index counted the '- ' items of nested lists too."""
+    text = ("record_with: {provider: fake}\ncases:\n  - id: a\n    variables: {q: x}\n    checks:\n"
+            "      - {scorer: contains, expected: [x]}\n  - id: b\n    checks:\n      - {scorer: exact, expected: y}\n"
+            "  - id: c\n    checks:\n      - {scorer: containz, expected: z}\n")
+    with pytest.raises(InputError, match=re.escape("snapshots.yaml:12: suite key 'cases.2.checks.0.scorer'")):
+        load_suite(write(tmp_path, text))
