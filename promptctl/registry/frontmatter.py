@@ -467,6 +467,10 @@ def field_error(err: Any, raw: str, where: str, *, model: type[BaseModel] | None
     # pydantic names the member of a union it tried (``literal['auto','none']``, ``function-after[...]``):
     # not a field of the file
     path = [str(p) for p in err["loc"] if "[" not in str(p)]
+    # ... and a scalar member by its bare type name: `temperature: int | float` fails as 'temperature.int'
+    number = len(path) > 1 and path[-1] in ("int", "float") and str(err.get("type")).startswith(("int_", "float_"))
+    if number:
+        path = path[:-1]
     loc = ".".join(path)
     line = _key_line(raw, path) - 1 + line_offset
     at = f"{where}:{line}" if path and line > 0 else where
@@ -497,7 +501,7 @@ def field_error(err: Any, raw: str, where: str, *, model: type[BaseModel] | None
                                 f"not {err.get('input')!r}", hint=hint_topic)
     from promptctl.errors import in_our_words
 
-    msg = in_our_words(str(err["msg"]))
+    msg = "must be a number" if number else in_our_words(str(err["msg"]))
     if loc and msg.startswith("must "):  # what the field must be, and what it was
         given = err.get("input")
         shown = f", not {given!r}" if isinstance(given, (str, int, float, bool)) and len(repr(given)) <= 60 else ""

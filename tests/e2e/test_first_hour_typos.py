@@ -31,6 +31,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, body in {"classify": CLASSIFY,
                        "typo": CLASSIFY.replace("{{ ticket }}", "{{ tikcet }}"),
                        "tokens": CLASSIFY.replace("max_tokens: 100", 'max_tokens: "lots"'),
+                       "hot": CLASSIFY.replace("temperature: 0", "temperature: hot"),
                        "fmtypo": CLASSIFY.replace("model: gpt-4.1-mini", "model: gpt-4.1-mni")}.items():
         folder = root / "prompts" / name
         folder.mkdir(parents=True)
@@ -75,6 +76,14 @@ def test_a_front_matter_value_of_the_wrong_type_is_said_in_promptctl_s_words(pro
     assert code == 2
     assert "field 'parameters.max_tokens' must be a whole number, not 'lots'" in err
     assert "Input should" not in err
+
+
+def test_a_temperature_that_is_not_a_number_is_said_to_be_one(project: Path) -> None:
+    """trial-24: `temperature: hot` was "field 'parameters.temperature.int' must be a whole number": pydantic's
+    union member named as a field, and a float parameter said to need a whole number."""
+    code, _, err = pc(project, "render", "hot@1", "--var", "ticket=hi")
+    assert code == 2
+    assert "v1.j2:5: front matter field 'parameters.temperature' must be a number, not 'hot'" in err
 
 
 def test_a_variable_value_of_the_wrong_type_is_said_in_promptctl_s_words(project: Path) -> None:
