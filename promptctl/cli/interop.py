@@ -57,7 +57,10 @@ def import_prompts(
     if not sources:
         raise InputError("nothing to import: every source is a Dotprompt partial (_NAME.prompt)",
                          hint="import the .prompt files that use them; their partials are inlined")
-    read = [(source, read_source(source, from_format)) for source in sources]  # all sources read before writing
+    skipped: list[str] = []  # a folder's JSON Schema or sample input beside its prompts
+    read = [(source, read_source(source, from_format, skipped=skipped)) for source in sources]  # all, then write
+    for line in skipped:
+        sys.stderr.write(f"skipped: {line}\n")
     distinct_names([prompt for _, prompts in read for prompt in prompts])  # `import a/x.prompt b/x.prompt` too
     found = [found_summary(source, prompts) for source, prompts in read if source.is_dir()]
     rows = [write_prompt(proj.registry, prompt, publish=publish, dataset_dir=dataset_dir)

@@ -75,16 +75,19 @@ def _has_key(path: Path, key: str) -> bool:
     return any(line.startswith(f"{key}:") for line in head.splitlines())
 
 
-def read_source(path: Path, fmt: str | None = None) -> list[ImportedPrompt]:
+def read_source(path: Path, fmt: str | None = None, *, skipped: list[str] | None = None) -> list[ImportedPrompt]:
     """Read a source file or folder.
 
     A folder is read recursively (:func:`walk`): every importable file at its top, and in its subfolders the
     ``.prompt`` and ``.prompty`` files, fabric pattern folders and promptfoo configs. Prompts of different
     files that would get the same name get distinct names from their folders (:func:`distinct_names`).
+    A ``.json`` or ``.csv`` file at a folder's top that is not a prompt collection (a JSON Schema or a sample
+    input beside ``.prompty`` files, a dataset) is skipped, and said in ``skipped``.
 
     Args:
         path: The file or folder.
         fmt: The format (see the module docstring); default detected by :func:`detect_format`.
+        skipped: Where a folder import appends ``"FILE: why"`` for each file it skipped.
 
     Returns:
         The prompts found, each with its versions, findings and ``source_file``.
@@ -93,7 +96,7 @@ def read_source(path: Path, fmt: str | None = None) -> list[ImportedPrompt]:
         InputError: Unknown format, unreadable or invalid source (one line naming file and line).
     """
     if fmt is None and path.is_dir() and not (path / "promptfooconfig.yaml").is_file() and not text.is_pattern(path):
-        return distinct_names(_read_folder(path))
+        return distinct_names(_read_folder(path, skipped if skipped is not None else []))
     fmt = fmt or detect_format(path)
     if fmt not in IMPORT_FORMATS:
         raise InputError(f"unknown import format '{fmt}'", hint=f"formats: {', '.join(IMPORT_FORMATS)}")
@@ -157,8 +160,10 @@ def walk(folder: Path, *, deep: bool = True) -> list[Path]:
     return out
 
 
-def _read_folder(folder: Path) -> list[ImportedPrompt]:
+def _read_folder(folder: Path, skipped: list[str]) -> list[ImportedPrompt]:
     """Every importable file and fabric pattern in a folder (see :func:`read_source`), in :func:`walk` order.
+
+    A ``.json`` or ``.csv`` file that is not a Langfuse export or a CSV prompt list is appended to ``skipped``.
 
     Raises:
         InputError: Nothing importable in the folder or its subfolders.
@@ -177,11 +182,16 @@ def _read_folder(folder: Path) -> list[ImportedPrompt]:
             fmt = detect_format(child)
         except InputError:
             continue
-        prompts.extend(read_source(child, fmt))
+        try:
+            prompts.extend(read_source(child, fmt))
+        except InputError as exc:
+            if fmt not in ("langfuse", "csv"):
+                raise
+            skipped.append(f"{child}: not imported: {str(exc).removeprefix(f'{child}: ')}")
     if not prompts:
         raise InputError(f"{folder}: no prompts found (subfolders searched for .prompt and .prompty files)",
-                         hint="expected .prompt, .prompty, .json, .csv, .md or .txt files, NAME/system.md pattern "
-                         "folders or a promptfooconfig.yaml")
+                         hint=(f"skipped {skipped[0]}; " if skipped else "") + "expected .prompt, .prompty, .json, "
+                         ".csv, .md or .txt files, NAME/system.md pattern folders or a promptfooconfig.yaml")
     return prompts
 
 

@@ -104,3 +104,21 @@ def test_files_of_one_folder_sharing_a_name_are_told_apart_by_their_file_names(r
     assert [r.name for r in rows] == ["1-build-chat-0", "1-build-chat-1", "contoso_chat-contoso-chat-prompt"]
     assert {r.original_name for r in rows} == {"Contoso Chat Prompt"}
     assert all(r.created == [f"{r.name}@1"] for r in rows)
+
+
+def test_a_json_schema_beside_prompty_files_is_skipped_and_said(run, tmp_path: Path):
+    """trial-24: microsoft/prompty's tests/prompts (27 .prompty files, three .json beside them: a JSON Schema,
+    a connection, an OpenAPI spec) imported nothing: 'schema.json: item 1 is not a Langfuse prompt' (exit 2)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "basic.prompty").write_text("---\nname: Basic\n---\nsystem:\nYou answer.\n\nuser:\n{{question}}\n")
+    (src / "schema.json").write_text('{"type": "object", "properties": {"city": {"type": "string"}}}')
+    (src / "cases.csv").write_text("question,expected\nhi,hello\n")
+    code, out, err = run("import", str(src))
+    assert code == 0, err
+    assert "basic" in out
+    assert f"skipped: {src / 'schema.json'}: not imported: item 1 is not a Langfuse prompt" in err
+    assert f"skipped: {src / 'cases.csv'}: not imported: a CSV collection needs a name column" in err
+    (src / "basic.prompty").unlink()
+    code, _, err = run("import", str(src))
+    assert code == 2 and "no prompts found" in err and "hint: skipped " in err
