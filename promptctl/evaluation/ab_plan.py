@@ -68,7 +68,7 @@ def parse_variant(text: str) -> VariantSpec:
     ``::`` (``REF::openai:ft:gpt-3.5-turbo:acme::abc123``).
 
     Raises:
-        InputError: An empty reference or segment, or an unknown provider prefix form.
+        InputError: An empty reference, segment or parameter name, or an unknown provider prefix form.
     """
     from promptctl.types import PROVIDERS
 
@@ -82,6 +82,9 @@ def parse_variant(text: str) -> VariantSpec:
         if not segment.strip():
             raise InputError(f"variant {text!r} has an empty '::' segment")
         key, eq, value = segment.partition("=")
+        if eq and not key.strip():  # `REF::=0.7` was taken for a model named '=0.7'
+            raise InputError(f"variant {text!r}: the segment '{segment}' has no parameter name",
+                             hint="e.g. REF::temperature=0.7")
         if eq and key.strip().isidentifier():
             key = key.strip()
             last_was_model = key == "model"
@@ -112,9 +115,30 @@ def check_parameter_names(spec: VariantSpec) -> VariantSpec:
     Raises:
         InputError: A near miss.
     """
-    for key in spec.parameters:
+    for key, value in spec.parameters.items():
         _check_parameter_name(key, spec.text)
+        _check_parameter_value(key, value, spec.text)
     return spec
+
+
+_NUMBERS = {"temperature": (int, float), "top_p": (int, float), "max_tokens": (int,), "seed": (int,)}
+"""The variant parameters whose values must be numbers, as the front matter's ``parameters`` require."""
+
+
+def _check_parameter_value(key: str, value: Any, text: str) -> None:
+    """Refuse ``REF::temperature=hot`` (or an empty value) as the front matter refuses ``temperature: hot``.
+
+    Without it, the text was sent as the value to every case of the comparison, and every call refused by the API.
+
+    Raises:
+        InputError: ``temperature`` or ``top_p`` not a number, ``max_tokens`` or ``seed`` not a whole number.
+    """
+    kinds = _NUMBERS.get(key)
+    if kinds is None or (isinstance(value, kinds) and not isinstance(value, bool)):
+        return
+    what = "a number" if float in kinds else "a whole number"
+    example = "0.7" if float in kinds else "256"
+    raise InputError(f"variant {text!r}: '{key}' must be {what}, not {value!r}", hint=f"e.g. REF::{key}={example}")
 
 
 def _check_parameter_name(key: str, text: str) -> None:

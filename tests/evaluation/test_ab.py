@@ -65,6 +65,21 @@ def test_a_near_miss_parameter_name_in_a_variant_is_refused_before_any_call(regi
         plan_ab(registry, [A, A + "::reasoning=low"], path, provider="fake")  # promptctl's words, not pydantic's
 
 
+def test_a_variant_parameter_value_that_is_not_a_number_is_refused_before_any_call(registry, tmp_path):
+    """trial-24: ``REF::temperature=hot`` and ``REF::temperature=`` were sent as text to every case (the front
+    matter refuses ``temperature: hot``); ``REF::=0.7`` was taken for a model named '=0.7'."""
+    path = dataset(tmp_path, 4)
+    for variant, message in (("::temperature=hot", "'temperature' must be a number, not 'hot'"),
+                             ("::temperature=", "'temperature' must be a number, not ''"),
+                             ("::max_tokens=1.5", "'max_tokens' must be a whole number, not 1.5"),
+                             ("::seed=true", "'seed' must be a whole number, not True"),
+                             ("::=0.7", "the segment '=0.7' has no parameter name")):
+        with pytest.raises(InputError, match=re.escape(message)):
+            plan_ab(registry, [A, A + variant], path, provider="fake")
+    plan = plan_ab(registry, [A, A + "::temperature=1::top_p=0.5::max_tokens=64::stop=END"], path, provider="fake")
+    assert plan.variants[1].parameters == {"temperature": 1, "top_p": 0.5, "max_tokens": 64, "stop": "END"}
+
+
 def test_aa_run_end_to_end_with_the_fake_provider(registry, store, tmp_path):
     # A/A: the same prompt twice, a scripted provider passing a fixed 60% of cases for both variants, with
     # independent noise; the runner must not declare a winner.
