@@ -79,7 +79,9 @@ def new(
                      show_default=False),
     ] = None,
     description: Annotated[
-        str | None, typer.Option("--description", "-d", metavar="TEXT", help="One line for a new prompt.")
+        str | None, typer.Option("--description", "-d", metavar="TEXT",
+                                  help="One line for a new prompt, kept in prompt.yaml (default: the front matter "
+                                       "description).")
     ] = None,
 ) -> None:
     """Create a prompt with a draft v1, or the next draft of NAME from --from REF."""

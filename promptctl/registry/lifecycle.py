@@ -191,7 +191,8 @@ def new_prompt(
         registry: The registry.
         name: Prompt name (lower-case letters, digits, ``_ . -``).
         source: A reference to copy (any prompt), or None for the scaffold (only for a new prompt).
-        description: Description for a new prompt's index.
+        description: Description for a new prompt's index; without it a new prompt from the scaffold has none
+            there, so `list` shows its newest version's front matter `description` (edited with the template).
 
     Returns:
         The files created.
@@ -218,7 +219,7 @@ def new_prompt(
             raise InputError(f"prompt '{name}' already exists",
                              hint=f"start its next draft with: promptctl new {name} --from {name}")
         if not (folder / INDEX_FILE).exists():
-            index = PromptIndex(description=description or (f"Started from {source}" if source else name))
+            index = PromptIndex(description=description or (f"Started from {source}" if source else None))
             atomic_write_text(folder / INDEX_FILE, index.to_yaml())
             created.append(folder / INDEX_FILE)
         number = registry.next_number(name)

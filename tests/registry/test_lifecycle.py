@@ -201,3 +201,19 @@ def test_an_invalid_prompt_name_suggests_a_valid_one(tmp_path: Path, name: str, 
         new_prompt(registry, name)
     assert info.value.hint == "use lower-case letters, digits, '_', '.', '-'" + (
         f": e.g. promptctl new {suggestion}" if suggestion else "")
+
+
+def test_new_without_a_description_lets_list_show_the_front_matter_one(tmp_path: Path) -> None:
+    """trial-24: `promptctl new sentiment` wrote `description: sentiment` into prompt.yaml, so after the draft's
+    front matter description was written, `promptctl list` still said 'sentiment'."""
+    from tests.conftest import run_cli
+
+    (tmp_path / "promptctl.toml").write_text('prompts_dir = "prompts"\n')
+    env = {"PROMPTCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'runs.db'}"}
+    assert run_cli("new", "sentiment", cwd=tmp_path, env=env).returncode == 0
+    assert run_cli("new", "notes", "-d", "Summarises notes", cwd=tmp_path, env=env).returncode == 0
+    draft = tmp_path / "prompts" / "sentiment" / "v1.j2"
+    draft.write_text(draft.read_text().replace("description: sentiment", "description: Classifies reviews"))
+    listed = {row["name"]: row["description"]
+              for row in json.loads(run_cli("list", "--json", cwd=tmp_path, env=env).stdout)}
+    assert listed == {"sentiment": "Classifies reviews", "notes": "Summarises notes"}
