@@ -69,7 +69,8 @@ def pin_steps(chain: PromptVersion, spec: ChainSpec, overrides: Mapping[str, Any
 
     Raises:
         ReferenceNotFound, IntegrityError: A step's reference does not resolve or its version is tampered.
-        InputError: A step refers to another chain, or has invalid strategy options.
+        InputError: A step refers to another chain, has invalid strategy options, or an input its prompt
+            neither declares nor reads.
     """
     from promptctl.errors import ReferenceNotFound
 
@@ -84,6 +85,7 @@ def pin_steps(chain: PromptVersion, spec: ChainSpec, overrides: Mapping[str, Any
             raise InputError(f"{chain.display} step '{step.id}': {version.display} is a chain; chains do not nest")
         plan = resolve_plan(version.front_matter.strategy, step.strategy, where=f"{chain.display} step '{step.id}'")
         provider, model = _target(step, version, overrides, config)
+        _check_input_names(chain, step, version)
         for name, source in step.inputs.items():
             _check_parsed_field(chain, f"step '{step.id}' input '{name}'", source, versions)
         versions[step.id] = version
@@ -92,6 +94,32 @@ def pin_steps(chain: PromptVersion, spec: ChainSpec, overrides: Mapping[str, Any
     if spec.output is not None:
         _check_parsed_field(chain, "output", spec.output, versions)
     return records
+
+
+def _check_input_names(chain: PromptVersion, step: StepSpec, version: PromptVersion) -> None:
+    """Refuse a step input that its prompt neither declares nor reads (``inputs: {reveiw: ...}``), before any call.
+
+    Rendering would ignore it with a warning: the step then failed on its missing variable after the earlier steps
+    were paid for, or ran with the variable's default.
+
+    Raises:
+        InputError: The name, with a did-you-mean among the variables the step prompt declares or reads.
+    """
+    declared = set(version.front_matter.variables)
+    unknown = [name for name in step.inputs if name not in declared]
+    if not unknown:
+        return
+    from promptctl.errors import did_you_mean
+    from promptctl.templating.environment import referenced_variables
+
+    template = version.template
+    known = declared | referenced_variables(template.body, where=template.where, line_offset=template.line - 1)
+    for name in unknown:
+        if name not in known:
+            close = did_you_mean(name, known)
+            raise InputError(f"{chain.display} step '{step.id}': input '{name}' is not a variable of "
+                             f"{version.display}", hint=(f"{close} " if close else "")
+                             + f"its variables: {', '.join(sorted(known)) or 'none'}")
 
 
 def _check_parsed_field(chain: PromptVersion, where: str, source: Any, versions: Mapping[str, PromptVersion]) -> None:

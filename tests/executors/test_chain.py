@@ -186,6 +186,21 @@ def test_a_parsed_field_the_steps_closed_schema_cannot_have_is_refused_before_an
         asyncio.run(arun(Registry(prompts).get("pick@1"), {"text": "refund"}, provider=FakeProvider(["x"])))
 
 
+def test_a_step_input_its_prompt_does_not_have_is_refused_before_any_call(chain_registry):
+    """trial-24: `inputs: {reveiw: steps.summary.output}` warned 'not declared or used; ignored', then failed on the
+    missing variable after the first step had been paid for."""
+    path = chain_registry.root / "pipe" / "v1.j2"
+    path.write_text(CHAIN.replace("inputs: {words:", "inputs: {wrods:"), encoding="utf-8")
+    fake = FakeProvider(["A", "b"])
+    with pytest.raises(InputError, match=r"pipe@1 \(draft\) step 'second': input 'wrods' is not a variable of "
+                                         r"lower@1 \(draft\)") as info:
+        asyncio.run(arun(Registry(chain_registry.root).get("pipe@1"), {"text": "a"}, provider=fake))
+    assert info.value.hint == "did you mean 'words'? its variables: words"
+    assert fake.requests == []
+    with pytest.raises(InputError, match="input 'wrods' is not a variable"):  # render and --dry-run say it too
+        render_chain(Registry(chain_registry.root).get("pipe@1"), {"text": "a"})
+
+
 def test_invalid_chains_are_input_errors():
     with pytest.raises(InputError, match="names no earlier step"):
         ChainSpec.from_options({"steps": [{"prompt": "a@1", "inputs": {"x": "steps.later.output"}}]}, where="c")
