@@ -411,8 +411,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except Exception as exc:  # a bug: its traceback is shown (exit 1), with credentials redacted like any error
         damage = _damaged_database(exc)
-        if damage is None or os.environ.get("PROMPTCTL_DEBUG") == "1":
+        locked = _locked_database(exc) if damage is None else None
+        if (damage is None and locked is None) or os.environ.get("PROMPTCTL_DEBUG") == "1":
             _print_traceback()
+        if locked is not None:
+            sys.stderr.write(f"error: the run store is locked by another process ({redact(locked)})\n"
+                             "hint: another program holds a write lock on it past the wait (a database tool with a "
+                             "transaction open, or a copy in progress); let it finish and run the command again\n")
+            sys.exit(2)
         if damage is None:
             sys.exit(1)
         sys.stderr.write(f"error: a SQLite database promptctl reads is damaged: {redact(damage)}\n"
@@ -489,6 +495,23 @@ def _damaged_database(exc: BaseException) -> str | None:
         seen.add(id(current))
         if isinstance(current, sqlite3.DatabaseError) and any(
                 words in str(current) for words in ("malformed", "not a database")):
+            return str(current).splitlines()[0]
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _locked_database(exc: BaseException) -> str | None:
+    """sqlite3's message when ``exc`` or an exception it was raised from is a write lock held past the wait, else None.
+
+    A run store's write waits for another writer (SQLite's busy timeout, 5 s); a lock held longer (a ``sqlite3``
+    shell with a transaction open) fails the write with ``database is locked``.
+    """
+    sqlite3 = sys.modules.get("sqlite3")
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and sqlite3 is not None:
+        seen.add(id(current))
+        if isinstance(current, sqlite3.OperationalError) and "database is locked" in str(current):
             return str(current).splitlines()[0]
         current = current.__cause__ or current.__context__
     return None
