@@ -784,8 +784,9 @@ def load_plan(registry: Registry, store: RunStore, ab_run_id: str, *, config: Pr
     prepare(store)
     row = get_ab_run(store, ab_run_id)
     if row is None:
-        raise InputError(f"no A/B run '{ab_run_id}' in {store.url}",
-                         hint="the id is printed when an ab run starts; check PROMPTCTL_DATABASE_URL")
+        raise InputError(f"no ab or eval run '{ab_run_id}' in {store.url}",
+                         hint="the id is printed when an ab or eval run starts, and promptctl runs lists them; check "
+                              "PROMPTCTL_DATABASE_URL")
     spec = row["spec"] if isinstance(row["spec"], dict) else json.loads(row["spec"])
     given = str(spec["dataset"]["given"])
     data_path = Path(spec["dataset"]["path"])

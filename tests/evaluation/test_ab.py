@@ -233,7 +233,7 @@ def test_resume_refuses_a_changed_dataset(registry, store, tmp_path):
     path.write_text(path.read_text() + json.dumps({"vars": {"problem": "[case 9] x"}, "expected": "1"}) + "\n")
     with pytest.raises(InputError, match="changed since"):
         load_plan(registry, store, result["ab_run_id"])
-    with pytest.raises(InputError, match="no A/B run"):
+    with pytest.raises(InputError, match="no ab or eval run"):  # trial-24: `eval --resume` said 'no A/B run'
         load_plan(registry, store, "ffffffffffff")
 
 
