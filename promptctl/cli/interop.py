@@ -99,6 +99,12 @@ def import_prompts(
                 sys.stderr.write(f"{finding.kind}: {finding.where}: {finding.message}\n")
 
 
+_LEFT_BEHIND = {"fewshot": "the few-shot examples", "cot": "the chain-of-thought trigger and answer extraction",
+                "consistency": "the samples and the vote", "structured": "the output schema and its validation",
+                "chain": "the steps"}
+"""What an export leaves out of a version whose strategy is not ``direct``, for the warning that says so."""
+
+
 def export_prompt(
     ref: Annotated[str, typer.Argument(metavar="REF", help="NAME (every version) or NAME@N / NAME@label.",
                                        show_default=False)],
@@ -123,7 +129,11 @@ def export_prompt(
     from promptctl.registry.registry import Reference
 
     if to not in EXPORT_FORMATS:
-        raise InputError(f"unknown export format '{to}'", hint=f"formats: {', '.join(EXPORT_FORMATS)}")
+        from promptctl.errors import did_you_mean
+
+        close = did_you_mean(to, EXPORT_FORMATS)
+        raise InputError(f"unknown export format '{to}'",
+                         hint=(f"{close} " if close else "") + f"formats: {', '.join(EXPORT_FORMATS)}")
     reg = project().registry
     reference = Reference.parse(ref)
     versions: list[Any]
@@ -140,6 +150,11 @@ def export_prompt(
         text, notes = dotprompt.export(versions[0])
     else:
         text, notes = promptfoo.export(versions, dataset)
+    for version in versions:  # the other tool gets the template: a strategy's calls and examples stay behind
+        strategy = version.front_matter.strategy.name
+        if strategy != "direct" and not (strategy == "structured" and to == "dotprompt"):
+            notes.append(f"{version.ref}: strategy '{strategy}' is not exported: {to} gets the template alone, "
+                         f"without {_LEFT_BEHIND.get(strategy, 'its options')}")
     from promptctl.cli.common import warn
 
     warn(notes)

@@ -93,6 +93,23 @@ def test_bad_input_is_one_error_line(run, tmp_path: Path):
     assert code == 2 and "unknown import format 'yaml'" in err
     code, _, err = run("export", "nothing", "--to", "xml")
     assert code == 2 and "unknown export format 'xml'" in err
+    code, _, err = run("export", "nothing", "--to", "promptfo")
+    assert code == 2 and "hint: did you mean 'promptfoo'? formats: " in err
+
+
+def test_export_says_a_strategy_stays_behind(run, tmp_path: Path):
+    """trial-24: a few-shot classifier exported to promptfoo without its examples, and nothing said so: the
+    promptfoo eval then measured a zero-shot prompt."""
+    folder = tmp_path / "prompts" / "sentiment"
+    folder.mkdir()
+    (folder / "v1.j2").write_text("---\nprovider: openai\nmodel: gpt-4.1-mini\nstrategy: {name: fewshot, k: 1}\n"
+                                  "examples:\n  - {input: Broke after two days., output: negative}\n"
+                                  "variables: {review: {type: string, input: true}}\n---\n{{ review }}\n")
+    for to in ("promptfoo", "langfuse", "dotprompt"):
+        code, _, err = run("export", "sentiment@1", "--to", to)
+        assert code == 0, err
+        assert (f"warning: sentiment@1: strategy 'fewshot' is not exported: {to} gets the template alone, "
+                "without the few-shot examples") in err
 
 
 def test_export_refuses_what_langfuse_cannot_express(run, tmp_path: Path):
