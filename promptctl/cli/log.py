@@ -95,7 +95,14 @@ def log(
     hidden = _hidden(store, origins, prompt)
     if not records:
         if prompt:
-            known = "" if prompt in proj.registry.names() else " (there is no prompt of that name)"
+            names = proj.registry.names()
+            if prompt in names:
+                known = ""
+            else:
+                from promptctl.errors import did_you_mean
+
+                close = did_you_mean(prompt, names)
+                known = f" (there is no prompt of that name{': ' + close if close else ''})"
             console(stderr=True).print(f"no runs of '{prompt}' recorded{known}", markup=False)
         else:
             which = ("no interactive runs" if origins == ("run",) else

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from promptctl.errors import InputError
+from promptctl.errors import InputError, did_you_mean
 from promptctl.executors.answers import ANSWER_OPTION_KEYS, AnswerOptions
 from promptctl.executors.consistency import ConsistencyOptions
 from promptctl.executors.cot import CotOptions
@@ -146,7 +146,9 @@ def resolve_plan(
         options = {k: v for k, v in base_options.items() if k in ANSWER_OPTION_KEYS}
         options.update(_sub(base_options, override) or {})
     if name not in STRATEGIES:
-        raise InputError(f"{where}: unknown strategy '{name}'", hint=f"strategies: {', '.join(STRATEGIES)}")
+        close = did_you_mean(name, STRATEGIES)
+        raise InputError(f"{where}: unknown strategy '{name}'",
+                         hint=(f"{close} " if close else "") + f"strategies: {', '.join(STRATEGIES)}")
     if samples is not None and name != "consistency":
         raise InputError(f"--samples applies to self-consistency, but {where} runs '{name}'",
                          hint="add --strategy consistency")

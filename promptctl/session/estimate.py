@@ -67,8 +67,12 @@ def estimate_cost(
         notes = ("chain: only this version's own call is priced; price each step's prompt separately",)
         chosen = "direct"
     if chosen not in STRATEGIES or chosen == "chain":
-        names = ", ".join(s for s in STRATEGIES if s != "chain")
-        raise InputError(f"unknown strategy '{chosen}'", hint=f"strategies: {names}")
+        from promptctl.errors import did_you_mean
+
+        names = [s for s in STRATEGIES if s != "chain"]
+        close = did_you_mean(chosen, names)
+        raise InputError(f"unknown strategy '{chosen}'",
+                         hint=(f"{close} " if close else "") + f"strategies: {', '.join(names)}")
     if samples is not None and samples < 1:
         raise InputError(f"--samples must be >= 1, not {samples}")
     request, count = _as_sent(version, request, strategy, count, config)

@@ -243,3 +243,15 @@ def test_a_near_miss_judge_model_is_named_with_its_provider_so_it_warns(project:
     assert "warning: model 'gpt-4.1-mni' is not in openai's price table or profiles (did you mean " \
            "'gpt-4.1-mini'?); sending it as given" in err
     assert code == 3 and "OPENAI_API_KEY" in err  # then the usual credentials check, before anything is sent
+
+
+def test_a_misspelt_strategy_or_log_prompt_gets_a_did_you_mean(project: Path) -> None:
+    """trial-24: `--strategy fewshott` (run and cost) and `log --prompt clasify` named no close match."""
+    for command in ("run", "cost"):
+        code, _, err = pc(project, command, "classify@1", "--var", "ticket=hi", "--strategy", "fewshott",
+                          "--provider", "fake")
+        assert code == 2, err
+        assert "unknown strategy 'fewshott'" in err and "hint: did you mean 'fewshot'? strategies: direct" in err
+    code, _, err = pc(project, "log", "--prompt", "clasify")
+    assert code == 0
+    assert "no runs of 'clasify' recorded (there is no prompt of that name: did you mean 'classify'?)" in err
