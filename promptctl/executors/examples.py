@@ -60,11 +60,16 @@ def load_examples(source: Any, options: FewShotOptions, *, root: Path, where: st
         ``(examples, source description)``.
 
     Raises:
-        InputError: No examples, an unreadable or malformed file, or a row without input or output
+        InputError: No examples, a missing, unreadable or malformed file, or a row without input or output
             (the message names the file and line or row).
     """
     if isinstance(source, str):
         path = Path(source) if Path(source).is_absolute() else root / source
+        if not path.exists():  # a file beside the version file, named from there, is the likely slip
+            raise InputError(f"{where}: examples file '{source}' not found: {path} does not exist",
+                             hint=f"a relative path starts from the project root ({root}), e.g. "
+                                  f"prompts/NAME/{Path(source).name} for a file beside the version file "
+                                  "(promptctl help examples)")
         rows, described = _read_dataset(path), str(source)
     elif isinstance(source, list):
         rows, described = [(i + 1, row) for i, row in enumerate(source)], "front matter examples"

@@ -88,6 +88,16 @@ def test_datasets_load(tmp_path: Path, suffix: str):
         load_examples(f"shots.{suffix}", FewShotOptions(), root=tmp_path, where="t")
 
 
+def test_a_missing_examples_file_names_the_version_and_where_relative_paths_start(tmp_path: Path):
+    """trial-24: `examples: ex.jsonl` beside the version file was '/project/ex.jsonl: cannot read: no such file',
+    naming neither the prompt nor that the path starts from the project root."""
+    with pytest.raises(InputError, match=r"^scratch@1 \(draft\): examples file 'ex.jsonl' not found: .*ex.jsonl "
+                                         r"does not exist$") as info:
+        load_examples("ex.jsonl", FewShotOptions(), root=tmp_path, where="scratch@1 (draft)")
+    assert info.value.hint == (f"a relative path starts from the project root ({tmp_path}), e.g. prompts/NAME/"
+                               "ex.jsonl for a file beside the version file (promptctl help examples)")
+
+
 def test_csv_quoted_multi_line_cell_is_kept_and_a_bad_row_is_reported_at_its_line(tmp_path: Path):
     (tmp_path / "shots.csv").write_text('q,a\n"line one\nline two",answer one\n"x, y",second\n', encoding="utf-8")
     options = FewShotOptions(input_field="q", output_field="a")
