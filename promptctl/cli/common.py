@@ -133,6 +133,13 @@ def parse_vars(
     stdin = _StdinOnce()
     values: dict[str, Any] = {}
     given: set[str] = set()  # names set by --var (the input may not silently replace one)
+    readers = ((["--vars -"] if vars_file is not None and str(vars_file) == "-" else [])
+               + [f"--var {p.partition('=')[0].strip()}=@-" for p in pairs or [] if p.partition("=")[2] == "@-"]
+               + (["the input (-)"] if input_text == "-" and version is not None else []))
+    if len(readers) > 1:  # said before reading: the first reader's parse error would hide the clash
+        raise InputError(f"{', '.join(readers[:-1])} and {readers[-1]} {'both' if len(readers) == 2 else 'all'} "
+                         "read stdin, which can be read once", hint="read all but one from a file instead: --vars "
+                         "FILE, --var NAME=@FILE")
     if vars_file is not None:
         from promptctl.templating.variables import load_mapping
 

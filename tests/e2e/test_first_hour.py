@@ -213,6 +213,13 @@ def test_stdin_is_read_once_and_the_input_needs_one_input_variable(pc: Run, tmp_
     _fewshot(tmp_path, "{{ review }}")
     code, _, err = pc("render", "sentiment@1", "-", "--var", "review=@-", stdin="x")
     assert code == 2 and "both read stdin" in err
+    # trial-24: `echo x | render REF --vars - -` said "--vars - (stdin): expected a mapping ..., not a str"
+    code, _, err = pc("render", "sentiment@1", "--vars", "-", "-", stdin="x")
+    assert code == 2
+    assert err.splitlines()[0] == "error: --vars - and the input (-) both read stdin, which can be read once"
+    code, _, err = pc("render", "sentiment@1", "--vars", "-", "-", "--var", "other=@-", stdin="x")
+    assert err.splitlines()[0] == ("error: --vars -, --var other=@- and the input (-) all read stdin, which can be "
+                                   "read once")
     path = _fewshot(tmp_path, "{{ review }} {{ other }}", name="two")
     path.write_text(path.read_text().replace(
         "variables:\n", "variables:\n  other: {type: string, input: true, description: Other}\n"))
