@@ -266,7 +266,11 @@ def load_mapping(text: str, where: str) -> dict[str, Any]:
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             line = f":{mark.line + 1}" if mark is not None else ""
             raise InputError(f"{where}{line}: not valid JSON or YAML: {problem}", hint=hint) from None
+    if data is None:  # an empty file, or only comments
+        raise InputError(f"{where}: holds no mapping of variable names to values (it is empty)", hint=hint)
     if not isinstance(data, dict):
-        raise InputError(f"{where}: expected a mapping of variable names to values, not a "
-                         f"{'list' if isinstance(data, list) else type(data).__name__}", hint=hint)
+        kind = ("a list" if isinstance(data, list) else "true or false" if isinstance(data, bool)
+                else "a number" if isinstance(data, (int, float)) else "a text" if isinstance(data, str)
+                else f"a {type(data).__name__}")
+        raise InputError(f"{where}: expected a mapping of variable names to values, not {kind}", hint=hint)
     return data

@@ -135,7 +135,11 @@ def test_a_misspelt_inline_example_key_names_the_prompt_the_example_and_the_typo
 
 @pytest.mark.parametrize(("text", "first"), [
     ("review: [unclosed\n", "error: --vars - (stdin):1: not valid JSON or YAML: did not find expected ',' or ']'"),
-    ('["a"]', "error: --vars - (stdin): expected a mapping of variable names to values, not a list")])
+    ('["a"]', "error: --vars - (stdin): expected a mapping of variable names to values, not a list"),
+    # trial-24: "not a int", "not a str", and an empty file (only comments) "not a NoneType"
+    ("42", "error: --vars - (stdin): expected a mapping of variable names to values, not a number"),
+    ("hello", "error: --vars - (stdin): expected a mapping of variable names to values, not a text"),
+    ("# review: fill me in\n", "error: --vars - (stdin): holds no mapping of variable names to values (it is empty)")])
 def test_a_broken_vars_mapping_names_its_line_and_shows_the_form(pc: Run, tmp_path: Path, text: str,
                                                                  first: str) -> None:
     """It said "while parsing a flow sequence" (YAML's context, not the problem), with no line and no hint."""
