@@ -60,7 +60,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from promptctl.errors import InputError
+from promptctl.errors import InputError, did_you_mean
 from promptctl.executors.examples import Example, as_text, load_examples
 from promptctl.templating.prompt import Message, Prompt, Section, clean_text
 
@@ -112,7 +112,9 @@ class FewShotOptions:
         def choice(key: str, choices: tuple[str, ...], default: Any) -> Any:
             value = options.get(key, default)
             if value is not None and value not in choices:
-                raise InputError(f"{where}: {key} must be one of {', '.join(choices)}, not {value!r}")
+                close = did_you_mean(str(value), choices)
+                raise InputError(f"{where}: {key} must be one of {', '.join(choices)}, not {value!r}",
+                                 hint=(f"{close} " if close else "") + "(promptctl help strategies)")
             return value
 
         query = options.get("query") or ()

@@ -245,6 +245,16 @@ def test_a_near_miss_judge_model_is_named_with_its_provider_so_it_warns(project:
     assert code == 3 and "OPENAI_API_KEY" in err  # then the usual credentials check, before anything is sent
 
 
+def test_a_misspelt_fewshot_option_value_gets_a_did_you_mean() -> None:
+    """trial-24: `strategy: {name: fewshot, selection: similr}` named the choices but not the close one."""
+    from promptctl.errors import InputError
+    from promptctl.executors.fewshot import FewShotOptions
+
+    with pytest.raises(InputError, match=r"selection must be one of static, similar, dynamic, not 'similr'") as info:
+        FewShotOptions.from_options({"selection": "similr"}, where="s@1")
+    assert info.value.hint == "did you mean 'similar'? (promptctl help strategies)"
+
+
 def test_a_misspelt_strategy_or_log_prompt_gets_a_did_you_mean(project: Path) -> None:
     """trial-24: `--strategy fewshott` (run and cost) and `log --prompt clasify` named no close match."""
     for command in ("run", "cost"):
