@@ -501,10 +501,18 @@ def unused_schema_note(version: PromptVersion, plan: Plan) -> str | None:
 
 
 def _unpriced_note(request: ProviderRequest, config: ProjectConfig | None) -> str:
+    """Why a run's cost is not recorded; a model id close to a known one (``gpt-4.1-mni``) gets a did-you-mean.
+
+    A front matter model is sent as written (lint's PROV007 reports a near miss); the run says so once it has no
+    price, since a server that serves any name (a local one, a proxy) answers it anyway.
+    """
+    from promptctl.adapters.profiles import model_suggestion
     from promptctl.tokens.pricing import cost_of
 
     note = cost_of(Usage(), request.provider, request.model, config).note
-    return f"cost not recorded: {note}" if note else "cost not recorded: no price"
+    close = model_suggestion(request.model, (request.provider,)) if request.provider != "fake" else None
+    typo = f" (is '{request.model}' a typo of '{close[1]}'?)" if close and close[1] != request.model else ""
+    return (f"cost not recorded: {note}" if note else "cost not recorded: no price") + typo
 
 
 

@@ -90,9 +90,28 @@ def test_unpriced_run_stores_null_and_warns(project: Path, monkeypatch: pytest.M
                                   store=store, config=config))
     assert result.cost_usd is None
     assert any("cost not recorded" in w and '[prices."openai:llama3.2:latest"]' in w for w in result.warnings)
+    assert not any("a typo of" in w for w in result.warnings)  # a local model's name is no near miss
     assert store.calls_of(result.run_id)[0]["cost_usd"] is None
     summary = summarise(store, "version")[0]
     assert (summary["unpriced"], summary["cost_usd"]) == (1, 0.0)
+
+
+def test_an_unpriced_near_miss_of_a_known_model_asks_whether_it_is_a_typo(project: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """trial-24: `model: gpt-4.1-mni` in the front matter ran against a server that answers any name, and the one
+    warning said only that the cost was not recorded (lint's PROV007 names the typo; the run did not)."""
+    from promptctl.testing.server import LoopbackLLMServer
+
+    text = _version(project).path.read_text()
+    assert "model: gpt-4o-mini\n" in text
+    (project / "prompts" / "triage" / "v2.j2").write_text(text.replace("model: gpt-4o-mini", "model: gpt-4.1-mni"))
+    with LoopbackLLMServer(replies=["ok"]) as server:
+        for key, value in server.env().items():
+            monkeypatch.setenv(key, value)
+        result = asyncio.run(arun(Registry(project / "prompts").get("triage@2"), {"message": "a"},
+                                  config=load_config(project), store=RunStore(f"sqlite:///{project / 'runs.db'}")))
+    [note] = [w for w in result.warnings if "cost not recorded" in w]
+    assert note.endswith("(is 'gpt-4.1-mni' a typo of 'gpt-4.1-mini'?)")
 
 
 def test_max_cost_refuses_before_any_call(project: Path) -> None:
