@@ -420,10 +420,12 @@ def parse_version_text(text: str, *, where: str) -> tuple[FrontMatter, str, int]
         try:
             data = _yaml.load(raw) or {}
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" line {mark.line + 2}" if mark is not None else ""
+            # an unclosed {...} or [...] is named where it opens, not where YAML gave up (the closing '---' line)
+            flow = "flow" in str(getattr(exc, "context", "") or "")
+            mark = getattr(exc, "context_mark" if flow else "problem_mark", None) or getattr(exc, "problem_mark", None)
+            line = f"{mark.line + 2}:" if mark is not None else ""
             raise FrontMatterError(
-                f"{where}:{line}: invalid YAML front matter: {getattr(exc, 'problem', exc)}",
+                f"{where}:{line} invalid YAML front matter: {getattr(exc, 'problem', exc)}",
                 hint="fix the YAML between the two '---' lines",
             ) from None
         if not isinstance(data, dict):

@@ -265,3 +265,17 @@ def test_a_misspelt_strategy_or_log_prompt_gets_a_did_you_mean(project: Path) ->
     code, _, err = pc(project, "log", "--prompt", "clasify")
     assert code == 0
     assert "no runs of 'clasify' recorded (there is no prompt of that name: did you mean 'classify'?)" in err
+
+
+def test_an_unclosed_brace_in_the_front_matter_is_named_where_it_opens(tmp_path: Path) -> None:
+    """trial-24: `variables: {review: {...}` (one closing brace missing) was reported as 'v1.j2: line 5', the
+    closing '---' line, where YAML gave up."""
+    from promptctl.errors import FrontMatterError
+    from promptctl.registry.frontmatter import parse_version_text
+
+    text = ("---\nprovider: openai\nmodel: gpt-4.1-mini\nvariables: {review: {type: string, input: true}\n"
+            "---\nx {{ review }}\n")
+    with pytest.raises(FrontMatterError, match=r"^v1\.j2:4: invalid YAML front matter: did not find expected"):
+        parse_version_text(text, where="v1.j2")
+    with pytest.raises(FrontMatterError, match=r"^v1\.j2:3: invalid YAML front matter: mapping values are not"):
+        parse_version_text("---\nprovider: openai\nmodel: a: b\n---\nx\n", where="v1.j2")
