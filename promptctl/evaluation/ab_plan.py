@@ -108,12 +108,13 @@ def parse_variant(text: str) -> VariantSpec:
 
 
 def check_parameter_names(spec: VariantSpec) -> VariantSpec:
-    """``spec``, its parameter names checked for near misses of known ones (see :func:`_check_parameter_name`).
+    """``spec``, its parameters checked: names for near misses of known ones, values of numeric parameters.
 
-    A new comparison's variants are checked; a resumed one's are not (it runs what was started).
+    See :func:`_check_parameter_name` and :func:`_check_parameter_value`. A new comparison's variants are checked; a
+    resumed one's are not (it runs what was started).
 
     Raises:
-        InputError: A near miss.
+        InputError: A near miss, or a value that cannot be the parameter (``temperature=hot``).
     """
     for key, value in spec.parameters.items():
         _check_parameter_name(key, spec.text)
