@@ -128,3 +128,12 @@ def test_dataset_errors_point_to_the_topic(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_dataset(tmp_path / "d.jsonl")
     assert "promptctl help datasets" in (info.value.hint or "") and "did you mean 'expected'" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("command", ["ab", "eval"])
+def test_the_dataset_option_points_to_its_format(command: str, tmp_path: Path) -> None:
+    """trial-24: `promptctl ab --help` said only "Cases: a .jsonl, .csv or .yaml file" (issue 20 item 2: the
+    formats are reachable from --help)."""
+    result = run_cli(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "Cases: a .jsonl, .csv or .yaml file (format: promptctl help datasets)." in " ".join(result.stdout.split())

@@ -73,7 +73,8 @@ def register(app: typer.Typer) -> None:
 
 DatasetOpt = Annotated[
     Path | None,
-    typer.Option("--dataset", "-d", metavar="FILE", help="Cases: a .jsonl, .csv or .yaml file.", show_default=False),
+    typer.Option("--dataset", "-d", metavar="FILE", show_default=False,
+                 help="Cases: a .jsonl, .csv or .yaml file (format: promptctl help datasets)."),
 ]
 ConcurrencyOpt = Annotated[
     int | None, typer.Option("--concurrency", "-c", metavar="N", min=1, show_default=False,
