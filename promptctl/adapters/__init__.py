@@ -234,7 +234,7 @@ def parse_target(
         close = difflib.get_close_matches(head, PROVIDERS, n=1, cutoff=0.75)
         if close:
             raise InputError(
-                f"unknown provider '{head}' in --model {model!r}",
+                f"unknown provider '{head}' in '{model}'",  # a --model, an ab variant's REF::P:M or a --judge
                 hint=f"did you mean '{close[0]}:{rest}'? providers: {', '.join(PROVIDERS)}",
             )
     return provider or configured or provider_of_model(model), model

@@ -76,6 +76,10 @@ def test_a_variant_parameter_value_that_is_not_a_number_is_refused_before_any_ca
                              ("::=0.7", "the segment '=0.7' has no parameter name")):
         with pytest.raises(InputError, match=re.escape(message)):
             plan_ab(registry, [A, A + variant], path, provider="fake")
+    # trial-24: a misspelt provider in a variant was "unknown provider 'opneai' in --model ..." (no --model was given)
+    with pytest.raises(InputError, match=re.escape("unknown provider 'opneai' in 'opneai:gpt-4.1-mini'")) as info:
+        plan_ab(registry, [A, A + "::opneai:gpt-4.1-mini"], path, provider="fake")
+    assert info.value.hint.startswith("did you mean 'openai:gpt-4.1-mini'?")
     plan = plan_ab(registry, [A, A + "::temperature=1::top_p=0.5::max_tokens=64::stop=END"], path, provider="fake")
     assert plan.variants[1].parameters == {"temperature": 1, "top_p": 0.5, "max_tokens": 64, "stop": "END"}
 
