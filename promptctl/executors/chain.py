@@ -55,7 +55,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptctl.errors import InputError, PromptctlError
+from promptctl.errors import InputError, PromptctlError, did_you_mean
 from promptctl.executors.base import CallContext, ExecutorResult
 
 FIELDS = ("output", "answer", "reasoning", "parsed")
@@ -97,7 +97,9 @@ class Source:
         parts = raw.strip().split(".")
         if parts[0] == "steps":
             if len(parts) < 3 or parts[2] not in FIELDS or (len(parts) > 3 and parts[2] != "parsed"):
-                raise InputError(f"{where}: '{raw}' is not steps.ID.output|answer|reasoning|parsed[.FIELD...]")
+                close = did_you_mean(parts[2], FIELDS) if len(parts) > 2 and parts[2] not in FIELDS else None
+                raise InputError(f"{where}: '{raw}' is not steps.ID.output|answer|reasoning|parsed[.FIELD...]",
+                                 hint=close)
             return cls("step", parts[1], parts[2], tuple(parts[3:]), text=raw.strip())
         if parts[0] == "vars" and len(parts) == 2:
             return cls("var", parts[1], text=raw.strip())

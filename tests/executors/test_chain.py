@@ -201,6 +201,15 @@ def test_a_step_input_its_prompt_does_not_have_is_refused_before_any_call(chain_
         render_chain(Registry(chain_registry.root).get("pipe@1"), {"text": "a"})
 
 
+def test_a_misspelt_step_field_gets_a_did_you_mean(chain_registry):
+    """trial-24: `steps.summary.outptu` listed the forms but not the close one."""
+    path = chain_registry.root / "pipe" / "v1.j2"
+    path.write_text(CHAIN.replace("steps.first.output", "steps.first.outptu"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"'steps\.first\.outptu' is not steps\.ID\.output") as info:
+        render_chain(Registry(chain_registry.root).get("pipe@1"), {"text": "a"})
+    assert info.value.hint == "did you mean 'output'?"
+
+
 def test_invalid_chains_are_input_errors():
     with pytest.raises(InputError, match="names no earlier step"):
         ChainSpec.from_options({"steps": [{"prompt": "a@1", "inputs": {"x": "steps.later.output"}}]}, where="c")
