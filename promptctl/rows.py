@@ -90,7 +90,9 @@ def read_rows(path: str | Path, *, list_keys: Sequence[str] = ("cases",), what: 
     try:
         text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
-        raise error(file, None, f"not UTF-8 text (byte {exc.start})") from None
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # a UTF-16 byte order mark: Excel's "Unicode Text" export
+        raise error(file, None, f"not UTF-8 text (byte {exc.start})" + (": it is UTF-16" if utf16 else ""),
+                    hint="save it as UTF-8 (Excel: CSV UTF-8)" if utf16 else None) from None
     header: dict[str, Any] = {}
     if fmt == "jsonl":
         rows = list(_jsonl(file, text, error))

@@ -152,3 +152,12 @@ def test_support_agent_patterns_work_on_both_versions_reply_styles():
     assert no_escalation.search(plain) and not no_escalation.search(v2)
     money = re.compile(cases["s05"].expected, re.MULTILINE)
     assert money.search("[ESCALATE: Money]\nHi") and money.search("[ESCALATE: refund] Annual plan.\nHi")
+
+
+def test_a_utf16_dataset_says_so_and_how_to_save_it(tmp_path):
+    """trial-24: Excel's "Unicode Text" CSV (UTF-16 with a byte order mark) was only "not UTF-8 text (byte 0)"."""
+    path = tmp_path / "cases.csv"
+    path.write_bytes("id,review,expected\nr1,good,positive\n".encode("utf-16"))
+    with pytest.raises(DatasetError, match=r"cases\.csv: not UTF-8 text \(byte 0\): it is UTF-16$") as info:
+        load_dataset(path)
+    assert info.value.hint and info.value.hint.startswith("save it as UTF-8 (Excel: CSV UTF-8)")
