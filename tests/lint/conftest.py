@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,3 +114,22 @@ def edit(text: str, old: str, new: str) -> str:
     """Replace one occurrence of ``old`` (which must be there) by ``new``."""
     assert old in text, f"{old!r} not in the template"
     return text.replace(old, new, 1)
+
+
+@functools.cache
+def corpus_script() -> Any:
+    """``benchmarks/lint_corpus.py`` as a module (the corpus builders and converters the corpus tests check)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "lint_corpus.py"
+    spec = importlib.util.spec_from_file_location("lint_corpus", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def script() -> Any:
+    """The corpus script (see :func:`corpus_script`)."""
+    return corpus_script()

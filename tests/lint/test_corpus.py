@@ -20,7 +20,7 @@ import yaml
 from promptctl.lint import Finding, lint
 from promptctl.lint.rules import ADVICE
 from promptctl.registry.registry import Registry
-from tests.lint.conftest import TODAY
+from tests.lint.conftest import TODAY, corpus_script
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -71,20 +71,9 @@ def test_every_judged_prompt_is_kept() -> None:
     assert judged <= kept
 
 
-def _corpus_script() -> Any:
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "lint_corpus.py"
-    spec = importlib.util.spec_from_file_location("lint_corpus", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_corpus_filter_leaves_out_the_judged_image_prompts_and_keeps_the_chat_prompts() -> None:
     """Every awesome-chatgpt-prompts row judged an image-model prompt is left out; every other judged one is kept."""
-    script = _corpus_script()
+    script = corpus_script()
     media = {e["prompt"] for entries in _verdicts().values() for e in entries
              if any(k in e["reason"] for k in ("image-model", "image-tool", "drawing diagrams"))}
     assert len(media) >= 10
@@ -102,6 +91,6 @@ def test_the_regression_set_passes_at_the_precision_goal() -> None:
     """Issue 20 item 7's goal: at least 85% of today's warning/error findings right, by the strict verdicts (the
     last strict sample that judged each (prompt, rule)); ``lint_corpus.py reapply`` prints the same figures."""
     findings = [f for found in _findings().values() for f in found]
-    result = _corpus_script().reapply(_verdicts(), findings)
+    result = corpus_script().reapply(_verdicts(), findings)
     assert result["judged"] >= 300
     assert result["precision"] >= 0.85, result

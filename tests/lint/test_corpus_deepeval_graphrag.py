@@ -10,22 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from promptctl.lint import lint
 from promptctl.registry.registry import Registry
 from tests.lint.conftest import TODAY
-from tests.lint.test_corpus import _corpus_script
 
 HERE = Path(__file__).parent / "corpus" / "deepeval-graphrag"
 DEEPEVAL = {"source": "confident-ai/deepeval", "commit": "a2e0d4cfd", "licence": "Apache-2.0"}
 GRAPHRAG = {"source": "microsoft/graphrag", "commit": "6dad6d2b0", "licence": "MIT"}
-
-
-@pytest.fixture(scope="module")
-def script() -> Any:
-    return _corpus_script()
 
 
 def _fragment(name: str) -> str | None:

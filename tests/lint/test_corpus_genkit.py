@@ -9,22 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from promptctl.lint import lint
 from promptctl.registry.registry import Registry
 from tests.lint.conftest import TODAY
-from tests.lint.test_corpus import _corpus_script
 
 GENKIT = Path(__file__).parent / "corpus" / "genkit"
 CONTOSO = Path(__file__).parent / "corpus" / "contoso"
 META = {"source": "firebase/genkit", "commit": "77656d5e6", "licence": "Apache-2.0"}
-
-
-@pytest.fixture(scope="module")
-def script() -> Any:
-    return _corpus_script()
 
 
 def _partial(name: str) -> str | None:

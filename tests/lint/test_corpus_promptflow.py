@@ -9,21 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from promptctl.lint import lint
 from promptctl.registry.registry import Registry
 from tests.lint.conftest import TODAY
-from tests.lint.test_corpus import _corpus_script
 
 SAMPLES = Path(__file__).parent / "corpus" / "promptflow"
 META = {"source": "microsoft/promptflow", "commit": "6e76ef49b", "licence": "MIT"}
-
-
-@pytest.fixture(scope="module")
-def script() -> Any:
-    return _corpus_script()
 
 
 def _convert(script: Any, name: str, path: str) -> tuple[dict[str, Any], str]:

@@ -16,7 +16,6 @@ import yaml
 from promptctl.lint import lint
 from promptctl.registry.registry import Registry
 from tests.lint.conftest import TODAY
-from tests.lint.test_corpus import _corpus_script
 
 SAMPLES = Path(__file__).parent / "corpus" / "semantic-kernel"
 META = {"source": "microsoft/semantic-kernel", "commit": "b39d95a344", "licence": "MIT"}
@@ -29,11 +28,6 @@ FILES = {
     "AgentWithRagDefinition": "dotnet/samples/Demos/AgentFrameworkWithAspire/ChatWithAgent.ApiService/Resources/"
                               "AgentWithRagDefinition.yaml",
 }
-
-
-@pytest.fixture(scope="module")
-def script() -> Any:
-    return _corpus_script()
 
 
 def _convert(script: Any, name: str) -> tuple[dict[str, Any], str, str]:
