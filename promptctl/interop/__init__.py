@@ -189,7 +189,7 @@ def _read_folder(folder: Path, skipped: list[str]) -> list[ImportedPrompt]:
                 raise
             skipped.append(f"{child}: not imported: {str(exc).removeprefix(f'{child}: ')}")
     if not prompts:
-        raise InputError(f"{folder}: no prompts found (subfolders searched for .prompt and .prompty files)",
+        raise InputError(f"{folder}: no prompts found (subfolders searched for {', '.join(DEEP_SUFFIXES)} files)",
                          hint=(f"skipped {skipped[0]}; " if skipped else "") + "expected .prompt, .prompty, .json, "
                          ".csv, .md or .txt files, NAME/system.md pattern folders or a promptfooconfig.yaml")
     return prompts
